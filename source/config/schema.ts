@@ -1,0 +1,63 @@
+import {z} from 'zod';
+
+const accountId = z.string().regex(/^\d{12}$/, 'expected 12 digits');
+const httpUrl = z.url({protocol: /^https?$/, error: 'expected an http(s) URL'});
+
+const customCheck = z.discriminatedUnion('kind', [
+	z.strictObject({
+		kind: z.literal('http'),
+		id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lowercase id'),
+		title: z.string().min(1),
+		url: httpUrl,
+		expectStatus: z.number().int().min(100).max(599).optional(),
+		expectBody: z.string().optional(),
+		required: z.boolean().default(true),
+	}),
+	z.strictObject({
+		kind: z.literal('command'),
+		id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lowercase id'),
+		title: z.string().min(1),
+		command: z.string().min(1),
+		expectExitCode: z.number().int().min(0).max(255).default(0),
+		required: z.boolean().default(true),
+	}),
+	z.strictObject({
+		kind: z.literal('manual'),
+		id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lowercase id'),
+		title: z.string().min(1),
+		question: z.string().min(1),
+		link: httpUrl.optional(),
+		required: z.boolean().default(true),
+	}),
+]);
+
+export const accountSchema = z.strictObject({
+	profile: z.string().min(1).optional(),
+	accountId,
+	stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'expected a CloudFormation stack name'),
+	region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1').optional(),
+	rack: z.string().min(1).optional(),
+	production: z.boolean().default(false),
+	helloWorldUrl: httpUrl.optional(),
+	librato: z.strictObject({source: z.string().min(1)}).optional(),
+	sumologic: z.strictObject({searchUrl: httpUrl}).optional(),
+	probeTimeout: z.number().int().positive().optional(),
+	stackTimeoutMinutes: z.number().int().positive().optional(),
+	checks: z.array(customCheck).default([]),
+});
+
+export const configSchema = z.strictObject({
+	$schema: z.string().optional(),
+	region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1').default('us-east-1'),
+	template: z.string().min(1).optional(),
+	binaries: z
+		.strictObject({packer: z.string().min(1).optional(), convox: z.string().min(1).optional(), git: z.string().min(1).optional()})
+		.default({}),
+	accounts: z
+		.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lowercase account name'), accountSchema)
+		.refine(accounts => Object.keys(accounts).length > 0, 'expected at least one account'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type AccountConfig = z.infer<typeof accountSchema>;
+export type CustomCheck = z.infer<typeof customCheck>;

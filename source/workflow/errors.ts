@@ -1,0 +1,54 @@
+export const EXIT = {ok: 0, failed: 1, usage: 2, waiting: 3, interrupted: 130} as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** An error the operator can act on: its message says what happened and what to do. */
+export class OperatorError extends Error {
+	constructor(
+		message: string,
+		readonly exitCode: ExitCode,
+		readonly hint?: string,
+	) {
+		super(message);
+		this.name = new.target.name;
+	}
+}
+
+/** Bad usage, config or input: nothing was changed. Exit 2. */
+export class UsageError extends OperatorError {
+	constructor(message: string, hint?: string) {
+		super(message, EXIT.usage, hint);
+	}
+}
+
+/** A step failed; the journal records where and `resume` continues. Exit 1. */
+export class StepFailedError extends OperatorError {
+	constructor(message: string, hint?: string) {
+		super(message, EXIT.failed, hint);
+	}
+}
+
+/** The run waits on a manual confirmation. Exit 3. */
+export class WaitingError extends OperatorError {
+	constructor(message: string, hint?: string) {
+		super(message, EXIT.waiting, hint);
+	}
+}
+
+/** The operator interrupted the run; it stopped cleanly. Exit 130. */
+export class InterruptedError extends OperatorError {
+	constructor(message = 'Interrupted.', hint?: string) {
+		super(message, EXIT.interrupted, hint);
+	}
+}
+
+/** A prompt that nobody can answer (no terminal, CI, or --json without a terminal). */
+export class MissingInputError extends UsageError {
+	constructor(what: string, remedy: string) {
+		super(`${what} needs an answer and no one can give it here.`, `Pass ${remedy}.`);
+	}
+}
+
+export function exitCodeOf(error: unknown): ExitCode {
+	if (error instanceof OperatorError) return error.exitCode;
+	return EXIT.failed;
+}

@@ -1,0 +1,66 @@
+import type {AccountConfig, Config} from '../config/schema';
+import type {Services} from '../services/services';
+import type {Outputs, Run, RunEventInput, StepId} from './types';
+
+export interface Choice<T extends string> {
+	value: T;
+	label: string;
+	hint?: string;
+}
+
+/**
+ * How a step asks the operator something. Each question names `remedy`: the flag or variable
+ * that answers it when nobody can (no terminal, CI, --json); then the prompter throws
+ * MissingInputError (exit 2) instead of waiting.
+ */
+export interface Prompter {
+	readonly interactive: boolean;
+	select<T extends string>(question: {message: string; choices: Array<Choice<T>>; remedy: string}): Promise<T>;
+	/** Under --yes a confirmation is taken as given without asking. */
+	confirm(question: {message: string; remedy: string; defaultValue?: boolean}): Promise<boolean>;
+	text(question: {message: string; remedy: string; placeholder?: string; validate?: (value: string) => string | undefined}): Promise<string>;
+	secret(question: {message: string; remedy: string}): Promise<string>;
+}
+
+export interface RunPaths {
+	stateDir: string;
+	journal: string;
+	packerLog: string;
+	report: string;
+}
+
+export interface Flags {
+	env?: string;
+	convoxVersion?: string;
+	region?: string;
+	dryRun: boolean;
+	rehearse: boolean;
+	yes: boolean;
+	confirm: string[];
+	json: boolean;
+}
+
+export interface StepContext {
+	readonly run: Run;
+	readonly config: Config;
+	/** Folder of the config file; relative config paths resolve from here. */
+	readonly configDir: string;
+	readonly envName: string;
+	readonly account: AccountConfig;
+	readonly region: string;
+	readonly flags: Flags;
+	readonly services: Services;
+	readonly prompt: Prompter;
+	readonly paths: RunPaths;
+	readonly signal: AbortSignal;
+	/** Outputs of an earlier step of this run (empty when it has none). */
+	outputs<T extends Outputs = Outputs>(step: StepId): Partial<T>;
+	emit(event: RunEventInput): void;
+}
+
+export interface Step {
+	id: StepId;
+	title: string;
+	/** Does the work and returns the outputs recorded on `done`. Throws an OperatorError to fail. */
+	run(context: StepContext): Promise<Outputs>;
+}

@@ -1,0 +1,92 @@
+export const STEP_IDS = ['account', 'resolve-version', 'template', 'build', 'update-stack', 'verify'] as const;
+export type StepId = (typeof STEP_IDS)[number];
+
+export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped' | 'waiting';
+export type RunStatus = 'running' | 'finished' | 'failed' | 'waiting' | 'interrupted';
+export type RunKind = 'release' | 'checklist' | 'rollback';
+export type RunMode = 'live' | 'dry-run' | 'rehearsal';
+
+export type Outputs = Record<string, unknown>;
+
+export interface StepRecord {
+	id: StepId;
+	status: StepStatus;
+	startedAt?: string;
+	endedAt?: string;
+	attempts: number;
+	outputs: Outputs;
+	error?: string;
+}
+
+export type CheckKind = 'auto' | 'manual';
+export type CheckStatus = 'pending' | 'running' | 'pass' | 'fail' | 'skipped' | 'waiting';
+
+export interface CheckRecord {
+	id: string;
+	title: string;
+	kind: CheckKind;
+	status: CheckStatus;
+	detail: string;
+	required: boolean;
+	startedAt?: string;
+	endedAt?: string;
+	notes: string[];
+}
+
+export interface HistoryEntry {
+	at: string;
+	message: string;
+}
+
+export interface RunOptions {
+	region: string;
+	convoxVersion?: string;
+	confirm: string[];
+	yes: boolean;
+}
+
+export interface Run {
+	schemaVersion: 1;
+	id: string;
+	kind: RunKind;
+	env: string;
+	mode: RunMode;
+	production: boolean;
+	releaseId?: string;
+	status: RunStatus;
+	createdAt: string;
+	updatedAt: string;
+	options: RunOptions;
+	steps: StepRecord[];
+	checks: CheckRecord[];
+	history: HistoryEntry[];
+}
+
+export interface ParameterChange {
+	key: string;
+	old?: string;
+	new?: string;
+	/** NoEcho parameters: values are shown as **** */
+	masked: boolean;
+}
+
+export interface ResourceChange {
+	logicalId: string;
+	resourceType: string;
+	action: string;
+	replacement: 'True' | 'False' | 'Conditional' | '';
+}
+
+/** What steps and the runner emit; the runner stamps `runId` and `at` before the reducer, journal and renderers see it. */
+export type RunEventInput =
+	| {type: 'run'; status: RunStatus | 'started' | 'resumed'; env: string; mode: RunMode; kind: RunKind; message?: string}
+	| {type: 'step'; step: StepId; status: StepStatus; outputs?: Outputs; error?: string}
+	| {type: 'log'; step: StepId; line: string}
+	| {type: 'progress'; step: StepId; phase: string; activity?: string}
+	| {type: 'stack-event'; resource: string; status: string; reason: string; timestamp: string; resourceType?: string}
+	| {type: 'check'; id: string; kind: CheckKind; status: CheckStatus; detail: string; title?: string; required?: boolean; note?: string}
+	| {type: 'change-set'; step: StepId; stackName: string; changeSetName: string; parameters: ParameterChange[]; changes: ResourceChange[]; dropped: string[]}
+	| {type: 'notice'; step?: StepId; level: 'info' | 'warn'; message: string}
+	| {type: 'error'; step?: StepId; message: string};
+
+export type RunEvent = RunEventInput & {runId: string; at: string};
