@@ -56,6 +56,11 @@ export interface StepContext {
 	/** Outputs of an earlier step of this run (empty when it has none). */
 	outputs<T extends Outputs = Outputs>(step: StepId): Partial<T>;
 	emit(event: RunEventInput): void;
+	/**
+	 * While registered, Ctrl-C calls `handler` instead of aborting `signal` (a build or stack watch
+	 * wants to ask first, then cancel cleanly). Call the returned function to unregister.
+	 */
+	interceptInterrupt(handler: () => void): () => void;
 }
 
 export interface Step {

@@ -1,0 +1,89 @@
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+import {Command, CommanderError, Option} from 'commander';
+import {version} from './package.json';
+
+// Only commander is loaded up front: --help and --version answer before Ink, React or the AWS SDK.
+
+export interface CliOptions {
+	env?: string;
+	config?: string;
+	stateDir?: string;
+	convoxVersion?: string;
+	region?: string;
+	dryRun?: boolean;
+	rehearse?: boolean;
+	yes?: boolean;
+	confirm: string[];
+	json?: boolean;
+}
+
+export type CommandName = 'release' | 'resume' | 'checklist' | 'runs' | 'rollback' | 'plan';
+
+const USAGE_EXIT = 2;
+
+function collect(value: string, previous: string[]): string[] {
+	return [...previous, value];
+}
+
+function withCommonOptions(command: Command): Command {
+	return command
+		.addOption(new Option('--env <name>', 'the account from the config (dev, prod, ...); skips the account prompt'))
+		.addOption(new Option('--config <path>', 'config file').default(undefined, 'convox-ami.config.json'))
+		.addOption(new Option('--state-dir <dir>', 'where runs are journaled').default(undefined, '.convox-ami'))
+		.addOption(new Option('--convox-version <version>', 'pin the Convox version instead of the newest published'))
+		.addOption(new Option('--region <region>', "override the config's region"))
+		.addOption(new Option('--dry-run', 'read-only: every read happens, every write is shown, none is made'))
+		.addOption(new Option('--rehearse', 'the whole flow offline against local stand-ins; never touches AWS'))
+		.addOption(new Option('--yes', 'no prompts: confirmations are taken as given'))
+		.addOption(new Option('--confirm <id>', 'mark a manual checklist item as confirmed (repeatable)').argParser(collect).default([]))
+		.addOption(new Option('--json', 'one JSON event per line on stdout'));
+}
+
+async function dispatch(name: CommandName, args: string[], options: CliOptions): Promise<void> {
+	const {runCommand} = await import('./source/commands/run-command');
+	process.exitCode = await runCommand(name, args, options);
+}
+
+export function buildProgram(): Command {
+	const program = new Command('convox-ami')
+		.description('Build a custom AMI for a Convox rack with Packer, roll it out to the rack stack, and verify it.')
+		.version(version, '-v, --version')
+		.showHelpAfterError('(run convox-ami --help for usage)')
+		.exitOverride()
+		.addHelpText(
+			'after',
+			`
+Exit codes: 0 finished, 1 a step failed (resume continues), 2 usage/config/input error,
+3 waiting on a manual confirmation, 130 interrupted (resume continues).
+
+Try it without AWS: convox-ami --rehearse`,
+		);
+	const commands: Array<[CommandName, string, string, boolean?]> = [
+		['release', '', 'guided release: account, version, template, build, stack update, verification', true],
+		['resume', '[run-id]', 'continue an interrupted run (the newest unfinished one by default)'],
+		['checklist', '', 'the verification checklist alone, against the stack as it is now'],
+		['runs', '', 'the runs in the journal'],
+		['rollback', '<run-id>', 'put the stack back on the Ami and Version it had before that run'],
+		['plan', '', 'print the release procedure a run would follow, as Markdown'],
+	];
+	for (const [name, argument, description, isDefault] of commands) {
+		const command = program.command(`${name}${argument ? ` ${argument}` : ''}`, {isDefault: isDefault ?? false}).description(description).exitOverride();
+		withCommonOptions(command).action(async (...parameters: unknown[]) => {
+			const options = parameters.at(-2) as CliOptions;
+			const args = parameters.slice(0, -2).filter((value): value is string => typeof value === 'string');
+			await dispatch(name, args, options);
+		});
+	}
+	return program;
+}
+
+try {
+	await buildProgram().parseAsync(process.argv);
+} catch (error) {
+	if (error instanceof CommanderError) {
+		const answered = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
+		process.exitCode = answered ? 0 : USAGE_EXIT;
+	} else {
+		throw error;
+	}
+}

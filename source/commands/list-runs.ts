@@ -1,0 +1,68 @@
+import {JournalStore} from '../workflow/journal-store';
+import {firstUnfinishedStep} from '../workflow/plan';
+import type {Run} from '../workflow/types';
+import {EXIT, type ExitCode} from '../workflow/errors';
+import type {CommandInput} from './run-command';
+
+export interface RunSummary {
+	id: string;
+	kind: string;
+	env: string;
+	mode: string;
+	status: string;
+	step: string;
+	ami: string;
+	convoxVersion: string;
+	createdAt: string;
+}
+
+export function summarize(run: Run): RunSummary {
+	const output = (step: string, key: string) => {
+		const value = run.steps.find(record => record.id === step)?.outputs[key];
+		return typeof value === 'string' ? value : '';
+	};
+	const reached = firstUnfinishedStep(run) ?? run.steps.at(-1)?.id ?? '';
+	return {
+		id: run.id,
+		kind: run.kind,
+		env: run.env,
+		mode: run.mode,
+		status: run.status,
+		step: run.status === 'finished' ? 'done' : reached,
+		ami: output('build', 'amiId'),
+		convoxVersion: output('resolve-version', 'convoxVersion'),
+		createdAt: run.createdAt,
+	};
+}
+
+const COLUMNS: Array<[keyof RunSummary, string]> = [
+	['id', 'RUN'],
+	['env', 'ACCOUNT'],
+	['kind', 'KIND'],
+	['mode', 'MODE'],
+	['step', 'STEP'],
+	['status', 'STATUS'],
+	['ami', 'AMI'],
+	['convoxVersion', 'CONVOX'],
+];
+
+export function formatRunsTable(summaries: RunSummary[]): string {
+	const rows = [COLUMNS.map(([, title]) => title), ...summaries.map(summary => COLUMNS.map(([key]) => summary[key] || '-'))];
+	const widths = COLUMNS.map((_, index) => Math.max(...rows.map(row => row[index]!.length)));
+	return rows.map(row => row.map((cell, index) => cell.padEnd(widths[index]!)).join('  ').trimEnd()).join('\n');
+}
+
+/** `convox-ami runs`: every run in the journal, newest first. */
+export async function listRuns(input: CommandInput): Promise<ExitCode> {
+	const {runs, unreadable} = await new JournalStore(input.stateDir).list();
+	const summaries = runs.map(summarize);
+	if (input.flags.json) {
+		for (const summary of summaries) process.stdout.write(`${JSON.stringify({type: 'run-summary', ...summary})}\n`);
+	} else if (summaries.length === 0) {
+		process.stdout.write(`No runs in ${input.stateDir}.\n`);
+	} else {
+		process.stdout.write(`${formatRunsTable(summaries)}\n`);
+	}
+	for (const {file, problem} of unreadable) process.stderr.write(`! ${file} was not read: ${problem}\n`);
+	return EXIT.ok;
+}

@@ -1,0 +1,64 @@
+import path from 'node:path';
+import type {CliOptions, CommandName} from '../../cli';
+import {EXIT, OperatorError, UsageError, type ExitCode} from '../workflow/errors';
+import type {Flags} from '../workflow/step';
+
+const VERSION_PATTERN = /^\d{10}(\d{4})?(-[\w.-]+)?$/;
+const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const ENV_PATTERN = /^[a-z][a-z0-9-]*$/;
+
+export interface CommandInput {
+	name: CommandName;
+	args: string[];
+	flags: Flags;
+	configPath?: string;
+	stateDir: string;
+}
+
+export function toFlags(options: CliOptions): Flags {
+	if (options.convoxVersion !== undefined && !VERSION_PATTERN.test(options.convoxVersion)) {
+		throw new UsageError(`--convox-version ${options.convoxVersion} is not a Convox version id (YYYYMMDDHHMMSS, optionally with a -suffix).`);
+	}
+	if (options.region !== undefined && !REGION_PATTERN.test(options.region)) throw new UsageError(`--region ${options.region} is not an AWS region such as us-east-1.`);
+	if (options.env !== undefined && !ENV_PATTERN.test(options.env)) throw new UsageError(`--env ${options.env} is not an account name (lowercase letters, digits and dashes).`);
+	for (const id of options.confirm) {
+		if (!ENV_PATTERN.test(id)) throw new UsageError(`--confirm ${id} is not a checklist item id.`);
+	}
+	return {
+		...(options.env ? {env: options.env} : {}),
+		...(options.convoxVersion ? {convoxVersion: options.convoxVersion} : {}),
+		...(options.region ? {region: options.region} : {}),
+		dryRun: Boolean(options.dryRun),
+		rehearse: Boolean(options.rehearse),
+		yes: Boolean(options.yes),
+		confirm: options.confirm,
+		json: Boolean(options.json),
+	};
+}
+
+function report(error: OperatorError | Error, json: boolean): void {
+	const hint = error instanceof OperatorError ? error.hint : undefined;
+	if (json) process.stdout.write(`${JSON.stringify({type: 'error', message: error.message, ...(hint ? {hint} : {})})}\n`);
+	process.stderr.write(`convox-ami: ${error.message}\n${hint ? `${hint}\n` : ''}`);
+}
+
+export async function runCommand(name: CommandName, args: string[], options: CliOptions): Promise<ExitCode> {
+	let flags: Flags | undefined;
+	try {
+		flags = toFlags(options);
+		const input: CommandInput = {name, args, flags, ...(options.config ? {configPath: options.config} : {}), stateDir: path.resolve(options.stateDir ?? '.convox-ami')};
+		switch (name) {
+			case 'runs': {
+				const {listRuns} = await import('./list-runs');
+				return await listRuns(input);
+			}
+			default: {
+				const {driveRun} = await import('./drive-run');
+				return await driveRun(input);
+			}
+		}
+	} catch (error) {
+		report(error as Error, Boolean(flags?.json ?? options.json));
+		return error instanceof OperatorError ? error.exitCode : EXIT.failed;
+	}
+}

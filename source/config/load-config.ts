@@ -1,0 +1,51 @@
+import {readFile} from 'node:fs/promises';
+import path from 'node:path';
+import type {z} from 'zod';
+import {UsageError} from '../workflow/errors';
+import {configSchema, type Config} from './schema';
+
+export interface LoadedConfig {
+	config: Config;
+	path: string;
+	dir: string;
+}
+
+export const DEFAULT_CONFIG_FILE = 'convox-ami.config.json';
+
+export function formatIssues(issues: z.core.$ZodIssue[]): string[] {
+	return issues.map(issue => {
+		const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+		if (issue.code === 'unrecognized_keys') return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map(key => `"${key}"`).join(', ')}`;
+		return `${where}: ${issue.message}`;
+	});
+}
+
+export function parseConfig(raw: unknown, source: string): Config {
+	const result = configSchema.safeParse(raw);
+	if (result.success) return result.data;
+	const problems = formatIssues(result.error.issues);
+	throw new UsageError(`The config ${source} is not valid:\n${problems.map(problem => `  - ${problem}`).join('\n')}`, 'Fix these entries; the README lists every key.');
+}
+
+export async function loadConfig(file: string | undefined, cwd = process.cwd()): Promise<LoadedConfig> {
+	const configPath = path.resolve(cwd, file ?? DEFAULT_CONFIG_FILE);
+	let text: string;
+	try {
+		text = await readFile(configPath, 'utf8');
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+			throw new UsageError(
+				`No config at ${configPath}.`,
+				file ? 'Check the --config path.' : `Create ${DEFAULT_CONFIG_FILE} here (start from convox-ami.config.sample.json), pass --config PATH, or try --rehearse.`,
+			);
+		}
+		throw new UsageError(`Cannot read the config ${configPath}: ${(error as Error).message}`);
+	}
+	let raw: unknown;
+	try {
+		raw = JSON.parse(text);
+	} catch (error) {
+		throw new UsageError(`The config ${configPath} is not valid JSON: ${(error as Error).message}`);
+	}
+	return {config: parseConfig(raw, configPath), path: configPath, dir: path.dirname(configPath)};
+}

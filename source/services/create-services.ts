@@ -1,0 +1,40 @@
+import path from 'node:path';
+import type {AccountConfig, Config} from '../config/schema';
+import {createAwsClients} from './aws-clients';
+import {createReleasesService} from './releases';
+import type {AwsClients, Services} from './services';
+
+export interface ServiceOptions {
+	config: Config;
+	configDir: string;
+	account: AccountConfig;
+	region: string;
+	env: NodeJS.ProcessEnv;
+	/** Rehearsal: the loopback stand-in every AWS client talks to, with fake credentials. */
+	awsEndpoint?: string;
+}
+
+/** A binary named with a path resolves from the config's folder; a bare name is looked up on PATH. */
+function binary(name: string | undefined, fallback: string, configDir: string): string {
+	if (!name) return fallback;
+	return name.includes('/') ? path.resolve(configDir, name) : name;
+}
+
+export function createServices({config, configDir, account, region, env, awsEndpoint}: ServiceOptions): Services {
+	let clients: Promise<AwsClients> | undefined;
+	return {
+		releases: createReleasesService(env.CONVOX_RELEASES_URL ? {baseUrl: env.CONVOX_RELEASES_URL} : {}),
+		aws: () =>
+			(clients ??= createAwsClients({
+				region,
+				...(account.profile ? {profile: account.profile} : {}),
+				...(awsEndpoint ? {endpoint: awsEndpoint, credentials: {accessKeyId: 'REHEARSAL', secretAccessKey: 'REHEARSAL'}} : {}),
+			})),
+		binaries: {
+			packer: binary(config.binaries.packer, 'packer', configDir),
+			convox: binary(config.binaries.convox, 'convox', configDir),
+			git: binary(config.binaries.git, 'git', configDir),
+		},
+		env,
+	};
+}

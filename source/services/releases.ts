@@ -1,0 +1,116 @@
+import pRetry, {AbortError} from 'p-retry';
+import {z} from 'zod';
+import {StepFailedError, UsageError} from '../workflow/errors';
+
+export const DEFAULT_RELEASES_URL = 'https://convox.s3.amazonaws.com/release';
+
+const versionsSchema = z.array(
+	z.object({
+		version: z.string().min(1),
+		description: z.string().optional().default(''),
+		published: z.boolean(),
+		required: z.boolean().optional().default(false),
+	}),
+);
+export type VersionEntry = z.infer<typeof versionsSchema>[number];
+
+export interface FormationParameter {
+	Type?: string;
+	Default?: string | number;
+	NoEcho?: boolean | string;
+	Description?: string;
+}
+
+export interface Formation {
+	Parameters?: Record<string, FormationParameter>;
+	Mappings?: Record<string, Record<string, Record<string, unknown>>>;
+	[key: string]: unknown;
+}
+
+export interface FetchedFormation {
+	url: string;
+	bytes: number;
+	template: Formation;
+}
+
+export interface ReleasesService {
+	readonly baseUrl: string;
+	templateUrl(version: string): string;
+	versions(signal?: AbortSignal): Promise<VersionEntry[]>;
+	formation(version: string, signal?: AbortSignal): Promise<FetchedFormation>;
+}
+
+export interface ReleasesOptions {
+	baseUrl?: string;
+	timeoutMs?: number;
+	retries?: number;
+	minRetryDelayMs?: number;
+}
+
+class HttpStatusError extends Error {
+	constructor(
+		readonly status: number,
+		url: string,
+	) {
+		super(`${url} answered HTTP ${status}`);
+	}
+}
+
+async function fetchText(url: string, {timeoutMs, retries, minRetryDelayMs}: Required<Omit<ReleasesOptions, 'baseUrl'>>, signal?: AbortSignal): Promise<string> {
+	return pRetry(
+		async () => {
+			const timeout = AbortSignal.timeout(timeoutMs);
+			const response = await fetch(url, {signal: signal ? AbortSignal.any([signal, timeout]) : timeout});
+			if (response.status >= 500) throw new HttpStatusError(response.status, url);
+			if (!response.ok) throw new AbortError(new HttpStatusError(response.status, url));
+			return response.text();
+		},
+		{retries, minTimeout: minRetryDelayMs, factor: 2, signal, shouldRetry: () => !signal?.aborted},
+	).catch(error => {
+		if (signal?.aborted) throw error;
+		if (error instanceof HttpStatusError) {
+			const hint = error.status === 404 ? 'Check the version and CONVOX_RELEASES_URL.' : 'Try again later, or set CONVOX_RELEASES_URL to a mirror.';
+			throw new StepFailedError(`Cannot fetch ${url}: HTTP ${error.status}.`, hint);
+		}
+		const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : ((error as Error & {cause?: Error}).cause?.message ?? (error as Error).message);
+		throw new StepFailedError(`Cannot fetch ${url}: ${reason} (after ${retries + 1} attempts).`, 'Check the network or CONVOX_RELEASES_URL, then run `convox-ami resume`.');
+	});
+}
+
+function parseJson(text: string, url: string): unknown {
+	try {
+		return JSON.parse(text);
+	} catch (error) {
+		throw new UsageError(`${url} is not valid JSON: ${(error as Error).message}`, 'The release files may be mid-publish; try again later or pin --convox-version.');
+	}
+}
+
+/** Convox's release files over HTTP: `$BASE/versions.json` and `$BASE/$V/formation.json`. */
+export function createReleasesService(options: ReleasesOptions = {}): ReleasesService {
+	const baseUrl = (options.baseUrl ?? DEFAULT_RELEASES_URL).replace(/\/+$/, '');
+	const http = {timeoutMs: options.timeoutMs ?? 15_000, retries: options.retries ?? 3, minRetryDelayMs: options.minRetryDelayMs ?? 500};
+	return {
+		baseUrl,
+		templateUrl: version => `${baseUrl}/${version}/formation.json`,
+		async versions(signal) {
+			const url = `${baseUrl}/versions.json`;
+			const data = parseJson(await fetchText(url, http, signal), url);
+			const result = versionsSchema.safeParse(data);
+			if (!result.success) {
+				const first = result.error.issues[0];
+				const where = first?.path.length ? `[${first.path.join('].')}` : 'the top level';
+				throw new UsageError(`${url} does not look like Convox's versions.json (at ${where}: ${first?.message}).`, 'Check CONVOX_RELEASES_URL.');
+			}
+			return result.data;
+		},
+		async formation(version, signal) {
+			const url = `${baseUrl}/${version}/formation.json`;
+			const text = await fetchText(url, http, signal);
+			const template = parseJson(text, url);
+			if (typeof template !== 'object' || template === null || Array.isArray(template)) {
+				throw new UsageError(`${url} is not a CloudFormation template.`, 'Check the version and CONVOX_RELEASES_URL.');
+			}
+			return {url, bytes: Buffer.byteLength(text), template: template as Formation};
+		},
+	};
+}

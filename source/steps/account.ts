@@ -1,0 +1,23 @@
+import {getCallerIdentity} from '../services/caller-identity';
+import {UsageError} from '../workflow/errors';
+import type {Step} from '../workflow/step';
+
+export const accountStep: Step = {
+	id: 'account',
+	title: 'Account',
+	async run(ctx) {
+		const {sts} = await ctx.services.aws();
+		const identity = await getCallerIdentity(sts, ctx.account.profile, ctx.signal);
+		if (identity.accountId !== ctx.account.accountId) {
+			throw new UsageError(
+				`Wrong AWS account: the credentials${ctx.account.profile ? ` of profile ${ctx.account.profile}` : ''} belong to ${identity.accountId} (${identity.arn}), but the config says ${ctx.envName} is ${ctx.account.accountId}. Nothing was done.`,
+				`Sign in to ${ctx.account.accountId}${ctx.account.profile ? ` (aws sso login --profile ${ctx.account.profile})` : ''} or fix accounts.${ctx.envName}.accountId.`,
+			);
+		}
+		ctx.emit({type: 'notice', step: 'account', level: 'info', message: `Signed in as ${identity.arn} (account ${identity.accountId}, ${ctx.region})`});
+		if (ctx.account.production) {
+			ctx.emit({type: 'notice', step: 'account', level: 'info', message: `${ctx.envName} is a PRODUCTION account: every write is previewed and needs your confirmation.`});
+		}
+		return {accountId: identity.accountId, arn: identity.arn, profile: ctx.account.profile ?? null, region: ctx.region};
+	},
+};

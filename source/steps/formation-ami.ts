@@ -1,0 +1,35 @@
+import type {Formation} from '../services/releases';
+
+export type SourceAmiLookup = {ami: string} | {problem: string};
+
+/** The stock AMI of a Convox version for a region: `Mappings.RegionConfig[region].Ami`. */
+export function sourceAmiFor(template: Formation, version: string, region: string): SourceAmiLookup {
+	const regions = template.Mappings?.RegionConfig ?? {};
+	const ami = regions[region]?.Ami;
+	if (typeof ami === 'string' && /^ami-[0-9a-f]+$/.test(ami)) return {ami};
+	const withAmi = Object.keys(regions).filter(name => typeof regions[name]?.Ami === 'string');
+	if (withAmi.length > 0) {
+		return {problem: `Convox ${version} has no AMI for ${region}; its template lists AMIs for ${withAmi.join(', ')}. Use one of those regions (--region) or pin another version (--convox-version).`};
+	}
+	const ssm = Object.values(template.Parameters ?? {}).find(parameter => parameter.Type?.includes('AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>'));
+	const ssmName = ssm?.Default ? String(ssm.Default) : undefined;
+	return {
+		problem: ssmName
+			? `Convox ${version} has no AMI for ${region} in Mappings.RegionConfig: from 20220728124649 on, the template takes the stock ECS AMI from the SSM parameter ${ssmName}. Pin a version that names its AMI (--convox-version), or look it up with \`aws ssm get-parameter --name ${ssmName} --region ${region}\`.`
+			: `Convox ${version} names no AMI for ${region} (no Mappings.RegionConfig.${region}.Ami). Pin another version with --convox-version.`,
+	};
+}
+
+export interface TemplateParameter {
+	name: string;
+	default?: string;
+	noEcho: boolean;
+}
+
+export function templateParameters(template: Formation): TemplateParameter[] {
+	return Object.entries(template.Parameters ?? {}).map(([name, parameter]) => ({
+		name,
+		...(parameter.Default !== undefined ? {default: String(parameter.Default)} : {}),
+		noEcho: parameter.NoEcho === true || parameter.NoEcho === 'true',
+	}));
+}

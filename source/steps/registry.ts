@@ -1,0 +1,8 @@
+import type {Step} from '../workflow/step';
+import type {StepId} from '../workflow/types';
+
+/** Every step this version of convox-ami can run, loaded when a run starts. */
+export async function stepRegistry(): Promise<Partial<Record<StepId, Step>>> {
+	const [{accountStep}, {resolveVersionStep}] = await Promise.all([import('./account'), import('./resolve-version')]);
+	return {account: accountStep, 'resolve-version': resolveVersionStep};
+}

@@ -1,0 +1,70 @@
+import type {EventSink} from '../workflow/runner';
+import type {Prompter} from '../workflow/step';
+import type {Run} from '../workflow/types';
+import {runBadges} from './format';
+import type {OutputMode} from './output-mode';
+import type {Outcome} from './run-store';
+import {createEnquirerPrompter} from './plain/enquirer-prompter';
+import {createJsonReporter} from './plain/json-reporter';
+import {createPlainReporter} from './plain/plain-reporter';
+import {createUnattendedPrompter} from './unattended-prompter';
+
+/** One renderer of the event stream plus the way it asks questions. */
+export interface FrontEnd {
+	readonly prompter: Prompter;
+	readonly sink: EventSink;
+	/** Something to say before or outside a run (a lock taken over, a listing). */
+	say(level: 'info' | 'warn', message: string): void;
+	attach(run: Run): void;
+	/** The run was interrupted: questions still open are answered with the interruption. */
+	interrupted(): void;
+	end(outcome: Outcome): Promise<void>;
+}
+
+function titleOf(run: Run): string {
+	return `${run.kind} · ${run.env} · ${run.options.region} · ${run.id}`;
+}
+
+function printOutcome(outcome: Outcome, write: (text: string) => void): void {
+	if (outcome.exitCode === 0 && !outcome.message) return;
+	const lines = [outcome.message, outcome.hint, outcome.journal ? `Journal: ${outcome.journal}` : undefined].filter(Boolean);
+	write(`${lines.join('\n')}\n`);
+}
+
+export async function createFrontEnd(mode: OutputMode, {yes, onInterrupt}: {yes: boolean; onInterrupt: () => void}): Promise<FrontEnd> {
+	if (mode.renderer === 'ink') {
+		const [{mountInk}, {inkPanes, inkReducers}] = await Promise.all([import('./ink/mount'), import('./ink/panes')]);
+		const screen = mountInk({title: '', onInterrupt, reducers: inkReducers, panes: inkPanes});
+		return {
+			prompter: screen.store.prompter({yes}),
+			sink: (event, run) => screen.store.onEvent(event, run),
+			say: (level, message) => screen.store.addNotice({level, message}),
+			attach: run => screen.store.setHeader(titleOf(run), runBadges(run)),
+			interrupted: () => screen.store.cancelPrompts(),
+			async end(outcome) {
+				screen.store.setOutcome(outcome);
+				await screen.unmount();
+			},
+		};
+	}
+	const stderr = (text: string) => process.stderr.write(text);
+	const prompter = mode.canPrompt ? createEnquirerPrompter(onInterrupt) : createUnattendedPrompter({yes});
+	if (mode.renderer === 'json') {
+		return {
+			prompter,
+			sink: createJsonReporter(),
+			say: (level, message) => process.stdout.write(`${JSON.stringify({type: 'notice', level, message})}\n`),
+			attach: () => undefined,
+			interrupted: () => undefined,
+			end: async outcome => printOutcome(outcome, stderr),
+		};
+	}
+	return {
+		prompter,
+		sink: createPlainReporter(),
+		say: (level, message) => process.stdout.write(`${level === 'warn' ? '! ' : ''}${message}\n`),
+		attach: () => undefined,
+		interrupted: () => undefined,
+		end: async outcome => printOutcome(outcome, outcome.exitCode === 0 ? text => process.stdout.write(text) : stderr),
+	};
+}

@@ -1,0 +1,42 @@
+import {Box, Text} from 'ink';
+import Spinner from 'ink-spinner';
+import type {StepRecord} from '../../workflow/types';
+import {formatDuration, stepDuration, STEP_TITLES} from '../format';
+
+const MARKS: Record<string, {mark: string; color: string}> = {
+	pending: {mark: '·', color: 'gray'},
+	done: {mark: '✔', color: 'green'},
+	failed: {mark: '✖', color: 'red'},
+	skipped: {mark: '–', color: 'gray'},
+	waiting: {mark: '…', color: 'yellow'},
+};
+
+export function StepList({steps, now}: {steps: StepRecord[]; now: number}) {
+	return (
+		<Box flexDirection="column">
+			{steps.map(step => {
+				const took = stepDuration(step, now);
+				const style = MARKS[step.status];
+				return (
+					<Box key={step.id} gap={1}>
+						{step.status === 'running' ? (
+							<Text color="cyan">
+								<Spinner type="dots" />
+							</Text>
+						) : (
+							<Text color={style?.color}>{style?.mark}</Text>
+						)}
+						<Box width={16}>
+							<Text bold={step.status === 'running'} color={step.status === 'pending' ? 'gray' : undefined}>
+								{STEP_TITLES[step.id] ?? step.id}
+							</Text>
+						</Box>
+						<Text color="gray">{took === undefined ? '' : formatDuration(took)}</Text>
+						{step.status === 'failed' && step.error ? <Text color="red">{step.error.split('\n')[0]}</Text> : null}
+						{step.status === 'waiting' ? <Text color="yellow">waiting for confirmation</Text> : null}
+					</Box>
+				);
+			})}
+		</Box>
+	);
+}

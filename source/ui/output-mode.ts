@@ -1,0 +1,26 @@
+export type Renderer = 'ink' | 'plain' | 'json';
+
+export interface OutputMode {
+	renderer: Renderer;
+	/** Someone can answer a prompt (a terminal on stdin, not CI, not --yes). */
+	canPrompt: boolean;
+}
+
+interface Streams {
+	stdin: {isTTY?: boolean};
+	stdout: {isTTY?: boolean};
+	stderr: {isTTY?: boolean};
+}
+
+export function isCi(env: NodeJS.ProcessEnv): boolean {
+	const value = env.CI;
+	return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
+}
+
+export function detectOutputMode({json, yes}: {json: boolean; yes: boolean}, env: NodeJS.ProcessEnv, streams: Streams = process): OutputMode {
+	const ci = isCi(env);
+	const terminal = Boolean(streams.stdin.isTTY && streams.stdout.isTTY) && !ci;
+	const renderer: Renderer = json ? 'json' : terminal ? 'ink' : 'plain';
+	const canPrompt = !yes && !ci && Boolean(streams.stdin.isTTY) && (renderer === 'ink' || Boolean(streams.stderr.isTTY));
+	return {renderer, canPrompt};
+}

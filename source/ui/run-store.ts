@@ -1,0 +1,165 @@
+import {InterruptedError} from '../workflow/errors';
+import type {Choice, Prompter} from '../workflow/step';
+import type {Run, RunEvent, StepId} from '../workflow/types';
+
+export type PromptRequest =
+	| {kind: 'select'; message: string; choices: Array<Choice<string>>}
+	| {kind: 'confirm'; message: string; defaultValue: boolean}
+	| {kind: 'text'; message: string; placeholder?: string; validate?: (value: string) => string | undefined}
+	| {kind: 'secret'; message: string};
+
+export interface PendingPrompt {
+	id: number;
+	request: PromptRequest;
+	resolve(value: string | boolean): void;
+}
+
+export interface Notice {
+	id: number;
+	step?: StepId;
+	level: 'info' | 'warn' | 'error';
+	message: string;
+}
+
+export interface Outcome {
+	exitCode: number;
+	message?: string;
+	hint?: string;
+	journal?: string;
+}
+
+export interface UiState {
+	run?: Run;
+	title: string;
+	badges: string[];
+	notices: Notice[];
+	/** Each step pane's state, kept by that pane's own reducer. */
+	views: Record<string, unknown>;
+	prompt?: PendingPrompt;
+	outcome?: Outcome;
+}
+
+export const NOTICE_LIMIT = 200;
+
+/** A pane's pure reducer over the event stream (build, stack, checklist views). */
+export type ViewReducer = (state: unknown, event: RunEvent) => unknown;
+
+type Listener = () => void;
+
+/**
+ * The Ink screen's single source of truth. Events arrive as fast as they come; listeners are told
+ * at most once per `flushMs`, so a flood of log lines costs one render per frame.
+ */
+export class RunStore {
+	private state: UiState;
+	private readonly listeners = new Set<Listener>();
+	private readonly queue: Array<{request: PromptRequest; resolve: (value: string | boolean) => void; reject: (error: Error) => void}> = [];
+	private timer: NodeJS.Timeout | undefined;
+	private nextId = 1;
+
+	constructor(
+		title: string,
+		private readonly reducers: Record<string, ViewReducer> = {},
+		private readonly flushMs = 50,
+	) {
+		this.state = {title, badges: [], notices: [], views: {}};
+	}
+
+	getState = (): UiState => this.state;
+
+	subscribe = (listener: Listener): (() => void) => {
+		this.listeners.add(listener);
+		return () => this.listeners.delete(listener);
+	};
+
+	private update(patch: Partial<UiState>, immediate = false): void {
+		this.state = {...this.state, ...patch};
+		if (immediate) {
+			this.flush();
+			return;
+		}
+		this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+	}
+
+	flush(): void {
+		if (this.timer) clearTimeout(this.timer);
+		this.timer = undefined;
+		for (const listener of this.listeners) listener();
+	}
+
+	setHeader(title: string, badges: string[]): void {
+		this.update({title, badges}, true);
+	}
+
+	addNotice(notice: Omit<Notice, 'id'>): void {
+		const notices = [...this.state.notices, {...notice, id: this.nextId++}];
+		this.update({notices: notices.length > NOTICE_LIMIT ? notices.slice(-NOTICE_LIMIT) : notices});
+	}
+
+	onEvent(event: RunEvent, run: Run): void {
+		const patch: Partial<UiState> = {run};
+		let views: Record<string, unknown> | undefined;
+		for (const [name, reducer] of Object.entries(this.reducers)) {
+			const before = this.state.views[name];
+			const after = reducer(before, event);
+			if (after !== before) {
+				views ??= {...this.state.views};
+				views[name] = after;
+			}
+		}
+		if (views) patch.views = views;
+		if (event.type === 'notice') patch.notices = [...this.state.notices, {id: this.nextId++, level: event.level, message: event.message, ...(event.step ? {step: event.step} : {})}].slice(-NOTICE_LIMIT);
+		if (event.type === 'error') patch.notices = [...this.state.notices, {id: this.nextId++, level: 'error' as const, message: event.message, ...(event.step ? {step: event.step} : {})}].slice(-NOTICE_LIMIT);
+		this.update(patch, event.type === 'step' || event.type === 'run');
+	}
+
+	setOutcome(outcome: Outcome): void {
+		this.update({outcome}, true);
+	}
+
+	ask(request: PromptRequest): Promise<string | boolean> {
+		return new Promise((resolve, reject) => {
+			this.queue.push({request, resolve, reject});
+			if (!this.state.prompt) this.showNext();
+		});
+	}
+
+	private showNext(): void {
+		const next = this.queue[0];
+		if (!next) {
+			this.update({prompt: undefined}, true);
+			return;
+		}
+		const id = this.nextId++;
+		this.update(
+			{
+				prompt: {
+					id,
+					request: next.request,
+					resolve: value => {
+						this.queue.shift();
+						next.resolve(value);
+						this.showNext();
+					},
+				},
+			},
+			true,
+		);
+	}
+
+	/** Ctrl-C stopped the run: every open question is answered with an interruption. */
+	cancelPrompts(): void {
+		for (const pending of this.queue.splice(0)) pending.reject(new InterruptedError('Interrupted at a prompt.'));
+		this.update({prompt: undefined}, true);
+	}
+
+	prompter({yes}: {yes: boolean}): Prompter {
+		return {
+			interactive: true,
+			select: async ({message, choices}) => (await this.ask({kind: 'select', message, choices})) as (typeof choices)[number]['value'],
+			confirm: async ({message, defaultValue}) => (yes ? true : ((await this.ask({kind: 'confirm', message, defaultValue: defaultValue ?? true})) as boolean)),
+			text: async ({message, placeholder, validate}) => (await this.ask({kind: 'text', message, ...(placeholder ? {placeholder} : {}), ...(validate ? {validate} : {})})) as string,
+			secret: async ({message}) => (await this.ask({kind: 'secret', message})) as string,
+		};
+	}
+}

@@ -1,0 +1,63 @@
+import {STEP_IDS, type Run, type RunKind, type RunMode, type RunOptions, type StepId} from './types';
+
+const STEPS_BY_KIND: Record<RunKind, readonly StepId[]> = {
+	release: STEP_IDS,
+	checklist: ['account', 'verify'],
+	rollback: ['account', 'update-stack', 'verify'],
+};
+
+export function planSteps(kind: RunKind): readonly StepId[] {
+	return STEPS_BY_KIND[kind];
+}
+
+function pad(value: number): string {
+	return String(value).padStart(2, '0');
+}
+
+export function newRunId(env: string, now = new Date(), random = Math.random): string {
+	const stamp = `${now.getUTCFullYear()}${pad(now.getUTCMonth() + 1)}${pad(now.getUTCDate())}-${pad(now.getUTCHours())}${pad(now.getUTCMinutes())}${pad(now.getUTCSeconds())}`;
+	const suffix = Math.floor(random() * 36 ** 4)
+		.toString(36)
+		.padStart(4, '0');
+	return `${stamp}-${env}-${suffix}`;
+}
+
+export interface NewRun {
+	id: string;
+	kind: RunKind;
+	env: string;
+	mode: RunMode;
+	production: boolean;
+	options: RunOptions;
+	releaseId?: string;
+	now?: Date;
+}
+
+export function createRun({id, kind, env, mode, production, options, releaseId, now = new Date()}: NewRun): Run {
+	const at = now.toISOString();
+	return {
+		schemaVersion: 1,
+		id,
+		kind,
+		env,
+		mode,
+		production,
+		...(releaseId ? {releaseId} : {}),
+		status: 'running',
+		createdAt: at,
+		updatedAt: at,
+		options,
+		steps: planSteps(kind).map(step => ({id: step, status: 'pending', attempts: 0, outputs: {}})),
+		checks: [],
+		history: [],
+	};
+}
+
+/** The step a (resumed) run continues at: the first one not done or skipped. */
+export function firstUnfinishedStep(run: Run): StepId | undefined {
+	return run.steps.find(step => step.status !== 'done' && step.status !== 'skipped')?.id;
+}
+
+export function isUnfinished(run: Run): boolean {
+	return run.status !== 'finished';
+}

@@ -1,0 +1,131 @@
+import type {AccountConfig, Config} from '../config/schema';
+import type {Services} from '../services/services';
+import {EXIT, InterruptedError, OperatorError, WaitingError, type ExitCode} from './errors';
+import type {InterruptRouter} from './interrupts';
+import type {JournalStore} from './journal-store';
+import {isJournaled, reduceRun} from './reducer';
+import type {Flags, Prompter, RunPaths, Step, StepContext} from './step';
+import type {Outputs, Run, RunEvent, RunEventInput, StepId} from './types';
+
+export type EventSink = (event: RunEvent, run: Run) => void;
+
+export interface RunOutcome {
+	exitCode: ExitCode;
+	run: Run;
+	message?: string;
+	hint?: string;
+}
+
+export interface RunnerOptions {
+	run: Run;
+	steps: Partial<Record<StepId, Step>>;
+	store: JournalStore;
+	sink: EventSink;
+	config: Config;
+	configDir: string;
+	account: AccountConfig;
+	flags: Flags;
+	services: Services;
+	prompt: Prompter;
+	paths: RunPaths;
+	interrupts: InterruptRouter;
+	resumed?: {message: string};
+}
+
+function isInterruption(error: unknown, signal: AbortSignal): boolean {
+	return error instanceof InterruptedError || (signal.aborted && !(error instanceof OperatorError));
+}
+
+/** Drives a run from its first unfinished step to the end, journaling every event that matters. */
+export class Runner {
+	private current: Run;
+
+	constructor(private readonly options: RunnerOptions) {
+		this.current = options.run;
+	}
+
+	get run(): Run {
+		return this.current;
+	}
+
+	emit = (input: RunEventInput): void => {
+		const event = {...input, runId: this.current.id, at: new Date().toISOString()} as RunEvent;
+		const next = reduceRun(this.current, event);
+		if (isJournaled(event)) this.options.store.save(next);
+		this.current = next;
+		this.options.sink(event, next);
+	};
+
+	private context(stepId: StepId): StepContext {
+		const {config, configDir, account, flags, services, prompt, paths, interrupts} = this.options;
+		const runner = this;
+		return {
+			get run() {
+				return runner.current;
+			},
+			config,
+			configDir,
+			envName: this.current.env,
+			account,
+			region: this.current.options.region,
+			flags,
+			services,
+			prompt,
+			paths,
+			signal: interrupts.signal,
+			outputs: <T extends Outputs>(step: StepId) => (this.current.steps.find(record => record.id === step)?.outputs ?? {}) as Partial<T>,
+			emit: event => this.emit('step' in event && event.step ? event : {...event, step: stepId} as RunEventInput),
+			interceptInterrupt: handler => interrupts.intercept(handler),
+		};
+	}
+
+	private finish(status: 'finished' | 'failed' | 'waiting' | 'interrupted', exitCode: ExitCode, message?: string, hint?: string): RunOutcome {
+		this.emit({type: 'run', status, env: this.current.env, mode: this.current.mode, kind: this.current.kind, ...(status === 'interrupted' && message ? {message} : {})});
+		return {exitCode, run: this.current, ...(message ? {message} : {}), ...(hint ? {hint} : {})};
+	}
+
+	async drive(): Promise<RunOutcome> {
+		const {mode, env, kind} = this.current;
+		const {interrupts, resumed} = this.options;
+		this.emit({type: 'run', status: resumed ? 'resumed' : 'started', env, mode, kind, ...(resumed ? {message: resumed.message} : {})});
+		for (const record of this.options.run.steps) {
+			const status = this.current.steps.find(step => step.id === record.id)?.status;
+			if (status === 'done' || status === 'skipped') continue;
+			if (interrupts.signal.aborted) return this.finish('interrupted', EXIT.interrupted, `Interrupted before ${record.id}.`, 'Run `convox-ami resume` to continue.');
+			const step = this.options.steps[record.id];
+			if (!step) {
+				const message = `The ${record.id} step is not available yet in this version of convox-ami; the run stops here.`;
+				this.emit({type: 'step', step: record.id, status: 'failed', error: message});
+				this.emit({type: 'error', step: record.id, message});
+				return this.finish('failed', EXIT.failed, message, 'Everything before it is recorded in the journal.');
+			}
+			this.emit({type: 'step', step: record.id, status: 'running'});
+			try {
+				const outputs = await step.run(this.context(record.id));
+				this.emit({type: 'step', step: record.id, status: 'done', outputs});
+			} catch (error) {
+				return this.fail(record.id, error);
+			}
+		}
+		return this.finish('finished', EXIT.ok);
+	}
+
+	private fail(stepId: StepId, error: unknown): RunOutcome {
+		const {signal} = this.options.interrupts;
+		if (isInterruption(error, signal)) {
+			const message = error instanceof InterruptedError ? error.message : `Interrupted during ${stepId}.`;
+			this.emit({type: 'step', step: stepId, status: 'failed', error: message});
+			return this.finish('interrupted', EXIT.interrupted, message, (error instanceof OperatorError && error.hint) || 'Run `convox-ami resume` to continue.');
+		}
+		const message = (error as Error).message ?? String(error);
+		const hint = error instanceof OperatorError ? error.hint : undefined;
+		if (error instanceof WaitingError) {
+			this.emit({type: 'step', step: stepId, status: 'waiting', error: message});
+			return this.finish('waiting', EXIT.waiting, message, hint);
+		}
+		this.emit({type: 'step', step: stepId, status: 'failed', error: message});
+		this.emit({type: 'error', step: stepId, message});
+		const exitCode = error instanceof OperatorError ? error.exitCode : EXIT.failed;
+		return this.finish('failed', exitCode, message, hint ?? (exitCode === EXIT.failed ? 'Run `convox-ami resume` to retry from this step.' : undefined));
+	}
+}

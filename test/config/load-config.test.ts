@@ -1,0 +1,58 @@
+import {mkdtemp, writeFile} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {describe, expect, it} from 'vitest';
+import {loadConfig, parseConfig} from '../../source/config/load-config';
+import {UsageError} from '../../source/workflow/errors';
+
+const valid = {
+	region: 'us-east-1',
+	accounts: {dev: {profile: 'convox-dev', accountId: '111111111111', stackName: 'convox-dev'}},
+};
+
+function problemsOf(raw: unknown): string {
+	try {
+		parseConfig(raw, 'test.json');
+	} catch (error) {
+		expect(error).toBeInstanceOf(UsageError);
+		expect((error as UsageError).exitCode).toBe(2);
+		return (error as Error).message;
+	}
+	throw new Error('expected the config to be refused');
+}
+
+describe('config', () => {
+	it('accepts the sample config shipped in the repository', async () => {
+		const loaded = await loadConfig('convox-ami.config.sample.json');
+		expect(Object.keys(loaded.config.accounts)).toEqual(['dev', 'prod']);
+		expect(loaded.config.accounts.prod?.production).toBe(true);
+		expect(loaded.config.accounts.dev?.production).toBe(false);
+	});
+
+	it('names every problem with its path', () => {
+		const message = problemsOf({accounts: {dev: {accountId: '1234', stackName: 'x'}, prod: {accountId: '222222222222'}}});
+		expect(message).toContain('accounts.dev.accountId: expected 12 digits');
+		expect(message).toContain('accounts.prod.stackName');
+	});
+
+	it('refuses unknown keys instead of ignoring them', () => {
+		expect(problemsOf({...valid, regoin: 'eu-west-1'})).toContain('(top level): unknown key "regoin"');
+		expect(problemsOf({...valid, accounts: {dev: {...valid.accounts.dev, prodution: true}}})).toContain('accounts.dev: unknown key "prodution"');
+	});
+
+	it('validates custom checklist items', () => {
+		const message = problemsOf({...valid, accounts: {dev: {...valid.accounts.dev, checks: [{kind: 'http', id: 'api', title: 'API', url: 'not a url'}]}}});
+		expect(message).toContain('accounts.dev.checks.0.url');
+	});
+
+	it('reports a missing file, bad JSON and the folder relative paths resolve from', async () => {
+		const dir = await mkdtemp(path.join(os.tmpdir(), 'convox-ami-config-'));
+		await expect(loadConfig('missing.json', dir)).rejects.toThrow(/No config at .*missing\.json/);
+		await writeFile(path.join(dir, 'broken.json'), '{"region": ');
+		await expect(loadConfig('broken.json', dir)).rejects.toThrow(/not valid JSON/);
+		await writeFile(path.join(dir, 'ok.json'), JSON.stringify(valid));
+		const loaded = await loadConfig('ok.json', dir);
+		expect(loaded.dir).toBe(dir);
+		expect(loaded.config.binaries).toEqual({});
+	});
+});

@@ -1,0 +1,51 @@
+import {readFileSync} from 'node:fs';
+import {describe, expect, it} from 'vitest';
+import type {VersionEntry} from '../../source/services/releases';
+import {parseVersionId, requiredBetween, selectVersion} from '../../source/steps/select-version';
+
+const fixtures = new URL('../../../shared/fixtures/releases/', import.meta.url);
+const load = (name: string) => JSON.parse(readFileSync(new URL(name, fixtures), 'utf8')) as VersionEntry[];
+const entry = (version: string, published = true, required = false): VersionEntry => ({version, description: '', published, required});
+
+describe('version selection', () => {
+	it('takes the newest published version of the sample', () => {
+		const selection = selectVersion(load('versions.sample.json'));
+		expect(selection).toMatchObject({kind: 'newest', entry: {version: '20160916121812'}});
+	});
+
+	it('finds nothing in an empty or unpublished list', () => {
+		expect(selectVersion(load('versions.empty.json'))).toEqual({kind: 'none-published', total: 0});
+		expect(selectVersion(load('versions.none-published.json'))).toEqual({kind: 'none-published', total: 2});
+	});
+
+	it('orders by timestamp, not array position, and says what Convox would take', () => {
+		const selection = selectVersion([entry('20160916121812'), entry('20161002153025'), entry('20160820033210')]);
+		expect(selection).toMatchObject({kind: 'newest', entry: {version: '20161002153025'}, convoxRule: {version: '20160820033210'}});
+	});
+
+	it('skips a published branch build unless pinned', () => {
+		const entries = [entry('20160912193121'), entry('20160920235634-compose-env')];
+		expect(selectVersion(entries)).toMatchObject({kind: 'newest', entry: {version: '20160912193121'}, skippedBranches: ['20160920235634-compose-env']});
+		expect(selectVersion(entries, '20160920235634-compose-env')).toMatchObject({kind: 'pinned'});
+	});
+
+	it('compares 10-digit ids of 2015 as timestamps', () => {
+		expect(parseVersionId('2015061501')).toEqual({stamp: '20150615010000'});
+		expect(selectVersion([entry('20150601000000'), entry('2015061501')])).toMatchObject({entry: {version: '2015061501'}});
+		expect(parseVersionId('latest')).toBeUndefined();
+	});
+
+	it('reports pins that are unknown or unpublished', () => {
+		const entries = load('versions.sample.json');
+		expect(selectVersion(entries, '20990101000000')).toEqual({kind: 'pinned-unknown', version: '20990101000000'});
+		expect(selectVersion(entries, '20160920235634')).toMatchObject({kind: 'pinned-unpublished'});
+		expect(selectVersion(entries, '20160408144745')).toMatchObject({kind: 'pinned'});
+	});
+
+	it('lists required versions between the stack and the target', () => {
+		const entries = load('versions.sample.json');
+		expect(requiredBetween(entries, '20160323012659', '20160916121812').map(item => item.version)).toEqual(['20160408144745']);
+		expect(requiredBetween(entries, '20160502194942', '20160916121812')).toEqual([]);
+		expect(requiredBetween(entries, undefined, '20160916121812')).toEqual([]);
+	});
+});

@@ -1,0 +1,108 @@
+import {execFile} from 'node:child_process';
+import {mkdir, mkdtemp, writeFile} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {startAwsStandIn, rackStackSeed, type AwsStandIn, type AwsStandInOptions} from '../../source/rehearsal/aws-stand-in';
+import {startReleasesStandIn, type ReleasesStandIn, type ReleasesStandInOptions} from '../../source/rehearsal/releases-stand-in';
+import {CLI} from './pty';
+
+export interface CliWorld {
+	dir: string;
+	home: string;
+	stateDir: string;
+	configPath: string;
+	aws: AwsStandIn;
+	releases: ReleasesStandIn;
+	env: NodeJS.ProcessEnv;
+	close(): Promise<void>;
+}
+
+export const DEV_KEY = 'AKIADEVEXAMPLE000001';
+export const WRONG_KEY = 'AKIAWRONGEXAMPLE0002';
+
+/**
+ * A folder with a config, a temporary HOME holding ~/.aws profiles, and loopback stand-ins for
+ * the release files and for STS/CloudFormation/EC2, reached through AWS_ENDPOINT_URL_*.
+ */
+export async function createCliWorld({config, aws, releases}: {config?: object; aws?: AwsStandInOptions; releases?: ReleasesStandInOptions} = {}): Promise<CliWorld> {
+	const dir = await mkdtemp(path.join(os.tmpdir(), 'convox-ami-e2e-'));
+	const home = path.join(dir, 'home');
+	await mkdir(path.join(home, '.aws'), {recursive: true});
+	await writeFile(
+		path.join(home, '.aws', 'config'),
+		['[profile convox-dev]', 'region = us-east-1', '[profile convox-wrong]', 'region = us-east-1', ''].join('\n'),
+	);
+	await writeFile(
+		path.join(home, '.aws', 'credentials'),
+		[`[convox-dev]`, `aws_access_key_id = ${DEV_KEY}`, 'aws_secret_access_key = devsecretdevsecretdevsecret', `[convox-wrong]`, `aws_access_key_id = ${WRONG_KEY}`, 'aws_secret_access_key = wrongsecretwrongsecret', ''].join(
+			'\n',
+		),
+	);
+	const awsStandIn = await startAwsStandIn({
+		tickMs: 20,
+		identities: {[DEV_KEY]: {accountId: '111111111111', arn: 'arn:aws:sts::111111111111:assumed-role/Admin/operator'}, [WRONG_KEY]: {accountId: '999999999999'}},
+		stacks: [rackStackSeed({stackName: 'convox-dev'})],
+		...aws,
+	});
+	const releasesStandIn = await startReleasesStandIn(releases);
+	const configPath = path.join(dir, 'convox-ami.config.json');
+	await writeFile(
+		configPath,
+		JSON.stringify(
+			config ?? {
+				region: 'us-east-1',
+				accounts: {
+					dev: {profile: 'convox-dev', accountId: '111111111111', stackName: 'convox-dev', rack: 'dev'},
+					wrong: {profile: 'convox-wrong', accountId: '111111111111', stackName: 'convox-dev'},
+				},
+			},
+			null,
+			2,
+		),
+	);
+	const env: NodeJS.ProcessEnv = {
+		PATH: process.env.PATH,
+		HOME: home,
+		LANG: 'C.UTF-8',
+		AWS_ENDPOINT_URL_STS: awsStandIn.url,
+		AWS_ENDPOINT_URL_CLOUDFORMATION: awsStandIn.url,
+		AWS_ENDPOINT_URL_EC2: awsStandIn.url,
+		AWS_EC2_METADATA_DISABLED: 'true',
+		CONVOX_RELEASES_URL: releasesStandIn.url,
+		CI: 'true',
+	};
+	return {
+		dir,
+		home,
+		stateDir: path.join(dir, '.convox-ami'),
+		configPath,
+		aws: awsStandIn,
+		releases: releasesStandIn,
+		env,
+		async close() {
+			await awsStandIn.close();
+			await releasesStandIn.close();
+		},
+	};
+}
+
+export interface CliResult {
+	code: number;
+	stdout: string;
+	stderr: string;
+	events: Array<Record<string, unknown>>;
+}
+
+/** Runs the built CLI to its end without a terminal. */
+export function runCli(args: string[], {cwd, env}: {cwd: string; env: NodeJS.ProcessEnv}): Promise<CliResult> {
+	return new Promise(resolve => {
+		execFile(process.execPath, [CLI, ...args], {cwd, env, maxBuffer: 64 * 1024 * 1024}, (error, stdout, stderr) => {
+			const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+			const events = stdout
+				.split('\n')
+				.filter(line => line.startsWith('{'))
+				.map(line => JSON.parse(line) as Record<string, unknown>);
+			resolve({code, stdout, stderr, events});
+		});
+	});
+}

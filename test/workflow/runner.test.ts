@@ -1,0 +1,128 @@
+import {mkdtemp} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {describe, expect, it} from 'vitest';
+import {parseConfig} from '../../source/config/load-config';
+import {createServices} from '../../source/services/create-services';
+import {createUnattendedPrompter} from '../../source/ui/unattended-prompter';
+import {UsageError, WaitingError} from '../../source/workflow/errors';
+import {InterruptRouter} from '../../source/workflow/interrupts';
+import {JournalStore, runFiles} from '../../source/workflow/journal-store';
+import {createRun} from '../../source/workflow/plan';
+import {Runner} from '../../source/workflow/runner';
+import type {Step} from '../../source/workflow/step';
+import type {RunEvent, StepId} from '../../source/workflow/types';
+
+const config = parseConfig({accounts: {dev: {accountId: '111111111111', stackName: 'convox-dev'}}}, 'test');
+
+async function setup(steps: Partial<Record<StepId, Step>>, kind: 'release' | 'checklist' = 'checklist') {
+	const stateDir = await mkdtemp(path.join(os.tmpdir(), 'convox-ami-runner-'));
+	const store = new JournalStore(stateDir);
+	await store.ensureWritable();
+	const run = createRun({id: 'r1', kind, env: 'dev', mode: 'live', production: false, options: {region: 'us-east-1', confirm: [], yes: false}});
+	const events: RunEvent[] = [];
+	const interrupts = new InterruptRouter(() => undefined);
+	const make = (current = run, resumed?: {message: string}) =>
+		new Runner({
+			run: current,
+			steps,
+			store,
+			sink: event => events.push(event),
+			config,
+			configDir: stateDir,
+			account: config.accounts.dev!,
+			flags: {dryRun: false, rehearse: false, yes: false, confirm: [], json: false},
+			services: createServices({config, configDir: stateDir, account: config.accounts.dev!, region: 'us-east-1', env: {}}),
+			prompt: createUnattendedPrompter({yes: false}),
+			paths: {stateDir, ...runFiles(stateDir, run.id)},
+			interrupts,
+			...(resumed ? {resumed} : {}),
+		});
+	return {store, events, interrupts, make};
+}
+
+const step = (id: StepId, run: Step['run']): Step => ({id, title: id, run});
+
+describe('runner', () => {
+	it('runs the steps in order, journals each, and finishes with exit 0', async () => {
+		const {store, events, make} = await setup({
+			account: step('account', async ctx => {
+				ctx.emit({type: 'notice', level: 'info', message: 'hello'});
+				return {accountId: '111111111111'};
+			}),
+			verify: step('verify', async ctx => ({seen: ctx.outputs('account').accountId})),
+		});
+		const outcome = await make().drive();
+		expect(outcome.exitCode).toBe(0);
+		const saved = await store.load('r1');
+		expect(saved.status).toBe('finished');
+		expect(saved.steps.map(record => [record.id, record.status])).toEqual([
+			['account', 'done'],
+			['verify', 'done'],
+		]);
+		expect(saved.steps[1]?.outputs).toEqual({seen: '111111111111'});
+		expect(events.find(event => event.type === 'notice')).toMatchObject({step: 'account', runId: 'r1'});
+	});
+
+	it('stops with "not available yet" at a step this version lacks', async () => {
+		const {store, make} = await setup({account: step('account', async () => ({}))}, 'release');
+		const outcome = await make().drive();
+		expect(outcome.exitCode).toBe(1);
+		expect(outcome.message).toMatch(/resolve-version step is not available yet/);
+		expect((await store.load('r1')).steps[1]).toMatchObject({status: 'failed'});
+	});
+
+	it('maps errors to exit codes and resumes at the first unfinished step', async () => {
+		let attempts = 0;
+		const {store, make} = await setup({
+			account: step('account', async () => ({})),
+			verify: step('verify', async () => {
+				attempts++;
+				if (attempts === 1) throw new UsageError('bad input');
+				if (attempts === 2) throw new WaitingError('waiting on sumologic');
+				return {};
+			}),
+		});
+		expect((await make().drive()).exitCode).toBe(2);
+		const second = await make(await store.load('r1'), {message: 'Resumed at verify.'}).drive();
+		expect(second.exitCode).toBe(3);
+		expect((await store.load('r1')).steps[1]?.status).toBe('waiting');
+		const third = await make(await store.load('r1'), {message: 'Resumed at verify.'}).drive();
+		expect(third.exitCode).toBe(0);
+		const saved = await store.load('r1');
+		expect(saved.steps[0]?.attempts).toBe(1);
+		expect(saved.steps[1]?.attempts).toBe(3);
+		expect(saved.history.filter(entry => entry.message === 'Resumed at verify.')).toHaveLength(2);
+	});
+
+	it('ends interrupted (130) when Ctrl-C aborts a step', async () => {
+		const {store, interrupts, make} = await setup({
+			account: step(
+				'account',
+				ctx =>
+					new Promise((_resolve, reject) => {
+						ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason));
+						setTimeout(() => interrupts.trigger(), 10);
+					}),
+			),
+		});
+		const outcome = await make().drive();
+		expect(outcome.exitCode).toBe(130);
+		expect((await store.load('r1')).status).toBe('interrupted');
+	});
+
+	it('lets a step intercept Ctrl-C instead of aborting', async () => {
+		const {interrupts, make} = await setup({
+			account: step('account', async ctx => {
+				let asked = 0;
+				const release = ctx.interceptInterrupt(() => asked++);
+				interrupts.trigger();
+				release();
+				return {asked, aborted: ctx.signal.aborted};
+			}),
+			verify: step('verify', async () => ({})),
+		});
+		const outcome = await make().drive();
+		expect(outcome.run.steps[0]?.outputs).toEqual({asked: 1, aborted: false});
+	});
+});
