@@ -1,5 +1,5 @@
-import {loadConfig, type LoadedConfig} from '../config/load-config';
-import {createServices} from '../services/create-services';
+import type {LoadedConfig} from '../config/load-config';
+import type {Rehearsal} from '../rehearsal/rehearsal';
 import {stepRegistry} from '../steps/registry';
 import {createFrontEnd, type FrontEnd} from '../ui/front-end';
 import {detectOutputMode} from '../ui/output-mode';
@@ -57,19 +57,10 @@ async function chooseEnv(input: CommandInput, loaded: LoadedConfig, frontEnd: Fr
 /** release, checklist and resume: lock the state dir, set up the run, drive it, report. */
 export async function driveRun(input: CommandInput): Promise<ExitCode> {
 	const {flags} = input;
-	const store = new JournalStore(input.stateDir);
-	const resumeOf = input.name === 'resume' ? await findRunToResume(store, input.args[0]) : undefined;
-	if (resumeOf && flags.env && flags.env !== resumeOf.env) throw new UsageError(`Run ${resumeOf.id} is for ${resumeOf.env}, not ${flags.env}.`);
-	const rehearse = resumeOf ? resumeOf.mode === 'rehearsal' : flags.rehearse;
-	const dryRun = resumeOf ? resumeOf.mode === 'dry-run' : flags.dryRun;
-	await store.ensureWritable();
-	const rehearsal = rehearse ? await (await import('../rehearsal/rehearsal')).startRehearsal(input.stateDir) : undefined;
-	const loaded = rehearsal?.config ?? (await loadConfig(input.configPath));
-
-	const lock: StateLock = await acquireStateLock(input.stateDir, `convox-ami ${input.name}`);
-	let frontEnd: FrontEnd | undefined;
+	let lock: StateLock | undefined;
+	let rehearsal: Rehearsal | undefined;
 	const interrupts = new InterruptRouter(() => {
-		lock.release();
+		lock?.release();
 		process.stderr.write('\nStopped at once. The journal holds the last recorded state; `convox-ami resume` continues.\n');
 		process.exit(EXIT.interrupted);
 	});
@@ -77,11 +68,20 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 	process.on('SIGINT', onSignal);
 	process.on('SIGTERM', onSignal);
 	process.on('SIGHUP', onSignal);
+	// The screen comes first so the operator sees it at once; config, SDK and steps load behind it.
+	const frontEnd = await createFrontEnd(detectOutputMode({json: flags.json, yes: flags.yes}, process.env), {yes: flags.yes, onInterrupt: onSignal});
+	interrupts.signal.addEventListener('abort', () => frontEnd.interrupted());
 	try {
-		const mode = detectOutputMode({json: flags.json, yes: flags.yes}, process.env);
-		frontEnd = await createFrontEnd(mode, {yes: flags.yes, onInterrupt: onSignal});
+		const store = new JournalStore(input.stateDir);
+		const resumeOf = input.name === 'resume' ? await findRunToResume(store, input.args[0]) : undefined;
+		if (resumeOf && flags.env && flags.env !== resumeOf.env) throw new UsageError(`Run ${resumeOf.id} is for ${resumeOf.env}, not ${flags.env}.`);
+		const rehearse = resumeOf ? resumeOf.mode === 'rehearsal' : flags.rehearse;
+		const dryRun = resumeOf ? resumeOf.mode === 'dry-run' : flags.dryRun;
+		await store.ensureWritable();
+		rehearsal = rehearse ? await (await import('../rehearsal/rehearsal')).startRehearsal(input.stateDir) : undefined;
+		const loaded = rehearsal?.config ?? (await (await import('../config/load-config')).loadConfig(input.configPath));
+		lock = await acquireStateLock(input.stateDir, `convox-ami ${input.name}`);
 		if (lock.takenOver) frontEnd.say('warn', `Took over the lock of ${input.stateDir} left by pid ${lock.takenOver.pid} (${lock.takenOver.command}), which is no longer running.`);
-		interrupts.signal.addEventListener('abort', () => frontEnd?.interrupted());
 
 		const env = resumeOf?.env ?? (await chooseEnv(input, loaded, frontEnd));
 		const account = loaded.config.accounts[env];
@@ -108,6 +108,7 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 		store.save(run);
 		frontEnd.attach(run);
 
+		const {createServices} = await import('../services/create-services');
 		const services = createServices({
 			config: loaded.config,
 			configDir: loaded.dir,
@@ -144,17 +145,18 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 		return outcome.exitCode;
 	} catch (error) {
 		const operatorError = error instanceof OperatorError ? error : interrupts.signal.aborted ? new InterruptedError() : undefined;
-		if (frontEnd && operatorError) {
-			await frontEnd.end({exitCode: operatorError.exitCode, message: operatorError.message, ...(operatorError.hint ? {hint: operatorError.hint} : {})});
-			return operatorError.exitCode;
-		}
-		if (frontEnd) await frontEnd.end({exitCode: EXIT.failed, message: (error as Error).message});
-		throw error;
+		await frontEnd.end({
+			exitCode: operatorError?.exitCode ?? EXIT.failed,
+			message: (operatorError ?? (error as Error)).message,
+			...(operatorError?.hint ? {hint: operatorError.hint} : {}),
+		});
+		if (!operatorError) throw error;
+		return operatorError.exitCode;
 	} finally {
 		process.off('SIGINT', onSignal);
 		process.off('SIGTERM', onSignal);
 		process.off('SIGHUP', onSignal);
 		await rehearsal?.stop();
-		lock.release();
+		lock?.release();
 	}
 }

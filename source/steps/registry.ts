@@ -3,6 +3,12 @@ import type {StepId} from '../workflow/types';
 
 /** Every step this version of convox-ami can run, loaded when a run starts. */
 export async function stepRegistry(): Promise<Partial<Record<StepId, Step>>> {
-	const [{accountStep}, {resolveVersionStep}] = await Promise.all([import('./account'), import('./resolve-version')]);
-	return {account: accountStep, 'resolve-version': resolveVersionStep};
+	const [{accountStep}, {resolveVersionStep}, {templateStep}, {updateStackStep}, {verifyStep}] = await Promise.all([
+		import('./account'),
+		import('./resolve-version'),
+		import('./template'),
+		import('./update-stack'),
+		import('./verify'),
+	]);
+	return {account: accountStep, 'resolve-version': resolveVersionStep, template: templateStep, 'update-stack': updateStackStep, verify: verifyStep};
 }

@@ -50,13 +50,20 @@ export async function createFrontEnd(mode: OutputMode, {yes, onInterrupt}: {yes:
 	const stderr = (text: string) => process.stderr.write(text);
 	const prompter = mode.canPrompt ? createEnquirerPrompter(onInterrupt) : createUnattendedPrompter({yes});
 	if (mode.renderer === 'json') {
+		let attached = false;
 		return {
 			prompter,
 			sink: createJsonReporter(),
 			say: (level, message) => process.stdout.write(`${JSON.stringify({type: 'notice', level, message})}\n`),
-			attach: () => undefined,
+			attach: () => {
+				attached = true;
+			},
 			interrupted: () => undefined,
-			end: async outcome => printOutcome(outcome, stderr),
+			async end(outcome) {
+				// Inside a run the runner has emitted the error event already; before one, say it here.
+				if (!attached && outcome.exitCode !== 0) process.stdout.write(`${JSON.stringify({type: 'error', message: outcome.message, ...(outcome.hint ? {hint: outcome.hint} : {})})}\n`);
+				printOutcome(outcome, stderr);
+			},
 		};
 	}
 	return {

@@ -42,7 +42,7 @@ export interface UiState {
 export const NOTICE_LIMIT = 200;
 
 /** A pane's pure reducer over the event stream (build, stack, checklist views). */
-export type ViewReducer = (state: unknown, event: RunEvent) => unknown;
+export type ViewReducer = (state: unknown, event: RunEvent, run: Run) => unknown;
 
 type Listener = () => void;
 
@@ -101,7 +101,7 @@ export class RunStore {
 		let views: Record<string, unknown> | undefined;
 		for (const [name, reducer] of Object.entries(this.reducers)) {
 			const before = this.state.views[name];
-			const after = reducer(before, event);
+			const after = reducer(before, event, run);
 			if (after !== before) {
 				views ??= {...this.state.views};
 				views[name] = after;

@@ -49,6 +49,7 @@ export class JournalStore {
 		try {
 			writeFileAtomic.sync(file, `${JSON.stringify(run, null, 2)}\n`, {fsync: true});
 		} catch (error) {
+			if (!(error as NodeJS.ErrnoException).code) throw error;
 			throw describeWriteError(error as NodeJS.ErrnoException, file);
 		}
 	}

@@ -9,7 +9,7 @@ import {OutcomeView} from './OutcomeView';
 import {PromptView} from './PromptView';
 import {StepList} from './StepList';
 
-export type PaneRenderer = (state: UiState) => ReactNode;
+export type PaneRenderer = (state: UiState, now: number) => ReactNode;
 
 const LIVE_NOTICES = 6;
 
@@ -33,7 +33,7 @@ export function App({store, onInterrupt, panes = {}}: {store: RunStore; onInterr
 	const finished = run?.steps.filter(step => step.status === 'done' || step.status === 'skipped') ?? [];
 	const current = run?.steps.find(step => step.status !== 'done' && step.status !== 'skipped' && step.status !== 'pending') ?? run?.steps.find(step => step.status === 'pending');
 	const currentNotices = state.notices.filter(notice => (current ? notice.step === current.id : true) || notice.step === undefined).slice(-LIVE_NOTICES);
-	const pane = current ? panes[current.id]?.(state) : undefined;
+	const pane = current ? panes[current.id]?.(state, now) : undefined;
 	return (
 		<>
 			<Static items={finished}>

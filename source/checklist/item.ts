@@ -1,0 +1,23 @@
+import type {ProbeOutcome} from '../services/probes/outcome';
+
+interface ItemBase {
+	id: string;
+	title: string;
+	/** A failed required item fails the verify step; others only warn. */
+	required: boolean;
+}
+
+/** Runs by itself; `progress` reports a retry in flight. */
+export interface AutoItem extends ItemBase {
+	kind: 'auto';
+	probe(signal: AbortSignal, progress: (detail: string) => void): Promise<ProbeOutcome>;
+}
+
+/** Asked of the operator (yes / no / skip), or confirmed with `--confirm ID`. */
+export interface ManualItem extends ItemBase {
+	kind: 'manual';
+	question: string;
+	link?: string;
+}
+
+export type ChecklistItem = AutoItem | ManualItem;

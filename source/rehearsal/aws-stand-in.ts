@@ -1,0 +1,314 @@
+import {readFileSync, realpathSync, renameSync, writeFileSync} from 'node:fs';
+import {createServer, type IncomingMessage, type ServerResponse} from 'node:http';
+import type {AddressInfo} from 'node:net';
+import {pathToFileURL} from 'node:url';
+import {parseArgs} from 'node:util';
+import {cloudFormationHandlers, cloudFormationWrites} from './aws/cloudformation';
+import {ec2Handlers} from './aws/ec2';
+import {parseQueryParams, type QueryParams} from './aws/form';
+import {randomUUID} from './aws/ids';
+import {AwsError, scenarios, type Scenario, type StandInData} from './aws/model';
+import {rackStackSeed, stockImage} from './aws/seeds';
+import {emptyData, StandInState, stacksFromDescribeStacks, type ImageInput, type StackSeed} from './aws/state';
+import {errorXml, successXml, type Protocol, type XmlValue} from './aws/xml';
+
+export {rackStackSeed, stockImage, type RackStackOptions} from './aws/seeds';
+export {StandInState, stacksFromDescribeStacks, noChangesReason, type ImageInput, type StackSeed} from './aws/state';
+export {scenarios, type ImageRecord, type InstanceRecord, type Scenario, type StackRecord, type StandInData} from './aws/model';
+
+export interface Identity {
+	accountId: string;
+	arn?: string;
+}
+
+export interface AwsStandInOptions {
+	/** Account of callers whose access key is not in `identities`; default 111111111111. */
+	accountId?: string;
+	arn?: string;
+	/** Per access key id (the fake credentials a client signs with), the account it belongs to. */
+	identities?: Record<string, Identity>;
+	/** Every call answers ExpiredToken (HTTP 403), as with expired session credentials. */
+	expiredCredentials?: boolean;
+	region?: string;
+	stacks?: StackSeed[];
+	/** Images besides the stock ECS image (which is always there). */
+	images?: ImageInput[];
+	/** Scenario of the stacks whose seed names none; default 'clean'. */
+	scenario?: Scenario | Scenario[];
+	/** Period of the update clock; default 1000 ms (tests: 20-50). */
+	tickMs?: number;
+	/** Idle ticks between two steps of a 'slow' update; default 10. */
+	slowTicks?: number;
+	/** How long a new change set takes to be created; default `tickMs`. */
+	changeSetDelayMs?: number;
+	/** DescribeStackEvents page size; default 100 (as CloudFormation). */
+	eventsPageSize?: number;
+	/** Reason the failing resource gives in 'rollback' and 'rollback-failed'. */
+	failureReason?: string;
+	/** Image of instances of stacks whose Ami parameter is empty; default the stock image. */
+	baseImageId?: string;
+	/** Capabilities every update must acknowledge; default ['CAPABILITY_IAM'] (rack templates create IAM resources). */
+	requiredCapabilities?: string[];
+	/** Answer the first `count` calls (of `actions`, when given) with Throttling. */
+	throttle?: {count: number; actions?: string[]};
+	/**
+	 * Templates known without HTTP: given a TemplateURL, the template (JSON object) or undefined to
+	 * fetch it. Lets a resumed rehearsal use a URL journaled by an earlier process.
+	 */
+	resolveTemplate?: (url: string) => unknown;
+	/** Load the state from this file when it exists (seeds are then ignored); save it after every change. */
+	stateFile?: string;
+	port?: number;
+}
+
+export interface AwsCall {
+	service: 'sts' | 'cloudformation' | 'ec2' | 'unknown';
+	action: string;
+	params: QueryParams;
+	accessKeyId?: string;
+	/** The error code answered, if any. */
+	error?: string;
+	time: string;
+}
+
+export interface AwsStandIn {
+	/** Base URL for AWS_ENDPOINT_URL_STS / _CLOUDFORMATION / _EC2 (or a client's `endpoint`). */
+	url: string;
+	port: number;
+	calls: AwsCall[];
+	state: StandInState;
+	/** Calls that change something (change sets, updates, cancels). */
+	writes(): AwsCall[];
+	throttle(count: number, actions?: string[]): void;
+	setExpiredCredentials(expired: boolean): void;
+	close(): Promise<void>;
+}
+
+const services: Record<string, {service: AwsCall['service']; protocol: Protocol; namespace: string}> = {
+	'2011-06-15': {service: 'sts', protocol: 'query', namespace: 'https://sts.amazonaws.com/doc/2011-06-15/'},
+	'2010-05-15': {service: 'cloudformation', protocol: 'query', namespace: 'http://cloudformation.amazonaws.com/doc/2010-05-15/'},
+	'2016-11-15': {service: 'ec2', protocol: 'ec2', namespace: 'http://ec2.amazonaws.com/doc/2016-11-15/'},
+};
+
+async function readBody(request: IncomingMessage): Promise<string> {
+	const chunks: Buffer[] = [];
+	for await (const chunk of request) {
+		chunks.push(chunk as Buffer);
+	}
+
+	return Buffer.concat(chunks).toString('utf8');
+}
+
+function loadData(file: string): StandInData | undefined {
+	let text: string;
+	try {
+		text = readFileSync(file, 'utf8');
+	} catch {
+		return undefined;
+	}
+
+	const data = JSON.parse(text) as StandInData;
+	if (data.schema !== 1) {
+		throw new Error(`${file} is not an AWS stand-in state file`);
+	}
+
+	return data;
+}
+
+function saveData(file: string, data: StandInData): void {
+	const temporary = `${file}.${process.pid}.tmp`;
+	writeFileSync(temporary, JSON.stringify(data));
+	renameSync(temporary, file);
+}
+
+/**
+ * A local CloudFormation, STS and EC2 on 127.0.0.1 that the real AWS SDK talks to: awsQuery and
+ * ec2Query requests in, the XML the SDK's deserializers expect out. Stack updates play out on a clock.
+ */
+export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<AwsStandIn> {
+	const accountId = options.accountId ?? '111111111111';
+	const region = options.region ?? 'us-east-1';
+	const tickMs = options.tickMs ?? 1000;
+	const defaultIdentity = {accountId, arn: options.arn ?? `arn:aws:iam::${accountId}:user/rehearsal`};
+	const loaded = options.stateFile ? loadData(options.stateFile) : undefined;
+	const data = loaded ?? emptyData(region);
+	const stateFile = options.stateFile;
+	let ready = false;
+	const state = new StandInState(data, {
+		accountId,
+		baseImageId: options.baseImageId ?? stockImage.imageId!,
+		slowTicks: options.slowTicks ?? 10,
+		changeSetDelayMs: options.changeSetDelayMs ?? tickMs,
+		...(options.failureReason ? {failureReason: options.failureReason} : {}),
+	}, () => {
+		if (ready && stateFile) {
+			saveData(stateFile, data);
+		}
+	});
+
+	if (!loaded) {
+		for (const image of [stockImage, ...options.images ?? []]) {
+			state.registerImage(image);
+		}
+
+		for (const seed of options.stacks ?? []) {
+			state.addStack({...(options.scenario ? {scenario: options.scenario} : {}), ...seed});
+		}
+	}
+
+	ready = true;
+	if (stateFile) {
+		saveData(stateFile, data);
+	}
+
+	const calls: AwsCall[] = [];
+	let throttle = {remaining: options.throttle?.count ?? 0, actions: options.throttle?.actions};
+	let expiredCredentials = options.expiredCredentials ?? false;
+	const cloudFormationSettings = {accountId, region, eventsPageSize: options.eventsPageSize ?? 100, requiredCapabilities: options.requiredCapabilities ?? ['CAPABILITY_IAM'], ...(options.resolveTemplate ? {resolveTemplate: options.resolveTemplate} : {})};
+
+	async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
+		const {action, version, params} = parseQueryParams(await readBody(request));
+		const accessKeyId = /Credential=([^/]+)\//.exec(request.headers.authorization ?? '')?.[1];
+		const identity = (accessKeyId ? options.identities?.[accessKeyId] : undefined) ?? defaultIdentity;
+		const target = services[version];
+		const call: AwsCall = {service: target?.service ?? 'unknown', action, params, ...(accessKeyId ? {accessKeyId} : {}), time: new Date().toISOString()};
+		calls.push(call);
+		const protocol = target?.protocol ?? 'query';
+		const namespace = target?.namespace ?? '';
+		try {
+			if (throttle.remaining > 0 && (!throttle.actions || throttle.actions.includes(action))) {
+				throttle.remaining--;
+				throw new AwsError('Throttling', 'Rate exceeded');
+			}
+
+			const result = await dispatch(call.service, action, version, params, identity);
+			if (cloudFormationWrites.has(action)) {
+				state.commit();
+			}
+
+			response.writeHead(200, {'content-type': 'text/xml', 'x-amzn-requestid': randomUUID()});
+			response.end(successXml(protocol, namespace, action, result));
+		} catch (error) {
+			const failure = error instanceof AwsError ? error : new AwsError('InternalFailure', error instanceof Error ? error.message : String(error), 500);
+			call.error = failure.code;
+			response.writeHead(failure.status, {'content-type': 'text/xml'});
+			response.end(errorXml(protocol, namespace, failure.code, failure.message));
+		}
+	}
+
+	async function dispatch(service: AwsCall['service'], action: string, version: string, params: QueryParams, identity: Identity): Promise<XmlValue> {
+		if (expiredCredentials) {
+			throw new AwsError('ExpiredToken', 'The security token included in the request is expired', 403);
+		}
+
+		if (service === 'sts' && action === 'GetCallerIdentity') {
+			return {Arn: identity.arn ?? `arn:aws:iam::${identity.accountId}:user/rehearsal`, UserId: 'AIDAREHEARSAL0000000', Account: identity.accountId};
+		}
+
+		const handler = service === 'cloudformation' ? cloudFormationHandlers[action] : undefined;
+		if (handler) {
+			return handler(state, params, cloudFormationSettings);
+		}
+
+		const ec2Handler = service === 'ec2' ? ec2Handlers[action] : undefined;
+		if (ec2Handler) {
+			return ec2Handler(state, params, identity);
+		}
+
+		throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${version}`);
+	}
+
+	const server = createServer((request, response) => {
+		answer(request, response).catch(() => response.destroy());
+	});
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(options.port ?? 0, '127.0.0.1', resolve);
+	});
+	const timer = setInterval(() => state.tick(), tickMs);
+	timer.unref();
+	const {port} = server.address() as AddressInfo;
+
+	return {
+		url: `http://127.0.0.1:${port}`,
+		port,
+		calls,
+		state,
+		writes: () => calls.filter(call => cloudFormationWrites.has(call.action)),
+		throttle(count, actions) {
+			throttle = {remaining: count, actions};
+		},
+		setExpiredCredentials(expired) {
+			expiredCredentials = expired;
+		},
+		async close() {
+			clearInterval(timer);
+			server.closeAllConnections();
+			await new Promise<void>(resolve => {
+				server.close(() => resolve());
+			});
+		},
+	};
+}
+
+async function main(): Promise<void> {
+	const {values} = parseArgs({
+		options: {
+			port: {type: 'string', default: '0'},
+			state: {type: 'string'},
+			scenario: {type: 'string', multiple: true},
+			'tick-ms': {type: 'string', default: '1000'},
+			'slow-ticks': {type: 'string'},
+			'change-set-delay-ms': {type: 'string'},
+			'account-id': {type: 'string'},
+			region: {type: 'string'},
+			'stack-name': {type: 'string', multiple: true},
+			stacks: {type: 'string', multiple: true},
+			identity: {type: 'string', multiple: true},
+		},
+	});
+	const chosen = (values.scenario ?? []) as Scenario[];
+	const unknown = chosen.filter(scenario => !scenarios.includes(scenario));
+	if (unknown.length > 0) {
+		throw new Error(`Unknown scenario ${unknown.join(', ')}; expected one of ${scenarios.join(', ')}`);
+	}
+
+	const identities = Object.fromEntries((values.identity ?? []).map(entry => {
+		const match = /^([^=]+)=(\d{12})(?::(.+))?$/.exec(entry);
+		if (!match) {
+			throw new Error(`--identity expects ACCESS_KEY_ID=ACCOUNT_ID[:ARN], got ${entry}`);
+		}
+
+		return [match[1]!, {accountId: match[2]!, ...(match[3] ? {arn: match[3]} : {})}];
+	}));
+	const fromFiles = (values.stacks ?? []).flatMap(file => stacksFromDescribeStacks(JSON.parse(readFileSync(file, 'utf8'))));
+	const accountId = values['account-id'];
+	const region = values.region;
+	const rackStacks = (values['stack-name'] ?? (fromFiles.length > 0 ? [] : ['convox'])).map(stackName => rackStackSeed({stackName, ...(accountId ? {accountId} : {}), ...(region ? {region} : {})}));
+	const standIn = await startAwsStandIn({
+		port: Number(values.port),
+		tickMs: Number(values['tick-ms']),
+		...(values['slow-ticks'] ? {slowTicks: Number(values['slow-ticks'])} : {}),
+		...(values['change-set-delay-ms'] ? {changeSetDelayMs: Number(values['change-set-delay-ms'])} : {}),
+		...(accountId ? {accountId} : {}),
+		...(region ? {region} : {}),
+		...(values.state ? {stateFile: values.state} : {}),
+		...(chosen.length > 0 ? {scenario: chosen} : {}),
+		identities,
+		stacks: [...rackStacks, ...fromFiles],
+	});
+	process.stdout.write(`${JSON.stringify({url: standIn.url, port: standIn.port, pid: process.pid})}\n`);
+	const stop = () => {
+		void standIn.close().then(() => process.exit(0));
+	};
+
+	process.once('SIGTERM', stop);
+	process.once('SIGINT', stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+	main().catch((error: unknown) => {
+		process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+		process.exit(2);
+	});
+}

@@ -1,0 +1,156 @@
+import {listParam, objectParam, stringParam, type QueryParams} from './form';
+import {AwsError, type ImageRecord, type InstanceRecord} from './model';
+import type {StandInState} from './state';
+import type {XmlValue} from './xml';
+
+type Handler = (state: StandInState, params: QueryParams, caller: {accountId: string}) => XmlValue;
+
+interface Filter {
+	name: string;
+	values: string[];
+}
+
+function filtersOf(params: QueryParams): Filter[] {
+	return listParam(params.Filter).map(objectParam).map(filter => ({
+		name: stringParam(filter.Name) ?? '',
+		values: listParam(filter.Value).map(String),
+	}));
+}
+
+function wildcard(pattern: string): RegExp {
+	const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+	return new RegExp(`^${escaped}$`);
+}
+
+/** EC2 filter semantics: every filter must match; within one, any value (with * and ? wildcards). */
+function matches(filters: Filter[], fields: Record<string, string | undefined>, tags: Record<string, string>): boolean {
+	return filters.every(filter => {
+		let candidates: string[];
+		if (filter.name.startsWith('tag:')) {
+			const value = tags[filter.name.slice(4)];
+			candidates = value === undefined ? [] : [value];
+		} else if (filter.name === 'tag-key') {
+			candidates = Object.keys(tags);
+		} else if (filter.name in fields) {
+			const value = fields[filter.name];
+			candidates = value === undefined ? [] : [value];
+		} else {
+			throw new AwsError('InvalidParameterValue', `The filter '${filter.name}' is invalid`);
+		}
+
+		return filter.values.some(value => candidates.some(candidate => wildcard(value).test(candidate)));
+	});
+}
+
+const tagSet = (tags: Record<string, string>) => Object.entries(tags).map(([key, value]) => ({key, value}));
+const stateCodes: Record<InstanceRecord['state'], number> = {pending: 0, running: 16, 'shutting-down': 32, terminated: 48};
+
+function imageXml(image: ImageRecord): XmlValue {
+	return {
+		imageId: image.imageId,
+		imageLocation: `${image.ownerAlias ?? image.ownerId}/${image.name}`,
+		imageState: image.state,
+		imageOwnerId: image.ownerId,
+		creationDate: image.creationDate,
+		isPublic: image.public,
+		architecture: image.architecture,
+		imageType: 'machine',
+		imageOwnerAlias: image.ownerAlias,
+		name: image.name,
+		description: image.description,
+		rootDeviceType: 'ebs',
+		rootDeviceName: '/dev/xvda',
+		virtualizationType: 'hvm',
+		hypervisor: 'xen',
+		tagSet: tagSet(image.tags),
+	};
+}
+
+export function instanceTags(instance: InstanceRecord): Record<string, string> {
+	return {
+		Name: instance.stackName,
+		'aws:cloudformation:stack-name': instance.stackName,
+		'aws:cloudformation:logical-id': 'Instances',
+		'aws:autoscaling:groupName': `${instance.stackName}-Instances`,
+	};
+}
+
+function instanceXml(instance: InstanceRecord): XmlValue {
+	return {
+		instanceId: instance.instanceId,
+		imageId: instance.imageId,
+		instanceState: {code: stateCodes[instance.state], name: instance.state},
+		privateDnsName: `ip-${instance.privateIpAddress.replaceAll('.', '-')}.ec2.internal`,
+		privateIpAddress: instance.privateIpAddress,
+		instanceType: instance.instanceType,
+		launchTime: instance.launchTime,
+		placement: {availabilityZone: 'us-east-1a', tenancy: 'default'},
+		architecture: 'x86_64',
+		rootDeviceType: 'ebs',
+		tagSet: tagSet(instanceTags(instance)),
+	};
+}
+
+export const ec2Handlers: Record<string, Handler> = {
+	DescribeImages(state, params, caller) {
+		const imageIds = listParam(params.ImageId).map(String);
+		const missing = imageIds.filter(imageId => !state.image(imageId));
+		if (missing.length > 0) {
+			throw new AwsError('InvalidAMIID.NotFound', `The image id '[${missing.join(',')}]' does not exist`);
+		}
+
+		const owners = listParam(params.Owner).map(String);
+		const filters = filtersOf(params);
+		const visible = (image: ImageRecord) => image.ownerId === caller.accountId || image.public || image.launchPermissions.includes(caller.accountId);
+		const ownedBy = (image: ImageRecord) => owners.some(owner => owner === image.ownerId || (owner === 'self' && image.ownerId === caller.accountId) || owner === image.ownerAlias);
+		const images = state.data.images.filter(image =>
+			(imageIds.length === 0 || imageIds.includes(image.imageId))
+			&& (owners.length === 0 ? imageIds.length > 0 || visible(image) : ownedBy(image))
+			&& matches(filters, {'image-id': image.imageId, name: image.name, state: image.state, 'owner-id': image.ownerId, 'owner-alias': image.ownerAlias, 'is-public': String(image.public), architecture: image.architecture, description: image.description}, image.tags));
+		return {imagesSet: images.map(imageXml)};
+	},
+
+	DescribeImageAttribute(state, params) {
+		const imageId = stringParam(params.ImageId) ?? '';
+		const image = state.image(imageId);
+		if (!image) {
+			throw new AwsError('InvalidAMIID.NotFound', `The image id '[${imageId}]' does not exist`);
+		}
+
+		const attribute = stringParam(params.Attribute);
+		if (attribute === 'launchPermission') {
+			return {imageId, launchPermission: [...(image.public ? [{group: 'all'}] : []), ...image.launchPermissions.map(userId => ({userId}))]};
+		}
+
+		if (attribute === 'description') {
+			return {imageId, description: {value: image.description}};
+		}
+
+		throw new AwsError('InvalidParameterValue', `Value (${attribute}) for parameter attribute is invalid. Unknown attribute.`);
+	},
+
+	DescribeInstances(state, params, caller) {
+		const instanceIds = listParam(params.InstanceId).map(String);
+		const missing = instanceIds.filter(instanceId => !state.data.instances.some(instance => instance.instanceId === instanceId));
+		if (missing.length > 0) {
+			throw new AwsError('InvalidInstanceID.NotFound', `The instance IDs '${missing.join(', ')}' do not exist`);
+		}
+
+		const filters = filtersOf(params);
+		const selected = state.data.instances.filter(instance =>
+			(instanceIds.length === 0 || instanceIds.includes(instance.instanceId))
+			&& matches(filters, {'instance-id': instance.instanceId, 'image-id': instance.imageId, 'instance-state-name': instance.state, 'instance-type': instance.instanceType, 'private-ip-address': instance.privateIpAddress}, instanceTags(instance)));
+		const start = Number(stringParam(params.NextToken) ?? 0);
+		const size = Number(stringParam(params.MaxResults) ?? selected.length) || selected.length;
+		const page = selected.slice(start, start + size);
+		return {
+			reservationSet: page.map(instance => ({
+				reservationId: `r-${instance.instanceId.slice(2)}`,
+				ownerId: caller.accountId,
+				groupSet: [],
+				instancesSet: [instanceXml(instance)],
+			})),
+			nextToken: start + size < selected.length ? String(start + size) : undefined,
+		};
+	},
+};

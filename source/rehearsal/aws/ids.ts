@@ -1,0 +1,11 @@
+import {randomBytes, randomUUID} from 'node:crypto';
+
+export function hexId(prefix: string, length = 17): string {
+	return prefix + randomBytes(Math.ceil(length / 2)).toString('hex').slice(0, length);
+}
+
+export function physicalSuffix(): string {
+	return randomBytes(8).toString('base64url').replace(/[-_]/g, 'X').toUpperCase().slice(0, 12);
+}
+
+export {randomUUID};

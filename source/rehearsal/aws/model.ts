@@ -1,0 +1,157 @@
+/** Plain, JSON-serialisable state of the AWS stand-in (persisted as is to `stateFile`). */
+
+export const scenarios = ['clean', 'rollback', 'in-progress', 'slow', 'rollback-failed'] as const;
+export type Scenario = (typeof scenarios)[number];
+
+export interface Parameter {
+	key: string;
+	value: string;
+}
+
+export interface TemplateParameter {
+	key: string;
+	type: string;
+	defaultValue?: string;
+	noEcho: boolean;
+	description?: string;
+	allowedValues?: string[];
+}
+
+export interface StackEventRecord {
+	seq: number;
+	eventId: string;
+	logicalId: string;
+	physicalId: string;
+	resourceType: string;
+	status: string;
+	reason?: string;
+	timestamp: string;
+}
+
+export interface ResourceChangeRecord {
+	action: 'Add' | 'Modify' | 'Remove';
+	logicalId: string;
+	physicalId?: string;
+	resourceType: string;
+	replacement: 'True' | 'False' | 'Conditional';
+	scope: string[];
+}
+
+export interface ChangeSetRecord {
+	id: string;
+	name: string;
+	description?: string;
+	createdAt: number;
+	templateUrl?: string;
+	parameters: Parameter[];
+	templateParameters: TemplateParameter[];
+	capabilities: string[];
+	changes: ResourceChangeRecord[];
+	/** Until executed, the status is derived from `createdAt` (CREATE_PENDING → CREATE_COMPLETE). */
+	executionStatus?: 'EXECUTE_IN_PROGRESS' | 'EXECUTE_COMPLETE' | 'EXECUTE_FAILED';
+}
+
+export interface EventSpec {
+	logicalId: string;
+	resourceType: string;
+	status: string;
+	reason?: string;
+	physicalId?: string;
+}
+
+/** One tick of a simulated update. */
+export interface UpdateStep {
+	events: EventSpec[];
+	stackStatus?: string;
+	stackStatusReason?: string;
+	parameters?: 'target' | 'previous';
+	launch?: Array<{instanceId: string; imageId: string}>;
+	running?: string[];
+	terminate?: string[];
+	/** After this step the rest of the plan is replaced by a rollback (failing when 'rollback-failed'). */
+	then?: 'rollback' | 'rollback-failed';
+}
+
+export interface StackSnapshot {
+	parameters: Parameter[];
+	templateParameters: TemplateParameter[];
+	templateUrl?: string;
+	capabilities: string[];
+}
+
+export interface ActiveUpdate {
+	scenario: Scenario;
+	steps: UpdateStep[];
+	position: number;
+	idleTicks: number;
+	changeSetId?: string;
+	previous: StackSnapshot;
+	target: StackSnapshot;
+	changes: ResourceChangeRecord[];
+	touched: string[];
+	completed: string[];
+	launched: string[];
+	terminated: string[];
+	failed: string[];
+}
+
+export interface StackRecord {
+	stackId: string;
+	stackName: string;
+	description?: string;
+	status: string;
+	statusReason?: string;
+	creationTime: string;
+	lastUpdatedTime?: string;
+	parameters: Parameter[];
+	templateParameters: TemplateParameter[];
+	templateUrl?: string;
+	capabilities: string[];
+	outputs: Array<{key: string; value: string; description?: string}>;
+	tags: Array<{key: string; value: string}>;
+	disableRollback: boolean;
+	/** The next update plays out `scenarios[0]`; the last one stays for every later update. */
+	scenarios: Scenario[];
+	events: StackEventRecord[];
+	changeSets: ChangeSetRecord[];
+	update?: ActiveUpdate;
+}
+
+export interface ImageRecord {
+	imageId: string;
+	name: string;
+	ownerId: string;
+	ownerAlias?: string;
+	state: 'pending' | 'available' | 'failed';
+	creationDate: string;
+	description?: string;
+	architecture: string;
+	tags: Record<string, string>;
+	public: boolean;
+	launchPermissions: string[];
+}
+
+export interface InstanceRecord {
+	instanceId: string;
+	imageId: string;
+	state: 'pending' | 'running' | 'shutting-down' | 'terminated';
+	stackName: string;
+	instanceType: string;
+	launchTime: string;
+	privateIpAddress: string;
+}
+
+export interface StandInData {
+	schema: 1;
+	region: string;
+	sequence: number;
+	stacks: Record<string, StackRecord>;
+	images: ImageRecord[];
+	instances: InstanceRecord[];
+}
+
+export class AwsError extends Error {
+	constructor(readonly code: string, message: string, readonly status = 400) {
+		super(message);
+	}
+}

@@ -1,0 +1,6 @@
+import {CancelUpdateStackCommand, type CloudFormationClient} from '@aws-sdk/client-cloudformation';
+
+/** Asks CloudFormation to stop the update and roll back; the rollback then runs on its own. */
+export async function cancelUpdate(client: CloudFormationClient, stackName: string): Promise<void> {
+	await client.send(new CancelUpdateStackCommand({StackName: stackName}));
+}

@@ -1,0 +1,195 @@
+import {setTimeout as sleep} from 'node:timers/promises';
+import {paginateDescribeStackEvents, type CloudFormationClient, type StackEvent} from '@aws-sdk/client-cloudformation';
+import {describeStack, isSettled, type StackSnapshot} from './stack';
+
+export interface StackEventRecord {
+	eventId: string;
+	resource: string;
+	resourceType: string;
+	status: string;
+	reason: string;
+	timestamp: Date;
+	/** The stack's own event rather than one of its resources'. */
+	isStack: boolean;
+}
+
+export interface PollIntervals {
+	minMs: number;
+	maxMs: number;
+	/** How much the wait grows after a poll that brought nothing new. */
+	factor: number;
+}
+
+const DEFAULT_POLL_INTERVALS: PollIntervals = {minMs: 2000, maxMs: 10_000, factor: 1.5};
+
+export interface WatchProgress {
+	status: string;
+	finished: number;
+	inProgress: number;
+	failed: number;
+	elapsedMs: number;
+}
+
+export interface WatcherOptions {
+	client: CloudFormationClient;
+	stackName: string;
+	/**
+	 * Where the watched update begins: events older than a Date are history; 'update-start' reaches
+	 * back to the stack's latest UPDATE_IN_PROGRESS (re-attaching shows the update from its start,
+	 * root cause included).
+	 */
+	since?: Date | 'update-start';
+	/** The update is known to have begun (re-attaching): a settled status is final at once. */
+	started?: boolean;
+	intervals?: PollIntervals;
+	/** How long a settled status right after ExecuteChangeSet is taken as "not started yet". */
+	startGraceMs?: number;
+	onEvent(event: StackEventRecord): void;
+	onProgress?(progress: WatchProgress): void;
+	now?: () => number;
+}
+
+export type WatchResult = {kind: 'settled'; stack: StackSnapshot} | {kind: 'stopped'; status: string} | {kind: 'timed-out'; status: string};
+
+const UPDATE_START_PAGES = 5;
+const CASCADE_REASON = /Resource (update|creation) cancelled|The following resource\(s\) failed to/i;
+
+function isThrottling(error: unknown): boolean {
+	if (!(error instanceof Error)) return false;
+	const retryable = (error as {$retryable?: {throttling?: boolean}}).$retryable;
+	return retryable?.throttling === true || /Throttl|Rate exceeded|TooManyRequests/i.test(`${error.name} ${error.message}`);
+}
+
+function recordOf(event: StackEvent, stackName: string): StackEventRecord {
+	const resource = event.LogicalResourceId ?? '';
+	const resourceType = event.ResourceType ?? '';
+	return {
+		eventId: event.EventId ?? `${resource}-${event.Timestamp?.toISOString()}-${event.ResourceStatus}`,
+		resource,
+		resourceType,
+		status: event.ResourceStatus ?? '',
+		reason: event.ResourceStatusReason ?? '',
+		timestamp: event.Timestamp ?? new Date(0),
+		isStack: resourceType === 'AWS::CloudFormation::Stack' && resource === stackName,
+	};
+}
+
+/**
+ * Follows one stack update through DescribeStackEvents: new events oldest first, each once,
+ * polling faster while things happen and slower while they do not. The SDK retries throttled
+ * calls itself; a throttle that outlasts its retries only slows the polling down.
+ */
+export class StackWatcher {
+	private readonly seen = new Set<string>();
+	private readonly resources = new Map<string, string>();
+	private readonly failures: StackEventRecord[] = [];
+	private readonly intervals: PollIntervals;
+	private readonly now: () => number;
+	private readonly startedAt: number;
+	private started: boolean;
+	private anchored: boolean;
+	private status = 'UNKNOWN';
+
+	constructor(private readonly options: WatcherOptions) {
+		this.intervals = options.intervals ?? DEFAULT_POLL_INTERVALS;
+		this.now = options.now ?? Date.now;
+		this.startedAt = this.now();
+		this.started = options.started ?? false;
+		this.anchored = options.since !== 'update-start';
+	}
+
+	/** Marks the events already there as history, so that only events after this moment are reported. */
+	async markExisting(): Promise<void> {
+		const pages = paginateDescribeStackEvents({client: this.options.client}, {StackName: this.options.stackName});
+		for await (const page of pages) {
+			for (const event of page.StackEvents ?? []) this.seen.add(recordOf(event, this.options.stackName).eventId);
+			break;
+		}
+	}
+
+	/** Polls until the stack settles, `stop` is aborted, or `deadline` (epoch ms) passes. */
+	async watch(stop: AbortSignal, deadline?: number): Promise<WatchResult> {
+		let delay = this.intervals.minMs;
+		for (;;) {
+			if (stop.aborted) return {kind: 'stopped', status: this.status};
+			let active = false;
+			try {
+				active = (await this.pollEvents()) > 0;
+				const stack = await describeStack(this.options.client, this.options.stackName);
+				this.status = stack.status;
+				if (!isSettled(stack.status)) this.started = true;
+				else if (this.started || this.now() - this.startedAt > (this.options.startGraceMs ?? 60_000)) {
+					await this.pollEvents();
+					this.report();
+					return {kind: 'settled', stack};
+				}
+			} catch (error) {
+				if (!isThrottling(error)) throw error;
+				delay = this.intervals.maxMs;
+			}
+			this.report();
+			if (deadline !== undefined && this.now() >= deadline) return {kind: 'timed-out', status: this.status};
+			delay = active ? this.intervals.minMs : Math.min(this.intervals.maxMs, Math.round(delay * this.intervals.factor));
+			try {
+				await sleep(delay, undefined, {signal: stop});
+			} catch {
+				return {kind: 'stopped', status: this.status};
+			}
+		}
+	}
+
+	/** The first failure that is a cause rather than a consequence (cancelled siblings, the stack's own summary). */
+	rootCause(): StackEventRecord | undefined {
+		return [...this.failures]
+			.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime())
+			.find(event => !event.isStack && event.reason !== '' && !CASCADE_REASON.test(event.reason));
+	}
+
+	progress(): WatchProgress {
+		let finished = 0;
+		let inProgress = 0;
+		let failed = 0;
+		for (const status of this.resources.values()) {
+			if (status.endsWith('_IN_PROGRESS')) inProgress++;
+			else if (status.endsWith('_FAILED')) failed++;
+			else finished++;
+		}
+		return {status: this.status, finished, inProgress, failed, elapsedMs: this.now() - this.startedAt};
+	}
+
+	private report(): void {
+		this.options.onProgress?.(this.progress());
+	}
+
+	private async pollEvents(): Promise<number> {
+		const fresh = await this.newEvents();
+		for (const record of fresh) {
+			this.seen.add(record.eventId);
+			if (record.isStack) this.started = true;
+			else this.resources.set(record.resource, record.status);
+			if (record.status.endsWith('_FAILED')) this.failures.push(record);
+			this.options.onEvent(record);
+		}
+		return fresh.length;
+	}
+
+	/** Events not reported yet, oldest first (DescribeStackEvents pages go newest first). */
+	private async newEvents(): Promise<StackEventRecord[]> {
+		const fresh: StackEventRecord[] = [];
+		const since = this.options.since instanceof Date ? this.options.since.getTime() : undefined;
+		const anchoring = !this.anchored;
+		let pageCount = 0;
+		const pages = paginateDescribeStackEvents({client: this.options.client}, {StackName: this.options.stackName});
+		pages: for await (const page of pages) {
+			for (const event of page.StackEvents ?? []) {
+				const record = recordOf(event, this.options.stackName);
+				if (this.seen.has(record.eventId) || (since !== undefined && record.timestamp.getTime() < since)) break pages;
+				fresh.push(record);
+				if (anchoring && record.isStack && record.status === 'UPDATE_IN_PROGRESS') break pages;
+			}
+			if (anchoring && ++pageCount >= UPDATE_START_PAGES) break;
+		}
+		this.anchored = true;
+		return fresh.reverse().sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
+	}
+}

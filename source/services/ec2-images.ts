@@ -1,0 +1,63 @@
+import {DescribeImageAttributeCommand, paginateDescribeImages, waitUntilImageAvailable, type EC2Client} from '@aws-sdk/client-ec2';
+
+export const RELEASE_RUN_TAG = 'ReleaseRun';
+
+export interface RunImage {
+	imageId: string;
+	/** `pending`, `available`, `failed`, ... as EC2 reports it. */
+	state: string;
+	region: string;
+	name?: string;
+	creationDate?: string;
+}
+
+/** The account's own images tagged `ReleaseRun=RUN_ID` in the client's region, newest first. */
+export async function findImagesByRun(ec2: EC2Client, runId: string): Promise<RunImage[]> {
+	const region = await ec2.config.region();
+	const images: RunImage[] = [];
+	const pages = paginateDescribeImages({client: ec2}, {Owners: ['self'], Filters: [{Name: `tag:${RELEASE_RUN_TAG}`, Values: [runId]}]});
+	for await (const page of pages) {
+		for (const image of page.Images ?? []) {
+			if (!image.ImageId) continue;
+			images.push({
+				imageId: image.ImageId,
+				state: image.State ?? 'unknown',
+				region,
+				...(image.Name ? {name: image.Name} : {}),
+				...(image.CreationDate ? {creationDate: image.CreationDate} : {}),
+			});
+		}
+	}
+	return images.sort((a, b) => (b.creationDate ?? '').localeCompare(a.creationDate ?? ''));
+}
+
+export type LaunchAccess = {visibility: 'private'} | {visibility: 'public'} | {visibility: 'shared'; with: string[]};
+
+/** Who may launch the image: anyone (`public`), named accounts or organizations (`shared`), or only its owner. */
+export async function launchPermissions(ec2: EC2Client, amiId: string): Promise<LaunchAccess> {
+	const response = await ec2.send(new DescribeImageAttributeCommand({ImageId: amiId, Attribute: 'launchPermission'}));
+	const permissions = response.LaunchPermissions ?? [];
+	if (permissions.some(permission => permission.Group === 'all')) return {visibility: 'public'};
+	const grantees = permissions.flatMap(permission => [permission.UserId, permission.OrganizationArn, permission.OrganizationalUnitArn].filter((id): id is string => Boolean(id)));
+	return grantees.length > 0 ? {visibility: 'shared', with: grantees} : {visibility: 'private'};
+}
+
+export interface WaitOptions {
+	maxWaitSeconds?: number;
+	/** Seconds between polls at first (the SDK backs off from there). */
+	minDelaySeconds?: number;
+	signal?: AbortSignal;
+}
+
+/** Waits with the SDK's own waiter until a pending image is `available`; throws if it fails or the wait runs out. */
+export async function waitForImage(ec2: EC2Client, amiId: string, options: WaitOptions = {}): Promise<void> {
+	await waitUntilImageAvailable(
+		{
+			client: ec2,
+			maxWaitTime: options.maxWaitSeconds ?? 3600,
+			minDelay: options.minDelaySeconds ?? 15,
+			...(options.signal ? {abortSignal: options.signal} : {}),
+		},
+		{ImageIds: [amiId]},
+	);
+}

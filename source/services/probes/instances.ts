@@ -1,0 +1,43 @@
+import {paginateDescribeInstances, type EC2Client} from '@aws-sdk/client-ec2';
+import {fail, pass, type ProbeOutcome} from './outcome';
+
+export interface RackInstance {
+	id: string;
+	ami: string;
+}
+
+/** Running instances tagged by CloudFormation with the stack's name (the rack's Auto Scaling group propagates the tag). */
+export async function listRackInstances(ec2: EC2Client, stackName: string, signal?: AbortSignal): Promise<RackInstance[]> {
+	const instances: RackInstance[] = [];
+	const pages = paginateDescribeInstances(
+		{client: ec2, pageSize: 100},
+		{
+			Filters: [
+				{Name: 'tag:aws:cloudformation:stack-name', Values: [stackName]},
+				{Name: 'instance-state-name', Values: ['running']},
+			],
+		},
+	);
+	for await (const page of pages) {
+		signal?.throwIfAborted();
+		for (const reservation of page.Reservations ?? []) {
+			for (const instance of reservation.Instances ?? []) {
+				instances.push({id: instance.InstanceId ?? '?', ami: instance.ImageId ?? '?'});
+			}
+		}
+	}
+	return instances;
+}
+
+export function judgeInstances(instances: RackInstance[], stackName: string, ami: string): ProbeOutcome {
+	if (instances.length === 0) return fail(`no running instances tagged aws:cloudformation:stack-name=${stackName}`);
+	const onTarget = instances.filter(instance => instance.ami === ami).length;
+	const summary = `${onTarget} of ${instances.length} on ${ami}`;
+	if (onTarget === instances.length) return pass(summary);
+	const others = instances
+		.filter(instance => instance.ami !== ami)
+		.slice(0, 5)
+		.map(instance => `${instance.id} on ${instance.ami}`);
+	const more = instances.length - onTarget > others.length ? ', …' : '';
+	return fail(`${summary}; ${others.join(', ')}${more}`);
+}

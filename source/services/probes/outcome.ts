@@ -1,0 +1,27 @@
+/** A probe's judgement of one attempt. `retryable` outcomes are tried again until the deadline. */
+export interface ProbeOutcome {
+	status: 'pass' | 'fail';
+	detail: string;
+	retryable?: boolean;
+}
+
+export const pass = (detail: string): ProbeOutcome => ({status: 'pass', detail});
+export const fail = (detail: string, retryable = false): ProbeOutcome => ({status: 'fail', detail, retryable});
+
+/** The last lines of a program's output, short enough for a check's detail. */
+export function excerpt(text: string, maxLines = 3, maxChars = 240): string {
+	const lines = text
+		.split(/\r?\n/)
+		.map(line => line.trimEnd())
+		.filter(line => line.trim() !== '');
+	const tail = lines.slice(-maxLines).join(' | ');
+	return tail.length > maxChars ? `…${tail.slice(-maxChars)}` : tail;
+}
+
+export function formatDuration(ms: number): string {
+	if (ms < 1000) return `${Math.round(ms)} ms`;
+	if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+	const minutes = Math.floor(ms / 60_000);
+	const seconds = Math.round((ms % 60_000) / 1000);
+	return `${minutes}m ${String(seconds).padStart(2, '0')}s`;
+}

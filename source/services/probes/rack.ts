@@ -1,0 +1,64 @@
+import {DescribeStacksCommand, type CloudFormationClient, type Stack} from '@aws-sdk/client-cloudformation';
+import {parseKeyValues, type ConvoxResult} from './convox-cli';
+import {fail, pass, type ProbeOutcome} from './outcome';
+
+export interface StackSnapshot {
+	name: string;
+	status: string;
+	ami?: string;
+	version?: string;
+}
+
+export interface RackTarget {
+	convoxVersion: string;
+	ami: string;
+	/** Stack statuses that count as settled for this run (UPDATE_COMPLETE after an update). */
+	acceptedStatuses: string[];
+}
+
+export async function describeStack(cloudformation: CloudFormationClient, stackName: string, signal?: AbortSignal): Promise<StackSnapshot> {
+	const response = await cloudformation.send(new DescribeStacksCommand({StackName: stackName}), {abortSignal: signal});
+	const stack = response.Stacks?.[0];
+	if (!stack) throw new Error(`stack ${stackName} not found`);
+	return snapshotOf(stack);
+}
+
+export function snapshotOf(stack: Stack): StackSnapshot {
+	const parameter = (key: string) => stack.Parameters?.find(p => p.ParameterKey === key)?.ParameterValue;
+	return {name: stack.StackName ?? '', status: stack.StackStatus ?? 'UNKNOWN', ami: parameter('Ami'), version: parameter('Version')};
+}
+
+/** `convox rack` must exit 0, say `running` and name the target version. `updating` may still settle. */
+export function judgeConvoxRack(result: ConvoxResult, convoxVersion: string): ProbeOutcome {
+	if (result.exitCode !== 0) return fail(result.problem);
+	const fields = parseKeyValues(result.stdout);
+	const status = fields.Status ?? '(none)';
+	const version = fields.Version ?? '(none)';
+	if (status !== 'running') return fail(`convox rack: Status ${status}, expected running`, status === 'updating');
+	if (version !== convoxVersion) return fail(`convox rack: Version ${version}, expected ${convoxVersion}`);
+	return pass(`convox rack: ${fields.Name ?? 'rack'} running ${version}${fields.Count ? `, ${fields.Count} instances` : ''}`);
+}
+
+/**
+ * The stack itself, since `convox rack` says `running` after a rollback too: a settled status
+ * this run accepts, and the released Ami and Version. An update still in progress may settle.
+ */
+export function judgeStack(stack: StackSnapshot, target: RackTarget): ProbeOutcome {
+	if (!target.acceptedStatuses.includes(stack.status)) {
+		const settling = stack.status.endsWith('_IN_PROGRESS') && !stack.status.includes('ROLLBACK');
+		return fail(`stack ${stack.name} is ${stack.status}, expected ${target.acceptedStatuses.join(' or ')}`, settling);
+	}
+	const wrong = [
+		stack.ami === target.ami ? undefined : `Ami ${stack.ami || '(empty)'} (expected ${target.ami})`,
+		stack.version === target.convoxVersion ? undefined : `Version ${stack.version || '(empty)'} (expected ${target.convoxVersion})`,
+	].filter(Boolean);
+	if (wrong.length > 0) return fail(`stack ${stack.name} ${stack.status} but ${wrong.join(', ')}`);
+	return pass(`stack ${stack.name} ${stack.status}, Ami ${stack.ami}, Version ${stack.version}`);
+}
+
+/** Both judgements together; on failure every failing part is named, retried only when each may still settle. */
+export function judgeRack(convox: ProbeOutcome, stack: ProbeOutcome): ProbeOutcome {
+	const failures = [stack, convox].filter(outcome => outcome.status === 'fail');
+	if (failures.length === 0) return pass(`${convox.detail}; ${stack.detail}`);
+	return fail(failures.map(outcome => outcome.detail).join('; '), failures.every(outcome => outcome.retryable));
+}

@@ -1,0 +1,338 @@
+import {appendFile, mkdir} from 'node:fs/promises';
+import path from 'node:path';
+import type {EC2Client} from '@aws-sdk/client-ec2';
+import {findImagesByRun, launchPermissions, waitForImage} from '../services/ec2-images';
+import type {BuildResources} from '../services/packer/phases';
+import {formatPackerCommand, runPackerBuild, runPackerValidate, type PackerBuild, type PackerInvocation, type PackerResult} from '../services/packer/runner';
+import {PACKER_LOG_NOTICE} from '../ui/build-view';
+import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../workflow/errors';
+import type {Step, StepContext} from '../workflow/step';
+import type {Outputs} from '../workflow/types';
+
+interface TemplateOutputs {
+	[key: string]: unknown;
+	templatePath: string;
+	amiVersion: string;
+	env: string;
+	region: string;
+	sourceAmi: string;
+	convoxVersion: string;
+}
+
+/** Packer variable, environment variable, what it is. */
+const SECRETS = [
+	['librato_email', 'LIBRATO_EMAIL', 'Librato account email'],
+	['librato_token', 'LIBRATO_TOKEN', 'Librato API token'],
+	['logspout_token', 'LOGSPOUT_TOKEN', 'logspout route token (SumoLogic)'],
+] as const;
+
+const ERROR_LINES_SHOWN = 10;
+const ERROR_LINE_CHARS = 2000;
+const IMAGE_WAIT_SECONDS = 3600;
+
+function notice(ctx: StepContext, message: string, level: 'info' | 'warn' = 'info') {
+	ctx.emit({type: 'notice', step: 'build', level, message});
+}
+
+function templateOutputs(ctx: StepContext): TemplateOutputs {
+	const outputs = ctx.outputs<TemplateOutputs>('template');
+	const missing = (['templatePath', 'amiVersion', 'env', 'sourceAmi', 'convoxVersion'] as const).filter(name => !outputs[name]);
+	if (missing.length > 0) {
+		throw new StepFailedError(`The template step recorded no ${missing.join(', ')}; the build cannot start without them.`, 'Run `convox-ami resume` so that the template step runs again.');
+	}
+	return {...outputs, region: outputs.region || ctx.region} as TemplateOutputs;
+}
+
+const DRY_RUN_PLACEHOLDER = 'dry-run-placeholder';
+
+/**
+ * Secrets from the environment or a masked prompt. A dry run that nobody can answer validates
+ * with a placeholder instead (and says so): it builds nothing, so it need not hold the real ones.
+ */
+async function readSecrets(ctx: StepContext, dryRun: boolean): Promise<Record<string, string>> {
+	const secrets: Record<string, string> = {};
+	for (const [variable, envName, label] of SECRETS) {
+		let value = ctx.services.env[envName];
+		if (!value) {
+			try {
+				value = await ctx.prompt.secret({message: `${label} (${envName})`, remedy: envName});
+			} catch (error) {
+				if (!dryRun || !(error instanceof MissingInputError)) throw error;
+				notice(ctx, `${envName} is not set: the dry run validates with a placeholder; a live build needs it.`, 'warn');
+				value = DRY_RUN_PLACEHOLDER;
+			}
+		}
+		if (!value) throw new UsageError(`${envName} is empty; the AMI needs the ${label}.`, `Set ${envName}.`);
+		secrets[variable] = value;
+	}
+	return secrets;
+}
+
+function indent(lines: string[]): string {
+	return lines
+		.slice(-ERROR_LINES_SHOWN)
+		.map(line => `  ${line.length > ERROR_LINE_CHARS ? `${line.slice(0, ERROR_LINE_CHARS)}…` : line}`.replaceAll('\n', '\n  '))
+		.join('\n');
+}
+
+function describeResources(resources: BuildResources): string {
+	const named = [
+		resources.instance && `EC2 instance ${resources.instance}`,
+		resources.keyPair && `key pair ${resources.keyPair}`,
+		resources.securityGroup && `security group ${resources.securityGroup}`,
+		resources.ami && `AMI ${resources.ami} (possibly half-made)`,
+	].filter(Boolean);
+	return named.length > 0 ? named.join(', ') : 'whatever Packer had created so far (a source instance, a key pair and a security group named packer_…)';
+}
+
+/** The build of one run: reconcile with a previous attempt, then build (or validate under --dry-run). */
+class BuildRun {
+	private readonly template: TemplateOutputs;
+	private readonly logPath: string;
+
+	constructor(private readonly ctx: StepContext) {
+		this.template = templateOutputs(ctx);
+		this.logPath = ctx.paths.packerLog;
+	}
+
+	private get dryRun(): boolean {
+		return this.ctx.flags.dryRun || this.ctx.run.mode === 'dry-run';
+	}
+
+	async run(): Promise<Outputs> {
+		const ec2 = (await this.ctx.services.aws()).ec2;
+		if (this.triedBefore()) {
+			const adopted = await this.reconcile(ec2);
+			if (adopted) return adopted;
+		}
+		const invocation = await this.invocation();
+		if (this.dryRun) return this.validate(invocation);
+		const result = await this.build(invocation);
+		const amiId = result.amiIds[this.template.region] ?? Object.values(result.amiIds)[0]!;
+		await this.refuseUnlessPrivate(ec2, amiId);
+		const regions = Object.entries(result.amiIds).map(([region, id]) => `${id} (${region})`).join(', ');
+		notice(this.ctx, `Built ${regions}; launch permissions checked: private.`);
+		return {amiId, amiIds: result.amiIds, logPath: this.logPath};
+	}
+
+	/** The runner marks the step running before it starts, and a crash leaves it running: so any record with an attempt is checked. */
+	private triedBefore(): boolean {
+		const record = this.ctx.run.steps.find(step => step.id === 'build');
+		return Boolean(record && (record.attempts > 0 || record.status === 'running' || record.status === 'failed'));
+	}
+
+	private async reconcile(ec2: EC2Client): Promise<Outputs | undefined> {
+		const runId = this.ctx.run.id;
+		let images;
+		try {
+			images = await findImagesByRun(ec2, runId);
+		} catch (error) {
+			throw new StepFailedError(`Could not look for an AMI of an earlier attempt (DescribeImages, tag ReleaseRun=${runId}): ${(error as Error).message}`, 'Check the network and the credentials, then run `convox-ami resume`.');
+		}
+		const image = images.find(candidate => candidate.state === 'available') ?? images.find(candidate => candidate.state === 'pending');
+		for (const other of images.filter(candidate => candidate !== image)) {
+			notice(this.ctx, `An earlier attempt of this run left AMI ${other.imageId} in state ${other.state}; it is not used.`, 'warn');
+		}
+		if (!image) return undefined;
+		if (image.state === 'pending') {
+			notice(this.ctx, `AMI ${image.imageId} from an earlier attempt of this run is still pending in ${image.region}; waiting for it instead of building again.`);
+			this.ctx.emit({type: 'progress', step: 'build', phase: 'wait-ami', activity: `Waiting for ${image.imageId} (earlier attempt)`});
+			try {
+				await waitForImage(ec2, image.imageId, {maxWaitSeconds: IMAGE_WAIT_SECONDS, signal: this.ctx.signal});
+			} catch (error) {
+				if (this.ctx.signal.aborted) throw new InterruptedError(`Stopped waiting for AMI ${image.imageId}.`, 'Run `convox-ami resume` to wait again.');
+				throw new StepFailedError(`AMI ${image.imageId} from an earlier attempt did not become available: ${(error as Error).message}`, 'Deregister it if it failed, then run `convox-ami resume` to build again.');
+			}
+		}
+		await this.refuseUnlessPrivate(ec2, image.imageId);
+		notice(this.ctx, `Adopted AMI ${image.imageId} (${image.region}), built by an earlier attempt of this run: not building again.`);
+		return {amiId: image.imageId, amiIds: {[image.region]: image.imageId}, logPath: this.logPath, adopted: true};
+	}
+
+	private async invocation(): Promise<PackerInvocation> {
+		const {templatePath, amiVersion, env, region, sourceAmi, convoxVersion} = this.template;
+		return {
+			packer: this.ctx.services.binaries.packer,
+			template: templatePath,
+			variables: {source_ami: sourceAmi, region, env, version: amiVersion, convox_version: convoxVersion, run_id: this.ctx.run.id},
+			secrets: await readSecrets(this.ctx, this.dryRun),
+			env: this.ctx.services.env,
+			cwd: path.dirname(templatePath),
+		};
+	}
+
+	private async validate(invocation: PackerInvocation): Promise<Outputs> {
+		const command = formatPackerCommand('build', invocation);
+		notice(this.ctx, `Dry run: the build would run, in ${invocation.cwd}: ${command}`);
+		let validation;
+		try {
+			validation = await runPackerValidate(invocation);
+		} catch (error) {
+			throw this.notStarted(error);
+		}
+		if (validation.exitCode !== 0) {
+			throw new StepFailedError(
+				`packer validate refused ${invocation.template} (exit ${validation.exitCode}):\n${indent(validation.lines)}`,
+				'Fix the template or its variables, then run again.',
+			);
+		}
+		notice(this.ctx, `packer validate accepted ${invocation.template} with these variables; nothing was built.`);
+		return {amiIds: {}, validated: true};
+	}
+
+	private notStarted(error: unknown): StepFailedError {
+		return new StepFailedError(
+			`Packer (${this.ctx.services.binaries.packer}) could not be started: ${(error as Error).message}`,
+			'Install Packer (Debian: apt-get install packer) or set "binaries.packer" in the config.',
+		);
+	}
+
+	private async build(invocation: PackerInvocation): Promise<PackerResult> {
+		if (this.ctx.signal.aborted) throw new InterruptedError('Interrupted before the build started.', 'Run `convox-ami resume` to build.');
+		const command = formatPackerCommand('build', invocation);
+		await mkdir(path.dirname(this.logPath), {recursive: true});
+		await appendFile(this.logPath, `# ${new Date().toISOString()} convox-ami run ${this.ctx.run.id}: ${command}\n`, {mode: 0o600});
+		notice(this.ctx, `${PACKER_LOG_NOTICE}${this.logPath}`);
+		notice(this.ctx, `Running ${command}`);
+		this.ctx.emit({type: 'progress', step: 'build', phase: 'start', activity: 'Starting Packer'});
+		const build = runPackerBuild({
+			...invocation,
+			logPath: this.logPath,
+			onEvent: event => {
+				if (event.type === 'line') this.ctx.emit({type: 'log', step: 'build', line: event.text});
+				else this.ctx.emit({type: 'progress', step: 'build', phase: event.phase, activity: event.activity});
+			},
+		});
+		const cancellation = new Cancellation(this.ctx, build);
+		let result: PackerResult;
+		try {
+			result = await build.result;
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw this.notStarted(error);
+			throw new StepFailedError(`The build broke off: ${(error as Error).message}`, 'Run `convox-ami resume`: it looks for the AMI first, then builds again.');
+		} finally {
+			cancellation.release();
+		}
+		const succeeded = result.exitCode === 0 && Object.keys(result.amiIds).length > 0;
+		if (cancellation.state === 'killed') {
+			throw new InterruptedError(
+				`Stopped Packer at once (SIGKILL); left behind in AWS: ${describeResources(cancellation.leftBehind)}.`,
+				`Delete them in the EC2 console, then run \`convox-ami resume\` to build again. Log: ${this.logPath}`,
+			);
+		}
+		if (cancellation.state === 'cancelling' && !succeeded) {
+			const how = result.cancelled ? 'Packer cancelled the build and cleaned up what it had created.' : `Packer exited ${result.exitCode} without confirming its clean-up; see the log ${this.logPath}.`;
+			throw new InterruptedError(`Build cancelled. ${how}`, 'Run `convox-ami resume` to build again.');
+		}
+		if (cancellation.state === 'cancelling') notice(this.ctx, 'The cancel came too late: Packer had already finished the AMI.', 'warn');
+		if (result.exitCode !== 0) {
+			const errors = result.errors.length > 0 ? indent(result.errors) : '  (Packer printed no error line)';
+			throw new StepFailedError(`Packer build failed (exit ${result.exitCode}):\n${errors}\nFull log: ${this.logPath}`, 'Fix the cause, then run `convox-ami resume` to build again.');
+		}
+		if (!succeeded) {
+			throw new StepFailedError(`Packer finished but reported no AMI (no artifact id with an ami-…). Full log: ${this.logPath}`, 'Check that the template builds with amazon-ebs, then run `convox-ami resume`.');
+		}
+		return result;
+	}
+
+	/** Secrets are baked into the AMI: anyone who can launch it can read them. */
+	private async refuseUnlessPrivate(ec2: EC2Client, amiId: string): Promise<void> {
+		let access;
+		try {
+			access = await launchPermissions(ec2, amiId);
+		} catch (error) {
+			throw new StepFailedError(`Could not read the launch permissions of ${amiId} (DescribeImageAttribute): ${(error as Error).message}`, 'Run `convox-ami resume` to check again.');
+		}
+		if (access.visibility === 'private') return;
+		const region = this.template.region;
+		if (access.visibility === 'public') {
+			throw new StepFailedError(
+				`AMI ${amiId} IS PUBLIC: anyone can launch it and read the Librato and logspout secrets baked into it. It will not be rolled out.`,
+				`Make it private now: aws ec2 modify-image-attribute --region ${region} --image-id ${amiId} --launch-permission "Remove=[{Group=all}]"; then rotate the Librato and logspout tokens and run \`convox-ami resume\`.`,
+			);
+		}
+		throw new StepFailedError(
+			`AMI ${amiId} IS SHARED with ${access.with.join(', ')}: they can launch it and read the secrets baked into it. It will not be rolled out.`,
+			`Remove the launch permissions (aws ec2 reset-image-attribute --region ${region} --image-id ${amiId} --attribute launchPermission), consider rotating the tokens, then run \`convox-ami resume\`.`,
+		);
+	}
+}
+
+/**
+ * Ctrl-C during a build: the first asks (or, when nobody can answer, just cancels) and sends
+ * SIGINT to Packer's process group so that Packer cleans up; a second one during the clean-up
+ * kills the group and says what stays behind.
+ */
+class Cancellation {
+	state: 'building' | 'asking' | 'cancelling' | 'killed' = 'building';
+	leftBehind: BuildResources = {};
+	private readonly unregister: () => void;
+	private readonly onAbort = () => this.cancel();
+	private done = false;
+
+	constructor(
+		private readonly ctx: StepContext,
+		private readonly build: PackerBuild,
+	) {
+		this.unregister = ctx.interceptInterrupt(() => this.interrupt());
+		ctx.signal.addEventListener('abort', this.onAbort);
+		if (ctx.signal.aborted) this.cancel();
+	}
+
+	release(): void {
+		this.done = true;
+		this.unregister();
+		this.ctx.signal.removeEventListener('abort', this.onAbort);
+	}
+
+	private interrupt(): void {
+		if (this.done) return;
+		if (this.state === 'cancelling') this.kill();
+		else if (this.state === 'asking') this.cancel();
+		else if (this.state === 'building') {
+			this.state = 'asking';
+			void this.ask().then(yes => {
+				if (this.done || this.state !== 'asking') return;
+				if (yes) this.cancel();
+				else {
+					this.state = 'building';
+					notice(this.ctx, 'The build goes on.');
+				}
+			});
+		}
+	}
+
+	private async ask(): Promise<boolean> {
+		if (!this.ctx.prompt.interactive) return true;
+		try {
+			return await this.ctx.prompt.confirm({
+				message: 'Cancel the build? Packer will clean up the instance, key pair and security group it created.',
+				remedy: '--yes',
+				defaultValue: true,
+			});
+		} catch {
+			return true;
+		}
+	}
+
+	private cancel(): void {
+		if (this.done || this.state === 'cancelling' || this.state === 'killed') return;
+		this.state = 'cancelling';
+		this.build.cancel();
+		this.ctx.emit({type: 'progress', step: 'build', phase: 'clean-up', activity: 'Cancelling: Packer is cleaning up'});
+		notice(this.ctx, 'Cancelling the build: Packer is cleaning up what it created. Ctrl-C again stops it at once and leaves those behind.', 'warn');
+	}
+
+	private kill(): void {
+		this.state = 'killed';
+		this.leftBehind = this.build.resources();
+		notice(this.ctx, `Stopping Packer at once: this leaves behind ${describeResources(this.leftBehind)}.`, 'warn');
+		this.build.kill();
+	}
+}
+
+export const buildStep: Step = {
+	id: 'build',
+	title: 'Build the AMI',
+	run: ctx => new BuildRun(ctx).run(),
+};

@@ -1,0 +1,476 @@
+import type {CloudFormationClient} from '@aws-sdk/client-cloudformation';
+import {cancelUpdate} from '../services/cloudformation/cancel';
+import {
+	changeSetNameFor,
+	createChangeSet,
+	deleteChangeSet,
+	executeChangeSet,
+	findChangeSet,
+	waitForChangeSet,
+	type ChangeSetDescription,
+	type WaitOptions,
+} from '../services/cloudformation/change-set';
+import {StackWatcher, type PollIntervals, type StackEventRecord, type WatchProgress} from '../services/cloudformation/events';
+import {hasRelease, judgeOutcome, type ExpectedRelease} from '../services/cloudformation/outcome';
+import {buildUpdateParameters, type TemplateParameter, type UpdateParameters} from '../services/cloudformation/parameters';
+import {
+	describeStack,
+	parameterValue,
+	readinessOf,
+	StackNotFoundError,
+	templateParametersOf,
+	type StackSnapshot,
+} from '../services/cloudformation/stack';
+import {instancesToReplace} from '../ui/stack-view';
+import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../workflow/errors';
+import type {Step, StepContext} from '../workflow/step';
+import type {Outputs} from '../workflow/types';
+
+export interface UpdateStackOptions {
+	/** Stack event polling (2 s growing to 10 s by default). */
+	intervals?: PollIntervals;
+	/** The change set waiter's delays, in seconds. */
+	changeSetWait?: Pick<WaitOptions, 'minDelay' | 'maxDelay' | 'maxWaitTime'>;
+	/** Overrides the account's stackTimeoutMinutes. */
+	timeoutMs?: number;
+	/** How long a settled status right after ExecuteChangeSet is read as "the update has not begun yet". */
+	startGraceMs?: number;
+}
+
+/** What an attempt leaves in the journal before it writes, so that `resume` knows what it made. */
+interface AttemptRecord {
+	changeSetName?: string;
+	previousAmi?: string;
+	previousVersion?: string;
+}
+
+interface Release extends ExpectedRelease {
+	templateUrl: string;
+}
+
+const DEFAULT_TIMEOUT_MINUTES = 90;
+const PROGRESS_EVERY_MS = 60_000;
+const PARAMETER_VARIABLE = 'CONVOX_AMI_PARAMETER_';
+
+function formatElapsed(ms: number): string {
+	const seconds = Math.max(0, Math.round(ms / 1000));
+	const minutes = Math.floor(seconds / 60);
+	return minutes > 0 ? `${minutes}m${String(seconds % 60).padStart(2, '0')}s` : `${seconds}s`;
+}
+
+class StackUpdate {
+	private readonly stackName: string;
+	private readonly timeoutMs: number;
+
+	constructor(
+		private readonly ctx: StepContext,
+		private readonly client: CloudFormationClient,
+		private readonly release: Release,
+		private readonly options: UpdateStackOptions,
+	) {
+		this.stackName = ctx.account.stackName;
+		this.timeoutMs = options.timeoutMs ?? (ctx.account.stackTimeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) * 60_000;
+	}
+
+	async run(): Promise<Outputs> {
+		const attempt = this.earlierAttempt();
+		let stack = await this.describe();
+		const previousOf = (snapshot: StackSnapshot) => ({
+			ami: attempt.previousAmi ?? parameterValue(snapshot, 'Ami') ?? '',
+			version: attempt.previousVersion ?? parameterValue(snapshot, 'Version') ?? '',
+		});
+
+		if (readinessOf(stack.status) === 'update-in-progress') {
+			if (attempt.changeSetName) {
+				this.notice('info', `Re-attaching to the update of ${this.stackName} that this run started (change set ${attempt.changeSetName}, ${stack.status}).`);
+				return this.followOurUpdate(this.watcherFor(), previousOf(stack), attempt.changeSetName);
+			}
+			stack = await this.watchForeignUpdate(stack);
+		}
+		this.assertUpdatable(stack);
+		const previous = previousOf(stack);
+
+		if (attempt.changeSetName && stack.status.startsWith('UPDATE_ROLLBACK')) {
+			this.notice('warn', `The update this run started earlier ended in ${stack.status}${stack.statusReason ? ` (${stack.statusReason})` : ''}; previewing it again.`);
+		} else if (attempt.changeSetName && hasRelease(stack, this.release)) {
+			this.notice('info', `The update this run started earlier is done: ${this.stackName} is ${stack.status} with Ami ${this.release.amiId} and Version ${this.release.convoxVersion}.`);
+			return this.outputs(stack.status, previous, attempt.changeSetName);
+		}
+
+		const update = await this.parameters(stack);
+		const reused = attempt.changeSetName ? await this.reusableChangeSet(attempt.changeSetName) : undefined;
+		const changeSetName = reused?.name ?? changeSetNameFor(this.ctx.run.id);
+		const changeSet = reused ?? (await this.prepareChangeSet(changeSetName, update, previous));
+		if (!changeSet) return this.outputs(stack.status, previous, changeSetName);
+
+		const replaced = this.preview(changeSet, update);
+		if (this.ctx.flags.dryRun) {
+			await deleteChangeSet(this.client, this.stackName, changeSetName);
+			this.notice('info', `Dry run: change set ${changeSetName} was shown and deleted; ${this.stackName} was not changed.`);
+			return this.outputs(stack.status, previous, changeSetName);
+		}
+		await this.confirm(changeSetName, replaced);
+
+		const watcher = new StackWatcher(this.watcherOptions({}));
+		await watcher.markExisting();
+		this.notice(
+			'info',
+			`Executing change set ${changeSetName} on ${this.stackName}: Ami ${previous.ami || '(none)'} → ${this.release.amiId}, Version ${previous.version || '(none)'} → ${this.release.convoxVersion}.`,
+		);
+		await executeChangeSet(this.client, this.stackName, changeSetName);
+		return this.followOurUpdate(watcher, previous, changeSetName);
+	}
+
+	private earlierAttempt(): AttemptRecord {
+		const outputs = this.ctx.run.steps.find(step => step.id === 'update-stack')?.outputs ?? {};
+		const text = (key: string) => (typeof outputs[key] === 'string' ? (outputs[key] as string) : undefined);
+		return {changeSetName: text('changeSetName'), previousAmi: text('previousAmi'), previousVersion: text('previousVersion')};
+	}
+
+	private async describe(): Promise<StackSnapshot> {
+		try {
+			return await describeStack(this.client, this.stackName, this.ctx.signal);
+		} catch (error) {
+			if (error instanceof StackNotFoundError) {
+				throw new UsageError(
+					`Stack ${this.stackName} does not exist in account ${this.ctx.account.accountId} (${this.ctx.region}). Nothing was changed.`,
+					`Check accounts.${this.ctx.envName}.stackName and the region in the config.`,
+				);
+			}
+			throw error;
+		}
+	}
+
+	private assertUpdatable(stack: StackSnapshot): void {
+		const readiness = readinessOf(stack.status);
+		if (readiness === 'updatable') return;
+		if (readiness === 'rollback-failed') {
+			throw new StepFailedError(
+				`${this.stackName} is UPDATE_ROLLBACK_FAILED: CloudFormation could not roll back an earlier update, and the stack takes no update until that rollback is finished. Nothing was changed.`,
+				`Continue the rollback in the CloudFormation console (Stack actions → Continue update rollback) or with \`aws cloudformation continue-update-rollback --stack-name ${this.stackName}\`, skipping the resources that cannot roll back; then run \`convox-ami resume\`.`,
+			);
+		}
+		throw new StepFailedError(
+			`${this.stackName} is ${stack.status}${stack.statusReason ? ` (${stack.statusReason})` : ''}: it cannot be updated in this state. Nothing was changed.`,
+			readiness === 'busy' || readiness === 'update-in-progress'
+				? 'Wait until it settles, then run `convox-ami resume`.'
+				: 'Repair the stack in the CloudFormation console first.',
+		);
+	}
+
+	private async watchForeignUpdate(stack: StackSnapshot): Promise<StackSnapshot> {
+		const watch = await this.ctx.prompt.confirm({
+			message: `${this.stackName} is already being updated (${stack.status}), not by this run. Watch that update until it settles, then continue?`,
+			remedy: '--yes',
+			defaultValue: true,
+		});
+		if (!watch) {
+			throw new StepFailedError(`${this.stackName} is being updated by someone else (${stack.status}). Nothing was changed.`, 'Wait until it settles, then run `convox-ami resume`.');
+		}
+		const {stack: settled} = await this.follow(this.watcherFor());
+		this.notice('info', `The other update of ${this.stackName} settled in ${settled.status}.`);
+		return settled;
+	}
+
+	private watcherFor(): StackWatcher {
+		return new StackWatcher(this.watcherOptions({since: 'update-start', started: true}));
+	}
+
+	private watcherOptions({since, started}: {since?: 'update-start'; started?: boolean}) {
+		let last = '';
+		let lastAt = 0;
+		return {
+			client: this.client,
+			stackName: this.stackName,
+			since,
+			started,
+			intervals: this.options.intervals,
+			startGraceMs: this.options.startGraceMs,
+			onEvent: (event: StackEventRecord) =>
+				this.ctx.emit({
+					type: 'stack-event',
+					resource: event.resource,
+					status: event.status,
+					reason: event.reason,
+					timestamp: event.timestamp.toISOString(),
+					resourceType: event.resourceType,
+				}),
+			onProgress: (progress: WatchProgress) => {
+				const summary = `${progress.status}: ${progress.finished} resources finished, ${progress.inProgress} in change, ${progress.failed} failed`;
+				const now = Date.now();
+				if (summary === last && now - lastAt < PROGRESS_EVERY_MS) return;
+				last = summary;
+				lastAt = now;
+				this.ctx.emit({type: 'progress', step: 'update-stack', phase: 'stack update', activity: `${summary} (${formatElapsed(progress.elapsedMs)} elapsed)`});
+			},
+		};
+	}
+
+	private async parameters(stack: StackSnapshot): Promise<UpdateParameters> {
+		const templateParameters = await this.templateParameters();
+		for (const required of ['Ami', 'Version']) {
+			if (!templateParameters.some(parameter => parameter.name === required)) {
+				throw new StepFailedError(`The template ${this.release.templateUrl} has no ${required} parameter; this tool cannot roll an AMI out with it.`, 'Pick another Convox version with --convox-version.');
+			}
+		}
+		const input = {stackParameters: stack.parameters, templateParameters, amiId: this.release.amiId, convoxVersion: this.release.convoxVersion};
+		let update = buildUpdateParameters(input);
+		if (update.missing.length > 0) update = buildUpdateParameters({...input, given: await this.askMissing(update.missing)});
+		if (update.dropped.length > 0) {
+			this.notice('warn', `The new template drops ${update.dropped.length} parameter(s) the stack has; their values will be gone: ${update.dropped.join(', ')}.`);
+		}
+		return update;
+	}
+
+	private async templateParameters(): Promise<TemplateParameter[]> {
+		const known = this.ctx.outputs<{templateParameters: TemplateParameter[]}>('resolve-version').templateParameters;
+		return known && known.length > 0 ? known : templateParametersOf(this.client, this.release.templateUrl, this.ctx.signal);
+	}
+
+	private async askMissing(missing: TemplateParameter[]): Promise<Record<string, string>> {
+		const given: Record<string, string> = {};
+		for (const parameter of missing) {
+			const variable = `${PARAMETER_VARIABLE}${parameter.name}`;
+			const fromEnv = this.ctx.services.env[variable];
+			if (fromEnv !== undefined) {
+				given[parameter.name] = fromEnv;
+				continue;
+			}
+			if (this.ctx.flags.yes) {
+				throw new UsageError(
+					`The new template adds the parameter ${parameter.name} without a default, and --yes leaves nobody to give it a value. Nothing was changed.`,
+					`Set ${variable} to its value and run again.`,
+				);
+			}
+			const message = `The new template adds the parameter ${parameter.name} without a default. Its value:`;
+			const validate = (value: string) => (value === '' ? `${parameter.name} needs a value` : undefined);
+			given[parameter.name] = parameter.noEcho
+				? await this.ctx.prompt.secret({message, remedy: variable})
+				: await this.ctx.prompt.text({message, remedy: variable, validate});
+		}
+		return given;
+	}
+
+	private async reusableChangeSet(name: string): Promise<ChangeSetDescription | undefined> {
+		const existing = await findChangeSet(this.client, this.stackName, name);
+		if (!existing || (existing.executionStatus !== 'AVAILABLE' && existing.status !== 'FAILED')) return undefined;
+		const values = new Map(existing.parameters.map(parameter => [parameter.key, parameter.value]));
+		if (existing.status === 'CREATE_COMPLETE' && values.get('Ami') === this.release.amiId && values.get('Version') === this.release.convoxVersion) {
+			this.notice('info', `Reusing change set ${name}, created by this run earlier and never executed.`);
+			return existing;
+		}
+		await deleteChangeSet(this.client, this.stackName, name);
+		this.notice('info', `Deleted change set ${name} from an earlier attempt (${existing.status}, parameters differ); preparing a new one.`);
+		return undefined;
+	}
+
+	private async prepareChangeSet(name: string, update: UpdateParameters, previous: {ami: string; version: string}): Promise<ChangeSetDescription | undefined> {
+		if (!this.ctx.flags.dryRun) {
+			this.ctx.emit({type: 'step', step: 'update-stack', status: 'running', outputs: {changeSetName: name, previousAmi: previous.ami, previousVersion: previous.version}});
+		}
+		await createChangeSet(
+			this.client,
+			{
+				stackName: this.stackName,
+				changeSetName: name,
+				templateUrl: this.release.templateUrl,
+				parameters: update.parameters,
+				description: `convox-ami run ${this.ctx.run.id}: Ami ${this.release.amiId}, Version ${this.release.convoxVersion}`,
+			},
+			this.ctx.signal,
+		);
+		this.notice('info', `Created change set ${name} on ${this.stackName}; waiting for CloudFormation to compute it.`);
+		const result = await waitForChangeSet(this.client, this.stackName, name, {...this.options.changeSetWait, abortSignal: this.ctx.signal});
+		if (result.kind === 'ready') return result.changeSet;
+		await deleteChangeSet(this.client, this.stackName, name);
+		if (result.kind === 'empty') {
+			this.notice('info', `Nothing to change: CloudFormation says the stack already matches (${result.reason}). The change set was deleted.`);
+			return undefined;
+		}
+		throw new StepFailedError(
+			`CloudFormation could not prepare change set ${name} for ${this.stackName}: ${result.reason}. Nothing was changed; the change set was deleted.`,
+			'Fix the cause, then run `convox-ami resume`.',
+		);
+	}
+
+	private preview(changeSet: ChangeSetDescription, update: UpdateParameters): number | undefined {
+		this.ctx.emit({
+			type: 'change-set',
+			step: 'update-stack',
+			stackName: this.stackName,
+			changeSetName: changeSet.name,
+			parameters: update.changes,
+			changes: changeSet.changes,
+			dropped: update.dropped,
+		});
+		const replaced = instancesToReplace(changeSet.changes, update.changes);
+		const replacements = changeSet.changes.filter(change => change.replacement === 'True' || change.replacement === 'Conditional').length;
+		this.notice(
+			'info',
+			`Change set ${changeSet.name}: ${changeSet.changes.length} resource change(s), ${replacements} with replacement; ${
+				replaced === undefined ? 'every instance of the cluster' : `${replaced} instance(s)`
+			} to be replaced.`,
+		);
+		return replaced;
+	}
+
+	private async confirm(changeSetName: string, replaced: number | undefined): Promise<void> {
+		const instances = replaced === undefined ? 'every instance of the cluster' : `${replaced} instance(s)`;
+		const go = await this.ctx.prompt.confirm({
+			message: `Execute change set ${changeSetName} on ${this.stackName}? It replaces ${instances}.`,
+			remedy: '--yes',
+			defaultValue: false,
+		});
+		if (go && this.ctx.account.production && !this.ctx.flags.yes) {
+			await this.ctx.prompt.text({
+				message: `${this.stackName} is a PRODUCTION stack. Type its name to update it:`,
+				remedy: '--yes',
+				validate: value => (value.trim() === this.stackName ? undefined : `Type ${this.stackName} exactly, or press Ctrl-C to stop`),
+			});
+		}
+		if (!go) {
+			await deleteChangeSet(this.client, this.stackName, changeSetName);
+			throw new InterruptedError(
+				`Not executed: change set ${changeSetName} was deleted and ${this.stackName} was not changed.`,
+				'Run `convox-ami resume` to preview the update again.',
+			);
+		}
+	}
+
+	private async followOurUpdate(watcher: StackWatcher, previous: {ami: string; version: string}, changeSetName: string): Promise<Outputs> {
+		const {stack, cancelled} = await this.follow(watcher);
+		const outcome = judgeOutcome(stack, this.release, watcher.rootCause());
+		if (outcome.ok) {
+			if (cancelled) this.notice('warn', `The cancel came too late: the update of ${this.stackName} had already completed.`);
+			this.notice('info', `${this.stackName} is ${stack.status} with Ami ${this.release.amiId} and Version ${this.release.convoxVersion}.`);
+			return this.outputs(stack.status, previous, changeSetName);
+		}
+		if (cancelled) {
+			throw new InterruptedError(
+				`Cancelled the update of ${this.stackName}; it settled in ${stack.status} on Ami ${parameterValue(stack, 'Ami') || '(none)'} and Version ${parameterValue(stack, 'Version') || '(none)'}.`,
+				'Run `convox-ami resume` to try the update again.',
+			);
+		}
+		throw new StepFailedError(outcome.message, 'The stack is back on its previous AMI and version. Fix the cause, then run `convox-ami resume` to try again.');
+	}
+
+	/** Streams the stack until it settles; Ctrl-C asks whether to detach or cancel. */
+	private async follow(watcher: StackWatcher): Promise<{stack: StackSnapshot; cancelled: boolean}> {
+		const deadline = Date.now() + this.timeoutMs;
+		let cancelled = false;
+		for (;;) {
+			const stop = new AbortController();
+			const onAbort = () => stop.abort();
+			this.ctx.signal.addEventListener('abort', onAbort);
+			const release = this.ctx.interceptInterrupt(onAbort);
+			const result = await watcher
+				.watch(stop.signal, deadline)
+				.catch((error: unknown) => {
+					throw new StepFailedError(
+						`Lost sight of the update of ${this.stackName}: ${error instanceof Error ? error.message : String(error)}. The update goes on in CloudFormation.`,
+						'Run `convox-ami resume` to re-attach (sign in again first if the credentials expired).',
+					);
+				})
+				.finally(() => {
+					release();
+					this.ctx.signal.removeEventListener('abort', onAbort);
+				});
+			if (result.kind === 'settled') return {stack: result.stack, cancelled};
+			if (result.kind === 'timed-out') {
+				throw new StepFailedError(
+					`${this.stackName} is still ${result.status} after ${formatElapsed(this.timeoutMs)}. The update goes on in CloudFormation; this run stopped watching it.`,
+					'Run `convox-ami resume` to re-attach (raise accounts.<env>.stackTimeoutMinutes for slow instance rollovers).',
+				);
+			}
+			if (this.ctx.signal.aborted || cancelled || (await this.detachOrCancel()) === 'detach') throw this.detached(result.status);
+			cancelled = await this.cancel();
+		}
+	}
+
+	private async detachOrCancel(): Promise<'detach' | 'cancel'> {
+		if (!this.ctx.prompt.interactive) return 'detach';
+		try {
+			return await this.ctx.prompt.select({
+				message: `The update of ${this.stackName} goes on in CloudFormation whatever you choose here.`,
+				choices: [
+					{value: 'detach', label: 'Detach', hint: 'leave the update running; `convox-ami resume` re-attaches'},
+					{value: 'cancel', label: 'Cancel the update', hint: 'CancelUpdateStack: CloudFormation rolls the stack back'},
+				],
+				remedy: '`convox-ami resume` (to re-attach)',
+			});
+		} catch (error) {
+			if (error instanceof MissingInputError) return 'detach';
+			throw error;
+		}
+	}
+
+	private async cancel(): Promise<boolean> {
+		try {
+			await cancelUpdate(this.client, this.stackName);
+		} catch (error) {
+			this.notice('warn', `CancelUpdateStack was refused: ${error instanceof Error ? error.message : String(error)}. Still watching.`);
+			return false;
+		}
+		this.notice('warn', `Cancel requested: CloudFormation rolls ${this.stackName} back. Streaming the rollback until it settles (Ctrl-C again detaches).`);
+		return true;
+	}
+
+	private detached(status: string): InterruptedError {
+		return new InterruptedError(
+			`Detached from the update of ${this.stackName} (${status}); it goes on in CloudFormation.`,
+			'Run `convox-ami resume` to re-attach and see how it ends.',
+		);
+	}
+
+	private outputs(stackStatus: string, previous: {ami: string; version: string}, changeSetName?: string): Outputs {
+		return {
+			stackStatus,
+			previousAmi: previous.ami,
+			previousVersion: previous.version,
+			changeSetName: changeSetName ?? null,
+			completedAt: new Date().toISOString(),
+		};
+	}
+
+	private notice(level: 'info' | 'warn', message: string): void {
+		this.ctx.emit({type: 'notice', step: 'update-stack', level, message});
+	}
+}
+
+function releaseOf(ctx: StepContext): Release {
+	const resolved = ctx.outputs<{convoxVersion: string; templateUrl: string}>('resolve-version');
+	const build = ctx.outputs<{amiId: string; amiIds: Record<string, string>}>('build');
+	const amiId = build.amiIds?.[ctx.region] ?? build.amiId;
+	if (!resolved.convoxVersion || !resolved.templateUrl) {
+		throw new StepFailedError('The Convox version and its template URL are not known (the resolve-version step has no outputs).', 'Run `convox-ami resume` to redo the earlier steps.');
+	}
+	if (!amiId) throw new StepFailedError(`No AMI was built for ${ctx.region} (the build step has no outputs).`, 'Run `convox-ami resume` to redo the build.');
+	return {amiId, convoxVersion: resolved.convoxVersion, templateUrl: resolved.templateUrl};
+}
+
+function assertAccount(ctx: StepContext): void {
+	const {accountId} = ctx.outputs<{accountId: string}>('account');
+	if (accountId !== ctx.account.accountId) {
+		throw new StepFailedError(
+			accountId
+				? `The credentials belong to account ${accountId}, but ${ctx.envName} is ${ctx.account.accountId}. Nothing was changed.`
+				: `The account of the credentials was not verified (the account step has no outputs). Nothing was changed.`,
+			'Run `convox-ami resume` to verify the account again.',
+		);
+	}
+}
+
+export function createUpdateStackStep(options: UpdateStackOptions = {}): Step {
+	return {
+		id: 'update-stack',
+		title: 'Stack update',
+		async run(ctx) {
+			assertAccount(ctx);
+			const release = releaseOf(ctx);
+			const {cloudformation} = await ctx.services.aws();
+			return new StackUpdate(ctx, cloudformation, release, options).run();
+		},
+	};
+}
+
+export const updateStackStep: Step = createUpdateStackStep();

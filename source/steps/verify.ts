@@ -1,0 +1,123 @@
+import {checklistItems, probeTimeoutMs, type VerifyTargets} from '../checklist/items';
+import {runChecklist, type ChecklistResult} from '../checklist/engine';
+import {describeStack, type StackSnapshot} from '../services/probes/rack';
+import {StepFailedError, WaitingError} from '../workflow/errors';
+import type {Step, StepContext} from '../workflow/step';
+
+interface ReleaseOutputs {
+	convoxVersion?: string;
+	amiId?: string;
+	amiIds?: Record<string, string>;
+	stackStatus?: string;
+	completedAt?: string;
+}
+
+/**
+ * What the rack should look like. After a release: the Convox version resolved and the AMI built
+ * by this run, and UPDATE_COMPLETE (CREATE_COMPLETE too when the update found nothing to change on a
+ * never-updated stack). Standalone (`convox-ami checklist`) or where a step did not run: the
+ * stack's current values, and either settled status.
+ */
+export function resolveTargets(stack: StackSnapshot, release: ReleaseOutputs, region: string): VerifyTargets {
+	const updated = release.stackStatus !== undefined && release.stackStatus !== 'CREATE_COMPLETE';
+	const updatedAt = release.completedAt ? new Date(release.completedAt) : undefined;
+	return {
+		stackName: stack.name,
+		convoxVersion: release.convoxVersion ?? stack.version ?? '',
+		ami: release.amiIds?.[region] ?? release.amiId ?? stack.ami ?? '',
+		acceptedStatuses: updated ? ['UPDATE_COMPLETE'] : ['UPDATE_COMPLETE', 'CREATE_COMPLETE'],
+		...(updatedAt && !Number.isNaN(updatedAt.getTime()) ? {updatedAt} : {}),
+	};
+}
+
+function releaseOutputs(ctx: StepContext): ReleaseOutputs {
+	const version = ctx.outputs<{convoxVersion: string}>('resolve-version');
+	const build = ctx.outputs<{amiId: string; amiIds: Record<string, string>}>('build');
+	const update = ctx.outputs<{stackStatus: string; completedAt: string}>('update-stack');
+	return {
+		convoxVersion: version.convoxVersion,
+		amiId: build.amiId,
+		amiIds: build.amiIds,
+		stackStatus: update.stackStatus,
+		completedAt: update.completedAt,
+	};
+}
+
+const listed = (results: ChecklistResult[]) => results.map(result => `${result.id} (${result.detail})`).join('; ');
+
+export const verifyStep: Step = {
+	id: 'verify',
+	title: 'Verify the rack',
+	async run(ctx) {
+		const {cloudformation} = await ctx.services.aws();
+		let stack: StackSnapshot;
+		try {
+			stack = await describeStack(cloudformation, ctx.account.stackName, ctx.signal);
+		} catch (error) {
+			ctx.signal.throwIfAborted();
+			throw new StepFailedError(
+				`Could not read stack ${ctx.account.stackName} in ${ctx.region}: ${(error as Error).message}`,
+				'Check the account, region and stackName in the config, then run `convox-ami resume`.',
+			);
+		}
+		const release = releaseOutputs(ctx);
+		const targets = resolveTargets(stack, release, ctx.region);
+		const origin = release.convoxVersion || release.amiId ? 'as released by this run' : 'as the stack is now';
+		ctx.emit({
+			type: 'notice',
+			step: 'verify',
+			level: 'info',
+			message: `Verifying stack ${targets.stackName} (${stack.status}): Convox ${targets.convoxVersion}, AMI ${targets.ami}, ${origin}.`,
+		});
+		const items = checklistItems({
+			account: ctx.account,
+			services: ctx.services,
+			configDir: ctx.configDir,
+			targets,
+			probeTimeoutMs: probeTimeoutMs(ctx.services.env, ctx.account),
+		});
+		const summary = await runChecklist({
+			items,
+			prompt: ctx.prompt,
+			emit: event => ctx.emit(event),
+			yes: ctx.flags.yes,
+			confirmed: [...new Set([...ctx.flags.confirm, ...ctx.run.options.confirm])],
+			previous: ctx.run.checks,
+			signal: ctx.signal,
+		});
+		const reused = summary.results.filter(result => result.reused).map(result => result.id);
+		if (reused.length > 0) {
+			ctx.emit({type: 'notice', step: 'verify', level: 'info', message: `Kept from the earlier attempt: ${reused.join(', ')}.`});
+		}
+		const failed = summary.results.filter(result => result.status === 'fail');
+		const failedRequired = failed.filter(result => result.required);
+		for (const result of failed.filter(result => !result.required)) {
+			ctx.emit({type: 'notice', step: 'verify', level: 'warn', message: `Optional check ${result.id} failed: ${result.detail}`});
+		}
+		const waiting = summary.results.filter(result => result.status === 'waiting');
+		const confirmFlags = waiting.map(result => `--confirm ${result.id}`).join(' ');
+		if (failedRequired.length > 0) {
+			const rollback = ctx.run.kind === 'release' ? ` (or \`convox-ami rollback ${ctx.run.id}\` puts back the previous AMI)` : '';
+			const alsoWaiting = waiting.length > 0 ? ` Still to confirm: ${waiting.map(result => result.id).join(', ')}.` : '';
+			throw new StepFailedError(
+				`Verification failed: ${listed(failedRequired)}.${alsoWaiting}`,
+				`Fix the cause, then \`convox-ami resume ${ctx.run.id}\` re-runs only the checks that did not pass${rollback}.`,
+			);
+		}
+		if (waiting.length > 0) {
+			throw new WaitingError(
+				`Waiting for manual confirmation: ${waiting.map(result => `${result.id} (${result.title})`).join(', ')}.`,
+				`Check them by hand, then run \`convox-ami resume ${ctx.run.id} --yes ${confirmFlags}\`, or answer them interactively with \`convox-ami resume ${ctx.run.id}\`.`,
+			);
+		}
+		return {
+			passed: summary.passed,
+			failed: summary.failed,
+			skipped: summary.skipped,
+			waiting: summary.waiting,
+			stackStatus: stack.status,
+			convoxVersion: targets.convoxVersion,
+			amiId: targets.ami,
+		};
+	},
+};

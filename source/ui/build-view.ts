@@ -1,0 +1,182 @@
+import type {RunEvent} from '../workflow/types';
+
+/** The build step announces its log file with a notice that starts with this. */
+export const PACKER_LOG_NOTICE = 'Packer log: ';
+
+export const BUILD_PHASE_LABELS: Record<string, string> = {
+	start: 'start',
+	prevalidate: 'prevalidate',
+	'key-pair': 'key pair & security group',
+	launch: 'launch',
+	'wait-instance': 'wait for instance',
+	connect: 'connect',
+	provision: 'provision',
+	stop: 'stop',
+	'create-ami': 'create AMI',
+	'wait-ami': 'wait for AMI',
+	'clean-up': 'clean up',
+};
+
+const PHASES_KEPT = 16;
+const ERROR_LINES_KEPT = 8;
+const LINE_CHARS = 500;
+
+export interface BuildPhaseView {
+	id: string;
+	label: string;
+	/** Time spent in earlier stretches of this phase. */
+	elapsedMs: number;
+	/** Set while this is the current phase: when it began (ms since the epoch). */
+	since?: number;
+}
+
+export interface BuildViewState {
+	status: 'idle' | 'running' | 'done' | 'failed';
+	/** In the order first seen; each phase once. */
+	phases: BuildPhaseView[];
+	/** The id of the phase the build is in now. */
+	current: string | undefined;
+	activity?: string;
+	/**
+	 * The most recent lines, `buffer[0..end)`. Successive states share one append-only buffer of at
+	 * most 2 × tailSize lines (a state never sees lines appended after it), so a Packer line costs no copy;
+	 * a full buffer, or a branch from an older state, starts a new one from the last lines.
+	 */
+	buffer: readonly string[];
+	end: number;
+	tailSize: number;
+	lineCount: number;
+	errors: string[];
+	/** The latest warning of the build (cancelling, what a forced stop leaves behind). */
+	warning?: string;
+	amiIds: Record<string, string>;
+	logPath?: string;
+}
+
+export function initialBuildView(tailSize = 10): BuildViewState {
+	return {status: 'idle', phases: [], current: undefined, activity: undefined, buffer: [], end: 0, tailSize, lineCount: 0, errors: [], warning: undefined, amiIds: {}, logPath: undefined};
+}
+
+/**
+ * The hot paths (a log line, a new activity) build the next state field by field: one object
+ * of a stable shape per event, several times cheaper than a spread per Packer line.
+ */
+function withTail(state: BuildViewState, buffer: readonly string[]): BuildViewState {
+	return {
+		status: state.status,
+		phases: state.phases,
+		current: state.current,
+		activity: state.activity,
+		buffer,
+		end: buffer.length,
+		tailSize: state.tailSize,
+		lineCount: state.lineCount + 1,
+		errors: state.errors,
+		warning: state.warning,
+		amiIds: state.amiIds,
+		logPath: state.logPath,
+	};
+}
+
+function withActivity(state: BuildViewState, phases: BuildPhaseView[], current: string, activity: string | undefined): BuildViewState {
+	return {
+		status: 'running',
+		phases,
+		current,
+		activity,
+		buffer: state.buffer,
+		end: state.end,
+		tailSize: state.tailSize,
+		lineCount: state.lineCount,
+		errors: state.errors,
+		warning: state.warning,
+		amiIds: state.amiIds,
+		logPath: state.logPath,
+	};
+}
+
+/** The last `tailSize` lines, oldest first. */
+export function tailLines(state: BuildViewState): string[] {
+	return state.buffer.slice(Math.max(0, state.end - state.tailSize), state.end);
+}
+
+/** How long a phase has taken so far. */
+export function phaseElapsed(phase: BuildPhaseView, now: number): number {
+	return phase.elapsedMs + (phase.since === undefined ? 0 : Math.max(0, now - phase.since));
+}
+
+function clip(line: string): string {
+	return line.length > LINE_CHARS ? `${line.slice(0, LINE_CHARS)}…` : line;
+}
+
+function pushLine(state: BuildViewState, line: string): BuildViewState {
+	let buffer = state.buffer as string[];
+	if (buffer.length !== state.end || buffer.length >= 2 * state.tailSize) buffer = buffer.slice(Math.max(0, state.end - state.tailSize + 1), state.end);
+	buffer.push(clip(line));
+	return withTail(state, buffer);
+}
+
+function closePhases(phases: BuildPhaseView[], at: number): BuildPhaseView[] {
+	return phases.map(phase => (phase.since === undefined ? phase : {id: phase.id, label: phase.label, elapsedMs: phaseElapsed(phase, at), since: undefined}));
+}
+
+let lastStamp = '';
+let lastTime = 0;
+
+/** `Date.parse` of event times, remembering the last one: consecutive events mostly share it. */
+function timeOf(stamp: string): number {
+	if (stamp !== lastStamp) {
+		lastStamp = stamp;
+		lastTime = Date.parse(stamp);
+	}
+	return lastTime;
+}
+
+function enterPhase(state: BuildViewState, id: string, activity: string | undefined, stamp: string): BuildViewState {
+	if (state.current === id) return activity === state.activity ? state : withActivity(state, state.phases, id, activity);
+	const at = timeOf(stamp);
+	const phases = state.phases.slice();
+	let found = -1;
+	for (let index = 0; index < phases.length; index++) {
+		const phase = phases[index]!;
+		if (phase.since !== undefined) phases[index] = {id: phase.id, label: phase.label, elapsedMs: phaseElapsed(phase, at), since: undefined};
+		if (phase.id === id) found = index;
+	}
+	if (found >= 0) phases[found] = {id, label: phases[found]!.label, elapsedMs: phases[found]!.elapsedMs, since: at};
+	else {
+		phases.push({id, label: BUILD_PHASE_LABELS[id] ?? id, elapsedMs: 0, since: at});
+		if (phases.length > PHASES_KEPT) phases.shift();
+	}
+	return withActivity(state, phases, id, activity);
+}
+
+/** The build pane's state after one event; events of other steps leave it as it is. */
+export function reduceBuildView(previous: BuildViewState | undefined, event: RunEvent): BuildViewState {
+	const state = previous ?? initialBuildView();
+	if (!('step' in event) || event.step !== 'build') return state;
+	switch (event.type) {
+		case 'log':
+			return pushLine(state, event.line);
+		case 'progress':
+			return enterPhase(state, event.phase, event.activity, event.at);
+		case 'notice':
+			if (event.message.startsWith(PACKER_LOG_NOTICE)) return {...state, logPath: event.message.slice(PACKER_LOG_NOTICE.length)};
+			return event.level === 'warn' ? {...state, warning: clip(event.message)} : state;
+		case 'step': {
+			if (event.status === 'running') return {...initialBuildView(state.tailSize), status: 'running', logPath: state.logPath};
+			const phases = closePhases(state.phases, timeOf(event.at));
+			if (event.status === 'done') {
+				const amiIds = (event.outputs?.amiIds ?? {}) as Record<string, string>;
+				const logPath = typeof event.outputs?.logPath === 'string' ? event.outputs.logPath : state.logPath;
+				return {...state, phases, current: undefined, status: 'done', amiIds, logPath};
+			}
+			if (event.status === 'failed') {
+				const errors = (event.error ?? '').split('\n').filter(Boolean).slice(0, ERROR_LINES_KEPT).map(clip);
+				return {...state, phases, current: undefined, status: 'failed', errors};
+			}
+			return state;
+		}
+		default:
+			return state;
+	}
+}

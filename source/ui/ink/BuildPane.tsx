@@ -1,0 +1,65 @@
+import {Box, Text} from 'ink';
+import {phaseElapsed, tailLines, type BuildViewState} from '../build-view';
+import {formatDuration} from '../format';
+
+/**
+ * The live build: finished phases with their times on one line, the current phase and activity,
+ * the last few Packer lines (each cut to one row), then errors or AMI ids, and the log path.
+ * Its height is bounded (about `maxTail` + 6 rows) whatever Packer prints.
+ */
+export function BuildPane({state, now = Date.now(), maxTail = 8}: {state: BuildViewState; now?: number; maxTail?: number}) {
+	const current = state.phases.find(phase => phase.id === state.current);
+	const finished = state.phases.filter(phase => phase !== current && phase.id !== 'start');
+	const tail = tailLines(state).slice(-maxTail);
+	const amis = Object.entries(state.amiIds);
+	return (
+		<Box flexDirection="column">
+			{finished.length > 0 ? (
+				<Text color="gray" wrap="truncate-end">
+					{finished.map(phase => `✔ ${phase.label} ${formatDuration(phaseElapsed(phase, now))}`).join('  ')}
+				</Text>
+			) : null}
+			{current ? (
+				<Text wrap="truncate-end">
+					<Text color="cyan" bold>
+						▸ {current.label} {formatDuration(phaseElapsed(current, now))}
+					</Text>
+					{state.activity ? <Text color="gray"> {state.activity}</Text> : null}
+				</Text>
+			) : state.status === 'idle' || state.status === 'running' ? (
+				<Text color="gray">waiting for Packer</Text>
+			) : null}
+			{tail.length > 0 ? (
+				<Box flexDirection="column" paddingLeft={2}>
+					{tail.map((line, index) => (
+						<Text key={`${state.lineCount}-${index}`} color="gray" wrap="truncate-end">
+							{line || ' '}
+						</Text>
+					))}
+				</Box>
+			) : null}
+			{state.warning && state.status === 'running' ? (
+				<Text color="yellow" wrap="truncate-end">
+					{state.warning}
+				</Text>
+			) : null}
+			{state.status === 'failed'
+				? state.errors.map((line, index) => (
+						<Text key={`error-${index}`} color="red" wrap="truncate-end">
+							{line}
+						</Text>
+					))
+				: null}
+			{amis.map(([region, ami]) => (
+				<Text key={region} color="green">
+					AMI {ami} ({region})
+				</Text>
+			))}
+			{state.logPath ? (
+				<Text color="gray" wrap="truncate-start">
+					Log: {state.logPath}
+				</Text>
+			) : null}
+		</Box>
+	);
+}

@@ -1,0 +1,100 @@
+import {Box, Text} from 'ink';
+import Spinner from 'ink-spinner';
+import terminalLink from 'terminal-link';
+import type {CheckStatus} from '../../workflow/types';
+import {checklistCounts, detailParts, itemElapsed, type ChecklistItemView, type ChecklistViewState} from '../checklist-view';
+import {formatDuration} from '../format';
+
+const MARKS: Record<Exclude<CheckStatus, 'running'>, {mark: string; color: string}> = {
+	pending: {mark: '·', color: 'gray'},
+	pass: {mark: '✔', color: 'green'},
+	fail: {mark: '✘', color: 'red'},
+	skipped: {mark: '↷', color: 'yellow'},
+	waiting: {mark: '?', color: 'yellow'},
+};
+
+function Mark({item}: {item: ChecklistItemView}) {
+	if (item.status === 'running') {
+		return item.kind === 'manual' ? <Text color="cyan">?</Text> : <Text color="cyan"><Spinner type="dots" /></Text>;
+	}
+	const {mark, color} = MARKS[item.status];
+	return <Text color={color}>{mark}</Text>;
+}
+
+/** The evidence, with each URL on its own line (clickable where the terminal supports it) so that wrapping never splits one. */
+function Detail({item}: {item: ChecklistItemView}) {
+	const parts = detailParts(item.detail);
+	const text = parts.map(part => ('text' in part ? part.text : '')).join('').replace(/\s+/g, ' ').trim();
+	const urls = parts.flatMap(part => ('url' in part ? [part.url] : []));
+	return (
+		<Box flexDirection="column">
+			{text ? (
+				<Text color={item.status === 'fail' ? 'red' : 'gray'} wrap="wrap">
+					{text}
+				</Text>
+			) : null}
+			{urls.map(url => (
+				<Text key={url} color="blue" wrap="wrap">
+					{terminalLink(url, url, {fallback: (_text, target) => target})}
+				</Text>
+			))}
+		</Box>
+	);
+}
+
+function Row({item, now}: {item: ChecklistItemView; now: number}) {
+	const elapsed = itemElapsed(item, now);
+	const tags = [item.kind === 'manual' ? 'manual' : '', item.required ? '' : 'optional', item.attempts > 1 ? `attempt ${item.attempts}` : ''].filter(Boolean);
+	return (
+		<Box flexDirection="column">
+			<Text wrap="truncate-end">
+				<Mark item={item} /> <Text bold={item.status === 'running'}>{item.title}</Text>
+				<Text color="gray">
+					{' '}
+					{item.id}
+					{tags.length > 0 ? ` · ${tags.join(' · ')}` : ''}
+					{elapsed === undefined ? '' : ` · ${formatDuration(elapsed)}`}
+				</Text>
+			</Text>
+			{item.detail ? (
+				<Box paddingLeft={2}>
+					<Detail item={item} />
+				</Box>
+			) : null}
+			{item.notes.map((note, index) => (
+				<Box key={index} paddingLeft={2}>
+					<Text color="magenta" wrap="truncate-end">
+						note: {note}
+					</Text>
+				</Box>
+			))}
+		</Box>
+	);
+}
+
+/**
+ * The verification checklist: every item with its state, evidence and notes, and a tally. The
+ * automated items run side by side; the question being asked shows as the item marked `?`.
+ * Presentational: answers go through the prompter.
+ */
+export function ChecklistPane({state, now = Date.now()}: {state: ChecklistViewState; now?: number}) {
+	const counts = checklistCounts(state);
+	const tally = [
+		`${counts.pass} passed`,
+		counts.running ? `${counts.running} running` : '',
+		counts.fail ? `${counts.fail} failed` : '',
+		counts.skipped ? `${counts.skipped} skipped` : '',
+		counts.waiting ? `${counts.waiting} waiting for confirmation` : '',
+		counts.pending ? `${counts.pending} pending` : '',
+	].filter(Boolean);
+	return (
+		<Box flexDirection="column">
+			<Text color="gray">
+				{state.items.length} checks: {tally.join(', ')}
+			</Text>
+			{state.items.map(item => (
+				<Row key={item.id} item={item} now={now} />
+			))}
+		</Box>
+	);
+}

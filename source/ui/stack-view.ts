@@ -1,0 +1,122 @@
+import type {ParameterChange, ResourceChange, RunEvent} from '../workflow/types';
+
+export interface StackEventView {
+	resource: string;
+	resourceType?: string;
+	status: string;
+	reason: string;
+	timestamp: string;
+}
+
+export interface ChangeSetView {
+	stackName: string;
+	changeSetName: string;
+	/** Parameters whose value changes; NoEcho ones arrive masked. */
+	changed: ParameterChange[];
+	unchanged: number;
+	changes: ResourceChange[];
+	dropped: string[];
+	/** undefined: the whole Auto Scaling group rolls, but its size is not known. */
+	instancesToReplace: number | undefined;
+}
+
+export interface StackViewState {
+	limit: number;
+	/** The newest events, oldest first, at most `limit`. */
+	recent: StackEventView[];
+	/** Latest status per resource (a stack has a bounded number of resources). */
+	resources: Record<string, string>;
+	finished: number;
+	inProgress: number;
+	failed: number;
+	stackStatus?: string;
+	startedAt?: string;
+	rootCause?: StackEventView;
+	activity?: string;
+	changeSet?: ChangeSetView;
+}
+
+const CASCADE_REASON = /Resource (update|creation) cancelled|The following resource\(s\) failed to/i;
+const GROUP_TEMPLATES = new Set(['AWS::AutoScaling::LaunchConfiguration', 'AWS::EC2::LaunchTemplate']);
+
+export function initialStackView(limit = 10): StackViewState {
+	return {limit, recent: [], resources: {}, finished: 0, inProgress: 0, failed: 0};
+}
+
+/**
+ * How many EC2 instances the change set replaces: standalone instances replaced, plus the whole
+ * cluster when its launch configuration or template changes (the group's rolling update replaces
+ * every instance, InstanceCount of them).
+ */
+export function instancesToReplace(changes: ResourceChange[], parameters: ParameterChange[]): number | undefined {
+	const replaced = (change: ResourceChange) => change.action === 'Remove' || change.replacement === 'True' || change.replacement === 'Conditional';
+	const standalone = changes.filter(change => change.resourceType === 'AWS::EC2::Instance' && replaced(change)).length;
+	const groupRolls = changes.some(change => GROUP_TEMPLATES.has(change.resourceType) && (change.action === 'Modify' || replaced(change)));
+	if (!groupRolls) return standalone;
+	const count = Number(parameters.find(parameter => parameter.key === 'InstanceCount')?.new);
+	return Number.isInteger(count) ? standalone + count : undefined;
+}
+
+function isStackItself(event: StackEventView, state: StackViewState): boolean {
+	return event.resourceType === 'AWS::CloudFormation::Stack' && (!state.changeSet || event.resource === state.changeSet.stackName);
+}
+
+function counts(resources: Record<string, string>): Pick<StackViewState, 'finished' | 'inProgress' | 'failed'> {
+	let finished = 0;
+	let inProgress = 0;
+	let failed = 0;
+	for (const status of Object.values(resources)) {
+		if (status.endsWith('_IN_PROGRESS')) inProgress++;
+		else if (status.endsWith('_FAILED')) failed++;
+		else finished++;
+	}
+	return {finished, inProgress, failed};
+}
+
+function isEarlierCause(event: StackEventView, current: StackEventView | undefined): boolean {
+	if (!event.status.endsWith('_FAILED') || event.reason === '' || CASCADE_REASON.test(event.reason)) return false;
+	return !current || Date.parse(event.timestamp) < Date.parse(current.timestamp);
+}
+
+export function reduceStackView(previous: StackViewState | undefined, event: RunEvent): StackViewState {
+	const state = previous ?? initialStackView();
+	switch (event.type) {
+		case 'stack-event': {
+			const view: StackEventView = {resource: event.resource, resourceType: event.resourceType, status: event.status, reason: event.reason, timestamp: event.timestamp};
+			const recent = [...state.recent, view].slice(-state.limit);
+			const startedAt = state.startedAt ?? event.timestamp;
+			if (isStackItself(view, state)) return {...state, recent, startedAt, stackStatus: event.status};
+			const resources = {...state.resources, [event.resource]: event.status};
+			const rootCause = isEarlierCause(view, state.rootCause) ? view : state.rootCause;
+			return {...state, recent, startedAt, resources, ...counts(resources), rootCause};
+		}
+		case 'change-set': {
+			const changed = event.parameters.filter(parameter => parameter.old !== parameter.new);
+			return {
+				...state,
+				changeSet: {
+					stackName: event.stackName,
+					changeSetName: event.changeSetName,
+					changed,
+					unchanged: event.parameters.length - changed.length,
+					changes: event.changes,
+					dropped: event.dropped,
+					instancesToReplace: instancesToReplace(event.changes, event.parameters),
+				},
+			};
+		}
+		case 'progress':
+			return event.step === 'update-stack' ? {...state, activity: event.activity} : state;
+		default:
+			return state;
+	}
+}
+
+/** "42s", "3m05s", "1h02m": how long ago `timestamp` was at `now`. */
+export function formatAge(timestamp: string, now: number): string {
+	const seconds = Math.max(0, Math.round((now - Date.parse(timestamp)) / 1000));
+	if (seconds < 60) return `${seconds}s`;
+	const minutes = Math.floor(seconds / 60);
+	if (minutes < 60) return `${minutes}m${String(seconds % 60).padStart(2, '0')}s`;
+	return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
+}

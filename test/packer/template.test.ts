@@ -1,0 +1,119 @@
+import {readdir, readFile} from 'node:fs/promises';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {execa} from 'execa';
+import {describe, expect, it} from 'vitest';
+
+const packerDir = fileURLToPath(new URL('../../packer/', import.meta.url));
+const templatePath = path.join(packerDir, 'packer.json');
+
+const sampleVars = {
+	region: 'us-east-1',
+	env: 'dev',
+	version: 'dev-20261125010203',
+	convox_version: '20160916121812',
+	run_id: '20261125-010203-abcd',
+	librato_email: 'ops@example.com',
+	librato_token: 'librato-token-sample',
+	logspout_token: 'logspout-token-sample',
+};
+
+const validate = (vars: Record<string, string>) =>
+	execa('packer', ['validate', ...Object.entries(vars).flatMap(([key, value]) => ['-var', `${key}=${value}`]), templatePath], {
+		env: {CHECKPOINT_DISABLE: '1'},
+		reject: false,
+		all: true,
+	});
+
+async function shellScripts(folder: string): Promise<string[]> {
+	const entries = await readdir(folder, {withFileTypes: true, recursive: true});
+	const scripts: string[] = [];
+	for (const entry of entries) {
+		if (!entry.isFile()) continue;
+		const file = path.join(entry.parentPath, entry.name);
+		const head = (await readFile(file, 'utf8')).split('\n', 1)[0]!;
+		if (entry.name.endsWith('.sh') || /^#!.*\b(ba|da)?sh\b/.test(head)) scripts.push(file);
+	}
+	return scripts;
+}
+
+describe('packer/packer.json', () => {
+	it('passes packer validate with sample variables', async () => {
+		const result = await validate(sampleVars);
+		expect(result.all).not.toMatch(/error/i);
+		expect(result.exitCode).toBe(0);
+	});
+
+	it('requires every variable the build passes, except source_ami (the base AMI) and logspout_task_definition (logspout-<env>)', async () => {
+		const result = await validate({});
+		expect(result.exitCode).toBe(1);
+		for (const name of Object.keys(sampleVars)) expect(result.all).toContain(`required variable not set: ${name}`);
+		expect(result.all).not.toContain('source_ami');
+		expect(result.all).not.toContain('logspout_task_definition');
+	});
+
+	it('accepts a logspout task definition override and hands it to provisioning', async () => {
+		const result = await validate({...sampleVars, logspout_task_definition: 'logspout-shared'});
+		expect(result.exitCode).toBe(0);
+		const template = JSON.parse(await readFile(templatePath, 'utf8'));
+		const provision = template.provisioners.find((provisioner: {script?: string}) => provisioner.script?.endsWith('provision.sh'));
+		expect(provision.environment_vars).toContain('LOGSPOUT_TASK_DEFINITION={{user `logspout_task_definition`}}');
+		expect(provision.environment_vars).toContain('CONVOX_AMI_ENV={{user `env`}}');
+	});
+
+	it('builds a private, encrypted, tagged AMI with the secrets marked sensitive', async () => {
+		const template = JSON.parse(await readFile(templatePath, 'utf8'));
+		expect(template.variables.source_ami).toMatch(/^ami-[0-9a-f]{8,17}$/);
+		expect(template['sensitive-variables'].sort()).toEqual(['librato_email', 'librato_token', 'logspout_token']);
+		const [builder] = template.builders;
+		expect(builder.type).toBe('amazon-ebs');
+		expect(builder.ami_users).toBeUndefined();
+		expect(builder.ami_groups).toBeUndefined();
+		expect(builder.ami_name).toMatch(/\{\{user `env`\}\}.*\{\{user `version`\}\}.*\{\{timestamp\}\}/);
+		expect(builder.launch_block_device_mappings).toContainEqual(expect.objectContaining({device_name: '/dev/xvda', encrypted: true}));
+		expect(builder.tags).toMatchObject({
+			Env: '{{user `env`}}',
+			Version: '{{user `version`}}',
+			ConvoxVersion: '{{user `convox_version`}}',
+			SourceAmi: '{{user `source_ami`}}',
+			ReleaseRun: '{{user `run_id`}}',
+		});
+	});
+
+	it('keeps secrets off remote command lines: they reach the provisioner through an env file', async () => {
+		const template = JSON.parse(await readFile(templatePath, 'utf8'));
+		for (const provisioner of template.provisioners) {
+			const vars: string[] = provisioner.environment_vars ?? [];
+			if (!vars.some(entry => /librato_token|logspout_token/.test(entry))) continue;
+			expect(provisioner.use_env_var_file).toBe(true);
+			expect(provisioner.execute_command).not.toContain('{{.Vars}}');
+		}
+	});
+});
+
+describe('the first-boot job', () => {
+	it('is run by the systemd unit and the upstart job from where provision.sh installs it, with its settings, skipped once marked', async () => {
+		const firstBoot = await readFile(path.join(packerDir, 'convox-ami/convox-ami-first-boot.sh'), 'utf8');
+		const unit = await readFile(path.join(packerDir, 'convox-ami/convox-ami-first-boot.service'), 'utf8');
+		const job = await readFile(path.join(packerDir, 'convox-ami/convox-ami-first-boot.conf'), 'utf8');
+		expect(firstBoot).toContain('state_dir=${CONVOX_AMI_STATE_DIR:-/var/lib/convox-ami}');
+		expect(firstBoot).toContain('marker="$state_dir/logspout-started"');
+		expect(unit).toContain('ExecStart=/usr/local/sbin/convox-ami-first-boot');
+		expect(unit).toContain('ConditionPathExists=!/var/lib/convox-ami/logspout-started');
+		expect(unit).toMatch(/^EnvironmentFile=\/etc\/convox-ami\/first-boot\.env$/m);
+		expect(job).toMatch(/^start on started ecs$/m);
+		expect(job).toMatch(/^console output$/m);
+		expect(job).toMatch(/^\t\. \/etc\/convox-ami\/first-boot\.env$/m);
+		expect(job).toMatch(/^\texec \/usr\/local\/sbin\/convox-ami-first-boot$/m);
+	});
+});
+
+describe('shell scripts in packer/', () => {
+	it('pass shellcheck', async () => {
+		const scripts = await shellScripts(packerDir);
+		expect(scripts.map(file => path.relative(packerDir, file)).sort()).toEqual(['convox-ami/convox-ami-first-boot.sh', 'scripts/cleanup.sh', 'scripts/provision.sh']);
+		const result = await execa('shellcheck', ['--external-sources', ...scripts], {reject: false, all: true});
+		expect(result.all).toBe('');
+		expect(result.exitCode).toBe(0);
+	});
+});

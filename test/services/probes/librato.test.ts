@@ -1,0 +1,87 @@
+import {afterEach, describe, expect, it} from 'vitest';
+import {libratoAttempt, libratoMetricPage, measurementTimes} from '../../../source/services/probes/librato';
+import {retryUntil} from '../../../source/services/probes/retry';
+import {reply, serve, type Loopback} from './loopback';
+
+const EMAIL = 'ops@example.com';
+const TOKEN = 'librato-token-0123456789abcdef';
+
+let server: Loopback | undefined;
+afterEach(async () => {
+	await server?.close();
+	server = undefined;
+});
+
+const now = () => Math.floor(Date.now() / 1000);
+const series = (...times: number[]) => ({
+	name: 'collectd.cpu.percent.user',
+	resolution: 60,
+	series: [{tags: {source: 'ip-10-0-1-12.aws.dev'}, measurements: times.map(time => ({time, value: 3.5}))}],
+});
+
+function query(since: Date) {
+	return {apiUrl: server!.url, email: EMAIL, token: TOKEN, source: 'aws.dev.*', since, timeoutMs: 2000};
+}
+
+describe('libratoAttempt', () => {
+	it('passes with measurements newer than the update and sends the query Librato expects', async () => {
+		server = await serve((_request, response) => reply(response, 200, series(now() - 900, now() - 60, now() - 30)));
+		const since = new Date(Date.now() - 300_000);
+		const outcome = await libratoAttempt(query(since));
+		expect(outcome.status).toBe('pass');
+		expect(outcome.detail).toMatch(/^2 collectd\.cpu\.percent\.user measurements from source aws\.dev\.\* since .*, newest \d+\.\d s old$/);
+		const request = server.requests[0]!;
+		const url = new URL(request.url!, server.url);
+		expect(url.pathname).toBe('/v1/measurements/collectd.cpu.percent.user');
+		expect(url.searchParams.get('resolution')).toBe('60');
+		expect(url.searchParams.get('source')).toBe('aws.dev.*');
+		expect(Number(url.searchParams.get('start_time'))).toBe(Math.floor(since.getTime() / 1000) - 3600);
+		expect(request.headers.authorization).toBe(`Basic ${Buffer.from(`${EMAIL}:${TOKEN}`).toString('base64')}`);
+	});
+
+	it('reads the source-keyed measurements shape too', () => {
+		expect(measurementTimes({measurements: {'aws.dev.a': [{measure_time: 10}], 'aws.dev.b': [{measure_time: 20}]}})).toEqual([10, 20]);
+		expect(measurementTimes({})).toEqual([]);
+		expect(measurementTimes(null)).toEqual([]);
+	});
+
+	it('fails (retryable) on stale measurements, naming their age and the update time', async () => {
+		server = await serve((_request, response) => reply(response, 200, series(now() - 1800, now() - 1200)));
+		const since = new Date(Date.now() - 600_000);
+		const outcome = await libratoAttempt(query(since));
+		expect(outcome).toMatchObject({status: 'fail', retryable: true});
+		expect(outcome.detail).toMatch(/^collectd\.cpu\.percent\.user from source aws\.dev\.\*: newest measurement 20m 0[01]s old, before /);
+		expect(outcome.detail.endsWith(`before ${since.toISOString()}`)).toBe(true);
+	});
+
+	it('fails (retryable) when there are no measurements', async () => {
+		server = await serve((_request, response) => reply(response, 200, {name: 'collectd.cpu.percent.user', series: []}));
+		const outcome = await libratoAttempt(query(new Date()));
+		expect(outcome).toMatchObject({status: 'fail', retryable: true, detail: 'no collectd.cpu.percent.user measurements from source aws.dev.*'});
+	});
+
+	it('fails for good on bad credentials with a clear message that never shows the secrets', async () => {
+		server = await serve((_request, response) => reply(response, 401, {errors: {request: ['Authorization Required']}}));
+		const outcome = await retryUntil(remaining => libratoAttempt({...query(new Date()), timeoutMs: remaining}), {timeoutMs: 5000, initialDelayMs: 10});
+		expect(outcome.status).toBe('fail');
+		expect(outcome.detail).toMatch(/^Librato refused the credentials \(HTTP 401\): check LIBRATO_EMAIL and LIBRATO_TOKEN/);
+		expect(outcome.detail).not.toContain(TOKEN);
+		expect(outcome.detail).not.toContain(EMAIL);
+		expect(server.requests).toHaveLength(1);
+	});
+
+	it('keeps retrying until fresh measurements arrive', async () => {
+		const since = new Date(Date.now() - 1000);
+		server = await serve((_request, response, index) => reply(response, 200, index === 0 ? series() : series(now())));
+		const outcome = await retryUntil(remaining => libratoAttempt({...query(since), timeoutMs: remaining}), {timeoutMs: 5000, initialDelayMs: 10});
+		expect(outcome.status).toBe('pass');
+		expect(outcome.detail).toContain('(2 attempts in');
+	});
+});
+
+describe('libratoMetricPage', () => {
+	it('links to the metric filtered by the source', () => {
+		expect(libratoMetricPage('aws.dev.*')).toBe('https://metrics.librato.com/s/metrics/collectd.cpu.percent.user?source=aws.dev.*');
+		expect(libratoMetricPage()).toBe('https://metrics.librato.com/s/metrics/collectd.cpu.percent.user');
+	});
+});

@@ -1,0 +1,335 @@
+import {chmod, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {DescribeImageAttributeCommand, DescribeImagesCommand, EC2Client} from '@aws-sdk/client-ec2';
+import {mockClient} from 'aws-sdk-client-mock';
+import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import type {AccountConfig, Config} from '../../source/config/schema';
+import type {AwsClients, Services} from '../../source/services/services';
+import {buildStep} from '../../source/steps/build';
+import {InterruptedError, MissingInputError, StepFailedError} from '../../source/workflow/errors';
+import type {Prompter, StepContext} from '../../source/workflow/step';
+import type {Outputs, Run, RunEventInput, RunMode, StepId, StepRecord} from '../../source/workflow/types';
+
+const NULL_TEMPLATE = fileURLToPath(new URL('../fixtures/packer-null/template.json', import.meta.url));
+const RECORDED = fileURLToPath(new URL('../../../shared/fixtures/packer/packer-amazon-ebs.machine-readable.txt', import.meta.url));
+const SECRETS = {LIBRATO_EMAIL: 'ops@example.com', LIBRATO_TOKEN: 'lib,rato-T0KEN', LOGSPOUT_TOKEN: 'logspout-S3CRET'};
+const AMI = 'ami-0a7f3c9e21d4b5e86';
+
+/**
+ * A stand-in for `packer` that replays a recorded amazon-ebs build, echoes the Librato token the
+ * way Packer 1.6.6 leaks sensitive variables, then cancels cleanly on SIGINT (or ignores it).
+ */
+const FAKE_PACKER = `#!/bin/bash
+printf '%s\\n' "$@" > "$FAKE_ARGS"
+[ "$1" = validate ] && exit 0
+for arg in "$@"; do case $arg in librato_token=*) token=\${arg#librato_token=};; esac; done
+while IFS= read -r line; do
+	case $line in *'Waiting for AMI to become ready'*) echo "1612360919,,ui,message,    amazon-ebs: token=\${token//,/%!(PACKER_COMMA)}";; esac
+	case $line in *'Stopping the source instance'*) if [ -n "$FAKE_SLEEP" ]; then
+		if [ -n "$FAKE_IGNORE_INT" ]; then trap '' INT; else trap 'kill $!; echo "1,,ui,error,Cancelling build after receiving interrupt"; echo "1,,ui,say,==> amazon-ebs: Terminating the source AWS instance..."; echo "1,,ui,say,Cleanly cancelled builds after being interrupted."; exit 1' INT; fi
+		echo "1,,ui,say,==> amazon-ebs: long wait"
+		sleep "$FAKE_SLEEP" & wait
+	fi;; esac
+	echo "$line"
+done < "$FAKE_OUTPUT"
+exit "\${FAKE_EXIT:-0}"
+`;
+
+let dir: string;
+let fakePacker: string;
+const ec2 = new EC2Client({region: 'us-east-1', credentials: {accessKeyId: 'AKIDTEST', secretAccessKey: 'test'}});
+const ec2Mock = mockClient(ec2);
+
+beforeEach(async () => {
+	dir = await mkdtemp(path.join(tmpdir(), 'convox-ami-build-step-'));
+	fakePacker = path.join(dir, 'packer');
+	await writeFile(fakePacker, FAKE_PACKER);
+	await chmod(fakePacker, 0o755);
+	ec2Mock.reset();
+	ec2Mock.on(DescribeImagesCommand).resolves({Images: []});
+	ec2Mock.on(DescribeImageAttributeCommand).resolves({ImageId: AMI, LaunchPermissions: []});
+});
+
+afterEach(async () => {
+	await rm(dir, {recursive: true, force: true});
+});
+
+interface Setup {
+	packer?: string;
+	template?: string;
+	env?: NodeJS.ProcessEnv;
+	mode?: RunMode;
+	record?: Partial<StepRecord>;
+	interactive?: boolean;
+	confirmAnswer?: boolean;
+	secretAnswers?: string[];
+	abort?: AbortController;
+}
+
+function setup({packer = fakePacker, template = NULL_TEMPLATE, env = {}, mode = 'live', record = {}, interactive = true, confirmAnswer = true, secretAnswers = [], abort = new AbortController()}: Setup = {}) {
+	const events: RunEventInput[] = [];
+	const questions: string[] = [];
+	const interrupts: Array<() => void> = [];
+	const stateDir = path.join(dir, 'state');
+	const account: AccountConfig = {accountId: '111111111111', stackName: 'convox-dev', production: false, checks: []};
+	const config: Config = {region: 'us-east-1', binaries: {}, accounts: {dev: account}};
+	const prompt: Prompter = {
+		interactive,
+		async confirm({message, remedy}) {
+			questions.push(message);
+			if (!interactive) throw new MissingInputError(message, remedy);
+			return confirmAnswer;
+		},
+		select: () => Promise.reject(new Error('no select expected')),
+		text: () => Promise.reject(new Error('no text expected')),
+		async secret({message, remedy}) {
+			questions.push(message);
+			const answer = secretAnswers.shift();
+			if (!interactive || answer === undefined) throw new MissingInputError(message, remedy);
+			return answer;
+		},
+	};
+	const build: StepRecord = {id: 'build', status: 'pending', attempts: 0, outputs: {}, ...record};
+	const run = {id: 'run-7', env: 'dev', mode, production: false, kind: 'release', status: 'running', steps: [build], checks: [], history: []} as unknown as Run;
+	const services: Services = {
+		releases: undefined as never,
+		aws: async () => ({ec2}) as unknown as AwsClients,
+		binaries: {packer, convox: 'convox', git: 'git'},
+		env: {PATH: process.env.PATH, HOME: dir, FAKE_OUTPUT: RECORDED, FAKE_ARGS: path.join(dir, 'args.txt'), ...SECRETS, ...env},
+	};
+	const templateOutputs: Outputs = {templatePath: template, amiVersion: 'dev-20261125010203', env: 'dev', region: 'us-east-1', sourceAmi: 'ami-6bb2d67c', convoxVersion: '20160916121812'};
+	const ctx: StepContext = {
+		run,
+		config,
+		configDir: dir,
+		envName: 'dev',
+		account,
+		region: 'us-east-1',
+		flags: {dryRun: mode === 'dry-run', rehearse: false, yes: false, confirm: [], json: false},
+		services,
+		prompt,
+		paths: {stateDir, journal: path.join(stateDir, 'runs', 'run-7.json'), packerLog: path.join(stateDir, 'runs', 'run-7.packer.log'), report: ''},
+		signal: abort.signal,
+		outputs: <T extends Outputs>(step: StepId) => (step === 'template' ? templateOutputs : {}) as Partial<T>,
+		emit: event => events.push(event),
+		interceptInterrupt: handler => {
+			interrupts.push(handler);
+			return () => interrupts.splice(interrupts.indexOf(handler), 1);
+		},
+	};
+	const notices = () => events.flatMap(event => (event.type === 'notice' ? [event.message] : []));
+	const logLines = () => events.flatMap(event => (event.type === 'log' ? [event.line] : []));
+	const pressCtrlC = () => interrupts.at(-1)!();
+	const waitForLine = async (text: string) => {
+		while (!logLines().some(line => line.includes(text))) await new Promise(resolve => setTimeout(resolve, 20));
+	};
+	return {ctx, events, questions, notices, logLines, pressCtrlC, waitForLine, interrupts, logPath: ctx.paths.packerLog, stateDir};
+}
+
+async function filesUnder(folder: string): Promise<string> {
+	const entries = await readdir(folder, {recursive: true, withFileTypes: true}).catch(() => []);
+	const texts = await Promise.all(entries.filter(entry => entry.isFile()).map(entry => readFile(path.join(entry.parentPath, entry.name), 'utf8')));
+	return texts.join('\n');
+}
+
+function expectNoSecret(text: string) {
+	for (const value of Object.values(SECRETS)) {
+		expect(text).not.toContain(value);
+		expect(text).not.toContain(value.replaceAll(',', '%!(PACKER_COMMA)'));
+	}
+	expect(text).not.toContain('rato-T0KEN');
+}
+
+describe('build step', () => {
+	it('builds with the run variables and secrets, streams scrubbed lines and phases, and checks the AMI is private', async () => {
+		const {ctx, events, notices, logLines, logPath, stateDir} = setup();
+		const outputs = await buildStep.run(ctx);
+		expect(outputs).toEqual({amiId: AMI, amiIds: {'us-east-1': AMI}, logPath});
+		const args = (await readFile(path.join(dir, 'args.txt'), 'utf8')).trim().split('\n');
+		expect(args.slice(0, 3)).toEqual(['build', '-machine-readable', '-color=false']);
+		expect(args).toEqual(
+			expect.arrayContaining([
+				'source_ami=ami-6bb2d67c',
+				'region=us-east-1',
+				'env=dev',
+				'version=dev-20261125010203',
+				'convox_version=20160916121812',
+				'run_id=run-7',
+				`librato_token=${SECRETS.LIBRATO_TOKEN}`,
+			]),
+		);
+		expect(args.at(-1)).toBe(NULL_TEMPLATE);
+		expect(logLines()).toContain('    amazon-ebs: token=***');
+		expect(logLines()).toContain('==> amazon-ebs: stop: Unknown instance: ');
+		const phases = events.flatMap(event => (event.type === 'progress' ? [event.phase] : []));
+		expect(new Set(phases)).toEqual(new Set(['start', 'prevalidate', 'key-pair', 'launch', 'wait-instance', 'connect', 'provision', 'stop', 'create-ami', 'wait-ami', 'clean-up']));
+		expect(notices()).toContain(`Packer log: ${logPath}`);
+		expect(notices().find(message => message.startsWith('Running '))).toContain("'librato_token=***'");
+		expect(notices()).toContain(`Built ${AMI} (us-east-1); launch permissions checked: private.`);
+		const log = await readFile(logPath, 'utf8');
+		expect(log).toContain('amazon-ebs: token=***');
+		expect(log).toContain(`[amazon-ebs] artifact 0 id us-east-1:${AMI}`);
+		expect(ec2Mock.commandCalls(DescribeImageAttributeCommand)[0]!.args[0].input).toEqual({ImageId: AMI, Attribute: 'launchPermission'});
+		expectNoSecret(JSON.stringify(events));
+		expectNoSecret(await filesUnder(stateDir));
+	});
+
+	it('fails with Packer error lines and the log path when the build fails', async () => {
+		const failure = fileURLToPath(new URL('../../../shared/fixtures/packer/amazon-ebs.moto.error-source-ami-not-found.machine-readable.txt', import.meta.url));
+		const {ctx, logPath} = setup({env: {FAKE_OUTPUT: failure, FAKE_EXIT: '1'}});
+		const error = await buildStep.run(ctx).catch(error_ => error_ as Error);
+		expect(error).toBeInstanceOf(StepFailedError);
+		expect(error.message).toContain('Packer build failed (exit 1):');
+		expect(error.message).toContain("Error querying AMI: InvalidAMIID.NotFound: The image id '[ami-0badc0de]' does not exist");
+		expect(error.message).toContain(`Full log: ${logPath}`);
+	});
+
+	it('refuses a public AMI loudly', async () => {
+		ec2Mock.on(DescribeImageAttributeCommand).resolves({ImageId: AMI, LaunchPermissions: [{Group: 'all'}]});
+		const {ctx} = setup();
+		const error = await buildStep.run(ctx).catch(error_ => error_ as StepFailedError);
+		expect(error).toBeInstanceOf(StepFailedError);
+		expect(error.message).toMatch(new RegExp(`^AMI ${AMI} IS PUBLIC`));
+		expect((error as StepFailedError).hint).toContain('modify-image-attribute');
+	});
+
+	it('refuses an AMI shared with another account', async () => {
+		ec2Mock.on(DescribeImageAttributeCommand).resolves({ImageId: AMI, LaunchPermissions: [{UserId: '999999999999'}]});
+		const error = await buildStep.run(setup().ctx).catch(error_ => error_ as Error);
+		expect(error.message).toContain('IS SHARED with 999999999999');
+	});
+
+	it('adopts an available AMI of an earlier attempt without building again', async () => {
+		ec2Mock.on(DescribeImagesCommand).resolves({Images: [{ImageId: 'ami-0adopted', State: 'available'}]});
+		const {ctx, notices} = setup({packer: path.join(dir, 'no-such-packer'), record: {status: 'running', attempts: 1}});
+		expect(await buildStep.run(ctx)).toEqual({amiId: 'ami-0adopted', amiIds: {'us-east-1': 'ami-0adopted'}, logPath: ctx.paths.packerLog, adopted: true});
+		expect(ec2Mock.commandCalls(DescribeImagesCommand)[0]!.args[0].input).toMatchObject({Owners: ['self'], Filters: [{Name: 'tag:ReleaseRun', Values: ['run-7']}]});
+		expect(notices().some(message => message.startsWith('Adopted AMI ami-0adopted'))).toBe(true);
+	});
+
+	it('waits for a pending AMI of an earlier attempt, then adopts it', async () => {
+		ec2Mock
+			.on(DescribeImagesCommand)
+			.resolvesOnce({Images: [{ImageId: 'ami-0pending', State: 'pending'}]})
+			.resolves({Images: [{ImageId: 'ami-0pending', State: 'available'}]});
+		const {ctx, notices} = setup({packer: path.join(dir, 'no-such-packer'), record: {status: 'failed', attempts: 1}});
+		expect(await buildStep.run(ctx)).toMatchObject({amiId: 'ami-0pending'});
+		expect(notices().some(message => message.includes('still pending'))).toBe(true);
+	});
+
+	it('builds again when the earlier attempt left no usable AMI', async () => {
+		ec2Mock.on(DescribeImagesCommand).resolves({Images: [{ImageId: 'ami-0failed', State: 'failed'}]});
+		const {ctx, notices} = setup({record: {status: 'running', attempts: 1}});
+		expect(await buildStep.run(ctx)).toMatchObject({amiId: AMI});
+		expect(notices()).toContain('An earlier attempt of this run left AMI ami-0failed in state failed; it is not used.');
+	});
+
+	it('dry run: validates with the real variables and shows the masked command, builds nothing', async () => {
+		const {ctx, notices, events, logPath} = setup({packer: 'packer', mode: 'dry-run'});
+		expect(await buildStep.run(ctx)).toEqual({amiIds: {}, validated: true});
+		const shown = notices().find(message => message.startsWith('Dry run:'))!;
+		expect(shown).toContain(`CHECKPOINT_DISABLE=1 packer build -machine-readable -color=false -var source_ami=ami-6bb2d67c`);
+		expect(shown).toContain("-var 'librato_token=***'");
+		expect(notices()).toContain(`packer validate accepted ${NULL_TEMPLATE} with these variables; nothing was built.`);
+		expect(events.some(event => event.type === 'log')).toBe(false);
+		await expect(readFile(logPath)).rejects.toThrow(/ENOENT/);
+		expectNoSecret(JSON.stringify(events));
+	});
+
+	it('dry run: validates with placeholders for secrets nobody can give, and says so', async () => {
+		const {ctx, notices} = setup({packer: 'packer', mode: 'dry-run', interactive: false, env: {LIBRATO_TOKEN: ''}});
+		expect(await buildStep.run(ctx)).toEqual({amiIds: {}, validated: true});
+		expect(notices()).toContain('LIBRATO_TOKEN is not set: the dry run validates with a placeholder; a live build needs it.');
+	});
+
+	it('dry run: a template packer validate refuses fails the step', async () => {
+		const broken = path.join(dir, 'broken.json');
+		await writeFile(broken, '{"builders": [{"type": "no-such-builder"}]}');
+		const error = await buildStep.run(setup({packer: 'packer', mode: 'dry-run', template: broken}).ctx).catch(error_ => error_ as Error);
+		expect(error).toBeInstanceOf(StepFailedError);
+		expect(error.message).toContain('packer validate refused');
+		expect(error.message).toContain('no-such-builder');
+	});
+
+	it('asks for missing secrets, naming the variable, and refuses when nobody can answer', async () => {
+		const env = {LIBRATO_TOKEN: '', LOGSPOUT_TOKEN: ''};
+		const asked = setup({env, secretAnswers: ['typed-token', 'typed-logspout']});
+		await buildStep.run(asked.ctx);
+		expect(asked.questions).toEqual(['Librato API token (LIBRATO_TOKEN)', 'logspout route token (SumoLogic) (LOGSPOUT_TOKEN)']);
+		expect(await readFile(path.join(dir, 'args.txt'), 'utf8')).toContain('librato_token=typed-token');
+		expect(JSON.stringify(asked.events)).not.toContain('typed-token');
+		const error = await buildStep.run(setup({env, interactive: false}).ctx).catch(error_ => error_ as MissingInputError);
+		expect(error).toBeInstanceOf(MissingInputError);
+		expect(error.hint).toBe('Pass LIBRATO_TOKEN.');
+	});
+
+	it('fails clearly when packer cannot be started', async () => {
+		const error = await buildStep.run(setup({packer: path.join(dir, 'no-such-packer')}).ctx).catch(error_ => error_ as StepFailedError);
+		expect(error).toBeInstanceOf(StepFailedError);
+		expect(error.message).toContain('could not be started');
+		expect(error.hint).toContain('binaries.packer');
+	});
+});
+
+describe('build step Ctrl-C', () => {
+	it('with the real packer: confirms, signals the group, waits for the clean-up, ends interrupted', async () => {
+		const {ctx, questions, notices, pressCtrlC, waitForLine, interrupts, logPath} = setup({packer: 'packer', env: {PACKER_NULL_SLEEP: '30'}, confirmAnswer: true});
+		const running = buildStep.run(ctx).catch(error => error as Error);
+		await waitForLine('starting long step');
+		expect(notices()).toContain(`Packer log: ${logPath}`);
+		pressCtrlC();
+		const error = await running;
+		expect(questions).toEqual(['Cancel the build? Packer will clean up the instance, key pair and security group it created.']);
+		expect(error).toBeInstanceOf(InterruptedError);
+		expect(error.message).toBe('Build cancelled. Packer cancelled the build and cleaned up what it had created.');
+		expect(notices().some(message => message.startsWith('Cancelling the build: Packer is cleaning up'))).toBe(true);
+		expect(await readFile(logPath, 'utf8')).toContain('Cleanly cancelled builds after being interrupted.');
+		expect(interrupts).toHaveLength(0);
+	}, 20_000);
+
+	it('keeps building when the operator says no', async () => {
+		const {ctx, notices, pressCtrlC, waitForLine} = setup({env: {FAKE_SLEEP: '1'}, confirmAnswer: false});
+		const running = buildStep.run(ctx);
+		await waitForLine('long wait');
+		pressCtrlC();
+		expect(await running).toMatchObject({amiId: AMI});
+		expect(notices()).toContain('The build goes on.');
+	});
+
+	it('cancels without asking when nobody can answer', async () => {
+		const {ctx, questions, pressCtrlC, waitForLine} = setup({env: {FAKE_SLEEP: '30'}, interactive: false});
+		const running = buildStep.run(ctx).catch(error => error as Error);
+		await waitForLine('long wait');
+		pressCtrlC();
+		expect(await running).toBeInstanceOf(InterruptedError);
+		expect(questions).toEqual([]);
+	});
+
+	it('cancels cleanly when the run is aborted from elsewhere', async () => {
+		const abort = new AbortController();
+		const {ctx, questions, waitForLine} = setup({env: {FAKE_SLEEP: '30'}, abort});
+		const running = buildStep.run(ctx).catch(error => error as Error);
+		await waitForLine('long wait');
+		abort.abort();
+		const error = await running;
+		expect(error).toBeInstanceOf(InterruptedError);
+		expect(error.message).toBe('Build cancelled. Packer cancelled the build and cleaned up what it had created.');
+		expect(questions).toEqual([]);
+	});
+
+	it('a second Ctrl-C during the clean-up kills the group and names what is left behind', async () => {
+		const {ctx, notices, pressCtrlC, waitForLine} = setup({env: {FAKE_SLEEP: '30', FAKE_IGNORE_INT: '1'}});
+		const running = buildStep.run(ctx).catch(error => error as InterruptedError);
+		await waitForLine('long wait');
+		pressCtrlC();
+		while (!notices().some(message => message.startsWith('Cancelling the build'))) await new Promise(resolve => setTimeout(resolve, 20));
+		pressCtrlC();
+		const error = await running;
+		expect(error).toBeInstanceOf(InterruptedError);
+		const left = 'EC2 instance i-0d3c5a8e7f21b9c44, key pair packer_601aaae0-6b1e-7b6a-3c1d-0c9e5a2f4b71, security group packer_601aaae1-2f0d-4e1a-90a1-8d4c7e3b2a55';
+		expect(notices()).toContain(`Stopping Packer at once: this leaves behind ${left}.`);
+		expect(error.message).toBe(`Stopped Packer at once (SIGKILL); left behind in AWS: ${left}.`);
+	});
+});

@@ -1,0 +1,261 @@
+import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {execa} from 'execa';
+import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import type {AccountConfig, Config} from '../../source/config/schema';
+import type {Services} from '../../source/services/services';
+import {devVersion, templateStep} from '../../source/steps/template';
+import {MissingInputError, StepFailedError, UsageError} from '../../source/workflow/errors';
+import type {Prompter, StepContext} from '../../source/workflow/step';
+import type {Outputs, Run, RunEventInput, RunMode, StepId} from '../../source/workflow/types';
+
+const shipped = fileURLToPath(new URL('../../packer/packer.json', import.meta.url));
+const OLD_AMI = 'ami-6bb2d67c';
+const NEW_AMI = 'ami-0a1b2c3d4e5f60718';
+const TEMPLATE = `{
+  "variables": {
+    "source_ami": "${OLD_AMI}",
+    "region": null
+  },
+  "builders": [
+    {
+      "type": "amazon-ebs",
+      "source_ami": "{{user \`source_ami\`}}"
+    }
+  ]
+}
+`;
+
+let repo: string;
+
+const git = (...args: string[]) =>
+	execa('git', args, {cwd: repo, env: {GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com', GIT_CONFIG_NOSYSTEM: '1', HOME: repo}});
+
+async function commitTemplate(text = TEMPLATE) {
+	await writeFile(path.join(repo, 'packer', 'packer.json'), text);
+	await git('add', 'packer/packer.json');
+	await git('commit', '--quiet', '-m', 'template');
+}
+
+beforeEach(async () => {
+	repo = await mkdtemp(path.join(tmpdir(), 'convox-ami-template-step-'));
+	await mkdir(path.join(repo, 'packer'));
+	await git('init', '--quiet', '--initial-branch=main');
+	await commitTemplate();
+});
+
+afterEach(async () => {
+	await rm(repo, {recursive: true, force: true});
+});
+
+interface Setup {
+	production?: boolean;
+	mode?: RunMode;
+	template?: string | null;
+	configDir?: string;
+	answers?: boolean[];
+	resolved?: Outputs;
+	interactive?: boolean;
+	gitBinary?: string;
+}
+
+function setup({production = false, mode = 'live', template = 'packer/packer.json', configDir = repo, answers = [], resolved = {convoxVersion: '20160916121812', sourceAmi: NEW_AMI}, interactive = true, gitBinary = 'git'}: Setup = {}) {
+	const events: RunEventInput[] = [];
+	const questions: string[] = [];
+	const account: AccountConfig = {accountId: '111111111111', stackName: 'convox-dev', production, checks: []};
+	const config: Config = {region: 'us-east-1', binaries: {}, accounts: {dev: account}, ...(template === null ? {} : {template})};
+	const prompt: Prompter = {
+		interactive,
+		async confirm({message, remedy}) {
+			questions.push(message);
+			if (!interactive) throw new MissingInputError(message, remedy);
+			const answer = answers.shift();
+			if (answer === undefined) throw new Error(`unexpected question: ${message}`);
+			return answer;
+		},
+		select: () => Promise.reject(new Error('no select expected')),
+		text: () => Promise.reject(new Error('no text expected')),
+		secret: () => Promise.reject(new Error('no secret expected')),
+	};
+	const run = {id: 'run-1', env: 'dev', mode, production, kind: 'release', status: 'running', steps: [], checks: [], history: []} as unknown as Run;
+	const services = {binaries: {packer: 'packer', convox: 'convox', git: gitBinary}, env: process.env} as unknown as Services;
+	const ctx: StepContext = {
+		run,
+		config,
+		configDir,
+		envName: production ? 'prod' : 'dev',
+		account,
+		region: 'us-east-1',
+		flags: {dryRun: mode === 'dry-run', rehearse: mode === 'rehearsal', yes: false, confirm: [], json: false},
+		services,
+		prompt,
+		paths: {stateDir: path.join(repo, '.convox-ami'), journal: '', packerLog: '', report: ''},
+		signal: new AbortController().signal,
+		outputs: <T extends Outputs>(step: StepId) => (step === 'resolve-version' ? resolved : {}) as Partial<T>,
+		emit: event => events.push(event),
+		interceptInterrupt: () => () => {},
+	};
+	const notices = () => events.flatMap(event => (event.type === 'notice' ? [event.message] : []));
+	return {ctx, events, questions, notices};
+}
+
+const templateFile = () => path.join(repo, 'packer', 'packer.json');
+const realRepo = async () => (await git('rev-parse', '--show-toplevel')).stdout;
+
+describe('template step in a dev account', () => {
+	it('shows what the build uses, with a dev AMI version', async () => {
+		const {ctx, notices} = setup({answers: [false]});
+		const outputs = await templateStep.run(ctx);
+		expect(outputs).toEqual({templatePath: templateFile(), amiVersion: expect.stringMatching(/^dev-\d{14}$/), env: 'dev', region: 'us-east-1', sourceAmi: NEW_AMI, convoxVersion: '20160916121812'});
+		expect(notices()).toEqual(
+			expect.arrayContaining([
+				`Template: ${templateFile()}`,
+				'Region: us-east-1',
+				`Source AMI: ${NEW_AMI}`,
+				'Env: dev',
+				`AMI version: ${outputs.amiVersion} (dev build id)`,
+				'Convox version: 20160916121812',
+			]),
+		);
+	});
+
+	it('shows the change of source_ami and writes it when the operator agrees', async () => {
+		const {ctx, notices, questions} = setup({answers: [true]});
+		await templateStep.run(ctx);
+		expect(questions).toEqual([`Record source_ami ${NEW_AMI} in ${templateFile()}?`]);
+		expect(notices()).toEqual(expect.arrayContaining([`-    "source_ami": "${OLD_AMI}",`, `+    "source_ami": "${NEW_AMI}",`]));
+		expect(await readFile(templateFile(), 'utf8')).toBe(TEMPLATE.replace(OLD_AMI, NEW_AMI));
+		expect(notices().find(message => message.startsWith('Wrote'))).toContain(`git -C ${await realRepo()} commit`);
+	});
+
+	it('leaves the template alone when the operator declines, and says what that means', async () => {
+		const {ctx, events} = setup({answers: [false]});
+		await templateStep.run(ctx);
+		expect(await readFile(templateFile(), 'utf8')).toBe(TEMPLATE);
+		expect(events).toContainEqual(expect.objectContaining({type: 'notice', level: 'warn', message: expect.stringContaining('the production release refuses until the committed template records it')}));
+	});
+
+	it('under --dry-run shows the change without asking or writing', async () => {
+		const {ctx, notices, questions} = setup({mode: 'dry-run'});
+		await templateStep.run(ctx);
+		expect(questions).toEqual([]);
+		expect(notices()).toContain(`+    "source_ami": "${NEW_AMI}",`);
+		expect(notices()).toContain(`Dry run: ${templateFile()} is not written.`);
+		expect(await readFile(templateFile(), 'utf8')).toBe(TEMPLATE);
+	});
+
+	it('asks nothing when the template already records the source AMI', async () => {
+		const {ctx, questions, notices} = setup({resolved: {convoxVersion: '20160916121812', sourceAmi: OLD_AMI}});
+		await templateStep.run(ctx);
+		expect(questions).toEqual([]);
+		expect(notices()).toContain(`${templateFile()} already records source_ami ${OLD_AMI}.`);
+	});
+
+	it('goes on without git in a dev account, with a warning', async () => {
+		const {ctx, events} = setup({answers: [true], gitBinary: path.join(repo, 'no-such-git')});
+		await templateStep.run(ctx);
+		expect(events).toContainEqual(expect.objectContaining({type: 'notice', level: 'warn', message: expect.stringContaining('could not be run')}));
+		expect(await readFile(templateFile(), 'utf8')).toBe(TEMPLATE.replace(OLD_AMI, NEW_AMI));
+	});
+
+	it('names the flag when nobody can answer the question', async () => {
+		const {ctx} = setup({interactive: false});
+		await expect(templateStep.run(ctx)).rejects.toBeInstanceOf(MissingInputError);
+		expect(await readFile(templateFile(), 'utf8')).toBe(TEMPLATE);
+	});
+
+	it('uses the packer/packer.json shipped with the package when the config names none', async () => {
+		const {ctx, questions} = setup({template: null, mode: 'dry-run', resolved: {convoxVersion: '20160916121812', sourceAmi: NEW_AMI}});
+		const before = await readFile(shipped, 'utf8');
+		const outputs = await templateStep.run(ctx);
+		expect(outputs.templatePath).toBe(shipped);
+		expect(questions).toEqual([]);
+		expect(await readFile(shipped, 'utf8')).toBe(before);
+	});
+
+	it('refuses a configured template that does not exist, as a config error', async () => {
+		const {ctx} = setup({template: 'nowhere/packer.json'});
+		const error = await templateStep.run(ctx).catch(caught => caught);
+		expect(error).toBeInstanceOf(UsageError);
+		expect(error.message).toContain(path.join(repo, 'nowhere', 'packer.json'));
+		expect(error.hint).toContain('"template"');
+	});
+
+	it('fails clearly when the version step left no outputs', async () => {
+		const {ctx} = setup({resolved: {}});
+		await expect(templateStep.run(ctx)).rejects.toThrow(StepFailedError);
+	});
+});
+
+describe('template step in a production account', () => {
+	it('versions the AMI by the short SHA of the clean repository whose committed template records the source AMI', async () => {
+		await commitTemplate(TEMPLATE.replace(OLD_AMI, NEW_AMI));
+		await mkdir(path.join(repo, '.convox-ami', 'runs'), {recursive: true});
+		await writeFile(path.join(repo, '.convox-ami', 'runs', 'run-1.json'), '{}');
+		const sha = (await git('rev-parse', '--short', 'HEAD')).stdout;
+		const {ctx, questions, notices} = setup({production: true});
+		const outputs = await templateStep.run(ctx);
+		expect(outputs).toEqual({templatePath: templateFile(), amiVersion: sha, gitSha: sha, env: 'prod', region: 'us-east-1', sourceAmi: NEW_AMI, convoxVersion: '20160916121812'});
+		expect(questions).toEqual([]);
+		expect(notices()).toContain(`AMI version: ${sha} (the template's commit)`);
+	});
+
+	it('refuses a dirty working tree, naming the files', async () => {
+		await commitTemplate(TEMPLATE.replace(OLD_AMI, NEW_AMI));
+		await writeFile(path.join(repo, 'packer', 'extra.sh'), 'echo\n');
+		await writeFile(templateFile(), `${TEMPLATE.replace(OLD_AMI, NEW_AMI)} `);
+		const {ctx} = setup({production: true});
+		const error = await templateStep.run(ctx).catch(caught => caught);
+		expect(error).toBeInstanceOf(StepFailedError);
+		expect(error.message).toMatch(/is not clean: packer\/(extra\.sh, packer\/packer\.json|packer\.json, packer\/extra\.sh)\./);
+		expect(error.hint).toContain('Commit those files');
+	});
+
+	it('refuses when the committed template does not record the source AMI, saying which file to change and commit', async () => {
+		const {ctx, notices} = setup({production: true});
+		const error = await templateStep.run(ctx).catch(caught => caught);
+		expect(error).toBeInstanceOf(StepFailedError);
+		expect(error.message).toContain(`The committed packer/packer.json records source_ami ${OLD_AMI}, but this release builds from ${NEW_AMI}`);
+		expect(error.hint).toContain(`Set "variables.source_ami" to "${NEW_AMI}" in ${templateFile()}`);
+		expect(error.hint).toContain('commit');
+		expect(notices()).toContain(`+    "source_ami": "${NEW_AMI}",`);
+		expect(await readFile(templateFile(), 'utf8')).toBe(TEMPLATE);
+	});
+
+	it('refuses a template outside any git repository', async () => {
+		const outside = await mkdtemp(path.join(tmpdir(), 'convox-ami-nogit-'));
+		try {
+			await writeFile(path.join(outside, 'packer.json'), TEMPLATE.replace(OLD_AMI, NEW_AMI));
+			const {ctx} = setup({production: true, configDir: outside, template: 'packer.json'});
+			const error = await templateStep.run(ctx).catch(caught => caught);
+			expect(error).toBeInstanceOf(StepFailedError);
+			expect(error.message).toContain(`The template ${path.join(outside, 'packer.json')} is not inside a git repository`);
+		} finally {
+			await rm(outside, {recursive: true, force: true});
+		}
+	});
+
+	it('refuses when git cannot be run, naming the setting that points at it', async () => {
+		await commitTemplate(TEMPLATE.replace(OLD_AMI, NEW_AMI));
+		const {ctx} = setup({production: true, gitBinary: path.join(repo, 'no-such-git')});
+		const error = await templateStep.run(ctx).catch(caught => caught);
+		expect(error).toBeInstanceOf(StepFailedError);
+		expect(error.message).toContain(`git (${path.join(repo, 'no-such-git')}) could not be run`);
+		expect(error.hint).toContain('"binaries.git"');
+	});
+
+	it('in a rehearsal warns where a live run would refuse, and goes on', async () => {
+		const {ctx, events} = setup({production: true, mode: 'rehearsal'});
+		const outputs = await templateStep.run(ctx);
+		expect(outputs.amiVersion).toBe((await git('rev-parse', '--short', 'HEAD')).stdout);
+		expect(events).toContainEqual(expect.objectContaining({type: 'notice', level: 'warn', message: expect.stringContaining('A live production run would stop here: The committed packer/packer.json records source_ami')}));
+	});
+});
+
+describe('devVersion', () => {
+	it('is dev- and the UTC time to the second', () => {
+		expect(devVersion(new Date('2026-11-25T01:02:03.456Z'))).toBe('dev-20261125010203');
+	});
+});

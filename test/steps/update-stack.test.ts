@@ -1,0 +1,495 @@
+import {readFileSync} from 'node:fs';
+import {createServer, type Server} from 'node:http';
+import type {AddressInfo} from 'node:net';
+import path from 'node:path';
+import {CloudFormationClient} from '@aws-sdk/client-cloudformation';
+import {EC2Client} from '@aws-sdk/client-ec2';
+import {STSClient} from '@aws-sdk/client-sts';
+import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
+import type {AccountConfig} from '../../source/config/schema';
+import {rackStackSeed, stacksFromDescribeStacks, startAwsStandIn, type AwsStandIn, type AwsStandInOptions} from '../../source/rehearsal/aws-stand-in';
+import {createUpdateStackStep} from '../../source/steps/update-stack';
+import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../../source/workflow/errors';
+import {reduceRun} from '../../source/workflow/reducer';
+import type {Flags, Prompter, StepContext} from '../../source/workflow/step';
+import {STEP_IDS, type Run, type RunEvent, type RunEventInput} from '../../source/workflow/types';
+
+const AMI = 'ami-0a7f3c9e21d4b5e86';
+const VERSION = '20160916121812';
+const STACK = 'convox';
+const ACCOUNT_ID = '111111111111';
+const FAILURE = 'Received 0 SUCCESS signal(s) out of 1. Instance i-0abc failed its health check';
+
+const fixtures = path.resolve(import.meta.dirname, '../../../shared/fixtures');
+const formation = JSON.parse(readFileSync(path.join(fixtures, 'releases/formation.sample.json'), 'utf8'));
+const olderRack = stacksFromDescribeStacks(JSON.parse(readFileSync(path.join(fixtures, 'cloudformation/describe-stacks.convox-rack.v20160323012659.json'), 'utf8')));
+const withOwner = {...formation, Parameters: {...formation.Parameters, Owner: {Type: 'String'}}};
+
+let templates: Server;
+let templateBase = '';
+
+beforeAll(async () => {
+	templates = createServer((request, response) => {
+		const body = request.url?.startsWith('/owner/') ? withOwner : formation;
+		response.writeHead(200, {'content-type': 'application/json'});
+		response.end(JSON.stringify(body));
+	});
+	await new Promise<void>(resolve => templates.listen(0, '127.0.0.1', resolve));
+	templateBase = `http://127.0.0.1:${(templates.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+	await new Promise(resolve => templates.close(resolve));
+});
+
+let standIn: AwsStandIn | undefined;
+afterEach(async () => {
+	await standIn?.close();
+	standIn = undefined;
+});
+
+async function startStandIn(options: AwsStandInOptions = {}, seed: Parameters<typeof rackStackSeed>[0] = {}): Promise<AwsStandIn> {
+	standIn = await startAwsStandIn({accountId: ACCOUNT_ID, tickMs: 15, changeSetDelayMs: 30, failureReason: FAILURE, stacks: [rackStackSeed({stackName: STACK, ...seed})], ...options});
+	return standIn;
+}
+
+interface Answers {
+	confirm?: boolean[];
+	select?: string[];
+	text?: string[];
+}
+
+function scriptedPrompter(answers: Answers, questions: string[]): Prompter {
+	const next = <T,>(list: T[] | undefined, message: string, remedy: string): T => {
+		questions.push(message);
+		if (!list || list.length === 0) throw new MissingInputError(`"${message}"`, remedy);
+		return list.shift()!;
+	};
+	return {
+		interactive: true,
+		async select({message, remedy}) {
+			return next(answers.select, message, remedy) as never;
+		},
+		async confirm({message, remedy}) {
+			return next(answers.confirm, message, remedy);
+		},
+		async text({message, remedy, validate}) {
+			const value = next(answers.text, message, remedy);
+			const problem = validate?.(value);
+			if (problem) throw new Error(`invalid answer ${value}: ${problem}`);
+			return value;
+		},
+		async secret({message, remedy}) {
+			return next(answers.text, message, remedy);
+		},
+	};
+}
+
+function newRun(): Run {
+	const now = new Date().toISOString();
+	return {
+		schemaVersion: 1,
+		id: '20261125T010000Z-dev',
+		kind: 'release',
+		env: 'dev',
+		mode: 'live',
+		production: false,
+		status: 'running',
+		createdAt: now,
+		updatedAt: now,
+		options: {region: 'us-east-1', confirm: [], yes: false},
+		steps: STEP_IDS.map(id => ({id, status: id === 'update-stack' ? 'running' : 'done', attempts: id === 'update-stack' ? 1 : 1, outputs: {}})),
+		checks: [],
+		history: [],
+	};
+}
+
+interface Harness {
+	ctx: StepContext;
+	events: RunEvent[];
+	questions: string[];
+	holder: {run: Run};
+}
+
+function harness(
+	server: AwsStandIn,
+	{
+		answers = {},
+		flags = {},
+		account = {},
+		holder = {run: newRun()},
+		templateUrl = `${templateBase}/release/${VERSION}/formation.json`,
+		onEvent,
+		env = {},
+	}: {
+		answers?: Answers;
+		flags?: Partial<Flags>;
+		account?: Partial<AccountConfig>;
+		holder?: {run: Run};
+		templateUrl?: string;
+		onEvent?: (event: RunEvent, interrupt: () => void) => void;
+		env?: NodeJS.ProcessEnv;
+	} = {},
+): Harness {
+	const events: RunEvent[] = [];
+	const questions: string[] = [];
+	const controller = new AbortController();
+	const handlers: Array<() => void> = [];
+	const interrupt = () => (handlers.length > 0 ? handlers.at(-1)!() : controller.abort());
+	const config = {credentials: {accessKeyId: 'AKIAREHEARSAL', secretAccessKey: 'not-a-secret'}, region: 'us-east-1', endpoint: server.url};
+	const clients = {cloudformation: new CloudFormationClient(config), sts: new STSClient(config), ec2: new EC2Client(config)};
+	const fullAccount: AccountConfig = {accountId: ACCOUNT_ID, stackName: STACK, production: false, checks: [], ...account};
+	const outputs: Record<string, Record<string, unknown>> = {
+		account: {accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/rehearsal`},
+		'resolve-version': {convoxVersion: VERSION, templateUrl},
+		build: {amiId: AMI, amiIds: {'us-east-1': AMI}},
+	};
+	const ctx: StepContext = {
+		get run() {
+			return holder.run;
+		},
+		config: {region: 'us-east-1', binaries: {}, accounts: {dev: fullAccount}},
+		configDir: '/tmp',
+		envName: 'dev',
+		account: fullAccount,
+		region: 'us-east-1',
+		flags: {dryRun: false, rehearse: false, yes: false, confirm: [], json: false, ...flags},
+		services: {
+			releases: {} as never,
+			aws: async () => clients,
+			binaries: {packer: 'packer', convox: 'convox', git: 'git'},
+			env: {...env},
+		},
+		prompt: scriptedPrompter(answers, questions),
+		paths: {stateDir: '/tmp', journal: '/tmp/j.json', packerLog: '/tmp/p.log', report: '/tmp/r.md'},
+		signal: controller.signal,
+		outputs: step => (outputs[step] ?? {}) as never,
+		emit(input: RunEventInput) {
+			const event = {...input, runId: holder.run.id, at: new Date().toISOString()} as RunEvent;
+			events.push(event);
+			holder.run = reduceRun(holder.run, event);
+			onEvent?.(event, interrupt);
+		},
+		interceptInterrupt(handler) {
+			handlers.push(handler);
+			return () => handlers.splice(handlers.indexOf(handler), 1);
+		},
+	};
+	return {ctx, events, questions, holder};
+}
+
+const step = createUpdateStackStep({intervals: {minMs: 10, maxMs: 40, factor: 2}, changeSetWait: {minDelay: 0.02, maxDelay: 0.05, maxWaitTime: 10}});
+
+const writesOf = (server: AwsStandIn) => server.writes().map(call => call.action);
+const stackEvents = (events: RunEvent[]) => events.filter((event): event is Extract<RunEvent, {type: 'stack-event'}> => event.type === 'stack-event');
+const notices = (events: RunEvent[]) => events.flatMap(event => (event.type === 'notice' ? [event.message] : []));
+
+describe('update-stack step against the CloudFormation stand-in', () => {
+	it('previews, executes and follows a clean update to UPDATE_COMPLETE with our Ami and Version', async () => {
+		const server = await startStandIn();
+		const before = server.state.parameters(STACK);
+		const {ctx, events, questions} = harness(server, {answers: {confirm: [true]}});
+
+		const outputs = await step.run(ctx);
+
+		expect(outputs).toMatchObject({stackStatus: 'UPDATE_COMPLETE', previousAmi: before.Ami, previousVersion: before.Version});
+		expect(outputs.changeSetName).toMatch(/^convox-ami-20261125T010000Z-dev-/);
+		expect(server.state.parameters(STACK)).toMatchObject({Ami: AMI, Version: VERSION});
+		expect(writesOf(server)).toEqual(['CreateChangeSet', 'ExecuteChangeSet']);
+		const create = server.calls.find(call => call.action === 'CreateChangeSet')!;
+		expect(create.params).toMatchObject({ChangeSetType: 'UPDATE', TemplateURL: `${templateBase}/release/${VERSION}/formation.json`});
+		expect(JSON.stringify(create.params.Capabilities)).toContain('CAPABILITY_IAM');
+
+		const changeSet = events.find(event => event.type === 'change-set');
+		expect(changeSet).toMatchObject({stackName: STACK, dropped: []});
+		if (changeSet?.type !== 'change-set') throw new Error('no change set');
+		expect(changeSet.parameters).toContainEqual({key: 'Ami', old: before.Ami, new: AMI, masked: false});
+		expect(changeSet.parameters.find(parameter => parameter.key === 'Password')).toMatchObject({old: '****', new: '****', masked: true});
+		expect(changeSet.changes.length).toBeGreaterThan(0);
+		expect(questions[0]).toMatch(/^Execute change set convox-ami-.* on convox\? It replaces/);
+
+		const early = events.findIndex(event => event.type === 'step' && event.outputs?.changeSetName === outputs.changeSetName);
+		const executing = events.findIndex(event => event.type === 'notice' && event.message.startsWith('Executing change set'));
+		expect(early).toBeGreaterThanOrEqual(0);
+		expect(early).toBeLessThan(executing);
+
+		const streamed = stackEvents(events);
+		expect(streamed.at(-1)).toMatchObject({resource: STACK, status: 'UPDATE_COMPLETE'});
+		expect(streamed[0]).toMatchObject({resource: STACK, status: 'UPDATE_IN_PROGRESS'});
+		const times = streamed.map(event => Date.parse(event.timestamp));
+		expect(times).toEqual([...times].sort((a, b) => a - b));
+		expect(events.some(event => event.type === 'progress' && /resources finished/.test(event.activity ?? ''))).toBe(true);
+	});
+
+	it('updates an older rack whose parameters differ from the new template both ways, listing the dropped ones', async () => {
+		const server = await startStandIn({stacks: olderRack});
+		const {ctx, events} = harness(server, {account: {stackName: 'convox-dev'}, answers: {confirm: [true]}});
+
+		const outputs = await step.run(ctx);
+
+		expect(outputs).toMatchObject({stackStatus: 'UPDATE_COMPLETE', previousAmi: 'ami-3e1f2a9b', previousVersion: '20160323012659'});
+		expect(notices(events)).toContainEqual(expect.stringMatching(/drops 7 parameter\(s\).*Certificate, DockerImageApi, DockerImageApp, DockerImageBuild, DockerImageService, RegistryHost, RegistryPort/));
+		const values = server.state.parameters('convox-dev');
+		expect(values).toMatchObject({Ami: AMI, Version: VERSION, SwapSize: '5', InstanceCount: '3', Key: 'convox-keypair-4415'});
+		expect(values).not.toHaveProperty('Certificate');
+	});
+
+	it('fails a rolled-back update with the first failed resource and its reason, never success', async () => {
+		const server = await startStandIn({scenario: 'rollback'});
+		const {ctx, events} = harness(server, {answers: {confirm: [true]}});
+
+		const error = await step.run(ctx).catch((caught: unknown) => caught);
+
+		expect(error).toBeInstanceOf(StepFailedError);
+		expect((error as Error).message).toMatch(/rolled it back \(UPDATE_ROLLBACK_COMPLETE\)/);
+		expect((error as Error).message).toContain(FAILURE);
+		expect((error as Error).message).not.toMatch(/First failure: [^\n]*Resource update cancelled/);
+		expect(server.state.stack(STACK).status).toBe('UPDATE_ROLLBACK_COMPLETE');
+		expect(stackEvents(events).some(event => event.status === 'UPDATE_FAILED' && event.reason === FAILURE)).toBe(true);
+	});
+
+	it('reports "nothing to change" as success when the stack already has these values', async () => {
+		const server = await startStandIn({}, {parameters: {Ami: AMI, Version: VERSION}});
+		const {ctx, events} = harness(server);
+
+		const outputs = await step.run(ctx);
+
+		expect(outputs).toMatchObject({stackStatus: 'UPDATE_COMPLETE', previousAmi: AMI, previousVersion: VERSION});
+		expect(notices(events).some(message => message.startsWith('Nothing to change'))).toBe(true);
+		expect(writesOf(server)).toEqual(['CreateChangeSet', 'DeleteChangeSet']);
+		expect(events.some(event => event.type === 'change-set')).toBe(false);
+	});
+
+	it('offers to watch an update already in progress, then makes its own', async () => {
+		const server = await startStandIn({scenario: 'in-progress'});
+		expect(server.state.stack(STACK).status).toBe('UPDATE_IN_PROGRESS');
+		const {ctx, events, questions} = harness(server, {answers: {confirm: [true, true]}});
+
+		const outputs = await step.run(ctx);
+
+		expect(questions[0]).toMatch(/already being updated \(UPDATE_IN_PROGRESS\), not by this run/);
+		expect(notices(events).some(message => /The other update of convox settled in UPDATE_COMPLETE/.test(message))).toBe(true);
+		expect(outputs.stackStatus).toBe('UPDATE_COMPLETE');
+		expect(server.state.parameters(STACK)).toMatchObject({Ami: AMI, Version: VERSION});
+	});
+
+	it('changes nothing when the operator declines to wait for an update in progress', async () => {
+		const server = await startStandIn({scenario: 'in-progress'});
+		const {ctx} = harness(server, {answers: {confirm: [false]}});
+		await expect(step.run(ctx)).rejects.toThrow(/being updated by someone else/);
+		expect(writesOf(server)).toEqual([]);
+	});
+
+	it('detaches on Ctrl-C, and resume re-attaches to the same update without a second change set', async () => {
+		const server = await startStandIn({scenario: 'slow', slowTicks: 4});
+		const holder = {run: newRun()};
+		let interrupted = false;
+		const first = harness(server, {
+			holder,
+			answers: {confirm: [true], select: ['detach']},
+			onEvent(event, interrupt) {
+				if (event.type === 'stack-event' && !interrupted) {
+					interrupted = true;
+					queueMicrotask(interrupt);
+				}
+			},
+		});
+
+		const error = await step.run(first.ctx).catch((caught: unknown) => caught);
+		expect(error).toBeInstanceOf(InterruptedError);
+		expect((error as InterruptedError).hint).toContain('convox-ami resume');
+		expect(server.state.stack(STACK).status).toBe('UPDATE_IN_PROGRESS');
+		const recorded = holder.run.steps.find(record => record.id === 'update-stack')!.outputs;
+		expect(recorded.changeSetName).toMatch(/^convox-ami-/);
+
+		const second = harness(server, {holder});
+		const outputs = await step.run(second.ctx);
+
+		expect(outputs).toMatchObject({stackStatus: 'UPDATE_COMPLETE', changeSetName: recorded.changeSetName, previousAmi: recorded.previousAmi});
+		expect(notices(second.events).some(message => message.startsWith('Re-attaching to the update of convox'))).toBe(true);
+		expect(stackEvents(second.events)[0]).toMatchObject({resource: STACK, status: 'UPDATE_IN_PROGRESS'});
+		expect(writesOf(server)).toEqual(['CreateChangeSet', 'ExecuteChangeSet']);
+	});
+
+	it('detaches when nobody can answer the Ctrl-C question', async () => {
+		const server = await startStandIn({scenario: 'slow', slowTicks: 4});
+		const {ctx} = harness(server, {
+			answers: {confirm: [true]},
+			onEvent: (event, interrupt) => (event.type === 'stack-event' ? queueMicrotask(interrupt) : undefined),
+		});
+		await expect(step.run(ctx)).rejects.toThrow(/Detached from the update of convox/);
+		expect(writesOf(server)).not.toContain('CancelUpdateStack');
+	});
+
+	it('cancels on request and streams the rollback until it settles', async () => {
+		const server = await startStandIn({scenario: 'slow', slowTicks: 3});
+		let interrupted = false;
+		const {ctx, events} = harness(server, {
+			answers: {confirm: [true], select: ['cancel']},
+			onEvent(event, interrupt) {
+				if (event.type === 'stack-event' && !interrupted) {
+					interrupted = true;
+					queueMicrotask(interrupt);
+				}
+			},
+		});
+
+		const error = await step.run(ctx).catch((caught: unknown) => caught);
+
+		expect(error).toBeInstanceOf(InterruptedError);
+		expect((error as Error).message).toMatch(/Cancelled the update of convox; it settled in UPDATE_ROLLBACK_COMPLETE/);
+		expect(writesOf(server)).toEqual(['CreateChangeSet', 'ExecuteChangeSet', 'CancelUpdateStack']);
+		expect(stackEvents(events).at(-1)).toMatchObject({resource: STACK, status: 'UPDATE_ROLLBACK_COMPLETE'});
+		expect(server.state.stack(STACK).status).toBe('UPDATE_ROLLBACK_COMPLETE');
+	});
+
+	it('--dry-run creates the change set, shows it and deletes it, and changes nothing else', async () => {
+		const server = await startStandIn();
+		const before = server.state.parameters(STACK);
+		const {ctx, events, holder} = harness(server, {flags: {dryRun: true}});
+
+		const outputs = await step.run(ctx);
+
+		expect(outputs.stackStatus).toBe('UPDATE_COMPLETE');
+		expect(writesOf(server)).toEqual(['CreateChangeSet', 'DeleteChangeSet']);
+		expect(server.state.parameters(STACK)).toEqual(before);
+		expect(server.state.stack(STACK).changeSets).toEqual([]);
+		expect(events.some(event => event.type === 'change-set')).toBe(true);
+		expect(holder.run.steps.find(record => record.id === 'update-stack')!.outputs).toEqual({});
+	});
+
+	it('stops before any write on UPDATE_ROLLBACK_FAILED and says how to continue the rollback', async () => {
+		const server = await startStandIn({}, {status: 'UPDATE_ROLLBACK_FAILED'});
+		const {ctx} = harness(server);
+		const error = await step.run(ctx).catch((caught: unknown) => caught);
+		expect(error).toBeInstanceOf(StepFailedError);
+		expect((error as StepFailedError).hint).toContain('aws cloudformation continue-update-rollback --stack-name convox');
+		expect(writesOf(server)).toEqual([]);
+	});
+
+	it('a rollback that fails too ends the run failed, and the next attempt stops at UPDATE_ROLLBACK_FAILED', async () => {
+		const server = await startStandIn({scenario: 'rollback-failed'});
+		const holder = {run: newRun()};
+		await expect(step.run(harness(server, {holder, answers: {confirm: [true]}}).ctx)).rejects.toThrow(/UPDATE_ROLLBACK_FAILED/);
+		await expect(step.run(harness(server, {holder}).ctx)).rejects.toThrow(/continue.*rollback|takes no update/);
+	});
+
+	it('resume after a rollback of this run previews the update again instead of adopting the stack', async () => {
+		const server = await startStandIn({scenario: ['rollback', 'clean']});
+		const holder = {run: newRun()};
+		await expect(step.run(harness(server, {holder, answers: {confirm: [true]}}).ctx)).rejects.toThrow(/UPDATE_ROLLBACK_COMPLETE/);
+		const again = harness(server, {holder});
+		await expect(step.run(again.ctx)).rejects.toBeInstanceOf(MissingInputError);
+		expect(notices(again.events)).toContainEqual(expect.stringMatching(/started earlier ended in UPDATE_ROLLBACK_COMPLETE; previewing it again/));
+	});
+
+	it('resume reuses a change set that was created but never executed', async () => {
+		const server = await startStandIn();
+		const holder = {run: newRun()};
+		const first = harness(server, {holder, answers: {confirm: []}});
+		await expect(step.run(first.ctx)).rejects.toBeInstanceOf(MissingInputError);
+		const name = holder.run.steps.find(record => record.id === 'update-stack')!.outputs.changeSetName;
+		expect(server.state.stack(STACK).changeSets.map(changeSet => changeSet.name)).toEqual([name]);
+
+		const second = harness(server, {holder, answers: {confirm: [true]}});
+		const outputs = await step.run(second.ctx);
+
+		expect(outputs).toMatchObject({stackStatus: 'UPDATE_COMPLETE', changeSetName: name});
+		expect(notices(second.events).some(message => message.startsWith(`Reusing change set ${String(name)}`))).toBe(true);
+		expect(writesOf(server)).toEqual(['CreateChangeSet', 'ExecuteChangeSet']);
+	});
+
+	it('resume adopts an update of this run that already completed', async () => {
+		const server = await startStandIn();
+		const holder = {run: newRun()};
+		await step.run(harness(server, {holder, answers: {confirm: [true]}}).ctx);
+		const again = harness(server, {holder});
+		const outputs = await step.run(again.ctx);
+		expect(outputs.stackStatus).toBe('UPDATE_COMPLETE');
+		expect(notices(again.events).some(message => message.startsWith('The update this run started earlier is done'))).toBe(true);
+		expect(writesOf(server)).toEqual(['CreateChangeSet', 'ExecuteChangeSet']);
+	});
+
+	it('a declined confirmation deletes the change set and leaves the stack alone', async () => {
+		const server = await startStandIn();
+		const {ctx} = harness(server, {answers: {confirm: [false]}});
+		await expect(step.run(ctx)).rejects.toBeInstanceOf(InterruptedError);
+		expect(writesOf(server)).toEqual(['CreateChangeSet', 'DeleteChangeSet']);
+	});
+
+	it('a production stack needs its name typed; --yes skips that', async () => {
+		const server = await startStandIn();
+		const wrong = harness(server, {account: {production: true}, answers: {confirm: [true], text: ['convox-dev']}});
+		await expect(step.run(wrong.ctx)).rejects.toThrow(/invalid answer convox-dev: Type convox exactly/);
+		expect(writesOf(server)).not.toContain('ExecuteChangeSet');
+
+		const typed = harness(server, {account: {production: true}, answers: {confirm: [true], text: [STACK]}});
+		await step.run(typed.ctx);
+		expect(typed.questions[1]).toMatch(/convox is a PRODUCTION stack. Type its name/);
+		expect(server.state.parameters(STACK)).toMatchObject({Ami: AMI, Version: VERSION});
+
+		await server.close();
+		const again = await startStandIn();
+		const unattended = harness(again, {account: {production: true}, flags: {yes: true}, answers: {confirm: [true]}});
+		expect(await step.run(unattended.ctx)).toMatchObject({stackStatus: 'UPDATE_COMPLETE'});
+		expect(unattended.questions).toHaveLength(1);
+	});
+
+	it('a new parameter without a default is asked for, taken from CONVOX_AMI_PARAMETER_<name>, or refused under --yes', async () => {
+		const server = await startStandIn();
+		const templateUrl = `${templateBase}/owner/formation.json`;
+		const refused = await step.run(harness(server, {templateUrl, flags: {yes: true}}).ctx).catch((caught: unknown) => caught);
+		expect(refused).toBeInstanceOf(UsageError);
+		expect((refused as UsageError).message).toContain('Owner');
+		expect((refused as UsageError).hint).toContain('CONVOX_AMI_PARAMETER_Owner');
+		expect(writesOf(server)).toEqual([]);
+
+		const fromEnv = harness(server, {templateUrl, flags: {yes: true, dryRun: true}, env: {CONVOX_AMI_PARAMETER_Owner: 'ops'}});
+		await step.run(fromEnv.ctx);
+		const changeSet = fromEnv.events.find(event => event.type === 'change-set');
+		expect(changeSet?.type === 'change-set' && changeSet.parameters).toContainEqual({key: 'Owner', new: 'ops', masked: false});
+
+		const asked = harness(server, {templateUrl, flags: {dryRun: true}, answers: {text: ['platform']}});
+		await step.run(asked.ctx);
+		expect(asked.questions[0]).toMatch(/adds the parameter Owner without a default/);
+	});
+
+	it('keeps watching through throttling', async () => {
+		const server = await startStandIn({scenario: 'slow', slowTicks: 2});
+		const {ctx} = harness(server, {
+			answers: {confirm: [true]},
+			onEvent: event => (event.type === 'notice' && event.message.startsWith('Executing') ? server.throttle(4, ['DescribeStackEvents']) : undefined),
+		});
+		const outputs = await step.run(ctx);
+		expect(outputs.stackStatus).toBe('UPDATE_COMPLETE');
+		expect(server.calls.filter(call => call.error === 'Throttling').length).toBe(4);
+	});
+
+	it('fails with "resume re-attaches" when CloudFormation cannot be reached while watching', async () => {
+		const server = await startStandIn({scenario: 'slow', slowTicks: 20});
+		let closed = false;
+		const {ctx} = harness(server, {
+			answers: {confirm: [true]},
+			onEvent(event) {
+				if (event.type === 'stack-event' && !closed) {
+					closed = true;
+					void server.close();
+				}
+			},
+		});
+		const error = await step.run(ctx).catch((caught: unknown) => caught);
+		expect(error).toBeInstanceOf(StepFailedError);
+		expect((error as StepFailedError).message).toMatch(/^Lost sight of the update of convox: .*The update goes on in CloudFormation\.$/);
+		expect((error as StepFailedError).hint).toContain('convox-ami resume');
+	});
+
+	it('stops watching at the timeout, says the update goes on and that resume re-attaches', async () => {
+		const server = await startStandIn({scenario: 'slow', slowTicks: 50});
+		const impatient = createUpdateStackStep({intervals: {minMs: 10, maxMs: 20, factor: 2}, changeSetWait: {minDelay: 0.02, maxDelay: 0.05, maxWaitTime: 10}, timeoutMs: 150});
+		const error = await impatient.run(harness(server, {answers: {confirm: [true]}}).ctx).catch((caught: unknown) => caught);
+		expect(error).toBeInstanceOf(StepFailedError);
+		expect((error as StepFailedError).message).toMatch(/still UPDATE_IN_PROGRESS .* The update goes on in CloudFormation/);
+		expect((error as StepFailedError).hint).toContain('convox-ami resume');
+		expect(server.state.stack(STACK).status).toBe('UPDATE_IN_PROGRESS');
+	});
+});

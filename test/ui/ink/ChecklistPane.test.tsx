@@ -1,0 +1,107 @@
+import {render} from 'ink-testing-library';
+import {describe, expect, it} from 'vitest';
+import {runChecklist, type CheckEvent} from '../../../source/checklist/engine';
+import type {AutoItem, ChecklistItem, ManualItem} from '../../../source/checklist/item';
+import {initialChecklistView, reduceChecklistView, type ChecklistViewState} from '../../../source/ui/checklist-view';
+import {ChecklistPane} from '../../../source/ui/ink/ChecklistPane';
+import {ScriptedPrompter} from '../../checklist/scripted-prompter';
+
+const auto = (id: string, title: string, probe: AutoItem['probe']): AutoItem => ({id, title, kind: 'auto', required: true, probe});
+const sumologic: ManualItem = {id: 'sumologic', title: 'Logs reach SumoLogic', kind: 'manual', required: true, question: 'Do the logs show up?', link: 'https://service.sumologic.com/ui/#/search/abc'};
+
+/** Runs the real engine and folds its events into the view, as the Ink screen does; `onEvent` sees each state. */
+async function drive(items: ChecklistItem[], prompt: ScriptedPrompter, options: {yes?: boolean; onEvent?: (state: ChecklistViewState, event: CheckEvent) => void} = {}) {
+	let state = initialChecklistView();
+	let second = 0;
+	await runChecklist({
+		items,
+		prompt,
+		yes: options.yes ?? false,
+		confirmed: [],
+		previous: [],
+		signal: new AbortController().signal,
+		emit: event => {
+			state = reduceChecklistView(state, {...event, runId: 'r', at: new Date(Date.UTC(2026, 10, 25, 1, 0, second++)).toISOString()});
+			options.onEvent?.(state, event);
+		},
+	});
+	return state;
+}
+
+function frameOf(state: ChecklistViewState, now = Date.UTC(2026, 10, 25, 1, 1, 0)): string {
+	const {lastFrame, unmount} = render(<ChecklistPane state={state} now={now} />);
+	const frame = lastFrame() ?? '';
+	unmount();
+	return frame;
+}
+
+describe('ChecklistPane', () => {
+	it('shows the automated items running side by side, then their evidence', async () => {
+		let running = '';
+		let release!: () => void;
+		const gate = new Promise<void>(resolve => (release = resolve));
+		const gated = (id: string, title: string, detail: string) =>
+			auto(id, title, async () => {
+				await gate;
+				return {status: 'pass', detail};
+			});
+		const state = await drive(
+			[gated('rack', 'Rack runs the released version', 'convox rack: convox-dev running 20160916121812'), gated('instances', 'Instances run the new AMI', '3 of 3 on ami-0a7f3c9e21d4b5e86'), gated('hello-world', 'hello-world answers', 'HTTP 200 in 84 ms')],
+			new ScriptedPrompter([]),
+			{
+				onEvent: (view, event) => {
+					if (event.id === 'hello-world' && event.status === 'running') {
+						running = frameOf(view);
+						release();
+					}
+				},
+			},
+		);
+		expect(running).toContain('3 checks: 0 passed, 3 running');
+		expect(running.match(/^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] /gm)).toHaveLength(3);
+		const done = frameOf(state);
+		expect(done).toContain('3 checks: 3 passed');
+		expect(done).toMatch(/✔ Instances run the new AMI instances · \d\.\d s\n\s+3 of 3 on ami-0a7f3c9e21d4b5e86/);
+		expect(done).toContain('convox rack: convox-dev running 20160916121812');
+	});
+
+	it('shows a manual question being asked with its link, and the answer', async () => {
+		let asking = '';
+		const state = await drive([sumologic], new ScriptedPrompter(['yes']), {
+			onEvent: (view, event) => {
+				if (event.status === 'running') asking = frameOf(view);
+			},
+		});
+		expect(asking).toContain('? Logs reach SumoLogic sumologic · manual');
+		expect(asking).toMatch(/asking: Do the logs show up\?\n\s+https:\/\/service\.sumologic\.com\/ui\/#\/search\/abc/);
+		const answered = frameOf(state);
+		expect(answered).toContain('✔ Logs reach SumoLogic sumologic · manual');
+		expect(answered).toContain('confirmed by the operator');
+	});
+
+	it('shows a retried item with its attempt, and a skipped one with the reason', async () => {
+		let tries = 0;
+		const flaky = auto('hello-world', 'hello-world answers', async () => (++tries === 1 ? {status: 'fail', detail: 'HTTP 503 (5 attempts in 300 s)'} : {status: 'pass', detail: 'HTTP 200 in 40 ms'}));
+		const broken = auto('instances', 'Instances run the new AMI', async () => ({status: 'fail', detail: '2 of 3 on ami-new; i-2 on ami-old'}));
+		let failed = '';
+		const state = await drive([flaky, broken], new ScriptedPrompter(['retry', 'skip', 'i-2 is being replaced by the ASG']), {
+			onEvent: (view, event) => {
+				if (event.id === 'hello-world' && event.status === 'fail') failed = frameOf(view);
+			},
+		});
+		expect(failed).toContain('✘ hello-world answers hello-world');
+		expect(failed).toContain('HTTP 503 (5 attempts in 300 s)');
+		const frame = frameOf(state);
+		expect(frame).toContain('2 checks: 1 passed, 1 skipped');
+		expect(frame).toMatch(/✔ hello-world answers hello-world · attempt 2 · /);
+		expect(frame).toMatch(/↷ Instances run the new AMI instances · .*\n\s+2 of 3 on ami-new; i-2 on ami-old\n\s+note: Skipped: i-2 is being replaced by the ASG/);
+	});
+
+	it('shows what waits for --confirm under --yes', async () => {
+		const state = await drive([sumologic], new ScriptedPrompter([]), {yes: true});
+		const frame = frameOf(state);
+		expect(frame).toContain('1 checks: 0 passed, 1 waiting for confirmation');
+		expect(frame).toContain('? Logs reach SumoLogic sumologic · manual');
+		expect(frame).toMatch(/waiting for confirmation \(--confirm sumologic\): Do the logs show up\?\n\s+https:\/\/service\.sumologic\.com\/ui\/#\/search\/abc/);
+	});
+});

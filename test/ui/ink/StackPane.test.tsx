@@ -1,0 +1,54 @@
+import {render} from 'ink-testing-library';
+import {describe, expect, it} from 'vitest';
+import {StackPane} from '../../../source/ui/ink/StackPane';
+import {initialStackView, reduceStackView} from '../../../source/ui/stack-view';
+import type {RunEvent} from '../../../source/workflow/types';
+
+const at = (second: number) => new Date(Date.UTC(2026, 10, 25, 1, 0, second)).toISOString();
+const events: RunEvent[] = [
+	{type: 'stack-event', resource: 'convox', status: 'UPDATE_IN_PROGRESS', reason: 'User Initiated', resourceType: 'AWS::CloudFormation::Stack', timestamp: at(0), runId: 'r', at: at(0)},
+	{type: 'stack-event', resource: 'LaunchConfiguration', status: 'UPDATE_COMPLETE', reason: '', resourceType: 'AWS::AutoScaling::LaunchConfiguration', timestamp: at(10), runId: 'r', at: at(10)},
+	{type: 'stack-event', resource: 'Instances', status: 'UPDATE_FAILED', reason: 'Received 0 SUCCESS signal(s)', resourceType: 'AWS::AutoScaling::AutoScalingGroup', timestamp: at(20), runId: 'r', at: at(20)},
+	{type: 'stack-event', resource: 'convox', status: 'UPDATE_ROLLBACK_IN_PROGRESS', reason: 'The following resource(s) failed to update: [Instances].', resourceType: 'AWS::CloudFormation::Stack', timestamp: at(21), runId: 'r', at: at(21)},
+];
+
+describe('StackPane', () => {
+	it('shows the live events with their age, the counts, the elapsed time and the root cause', () => {
+		const state = events.reduce(reduceStackView, initialStackView(10));
+		const {lastFrame, unmount} = render(<StackPane state={state} now={Date.parse(at(75))} />);
+		const frame = lastFrame() ?? '';
+		unmount();
+		expect(frame).toContain('UPDATE_ROLLBACK_IN_PROGRESS · 1 finished, 0 in change, 1 failed · 1m15s elapsed');
+		expect(frame).toMatch(/1m05s\s+LaunchConfiguration\s+UPDATE_COMPLETE/);
+		expect(frame).toMatch(/55s\s+Instances\s+UPDATE_FAILED\s+Received 0 SUCCESS signal/);
+		expect(frame).toContain('First failure: Instances UPDATE_FAILED: Received 0 SUCCESS signal(s)');
+	});
+
+	it('shows the change set preview until the stack moves', () => {
+		const preview = reduceStackView(undefined, {
+			type: 'change-set',
+			step: 'update-stack',
+			stackName: 'convox',
+			changeSetName: 'convox-ami-r',
+			parameters: [{key: 'Ami', old: 'ami-old', new: 'ami-new', masked: false}],
+			changes: [],
+			dropped: [],
+			runId: 'r',
+			at: at(0),
+		});
+		const before = render(<StackPane state={preview} now={Date.parse(at(1))} />);
+		expect(before.lastFrame()).toContain('Ami: ami-old → ami-new');
+		before.unmount();
+		const after = render(<StackPane state={reduceStackView(preview, events[0]!)} now={Date.parse(at(1))} />);
+		expect(after.lastFrame()).not.toContain('Ami: ami-old → ami-new');
+		expect(after.lastFrame()).toMatch(/1s\s+convox\s+UPDATE_IN_PROGRESS\s+User Initiated/);
+		after.unmount();
+	});
+
+	it('says it waits before the first event', () => {
+		const {lastFrame, unmount} = render(<StackPane state={initialStackView()} />);
+		const frame = lastFrame() ?? '';
+		unmount();
+		expect(frame).toContain('waiting for events · 0 finished, 0 in change, 0 failed');
+	});
+});
