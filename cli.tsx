@@ -77,13 +77,20 @@ Try it without AWS: convox-ami --rehearse`,
 	return program;
 }
 
-try {
-	await buildProgram().parseAsync(process.argv);
-} catch (error) {
-	if (error instanceof CommanderError) {
+if (process.argv[2] === '__rehearsal') {
+	// The rehearsal's stand-ins for packer and convox run through this CLI (see source/rehearsal).
+	const {runRehearsalTool} = await import('./source/rehearsal/tools');
+	process.exitCode = await runRehearsalTool(process.argv.slice(3));
+} else {
+	await parseCommandLine();
+}
+
+async function parseCommandLine(): Promise<void> {
+	try {
+		await buildProgram().parseAsync(process.argv);
+	} catch (error) {
+		if (!(error instanceof CommanderError)) throw error;
 		const answered = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
 		process.exitCode = answered ? 0 : USAGE_EXIT;
-	} else {
-		throw error;
 	}
 }

@@ -14,7 +14,6 @@ await build({
 	platform: 'node',
 	target: 'node20',
 	jsx: 'automatic',
-	loader: {'.txt': 'text'},
 	chunkNames: 'chunks/[name]-[hash]',
 	// Bundled CommonJS packages expect require, __filename and __dirname.
 	banner: {

@@ -114,8 +114,8 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 			configDir: loaded.dir,
 			account,
 			region,
-			env: rehearsal ? {...process.env, ...rehearsal.env} : process.env,
-			...(rehearsal ? {awsEndpoint: rehearsal.awsEndpoint} : {}),
+			env: rehearsal ? rehearsal.envFor(account.accountId) : process.env,
+			...(rehearsal ? {standIn: {endpoint: rehearsal.awsEndpoint, credentials: rehearsal.credentialsFor(account.accountId)}} : {}),
 		});
 		const files = runFiles(input.stateDir, run.id);
 		const runner = new Runner({

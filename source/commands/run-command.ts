@@ -48,6 +48,10 @@ export async function runCommand(name: CommandName, args: string[], options: Cli
 		flags = toFlags(options);
 		const input: CommandInput = {name, args, flags, ...(options.config ? {configPath: options.config} : {}), stateDir: path.resolve(options.stateDir ?? '.convox-ami')};
 		switch (name) {
+			case 'plan': {
+				const {printPlan} = await import('./print-plan');
+				return await printPlan(input);
+			}
 			case 'runs': {
 				const {listRuns} = await import('./list-runs');
 				return await listRuns(input);

@@ -1,13 +1,120 @@
+import {chmod, mkdir, writeFile} from 'node:fs/promises';
+import http from 'node:http';
+import type {AddressInfo} from 'node:net';
+import path from 'node:path';
 import type {LoadedConfig} from '../config/load-config';
-import {UsageError} from '../workflow/errors';
+import {parseConfig} from '../config/load-config';
+import {rackStackSeed, startAwsStandIn} from './aws-stand-in';
+import {bundledTemplateFor, startReleasesStandIn} from './releases-stand-in';
 
 export interface Rehearsal {
 	config: LoadedConfig;
-	env: NodeJS.ProcessEnv;
 	awsEndpoint: string;
+	/** Fake credentials of an account: the stand-in tells accounts apart by their key id. */
+	credentialsFor(accountId: string): {accessKeyId: string; secretAccessKey: string};
+	/** Environment for the run's services and child processes: every endpoint is a stand-in. */
+	envFor(accountId: string): NodeJS.ProcessEnv;
 	stop(): Promise<void>;
 }
 
+const ACCOUNTS = {
+	dev: {accountId: '111111111111', stackName: 'convox-dev', rack: 'dev', production: false},
+	prod: {accountId: '222222222222', stackName: 'convox-prod', rack: 'prod', production: true},
+} as const;
+
+const SECRETS = {LIBRATO_EMAIL: 'rehearsal@example.com', LIBRATO_TOKEN: 'rehearsal-librato-token', LOGSPOUT_TOKEN: 'rehearsal-logspout-token'};
+
+/** Variables that could lead a child process to real AWS; a rehearsal drops them all. */
+const REAL_AWS = /^AWS_(PROFILE|DEFAULT_PROFILE|ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|ROLE_ARN|WEB_IDENTITY_TOKEN_FILE|CONFIG_FILE|SHARED_CREDENTIALS_FILE|ENDPOINT_URL.*)$/;
+
+function accessKeyFor(accountId: string): string {
+	return `AKIAREHEARSAL${accountId}`;
+}
+
+async function listen(handler: http.RequestListener): Promise<{url: string; server: http.Server}> {
+	const server = http.createServer(handler);
+	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+	return {url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server};
+}
+
+function close(server: http.Server): Promise<void> {
+	return new Promise(resolve => {
+		server.closeAllConnections();
+		server.close(() => resolve());
+	});
+}
+
+/** A shell script on disk that runs one of the rehearsal's tools through this very CLI. */
+async function toolScript(binDir: string, tool: 'packer' | 'convox'): Promise<string> {
+	const file = path.join(binDir, tool);
+	const cli = process.argv[1] ?? '';
+	await writeFile(file, `#!/bin/sh\nexec '${process.execPath}' '${cli}' __rehearsal ${tool} "$@"\n`);
+	await chmod(file, 0o755);
+	return file;
+}
+
+/**
+ * Local stand-ins for everything a release touches: the release files, STS/CloudFormation/EC2
+ * (state kept in STATE_DIR/rehearsal so a killed rehearsal resumes), Packer (a replay of a recorded
+ * build), the convox CLI, the hello-world app and Librato. No AWS credentials are loaded.
+ */
 export async function startRehearsal(stateDir: string): Promise<Rehearsal> {
-	throw new UsageError(`--rehearse is not available yet (state dir ${stateDir} untouched).`);
+	const dir = path.join(stateDir, 'rehearsal');
+	const binDir = path.join(dir, 'bin');
+	await mkdir(binDir, {recursive: true});
+	const aws = await startAwsStandIn({
+		stateFile: path.join(dir, 'aws.json'),
+		identities: Object.fromEntries(Object.values(ACCOUNTS).map(account => [accessKeyFor(account.accountId), {accountId: account.accountId, arn: `arn:aws:sts::${account.accountId}:assumed-role/Rehearsal/operator`}])),
+		stacks: Object.values(ACCOUNTS).map(account => rackStackSeed({stackName: account.stackName, accountId: account.accountId})),
+		tickMs: Number(process.env.CONVOX_AMI_REHEARSAL_TICK_MS ?? 200),
+		changeSetDelayMs: 1000,
+		resolveTemplate: bundledTemplateFor,
+	});
+	const releases = await startReleasesStandIn();
+	const helloWorld = await listen((_request, response) => {
+		response.setHeader('content-type', 'text/plain');
+		response.end('Hello, World!\n');
+	});
+	const librato = await listen((_request, response) => {
+		const now = Math.floor(Date.now() / 1000);
+		response.setHeader('content-type', 'application/json');
+		response.end(JSON.stringify({name: 'collectd.cpu.percent.user', measurements: {'aws.rehearsal.i-0rehearsal': [{measure_time: now - 30, value: 2.5}, {measure_time: now, value: 3.1}]}}));
+	});
+	const [packer, convox] = await Promise.all([toolScript(binDir, 'packer'), toolScript(binDir, 'convox')]);
+	const accounts = Object.fromEntries(
+		Object.entries(ACCOUNTS).map(([name, account]) => [
+			name,
+			{
+				...account,
+				helloWorldUrl: `${helloWorld.url}/`,
+				librato: {source: `aws.${name}.*`},
+				sumologic: {searchUrl: `https://service.sumologic.com/ui/#/search/_sourceCategory=${name}/http`},
+			},
+		]),
+	);
+	const config = parseConfig({region: 'us-east-1', binaries: {packer, convox}, accounts}, 'the rehearsal config');
+	const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !REAL_AWS.test(key)));
+	return {
+		config: {config, path: '(built-in rehearsal config)', dir},
+		awsEndpoint: aws.url,
+		credentialsFor: accountId => ({accessKeyId: accessKeyFor(accountId), secretAccessKey: 'rehearsal'}),
+		envFor: accountId => ({
+			...base,
+			...SECRETS,
+			AWS_ACCESS_KEY_ID: accessKeyFor(accountId),
+			AWS_SECRET_ACCESS_KEY: 'rehearsal',
+			AWS_REGION: 'us-east-1',
+			AWS_ENDPOINT_URL: aws.url,
+			AWS_ENDPOINT_URL_STS: aws.url,
+			AWS_ENDPOINT_URL_CLOUDFORMATION: aws.url,
+			AWS_ENDPOINT_URL_EC2: aws.url,
+			CONVOX_RELEASES_URL: releases.url,
+			LIBRATO_API_URL: librato.url,
+			CONVOX_AMI_REHEARSAL_HELLO_WORLD: helloWorld.url,
+			CONVOX_AMI_PROBE_TIMEOUT: base.CONVOX_AMI_PROBE_TIMEOUT ?? '60',
+		}),
+		async stop() {
+			await Promise.all([aws.close(), releases.close(), close(helloWorld.server), close(librato.server)]);
+		},
+	};
 }

@@ -11,7 +11,7 @@ export interface ServiceOptions {
 	region: string;
 	env: NodeJS.ProcessEnv;
 	/** Rehearsal: the loopback stand-in every AWS client talks to, with fake credentials. */
-	awsEndpoint?: string;
+	standIn?: {endpoint: string; credentials: {accessKeyId: string; secretAccessKey: string}};
 }
 
 /** A binary named with a path resolves from the config's folder; a bare name is looked up on PATH. */
@@ -20,15 +20,14 @@ function binary(name: string | undefined, fallback: string, configDir: string): 
 	return name.includes('/') ? path.resolve(configDir, name) : name;
 }
 
-export function createServices({config, configDir, account, region, env, awsEndpoint}: ServiceOptions): Services {
+export function createServices({config, configDir, account, region, env, standIn}: ServiceOptions): Services {
 	let clients: Promise<AwsClients> | undefined;
 	return {
 		releases: createReleasesService(env.CONVOX_RELEASES_URL ? {baseUrl: env.CONVOX_RELEASES_URL} : {}),
 		aws: () =>
 			(clients ??= createAwsClients({
 				region,
-				...(account.profile ? {profile: account.profile} : {}),
-				...(awsEndpoint ? {endpoint: awsEndpoint, credentials: {accessKeyId: 'REHEARSAL', secretAccessKey: 'REHEARSAL'}} : {}),
+				...(standIn ? {endpoint: standIn.endpoint, credentials: standIn.credentials} : account.profile ? {profile: account.profile} : {}),
 			})),
 		binaries: {
 			packer: binary(config.binaries.packer, 'packer', configDir),

@@ -3,12 +3,13 @@ import type {StepId} from '../workflow/types';
 
 /** Every step this version of convox-ami can run, loaded when a run starts. */
 export async function stepRegistry(): Promise<Partial<Record<StepId, Step>>> {
-	const [{accountStep}, {resolveVersionStep}, {templateStep}, {updateStackStep}, {verifyStep}] = await Promise.all([
+	const [{accountStep}, {resolveVersionStep}, {templateStep}, {buildStep}, {updateStackStep}, {verifyStep}] = await Promise.all([
 		import('./account'),
 		import('./resolve-version'),
 		import('./template'),
+		import('./build'),
 		import('./update-stack'),
 		import('./verify'),
 	]);
-	return {account: accountStep, 'resolve-version': resolveVersionStep, template: templateStep, 'update-stack': updateStackStep, verify: verifyStep};
+	return {account: accountStep, 'resolve-version': resolveVersionStep, template: templateStep, build: buildStep, 'update-stack': updateStackStep, verify: verifyStep};
 }

@@ -92,6 +92,19 @@ function instanceXml(instance: InstanceRecord): XmlValue {
 }
 
 export const ec2Handlers: Record<string, Handler> = {
+	/** The rehearsal's Packer replay registers the image it "built", as Packer's CreateImage would. */
+	RegisterImage(state, params, caller) {
+		const tags: Record<string, string> = {};
+		for (const specification of listParam(params.TagSpecification)) {
+			for (const tag of listParam(objectParam(specification).Tag)) {
+				const {Key, Value} = objectParam(tag);
+				if (typeof Key === 'string') tags[Key] = stringParam(Value) ?? '';
+			}
+		}
+		const image = state.registerImage({name: stringParam(params.Name) ?? 'unnamed', ownerId: caller.accountId, tags});
+		return {imageId: image.imageId};
+	},
+
 	DescribeImages(state, params, caller) {
 		const imageIds = listParam(params.ImageId).map(String);
 		const missing = imageIds.filter(imageId => !state.image(imageId));

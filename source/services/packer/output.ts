@@ -19,6 +19,21 @@ function keep(list: string[], item: string): void {
 }
 
 /**
+ * An amazon-ebs artifact id, `us-east-1:ami-1,us-west-2:ami-2` (in machine-readable output the
+ * comma arrives escaped; the manifest post-processor's `artifact_id` has it plain) → region → AMI.
+ */
+export function parseArtifactId(value: string): Record<string, string> {
+	const amiIds: Record<string, string> = {};
+	for (const pair of value.split(',')) {
+		const colon = pair.indexOf(':');
+		if (colon <= 0) continue;
+		const amiId = pair.slice(colon + 1).trim();
+		if (AMI_ID.test(amiId)) amiIds[pair.slice(0, colon).trim()] = amiId;
+	}
+	return amiIds;
+}
+
+/**
  * Interprets Packer's machine-readable stream line by line: every line is scrubbed first, then
  * parsed; the outcome (AMI per region, errors, cancellation) accumulates here with bounded memory.
  */
@@ -94,14 +109,8 @@ export class PackerOutput {
 		this.onLogLine(`${this.stamp(record.timestamp)} ${target}${record.type} ${fields.join(' ')}`.trimEnd());
 	}
 
-	/** `us-east-1:ami-1,us-west-2:ami-2` (the comma arrives escaped and is unescaped by the parser). */
 	private takeArtifactId(value: string): void {
-		for (const pair of value.split(',')) {
-			const colon = pair.indexOf(':');
-			if (colon <= 0) continue;
-			const amiId = pair.slice(colon + 1).trim();
-			if (AMI_ID.test(amiId)) this.amiIds[pair.slice(0, colon).trim()] = amiId;
-		}
+		Object.assign(this.amiIds, parseArtifactId(value));
 	}
 
 	/** Packer's own account of what went wrong, most specific first. */

@@ -2,7 +2,7 @@ import {readdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {LineSplitter, parseRecord, unescapeField} from '../../../source/services/packer/machine-readable';
-import {PackerOutput, type PackerOutputEvent} from '../../../source/services/packer/output';
+import {PackerOutput, parseArtifactId, type PackerOutputEvent} from '../../../source/services/packer/output';
 import {createScrubber} from '../../../source/services/packer/scrubber';
 
 const FIXTURES = new URL('../../../../shared/fixtures/packer/', import.meta.url).pathname;
@@ -132,6 +132,23 @@ describe('machine-readable parsing', () => {
 		expect(output.cancelled).toBe(true);
 		expect(lines).toContain('Cancelling build after receiving interrupt');
 		expect(output.errorCount).toBe(0);
+	});
+
+	it('reads the AMI from the manifest post-processor file the same way', () => {
+		const manifest = JSON.parse(readFileSync(join(FIXTURES, 'packer-manifest.sample.json'), 'utf8')) as {builds: Array<{artifact_id: string}>};
+		expect(parseArtifactId(manifest.builds[0]!.artifact_id)).toEqual({'us-east-1': 'ami-0a7f3c9e21d4b5e86'});
+		expect(parseArtifactId('Null')).toEqual({});
+	});
+
+	it('takes human-readable output for what it is: no records, every line passed on as plain text', () => {
+		const text = readFileSync(join(FIXTURES, 'amazon-ebs.moto.success.human-readable.txt'), 'utf8');
+		const lines = text.split('\n').filter(Boolean);
+		for (const line of lines) expect(parseRecord(line)).toBeUndefined();
+		const events: PackerOutputEvent[] = [];
+		const output = new PackerOutput(createScrubber([]), event => events.push(event));
+		for (const line of lines) output.push(line);
+		expect(events.every(event => event.type === 'line' && event.level === 'stderr')).toBe(true);
+		expect(output.amiIds).toEqual({});
 	});
 
 	it('passes plain (not machine-readable) lines on as stderr lines', () => {

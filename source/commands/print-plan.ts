@@ -1,0 +1,103 @@
+import path from 'node:path';
+import {loadConfig} from '../config/load-config';
+import type {AccountConfig, Config} from '../config/schema';
+import {bundledTemplatePath} from '../services/packer-template';
+import {createReleasesService} from '../services/releases';
+import {sourceAmiFor} from '../steps/formation-ami';
+import {selectVersion} from '../steps/select-version';
+import {EXIT, UsageError, type ExitCode} from '../workflow/errors';
+import type {CommandInput} from './run-command';
+
+export interface Resolved {
+	version?: string;
+	sourceAmi?: string;
+	problem?: string;
+}
+
+interface PlanInput {
+	config: Config;
+	configDir: string;
+	envName: string;
+	account: AccountConfig;
+	region: string;
+	releasesUrl: string;
+	pinned?: string;
+	resolved: Resolved;
+}
+
+const code = (text: string) => `\`${text}\``;
+
+function checklist(account: AccountConfig): string[] {
+	const rows = [
+		['rack', 'auto', `\`convox rack${account.rack ? ` --rack ${account.rack}` : ''}\` shows \`running\` and the new Version, and the stack is UPDATE_COMPLETE with the new Ami and Version`],
+		['instances', 'auto', 'every running instance of the stack runs the new AMI'],
+		['hello-world', 'auto', `${account.helloWorldUrl ? code(account.helloWorldUrl) : 'the endpoint of `convox apps info hello-world`'} answers 2xx (retried while instances register)`],
+		['librato', 'auto with LIBRATO_EMAIL/LIBRATO_TOKEN, else manual', `collectd.cpu.percent.user for source ${code(account.librato?.source ?? '(not configured)')} has measurements newer than the update`],
+		['sumologic', 'manual', `HTTP logs arrived in SumoLogic${account.sumologic ? ` (${account.sumologic.searchUrl})` : ''}`],
+		...account.checks.map(check => [check.id, check.kind === 'manual' ? 'manual' : 'auto', check.title]),
+	];
+	return ['| item | kind | passes when |', '| --- | --- | --- |', ...rows.map(row => `| ${row.join(' | ')} |`)];
+}
+
+/** The release procedure for one account as Markdown, with what is known filled in. */
+export function renderPlan({config, configDir, envName, account, region, releasesUrl, pinned, resolved}: PlanInput): string {
+	const template = config.template ? path.resolve(configDir, config.template) : bundledTemplatePath();
+	const version = resolved.version ? `Convox **${resolved.version}**` : pinned ? `Convox ${pinned}` : 'the newest published Convox version at run time';
+	const lookup = `Mappings.RegionConfig.${region}.Ami of its formation.json`;
+	const ami = resolved.sourceAmi ? `**${resolved.sourceAmi}**` : `${lookup}${resolved.problem ? ` (not resolved now: ${resolved.problem.replace(/\.$/, '')})` : ''}`;
+	const amiVersion = account.production ? 'the short git SHA of the repository holding the template (clean working tree required)' : '`dev-<UTC timestamp>`';
+	const profile = account.profile ? ` --profile ${account.profile}` : '';
+	return [
+		`## ${envName}${account.production ? ' (PRODUCTION)' : ''}`,
+		'',
+		`Account ${account.accountId}, region ${region}, stack ${code(account.stackName)}${account.profile ? `, profile ${code(account.profile)}` : ''}.`,
+		'',
+		`1. **account**: \`aws sts get-caller-identity${profile}\` must show account ${account.accountId}; nothing happens otherwise.`,
+		`2. **resolve-version**: ${version} from ${code(`${releasesUrl}/versions.json`)} (${pinned ? 'pinned' : 'newest published by timestamp, branch builds skipped'}); base AMI ${ami}. Required versions between the stack's Version and the target are named.`,
+		`3. **template**: ${code(template)}; AMI version ${amiVersion}; ${account.production ? 'the committed template must already record the base AMI as `source_ami`' : 'the base AMI is recorded as `source_ami` in the template (diff shown, confirmed)'}.`,
+		`4. **build**: \`packer build -machine-readable -color=false -var region=${region} -var env=${envName} -var version=<AMI version> -var convox_version=<version> -var source_ami=<base AMI> -var run_id=<run> -var librato_email=*** -var librato_token=*** -var logspout_token=*** ${path.basename(template)}\`. The AMI is private, encrypted and tagged \`ReleaseRun=<run>\`; a public or shared AMI fails the step.`,
+		`5. **update-stack**: change set on ${code(account.stackName)} with \`TemplateURL=${releasesUrl}/<version>/formation.json\`, \`Ami=<new AMI>\`, \`Version=<version>\`, every other parameter kept (UsePreviousValue), \`CAPABILITY_IAM\`; preview, ${account.production ? 'type the stack name to confirm' : 'confirm'}, execute, watch until UPDATE_COMPLETE with the new Ami and Version (a rollback fails the run).`,
+		'6. **verify**:',
+		'',
+		...checklist(account),
+		'',
+		`If verification fails: \`convox-ami rollback RUN_ID\` puts ${code(account.stackName)} back on the Ami and Version it had before the run.`,
+		'',
+	].join('\n');
+}
+
+async function resolveQuietly(releasesUrl: string, region: string, pinned: string | undefined): Promise<Resolved> {
+	const releases = createReleasesService({baseUrl: releasesUrl, timeoutMs: 5000, retries: 0});
+	try {
+		let version = pinned;
+		if (!version) {
+			const selection = selectVersion(await releases.versions());
+			if (selection.kind !== 'newest') return {problem: 'versions.json lists no published version'};
+			version = selection.entry.version;
+		}
+		const lookup = sourceAmiFor((await releases.formation(version)).template, version, region);
+		return 'ami' in lookup ? {version, sourceAmi: lookup.ami} : {version, problem: lookup.problem};
+	} catch (error) {
+		return {problem: `the release files could not be read (${(error as Error).message})`};
+	}
+}
+
+/** `convox-ami plan`: the procedure a run would follow, as Markdown, for review before a release. */
+export async function printPlan(input: CommandInput): Promise<ExitCode> {
+	const loaded = await loadConfig(input.configPath);
+	const names = input.flags.env ? [input.flags.env] : Object.keys(loaded.config.accounts).sort((a, b) => Number(loaded.config.accounts[a]!.production) - Number(loaded.config.accounts[b]!.production));
+	const releasesUrl = createReleasesService(process.env.CONVOX_RELEASES_URL ? {baseUrl: process.env.CONVOX_RELEASES_URL} : {}).baseUrl;
+	const sections: string[] = [];
+	const byRegion = new Map<string, Promise<Resolved>>();
+	for (const envName of names) {
+		const account = loaded.config.accounts[envName];
+		if (!account) throw new UsageError(`No account "${envName}" in ${loaded.path}; it has ${Object.keys(loaded.config.accounts).join(', ')}.`);
+		const region = input.flags.region ?? account.region ?? loaded.config.region;
+		if (!byRegion.has(region)) byRegion.set(region, resolveQuietly(releasesUrl, region, input.flags.convoxVersion));
+		const resolved = await byRegion.get(region)!;
+		sections.push(renderPlan({config: loaded.config, configDir: loaded.dir, envName, account, region, releasesUrl, ...(input.flags.convoxVersion ? {pinned: input.flags.convoxVersion} : {}), resolved}));
+	}
+	const intro = names.length > 1 ? `Each account is its own run; ${names.join(' → ')}, the same Convox version and base AMI in each.\n\n` : '';
+	process.stdout.write(`# convox-ami release procedure\n\n${intro}${sections.join('\n')}`);
+	return EXIT.ok;
+}

@@ -1,0 +1,35 @@
+import {afterEach, describe, expect, it} from 'vitest';
+import {createCliWorld, runCli, type CliWorld} from '../support/cli-env';
+
+let world: CliWorld | undefined;
+afterEach(async () => world?.close());
+
+describe('convox-ami plan', () => {
+	it('prints the procedure as Markdown with the version and base AMI resolved, and writes nothing', async () => {
+		world = await createCliWorld({
+			config: {
+				accounts: {
+					prod: {accountId: '222222222222', stackName: 'convox-prod', production: true, rack: 'prod'},
+					dev: {accountId: '111111111111', stackName: 'convox-dev', checks: [{kind: 'manual', id: 'grafana', title: 'Grafana dashboards are green', question: 'Green?'}]},
+				},
+			},
+		});
+		const result = await runCli(['plan'], {cwd: world.dir, env: world.env});
+		expect(result.code).toBe(0);
+		const markdown = result.stdout;
+		expect(markdown).toMatch(/^# convox-ami release procedure/);
+		expect(markdown.indexOf('## dev')).toBeLessThan(markdown.indexOf('## prod (PRODUCTION)'));
+		expect(markdown).toContain('Convox **20160916121812**');
+		expect(markdown).toContain('base AMI **ami-6bb2d67c**');
+		expect(markdown).toContain('type the stack name to confirm');
+		expect(markdown).toContain('| grafana | manual | Grafana dashboards are green |');
+		expect(world.aws.calls).toEqual([]);
+	});
+
+	it('says what it could not resolve instead of failing', async () => {
+		world = await createCliWorld({releases: {failures: [{kind: 'not-found'}]}});
+		const result = await runCli(['plan', '--env', 'dev'], {cwd: world.dir, env: world.env});
+		expect(result.code).toBe(0);
+		expect(result.stdout).toMatch(/not resolved now: the release files could not be read \(Cannot fetch .*HTTP 404/);
+	});
+});
