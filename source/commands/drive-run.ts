@@ -7,9 +7,9 @@ import {EXIT, InterruptedError, OperatorError, UsageError, type ExitCode} from '
 import {InterruptRouter} from '../workflow/interrupts';
 import {JournalStore, runFiles} from '../workflow/journal-store';
 import {createRun, firstUnfinishedStep, newRunId} from '../workflow/plan';
-import {Runner} from '../workflow/runner';
+import {Runner, type RunOutcome} from '../workflow/runner';
 import {acquireStateLock, type StateLock} from '../workflow/state-lock';
-import type {Run, RunKind, RunMode} from '../workflow/types';
+import type {RollbackTarget, Run, RunKind, RunMode} from '../workflow/types';
 import type {CommandInput} from './run-command';
 
 function modeOf({rehearse, dryRun}: {rehearse: boolean; dryRun: boolean}): RunMode {
@@ -54,7 +54,164 @@ async function chooseEnv(input: CommandInput, loaded: LoadedConfig, frontEnd: Fr
 	});
 }
 
-/** release, checklist and resume: lock the state dir, set up the run, drive it, report. */
+/** What the next run of a session is: a new run of some kind, or an interrupted one to resume. */
+interface RunRequest {
+	kind: RunKind;
+	env?: string;
+	convoxVersion?: string;
+	releaseId?: string;
+	rollbackOf?: RollbackTarget;
+	resume?: Run;
+	/** The mode a resumed run or a rollback keeps from the run it continues or undoes. */
+	mode?: RunMode;
+}
+
+interface Session {
+	input: CommandInput;
+	store: JournalStore;
+	loaded: LoadedConfig;
+	frontEnd: FrontEnd;
+	interrupts: InterruptRouter;
+	rehearsal?: Rehearsal;
+	rehearse: boolean;
+	dryRun: boolean;
+}
+
+async function firstRequest(input: CommandInput, store: JournalStore): Promise<RunRequest> {
+	switch (input.name) {
+		case 'resume': {
+			const run = await findRunToResume(store, input.args[0]);
+			if (input.flags.env && input.flags.env !== run.env) throw new UsageError(`Run ${run.id} is for ${run.env}, not ${input.flags.env}.`);
+			return {kind: run.kind, resume: run, mode: run.mode};
+		}
+		case 'rollback':
+			return rollbackRequest(await store.load(input.args[0]!));
+		case 'checklist':
+			return {kind: 'checklist'};
+		default:
+			return {kind: 'release'};
+	}
+}
+
+function rollbackRequest(run: Run): RunRequest {
+	const outputs = run.steps.find(step => step.id === 'update-stack')?.outputs ?? {};
+	if (run.mode === 'dry-run' || typeof outputs.previousVersion !== 'string' || typeof outputs.previousAmi !== 'string') {
+		throw new UsageError(`Run ${run.id} never changed its stack, so there is nothing to roll back.`, 'List runs with `convox-ami runs`.');
+	}
+	return {kind: 'rollback', mode: run.mode, env: run.env, rollbackOf: {runId: run.id, ami: outputs.previousAmi, version: outputs.previousVersion}, ...(run.releaseId ? {releaseId: run.releaseId} : {})};
+}
+
+/** Adds a line to another run's history, e.g. the release a rollback undoes. */
+async function noteInRun(store: JournalStore, runId: string, message: string): Promise<void> {
+	const run = await store.load(runId);
+	store.save({...run, history: [...run.history, {at: new Date().toISOString(), message}], updatedAt: new Date().toISOString()});
+}
+
+async function driveOne(session: Session, request: RunRequest): Promise<RunOutcome> {
+	const {input, store, loaded, frontEnd, interrupts, rehearsal} = session;
+	const {flags} = input;
+	const resumeOf = request.resume;
+	const env = resumeOf?.env ?? request.env ?? (await chooseEnv(input, loaded, frontEnd));
+	const account = loaded.config.accounts[env];
+	if (!account) throw new UsageError(`There is no account "${env}" in ${loaded.path} any more.`);
+	const region = resumeOf?.options.region ?? flags.region ?? account.region ?? loaded.config.region;
+	const convoxVersion = request.convoxVersion ?? flags.convoxVersion;
+	let run =
+		resumeOf ??
+		createRun({
+			id: newRunId(env),
+			kind: request.kind,
+			env,
+			mode: modeOf(session),
+			production: account.production,
+			options: {region, confirm: flags.confirm, yes: flags.yes, ...(convoxVersion ? {convoxVersion} : {})},
+			...(request.releaseId ? {releaseId: request.releaseId} : {}),
+			...(request.rollbackOf ? {rollbackOf: request.rollbackOf} : {}),
+		});
+	if (resumeOf) {
+		if (flags.convoxVersion && flags.convoxVersion !== resumeOf.options.convoxVersion) {
+			throw new UsageError(`Run ${resumeOf.id} keeps the Convox version it started with; --convox-version cannot change it.`, 'Start a new run to release another version.');
+		}
+		run = {...run, options: {...run.options, confirm: [...new Set([...run.options.confirm, ...flags.confirm])], yes: flags.yes}};
+	}
+	store.save(run);
+	frontEnd.attach(run);
+	if (request.rollbackOf && !resumeOf) {
+		await noteInRun(store, request.rollbackOf.runId, `Rollback run ${run.id} started: ${account.stackName} back to Ami ${request.rollbackOf.ami || '(stock)'} and Version ${request.rollbackOf.version}.`);
+	}
+
+	const {createServices} = await import('../services/create-services');
+	const services = createServices({
+		config: loaded.config,
+		configDir: loaded.dir,
+		account,
+		region,
+		env: rehearsal ? rehearsal.envFor(account.accountId) : process.env,
+		...(rehearsal ? {standIn: {endpoint: rehearsal.awsEndpoint, credentials: rehearsal.credentialsFor(account.accountId)}} : {}),
+	});
+	const files = runFiles(input.stateDir, run.id);
+	const runner = new Runner({
+		run,
+		steps: await stepRegistry(),
+		store,
+		sink: frontEnd.sink,
+		config: loaded.config,
+		configDir: loaded.dir,
+		account,
+		flags: {...flags, env, confirm: run.options.confirm, dryRun: session.dryRun, rehearse: session.rehearse},
+		services,
+		prompt: frontEnd.prompter,
+		paths: {stateDir: input.stateDir, ...files},
+		interrupts,
+		...(resumeOf ? {resumed: {message: describeResume(resumeOf)}} : {}),
+	});
+	const outcome = await runner.drive();
+	const {writeReport} = await import('../workflow/write-report');
+	await writeReport(outcome.run, files.report);
+	if (outcome.run.rollbackOf) {
+		await noteInRun(store, outcome.run.rollbackOf.runId, `Rollback run ${outcome.run.id} ${outcome.run.status}.`);
+	}
+	return outcome;
+}
+
+/**
+ * The guided release goes on after a run: a verified dev release offers promotion to production
+ * (same Convox version and base AMI), a failed verification offers a rollback.
+ */
+async function nextRequest(session: Session, request: RunRequest, outcome: RunOutcome): Promise<RunRequest | undefined> {
+	const {input, loaded, frontEnd} = session;
+	const {run} = outcome;
+	if (!frontEnd.prompter.interactive || run.kind !== 'release') return undefined;
+	const verify = run.steps.find(step => step.id === 'verify');
+	const updated = run.steps.find(step => step.id === 'update-stack');
+	const account = loaded.config.accounts[run.env]!;
+	if (verify?.status === 'failed' && updated?.status === 'done' && run.mode !== 'dry-run') {
+		const rollback = rollbackRequest(run);
+		const back = await frontEnd.prompter.confirm({
+			message: `Verification failed. Put ${account.stackName} back on Ami ${rollback.rollbackOf!.ami || '(stock)'} and Version ${rollback.rollbackOf!.version}, as before this run?`,
+			remedy: `\`convox-ami rollback ${run.id}\``,
+			defaultValue: false,
+		});
+		return back ? rollback : undefined;
+	}
+	const guided = input.name === 'release' && !input.flags.env && !request.resume;
+	if (outcome.exitCode !== 0 || run.production || !guided) return undefined;
+	const production = Object.keys(loaded.config.accounts).filter(name => loaded.config.accounts[name]!.production);
+	const convoxVersion = run.steps.find(step => step.id === 'resolve-version')?.outputs.convoxVersion;
+	if (production.length === 0 || typeof convoxVersion !== 'string') return undefined;
+	const stop = '__stop';
+	const target = await frontEnd.prompter.select({
+		message: `${run.env} is released and verified. Promote Convox ${convoxVersion} to production? The AMI is built again there, versioned by the short git SHA: commit the template first.`,
+		choices: [
+			...production.map(name => ({value: name, label: `Promote to ${name}`, hint: `${loaded.config.accounts[name]!.accountId} · ${loaded.config.accounts[name]!.stackName}`})),
+			{value: stop, label: 'Stop here', hint: `\`convox-ami release --env NAME --convox-version ${convoxVersion}\` later`},
+		],
+		remedy: '`convox-ami release --env NAME` for each account',
+	});
+	return target === stop ? undefined : {kind: 'release', env: target, convoxVersion, releaseId: run.releaseId ?? run.id};
+}
+
+/** release, checklist, rollback and resume: lock the state dir, drive the runs of this session, report. */
 export async function driveRun(input: CommandInput): Promise<ExitCode> {
 	const {flags} = input;
 	let lock: StateLock | undefined;
@@ -73,76 +230,29 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 	interrupts.signal.addEventListener('abort', () => frontEnd.interrupted());
 	try {
 		const store = new JournalStore(input.stateDir);
-		const resumeOf = input.name === 'resume' ? await findRunToResume(store, input.args[0]) : undefined;
-		if (resumeOf && flags.env && flags.env !== resumeOf.env) throw new UsageError(`Run ${resumeOf.id} is for ${resumeOf.env}, not ${flags.env}.`);
-		const rehearse = resumeOf ? resumeOf.mode === 'rehearsal' : flags.rehearse;
-		const dryRun = resumeOf ? resumeOf.mode === 'dry-run' : flags.dryRun;
+		let request: RunRequest | undefined = await firstRequest(input, store);
+		const {mode} = request;
+		const rehearse = mode ? mode === 'rehearsal' : flags.rehearse;
+		const dryRun = mode ? mode === 'dry-run' : flags.dryRun;
 		await store.ensureWritable();
 		rehearsal = rehearse ? await (await import('../rehearsal/rehearsal')).startRehearsal(input.stateDir) : undefined;
 		const loaded = rehearsal?.config ?? (await (await import('../config/load-config')).loadConfig(input.configPath));
 		lock = await acquireStateLock(input.stateDir, `convox-ami ${input.name}`);
 		if (lock.takenOver) frontEnd.say('warn', `Took over the lock of ${input.stateDir} left by pid ${lock.takenOver.pid} (${lock.takenOver.command}), which is no longer running.`);
-
-		const env = resumeOf?.env ?? (await chooseEnv(input, loaded, frontEnd));
-		const account = loaded.config.accounts[env];
-		if (!account) throw new UsageError(`Run ${resumeOf?.id} is for account "${env}", which ${loaded.path} no longer has.`);
-		const region = resumeOf?.options.region ?? flags.region ?? account.region ?? loaded.config.region;
-		const kind: RunKind = resumeOf?.kind ?? (input.name === 'checklist' ? 'checklist' : 'release');
-
-		let run =
-			resumeOf ??
-			createRun({
-				id: newRunId(env),
-				kind,
-				env,
-				mode: modeOf({rehearse, dryRun}),
-				production: account.production,
-				options: {region, confirm: flags.confirm, yes: flags.yes, ...(flags.convoxVersion ? {convoxVersion: flags.convoxVersion} : {})},
-			});
-		if (resumeOf) {
-			if (flags.convoxVersion && flags.convoxVersion !== resumeOf.options.convoxVersion) {
-				throw new UsageError(`Run ${resumeOf.id} keeps the Convox version it started with; --convox-version cannot change it.`, 'Start a new run to release another version.');
-			}
-			run = {...run, options: {...run.options, confirm: [...new Set([...run.options.confirm, ...flags.confirm])], yes: flags.yes}};
+		const session: Session = {input, store, loaded, frontEnd, interrupts, rehearse, dryRun, ...(rehearsal ? {rehearsal} : {})};
+		let outcome: RunOutcome | undefined;
+		while (request) {
+			outcome = await driveOne(session, request);
+			request = await nextRequest(session, request, outcome);
 		}
-		store.save(run);
-		frontEnd.attach(run);
-
-		const {createServices} = await import('../services/create-services');
-		const services = createServices({
-			config: loaded.config,
-			configDir: loaded.dir,
-			account,
-			region,
-			env: rehearsal ? rehearsal.envFor(account.accountId) : process.env,
-			...(rehearsal ? {standIn: {endpoint: rehearsal.awsEndpoint, credentials: rehearsal.credentialsFor(account.accountId)}} : {}),
-		});
-		const files = runFiles(input.stateDir, run.id);
-		const runner = new Runner({
-			run,
-			steps: await stepRegistry(),
-			store,
-			sink: frontEnd.sink,
-			config: loaded.config,
-			configDir: loaded.dir,
-			account,
-			flags: {...flags, env, confirm: run.options.confirm, dryRun, rehearse},
-			services,
-			prompt: frontEnd.prompter,
-			paths: {stateDir: input.stateDir, ...files},
-			interrupts,
-			...(resumeOf ? {resumed: {message: describeResume(resumeOf)}} : {}),
-		});
-		const outcome = await runner.drive();
-		const {writeReport} = await import('../workflow/write-report');
-		await writeReport(outcome.run, files.report);
 		await frontEnd.end({
-			exitCode: outcome.exitCode,
-			...(outcome.message ? {message: outcome.message} : {}),
-			...(outcome.hint ? {hint: outcome.hint} : {}),
-			journal: files.journal,
+			exitCode: outcome!.exitCode,
+			...(outcome!.message ? {message: outcome!.message} : {}),
+			...(outcome!.hint ? {hint: outcome!.hint} : {}),
+			journal: runFiles(input.stateDir, outcome!.run.id).journal,
+			report: runFiles(input.stateDir, outcome!.run.id).report,
 		});
-		return outcome.exitCode;
+		return outcome!.exitCode;
 	} catch (error) {
 		const operatorError = error instanceof OperatorError ? error : interrupts.signal.aborted ? new InterruptedError() : undefined;
 		await frontEnd.end({

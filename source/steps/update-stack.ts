@@ -325,6 +325,8 @@ class StackUpdate {
 			await this.ctx.prompt.text({
 				message: `${this.stackName} is a PRODUCTION stack. Type its name to update it:`,
 				remedy: '--yes',
+				// A rehearsal types it in already, so its whole flow goes with Enter and y.
+				...(this.ctx.run.mode === 'rehearsal' ? {defaultValue: this.stackName} : {}),
 				validate: value => (value.trim() === this.stackName ? undefined : `Type ${this.stackName} exactly, or press Ctrl-C to stop`),
 			});
 		}
@@ -438,6 +440,8 @@ class StackUpdate {
 }
 
 function releaseOf(ctx: StepContext): Release {
+	const {rollbackOf} = ctx.run;
+	if (rollbackOf) return {amiId: rollbackOf.ami, convoxVersion: rollbackOf.version, templateUrl: ctx.services.releases.templateUrl(rollbackOf.version)};
 	const resolved = ctx.outputs<{convoxVersion: string; templateUrl: string}>('resolve-version');
 	const build = ctx.outputs<{amiId: string; amiIds: Record<string, string>}>('build');
 	const amiId = build.amiIds?.[ctx.region] ?? build.amiId;

@@ -26,8 +26,7 @@ function titleOf(run: Run): string {
 }
 
 function printOutcome(outcome: Outcome, write: (text: string) => void): void {
-	if (outcome.exitCode === 0 && !outcome.message) return;
-	const lines = [outcome.message, outcome.hint, outcome.journal ? `Journal: ${outcome.journal}` : undefined].filter(Boolean);
+	const lines = [outcome.message, outcome.hint, outcome.report ? `Report: ${outcome.report}` : undefined, outcome.journal ? `Journal: ${outcome.journal}` : undefined].filter(Boolean);
 	write(`${lines.join('\n')}\n`);
 }
 
@@ -39,7 +38,7 @@ export async function createFrontEnd(mode: OutputMode, {yes, onInterrupt}: {yes:
 			prompter: screen.store.prompter({yes}),
 			sink: (event, run) => screen.store.onEvent(event, run),
 			say: (level, message) => screen.store.addNotice({level, message}),
-			attach: run => screen.store.setHeader(titleOf(run), runBadges(run)),
+			attach: run => screen.store.attach(titleOf(run), runBadges(run), run),
 			interrupted: () => screen.store.cancelPrompts(),
 			async end(outcome) {
 				screen.store.setOutcome(outcome);

@@ -1,11 +1,11 @@
 import {InterruptedError} from '../workflow/errors';
 import type {Choice, Prompter} from '../workflow/step';
-import type {Run, RunEvent, StepId} from '../workflow/types';
+import type {Run, RunEvent, StepId, StepRecord} from '../workflow/types';
 
 export type PromptRequest =
 	| {kind: 'select'; message: string; choices: Array<Choice<string>>}
 	| {kind: 'confirm'; message: string; defaultValue: boolean}
-	| {kind: 'text'; message: string; placeholder?: string; validate?: (value: string) => string | undefined}
+	| {kind: 'text'; message: string; placeholder?: string; defaultValue?: string; validate?: (value: string) => string | undefined}
 	| {kind: 'secret'; message: string};
 
 export interface PendingPrompt {
@@ -26,10 +26,20 @@ export interface Outcome {
 	message?: string;
 	hint?: string;
 	journal?: string;
+	report?: string;
+}
+
+/** A finished step as the scrollback keeps it, across every run of the session. */
+export interface CompletedStep {
+	key: string;
+	env: string;
+	step: StepRecord;
+	notices: Notice[];
 }
 
 export interface UiState {
 	run?: Run;
+	completed: CompletedStep[];
 	title: string;
 	badges: string[];
 	notices: Notice[];
@@ -62,7 +72,7 @@ export class RunStore {
 		private readonly reducers: Record<string, ViewReducer> = {},
 		private readonly flushMs = 50,
 	) {
-		this.state = {title, badges: [], notices: [], views: {}};
+		this.state = {title, badges: [], notices: [], views: {}, completed: []};
 	}
 
 	getState = (): UiState => this.state;
@@ -87,8 +97,9 @@ export class RunStore {
 		for (const listener of this.listeners) listener();
 	}
 
-	setHeader(title: string, badges: string[]): void {
-		this.update({title, badges}, true);
+	/** A new run of the session takes the screen: its own header, panes and notices. */
+	attach(title: string, badges: string[], run: Run): void {
+		this.update({title, badges, run, views: {}, notices: []}, true);
 	}
 
 	addNotice(notice: Omit<Notice, 'id'>): void {
@@ -108,6 +119,11 @@ export class RunStore {
 			}
 		}
 		if (views) patch.views = views;
+		if (event.type === 'step' && (event.status === 'done' || event.status === 'skipped')) {
+			const step = run.steps.find(record => record.id === event.step)!;
+			const notices = (patch.notices ?? this.state.notices).filter(notice => notice.step === event.step).slice(-8);
+			patch.completed = [...this.state.completed, {key: `${run.id}:${event.step}:${step.attempts}`, env: run.env, step, notices}];
+		}
 		if (event.type === 'notice') patch.notices = [...this.state.notices, {id: this.nextId++, level: event.level, message: event.message, ...(event.step ? {step: event.step} : {})}].slice(-NOTICE_LIMIT);
 		if (event.type === 'error') patch.notices = [...this.state.notices, {id: this.nextId++, level: 'error' as const, message: event.message, ...(event.step ? {step: event.step} : {})}].slice(-NOTICE_LIMIT);
 		this.update(patch, event.type === 'step' || event.type === 'run');
@@ -158,7 +174,8 @@ export class RunStore {
 			interactive: true,
 			select: async ({message, choices}) => (await this.ask({kind: 'select', message, choices})) as (typeof choices)[number]['value'],
 			confirm: async ({message, defaultValue}) => (yes ? true : ((await this.ask({kind: 'confirm', message, defaultValue: defaultValue ?? true})) as boolean)),
-			text: async ({message, placeholder, validate}) => (await this.ask({kind: 'text', message, ...(placeholder ? {placeholder} : {}), ...(validate ? {validate} : {})})) as string,
+			text: async ({message, placeholder, defaultValue, validate}) =>
+				(await this.ask({kind: 'text', message, ...(placeholder ? {placeholder} : {}), ...(defaultValue ? {defaultValue} : {}), ...(validate ? {validate} : {})})) as string,
 			secret: async ({message}) => (await this.ask({kind: 'secret', message})) as string,
 		};
 	}

@@ -1,4 +1,4 @@
-import {STEP_IDS, type Run, type RunKind, type RunMode, type RunOptions, type StepId} from './types';
+import {STEP_IDS, type RollbackTarget, type Run, type RunKind, type RunMode, type RunOptions, type StepId} from './types';
 
 const STEPS_BY_KIND: Record<RunKind, readonly StepId[]> = {
 	release: STEP_IDS,
@@ -30,10 +30,11 @@ export interface NewRun {
 	production: boolean;
 	options: RunOptions;
 	releaseId?: string;
+	rollbackOf?: RollbackTarget;
 	now?: Date;
 }
 
-export function createRun({id, kind, env, mode, production, options, releaseId, now = new Date()}: NewRun): Run {
+export function createRun({id, kind, env, mode, production, options, releaseId, rollbackOf, now = new Date()}: NewRun): Run {
 	const at = now.toISOString();
 	return {
 		schemaVersion: 1,
@@ -43,6 +44,7 @@ export function createRun({id, kind, env, mode, production, options, releaseId, 
 		mode,
 		production,
 		...(releaseId ? {releaseId} : {}),
+		...(rollbackOf ? {rollbackOf} : {}),
 		status: 'running',
 		createdAt: at,
 		updatedAt: at,

@@ -18,7 +18,8 @@ export interface Prompter {
 	select<T extends string>(question: {message: string; choices: Array<Choice<T>>; remedy: string}): Promise<T>;
 	/** Under --yes a confirmation is taken as given without asking. */
 	confirm(question: {message: string; remedy: string; defaultValue?: boolean}): Promise<boolean>;
-	text(question: {message: string; remedy: string; placeholder?: string; validate?: (value: string) => string | undefined}): Promise<string>;
+	/** `defaultValue` is typed in already (Enter accepts it). */
+	text(question: {message: string; remedy: string; placeholder?: string; defaultValue?: string; validate?: (value: string) => string | undefined}): Promise<string>;
 	secret(question: {message: string; remedy: string}): Promise<string>;
 }
 

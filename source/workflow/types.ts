@@ -45,6 +45,12 @@ export interface RunOptions {
 	yes: boolean;
 }
 
+export interface RollbackTarget {
+	runId: string;
+	ami: string;
+	version: string;
+}
+
 export interface Run {
 	schemaVersion: 1;
 	id: string;
@@ -52,7 +58,10 @@ export interface Run {
 	env: string;
 	mode: RunMode;
 	production: boolean;
+	/** The release this run belongs to: a dev run and the prod run promoted from it share it. */
 	releaseId?: string;
+	/** A rollback run: the stack goes back to these values, which the run `runId` replaced. */
+	rollbackOf?: RollbackTarget;
 	status: RunStatus;
 	createdAt: string;
 	updatedAt: string;

@@ -30,21 +30,22 @@ export function App({store, onInterrupt, panes = {}}: {store: RunStore; onInterr
 	useInput((input, key) => {
 		if (key.ctrl && input === 'c') onInterrupt();
 	});
-	const finished = run?.steps.filter(step => step.status === 'done' || step.status === 'skipped') ?? [];
 	const current = run?.steps.find(step => step.status !== 'done' && step.status !== 'skipped' && step.status !== 'pending') ?? run?.steps.find(step => step.status === 'pending');
 	const currentNotices = state.notices.filter(notice => (current ? notice.step === current.id : true) || notice.step === undefined).slice(-LIVE_NOTICES);
 	const pane = current ? panes[current.id]?.(state, now) : undefined;
 	return (
 		<>
-			<Static items={finished}>
-				{step => (
-					<Box key={step.id} flexDirection="column">
+			<Static items={state.completed}>
+				{({key, env, step, notices}) => (
+					<Box key={key} flexDirection="column">
 						<Text>
 							<Text color={step.status === 'done' ? 'green' : 'gray'}>{step.status === 'done' ? '✔' : '–'}</Text> <Text bold>{STEP_TITLES[step.id]}</Text>{' '}
-							<Text color="gray">{formatDuration(stepDuration(step) ?? 0)}</Text>
+							<Text color="gray">
+								{env} · {formatDuration(stepDuration(step) ?? 0)}
+							</Text>
 						</Text>
 						<Box paddingLeft={2}>
-							<NoticeList notices={state.notices.filter(notice => notice.step === step.id).slice(-8)} />
+							<NoticeList notices={notices} />
 						</Box>
 					</Box>
 				)}

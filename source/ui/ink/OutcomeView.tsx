@@ -18,6 +18,7 @@ export function OutcomeView({outcome}: {outcome: Outcome}) {
 			</Text>
 			{outcome.message ? <Text>{outcome.message}</Text> : null}
 			{outcome.hint ? <Text color="cyan">{outcome.hint}</Text> : null}
+			{outcome.report ? <Text color="gray">Report: {outcome.report}</Text> : null}
 			{outcome.journal ? <Text color="gray">Journal: {outcome.journal}</Text> : null}
 		</Box>
 	);

@@ -13,14 +13,12 @@ export function PromptView({prompt}: {prompt: PendingPrompt}) {
 				<Select options={request.choices.map(choice => ({value: choice.value, label: choice.hint ? `${choice.label}  ${choice.hint}` : choice.label}))} onChange={value => prompt.resolve(value)} />
 			) : null}
 			{request.kind === 'confirm' ? (
-				<Box gap={1}>
-					<Text color="gray">{request.defaultValue ? '(Y/n)' : '(y/N)'}</Text>
-					<ConfirmInput defaultChoice={request.defaultValue ? 'confirm' : 'cancel'} onConfirm={() => prompt.resolve(true)} onCancel={() => prompt.resolve(false)} />
-				</Box>
+				<ConfirmInput defaultChoice={request.defaultValue ? 'confirm' : 'cancel'} onConfirm={() => prompt.resolve(true)} onCancel={() => prompt.resolve(false)} />
 			) : null}
 			{request.kind === 'text' ? (
 				<TextInput
 					{...(request.placeholder ? {placeholder: request.placeholder} : {})}
+					{...(request.defaultValue ? {defaultValue: request.defaultValue} : {})}
 					onSubmit={value => {
 						const invalid = request.validate?.(value);
 						if (invalid) setProblem(invalid);

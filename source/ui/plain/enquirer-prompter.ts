@@ -27,8 +27,8 @@ export function createEnquirerPrompter(onInterrupt: () => void): Prompter {
 			return picked as (typeof choices)[number]['value'];
 		},
 		confirm: ({message, defaultValue}) => ask<boolean>({type: 'confirm', message, initial: defaultValue ?? true}),
-		text: ({message, placeholder, validate}) =>
-			ask<string>({type: 'input', message, ...(placeholder ? {initial: placeholder} : {}), validate: (value: string) => validate?.(value) ?? true}),
+		text: ({message, placeholder, defaultValue, validate}) =>
+			ask<string>({type: 'input', message, ...((defaultValue ?? placeholder) ? {initial: defaultValue ?? placeholder} : {}), validate: (value: string) => validate?.(value) ?? true}),
 		secret: ({message}) => ask<string>({type: 'password', message}),
 	};
 }

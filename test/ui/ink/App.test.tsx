@@ -24,9 +24,10 @@ const newRun = (production = false) => createRun({id: 'r1', kind: 'release', env
 describe('Ink screen', () => {
 	it('shows every step with its status, the current step notices and the badges', async () => {
 		const store = new RunStore('release · prod', {}, 5);
-		store.setHeader('release · prod · us-east-1 · r1', ['PRODUCTION']);
+		const run = newRun(true);
+		store.attach('release · prod · us-east-1 · r1', ['PRODUCTION'], run);
 		const {lastFrame, unmount} = render(<App store={store} onInterrupt={() => undefined} />);
-		feed(store, newRun(true), [
+		feed(store, run, [
 			{type: 'step', step: 'account', status: 'running'},
 			{type: 'notice', step: 'account', level: 'info', message: 'Signed in as arn:aws:sts::222222222222:assumed-role/Admin/me'},
 			{type: 'step', step: 'account', status: 'done'},
@@ -36,7 +37,7 @@ describe('Ink screen', () => {
 		await tick();
 		const frame = lastFrame()!;
 		expect(frame).toContain('PRODUCTION');
-		expect(frame).toMatch(/✔ Account/);
+		expect(frame).toMatch(/✔ Account prod/);
 		expect(frame).toContain('Signed in as arn:aws:sts::222222222222');
 		expect(frame).toMatch(/Convox version/);
 		expect(frame).toContain("! Convox's own CLI would take 20160912193121");
