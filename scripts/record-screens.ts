@@ -39,9 +39,9 @@ export interface ScreenScenario {
 
 const ENTER = '\r';
 const confirmations = [
-	{prompt: /Which account\?/, keys: ENTER},
-	{prompt: /\(y\/n\)/i, keys: 'y'},
-	{prompt: /Press Enter|Enter to continue/, keys: ENTER},
+	{prompt: /\by\/n\b/i, keys: 'y'},
+	// a choice (the account, a manual check): the first, highlighted option
+	{prompt: /❯ /, keys: ENTER},
 ];
 
 export const scenarios: Record<string, ScreenScenario> = {
@@ -194,9 +194,12 @@ async function record(name: string, scenario: ScreenScenario): Promise<string[]>
 					await exited;
 				} else if ('answer' in step) {
 					let answered = '';
+					let seen = {text: '', since: Date.now()};
 					await until(step.until, step.timeoutMs ?? 120_000, () => {
 						const current = bottom();
-						if (current === answered || Date.now() - lastOutput < 300) return;
+						// A spinner keeps the output busy, so "settled" means the prompt area unchanged for 300 ms.
+						if (current !== seen.text) seen = {text: current, since: Date.now()};
+						if (current === answered || Date.now() - seen.since < 300) return;
 						const answer = step.answer.find(candidate => shows(current, candidate.prompt));
 						if (!answer) return;
 						answered = current;

@@ -442,11 +442,16 @@ class StackUpdate {
 function releaseOf(ctx: StepContext): Release {
 	const {rollbackOf} = ctx.run;
 	if (rollbackOf) return {amiId: rollbackOf.ami, convoxVersion: rollbackOf.version, templateUrl: ctx.services.releases.templateUrl(rollbackOf.version)};
-	const resolved = ctx.outputs<{convoxVersion: string; templateUrl: string}>('resolve-version');
+	const resolved = ctx.outputs<{convoxVersion: string; templateUrl: string; sourceAmi: string}>('resolve-version');
 	const build = ctx.outputs<{amiId: string; amiIds: Record<string, string>}>('build');
 	const amiId = build.amiIds?.[ctx.region] ?? build.amiId;
 	if (!resolved.convoxVersion || !resolved.templateUrl) {
 		throw new StepFailedError('The Convox version and its template URL are not known (the resolve-version step has no outputs).', 'Run `convox-ami resume` to redo the earlier steps.');
+	}
+	if (!amiId && ctx.flags.dryRun && resolved.sourceAmi) {
+		// A dry run builds nothing; the base AMI stands in so the preview shows the instance replacement the release would make.
+		ctx.emit({type: 'notice', step: 'update-stack', level: 'info', message: `Dry run: no AMI was built, so the change set previews the base AMI ${resolved.sourceAmi} in its place.`});
+		return {amiId: resolved.sourceAmi, convoxVersion: resolved.convoxVersion, templateUrl: resolved.templateUrl};
 	}
 	if (!amiId) throw new StepFailedError(`No AMI was built for ${ctx.region} (the build step has no outputs).`, 'Run `convox-ami resume` to redo the build.');
 	return {amiId, convoxVersion: resolved.convoxVersion, templateUrl: resolved.templateUrl};

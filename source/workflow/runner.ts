@@ -1,7 +1,7 @@
 import type {AccountConfig, Config} from '../config/schema';
 import type {Services} from '../services/services';
 import {EXIT, InterruptedError, OperatorError, WaitingError, type ExitCode} from './errors';
-import type {InterruptRouter} from './interrupts';
+import {promptsUntilInterrupted, type InterruptRouter} from './interrupts';
 import type {JournalStore} from './journal-store';
 import {isJournaled, reduceRun} from './reducer';
 import type {Flags, Prompter, RunPaths, Step, StepContext} from './step';
@@ -70,7 +70,7 @@ export class Runner {
 			region: this.current.options.region,
 			flags,
 			services,
-			prompt,
+			prompt: promptsUntilInterrupted(prompt, interrupts.signal),
 			paths,
 			signal: interrupts.signal,
 			outputs: <T extends Outputs>(step: StepId) => (this.current.steps.find(record => record.id === step)?.outputs ?? {}) as Partial<T>,

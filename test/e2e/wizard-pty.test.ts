@@ -25,7 +25,7 @@ describe('the wizard in a real terminal', () => {
 		const stop = setInterval(() => {
 			if (/Cancel|\(Y\/n\)|\(y\/N\)/.test(session.screen())) session.write('y');
 		}, 200);
-		const code = await session.exited;
+		const code = await Promise.race([session.exited, new Promise<number>((_resolve, reject) => setTimeout(() => reject(new Error(`no exit; screen:\n${session.screen()}`)), 15_000))]);
 		clearInterval(stop);
 		expect(code).toBe(130);
 		expect(session.screen()).toContain('convox-ami resume');

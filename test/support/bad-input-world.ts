@@ -1,0 +1,134 @@
+import {execFile, spawn} from 'node:child_process';
+import {chmod, cp, mkdir, readdir, readFile, writeFile} from 'node:fs/promises';
+import http from 'node:http';
+import type {AddressInfo} from 'node:net';
+import path from 'node:path';
+import {createCliWorld, type CliResult, type CliWorld} from './cli-env';
+import {CLI} from './pty';
+
+export const REPO = path.resolve(new URL('../..', import.meta.url).pathname);
+
+/** Fake secrets for the build: Packer's replay never sees a real one. */
+export const BUILD_SECRETS = {LIBRATO_EMAIL: 'bad-input@example.com', LIBRATO_TOKEN: 'bad-input-librato-token', LOGSPOUT_TOKEN: 'bad-input-logspout-token'};
+
+export interface LiveWorld extends CliWorld {
+	templateDir: string;
+	binDir: string;
+	/** Config of one dev account, wired to the replayed Packer, the stand-in convox and a hello-world on loopback. */
+	liveConfig(account?: Record<string, unknown>, extra?: Record<string, unknown>): Promise<void>;
+	/** The config file written verbatim. */
+	writeConfig(config: unknown): Promise<void>;
+}
+
+export async function script(file: string, body: string): Promise<string> {
+	await writeFile(file, `#!/bin/sh\n${body}\n`);
+	await chmod(file, 0o755);
+	return file;
+}
+
+async function helloWorld(): Promise<{url: string; close(): Promise<void>}> {
+	const server = http.createServer((_request, response) => response.end('Hello, World!\n'));
+	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+	return {
+		url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+		close: () =>
+			new Promise(resolve => {
+				server.closeAllConnections();
+				server.close(() => resolve());
+			}),
+	};
+}
+
+/**
+ * A CLI world for runs past resolve-version: the rehearsal's Packer replay and convox stand-in as
+ * the config's binaries, a copy of packer/ as the template, a hello-world that answers.
+ */
+export async function createLiveWorld(options: Parameters<typeof createCliWorld>[0] = {}): Promise<LiveWorld> {
+	const world = await createCliWorld(options);
+	const binDir = path.join(world.dir, 'bin');
+	const templateDir = path.join(world.dir, 'packer');
+	await mkdir(binDir, {recursive: true});
+	await cp(path.join(REPO, 'packer'), templateDir, {recursive: true});
+	await script(path.join(binDir, 'packer'), `exec '${process.execPath}' '${CLI}' __rehearsal packer "$@"`);
+	await script(path.join(binDir, 'convox'), `exec '${process.execPath}' '${CLI}' __rehearsal convox "$@"`);
+	const hello = await helloWorld();
+	const writeConfig = (config: unknown) => writeFile(world.configPath, JSON.stringify(config, null, 2));
+	return {
+		...world,
+		env: {...world.env, ...BUILD_SECRETS, CONVOX_AMI_REHEARSAL_BUILD_SECONDS: '0.5', CONVOX_AMI_PROBE_TIMEOUT: '5'},
+		templateDir,
+		binDir,
+		writeConfig,
+		liveConfig: (account = {}, extra = {}) =>
+			writeConfig({
+				region: 'us-east-1',
+				template: 'packer/packer.json',
+				binaries: {packer: 'bin/packer', convox: 'bin/convox'},
+				accounts: {dev: {profile: 'convox-dev', accountId: '111111111111', stackName: 'convox-dev', rack: 'dev', helloWorldUrl: hello.url, ...account}},
+				...extra,
+			}),
+		async close() {
+			await hello.close();
+			await world.close();
+		},
+	};
+}
+
+function parse(code: number, stdout: string, stderr: string): CliResult {
+	const events = stdout
+		.split('\n')
+		.filter(line => line.startsWith('{'))
+		.map(line => JSON.parse(line) as Record<string, unknown>);
+	return {code, stdout, stderr, events};
+}
+
+/** Runs the built CLI under `prlimit --fsize=BYTES`: every file it writes is capped (writes past it fail with EFBIG). */
+export function runCliWithFileSizeLimit(bytes: number, args: string[], {cwd, env}: {cwd: string; env: NodeJS.ProcessEnv}): Promise<CliResult> {
+	return new Promise(resolve => {
+		execFile('prlimit', [`--fsize=${bytes}`, process.execPath, CLI, ...args], {cwd, env, maxBuffer: 64 * 1024 * 1024}, (error, stdout, stderr) => {
+			resolve(parse(error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr));
+		});
+	});
+}
+
+export interface Background {
+	pid: number;
+	output(): string;
+	result: Promise<CliResult>;
+}
+
+/** Starts the built CLI and leaves it running; `result` settles when it ends. */
+export function startCli(args: string[], {cwd, env}: {cwd: string; env: NodeJS.ProcessEnv}): Background {
+	const child = spawn(process.execPath, [CLI, ...args], {cwd, env, stdio: ['ignore', 'pipe', 'pipe']});
+	let stdout = '';
+	let stderr = '';
+	child.stdout.on('data', chunk => (stdout += String(chunk)));
+	child.stderr.on('data', chunk => (stderr += String(chunk)));
+	return {
+		pid: child.pid!,
+		output: () => stdout + stderr,
+		result: new Promise(resolve => child.on('close', code => resolve(parse(code ?? 1, stdout, stderr)))),
+	};
+}
+
+/** Every journal of a state dir: file name → text. */
+export async function journals(stateDir: string): Promise<Record<string, string>> {
+	const dir = path.join(stateDir, 'runs');
+	const names = await readdir(dir).catch(() => [] as string[]);
+	const entries = await Promise.all(names.filter(name => /^[\w-]+\.json$/.test(name)).map(async name => [name, await readFile(path.join(dir, name), 'utf8')] as const));
+	return Object.fromEntries(entries);
+}
+
+export async function onlyRun(stateDir: string): Promise<{id: string; status: string; steps: Array<{id: string; status: string; attempts: number; error?: string; outputs: Record<string, unknown>}>}> {
+	const all = Object.values(await journals(stateDir));
+	if (all.length !== 1) throw new Error(`expected one journal in ${stateDir}, found ${all.length}`);
+	return JSON.parse(all[0]!);
+}
+
+export async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (!(await condition())) {
+		if (Date.now() > deadline) throw new Error('condition not met in time');
+		await new Promise(resolve => setTimeout(resolve, 50));
+	}
+}

@@ -1,0 +1,117 @@
+import {copyFile, mkdir, readFile, writeFile} from 'node:fs/promises';
+import path from 'node:path';
+import {rackStackSeed} from '../../source/rehearsal/aws-stand-in';
+import {createCliWorld, DEV_KEY, type CliWorld} from './cli-env';
+import {startHttpServer} from './http-server';
+
+export const FAKE_CONVOX = new URL('../fixtures/bin/convox', import.meta.url).pathname;
+export const FAKE_PACKER = new URL('../fixtures/bin/fake-packer.mjs', import.meta.url).pathname;
+const BUNDLED_TEMPLATE = new URL('../../packer/packer.json', import.meta.url).pathname;
+const RACK_FIXTURE = '/work/shared/fixtures/convox/convox-rack.stdout.txt';
+
+/** The Convox version the releases stand-in publishes as newest, and the AMI a released rack runs. */
+export const RACK_VERSION = '20160916121812';
+export const RACK_AMI = 'ami-0c1a55e7e2ec0a001';
+
+export interface Secrets {
+	LIBRATO_EMAIL: string;
+	LIBRATO_TOKEN: string;
+	LOGSPOUT_TOKEN: string;
+}
+
+export interface AwsKeys {
+	accessKeyId: string;
+	secretAccessKey: string;
+}
+
+export interface ChecklistWorldOptions {
+	/** The stack already runs RACK_AMI and RACK_VERSION (default); otherwise it is the seed rack, ready for a release. */
+	released?: boolean;
+	secrets?: Secrets;
+	/** Keys of the ~/.aws profile convox-dev, instead of the world's default ones. */
+	awsKeys?: AwsKeys;
+	/** Environment of the fake Packer (FAKE_PACKER_*), CONVOX_AMI_PROBE_TIMEOUT and the like. */
+	extraEnv?: NodeJS.ProcessEnv;
+}
+
+export interface ChecklistWorld extends CliWorld {
+	helloWorld: Awaited<ReturnType<typeof startHttpServer>>;
+	librato: Awaited<ReturnType<typeof startHttpServer>>;
+	convoxArgsLog: string;
+	secrets: Secrets;
+}
+
+const DEFAULT_SECRETS: Secrets = {LIBRATO_EMAIL: 'ops@example.com', LIBRATO_TOKEN: 'librato-e2e-token', LOGSPOUT_TOKEN: 'logspout-e2e-token'};
+
+/**
+ * A Convox rack for the checklist and for whole releases: the stack (released on RACK_AMI /
+ * RACK_VERSION with three instances, or the seed rack), a hello-world that answers 200, a Librato
+ * API with fresh measurements for the world's credentials, the fake `convox` printing the recorded
+ * `convox rack` with RACK_VERSION, the fake Packer, and a copy of the shipped template.
+ */
+export async function createChecklistWorld({released = true, secrets = DEFAULT_SECRETS, awsKeys, extraEnv = {}}: ChecklistWorldOptions = {}): Promise<ChecklistWorld> {
+	const helloWorld = await startHttpServer((_request, response) => {
+		response.setHeader('content-type', 'text/plain');
+		response.end('Hello, World!\n');
+	});
+	const expectedAuthorization = `Basic ${Buffer.from(`${secrets.LIBRATO_EMAIL}:${secrets.LIBRATO_TOKEN}`).toString('base64')}`;
+	const librato = await startHttpServer((request, response) => {
+		// Rounded up: a measurement of this very second is newer than a stack update that just completed.
+		const now = Math.ceil(Date.now() / 1000);
+		const authorized = request.headers.authorization === expectedAuthorization;
+		response.writeHead(authorized ? 200 : 401, {'content-type': 'application/json'});
+		response.end(JSON.stringify(authorized ? {name: 'collectd.cpu.percent.user', measurements: {'aws.dev.i-0a1': [{measure_time: now - 60, value: 2.5}, {measure_time: now, value: 3.1}]}} : {errors: 'unauthorized'}));
+	});
+	const accessKeyId = awsKeys?.accessKeyId ?? DEV_KEY;
+	const base = await createCliWorld({
+		config: {
+			region: 'us-east-1',
+			template: 'packer/packer.json',
+			binaries: {convox: FAKE_CONVOX, packer: FAKE_PACKER},
+			accounts: {
+				dev: {
+					profile: 'convox-dev',
+					accountId: '111111111111',
+					stackName: 'convox-dev',
+					rack: 'dev',
+					helloWorldUrl: `${helloWorld.url}/`,
+					librato: {source: 'aws.dev.*'},
+					sumologic: {searchUrl: 'https://service.sumologic.com/ui/#/search/_sourceCategory=dev/http'},
+				},
+			},
+		},
+		aws: {
+			identities: {[accessKeyId]: {accountId: '111111111111', arn: 'arn:aws:sts::111111111111:assumed-role/Admin/operator'}},
+			images: [{imageId: RACK_AMI, name: 'convox-dev-dev-20261125000000', tags: {Env: 'dev'}}],
+			stacks: [rackStackSeed({stackName: 'convox-dev', ...(released ? {parameters: {Ami: RACK_AMI, Version: RACK_VERSION}} : {})})],
+		},
+	});
+	if (awsKeys) {
+		await writeFile(path.join(base.home, '.aws', 'credentials'), `[convox-dev]\naws_access_key_id = ${awsKeys.accessKeyId}\naws_secret_access_key = ${awsKeys.secretAccessKey}\n`);
+	}
+	await mkdir(path.join(base.dir, 'packer'));
+	await copyFile(BUNDLED_TEMPLATE, path.join(base.dir, 'packer', 'packer.json'));
+	const rackOutput = path.join(base.dir, 'convox-rack.stdout.txt');
+	const recorded = await readFile(RACK_FIXTURE, 'utf8');
+	await writeFile(rackOutput, recorded.replace(/^Version\s+\S+/m, `Version  ${RACK_VERSION}`));
+	const convoxArgsLog = path.join(base.dir, 'convox-args.log');
+	return {
+		...base,
+		helloWorld,
+		librato,
+		convoxArgsLog,
+		secrets,
+		env: {
+			...base.env,
+			...secrets,
+			LIBRATO_API_URL: librato.url,
+			FAKE_CONVOX_RACK: rackOutput,
+			FAKE_CONVOX_ARGS_LOG: convoxArgsLog,
+			CONVOX_AMI_PROBE_TIMEOUT: '2',
+			...extraEnv,
+		},
+		async close() {
+			await Promise.all([base.close(), helloWorld.close(), librato.close()]);
+		},
+	};
+}

@@ -1,0 +1,132 @@
+import {spawn} from 'node:child_process';
+import {readdirSync, readFileSync} from 'node:fs';
+import {createInterface} from 'node:readline';
+import {CLI} from './pty';
+
+export interface CliEvent {
+	type: string;
+	[key: string]: unknown;
+}
+
+export interface CliOutcome {
+	events: CliEvent[];
+	exitCode: number | null;
+	signal: NodeJS.Signals | null;
+	stderr: string;
+	/** The kill point was reached and the process tree was killed there. */
+	killed: boolean;
+}
+
+/** Decides, after each NDJSON event of the child, whether to kill it now. */
+export type KillWhen = (event: CliEvent, seen: readonly CliEvent[]) => boolean;
+
+/** A rehearsal with every clock turned down: a whole dev release takes a few seconds. */
+export function faultEnv(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+	return {
+		...process.env,
+		CI: 'true',
+		AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+		CONVOX_AMI_REHEARSAL_BUILD_SECONDS: '1',
+		CONVOX_AMI_REHEARSAL_TICK_MS: '20',
+		CONVOX_AMI_PROBE_TIMEOUT: '20',
+		...overrides,
+	};
+}
+
+function parentOf(pid: string): number | undefined {
+	try {
+		// The command name (field 2) may hold spaces and parentheses: fields start after the last ')'.
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+	} catch {
+		return undefined;
+	}
+}
+
+function descendantsOf(root: number): number[] {
+	const children = new Map<number, number[]>();
+	for (const name of readdirSync('/proc').filter(entry => /^\d+$/.test(entry))) {
+		const parent = parentOf(name);
+		if (parent !== undefined) children.set(parent, [...(children.get(parent) ?? []), Number(name)]);
+	}
+	const found: number[] = [];
+	const queue = [root];
+	while (queue.length > 0) {
+		for (const child of children.get(queue.shift()!) ?? []) {
+			found.push(child);
+			queue.push(child);
+		}
+	}
+	return found;
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+	try {
+		process.kill(pid, name);
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+	}
+}
+
+/**
+ * SIGKILL for the CLI and everything it started (Packer runs in its own process group, so a group
+ * kill would miss it): the CLI is frozen first so that it cannot start a child while its tree is read.
+ */
+export function killTree(pid: number): void {
+	signal(pid, 'SIGSTOP');
+	const tree = descendantsOf(pid);
+	for (const child of tree) signal(child, 'SIGSTOP');
+	for (const target of [pid, ...tree]) signal(target, 'SIGKILL');
+}
+
+/** Runs the built CLI with NDJSON output; with `killWhen`, kills its whole tree right after the first event that matches. */
+export function runCliUntil(args: string[], {env, killWhen}: {env: NodeJS.ProcessEnv; killWhen?: KillWhen}): Promise<CliOutcome> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(process.execPath, [CLI, ...args], {env, stdio: ['ignore', 'pipe', 'pipe']});
+		const events: CliEvent[] = [];
+		let stderr = '';
+		let killed = false;
+		child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+			stderr += chunk;
+		});
+		const lines = createInterface({input: child.stdout});
+		lines.on('line', line => {
+			let event: CliEvent;
+			try {
+				event = JSON.parse(line) as CliEvent;
+			} catch {
+				event = {type: 'unparsed', line};
+			}
+			if (killed) return;
+			events.push(event);
+			if (killWhen?.(event, events) && child.pid !== undefined) {
+				killed = true;
+				killTree(child.pid);
+			}
+		});
+		child.on('error', reject);
+		const exited = new Promise<{exitCode: number | null; signal: NodeJS.Signals | null}>(done => {
+			child.on('exit', (exitCode, exitSignal) => done({exitCode, signal: exitSignal}));
+		});
+		const drained = new Promise<void>(done => {
+			lines.on('close', done);
+		});
+		void Promise.all([exited, drained]).then(([{exitCode, signal: exitSignal}]) => resolve({events, exitCode, signal: exitSignal, stderr, killed}));
+	});
+}
+
+/** At most `slots` callers at a time: the cases share two cores. */
+export function createLimiter(slots: number): <T>(task: () => Promise<T>) => Promise<T> {
+	let running = 0;
+	const waiting: Array<() => void> = [];
+	return async task => {
+		if (running >= slots) await new Promise<void>(resolve => waiting.push(resolve));
+		running++;
+		try {
+			return await task();
+		} finally {
+			running--;
+			waiting.shift()?.();
+		}
+	};
+}
