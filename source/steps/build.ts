@@ -8,16 +8,7 @@ import {PACKER_LOG_NOTICE} from '../ui/build-view';
 import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../workflow/errors';
 import type {Step, StepContext} from '../workflow/step';
 import type {Outputs} from '../workflow/types';
-
-interface TemplateOutputs {
-	[key: string]: unknown;
-	templatePath: string;
-	amiVersion: string;
-	env: string;
-	region: string;
-	sourceAmi: string;
-	convoxVersion: string;
-}
+import type {TemplateOutputs} from './template';
 
 /** Packer variable, environment variable, what it is. */
 const SECRETS = [

@@ -125,6 +125,7 @@ export class RunStore {
 			patch.completed = [...this.state.completed, {key: `${run.id}:${event.step}:${step.attempts}`, env: run.env, step, notices}];
 		}
 		if (event.type === 'notice') patch.notices = [...this.state.notices, {id: this.nextId++, level: event.level, message: event.message, ...(event.step ? {step: event.step} : {})}].slice(-NOTICE_LIMIT);
+		if (event.type === 'run' && event.message) patch.notices = [...this.state.notices, {id: this.nextId++, level: 'warn' as const, message: event.message}].slice(-NOTICE_LIMIT);
 		if (event.type === 'error') patch.notices = [...this.state.notices, {id: this.nextId++, level: 'error' as const, message: event.message, ...(event.step ? {step: event.step} : {})}].slice(-NOTICE_LIMIT);
 		this.update(patch, event.type === 'step' || event.type === 'run');
 	}

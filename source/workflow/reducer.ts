@@ -28,6 +28,7 @@ function updateCheck(run: Run, event: Extract<RunEvent, {type: 'check'}>): Check
 		status: 'pending',
 		detail: '',
 		required: event.required ?? true,
+		attempts: 0,
 		notes: [],
 	};
 	const next: CheckRecord = {
@@ -41,6 +42,7 @@ function updateCheck(run: Run, event: Extract<RunEvent, {type: 'check'}>): Check
 	};
 	if (event.status === 'running' && base.status !== 'running') {
 		next.startedAt = event.at;
+		next.attempts = base.attempts + 1;
 		delete next.endedAt;
 	}
 	if (event.status !== 'running' && event.status !== 'pending') next.endedAt = event.at;

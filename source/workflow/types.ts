@@ -28,6 +28,8 @@ export interface CheckRecord {
 	status: CheckStatus;
 	detail: string;
 	required: boolean;
+	/** Times the check started running (a retry starts it again). */
+	attempts: number;
 	startedAt?: string;
 	endedAt?: string;
 	notes: string[];

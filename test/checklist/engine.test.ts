@@ -99,10 +99,10 @@ describe('runChecklist', () => {
 				return {status: 'pass', detail: 'ok'};
 			});
 		const previous: CheckRecord[] = [
-			{id: 'a', title: 'Check a', kind: 'auto', status: 'pass', detail: 'earlier pass', required: true, notes: []},
-			{id: 'b', title: 'Check b', kind: 'auto', status: 'fail', detail: 'earlier fail', required: true, notes: []},
-			{id: 'm', title: 'Ask m', kind: 'manual', status: 'skipped', detail: 'skipped', required: true, notes: ['Skipped: no access']},
-			{id: 'w', title: 'Ask w', kind: 'manual', status: 'waiting', detail: 'waiting', required: true, notes: []},
+			{id: 'a', title: 'Check a', kind: 'auto', status: 'pass', detail: 'earlier pass', required: true, attempts: 1, notes: []},
+			{id: 'b', title: 'Check b', kind: 'auto', status: 'fail', detail: 'earlier fail', required: true, attempts: 1, notes: []},
+			{id: 'm', title: 'Ask m', kind: 'manual', status: 'skipped', detail: 'skipped', required: true, attempts: 1, notes: ['Skipped: no access']},
+			{id: 'w', title: 'Ask w', kind: 'manual', status: 'waiting', detail: 'waiting', required: true, attempts: 1, notes: []},
 		];
 		const {run, events} = checklist([counted('a'), counted('b'), manual('m'), manual('w')], new ScriptedPrompter([]), {yes: true, confirmed: ['w'], previous});
 		const summary = await run;

@@ -184,7 +184,7 @@ describe('verifyStep', () => {
 	});
 
 	it('on resume re-runs only the items that did not pass, and takes --confirm given then', async () => {
-		const earlier = (id: string, status: CheckRecord['status'], kind: CheckRecord['kind'] = 'auto'): CheckRecord => ({id, title: id, kind, status, detail: 'earlier', required: true, notes: []});
+		const earlier = (id: string, status: CheckRecord['status'], kind: CheckRecord['kind'] = 'auto'): CheckRecord => ({id, title: id, kind, status, detail: 'earlier', required: true, attempts: 1, notes: []});
 		const {ctx, events, convoxCalls} = context({
 			flags: {yes: true, confirm: ['sumologic']},
 			outputs: released,

@@ -1,6 +1,8 @@
 import {describe, expect, it} from 'vitest';
-import {checklistCounts, detailParts, initialChecklistView, itemElapsed, NOTE_LIMIT, reduceChecklistView} from '../../source/ui/checklist-view';
-import type {RunEvent} from '../../source/workflow/types';
+import {checklistCounts, detailParts, itemElapsed} from '../../source/ui/checklist-view';
+import {createRun} from '../../source/workflow/plan';
+import {reduceRun} from '../../source/workflow/reducer';
+import type {Run, RunEvent} from '../../source/workflow/types';
 
 const at = (second: number) => new Date(Date.UTC(2026, 10, 25, 1, 0, second)).toISOString();
 const check = (second: number, id: string, status: Extract<RunEvent, {type: 'check'}>['status'], detail: string, note?: string): RunEvent => ({
@@ -16,33 +18,28 @@ const check = (second: number, id: string, status: Extract<RunEvent, {type: 'che
 	at: at(second),
 });
 
-describe('reduceChecklistView', () => {
+const newRun = (): Run => createRun({id: 'r', kind: 'checklist', env: 'dev', mode: 'live', production: false, options: {region: 'us-east-1', confirm: [], yes: false}});
+
+describe('the checklist as the run records it', () => {
 	it('follows each item through its states, counting attempts and timing the latest one', () => {
-		const state = [
+		const {checks} = [
 			check(0, 'hello-world', 'pending', 'queued'),
 			check(1, 'hello-world', 'running', 'running'),
 			check(3, 'hello-world', 'running', 'HTTP 503; attempt 1, retrying'),
 			check(9, 'hello-world', 'fail', 'HTTP 503 (4 attempts)'),
 			check(20, 'hello-world', 'running', 'running'),
 			check(22, 'hello-world', 'pass', 'HTTP 200'),
-		].reduce(reduceChecklistView, initialChecklistView());
-		const [item] = state.items;
+		].reduce(reduceRun, newRun());
+		const [item] = checks;
 		expect(item).toMatchObject({id: 'hello-world', title: 'Title hello-world', status: 'pass', detail: 'HTTP 200', attempts: 2, startedAt: at(20), endedAt: at(22)});
 		expect(itemElapsed(item!, Date.parse(at(60)))).toBe(2000);
 	});
 
-	it('keeps only the newest notes and ignores other events', () => {
-		let state = initialChecklistView();
-		for (let index = 0; index < 10; index++) state = reduceChecklistView(state, check(index, 'rack', 'fail', 'bad', `note ${index}`));
-		state = reduceChecklistView(state, {type: 'log', step: 'build', line: 'x', runId: 'r', at: at(30)});
-		expect(state.items[0]!.notes).toEqual(['note 7', 'note 8', 'note 9']);
-		expect(state.items[0]!.notes).toHaveLength(NOTE_LIMIT);
-	});
-
-	it('starts from the recorded checks of a resumed run', () => {
-		const state = initialChecklistView([{id: 'rack', title: 'Rack', kind: 'auto', status: 'pass', detail: 'ok', required: true, notes: [], startedAt: at(0), endedAt: at(4)}]);
-		expect(checklistCounts(state)).toEqual({pass: 1, fail: 0, skipped: 0, waiting: 0, running: 0, pending: 0});
-		expect(itemElapsed(state.items[0]!, 0)).toBe(4000);
+	it('counts the items by status and times a finished one', () => {
+		const {checks} = [check(0, 'rack', 'running', 'running'), check(4, 'rack', 'pass', 'ok'), check(5, 'librato', 'running', 'running')].reduce(reduceRun, newRun());
+		expect(checklistCounts(checks)).toEqual({pass: 1, fail: 0, skipped: 0, waiting: 0, running: 1, pending: 0});
+		expect(itemElapsed(checks[0]!, 0)).toBe(4000);
+		expect(itemElapsed(checks[1]!, Date.parse(at(7)))).toBe(2000);
 	});
 });
 

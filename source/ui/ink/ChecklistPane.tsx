@@ -2,7 +2,8 @@ import {Box, Text} from 'ink';
 import Spinner from 'ink-spinner';
 import terminalLink from 'terminal-link';
 import type {CheckStatus} from '../../workflow/types';
-import {checklistCounts, detailParts, itemElapsed, type ChecklistItemView, type ChecklistViewState} from '../checklist-view';
+import type {CheckRecord} from '../../workflow/types';
+import {checklistCounts, detailParts, itemElapsed, NOTE_LIMIT} from '../checklist-view';
 import {formatDuration} from '../format';
 
 const MARKS: Record<Exclude<CheckStatus, 'running'>, {mark: string; color: string}> = {
@@ -13,7 +14,7 @@ const MARKS: Record<Exclude<CheckStatus, 'running'>, {mark: string; color: strin
 	waiting: {mark: '?', color: 'yellow'},
 };
 
-function Mark({item}: {item: ChecklistItemView}) {
+function Mark({item}: {item: CheckRecord}) {
 	if (item.status === 'running') {
 		return item.kind === 'manual' ? <Text color="cyan">?</Text> : <Text color="cyan"><Spinner type="dots" /></Text>;
 	}
@@ -22,7 +23,7 @@ function Mark({item}: {item: ChecklistItemView}) {
 }
 
 /** The evidence, with each URL on its own line (clickable where the terminal supports it) so that wrapping never splits one. */
-function Detail({item}: {item: ChecklistItemView}) {
+function Detail({item}: {item: CheckRecord}) {
 	const parts = detailParts(item.detail);
 	const text = parts.map(part => ('text' in part ? part.text : '')).join('').replace(/\s+/g, ' ').trim();
 	const urls = parts.flatMap(part => ('url' in part ? [part.url] : []));
@@ -42,7 +43,7 @@ function Detail({item}: {item: ChecklistItemView}) {
 	);
 }
 
-function Row({item, now}: {item: ChecklistItemView; now: number}) {
+function Row({item, now}: {item: CheckRecord; now: number}) {
 	const elapsed = itemElapsed(item, now);
 	const tags = [item.kind === 'manual' ? 'manual' : '', item.required ? '' : 'optional', item.attempts > 1 ? `attempt ${item.attempts}` : ''].filter(Boolean);
 	return (
@@ -61,7 +62,7 @@ function Row({item, now}: {item: ChecklistItemView; now: number}) {
 					<Detail item={item} />
 				</Box>
 			) : null}
-			{item.notes.map((note, index) => (
+			{item.notes.slice(-NOTE_LIMIT).map((note, index) => (
 				<Box key={index} paddingLeft={2}>
 					<Text color="magenta" wrap="truncate-end">
 						note: {note}
@@ -77,8 +78,8 @@ function Row({item, now}: {item: ChecklistItemView; now: number}) {
  * automated items run side by side; the question being asked shows as the item marked `?`.
  * Presentational: answers go through the prompter.
  */
-export function ChecklistPane({state, now = Date.now()}: {state: ChecklistViewState; now?: number}) {
-	const counts = checklistCounts(state);
+export function ChecklistPane({checks, now = Date.now()}: {checks: CheckRecord[]; now?: number}) {
+	const counts = checklistCounts(checks);
 	const tally = [
 		`${counts.pass} passed`,
 		counts.running ? `${counts.running} running` : '',
@@ -90,9 +91,9 @@ export function ChecklistPane({state, now = Date.now()}: {state: ChecklistViewSt
 	return (
 		<Box flexDirection="column">
 			<Text color="gray">
-				{state.items.length} checks: {tally.join(', ')}
+				{checks.length} checks: {tally.join(', ')}
 			</Text>
-			{state.items.map(item => (
+			{checks.map(item => (
 				<Row key={item.id} item={item} now={now} />
 			))}
 		</Box>

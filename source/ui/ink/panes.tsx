@@ -1,6 +1,5 @@
-import type {Run, RunEvent, StepId} from '../../workflow/types';
+import type {RunEvent, StepId} from '../../workflow/types';
 import {initialBuildView, reduceBuildView, type BuildViewState} from '../build-view';
-import {initialChecklistView, reduceChecklistView, type ChecklistViewState} from '../checklist-view';
 import type {ViewReducer} from '../run-store';
 import {initialStackView, reduceStackView, type StackViewState} from '../stack-view';
 import type {PaneRenderer} from './App';
@@ -12,11 +11,10 @@ import {StackPane} from './StackPane';
 export const inkReducers: Record<string, ViewReducer> = {
 	build: (state, event: RunEvent) => reduceBuildView(state as BuildViewState | undefined, event),
 	stack: (state, event: RunEvent) => reduceStackView(state as StackViewState | undefined, event),
-	checklist: (state, event: RunEvent, run: Run) => reduceChecklistView((state as ChecklistViewState | undefined) ?? initialChecklistView(run.checks), event),
 };
 
 export const inkPanes: Partial<Record<StepId, PaneRenderer>> = {
 	build: ({views}, now) => <BuildPane state={(views.build as BuildViewState | undefined) ?? initialBuildView()} now={now} />,
 	'update-stack': ({views}, now) => <StackPane state={(views.stack as StackViewState | undefined) ?? initialStackView()} now={now} />,
-	verify: ({views, run}, now) => <ChecklistPane state={(views.checklist as ChecklistViewState | undefined) ?? initialChecklistView(run?.checks)} now={now} />,
+	verify: ({run}, now) => <ChecklistPane checks={run?.checks ?? []} now={now} />,
 };

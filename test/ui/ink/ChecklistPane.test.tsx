@@ -2,16 +2,18 @@ import {render} from 'ink-testing-library';
 import {describe, expect, it} from 'vitest';
 import {runChecklist, type CheckEvent} from '../../../source/checklist/engine';
 import type {AutoItem, ChecklistItem, ManualItem} from '../../../source/checklist/item';
-import {initialChecklistView, reduceChecklistView, type ChecklistViewState} from '../../../source/ui/checklist-view';
+import {createRun} from '../../../source/workflow/plan';
+import {reduceRun} from '../../../source/workflow/reducer';
+import type {CheckRecord, Run, RunEvent} from '../../../source/workflow/types';
 import {ChecklistPane} from '../../../source/ui/ink/ChecklistPane';
 import {ScriptedPrompter} from '../../checklist/scripted-prompter';
 
 const auto = (id: string, title: string, probe: AutoItem['probe']): AutoItem => ({id, title, kind: 'auto', required: true, probe});
 const sumologic: ManualItem = {id: 'sumologic', title: 'Logs reach SumoLogic', kind: 'manual', required: true, question: 'Do the logs show up?', link: 'https://service.sumologic.com/ui/#/search/abc'};
 
-/** Runs the real engine and folds its events into the view, as the Ink screen does; `onEvent` sees each state. */
-async function drive(items: ChecklistItem[], prompt: ScriptedPrompter, options: {yes?: boolean; onEvent?: (state: ChecklistViewState, event: CheckEvent) => void} = {}) {
-	let state = initialChecklistView();
+/** Runs the real engine and folds its events into the run, as the runner does; `onEvent` sees the checks after each. */
+async function drive(items: ChecklistItem[], prompt: ScriptedPrompter, options: {yes?: boolean; onEvent?: (checks: CheckRecord[], event: CheckEvent) => void} = {}) {
+	let run: Run = createRun({id: 'r', kind: 'checklist', env: 'dev', mode: 'live', production: false, options: {region: 'us-east-1', confirm: [], yes: false}});
 	let second = 0;
 	await runChecklist({
 		items,
@@ -21,15 +23,15 @@ async function drive(items: ChecklistItem[], prompt: ScriptedPrompter, options: 
 		previous: [],
 		signal: new AbortController().signal,
 		emit: event => {
-			state = reduceChecklistView(state, {...event, runId: 'r', at: new Date(Date.UTC(2026, 10, 25, 1, 0, second++)).toISOString()});
-			options.onEvent?.(state, event);
+			run = reduceRun(run, {...event, runId: 'r', at: new Date(Date.UTC(2026, 10, 25, 1, 0, second++)).toISOString()} as RunEvent);
+			options.onEvent?.(run.checks, event);
 		},
 	});
-	return state;
+	return run.checks;
 }
 
-function frameOf(state: ChecklistViewState, now = Date.UTC(2026, 10, 25, 1, 1, 0)): string {
-	const {lastFrame, unmount} = render(<ChecklistPane state={state} now={now} />);
+function frameOf(checks: CheckRecord[], now = Date.UTC(2026, 10, 25, 1, 1, 0)): string {
+	const {lastFrame, unmount} = render(<ChecklistPane checks={checks} now={now} />);
 	const frame = lastFrame() ?? '';
 	unmount();
 	return frame;
