@@ -16,7 +16,7 @@ import {renderReport} from '../../source/workflow/report';
 import type {Flags, StepContext} from '../../source/workflow/step';
 import type {CheckRecord, Outputs, Run, RunEvent, RunEventInput, StepId} from '../../source/workflow/types';
 import {ScriptedPrompter} from '../checklist/scripted-prompter';
-import {reply, serve, type Loopback} from '../services/probes/loopback';
+import {reply, serve, type Loopback} from '../support/loopback';
 
 const fakeConvox = fileURLToPath(new URL('../fixtures/bin/convox', import.meta.url));
 const rackOutput = fileURLToPath(new URL('../../../shared/fixtures/convox/convox-rack.stdout.txt', import.meta.url));

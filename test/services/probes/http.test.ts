@@ -1,6 +1,6 @@
 import {afterEach, describe, expect, it} from 'vitest';
 import {httpAttempt, probeHttp} from '../../../source/services/probes/http';
-import {reply, serve, type Loopback} from './loopback';
+import {reply, serve, type Loopback} from '../../support/loopback';
 
 let server: Loopback | undefined;
 afterEach(async () => {

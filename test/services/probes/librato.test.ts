@@ -1,7 +1,7 @@
 import {afterEach, describe, expect, it} from 'vitest';
 import {libratoAttempt, libratoMetricPage, measurementTimes} from '../../../source/services/probes/librato';
 import {retryUntil} from '../../../source/services/probes/retry';
-import {reply, serve, type Loopback} from './loopback';
+import {reply, serve, type Loopback} from '../../support/loopback';
 
 const EMAIL = 'ops@example.com';
 const TOKEN = 'librato-token-0123456789abcdef';
