@@ -2,7 +2,7 @@
 // answers it as an operator would, and draws the terminal at chosen moments into docs/screens/NAME.svg.
 import {execFile, execFileSync} from 'node:child_process';
 import {existsSync} from 'node:fs';
-import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {mkdir, rm, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -14,7 +14,7 @@ import {contentRange, terminalToSvg} from './terminal-svg';
 
 type Text = string | RegExp;
 
-export type ScreenStep =
+type ScreenStep =
 	/** Wait until the screen shows this. */
 	| {wait: Text; timeoutMs?: number}
 	/** Type these keys ('\r' is Enter, '\u001b[B' is ↓). */
@@ -23,37 +23,75 @@ export type ScreenStep =
 	| {exit: true; timeoutMs?: number}
 	/** Answer every prompt that shows up at the bottom of the screen until `until` shows (or the program ends). */
 	| {answer: Array<{prompt: Text; keys: string}>; until: Text | 'exit'; timeoutMs?: number}
-	/** Draw the screen into docs/screens/NAME.svg; `first`/`last` keep only that many lines of it. */
-	| {snapshot: string; first?: number; last?: number};
+	/**
+	 * Draw the screen into docs/screens/NAME.svg: from the last line showing `from` (default the
+	 * top), then `first`/`last` keep only that many lines of it.
+	 */
+	| {snapshot: string; from?: Text; first?: number; last?: number};
 
-export interface ScreenScenario {
+interface ScreenScenario {
 	/** CLI arguments of the captured run; the command line is shown above its output. */
 	args: string[];
 	/** Runs of the CLI, without a terminal and to their end, that set the stage (e.g. a run for `runs` to list). */
 	before?: string[][];
 	/** A text that means this capture cannot be made with this build: the scenario is skipped with a message. */
 	skipIf?: Text;
+	/** Variables added to the child's clean environment (e.g. CI for the plain renderer). */
+	env?: Record<string, string>;
 	rows?: number;
 	steps: ScreenStep[];
 }
 
 const ENTER = '\r';
+/** The first line of the Ink screen's live area (the header), below what the run has printed for good. */
+const LIVE_AREA = /^convox-ami \w+ · /;
 const confirmations = [
 	{prompt: /\by\/n\b/i, keys: 'y'},
 	// a choice (the account, a manual check): the first, highlighted option
 	{prompt: /❯ /, keys: ENTER},
+	// a rehearsal fills in the production stack's name
+	{prompt: /Type its name/, keys: ENTER},
 ];
 
-export const scenarios: Record<string, ScreenScenario> = {
+const scenarios: Record<string, ScreenScenario> = {
 	help: {args: ['--help'], steps: [{exit: true}, {snapshot: 'help'}]},
 	rehearsal: {
 		args: ['--rehearse'],
 		skipIf: 'not available yet',
 		rows: 50,
-		steps: [{answer: confirmations, until: 'exit', timeoutMs: 120_000}, {snapshot: 'rehearsal'}],
+		steps: [
+			{answer: confirmations, until: '▸ provision'},
+			{snapshot: 'build-pane', from: LIVE_AREA},
+			{answer: confirmations, until: /[3-9] finished/},
+			{snapshot: 'stack-events', from: LIVE_AREA},
+			{answer: confirmations, until: '? Logs reach SumoLogic'},
+			{snapshot: 'checklist', from: LIVE_AREA},
+			{answer: confirmations, until: 'Promote Convox'},
+			{snapshot: 'rehearsal'},
+			{answer: confirmations, until: 'exit'},
+			{snapshot: 'rehearsal-prod', from: 'Account prod'},
+		],
+	},
+	'dry-run': {
+		args: ['--env', 'dev', '--dry-run'],
+		// Example values: the build reads its secrets from the environment (or asks for them).
+		env: {LIBRATO_EMAIL: 'ops@example.com', LIBRATO_TOKEN: 'example-librato-token', LOGSPOUT_TOKEN: 'example-logspout-token'},
+		steps: [{answer: confirmations, until: 'exit'}, {snapshot: 'dry-run'}],
+	},
+	plain: {
+		args: ['--rehearse', '--env', 'dev', '--yes', '--confirm', 'sumologic'],
+		env: {CI: 'true'},
+		steps: [{exit: true}, {snapshot: 'plain', from: /^▸ verify/}],
 	},
 	'account-prompt': {args: [], steps: [{wait: 'Which account?'}, {snapshot: 'account-prompt'}]},
-	runs: {before: [['--env', 'dev', '--dry-run', '--yes']], args: ['runs'], steps: [{exit: true}, {snapshot: 'runs'}]},
+	runs: {
+		before: [
+			['--rehearse', '--env', 'dev', '--yes', '--confirm', 'sumologic'],
+			['--env', 'dev', '--dry-run', '--yes'],
+		],
+		args: ['runs'],
+		steps: [{exit: true}, {snapshot: 'runs'}],
+	},
 	'dry-run-json': {args: ['--env', 'dev', '--dry-run', '--yes', '--json'], steps: [{exit: true}, {snapshot: 'dry-run-json', first: 16}]},
 };
 
@@ -73,8 +111,11 @@ interface World {
 }
 
 /** A folder with a dev and a production account in its config, their ~/.aws profiles, and loopback stand-ins for AWS and the release files. */
-async function createWorld(): Promise<World> {
-	const dir = await mkdtemp(path.join(os.tmpdir(), 'convox-ami-screens-'));
+async function createWorld(name: string): Promise<World> {
+	// A fixed folder per scenario keeps the paths on screen the same from one recording to the next.
+	const dir = path.join(os.tmpdir(), 'convox-ami-screens', name);
+	await rm(dir, {recursive: true, force: true});
+	await mkdir(dir, {recursive: true});
 	const home = path.join(dir, 'home');
 	await mkdir(path.join(home, '.aws'), {recursive: true});
 	await writeFile(path.join(home, '.aws', 'config'), '[profile convox-dev]\nregion = us-east-1\n[profile convox-prod]\nregion = us-east-1\n');
@@ -126,7 +167,10 @@ async function createWorld(): Promise<World> {
 
 function runToEnd(args: string[], world: World): Promise<void> {
 	return new Promise(resolve => {
-		execFile(process.execPath, [CLI, ...args], {cwd: world.dir, env: world.env}, () => resolve());
+		execFile(process.execPath, [CLI, ...args], {cwd: world.dir, env: world.env}, (error, _stdout, stderr) => {
+			if (error) console.warn(`convox-ami ${args.join(' ')} (setting the stage) ended with ${String(error.code)}: ${stderr.trim().split('\n').at(-1) ?? ''}`);
+			resolve();
+		});
 	});
 }
 
@@ -134,7 +178,7 @@ const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 const shows = (screen: string, text: Text) => (typeof text === 'string' ? screen.includes(text) : text.test(screen));
 
 async function record(name: string, scenario: ScreenScenario): Promise<string[]> {
-	const world = await createWorld();
+	const world = await createWorld(name);
 	const rows = scenario.rows ?? 40;
 	const terminal = new xterm.Terminal({cols: COLUMNS, rows, allowProposedApi: true, scrollback: 10_000});
 	const command = ['convox-ami', ...scenario.args].join(' ');
@@ -142,13 +186,9 @@ async function record(name: string, scenario: ScreenScenario): Promise<string[]>
 	try {
 		for (const args of scenario.before ?? []) await runToEnd(args, world);
 		terminal.write(`\x1b[32m$\x1b[0m ${command}\r\n`);
-		const child = spawn(process.execPath, [CLI, ...scenario.args], {name: 'xterm-256color', cols: COLUMNS, rows, cwd: world.dir, env: world.env});
-		let lastOutput = Date.now();
+		const child = spawn(process.execPath, [CLI, ...scenario.args], {name: 'xterm-256color', cols: COLUMNS, rows, cwd: world.dir, env: {...world.env, ...scenario.env}});
 		let ended = false;
-		child.onData(data => {
-			lastOutput = Date.now();
-			terminal.write(data);
-		});
+		child.onData(data => terminal.write(data));
 		const exited = new Promise<void>(resolve =>
 			child.onExit(() => {
 				ended = true;
@@ -177,10 +217,9 @@ async function record(name: string, scenario: ScreenScenario): Promise<string[]>
 				await sleep(50);
 			}
 		};
-		// Lets the frame being drawn finish: output quiet for 300 ms (a spinner never is, so at most 1.5 s).
+		// Lets a frame being drawn arrive whole (a spinner keeps the output busy, so no waiting for quiet).
 		const settle = async () => {
-			const deadline = Date.now() + 1500;
-			while (Date.now() - lastOutput < 300 && Date.now() < deadline) await sleep(50);
+			await sleep(100);
 			await flush();
 		};
 		try {
@@ -207,7 +246,9 @@ async function record(name: string, scenario: ScreenScenario): Promise<string[]>
 					});
 				} else {
 					await settle();
-					const {start, end} = contentRange(terminal);
+					const range = contentRange(terminal);
+					const start = step.from === undefined ? range.start : Math.max(range.start, lastLineShowing(terminal, step.from));
+					const end = range.end;
 					const from = step.last === undefined ? start : Math.max(start, end - step.last);
 					const to = step.first === undefined ? end : Math.min(end, from + step.first);
 					const file = path.join(OUT, `${step.snapshot}.svg`);
@@ -227,6 +268,12 @@ async function record(name: string, scenario: ScreenScenario): Promise<string[]>
 		await world.close();
 	}
 	return written;
+}
+
+function lastLineShowing(terminal: InstanceType<typeof xterm.Terminal>, text: Text): number {
+	const buffer = terminal.buffer.active;
+	for (let y = buffer.length - 1; y >= 0; y--) if (shows(buffer.getLine(y)?.translateToString(true) ?? '', text)) return y;
+	throw new Error(`Nothing on screen shows ${String(text)}`);
 }
 
 const wanted = process.argv.slice(2);

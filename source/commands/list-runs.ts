@@ -35,19 +35,24 @@ export function summarize(run: Run): RunSummary {
 	};
 }
 
-const COLUMNS: Array<[keyof RunSummary, string]> = [
+const COLUMNS: Array<[keyof RunSummary | 'note', string]> = [
 	['id', 'RUN'],
-	['env', 'ACCOUNT'],
-	['kind', 'KIND'],
-	['mode', 'MODE'],
+	['env', 'ENV'],
 	['step', 'STEP'],
 	['status', 'STATUS'],
 	['ami', 'AMI'],
 	['convoxVersion', 'CONVOX'],
+	['note', ''],
 ];
 
+/** What sets a run apart from a live release, last so that ordinary rows stay within 100 columns. */
+function noteOf(summary: RunSummary): string {
+	return [summary.kind === 'release' ? '' : summary.kind, summary.mode === 'live' ? '' : summary.mode].filter(Boolean).join(', ');
+}
+
 export function formatRunsTable(summaries: RunSummary[]): string {
-	const rows = [COLUMNS.map(([, title]) => title), ...summaries.map(summary => COLUMNS.map(([key]) => summary[key] || '-'))];
+	const cell = (summary: RunSummary, key: keyof RunSummary | 'note') => (key === 'note' ? noteOf(summary) : summary[key] || '-');
+	const rows = [COLUMNS.map(([, title]) => title), ...summaries.map(summary => COLUMNS.map(([key]) => cell(summary, key)))];
 	const widths = COLUMNS.map((_, index) => Math.max(...rows.map(row => row[index]!.length)));
 	return rows.map(row => row.map((cell, index) => cell.padEnd(widths[index]!)).join('  ').trimEnd()).join('\n');
 }

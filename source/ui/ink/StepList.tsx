@@ -31,8 +31,14 @@ export function StepList({steps, now}: {steps: StepRecord[]; now: number}) {
 								{STEP_TITLES[step.id] ?? step.id}
 							</Text>
 						</Box>
-						<Text color="gray">{took === undefined ? '' : formatDuration(took)}</Text>
-						{step.status === 'failed' && step.error ? <Text color="red">{step.error.split('\n')[0]}</Text> : null}
+						<Box width={8} flexShrink={0}>
+							<Text color="gray">{took === undefined ? '' : formatDuration(took)}</Text>
+						</Box>
+						{step.status === 'failed' && step.error ? (
+							<Text color="red" wrap="truncate-end">
+								{step.error.split('\n')[0]}
+							</Text>
+						) : null}
 						{step.status === 'waiting' ? <Text color="yellow">waiting for confirmation</Text> : null}
 					</Box>
 				);
