@@ -15,6 +15,8 @@ export interface VerifyTargets extends RackTarget {
 	stackName: string;
 	/** When the stack update completed; absent for a standalone checklist. */
 	updatedAt?: Date;
+	/** What instances run when the stack's Ami is empty: the version's stock AMI for the region. */
+	stockAmi?: string;
 }
 
 export interface ChecklistSetup {
@@ -79,7 +81,7 @@ function instancesItem(setup: ChecklistSetup): ChecklistItem {
 		async probe(signal) {
 			const {ec2} = await services.aws();
 			const instances = await listRackInstances(ec2, targets.stackName, signal);
-			return judgeInstances(instances, targets.stackName, targets.ami);
+			return judgeInstances(instances, targets.stackName, targets.ami || targets.stockAmi || '');
 		},
 	};
 }

@@ -3,6 +3,7 @@ import {runChecklist, type ChecklistResult} from '../checklist/engine';
 import {describeStack, type StackSnapshot} from '../services/probes/rack';
 import {StepFailedError, WaitingError} from '../workflow/errors';
 import type {Step, StepContext} from '../workflow/step';
+import {sourceAmiFor} from './formation-ami';
 
 interface ReleaseOutputs {
 	convoxVersion?: string;
@@ -43,12 +44,26 @@ function releaseOutputs(ctx: StepContext): ReleaseOutputs {
 	};
 }
 
+/** With an empty Ami parameter the rack runs the version's stock AMI (its Mappings.RegionConfig). */
+async function stockAmiOf(ctx: StepContext, version: string): Promise<string | undefined> {
+	try {
+		const lookup = sourceAmiFor((await ctx.services.releases.formation(version, ctx.signal)).template, version, ctx.region);
+		return 'ami' in lookup ? lookup.ami : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
 const listed = (results: ChecklistResult[]) => results.map(result => `${result.id} (${result.detail})`).join('; ');
 
 export const verifyStep: Step = {
 	id: 'verify',
 	title: 'Verify the rack',
 	async run(ctx) {
+		if (ctx.flags.dryRun) {
+			ctx.emit({type: 'notice', step: 'verify', level: 'info', message: 'Dry run: nothing was released, so there is nothing to verify; `convox-ami checklist` checks the rack as it is now.'});
+			return {passed: [], failed: [], skipped: [], waiting: []};
+		}
 		const {cloudformation} = await ctx.services.aws();
 		let stack: StackSnapshot;
 		try {
@@ -62,12 +77,16 @@ export const verifyStep: Step = {
 		}
 		const release = releaseOutputs(ctx);
 		const targets = resolveTargets(stack, release, ctx.region);
+		if (!targets.ami) {
+			const stock = await stockAmiOf(ctx, targets.convoxVersion);
+			if (stock) targets.stockAmi = stock;
+		}
 		const origin = release.convoxVersion || release.amiId ? 'as released by this run' : 'as the stack is now';
 		ctx.emit({
 			type: 'notice',
 			step: 'verify',
 			level: 'info',
-			message: `Verifying stack ${targets.stackName} (${stack.status}): Convox ${targets.convoxVersion}, AMI ${targets.ami}, ${origin}.`,
+			message: `Verifying stack ${targets.stackName} (${stack.status}): Convox ${targets.convoxVersion}, AMI ${targets.ami || `${targets.stockAmi ?? '?'} (the stock AMI: the Ami parameter is empty)`}, ${origin}.`,
 		});
 		const items = checklistItems({
 			account: ctx.account,

@@ -1,6 +1,6 @@
 import {InterruptedError} from '../workflow/errors';
 import type {Choice, Prompter} from '../workflow/step';
-import type {Run, RunEvent, StepId, StepRecord} from '../workflow/types';
+import type {CheckRecord, Run, RunEvent, StepId, StepRecord} from '../workflow/types';
 
 export type PromptRequest =
 	| {kind: 'select'; message: string; choices: Array<Choice<string>>}
@@ -35,6 +35,8 @@ export interface CompletedStep {
 	env: string;
 	step: StepRecord;
 	notices: Notice[];
+	/** The verify step keeps its checklist in the scrollback. */
+	checks?: CheckRecord[];
 }
 
 export interface UiState {
@@ -122,7 +124,8 @@ export class RunStore {
 		if (event.type === 'step' && (event.status === 'done' || event.status === 'skipped')) {
 			const step = run.steps.find(record => record.id === event.step)!;
 			const notices = (patch.notices ?? this.state.notices).filter(notice => notice.step === event.step).slice(-8);
-			patch.completed = [...this.state.completed, {key: `${run.id}:${event.step}:${step.attempts}`, env: run.env, step, notices}];
+			const checks = event.step === 'verify' ? {checks: run.checks} : {};
+			patch.completed = [...this.state.completed, {key: `${run.id}:${event.step}:${step.attempts}`, env: run.env, step, notices, ...checks}];
 		}
 		if (event.type === 'notice') patch.notices = [...this.state.notices, {id: this.nextId++, level: event.level, message: event.message, ...(event.step ? {step: event.step} : {})}].slice(-NOTICE_LIMIT);
 		if (event.type === 'run' && event.message) patch.notices = [...this.state.notices, {id: this.nextId++, level: 'warn' as const, message: event.message}].slice(-NOTICE_LIMIT);

@@ -3,6 +3,7 @@ import {useEffect, useState, useSyncExternalStore, type ReactNode} from 'react';
 import type {StepId} from '../../workflow/types';
 import {formatDuration, stepDuration, STEP_TITLES} from '../format';
 import type {RunStore, UiState} from '../run-store';
+import {ChecklistPane} from './ChecklistPane';
 import {Header} from './Header';
 import {NoticeList} from './NoticeList';
 import {OutcomeView} from './OutcomeView';
@@ -36,7 +37,7 @@ export function App({store, onInterrupt, panes = {}}: {store: RunStore; onInterr
 	return (
 		<>
 			<Static items={state.completed}>
-				{({key, env, step, notices}) => (
+				{({key, env, step, notices, checks}) => (
 					<Box key={key} flexDirection="column">
 						<Text>
 							<Text color={step.status === 'done' ? 'green' : 'gray'}>{step.status === 'done' ? '✔' : '–'}</Text> <Text bold>{STEP_TITLES[step.id]}</Text>{' '}
@@ -44,8 +45,9 @@ export function App({store, onInterrupt, panes = {}}: {store: RunStore; onInterr
 								{env} · {formatDuration(stepDuration(step) ?? 0)}
 							</Text>
 						</Text>
-						<Box paddingLeft={2}>
+						<Box paddingLeft={2} flexDirection="column">
 							<NoticeList notices={notices} />
+							{checks ? <ChecklistPane checks={checks} now={Date.parse(step.endedAt ?? step.startedAt ?? '') || 0} /> : null}
 						</Box>
 					</Box>
 				)}
