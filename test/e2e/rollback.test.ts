@@ -40,7 +40,7 @@ describe('convox-ami rollback RUN_ID', () => {
 		const rolledBack = JSON.parse(readFileSync(path.join(stateDir, 'runs', `${rollbackId}.json`), 'utf8'));
 		expect(rolledBack.rollbackOf).toEqual({runId, ami: '', version: '20160820033210'});
 
-		const again = await runCli(['rollback', rollbackId, '--yes'], {cwd, env});
+		const again = await runCli(['rollback', rollbackId, '--yes', '--confirm', 'sumologic'], {cwd, env});
 		expect(again.code, again.stderr).toBe(0);
 		const dryRun = await runCli(['release', '--rehearse', '--env', 'dev', '--yes', '--dry-run', '--json'], {cwd, env});
 		const refused = await runCli(['rollback', String(dryRun.events[0]?.runId)], {cwd, env});
