@@ -1,3 +1,4 @@
+import {existsSync} from 'node:fs';
 import type {LoadedConfig} from '../config/load-config';
 import type {Rehearsal} from '../rehearsal/rehearsal';
 import {stepRegistry} from '../steps/registry';
@@ -19,8 +20,15 @@ function modeOf({rehearse, dryRun}: {rehearse: boolean; dryRun: boolean}): RunMo
 
 async function findRunToResume(store: JournalStore, runId: string | undefined): Promise<Run> {
 	if (runId) return store.load(runId);
-	const {runs} = await store.list();
-	const unfinished = runs.find(run => run.status !== 'finished');
+	const {runs, unreadable} = await store.list();
+	// A run killed after its last journal write but before its report counts as unfinished.
+	const unfinished = runs.find(run => run.status !== 'finished' || !existsSync(runFiles(store.stateDir, run.id).report));
+	if (!unfinished && unreadable.length > 0) {
+		throw new UsageError(
+			`No unfinished run in ${store.stateDir} that loads; ${unreadable.length === 1 ? 'this journal does' : 'these journals do'} not:\n${unreadable.map(({problem}) => `  - ${problem}`).join('\n')}`,
+			'Move a corrupt journal aside (it was left as it is) or restore it from a backup, then run `convox-ami resume` again.',
+		);
+	}
 	if (!unfinished) throw new UsageError(`No unfinished run in ${store.stateDir}.`, 'Start one with `convox-ami release`, or list runs with `convox-ami runs`.');
 	return unfinished;
 }
@@ -62,8 +70,9 @@ interface RunRequest {
 	releaseId?: string;
 	rollbackOf?: RollbackTarget;
 	resume?: Run;
-	/** The mode a resumed run or a rollback keeps from the run it continues or undoes. */
+	/** What a resumed run or a rollback keeps from the run it continues or undoes. */
 	mode?: RunMode;
+	dryRun?: boolean;
 }
 
 interface Session {
@@ -82,7 +91,7 @@ async function firstRequest(input: CommandInput, store: JournalStore): Promise<R
 		case 'resume': {
 			const run = await findRunToResume(store, input.args[0]);
 			if (input.flags.env && input.flags.env !== run.env) throw new UsageError(`Run ${run.id} is for ${run.env}, not ${input.flags.env}.`);
-			return {kind: run.kind, resume: run, mode: run.mode};
+			return {kind: run.kind, resume: run, mode: run.mode, dryRun: run.options.dryRun};
 		}
 		case 'rollback':
 			return rollbackRequest(await store.load(input.args[0]!));
@@ -95,10 +104,10 @@ async function firstRequest(input: CommandInput, store: JournalStore): Promise<R
 
 function rollbackRequest(run: Run): RunRequest {
 	const outputs = run.steps.find(step => step.id === 'update-stack')?.outputs ?? {};
-	if (run.mode === 'dry-run' || typeof outputs.previousVersion !== 'string' || typeof outputs.previousAmi !== 'string') {
+	if (run.options.dryRun || typeof outputs.previousVersion !== 'string' || typeof outputs.previousAmi !== 'string') {
 		throw new UsageError(`Run ${run.id} never changed its stack, so there is nothing to roll back.`, 'List runs with `convox-ami runs`.');
 	}
-	return {kind: 'rollback', mode: run.mode, env: run.env, rollbackOf: {runId: run.id, ami: outputs.previousAmi, version: outputs.previousVersion}, ...(run.releaseId ? {releaseId: run.releaseId} : {})};
+	return {kind: 'rollback', mode: run.mode, dryRun: false, env: run.env, rollbackOf: {runId: run.id, ami: outputs.previousAmi, version: outputs.previousVersion}, ...(run.releaseId ? {releaseId: run.releaseId} : {})};
 }
 
 /** Adds a line to another run's history, e.g. the release a rollback undoes. */
@@ -124,7 +133,7 @@ async function driveOne(session: Session, request: RunRequest): Promise<RunOutco
 			env,
 			mode: modeOf(session),
 			production: account.production,
-			options: {region, confirm: flags.confirm, yes: flags.yes, ...(convoxVersion ? {convoxVersion} : {})},
+			options: {region, dryRun: session.dryRun, confirm: flags.confirm, yes: flags.yes, ...(convoxVersion ? {convoxVersion} : {})},
 			...(request.releaseId ? {releaseId: request.releaseId} : {}),
 			...(request.rollbackOf ? {rollbackOf: request.rollbackOf} : {}),
 		});
@@ -185,7 +194,7 @@ async function nextRequest(session: Session, request: RunRequest, outcome: RunOu
 	const verify = run.steps.find(step => step.id === 'verify');
 	const updated = run.steps.find(step => step.id === 'update-stack');
 	const account = loaded.config.accounts[run.env]!;
-	if (verify?.status === 'failed' && updated?.status === 'done' && run.mode !== 'dry-run') {
+	if (verify?.status === 'failed' && updated?.status === 'done' && !run.options.dryRun) {
 		const rollback = rollbackRequest(run);
 		const back = await frontEnd.prompter.confirm({
 			message: `Verification failed. Put ${account.stackName} back on Ami ${rollback.rollbackOf!.ami || '(stock)'} and Version ${rollback.rollbackOf!.version}, as before this run?`,
@@ -233,10 +242,12 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 		let request: RunRequest | undefined = await firstRequest(input, store);
 		const {mode} = request;
 		const rehearse = mode ? mode === 'rehearsal' : flags.rehearse;
-		const dryRun = mode ? mode === 'dry-run' : flags.dryRun;
+		const dryRun = request.dryRun ?? flags.dryRun;
+		// A config that does not load leaves no trace, not even an empty state dir.
+		const configured = rehearse ? undefined : await (await import('../config/load-config')).loadConfig(input.configPath);
 		await store.ensureWritable();
 		rehearsal = rehearse ? await (await import('../rehearsal/rehearsal')).startRehearsal(input.stateDir) : undefined;
-		const loaded = rehearsal?.config ?? (await (await import('../config/load-config')).loadConfig(input.configPath));
+		const loaded = rehearsal?.config ?? configured!;
 		lock = await acquireStateLock(input.stateDir, `convox-ami ${input.name}`);
 		if (lock.takenOver) frontEnd.say('warn', `Took over the lock of ${input.stateDir} left by pid ${lock.takenOver.pid} (${lock.takenOver.command}), which is no longer running.`);
 		const session: Session = {input, store, loaded, frontEnd, interrupts, rehearse, dryRun, ...(rehearsal ? {rehearsal} : {})};

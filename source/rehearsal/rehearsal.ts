@@ -67,7 +67,7 @@ export async function startRehearsal(stateDir: string): Promise<Rehearsal> {
 		identities: Object.fromEntries(Object.values(ACCOUNTS).map(account => [accessKeyFor(account.accountId), {accountId: account.accountId, arn: `arn:aws:sts::${account.accountId}:assumed-role/Rehearsal/operator`}])),
 		stacks: Object.values(ACCOUNTS).map(account => rackStackSeed({stackName: account.stackName, accountId: account.accountId})),
 		tickMs: Number(process.env.CONVOX_AMI_REHEARSAL_TICK_MS ?? 200),
-		changeSetDelayMs: 1000,
+		changeSetDelayMs: Number(process.env.CONVOX_AMI_REHEARSAL_CHANGE_SET_MS ?? 1000),
 		resolveTemplate: bundledTemplateFor,
 	});
 	const releases = await startReleasesStandIn();

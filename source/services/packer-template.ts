@@ -2,7 +2,7 @@ import {existsSync, readFileSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import writeFileAtomic from 'write-file-atomic';
+import {replaceFile} from './atomic-file';
 
 export interface PackerTemplate {
 	path: string;
@@ -69,7 +69,7 @@ export function withSourceAmi(text: string, ami: string): string {
 }
 
 export async function writeTemplate(file: string, text: string): Promise<void> {
-	await writeFileAtomic(file, text, {encoding: 'utf8'});
+	await replaceFile(file, text);
 }
 
 /** A unified diff of two texts as lines (one hunk around the changed region, 2 lines of context). */

@@ -69,8 +69,8 @@ async function fetchText(url: string, {timeoutMs, retries, minRetryDelayMs}: Req
 	).catch(error => {
 		if (signal?.aborted) throw error;
 		if (error instanceof HttpStatusError) {
-			const hint = error.status === 404 ? 'Check the version and CONVOX_RELEASES_URL.' : 'Try again later, or set CONVOX_RELEASES_URL to a mirror.';
-			throw new StepFailedError(`Cannot fetch ${url}: HTTP ${error.status}.`, hint);
+			if (error.status < 500) throw new StepFailedError(`Cannot fetch ${url}: HTTP ${error.status}.`, 'Check the version and CONVOX_RELEASES_URL.');
+			throw new StepFailedError(`Cannot fetch ${url}: HTTP ${error.status} (after ${retries + 1} attempts).`, 'Run `convox-ami resume` when it answers again, or set CONVOX_RELEASES_URL to a mirror.');
 		}
 		const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : ((error as Error & {cause?: Error}).cause?.message ?? (error as Error).message);
 		throw new StepFailedError(`Cannot fetch ${url}: ${reason} (after ${retries + 1} attempts).`, 'Check the network or CONVOX_RELEASES_URL, then run `convox-ami resume`.');

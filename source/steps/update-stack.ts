@@ -49,6 +49,8 @@ interface Release extends ExpectedRelease {
 }
 
 const DEFAULT_TIMEOUT_MINUTES = 90;
+/** Milliseconds between stack event polls while the stack changes (backing off to 5 times that); default 2 s growing to 10 s. */
+const POLL_VARIABLE = 'CONVOX_AMI_STACK_POLL_MS';
 const PROGRESS_EVERY_MS = 60_000;
 const PARAMETER_VARIABLE = 'CONVOX_AMI_PARAMETER_';
 
@@ -252,7 +254,13 @@ class StackUpdate {
 	}
 
 	private async reusableChangeSet(name: string): Promise<ChangeSetDescription | undefined> {
-		const existing = await findChangeSet(this.client, this.stackName, name);
+		let existing = await findChangeSet(this.client, this.stackName, name);
+		if (existing?.status === 'CREATE_PENDING' || existing?.status === 'CREATE_IN_PROGRESS') {
+			// Preparing another now would leave this one on the stack whenever the new one is not executed.
+			this.notice('info', `Change set ${name} from the earlier attempt is still being computed (${existing.status}); waiting for it instead of preparing another.`);
+			await waitForChangeSet(this.client, this.stackName, name, {...this.options.changeSetWait, abortSignal: this.ctx.signal});
+			existing = await findChangeSet(this.client, this.stackName, name);
+		}
 		if (!existing || (existing.executionStatus !== 'AVAILABLE' && existing.status !== 'FAILED')) return undefined;
 		const values = new Map(existing.parameters.map(parameter => [parameter.key, parameter.value]));
 		if (existing.status === 'CREATE_COMPLETE' && values.get('Ami') === this.release.amiId && values.get('Version') === this.release.convoxVersion) {
@@ -457,6 +465,11 @@ function releaseOf(ctx: StepContext): Release {
 	return {amiId, convoxVersion: resolved.convoxVersion, templateUrl: resolved.templateUrl};
 }
 
+function pollIntervalsFrom(env: NodeJS.ProcessEnv): PollIntervals | undefined {
+	const minMs = Number(env[POLL_VARIABLE]);
+	return Number.isFinite(minMs) && minMs > 0 ? {minMs, maxMs: minMs * 5, factor: 1.5} : undefined;
+}
+
 function assertAccount(ctx: StepContext): void {
 	const {accountId} = ctx.outputs<{accountId: string}>('account');
 	if (accountId !== ctx.account.accountId) {
@@ -477,7 +490,8 @@ export function createUpdateStackStep(options: UpdateStackOptions = {}): Step {
 			assertAccount(ctx);
 			const release = releaseOf(ctx);
 			const {cloudformation} = await ctx.services.aws();
-			return new StackUpdate(ctx, cloudformation, release, options).run();
+			const intervals = options.intervals ?? pollIntervalsFrom(ctx.services.env);
+			return new StackUpdate(ctx, cloudformation, release, {...options, ...(intervals ? {intervals} : {})}).run();
 		},
 	};
 }

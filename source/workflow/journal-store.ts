@@ -1,6 +1,6 @@
 import {mkdir, readdir, readFile} from 'node:fs/promises';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import {replaceFileSync} from '../services/atomic-file';
 import {OperatorError, UsageError, EXIT} from './errors';
 import type {Run} from './types';
 
@@ -22,6 +22,7 @@ function describeWriteError(error: NodeJS.ErrnoException, file: string): Operato
 		EACCES: 'permission denied',
 		EPERM: 'permission denied',
 		EROFS: 'the file system is read-only',
+		EFBIG: 'the file is larger than this process may write (ulimit -f)',
 	};
 	const reason = reasons[error.code ?? ''] ?? error.message;
 	return new OperatorError(
@@ -47,7 +48,7 @@ export class JournalStore {
 	save(run: Run): void {
 		const file = runFiles(this.stateDir, run.id).journal;
 		try {
-			writeFileAtomic.sync(file, `${JSON.stringify(run, null, 2)}\n`, {fsync: true});
+			replaceFileSync(file, `${JSON.stringify(run, null, 2)}\n`);
 		} catch (error) {
 			if (!(error as NodeJS.ErrnoException).code) throw error;
 			throw describeWriteError(error as NodeJS.ErrnoException, file);

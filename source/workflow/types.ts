@@ -42,6 +42,8 @@ export interface HistoryEntry {
 
 export interface RunOptions {
 	region: string;
+	/** Read-only: also set on a rehearsal that only shows its writes (mode stays `rehearsal`). */
+	dryRun: boolean;
 	convoxVersion?: string;
 	confirm: string[];
 	yes: boolean;

@@ -1,8 +1,8 @@
-import writeFileAtomic from 'write-file-atomic';
+import {replaceFile} from '../services/atomic-file';
 import {renderReport} from './report';
 import type {Run} from './types';
 
 /** The release record, written when the run ends (replaced on every resume). */
 export async function writeReport(run: Run, file: string): Promise<void> {
-	await writeFileAtomic(file, renderReport(run), {fsync: true});
+	await replaceFile(file, renderReport(run));
 }

@@ -18,7 +18,7 @@ describe('account and resolve-version, end to end over the wire', () => {
 		expect(version).toMatchObject({convoxVersion: '20160916121812', sourceAmi: 'ami-6bb2d67c', stackVersion: '20160820033210'});
 		expect(version?.templateUrl).toBe(`${world.releases.url}/20160916121812/formation.json`);
 		for (const event of result.events) expect(event.runId).toEqual(result.events[0]?.runId);
-		expect(world.aws.writes()).toEqual([]);
+		expect(world.aws.writes().map(call => call.action)).toEqual(['CreateChangeSet', 'DeleteChangeSet']);
 		const runId = String(result.events[0]?.runId);
 		const journal = JSON.parse(await readFile(path.join(world.stateDir, 'runs', `${runId}.json`), 'utf8'));
 		expect(journal.mode).toBe('dry-run');

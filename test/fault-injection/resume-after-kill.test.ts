@@ -4,15 +4,15 @@ import path from 'node:path';
 import {afterAll, describe, expect, test} from 'vitest';
 import type {StandInData} from '../../source/rehearsal/aws/model';
 import {STEP_IDS, type Run} from '../../source/workflow/types';
-import {createLimiter, faultEnv, runCliUntil, type CliEvent, type CliOutcome, type KillWhen} from '../support/fault-cli';
+import {createLimiter, faultEnv, runCliUntil, waitUntilGone, type CliEvent, type CliOutcome, type KillWhen} from '../support/fault-cli';
 import {imagesOfRun, parameterOf, readAwsState, readOnlyRun, reportOf, stackOf, updatesBegun} from '../support/fault-state';
 
 const STACK = 'convox-dev';
 const CONVOX_VERSION = '20160916121812';
 const RELEASE = ['release', '--rehearse', '--env', 'dev', '--yes', '--json', '--confirm', 'sumologic'];
 const RESUME = ['resume', '--yes', '--json', '--confirm', 'sumologic'];
-/** Each case is mostly waiting on the stand-ins' clocks; three at a time keep the suite within two cores. */
-const limit = createLimiter(3);
+/** A case mostly waits on the stand-ins' clocks: four at a time use under one core on average (measured). */
+const limit = createLimiter(4);
 const CASE_TIMEOUT_MS = 180_000;
 
 const stateDirs: string[] = [];
@@ -28,14 +28,42 @@ interface AtKill {
 
 interface KillPoint {
 	name: string;
-	when: KillWhen;
+	when: (event: CliEvent, seen: readonly CliEvent[]) => boolean;
+	/** Once `when` matched, holds the kill until the stand-ins' world (read from the state dir) is so. */
+	hold?: (stateDir: string) => Promise<boolean>;
 	/** Proves the kill landed where the name says (e.g. an AMI exists, an update is under way). */
 	landed?: (world: AtKill) => void;
+	/** A notice the resume must show: what it found and kept instead of repeating it. */
+	recovered?: RegExp;
+	/** A notice the resume must not show: a side effect that was already made. */
+	notRepeated?: RegExp;
+	/** Environment of the killed process and of the resume, over the fast defaults. */
+	env?: NodeJS.ProcessEnv;
 }
 
-const isStep = (id: string, status: string): KillWhen => event => event.type === 'step' && event.step === id && event.status === status;
+const isStep = (id: string, status: string) => (event: CliEvent) => event.type === 'step' && event.step === id && event.status === status;
 const count = (seen: readonly CliEvent[], match: (event: CliEvent) => boolean) => seen.filter(match).length;
 const stepStatus = (run: Run, id: string) => run.steps.find(step => step.id === id)?.status;
+
+const midBuildBeforeAmi: KillPoint = {
+	name: 'mid-build, before Packer made the AMI (10th log line)',
+	when: (event, seen) => event.type === 'log' && count(seen, candidate => candidate.type === 'log' && candidate.step === 'build') === 10,
+	landed({run, aws}) {
+		expect(stepStatus(run, 'build')).toBe('running');
+		expect(imagesOfRun(aws, run.id)).toHaveLength(0);
+	},
+};
+
+const midUpdate: KillPoint = {
+	name: 'mid-update (first stack event)',
+	when: event => event.type === 'stack-event',
+	landed({aws}) {
+		const stack = stackOf(aws, STACK);
+		expect(stack.update).toBeDefined();
+		expect(stack.status).toBe('UPDATE_IN_PROGRESS');
+	},
+	recovered: /^Re-attaching to the update of convox-dev that this run started/,
+};
 
 const killPoints: KillPoint[] = [
 	{name: 'after run started', when: event => event.type === 'run' && event.status === 'started'},
@@ -44,14 +72,7 @@ const killPoints: KillPoint[] = [
 	{name: 'after resolve-version done', when: isStep('resolve-version', 'done')},
 	{name: 'after template running', when: isStep('template', 'running')},
 	{name: 'after template done', when: isStep('template', 'done')},
-	{
-		name: 'mid-build, before Packer made the AMI (10th log line)',
-		when: (event, seen) => event.type === 'log' && count(seen, candidate => candidate.type === 'log' && candidate.step === 'build') === 10,
-		landed({run, aws}) {
-			expect(stepStatus(run, 'build')).toBe('running');
-			expect(imagesOfRun(aws, run.id)).toHaveLength(0);
-		},
-	},
+	midBuildBeforeAmi,
 	{
 		name: 'mid-build, after Packer registered the AMI',
 		when: event => event.type === 'log' && typeof event.line === 'string' && event.line.includes('Waiting for AMI to become ready'),
@@ -59,15 +80,18 @@ const killPoints: KillPoint[] = [
 			expect(stepStatus(run, 'build')).toBe('running');
 			expect(imagesOfRun(aws, run.id)).toHaveLength(1);
 		},
+		recovered: /^Adopted AMI ami-\w+ .*not building again/,
 	},
 	{name: 'after build done', when: isStep('build', 'done')},
 	{name: 'after update-stack running', when: isStep('update-stack', 'running')},
 	{
 		name: 'after the change set name is journaled',
-		when: event => isStep('update-stack', 'running')(event, []) && typeof (event.outputs as {changeSetName?: unknown} | undefined)?.changeSetName === 'string',
+		when: event => isStep('update-stack', 'running')(event) && typeof (event.outputs as {changeSetName?: unknown} | undefined)?.changeSetName === 'string',
 	},
 	{
-		name: 'change set created, not executed',
+		name: 'change set created, still being computed',
+		// CloudFormation takes 4 s to compute it: the resume finds it unfinished and must wait for it, not make another.
+		env: {CONVOX_AMI_REHEARSAL_CHANGE_SET_MS: '4000'},
 		when: event => event.type === 'notice' && typeof event.message === 'string' && event.message.startsWith('Created change set'),
 		landed({aws}) {
 			const stack = stackOf(aws, STACK);
@@ -75,16 +99,35 @@ const killPoints: KillPoint[] = [
 			expect(stack.changeSets[0]!.executionStatus).toBeUndefined();
 			expect(updatesBegun(stack)).toBe(0);
 		},
+		recovered: /^Change set convox-ami-.* from the earlier attempt is still being computed \(CREATE_(PENDING|IN_PROGRESS)\); waiting for it/,
+		notRepeated: /^Created change set/,
 	},
-	{name: 'after the change set preview', when: event => event.type === 'change-set'},
 	{
-		name: 'mid-update (first stack event)',
-		when: event => event.type === 'stack-event',
-		landed({aws}) {
-			const stack = stackOf(aws, STACK);
-			expect(stack.update).toBeDefined();
-			expect(stack.status).toBe('UPDATE_IN_PROGRESS');
+		name: 'change set computed, not yet seen by the run',
+		when: event => event.type === 'notice' && typeof event.message === 'string' && event.message.startsWith('Created change set'),
+		// The rehearsal computes a change set in 1 s; the run's waiter looks again only after 2 s.
+		hold: stateDir => waitForWorld(stateDir, aws => stackOf(aws, STACK).changeSets.some(changeSet => Date.now() - changeSet.createdAt > 1100)),
+		landed({run, aws}) {
+			expect(stepStatus(run, 'update-stack')).toBe('running');
+			expect(stackOf(aws, STACK).changeSets.map(changeSet => changeSet.executionStatus)).toEqual([undefined]);
 		},
+		recovered: /^Reusing change set convox-ami-.*never executed/,
+		notRepeated: /^Created change set/,
+	},
+	// Executed or not by the time the kill lands: either way the stack is updated once.
+	{name: 'after the change set preview', when: event => event.type === 'change-set'},
+	midUpdate,
+	{
+		name: 'update complete in CloudFormation, not yet seen by the run',
+		when: event => event.type === 'stack-event',
+		// The stack is polled every 2 s here, so the kill lands between the end of the update and the run seeing it.
+		env: {CONVOX_AMI_STACK_POLL_MS: '2000'},
+		hold: stateDir => waitForWorld(stateDir, aws => !stackOf(aws, STACK).update && stackOf(aws, STACK).status === 'UPDATE_COMPLETE'),
+		landed({run, aws}) {
+			expect(stepStatus(run, 'update-stack')).toBe('running');
+			expect(parameterOf(stackOf(aws, STACK), 'Ami')).toBe(run.steps.find(step => step.id === 'build')!.outputs.amiId);
+		},
+		recovered: /^The update this run started earlier is done: convox-dev is UPDATE_COMPLETE/,
 	},
 	{name: 'after update-stack done', when: isStep('update-stack', 'done')},
 	{name: 'after verify running', when: isStep('verify', 'running')},
@@ -102,8 +145,27 @@ const killPoints: KillPoint[] = [
 			expect(stepStatus(run, 'verify')).toBe('running');
 			expect(run.checks.some(check => check.kind === 'auto' && check.status === 'pass')).toBe(true);
 		},
+		recovered: /^Kept from the earlier attempt: .*(rack|instances|hello-world|librato)/,
 	},
 ];
+
+const justResumed: KillPoint = {name: 'right after it announced the resume', when: event => event.type === 'run' && event.status === 'resumed'};
+
+/** A resume killed in turn; the last resume must still find what the first run left. */
+const doubleFaults: Array<{first: KillPoint; second: KillPoint; recovered: RegExp}> = [
+	{first: midBuildBeforeAmi, second: midUpdate, recovered: midUpdate.recovered!},
+	{first: midUpdate, second: justResumed, recovered: midUpdate.recovered!},
+];
+
+/** Polls the persisted AWS state until `ready` holds (false after 10 s). */
+async function waitForWorld(stateDir: string, ready: (aws: StandInData) => boolean): Promise<boolean> {
+	const deadline = Date.now() + 10_000;
+	while (Date.now() < deadline) {
+		if (ready(readAwsState(stateDir))) return true;
+		await new Promise(resolve => setTimeout(resolve, 20));
+	}
+	return false;
+}
 
 function newStateDir(): string {
 	const dir = mkdtempSync(path.join(tmpdir(), 'convox-ami-fault-'));
@@ -112,7 +174,9 @@ function newStateDir(): string {
 }
 
 async function runUntilKilled(args: string[], stateDir: string, point: KillPoint): Promise<AtKill> {
-	const outcome = await runCliUntil([...args, '--state-dir', stateDir], {env: faultEnv(), killWhen: point.when});
+	const {when, hold} = point;
+	const killWhen: KillWhen = (event, seen) => when(event, seen) && (hold ? hold(stateDir) : true);
+	const outcome = await runCliUntil([...args, '--state-dir', stateDir], {env: faultEnv(point.env), killWhen});
 	expect(outcome.killed, `${point.name}: the run ended (exit ${outcome.exitCode}) before the kill point\n${outcome.stderr}`).toBe(true);
 	expect(outcome.signal).toBe('SIGKILL');
 	const world = {run: readOnlyRun(stateDir).run, aws: readAwsState(stateDir)};
@@ -121,8 +185,9 @@ async function runUntilKilled(args: string[], stateDir: string, point: KillPoint
 	return world;
 }
 
-async function resume(stateDir: string): Promise<CliOutcome> {
-	const outcome = await runCliUntil([...RESUME, '--state-dir', stateDir], {env: faultEnv()});
+async function resume(stateDir: string, {env, runId}: {env?: NodeJS.ProcessEnv; runId?: string} = {}): Promise<CliOutcome> {
+	const [command, ...flags] = RESUME;
+	const outcome = await runCliUntil([command!, ...(runId ? [runId] : []), ...flags, '--state-dir', stateDir], {env: faultEnv(env)});
 	expect(outcome.exitCode, `resume ended ${outcome.exitCode ?? outcome.signal}\n${outcome.stderr}`).toBe(0);
 	return outcome;
 }
@@ -164,28 +229,65 @@ function expectNoDoneStepRepeated(before: Run, resumed: CliOutcome): void {
 	expect(announced?.message).toMatch(/^Resumed/);
 }
 
+function expectRecovery({recovered, notRepeated}: KillPoint, resumed: CliOutcome): void {
+	const notices = resumed.events.filter(event => event.type === 'notice').map(event => String(event.message));
+	if (recovered) expect(notices.some(message => recovered.test(message)), `no notice matches ${String(recovered)} in:\n${notices.join('\n')}`).toBe(true);
+	if (notRepeated) expect(notices.filter(message => notRepeated.test(message))).toEqual([]);
+}
+
 describe.concurrent('SIGKILL at any point, then resume: one release, one stack update, one AMI', () => {
 	test.each(killPoints)('$name', {timeout: CASE_TIMEOUT_MS}, point =>
 		limit(async () => {
 			const stateDir = newStateDir();
 			const atKill = await runUntilKilled(RELEASE, stateDir, point);
-			const resumed = await resume(stateDir);
+			const resumed = await resume(stateDir, point.env ? {env: point.env} : {});
 			expectNoDoneStepRepeated(atKill.run, resumed);
+			expectRecovery(point, resumed);
 			const run = expectOneCleanRelease(stateDir, 1);
 			expect(run.id).toBe(atKill.run.id);
 		}),
 	);
 
-	test('double fault: killed mid-build, the resume killed mid-update, resumed again', {timeout: CASE_TIMEOUT_MS}, () =>
+	test('the CLI alone killed mid-build: the orphaned Packer stops by itself, the resume builds once', {timeout: CASE_TIMEOUT_MS}, () =>
 		limit(async () => {
 			const stateDir = newStateDir();
-			const [beforeAmi, midUpdate] = [killPoints.find(point => point.name.startsWith('mid-build, before'))!, killPoints.find(point => point.name.startsWith('mid-update'))!];
-			await runUntilKilled(RELEASE, stateDir, beforeAmi);
-			const atSecondKill = await runUntilKilled(RESUME, stateDir, midUpdate);
-			expect(imagesOfRun(atSecondKill.aws, atSecondKill.run.id)).toHaveLength(1);
+			const killed = await runCliUntil([...RELEASE, '--state-dir', stateDir], {env: faultEnv(), killWhen: midBuildBeforeAmi.when, tree: false});
+			expect(killed.killed).toBe(true);
+			expect(killed.signal).toBe('SIGKILL');
+			expect(killed.orphans.length, 'Packer was running when the CLI died').toBeGreaterThan(0);
+			expect(await waitUntilGone(killed.orphans, 10_000), 'orphans still running 10 s after the CLI died').toEqual([]);
+			const {run} = readOnlyRun(stateDir);
+			expect(imagesOfRun(readAwsState(stateDir), run.id)).toHaveLength(0);
+			const resumed = await resume(stateDir);
+			expectNoDoneStepRepeated(run, resumed);
+			expectOneCleanRelease(stateDir, 1);
+		}),
+	);
+
+	// Plain `resume` finds no unfinished run here; naming the run writes the report that the kill may have prevented.
+	test('after run finished, before the report: resume RUN_ID writes the report and repeats nothing', {timeout: CASE_TIMEOUT_MS}, () =>
+		limit(async () => {
+			const stateDir = newStateDir();
+			const killed = await runCliUntil([...RELEASE, '--state-dir', stateDir], {env: faultEnv(), killWhen: event => event.type === 'run' && event.status === 'finished'});
+			expect(killed.killed).toBe(true);
+			expect(killed.signal).toBe('SIGKILL');
+			const {run} = readOnlyRun(stateDir);
+			expect(run.status).toBe('finished');
+			const resumed = await resume(stateDir, {runId: run.id});
+			expectNoDoneStepRepeated(run, resumed);
+			expectOneCleanRelease(stateDir, 1);
+		}),
+	);
+
+	test.each(doubleFaults)('double fault: $first.name, then the resume killed $second.name', {timeout: CASE_TIMEOUT_MS}, ({first, second, recovered}) =>
+		limit(async () => {
+			const stateDir = newStateDir();
+			const atFirstKill = await runUntilKilled(RELEASE, stateDir, first);
+			const atSecondKill = await runUntilKilled(RESUME, stateDir, second);
+			expect(atSecondKill.run.id).toBe(atFirstKill.run.id);
 			const resumed = await resume(stateDir);
 			expectNoDoneStepRepeated(atSecondKill.run, resumed);
-			expect(resumed.events.some(event => event.type === 'notice' && typeof event.message === 'string' && event.message.startsWith('Re-attaching'))).toBe(true);
+			expectRecovery({...second, recovered}, resumed);
 			expectOneCleanRelease(stateDir, 2);
 		}),
 	);

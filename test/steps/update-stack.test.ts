@@ -97,7 +97,7 @@ function newRun(): Run {
 		status: 'running',
 		createdAt: now,
 		updatedAt: now,
-		options: {region: 'us-east-1', confirm: [], yes: false},
+		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
 		steps: STEP_IDS.map(id => ({id, status: id === 'update-stack' ? 'running' : 'done', attempts: id === 'update-stack' ? 1 : 1, outputs: {}})),
 		checks: [],
 		history: [],

@@ -105,7 +105,7 @@ function context(setup: Setup = {}) {
 		status: 'running',
 		createdAt: new Date().toISOString(),
 		updatedAt: new Date().toISOString(),
-		options: {region: 'us-east-1', confirm: flags.confirm, yes: flags.yes},
+		options: {region: 'us-east-1', dryRun: false, confirm: flags.confirm, yes: flags.yes},
 		steps: [],
 		checks: setup.checks ?? [],
 		history: [],

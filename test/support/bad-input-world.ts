@@ -14,10 +14,11 @@ export const BUILD_SECRETS = {LIBRATO_EMAIL: 'bad-input@example.com', LIBRATO_TO
 export interface LiveWorld extends CliWorld {
 	templateDir: string;
 	binDir: string;
-	/** Config of one dev account, wired to the replayed Packer, the stand-in convox and a hello-world on loopback. */
-	liveConfig(account?: Record<string, unknown>, extra?: Record<string, unknown>): Promise<void>;
-	/** The config file written verbatim. */
-	writeConfig(config: unknown): Promise<void>;
+	/**
+	 * Writes a config (default file: the world's) of one dev account wired to the replayed Packer,
+	 * the stand-in convox and a hello-world on loopback; returns its path.
+	 */
+	liveConfig(account?: Record<string, unknown>, extra?: Record<string, unknown>, file?: string): Promise<string>;
 }
 
 export async function script(file: string, body: string): Promise<string> {
@@ -26,8 +27,8 @@ export async function script(file: string, body: string): Promise<string> {
 	return file;
 }
 
-async function helloWorld(): Promise<{url: string; close(): Promise<void>}> {
-	const server = http.createServer((_request, response) => response.end('Hello, World!\n'));
+async function serve(handler: http.RequestListener): Promise<{url: string; close(): Promise<void>}> {
+	const server = http.createServer(handler);
 	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
 	return {
 		url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
@@ -51,24 +52,31 @@ export async function createLiveWorld(options: Parameters<typeof createCliWorld>
 	await cp(path.join(REPO, 'packer'), templateDir, {recursive: true});
 	await script(path.join(binDir, 'packer'), `exec '${process.execPath}' '${CLI}' __rehearsal packer "$@"`);
 	await script(path.join(binDir, 'convox'), `exec '${process.execPath}' '${CLI}' __rehearsal convox "$@"`);
-	const hello = await helloWorld();
-	const writeConfig = (config: unknown) => writeFile(world.configPath, JSON.stringify(config, null, 2));
+	const hello = await serve((_request, response) => response.end('Hello, World!\n'));
+	const librato = await serve((_request, response) => {
+		const now = Math.floor(Date.now() / 1000);
+		response.setHeader('content-type', 'application/json');
+		response.end(JSON.stringify({name: 'collectd.cpu.percent.user', measurements: {'aws.dev.i-0badinput': [{measure_time: now, value: 2.5}]}}));
+	});
 	return {
 		...world,
-		env: {...world.env, ...BUILD_SECRETS, CONVOX_AMI_REHEARSAL_BUILD_SECONDS: '0.5', CONVOX_AMI_PROBE_TIMEOUT: '5'},
+		env: {...world.env, ...BUILD_SECRETS, LIBRATO_API_URL: librato.url, CONVOX_AMI_REHEARSAL_BUILD_SECONDS: '0.5', CONVOX_AMI_PROBE_TIMEOUT: '5'},
 		templateDir,
 		binDir,
-		writeConfig,
-		liveConfig: (account = {}, extra = {}) =>
-			writeConfig({
+		async liveConfig(account = {}, extra = {}, file = world.configPath) {
+			const config = {
 				region: 'us-east-1',
 				template: 'packer/packer.json',
 				binaries: {packer: 'bin/packer', convox: 'bin/convox'},
 				accounts: {dev: {profile: 'convox-dev', accountId: '111111111111', stackName: 'convox-dev', rack: 'dev', helloWorldUrl: hello.url, ...account}},
 				...extra,
-			}),
+			};
+			const target = path.resolve(world.dir, file);
+			await writeFile(target, JSON.stringify(config, null, 2));
+			return target;
+		},
 		async close() {
-			await hello.close();
+			await Promise.all([hello.close(), librato.close()]);
 			await world.close();
 		},
 	};

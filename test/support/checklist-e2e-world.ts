@@ -2,7 +2,7 @@ import {copyFile, mkdir, readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {rackStackSeed} from '../../source/rehearsal/aws-stand-in';
 import {createCliWorld, DEV_KEY, type CliWorld} from './cli-env';
-import {startHttpServer} from './http-server';
+import {serve, type Loopback} from './loopback';
 
 export const FAKE_CONVOX = new URL('../fixtures/bin/convox', import.meta.url).pathname;
 export const FAKE_PACKER = new URL('../fixtures/bin/fake-packer.mjs', import.meta.url).pathname;
@@ -35,8 +35,8 @@ export interface ChecklistWorldOptions {
 }
 
 export interface ChecklistWorld extends CliWorld {
-	helloWorld: Awaited<ReturnType<typeof startHttpServer>>;
-	librato: Awaited<ReturnType<typeof startHttpServer>>;
+	helloWorld: Loopback;
+	librato: Loopback;
 	convoxArgsLog: string;
 	secrets: Secrets;
 }
@@ -50,12 +50,12 @@ const DEFAULT_SECRETS: Secrets = {LIBRATO_EMAIL: 'ops@example.com', LIBRATO_TOKE
  * `convox rack` with RACK_VERSION, the fake Packer, and a copy of the shipped template.
  */
 export async function createChecklistWorld({released = true, secrets = DEFAULT_SECRETS, awsKeys, extraEnv = {}}: ChecklistWorldOptions = {}): Promise<ChecklistWorld> {
-	const helloWorld = await startHttpServer((_request, response) => {
+	const helloWorld = await serve((_request, response) => {
 		response.setHeader('content-type', 'text/plain');
 		response.end('Hello, World!\n');
 	});
 	const expectedAuthorization = `Basic ${Buffer.from(`${secrets.LIBRATO_EMAIL}:${secrets.LIBRATO_TOKEN}`).toString('base64')}`;
-	const librato = await startHttpServer((request, response) => {
+	const librato = await serve((request, response) => {
 		// Rounded up: a measurement of this very second is newer than a stack update that just completed.
 		const now = Math.ceil(Date.now() / 1000);
 		const authorized = request.headers.authorization === expectedAuthorization;
@@ -107,7 +107,7 @@ export async function createChecklistWorld({released = true, secrets = DEFAULT_S
 			LIBRATO_API_URL: librato.url,
 			FAKE_CONVOX_RACK: rackOutput,
 			FAKE_CONVOX_ARGS_LOG: convoxArgsLog,
-			CONVOX_AMI_PROBE_TIMEOUT: '2',
+			CONVOX_AMI_PROBE_TIMEOUT: '20',
 			...extraEnv,
 		},
 		async close() {

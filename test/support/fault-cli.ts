@@ -13,12 +13,17 @@ export interface CliOutcome {
 	exitCode: number | null;
 	signal: NodeJS.Signals | null;
 	stderr: string;
-	/** The kill point was reached and the process tree was killed there. */
+	/** The kill point was reached and the process (or its whole tree) was killed there. */
 	killed: boolean;
+	/** With `tree: false`: the processes the CLI had started, left running when it was killed. */
+	orphans: number[];
 }
 
-/** Decides, after each NDJSON event of the child, whether to kill it now. */
-export type KillWhen = (event: CliEvent, seen: readonly CliEvent[]) => boolean;
+/**
+ * Decides, after each NDJSON event of the child, whether to kill it now; a promise holds the decision
+ * (later events are not looked at) until the world outside the child is as wanted.
+ */
+export type KillWhen = (event: CliEvent, seen: readonly CliEvent[]) => boolean | Promise<boolean>;
 
 /** A rehearsal with every clock turned down: a whole dev release takes a few seconds. */
 export function faultEnv(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -29,6 +34,7 @@ export function faultEnv(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 		CONVOX_AMI_REHEARSAL_BUILD_SECONDS: '1',
 		CONVOX_AMI_REHEARSAL_TICK_MS: '20',
 		CONVOX_AMI_PROBE_TIMEOUT: '20',
+		CONVOX_AMI_STACK_POLL_MS: '250',
 		...overrides,
 	};
 }
@@ -79,13 +85,53 @@ export function killTree(pid: number): void {
 	for (const target of [pid, ...tree]) signal(target, 'SIGKILL');
 }
 
-/** Runs the built CLI with NDJSON output; with `killWhen`, kills its whole tree right after the first event that matches. */
-export function runCliUntil(args: string[], {env, killWhen}: {env: NodeJS.ProcessEnv; killWhen?: KillWhen}): Promise<CliOutcome> {
+/** The CLI alone dies, as with `kill -9 PID` or the OOM killer: Packer, in its own process group, is orphaned. */
+function killAlone(pid: number): number[] {
+	signal(pid, 'SIGSTOP');
+	const orphans = descendantsOf(pid);
+	signal(pid, 'SIGKILL');
+	return orphans;
+}
+
+/** Running or stopped; a zombie (exited, not yet reaped by its new parent) counts as gone. */
+export function isAlive(pid: number): boolean {
+	try {
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+	} catch {
+		return false;
+	}
+}
+
+/** Waits until none of `pids` runs any more; gives back those still running at the deadline. */
+export async function waitUntilGone(pids: number[], timeoutMs: number): Promise<number[]> {
+	const deadline = Date.now() + timeoutMs;
+	let alive = pids.filter(isAlive);
+	while (alive.length > 0 && Date.now() < deadline) {
+		await new Promise(resolve => setTimeout(resolve, 100));
+		alive = alive.filter(isAlive);
+	}
+	return alive;
+}
+
+/**
+ * Runs the built CLI with NDJSON output; with `killWhen`, kills it with SIGKILL right after the first
+ * event that matches: its whole tree (as when the machine stops), or with `tree: false` the CLI alone.
+ */
+export function runCliUntil(args: string[], {env, killWhen, tree = true}: {env: NodeJS.ProcessEnv; killWhen?: KillWhen; tree?: boolean}): Promise<CliOutcome> {
 	return new Promise((resolve, reject) => {
 		const child = spawn(process.execPath, [CLI, ...args], {env, stdio: ['ignore', 'pipe', 'pipe']});
 		const events: CliEvent[] = [];
 		let stderr = '';
 		let killed = false;
+		let holding = false;
+		let orphans: number[] = [];
+		const kill = () => {
+			if (killed || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+			killed = true;
+			if (tree) killTree(child.pid);
+			else orphans = killAlone(child.pid);
+		};
 		child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
 			stderr += chunk;
 		});
@@ -99,9 +145,18 @@ export function runCliUntil(args: string[], {env, killWhen}: {env: NodeJS.Proces
 			}
 			if (killed) return;
 			events.push(event);
-			if (killWhen?.(event, events) && child.pid !== undefined) {
-				killed = true;
-				killTree(child.pid);
+			if (holding || !killWhen) return;
+			const decision = killWhen(event, events);
+			if (decision === true) kill();
+			else if (decision instanceof Promise) {
+				holding = true;
+				decision.then(
+					now => {
+						holding = false;
+						if (now) kill();
+					},
+					reject,
+				);
 			}
 		});
 		child.on('error', reject);
@@ -111,7 +166,7 @@ export function runCliUntil(args: string[], {env, killWhen}: {env: NodeJS.Proces
 		const drained = new Promise<void>(done => {
 			lines.on('close', done);
 		});
-		void Promise.all([exited, drained]).then(([{exitCode, signal: exitSignal}]) => resolve({events, exitCode, signal: exitSignal, stderr, killed}));
+		void Promise.all([exited, drained]).then(([{exitCode, signal: exitSignal}]) => resolve({events, exitCode, signal: exitSignal, stderr, killed, orphans}));
 	});
 }
 

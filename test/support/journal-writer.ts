@@ -5,7 +5,7 @@ import {STEP_IDS, type Run} from '../../source/workflow/types';
 
 // Saves a growing run as fast as it can until killed.
 const store = new JournalStore(process.argv[2]!);
-let run: Run = createRun({id: 'crash', kind: 'release', env: 'dev', mode: 'live', production: false, options: {region: 'us-east-1', confirm: [], yes: false}});
+let run: Run = createRun({id: 'crash', kind: 'release', env: 'dev', mode: 'live', production: false, options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false}});
 await store.ensureWritable();
 store.save(run);
 process.stdout.write('ready\n');

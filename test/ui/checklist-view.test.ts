@@ -18,7 +18,7 @@ const check = (second: number, id: string, status: Extract<RunEvent, {type: 'che
 	at: at(second),
 });
 
-const newRun = (): Run => createRun({id: 'r', kind: 'checklist', env: 'dev', mode: 'live', production: false, options: {region: 'us-east-1', confirm: [], yes: false}});
+const newRun = (): Run => createRun({id: 'r', kind: 'checklist', env: 'dev', mode: 'live', production: false, options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false}});
 
 describe('the checklist as the run records it', () => {
 	it('follows each item through its states, counting attempts and timing the latest one', () => {

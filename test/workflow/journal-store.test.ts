@@ -7,7 +7,7 @@ import {JournalStore, runFiles} from '../../source/workflow/journal-store';
 import {createRun} from '../../source/workflow/plan';
 
 const tempDir = () => mkdtemp(path.join(os.tmpdir(), 'convox-ami-journal-'));
-const newRun = (id: string) => createRun({id, kind: 'release', env: 'dev', mode: 'live', production: false, options: {region: 'us-east-1', confirm: [], yes: false}});
+const newRun = (id: string) => createRun({id, kind: 'release', env: 'dev', mode: 'live', production: false, options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false}});
 
 describe('journal store', () => {
 	it('saves, loads and lists runs newest first with a schema version inside', async () => {

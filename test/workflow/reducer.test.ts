@@ -4,7 +4,7 @@ import {isJournaled, reduceRun} from '../../source/workflow/reducer';
 import type {RunEvent, RunEventInput} from '../../source/workflow/types';
 
 const base = () =>
-	createRun({id: 'r1', kind: 'release', env: 'dev', mode: 'live', production: false, options: {region: 'us-east-1', confirm: [], yes: false}, now: new Date('2026-11-25T00:00:00Z')});
+	createRun({id: 'r1', kind: 'release', env: 'dev', mode: 'live', production: false, options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false}, now: new Date('2026-11-25T00:00:00Z')});
 
 let clock = 0;
 const at = (input: RunEventInput): RunEvent => ({...input, runId: 'r1', at: new Date(Date.UTC(2026, 10, 25, 0, 0, ++clock)).toISOString()}) as RunEvent;
@@ -12,7 +12,7 @@ const at = (input: RunEventInput): RunEvent => ({...input, runId: 'r1', at: new 
 describe('reduceRun', () => {
 	it('plans the steps of each kind', () => {
 		expect(base().steps.map(step => step.id)).toEqual(['account', 'resolve-version', 'template', 'build', 'update-stack', 'verify']);
-		const checklist = createRun({id: 'c', kind: 'checklist', env: 'dev', mode: 'live', production: false, options: {region: 'us-east-1', confirm: [], yes: false}});
+		const checklist = createRun({id: 'c', kind: 'checklist', env: 'dev', mode: 'live', production: false, options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false}});
 		expect(checklist.steps.map(step => step.id)).toEqual(['account', 'verify']);
 	});
 

@@ -19,7 +19,7 @@ const release: Run = {
 	status: 'finished',
 	createdAt: at(0),
 	updatedAt: at(41),
-	options: {region: 'us-east-1', confirm: ['sumologic'], yes: false},
+	options: {region: 'us-east-1', dryRun: false, confirm: ['sumologic'], yes: false},
 	steps: [
 		step('account', 0, 0, {accountId: '111111111111', arn: 'arn:aws:sts::111111111111:assumed-role/Admin/jane', profile: 'convox-dev'}),
 		step('resolve-version', 0, 1, {convoxVersion: '20160916121812', sourceAmi: 'ami-0d1b2c3e4f5a69788'}),

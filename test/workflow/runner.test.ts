@@ -19,7 +19,7 @@ async function setup(steps: Partial<Record<StepId, Step>>, kind: 'release' | 'ch
 	const stateDir = await mkdtemp(path.join(os.tmpdir(), 'convox-ami-runner-'));
 	const store = new JournalStore(stateDir);
 	await store.ensureWritable();
-	const run = createRun({id: 'r1', kind, env: 'dev', mode: 'live', production: false, options: {region: 'us-east-1', confirm: [], yes: false}});
+	const run = createRun({id: 'r1', kind, env: 'dev', mode: 'live', production: false, options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false}});
 	const events: RunEvent[] = [];
 	const interrupts = new InterruptRouter(() => undefined);
 	const make = (current = run, resumed?: {message: string}) =>

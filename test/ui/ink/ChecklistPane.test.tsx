@@ -13,7 +13,7 @@ const sumologic: ManualItem = {id: 'sumologic', title: 'Logs reach SumoLogic', k
 
 /** Runs the real engine and folds its events into the run, as the runner does; `onEvent` sees the checks after each. */
 async function drive(items: ChecklistItem[], prompt: ScriptedPrompter, options: {yes?: boolean; onEvent?: (checks: CheckRecord[], event: CheckEvent) => void} = {}) {
-	let run: Run = createRun({id: 'r', kind: 'checklist', env: 'dev', mode: 'live', production: false, options: {region: 'us-east-1', confirm: [], yes: false}});
+	let run: Run = createRun({id: 'r', kind: 'checklist', env: 'dev', mode: 'live', production: false, options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false}});
 	let second = 0;
 	await runChecklist({
 		items,

@@ -1,0 +1,114 @@
+import {chmod, cp, mkdir, writeFile} from 'node:fs/promises';
+import path from 'node:path';
+import type {AwsStandInOptions, ImageRecord} from '../../source/rehearsal/aws-stand-in';
+import {resourceChanges} from '../../source/rehearsal/aws/update-plan';
+import {createCliWorld, type CliWorld} from './cli-env';
+import {serve} from './loopback';
+import {CLI} from './pty';
+
+export interface StackWorld extends CliWorld {
+	/** `release --env dev --yes --confirm sumologic`: a whole dev release with nobody to ask. */
+	releaseArgs: string[];
+}
+
+const REPO = path.resolve(path.dirname(CLI), '..');
+
+/** Dummy secrets, long enough that scrubbing them never masks ordinary words in the output. */
+export const DUMMY_SECRETS = {LIBRATO_EMAIL: 'e2e-operator@example.com', LIBRATO_TOKEN: 'e2e-dummy-librato-token', LOGSPOUT_TOKEN: 'e2e-dummy-logspout-token'};
+
+async function toolScript(binDir: string, tool: 'packer' | 'convox'): Promise<string> {
+	const file = path.join(binDir, tool);
+	await writeFile(file, `#!/bin/sh\nexec '${process.execPath}' '${CLI}' __rehearsal ${tool} "$@"\n`);
+	await chmod(file, 0o755);
+	return file;
+}
+
+/**
+ * A world for whole releases against the loopback CloudFormation (not --rehearse): Packer is the
+ * rehearsal's replay (registers the image with the EC2 stand-in), convox answers from the stack,
+ * hello-world and Librato are loopback servers, the template is a copy in the temp folder.
+ */
+export async function createStackWorld({aws}: {aws?: AwsStandInOptions} = {}): Promise<StackWorld> {
+	const helloWorld = await serve((_request, response) => response.end('Hello, World!\n'));
+	const librato = await serve((_request, response) => {
+		const now = Math.floor(Date.now() / 1000);
+		response.setHeader('content-type', 'application/json');
+		response.end(JSON.stringify({name: 'collectd.cpu.percent.user', measurements: {'aws.dev.i-0e2e': [{measure_time: now - 30, value: 2.5}, {measure_time: now, value: 3.1}]}}));
+	});
+	const base = await createCliWorld({aws: {tickMs: 20, changeSetDelayMs: 0, ...aws}});
+	const binDir = path.join(base.dir, 'bin');
+	await mkdir(binDir);
+	await cp(path.join(REPO, 'packer'), path.join(base.dir, 'packer'), {recursive: true});
+	const [packer, convox] = await Promise.all([toolScript(binDir, 'packer'), toolScript(binDir, 'convox')]);
+	await writeFile(
+		base.configPath,
+		JSON.stringify(
+			{
+				region: 'us-east-1',
+				template: 'packer/packer.json',
+				binaries: {packer, convox},
+				accounts: {
+					dev: {profile: 'convox-dev', accountId: '111111111111', stackName: 'convox-dev', rack: 'dev', helloWorldUrl: `${helloWorld.url}/`, librato: {source: 'aws.dev.*'}},
+				},
+			},
+			null,
+			2,
+		),
+	);
+	return {
+		...base,
+		env: {
+			...base.env,
+			...DUMMY_SECRETS,
+			LIBRATO_API_URL: librato.url,
+			CONVOX_AMI_REHEARSAL_BUILD_SECONDS: '1',
+			CONVOX_AMI_PROBE_TIMEOUT: '5',
+			CONVOX_AMI_STACK_POLL_MS: '200',
+		},
+		releaseArgs: ['release', '--env', 'dev', '--yes', '--confirm', 'sumologic'],
+		async close() {
+			await Promise.all([base.close(), helloWorld.close(), librato.close()]);
+		},
+	};
+}
+
+type CliEvent = Record<string, unknown>;
+
+export const eventsOf = (events: CliEvent[], type: string) => events.filter(event => event.type === type);
+
+export const stepEvent = (events: CliEvent[], step: string, status: string) => events.find(event => event.type === 'step' && event.step === step && event.status === status);
+
+export const noticesOf = (events: CliEvent[], step: string) => events.filter(event => event.type === 'notice' && event.step === step).map(event => String(event.message));
+
+/**
+ * Calls `then` when the build registers its image with the EC2 stand-in (the replay's RegisterImage),
+ * i.e. right before the release reaches the stack: the moment to change the stack behind its back.
+ */
+export function onImageRegistered(world: CliWorld, then: (image: ImageRecord) => void): void {
+	const {state} = world.aws;
+	const register = state.registerImage.bind(state);
+	state.registerImage = input => {
+		const image = register(input);
+		if (image.tags.ReleaseRun) then(image);
+		return image;
+	};
+}
+
+/** Puts the stack on the image just built and its Convox version, instances included, as if that update had been made already. */
+export function presetStackOn(world: CliWorld, image: ImageRecord): void {
+	const stack = world.aws.state.stack('convox-dev');
+	const target: Record<string, string> = {Ami: image.imageId, Version: image.tags.ConvoxVersion ?? ''};
+	stack.parameters = stack.parameters.map(parameter => (parameter.key in target ? {...parameter, value: target[parameter.key]!} : parameter));
+	for (const instance of world.aws.state.instancesOf('convox-dev')) instance.imageId = image.imageId;
+	world.aws.state.commit();
+}
+
+/** Starts an update of the stack by someone else (a parameter that touches only the rack's services), played out slowly. */
+export function startForeignUpdate(world: CliWorld): void {
+	const {state} = world.aws;
+	const stack = state.stack('convox-dev');
+	state.setScenario('convox-dev', ['slow', 'clean']);
+	const target = state.snapshot(stack);
+	target.parameters = target.parameters.map(parameter => (parameter.key === 'ApiCpu' ? {...parameter, value: '256'} : parameter));
+	state.beginUpdate(stack, target, resourceChanges('convox-dev', ['ApiCpu']));
+}
