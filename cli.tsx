@@ -48,11 +48,15 @@ export function buildProgram(): Command {
 	const program = new Command('convox-ami')
 		.description('Build a custom AMI for a Convox rack with Packer, roll it out to the rack stack, and verify it.')
 		.version(version, '-v, --version')
-		.showHelpAfterError('(run convox-ami --help for usage)')
+		.showHelpAfterError()
 		.exitOverride()
 		.addHelpText(
 			'after',
 			`
+Flags of every command (details: convox-ami release --help):
+  --env NAME  --config PATH  --state-dir DIR  --convox-version V  --region R
+  --dry-run  --rehearse  --yes  --confirm ID  --json
+
 Exit codes: 0 finished, 1 a step failed (resume continues), 2 usage/config/input error,
 3 waiting on a manual confirmation, 130 interrupted (resume continues).
 
@@ -86,8 +90,16 @@ if (process.argv[2] === '__rehearsal') {
 }
 
 async function parseCommandLine(): Promise<void> {
+	const program = buildProgram();
+	const [word] = process.argv.slice(2);
+	// `release` is the default command, so commander would read an unknown command as its argument.
+	if (word && !word.startsWith('-') && word !== 'help' && !program.commands.some(command => command.name() === word)) {
+		process.stderr.write(`error: unknown command '${word}'\n\n${program.helpInformation()}`);
+		process.exitCode = USAGE_EXIT;
+		return;
+	}
 	try {
-		await buildProgram().parseAsync(process.argv);
+		await program.parseAsync(process.argv);
 	} catch (error) {
 		if (!(error instanceof CommanderError)) throw error;
 		const answered = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
