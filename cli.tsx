@@ -44,7 +44,7 @@ async function dispatch(name: CommandName, args: string[], options: CliOptions):
 	process.exitCode = await runCommand(name, args, options);
 }
 
-export function buildProgram(): Command {
+function buildProgram(): Command {
 	const program = new Command('convox-ami')
 		.description('Build a custom AMI for a Convox rack with Packer, roll it out to the rack stack, and verify it.')
 		.version(version, '-v, --version')

@@ -62,6 +62,13 @@ async function chooseEnv(input: CommandInput, loaded: LoadedConfig, frontEnd: Fr
 	});
 }
 
+const SECRET_VARIABLES = ['LIBRATO_EMAIL', 'LIBRATO_TOKEN', 'LOGSPOUT_TOKEN', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
+
+/** The values no event may carry: the build's secrets and AWS keys (a check's output could echo them). */
+function secretsIn(env: NodeJS.ProcessEnv): string[] {
+	return SECRET_VARIABLES.map(name => env[name] ?? '').filter(value => value.length >= 4);
+}
+
 /** What the next run of a session is: a new run of some kind, or an interrupted one to resume. */
 interface RunRequest {
 	kind: RunKind;
@@ -91,6 +98,9 @@ async function firstRequest(input: CommandInput, store: JournalStore): Promise<R
 		case 'resume': {
 			const run = await findRunToResume(store, input.args[0]);
 			if (input.flags.env && input.flags.env !== run.env) throw new UsageError(`Run ${run.id} is for ${run.env}, not ${input.flags.env}.`);
+			if ((input.flags.dryRun && !run.options.dryRun) || (input.flags.rehearse && run.mode !== 'rehearsal')) {
+				throw new UsageError(`Run ${run.id} is a ${run.options.dryRun ? 'dry ' : ''}${run.mode} run; resume keeps its mode, so --dry-run and --rehearse cannot change it.`, 'Start a new run for another mode.');
+			}
 			return {kind: run.kind, resume: run, mode: run.mode, dryRun: run.options.dryRun};
 		}
 		case 'rollback':
@@ -159,6 +169,7 @@ async function driveOne(session: Session, request: RunRequest): Promise<RunOutco
 		...(rehearsal ? {standIn: {endpoint: rehearsal.awsEndpoint, credentials: rehearsal.credentialsFor(account.accountId)}} : {}),
 	});
 	const files = runFiles(input.stateDir, run.id);
+	const {createScrubber} = await import('../services/packer/scrubber');
 	const runner = new Runner({
 		run,
 		steps: await stepRegistry(),
@@ -172,6 +183,7 @@ async function driveOne(session: Session, request: RunRequest): Promise<RunOutco
 		prompt: frontEnd.prompter,
 		paths: {stateDir: input.stateDir, ...files},
 		interrupts,
+		scrub: createScrubber(secretsIn(services.env)),
 		...(resumeOf ? {resumed: {message: describeResume(resumeOf)}} : {}),
 	});
 	const outcome = await runner.drive();
@@ -246,9 +258,9 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 		// A config that does not load leaves no trace, not even an empty state dir.
 		const configured = rehearse ? undefined : await (await import('../config/load-config')).loadConfig(input.configPath);
 		await store.ensureWritable();
+		lock = await acquireStateLock(input.stateDir, `convox-ami ${input.name}`);
 		rehearsal = rehearse ? await (await import('../rehearsal/rehearsal')).startRehearsal(input.stateDir) : undefined;
 		const loaded = rehearsal?.config ?? configured!;
-		lock = await acquireStateLock(input.stateDir, `convox-ami ${input.name}`);
 		if (lock.takenOver) frontEnd.say('warn', `Took over the lock of ${input.stateDir} left by pid ${lock.takenOver.pid} (${lock.takenOver.command}), which is no longer running.`);
 		const session: Session = {input, store, loaded, frontEnd, interrupts, rehearse, dryRun, ...(rehearsal ? {rehearsal} : {})};
 		let outcome: RunOutcome | undefined;
@@ -271,8 +283,7 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 			message: (operatorError ?? (error as Error)).message,
 			...(operatorError?.hint ? {hint: operatorError.hint} : {}),
 		});
-		if (!operatorError) throw error;
-		return operatorError.exitCode;
+		return operatorError?.exitCode ?? EXIT.failed;
 	} finally {
 		process.off('SIGINT', onSignal);
 		process.off('SIGTERM', onSignal);

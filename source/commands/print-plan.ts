@@ -40,7 +40,7 @@ function checklist(account: AccountConfig): string[] {
 }
 
 /** The release procedure for one account as Markdown, with what is known filled in. */
-export function renderPlan({config, configDir, envName, account, region, releasesUrl, pinned, resolved}: PlanInput): string {
+function renderPlan({config, configDir, envName, account, region, releasesUrl, pinned, resolved}: PlanInput): string {
 	const template = config.template ? path.resolve(configDir, config.template) : bundledTemplatePath();
 	const version = resolved.version ? `Convox **${resolved.version}**` : pinned ? `Convox ${pinned}` : 'the newest published Convox version at run time';
 	const lookup = `Mappings.RegionConfig.${region}.Ami of its formation.json`;

@@ -15,12 +15,15 @@ export interface CommandInput {
 	stateDir: string;
 }
 
-export function toFlags(options: CliOptions): Flags {
+function toFlags(options: CliOptions, args: string[]): Flags {
 	if (options.convoxVersion !== undefined && !VERSION_PATTERN.test(options.convoxVersion)) {
 		throw new UsageError(`--convox-version ${options.convoxVersion} is not a Convox version id (YYYYMMDDHHMMSS, optionally with a -suffix).`);
 	}
 	if (options.region !== undefined && !REGION_PATTERN.test(options.region)) throw new UsageError(`--region ${options.region} is not an AWS region such as us-east-1.`);
 	if (options.env !== undefined && !ENV_PATTERN.test(options.env)) throw new UsageError(`--env ${options.env} is not an account name (lowercase letters, digits and dashes).`);
+	for (const id of args) {
+		if (!/^[\w-]+$/.test(id)) throw new UsageError(`${id} is not a run id (see \`convox-ami runs\`).`);
+	}
 	for (const id of options.confirm) {
 		if (!ENV_PATTERN.test(id)) throw new UsageError(`--confirm ${id} is not a checklist item id.`);
 	}
@@ -45,7 +48,7 @@ function report(error: OperatorError | Error, json: boolean): void {
 export async function runCommand(name: CommandName, args: string[], options: CliOptions): Promise<ExitCode> {
 	let flags: Flags | undefined;
 	try {
-		flags = toFlags(options);
+		flags = toFlags(options, args);
 		const input: CommandInput = {name, args, flags, ...(options.config ? {configPath: options.config} : {}), stateDir: path.resolve(options.stateDir ?? '.convox-ami')};
 		switch (name) {
 			case 'plan': {

@@ -12,7 +12,7 @@ export interface LoadedConfig {
 
 export const DEFAULT_CONFIG_FILE = 'convox-ami.config.json';
 
-export function formatIssues(issues: z.core.$ZodIssue[]): string[] {
+function formatIssues(issues: z.core.$ZodIssue[]): string[] {
 	return issues.map(issue => {
 		const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
 		if (issue.code === 'unrecognized_keys') return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map(key => `"${key}"`).join(', ')}`;

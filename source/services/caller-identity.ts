@@ -11,11 +11,11 @@ const EXPIRED = /sso session|sso.*(expired|invalid)|token.*expired|expiredtoken|
 const NO_CREDENTIALS = /could not load credentials|could not be found|no credentials|unable to load|profile .* not found/i;
 const REJECTED = /InvalidClientTokenId|SignatureDoesNotMatch|UnrecognizedClient|AccessDenied|AuthFailure/i;
 
-/** Turns a credential or STS failure into what the operator must do about it. */
+/** Turns a credential or STS failure into what the operator must do about it; `profile` is the one the SDK used. */
 export function explainIdentityError(error: unknown, profile: string | undefined): Error {
 	const err = error as Error & {name?: string; Code?: string};
 	const text = `${err.name ?? ''} ${err.Code ?? ''} ${err.message ?? ''}`;
-	const profileName = profile ?? process.env.AWS_PROFILE ?? 'default';
+	const profileName = profile ?? 'default';
 	if (EXPIRED.test(text)) {
 		return new UsageError(`The AWS session for profile ${profileName} has expired.`, `Run \`aws sso login --profile ${profileName}\`, then try again.`);
 	}

@@ -11,8 +11,6 @@ export interface Git {
 	dirtyFiles(repoDir: string): Promise<string[]>;
 	/** The content of `file` in HEAD, or undefined when HEAD does not hold it. */
 	committedContent(repoDir: string, file: string): Promise<string | undefined>;
-	/** Whether HEAD holds `file` with exactly `content`. */
-	isCommittedWith(repoDir: string, file: string, content: string): Promise<boolean>;
 }
 
 /** Porcelain v1 with -z: `XY path\0`, and for renames and copies `XY new\0old\0`. */
@@ -75,9 +73,6 @@ export function createGit(binary: string, env: NodeJS.ProcessEnv = process.env):
 			const result = await git(repoDir, args);
 			if (result.exitCode !== 0) throw failure(args, result);
 			return parsePorcelain(String(result.stdout));
-		},
-		async isCommittedWith(repoDir, file, content) {
-			return (await committedContent(repoDir, file)) === content;
 		},
 	};
 }

@@ -7,7 +7,7 @@ export const accountStep: Step = {
 	title: 'Account',
 	async run(ctx) {
 		const {sts} = await ctx.services.aws();
-		const identity = await getCallerIdentity(sts, ctx.account.profile, ctx.signal);
+		const identity = await getCallerIdentity(sts, ctx.account.profile ?? ctx.services.env.AWS_PROFILE, ctx.signal);
 		if (identity.accountId !== ctx.account.accountId) {
 			throw new UsageError(
 				`Wrong AWS account: the credentials${ctx.account.profile ? ` of profile ${ctx.account.profile}` : ''} belong to ${identity.accountId} (${identity.arn}), but the config says ${ctx.envName} is ${ctx.account.accountId}. Nothing was done.`,

@@ -35,7 +35,7 @@ export async function createFrontEnd(mode: OutputMode, {yes, onInterrupt}: {yes:
 		const [{mountInk}, {inkPanes, inkReducers}] = await Promise.all([import('./ink/mount'), import('./ink/panes')]);
 		const screen = mountInk({title: '', onInterrupt, reducers: inkReducers, panes: inkPanes});
 		return {
-			prompter: screen.store.prompter({yes}),
+			prompter: mode.canPrompt ? screen.store.prompter({yes}) : createUnattendedPrompter({yes}),
 			sink: (event, run) => screen.store.onEvent(event, run),
 			say: (level, message) => screen.store.addNotice({level, message}),
 			attach: run => screen.store.attach(titleOf(run), runBadges(run), run),

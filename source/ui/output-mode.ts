@@ -12,7 +12,7 @@ interface Streams {
 	stderr: {isTTY?: boolean};
 }
 
-export function isCi(env: NodeJS.ProcessEnv): boolean {
+function isCi(env: NodeJS.ProcessEnv): boolean {
 	const value = env.CI;
 	return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
 }

@@ -51,7 +51,7 @@ export interface UiState {
 	outcome?: Outcome;
 }
 
-export const NOTICE_LIMIT = 200;
+const NOTICE_LIMIT = 200;
 
 /** A pane's pure reducer over the event stream (build, stack, checklist views). */
 export type ViewReducer = (state: unknown, event: RunEvent, run: Run) => unknown;

@@ -47,8 +47,3 @@ export class MissingInputError extends UsageError {
 		super(`${what} needs an answer and no one can give it here.`, `Pass ${remedy}.`);
 	}
 }
-
-export function exitCodeOf(error: unknown): ExitCode {
-	if (error instanceof OperatorError) return error.exitCode;
-	return EXIT.failed;
-}

@@ -91,7 +91,7 @@ export class JournalStore {
 	}
 }
 
-export function parseJournal(text: string, file: string): Run {
+function parseJournal(text: string, file: string): Run {
 	let data: unknown;
 	try {
 		data = JSON.parse(text);

@@ -6,7 +6,7 @@ const STEPS_BY_KIND: Record<RunKind, readonly StepId[]> = {
 	rollback: ['account', 'update-stack', 'verify'],
 };
 
-export function planSteps(kind: RunKind): readonly StepId[] {
+function planSteps(kind: RunKind): readonly StepId[] {
 	return STEPS_BY_KIND[kind];
 }
 
@@ -58,8 +58,4 @@ export function createRun({id, kind, env, mode, production, options, releaseId, 
 /** The step a (resumed) run continues at: the first one not done or skipped. */
 export function firstUnfinishedStep(run: Run): StepId | undefined {
 	return run.steps.find(step => step.status !== 'done' && step.status !== 'skipped')?.id;
-}
-
-export function isUnfinished(run: Run): boolean {
-	return run.status !== 'finished';
 }

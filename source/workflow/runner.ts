@@ -29,8 +29,20 @@ export interface RunnerOptions {
 	prompt: Prompter;
 	paths: RunPaths;
 	interrupts: InterruptRouter;
+	/** Masks every secret the run knows of; applied to what an event says in words before it is journaled or shown. */
+	scrub?: (text: string) => string;
 	resumed?: {message: string};
 }
+
+function scrubValue(value: unknown, scrub: (text: string) => string): unknown {
+	if (typeof value === 'string') return scrub(value);
+	if (Array.isArray(value)) return value.map(item => scrubValue(item, scrub));
+	if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, scrubValue(item, scrub)]));
+	return value;
+}
+
+/** Log lines, phases and stack events are scrubbed at their source (a flood must stay cheap); the rest here. */
+const WORDY_EVENTS = new Set(['step', 'notice', 'error', 'check', 'run']);
 
 function isInterruption(error: unknown, signal: AbortSignal): boolean {
 	return error instanceof InterruptedError || (signal.aborted && !(error instanceof OperatorError));
@@ -49,7 +61,9 @@ export class Runner {
 	}
 
 	emit = (input: RunEventInput): void => {
-		const event = {...input, runId: this.current.id, at: new Date().toISOString()} as RunEvent;
+		const {scrub} = this.options;
+		const said = scrub && WORDY_EVENTS.has(input.type) ? (scrubValue(input, scrub) as RunEventInput) : input;
+		const event = {...said, runId: this.current.id, at: new Date().toISOString()} as RunEvent;
 		const next = reduceRun(this.current, event);
 		if (isJournaled(event)) this.options.store.save(next);
 		this.current = next;
@@ -117,8 +131,9 @@ export class Runner {
 			this.emit({type: 'step', step: stepId, status: 'failed', error: message});
 			return this.finish('interrupted', EXIT.interrupted, message, (error instanceof OperatorError && error.hint) || 'Run `convox-ami resume` to continue.');
 		}
-		const message = (error as Error).message ?? String(error);
-		const hint = error instanceof OperatorError ? error.hint : undefined;
+		const scrub = this.options.scrub ?? ((text: string) => text);
+		const message = scrub((error as Error).message ?? String(error));
+		const hint = error instanceof OperatorError && error.hint ? scrub(error.hint) : undefined;
 		if (error instanceof WaitingError) {
 			this.emit({type: 'step', step: stepId, status: 'waiting', error: message});
 			return this.finish('waiting', EXIT.waiting, message, hint);

@@ -10,7 +10,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {accountSchema, type AccountConfig} from '../../source/config/schema';
 import type {Services} from '../../source/services/services';
 import {resolveTargets, verifyStep} from '../../source/steps/verify';
-import {EXIT, StepFailedError, WaitingError, exitCodeOf} from '../../source/workflow/errors';
+import {EXIT, StepFailedError, WaitingError} from '../../source/workflow/errors';
 import {reduceRun} from '../../source/workflow/reducer';
 import {renderReport} from '../../source/workflow/report';
 import type {Flags, StepContext} from '../../source/workflow/step';
@@ -167,7 +167,7 @@ describe('verifyStep', () => {
 		const {ctx, final} = context({flags: {yes: true, confirm: ['sumologic']}, outputs: released});
 		const error = await verifyStep.run(ctx).catch((caught: unknown) => caught);
 		expect(error).toBeInstanceOf(StepFailedError);
-		expect(exitCodeOf(error)).toBe(EXIT.failed);
+		expect((error as StepFailedError).exitCode).toBe(EXIT.failed);
 		expect((error as Error).message).toMatch(/^Verification failed: hello-world \(HTTP 503 .* gave up after 600 ms\)\)\.$/);
 		expect((error as StepFailedError).hint).toContain('convox-ami rollback 20261125-010000-dev');
 		expect(final('rack')!.status).toBe('pass');
@@ -177,7 +177,7 @@ describe('verifyStep', () => {
 		const {ctx, final} = context({flags: {yes: true}, outputs: released});
 		const error = await verifyStep.run(ctx).catch((caught: unknown) => caught);
 		expect(error).toBeInstanceOf(WaitingError);
-		expect(exitCodeOf(error)).toBe(EXIT.waiting);
+		expect((error as WaitingError).exitCode).toBe(EXIT.waiting);
 		expect((error as Error).message).toBe('Waiting for manual confirmation: sumologic (Logs reach SumoLogic).');
 		expect((error as WaitingError).hint).toContain('convox-ami resume 20261125-010000-dev --yes --confirm sumologic');
 		expect(final('sumologic')!.status).toBe('waiting');

@@ -15,7 +15,7 @@ import type {RunEvent, StepId} from '../../source/workflow/types';
 
 const config = parseConfig({accounts: {dev: {accountId: '111111111111', stackName: 'convox-dev'}}}, 'test');
 
-async function setup(steps: Partial<Record<StepId, Step>>, kind: 'release' | 'checklist' = 'checklist') {
+async function setup(steps: Partial<Record<StepId, Step>>, kind: 'release' | 'checklist' = 'checklist', scrub?: (text: string) => string) {
 	const stateDir = await mkdtemp(path.join(os.tmpdir(), 'convox-ami-runner-'));
 	const store = new JournalStore(stateDir);
 	await store.ensureWritable();
@@ -36,6 +36,7 @@ async function setup(steps: Partial<Record<StepId, Step>>, kind: 'release' | 'ch
 			prompt: createUnattendedPrompter({yes: false}),
 			paths: {stateDir, ...runFiles(stateDir, run.id)},
 			interrupts,
+			...(scrub ? {scrub} : {}),
 			...(resumed ? {resumed} : {}),
 		});
 	return {store, events, interrupts, make};
@@ -124,5 +125,27 @@ describe('runner', () => {
 		});
 		const outcome = await make().drive();
 		expect(outcome.run.steps[0]?.outputs).toEqual({asked: 1, aborted: false});
+	});
+
+	it('masks secrets in what events say before the journal or a renderer sees them', async () => {
+		const {store, events, make} = await setup(
+			{
+				account: step('account', async ctx => {
+					ctx.emit({type: 'check', id: 'custom', kind: 'auto', status: 'fail', detail: 'curl said: token=s3cr3t-token rejected'});
+					return {echoed: 'token s3cr3t-token'};
+				}),
+				verify: step('verify', async () => {
+					throw new Error('failed with s3cr3t-token');
+				}),
+			},
+			'checklist',
+			text => text.replaceAll('s3cr3t-token', '***'),
+		);
+		const outcome = await make().drive();
+		expect(outcome.message).toBe('failed with ***');
+		const journal = JSON.stringify(await store.load('r1'));
+		expect(journal).not.toContain('s3cr3t');
+		expect(journal).toContain('token=*** rejected');
+		expect(JSON.stringify(events)).not.toContain('s3cr3t');
 	});
 });
