@@ -1,4 +1,5 @@
-import {DescribeStacksCommand, type CloudFormationClient} from '@aws-sdk/client-cloudformation';
+import type {CloudFormationClient} from '@aws-sdk/client-cloudformation';
+import {describeStack, parameterValue, StackNotFoundError, type StackSnapshot} from '../services/cloudformation/stack';
 import type {VersionEntry} from '../services/releases';
 import {StepFailedError, UsageError} from '../workflow/errors';
 import type {Step, StepContext} from '../workflow/step';
@@ -7,24 +8,15 @@ import {requiredBetween, selectVersion} from './select-version';
 
 const TEMPLATE_BODY_LIMIT = 51_200;
 
-export interface StackSnapshot {
-	status: string;
-	parameters: Array<{key: string; value: string}>;
-}
-
-export async function describeStack(cloudformation: CloudFormationClient, stackName: string, signal?: AbortSignal): Promise<StackSnapshot | undefined> {
+async function readStack(cloudformation: CloudFormationClient, ctx: StepContext): Promise<StackSnapshot> {
 	try {
-		const {Stacks} = await cloudformation.send(new DescribeStacksCommand({StackName: stackName}), {abortSignal: signal});
-		const stack = Stacks?.[0];
-		if (!stack) return undefined;
-		return {
-			status: stack.StackStatus ?? 'UNKNOWN',
-			parameters: (stack.Parameters ?? []).map(parameter => ({key: parameter.ParameterKey ?? '', value: parameter.ParameterValue ?? ''})),
-		};
+		return await describeStack(cloudformation, ctx.account.stackName, ctx.signal);
 	} catch (error) {
-		if (/does not exist/i.test((error as Error).message)) return undefined;
-		if (signal?.aborted) throw error;
-		throw new StepFailedError(`Cannot read the stack ${stackName}: ${(error as Error).message}`, 'Check the network and permissions, then run `convox-ami resume`.');
+		if (error instanceof StackNotFoundError) {
+			throw new UsageError(`The stack ${ctx.account.stackName} does not exist in account ${ctx.account.accountId} (${ctx.region}).`, `Check accounts.${ctx.envName}.stackName and the region.`);
+		}
+		ctx.signal.throwIfAborted();
+		throw new StepFailedError(`Cannot read the stack ${ctx.account.stackName}: ${(error as Error).message}`, 'Check the network and permissions, then run `convox-ami resume`.');
 	}
 }
 
@@ -77,11 +69,8 @@ export const resolveVersionStep: Step = {
 		const convoxVersion = await chooseVersion(ctx, entries, versionsUrl);
 
 		const {cloudformation} = await ctx.services.aws();
-		const stack = await describeStack(cloudformation, ctx.account.stackName, ctx.signal);
-		if (!stack) {
-			throw new UsageError(`The stack ${ctx.account.stackName} does not exist in account ${ctx.account.accountId} (${ctx.region}).`, `Check accounts.${ctx.envName}.stackName and the region.`);
-		}
-		const current = (key: string) => stack.parameters.find(parameter => parameter.key === key)?.value;
+		const stack = await readStack(cloudformation, ctx);
+		const current = (key: string) => parameterValue(stack, key);
 		const stackVersion = current('Version');
 		ctx.emit({type: 'notice', step: 'resolve-version', level: 'info', message: `Stack ${ctx.account.stackName}: ${stack.status}, Convox ${stackVersion ?? '?'} on ${current('Ami') || 'the stock AMI'}`});
 		const required = requiredBetween(entries, stackVersion, convoxVersion);

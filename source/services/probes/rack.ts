@@ -1,4 +1,5 @@
-import {DescribeStacksCommand, type CloudFormationClient, type Stack} from '@aws-sdk/client-cloudformation';
+import type {CloudFormationClient, Stack} from '@aws-sdk/client-cloudformation';
+import {describeStack as describeCloudFormationStack, parameterValue} from '../cloudformation/stack';
 import {parseKeyValues, type ConvoxResult} from './convox-cli';
 import {fail, pass, type ProbeOutcome} from './outcome';
 
@@ -17,10 +18,8 @@ export interface RackTarget {
 }
 
 export async function describeStack(cloudformation: CloudFormationClient, stackName: string, signal?: AbortSignal): Promise<StackSnapshot> {
-	const response = await cloudformation.send(new DescribeStacksCommand({StackName: stackName}), {abortSignal: signal});
-	const stack = response.Stacks?.[0];
-	if (!stack) throw new Error(`stack ${stackName} not found`);
-	return snapshotOf(stack);
+	const stack = await describeCloudFormationStack(cloudformation, stackName, signal);
+	return {name: stack.stackName, status: stack.status, ami: parameterValue(stack, 'Ami'), version: parameterValue(stack, 'Version')};
 }
 
 export function snapshotOf(stack: Stack): StackSnapshot {
