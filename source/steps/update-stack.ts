@@ -25,6 +25,7 @@ import {instancesToReplace} from '../ui/stack-view';
 import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../workflow/errors';
 import type {Step, StepContext} from '../workflow/step';
 import type {Outputs} from '../workflow/types';
+import {formatDuration} from '../format-duration';
 
 export interface UpdateStackOptions {
 	/** Stack event polling (2 s growing to 10 s by default). */
@@ -53,12 +54,6 @@ const DEFAULT_TIMEOUT_MINUTES = 90;
 const POLL_VARIABLE = 'CONVOX_AMI_STACK_POLL_MS';
 const PROGRESS_EVERY_MS = 60_000;
 const PARAMETER_VARIABLE = 'CONVOX_AMI_PARAMETER_';
-
-function formatElapsed(ms: number): string {
-	const seconds = Math.max(0, Math.round(ms / 1000));
-	const minutes = Math.floor(seconds / 60);
-	return minutes > 0 ? `${minutes}m${String(seconds % 60).padStart(2, '0')}s` : `${seconds}s`;
-}
 
 class StackUpdate {
 	private readonly stackName: string;
@@ -203,7 +198,7 @@ class StackUpdate {
 				if (summary === last && now - lastAt < PROGRESS_EVERY_MS) return;
 				last = summary;
 				lastAt = now;
-				this.ctx.emit({type: 'progress', step: 'update-stack', phase: 'stack update', activity: `${summary} (${formatElapsed(progress.elapsedMs)} elapsed)`});
+				this.ctx.emit({type: 'progress', step: 'update-stack', phase: 'stack update', activity: `${summary} (${formatDuration(progress.elapsedMs)} elapsed)`});
 			},
 		};
 	}
@@ -388,7 +383,7 @@ class StackUpdate {
 			if (result.kind === 'settled') return {stack: result.stack, cancelled};
 			if (result.kind === 'timed-out') {
 				throw new StepFailedError(
-					`${this.stackName} is still ${result.status} after ${formatElapsed(this.timeoutMs)}. The update goes on in CloudFormation; this run stopped watching it.`,
+					`${this.stackName} is still ${result.status} after ${formatDuration(this.timeoutMs)}. The update goes on in CloudFormation; this run stopped watching it.`,
 					'Run `convox-ami resume` to re-attach (raise accounts.<env>.stackTimeoutMinutes for slow instance rollovers).',
 				);
 			}

@@ -1,14 +1,5 @@
 import type {Run, StepRecord} from '../workflow/types';
 
-export function formatDuration(ms: number): string {
-	if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
-	const seconds = ms / 1000;
-	if (seconds < 60) return `${seconds.toFixed(1)} s`;
-	const minutes = Math.floor(seconds / 60);
-	const rest = Math.floor(seconds % 60);
-	return minutes < 60 ? `${minutes}m${String(rest).padStart(2, '0')}s` : `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
-}
-
 export function stepDuration(step: StepRecord, now = Date.now()): number | undefined {
 	if (!step.startedAt) return undefined;
 	const end = step.endedAt ? Date.parse(step.endedAt) : now;

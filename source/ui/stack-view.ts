@@ -113,10 +113,3 @@ export function reduceStackView(previous: StackViewState | undefined, event: Run
 }
 
 /** "42s", "3m05s", "1h02m": how long ago `timestamp` was at `now`. */
-export function formatAge(timestamp: string, now: number): string {
-	const seconds = Math.max(0, Math.round((now - Date.parse(timestamp)) / 1000));
-	if (seconds < 60) return `${seconds}s`;
-	const minutes = Math.floor(seconds / 60);
-	if (minutes < 60) return `${minutes}m${String(seconds % 60).padStart(2, '0')}s`;
-	return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
-}

@@ -1,5 +1,6 @@
-import {formatDuration} from '../ui/format';
+
 import type {CheckRecord, Outputs, Run, StepId, StepRecord} from './types';
+import {formatDuration} from '../format-duration';
 
 const KIND_TITLES: Record<Run['kind'], string> = {release: 'Release', checklist: 'Checklist', rollback: 'Rollback'};
 const CHECK_MARKS: Record<CheckRecord['status'], string> = {

@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest';
-import {formatAge, initialStackView, instancesToReplace, reduceStackView, type StackViewState} from '../../source/ui/stack-view';
+import {initialStackView, instancesToReplace, reduceStackView, type StackViewState} from '../../source/ui/stack-view';
 import type {RunEvent, RunEventInput} from '../../source/workflow/types';
+import {formatAge} from '../../source/format-duration';
 
 const stamp = (event: RunEventInput): RunEvent => ({...event, runId: 'run-1', at: '2026-11-25T01:00:00.000Z'}) as RunEvent;
 const stackEvent = (resource: string, status: string, second: number, reason = '', resourceType = 'AWS::AutoScaling::AutoScalingGroup') =>

@@ -18,10 +18,3 @@ export function excerpt(text: string, maxLines = 3, maxChars = 240): string {
 	return tail.length > maxChars ? `…${tail.slice(-maxChars)}` : tail;
 }
 
-export function formatDuration(ms: number): string {
-	if (ms < 1000) return `${Math.round(ms)} ms`;
-	if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-	const minutes = Math.floor(ms / 60_000);
-	const seconds = Math.round((ms % 60_000) / 1000);
-	return `${minutes}m ${String(seconds).padStart(2, '0')}s`;
-}

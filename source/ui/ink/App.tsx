@@ -1,7 +1,7 @@
 import {Box, Static, Text, useInput} from 'ink';
 import {useEffect, useState, useSyncExternalStore, type ReactNode} from 'react';
 import type {StepId} from '../../workflow/types';
-import {formatDuration, stepDuration, STEP_TITLES} from '../format';
+import {stepDuration, STEP_TITLES} from '../format';
 import type {RunStore, UiState} from '../run-store';
 import {ChecklistPane} from './ChecklistPane';
 import {Header} from './Header';
@@ -9,6 +9,7 @@ import {NoticeList} from './NoticeList';
 import {OutcomeView} from './OutcomeView';
 import {PromptView} from './PromptView';
 import {StepList} from './StepList';
+import {formatDuration} from '../../format-duration';
 
 export type PaneRenderer = (state: UiState, now: number) => ReactNode;
 

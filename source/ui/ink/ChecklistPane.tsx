@@ -4,7 +4,7 @@ import terminalLink from 'terminal-link';
 import type {CheckStatus} from '../../workflow/types';
 import type {CheckRecord} from '../../workflow/types';
 import {checklistCounts, detailParts, itemElapsed, NOTE_LIMIT} from '../checklist-view';
-import {formatDuration} from '../format';
+import {formatDuration} from '../../format-duration';
 
 const MARKS: Record<Exclude<CheckStatus, 'running'>, {mark: string; color: string}> = {
 	pending: {mark: '·', color: 'gray'},

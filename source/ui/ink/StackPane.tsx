@@ -1,6 +1,7 @@
 import {Box, Text} from 'ink';
-import {formatAge, type StackViewState} from '../stack-view';
+import type {StackViewState} from '../stack-view';
 import {ChangeSetPreview} from './ChangeSetPreview';
+import {formatAge} from '../../format-duration';
 
 function statusColor(status: string): string {
 	if (status.includes('ROLLBACK') || status.endsWith('_FAILED')) return 'red';

@@ -50,7 +50,7 @@ describe('libratoAttempt', () => {
 		const since = new Date(Date.now() - 600_000);
 		const outcome = await libratoAttempt(query(since));
 		expect(outcome).toMatchObject({status: 'fail', retryable: true});
-		expect(outcome.detail).toMatch(/^collectd\.cpu\.percent\.user from source aws\.dev\.\*: newest measurement 20m 0[01]s old, before /);
+		expect(outcome.detail).toMatch(/^collectd\.cpu\.percent\.user from source aws\.dev\.\*: newest measurement 20m0[01]s old, before /);
 		expect(outcome.detail.endsWith(`before ${since.toISOString()}`)).toBe(true);
 	});
 
