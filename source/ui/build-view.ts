@@ -163,7 +163,8 @@ export function reduceBuildView(previous: BuildViewState | undefined, event: Run
 			if (event.message.startsWith(PACKER_LOG_NOTICE)) return {...state, logPath: event.message.slice(PACKER_LOG_NOTICE.length)};
 			return event.level === 'warn' ? {...state, warning: clip(event.message)} : state;
 		case 'step': {
-			if (event.status === 'running') return {...initialBuildView(state.tailSize), status: 'running', logPath: state.logPath};
+			// A running build may report early outputs (Packer's pid): only a new attempt starts afresh.
+			if (event.status === 'running') return state.status === 'running' ? state : {...initialBuildView(state.tailSize), status: 'running', logPath: state.logPath};
 			const phases = closePhases(state.phases, timeOf(event.at));
 			if (event.status === 'done') {
 				const amiIds = (event.outputs?.amiIds ?? {}) as Record<string, string>;

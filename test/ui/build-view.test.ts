@@ -93,4 +93,11 @@ describe('reduceBuildView', () => {
 		expect(tailLines(again)).toEqual([]);
 		expect(again.warning).toBeUndefined();
 	});
+
+	it('keeps the pane when a running build reports early outputs', () => {
+		const running = reduce([at({type: 'step', step: 'build', status: 'running'}, 0), at({type: 'log', step: 'build', line: 'amazon-ebs: Launching'}, 1)]);
+		const again = reduceBuildView(running, at({type: 'step', step: 'build', status: 'running', outputs: {packerPid: 4242}}, 2));
+		expect(again).toBe(running);
+		expect(tailLines(again)).toEqual(['amazon-ebs: Launching']);
+	});
 });
