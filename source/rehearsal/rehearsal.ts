@@ -22,6 +22,7 @@ const ACCOUNTS = {
 	prod: {accountId: '222222222222', stackName: 'convox-prod', rack: 'prod', production: true},
 } as const;
 
+const REHEARSAL_SECRET_KEY = 'rehearsal-secret-access-key';
 const SECRETS = {LIBRATO_EMAIL: 'rehearsal@example.com', LIBRATO_TOKEN: 'rehearsal-librato-token', LOGSPOUT_TOKEN: 'rehearsal-logspout-token'};
 
 /** Variables that could lead a child process to real AWS; a rehearsal drops them all. */
@@ -97,12 +98,12 @@ export async function startRehearsal(stateDir: string): Promise<Rehearsal> {
 	return {
 		config: {config, path: '(built-in rehearsal config)', dir},
 		awsEndpoint: aws.url,
-		credentialsFor: accountId => ({accessKeyId: accessKeyFor(accountId), secretAccessKey: 'rehearsal'}),
+		credentialsFor: accountId => ({accessKeyId: accessKeyFor(accountId), secretAccessKey: REHEARSAL_SECRET_KEY}),
 		envFor: accountId => ({
 			...base,
 			...SECRETS,
 			AWS_ACCESS_KEY_ID: accessKeyFor(accountId),
-			AWS_SECRET_ACCESS_KEY: 'rehearsal',
+			AWS_SECRET_ACCESS_KEY: REHEARSAL_SECRET_KEY,
 			AWS_REGION: 'us-east-1',
 			AWS_ENDPOINT_URL: aws.url,
 			AWS_ENDPOINT_URL_STS: aws.url,

@@ -2,8 +2,10 @@ import {appendFile, mkdir} from 'node:fs/promises';
 import path from 'node:path';
 import type {EC2Client} from '@aws-sdk/client-ec2';
 import {findImagesByRun, launchPermissions, waitForImage} from '../services/ec2-images';
+import {isRunning, leftBehindInLog, packerProcess, signalPackerGroup, type PackerProcess} from '../services/packer/orphan';
+import type {PackerOutputEvent} from '../services/packer/output';
 import type {BuildResources} from '../services/packer/phases';
-import {formatPackerCommand, runPackerBuild, runPackerValidate, type PackerBuild, type PackerInvocation, type PackerResult} from '../services/packer/runner';
+import {followPackerBuild, formatPackerCommand, runPackerBuild, runPackerValidate, type FollowedBuild, type PackerBuild, type PackerInvocation, type PackerResult} from '../services/packer/runner';
 import {PACKER_LOG_NOTICE} from '../ui/build-view';
 import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../workflow/errors';
 import type {Step, StepContext} from '../workflow/step';
@@ -80,6 +82,7 @@ function describeResources(resources: BuildResources): string {
 class BuildRun {
 	private readonly template: TemplateOutputs;
 	private readonly logPath: string;
+	private secrets: Promise<Record<string, string>> | undefined;
 
 	constructor(private readonly ctx: StepContext) {
 		this.template = templateOutputs(ctx);
@@ -93,7 +96,8 @@ class BuildRun {
 	async run(): Promise<Outputs> {
 		const ec2 = (await this.ctx.services.aws()).ec2;
 		if (this.triedBefore()) {
-			const adopted = await this.reconcile(ec2);
+			const followed = await this.followInterruptedPacker();
+			const adopted = (await this.reconcile(ec2)) ?? (await this.adoptFollowed(ec2, followed));
 			if (adopted) return adopted;
 		}
 		const invocation = await this.invocation();
@@ -110,6 +114,61 @@ class BuildRun {
 	private triedBefore(): boolean {
 		const record = this.ctx.run.steps.find(step => step.id === 'build');
 		return Boolean(record && (record.attempts > 0 || record.status === 'running' || record.status === 'failed'));
+	}
+
+	/** The Packer an interrupted attempt started, if the journal recorded it. */
+	private recordedPacker(): PackerProcess | undefined {
+		const outputs = this.ctx.run.steps.find(step => step.id === 'build')?.outputs ?? {};
+		const {packerPid, packerStartedAt} = outputs;
+		return typeof packerPid === 'number' && typeof packerStartedAt === 'string' ? {pid: packerPid, startedAt: packerStartedAt} : undefined;
+	}
+
+	/**
+	 * Packer runs in its own process group and writes into a named pipe it also holds open, so it
+	 * outlives a CLI that was killed: a second build must not start beside it. Read on from its
+	 * pipe until it ends, as if it had been started here.
+	 */
+	private async followInterruptedPacker(): Promise<FollowedBuild | undefined> {
+		const recorded = this.recordedPacker();
+		if (!recorded || !isRunning(recorded)) return undefined;
+		notice(this.ctx, `Packer from the interrupted run (pid ${recorded.pid}) is still building; following it until it ends.`, 'warn');
+		this.ctx.emit({type: 'progress', step: 'build', phase: 'start', activity: `Following Packer pid ${recorded.pid} (interrupted run)`});
+		const stop = new OrphanStop(this.ctx, recorded);
+		let followed: FollowedBuild;
+		try {
+			followed = await followPackerBuild({
+				logPath: this.logPath,
+				secrets: await this.readSecretsOnce(),
+				running: () => isRunning(recorded),
+				onEvent: event => this.emitPackerEvent(event),
+			});
+		} finally {
+			stop.release();
+		}
+		const ended = `Packer from the interrupted run (pid ${recorded.pid}) has ended`;
+		const built = Object.entries(followed.amiIds).map(([region, id]) => `${id} (${region})`).join(', ');
+		if (built) notice(this.ctx, `${ended}: it built ${built}.`);
+		else if (followed.cancelled) notice(this.ctx, `${ended}: it cancelled the build and cleaned up what it had created.`, 'warn');
+		else {
+			const left = await leftBehindInLog(this.logPath);
+			const leftNames = Object.keys(left).length > 0 ? ` Its log (${this.logPath}) shows it may have left behind in AWS: ${describeResources(left)}; check for them in the EC2 console and delete them.` : '';
+			const errors = followed.errors.length > 0 ? `:\n${indent(followed.errors)}\n` : ' without building an AMI.';
+			notice(this.ctx, `${ended}${errors}${leftNames}`, 'warn');
+		}
+		if (stop.state !== 'idle' && !built) {
+			throw new InterruptedError(`Stopped Packer from the interrupted run (pid ${recorded.pid}).`, 'Run `convox-ami resume`: it looks for the AMI first, then builds again.');
+		}
+		return followed;
+	}
+
+	/** The AMI a followed Packer reported, when DescribeImages does not show it by its tag (yet). */
+	private async adoptFollowed(ec2: EC2Client, followed: FollowedBuild | undefined): Promise<Outputs | undefined> {
+		const amiIds = followed?.amiIds ?? {};
+		const amiId = amiIds[this.template.region] ?? Object.values(amiIds)[0];
+		if (!amiId) return undefined;
+		await this.refuseUnlessPrivate(ec2, amiId);
+		notice(this.ctx, `Adopted AMI ${amiId}, built by Packer from the interrupted run: not building again.`);
+		return {amiId, amiIds, logPath: this.logPath, adopted: true};
 	}
 
 	private async reconcile(ec2: EC2Client): Promise<Outputs | undefined> {
@@ -146,10 +205,20 @@ class BuildRun {
 			packer: this.ctx.services.binaries.packer,
 			template: templatePath,
 			variables: {source_ami: sourceAmi, region, env, version: amiVersion, convox_version: convoxVersion, run_id: this.ctx.run.id},
-			secrets: await readSecrets(this.ctx, this.dryRun),
+			secrets: await this.readSecretsOnce(),
 			env: this.ctx.services.env,
 			cwd: path.dirname(templatePath),
 		};
+	}
+
+	private readSecretsOnce(): Promise<Record<string, string>> {
+		this.secrets ??= readSecrets(this.ctx, this.dryRun);
+		return this.secrets;
+	}
+
+	private emitPackerEvent(event: PackerOutputEvent): void {
+		if (event.type === 'line') this.ctx.emit({type: 'log', step: 'build', line: event.text});
+		else this.ctx.emit({type: 'progress', step: 'build', phase: event.phase, activity: event.activity});
 	}
 
 	private async validate(invocation: PackerInvocation): Promise<Outputs> {
@@ -185,16 +254,18 @@ class BuildRun {
 		await appendFile(this.logPath, `# ${new Date().toISOString()} convox-ami run ${this.ctx.run.id}: ${command}\n`, {mode: 0o600});
 		notice(this.ctx, `${PACKER_LOG_NOTICE}${this.logPath}`);
 		notice(this.ctx, `Running ${command}`);
-		this.ctx.emit({type: 'progress', step: 'build', phase: 'start', activity: 'Starting Packer'});
-		const build = runPackerBuild({
-			...invocation,
-			logPath: this.logPath,
-			onEvent: event => {
-				if (event.type === 'line') this.ctx.emit({type: 'log', step: 'build', line: event.text});
-				else this.ctx.emit({type: 'progress', step: 'build', phase: event.phase, activity: event.activity});
-			},
-		});
+		let build: PackerBuild;
+		try {
+			build = runPackerBuild({...invocation, logPath: this.logPath, onEvent: event => this.emitPackerEvent(event)});
+		} catch (error) {
+			throw new StepFailedError(`Could not set up Packer's output pipe: ${(error as Error).message}`, `Check that ${path.dirname(this.logPath)} is writable, then run \`convox-ami resume\`.`);
+		}
 		const cancellation = new Cancellation(this.ctx, build);
+		// Journalled so that a resume after this CLI dies does not start a second Packer beside this one;
+		// before the first progress event, as a running event resets the build view.
+		const started = packerProcess(build.pid);
+		if (started) this.ctx.emit({type: 'step', step: 'build', status: 'running', outputs: {packerPid: started.pid, packerStartedAt: started.startedAt}});
+		this.ctx.emit({type: 'progress', step: 'build', phase: 'start', activity: 'Starting Packer'});
 		let result: PackerResult;
 		try {
 			result = await build.result;
@@ -319,6 +390,39 @@ class Cancellation {
 		this.leftBehind = this.build.resources();
 		notice(this.ctx, `Stopping Packer at once: this leaves behind ${describeResources(this.leftBehind)}.`, 'warn');
 		this.build.kill();
+	}
+}
+
+/** Ctrl-C while following an interrupted run's Packer: SIGINT to its group first, SIGKILL on the second. */
+class OrphanStop {
+	state: 'idle' | 'cancelling' | 'killed' = 'idle';
+	private readonly unregister: () => void;
+	private readonly onAbort = () => this.interrupt();
+
+	constructor(
+		private readonly ctx: StepContext,
+		private readonly packer: PackerProcess,
+	) {
+		this.unregister = ctx.interceptInterrupt(() => this.interrupt());
+		ctx.signal.addEventListener('abort', this.onAbort);
+		if (ctx.signal.aborted) this.interrupt();
+	}
+
+	release(): void {
+		this.unregister();
+		this.ctx.signal.removeEventListener('abort', this.onAbort);
+	}
+
+	private interrupt(): void {
+		if (this.state === 'idle') {
+			this.state = 'cancelling';
+			signalPackerGroup(this.packer, 'SIGINT');
+			notice(this.ctx, `Cancelling: sent SIGINT to Packer pid ${this.packer.pid} (interrupted run), which cleans up what it created. Ctrl-C again stops it at once and leaves those behind.`, 'warn');
+		} else if (this.state === 'cancelling') {
+			this.state = 'killed';
+			signalPackerGroup(this.packer, 'SIGKILL');
+			notice(this.ctx, `Stopped Packer pid ${this.packer.pid} (interrupted run) at once (SIGKILL).`, 'warn');
+		}
 	}
 }
 

@@ -34,10 +34,13 @@ export interface RunnerOptions {
 	resumed?: {message: string};
 }
 
+/** Fields that name things rather than say them; never masked. */
+const NAMING_FIELDS = new Set(['type', 'status', 'step', 'id', 'kind', 'mode', 'env']);
+
 function scrubValue(value: unknown, scrub: (text: string) => string): unknown {
 	if (typeof value === 'string') return scrub(value);
 	if (Array.isArray(value)) return value.map(item => scrubValue(item, scrub));
-	if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, scrubValue(item, scrub)]));
+	if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, NAMING_FIELDS.has(key) ? item : scrubValue(item, scrub)]));
 	return value;
 }
 

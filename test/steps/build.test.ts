@@ -1,3 +1,5 @@
+import {spawn} from 'node:child_process';
+import {once} from 'node:events';
 import {chmod, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
@@ -7,6 +9,8 @@ import {mockClient} from 'aws-sdk-client-mock';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import type {AccountConfig, Config} from '../../source/config/schema';
 import type {AwsClients, Services} from '../../source/services/services';
+import {isRunning, type PackerProcess} from '../../source/services/packer/orphan';
+import {followPackerBuild} from '../../source/services/packer/runner';
 import {buildStep} from '../../source/steps/build';
 import {InterruptedError, MissingInputError, StepFailedError} from '../../source/workflow/errors';
 import type {Prompter, StepContext} from '../../source/workflow/step';
@@ -14,6 +18,9 @@ import type {Outputs, Run, RunEventInput, RunMode, StepId, StepRecord} from '../
 
 const NULL_TEMPLATE = fileURLToPath(new URL('../fixtures/packer-null/template.json', import.meta.url));
 const RECORDED = fileURLToPath(new URL('../../../shared/fixtures/packer/packer-amazon-ebs.machine-readable.txt', import.meta.url));
+const ORPHAN_PACKER = fileURLToPath(new URL('../fixtures/bin/orphan-packer.mjs', import.meta.url));
+const ORPHAN_CLI = fileURLToPath(new URL('../support/build-orphan-cli.ts', import.meta.url));
+const ORPHAN_AMI = 'ami-0c0ffee0c0ffee0c0';
 const SECRETS = {LIBRATO_EMAIL: 'ops@example.com', LIBRATO_TOKEN: 'lib,rato-T0KEN', LOGSPOUT_TOKEN: 'logspout-S3CRET'};
 const AMI = 'ami-0a7f3c9e21d4b5e86';
 
@@ -331,5 +338,107 @@ describe('build step Ctrl-C', () => {
 		const left = 'EC2 instance i-0d3c5a8e7f21b9c44, key pair packer_601aaae0-6b1e-7b6a-3c1d-0c9e5a2f4b71, security group packer_601aaae1-2f0d-4e1a-90a1-8d4c7e3b2a55';
 		expect(notices()).toContain(`Stopping Packer at once: this leaves behind ${left}.`);
 		expect(error.message).toBe(`Stopped Packer at once (SIGKILL); left behind in AWS: ${left}.`);
+	});
+});
+
+/** Starts a build through the runner in a child CLI, then SIGKILLs that CLI once its log shows Packer waiting for the AMI. */
+async function orphanPacker(logPath: string, env: NodeJS.ProcessEnv, packer = ORPHAN_PACKER, marker = 'Waiting for AMI'): Promise<PackerProcess> {
+	const cli = spawn(process.execPath, ['--import', 'tsx', ORPHAN_CLI, packer, NULL_TEMPLATE, logPath], {env: {...process.env, BUILD_ORPHAN_MARKER: marker, ...env}, stdio: ['ignore', 'pipe', 'inherit']});
+	const [line] = (await once(cli.stdout, 'data')) as [Buffer];
+	const started = JSON.parse(line.toString()) as PackerProcess;
+	while (!(await readFile(logPath, 'utf8')).includes(marker)) await new Promise(resolve => setTimeout(resolve, 20));
+	cli.kill('SIGKILL');
+	await once(cli, 'exit');
+	return started;
+}
+
+async function traceOf(file: string): Promise<string[]> {
+	return (await readFile(file, 'utf8')).trim().split('\n');
+}
+
+describe('build step after the CLI was killed mid-build', () => {
+	it('starts no second Packer while the orphan lives: reads on from its pipe until it ends, then adopts its AMI', async () => {
+		const trace = path.join(dir, 'trace.txt');
+		ec2Mock.on(DescribeImagesCommand).resolves({Images: [{ImageId: ORPHAN_AMI, State: 'available'}]});
+		const {ctx, events, notices, logLines, logPath} = setup({packer: ORPHAN_PACKER, record: {status: 'running', attempts: 1}});
+		const orphan = await orphanPacker(logPath, {ORPHAN_PACKER_TRACE: trace, ORPHAN_PACKER_HOLD_MS: '1500'});
+		expect(isRunning(orphan)).toBe(true);
+		ctx.run.steps[0]!.outputs = {packerPid: orphan.pid, packerStartedAt: orphan.startedAt};
+		const outputs = await buildStep.run(ctx);
+		expect(await traceOf(trace)).toEqual([`start ${orphan.pid}`, `end ${orphan.pid} 0`]);
+		expect(notices()).toContain(`Packer from the interrupted run (pid ${orphan.pid}) is still building; following it until it ends.`);
+		expect(logLines()).toContain(`==> amazon-ebs: Adding tags to AMI (${ORPHAN_AMI})...`);
+		expect(notices()).toContain(`Packer from the interrupted run (pid ${orphan.pid}) has ended: it built ${ORPHAN_AMI} (us-east-1).`);
+		expect(outputs).toEqual({amiId: ORPHAN_AMI, amiIds: {'us-east-1': ORPHAN_AMI}, logPath, adopted: true});
+		expect(events.some(event => event.type === 'step')).toBe(false);
+		const log = await readFile(logPath, 'utf8');
+		expect(log.indexOf('Waiting for AMI')).toBeLessThan(log.indexOf('Adding tags'));
+		await expect(readFile(logPath.replace(/\.log$/, '.pipe'))).rejects.toThrow(/ENOENT/);
+	}, 20_000);
+
+	it('Ctrl-C while following the orphan cancels it through its group; it cleans up, nothing is built', async () => {
+		const trace = path.join(dir, 'trace.txt');
+		const {ctx, notices, pressCtrlC, logPath} = setup({packer: ORPHAN_PACKER, record: {status: 'running', attempts: 1}});
+		const orphan = await orphanPacker(logPath, {ORPHAN_PACKER_TRACE: trace, ORPHAN_PACKER_HOLD_MS: '30000'});
+		ctx.run.steps[0]!.outputs = {packerPid: orphan.pid, packerStartedAt: orphan.startedAt};
+		const running = buildStep.run(ctx).catch(error => error as Error);
+		while (!notices().some(message => message.includes('is still building'))) await new Promise(resolve => setTimeout(resolve, 20));
+		pressCtrlC();
+		const error = await running;
+		expect(error).toBeInstanceOf(InterruptedError);
+		expect(error.message).toBe(`Stopped Packer from the interrupted run (pid ${orphan.pid}).`);
+		expect(await traceOf(trace)).toEqual([`start ${orphan.pid}`, `end ${orphan.pid} 1`]);
+		expect(notices()).toContain(`Packer from the interrupted run (pid ${orphan.pid}) has ended: it cancelled the build and cleaned up what it had created.`);
+		expect(isRunning(orphan)).toBe(false);
+		expect(ec2Mock.commandCalls(DescribeImagesCommand)).toHaveLength(0);
+	}, 20_000);
+
+	it('a second Ctrl-C kills the orphan and names what its log shows it left behind', async () => {
+		const {ctx, notices, pressCtrlC, logPath} = setup({packer: ORPHAN_PACKER, record: {status: 'running', attempts: 1}});
+		const orphan = await orphanPacker(logPath, {ORPHAN_PACKER_HOLD_MS: '30000', ORPHAN_PACKER_IGNORE_INT: '1'});
+		ctx.run.steps[0]!.outputs = {packerPid: orphan.pid, packerStartedAt: orphan.startedAt};
+		const running = buildStep.run(ctx).catch(error => error as Error);
+		while (!notices().some(message => message.includes('is still building'))) await new Promise(resolve => setTimeout(resolve, 20));
+		pressCtrlC();
+		pressCtrlC();
+		expect(await running).toBeInstanceOf(InterruptedError);
+		expect(isRunning(orphan)).toBe(false);
+		expect(notices()).toContain(
+			`Packer from the interrupted run (pid ${orphan.pid}) has ended without building an AMI. Its log (${logPath}) shows it may have left behind in AWS: EC2 instance i-0orphan0000000001, key pair packer_orphan, security group packer_orphan_sg, AMI ${ORPHAN_AMI} (possibly half-made); check for them in the EC2 console and delete them.`,
+		);
+	}, 20_000);
+
+	it('the real Packer 1.6.6 outlives the killed CLI and is read to its end', async () => {
+		const logPath = path.join(dir, 'state', 'runs', 'real.packer.log');
+		const orphan = await orphanPacker(logPath, {PACKER_NULL_SLEEP: '2'}, 'packer', 'starting long step');
+		const followed = await followPackerBuild({logPath, secrets: {}, running: () => isRunning(orphan)});
+		expect(followed).toEqual({amiIds: {}, errors: [], cancelled: false, read: true});
+		expect(isRunning(orphan)).toBe(false);
+		expect(await readFile(logPath, 'utf8')).toMatch(/Build 'null' finished after/);
+	}, 20_000);
+
+	it('a new build journals its Packer pid and start time before its first progress event', async () => {
+		const trace = path.join(dir, 'trace.txt');
+		const {ctx, events} = setup({packer: ORPHAN_PACKER, env: {ORPHAN_PACKER_TRACE: trace, ORPHAN_PACKER_HOLD_MS: '0'}});
+		expect(await buildStep.run(ctx)).toMatchObject({amiId: ORPHAN_AMI});
+		const [started] = await traceOf(trace);
+		const journalled = events.findIndex(event => event.type === 'step');
+		expect(events[journalled]).toEqual({type: 'step', step: 'build', status: 'running', outputs: {packerPid: Number(started!.split(' ')[1]), packerStartedAt: expect.stringMatching(/^\d+$/)}});
+		expect(events.findIndex(event => event.type === 'progress')).toBeGreaterThan(journalled);
+	});
+
+	it('does not follow a recorded pid that now belongs to another process', async () => {
+		const sleeper = spawn('sleep', ['30']);
+		try {
+			const stat = await readFile(`/proc/${sleeper.pid}/stat`, 'utf8');
+			const startedAt = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!;
+			for (const recorded of [{packerPid: sleeper.pid, packerStartedAt: startedAt}, {packerPid: process.pid, packerStartedAt: '1'}]) {
+				const {ctx, notices} = setup({record: {status: 'running', attempts: 1, outputs: recorded}});
+				expect(await buildStep.run(ctx)).toMatchObject({amiId: AMI});
+				expect(notices().some(message => message.includes('interrupted run'))).toBe(false);
+			}
+		} finally {
+			sleeper.kill();
+		}
 	});
 });

@@ -1,6 +1,8 @@
-import {spawn, type ChildProcess} from 'node:child_process';
-import {createWriteStream, mkdirSync} from 'node:fs';
+import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
+import {closeSync, constants, createWriteStream, mkdirSync, openSync, rmSync} from 'node:fs';
+import {Socket} from 'node:net';
 import {dirname} from 'node:path';
+import type {Readable} from 'node:stream';
 import {LineSplitter} from './machine-readable';
 import {PackerOutput, type PackerOutputEvent} from './output';
 import type {BuildResources} from './phases';
@@ -83,9 +85,8 @@ function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number 
 	return signal === 'SIGKILL' ? 137 : signal === 'SIGTERM' ? 143 : signal === 'SIGINT' ? 130 : 1;
 }
 
-/** Feeds a child's stdout and stderr, line by line, to `onLine`, until both end. */
-function readLines(child: ChildProcess, onLine: (line: string) => void): Promise<void> {
-	const streams = [child.stdout!, child.stderr!];
+/** Feeds streams, line by line, to `onLine`, until they all end. */
+function readLines(streams: Readable[], onLine: (line: string) => void): Promise<void> {
 	return Promise.all(
 		streams.map(
 			stream =>
@@ -118,7 +119,7 @@ const PIPE_GRACE_MS = 1000;
  * After Packer exits its pipes end at once, unless a stray grandchild still holds them open: then
  * stop reading once nothing has arrived for a while (a log write still draining counts as progress).
  */
-async function drained(child: ChildProcess, read: Promise<void>, progress: () => number): Promise<void> {
+async function drained(streams: Readable[], read: Promise<void>, progress: () => number): Promise<void> {
 	let done = false;
 	void read.then(() => (done = true));
 	for (;;) {
@@ -127,63 +128,106 @@ async function drained(child: ChildProcess, read: Promise<void>, progress: () =>
 		await Promise.race([read, new Promise(resolve => (timer = setTimeout(resolve, PIPE_GRACE_MS)))]);
 		clearTimeout(timer);
 		if (done) return;
-		if (progress() === before && !child.stdout?.isPaused()) break;
+		if (progress() === before && !streams.some(stream => stream.isPaused())) break;
 	}
-	child.stdout?.destroy();
-	child.stderr?.destroy();
+	for (const stream of streams) stream.destroy();
+}
+
+/** The named pipe Packer writes its output into, next to its log. */
+export function outputPipeOf(logPath: string): string {
+	return `${logPath.replace(/\.log$/, '')}.pipe`;
+}
+
+function makePipe(pipePath: string): void {
+	rmSync(pipePath, {force: true});
+	const made = spawnSync('mkfifo', ['-m', '600', pipePath], {encoding: 'utf8'});
+	if (made.status !== 0) throw new Error(`Could not make the named pipe ${pipePath}: ${made.error?.message ?? made.stderr.trim()}`);
+}
+
+function openPipeReader(pipePath: string): {fd: number; stream: Socket} {
+	const fd = openSync(pipePath, constants.O_RDONLY | constants.O_NONBLOCK);
+	return {fd, stream: new Socket({fd, readable: true, writable: false})};
+}
+
+interface OutputOptions {
+	logPath: string;
+	secrets: Record<string, string>;
+	onEvent?: (event: PackerOutputEvent) => void;
+}
+
+/** Scrubs a stream of Packer output into events and the log, with backpressure from the log. */
+function takeOutput(stream: Readable, options: OutputOptions) {
+	const scrub = createScrubber(Object.values(options.secrets));
+	mkdirSync(dirname(options.logPath), {recursive: true});
+	const log = createWriteStream(options.logPath, {flags: 'a', mode: 0o600});
+	let logError: Error | undefined;
+	const output = new PackerOutput(scrub, options.onEvent, line => {
+		// Backpressure: a slow disk pauses Packer's pipe rather than buffering its output in memory.
+		if (!logError && !log.write(`${line}\n`)) stream.pause();
+	});
+	log.on('drain', () => stream.resume());
+	const logClosed = new Promise<void>(resolve => {
+		log.on('close', resolve);
+		log.on('error', error => {
+			logError = error;
+			stream.resume();
+			resolve();
+		});
+	});
+	let lines = 0;
+	const read = readLines([stream], line => {
+		lines++;
+		output.push(line);
+	});
+	return {
+		output,
+		read,
+		drained: () => drained([stream], read, () => lines + log.writableLength),
+		async close(): Promise<void> {
+			log.end();
+			await logClosed;
+			if (logError) throw new Error(`Could not write the Packer log ${options.logPath}: ${logError.message}`);
+		},
+	};
 }
 
 /**
  * Starts `packer build -machine-readable -color=false` in its own process group (SIGINT to
  * Packer's own pid is ignored: it runs behind a wrapper), stdin ignored, `CHECKPOINT_DISABLE=1`.
+ * Its output goes into a named pipe that Packer itself also holds open for reading (fd 3): if this
+ * process dies, Packer's writes do not fail with SIGPIPE (which kills Packer 1.6.6 mid-build,
+ * without clean-up); they wait until `followPackerBuild` reads on.
  */
 export function runPackerBuild(options: PackerBuildOptions): PackerBuild {
-	const scrub = createScrubber(Object.values(options.secrets));
+	const pipePath = outputPipeOf(options.logPath);
 	mkdirSync(dirname(options.logPath), {recursive: true});
-	const log = createWriteStream(options.logPath, {flags: 'a', mode: 0o600});
-	const child = spawn(options.packer, packerArgs('build', options), {
-		cwd: options.cwd,
-		env: packerEnv(options.env),
-		stdio: ['ignore', 'pipe', 'pipe'],
-		detached: true,
-	});
-	let logError: Error | undefined;
-	const resume = () => {
-		child.stdout?.resume();
-		child.stderr?.resume();
-	};
-	const output = new PackerOutput(scrub, options.onEvent, line => {
-		// Backpressure: a slow disk pauses Packer's pipes rather than buffering its output in memory.
-		if (!logError && !log.write(`${line}\n`)) {
-			child.stdout?.pause();
-			child.stderr?.pause();
-		}
-	});
-	log.on('drain', resume);
-	const logClosed = new Promise<void>(resolve => {
-		log.on('close', resolve);
-		log.on('error', error => {
-			logError = error;
-			resume();
-			resolve();
+	makePipe(pipePath);
+	const reader = openPipeReader(pipePath);
+	const writer = openSync(pipePath, constants.O_WRONLY);
+	let child: ChildProcess;
+	try {
+		child = spawn(options.packer, packerArgs('build', options), {
+			cwd: options.cwd,
+			env: packerEnv(options.env),
+			stdio: ['ignore', writer, writer, reader.fd],
+			detached: true,
 		});
-	});
-	let lines = 0;
-	const read = readLines(child, line => {
-		lines++;
-		output.push(line);
-	});
+	} finally {
+		closeSync(writer);
+	}
+	const taken = takeOutput(reader.stream, options);
 	const result = (async (): Promise<PackerResult> => {
 		let exit: Exit;
 		try {
 			exit = await exitOf(child);
-			await drained(child, read, () => lines + log.writableLength);
+			await taken.drained();
 		} finally {
-			log.end();
-			await logClosed;
+			reader.stream.destroy();
+			await taken.close();
+			rmSync(pipePath, {force: true});
 		}
-		if (logError) throw new Error(`Could not write the Packer log ${options.logPath}: ${logError.message}`);
 		const exitCode = exitCodeOf(exit.code, exit.signal);
+		const {output} = taken;
 		return {exitCode, amiIds: {...output.amiIds}, errors: exitCode === 0 ? [] : output.failureLines(), cancelled: output.cancelled};
 	})();
 	return {
@@ -191,8 +235,48 @@ export function runPackerBuild(options: PackerBuildOptions): PackerBuild {
 		result,
 		cancel: () => signalGroup(child, 'SIGINT'),
 		kill: () => signalGroup(child, 'SIGKILL'),
-		resources: () => output.tracker.leftBehind(),
+		resources: () => taken.output.tracker.leftBehind(),
 	};
+}
+
+export interface FollowedBuild {
+	/** Region → AMI id, from the artifact lines read while following (empty when none were). */
+	amiIds: Record<string, string>;
+	errors: string[];
+	cancelled: boolean;
+	/** False when there was no output pipe to read (the build was started by an older version). */
+	read: boolean;
+}
+
+const POLL_MS = 1000;
+
+/**
+ * Reads on from the output pipe of a Packer that an earlier, dead process started, until Packer
+ * has ended (`running` is polled every second: a pipe opened after its writer died never ends).
+ */
+export async function followPackerBuild(options: OutputOptions & {running: () => boolean}): Promise<FollowedBuild> {
+	const pipePath = outputPipeOf(options.logPath);
+	const sleep = () => new Promise(resolve => setTimeout(resolve, POLL_MS));
+	let reader: {fd: number; stream: Socket};
+	try {
+		reader = openPipeReader(pipePath);
+	} catch {
+		while (options.running()) await sleep();
+		return {amiIds: {}, errors: [], cancelled: false, read: false};
+	}
+	const taken = takeOutput(reader.stream, options);
+	let ended = false;
+	void taken.read.then(() => (ended = true));
+	try {
+		while (!ended && options.running()) await Promise.race([taken.read, sleep()]);
+		await taken.drained();
+	} finally {
+		reader.stream.destroy();
+		await taken.close();
+		rmSync(pipePath, {force: true});
+	}
+	const {output} = taken;
+	return {amiIds: {...output.amiIds}, errors: output.failureLines(), cancelled: output.cancelled, read: true};
 }
 
 export interface PackerValidation {
@@ -212,11 +296,12 @@ export async function runPackerValidate(invocation: PackerInvocation): Promise<P
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});
 	const lines: string[] = [];
-	const read = readLines(child, line => {
+	const streams = [child.stdout!, child.stderr!];
+	const read = readLines(streams, line => {
 		lines.push(scrub(line));
 		if (lines.length > VALIDATE_LINES_KEPT) lines.shift();
 	});
 	const {code, signal} = await exitOf(child);
-	await drained(child, read, () => lines.length);
+	await drained(streams, read, () => lines.length);
 	return {exitCode: exitCodeOf(code, signal), lines};
 }
