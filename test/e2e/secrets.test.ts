@@ -59,7 +59,7 @@ async function stateDirHits(stateDir: string): Promise<string[]> {
 	const log = files.find(({file}) => file.endsWith('.packer.log'))!.text;
 	expect(log).toContain('librato_email=***, librato_token=***');
 	expect(log).toContain('ROUTE_TOKEN=***');
-	expect(log).toContain("-var 'librato_token=***'");
+	expect(log).toContain('LIBRATO_TOKEN=*** LOGSPOUT_TOKEN=*** ');
 	return files.flatMap(({file, text}) => findSecrets(`STATE_DIR/${file}`, text));
 }
 
@@ -119,7 +119,7 @@ describe('the rehearsal', () => {
 		const names = files.map(({file}) => file);
 		expect(names).toContain('rehearsal/aws.json');
 		expect(names.filter(name => /^runs\/.*\.(json|packer\.log|report\.md)$/.test(name))).toHaveLength(3);
-		expect(files.find(({file}) => file.endsWith('.packer.log'))?.text).toContain("-var 'librato_token=***'");
+		expect(files.find(({file}) => file.endsWith('.packer.log'))?.text).toContain('LIBRATO_EMAIL=*** LIBRATO_TOKEN=***');
 		const rehearsalSecrets = ['rehearsal@example.com', 'rehearsal-librato-token', 'rehearsal-logspout-token'];
 		const hits = [{file: 'stdout', text: result.stdout}, {file: 'stderr', text: result.stderr}, ...files].flatMap(({file, text}) => rehearsalSecrets.filter(secret => text.includes(secret)).map(secret => `${file}: ${secret}`));
 		expect(hits).toEqual([]);

@@ -13,14 +13,14 @@ const sampleVars = {
 	version: 'dev-20261125010203',
 	convox_version: '20160916121812',
 	run_id: '20261125-010203-abcd',
-	librato_email: 'ops@example.com',
-	librato_token: 'librato-token-sample',
-	logspout_token: 'logspout-token-sample',
 };
+
+/** The secrets reach Packer through its environment, never its command line. */
+const sampleSecrets = {LIBRATO_EMAIL: 'ops@example.com', LIBRATO_TOKEN: 'librato-token-sample', LOGSPOUT_TOKEN: 'logspout-token-sample'};
 
 const validate = (vars: Record<string, string>) =>
 	execa('packer', ['validate', ...Object.entries(vars).flatMap(([key, value]) => ['-var', `${key}=${value}`]), templatePath], {
-		env: {CHECKPOINT_DISABLE: '1'},
+		env: {CHECKPOINT_DISABLE: '1', ...sampleSecrets},
 		reject: false,
 		all: true,
 	});
@@ -50,6 +50,11 @@ describe('packer/packer.json', () => {
 		for (const name of Object.keys(sampleVars)) expect(result.all).toContain(`required variable not set: ${name}`);
 		expect(result.all).not.toContain('source_ami');
 		expect(result.all).not.toContain('logspout_task_definition');
+	});
+
+	it('reads the secrets from the environment, so they never stand on a command line', async () => {
+		const template = JSON.parse(await readFile(templatePath, 'utf8'));
+		expect(template.variables).toMatchObject({librato_email: '{{env `LIBRATO_EMAIL`}}', librato_token: '{{env `LIBRATO_TOKEN`}}', logspout_token: '{{env `LOGSPOUT_TOKEN`}}'});
 	});
 
 	it('accepts a logspout task definition override and hands it to provisioning', async () => {

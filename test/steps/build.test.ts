@@ -30,8 +30,9 @@ const AMI = 'ami-0a7f3c9e21d4b5e86';
  */
 const FAKE_PACKER = `#!/bin/bash
 printf '%s\\n' "$@" > "$FAKE_ARGS"
+printf 'LIBRATO_TOKEN=%s\\n' "$LIBRATO_TOKEN" > "$FAKE_ARGS.env"
 [ "$1" = validate ] && exit 0
-for arg in "$@"; do case $arg in librato_token=*) token=\${arg#librato_token=};; esac; done
+token=$LIBRATO_TOKEN
 while IFS= read -r line; do
 	case $line in *'Waiting for AMI to become ready'*) echo "1612360919,,ui,message,    amazon-ebs: token=\${token//,/%!(PACKER_COMMA)}";; esac
 	case $line in *'Stopping the source instance'*) if [ -n "$FAKE_SLEEP" ]; then
@@ -164,16 +165,17 @@ describe('build step', () => {
 				'version=dev-20261125010203',
 				'convox_version=20160916121812',
 				'run_id=run-7',
-				`librato_token=${SECRETS.LIBRATO_TOKEN}`,
 			]),
 		);
+		expect(args.join(' ')).not.toContain(SECRETS.LIBRATO_TOKEN);
+		expect(await readFile(path.join(dir, 'args.txt.env'), 'utf8')).toBe(`LIBRATO_TOKEN=${SECRETS.LIBRATO_TOKEN}\n`);
 		expect(args.at(-1)).toBe(NULL_TEMPLATE);
 		expect(logLines()).toContain('    amazon-ebs: token=***');
 		expect(logLines()).toContain('==> amazon-ebs: stop: Unknown instance: ');
 		const phases = events.flatMap(event => (event.type === 'progress' ? [event.phase] : []));
 		expect(new Set(phases)).toEqual(new Set(['start', 'prevalidate', 'key-pair', 'launch', 'wait-instance', 'connect', 'provision', 'stop', 'create-ami', 'wait-ami', 'clean-up']));
 		expect(notices()).toContain(`Packer log: ${logPath}`);
-		expect(notices().find(message => message.startsWith('Running '))).toContain("'librato_token=***'");
+		expect(notices().find(message => message.startsWith('Running '))).toContain('LIBRATO_TOKEN=***');
 		expect(notices()).toContain(`Built ${AMI} (us-east-1); launch permissions checked: private.`);
 		const log = await readFile(logPath, 'utf8');
 		expect(log).toContain('amazon-ebs: token=***');
@@ -237,8 +239,7 @@ describe('build step', () => {
 		const {ctx, notices, events, logPath} = setup({packer: 'packer', mode: 'dry-run'});
 		expect(await buildStep.run(ctx)).toEqual({amiIds: {}, validated: true});
 		const shown = notices().find(message => message.startsWith('Dry run:'))!;
-		expect(shown).toContain(`CHECKPOINT_DISABLE=1 packer build -machine-readable -color=false -var source_ami=ami-6bb2d67c`);
-		expect(shown).toContain("-var 'librato_token=***'");
+		expect(shown).toContain('CHECKPOINT_DISABLE=1 LIBRATO_EMAIL=*** LIBRATO_TOKEN=*** LOGSPOUT_TOKEN=*** packer build -machine-readable -color=false -var source_ami=ami-6bb2d67c');
 		expect(notices()).toContain(`packer validate accepted ${NULL_TEMPLATE} with these variables; nothing was built.`);
 		expect(events.some(event => event.type === 'log')).toBe(false);
 		await expect(readFile(logPath)).rejects.toThrow(/ENOENT/);
@@ -265,7 +266,7 @@ describe('build step', () => {
 		const asked = setup({env, secretAnswers: ['typed-token', 'typed-logspout']});
 		await buildStep.run(asked.ctx);
 		expect(asked.questions).toEqual(['Librato API token (LIBRATO_TOKEN)', 'logspout route token (SumoLogic) (LOGSPOUT_TOKEN)']);
-		expect(await readFile(path.join(dir, 'args.txt'), 'utf8')).toContain('librato_token=typed-token');
+		expect(await readFile(path.join(dir, 'args.txt.env'), 'utf8')).toBe('LIBRATO_TOKEN=typed-token\n');
 		expect(JSON.stringify(asked.events)).not.toContain('typed-token');
 		const error = await buildStep.run(setup({env, interactive: false}).ctx).catch(error_ => error_ as MissingInputError);
 		expect(error).toBeInstanceOf(MissingInputError);

@@ -48,11 +48,20 @@ export interface PackerBuild {
 
 type PackerCommand = 'build' | 'validate';
 
-export function packerArgs(command: PackerCommand, invocation: Pick<PackerInvocation, 'template' | 'variables' | 'secrets'>): string[] {
+/**
+ * Secrets never go on the command line (any local user could read them with `ps`): the template's
+ * secret variables default to `{{env `LIBRATO_TOKEN`}}` and the like, set in Packer's environment.
+ */
+export function packerArgs(command: PackerCommand, invocation: Pick<PackerInvocation, 'template' | 'variables'>): string[] {
 	const args = command === 'build' ? ['build', '-machine-readable', '-color=false'] : ['validate'];
-	for (const [name, value] of Object.entries({...invocation.variables, ...invocation.secrets})) args.push('-var', `${name}=${value}`);
+	for (const [name, value] of Object.entries(invocation.variables)) args.push('-var', `${name}=${value}`);
 	args.push(invocation.template);
 	return args;
+}
+
+/** `librato_token` → `LIBRATO_TOKEN`, the variable the template reads it from. */
+function secretEnv(secrets: Record<string, string>): Record<string, string> {
+	return Object.fromEntries(Object.entries(secrets).map(([name, value]) => [name.toUpperCase(), value]));
 }
 
 function shellQuote(arg: string): string {
@@ -61,14 +70,13 @@ function shellQuote(arg: string): string {
 
 /** The command line as an operator could paste it, with every secret value shown as `***`. */
 export function formatPackerCommand(command: PackerCommand, invocation: Omit<PackerInvocation, 'env' | 'cwd'>): string {
-	const masked = Object.fromEntries(Object.keys(invocation.secrets).map(name => [name, MASK]));
-	const args = packerArgs(command, {...invocation, secrets: masked});
+	const masked = Object.keys(secretEnv(invocation.secrets)).map(name => `${name}=${MASK}`);
 	const scrub = createScrubber(Object.values(invocation.secrets));
-	return ['CHECKPOINT_DISABLE=1', invocation.packer, ...args].map(arg => shellQuote(scrub(arg))).join(' ');
+	return ['CHECKPOINT_DISABLE=1', ...masked, ...[invocation.packer, ...packerArgs(command, invocation)].map(arg => shellQuote(scrub(arg)))].join(' ');
 }
 
-function packerEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-	return {...env, CHECKPOINT_DISABLE: '1'};
+function packerEnv(env: NodeJS.ProcessEnv, secrets: Record<string, string>): NodeJS.ProcessEnv {
+	return {...env, ...secretEnv(secrets), CHECKPOINT_DISABLE: '1'};
 }
 
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -208,7 +216,7 @@ export function runPackerBuild(options: PackerBuildOptions): PackerBuild {
 	try {
 		child = spawn(options.packer, packerArgs('build', options), {
 			cwd: options.cwd,
-			env: packerEnv(options.env),
+			env: packerEnv(options.env, options.secrets),
 			stdio: ['ignore', writer, writer, reader.fd],
 			detached: true,
 		});
@@ -292,7 +300,7 @@ export async function runPackerValidate(invocation: PackerInvocation): Promise<P
 	const scrub: Scrubber = createScrubber(Object.values(invocation.secrets));
 	const child = spawn(invocation.packer, packerArgs('validate', invocation), {
 		cwd: invocation.cwd,
-		env: packerEnv(invocation.env),
+		env: packerEnv(invocation.env, invocation.secrets),
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});
 	const lines: string[] = [];

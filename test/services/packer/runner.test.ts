@@ -129,7 +129,7 @@ describe('formatPackerCommand', () => {
 	it('shows the exact command line with secrets masked and quoted for a shell', () => {
 		const text = formatPackerCommand('build', {...invocation({version: "it's"}), template: '/t/packer.json'});
 		expect(text).toBe(
-			"CHECKPOINT_DISABLE=1 packer build -machine-readable -color=false -var env=dev -var run_id=run-1 -var 'version=it'\\''s' -var 'librato_token=***' /t/packer.json",
+			"CHECKPOINT_DISABLE=1 LIBRATO_TOKEN=*** packer build -machine-readable -color=false -var env=dev -var run_id=run-1 -var 'version=it'\\''s' /t/packer.json",
 		);
 	});
 });
