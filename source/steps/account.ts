@@ -4,7 +4,6 @@ import type {Step} from '../workflow/step';
 
 export const accountStep: Step = {
 	id: 'account',
-	title: 'Account',
 	async run(ctx) {
 		const {sts} = await ctx.services.aws();
 		const identity = await getCallerIdentity(sts, ctx.account.profile ?? ctx.services.env.AWS_PROFILE, ctx.signal);

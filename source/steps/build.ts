@@ -428,6 +428,5 @@ class OrphanStop {
 
 export const buildStep: Step = {
 	id: 'build',
-	title: 'Build the AMI',
 	run: ctx => new BuildRun(ctx).run(),
 };

@@ -61,7 +61,6 @@ async function chooseVersion(ctx: StepContext, entries: VersionEntry[], url: str
 
 export const resolveVersionStep: Step = {
 	id: 'resolve-version',
-	title: 'Convox version',
 	async run(ctx) {
 		const {releases} = ctx.services;
 		const versionsUrl = `${releases.baseUrl}/versions.json`;

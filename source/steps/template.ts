@@ -69,7 +69,7 @@ function showDiff(ctx: StepContext, before: string, after: string, label: string
  * run would refuse, so that a dev → prod rehearsal runs from any checkout.
  */
 async function productionVersion(ctx: StepContext, git: Git, template: PackerTemplate, sourceAmi: string, convoxVersion: string): Promise<{amiVersion: string; gitSha?: string}> {
-	const rehearsal = ctx.run.mode === 'rehearsal' || ctx.flags.rehearse;
+	const rehearsal = ctx.run.mode === 'rehearsal';
 	const refuse = (message: string, hint: string) => {
 		if (!rehearsal) throw new StepFailedError(message, hint);
 		notice(ctx, `A live production run would stop here: ${message} ${hint}`, 'warn');
@@ -124,8 +124,8 @@ async function recordSourceAmi(ctx: StepContext, git: Git, template: PackerTempl
 	}
 	const updated = withSourceAmi(template.text, sourceAmi);
 	showDiff(ctx, template.text, updated, template.path);
-	if (ctx.run.mode !== 'live' || ctx.flags.dryRun || ctx.flags.rehearse) {
-		notice(ctx, `${ctx.run.mode === 'rehearsal' || ctx.flags.rehearse ? 'Rehearsal' : 'Dry run'}: ${template.path} is not written.`);
+	if (ctx.run.mode !== 'live' || ctx.run.options.dryRun) {
+		notice(ctx, `${ctx.run.mode === 'rehearsal' ? 'Rehearsal' : 'Dry run'}: ${template.path} is not written.`);
 		return;
 	}
 	const root = await findRepo(ctx, git, template.path);
@@ -150,7 +150,6 @@ async function recordSourceAmi(ctx: StepContext, git: Git, template: PackerTempl
 
 export const templateStep: Step = {
 	id: 'template',
-	title: 'Template',
 	async run(ctx) {
 		const version = ctx.outputs<{convoxVersion: string; sourceAmi: string}>('resolve-version');
 		if (!version.convoxVersion || !version.sourceAmi) {

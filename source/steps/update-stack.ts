@@ -480,7 +480,6 @@ function assertAccount(ctx: StepContext): void {
 export function createUpdateStackStep(options: UpdateStackOptions = {}): Step {
 	return {
 		id: 'update-stack',
-		title: 'Stack update',
 		async run(ctx) {
 			assertAccount(ctx);
 			const release = releaseOf(ctx);

@@ -58,7 +58,6 @@ const listed = (results: ChecklistResult[]) => results.map(result => `${result.i
 
 export const verifyStep: Step = {
 	id: 'verify',
-	title: 'Verify the rack',
 	async run(ctx) {
 		if (ctx.flags.dryRun) {
 			ctx.emit({type: 'notice', step: 'verify', level: 'info', message: 'Dry run: nothing was released, so there is nothing to verify; `convox-ami checklist` checks the rack as it is now.'});

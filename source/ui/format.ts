@@ -6,16 +6,7 @@ export function stepDuration(step: StepRecord, now = Date.now()): number | undef
 	return end - Date.parse(step.startedAt);
 }
 
-export const STEP_TITLES: Record<string, string> = {
-	account: 'Account',
-	'resolve-version': 'Convox version',
-	template: 'Template',
-	build: 'Build AMI',
-	'update-stack': 'Update stack',
-	verify: 'Verify',
-};
-
 /** Words that mark every screen of a run that is not an ordinary one. */
-export function runBadges(run: Pick<Run, 'production' | 'mode'>): string[] {
-	return [run.production ? 'PRODUCTION' : '', run.mode === 'rehearsal' ? 'REHEARSAL' : '', run.mode === 'dry-run' ? 'DRY RUN' : ''].filter(Boolean);
+export function runBadges(run: Pick<Run, 'production' | 'mode' | 'options'>): string[] {
+	return [run.production ? 'PRODUCTION' : '', run.mode === 'rehearsal' ? 'REHEARSAL' : '', run.options.dryRun ? 'DRY RUN' : ''].filter(Boolean);
 }

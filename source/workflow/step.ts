@@ -64,9 +64,9 @@ export interface StepContext {
 	interceptInterrupt(handler: () => void): () => void;
 }
 
+/** A step of a run; its title for people is STEP_TITLES[id]. */
 export interface Step {
 	id: StepId;
-	title: string;
 	/** Does the work and returns the outputs recorded on `done`. Throws an OperatorError to fail. */
 	run(context: StepContext): Promise<Outputs>;
 }

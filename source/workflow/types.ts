@@ -1,6 +1,15 @@
 export const STEP_IDS = ['account', 'resolve-version', 'template', 'build', 'update-stack', 'verify'] as const;
 export type StepId = (typeof STEP_IDS)[number];
 
+export const STEP_TITLES: Record<StepId, string> = {
+	account: 'Account',
+	'resolve-version': 'Convox version',
+	template: 'Template',
+	build: 'Build AMI',
+	'update-stack': 'Update stack',
+	verify: 'Verify',
+};
+
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped' | 'waiting';
 export type RunStatus = 'running' | 'finished' | 'failed' | 'waiting' | 'interrupted';
 export type RunKind = 'release' | 'checklist' | 'rollback';

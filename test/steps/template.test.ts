@@ -79,7 +79,7 @@ function setup({production = false, mode = 'live', template = 'packer/packer.jso
 		text: () => Promise.reject(new Error('no text expected')),
 		secret: () => Promise.reject(new Error('no secret expected')),
 	};
-	const run = {id: 'run-1', env: 'dev', mode, production, kind: 'release', status: 'running', steps: [], checks: [], history: []} as unknown as Run;
+	const run = {id: 'run-1', env: 'dev', mode, production, kind: 'release', status: 'running', options: {region: 'us-east-1', dryRun: mode === 'dry-run', confirm: [], yes: false}, steps: [], checks: [], history: []} as unknown as Run;
 	const services = {binaries: {packer: 'packer', convox: 'convox', git: gitBinary}, env: process.env} as unknown as Services;
 	const ctx: StepContext = {
 		run,

@@ -42,7 +42,7 @@ async function setup(steps: Partial<Record<StepId, Step>>, kind: 'release' | 'ch
 	return {store, events, interrupts, make};
 }
 
-const step = (id: StepId, run: Step['run']): Step => ({id, title: id, run});
+const step = (id: StepId, run: Step['run']): Step => ({id, run});
 
 describe('runner', () => {
 	it('runs the steps in order, journals each, and finishes with exit 0', async () => {

@@ -1,7 +1,8 @@
 import {Box, Static, Text, useInput} from 'ink';
 import {useEffect, useState, useSyncExternalStore, type ReactNode} from 'react';
 import type {StepId} from '../../workflow/types';
-import {stepDuration, STEP_TITLES} from '../format';
+import {STEP_TITLES} from '../../workflow/types';
+import {stepDuration} from '../format';
 import type {RunStore, UiState} from '../run-store';
 import {ChecklistPane} from './ChecklistPane';
 import {Header} from './Header';

@@ -1,7 +1,8 @@
 import {Box, Text} from 'ink';
 import Spinner from 'ink-spinner';
 import type {StepRecord} from '../../workflow/types';
-import {stepDuration, STEP_TITLES} from '../format';
+import {STEP_TITLES} from '../../workflow/types';
+import {stepDuration} from '../format';
 import {formatDuration} from '../../format-duration';
 
 const MARKS: Record<string, {mark: string; color: string}> = {

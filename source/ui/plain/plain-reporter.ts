@@ -1,6 +1,7 @@
 import type {EventSink} from '../../workflow/runner';
 import type {Run, RunEvent} from '../../workflow/types';
-import {runBadges, stepDuration, STEP_TITLES} from '../format';
+import {STEP_TITLES} from '../../workflow/types';
+import {runBadges, stepDuration} from '../format';
 import {formatDuration} from '../../format-duration';
 
 const STATUS_MARK: Record<string, string> = {running: '▸', done: '✔', failed: '✖', skipped: '–', waiting: '…', pending: '·', pass: '✔', fail: '✖'};
