@@ -30,7 +30,7 @@ async function chooseVersion(ctx: StepContext, entries: VersionEntry[], url: str
 				'Pin one with --convox-version V if you must, or check CONVOX_RELEASES_URL.',
 			);
 		case 'pinned':
-			ctx.emit({type: 'notice', step: 'resolve-version', level: 'info', message: `Convox ${selection.entry.version} (pinned with --convox-version)`});
+			ctx.emit({type: 'notice', step: 'resolve-version', level: 'info', message: `Convox ${selection.entry.version} (pinned: --convox-version, or the version a promoted release carries)`});
 			return selection.entry.version;
 		case 'pinned-unknown':
 		case 'pinned-unpublished': {
