@@ -21,7 +21,7 @@ import {
 	templateParametersOf,
 	type StackSnapshot,
 } from '../services/cloudformation/stack';
-import {instancesToReplace} from '../ui/stack-view';
+import {instancesToReplace} from '../workflow/instances-to-replace';
 import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../workflow/errors';
 import type {Step, StepContext} from '../workflow/step';
 import type {Outputs} from '../workflow/types';

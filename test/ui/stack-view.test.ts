@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest';
-import {initialStackView, instancesToReplace, reduceStackView, type StackViewState} from '../../source/ui/stack-view';
+import {initialStackView, reduceStackView, type StackViewState} from '../../source/ui/stack-view';
+import {instancesToReplace} from '../../source/workflow/instances-to-replace';
 import type {RunEvent, RunEventInput} from '../../source/workflow/types';
 import {formatAge} from '../../source/format-duration';
 
