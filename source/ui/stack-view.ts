@@ -1,4 +1,5 @@
 import {instancesToReplace} from '../workflow/instances-to-replace';
+import {countResources, isCascade} from '../workflow/stack-progress';
 import type {ParameterChange, ResourceChange, RunEvent} from '../workflow/types';
 
 export interface StackEventView {
@@ -37,7 +38,6 @@ export interface StackViewState {
 	changeSet?: ChangeSetView;
 }
 
-const CASCADE_REASON = /Resource (update|creation) cancelled|The following resource\(s\) failed to/i;
 
 export function initialStackView(limit = 10): StackViewState {
 	return {limit, recent: [], resources: {}, finished: 0, inProgress: 0, failed: 0};
@@ -47,20 +47,8 @@ function isStackItself(event: StackEventView, state: StackViewState): boolean {
 	return event.resourceType === 'AWS::CloudFormation::Stack' && (!state.changeSet || event.resource === state.changeSet.stackName);
 }
 
-function counts(resources: Record<string, string>): Pick<StackViewState, 'finished' | 'inProgress' | 'failed'> {
-	let finished = 0;
-	let inProgress = 0;
-	let failed = 0;
-	for (const status of Object.values(resources)) {
-		if (status.endsWith('_IN_PROGRESS')) inProgress++;
-		else if (status.endsWith('_FAILED')) failed++;
-		else finished++;
-	}
-	return {finished, inProgress, failed};
-}
-
 function isEarlierCause(event: StackEventView, current: StackEventView | undefined): boolean {
-	if (!event.status.endsWith('_FAILED') || event.reason === '' || CASCADE_REASON.test(event.reason)) return false;
+	if (!event.status.endsWith('_FAILED') || event.reason === '' || isCascade(event.reason)) return false;
 	return !current || Date.parse(event.timestamp) < Date.parse(current.timestamp);
 }
 
@@ -74,7 +62,7 @@ export function reduceStackView(previous: StackViewState | undefined, event: Run
 			if (isStackItself(view, state)) return {...state, recent, startedAt, stackStatus: event.status};
 			const resources = {...state.resources, [event.resource]: event.status};
 			const rootCause = isEarlierCause(view, state.rootCause) ? view : state.rootCause;
-			return {...state, recent, startedAt, resources, ...counts(resources), rootCause};
+			return {...state, recent, startedAt, resources, ...countResources(Object.values(resources)), rootCause};
 		}
 		case 'change-set': {
 			const changed = event.parameters.filter(parameter => parameter.old !== parameter.new);

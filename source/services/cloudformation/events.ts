@@ -1,6 +1,7 @@
 import {setTimeout as sleep} from 'node:timers/promises';
 import {paginateDescribeStackEvents, type CloudFormationClient, type StackEvent} from '@aws-sdk/client-cloudformation';
 import {describeStack, isSettled, type StackSnapshot} from './stack';
+import {countResources, isCascade} from '../../workflow/stack-progress';
 
 export interface StackEventRecord {
 	eventId: string;
@@ -52,7 +53,6 @@ export interface WatcherOptions {
 export type WatchResult = {kind: 'settled'; stack: StackSnapshot} | {kind: 'stopped'; status: string} | {kind: 'timed-out'; status: string};
 
 const UPDATE_START_PAGES = 5;
-const CASCADE_REASON = /Resource (update|creation) cancelled|The following resource\(s\) failed to/i;
 
 function isThrottling(error: unknown): boolean {
 	if (!(error instanceof Error)) return false;
@@ -142,19 +142,11 @@ export class StackWatcher {
 	rootCause(): StackEventRecord | undefined {
 		return [...this.failures]
 			.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime())
-			.find(event => !event.isStack && event.reason !== '' && !CASCADE_REASON.test(event.reason));
+			.find(event => !event.isStack && event.reason !== '' && !isCascade(event.reason));
 	}
 
 	progress(): WatchProgress {
-		let finished = 0;
-		let inProgress = 0;
-		let failed = 0;
-		for (const status of this.resources.values()) {
-			if (status.endsWith('_IN_PROGRESS')) inProgress++;
-			else if (status.endsWith('_FAILED')) failed++;
-			else finished++;
-		}
-		return {status: this.status, finished, inProgress, failed, elapsedMs: this.now() - this.startedAt};
+		return {status: this.status, ...countResources(this.resources.values()), elapsedMs: this.now() - this.startedAt};
 	}
 
 	private report(): void {
