@@ -11,6 +11,8 @@ export interface Git {
 	dirtyFiles(repoDir: string): Promise<string[]>;
 	/** The content of `file` in HEAD, or undefined when HEAD does not hold it. */
 	committedContent(repoDir: string, file: string): Promise<string | undefined>;
+	/** `file` as a path inside the repository, with `/` separators (symlinks resolved). */
+	relativePath(repoDir: string, file: string): Promise<string>;
 }
 
 /** Porcelain v1 with -z: `XY path\0`, and for renames and copies `XY new\0old\0`. */
@@ -53,6 +55,7 @@ export function createGit(binary: string, env: NodeJS.ProcessEnv = process.env):
 	};
 
 	return {
+		relativePath: relativeToRepo,
 		committedContent,
 		async repoRoot(fileOrFolder) {
 			const args = ['rev-parse', '--show-toplevel'];

@@ -99,7 +99,7 @@ async function productionVersion(ctx: StepContext, git: Git, template: PackerTem
 		);
 	}
 
-	const relative = path.relative(await realpath(root), await realpath(template.path)).split(path.sep).join('/');
+	const relative = await git.relativePath(root, template.path);
 	const committed = await git.committedContent(root, template.path);
 	if (committed === undefined) {
 		refuse(`The template ${relative} is not committed in ${root}.`, `Commit it (git -C ${root} add ${relative} && git -C ${root} commit), then run \`convox-ami resume\`.`);
