@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type {CliOptions, CommandName} from '../../cli';
+import {parseVersionId} from '../steps/select-version';
 import {EXIT, OperatorError, UsageError, type ExitCode} from '../workflow/errors';
 import type {Flags} from '../workflow/step';
 
-const VERSION_PATTERN = /^\d{10}(\d{4})?(-[\w.-]+)?$/;
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const ENV_PATTERN = /^[a-z][a-z0-9-]*$/;
 
@@ -16,7 +16,7 @@ export interface CommandInput {
 }
 
 function toFlags(options: CliOptions, args: string[]): Flags {
-	if (options.convoxVersion !== undefined && !VERSION_PATTERN.test(options.convoxVersion)) {
+	if (options.convoxVersion !== undefined && !parseVersionId(options.convoxVersion)) {
 		throw new UsageError(`--convox-version ${options.convoxVersion} is not a Convox version id (YYYYMMDDHHMMSS, optionally with a -suffix).`);
 	}
 	if (options.region !== undefined && !REGION_PATTERN.test(options.region)) throw new UsageError(`--region ${options.region} is not an AWS region such as us-east-1.`);
