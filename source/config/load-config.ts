@@ -10,7 +10,7 @@ export interface LoadedConfig {
 	dir: string;
 }
 
-export const DEFAULT_CONFIG_FILE = 'convox-ami.config.json';
+const DEFAULT_CONFIG_FILE = 'convox-ami.config.json';
 
 function formatIssues(issues: z.core.$ZodIssue[]): string[] {
 	return issues.map(issue => {

@@ -12,7 +12,7 @@ const NO_CREDENTIALS = /could not load credentials|could not be found|no credent
 const REJECTED = /InvalidClientTokenId|SignatureDoesNotMatch|UnrecognizedClient|AccessDenied|AuthFailure/i;
 
 /** Turns a credential or STS failure into what the operator must do about it; `profile` is the one the SDK used. */
-export function explainIdentityError(error: unknown, profile: string | undefined): Error {
+function explainIdentityError(error: unknown, profile: string | undefined): Error {
 	const err = error as Error & {name?: string; Code?: string};
 	const text = `${err.name ?? ''} ${err.Code ?? ''} ${err.message ?? ''}`;
 	const profileName = profile ?? 'default';

@@ -1,6 +1,6 @@
 import {DescribeImageAttributeCommand, paginateDescribeImages, waitUntilImageAvailable, type EC2Client} from '@aws-sdk/client-ec2';
 
-export const RELEASE_RUN_TAG = 'ReleaseRun';
+const RELEASE_RUN_TAG = 'ReleaseRun';
 
 export interface RunImage {
 	imageId: string;

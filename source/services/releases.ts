@@ -2,7 +2,7 @@ import pRetry, {AbortError} from 'p-retry';
 import {z} from 'zod';
 import {StepFailedError, UsageError} from '../workflow/errors';
 
-export const DEFAULT_RELEASES_URL = 'https://convox.s3.amazonaws.com/release';
+const DEFAULT_RELEASES_URL = 'https://convox.s3.amazonaws.com/release';
 
 const versionsSchema = z.array(
 	z.object({

@@ -3,7 +3,7 @@ import type {RunEvent} from '../workflow/types';
 /** The build step announces its log file with a notice that starts with this. */
 export const PACKER_LOG_NOTICE = 'Packer log: ';
 
-export const BUILD_PHASE_LABELS: Record<string, string> = {
+const BUILD_PHASE_LABELS: Record<string, string> = {
 	start: 'start',
 	prevalidate: 'prevalidate',
 	'key-pair': 'key pair & security group',

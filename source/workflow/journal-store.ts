@@ -4,7 +4,7 @@ import {replaceFileSync} from '../services/atomic-file';
 import {OperatorError, UsageError, EXIT} from './errors';
 import type {Run} from './types';
 
-export const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 1;
 
 export function runsDir(stateDir: string): string {
 	return path.join(stateDir, 'runs');

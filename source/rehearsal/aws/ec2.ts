@@ -66,7 +66,7 @@ function imageXml(image: ImageRecord): XmlValue {
 	};
 }
 
-export function instanceTags(instance: InstanceRecord): Record<string, string> {
+function instanceTags(instance: InstanceRecord): Record<string, string> {
 	return {
 		Name: instance.stackName,
 		'aws:cloudformation:stack-name': instance.stackName,

@@ -11,7 +11,7 @@ const services = ['RackWeb', 'RackMonitor'];
 const stackResourceType = 'AWS::CloudFormation::Stack';
 const replacementReason = 'Requested update requires the creation of a new physical resource; hence creating one.';
 const internalFailure = 'Resource handler returned message: "Internal Failure"';
-export const defaultInstancesFailure = 'Received 0 SUCCESS signal(s) out of 1.  Unable to satisfy 100% MinSuccessfulInstancesPercent requirement';
+const defaultInstancesFailure = 'Received 0 SUCCESS signal(s) out of 1.  Unable to satisfy 100% MinSuccessfulInstancesPercent requirement';
 
 export function changedKeys(previous: Parameter[], target: Parameter[]): string[] {
 	const before = new Map(previous.map(parameter => [parameter.key, parameter.value]));

@@ -12,7 +12,7 @@ export function escapeXml(text: string): string {
  * Children of an element: objects become child elements, arrays become repeated `itemTag`
  * elements (`member` in awsQuery, `item` in ec2Query), absent values are left out.
  */
-export function toXml(value: XmlValue, itemTag: string): string {
+function toXml(value: XmlValue, itemTag: string): string {
 	if (value === undefined || value === null) {
 		return '';
 	}

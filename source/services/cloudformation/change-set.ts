@@ -59,7 +59,7 @@ export async function createChangeSet(client: CloudFormationClient, request: Cha
 	return Id ?? request.changeSetName;
 }
 
-export async function describeChangeSet(client: CloudFormationClient, stackName: string, changeSetName: string): Promise<ChangeSetDescription> {
+async function describeChangeSet(client: CloudFormationClient, stackName: string, changeSetName: string): Promise<ChangeSetDescription> {
 	let first: ChangeSetDescription | undefined;
 	const changes: ResourceChange[] = [];
 	for await (const page of paginateDescribeChangeSet({client}, {StackName: stackName, ChangeSetName: changeSetName})) {

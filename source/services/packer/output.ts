@@ -9,7 +9,7 @@ export type PackerOutputEvent =
 	| {type: 'line'; level: PackerLineLevel; text: string}
 	| {type: 'phase'; phase: BuildPhase; activity: string};
 
-export const CANCELLED_MESSAGE = 'Cleanly cancelled builds after being interrupted.';
+const CANCELLED_MESSAGE = 'Cleanly cancelled builds after being interrupted.';
 const ERRORS_KEPT = 20;
 const AMI_ID = /^ami-[0-9a-f]+$/;
 

@@ -1,4 +1,4 @@
-export const BUILD_PHASES = [
+const BUILD_PHASES = [
 	'prevalidate',
 	'key-pair',
 	'launch',
@@ -64,7 +64,7 @@ export interface BuildResources {
 }
 
 /** `==> amazon-ebs: Creating ...` or `    amazon-ebs: Instance ID: ...` → the part after the build name. */
-export function messageBody(text: string): string | undefined {
+function messageBody(text: string): string | undefined {
 	const marker = text.startsWith('==> ') ? 4 : text.startsWith('    ') ? 4 : -1;
 	if (marker < 0) return undefined;
 	const colon = text.indexOf(': ', marker);

@@ -52,7 +52,7 @@ type PackerCommand = 'build' | 'validate';
  * Secrets never go on the command line (any local user could read them with `ps`): the template's
  * secret variables default to `{{env `LIBRATO_TOKEN`}}` and the like, set in Packer's environment.
  */
-export function packerArgs(command: PackerCommand, invocation: Pick<PackerInvocation, 'template' | 'variables'>): string[] {
+function packerArgs(command: PackerCommand, invocation: Pick<PackerInvocation, 'template' | 'variables'>): string[] {
 	const args = command === 'build' ? ['build', '-machine-readable', '-color=false'] : ['validate'];
 	for (const [name, value] of Object.entries(invocation.variables)) args.push('-var', `${name}=${value}`);
 	args.push(invocation.template);
@@ -142,7 +142,7 @@ async function drained(streams: Readable[], read: Promise<void>, progress: () =>
 }
 
 /** The named pipe Packer writes its output into, next to its log. */
-export function outputPipeOf(logPath: string): string {
+function outputPipeOf(logPath: string): string {
 	return `${logPath.replace(/\.log$/, '')}.pipe`;
 }
 

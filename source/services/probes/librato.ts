@@ -2,7 +2,7 @@ import {describeFetchError} from './http';
 import {fail, pass, type ProbeOutcome} from './outcome';
 import {formatDuration} from '../../format-duration';
 
-export const LIBRATO_METRIC = 'collectd.cpu.percent.user';
+const LIBRATO_METRIC = 'collectd.cpu.percent.user';
 export const DEFAULT_LIBRATO_API_URL = 'https://metrics-api.librato.com';
 
 export interface LibratoQuery {
