@@ -4,7 +4,7 @@ import {standInQuery, xmlValue} from './aws-query';
 const RECORDED_AMI = 'ami-0a7f3c9e21d4b5e86';
 const RECORDED_NAME = 'convox-dev-3f2c1ab';
 
-function variablesOf(args: string[]): Record<string, string> {
+export function variablesOf(args: string[]): Record<string, string> {
 	const variables: Record<string, string> = {};
 	args.forEach((arg, index) => {
 		if (arg !== '-var') return;
@@ -14,7 +14,7 @@ function variablesOf(args: string[]): Record<string, string> {
 	return variables;
 }
 
-async function registerImage(variables: Record<string, string>, name: string): Promise<string> {
+export async function registerImage(variables: Record<string, string>, name: string): Promise<string> {
 	const tags: Record<string, string> = {
 		Env: variables.env ?? '',
 		Version: variables.version ?? '',

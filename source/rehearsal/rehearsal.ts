@@ -1,3 +1,4 @@
+import {spawnSync} from 'node:child_process';
 import {chmod, mkdir, writeFile} from 'node:fs/promises';
 import http from 'node:http';
 import type {AddressInfo} from 'node:net';
@@ -5,6 +6,7 @@ import path from 'node:path';
 import type {LoadedConfig} from '../config/load-config';
 import {parseConfig} from '../config/load-config';
 import {rackStackSeed, startAwsStandIn} from './aws-stand-in';
+import {rehearsalTemplate} from './packer-template';
 import {bundledTemplateFor, startReleasesStandIn} from './releases-stand-in';
 
 export interface Rehearsal {
@@ -81,7 +83,12 @@ export async function startRehearsal(stateDir: string): Promise<Rehearsal> {
 		response.setHeader('content-type', 'application/json');
 		response.end(JSON.stringify({name: 'collectd.cpu.percent.user', measurements: {'aws.rehearsal.i-0rehearsal': [{measure_time: now - 30, value: 2.5}, {measure_time: now, value: 3.1}]}}));
 	});
-	const [packer, convox] = await Promise.all([toolScript(binDir, 'packer'), toolScript(binDir, 'convox')]);
+	const [replay, convox] = await Promise.all([toolScript(binDir, 'packer'), toolScript(binDir, 'convox')]);
+	// The real Packer builds the rehearsal template when it is installed; otherwise (or with
+	// CONVOX_AMI_REHEARSAL_PACKER=replay) a recorded amazon-ebs build is replayed.
+	const realPacker = process.env.CONVOX_AMI_REHEARSAL_PACKER !== 'replay' && spawnSync('packer', ['version'], {stdio: 'ignore'}).status === 0;
+	const template = path.join(dir, 'packer.json');
+	if (realPacker) await writeFile(template, `${JSON.stringify(rehearsalTemplate(process.argv[1] ?? ''), null, 2)}\n`);
 	const accounts = Object.fromEntries(
 		Object.entries(ACCOUNTS).map(([name, account]) => [
 			name,
@@ -93,7 +100,10 @@ export async function startRehearsal(stateDir: string): Promise<Rehearsal> {
 			},
 		]),
 	);
-	const config = parseConfig({region: 'us-east-1', binaries: {packer, convox}, accounts}, 'the rehearsal config');
+	const config = parseConfig(
+		{region: 'us-east-1', binaries: {packer: realPacker ? 'packer' : replay, convox}, ...(realPacker ? {template} : {}), accounts},
+		'the rehearsal config',
+	);
 	const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !REAL_AWS.test(key)));
 	return {
 		config: {config, path: '(built-in rehearsal config)', dir},

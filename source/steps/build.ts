@@ -103,6 +103,14 @@ class BuildRun {
 		const invocation = await this.invocation();
 		if (this.dryRun) return this.validate(invocation);
 		const result = await this.build(invocation);
+		if (Object.keys(result.amiIds).length === 0) {
+			// Packer succeeded without an artifact line (a template without amazon-ebs, such as the
+			// rehearsal's): the image this run tagged is the one it built.
+			notice(this.ctx, `Packer reported no AMI artifact; looking for the image tagged ReleaseRun=${this.ctx.run.id}.`);
+			const found = await this.reconcile(ec2, 'this build');
+			if (found) return found;
+			throw new StepFailedError(`Packer finished but reported no AMI (no artifact id with an ami-…), and no image is tagged ReleaseRun=${this.ctx.run.id}. Full log: ${this.logPath}`, 'Check that the template builds with amazon-ebs, then run `convox-ami resume`.');
+		}
 		const amiId = result.amiIds[this.template.region] ?? Object.values(result.amiIds)[0]!;
 		await this.refuseUnlessPrivate(ec2, amiId);
 		const regions = Object.entries(result.amiIds).map(([region, id]) => `${id} (${region})`).join(', ');
@@ -171,7 +179,7 @@ class BuildRun {
 		return {amiId, amiIds, logPath: this.logPath, adopted: true};
 	}
 
-	private async reconcile(ec2: EC2Client): Promise<Outputs | undefined> {
+	private async reconcile(ec2: EC2Client, builtBy = 'an earlier attempt of this run'): Promise<Outputs | undefined> {
 		const runId = this.ctx.run.id;
 		let images;
 		try {
@@ -185,7 +193,7 @@ class BuildRun {
 		}
 		if (!image) return undefined;
 		if (image.state === 'pending') {
-			notice(this.ctx, `AMI ${image.imageId} from an earlier attempt of this run is still pending in ${image.region}; waiting for it instead of building again.`);
+			notice(this.ctx, `AMI ${image.imageId} from ${builtBy} is still pending in ${image.region}; waiting for it instead of building again.`);
 			this.ctx.emit({type: 'progress', step: 'build', phase: 'wait-ami', activity: `Waiting for ${image.imageId} (earlier attempt)`});
 			try {
 				await waitForImage(ec2, image.imageId, {maxWaitSeconds: IMAGE_WAIT_SECONDS, signal: this.ctx.signal});
@@ -195,7 +203,7 @@ class BuildRun {
 			}
 		}
 		await this.refuseUnlessPrivate(ec2, image.imageId);
-		notice(this.ctx, `Adopted AMI ${image.imageId} (${image.region}), built by an earlier attempt of this run: not building again.`);
+		notice(this.ctx, `Adopted AMI ${image.imageId} (${image.region}), built by ${builtBy}${builtBy === 'this build' ? '' : ': not building again'}.`);
 		return {amiId: image.imageId, amiIds: {[image.region]: image.imageId}, logPath: this.logPath, adopted: true};
 	}
 
@@ -275,7 +283,7 @@ class BuildRun {
 		} finally {
 			cancellation.release();
 		}
-		const succeeded = result.exitCode === 0 && Object.keys(result.amiIds).length > 0;
+		const succeeded = result.exitCode === 0;
 		if (cancellation.state === 'killed') {
 			throw new InterruptedError(
 				`Stopped Packer at once (SIGKILL); left behind in AWS: ${describeResources(cancellation.leftBehind)}.`,
@@ -290,9 +298,6 @@ class BuildRun {
 		if (result.exitCode !== 0) {
 			const errors = result.errors.length > 0 ? indent(result.errors) : '  (Packer printed no error line)';
 			throw new StepFailedError(`Packer build failed (exit ${result.exitCode}):\n${errors}\nFull log: ${this.logPath}`, 'Fix the cause, then run `convox-ami resume` to build again.');
-		}
-		if (!succeeded) {
-			throw new StepFailedError(`Packer finished but reported no AMI (no artifact id with an ami-…). Full log: ${this.logPath}`, 'Check that the template builds with amazon-ebs, then run `convox-ami resume`.');
 		}
 		return result;
 	}

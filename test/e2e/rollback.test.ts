@@ -22,6 +22,8 @@ describe('convox-ami rollback RUN_ID', () => {
 		const runId = String(release.events[0]?.runId);
 		const amiId = release.events.find(event => event.type === 'step' && event.step === 'build' && event.status === 'done')?.amiId;
 		expect(stackParameters(stateDir, 'convox-dev')).toMatchObject({Ami: amiId, Version: '20160916121812'});
+		const packerLog = readFileSync(path.join(stateDir, 'runs', `${runId}.packer.log`), 'utf8');
+		expect(packerLog, 'the rehearsal builds its template with the real Packer').toContain(`null: Registered ${amiId} in us-east-1 (tagged ReleaseRun=${runId})`);
 
 		const rollback = await runCli(['rollback', runId, '--yes', '--json', '--confirm', 'sumologic'], {cwd, env});
 		expect(rollback.code, rollback.stderr).toBe(0);

@@ -31,6 +31,8 @@ export function faultEnv(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 		...process.env,
 		CI: 'true',
 		AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+		// The kill points mid-build count the lines of the recorded amazon-ebs build.
+		CONVOX_AMI_REHEARSAL_PACKER: 'replay',
 		CONVOX_AMI_REHEARSAL_BUILD_SECONDS: '1',
 		CONVOX_AMI_REHEARSAL_TICK_MS: '20',
 		CONVOX_AMI_PROBE_TIMEOUT: '20',
