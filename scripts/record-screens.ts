@@ -57,6 +57,8 @@ const scenarios: Record<string, ScreenScenario> = {
 	help: {args: ['--help'], steps: [{exit: true}, {snapshot: 'help'}]},
 	rehearsal: {
 		args: ['--rehearse'],
+		// The replayed amazon-ebs build shows every phase in the build pane.
+		env: {CONVOX_AMI_REHEARSAL_PACKER: 'replay'},
 		skipIf: 'not available yet',
 		rows: 50,
 		steps: [
