@@ -15,14 +15,25 @@ export interface PtySession {
 
 export const CLI = new URL('../../dist/cli.js', import.meta.url).pathname;
 
+const SYNC_START = '\u001B[?2026h';
+const SYNC_END = '\u001B[?2026l';
+
 /** Runs the built CLI in a real pseudo-terminal and reads its screen with a headless xterm. */
 export function runInPty(args: string[], {cwd, env, cols = 100, rows = 40}: {cwd: string; env: NodeJS.ProcessEnv; cols?: number; rows?: number}): PtySession {
 	const terminal = new xterm.Terminal({cols, rows, allowProposedApi: true, scrollback: 5000});
 	let raw = '';
 	const child: IPty = spawn(process.execPath, [CLI, ...args], {name: 'xterm-256color', cols, rows, cwd, env: {...env, TERM: 'xterm-256color'} as Record<string, string>});
+	// Ink draws each frame between the synchronized-output marks; a frame still arriving is held
+	// back, so the screen is never read half redrawn.
+	let pending = '';
 	child.onData(data => {
 		raw += data;
-		terminal.write(data);
+		pending += data;
+		const opened = pending.lastIndexOf(SYNC_START);
+		const complete = opened === -1 || pending.indexOf(SYNC_END, opened) !== -1;
+		const ready = complete ? pending.length : opened;
+		terminal.write(pending.slice(0, ready));
+		pending = pending.slice(ready);
 	});
 	const exited = new Promise<number>(resolve => child.onExit(({exitCode}) => resolve(exitCode)));
 	const screen = () => {
