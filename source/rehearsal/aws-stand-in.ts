@@ -1,6 +1,5 @@
 import {readFileSync, realpathSync, renameSync, writeFileSync} from 'node:fs';
-import {createServer, type IncomingMessage, type ServerResponse} from 'node:http';
-import type {AddressInfo} from 'node:net';
+import type {IncomingMessage, ServerResponse} from 'node:http';
 import {pathToFileURL} from 'node:url';
 import {parseArgs} from 'node:util';
 import {cloudFormationHandlers, cloudFormationWrites} from './aws/cloudformation';
@@ -11,6 +10,7 @@ import {AwsError, scenarios, type Scenario, type StandInData} from './aws/model'
 import {rackStackSeed, stockImage} from './aws/seeds';
 import {emptyData, StandInState, stacksFromDescribeStacks, type ImageInput, type StackSeed} from './aws/state';
 import {errorXml, successXml, type Protocol, type XmlValue} from './aws/xml';
+import {listenOnLoopback} from './loopback-server';
 
 export {rackStackSeed, stockImage, type RackStackOptions} from './aws/seeds';
 export {StandInState, stacksFromDescribeStacks, noChangesReason, type ImageInput, type StackSeed} from './aws/state';
@@ -218,20 +218,14 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${version}`);
 	}
 
-	const server = createServer((request, response) => {
+	const server = await listenOnLoopback((request, response) => {
 		answer(request, response).catch(() => response.destroy());
-	});
-	await new Promise<void>((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(options.port ?? 0, '127.0.0.1', resolve);
-	});
+	}, options.port);
 	const timer = setInterval(() => state.tick(), tickMs);
 	timer.unref();
-	const {port} = server.address() as AddressInfo;
-
 	return {
-		url: `http://127.0.0.1:${port}`,
-		port,
+		url: server.url,
+		port: server.port,
 		calls,
 		state,
 		writes: () => calls.filter(call => cloudFormationWrites.has(call.action)),
@@ -243,10 +237,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		},
 		async close() {
 			clearInterval(timer);
-			server.closeAllConnections();
-			await new Promise<void>(resolve => {
-				server.close(() => resolve());
-			});
+			await server.close();
 		},
 	};
 }

@@ -1,11 +1,10 @@
 import {spawnSync} from 'node:child_process';
 import {chmod, mkdir, writeFile} from 'node:fs/promises';
-import http from 'node:http';
-import type {AddressInfo} from 'node:net';
 import path from 'node:path';
 import type {LoadedConfig} from '../config/load-config';
 import {parseConfig} from '../config/load-config';
 import {rackStackSeed, startAwsStandIn} from './aws-stand-in';
+import {listenOnLoopback} from './loopback-server';
 import {rehearsalTemplate} from './packer-template';
 import {bundledTemplateFor, startReleasesStandIn} from './releases-stand-in';
 
@@ -32,19 +31,6 @@ const REAL_AWS = /^AWS_(PROFILE|DEFAULT_PROFILE|ACCESS_KEY_ID|SECRET_ACCESS_KEY|
 
 function accessKeyFor(accountId: string): string {
 	return `AKIAREHEARSAL${accountId}`;
-}
-
-async function listen(handler: http.RequestListener): Promise<{url: string; server: http.Server}> {
-	const server = http.createServer(handler);
-	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-	return {url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server};
-}
-
-function close(server: http.Server): Promise<void> {
-	return new Promise(resolve => {
-		server.closeAllConnections();
-		server.close(() => resolve());
-	});
 }
 
 /** A shell script on disk that runs one of the rehearsal's tools through this very CLI. */
@@ -74,11 +60,11 @@ export async function startRehearsal(stateDir: string): Promise<Rehearsal> {
 		resolveTemplate: bundledTemplateFor,
 	});
 	const releases = await startReleasesStandIn();
-	const helloWorld = await listen((_request, response) => {
+	const helloWorld = await listenOnLoopback((_request, response) => {
 		response.setHeader('content-type', 'text/plain');
 		response.end('Hello, World!\n');
 	});
-	const librato = await listen((_request, response) => {
+	const librato = await listenOnLoopback((_request, response) => {
 		const now = Math.floor(Date.now() / 1000);
 		response.setHeader('content-type', 'application/json');
 		response.end(JSON.stringify({name: 'collectd.cpu.percent.user', measurements: {'aws.rehearsal.i-0rehearsal': [{measure_time: now - 30, value: 2.5}, {measure_time: now, value: 3.1}]}}));
@@ -125,7 +111,7 @@ export async function startRehearsal(stateDir: string): Promise<Rehearsal> {
 			CONVOX_AMI_PROBE_TIMEOUT: base.CONVOX_AMI_PROBE_TIMEOUT ?? '60',
 		}),
 		async stop() {
-			await Promise.all([aws.close(), releases.close(), close(helloWorld.server), close(librato.server)]);
+			await Promise.all([aws.close(), releases.close(), helloWorld.close(), librato.close()]);
 		},
 	};
 }

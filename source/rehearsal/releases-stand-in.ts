@@ -1,7 +1,7 @@
-import {createServer, type ServerResponse} from 'node:http';
-import type {AddressInfo} from 'node:net';
+import type {ServerResponse} from 'node:http';
 import formation from './data/formation.json';
 import versions from './data/versions.json';
+import {listenOnLoopback} from './loopback-server';
 
 export type ReleasesFailureKind = 'error' | 'not-found' | 'malformed' | 'hang';
 
@@ -106,7 +106,7 @@ export async function startReleasesStandIn(options: ReleasesStandInOptions = {})
 		response.end(body);
 	}
 
-	const server = createServer((request, response) => {
+	const server = await listenOnLoopback((request, response) => {
 		const path = new URL(request.url ?? '/', 'http://stand-in').pathname;
 		setTimeout(() => {
 			const failure = failureFor(path);
@@ -130,24 +130,7 @@ export async function startReleasesStandIn(options: ReleasesStandInOptions = {})
 			}
 		}, options.latencyMs ?? 0);
 	});
-	await new Promise<void>((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(options.port ?? 0, '127.0.0.1', resolve);
-	});
-	const {port} = server.address() as AddressInfo;
-
-	return {
-		url: `http://127.0.0.1:${port}`,
-		port,
-		requests,
-		failures,
-		async close() {
-			server.closeAllConnections();
-			await new Promise<void>(resolve => {
-				server.close(() => resolve());
-			});
-		},
-	};
+	return {url: server.url, port: server.port, requests, failures, close: server.close};
 }
 
 function safeParse(text: string): unknown {

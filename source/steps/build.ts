@@ -326,6 +326,20 @@ class BuildRun {
 }
 
 /**
+ * While a Packer process is watched, Ctrl-C calls `onInterrupt` and an abort of the run (also one
+ * that came before) calls `onAbort`. The returned function stops both.
+ */
+function whileWatching(ctx: StepContext, onInterrupt: () => void, onAbort: () => void): () => void {
+	const unregister = ctx.interceptInterrupt(onInterrupt);
+	ctx.signal.addEventListener('abort', onAbort);
+	if (ctx.signal.aborted) onAbort();
+	return () => {
+		unregister();
+		ctx.signal.removeEventListener('abort', onAbort);
+	};
+}
+
+/**
  * Ctrl-C during a build: the first asks (or, when nobody can answer, just cancels) and sends
  * SIGINT to Packer's process group so that Packer cleans up; a second one during the clean-up
  * kills the group and says what stays behind.
@@ -333,23 +347,19 @@ class BuildRun {
 class Cancellation {
 	state: 'building' | 'asking' | 'cancelling' | 'killed' = 'building';
 	leftBehind: BuildResources = {};
-	private readonly unregister: () => void;
-	private readonly onAbort = () => this.cancel();
+	private readonly stopWatching: () => void;
 	private done = false;
 
 	constructor(
 		private readonly ctx: StepContext,
 		private readonly build: PackerBuild,
 	) {
-		this.unregister = ctx.interceptInterrupt(() => this.interrupt());
-		ctx.signal.addEventListener('abort', this.onAbort);
-		if (ctx.signal.aborted) this.cancel();
+		this.stopWatching = whileWatching(ctx, () => this.interrupt(), () => this.cancel());
 	}
 
 	release(): void {
 		this.done = true;
-		this.unregister();
-		this.ctx.signal.removeEventListener('abort', this.onAbort);
+		this.stopWatching();
 	}
 
 	private interrupt(): void {
@@ -401,21 +411,13 @@ class Cancellation {
 /** Ctrl-C while following an interrupted run's Packer: SIGINT to its group first, SIGKILL on the second. */
 class OrphanStop {
 	state: 'idle' | 'cancelling' | 'killed' = 'idle';
-	private readonly unregister: () => void;
-	private readonly onAbort = () => this.interrupt();
+	readonly release: () => void;
 
 	constructor(
 		private readonly ctx: StepContext,
 		private readonly packer: PackerProcess,
 	) {
-		this.unregister = ctx.interceptInterrupt(() => this.interrupt());
-		ctx.signal.addEventListener('abort', this.onAbort);
-		if (ctx.signal.aborted) this.interrupt();
-	}
-
-	release(): void {
-		this.unregister();
-		this.ctx.signal.removeEventListener('abort', this.onAbort);
+		this.release = whileWatching(ctx, () => this.interrupt(), () => this.interrupt());
 	}
 
 	private interrupt(): void {
