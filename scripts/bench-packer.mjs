@@ -15,7 +15,7 @@ import {fileURLToPath, pathToFileURL} from 'node:url';
 import {promisify} from 'node:util';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const FIXTURES = fileURLToPath(new URL('../../shared/fixtures/packer/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../test/fixtures/packer/', import.meta.url));
 const SECRETS = ['SECRETLOG', 'lib,rato-token', 'logspout-token'];
 const CHUNK_CHARS = 64 * 1024;
 

@@ -10,18 +10,23 @@ export interface AwsClientOptions {
 	credentials?: AwsCredentialIdentity;
 }
 
-/** SDK clients for one account, credentials from the SDK's own provider chain (SSO and assume-role included). */
+/**
+ * SDK clients for one account, credentials from the SDK's own provider chain (SSO and assume-role
+ * included). Every client shares one provider, so `credentials()` hands out what STS was called with.
+ */
 export async function createAwsClients(options: AwsClientOptions): Promise<AwsClients> {
-	const [{STSClient}, {CloudFormationClient}, {EC2Client}, {fromNodeProviderChain}] = await Promise.all([
+	const [{STSClient}, {CloudFormationClient}, {EC2Client}, {SSMClient}, {fromNodeProviderChain}] = await Promise.all([
 		import('@aws-sdk/client-sts'),
 		import('@aws-sdk/client-cloudformation'),
 		import('@aws-sdk/client-ec2'),
+		import('@aws-sdk/client-ssm'),
 		import('@aws-sdk/credential-providers'),
 	]);
-	const credentials = options.credentials ?? fromNodeProviderChain(options.profile ? {profile: options.profile} : {});
+	const fixed = options.credentials;
+	const provider = fixed ? async () => fixed : fromNodeProviderChain(options.profile ? {profile: options.profile} : {});
 	const common = {
 		region: options.region,
-		credentials,
+		credentials: provider,
 		maxAttempts: 6,
 		...(options.endpoint ? {endpoint: options.endpoint} : {}),
 	};
@@ -29,5 +34,7 @@ export async function createAwsClients(options: AwsClientOptions): Promise<AwsCl
 		sts: new STSClient(common),
 		cloudformation: new CloudFormationClient(common),
 		ec2: new EC2Client(common),
+		ssm: new SSMClient(common),
+		credentials: () => provider(),
 	};
 }

@@ -1,6 +1,8 @@
 import type {CloudFormationClient} from '@aws-sdk/client-cloudformation';
 import type {EC2Client} from '@aws-sdk/client-ec2';
+import type {SSMClient} from '@aws-sdk/client-ssm';
 import type {STSClient} from '@aws-sdk/client-sts';
+import type {AwsCredentialIdentity} from '@aws-sdk/types';
 import type {ReleasesService} from './releases';
 
 /** SDK clients for the run's account and region, created on first use. */
@@ -8,6 +10,9 @@ export interface AwsClients {
 	readonly sts: STSClient;
 	readonly cloudformation: CloudFormationClient;
 	readonly ec2: EC2Client;
+	readonly ssm: SSMClient;
+	/** The credentials the clients sign with, resolved by the SDK (cached until they near expiry). */
+	credentials(): Promise<AwsCredentialIdentity>;
 }
 
 export interface Binaries {

@@ -5,7 +5,7 @@ import {startReleasesStandIn, type ReleasesStandIn, type ReleasesStandInOptions}
 import {createCliWorld, runCli, WRONG_KEY, type CliWorld} from '../support/cli-env';
 import {onlyRun} from '../support/bad-input-world';
 
-const FIXTURES = '/work/shared/fixtures/releases';
+const FIXTURES = new URL('../fixtures/releases', import.meta.url).pathname;
 let world: CliWorld;
 let counter = 0;
 const standIns: ReleasesStandIn[] = [];

@@ -10,7 +10,7 @@ import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
 
 const packerDir = fileURLToPath(new URL('../../packer/', import.meta.url));
 const script = path.join(packerDir, 'convox-ami', 'convox-ami-first-boot.sh');
-const fixtures = fileURLToPath(new URL('../../../shared/fixtures/ecs/', import.meta.url));
+const fixtures = fileURLToPath(new URL('../fixtures/ecs/', import.meta.url));
 const fixture = (name: string) => readFile(path.join(fixtures, name), 'utf8');
 
 const INSTANCE_ARN = 'arn:aws:ecs:us-east-1:123456789012:container-instance/3e7a4b2c-91d0-4c8e-b5f1-6a2d9c0e7f14';

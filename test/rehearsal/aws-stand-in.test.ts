@@ -175,7 +175,7 @@ describe('AWS stand-in: CloudFormation through the real SDK', () => {
 	});
 
 	it('validates like CloudFormation: UsePreviousValue for a parameter the stack lacks, dropped parameters, missing CAPABILITY_IAM, unknown stack', async () => {
-		const fixture = JSON.parse(await readFile(new URL('../../../shared/fixtures/cloudformation/describe-stacks.convox-rack.v20160323012659.json', import.meta.url), 'utf8')) as unknown;
+		const fixture = JSON.parse(await readFile(new URL('../fixtures/cloudformation/describe-stacks.convox-rack.v20160323012659.json', import.meta.url), 'utf8')) as unknown;
 		const cloudformation = await start({stacks: stacksFromDescribeStacks(fixture)});
 		const templateUrl = `${releases.url}/${newVersion}/formation.json`;
 		const {Stacks} = await cloudformation.send(new DescribeStacksCommand({StackName: 'convox-dev'}));

@@ -3,7 +3,7 @@ import {afterEach, describe, expect, it} from 'vitest';
 import {createReleasesService} from '../../source/services/releases';
 import {serve} from '../support/loopback';
 
-const fixture = (name: string) => readFileSync(new URL(`../../../shared/fixtures/releases/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/releases/${name}`, import.meta.url), 'utf8');
 const fast = {minRetryDelayMs: 5, timeoutMs: 500};
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => close?.());

@@ -17,7 +17,7 @@ import type {Prompter, StepContext} from '../../source/workflow/step';
 import type {Outputs, Run, RunEventInput, RunMode, StepId, StepRecord} from '../../source/workflow/types';
 
 const NULL_TEMPLATE = fileURLToPath(new URL('../fixtures/packer-null/template.json', import.meta.url));
-const RECORDED = fileURLToPath(new URL('../../../shared/fixtures/packer/packer-amazon-ebs.machine-readable.txt', import.meta.url));
+const RECORDED = fileURLToPath(new URL('../fixtures/packer/packer-amazon-ebs.machine-readable.txt', import.meta.url));
 const ORPHAN_PACKER = fileURLToPath(new URL('../fixtures/bin/orphan-packer.mjs', import.meta.url));
 const ORPHAN_CLI = fileURLToPath(new URL('../support/build-orphan-cli.ts', import.meta.url));
 const ORPHAN_AMI = 'ami-0c0ffee0c0ffee0c0';
@@ -186,7 +186,7 @@ describe('build step', () => {
 	});
 
 	it('fails with Packer error lines and the log path when the build fails', async () => {
-		const failure = fileURLToPath(new URL('../../../shared/fixtures/packer/amazon-ebs.moto.error-source-ami-not-found.machine-readable.txt', import.meta.url));
+		const failure = fileURLToPath(new URL('../fixtures/packer/amazon-ebs.moto.error-source-ami-not-found.machine-readable.txt', import.meta.url));
 		const {ctx, logPath} = setup({env: {FAKE_OUTPUT: failure, FAKE_EXIT: '1'}});
 		const error = await buildStep.run(ctx).catch(error_ => error_ as Error);
 		expect(error).toBeInstanceOf(StepFailedError);

@@ -3,7 +3,7 @@ import {describe, expect, it} from 'vitest';
 import type {Formation} from '../../source/services/releases';
 import {sourceAmiFor, templateParameters} from '../../source/steps/formation-ami';
 
-const formation = (name: string) => JSON.parse(readFileSync(new URL(`../../../shared/fixtures/releases/${name}`, import.meta.url), 'utf8')) as Formation;
+const formation = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/releases/${name}`, import.meta.url), 'utf8')) as Formation;
 
 describe('the base AMI of a Convox version', () => {
 	it('reads Mappings.RegionConfig for the region from the full and the trimmed template', () => {

@@ -3,7 +3,7 @@ import {describe, expect, it} from 'vitest';
 import type {VersionEntry} from '../../source/services/releases';
 import {parseVersionId, requiredBetween, selectVersion} from '../../source/steps/select-version';
 
-const fixtures = new URL('../../../shared/fixtures/releases/', import.meta.url);
+const fixtures = new URL('../fixtures/releases/', import.meta.url);
 const load = (name: string) => JSON.parse(readFileSync(new URL(name, fixtures), 'utf8')) as VersionEntry[];
 const entry = (version: string, published = true, required = false): VersionEntry => ({version, description: '', published, required});
 

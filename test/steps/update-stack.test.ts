@@ -4,6 +4,7 @@ import type {AddressInfo} from 'node:net';
 import path from 'node:path';
 import {CloudFormationClient} from '@aws-sdk/client-cloudformation';
 import {EC2Client} from '@aws-sdk/client-ec2';
+import {SSMClient} from '@aws-sdk/client-ssm';
 import {STSClient} from '@aws-sdk/client-sts';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import type {AccountConfig} from '../../source/config/schema';
@@ -20,7 +21,7 @@ const STACK = 'convox';
 const ACCOUNT_ID = '111111111111';
 const FAILURE = 'Received 0 SUCCESS signal(s) out of 1. Instance i-0abc failed its health check';
 
-const fixtures = path.resolve(import.meta.dirname, '../../../shared/fixtures');
+const fixtures = path.resolve(import.meta.dirname, '../fixtures');
 const formation = JSON.parse(readFileSync(path.join(fixtures, 'releases/formation.sample.json'), 'utf8'));
 const olderRack = stacksFromDescribeStacks(JSON.parse(readFileSync(path.join(fixtures, 'cloudformation/describe-stacks.convox-rack.v20160323012659.json'), 'utf8')));
 const withOwner = {...formation, Parameters: {...formation.Parameters, Owner: {Type: 'String'}}};
@@ -137,7 +138,7 @@ function harness(
 	const handlers: Array<() => void> = [];
 	const interrupt = () => (handlers.length > 0 ? handlers.at(-1)!() : controller.abort());
 	const config = {credentials: {accessKeyId: 'AKIAREHEARSAL', secretAccessKey: 'not-a-secret'}, region: 'us-east-1', endpoint: server.url};
-	const clients = {cloudformation: new CloudFormationClient(config), sts: new STSClient(config), ec2: new EC2Client(config)};
+	const clients = {cloudformation: new CloudFormationClient(config), sts: new STSClient(config), ec2: new EC2Client(config), ssm: new SSMClient(config), credentials: async () => config.credentials};
 	const fullAccount: AccountConfig = {accountId: ACCOUNT_ID, stackName: STACK, production: false, checks: [], ...account};
 	const outputs: Record<string, Record<string, unknown>> = {
 		account: {accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/rehearsal`},

@@ -4,6 +4,7 @@ import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {CloudFormationClient, DescribeStacksCommand, type Stack} from '@aws-sdk/client-cloudformation';
 import {DescribeInstancesCommand, EC2Client} from '@aws-sdk/client-ec2';
+import {SSMClient} from '@aws-sdk/client-ssm';
 import {STSClient} from '@aws-sdk/client-sts';
 import {mockClient} from 'aws-sdk-client-mock';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
@@ -19,8 +20,8 @@ import {ScriptedPrompter} from '../checklist/scripted-prompter';
 import {reply, serve, type Loopback} from '../support/loopback';
 
 const fakeConvox = fileURLToPath(new URL('../fixtures/bin/convox', import.meta.url));
-const rackOutput = fileURLToPath(new URL('../../../shared/fixtures/convox/convox-rack.stdout.txt', import.meta.url));
-const afterUpdate = (JSON.parse(readFileSync(fileURLToPath(new URL('../../../shared/fixtures/cloudformation/describe-stacks.convox-rack.after-update.json', import.meta.url)), 'utf8')) as {Stacks: Stack[]}).Stacks[0]!;
+const rackOutput = fileURLToPath(new URL('../fixtures/convox/convox-rack.stdout.txt', import.meta.url));
+const afterUpdate = (JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/cloudformation/describe-stacks.convox-rack.after-update.json', import.meta.url)), 'utf8')) as {Stacks: Stack[]}).Stacks[0]!;
 
 const VERSION = '20160916121812';
 const AMI = 'ami-0a7f3c9e21d4b5e86';
@@ -82,7 +83,7 @@ function context(setup: Setup = {}) {
 	writeFileSync(argsLog, '');
 	const services = {
 		releases: undefined as never,
-		aws: async () => ({cloudformation, ec2, sts: new STSClient({region: 'us-east-1', credentials})}),
+		aws: async () => ({cloudformation, ec2, sts: new STSClient({region: 'us-east-1', credentials}), ssm: new SSMClient({region: 'us-east-1', credentials}), credentials: async () => credentials}),
 		binaries: {packer: 'packer', convox: fakeConvox, git: 'git'},
 		env: {
 			...process.env,

@@ -7,7 +7,7 @@ import {serve, type Loopback} from './loopback';
 export const FAKE_CONVOX = new URL('../fixtures/bin/convox', import.meta.url).pathname;
 export const FAKE_PACKER = new URL('../fixtures/bin/fake-packer.mjs', import.meta.url).pathname;
 const BUNDLED_TEMPLATE = new URL('../../packer/packer.json', import.meta.url).pathname;
-const RACK_FIXTURE = '/work/shared/fixtures/convox/convox-rack.stdout.txt';
+const RACK_FIXTURE = new URL('../fixtures/convox/convox-rack.stdout.txt', import.meta.url).pathname;
 
 /** The Convox version the releases stand-in publishes as newest, and the AMI a released rack runs. */
 export const RACK_VERSION = '20160916121812';

@@ -1,4 +1,4 @@
-// A real-shaped Packer 1.6.6 machine-readable amazon-ebs build (shared/fixtures/packer/packer-amazon-ebs.machine-readable.txt).
+// A real-shaped Packer 1.6.6 machine-readable amazon-ebs build (test/fixtures/packer/packer-amazon-ebs.machine-readable.txt, from the shared fixtures).
 export const recordedBuild = String.raw`1612360800,,ui,say,==> amazon-ebs: Prevalidating any provided VPC information
 1612360800,,ui,say,==> amazon-ebs: Prevalidating AMI Name: convox-dev-3f2c1ab-1612360800
 1612360801,,ui,message,    amazon-ebs: Found Image ID: ami-6bb2d67c

@@ -6,7 +6,7 @@ import {afterEach, describe, expect, it} from 'vitest';
 import {buildUpdateParameters, MASK, type TemplateParameter} from '../../../source/services/cloudformation/parameters';
 import {describeStack, templateParametersOf} from '../../../source/services/cloudformation/stack';
 
-const fixtures = path.resolve(import.meta.dirname, '../../../../shared/fixtures');
+const fixtures = path.resolve(import.meta.dirname, '../../fixtures');
 const readJson = (name: string) => JSON.parse(readFileSync(path.join(fixtures, name), 'utf8'));
 
 const formation = readJson('releases/formation.sample.json') as {Parameters: Record<string, {Default?: string; NoEcho?: boolean | string}>};

@@ -5,7 +5,7 @@ import {LineSplitter, parseRecord, unescapeField} from '../../../source/services
 import {PackerOutput, parseArtifactId, type PackerOutputEvent} from '../../../source/services/packer/output';
 import {createScrubber} from '../../../source/services/packer/scrubber';
 
-const FIXTURES = new URL('../../../../shared/fixtures/packer/', import.meta.url).pathname;
+const FIXTURES = new URL('../../fixtures/packer/', import.meta.url).pathname;
 const machineReadable = readdirSync(FIXTURES).filter(name => name.endsWith('.machine-readable.txt'));
 
 function feed(name: string, secrets: string[] = [], chunkSize = 37) {

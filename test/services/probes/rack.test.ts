@@ -6,7 +6,7 @@ import {describe, expect, it} from 'vitest';
 import {parseKeyValues, runConvox} from '../../../source/services/probes/convox-cli';
 import {describeStack, judgeConvoxRack, judgeRack, judgeStack, snapshotOf} from '../../../source/services/probes/rack';
 
-const shared = (path: string) => fileURLToPath(new URL(`../../../../shared/fixtures/${path}`, import.meta.url));
+const shared = (path: string) => fileURLToPath(new URL(`../../fixtures/${path}`, import.meta.url));
 const fakeConvox = fileURLToPath(new URL('../../fixtures/bin/convox', import.meta.url));
 const stackFixture = (name: string) => (JSON.parse(readFileSync(shared(`cloudformation/${name}`), 'utf8')) as {Stacks: Stack[]}).Stacks[0]!;
 
