@@ -4,8 +4,11 @@
 #    enables and restarts collectd, so that no metric leaves under another name;
 # 2. once the ECS agent has registered this instance, starts the logspout task on it, handing the
 #    logspout token to the container as LOGSPOUT_TOKEN.
-# Installed as /usr/local/sbin/convox-ami-first-boot and run by a systemd unit or an upstart job,
-# both of which read CONVOX_AMI_ENV and LOGSPOUT_TASK_DEFINITION from /etc/convox-ami/first-boot.env.
+# Each step leaves a marker that names the instance id: on a later boot of the same instance the
+# script does nothing, and a marker of another instance (an image made from a running instance) is
+# ignored. Installed as /usr/local/sbin/convox-ami-first-boot and run at every boot by a systemd
+# unit or an upstart job, both of which read CONVOX_AMI_ENV and LOGSPOUT_TASK_DEFINITION from
+# /etc/convox-ami/first-boot.env.
 # Every path, URL and interval can be overridden by the environment so that the script can be
 # exercised outside an instance.
 set -euo pipefail
@@ -63,17 +66,30 @@ restart_collectd() {
 	fi
 }
 
-name_collectd_host() {
-	if [ -e "$hostname_marker" ]; then
-		log "collectd already reports as $(cat "$hostname_marker")"
-		return 0
-	fi
-	local id
-	until id=$(instance_id); do
+instance=''
+wait_for_instance_id() {
+	until instance=$(instance_id); do
 		log "waiting for the instance metadata service ($metadata_url) to tell the instance id"
 		sleep "$poll_seconds"
 	done
-	local host="aws.$env_name.$id"
+}
+
+# marked MARKER: succeeds when MARKER was left on this instance; its first word is the instance id.
+marked() {
+	local id=''
+	[ -s "$1" ] || return 1
+	read -r id _ <"$1" || true
+	[ "$id" = "$instance" ] && return 0
+	log "$1 was left by instance $id, not by this one ($instance): doing its step again"
+	return 1
+}
+
+name_collectd_host() {
+	if marked "$hostname_marker"; then
+		log "collectd already reports as $(cut -d' ' -f2 "$hostname_marker")"
+		return 0
+	fi
+	local host="aws.$env_name.$instance"
 	mkdir -p "$collectd_dir"
 	printf 'Hostname "%s"\n' "$host" >"$collectd_dir/hostname.conf.tmp"
 	chmod 0644 "$collectd_dir/hostname.conf.tmp"
@@ -84,7 +100,7 @@ name_collectd_host() {
 	else
 		log "collectd did not restart; it will report as $host once it runs"
 	fi
-	printf '%s\n' "$host" >"$hostname_marker"
+	printf '%s %s\n' "$instance" "$host" >"$hostname_marker"
 }
 
 # The token goes to the container as an override read from a root-only file, so it is never on a
@@ -102,8 +118,8 @@ scrub() {
 }
 
 start_logspout() {
-	if [ -e "$marker" ]; then
-		log "logspout was already started on this instance ($(cat "$marker")); nothing to do"
+	if marked "$marker"; then
+		log "logspout was already started on this instance ($(cut -d' ' -f2- "$marker")); nothing to do"
 		return 0
 	fi
 	local metadata cluster='' instance_arn=''
@@ -154,11 +170,12 @@ start_logspout() {
 	done
 	rm -f "$overrides_file"
 
-	printf '%s %s\n' "$instance_arn" "$task_arn" >"$marker.tmp"
+	printf '%s %s %s\n' "$instance" "$instance_arn" "$task_arn" >"$marker.tmp"
 	mv "$marker.tmp" "$marker"
 	log "started $task_arn on $instance_arn"
 }
 
 trap 'rm -f "$overrides_file"' EXIT
+wait_for_instance_id
 name_collectd_host
 start_logspout

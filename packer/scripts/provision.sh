@@ -1,7 +1,9 @@
 #!/bin/sh
-# Runs as root on the build instance. Installs the first-boot job for the base's init system, its
-# settings (the env and the logspout task definition family), what it needs (AWS CLI, jq, curl),
-# collectd shipping metrics to Librato, and the secrets, readable by root only.
+# Runs as root on the build instance. Tells the base's Amazon Linux release from /etc/os-release
+# (1: upstart and yum, 2: systemd and yum, 2023: systemd and dnf), then installs the first-boot job
+# for it, its settings (the env and the logspout task definition family), what it needs (AWS CLI,
+# jq, curl), collectd shipping metrics to Librato, and the secrets, readable by root only.
+# Nothing here depends on the CPU architecture: the same script provisions Intel, AMD and Graviton bases.
 # CONVOX_AMI_ROOT and CONVOX_AMI_OWNER let tests run it in a sandbox.
 set -eu
 
@@ -13,6 +15,8 @@ owner=${CONVOX_AMI_OWNER:-root:root}
 : "${LOGSPOUT_TOKEN:?LOGSPOUT_TOKEN is required}"
 env_name=${CONVOX_AMI_ENV:-}
 task_definition=${LOGSPOUT_TASK_DEFINITION:-logspout-$env_name}
+# The EPEL 7 release package is noarch; Amazon Linux 2 falls back to it when amazon-linux-extras cannot install collectd.
+epel7_release=https://dl.fedoraproject.org/pub/epel/epel-release-latest-7.noarch.rpm
 
 log() {
 	printf 'convox-ami provision: %s\n' "$*"
@@ -35,6 +39,32 @@ install_file() {
 	mv "$2.tmp" "$2"
 }
 
+# os_release_field NAME: the value of NAME in /etc/os-release, without its quotes.
+os_release_field() {
+	sed -n "/^$1=/{s/^$1=//;s/^[\"']//;s/[\"']\$//;p;q;}" "$root/etc/os-release"
+}
+
+has_collectd() {
+	command -v collectd >/dev/null 2>&1 || [ -x "$root/usr/sbin/collectd" ]
+}
+
+has_write_http() {
+	[ -e "$root/usr/lib64/collectd/write_http.so" ] || [ -e "$root/usr/lib/collectd/write_http.so" ]
+}
+
+# Amazon Linux 2 has collectd as an amazon-linux-extras topic; without the topic (or the tool), EPEL 7 has it.
+install_collectd_al2() {
+	if command -v amazon-linux-extras >/dev/null 2>&1; then
+		amazon-linux-extras install -y collectd && return 0
+		log 'amazon-linux-extras could not install collectd: installing it from EPEL 7'
+		amazon-linux-extras install -y epel
+	else
+		log 'amazon-linux-extras is missing: installing collectd from EPEL 7'
+		yum install -y "$epel7_release"
+	fi
+	yum install -y collectd
+}
+
 # Both values go unquoted into a file that systemd and sh read; the env also names the collectd host.
 case $env_name in
 '' | *[!a-z0-9-]*) fail "CONVOX_AMI_ENV must be lowercase letters, digits and hyphens, not '$env_name'" ;;
@@ -43,27 +73,62 @@ case $task_definition in
 *[!A-Za-z0-9_:/.-]*) fail "LOGSPOUT_TASK_DEFINITION must be a task definition family, family:revision or ARN, not '$task_definition'" ;;
 esac
 
+if [ -r "$root/etc/os-release" ]; then
+	os_id=$(os_release_field ID)
+	os_version=$(os_release_field VERSION_ID)
+elif grep -Eq '^Amazon Linux AMI release [0-9]{4}\.[0-9]{2}' "$root/etc/system-release" 2>/dev/null; then
+	os_id=amzn
+	os_version=$(sed -n 's/^Amazon Linux AMI release \([0-9]*\.[0-9]*\).*/\1/p' "$root/etc/system-release")
+else
+	fail 'cannot tell which OS this base image runs: /etc/os-release is missing; convox-ami provisions Amazon Linux 1, 2 and 2023 (ECS-optimized) bases'
+fi
+case "$os_id:$os_version" in
+# Amazon Linux 1 numbers its releases YYYY.MM (2016.03 ... 2018.03).
+amzn:[0-9][0-9][0-9][0-9].[0-9][0-9]) os='Amazon Linux 1' init=upstart packages=yum awscli=aws-cli ;;
+amzn:2) os='Amazon Linux 2' init=systemd packages=yum awscli=awscli ;;
+amzn:2023) os='Amazon Linux 2023' init=systemd packages=dnf awscli=awscli-2 ;;
+*) fail "unsupported base image: /etc/os-release says ID=$os_id VERSION_ID=$os_version; convox-ami provisions Amazon Linux 1 (YYYY.MM), 2 and 2023 (ECS-optimized) bases" ;;
+esac
+log "$os ($os_version): $init, $packages"
+
+# A base whose init is not its release's (a container, say) would never run the first-boot job.
+case $init in
+systemd)
+	[ -d "$root/run/systemd/system" ] ||
+		fail "$os runs systemd, but systemd is not running here (/run/systemd/system is missing): cannot install the first-boot unit"
+	;;
+upstart)
+	{ command -v initctl >/dev/null 2>&1 && initctl version | grep -q upstart; } ||
+		fail "$os runs upstart, but initctl does not answer as upstart here: cannot install the first-boot job"
+	;;
+esac
+
 set --
-command -v aws >/dev/null 2>&1 || set -- "$@" awscli
+command -v aws >/dev/null 2>&1 || set -- "$@" "$awscli"
 command -v jq >/dev/null 2>&1 || set -- "$@" jq
 command -v curl >/dev/null 2>&1 || set -- "$@" curl
 if [ "$#" -gt 0 ]; then
 	log "installing $*"
-	yum install -y "$@"
+	"$packages" install -y "$@"
 fi
 
-if ! command -v collectd >/dev/null 2>&1 && [ ! -x "$root/usr/sbin/collectd" ]; then
+# Amazon Linux 1 ships EPEL disabled: a collectd taken from it takes its plugin from it too.
+plugin_repo=''
+if ! has_collectd; then
 	log 'installing collectd'
-	yum install -y collectd ||
-		yum install -y --enablerepo=epel collectd ||
-		{ command -v amazon-linux-extras >/dev/null 2>&1 && amazon-linux-extras install -y collectd; } ||
-		fail "collectd is not available from this base image's repositories"
+	case $os in
+	'Amazon Linux 1') yum install -y collectd || { plugin_repo=--enablerepo=epel && yum install -y "$plugin_repo" collectd; } ;;
+	'Amazon Linux 2') install_collectd_al2 ;;
+	'Amazon Linux 2023') dnf install -y collectd ;;
+	esac || fail "collectd is not available from the repositories of this $os base image"
 fi
-# Some repositories ship write_http as its own package; where it is built in this fails harmlessly.
-yum install -y collectd-write_http >/dev/null 2>&1 || true
-if [ ! -e "$root/usr/lib64/collectd/write_http.so" ] && [ ! -e "$root/usr/lib/collectd/write_http.so" ]; then
-	fail 'the collectd write_http plugin is missing'
+# EPEL and Amazon Linux 2023 package the write_http plugin on its own; other builds of collectd carry it.
+if ! has_write_http; then
+	log 'installing collectd-write_http'
+	"$packages" install -y ${plugin_repo:+"$plugin_repo"} collectd-write_http || true
 fi
+has_write_http ||
+	fail "the collectd write_http plugin is missing: neither collectd nor a collectd-write_http package from $packages installed write_http.so"
 
 mkdir -p "$root/etc/collectd.d" "$root/etc/convox-ami" "$root/usr/local/sbin"
 chmod 0755 "$root/etc/collectd.d" "$root/etc/convox-ami"
@@ -99,7 +164,8 @@ install_file 0600 "$root/etc/convox-ami/first-boot.env"
 cp "$files/convox-ami-first-boot.sh" "$root/usr/local/sbin/convox-ami-first-boot.tmp"
 install_file 0755 "$root/usr/local/sbin/convox-ami-first-boot"
 
-if [ -d "$root/run/systemd/system" ]; then
+case $init in
+systemd)
 	log 'systemd: installing convox-ami-first-boot.service; collectd starts once the first boot has named the instance'
 	mkdir -p "$root/etc/systemd/system"
 	cp "$files/convox-ami-first-boot.service" "$root/etc/systemd/system/convox-ami-first-boot.service.tmp"
@@ -107,13 +173,13 @@ if [ -d "$root/run/systemd/system" ]; then
 	systemctl daemon-reload
 	systemctl enable convox-ami-first-boot.service
 	systemctl disable collectd
-elif command -v initctl >/dev/null 2>&1 && initctl version | grep -q upstart; then
+	;;
+upstart)
 	log 'upstart: installing /etc/init/convox-ami-first-boot.conf; collectd starts once the first boot has named the instance'
 	mkdir -p "$root/etc/init"
 	cp "$files/convox-ami-first-boot.conf" "$root/etc/init/convox-ami-first-boot.conf.tmp"
 	install_file 0644 "$root/etc/init/convox-ami-first-boot.conf"
 	chkconfig collectd off
-else
-	fail 'neither systemd nor upstart runs this base image; cannot install the first-boot job'
-fi
+	;;
+esac
 log 'done'
