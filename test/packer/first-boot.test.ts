@@ -7,6 +7,7 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {execa} from 'execa';
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
+import {buildHost, RELEASES, type AmazonLinux} from '../support/amazon-linux-build-host.js';
 
 const packerDir = fileURLToPath(new URL('../../packer/', import.meta.url));
 const script = path.join(packerDir, 'convox-ami', 'convox-ami-first-boot.sh');
@@ -100,9 +101,9 @@ function startAgent(responses: Array<{status: number; body: string}>, port = 0):
 /**
  * A loopback instance metadata service. With IMDSv2 it hands out a session token and answers only
  * requests that carry it; without, it refuses the token request as a pre-2019 endpoint does. The
- * first `unavailable` instance-id requests get a 500.
+ * first `unavailable` instance-id requests get a 500. It answers as instance `instanceId`.
  */
-function startMetadata({v2 = true, unavailable = 0} = {}): Promise<Endpoint> {
+function startMetadata({v2 = true, unavailable = 0, instanceId = INSTANCE_ID} = {}): Promise<Endpoint> {
 	const sessionToken = 'imds-session-token';
 	let served = 0;
 	return listen((request, response) => {
@@ -123,7 +124,7 @@ function startMetadata({v2 = true, unavailable = 0} = {}): Promise<Endpoint> {
 			response.writeHead(401).end();
 			return;
 		}
-		response.writeHead(200, {'content-type': 'text/plain'}).end(INSTANCE_ID);
+		response.writeHead(200, {'content-type': 'text/plain'}).end(instanceId);
 	});
 }
 
@@ -223,65 +224,64 @@ async function everythingWritten(): Promise<string> {
 	return (await Promise.all(files.map(entry => readFile(path.join(entry.parentPath, entry.name), 'utf8')))).join('\n');
 }
 
-/** Runs provision.sh into a sandbox root for a systemd base, the way the build does for env `dev`. */
-async function provisionRoot(): Promise<string> {
-	const root = path.join(sandbox, 'root');
-	await mkdir(path.join(root, 'usr', 'lib64', 'collectd'), {recursive: true});
-	await mkdir(path.join(root, 'run', 'systemd', 'system'), {recursive: true});
-	await mkdir(path.join(root, 'etc'));
-	await writeFile(path.join(root, 'usr', 'lib64', 'collectd', 'write_http.so'), '');
-	await writeFile(path.join(root, 'etc', 'collectd.conf'), 'LoadPlugin cpu\n');
-	await fake('yum');
-	const provision = await execa('/bin/sh', [path.join(packerDir, 'scripts', 'provision.sh')], {
-		extendEnv: false,
-		env: {
-			PATH: bin,
-			CONVOX_AMI_FILES: path.join(packerDir, 'convox-ami'),
-			CONVOX_AMI_ROOT: root,
-			CONVOX_AMI_OWNER: `${process.getuid!()}:${process.getgid!()}`,
-			CONVOX_AMI_ENV: 'dev',
-			LOGSPOUT_TASK_DEFINITION: '',
-			LIBRATO_EMAIL: 'ops@example.com',
-			LIBRATO_TOKEN: 'librato-0123456789abcdef',
-			LOGSPOUT_TOKEN: TOKEN,
-			FAKE_CALLS: path.join(sandbox, 'provision-calls.log'),
-		},
-		reject: false,
-		all: true,
-	});
+interface Boot {
+	file: string;
+	args: string[];
+	env: Record<string, string>;
+}
+
+/**
+ * Provisions a sandboxed build host of the release (env `dev`), then returns how its init starts the
+ * installed job at boot: systemd runs ExecStart with EnvironmentFile's variables; upstart runs the
+ * job's script with sh -e. The paths the unit or job name are taken into the sandbox's root.
+ */
+async function provisionedBoot(release: AmazonLinux): Promise<Boot> {
+	const host = await buildHost(sandbox, release);
+	const provision = await host.provision({LIBRATO_EMAIL: 'ops@example.com', LIBRATO_TOKEN: 'librato-0123456789abcdef', LOGSPOUT_TOKEN: TOKEN});
 	expect(provision.all).toContain('convox-ami provision: done');
-	return root;
+	const inRoot = (text: string) => text.replaceAll('/etc/convox-ami/', `${host.root}/etc/convox-ami/`).replaceAll('/usr/local/sbin/', `${host.root}/usr/local/sbin/`);
+	const tokenFile = {LOGSPOUT_TOKEN_FILE: path.join(host.root, 'etc', 'convox-ami', 'logspout-token')};
+	if (RELEASES[release].init === 'upstart') {
+		const job = await readFile(path.join(host.root, 'etc', 'init', 'convox-ami-first-boot.conf'), 'utf8');
+		const body = /^script\n([\s\S]*?)^end script$/m.exec(job)![1]!;
+		// Amazon Linux 1 restarts collectd with service and chkconfig; it has no systemctl.
+		await rm(path.join(bin, 'systemctl'));
+		await fake('service');
+		await fake('chkconfig');
+		return {file: path.join(bin, 'sh'), args: ['-e', '-c', inRoot(body)], env: tokenFile};
+	}
+	const unit = await readFile(path.join(host.root, 'etc', 'systemd', 'system', 'convox-ami-first-boot.service'), 'utf8');
+	const environmentFile = inRoot(/^EnvironmentFile=(.+)$/m.exec(unit)![1]!);
+	const lines = (await readFile(environmentFile, 'utf8')).split('\n').filter(Boolean);
+	const settings = Object.fromEntries(lines.map(line => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+	expect(settings).toEqual({CONVOX_AMI_ENV: 'dev', LOGSPOUT_TASK_DEFINITION: 'logspout-dev'});
+	return {file: inRoot(/^ExecStart=(.+)$/m.exec(unit)![1]!), args: [], env: {...tokenFile, ...settings}};
 }
 
-/** What systemd's EnvironmentFile= gives the service: KEY=VALUE lines. */
-async function environmentFile(root: string): Promise<Record<string, string>> {
-	const unit = await readFile(path.join(packerDir, 'convox-ami', 'convox-ami-first-boot.service'), 'utf8');
-	const file = /^EnvironmentFile=(.+)$/m.exec(unit)![1]!;
-	const lines = (await readFile(path.join(root, file), 'utf8')).split('\n').filter(Boolean);
-	return Object.fromEntries(lines.map(line => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+function boot({file, args, env}: Boot, agent: Endpoint, metadata: Endpoint, extra: Record<string, string> = {}) {
+	return execa(file, args, {extendEnv: false, env: {...testEnv(agent.port, metadata, env), ...extra}, reject: false, timeout: 20_000});
 }
 
-describe('convox-ami-first-boot', () => {
-	it('under the systemd unit, with the settings provisioning baked, names the collectd host and starts logspout-dev with the token', async () => {
-		const root = await provisionRoot();
-		const env = await environmentFile(root);
-		expect(env).toEqual({CONVOX_AMI_ENV: 'dev', LOGSPOUT_TASK_DEFINITION: 'logspout-dev'});
+const COLLECTD_RESTART: Record<AmazonLinux, string[]> = {
+	al1: ['chkconfig collectd on', 'service collectd restart'],
+	al2: ['systemctl enable collectd', 'systemctl restart collectd'],
+	al2023: ['systemctl enable collectd', 'systemctl restart collectd'],
+};
+
+describe.each<AmazonLinux>(['al1', 'al2', 'al2023'])('convox-ami-first-boot provisioned on %s, run as its init runs it', release => {
+	it('names the collectd host and starts logspout-dev with the token, once per instance across boots', async () => {
+		const job = await provisionedBoot(release);
 		const agent = await startAgent([{status: 200, body: await fixture('agent-introspection-v1-metadata.json')}]);
 		const metadata = await startMetadata();
 
-		const result = await execa(path.join(root, 'usr', 'local', 'sbin', 'convox-ami-first-boot'), [], {
-			extendEnv: false,
-			env: {...testEnv(agent.port, metadata, {LOGSPOUT_TOKEN_FILE: path.join(root, 'etc', 'convox-ami', 'logspout-token')}), ...env},
-			reject: false,
-			timeout: 20_000,
-		});
+		const result = await boot(job, agent, metadata);
 
 		expect(result.stderr).toContain(`started ${TASK_ARN}`);
 		expect(result.stderr).toContain('collectd reports as aws.dev.i-0123456789abcdef0');
 		expect(result.exitCode).toBe(0);
 		expect(await readFile(path.join(collectdDir(), 'hostname.conf'), 'utf8')).toBe('Hostname "aws.dev.i-0123456789abcdef0"\n');
 		expect(metadata.requests()).toEqual(['PUT /latest/api/token', 'GET /latest/meta-data/instance-id']);
-		expect(await calls()).toEqual(['systemctl enable collectd', 'systemctl restart collectd']);
+		expect(await calls()).toEqual(COLLECTD_RESTART[release]);
 
 		const awsArgv = await awsCalls();
 		expect(awsArgv).toEqual([startTask(INSTANCE_ARN, '3e7a4b2c-91d0-4c8e-b5f1-6a2d9c0e7f14', 'us-east-1')]);
@@ -292,33 +292,55 @@ describe('convox-ami-first-boot', () => {
 		expect(awsArgv.flat().join(' ')).not.toContain(TOKEN);
 		expect(result.stdout + result.stderr).not.toContain(TOKEN);
 		expect(await everythingWritten()).not.toContain(TOKEN);
-		expect(await readFile(path.join(stateDir(), 'logspout-started'), 'utf8')).toBe(`${INSTANCE_ARN} ${TASK_ARN}\n`);
-		expect(await readFile(path.join(stateDir(), 'collectd-hostname'), 'utf8')).toBe('aws.dev.i-0123456789abcdef0\n');
+		expect(await readFile(path.join(stateDir(), 'logspout-started'), 'utf8')).toBe(`${INSTANCE_ID} ${INSTANCE_ARN} ${TASK_ARN}\n`);
+		expect(await readFile(path.join(stateDir(), 'collectd-hostname'), 'utf8')).toBe(`${INSTANCE_ID} aws.dev.${INSTANCE_ID}\n`);
+
+		// The next boot of the same instance (the unit and the job run at every boot) changes nothing.
+		const rebooted = await boot(job, agent, metadata);
+		expect(rebooted.exitCode).toBe(0);
+		expect(rebooted.stderr).toContain(`logspout was already started on this instance (${INSTANCE_ARN} ${TASK_ARN}); nothing to do`);
+		expect(await awsCalls()).toHaveLength(1);
+		expect(await calls()).toEqual(COLLECTD_RESTART[release]);
+		expect(agent.requests()).toHaveLength(1);
 	});
 
-	it('under the upstart job, reads the same settings and restarts collectd with service', async () => {
-		const root = await provisionRoot();
-		const job = await readFile(path.join(packerDir, 'convox-ami', 'convox-ami-first-boot.conf'), 'utf8');
-		const body = /^script\n([\s\S]*?)^end script$/m.exec(job)![1]!.replaceAll('/etc/convox-ami/', `${root}/etc/convox-ami/`).replaceAll('/usr/local/sbin/', `${root}/usr/local/sbin/`);
-		await rm(path.join(bin, 'systemctl'));
-		await fake('service');
-		await fake('chkconfig');
+	it('starts logspout again on an instance launched from an image that carries another instance\'s markers', async () => {
+		const job = await provisionedBoot(release);
+		const agent = await startAgent([{status: 200, body: await fixture('agent-introspection-v1-metadata.json')}]);
+		await boot(job, agent, await startMetadata());
+
+		const other = 'i-0fedcba9876543210';
+		const relaunched = await boot(job, agent, await startMetadata({instanceId: other}));
+
+		expect(relaunched.exitCode).toBe(0);
+		expect(relaunched.stderr).toContain(`was left by instance ${INSTANCE_ID}, not by this one (${other}): doing its step again`);
+		expect(await readFile(path.join(collectdDir(), 'hostname.conf'), 'utf8')).toBe(`Hostname "aws.dev.${other}"\n`);
+		expect(await awsCalls()).toHaveLength(2);
+		expect(await readFile(path.join(stateDir(), 'logspout-started'), 'utf8')).toBe(`${other} ${INSTANCE_ARN} ${TASK_ARN}\n`);
+		expect(await calls()).toEqual([...COLLECTD_RESTART[release], ...COLLECTD_RESTART[release]]);
+	});
+});
+
+describe('convox-ami-first-boot', () => {
+	it('under the upstart job, is tried again after a failure, as the systemd unit restarts it', async () => {
+		const job = await provisionedBoot('al1');
 		const agent = await startAgent([{status: 200, body: await fixture('agent-introspection-v1-metadata.json')}]);
 		const metadata = await startMetadata();
+		// A file where the state folder belongs makes the first attempt fail.
+		await writeFile(stateDir(), 'not a folder');
 
-		// Upstart runs a job's script with sh -e.
-		const result = await execa(path.join(bin, 'sh'), ['-e', '-c', body], {
-			extendEnv: false,
-			env: testEnv(agent.port, metadata, {LOGSPOUT_TOKEN_FILE: path.join(root, 'etc', 'convox-ami', 'logspout-token')}),
-			reject: false,
-			timeout: 20_000,
+		const running = boot(job, agent, metadata, {CONVOX_AMI_RESTART_SECONDS: '0.2'});
+		let stderr = '';
+		running.stderr!.on('data', (chunk: Buffer) => {
+			stderr += chunk.toString();
 		});
+		await vi.waitFor(() => expect(stderr).toMatch(/mkdir: cannot create directory|File exists|Not a directory/), {timeout: 10_000, interval: 20});
+		await rm(stateDir());
+		const result = await running;
 
 		expect(result.exitCode).toBe(0);
-		expect(await calls()).toEqual(['chkconfig collectd on', 'service collectd restart']);
 		expect(await awsCalls()).toEqual([startTask(INSTANCE_ARN, '3e7a4b2c-91d0-4c8e-b5f1-6a2d9c0e7f14', 'us-east-1')]);
-		expect(JSON.parse(await readFile(path.join(sandbox, 'call-1.overrides'), 'utf8'))).toEqual(tokenOverride);
-		expect(result.stdout + result.stderr).not.toContain(TOKEN);
+		expect(await readFile(path.join(stateDir(), 'logspout-started'), 'utf8')).toBe(`${INSTANCE_ID} ${INSTANCE_ARN} ${TASK_ARN}\n`);
 	});
 
 	it('does everything once even when run twice (the markers survive)', async () => {
@@ -333,7 +355,8 @@ describe('convox-ami-first-boot', () => {
 		expect(second.stderr).toContain('logspout was already started on this instance');
 		expect(await awsCalls()).toHaveLength(1);
 		expect(agent.requests()).toHaveLength(1);
-		expect(metadata.requests()).toHaveLength(2);
+		// Each run asks for the instance id: the markers count only for the instance that left them.
+		expect(metadata.requests()).toHaveLength(4);
 		expect(await calls()).toEqual(['systemctl enable collectd', 'systemctl restart collectd']);
 	});
 
@@ -429,7 +452,7 @@ describe('convox-ami-first-boot', () => {
 		expect(result.stderr).toContain('collectd did not restart; it will report as aws.dev.i-0123456789abcdef0 once it runs');
 		expect(result.stderr).toContain('no logspout token in');
 		expect(await awsCalls()).toEqual([startTask(INSTANCE_ARN, '3e7a4b2c-91d0-4c8e-b5f1-6a2d9c0e7f14', 'us-east-1', 'logspout-dev', false)]);
-		expect(await readFile(path.join(stateDir(), 'collectd-hostname'), 'utf8')).toBe('aws.dev.i-0123456789abcdef0\n');
+		expect(await readFile(path.join(stateDir(), 'collectd-hostname'), 'utf8')).toBe(`${INSTANCE_ID} aws.dev.${INSTANCE_ID}\n`);
 	});
 
 	it('refuses to run without the env, naming the settings file', async () => {

@@ -1,4 +1,5 @@
-import {readdir, readFile} from 'node:fs/promises';
+import {mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {execa} from 'execa';
@@ -6,6 +7,7 @@ import {describe, expect, it} from 'vitest';
 
 const packerDir = fileURLToPath(new URL('../../packer/', import.meta.url));
 const templatePath = path.join(packerDir, 'packer.json');
+const hasSystemdAnalyze = (await execa('sh', ['-c', 'command -v systemd-analyze'], {reject: false})).exitCode === 0;
 
 const sampleVars = {
 	region: 'us-east-1',
@@ -66,6 +68,15 @@ describe('packer/packer.json', () => {
 		expect(provision.environment_vars).toContain('CONVOX_AMI_ENV={{user `env`}}');
 	});
 
+	it('builds on a t3.large unless told another instance type (an arm64 one for an arm64 base)', async () => {
+		const template = JSON.parse(await readFile(templatePath, 'utf8'));
+		expect(template.variables.instance_type).toBe('t3.large');
+		expect(template.builders[0].instance_type).toBe('{{user `instance_type`}}');
+		const graviton = await validate({...sampleVars, instance_type: 't4g.large'});
+		expect(graviton.all).not.toMatch(/error/i);
+		expect(graviton.exitCode).toBe(0);
+	});
+
 	it('builds a private, encrypted, tagged AMI with the secrets marked sensitive', async () => {
 		const template = JSON.parse(await readFile(templatePath, 'utf8'));
 		expect(template.variables.source_ami).toMatch(/^ami-[0-9a-f]{8,17}$/);
@@ -97,19 +108,51 @@ describe('packer/packer.json', () => {
 });
 
 describe('the first-boot job', () => {
-	it('is run by the systemd unit and the upstart job from where provision.sh installs it, with its settings, skipped once marked', async () => {
+	it('is run by the systemd unit and the upstart job from where provision.sh installs it, with its settings, at every boot (the script keeps its markers)', async () => {
 		const firstBoot = await readFile(path.join(packerDir, 'convox-ami/convox-ami-first-boot.sh'), 'utf8');
 		const unit = await readFile(path.join(packerDir, 'convox-ami/convox-ami-first-boot.service'), 'utf8');
 		const job = await readFile(path.join(packerDir, 'convox-ami/convox-ami-first-boot.conf'), 'utf8');
 		expect(firstBoot).toContain('state_dir=${CONVOX_AMI_STATE_DIR:-/var/lib/convox-ami}');
 		expect(firstBoot).toContain('marker="$state_dir/logspout-started"');
 		expect(unit).toContain('ExecStart=/usr/local/sbin/convox-ami-first-boot');
-		expect(unit).toContain('ConditionPathExists=!/var/lib/convox-ami/logspout-started');
+		// A path condition would skip an instance whose image carries another instance's marker.
+		expect(unit).not.toContain('ConditionPathExists');
 		expect(unit).toMatch(/^EnvironmentFile=\/etc\/convox-ami\/first-boot\.env$/m);
 		expect(job).toMatch(/^start on started ecs$/m);
+		expect(job).not.toMatch(/^task$/m);
 		expect(job).toMatch(/^console output$/m);
 		expect(job).toMatch(/^\t\. \/etc\/convox-ami\/first-boot\.env$/m);
-		expect(job).toMatch(/^\texec \/usr\/local\/sbin\/convox-ami-first-boot$/m);
+		expect(job).toMatch(/^\tuntil \/usr\/local\/sbin\/convox-ami-first-boot; do$/m);
+	});
+
+	it('starts after UserData (cloud-final), docker and the ECS agent, without holding up boot or cfn-signal, and restarts on failure', async () => {
+		const unit = await readFile(path.join(packerDir, 'convox-ami/convox-ami-first-boot.service'), 'utf8');
+		const values = (key: string) => [...unit.matchAll(new RegExp(`^${key}=(.+)$`, 'gm'))].flatMap(match => match[1]!.split(/\s+/));
+		expect(values('After')).toEqual(expect.arrayContaining(['cloud-final.service', 'docker.service', 'ecs.service', 'network-online.target']));
+		expect(values('Wants')).toEqual(expect.arrayContaining(['docker.service', 'ecs.service']));
+		// Requires= or BindsTo= would stop the job when UserData restarts docker or the agent.
+		expect(values('Requires')).toEqual([]);
+		expect(values('BindsTo')).toEqual([]);
+		// Nothing that cloud-final (which sends cfn-signal) runs before may wait for this unit.
+		expect(values('Before')).toEqual([]);
+		expect(values('Type')).toEqual(['simple']);
+		expect(values('Restart')).toEqual(['on-failure']);
+		expect(values('RestartSec')).toEqual(['30s']);
+		expect(values('WantedBy')).toEqual(['multi-user.target']);
+	});
+
+	it.skipIf(!hasSystemdAnalyze)('is a unit systemd accepts without a warning', async () => {
+		const folder = await mkdtemp(path.join(tmpdir(), 'convox-ami-unit-'));
+		try {
+			const unit = await readFile(path.join(packerDir, 'convox-ami/convox-ami-first-boot.service'), 'utf8');
+			// verify checks that ExecStart's binary exists here; the unit's own path is asserted above.
+			await writeFile(path.join(folder, 'convox-ami-first-boot.service'), unit.replace(/^ExecStart=.*$/m, 'ExecStart=/bin/true'));
+			const result = await execa('systemd-analyze', ['verify', path.join(folder, 'convox-ami-first-boot.service')], {reject: false, all: true});
+			expect(result.all).toBe('');
+			expect(result.exitCode).toBe(0);
+		} finally {
+			await rm(folder, {recursive: true, force: true});
+		}
 	});
 });
 
