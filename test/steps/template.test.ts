@@ -17,16 +17,33 @@ const NEW_AMI = 'ami-0a1b2c3d4e5f60718';
 const TEMPLATE = `{
   "variables": {
     "source_ami": "${OLD_AMI}",
-    "region": null
+    "region": null,
+    "env": null,
+    "version": null,
+    "convox_version": null,
+    "run_id": null,
+    "librato_email": "{{env \`LIBRATO_EMAIL\`}}",
+    "librato_token": "{{env \`LIBRATO_TOKEN\`}}",
+    "logspout_token": "{{env \`LOGSPOUT_TOKEN\`}}"
   },
+  "sensitive-variables": ["librato_email", "librato_token", "logspout_token"],
   "builders": [
     {
       "type": "amazon-ebs",
-      "source_ami": "{{user \`source_ami\`}}"
+      "source_ami": "{{user \`source_ami\`}}",
+      "tags": {"ReleaseRun": "{{user \`run_id\`}}"}
     }
   ]
 }
 `;
+const CHECKED = {
+	declaredVariables: ['source_ami', 'region', 'env', 'version', 'convox_version', 'run_id', 'librato_email', 'librato_token', 'logspout_token'],
+	undeclaredPassed: [],
+	sensitiveSecrets: ['librato_email', 'librato_token', 'logspout_token'],
+	secretsNotSensitive: [],
+	secretsNotReceived: [],
+	releaseRunTag: true,
+};
 
 let repo: string;
 
@@ -108,7 +125,7 @@ describe('template step in a dev account', () => {
 	it('shows what the build uses, with a dev AMI version', async () => {
 		const {ctx, notices} = setup({answers: [false]});
 		const outputs = await templateStep.run(ctx);
-		expect(outputs).toEqual({templatePath: templateFile(), amiVersion: expect.stringMatching(/^dev-\d{14}$/), env: 'dev', region: 'us-east-1', sourceAmi: NEW_AMI, convoxVersion: '20160916121812'});
+		expect(outputs).toEqual({templatePath: templateFile(), amiVersion: expect.stringMatching(/^dev-\d{14}$/), env: 'dev', region: 'us-east-1', sourceAmi: NEW_AMI, convoxVersion: '20160916121812', ...CHECKED});
 		expect(notices()).toEqual(
 			expect.arrayContaining([
 				`Template: ${templateFile()}`,
@@ -197,7 +214,7 @@ describe('template step in a production account', () => {
 		const sha = (await git('rev-parse', '--short', 'HEAD')).stdout;
 		const {ctx, questions, notices} = setup({production: true});
 		const outputs = await templateStep.run(ctx);
-		expect(outputs).toEqual({templatePath: templateFile(), amiVersion: sha, gitSha: sha, env: 'prod', region: 'us-east-1', sourceAmi: NEW_AMI, convoxVersion: '20160916121812'});
+		expect(outputs).toEqual({templatePath: templateFile(), amiVersion: sha, gitSha: sha, env: 'prod', region: 'us-east-1', sourceAmi: NEW_AMI, convoxVersion: '20160916121812', ...CHECKED});
 		expect(questions).toEqual([]);
 		expect(notices()).toContain(`AMI version: ${sha} (the template's commit)`);
 	});
