@@ -6,7 +6,7 @@ import {bundledTemplatePath, lineDiff, parseTemplate, readTemplate, withSourceAm
 import {inspectTemplate, RELEASE_RUN_TAG, withReleaseRun, type TemplateInspection} from '../services/packer-template-inspection';
 import {StepFailedError, UsageError} from '../workflow/errors';
 import type {Step, StepContext} from '../workflow/step';
-import {templateFindings, type NameCheck, type TemplateFindings} from './template-findings';
+import {templateFindings, type TemplateFindings} from './template-findings';
 
 /** What the template step found in the template, journaled with its outputs. */
 export interface TemplateCheckOutputs {
@@ -173,7 +173,7 @@ function commitHint(root: string | undefined, file: string, message: string): st
 }
 
 const WITHOUT_TAG =
-	'resume then relies on the build\'s own record (its journal and Packer\'s log) rather than the tag to find an AMI an interrupted build registered, and builds again when that record is short of it';
+	'resume then finds an AMI that an interrupted build registered only from the build\'s own record (the journal and Packer\'s log), not by its tag, and builds again when that record does not name it';
 
 function missingReleaseRun(findings: TemplateFindings): string {
 	const parts = [
@@ -225,21 +225,18 @@ function refuseSharing(template: PackerTemplate, findings: TemplateFindings) {
 	);
 }
 
-function suggestion({name, didYouMean}: NameCheck, spelled: string): string {
-	return didYouMean ? ` ${spelled.replace('%s', didYouMean).replace('%n', name)}` : '';
-}
-
 /** What the template declares against what the build passes, as notices; the outputs journaled on the step. */
 function reportFindings(ctx: StepContext, file: string, inspection: TemplateInspection, findings: TemplateFindings): TemplateCheckOutputs {
 	const required = inspection.variables.filter(variable => variable.required).map(variable => variable.name);
 	notice(ctx, `Template variables: ${findings.declaredVariables.join(', ') || '(none)'}${required.length > 0 ? `; required (null default): ${required.join(', ')}` : ''}`);
 	if (findings.undeclaredPassed.length > 0) {
 		const names = findings.undeclaredPassed.map(check => check.name);
-		const typos = findings.undeclaredPassed.map(check => suggestion(check, 'The template declares "%s": did you mean "%n"?')).join('');
+		const typos = findings.undeclaredPassed.map(({name, didYouMean}) => (didYouMean ? ` The template declares "${didYouMean}": did you mean "${name}"?` : '')).join('');
 		notice(ctx, `convox-ami passes ${names.join(', ')}, which ${file} does not declare: Packer 1.6.6 ignores an undeclared -var without a word, so the template never sees ${names.length > 1 ? 'these values' : 'this value'}.${typos}`, 'warn');
 	}
-	for (const check of findings.requiredNotPassed) {
-		notice(ctx, `${file} requires ${check.name} (null default), which convox-ami does not pass: Packer refuses to build without it.${suggestion(check, 'Did you mean "%s"?') || ' Give it a default in the template.'}`, 'warn');
+	for (const {name, didYouMean} of findings.requiredNotPassed) {
+		const remedy = didYouMean ? `Did you mean "${didYouMean}"?` : 'Give it a default in the template.';
+		notice(ctx, `${file} requires ${name} (null default), which convox-ami does not pass: Packer refuses to build without it. ${remedy}`, 'warn');
 	}
 	for (const secret of findings.secretsNotReceived) {
 		notice(ctx, `${file} neither declares ${secret.variable} nor reads ${secret.envName} with {{env}}: the AMI would be built without the ${secret.label}. Declare "${secret.variable}" in "variables".`, 'warn');
@@ -248,7 +245,7 @@ function reportFindings(ctx: StepContext, file: string, inspection: TemplateInsp
 	if (unprotected.length > 0) {
 		notice(
 			ctx,
-			`${unprotected.join(', ')} ${unprotected.length > 1 ? 'are' : 'is'} not in "sensitive-variables" of ${file}: Packer itself then prints the value (in PACKER_LOG and -debug output, in its errors). convox-ami removes secrets from all it shows and logs, but list ${unprotected.length > 1 ? 'them' : 'it'} there.`,
+			`${unprotected.join(', ')} ${unprotected.length > 1 ? 'are' : 'is'} not in "sensitive-variables" of ${file}: Packer masks only the variables listed there in its own log (PACKER_LOG) and screen output. convox-ami removes the secrets from all it shows and logs either way, but list ${unprotected.length > 1 ? 'them' : 'it'} there.`,
 			'warn',
 		);
 	}
@@ -290,8 +287,8 @@ export const templateStep: Step = {
 			await offerReleaseRun(ctx, template, findings, true, repoRoot);
 		} else {
 			amiVersion = devVersion();
-			built = {...template, text: await recordSourceAmi(ctx, template, bundled, sourceAmi, repoRoot)};
-			built = {...built, text: await offerReleaseRun(ctx, built, templateFindings(inspectTemplate(built)), bundled, repoRoot)};
+			built = parseTemplate(template.path, await recordSourceAmi(ctx, template, bundled, sourceAmi, repoRoot));
+			built = parseTemplate(template.path, await offerReleaseRun(ctx, built, templateFindings(inspectTemplate(built)), bundled, repoRoot));
 		}
 		const builtInspection = inspectTemplate(built);
 

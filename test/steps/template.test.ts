@@ -305,18 +305,18 @@ describe("template step on an operator's template", () => {
 		expect(notices()).toContain('Template variables: env, version, source_ami, librato_email, librato_token, logspout_token, run_id; required (null default): librato_email, librato_token, logspout_token');
 		expect(warnings(events)).toEqual([
 			`convox-ami passes region, convox_version, which ${templateFile()} does not declare: Packer 1.6.6 ignores an undeclared -var without a word, so the template never sees these values.`,
-			expect.stringMatching(/^librato_email, librato_token, logspout_token are not in "sensitive-variables" of .*: Packer itself then prints the value/),
+			expect.stringMatching(/^librato_email, librato_token, logspout_token are not in "sensitive-variables" of .*: Packer masks only the variables listed there/),
 		]);
 		expect(notices()).toContain(`Manifest: the template's manifest post-processor writes ${path.join(repo, 'packer', 'manifest.json')}.`);
 	});
 
-	it('leaves the tag out when the operator declines, saying that resume then relies on the build record', async () => {
+	it("leaves the tag out when the operator declines, saying that resume then relies on the build's own record", async () => {
 		const {ctx, events} = setup({answers: [true, false]});
 		const outputs = await templateStep.run(ctx);
 		const written = await readFile(templateFile(), 'utf8');
 		expect(written).toBe(OPERATOR.replace(OLD_AMI, NEW_AMI));
 		expect(outputs).toMatchObject({releaseRunTag: false, undeclaredPassed: ['region', 'convox_version', 'run_id']});
-		expect(warnings(events)).toContainEqual(expect.stringContaining(`${templateFile()} left as it is: the AMI gets no ReleaseRun tag, and resume then relies on the build's own record`));
+		expect(warnings(events)).toContainEqual(expect.stringContaining(`${templateFile()} left as it is: the AMI gets no ReleaseRun tag, and resume then finds an AMI that an interrupted build registered only from the build's own record`));
 	});
 
 	it('under --yes writes both edits without asking', async () => {
@@ -353,7 +353,7 @@ describe("template step on an operator's template", () => {
 		const outputs = await templateStep.run(ctx);
 		expect(questions).toEqual([]);
 		expect(outputs).toMatchObject({releaseRunTag: false, undeclaredPassed: ['region', 'convox_version', 'run_id']});
-		expect(warnings(events)).toContainEqual(expect.stringMatching(/lacks the variable run_id and the tag ReleaseRun .* on amazon-ebs, so the AMI is not tagged with its run: resume then relies on .* The dev release offers to add them; commit the template then\./));
+		expect(warnings(events)).toContainEqual(expect.stringMatching(/lacks the variable run_id and the tag ReleaseRun .* on amazon-ebs, so the AMI is not tagged with its run: resume then finds .* not by its tag.* The dev release offers to add them; commit the template then\./));
 		expect(await readFile(templateFile(), 'utf8')).toBe(OPERATOR.replace(OLD_AMI, NEW_AMI));
 	});
 
