@@ -12,7 +12,7 @@ export interface DeclaredVariable {
 }
 
 /** Builder fields that share the AMI (or its snapshots) with other accounts. */
-export const SHARING_FIELDS = ['ami_users', 'ami_groups', 'ami_org_arns', 'ami_ou_arns', 'snapshot_users', 'snapshot_groups'] as const;
+const SHARING_FIELDS = ['ami_users', 'ami_groups', 'ami_org_arns', 'ami_ou_arns', 'snapshot_users', 'snapshot_groups'] as const;
 export type SharingField = (typeof SHARING_FIELDS)[number];
 
 export interface Sharing {
