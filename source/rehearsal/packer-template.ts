@@ -1,3 +1,4 @@
+import {PACKER_VARIABLES} from '../services/packer/variables';
 import {stockImage} from './aws-stand-in';
 
 /**
@@ -7,7 +8,7 @@ import {stockImage} from './aws-stand-in';
  */
 export function rehearsalTemplate(cli: string): object {
 	const variable = (name: string) => `{{user \`${name}\`}}`;
-	const passed = ['region', 'env', 'version', 'convox_version', 'run_id', 'source_ami'];
+	const passed = PACKER_VARIABLES;
 	return {
 		description: 'convox-ami rehearsal: the release template on a null builder; the image is registered with the local EC2 stand-in.',
 		variables: {

@@ -72,32 +72,69 @@ export async function writeTemplate(file: string, text: string): Promise<void> {
 	await replaceFile(file, text);
 }
 
-/** A unified diff of two texts as lines (one hunk around the changed region, 2 lines of context). */
+interface DiffLine {
+	kind: ' ' | '-' | '+';
+	text: string;
+	/** Line index in the old and the new text where this line stands. */
+	old: number;
+	new: number;
+}
+
+const DIFF_CONTEXT = 2;
+
+/** A unified diff of two texts as lines: a hunk per changed region, 2 lines of context. */
 export function lineDiff(before: string, after: string, label: string): string[] {
 	if (before === after) return [];
-	const a = before.split('\n');
-	const b = after.split('\n');
-	let start = 0;
-	while (start < a.length && start < b.length && a[start] === b[start]) start++;
-	let endA = a.length;
-	let endB = b.length;
-	while (endA > start && endB > start && a[endA - 1] === b[endB - 1]) {
-		endA--;
-		endB--;
+	const lines = diffLines(before.split('\n'), after.split('\n'));
+	const changed = lines.flatMap((line, index) => (line.kind === ' ' ? [] : [index]));
+	const hunks: Array<[number, number]> = [];
+	for (const index of changed) {
+		const last = hunks.at(-1);
+		if (last && index - last[1] <= 2 * DIFF_CONTEXT + 1) last[1] = index;
+		else hunks.push([index, index]);
 	}
-	const context = 2;
-	const from = Math.max(0, start - context);
-	const toA = Math.min(a.length, endA + context);
-	const toB = Math.min(b.length, endB + context);
-	return [
-		`--- ${label}`,
-		`+++ ${label}`,
-		`@@ -${from + 1},${toA - from} +${from + 1},${toB - from} @@`,
-		...a.slice(from, start).map(line => ` ${line}`),
-		...a.slice(start, endA).map(line => `-${line}`),
-		...b.slice(start, endB).map(line => `+${line}`),
-		...a.slice(endA, toA).map(line => ` ${line}`),
-	];
+	const output = [`--- ${label}`, `+++ ${label}`];
+	for (const [first, last] of hunks) {
+		const hunk = lines.slice(Math.max(0, first - DIFF_CONTEXT), Math.min(lines.length, last + DIFF_CONTEXT + 1));
+		const oldCount = hunk.filter(line => line.kind !== '+').length;
+		const newCount = hunk.filter(line => line.kind !== '-').length;
+		output.push(`@@ -${hunk[0]!.old + 1},${oldCount} +${hunk[0]!.new + 1},${newCount} @@`, ...hunk.map(line => `${line.kind}${line.text}`));
+	}
+	return output;
+}
+
+/** Every line of both texts in order, marked kept, removed or added (longest common subsequence between the common head and tail). */
+function diffLines(a: string[], b: string[]): DiffLine[] {
+	let head = 0;
+	while (head < a.length && head < b.length && a[head] === b[head]) head++;
+	let tail = 0;
+	while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+	const oldMiddle = a.slice(head, a.length - tail);
+	const newMiddle = b.slice(head, b.length - tail);
+	const common = Array.from({length: oldMiddle.length + 1}, () => new Uint32Array(newMiddle.length + 1));
+	for (let i = oldMiddle.length - 1; i >= 0; i--) {
+		for (let j = newMiddle.length - 1; j >= 0; j--) {
+			common[i]![j] = oldMiddle[i] === newMiddle[j] ? common[i + 1]![j + 1]! + 1 : Math.max(common[i + 1]![j]!, common[i]![j + 1]!);
+		}
+	}
+	const lines: DiffLine[] = a.slice(0, head).map((text, index) => ({kind: ' ', text, old: index, new: index}));
+	let i = 0;
+	let j = 0;
+	while (i < oldMiddle.length || j < newMiddle.length) {
+		const at = {old: head + i, new: head + j};
+		if (i < oldMiddle.length && j < newMiddle.length && oldMiddle[i] === newMiddle[j]) {
+			lines.push({kind: ' ', text: oldMiddle[i++]!, ...at});
+			j++;
+		} else if (i < oldMiddle.length && (j === newMiddle.length || common[i + 1]![j]! >= common[i]![j + 1]!)) {
+			lines.push({kind: '-', text: oldMiddle[i++]!, ...at});
+		} else {
+			lines.push({kind: '+', text: newMiddle[j++]!, ...at});
+		}
+	}
+	const oldEnd = a.length - tail;
+	const newEnd = b.length - tail;
+	lines.push(...a.slice(oldEnd).map((text, index) => ({kind: ' ' as const, text, old: oldEnd + index, new: newEnd + index})));
+	return lines;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,11 +1,30 @@
 import {realpath} from 'node:fs/promises';
 import path from 'node:path';
 import {createGit, type Git} from '../services/git';
+import {RUN_ID_VARIABLE} from '../services/packer/variables';
 import {bundledTemplatePath, lineDiff, parseTemplate, readTemplate, withSourceAmi, writeTemplate, type PackerTemplate} from '../services/packer-template';
+import {inspectTemplate, RELEASE_RUN_TAG, withReleaseRun, type TemplateInspection} from '../services/packer-template-inspection';
 import {StepFailedError, UsageError} from '../workflow/errors';
 import type {Step, StepContext} from '../workflow/step';
+import {templateFindings, type TemplateFindings} from './template-findings';
 
-export interface TemplateOutputs {
+/** What the template step found in the template, journaled with its outputs. */
+export interface TemplateCheckOutputs {
+	declaredVariables: string[];
+	/** Variables the build passes that the template does not declare (Packer ignores them). */
+	undeclaredPassed: string[];
+	/** Template variables receiving a secret that are listed in `sensitive-variables`, and those that are not. */
+	sensitiveSecrets: string[];
+	secretsNotSensitive: string[];
+	/** Packer variables of the secrets that no template variable receives. */
+	secretsNotReceived: string[];
+	/** Every AMI the template makes is tagged ReleaseRun = run_id. */
+	releaseRunTag: boolean;
+	/** Where the template's manifest post-processor writes. */
+	manifestPath?: string;
+}
+
+export interface TemplateOutputs extends TemplateCheckOutputs {
 	[key: string]: unknown;
 	templatePath: string;
 	amiVersion: string;
@@ -27,12 +46,13 @@ function notice(ctx: StepContext, message: string, level: 'info' | 'warn' = 'inf
 	ctx.emit({type: 'notice', step: 'template', level, message});
 }
 
-async function locateTemplate(ctx: StepContext): Promise<{template: PackerTemplate; bundled: boolean}> {
+async function locateTemplate(ctx: StepContext): Promise<{template: PackerTemplate; inspection: TemplateInspection; bundled: boolean}> {
 	const configured = ctx.config.template;
 	let templatePath = configured ? path.resolve(ctx.configDir, configured) : undefined;
 	try {
 		templatePath ??= bundledTemplatePath();
-		return {template: await readTemplate(templatePath), bundled: !configured};
+		const template = await readTemplate(templatePath);
+		return {template, inspection: inspectTemplate(template), bundled: !configured};
 	} catch (error) {
 		const problem = (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${templatePath} does not exist.` : (error as Error).message;
 		if (configured) throw new UsageError(`The Packer template of the config cannot be read: ${problem}`, `Fix "template" in the config (relative paths resolve from ${ctx.configDir}).`);
@@ -116,36 +136,132 @@ async function productionVersion(ctx: StepContext, git: Git, template: PackerTem
 	return {amiVersion: sha, gitSha: sha};
 }
 
-/** Dev: offer to record the source AMI in the template, showing the change first. */
-async function recordSourceAmi(ctx: StepContext, git: Git, template: PackerTemplate, bundled: boolean, sourceAmi: string) {
+/** Dev: offer to record the source AMI in the template, showing the change first. Returns the text the build will use. */
+async function recordSourceAmi(ctx: StepContext, template: PackerTemplate, bundled: boolean, sourceAmi: string, repoRoot: () => Promise<string | undefined>): Promise<string> {
 	if (template.sourceAmi === sourceAmi) {
 		notice(ctx, `${template.path} already records source_ami ${sourceAmi}.`);
-		return;
+		return template.text;
 	}
 	const updated = withSourceAmi(template.text, sourceAmi);
 	showDiff(ctx, template.text, updated, template.path);
 	if (ctx.run.mode !== 'live' || ctx.run.options.dryRun) {
 		notice(ctx, `${ctx.run.mode === 'rehearsal' ? 'Rehearsal' : 'Dry run'}: ${template.path} is not written.`);
-		return;
+		return template.text;
 	}
-	const root = await findRepo(ctx, git, template.path);
+	const root = await repoRoot();
 	if (bundled && !root) {
 		notice(
 			ctx,
 			`The build passes source_ami ${sourceAmi} as a variable. To record it for the production release, keep the packer/ folder in a git repository and name it with "template" in the config.`,
 			'warn',
 		);
-		return;
+		return template.text;
 	}
 	const write = await ctx.prompt.confirm({message: `Record source_ami ${sourceAmi} in ${template.path}?`, remedy: '--yes', defaultValue: true});
 	if (!write) {
 		notice(ctx, `${template.path} left as it is: the build still uses ${sourceAmi}, but the production release refuses until the committed template records it.`, 'warn');
-		return;
+		return template.text;
 	}
 	ctx.signal.throwIfAborted();
 	await writeTemplate(template.path, updated);
-	const commit = root ? ` Commit it before the production release: git -C ${root} commit -m "Base AMI ${sourceAmi}" ${path.relative(root, template.path)}` : '';
-	notice(ctx, `Wrote source_ami ${sourceAmi} into ${template.path}.${commit}`);
+	notice(ctx, `Wrote source_ami ${sourceAmi} into ${template.path}.${commitHint(root, template.path, `Base AMI ${sourceAmi}`)}`);
+	return updated;
+}
+
+function commitHint(root: string | undefined, file: string, message: string): string {
+	return root ? ` Commit it before the production release: git -C ${root} commit -m "${message}" ${path.relative(root, file)}` : '';
+}
+
+const WITHOUT_TAG =
+	'resume then finds an AMI that an interrupted build registered only from the build\'s own record (the journal and Packer\'s log), not by its tag, and builds again when that record does not name it';
+
+function missingReleaseRun(findings: TemplateFindings): string {
+	const parts = [
+		...(findings.runIdDeclared ? [] : [`the variable ${RUN_ID_VARIABLE}`]),
+		...(findings.untagged.length > 0 ? [`the tag ${RELEASE_RUN_TAG} = {{user \`${RUN_ID_VARIABLE}\`}} on ${findings.untagged.join(', ')}`] : []),
+	];
+	return parts.join(' and ');
+}
+
+/**
+ * Dev: offer to add the run_id variable and the ReleaseRun tag, by which resume finds an AMI that an
+ * interrupted build registered. Production (and the shipped template) only report: the template
+ * built there is the committed one.
+ */
+async function offerReleaseRun(ctx: StepContext, template: PackerTemplate, findings: TemplateFindings, reportOnly: boolean, repoRoot: () => Promise<string | undefined>): Promise<string> {
+	if (findings.releaseRunTag || findings.amiBuilders.length === 0) return template.text;
+	const missing = missingReleaseRun(findings);
+	if (reportOnly) {
+		notice(ctx, `${template.path} lacks ${missing}, so the AMI is not tagged with its run: ${WITHOUT_TAG}. The dev release offers to add them; commit the template then.`, 'warn');
+		return template.text;
+	}
+	const updated = withReleaseRun(template);
+	showDiff(ctx, template.text, updated, template.path);
+	if (ctx.run.mode !== 'live' || ctx.run.options.dryRun) {
+		notice(ctx, `${ctx.run.mode === 'rehearsal' ? 'Rehearsal' : 'Dry run'}: ${template.path} is not written; a live run offers to add ${missing}.`);
+		return template.text;
+	}
+	const write = await ctx.prompt.confirm({message: `Add ${missing} to ${template.path}, so that the AMI is tagged with its run?`, remedy: '--yes', defaultValue: true});
+	if (!write) {
+		notice(ctx, `${template.path} left as it is: the AMI gets no ${RELEASE_RUN_TAG} tag, and ${WITHOUT_TAG}.`, 'warn');
+		return template.text;
+	}
+	ctx.signal.throwIfAborted();
+	await writeTemplate(template.path, updated);
+	notice(ctx, `Added ${missing} to ${template.path}.${commitHint(await repoRoot(), template.path, `Tag the AMI with its release run`)}`);
+	return updated;
+}
+
+/** Refused before anything is built or written, in every mode: the AMI carries the secrets. */
+function refuseSharing(template: PackerTemplate, findings: TemplateFindings) {
+	if (findings.sharing.length === 0) return;
+	const shared = findings.sharing.map(({builder, field, values}) => {
+		const everyone = field.endsWith('_groups') && values.includes('all') ? ' (public: every AWS account)' : '';
+		return `builder ${builder} sets ${field} ${JSON.stringify(values)}${everyone}`;
+	});
+	throw new UsageError(
+		`The template ${template.path} would share the AMI: ${shared.join('; ')}. The AMI holds the Librato and logspout secrets, and anyone it is shared with can launch it and read them.`,
+		`Remove ${[...new Set(findings.sharing.map(sharing => sharing.field))].join(', ')} from the template (the AMI must stay private), then run \`convox-ami resume\`.`,
+	);
+}
+
+/** What the template declares against what the build passes, as notices; the outputs journaled on the step. */
+function reportFindings(ctx: StepContext, file: string, inspection: TemplateInspection, findings: TemplateFindings): TemplateCheckOutputs {
+	const required = inspection.variables.filter(variable => variable.required).map(variable => variable.name);
+	notice(ctx, `Template variables: ${findings.declaredVariables.join(', ') || '(none)'}${required.length > 0 ? `; required (null default): ${required.join(', ')}` : ''}`);
+	if (findings.undeclaredPassed.length > 0) {
+		const names = findings.undeclaredPassed.map(check => check.name);
+		const typos = findings.undeclaredPassed.map(({name, didYouMean}) => (didYouMean ? ` The template declares "${didYouMean}": did you mean "${name}"?` : '')).join('');
+		notice(ctx, `convox-ami passes ${names.join(', ')}, which ${file} does not declare: Packer 1.6.6 ignores an undeclared -var without a word, so the template never sees ${names.length > 1 ? 'these values' : 'this value'}.${typos}`, 'warn');
+	}
+	for (const {name, didYouMean} of findings.requiredNotPassed) {
+		const remedy = didYouMean ? `Did you mean "${didYouMean}"?` : 'Give it a default in the template.';
+		notice(ctx, `${file} requires ${name} (null default), which convox-ami does not pass: Packer refuses to build without it. ${remedy}`, 'warn');
+	}
+	for (const secret of findings.secretsNotReceived) {
+		notice(ctx, `${file} neither declares ${secret.variable} nor reads ${secret.envName} with {{env}}: the AMI would be built without the ${secret.label}. Declare "${secret.variable}" in "variables".`, 'warn');
+	}
+	const unprotected = findings.carriers.filter(carrier => !inspection.sensitiveVariables.includes(carrier.variable)).map(carrier => carrier.variable);
+	if (unprotected.length > 0) {
+		notice(
+			ctx,
+			`${unprotected.join(', ')} ${unprotected.length > 1 ? 'are' : 'is'} not in "sensitive-variables" of ${file}: Packer masks only the variables listed there in its own log (PACKER_LOG) and screen output. convox-ami removes the secrets from all it shows and logs either way, but list ${unprotected.length > 1 ? 'them' : 'it'} there.`,
+			'warn',
+		);
+	}
+	if (findings.releaseRunTag) notice(ctx, `The AMI is tagged ${RELEASE_RUN_TAG} = this run's id.`);
+	if (inspection.manifestPath) notice(ctx, `Manifest: the template's manifest post-processor writes ${inspection.manifestPath}.`);
+	else if (inspection.manifestOutput) notice(ctx, `Manifest: the template's manifest post-processor writes "${inspection.manifestOutput}", a path with template functions convox-ami does not resolve.`);
+	const outputs: TemplateCheckOutputs = {
+		declaredVariables: findings.declaredVariables,
+		undeclaredPassed: findings.undeclaredPassed.map(check => check.name),
+		sensitiveSecrets: findings.carriers.map(carrier => carrier.variable).filter(variable => !unprotected.includes(variable)),
+		secretsNotSensitive: unprotected,
+		secretsNotReceived: findings.secretsNotReceived.map(secret => secret.variable),
+		releaseRunTag: findings.releaseRunTag,
+	};
+	if (inspection.manifestPath) outputs.manifestPath = inspection.manifestPath;
+	return outputs;
 }
 
 export const templateStep: Step = {
@@ -156,17 +272,25 @@ export const templateStep: Step = {
 			throw new StepFailedError('The template step needs the Convox version and source AMI, and the version step has not recorded them.', 'Run `convox-ami resume` so that the version step runs first.');
 		}
 		const {convoxVersion, sourceAmi} = version;
-		const {template, bundled} = await locateTemplate(ctx);
+		const {template, inspection, bundled} = await locateTemplate(ctx);
+		const findings = templateFindings(inspection);
+		refuseSharing(template, findings);
 		const git = createGit(ctx.services.binaries.git, ctx.services.env);
+		let root: Promise<string | undefined> | undefined;
+		const repoRoot = () => (root ??= findRepo(ctx, git, template.path));
 
 		let amiVersion: string;
 		let gitSha: string | undefined;
+		let built = template;
 		if (ctx.account.production) {
 			({amiVersion, gitSha} = await productionVersion(ctx, git, template, sourceAmi, convoxVersion));
+			await offerReleaseRun(ctx, template, findings, true, repoRoot);
 		} else {
 			amiVersion = devVersion();
-			await recordSourceAmi(ctx, git, template, bundled, sourceAmi);
+			built = parseTemplate(template.path, await recordSourceAmi(ctx, template, bundled, sourceAmi, repoRoot));
+			built = parseTemplate(template.path, await offerReleaseRun(ctx, built, templateFindings(inspectTemplate(built)), bundled, repoRoot));
 		}
+		const builtInspection = inspectTemplate(built);
 
 		notice(ctx, `Template: ${template.path}${bundled ? ' (shipped with convox-ami)' : ''}`);
 		notice(ctx, `Region: ${ctx.region}`);
@@ -175,7 +299,15 @@ export const templateStep: Step = {
 		notice(ctx, `AMI version: ${amiVersion}${gitSha ? ' (the template\'s commit)' : ' (dev build id)'}`);
 		notice(ctx, `Convox version: ${convoxVersion}`);
 
-		const outputs: TemplateOutputs = {templatePath: template.path, amiVersion, env: ctx.envName, region: ctx.region, sourceAmi, convoxVersion};
+		const outputs: TemplateOutputs = {
+			templatePath: template.path,
+			amiVersion,
+			env: ctx.envName,
+			region: ctx.region,
+			sourceAmi,
+			convoxVersion,
+			...reportFindings(ctx, template.path, builtInspection, templateFindings(builtInspection)),
+		};
 		if (gitSha) outputs.gitSha = gitSha;
 		return outputs;
 	},

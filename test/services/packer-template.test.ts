@@ -78,4 +78,10 @@ describe('lineDiff', () => {
 		expect(lineDiff(before, after, 'packer.json')).toEqual(['--- packer.json', '+++ packer.json', '@@ -2,5 +2,5 @@', ' b', ' c', '-d', '+D', ' e', ' f']);
 		expect(lineDiff(before, before, 'packer.json')).toEqual([]);
 	});
+
+	it('shows changes far apart as separate hunks, counting each side', () => {
+		const before = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'].join('\n');
+		const after = ['a', 'B', 'b2', 'c', 'd', 'e', 'f', 'g', 'h', 'j'].join('\n');
+		expect(lineDiff(before, after, 'p')).toEqual(['--- p', '+++ p', '@@ -1,4 +1,5 @@', ' a', '-b', '+B', '+b2', ' c', ' d', '@@ -7,4 +8,3 @@', ' g', ' h', '-i', ' j']);
+	});
 });

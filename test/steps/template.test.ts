@@ -1,3 +1,4 @@
+import {readFileSync} from 'node:fs';
 import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
@@ -6,6 +7,7 @@ import {execa} from 'execa';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import type {AccountConfig, Config} from '../../source/config/schema';
 import type {Services} from '../../source/services/services';
+import {createUnattendedPrompter} from '../../source/ui/unattended-prompter';
 import {devVersion, templateStep} from '../../source/steps/template';
 import {MissingInputError, StepFailedError, UsageError} from '../../source/workflow/errors';
 import type {Prompter, StepContext} from '../../source/workflow/step';
@@ -17,16 +19,33 @@ const NEW_AMI = 'ami-0a1b2c3d4e5f60718';
 const TEMPLATE = `{
   "variables": {
     "source_ami": "${OLD_AMI}",
-    "region": null
+    "region": null,
+    "env": null,
+    "version": null,
+    "convox_version": null,
+    "run_id": null,
+    "librato_email": "{{env \`LIBRATO_EMAIL\`}}",
+    "librato_token": "{{env \`LIBRATO_TOKEN\`}}",
+    "logspout_token": "{{env \`LOGSPOUT_TOKEN\`}}"
   },
+  "sensitive-variables": ["librato_email", "librato_token", "logspout_token"],
   "builders": [
     {
       "type": "amazon-ebs",
-      "source_ami": "{{user \`source_ami\`}}"
+      "source_ami": "{{user \`source_ami\`}}",
+      "tags": {"ReleaseRun": "{{user \`run_id\`}}"}
     }
   ]
 }
 `;
+const CHECKED = {
+	declaredVariables: ['source_ami', 'region', 'env', 'version', 'convox_version', 'run_id', 'librato_email', 'librato_token', 'logspout_token'],
+	undeclaredPassed: [],
+	sensitiveSecrets: ['librato_email', 'librato_token', 'logspout_token'],
+	secretsNotSensitive: [],
+	secretsNotReceived: [],
+	releaseRunTag: true,
+};
 
 let repo: string;
 
@@ -59,14 +78,15 @@ interface Setup {
 	resolved?: Outputs;
 	interactive?: boolean;
 	gitBinary?: string;
+	prompter?: Prompter;
 }
 
-function setup({production = false, mode = 'live', template = 'packer/packer.json', configDir = repo, answers = [], resolved = {convoxVersion: '20160916121812', sourceAmi: NEW_AMI}, interactive = true, gitBinary = 'git'}: Setup = {}) {
+function setup({production = false, mode = 'live', template = 'packer/packer.json', configDir = repo, answers = [], resolved = {convoxVersion: '20160916121812', sourceAmi: NEW_AMI}, interactive = true, gitBinary = 'git', prompter}: Setup = {}) {
 	const events: RunEventInput[] = [];
 	const questions: string[] = [];
 	const account: AccountConfig = {accountId: '111111111111', stackName: 'convox-dev', production, checks: []};
 	const config: Config = {region: 'us-east-1', binaries: {}, accounts: {dev: account}, ...(template === null ? {} : {template})};
-	const prompt: Prompter = {
+	const prompt: Prompter = prompter ?? {
 		interactive,
 		async confirm({message, remedy}) {
 			questions.push(message);
@@ -108,7 +128,7 @@ describe('template step in a dev account', () => {
 	it('shows what the build uses, with a dev AMI version', async () => {
 		const {ctx, notices} = setup({answers: [false]});
 		const outputs = await templateStep.run(ctx);
-		expect(outputs).toEqual({templatePath: templateFile(), amiVersion: expect.stringMatching(/^dev-\d{14}$/), env: 'dev', region: 'us-east-1', sourceAmi: NEW_AMI, convoxVersion: '20160916121812'});
+		expect(outputs).toEqual({templatePath: templateFile(), amiVersion: expect.stringMatching(/^dev-\d{14}$/), env: 'dev', region: 'us-east-1', sourceAmi: NEW_AMI, convoxVersion: '20160916121812', ...CHECKED});
 		expect(notices()).toEqual(
 			expect.arrayContaining([
 				`Template: ${templateFile()}`,
@@ -197,7 +217,7 @@ describe('template step in a production account', () => {
 		const sha = (await git('rev-parse', '--short', 'HEAD')).stdout;
 		const {ctx, questions, notices} = setup({production: true});
 		const outputs = await templateStep.run(ctx);
-		expect(outputs).toEqual({templatePath: templateFile(), amiVersion: sha, gitSha: sha, env: 'prod', region: 'us-east-1', sourceAmi: NEW_AMI, convoxVersion: '20160916121812'});
+		expect(outputs).toEqual({templatePath: templateFile(), amiVersion: sha, gitSha: sha, env: 'prod', region: 'us-east-1', sourceAmi: NEW_AMI, convoxVersion: '20160916121812', ...CHECKED});
 		expect(questions).toEqual([]);
 		expect(notices()).toContain(`AMI version: ${sha} (the template's commit)`);
 	});
@@ -251,6 +271,139 @@ describe('template step in a production account', () => {
 		const outputs = await templateStep.run(ctx);
 		expect(outputs.amiVersion).toBe((await git('rev-parse', '--short', 'HEAD')).stdout);
 		expect(events).toContainEqual(expect.objectContaining({type: 'notice', level: 'warn', message: expect.stringContaining('A live production run would stop here: The committed packer/packer.json records source_ami')}));
+	});
+});
+
+const OPERATOR = readFileSync(fileURLToPath(new URL('../fixtures/operator-template/packer.json', import.meta.url)), 'utf8');
+const RELEASE_RUN_QUESTION = `Add the variable run_id and the tag ReleaseRun = {{user \`run_id\`}} on amazon-ebs to %s, so that the AMI is tagged with its run?`;
+const sharing = (field: string, values: string[]) => OPERATOR.replace('"ssh_pty": true,', `"ssh_pty": true,\n      "${field}": ${JSON.stringify(values)},`);
+
+describe("template step on an operator's template", () => {
+	beforeEach(async () => {
+		await commitTemplate(OPERATOR);
+	});
+	const warnings = (events: RunEventInput[]) => events.flatMap(event => (event.type === 'notice' && event.level === 'warn' ? [event.message] : []));
+
+	it('reports what the template declares, offers run_id and the ReleaseRun tag with the diff, and writes them when the operator agrees', async () => {
+		const {ctx, events, questions, notices} = setup({answers: [true, true]});
+		const outputs = await templateStep.run(ctx);
+		expect(questions).toEqual([`Record source_ami ${NEW_AMI} in ${templateFile()}?`, RELEASE_RUN_QUESTION.replace('%s', templateFile())]);
+		expect(notices()).toEqual(expect.arrayContaining(['+    "run_id": ""', '+        "ReleaseRun": "{{user `run_id`}}"', '-    "logspout_token": null', '+    "logspout_token": null,']));
+		expect(notices().find(message => message.startsWith('Added'))).toContain(`git -C ${await realRepo()} commit -m "Tag the AMI with its release run" packer/packer.json`);
+		const written = await readFile(templateFile(), 'utf8');
+		expect(JSON.parse(written).variables).toMatchObject({run_id: '', source_ami: NEW_AMI});
+		expect(JSON.parse(written).builders[0].tags).toMatchObject({SourceAmi: '{{user `source_ami`}}', ReleaseRun: '{{user `run_id`}}'});
+		expect(outputs).toMatchObject({
+			declaredVariables: ['env', 'version', 'source_ami', 'librato_email', 'librato_token', 'logspout_token', 'run_id'],
+			undeclaredPassed: ['region', 'convox_version'],
+			sensitiveSecrets: [],
+			secretsNotSensitive: ['librato_email', 'librato_token', 'logspout_token'],
+			secretsNotReceived: [],
+			releaseRunTag: true,
+			manifestPath: path.join(repo, 'packer', 'manifest.json'),
+		});
+		expect(notices()).toContain('Template variables: env, version, source_ami, librato_email, librato_token, logspout_token, run_id; required (null default): librato_email, librato_token, logspout_token');
+		expect(warnings(events)).toEqual([
+			`convox-ami passes region, convox_version, which ${templateFile()} does not declare: Packer 1.6.6 ignores an undeclared -var without a word, so the template never sees these values.`,
+			expect.stringMatching(/^librato_email, librato_token, logspout_token are not in "sensitive-variables" of .*: Packer masks only the variables listed there/),
+		]);
+		expect(notices()).toContain(`Manifest: the template's manifest post-processor writes ${path.join(repo, 'packer', 'manifest.json')}.`);
+	});
+
+	it("leaves the tag out when the operator declines, saying that resume then relies on the build's own record", async () => {
+		const {ctx, events} = setup({answers: [true, false]});
+		const outputs = await templateStep.run(ctx);
+		const written = await readFile(templateFile(), 'utf8');
+		expect(written).toBe(OPERATOR.replace(OLD_AMI, NEW_AMI));
+		expect(outputs).toMatchObject({releaseRunTag: false, undeclaredPassed: ['region', 'convox_version', 'run_id']});
+		expect(warnings(events)).toContainEqual(expect.stringContaining(`${templateFile()} left as it is: the AMI gets no ReleaseRun tag, and resume then finds an AMI that an interrupted build registered only from the build's own record`));
+	});
+
+	it('under --yes writes both edits without asking', async () => {
+		const {ctx, events} = setup({prompter: createUnattendedPrompter({yes: true})});
+		const outputs = await templateStep.run(ctx);
+		expect(outputs.releaseRunTag).toBe(true);
+		expect(JSON.parse(await readFile(templateFile(), 'utf8')).builders[0].tags.ReleaseRun).toBe('{{user `run_id`}}');
+		expect(events).toContainEqual(expect.objectContaining({type: 'notice', message: expect.stringMatching(/^Added the variable run_id and the tag ReleaseRun/)}));
+	});
+
+	it('names --yes when nobody can answer the offer, and writes nothing', async () => {
+		await commitTemplate(OPERATOR.replace(OLD_AMI, NEW_AMI));
+		const {ctx} = setup({prompter: createUnattendedPrompter({yes: false})});
+		const error = await templateStep.run(ctx).catch(caught => caught);
+		expect(error).toBeInstanceOf(MissingInputError);
+		expect(error.message).toContain(RELEASE_RUN_QUESTION.replace('%s', templateFile()));
+		expect(error.hint).toContain('--yes');
+		expect(await readFile(templateFile(), 'utf8')).toBe(OPERATOR.replace(OLD_AMI, NEW_AMI));
+	});
+
+	it('under --dry-run shows the edit without asking or writing', async () => {
+		const {ctx, questions, notices} = setup({mode: 'dry-run'});
+		const outputs = await templateStep.run(ctx);
+		expect(questions).toEqual([]);
+		expect(notices()).toContain('+        "ReleaseRun": "{{user `run_id`}}"');
+		expect(notices()).toContain(`Dry run: ${templateFile()} is not written; a live run offers to add the variable run_id and the tag ReleaseRun = {{user \`run_id\`}} on amazon-ebs.`);
+		expect(outputs.releaseRunTag).toBe(false);
+		expect(await readFile(templateFile(), 'utf8')).toBe(OPERATOR);
+	});
+
+	it('in production only reports the missing tag: the committed template is what is built', async () => {
+		await commitTemplate(OPERATOR.replace(OLD_AMI, NEW_AMI));
+		const {ctx, events, questions} = setup({production: true});
+		const outputs = await templateStep.run(ctx);
+		expect(questions).toEqual([]);
+		expect(outputs).toMatchObject({releaseRunTag: false, undeclaredPassed: ['region', 'convox_version', 'run_id']});
+		expect(warnings(events)).toContainEqual(expect.stringMatching(/lacks the variable run_id and the tag ReleaseRun .* on amazon-ebs, so the AMI is not tagged with its run: resume then finds .* not by its tag.* The dev release offers to add them; commit the template then\./));
+		expect(await readFile(templateFile(), 'utf8')).toBe(OPERATOR.replace(OLD_AMI, NEW_AMI));
+	});
+
+	it('says which declared variable a dropped one was probably meant to be', async () => {
+		await commitTemplate(OPERATOR.replace('"env": "dev"', '"envv": "dev"').replace('"version": "dev"', '"verison": null'));
+		const {ctx, events} = setup({mode: 'dry-run'});
+		await templateStep.run(ctx);
+		expect(warnings(events)).toContainEqual(expect.stringContaining('The template declares "verison": did you mean "version"?'));
+		expect(warnings(events)).toContainEqual(`${templateFile()} requires verison (null default), which convox-ami does not pass: Packer refuses to build without it. Did you mean "version"?`);
+	});
+
+	it('warns when a secret reaches no variable: the AMI would be built without it', async () => {
+		await commitTemplate(OPERATOR.replace('    "logspout_token": null\n', '    "sumo": null\n'));
+		const {ctx, events} = setup({mode: 'dry-run'});
+		const outputs = await templateStep.run(ctx);
+		expect(outputs.secretsNotReceived).toEqual(['logspout_token']);
+		expect(warnings(events)).toContainEqual(`${templateFile()} neither declares logspout_token nor reads LOGSPOUT_TOKEN with {{env}}: the AMI would be built without the logspout route token (SumoLogic). Declare "logspout_token" in "variables".`);
+	});
+
+	for (const [mode, production] of [['live', false], ['dry-run', false], ['rehearsal', false], ['live', true]] as const) {
+		it(`refuses a template that shares the AMI before anything else (${mode}${production ? ', production' : ''}), naming the builder and the field`, async () => {
+			const text = sharing('ami_groups', ['all']);
+			await commitTemplate(text);
+			const {ctx, questions, notices} = setup({mode, production, answers: [true, true]});
+			const error = await templateStep.run(ctx).catch(caught => caught);
+			expect(error).toBeInstanceOf(UsageError);
+			expect(error.message).toBe(
+				`The template ${templateFile()} would share the AMI: builder amazon-ebs sets ami_groups ["all"] (public: every AWS account). The AMI holds the Librato and logspout secrets, and anyone it is shared with can launch it and read them.`,
+			);
+			expect(error.hint).toBe('Remove ami_groups from the template (the AMI must stay private), then run `convox-ami resume`.');
+			expect(questions).toEqual([]);
+			expect(notices()).toEqual([]);
+			expect(await readFile(templateFile(), 'utf8')).toBe(text);
+		});
+	}
+
+	it('names every sharing field, the snapshots too', async () => {
+		await commitTemplate(sharing('ami_users', ['123456789012']).replace('"ssh_pty": true,', '"ssh_pty": true,\n      "snapshot_users": "210987654321",'));
+		const {ctx} = setup();
+		const error = await templateStep.run(ctx).catch(caught => caught);
+		expect(error.message).toContain('builder amazon-ebs sets ami_users ["123456789012"]; builder amazon-ebs sets snapshot_users ["210987654321"].');
+		expect(error.hint).toContain('Remove ami_users, snapshot_users from the template');
+	});
+
+	it('refuses a template Packer would refuse, as a config error', async () => {
+		await commitTemplate(OPERATOR.replace('"type": "amazon-ebs",', ''));
+		const {ctx} = setup();
+		const error = await templateStep.run(ctx).catch(caught => caught);
+		expect(error).toBeInstanceOf(UsageError);
+		expect(error.message).toBe(`The Packer template of the config cannot be read: ${templateFile()}: builder 1 has no "type".`);
 	});
 });
 
