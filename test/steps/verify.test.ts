@@ -155,7 +155,7 @@ describe('verifyStep', () => {
 		});
 		expect(final('rack')!.detail).toMatch(new RegExp(`^convox rack: convox-dev running ${VERSION}, 3 instances; stack convox UPDATE_COMPLETE, Ami ${AMI}, Version ${VERSION}`));
 		expect(final('instances')!.detail).toBe(`3 of 3 on ${AMI}`);
-		expect(final('hello-world')!.detail).toMatch(/^HTTP 200 in \d+ ms from http:\/\/127\.0\.0\.1:\d+\/ /);
+		expect(final('hello-world')!.detail).toMatch(/^HTTP 200 from http:\/\/127\.0\.0\.1:\d+\/ in \d+ ms$/);
 		expect(final('librato')).toMatchObject({kind: 'auto', status: 'pass'});
 		expect(final('sumologic')).toMatchObject({kind: 'manual', status: 'pass', detail: 'confirmed with --confirm sumologic'});
 		expect(convoxCalls()).toEqual(['rack --rack dev']);
