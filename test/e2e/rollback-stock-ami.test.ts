@@ -52,7 +52,10 @@ describe('convox-ami rollback RUN_ID to a stack whose Ami was empty (the stock A
 		expect(checks.librato).toMatchObject({kind: 'auto', detail: STOCK_REASON.librato});
 		expect(checks.sumologic).toMatchObject({kind: 'manual', detail: STOCK_REASON.sumologic});
 		expect(checks.instances?.detail).toBe(`3 of 3 on ${stockImage.imageId}`);
-		expect(checks.rack?.detail).toContain(`Version ${SEED_VERSION}`);
+		expect(checks.rack?.detail).toContain(`stack convox-dev UPDATE_COMPLETE, Ami (empty: the stock AMI), Version ${SEED_VERSION}`);
+		const notices = rollback.events.filter(event => event.type === 'notice').map(event => String(event.message));
+		expect(notices).toContainEqual(expect.stringMatching(/^Executing change set \S+ on convox-dev: Ami ami-\w+ → \(empty: the stock AMI\), Version 20160916121812 → 20160820033210\.$/));
+		expect(notices).toContain(`convox-dev is UPDATE_COMPLETE with Ami (empty: the stock AMI) and Version ${SEED_VERSION}.`);
 		expect(rollback.events.filter(event => event.type === 'check' && (event.id === 'librato' || event.id === 'sumologic')).map(event => event.status)).toEqual(['skipped', 'skipped']);
 		expect(rollback.events.find(event => event.type === 'step' && event.step === 'verify' && event.status === 'done')).toMatchObject({passed: ['rack', 'instances', 'hello-world'], skipped: ['librato', 'sumologic']});
 		expect(rollback.events.at(-1)).toMatchObject({type: 'run', status: 'finished', kind: 'rollback'});
