@@ -91,7 +91,7 @@ if (process.argv[2] === '__rehearsal') {
 
 /** Where the first word that is neither a flag nor a flag's value stands in `words`, or -1. */
 function commandWordIndex(words: string[], program: Command): number {
-	const takesValue = new Set(program.commands[0]!.options.filter(option => option.required || option.optional).map(option => option.long));
+	const takesValue = new Set(program.commands.flatMap(command => command.options).filter(option => option.required || option.optional).map(option => option.long));
 	for (let index = 0; index < words.length; index++) {
 		const word = words[index]!;
 		if (word === '--') return -1;
