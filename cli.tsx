@@ -89,17 +89,33 @@ if (process.argv[2] === '__rehearsal') {
 	await parseCommandLine();
 }
 
+/** Where the first word that is neither a flag nor a flag's value stands in `words`, or -1. */
+function commandWordIndex(words: string[], program: Command): number {
+	const takesValue = new Set(program.commands.flatMap(command => command.options).filter(option => option.required || option.optional).map(option => option.long));
+	for (let index = 0; index < words.length; index++) {
+		const word = words[index]!;
+		if (word === '--') return -1;
+		if (!word.startsWith('-')) return index;
+		if (takesValue.has(word)) index++;
+	}
+	return -1;
+}
+
 async function parseCommandLine(): Promise<void> {
 	const program = buildProgram();
-	const [word] = process.argv.slice(2);
+	const words = process.argv.slice(2);
+	const at = commandWordIndex(words, program);
+	const word = words[at];
 	// `release` is the default command, so commander would read an unknown command as its argument.
-	if (word && !word.startsWith('-') && word !== 'help' && !program.commands.some(command => command.name() === word)) {
+	if (word && word !== 'help' && !program.commands.some(command => command.name() === word)) {
 		process.stderr.write(`error: unknown command '${word}'\n\n${program.helpInformation()}`);
 		process.exitCode = USAGE_EXIT;
 		return;
 	}
+	// Commander reads a command's flags only after the command: flags before it move behind it.
+	const ordered = word ? [word, ...words.slice(0, at), ...words.slice(at + 1)] : words;
 	try {
-		await program.parseAsync(process.argv);
+		await program.parseAsync(ordered, {from: 'user'});
 	} catch (error) {
 		if (!(error instanceof CommanderError)) throw error;
 		const answered = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';

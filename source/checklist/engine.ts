@@ -16,6 +16,8 @@ export interface ChecklistOptions {
 	confirmed: readonly string[];
 	/** Results of an earlier attempt of this step: items that passed or were skipped are not run again. */
 	previous: readonly CheckRecord[];
+	/** The rack runs the stock AMI (why, e.g. a rollback to it): items that need our AMI are skipped, saying so. */
+	onStockAmi?: {because: string};
 	signal: AbortSignal;
 }
 
@@ -56,6 +58,10 @@ export async function runChecklist(options: ChecklistOptions): Promise<Checklist
 		queue = next.catch(() => undefined);
 		return next;
 	};
+
+	/** Why the item cannot pass on this rack, so it is skipped instead of run. */
+	const notApplicable = (item: ChecklistItem): Settled | undefined =>
+		options.onStockAmi && item.needsCustomAmi ? {status: 'skipped', detail: `the stock AMI ships no ${item.needsCustomAmi.installs}: ${options.onStockAmi.because}`} : undefined;
 
 	const kept = (item: ChecklistItem) => options.previous.find(record => record.id === item.id && (record.status === 'pass' || record.status === 'skipped'));
 
@@ -122,6 +128,11 @@ export async function runChecklist(options: ChecklistOptions): Promise<Checklist
 		});
 		const earlier = kept(item);
 		if (earlier) return result({status: earlier.status as Settled['status'], detail: earlier.detail}, true);
+		const skipped = notApplicable(item);
+		if (skipped) {
+			emit(item, skipped.status, skipped.detail);
+			return result(skipped);
+		}
 		for (;;) {
 			const settled = item.kind === 'auto' ? await settleAuto(item) : await settleManual(item);
 			emit(item, settled.status, settled.detail, settled.note);
@@ -132,7 +143,7 @@ export async function runChecklist(options: ChecklistOptions): Promise<Checklist
 	};
 
 	for (const item of options.items) {
-		if (!kept(item)) emit(item, 'pending', item.kind === 'auto' ? 'queued' : 'to be confirmed');
+		if (!kept(item) && !notApplicable(item)) emit(item, 'pending', item.kind === 'auto' ? 'queued' : 'to be confirmed');
 	}
 	const outcomes = await Promise.allSettled(options.items.map(settle));
 	const rejected = outcomes.find(outcome => outcome.status === 'rejected');

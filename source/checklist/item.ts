@@ -5,6 +5,8 @@ interface ItemBase {
 	title: string;
 	/** A failed required item fails the verify step; others only warn. */
 	required: boolean;
+	/** The evidence comes from what our AMI installs: the stock AMI can never produce it, so the item is skipped there. */
+	needsCustomAmi?: {installs: string};
 }
 
 /** Runs by itself; `progress` reports a retry in flight. */

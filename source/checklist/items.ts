@@ -113,7 +113,7 @@ function libratoItem(setup: ChecklistSetup): ChecklistItem {
 	const page = libratoMetricPage(source);
 	const email = services.env.LIBRATO_EMAIL;
 	const token = services.env.LIBRATO_TOKEN;
-	const base = {id: 'librato', title: 'Metrics reach Librato', required: true};
+	const base = {id: 'librato', title: 'Metrics reach Librato', required: true, needsCustomAmi: {installs: 'collectd'}};
 	if (!email || !token) {
 		const from = source ? ` from ${source}` : '';
 		return {...base, kind: 'manual', question: `Does collectd.cpu.percent.user${from} show data since the update in Librato? (set LIBRATO_EMAIL and LIBRATO_TOKEN to check automatically)`, link: page};
@@ -139,6 +139,7 @@ function sumologicItem(setup: ChecklistSetup): ChecklistItem {
 		title: 'Logs reach SumoLogic',
 		kind: 'manual',
 		required: true,
+		needsCustomAmi: {installs: 'logspout'},
 		question: link ? 'Do HTTP logs from this environment show up in the SumoLogic search since the update?' : 'Do HTTP logs from this environment show up in SumoLogic since the update? (no sumologic.searchUrl in the config)',
 		link,
 	};

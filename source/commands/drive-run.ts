@@ -2,6 +2,7 @@ import {existsSync} from 'node:fs';
 import type {LoadedConfig} from '../config/load-config';
 import type {Rehearsal} from '../rehearsal/rehearsal';
 import {stepRegistry} from '../steps/registry';
+import {sessionBadges} from '../ui/format';
 import {createFrontEnd, type FrontEnd} from '../ui/front-end';
 import {detectOutputMode} from '../ui/output-mode';
 import {EXIT, InterruptedError, OperatorError, UsageError, type ExitCode} from '../workflow/errors';
@@ -247,7 +248,7 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 	process.on('SIGTERM', onSignal);
 	process.on('SIGHUP', onSignal);
 	// The screen comes first so the operator sees it at once; config, SDK and steps load behind it.
-	const frontEnd = await createFrontEnd(detectOutputMode({json: flags.json, yes: flags.yes}, process.env), {yes: flags.yes, onInterrupt: onSignal});
+	const frontEnd = await createFrontEnd(detectOutputMode({json: flags.json, yes: flags.yes}, process.env), {yes: flags.yes, onInterrupt: onSignal, badges: sessionBadges(flags)});
 	interrupts.signal.addEventListener('abort', () => frontEnd.interrupted());
 	try {
 		const store = new JournalStore(input.stateDir);

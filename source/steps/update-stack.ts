@@ -90,7 +90,7 @@ class StackUpdate {
 		if (attempt.changeSetName && stack.status.startsWith('UPDATE_ROLLBACK')) {
 			this.notice('warn', `The update this run started earlier ended in ${stack.status}${stack.statusReason ? ` (${stack.statusReason})` : ''}; previewing it again.`);
 		} else if (attempt.changeSetName && hasRelease(stack, this.release)) {
-			this.notice('info', `The update this run started earlier is done: ${this.stackName} is ${stack.status} with Ami ${this.release.amiId} and Version ${this.release.convoxVersion}.`);
+			this.notice('info', `The update this run started earlier is done: ${this.stackName} is ${stack.status} with Ami ${shownAmi(this.release.amiId)} and Version ${this.release.convoxVersion}.`);
 			return this.outputs(stack.status, previous, attempt.changeSetName);
 		}
 
@@ -112,7 +112,7 @@ class StackUpdate {
 		await watcher.markExisting();
 		this.notice(
 			'info',
-			`Executing change set ${changeSetName} on ${this.stackName}: Ami ${previous.ami || '(none)'} → ${this.release.amiId}, Version ${previous.version || '(none)'} → ${this.release.convoxVersion}.`,
+			`Executing change set ${changeSetName} on ${this.stackName}: Ami ${shownAmi(previous.ami)} → ${shownAmi(this.release.amiId)}, Version ${previous.version || '(none)'} → ${this.release.convoxVersion}.`,
 		);
 		await executeChangeSet(this.client, this.stackName, changeSetName);
 		return this.followOurUpdate(watcher, previous, changeSetName);
@@ -347,7 +347,7 @@ class StackUpdate {
 		const outcome = judgeOutcome(stack, this.release, watcher.rootCause());
 		if (outcome.ok) {
 			if (cancelled) this.notice('warn', `The cancel came too late: the update of ${this.stackName} had already completed.`);
-			this.notice('info', `${this.stackName} is ${stack.status} with Ami ${this.release.amiId} and Version ${this.release.convoxVersion}.`);
+			this.notice('info', `${this.stackName} is ${stack.status} with Ami ${shownAmi(this.release.amiId)} and Version ${this.release.convoxVersion}.`);
 			return this.outputs(stack.status, previous, changeSetName);
 		}
 		if (cancelled) {
@@ -441,6 +441,9 @@ class StackUpdate {
 		this.ctx.emit({type: 'notice', step: 'update-stack', level, message});
 	}
 }
+
+/** An empty Ami parameter puts the rack on the Convox version's stock AMI. */
+const shownAmi = (ami: string) => ami || '(empty: the stock AMI)';
 
 function releaseOf(ctx: StepContext): Release {
 	const {rollbackOf} = ctx.run;

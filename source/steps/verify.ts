@@ -31,10 +31,13 @@ export function resolveTargets(stack: StackSnapshot, release: ReleaseOutputs, re
 	};
 }
 
+/** What this run put on the stack: a release its version and AMI, a rollback the values it went back to. */
 function releaseOutputs(ctx: StepContext): ReleaseOutputs {
+	const update = ctx.outputs<{stackStatus: string; completedAt: string}>('update-stack');
+	const {rollbackOf} = ctx.run;
+	if (rollbackOf) return {convoxVersion: rollbackOf.version, amiId: rollbackOf.ami, stackStatus: update.stackStatus, completedAt: update.completedAt};
 	const version = ctx.outputs<{convoxVersion: string}>('resolve-version');
 	const build = ctx.outputs<{amiId: string; amiIds: Record<string, string>}>('build');
-	const update = ctx.outputs<{stackStatus: string; completedAt: string}>('update-stack');
 	return {
 		convoxVersion: version.convoxVersion,
 		amiId: build.amiId,
@@ -80,13 +83,15 @@ export const verifyStep: Step = {
 			const stock = await stockAmiOf(ctx, targets.convoxVersion);
 			if (stock) targets.stockAmi = stock;
 		}
-		const origin = release.convoxVersion || release.amiId ? 'as released by this run' : 'as the stack is now';
+		const origin = ctx.run.rollbackOf ? 'as rolled back by this run' : release.convoxVersion || release.amiId ? 'as released by this run' : 'as the stack is now';
 		ctx.emit({
 			type: 'notice',
 			step: 'verify',
 			level: 'info',
 			message: `Verifying stack ${targets.stackName} (${stack.status}): Convox ${targets.convoxVersion}, AMI ${targets.ami || `${targets.stockAmi ?? '?'} (the stock AMI: the Ami parameter is empty)`}, ${origin}.`,
 		});
+		// The stock AMI has none of what ours installs: checks of its metrics and logs could only time out.
+		const onStockAmi = ctx.run.rollbackOf && !targets.ami ? {because: 'rolled back to the stock AMI'} : undefined;
 		const items = checklistItems({
 			account: ctx.account,
 			services: ctx.services,
@@ -101,6 +106,7 @@ export const verifyStep: Step = {
 			yes: ctx.flags.yes,
 			confirmed: [...new Set([...ctx.flags.confirm, ...ctx.run.options.confirm])],
 			previous: ctx.run.checks,
+			...(onStockAmi ? {onStockAmi} : {}),
 			signal: ctx.signal,
 		});
 		const reused = summary.results.filter(result => result.reused).map(result => result.id);

@@ -1,4 +1,4 @@
-import type {Run, StepRecord} from '../workflow/types';
+import type {Run, RunOptions, StepRecord} from '../workflow/types';
 
 export function stepDuration(step: StepRecord, now = Date.now()): number | undefined {
 	if (!step.startedAt) return undefined;
@@ -7,6 +7,11 @@ export function stepDuration(step: StepRecord, now = Date.now()): number | undef
 }
 
 /** Words that mark every screen of a run that is not an ordinary one. */
-export function runBadges(run: Pick<Run, 'production' | 'mode' | 'options'>): string[] {
+export function runBadges(run: Pick<Run, 'production' | 'mode'> & {options: Pick<RunOptions, 'dryRun'>}): string[] {
 	return [run.production ? 'PRODUCTION' : '', run.mode === 'rehearsal' ? 'REHEARSAL' : '', run.options.dryRun ? 'DRY RUN' : ''].filter(Boolean);
+}
+
+/** The badges the flags already call for before a run exists (the account prompt): PRODUCTION waits for the account. */
+export function sessionBadges(flags: {rehearse: boolean; dryRun: boolean}): string[] {
+	return runBadges({production: false, mode: flags.rehearse ? 'rehearsal' : 'live', options: {dryRun: flags.dryRun}});
 }

@@ -30,10 +30,11 @@ function printOutcome(outcome: Outcome, write: (text: string) => void): void {
 	write(`${lines.join('\n')}\n`);
 }
 
-export async function createFrontEnd(mode: OutputMode, {yes, onInterrupt}: {yes: boolean; onInterrupt: () => void}): Promise<FrontEnd> {
+/** `badges` mark the screen from its first frame, before a run (and its own badges) is attached. */
+export async function createFrontEnd(mode: OutputMode, {yes, onInterrupt, badges}: {yes: boolean; onInterrupt: () => void; badges: string[]}): Promise<FrontEnd> {
 	if (mode.renderer === 'ink') {
 		const [{mountInk}, {inkPanes, inkReducers}] = await Promise.all([import('./ink/mount'), import('./ink/panes')]);
-		const screen = mountInk({title: '', onInterrupt, reducers: inkReducers, panes: inkPanes});
+		const screen = mountInk({title: '', badges, onInterrupt, reducers: inkReducers, panes: inkPanes});
 		return {
 			prompter: mode.canPrompt ? screen.store.prompter({yes}) : createUnattendedPrompter({yes}),
 			sink: (event, run) => screen.store.onEvent(event, run),

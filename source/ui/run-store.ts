@@ -99,6 +99,11 @@ export class RunStore {
 		for (const listener of this.listeners) listener();
 	}
 
+	/** The header's badges before a run is attached. */
+	setBadges(badges: string[]): void {
+		this.update({badges}, true);
+	}
+
 	/** A new run of the session takes the screen: its own header, panes and notices. */
 	attach(title: string, badges: string[], run: Run): void {
 		this.update({title, badges, run, views: {}, notices: []}, true);

@@ -1,5 +1,5 @@
 import {mkdir, open, readFile, unlink} from 'node:fs/promises';
-import {unlinkSync} from 'node:fs';
+import {readFileSync, unlinkSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {UsageError} from './errors';
@@ -17,13 +17,25 @@ export interface StateLock {
 	release(): void;
 }
 
+/** A zombie has exited and only waits for its parent to reap it; signal 0 still reaches it. */
+function isZombie(pid: number): boolean {
+	let stat: string;
+	try {
+		stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+	} catch {
+		return false;
+	}
+	// The command name (field 2) is in parentheses and may hold spaces: the state follows it.
+	return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+}
+
 function isAlive(pid: number): boolean {
 	try {
 		process.kill(pid, 0);
-		return true;
 	} catch (error) {
 		return (error as NodeJS.ErrnoException).code === 'EPERM';
 	}
+	return !isZombie(pid);
 }
 
 async function readOwner(file: string): Promise<LockOwner | undefined> {

@@ -1,4 +1,5 @@
-import {execFileSync} from 'node:child_process';
+import {execFileSync, spawn} from 'node:child_process';
+import {once} from 'node:events';
 import {existsSync} from 'node:fs';
 import {mkdir, readFile, rm, stat, writeFile} from 'node:fs/promises';
 import http from 'node:http';
@@ -96,6 +97,25 @@ describe.concurrent('bad input: the journal, the lock and the probes', () => {
 		expect(result.code, result.stderr).toBe(0);
 		expect(result.events[0]).toMatchObject({type: 'notice', level: 'warn', message: `Took over the lock of ${dir} left by pid ${gone} (convox-ami release), which is no longer running.`});
 		expect(existsSync(path.join(dir, 'lock'))).toBe(false);
+	});
+
+	it('a lock held by a zombie (killed, not yet reaped by its parent) is taken over with a notice', async () => {
+		const dir = stateDir();
+		await mkdir(dir, {recursive: true});
+		// `sleep 30` inherits the shell's background child and never waits for it: once it exits it stays a zombie.
+		const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], {stdio: ['ignore', 'pipe', 'inherit']});
+		try {
+			const zombie = Number((await once(parent.stdout, 'data'))[0].toString().trim());
+			await until(() => readFile(`/proc/${zombie}/stat`, 'utf8').then(stat => stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')));
+			expect(() => process.kill(zombie, 0), 'signal 0 still reaches a zombie').not.toThrow();
+			await writeFile(path.join(dir, 'lock'), JSON.stringify({pid: zombie, host: os.hostname(), startedAt: '2026-11-24T10:00:00.000Z', command: 'convox-ami release'}));
+			const result = await run(['release', '--env', 'dev', '--yes', '--dry-run', '--json'], dir);
+			expect(result.code, result.stderr).toBe(0);
+			expect(result.events[0]).toMatchObject({type: 'notice', level: 'warn', message: `Took over the lock of ${dir} left by pid ${zombie} (convox-ami release), which is no longer running.`});
+			expect(existsSync(path.join(dir, 'lock'))).toBe(false);
+		} finally {
+			parent.kill();
+		}
 	});
 
 	it('a corrupt journal on resume: a clear error, exit 2, the file untouched', async () => {

@@ -53,6 +53,33 @@ describe('runChecklist', () => {
 		expect(events.find(event => event.id === 'a' && event.status === 'pass')).toMatchObject({kind: 'auto', title: 'Check a', required: true, detail: 'a ok'});
 	});
 
+	it('on the stock AMI skips the items that need ours, with the reason, and runs the rest', async () => {
+		let metricsProbed = false;
+		const probe = async (): Promise<ProbeOutcome> => {
+			metricsProbed = true;
+			return {status: 'fail', detail: 'no data'};
+		};
+		const metrics: AutoItem = {...auto('metrics', probe), needsCustomAmi: {installs: 'collectd'}};
+		const logs: ManualItem = {...manual('logs'), needsCustomAmi: {installs: 'logspout'}};
+		const prompt = new ScriptedPrompter([]);
+		const {run, events} = checklist([auto('rack', passing('rack ok')), metrics, logs], prompt, {yes: true, onStockAmi: {because: 'rolled back to the stock AMI'}});
+		const summary = await run;
+		expect(summary).toMatchObject({passed: ['rack'], skipped: ['metrics', 'logs'], failed: [], waiting: []});
+		expect(metricsProbed).toBe(false);
+		expect(prompt.asked).toEqual([]);
+		expect(statuses(events, 'metrics')).toEqual(['skipped']);
+		expect(events.find(event => event.id === 'metrics')).toMatchObject({kind: 'auto', required: true, detail: 'the stock AMI ships no collectd: rolled back to the stock AMI'});
+		expect(events.find(event => event.id === 'logs')).toMatchObject({kind: 'manual', status: 'skipped', detail: 'the stock AMI ships no logspout: rolled back to the stock AMI'});
+		expect(summary.results.find(result => result.id === 'logs')).toMatchObject({status: 'skipped', reused: false});
+	});
+
+	it('runs the items that need our AMI when the rack is not on the stock AMI', async () => {
+		const metrics: AutoItem = {...auto('metrics', passing('2 measurements')), needsCustomAmi: {installs: 'collectd'}};
+		const {run, events} = checklist([metrics], new ScriptedPrompter([]));
+		expect((await run).passed).toEqual(['metrics']);
+		expect(statuses(events, 'metrics')).toEqual(['pending', 'running', 'pass']);
+	});
+
 	it('asks manual items one at a time while the automated ones run', async () => {
 		let answered!: () => void;
 		const firstAnswer = new Promise<void>(resolve => (answered = resolve));

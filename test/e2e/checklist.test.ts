@@ -38,7 +38,7 @@ describe('convox-ami checklist, end to end against loopback servers and a fake c
 		const checks = verdicts(result.events);
 		expect(checks.rack?.detail).toContain(`convox rack: convox-dev running ${RACK_VERSION}, 3 instances; stack convox-dev UPDATE_COMPLETE, Ami ${RACK_AMI}, Version ${RACK_VERSION}`);
 		expect(checks.instances?.detail).toBe(`3 of 3 on ${RACK_AMI}`);
-		expect(checks['hello-world']?.detail).toContain(`HTTP 200 in`);
+		expect(checks['hello-world']?.detail).toMatch(new RegExp(`^HTTP 200 from ${world.helloWorld.url}/ in \\d+ ms$`));
 		expect(checks.librato?.detail).toContain('2 collectd.cpu.percent.user measurements from source aws.dev.*');
 		expect(checks.sumologic?.detail).toBe('confirmed with --confirm sumologic');
 		expect(result.events.at(-1)).toMatchObject({type: 'run', status: 'finished', kind: 'checklist'});
@@ -55,6 +55,15 @@ describe('convox-ami checklist, end to end against loopback servers and a fake c
 		const report = await readFile(path.join(world.stateDir, 'runs', `${runId}.report.md`), 'utf8');
 		expect(report).toContain('5 passed.');
 		expect(report).toContain(`| **Instances run the new AMI** (\`instances\`, auto) | ✔ pass | 3 of 3 on ${RACK_AMI}`);
+	});
+
+	it('prints each check on one line in plain output, the hello-world evidence as it reads', async () => {
+		world = await createChecklistWorld();
+		const result = await runCli(['checklist', '--env', 'dev', '--yes', '--confirm', 'sumologic'], {cwd: world.dir, env: world.env});
+		expect(result.code, result.stderr).toBe(0);
+		const lines = result.stdout.split('\n');
+		expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^  check hello-world pass — HTTP 200 from ${world.helloWorld.url}/ in \\d+ ms$`)));
+		expect(lines).toContainEqual(`  check instances pass — 3 of 3 on ${RACK_AMI}`);
 	});
 
 	it('fails naming hello-world, exit 1, when the hello-world server is down', async () => {

@@ -4,7 +4,32 @@ import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {runInPty} from '../support/pty';
 
+/** The frames Ink drew, in order: each between the synchronized-output marks, escape sequences removed. */
+function framesOf(raw: string): string[] {
+	return raw
+		.split('\u001B[?2026l')
+		.map(frame => frame.replaceAll(/\u001B\][^\u0007]*\u0007|\u001B\[[0-9;?]*[A-Za-z]/g, ''))
+		.filter(frame => frame.trim() !== '');
+}
+
 describe('npx convox-ami --rehearse', () => {
+	it('shows the REHEARSAL badge from the first frame on, the account prompt included', async () => {
+		const cwd = mkdtempSync(path.join(os.tmpdir(), 'convox-ami-rehearse-badge-'));
+		const session = runInPty(['--rehearse'], {cwd, env: {PATH: process.env.PATH, HOME: cwd, LANG: 'C.UTF-8'}, rows: 30});
+		try {
+			await session.waitFor('Which account?', 30_000);
+			const frames = framesOf(session.output());
+			const prompt = frames.find(frame => frame.includes('Which account?'));
+			expect(prompt, 'a frame with the account prompt').toBeDefined();
+			expect(prompt).toContain(' REHEARSAL ');
+			expect(frames[0], 'the very first frame').toContain(' REHEARSAL ');
+			expect(frames.every(frame => frame.includes(' REHEARSAL ')), 'no frame without the badge').toBe(true);
+		} finally {
+			session.write('\u0003');
+			await session.exited;
+		}
+	}, 60_000);
+
 	it('completes a whole dev → prod rehearsal in a real terminal with only Enter and y pressed', async () => {
 		const cwd = mkdtempSync(path.join(os.tmpdir(), 'convox-ami-rehearse-'));
 		const env: NodeJS.ProcessEnv = {PATH: process.env.PATH, HOME: cwd, LANG: 'C.UTF-8', CONVOX_AMI_REHEARSAL_BUILD_SECONDS: '1', CONVOX_AMI_REHEARSAL_TICK_MS: '20'};

@@ -9,13 +9,14 @@ import {STSClient} from '@aws-sdk/client-sts';
 import {mockClient} from 'aws-sdk-client-mock';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {accountSchema, type AccountConfig} from '../../source/config/schema';
+import {bundledFormation} from '../../source/rehearsal/releases-stand-in';
 import type {Services} from '../../source/services/services';
 import {resolveTargets, verifyStep} from '../../source/steps/verify';
 import {EXIT, StepFailedError, WaitingError} from '../../source/workflow/errors';
 import {reduceRun} from '../../source/workflow/reducer';
 import {renderReport} from '../../source/workflow/report';
 import type {Flags, StepContext} from '../../source/workflow/step';
-import type {CheckRecord, Outputs, Run, RunEvent, RunEventInput, StepId} from '../../source/workflow/types';
+import type {CheckRecord, Outputs, RollbackTarget, Run, RunEvent, RunEventInput, StepId} from '../../source/workflow/types';
 import {ScriptedPrompter} from '../checklist/scripted-prompter';
 import {reply, serve, type Loopback} from '../support/loopback';
 
@@ -65,6 +66,8 @@ interface Setup {
 	checks?: CheckRecord[];
 	account?: Partial<AccountConfig>;
 	env?: NodeJS.ProcessEnv;
+	rollbackOf?: RollbackTarget;
+	releases?: Services['releases'];
 }
 
 function context(setup: Setup = {}) {
@@ -82,7 +85,7 @@ function context(setup: Setup = {}) {
 	const argsLog = join(work, 'convox-args.log');
 	writeFileSync(argsLog, '');
 	const services = {
-		releases: undefined as never,
+		releases: setup.releases ?? (undefined as never),
 		aws: async () => ({cloudformation, ec2, sts: new STSClient({region: 'us-east-1', credentials}), ssm: new SSMClient({region: 'us-east-1', credentials}), credentials: async () => credentials}),
 		binaries: {packer: 'packer', convox: fakeConvox, git: 'git'},
 		env: {
@@ -100,6 +103,7 @@ function context(setup: Setup = {}) {
 		schemaVersion: 1,
 		id: '20261125-010000-dev',
 		kind: setup.kind ?? 'release',
+		...(setup.rollbackOf ? {rollbackOf: setup.rollbackOf} : {}),
 		env: 'dev',
 		mode: 'live',
 		production: false,
@@ -140,7 +144,50 @@ const released = {
 	'update-stack': {stackStatus: 'UPDATE_COMPLETE', previousAmi: '', previousVersion: 'dev', completedAt: new Date(Date.now() - 60_000).toISOString()},
 };
 
+/** A rollback run's verify: the stack is back on RollbackTarget, with the stock AMI when its Ami is empty. */
+function rolledBack(ami: string) {
+	const stock = bundledFormation.Mappings.RegionConfig['us-east-1'].Ami;
+	cfnMock.on(DescribeStacksCommand).resolves({Stacks: [{...afterUpdate, Parameters: afterUpdate.Parameters!.map(parameter => (parameter.ParameterKey === 'Ami' ? {...parameter, ParameterValue: ami} : parameter))}]});
+	ec2Mock.on(DescribeInstancesCommand).resolves({Reservations: [{Instances: ['i-1', 'i-2', 'i-3'].map(id => ({InstanceId: id, ImageId: ami || stock}))}]});
+	const releases = {
+		baseUrl: 'https://releases.example',
+		templateUrl: (version: string) => `https://releases.example/${version}/formation.json`,
+		versions: async () => [],
+		formation: async (version: string) => ({url: `https://releases.example/${version}/formation.json`, bytes: 1, template: bundledFormation}),
+	} as unknown as Services['releases'];
+	const outputs = {'update-stack': {stackStatus: 'UPDATE_COMPLETE', previousAmi: AMI, previousVersion: VERSION, completedAt: new Date(Date.now() - 60_000).toISOString()}};
+	return {stock, releases, outputs, rollbackOf: {runId: '20261124-090000-dev-abcd', ami, version: VERSION}};
+}
+
 describe('verifyStep', () => {
+	it('after a rollback to the stock AMI skips librato and sumologic with the reason, runs the rest, and passes under --yes alone', async () => {
+		const {stock, releases, outputs, rollbackOf} = rolledBack('');
+		const {ctx, events, final} = context({kind: 'rollback', flags: {yes: true}, outputs, rollbackOf, releases});
+		const result = await verifyStep.run(ctx);
+		expect(result).toMatchObject({passed: ['rack', 'instances', 'hello-world'], skipped: ['librato', 'sumologic'], failed: [], waiting: [], amiId: '', convoxVersion: VERSION});
+		expect(final('librato')).toMatchObject({status: 'skipped', detail: 'the stock AMI ships no collectd: rolled back to the stock AMI'});
+		expect(final('sumologic')).toMatchObject({status: 'skipped', detail: 'the stock AMI ships no logspout: rolled back to the stock AMI'});
+		expect(final('instances')!.detail).toBe(`3 of 3 on ${stock}`);
+		expect(librato.requests, 'no query for metrics the stock AMI cannot send').toHaveLength(0);
+		expect(events.find(event => event.type === 'notice' && event.message.startsWith('Verifying'))).toMatchObject({message: expect.stringContaining(`AMI ${stock} (the stock AMI: the Ami parameter is empty), as rolled back by this run`)});
+	});
+
+	it('after a rollback to an AMI of ours runs librato and sumologic as after a release', async () => {
+		const {releases, outputs, rollbackOf} = rolledBack(AMI);
+		const {ctx, final} = context({kind: 'rollback', flags: {yes: true, confirm: ['sumologic']}, outputs, rollbackOf, releases});
+		const result = await verifyStep.run(ctx);
+		expect(result).toMatchObject({passed: ['rack', 'instances', 'hello-world', 'librato', 'sumologic'], skipped: []});
+		expect(final('librato')).toMatchObject({kind: 'auto', status: 'pass'});
+	});
+
+	it('a standalone checklist of a rack on the stock AMI still runs librato and sumologic', async () => {
+		const {releases} = rolledBack('');
+		const {ctx, final} = context({kind: 'checklist', flags: {yes: true}, releases});
+		await expect(verifyStep.run(ctx)).rejects.toBeInstanceOf(WaitingError);
+		expect(final('sumologic')!.status).toBe('waiting');
+		expect(final('librato')!.status).not.toBe('skipped');
+	});
+
 	it('passes a released rack under --yes --confirm sumologic, with evidence for each item', async () => {
 		const {ctx, final, convoxCalls} = context({flags: {yes: true, confirm: ['sumologic']}, outputs: released});
 		const outputs = await verifyStep.run(ctx);
@@ -155,7 +202,7 @@ describe('verifyStep', () => {
 		});
 		expect(final('rack')!.detail).toMatch(new RegExp(`^convox rack: convox-dev running ${VERSION}, 3 instances; stack convox UPDATE_COMPLETE, Ami ${AMI}, Version ${VERSION}`));
 		expect(final('instances')!.detail).toBe(`3 of 3 on ${AMI}`);
-		expect(final('hello-world')!.detail).toMatch(/^HTTP 200 in \d+ ms from http:\/\/127\.0\.0\.1:\d+\/ /);
+		expect(final('hello-world')!.detail).toMatch(/^HTTP 200 from http:\/\/127\.0\.0\.1:\d+\/ in \d+ ms$/);
 		expect(final('librato')).toMatchObject({kind: 'auto', status: 'pass'});
 		expect(final('sumologic')).toMatchObject({kind: 'manual', status: 'pass', detail: 'confirmed with --confirm sumologic'});
 		expect(convoxCalls()).toEqual(['rack --rack dev']);

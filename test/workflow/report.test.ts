@@ -31,7 +31,7 @@ const release: Run = {
 	checks: [
 		{id: 'rack', title: 'Rack runs the released version', kind: 'auto', status: 'pass', detail: 'convox rack: convox-dev running 20160916121812; stack convox UPDATE_COMPLETE', required: true, attempts: 1, startedAt: at(36), endedAt: at(36, 3), notes: []},
 		{id: 'instances', title: 'Instances run the new AMI', kind: 'auto', status: 'pass', detail: '3 of 3 on ami-0a7f3c9e21d4b5e86', required: true, attempts: 1, startedAt: at(36), endedAt: at(36, 1), notes: []},
-		{id: 'hello-world', title: 'hello-world answers through its load balancer', kind: 'auto', status: 'pass', detail: 'HTTP 200 in 84 ms from http://hello.example.com/ (3 attempts in 41.2 s)', required: true, attempts: 1, startedAt: at(36), endedAt: at(36, 41), notes: ['first attempts hit the draining instance | it recovered']},
+		{id: 'hello-world', title: 'hello-world answers through its load balancer', kind: 'auto', status: 'pass', detail: 'HTTP 200 from http://hello.example.com/ in 84 ms (3 attempts in 41.2 s)', required: true, attempts: 1, startedAt: at(36), endedAt: at(36, 41), notes: ['first attempts hit the draining instance | it recovered']},
 		{id: 'sumologic', title: 'Logs reach SumoLogic', kind: 'manual', status: 'skipped', detail: 'skipped by the operator', required: true, attempts: 1, startedAt: at(37), endedAt: at(38), notes: ['Skipped: SumoLogic ingestion is delayed today']},
 	],
 	history: [

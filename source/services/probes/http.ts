@@ -28,11 +28,11 @@ export async function httpAttempt(url: string, expectation: HttpExpectation, opt
 	const latency = formatDuration(performance.now() - started);
 	const statusOk = expectation.expectStatus === undefined ? response.ok : response.status === expectation.expectStatus;
 	const wanted = expectation.expectStatus === undefined ? '2xx' : String(expectation.expectStatus);
-	if (!statusOk) return fail(`HTTP ${response.status} in ${latency} from ${url} (expected ${wanted})`, true);
+	if (!statusOk) return fail(`HTTP ${response.status} from ${url} in ${latency} (expected ${wanted})`, true);
 	if (expectation.expectBody !== undefined && !body.includes(expectation.expectBody)) {
-		return fail(`HTTP ${response.status} in ${latency} from ${url}, but the body lacks ${JSON.stringify(expectation.expectBody)}`, true);
+		return fail(`HTTP ${response.status} from ${url} in ${latency}, but the body lacks ${JSON.stringify(expectation.expectBody)}`, true);
 	}
-	return pass(`HTTP ${response.status} in ${latency} from ${url}`);
+	return pass(`HTTP ${response.status} from ${url} in ${latency}`);
 }
 
 /** GET `url` until it answers as expected or the time runs out. */

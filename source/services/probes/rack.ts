@@ -48,11 +48,11 @@ export function judgeStack(stack: StackSnapshot, target: RackTarget): ProbeOutco
 		return fail(`stack ${stack.name} is ${stack.status}, expected ${target.acceptedStatuses.join(' or ')}`, settling);
 	}
 	const wrong = [
-		stack.ami === target.ami ? undefined : `Ami ${stack.ami || '(empty)'} (expected ${target.ami})`,
+		stack.ami === target.ami ? undefined : `Ami ${stack.ami || '(empty)'} (expected ${target.ami || '(empty)'})`,
 		stack.version === target.convoxVersion ? undefined : `Version ${stack.version || '(empty)'} (expected ${target.convoxVersion})`,
 	].filter(Boolean);
 	if (wrong.length > 0) return fail(`stack ${stack.name} ${stack.status} but ${wrong.join(', ')}`);
-	return pass(`stack ${stack.name} ${stack.status}, Ami ${stack.ami}, Version ${stack.version}`);
+	return pass(`stack ${stack.name} ${stack.status}, Ami ${stack.ami || '(empty: the stock AMI)'}, Version ${stack.version}`);
 }
 
 /** Both judgements together; on failure every failing part is named, retried only when each may still settle. */

@@ -27,13 +27,14 @@ export async function retryUntil(attempt: (remainingMs: number) => Promise<Probe
 	for (let attempts = 1; ; attempts++) {
 		options.signal?.throwIfAborted();
 		const outcome = await attempt(Math.max(deadline - Date.now(), MIN_ATTEMPT_MS));
-		const elapsed = Date.now() - started;
-		const tally = attempts === 1 ? formatDuration(elapsed) : `${attempts} attempts in ${formatDuration(elapsed)}`;
-		if (outcome.status === 'pass') return {...outcome, detail: `${outcome.detail} (${tally})`};
+		// One attempt's time is the check's own (every front-end shows it): only retries are worth a tally.
+		const tally = attempts === 1 ? undefined : `${attempts} attempts in ${formatDuration(Date.now() - started)}`;
+		if (outcome.status === 'pass') return tally ? {...outcome, detail: `${outcome.detail} (${tally})`} : outcome;
 		const remaining = deadline - Date.now();
 		if (!outcome.retryable || remaining <= 0) {
-			const limit = outcome.retryable ? `; gave up after ${formatDuration(options.timeoutMs)}` : '';
-			return {...outcome, retryable: false, detail: `${outcome.detail} (${tally}${limit})`};
+			const limit = outcome.retryable ? `gave up after ${formatDuration(options.timeoutMs)}` : undefined;
+			const why = [tally, limit].filter(Boolean).join('; ');
+			return {...outcome, retryable: false, detail: why ? `${outcome.detail} (${why})` : outcome.detail};
 		}
 		const wait = Math.min(delay, remaining);
 		options.onRetry?.(`${outcome.detail}; attempt ${attempts}, retrying in ${formatDuration(wait)} (${formatDuration(remaining)} left)`);

@@ -22,24 +22,20 @@ function Mark({item}: {item: CheckRecord}) {
 	return <Text color={color}>{mark}</Text>;
 }
 
-/** The evidence, with each URL on its own line (clickable where the terminal supports it) so that wrapping never splits one. */
+/** The evidence on one line as it reads, its URLs clickable where the terminal supports it. */
 function Detail({item}: {item: CheckRecord}) {
-	const parts = detailParts(item.detail);
-	const text = parts.map(part => ('text' in part ? part.text : '')).join('').replace(/\s+/g, ' ').trim();
-	const urls = parts.flatMap(part => ('url' in part ? [part.url] : []));
 	return (
-		<Box flexDirection="column">
-			{text ? (
-				<Text color={item.status === 'fail' ? 'red' : 'gray'} wrap="wrap">
-					{text}
-				</Text>
-			) : null}
-			{urls.map(url => (
-				<Text key={url} color="blue" wrap="wrap">
-					{terminalLink(url, url, {fallback: (_text, target) => target})}
-				</Text>
-			))}
-		</Box>
+		<Text color={item.status === 'fail' ? 'red' : 'gray'} wrap="wrap">
+			{detailParts(item.detail).map((part, index) =>
+				'url' in part ? (
+					<Text key={index} color="blue">
+						{terminalLink(part.url, part.url, {fallback: (_text, target) => target})}
+					</Text>
+				) : (
+					part.text
+				),
+			)}
+		</Text>
 	);
 }
 

@@ -8,8 +8,9 @@ export interface InkScreen {
 	unmount(): Promise<void>;
 }
 
-export function mountInk({title, onInterrupt, reducers, panes}: {title: string; onInterrupt: () => void; reducers: Record<string, ViewReducer>; panes: Partial<Record<StepId, PaneRenderer>>}): InkScreen {
+export function mountInk({title, badges, onInterrupt, reducers, panes}: {title: string; badges: string[]; onInterrupt: () => void; reducers: Record<string, ViewReducer>; panes: Partial<Record<StepId, PaneRenderer>>}): InkScreen {
 	const store = new RunStore(title, reducers);
+	store.setBadges(badges);
 	const instance = render(<App store={store} onInterrupt={onInterrupt} panes={panes} />, {exitOnCtrlC: false, maxFps: 15, patchConsole: false});
 	return {
 		store,
