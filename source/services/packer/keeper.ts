@@ -6,7 +6,7 @@ import {LineSplitter} from './machine-readable';
 import {packerProcess, type PackerProcess} from './orphan';
 import {PackerOutput} from './output';
 import {createScrubber} from './scrubber';
-import {serveVarFile} from './var-file';
+import {serveVarFile, withVarFile} from './var-file';
 
 /** What the keeper is told through its stdin (never its argv: this holds the secrets). */
 export interface KeeperConfig {
@@ -82,7 +82,7 @@ export async function runKeeper(input: Readable): Promise<number> {
 	const save = () => replaceFileSync(config.recordPath, `${JSON.stringify(record)}\n`, 0o600);
 	save();
 	const varFile = config.varFile ? serveVarFile(config.varFile.dir, config.varFile.values) : undefined;
-	const args = varFile ? [config.args[0]!, `-var-file=${varFile.path}`, ...config.args.slice(1)] : config.args;
+	const args = withVarFile(config.args, varFile && `-var-file=${varFile.path}`);
 	const scrub = createScrubber(config.secrets);
 	const out = createWriteStream(config.outPath, {flags: 'w', mode: 0o600});
 	const log = createWriteStream(config.logPath, {flags: 'a', mode: 0o600});
@@ -100,7 +100,8 @@ export async function runKeeper(input: Readable): Promise<number> {
 		save();
 		return 1;
 	}
-	record.packer = packerProcess(child.pid);
+	// A Packer that already exited has no start time left to read: it is recorded as not running.
+	record.packer = packerProcess(child.pid) ?? {pid: child.pid!, startedAt: ''};
 	record.state = 'running';
 	save();
 	const exited = new Promise<number>(resolve => child.on('exit', (code, signal) => resolve(code ?? (signal === 'SIGKILL' ? 137 : signal === 'SIGTERM' ? 143 : signal === 'SIGINT' ? 130 : 1))));

@@ -11,7 +11,7 @@ import {isRunning, signalPackerGroup, type PackerProcess} from './orphan';
 import {PackerOutput, type PackerOutputEvent} from './output';
 import type {BuildResources} from './phases';
 import {createScrubber, MASK} from './scrubber';
-import {serveVarFile} from './var-file';
+import {serveVarFile, withVarFile} from './var-file';
 
 /** The hidden CLI command that runs the keeper (see keeper.ts). */
 export const KEEPER_COMMAND = '__packer-keeper';
@@ -114,8 +114,7 @@ function shellQuote(arg: string): string {
 export function formatPackerCommand(command: PackerCommand, invocation: Omit<PackerInvocation, 'env' | 'cwd'>): string {
 	const masked = [...invocation.secrets.map(secret => secret.envName), 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', ...(invocation.aws.sessionToken ? ['AWS_SESSION_TOKEN'] : [])].map(name => `${name}=${MASK}`);
 	const scrub = createScrubber(secretValues(invocation));
-	const [verb, ...rest] = packerArgs(command, invocation);
-	const args = [verb!, ...(invocation.secrets.length > 0 ? [VAR_FILE_SHOWN] : []), ...rest];
+	const args = withVarFile(packerArgs(command, invocation), invocation.secrets.length > 0 ? VAR_FILE_SHOWN : undefined);
 	return ['CHECKPOINT_DISABLE=1', ...masked, `AWS_REGION=${invocation.aws.region}`, ...[invocation.packer, ...args].map(arg => shellQuote(scrub(arg)))].join(' ');
 }
 
@@ -305,9 +304,8 @@ function readLines(streams: Readable[], onLine: (line: string) => void): Promise
 export async function runPackerValidate(invocation: PackerInvocation & {varFileDir: string}): Promise<PackerValidation> {
 	const scrub = createScrubber(secretValues(invocation));
 	const varFile = invocation.secrets.length > 0 ? serveVarFile(invocation.varFileDir, Object.fromEntries(invocation.secrets.map(secret => [secret.variable, secret.value]))) : undefined;
-	const [verb, ...rest] = packerArgs('validate', invocation);
 	try {
-		const child = spawn(invocation.packer, [verb!, ...(varFile ? [`-var-file=${varFile.path}`] : []), ...rest], {
+		const child = spawn(invocation.packer, withVarFile(packerArgs('validate', invocation), varFile && `-var-file=${varFile.path}`), {
 			cwd: invocation.cwd,
 			env: environmentOf(invocation),
 			stdio: ['ignore', 'pipe', 'pipe'],

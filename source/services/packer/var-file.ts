@@ -13,6 +13,11 @@ export interface ServedVarFile {
 	stop(): void;
 }
 
+/** The var-file goes just before the template, after the `-var`s: its values win over theirs. */
+export function withVarFile(args: string[], varFileArg: string | undefined): string[] {
+	return varFileArg ? [...args.slice(0, -1), varFileArg, ...args.slice(-1)] : args;
+}
+
 /** Removes a var-file folder left by a process that died (it holds at most an empty named pipe). */
 export function removeVarFileFolder(dir: string): void {
 	rmSync(dir, {recursive: true, force: true});
