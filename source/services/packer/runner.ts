@@ -233,25 +233,24 @@ export function followPackerBuild(options: FollowOptions): Promise<FollowedBuild
 				return false;
 			}
 		}
-		let any = false;
-		for (;;) {
-			const count = readSync(fd, buffer, 0, buffer.length, position);
-			if (count === 0) return any;
-			any = true;
-			position += count;
-			splitter.push(decoder.write(buffer.subarray(0, count)), line => output.push(line));
-		}
+		const count = readSync(fd, buffer, 0, buffer.length, position);
+		position += count;
+		splitter.push(decoder.write(buffer.subarray(0, count)), line => output.push(line));
+		return count > 0;
+	};
+	/** Reads to the end of what the keeper wrote so far, one chunk per turn of the event loop (the screen renders in between). */
+	const readToEnd = async (): Promise<void> => {
+		while (readOn()) await new Promise(resolve => setImmediate(resolve));
 	};
 	const followed = (async (): Promise<FollowedBuild> => {
 		try {
-			readOn();
+			await readToEnd();
 			quiet = false;
 			for (;;) {
 				const record = readKeeperRecord(options.files.record);
 				const ended = record?.state === 'ended' || !record || !isRunning(record.keeper, KEEPER_COMMAND);
-				if (readOn()) continue;
+				await readToEnd();
 				if (ended) {
-					readOn();
 					splitter.push(decoder.end(), line => output.push(line));
 					splitter.flush(line => output.push(line));
 					const exitCode = record?.state === 'ended' ? record.exitCode : undefined;
