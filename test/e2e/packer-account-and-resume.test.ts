@@ -158,6 +158,22 @@ describe.each(TEMPLATES)('Packer builds in the account STS checked, and resume n
 		expect(await secretsInFiles(world)).toEqual([]);
 	}, 120_000);
 
+	it('everything killed as the build starts (the var-file may be waiting for Packer): no secret on disk, the resume cleans up and builds once', async () => {
+		const {world, env, args, packerRuns} = await setup(operator);
+		const killWhen: KillWhen = event => event.type === 'notice' && String(event.message).startsWith('Running ');
+		const killed = await runCliUntil(args(RELEASE), {env, killWhen});
+		expect(killed.killed).toBe(true);
+		expect(await secretsInFiles(world)).toEqual([]);
+		const resumed = await runCliUntil(args(RESUME), {env});
+		expect(resumed.exitCode, resumed.stderr).toBe(0);
+		const runs = (await packerRuns()).filter(run => run.command === 'build');
+		expect(runs.length, 'a build killed before Packer signed anything, then one that finished').toBeLessThanOrEqual(2);
+		expect(registered(world).map(call => call.accessKeyId), 'one AMI registered, signed with the account key').toEqual([DEV_KEY]);
+		const leftovers = (await readdir(path.join(world.stateDir, 'runs'))).filter(name => name.endsWith('.vars'));
+		expect(leftovers).toEqual([]);
+		expect(await secretsInFiles(world)).toEqual([]);
+	}, 120_000);
+
 	it('the CLI, its keeper and Packer killed after CreateImage: the resume adopts the AMI the output announced', async () => {
 		const {world, env, args, packerRuns} = await setup(operator, {FAKE_PACKER_AFTER_AMI_MS: '5000'});
 		const killWhen: KillWhen = (event: CliEvent) => event.type === 'log' && String(event.line).includes('Waiting for AMI to become ready');
