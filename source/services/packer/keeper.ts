@@ -39,6 +39,8 @@ export interface KeeperRecord {
 	createdAmi?: string;
 	cancelled: boolean;
 	errors: string[];
+	/** The keeper could not write the log, the output or the record (a full disk): it read Packer to its end regardless. */
+	writeError?: string;
 }
 
 export function readKeeperRecord(recordPath: string): KeeperRecord | undefined {
@@ -79,14 +81,39 @@ export async function runKeeper(input: Readable): Promise<number> {
 	process.on('SIGHUP', () => {});
 	const config = JSON.parse(await readAll(input)) as KeeperConfig;
 	const record: KeeperRecord = {keeper: packerProcess(process.pid) ?? {pid: process.pid, startedAt: ''}, state: 'starting', amiIds: {}, cancelled: false, errors: []};
-	const save = () => replaceFileSync(config.recordPath, `${JSON.stringify(record)}\n`, 0o600);
+	const failed = (what: string, error: Error) => {
+		record.writeError ??= `Could not write ${what}: ${error.message}`;
+	};
+	// A record that cannot be written must not stop the keeper: Packer would die of SIGPIPE, without clean-up.
+	const save = () => {
+		try {
+			replaceFileSync(config.recordPath, `${JSON.stringify(record)}\n`, 0o600);
+		} catch (error) {
+			failed(config.recordPath, error as Error);
+		}
+	};
 	save();
 	const varFile = config.varFile ? serveVarFile(config.varFile.dir, config.varFile.values) : undefined;
 	const args = withVarFile(config.args, varFile && `-var-file=${varFile.path}`);
 	const scrub = createScrubber(config.secrets);
 	const out = createWriteStream(config.outPath, {flags: 'w', mode: 0o600});
 	const log = createWriteStream(config.logPath, {flags: 'a', mode: 0o600});
-	const output = new PackerOutput(scrub, undefined, line => log.write(`${line}\n`));
+	let streams: Readable[] = [];
+	const resume = () => {
+		if (!out.writableNeedDrain && !log.writableNeedDrain) for (const stream of streams) stream.resume();
+	};
+	for (const [stream, file] of [[out, config.outPath], [log, config.logPath]] as const) {
+		stream.on('drain', resume);
+		// A full disk: Packer's output is still read to its end (else Packer blocks), only not kept.
+		stream.on('error', error => {
+			failed(file, error);
+			resume();
+		});
+	}
+	const writable = (stream: WriteStream) => !stream.destroyed && !stream.errored;
+	const output = new PackerOutput(scrub, undefined, line => {
+		if (writable(log)) log.write(`${line}\n`);
+	});
 	const child = spawn(config.packer, args, {cwd: config.cwd, env: config.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true});
 	const started = await new Promise<Error | undefined>(resolve => {
 		child.once('spawn', () => resolve(undefined));
@@ -105,10 +132,10 @@ export async function runKeeper(input: Readable): Promise<number> {
 	record.state = 'running';
 	save();
 	const exited = new Promise<number>(resolve => child.on('exit', (code, signal) => resolve(code ?? (signal === 'SIGKILL' ? 137 : signal === 'SIGTERM' ? 143 : signal === 'SIGINT' ? 130 : 1))));
-	const streams = [child.stdout, child.stderr];
+	streams = [child.stdout, child.stderr];
 	let lastFound = '';
 	const onLine = (line: string) => {
-		out.write(`${scrub(line)}\n`);
+		if (writable(out)) out.write(`${scrub(line)}\n`);
 		output.push(line);
 		// Backpressure: a slow disk pauses Packer's pipes rather than buffering its output in memory.
 		if (out.writableNeedDrain || log.writableNeedDrain) for (const stream of streams) stream.pause();
@@ -120,11 +147,6 @@ export async function runKeeper(input: Readable): Promise<number> {
 			save();
 		}
 	};
-	const resume = () => {
-		if (!out.writableNeedDrain && !log.writableNeedDrain) for (const stream of streams) stream.resume();
-	};
-	out.on('drain', resume);
-	log.on('drain', resume);
 	const read = Promise.all(
 		streams.map(
 			stream =>

@@ -183,7 +183,10 @@ export async function startPackerBuild(options: PackerBuildOptions): Promise<Pac
 	return {
 		packer: started.packer,
 		keeper: started.keeper,
-		result: followed.then(build => ({exitCode: build.exitCode ?? 1, amiIds: build.amiIds, errors: build.errors, cancelled: build.cancelled})),
+		result: followed.then(build => {
+			if (build.writeError) throw new Error(build.writeError);
+			return {exitCode: build.exitCode ?? 1, amiIds: build.amiIds, errors: build.errors, cancelled: build.cancelled};
+		}),
 		cancel: () => signalPackerGroup(started.packer, 'SIGINT'),
 		kill: () => signalPackerGroup(started.packer, 'SIGKILL'),
 		resources: () => followed.output.tracker.leftBehind(),
@@ -201,6 +204,8 @@ export interface FollowedBuild {
 	cancelled: boolean;
 	/** What the build created and had not removed when it ended. */
 	leftBehind: BuildResources;
+	/** The keeper could not keep the output (a full disk). */
+	writeError: string | undefined;
 }
 
 export interface FollowOptions {
@@ -233,7 +238,13 @@ export function followPackerBuild(options: FollowOptions): Promise<FollowedBuild
 				return false;
 			}
 		}
-		const count = readSync(fd, buffer, 0, buffer.length, position);
+		let count: number;
+		try {
+			count = readSync(fd, buffer, 0, buffer.length, position);
+		} catch {
+			// Not readable (the keeper could not make it: its record says why).
+			return false;
+		}
 		position += count;
 		splitter.push(decoder.write(buffer.subarray(0, count)), line => output.push(line));
 		return count > 0;
@@ -261,6 +272,7 @@ export function followPackerBuild(options: FollowOptions): Promise<FollowedBuild
 						errors: exitCode === 0 ? [] : record?.errors.length ? record.errors : output.failureLines(),
 						cancelled: output.cancelled || Boolean(record?.cancelled),
 						leftBehind: output.tracker.leftBehind(),
+						writeError: record?.writeError,
 					};
 				}
 				await sleep(POLL_MS);

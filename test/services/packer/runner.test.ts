@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process';
-import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
@@ -162,6 +162,15 @@ describe('startPackerBuild with the real packer, under the keeper', () => {
 		expect(readFileSync(logPath, 'utf8')).toMatch(/Build 'null' finished after/);
 		expect(isRunning(packer)).toBe(false);
 	}, 20_000);
+
+	it('a keeper that cannot write the output file still reads Packer to its end, records why, and the build breaks off', async () => {
+		const logPath = join(dir, 'runs', 'unwritable.packer.log');
+		mkdirSync(packerFilesOf(logPath).out, {recursive: true});
+		const build = await startPackerBuild({...invocation(), logPath});
+		await expect(build.result).rejects.toThrow(/^Could not write .*unwritable\.packer\.out: EISDIR/);
+		expect(readKeeperRecord(packerFilesOf(logPath).record)).toMatchObject({state: 'ended', exitCode: 0});
+		expect(readFileSync(logPath, 'utf8')).toMatch(/Build 'null' finished after/);
+	});
 
 	it('no secret value reached any file it wrote', () => {
 		expect(leaks(everythingIn(dir))).toEqual([]);
