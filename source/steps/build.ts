@@ -174,7 +174,10 @@ class BuildRun {
 				throw new InterruptedError(`Stopped Packer from the interrupted run (pid ${packer.pid}).`, 'Run `convox-ami resume`: it looks for the AMI first, then builds again.');
 			}
 		}
-		const amiId = followed.amiIds[this.template.region] ?? Object.values(followed.amiIds)[0] ?? (followed.cancelled ? undefined : followed.createdAmi);
+		// The AMI Packer announced counts only when nobody saw Packer end (killed with its keeper): a
+		// build Packer itself reported as failed or cancelled deregisters its AMI, or should have.
+		const announced = followed.exitCode === undefined && !followed.cancelled ? followed.createdAmi : undefined;
+		const amiId = followed.amiIds[this.template.region] ?? Object.values(followed.amiIds)[0] ?? announced;
 		if (!amiId) return undefined;
 		const amiIds = built ? followed.amiIds : {[this.template.region]: amiId};
 		return this.adoptImage(ec2, amiId, amiIds);

@@ -478,6 +478,16 @@ describe('build step after the CLI was killed mid-build', () => {
 		expect(notices().some(message => message.startsWith(`Adopted AMI ${ORPHAN_AMI} (us-east-1), built by the interrupted build`) && message.endsWith('not building again.'))).toBe(true);
 	}, 60_000);
 
+	it('the AMI of a build Packer itself reported as failed is not adopted: it builds again', async () => {
+		ec2Mock.on(DescribeImagesCommand, {ImageIds: [ORPHAN_AMI]}).resolves({Images: [{ImageId: ORPHAN_AMI, State: 'available' as const, OwnerId: '111111111111'}]});
+		const {ctx, logPath} = setup({record: {status: 'running', attempts: 1}});
+		await writeRecord(logPath, {keeper: {pid: 1, startedAt: '0'}, state: 'ended', exitCode: 1, amiIds: {}, createdAmi: ORPHAN_AMI, cancelled: false, errors: ['Post-processor failed']}, [
+			`1796190001,,ui,message,    amazon-ebs: AMI: ${ORPHAN_AMI}`,
+		]);
+		expect(await buildStep.run(ctx)).toMatchObject({amiId: AMI});
+		expect(ec2Mock.commandCalls(DescribeImagesCommand, {ImageIds: [ORPHAN_AMI]})).toHaveLength(0);
+	});
+
 	it('an announced AMI of another account, or one EC2 does not know, is not adopted: it builds', async () => {
 		for (const images of [{Images: [{ImageId: ORPHAN_AMI, State: 'available' as const, OwnerId: '999999999999'}]}, {Images: []}]) {
 			ec2Mock.reset();
