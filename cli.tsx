@@ -85,6 +85,10 @@ if (process.argv[2] === '__rehearsal') {
 	// The rehearsal's stand-ins for packer and convox run through this CLI (see source/rehearsal).
 	const {runRehearsalTool} = await import('./source/rehearsal/tools');
 	process.exitCode = await runRehearsalTool(process.argv.slice(3));
+} else if (process.argv[2] === '__packer-keeper') {
+	// The detached process that runs Packer and keeps its output (see source/services/packer/keeper).
+	const {runKeeper} = await import('./source/services/packer/keeper');
+	process.exitCode = await runKeeper(process.stdin);
 } else {
 	await parseCommandLine();
 }

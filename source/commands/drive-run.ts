@@ -10,6 +10,7 @@ import {InterruptRouter} from '../workflow/interrupts';
 import {JournalStore, runFiles} from '../workflow/journal-store';
 import {createRun, firstUnfinishedStep, newRunId} from '../workflow/plan';
 import {Runner, type RunOutcome} from '../workflow/runner';
+import {SECRET_ENV_NAMES} from '../workflow/secrets';
 import {acquireStateLock, type StateLock} from '../workflow/state-lock';
 import type {RollbackTarget, Run, RunKind, RunMode} from '../workflow/types';
 import type {CommandInput} from './run-command';
@@ -63,11 +64,9 @@ async function chooseEnv(input: CommandInput, loaded: LoadedConfig, frontEnd: Fr
 	});
 }
 
-const SECRET_VARIABLES = ['LIBRATO_EMAIL', 'LIBRATO_TOKEN', 'LOGSPOUT_TOKEN', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
-
 /** The values no event may carry: the build's secrets and AWS keys (a check's output could echo them). */
 function secretsIn(env: NodeJS.ProcessEnv): string[] {
-	return SECRET_VARIABLES.map(name => env[name] ?? '').filter(value => value.length >= 4);
+	return SECRET_ENV_NAMES.map(name => env[name] ?? '').filter(value => value.length >= 4);
 }
 
 /** What the next run of a session is: a new run of some kind, or an interrupted one to resume. */
