@@ -105,6 +105,7 @@ export async function startRehearsal(stateDir: string): Promise<Rehearsal> {
 			AWS_ENDPOINT_URL_STS: aws.url,
 			AWS_ENDPOINT_URL_CLOUDFORMATION: aws.url,
 			AWS_ENDPOINT_URL_EC2: aws.url,
+			AWS_ENDPOINT_URL_SSM: aws.url,
 			CONVOX_RELEASES_URL: releases.url,
 			LIBRATO_API_URL: librato.url,
 			CONVOX_AMI_REHEARSAL_HELLO_WORLD: helloWorld.url,

@@ -18,8 +18,10 @@ export interface ReleasesFailure {
 export interface ReleasesStandInOptions {
 	/** Served as /versions.json (a string is served verbatim); default the bundled sample. */
 	versions?: unknown;
-	/** Version → its formation.json (a string is served verbatim). */
+	/** Version → its formation.json (a string is served verbatim; undefined: 404). */
 	formations?: Record<string, unknown>;
+	/** Version → its rack.json, the name newer releases publish the template under too. */
+	rackJson?: Record<string, unknown>;
 	/**
 	 * The template of every version in `versions` that has no entry in `formations`, its `Version`
 	 * default set to that version; default the bundled rack template; false serves 404 instead.
@@ -66,7 +68,7 @@ export function bundledTemplateFor(url: string): unknown {
 	return version !== undefined && versionIds(versions).includes(version) ? withVersionDefault(formation, version) : undefined;
 }
 
-/** Convox's release files (`versions.json`, `<V>/formation.json`) over HTTP on 127.0.0.1, with injectable failures. */
+/** Convox's release files (`versions.json`, `<V>/formation.json`, `<V>/rack.json`) over HTTP on 127.0.0.1, with injectable failures. */
 export async function startReleasesStandIn(options: ReleasesStandInOptions = {}): Promise<ReleasesStandIn> {
 	const served = options.versions ?? versions;
 	const known = new Set(versionIds(typeof served === 'string' ? safeParse(served) : served));
@@ -77,6 +79,11 @@ export async function startReleasesStandIn(options: ReleasesStandInOptions = {})
 	function document(path: string): unknown {
 		if (path === '/versions.json') {
 			return served;
+		}
+
+		const rack = /^\/([^/]+)\/rack\.json$/.exec(path)?.[1];
+		if (rack !== undefined) {
+			return options.rackJson?.[rack];
 		}
 
 		const version = /^\/([^/]+)\/formation\.json$/.exec(path)?.[1];

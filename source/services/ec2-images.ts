@@ -1,4 +1,4 @@
-import {DescribeImageAttributeCommand, paginateDescribeImages, waitUntilImageAvailable, type EC2Client} from '@aws-sdk/client-ec2';
+import {DescribeImageAttributeCommand, DescribeImagesCommand, paginateDescribeImages, waitUntilImageAvailable, type EC2Client} from '@aws-sdk/client-ec2';
 
 const RELEASE_RUN_TAG = 'ReleaseRun';
 
@@ -60,4 +60,15 @@ export async function waitForImage(ec2: EC2Client, amiId: string, options: WaitO
 		},
 		{ImageIds: [amiId]},
 	);
+}
+
+/** An image's architecture as EC2 reports it (`x86_64`, `arm64`, ...), or undefined when the image is not visible. */
+export async function imageArchitecture(ec2: EC2Client, amiId: string): Promise<string | undefined> {
+	try {
+		const {Images} = await ec2.send(new DescribeImagesCommand({ImageIds: [amiId]}));
+		return Images?.find(image => image.ImageId === amiId)?.Architecture;
+	} catch (error) {
+		if ((error as Error).name === 'InvalidAMIID.NotFound' || (error as Error).name === 'InvalidAMIID.Unavailable') return undefined;
+		throw error;
+	}
 }

@@ -148,6 +148,9 @@ export interface StandInData {
 	stacks: Record<string, StackRecord>;
 	images: ImageRecord[];
 	instances: InstanceRecord[];
+	/** SSM parameters by name (the public ECS-optimized AMI parameters); absent in state files of earlier versions. */
+	ssmParameters?: Record<string, string>;
+	ssmModified?: string;
 }
 
 export class AwsError extends Error {

@@ -70,7 +70,7 @@ const updatableStatuses = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE
 export const noChangesReason = 'The submitted information didn\'t contain changes. Submit different information to create a change set.';
 
 export function emptyData(region: string): StandInData {
-	return {schema: 1, region, sequence: 0, stacks: {}, images: [], instances: []};
+	return {schema: 1, region, sequence: 0, stacks: {}, images: [], instances: [], ssmParameters: {}};
 }
 
 /** Stacks from `aws cloudformation describe-stacks` output (`{"Stacks": [...]}`) or a bare list. */
@@ -176,7 +176,8 @@ export class StandInState {
 			state: input.state ?? 'available',
 			creationDate: input.creationDate ?? new Date().toISOString(),
 			...(input.description ? {description: input.description} : {}),
-			architecture: input.architecture ?? 'x86_64',
+			// An image built from another (Packer tags it SourceAmi) has that image's architecture.
+			architecture: input.architecture ?? (input.tags?.SourceAmi ? this.image(input.tags.SourceAmi)?.architecture : undefined) ?? 'x86_64',
 			tags: input.tags ?? {},
 			public: input.public ?? false,
 			launchPermissions: input.launchPermissions ?? [],

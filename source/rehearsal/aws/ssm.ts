@@ -1,0 +1,26 @@
+import {AwsError} from './model';
+import type {StandInState} from './state';
+
+/** SSM's JSON protocol (`X-Amz-Target: AmazonSSM.<Action>`, `application/x-amz-json-1.1`), answered from the stand-in's parameter table. */
+export const ssmHandlers: Record<string, (state: StandInState, input: Record<string, unknown>) => object> = {
+	GetParameter(state, input) {
+		const name = typeof input.Name === 'string' ? input.Name : '';
+		const value = state.data.ssmParameters?.[name];
+		if (value === undefined) throw new AwsError('ParameterNotFound', '');
+		return {
+			Parameter: {
+				Name: name,
+				Type: 'String',
+				Value: value,
+				Version: 1,
+				LastModifiedDate: Math.floor(Date.parse(state.data.ssmModified ?? '2026-11-18T21:04:13.402Z') / 1000),
+				ARN: `arn:aws:ssm:${state.data.region}::parameter${name.startsWith('/') ? '' : '/'}${name}`,
+				DataType: 'text',
+			},
+		};
+	},
+};
+
+export function ssmError(failure: AwsError): string {
+	return JSON.stringify({__type: failure.code, message: failure.message});
+}
