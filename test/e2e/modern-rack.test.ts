@@ -3,7 +3,7 @@ import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {stacksFromDescribeStacks, type AwsStandInOptions} from '../../source/rehearsal/aws-stand-in';
-import {runCli} from '../support/cli-env';
+import {createCliWorld, runCli} from '../support/cli-env';
 import {createStackWorld, noticesOf, stepEvent, type StackWorld} from '../support/stack-e2e-world';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8'));
@@ -151,5 +151,19 @@ describe('current Convox racks (templates from 20220728124649 on), end to end ov
 		expect(allowed.code, allowed.stderr).toBe(0);
 		expect(stepEvent(allowed.events, 'resolve-version', 'done')).toMatchObject({convoxVersion: '20260708102410', versionRule: 'pinned', amiParameter: AL2023});
 		expect(noticesOf(allowed.events, 'resolve-version')).toContainEqual(expect.stringContaining('Jumping over the required Convox 20260212195551 to 20260708102410 (--skip-required)'));
+	});
+
+	it('plan shows the same rule and where the base AMI comes from, without reading AWS', async () => {
+		const stand = await createCliWorld({releases});
+		try {
+			const result = await runCli(['plan', '--env', 'dev'], {cwd: stand.dir, env: stand.env});
+			expect(result.code, result.stderr).toBe(0);
+			expect(result.stdout).toContain('Convox **20260708102410**');
+			expect(result.stdout).toContain("the first published version marked `required` that is newer than the stack's Version (of 20220728124649, 20260212195551), else the newest published");
+			expect(result.stdout).toContain(`or of DefaultAmiArm (default \`${AL2023_ARM}\`) when the stack's InstanceType is ARM by the template's InstanceARM condition`);
+			expect(stand.aws.calls).toEqual([]);
+		} finally {
+			await stand.close();
+		}
 	});
 });
