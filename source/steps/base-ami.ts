@@ -81,7 +81,11 @@ export function planBaseAmi(input: BaseAmiInput): BaseAmiLookup {
 	if (ssmTyped.length === 0) return regionConfig;
 	const missing = Object.values(PARAMETER_FOR).filter(name => !ssmTyped.includes(name));
 	if (missing.length > 0 || !('InstanceARM' in conditionsOf(template))) {
-		return {problem: `Convox ${version} takes its AMI from SSM (${ssmTyped.join(', ')}), but not the way this tool knows (DefaultAmi, DefaultAmiArm and the InstanceARM condition). Pin another version with --convox-version.`};
+		const named = ssmTyped.map(name => `${name}: SSM parameter ${String(parameters[name]?.Default ?? '(no default)')}`).join(', ');
+		const first = String(parameters[ssmTyped[0]!]?.Default ?? 'NAME');
+		return {
+			problem: `Convox ${version} takes its AMI from SSM (${named}), but not the way this tool knows (DefaultAmi and DefaultAmiArm, chosen by the InstanceARM condition). Pin another version with --convox-version, or look the AMI up with \`aws ssm get-parameter --name ${first} --region ${region}\`.`,
+		};
 	}
 	const values: Record<string, string> = {...defaultsOf(template)};
 	for (const name of Object.keys(parameters)) {

@@ -50,7 +50,7 @@ describe('the base AMI of a Convox version', () => {
 
 	it('a template that takes SSM parameters some other way is a clear problem', () => {
 		const odd: Formation = {Parameters: {BaseAmi: {Type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>', Default: '/x'}}};
-		expect(planBaseAmi({template: odd, version: '20990101000000', region: 'us-east-1', stackValues: {}})).toEqual({problem: expect.stringContaining('takes its AMI from SSM (BaseAmi), but not the way this tool knows')});
+		expect(planBaseAmi({template: odd, version: '20990101000000', region: 'us-east-1', stackValues: {}})).toEqual({problem: expect.stringContaining('takes its AMI from SSM (BaseAmi: SSM parameter /x), but not the way this tool knows')});
 		const unevaluable = {...t2026, Conditions: {...(t2026.Conditions as object), InstanceARM: {'Fn::Equals': [{'Fn::FindInMap': ['A', 'B', 'C']}, '']}}};
 		expect(planBaseAmi({template: unevaluable, version: '20990101000000', region: 'us-east-1', stackValues: {}})).toEqual({problem: expect.stringContaining('Fn::FindInMap is not a function this tool evaluates')});
 	});
