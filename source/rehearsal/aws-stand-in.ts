@@ -13,7 +13,7 @@ import {emptyData, StandInState, stacksFromDescribeStacks, type ImageInput, type
 import {errorXml, successXml, type Protocol, type XmlValue} from './aws/xml';
 import {listenOnLoopback} from './loopback-server';
 
-export {rackStackSeed, stockImage, type RackStackOptions} from './aws/seeds';
+export {currentRackStackSeed, ecsAmiParameters, ecsOptimizedImages, rackStackSeed, stockImage, type RackStackOptions} from './aws/seeds';
 export {StandInState, stacksFromDescribeStacks, noChangesReason, type ImageInput, type StackSeed} from './aws/state';
 export {scenarios, type ImageRecord, type InstanceRecord, type Scenario, type StackRecord, type StandInData} from './aws/model';
 

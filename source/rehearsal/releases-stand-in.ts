@@ -1,4 +1,6 @@
 import type {ServerResponse} from 'node:http';
+import currentFormation from './data/formation-modern.json';
+import currentVersions from './data/versions-modern.json';
 import formation from './data/formation.json';
 import versions from './data/versions.json';
 import {listenOnLoopback} from './loopback-server';
@@ -59,13 +61,34 @@ function withVersionDefault(template: unknown, version: string): unknown {
 	return {...template as object, Parameters: {...parameters, Version: {...parameters.Version, Default: version}}};
 }
 
+/** From this release on, Convox's template defaults to Amazon Linux 2023 (before it: Amazon Linux 2). */
+const AL2023_FROM = '20260708102410';
+
+/** The trimmed current rack template as release V publishes it: its Version default, and AL2023 defaults from 20260708102410. */
+export function currentTemplateOf(version: string): unknown {
+	const template = withVersionDefault(currentFormation, version) as typeof currentFormation;
+	if (version < AL2023_FROM) return template;
+	const al2023 = (path: string) => path.replace('/amazon-linux-2/', '/amazon-linux-2023/');
+	const {DefaultAmi, DefaultAmiArm} = template.Parameters;
+	return {...template, Parameters: {...template.Parameters, DefaultAmi: {...DefaultAmi, Default: al2023(DefaultAmi.Default)}, DefaultAmiArm: {...DefaultAmiArm, Default: al2023(DefaultAmiArm.Default)}}};
+}
+
 /**
- * The bundled rack template for `<base>/<V>/formation.json` when V is a bundled version; for the
- * AWS stand-in's `resolveTemplate`, so a journaled TemplateURL still resolves after a restart.
+ * The bundled rack template for `<base>/<V>/formation.json` (or `rack.json`) when V is a bundled
+ * version, of the 2016 list or the current one; for the AWS stand-in's `resolveTemplate`, so a
+ * journaled TemplateURL still resolves after a restart.
  */
 export function bundledTemplateFor(url: string): unknown {
-	const version = /\/([^/]+)\/formation\.json$/.exec(new URL(url, 'http://stand-in').pathname)?.[1];
-	return version !== undefined && versionIds(versions).includes(version) ? withVersionDefault(formation, version) : undefined;
+	const version = /\/([^/]+)\/(?:formation|rack)\.json$/.exec(new URL(url, 'http://stand-in').pathname)?.[1];
+	if (version === undefined) return undefined;
+	if (versionIds(versions).includes(version)) return withVersionDefault(formation, version);
+	return versionIds(currentVersions).includes(version) ? currentTemplateOf(version) : undefined;
+}
+
+/** The release files of current Convox (versions of 2022-2026, the trimmed current template as formation.json and rack.json). */
+export function startCurrentReleasesStandIn(options: Pick<ReleasesStandInOptions, 'port' | 'latencyMs'> = {}): Promise<ReleasesStandIn> {
+	const templates = Object.fromEntries(versionIds(currentVersions).map(version => [version, currentTemplateOf(version)]));
+	return startReleasesStandIn({...options, versions: currentVersions, formations: templates, rackJson: templates});
 }
 
 /** Convox's release files (`versions.json`, `<V>/formation.json`, `<V>/rack.json`) over HTTP on 127.0.0.1, with injectable failures. */

@@ -108,7 +108,7 @@ export function planBaseAmi(input: BaseAmiInput): BaseAmiLookup {
 			parameterPath: chosen.path,
 			architecture,
 			instanceType,
-			reason: `InstanceType ${instanceType} is ${architecture === 'arm64' ? 'an ARM type' : 'not an ARM type'} by the template's InstanceARM condition, so the rack runs ${parameterKey}: ${chosen.path}, ${chosen.why}`,
+			reason: `InstanceType ${instanceType} is ${architecture === 'arm64' ? 'an ARM type' : 'not an ARM type'} by the template's InstanceARM condition, so the rack's stock AMI is ${parameterKey}: ${chosen.path}, ${chosen.why}`,
 			...(dedicated ? {builder: {instanceType: buildInstance, architecture: architectureOf(buildInstance)}} : {}),
 		};
 	} catch (error) {

@@ -23,7 +23,7 @@ describe('the base AMI of a Convox version', () => {
 	it("current templates: DefaultAmi for an x86 InstanceType, the stack's value being the template's default", () => {
 		const plan = planBaseAmi({template: t2026, version: '20260212195551', region: 'us-east-1', stackValues});
 		expect(plan).toMatchObject({era: 'ssm', parameterKey: 'DefaultAmi', parameterPath: AL2, architecture: 'x86_64', instanceType: 't3.large', builder: {instanceType: 't3.small', architecture: 'x86_64'}});
-		expect('reason' in plan && plan.reason).toBe(`InstanceType t3.large is not an ARM type by the template's InstanceARM condition, so the rack runs DefaultAmi: ${AL2}, the stack's DefaultAmi, the template's default`);
+		expect('reason' in plan && plan.reason).toBe(`InstanceType t3.large is not an ARM type by the template's InstanceARM condition, so the rack's stock AMI is DefaultAmi: ${AL2}, the stack's DefaultAmi, the template's default`);
 	});
 
 	it('an ARM InstanceType runs DefaultAmiArm; no dedicated builder when BuildInstance is empty', () => {
