@@ -4,7 +4,7 @@ import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {stacksFromDescribeStacks, type AwsStandInOptions} from '../../source/rehearsal/aws-stand-in';
 import {createCliWorld, runCli} from '../support/cli-env';
-import {createStackWorld, noticesOf, stepEvent, type StackWorld} from '../support/stack-e2e-world';
+import {createStackWorld, noticesOf, onImageRegistered, stepEvent, type StackWorld} from '../support/stack-e2e-world';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8'));
 const versions = fixture('releases/versions.modern.sample.json');
@@ -118,7 +118,7 @@ describe('current Convox racks (templates from 20220728124649 on), end to end ov
 		expect(journal.steps.find((step: {id: string}) => step.id === 'resolve-version').outputs).toMatchObject({amiParameter: AL2023_ARM, architecture: 'arm64', versionRule: 'newest'});
 	});
 
-	it('an ARM base with an x86 BuildInstance stops before building, naming both', async () => {
+	it('an ARM base with an x86 BuildInstance, or the other way round, stops before building, naming both', async () => {
 		const stand = await world({Version: '20260212195551', InstanceType: 'm7g.large', BuildInstance: 't3.small'});
 		const result = await runCli(stand.releaseArgs, {cwd: stand.dir, env: stand.env});
 		expect(result.code).toBe(2);
@@ -126,6 +126,26 @@ describe('current Convox racks (templates from 20220728124649 on), end to end ov
 		expect(result.stderr).toContain(`the base AMI ${AL2023_ARM_IMAGE} (InstanceType m7g.large) is arm64`);
 		expect(stackWrites(stand)).toEqual([]);
 		expect(builds(stand)).toEqual([]);
+
+		const other = await world({Version: '20251210124504', InstanceType: 't3.large', BuildInstance: 't4g.small'});
+		const reverse = await runCli(other.releaseArgs, {cwd: other.dir, env: other.env});
+		expect(reverse.code).toBe(2);
+		expect(reverse.stderr).toContain(`BuildInstance t4g.small is arm64, but it runs the same AMI as the instances, and the base AMI ${AL2_IMAGE} (InstanceType t3.large) is x86_64. Nothing was built.`);
+		expect(stackWrites(other)).toEqual([]);
+		expect(builds(other)).toEqual([]);
+	});
+
+	it('checks the built AMI again before the stack update: an image of another architecture changes nothing', async () => {
+		const stand = await world({Version: '20260212195551', InstanceType: 'm7g.large', BuildInstance: 't4g.small'});
+		onImageRegistered(stand, image => {
+			image.architecture = 'x86_64';
+			stand.aws.state.commit();
+		});
+		const result = await runCli(stand.releaseArgs, {cwd: stand.dir, env: stand.env});
+		expect(result.code).toBe(1);
+		expect(result.stderr).toMatch(/The AMI ami-\w+ is x86_64, but InstanceType m7g\.large and BuildInstance t4g\.small need arm64\. Nothing was changed\./);
+		expect(builds(stand)).toHaveLength(1);
+		expect(stackWrites(stand)).toEqual([]);
 	});
 
 	it('an SSM parameter that does not resolve ends with its path, the account and the region', async () => {
