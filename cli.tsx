@@ -56,8 +56,8 @@ function buildProgram(): Command {
 			'after',
 			`
 Flags of every command (details: convox-ami release --help):
-  --env NAME  --config PATH  --state-dir DIR  --convox-version V  --skip-required  --region R
-  --dry-run  --rehearse  --yes  --confirm ID  --json
+  --env NAME  --config PATH  --state-dir DIR  --convox-version V  --region R
+  --skip-required  --dry-run  --rehearse  --yes  --confirm ID  --json
 
 Exit codes: 0 finished, 1 a step failed (resume continues), 2 usage/config/input error,
 3 waiting on a manual confirmation, 130 interrupted (resume continues).
