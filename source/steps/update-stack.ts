@@ -481,8 +481,10 @@ function assertAccount(ctx: StepContext): void {
 
 /** The AMI going onto the stack must have the architecture the rack's instances (and dedicated builder) were found to need. */
 async function assertArchitecture(ctx: StepContext, ec2: EC2Client, amiId: string): Promise<void> {
-	const {architecture, instanceType, buildInstance} = ctx.outputs<{architecture: string; instanceType: string | null; buildInstance: string | null}>('resolve-version');
+	const {architecture, instanceType, buildInstance, amiSource, sourceAmi} = ctx.outputs<{architecture: string; instanceType: string | null; buildInstance: string | null; amiSource: string; sourceAmi: string}>('resolve-version');
 	if (ctx.run.rollbackOf || !architecture) return;
+	// A dry run previews a 2016-era base AMI in place of a build; such old images may be gone from EC2, and their architecture was never in question.
+	if (amiSource === 'region-config' && amiId === sourceAmi) return;
 	const actual = await imageArchitecture(ec2, amiId);
 	if (actual === architecture) return;
 	const needs = `${instanceType ? `InstanceType ${instanceType}` : 'the rack'}${buildInstance ? ` and BuildInstance ${buildInstance}` : ''}`;
