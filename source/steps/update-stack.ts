@@ -444,9 +444,13 @@ class StackUpdate {
 	}
 }
 
+/** A rollback goes back to the template of its version as published: formation.json, else rack.json. */
+async function rollbackRelease(ctx: StepContext, rollbackOf: NonNullable<StepContext['run']['rollbackOf']>): Promise<Release> {
+	const {url} = await ctx.services.releases.formation(rollbackOf.version, ctx.signal);
+	return {amiId: rollbackOf.ami, convoxVersion: rollbackOf.version, templateUrl: url};
+}
+
 function releaseOf(ctx: StepContext): Release {
-	const {rollbackOf} = ctx.run;
-	if (rollbackOf) return {amiId: rollbackOf.ami, convoxVersion: rollbackOf.version, templateUrl: ctx.services.releases.templateUrl(rollbackOf.version)};
 	const resolved = ctx.outputs<{convoxVersion: string; templateUrl: string; sourceAmi: string}>('resolve-version');
 	const build = ctx.outputs<{amiId: string; amiIds: Record<string, string>}>('build');
 	const amiId = build.amiIds?.[ctx.region] ?? build.amiId;
@@ -501,7 +505,7 @@ export function createUpdateStackStep(options: UpdateStackOptions = {}): Step {
 		id: 'update-stack',
 		async run(ctx) {
 			assertAccount(ctx);
-			const release = releaseOf(ctx);
+			const release = ctx.run.rollbackOf ? await rollbackRelease(ctx, ctx.run.rollbackOf) : releaseOf(ctx);
 			const {cloudformation, ec2} = await ctx.services.aws();
 			await assertArchitecture(ctx, ec2, release.amiId);
 			const intervals = options.intervals ?? pollIntervalsFrom(ctx.services.env);

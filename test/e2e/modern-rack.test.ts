@@ -118,6 +118,22 @@ describe('current Convox racks (templates from 20220728124649 on), end to end ov
 		expect(journal.steps.find((step: {id: string}) => step.id === 'resolve-version').outputs).toMatchObject({amiParameter: AL2023_ARM, architecture: 'arm64', versionRule: 'newest'});
 	});
 
+	it('a rollback goes back to the template of the earlier version where it is published only as rack.json', async () => {
+		const stand = await createStackWorld({
+			aws: modernStack({Version: '20260212195551', Ami: AL2_IMAGE}),
+			releases: {versions, formations: {'20260212195551': undefined, '20260708102410': undefined}, rackJson: {'20260212195551': withVersion(template2026, '20260212195551'), '20260708102410': withVersion(templateAl2023, '20260708102410')}},
+		});
+		worlds.push(stand);
+		const release = await runCli([...stand.releaseArgs, '--json'], {cwd: stand.dir, env: stand.env});
+		expect(release.code, release.stderr).toBe(0);
+		expect(stepEvent(release.events, 'resolve-version', 'done')).toMatchObject({convoxVersion: '20260708102410', amiParameter: AL2023});
+		const rollback = await runCli(['rollback', String(release.events[0]?.runId), '--yes', '--confirm', 'sumologic'], {cwd: stand.dir, env: stand.env});
+		expect(rollback.code, rollback.stderr).toBe(0);
+		const creates = stand.aws.writes().filter(call => call.action === 'CreateChangeSet');
+		expect(creates.map(call => call.params.TemplateURL)).toEqual([`${stand.releases.url}/20260708102410/rack.json`, `${stand.releases.url}/20260212195551/rack.json`]);
+		expect(stand.aws.state.parameters('convox-dev')).toMatchObject({Ami: AL2_IMAGE, Version: '20260212195551'});
+	});
+
 	it('an ARM base with an x86 BuildInstance, or the other way round, stops before building, naming both', async () => {
 		const stand = await world({Version: '20260212195551', InstanceType: 'm7g.large', BuildInstance: 't3.small'});
 		const result = await runCli(stand.releaseArgs, {cwd: stand.dir, env: stand.env});
