@@ -171,7 +171,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 	let expiredCredentials = options.expiredCredentials ?? false;
 	const cloudFormationSettings = {accountId, region, eventsPageSize: options.eventsPageSize ?? 100, requiredCapabilities: options.requiredCapabilities ?? ['CAPABILITY_IAM'], ...(options.resolveTemplate ? {resolveTemplate: options.resolveTemplate} : {})};
 
-	async function answerJson(target: string, body: string, accessKeyId: string | undefined, response: ServerResponse): Promise<void> {
+	function answerJson(target: string, body: string, accessKeyId: string | undefined, response: ServerResponse): void {
 		const [prefix, action = ''] = target.split('.');
 		const input = JSON.parse(body || '{}') as Record<string, unknown>;
 		const call: AwsCall = {service: prefix === 'AmazonSSM' ? 'ssm' : 'unknown', action, params: input as QueryParams, ...(accessKeyId ? {accessKeyId} : {}), time: new Date().toISOString()};
@@ -196,7 +196,11 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		const body = await readBody(request);
 		const accessKeyId = /Credential=([^/]+)\//.exec(request.headers.authorization ?? '')?.[1];
 		const jsonTarget = request.headers['x-amz-target'];
-		if (typeof jsonTarget === 'string') return answerJson(jsonTarget, body, accessKeyId, response);
+		if (typeof jsonTarget === 'string') {
+			answerJson(jsonTarget, body, accessKeyId, response);
+			return;
+		}
+
 		const {action, version, params} = parseQueryParams(body);
 		const identity = (accessKeyId ? options.identities?.[accessKeyId] : undefined) ?? defaultIdentity;
 		const target = services[version];

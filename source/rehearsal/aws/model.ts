@@ -150,7 +150,6 @@ export interface StandInData {
 	instances: InstanceRecord[];
 	/** SSM parameters by name (the public ECS-optimized AMI parameters); absent in state files of earlier versions. */
 	ssmParameters?: Record<string, string>;
-	ssmModified?: string;
 }
 
 export class AwsError extends Error {

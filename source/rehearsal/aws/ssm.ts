@@ -1,6 +1,9 @@
 import {AwsError} from './model';
 import type {StandInState} from './state';
 
+/** When the stand-in's parameters last changed, as the JSON protocol gives dates: epoch seconds. */
+const LAST_MODIFIED = Date.parse('2026-11-18T21:04:13.402Z') / 1000;
+
 /** SSM's JSON protocol (`X-Amz-Target: AmazonSSM.<Action>`, `application/x-amz-json-1.1`), answered from the stand-in's parameter table. */
 export const ssmHandlers: Record<string, (state: StandInState, input: Record<string, unknown>) => object> = {
 	GetParameter(state, input) {
@@ -13,7 +16,7 @@ export const ssmHandlers: Record<string, (state: StandInState, input: Record<str
 				Type: 'String',
 				Value: value,
 				Version: 1,
-				LastModifiedDate: Math.floor(Date.parse(state.data.ssmModified ?? '2026-11-18T21:04:13.402Z') / 1000),
+				LastModifiedDate: LAST_MODIFIED,
 				ARN: `arn:aws:ssm:${state.data.region}::parameter${name.startsWith('/') ? '' : '/'}${name}`,
 				DataType: 'text',
 			},
