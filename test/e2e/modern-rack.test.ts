@@ -189,6 +189,14 @@ describe('current Convox racks (templates from 20220728124649 on), end to end ov
 		expect(noticesOf(allowed.events, 'resolve-version')).toContainEqual(expect.stringContaining('Jumping over the required Convox 20260212195551 to 20260708102410 (--skip-required)'));
 	});
 
+	it('checklist on a current rack on its stock AMI: the instances run what CloudFormation resolved DefaultAmi to', async () => {
+		const stand = await world({Version: '20251210124504'});
+		const result = await runCli(['checklist', '--env', 'dev', '--yes', '--json', '--confirm', 'sumologic'], {cwd: stand.dir, env: stand.env});
+		expect(result.code, result.stderr).toBe(0);
+		expect(result.events).toContainEqual(expect.objectContaining({type: 'check', id: 'instances', status: 'pass', detail: `2 of 2 on ${AL2_IMAGE}`}));
+		expect(stand.aws.writes()).toEqual([]);
+	});
+
 	it('plan shows the same rule and where the base AMI comes from, without reading AWS', async () => {
 		const stand = await createCliWorld({releases});
 		try {
