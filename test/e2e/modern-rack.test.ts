@@ -189,6 +189,17 @@ describe('current Convox racks (templates from 20220728124649 on), end to end ov
 		expect(noticesOf(allowed.events, 'resolve-version')).toContainEqual(expect.stringContaining('Jumping over the required Convox 20260212195551 to 20260708102410 (--skip-required)'));
 	});
 
+	it('a rollback of the first release of a current rack goes back to its stock AMI and verifies on it', async () => {
+		const stand = await world({Version: '20251210124504'});
+		const release = await runCli(stand.releaseArgs, {cwd: stand.dir, env: stand.env});
+		expect(release.code, release.stderr).toBe(0);
+		const runId = /run (\S+)/.exec(release.stdout)?.[1];
+		const rollback = await runCli(['rollback', String(runId), '--yes', '--json', '--confirm', 'sumologic'], {cwd: stand.dir, env: stand.env});
+		expect(rollback.code, rollback.stderr).toBe(0);
+		expect(stand.aws.state.parameters('convox-dev')).toMatchObject({Ami: '', Version: '20251210124504'});
+		expect(rollback.events).toContainEqual(expect.objectContaining({type: 'check', id: 'instances', status: 'pass', detail: `2 of 2 on ${AL2_IMAGE}`}));
+	});
+
 	it('checklist on a current rack on its stock AMI: the instances run what CloudFormation resolved DefaultAmi to', async () => {
 		const stand = await world({Version: '20251210124504'});
 		const result = await runCli(['checklist', '--env', 'dev', '--yes', '--json', '--confirm', 'sumologic'], {cwd: stand.dir, env: stand.env});

@@ -115,6 +115,8 @@ export interface StackRecord {
 	events: StackEventRecord[];
 	changeSets: ChangeSetRecord[];
 	update?: ActiveUpdate;
+	/** What instances run while the Ami parameter is empty (a current rack: the image its SSM parameter resolved to). */
+	stockImageId?: string;
 }
 
 export interface ImageRecord {

@@ -37,7 +37,7 @@ export interface StackSeed {
 	templateUrl?: string;
 	/** Running instances to create for the stack (default: its InstanceCount parameter, else 3). */
 	instances?: number;
-	/** Image of those instances (default: the stack's Ami parameter, else the stand-in's baseImageId). */
+	/** Image of those instances (default: the stack's Ami parameter, else the stand-in's baseImageId); with an empty Ami, also what an update back to an empty Ami launches. */
 	instanceImageId?: string;
 }
 
@@ -149,6 +149,7 @@ export class StandInState {
 		const values = this.parameters(stack.stackName);
 		const count = seed.instances ?? (Number(values.InstanceCount) || 3);
 		const imageId = seed.instanceImageId ?? (values.Ami || this.settings.baseImageId);
+		if (!values.Ami && seed.instanceImageId) stack.stockImageId = seed.instanceImageId;
 		for (let index = 0; index < count; index++) {
 			this.launchInstance(stack, imageId, 'running');
 		}
@@ -239,7 +240,7 @@ export class StandInState {
 			stack.scenarios.shift();
 		}
 
-		const targetAmi = target.parameters.find(parameter => parameter.key === 'Ami')?.value || this.settings.baseImageId;
+		const targetAmi = target.parameters.find(parameter => parameter.key === 'Ami')?.value || stack.stockImageId || this.settings.baseImageId;
 		const update: ActiveUpdate = {
 			scenario,
 			steps: planUpdate({stack, changes, instances: this.instancesOf(stack.stackName, ['running']), targetAmi, scenario, ...(this.settings.failureReason ? {failureReason: this.settings.failureReason} : {})}),
