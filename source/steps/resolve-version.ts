@@ -168,7 +168,13 @@ async function resolveSsmAmi(ctx: StepContext, plan: Extract<BaseAmiPlan, {era: 
 /** The base AMI's own architecture must fit the rack's instances and its dedicated builder, which run the same AMI. */
 async function assertArchitecture(ctx: StepContext, plan: Extract<BaseAmiPlan, {era: 'ssm'}>, ami: string): Promise<void> {
 	const {ec2} = await ctx.services.aws();
-	const actual = await imageArchitecture(ec2, ami);
+	let actual: string | undefined;
+	try {
+		actual = await imageArchitecture(ec2, ami);
+	} catch (error) {
+		ctx.signal.throwIfAborted();
+		throw new StepFailedError(`Cannot describe the base AMI ${ami} (account ${ctx.account.accountId}, ${ctx.region}): ${(error as Error).message}`, 'Check the network and permissions (ec2:DescribeImages), then run `convox-ami resume`.');
+	}
 	if (!actual) throw new UsageError(`The base AMI ${ami} that ${plan.parameterPath} names is not visible in account ${ctx.account.accountId} (${ctx.region}). Nothing was changed.`, 'Check the SSM parameter and the region.');
 	if (actual !== plan.architecture) {
 		throw new UsageError(
