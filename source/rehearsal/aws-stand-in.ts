@@ -36,6 +36,8 @@ export interface AwsStandInOptions {
 	images?: ImageInput[];
 	/** SSM parameters by name, answered by GetParameter (e.g. the ECS-optimized AMI parameters). */
 	ssmParameters?: Record<string, string>;
+	/** SSM parameter names whose GetParameter answers AccessDeniedException. */
+	ssmDenied?: string[];
 	/** Scenario of the stacks whose seed names none; default 'clean'. */
 	scenario?: Scenario | Scenario[];
 	/** Period of the update clock; default 1000 ms (tests: 20-50). */
@@ -156,6 +158,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		}
 
 		data.ssmParameters = {...options.ssmParameters};
+		if (options.ssmDenied) data.ssmDenied = [...options.ssmDenied];
 		for (const seed of options.stacks ?? []) {
 			state.addStack({...(options.scenario ? {scenario: options.scenario} : {}), ...seed});
 		}

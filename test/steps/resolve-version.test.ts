@@ -25,11 +25,12 @@ afterEach(async () => {
 	stopAll = [];
 });
 
-async function standIns(): Promise<{aws: AwsStandIn; releases: ReleasesStandIn}> {
+async function standIns(ssmDenied?: string[]): Promise<{aws: AwsStandIn; releases: ReleasesStandIn}> {
 	const [stack] = stacksFromDescribeStacks(fixture('cloudformation/describe-stacks.convox-rack.modern.json'));
 	const aws = await startAwsStandIn({
 		stacks: [{...stack!, StackName: 'convox-dev', template: template2026, instances: 1}],
 		ssmParameters: {[AL2]: 'ami-0c4bd6ac1ce6c0ad2', [AL2023]: 'ami-0e1d2c3b4a5f60718'},
+		...(ssmDenied ? {ssmDenied} : {}),
 		images: [
 			{imageId: 'ami-0c4bd6ac1ce6c0ad2', name: 'amzn2-ami-ecs', architecture: 'x86_64', public: true},
 			{imageId: 'ami-0e1d2c3b4a5f60718', name: 'al2023-ami-ecs', architecture: 'x86_64', public: true},
@@ -86,5 +87,16 @@ describe('resolve-version: a pin past a required version', () => {
 		const outputs = await resolveVersionStep.run(contextFor(aws, releases, quiet, {convoxVersion: '20260212195551', yes: true}, []));
 		expect(outputs).toMatchObject({convoxVersion: '20260212195551', versionRule: 'pinned', amiParameter: AL2});
 		expect(quiet.asked).toEqual([]);
+	});
+});
+
+describe('resolve-version: an SSM parameter that cannot be read', () => {
+	it('access denied ends with the path, the account, the region and what to allow', async () => {
+		const {aws, releases} = await standIns([AL2]);
+		const error = await resolveVersionStep.run(contextFor(aws, releases, new ScriptedPrompter([]), {yes: true}, [])).catch((caught: unknown) => caught as UsageError);
+		expect(error).toBeInstanceOf(UsageError);
+		expect((error as UsageError).message).toMatch(new RegExp(`^The SSM parameter ${AL2} cannot be read in account 111111111111, region us-east-1: access denied \\(User is not authorized to perform: ssm:GetParameter`));
+		expect((error as UsageError).hint).toContain('Allow ssm:GetParameter on it.');
+		expect(aws.calls.filter(call => call.service === 'ssm').map(call => call.error)).toEqual(['AccessDeniedException']);
 	});
 });

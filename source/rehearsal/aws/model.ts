@@ -152,6 +152,8 @@ export interface StandInData {
 	instances: InstanceRecord[];
 	/** SSM parameters by name (the public ECS-optimized AMI parameters); absent in state files of earlier versions. */
 	ssmParameters?: Record<string, string>;
+	/** SSM parameter names whose GetParameter is refused (AccessDeniedException). */
+	ssmDenied?: string[];
 }
 
 export class AwsError extends Error {

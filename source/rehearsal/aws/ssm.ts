@@ -8,6 +8,8 @@ const LAST_MODIFIED = Date.parse('2026-11-18T21:04:13.402Z') / 1000;
 export const ssmHandlers: Record<string, (state: StandInState, input: Record<string, unknown>) => object> = {
 	GetParameter(state, input) {
 		const name = typeof input.Name === 'string' ? input.Name : '';
+		const arn = `arn:aws:ssm:${state.data.region}::parameter${name.startsWith('/') ? '' : '/'}${name}`;
+		if (state.data.ssmDenied?.includes(name)) throw new AwsError('AccessDeniedException', `User is not authorized to perform: ssm:GetParameter on resource: ${arn} because no identity-based policy allows the ssm:GetParameter action`);
 		const value = state.data.ssmParameters?.[name];
 		if (value === undefined) throw new AwsError('ParameterNotFound', '');
 		return {
@@ -17,7 +19,7 @@ export const ssmHandlers: Record<string, (state: StandInState, input: Record<str
 				Value: value,
 				Version: 1,
 				LastModifiedDate: LAST_MODIFIED,
-				ARN: `arn:aws:ssm:${state.data.region}::parameter${name.startsWith('/') ? '' : '/'}${name}`,
+				ARN: arn,
 				DataType: 'text',
 			},
 		};
