@@ -30,6 +30,7 @@ function toFlags(options: CliOptions, args: string[]): Flags {
 	return {
 		...(options.env ? {env: options.env} : {}),
 		...(options.convoxVersion ? {convoxVersion: options.convoxVersion} : {}),
+		skipRequired: Boolean(options.skipRequired),
 		...(options.region ? {region: options.region} : {}),
 		dryRun: Boolean(options.dryRun),
 		rehearse: Boolean(options.rehearse),

@@ -3,10 +3,10 @@ import {chmod, mkdir, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import type {LoadedConfig} from '../config/load-config';
 import {parseConfig} from '../config/load-config';
-import {rackStackSeed, startAwsStandIn} from './aws-stand-in';
+import {currentRackStackSeed, ecsAmiParameters, ecsOptimizedImages, rackStackSeed, startAwsStandIn} from './aws-stand-in';
 import {listenOnLoopback} from './loopback-server';
 import {rehearsalTemplate} from './packer-template';
-import {bundledTemplateFor, startReleasesStandIn} from './releases-stand-in';
+import {bundledTemplateFor, startCurrentReleasesStandIn, startReleasesStandIn} from './releases-stand-in';
 
 export interface Rehearsal {
 	config: LoadedConfig;
@@ -18,10 +18,13 @@ export interface Rehearsal {
 	stop(): Promise<void>;
 }
 
+/** dev and prod are 2016-era racks (RegionConfig AMIs); `current` runs a template of 2026 (base AMI from SSM). */
 const ACCOUNTS = {
 	dev: {accountId: '111111111111', stackName: 'convox-dev', rack: 'dev', production: false},
 	prod: {accountId: '222222222222', stackName: 'convox-prod', rack: 'prod', production: true},
+	current: {accountId: '333333333333', stackName: 'convox-current', rack: 'current', production: false},
 } as const;
+const CURRENT_ERA: string = ACCOUNTS.current.accountId;
 
 const REHEARSAL_SECRET_KEY = 'rehearsal-secret-access-key';
 const SECRETS = {LIBRATO_EMAIL: 'rehearsal@example.com', LIBRATO_TOKEN: 'rehearsal-librato-token', LOGSPOUT_TOKEN: 'rehearsal-logspout-token'};
@@ -43,7 +46,8 @@ async function toolScript(binDir: string, tool: 'packer' | 'convox'): Promise<st
 }
 
 /**
- * Local stand-ins for everything a release touches: the release files, STS/CloudFormation/EC2
+ * Local stand-ins for everything a release touches: the release files (of 2016 for dev and prod,
+ * of 2022-2026 for `current`), STS/CloudFormation/EC2/SSM
  * (state kept in STATE_DIR/rehearsal so a killed rehearsal resumes), Packer (a replay of a recorded
  * build), the convox CLI, the hello-world app and Librato. No AWS credentials are loaded.
  */
@@ -54,12 +58,14 @@ export async function startRehearsal(stateDir: string): Promise<Rehearsal> {
 	const aws = await startAwsStandIn({
 		stateFile: path.join(dir, 'aws.json'),
 		identities: Object.fromEntries(Object.values(ACCOUNTS).map(account => [accessKeyFor(account.accountId), {accountId: account.accountId, arn: `arn:aws:sts::${account.accountId}:assumed-role/Rehearsal/operator`}])),
-		stacks: Object.values(ACCOUNTS).map(account => rackStackSeed({stackName: account.stackName, accountId: account.accountId})),
+		stacks: Object.values(ACCOUNTS).map(account => (account.accountId === CURRENT_ERA ? currentRackStackSeed : rackStackSeed)({stackName: account.stackName, accountId: account.accountId})),
+		images: ecsOptimizedImages,
+		ssmParameters: ecsAmiParameters,
 		tickMs: Number(process.env.CONVOX_AMI_REHEARSAL_TICK_MS ?? 200),
 		changeSetDelayMs: Number(process.env.CONVOX_AMI_REHEARSAL_CHANGE_SET_MS ?? 1000),
 		resolveTemplate: bundledTemplateFor,
 	});
-	const releases = await startReleasesStandIn();
+	const [releases, currentReleases] = await Promise.all([startReleasesStandIn(), startCurrentReleasesStandIn()]);
 	const helloWorld = await listenOnLoopback((_request, response) => {
 		response.setHeader('content-type', 'text/plain');
 		response.end('Hello, World!\n');
@@ -105,13 +111,14 @@ export async function startRehearsal(stateDir: string): Promise<Rehearsal> {
 			AWS_ENDPOINT_URL_STS: aws.url,
 			AWS_ENDPOINT_URL_CLOUDFORMATION: aws.url,
 			AWS_ENDPOINT_URL_EC2: aws.url,
-			CONVOX_RELEASES_URL: releases.url,
+			AWS_ENDPOINT_URL_SSM: aws.url,
+			CONVOX_RELEASES_URL: accountId === CURRENT_ERA ? currentReleases.url : releases.url,
 			LIBRATO_API_URL: librato.url,
 			CONVOX_AMI_REHEARSAL_HELLO_WORLD: helloWorld.url,
 			CONVOX_AMI_PROBE_TIMEOUT: base.CONVOX_AMI_PROBE_TIMEOUT ?? '60',
 		}),
 		async stop() {
-			await Promise.all([aws.close(), releases.close(), helloWorld.close(), librato.close()]);
+			await Promise.all([aws.close(), releases.close(), currentReleases.close(), helloWorld.close(), librato.close()]);
 		},
 	};
 }

@@ -78,3 +78,14 @@ export async function waitForImage(ec2: EC2Client, amiId: string, options: WaitO
 		{ImageIds: [amiId]},
 	);
 }
+
+/** An image's architecture as EC2 reports it (`x86_64`, `arm64`, ...), or undefined when the image is not visible. */
+export async function imageArchitecture(ec2: EC2Client, amiId: string): Promise<string | undefined> {
+	try {
+		const {Images} = await ec2.send(new DescribeImagesCommand({ImageIds: [amiId]}));
+		return Images?.find(image => image.ImageId === amiId)?.Architecture;
+	} catch (error) {
+		if ((error as Error).name === 'InvalidAMIID.NotFound' || (error as Error).name === 'InvalidAMIID.Unavailable') return undefined;
+		throw error;
+	}
+}

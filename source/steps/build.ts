@@ -9,6 +9,7 @@ import type {PackerOutputEvent} from '../services/packer/output';
 import type {BuildResources} from '../services/packer/phases';
 import {followPackerBuild, formatPackerCommand, KEEPER_COMMAND, packerFilesOf, runPackerValidate, startPackerBuild, type FollowedBuild, type PackerBuild, type PackerFiles, type PackerInvocation, type PackerResult, type PackerSecret} from '../services/packer/runner';
 import {removeVarFileFolder} from '../services/packer/var-file';
+import {INSTANCE_TYPE_VARIABLE} from '../services/packer/variables';
 import type {AwsClients} from '../services/services';
 import {PACKER_LOG_NOTICE} from '../ui/build-view';
 import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../workflow/errors';
@@ -247,11 +248,14 @@ class BuildRun {
 	}
 
 	private async invocation(aws: AwsClients): Promise<PackerInvocation> {
-		const {templatePath, amiVersion, env, region, sourceAmi, convoxVersion} = this.template;
+		const {templatePath, amiVersion, env, region, sourceAmi, convoxVersion, declaredVariables} = this.template;
+		const {buildInstanceType} = this.ctx.outputs('resolve-version');
+		const instanceType: Record<string, string> =
+			typeof buildInstanceType === 'string' && declaredVariables?.includes(INSTANCE_TYPE_VARIABLE) ? {[INSTANCE_TYPE_VARIABLE]: buildInstanceType} : {};
 		return {
 			packer: this.ctx.services.binaries.packer,
 			template: templatePath,
-			variables: {source_ami: sourceAmi, region, env, version: amiVersion, convox_version: convoxVersion, run_id: this.ctx.run.id},
+			variables: {source_ami: sourceAmi, region, env, version: amiVersion, convox_version: convoxVersion, run_id: this.ctx.run.id, ...instanceType},
 			secrets: await this.readSecretsOnce(),
 			aws: await this.packerCredentials(aws, region),
 			env: this.ctx.services.env,

@@ -1,4 +1,4 @@
-import {PACKER_VARIABLES, RUN_ID_VARIABLE} from '../services/packer/variables';
+import {INSTANCE_TYPE_VARIABLE, PACKER_VARIABLES, RUN_ID_VARIABLE} from '../services/packer/variables';
 import type {Sharing, TemplateInspection} from '../services/packer-template-inspection';
 import {BUILD_SECRETS, type BuildSecret} from '../workflow/secrets';
 
@@ -40,7 +40,7 @@ export function templateFindings(inspection: TemplateInspection): TemplateFindin
 		const variable = declared.includes(secret.variable) ? secret.variable : inspection.variables.find(candidate => candidate.fromEnv === secret.envName)?.name;
 		return variable ? [{secret, variable}] : [];
 	});
-	const known = new Set([...passed, ...BUILD_SECRETS.map(secret => secret.variable), ...carriers.map(carrier => carrier.variable)]);
+	const known = new Set([...passed, INSTANCE_TYPE_VARIABLE, ...BUILD_SECRETS.map(secret => secret.variable), ...carriers.map(carrier => carrier.variable)]);
 	const unknownDeclared = declared.filter(name => !known.has(name));
 	const undeclaredPassed = passed.filter(name => !declared.includes(name)).map(name => withSuggestion(name, unknownDeclared));
 	const requiredNotPassed = inspection.variables

@@ -78,9 +78,11 @@ interface Setup {
 	secretAnswers?: string[];
 	abort?: AbortController;
 	credentials?: {accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date};
+	/** Outputs of earlier steps, beside the template's. */
+	earlier?: {template?: Outputs; 'resolve-version'?: Outputs};
 }
 
-function setup({packer = fakePacker, template = NULL_TEMPLATE, env = {}, mode = 'live', record = {}, interactive = true, confirmAnswer = true, secretAnswers = [], abort = new AbortController(), credentials = ACCOUNT_KEYS}: Setup = {}) {
+function setup({packer = fakePacker, template = NULL_TEMPLATE, env = {}, mode = 'live', record = {}, interactive = true, confirmAnswer = true, secretAnswers = [], abort = new AbortController(), credentials = ACCOUNT_KEYS, earlier = {}}: Setup = {}) {
 	const events: RunEventInput[] = [];
 	const questions: string[] = [];
 	const interrupts: Array<() => void> = [];
@@ -111,7 +113,7 @@ function setup({packer = fakePacker, template = NULL_TEMPLATE, env = {}, mode = 
 		binaries: {packer, convox: 'convox', git: 'git'},
 		env: {PATH: process.env.PATH, HOME: dir, AWS_PROFILE: 'ambient-other-account', FAKE_OUTPUT: RECORDED, FAKE_ARGS: path.join(dir, 'args.txt'), ...SECRETS, ...env},
 	};
-	const templateOutputs: Outputs = {templatePath: template, amiVersion: 'dev-20261125010203', env: 'dev', region: 'us-east-1', sourceAmi: 'ami-6bb2d67c', convoxVersion: '20160916121812'};
+	const templateOutputs: Outputs = {templatePath: template, amiVersion: 'dev-20261125010203', env: 'dev', region: 'us-east-1', sourceAmi: 'ami-6bb2d67c', convoxVersion: '20160916121812', ...earlier.template};
 	const ctx: StepContext = {
 		run,
 		config,
@@ -124,7 +126,7 @@ function setup({packer = fakePacker, template = NULL_TEMPLATE, env = {}, mode = 
 		prompt,
 		paths: {stateDir, journal: path.join(stateDir, 'runs', 'run-7.json'), packerLog: path.join(stateDir, 'runs', 'run-7.packer.log'), report: ''},
 		signal: abort.signal,
-		outputs: <T extends Outputs>(step: StepId) => (step === 'template' ? templateOutputs : {}) as Partial<T>,
+		outputs: <T extends Outputs>(step: StepId) => (step === 'template' ? templateOutputs : step === 'resolve-version' ? (earlier['resolve-version'] ?? {}) : {}) as Partial<T>,
 		emit: event => events.push(event),
 		interceptInterrupt: handler => {
 			interrupts.push(handler);
@@ -157,6 +159,17 @@ function expectNoSecret(text: string) {
 }
 
 describe('build step', () => {
+	it.each([
+		{declared: ['source_ami', 'instance_type'], passed: true},
+		{declared: ['source_ami'], passed: false},
+	])('passes instance_type of the base AMI architecture only to a template that declares it ($declared)', async ({declared, passed}) => {
+		const {ctx} = setup({earlier: {template: {declaredVariables: declared}, 'resolve-version': {architecture: 'arm64', buildInstanceType: 't4g.large'}}});
+		await buildStep.run(ctx);
+		const args = (await readFile(path.join(dir, 'args.txt'), 'utf8')).trim().split('\n');
+		if (passed) expect(args).toContain('instance_type=t4g.large');
+		else expect(args.some(arg => arg.startsWith('instance_type='))).toBe(false);
+	});
+
 	it('builds with the run variables and secrets, streams scrubbed lines and phases, and checks the AMI is private', async () => {
 		const {ctx, events, notices, logLines, logPath, stateDir} = setup();
 		const outputs = await buildStep.run(ctx);
