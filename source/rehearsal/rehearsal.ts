@@ -57,6 +57,7 @@ export async function startRehearsal(stateDir: string): Promise<Rehearsal> {
 		stacks: Object.values(ACCOUNTS).map(account => rackStackSeed({stackName: account.stackName, accountId: account.accountId})),
 		tickMs: Number(process.env.CONVOX_AMI_REHEARSAL_TICK_MS ?? 200),
 		changeSetDelayMs: Number(process.env.CONVOX_AMI_REHEARSAL_CHANGE_SET_MS ?? 1000),
+		imageCopies: {delayMs: Number(process.env.CONVOX_AMI_REHEARSAL_COPY_MS ?? 3000)},
 		resolveTemplate: bundledTemplateFor,
 	});
 	const releases = await startReleasesStandIn();

@@ -159,6 +159,7 @@ async function waitForCopy(target: EC2Client, request: AmiCopyRequest, amiId: st
 export async function copyAmi(clients: {source: EC2Client; target: EC2Client}, request: AmiCopyRequest, options: AmiCopyOptions = {}): Promise<AmiCopy> {
 	const {targetRegion} = request;
 	const report = (phase: AmiCopyProgress['phase'], amiId: string, message: string) => options.onProgress?.({targetRegion, phase, amiId, message});
+	if (targetRegion === request.sourceRegion) throw new Error(`${request.sourceAmiId} is already in ${targetRegion}: a copy goes to another region.`);
 	options.signal?.throwIfAborted();
 	const earlier = await copiesOf(clients.target, request, options.signal);
 	const live = earlier.find(image => LIVE_STATES.has(image.State ?? '') && image.ImageId);
