@@ -101,6 +101,11 @@ async function assertCopyable(source: EC2Client, request: AmiCopyRequest, signal
 
 async function startCopy(clients: {source: EC2Client; target: EC2Client}, request: AmiCopyRequest, failedCopies: string[], signal?: AbortSignal): Promise<string> {
 	await assertCopyable(clients.source, request, signal);
+	const tags = [
+		{Key: FLEET_RUN_TAG, Value: request.fleetRunId},
+		{Key: SOURCE_AMI_TAG, Value: request.sourceAmiId},
+		{Key: SOURCE_REGION_TAG, Value: request.sourceRegion},
+	];
 	try {
 		const {ImageId} = await clients.target.send(new CopyImageCommand({
 			SourceRegion: request.sourceRegion,
@@ -109,11 +114,7 @@ async function startCopy(clients: {source: EC2Client; target: EC2Client}, reques
 			...(request.description ? {Description: request.description} : {}),
 			Encrypted: true,
 			CopyImageTags: true,
-			TagSpecifications: [{ResourceType: 'image', Tags: [
-				{Key: FLEET_RUN_TAG, Value: request.fleetRunId},
-				{Key: SOURCE_AMI_TAG, Value: request.sourceAmiId},
-				{Key: SOURCE_REGION_TAG, Value: request.sourceRegion},
-			]}],
+			TagSpecifications: (['image', 'snapshot'] as const).map(ResourceType => ({ResourceType, Tags: tags})),
 			ClientToken: clientToken(request, failedCopies),
 		}), {abortSignal: signal});
 		if (!ImageId) throw new Error('EC2 answered without an image id');

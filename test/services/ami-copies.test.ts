@@ -59,6 +59,7 @@ describe('copyAmiToRegions against the EC2 stand-in', () => {
 		expect(calls.map(call => call.region).sort()).toEqual(['ap-southeast-2', 'eu-west-1']);
 		for (const call of calls) {
 			expect(call.params).toMatchObject({SourceRegion: 'us-east-1', SourceImageId: w.sourceAmiId, Name: 'convox-dev-3f2c1ab', Encrypted: 'true', CopyImageTags: 'true'});
+			expect((call.params.TagSpecification as Array<{ResourceType: string}>).map(specification => specification.ResourceType)).toEqual(['image', 'snapshot']);
 		}
 		// Both copies were started before either was checked: they ran side by side.
 		const firstCheck = w.aws.calls.findIndex(call => call.action === 'DescribeImageAttribute');
