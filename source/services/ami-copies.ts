@@ -30,7 +30,7 @@ export interface AmiCopyProgress {
 	targetRegion: string;
 	/** `found`: a copy from an earlier attempt; `copying`: CopyImage was just called. */
 	phase: 'found' | 'copying' | 'waiting' | 'available';
-	amiId?: string;
+	amiId: string;
 	message: string;
 }
 
