@@ -173,9 +173,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 
 	async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
 		const {action, version, params} = parseQueryParams(await readBody(request));
-		const scope = /Credential=([^/]+)\/\d{8}\/([^/]+)\//.exec(request.headers.authorization ?? '');
-		const accessKeyId = scope?.[1] ?? /Credential=([^/]+)\//.exec(request.headers.authorization ?? '')?.[1];
-		const signingRegion = scope?.[2];
+		const [, accessKeyId, signingRegion] = /Credential=([^/]+)\/(?:\d{8}\/([^/]+)\/)?/.exec(request.headers.authorization ?? '') ?? [];
 		const identity = (accessKeyId ? options.identities?.[accessKeyId] : undefined) ?? defaultIdentity;
 		const target = services[version];
 		const call: AwsCall = {service: target?.service ?? 'unknown', action, params, ...(accessKeyId ? {accessKeyId} : {}), ...(signingRegion ? {region: signingRegion} : {}), time: new Date().toISOString()};
