@@ -93,9 +93,9 @@ describe('copyAmiToRegions against the EC2 stand-in', () => {
 		expect(failures[0]!.error).toBeInstanceOf(AmiCopyFailedError);
 		expect(copies.map(copy => copy.targetRegion)).toEqual(['ap-southeast-2']);
 	});
-	it('keeps to the concurrency bound, and an abort stops every region; the next call picks the copies up', async () => {
+	it('keeps to the concurrency bound, names copies after the source, and an abort stops every region; the next call picks the copies up', async () => {
 		const w = await world({imageCopies: {delayMs: 400}});
-		const source = {region: 'us-east-1', amiId: w.sourceAmiId, name: 'convox-dev-3f2c1ab'};
+		const source = {region: 'us-east-1', amiId: w.sourceAmiId};
 		const controller = new AbortController();
 		const waiting = new Set<string>();
 		const aborted = await copyAmiToRegions(async region => w.clients.ec2For(region), source, ['eu-west-1', 'ap-southeast-2', 'sa-east-1'], 'fleet-1', {
@@ -113,6 +113,8 @@ describe('copyAmiToRegions against the EC2 stand-in', () => {
 		const copies = await copyAmiToRegions(async region => w.clients.ec2For(region), source, ['eu-west-1', 'ap-southeast-2', 'sa-east-1'], 'fleet-1', {...FAST, concurrency: 1});
 		expect(copies.map(copy => [copy.targetRegion, copy.adopted])).toEqual([['eu-west-1', true], ['ap-southeast-2', true], ['sa-east-1', false]]);
 		expect(w.copyCalls()).toHaveLength(3);
+		// Without a name the copies take the source's name and description.
+		expect(w.copyCalls().every(call => call.params.Name === 'convox-dev-3f2c1ab' && call.params.Description === 'Convox rack AMI')).toBe(true);
 		// One at a time: sa-east-1 was copied only after the others had been checked.
 		const calls = w.aws.calls;
 		expect(calls.findIndex(call => call.action === 'CopyImage' && call.region === 'sa-east-1')).toBeGreaterThan(calls.findLastIndex(call => call.action === 'DescribeImageAttribute' && call.region === 'ap-southeast-2'));
