@@ -49,7 +49,7 @@ const pair = (w: World, region: string) => ({source: w.clients.ec2, target: w.cl
 
 describe('copyAmiToRegions against the EC2 stand-in', () => {
 	it('copies to every other region at once: encrypted, tags copied plus FleetRun/SourceAmiId, waited for until available', async () => {
-		const w = await world();
+		const w = await world({imageCopies: {delayMs: 600}});
 		const progress: AmiCopyProgress[] = [];
 		const copies = await copyAmiToRegions(async region => w.clients.ec2For(region), {region: 'us-east-1', amiId: w.sourceAmiId, name: 'convox-dev-3f2c1ab'}, ['eu-west-1', 'us-east-1', 'ap-southeast-2', 'eu-west-1'], 'fleet-1', {...FAST, onProgress: event => progress.push(event)});
 
