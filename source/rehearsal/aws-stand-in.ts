@@ -54,6 +54,8 @@ export interface AwsStandInOptions {
 	baseImageId?: string;
 	/** Capabilities every update must acknowledge; default ['CAPABILITY_IAM'] (rack templates create IAM resources). */
 	requiredCapabilities?: string[];
+	/** CopyImage: how long a copy stays pending (default `tickMs`), the target regions where copies fail. */
+	imageCopies?: {delayMs?: number; failIn?: string[]; failureReason?: string};
 	/** Answer the first `count` calls (of `actions`, when given) with Throttling. */
 	throttle?: {count: number; actions?: string[]};
 	/**
@@ -71,6 +73,8 @@ export interface AwsCall {
 	action: string;
 	params: QueryParams;
 	accessKeyId?: string;
+	/** The region the request was signed for (SigV4 credential scope). */
+	region?: string;
 	/** The error code answered, if any. */
 	error?: string;
 	time: string;
@@ -82,7 +86,7 @@ export interface AwsStandIn {
 	port: number;
 	calls: AwsCall[];
 	state: StandInState;
-	/** Calls that change something (change sets, updates, cancels). */
+	/** Calls that change something (change sets, updates, cancels, image copies). */
 	writes(): AwsCall[];
 	throttle(count: number, actions?: string[]): void;
 	setExpiredCredentials(expired: boolean): void;
@@ -146,6 +150,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		slowTicks: options.slowTicks ?? 10,
 		changeSetDelayMs: options.changeSetDelayMs ?? tickMs,
 		...(options.failureReason ? {failureReason: options.failureReason} : {}),
+		imageCopies: {...options.imageCopies, delayMs: options.imageCopies?.delayMs ?? tickMs},
 	}, () => {
 		if (ready && stateFile) {
 			saveData(stateFile, data);
@@ -197,7 +202,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 
 	async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
 		const body = await readBody(request);
-		const accessKeyId = /Credential=([^/]+)\//.exec(request.headers.authorization ?? '')?.[1];
+		const [, accessKeyId, signingRegion] = /Credential=([^/]+)\/(?:\d{8}\/([^/]+)\/)?/.exec(request.headers.authorization ?? '') ?? [];
 		const jsonTarget = request.headers['x-amz-target'];
 		if (typeof jsonTarget === 'string') {
 			answerJson(jsonTarget, body, accessKeyId, response);
@@ -207,7 +212,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		const {action, version, params} = parseQueryParams(body);
 		const identity = (accessKeyId ? options.identities?.[accessKeyId] : undefined) ?? defaultIdentity;
 		const target = services[version];
-		const call: AwsCall = {service: target?.service ?? 'unknown', action, params, ...(accessKeyId ? {accessKeyId} : {}), time: new Date().toISOString()};
+		const call: AwsCall = {service: target?.service ?? 'unknown', action, params, ...(accessKeyId ? {accessKeyId} : {}), ...(signingRegion ? {region: signingRegion} : {}), time: new Date().toISOString()};
 		calls.push(call);
 		const protocol = target?.protocol ?? 'query';
 		const namespace = target?.namespace ?? '';
@@ -217,7 +222,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 				throw new AwsError('Throttling', 'Rate exceeded');
 			}
 
-			const result = await dispatch(call.service, action, version, params, identity);
+			const result = await dispatch(call.service, action, version, params, identity, signingRegion ?? region);
 			if (cloudFormationWrites.has(action)) {
 				state.commit();
 			}
@@ -232,7 +237,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		}
 	}
 
-	async function dispatch(service: AwsCall['service'], action: string, version: string, params: QueryParams, identity: Identity): Promise<XmlValue> {
+	async function dispatch(service: AwsCall['service'], action: string, version: string, params: QueryParams, identity: Identity, callerRegion: string): Promise<XmlValue> {
 		if (expiredCredentials) {
 			throw new AwsError('ExpiredToken', 'The security token included in the request is expired', 403);
 		}
@@ -248,7 +253,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 
 		const ec2Handler = service === 'ec2' ? ec2Handlers[action] : undefined;
 		if (ec2Handler) {
-			return ec2Handler(state, params, identity);
+			return ec2Handler(state, params, {accountId: identity.accountId, region: callerRegion});
 		}
 
 		throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${version}`);
@@ -264,7 +269,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		port: server.port,
 		calls,
 		state,
-		writes: () => calls.filter(call => cloudFormationWrites.has(call.action)),
+		writes: () => calls.filter(call => cloudFormationWrites.has(call.action) || call.action === 'CopyImage'),
 		throttle(count, actions) {
 			throttle = {remaining: count, actions};
 		},
@@ -287,6 +292,8 @@ async function main(): Promise<void> {
 			'tick-ms': {type: 'string', default: '1000'},
 			'slow-ticks': {type: 'string'},
 			'change-set-delay-ms': {type: 'string'},
+			'copy-delay-ms': {type: 'string'},
+			'copy-fails-in': {type: 'string', multiple: true},
 			'account-id': {type: 'string'},
 			region: {type: 'string'},
 			'stack-name': {type: 'string', multiple: true},
@@ -317,6 +324,7 @@ async function main(): Promise<void> {
 		tickMs: Number(values['tick-ms']),
 		...(values['slow-ticks'] ? {slowTicks: Number(values['slow-ticks'])} : {}),
 		...(values['change-set-delay-ms'] ? {changeSetDelayMs: Number(values['change-set-delay-ms'])} : {}),
+		imageCopies: {...(values['copy-delay-ms'] ? {delayMs: Number(values['copy-delay-ms'])} : {}), ...(values['copy-fails-in'] ? {failIn: values['copy-fails-in']} : {})},
 		...(accountId ? {accountId} : {}),
 		...(region ? {region} : {}),
 		...(values.state ? {stateFile: values.state} : {}),

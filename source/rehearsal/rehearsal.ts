@@ -63,6 +63,7 @@ export async function startRehearsal(stateDir: string): Promise<Rehearsal> {
 		ssmParameters: ecsAmiParameters,
 		tickMs: Number(process.env.CONVOX_AMI_REHEARSAL_TICK_MS ?? 200),
 		changeSetDelayMs: Number(process.env.CONVOX_AMI_REHEARSAL_CHANGE_SET_MS ?? 1000),
+		imageCopies: {delayMs: Number(process.env.CONVOX_AMI_REHEARSAL_COPY_MS ?? 3000)},
 		resolveTemplate: bundledTemplateFor,
 	});
 	const [releases, currentReleases] = await Promise.all([startReleasesStandIn(), startCurrentReleasesStandIn()]);

@@ -43,7 +43,8 @@ async function standIns(ssmDenied?: string[]): Promise<{aws: AwsStandIn; release
 
 function contextFor(aws: AwsStandIn, releases: ReleasesStandIn, prompt: ScriptedPrompter, flags: Partial<Flags>, events: RunEventInput[]): StepContext {
 	const config = {credentials: {accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'not-a-secret'}, region: 'us-east-1', endpoint: aws.url};
-	const clients = {cloudformation: new CloudFormationClient(config), sts: new STSClient(config), ec2: new EC2Client(config), ssm: new SSMClient(config), credentials: async () => config.credentials};
+	const ec2 = new EC2Client(config);
+	const clients = {cloudformation: new CloudFormationClient(config), sts: new STSClient(config), ec2, ec2For: () => ec2, ssm: new SSMClient(config), credentials: async () => config.credentials};
 	const account: AccountConfig = {accountId: '111111111111', stackName: 'convox-dev', production: false, checks: []};
 	const now = new Date().toISOString();
 	const run: Run = {schemaVersion: 1, id: 'run-1', kind: 'release', env: 'dev', mode: 'live', production: false, status: 'running', createdAt: now, updatedAt: now, options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false}, steps: STEP_IDS.map(id => ({id, status: 'pending', attempts: 0, outputs: {}})), checks: [], history: []};
