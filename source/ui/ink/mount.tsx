@@ -10,7 +10,7 @@ export interface InkScreen {
 
 export function mountInk({title, onInterrupt, reducers, panes}: {title: string; onInterrupt: () => void; reducers: Record<string, ViewReducer>; panes: Partial<Record<StepId, PaneRenderer>>}): InkScreen {
 	const store = new RunStore(title, reducers);
-	const instance = render(<App store={store} onInterrupt={onInterrupt} panes={panes} />, {exitOnCtrlC: false, maxFps: 15, patchConsole: false});
+	const instance = render(<App store={store} onInterrupt={onInterrupt} panes={panes} />, {exitOnCtrlC: false, maxFps: 10, patchConsole: false});
 	return {
 		store,
 		async unmount() {

@@ -1,0 +1,10 @@
+const m = () => { const r = process.memoryUsage(); return `rss ${(r.rss/1e6).toFixed(0)} heapTotal ${(r.heapTotal/1e6).toFixed(0)} heapUsed ${(r.heapUsed/1e6).toFixed(0)} ext ${(r.external/1e6).toFixed(0)}`; };
+console.log('base', m());
+await import('yoga-layout');
+console.log('yoga', m());
+await import('react');
+console.log('react', m());
+await import('ink');
+console.log('ink', m());
+global.gc?.();
+console.log('gc', m());

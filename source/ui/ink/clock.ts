@@ -1,0 +1,41 @@
+type Listener = () => void;
+
+/**
+ * The one timer behind every spinner and elapsed time on the screen: it ticks at a low rate, and
+ * only while something on the screen shows the time, so a screen that waits costs a frame per tick.
+ */
+export class Clock {
+	private now = Date.now();
+	private ticks = 0;
+	private timer: NodeJS.Timeout | undefined;
+	private readonly listeners = new Set<Listener>();
+
+	constructor(readonly intervalMs: number) {}
+
+	getNow = (): number => this.now;
+
+	/** How many times it has ticked: what a spinner turns by. */
+	getTicks = (): number => this.ticks;
+
+	subscribe = (listener: Listener): (() => void) => {
+		this.listeners.add(listener);
+		if (!this.timer) {
+			this.now = Date.now();
+			this.timer = setInterval(() => this.tick(), this.intervalMs);
+			this.timer.unref();
+		}
+		return () => {
+			this.listeners.delete(listener);
+			if (this.listeners.size === 0 && this.timer) {
+				clearInterval(this.timer);
+				this.timer = undefined;
+			}
+		};
+	};
+
+	private tick(): void {
+		this.now = Date.now();
+		this.ticks++;
+		for (const listener of this.listeners) listener();
+	}
+}
