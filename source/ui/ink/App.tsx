@@ -1,5 +1,5 @@
 import {Box, Static, Text, useInput} from 'ink';
-import {memo, useMemo, useState, type ComponentType} from 'react';
+import {memo, useEffect, useMemo, useState, type ComponentType} from 'react';
 import type {StepId, StepRecord} from '../../workflow/types';
 import {STEP_TITLES} from '../../workflow/types';
 import {stepDuration} from '../format';
@@ -60,6 +60,8 @@ const KeyHint = memo(function KeyHint({prompting}: {prompting: boolean}) {
 
 export function App({store, onInterrupt, panes = {}}: {store: RunStore; onInterrupt: () => void; panes?: Partial<Record<StepId, PaneRenderer>>}) {
 	const [clock] = useState(() => new Clock(CLOCK_MS));
+	// A frame drawn for an event shows the time too, and the clock's next tick comes a second later.
+	useEffect(() => store.subscribe(clock.advance), [store, clock]);
 	const completed = useRunState(store, state => state.completed);
 	const title = useRunState(store, state => state.title);
 	const badges = useRunState(store, state => state.badges);

@@ -3,6 +3,7 @@ type Listener = () => void;
 /**
  * The one timer behind every spinner and elapsed time on the screen: it ticks at a low rate, and
  * only while something on the screen shows the time, so a screen that waits costs a frame per tick.
+ * `advance` moves it with a frame drawn for another reason, and the next tick waits a whole interval.
  */
 export class Clock {
 	private now = Date.now();
@@ -21,17 +22,30 @@ export class Clock {
 		this.listeners.add(listener);
 		if (!this.timer) {
 			this.now = Date.now();
-			this.timer = setInterval(() => this.tick(), this.intervalMs);
-			this.timer.unref();
+			this.start();
 		}
 		return () => {
 			this.listeners.delete(listener);
-			if (this.listeners.size === 0 && this.timer) {
-				clearInterval(this.timer);
-				this.timer = undefined;
-			}
+			if (this.listeners.size === 0) this.stop();
 		};
 	};
+
+	advance = (): void => {
+		if (!this.timer) return;
+		this.stop();
+		this.tick();
+		this.start();
+	};
+
+	private start(): void {
+		this.timer = setInterval(() => this.tick(), this.intervalMs);
+		this.timer.unref();
+	}
+
+	private stop(): void {
+		clearInterval(this.timer);
+		this.timer = undefined;
+	}
 
 	private tick(): void {
 		this.now = Date.now();
