@@ -93,11 +93,11 @@ export class RunStore {
 		this.timer ??= setTimeout(() => this.flush(), this.flushMs);
 	}
 
-	flush(): void {
+	flush = (): void => {
 		if (this.timer) clearTimeout(this.timer);
 		this.timer = undefined;
 		for (const listener of this.listeners) listener();
-	}
+	};
 
 	/** A new run of the session takes the screen: its own header, panes and notices. */
 	attach(title: string, badges: string[], run: Run): void {

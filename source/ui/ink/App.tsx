@@ -59,8 +59,9 @@ const KeyHint = memo(function KeyHint({prompting}: {prompting: boolean}) {
 });
 
 export function App({store, onInterrupt, panes = {}}: {store: RunStore; onInterrupt: () => void; panes?: Partial<Record<StepId, PaneRenderer>>}) {
-	const [clock] = useState(() => new Clock(CLOCK_MS));
-	// A frame drawn for an event shows the time too, and the clock's next tick comes a second later.
+	// One frame for the tick and the events waiting for it: the clock flushes the store, and every
+	// flush (on a tick, or for an event) moves the clock, whose next tick then comes a second later.
+	const [clock] = useState(() => new Clock(CLOCK_MS, store.flush));
 	useEffect(() => store.subscribe(clock.advance), [store, clock]);
 	const completed = useRunState(store, state => state.completed);
 	const title = useRunState(store, state => state.title);

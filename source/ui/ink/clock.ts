@@ -3,7 +3,8 @@ type Listener = () => void;
 /**
  * The one timer behind every spinner and elapsed time on the screen: it ticks at a low rate, and
  * only while something on the screen shows the time, so a screen that waits costs a frame per tick.
- * `advance` moves it with a frame drawn for another reason, and the next tick waits a whole interval.
+ * Each interval runs `onInterval` (the screen flushes its store there, so that events waiting for a
+ * frame and the tick share one); `advance` ticks at once, and the next tick waits a whole interval.
  */
 export class Clock {
 	private now = Date.now();
@@ -11,7 +12,10 @@ export class Clock {
 	private timer: NodeJS.Timeout | undefined;
 	private readonly listeners = new Set<Listener>();
 
-	constructor(readonly intervalMs: number) {}
+	constructor(
+		readonly intervalMs: number,
+		private readonly onInterval: () => void = () => this.advance(),
+	) {}
 
 	getNow = (): number => this.now;
 
@@ -38,7 +42,7 @@ export class Clock {
 	};
 
 	private start(): void {
-		this.timer = setInterval(() => this.tick(), this.intervalMs);
+		this.timer = setInterval(this.onInterval, this.intervalMs);
 		this.timer.unref();
 	}
 
