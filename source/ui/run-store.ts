@@ -72,7 +72,7 @@ export class RunStore {
 	constructor(
 		title: string,
 		private readonly reducers: Record<string, ViewReducer> = {},
-		private readonly flushMs = 100,
+		private readonly flushMs = 50,
 	) {
 		this.state = {title, badges: [], notices: [], views: {}, completed: []};
 	}
