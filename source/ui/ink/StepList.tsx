@@ -17,7 +17,7 @@ const MARKS: Record<string, {mark: string; color: string}> = {
 
 /** Every step of the run with its mark and time; the running one's time moves with the screen's clock. */
 export const StepList = memo(function StepList({steps}: {steps: StepRecord[]}) {
-	const now = useNow(steps.some(step => step.status === 'running'));
+	const now = useNow(steps.some(step => step.startedAt !== undefined && step.endedAt === undefined));
 	return (
 		<Box flexDirection="column">
 			{steps.map(step => {

@@ -32,7 +32,7 @@ function LiveStackPane({store}: {store: RunStore}) {
 
 function LiveChecklistPane({store}: {store: RunStore}) {
 	const checks = useRunState(store, ({run}) => run?.checks ?? NO_CHECKS);
-	return <ChecklistPane checks={checks} now={useNow(checks.some(check => check.status === 'running'))} />;
+	return <ChecklistPane checks={checks} now={useNow(checks.some(check => check.startedAt !== undefined && check.endedAt === undefined))} />;
 }
 
 export const inkPanes: Partial<Record<StepId, PaneRenderer>> = {
