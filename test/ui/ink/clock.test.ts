@@ -25,14 +25,14 @@ describe('the screen clock', () => {
 
 	it('one timer for every listener', () => {
 		const clock = new Clock(1000);
-		const counts = [0, 0];
-		const first = clock.subscribe(() => counts[0]++);
-		clock.subscribe(() => counts[1]++);
+		const counts = {first: 0, second: 0};
+		const first = clock.subscribe(() => counts.first++);
+		clock.subscribe(() => counts.second++);
 		expect(vi.getTimerCount()).toBe(1);
 		vi.advanceTimersByTime(2000);
 		first();
 		vi.advanceTimersByTime(1000);
-		expect(counts).toEqual([2, 3]);
+		expect(counts).toEqual({first: 2, second: 3});
 		expect(vi.getTimerCount()).toBe(1);
 	});
 
