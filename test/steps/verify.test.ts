@@ -320,7 +320,15 @@ describe('verifyStep', () => {
 });
 
 describe('resolveTargets', () => {
-	const stack = {name: 'convox', status: 'UPDATE_COMPLETE', ami: 'ami-old', version: '20160101000000'};
+	const stack = {
+		stackId: 'arn:aws:cloudformation:us-east-1:111111111111:stack/convox/1',
+		stackName: 'convox',
+		status: 'UPDATE_COMPLETE',
+		parameters: [
+			{key: 'Ami', value: 'ami-old'},
+			{key: 'Version', value: '20160101000000'},
+		],
+	};
 	it('takes the release outputs after an update and the stack otherwise', () => {
 		expect(resolveTargets(stack, {convoxVersion: VERSION, amiId: 'ami-x', amiIds: {'us-east-1': AMI}, stackStatus: 'UPDATE_COMPLETE', completedAt: '2026-11-25T01:00:00Z'}, 'us-east-1')).toEqual({
 			stackName: 'convox',
