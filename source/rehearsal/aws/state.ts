@@ -9,7 +9,7 @@ import {
 	type ResourceChangeRecord,
 	type Scenario,
 	type StackRecord,
-	type StackSnapshot,
+	type StackConfiguration,
 	type StandInData,
 	type UpdateStep,
 } from './model';
@@ -329,7 +329,7 @@ export class StandInState {
 		}
 	}
 
-	snapshot(stack: StackRecord): StackSnapshot {
+	snapshot(stack: StackRecord): StackConfiguration {
 		return {
 			parameters: stack.parameters.map(parameter => ({...parameter})),
 			templateParameters: stack.templateParameters,
@@ -339,7 +339,7 @@ export class StandInState {
 	}
 
 	/** Starts an update (ExecuteChangeSet, UpdateStack): the first step is applied at once, the rest on ticks. */
-	beginUpdate(stack: StackRecord, target: StackSnapshot, changes: ResourceChangeRecord[], changeSetId?: string): void {
+	beginUpdate(stack: StackRecord, target: StackConfiguration, changes: ResourceChangeRecord[], changeSetId?: string): void {
 		this.assertUpdatable(stack);
 		const scenario = stack.scenarios[0] ?? 'clean';
 		if (stack.scenarios.length > 1) {
