@@ -8,8 +8,8 @@ import {
 	type InstanceRecord,
 	type ResourceChangeRecord,
 	type Scenario,
-	type StackRecord,
 	type StackConfiguration,
+	type StackRecord,
 	type StandInData,
 	type UpdateStep,
 } from './model';
