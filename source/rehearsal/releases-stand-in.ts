@@ -65,7 +65,7 @@ function withVersionDefault(template: unknown, version: string): unknown {
 const AL2023_FROM = '20260708102410';
 
 /** The trimmed current rack template as release V publishes it: its Version default, and AL2023 defaults from 20260708102410. */
-export function currentTemplateOf(version: string): unknown {
+function currentTemplateOf(version: string): unknown {
 	const template = withVersionDefault(currentFormation, version) as typeof currentFormation;
 	if (version < AL2023_FROM) return template;
 	const al2023 = (path: string) => path.replace('/amazon-linux-2/', '/amazon-linux-2023/');

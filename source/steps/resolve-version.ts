@@ -13,7 +13,7 @@ import {selectVersion} from './select-version';
 const TEMPLATE_BODY_LIMIT = 51_200;
 
 /** The build instance type per architecture when the config sets none (`buildInstanceTypes`). */
-export const DEFAULT_BUILD_INSTANCE_TYPES: Record<Architecture, string> = {x86_64: 't3.large', arm64: 't4g.large'};
+const DEFAULT_BUILD_INSTANCE_TYPES: Record<Architecture, string> = {x86_64: 't3.large', arm64: 't4g.large'};
 
 /** How the target version was chosen. */
 export type VersionRule = 'newest' | 'required' | 'pinned';

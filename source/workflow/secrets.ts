@@ -16,7 +16,7 @@ export type BuildSecretVariable = (typeof BUILD_SECRETS)[number]['variable'];
 export type BuildSecretEnvName = (typeof BUILD_SECRETS)[number]['envName'];
 
 /** The AWS credentials Packer signs with, by the names its environment carries them under. */
-export const AWS_CREDENTIAL_ENV_NAMES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
+const AWS_CREDENTIAL_ENV_NAMES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
 
 /** Environment variables whose values no event, file or log may carry: both the run's scrubber and Packer's are built from it. */
 export const SECRET_ENV_NAMES: readonly string[] = [...BUILD_SECRETS.map(secret => secret.envName), ...AWS_CREDENTIAL_ENV_NAMES];

@@ -7,7 +7,7 @@ import type {BuildSecretEnvName} from '../../source/workflow/secrets';
 import {createCliWorld, type CliResult, type CliWorld} from './cli-env';
 import {CLI} from './pty';
 
-export const REPO = path.resolve(new URL('../..', import.meta.url).pathname);
+const REPO = path.resolve(new URL('../..', import.meta.url).pathname);
 
 /** Fake secrets for the build: Packer's replay never sees a real one. */
 const BUILD_SECRETS: Record<BuildSecretEnvName, string> = {LIBRATO_EMAIL: 'bad-input@example.com', LIBRATO_TOKEN: 'bad-input-librato-token', LOGSPOUT_TOKEN: 'bad-input-logspout-token'};
