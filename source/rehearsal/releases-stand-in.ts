@@ -44,8 +44,6 @@ export interface ReleasesStandIn {
 	close(): Promise<void>;
 }
 
-export {formation as bundledFormation, versions as bundledVersions};
-
 const noSuchKey = (path: string) => `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>release${path}</Key></Error>`;
 
 function versionIds(list: unknown): string[] {

@@ -9,7 +9,7 @@ import {STSClient} from '@aws-sdk/client-sts';
 import {mockClient} from 'aws-sdk-client-mock';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {accountSchema, type AccountConfig} from '../../source/config/schema';
-import {bundledFormation} from '../../source/rehearsal/releases-stand-in';
+import bundledFormation from '../../source/rehearsal/data/formation.json';
 import type {Services} from '../../source/services/services';
 import {resolveTargets, verifyStep} from '../../source/steps/verify';
 import {EXIT, StepFailedError, WaitingError} from '../../source/workflow/errors';

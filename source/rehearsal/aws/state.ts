@@ -94,7 +94,7 @@ export interface SimulationSettings {
 }
 
 const updatableStatuses = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
-export const noChangesReason = 'The submitted information didn\'t contain changes. Submit different information to create a change set.';
+const noChangesReason = 'The submitted information didn\'t contain changes. Submit different information to create a change set.';
 
 export function emptyData(region: string): StandInData {
 	return {schema: 1, region, sequence: 0, stacks: {}, images: [], instances: [], ssmParameters: {}};
