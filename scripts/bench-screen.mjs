@@ -18,7 +18,7 @@ import pty from '@lydell/node-pty';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const TIME = '/usr/bin/time';
-export const SCREEN_BUDGETS = {cpu: 1.5, rss: 1.2};
+const SCREEN_BUDGETS = {cpu: 1.5, rss: 1.2};
 
 /** About 50 s, most of it waiting: a 20 s build, then a stack update of about 25 s. */
 const PACING = {CONVOX_AMI_REHEARSAL_BUILD_SECONDS: '20', CONVOX_AMI_REHEARSAL_TICK_MS: '500'};

@@ -6,7 +6,7 @@ import type {Run} from './types';
 
 const SCHEMA_VERSION = 1;
 
-export function runsDir(stateDir: string): string {
+function runsDir(stateDir: string): string {
 	return path.join(stateDir, 'runs');
 }
 
