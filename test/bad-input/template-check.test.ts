@@ -50,7 +50,7 @@ describe.concurrent("the template step on an operator's template, through the CL
 		const resumed = await runCli(['resume', '--yes', '--json', '--confirm', 'sumologic', '--config', config, '--state-dir', stateDir], {cwd: world.dir, env: world.env});
 		expect(resumed.code, resumed.stderr).toBe(0);
 		expect(resumed.events.find(event => event.type === 'step' && event.step === 'template' && event.status === 'done')).toMatchObject({releaseRunTag: true});
-	});
+	}, 90_000);
 
 	it('the same refusal under --dry-run', async () => {
 		const {template, config, stateDir} = await operatorTemplate(text => share(text).replace('"ami_groups": ["all"]', '"ami_users": ["123456789012"]'));
@@ -77,5 +77,5 @@ describe.concurrent("the template step on an operator's template, through the CL
 		expect(written.variables.run_id).toBe('');
 		expect(written.builders[0].tags.ReleaseRun).toBe('{{user `run_id`}}');
 		expect((await onlyRun(stateDir)).steps.find(step => step.id === 'template')).toMatchObject({status: 'done', outputs: {releaseRunTag: true}});
-	});
+	}, 90_000);
 });
