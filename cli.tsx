@@ -15,6 +15,7 @@ export interface CliOptions {
 	yes?: boolean;
 	confirm: string[];
 	json?: boolean;
+	fleet?: string;
 }
 
 export type CommandName = 'release' | 'resume' | 'checklist' | 'runs' | 'rollback' | 'plan';
@@ -36,7 +37,8 @@ function withCommonOptions(command: Command): Command {
 		.addOption(new Option('--rehearse', 'the whole flow offline against local stand-ins; never touches AWS'))
 		.addOption(new Option('--yes', 'no prompts: confirmations are taken as given'))
 		.addOption(new Option('--confirm <id>', 'mark a manual checklist item as confirmed (repeatable)').argParser(collect).default([]))
-		.addOption(new Option('--json', 'one JSON event per line on stdout'));
+		.addOption(new Option('--json', 'one JSON event per line on stdout'))
+		.addOption(new Option('--fleet <name>', 'release every rack of the named fleet in its waves'));
 }
 
 async function dispatch(name: CommandName, args: string[], options: CliOptions): Promise<void> {
@@ -55,7 +57,7 @@ function buildProgram(): Command {
 			`
 Flags of every command (details: convox-ami release --help):
   --env NAME  --config PATH  --state-dir DIR  --convox-version V  --region R
-  --dry-run  --rehearse  --yes  --confirm ID  --json
+  --dry-run  --rehearse  --yes  --confirm ID  --json  --fleet NAME
 
 Exit codes: 0 finished, 1 a step failed (resume continues), 2 usage/config/input error,
 3 waiting on a manual confirmation, 130 interrupted (resume continues).

@@ -39,6 +39,8 @@ export interface Flags {
 	yes: boolean;
 	confirm: string[];
 	json: boolean;
+	/** A fleet of the config: every rack of it, in its waves. */
+	fleet?: string;
 }
 
 export interface StepContext {
