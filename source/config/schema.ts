@@ -65,10 +65,10 @@ export const configSchema = z
 	accounts: z
 		.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lowercase account name'), accountSchema)
 		.refine(accounts => Object.keys(accounts).length > 0, 'expected at least one account'),
-	fleets: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lowercase fleet name'), fleetSchema).default({}),
+	fleets: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lowercase fleet name'), fleetSchema).optional(),
 })
 	.superRefine((config, ctx) => {
-		for (const [name, fleet] of Object.entries(config.fleets)) {
+		for (const [name, fleet] of Object.entries(config.fleets ?? {})) {
 			const seen = new Map<string, number>();
 			fleet.waves.forEach((wave, waveIndex) =>
 				wave.forEach((rack, rackIndex) => {

@@ -24,12 +24,12 @@ function problemsOf(raw: unknown): string {
 describe('config fleets', () => {
 	it('accepts the fleet of the issue and fills in the defaults', () => {
 		const config = parseConfig({accounts, fleets: {all: {waves: [['dev'], ['prod-us'], ['prod-eu', 'prod-ap']], maxConcurrent: 4, failureTolerance: 0}, canary: {waves: [['dev']]}}}, 'test.json');
-		expect(config.fleets.all).toEqual({waves: [['dev'], ['prod-us'], ['prod-eu', 'prod-ap']], maxConcurrent: 4, failureTolerance: 0});
-		expect(config.fleets.canary).toEqual({waves: [['dev']], maxConcurrent: 1, failureTolerance: 0});
+		expect(config.fleets?.all).toEqual({waves: [['dev'], ['prod-us'], ['prod-eu', 'prod-ap']], maxConcurrent: 4, failureTolerance: 0});
+		expect(config.fleets?.canary).toEqual({waves: [['dev']], maxConcurrent: 1, failureTolerance: 0});
 	});
 
-	it('a config without fleets has none', () => {
-		expect(parseConfig({accounts}, 'test.json').fleets).toEqual({});
+	it('a config without fleets has none (the key is optional)', () => {
+		expect(parseConfig({accounts}, 'test.json').fleets).toBeUndefined();
 	});
 
 	it('names an unknown rack with its path', () => {

@@ -45,8 +45,8 @@ export function imageKey(accountId: string, region: string): string {
 
 /** Racks of the named fleet with their account and region, the builds (one per account) and the copies (one per other region). */
 export function planFleet(config: Config, fleetName: string, regionOverride?: string): FleetPlan {
-	const fleet = config.fleets[fleetName];
-	const names = Object.keys(config.fleets);
+	const fleet = config.fleets?.[fleetName];
+	const names = Object.keys(config.fleets ?? {});
 	if (!fleet) {
 		throw new UsageError(
 			names.length > 0 ? `No fleet "${fleetName}" in the config; it has ${names.join(', ')}.` : `No fleet "${fleetName}": the config has no "fleets" section.`,
