@@ -11,6 +11,7 @@ import {createUnattendedPrompter} from './unattended-prompter';
 
 /** One renderer of the event stream plus the way it asks questions. */
 export interface FrontEnd {
+	readonly renderer: OutputMode['renderer'];
 	readonly prompter: Prompter;
 	readonly sink: EventSink;
 	/** Something to say before or outside a run (a lock taken over, a listing). */
@@ -36,6 +37,7 @@ export async function createFrontEnd(mode: OutputMode, {yes, onInterrupt, badges
 		const [{mountInk}, {inkPanes, inkReducers}] = await Promise.all([import('./ink/mount'), import('./ink/panes')]);
 		const screen = mountInk({title: '', badges, onInterrupt, reducers: inkReducers, panes: inkPanes});
 		return {
+			renderer: 'ink',
 			prompter: mode.canPrompt ? screen.store.prompter({yes}) : createUnattendedPrompter({yes}),
 			sink: (event, run) => screen.store.onEvent(event, run),
 			say: (level, message) => screen.store.addNotice({level, message}),
@@ -52,6 +54,7 @@ export async function createFrontEnd(mode: OutputMode, {yes, onInterrupt, badges
 	if (mode.renderer === 'json') {
 		let attached = false;
 		return {
+			renderer: 'json',
 			prompter,
 			sink: createJsonReporter(),
 			say: (level, message) => process.stdout.write(`${JSON.stringify({type: 'notice', level, message})}\n`),
@@ -67,6 +70,7 @@ export async function createFrontEnd(mode: OutputMode, {yes, onInterrupt, badges
 		};
 	}
 	return {
+		renderer: 'plain',
 		prompter,
 		sink: createPlainReporter(),
 		say: (level, message) => process.stdout.write(`${level === 'warn' ? '! ' : ''}${message}\n`),

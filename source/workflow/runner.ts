@@ -32,6 +32,8 @@ export interface RunnerOptions {
 	/** Masks every secret the run knows of; applied to what an event says in words before it is journaled or shown. */
 	scrub?: (text: string) => string;
 	resumed?: {message: string};
+	/** Stop (exit 0, run still running) once this step is done: a fleet builds its account's AMI before the rack's wave. */
+	stopAfter?: StepId;
 }
 
 /** Fields that name things rather than say them; never masked. */
@@ -123,6 +125,7 @@ export class Runner {
 			} catch (error) {
 				return this.fail(record.id, error);
 			}
+			if (record.id === this.options.stopAfter) return {exitCode: EXIT.ok, run: this.current};
 		}
 		return this.finish('finished', EXIT.ok);
 	}
