@@ -49,6 +49,8 @@ export interface AwsStandInOptions {
 	baseImageId?: string;
 	/** Capabilities every update must acknowledge; default ['CAPABILITY_IAM'] (rack templates create IAM resources). */
 	requiredCapabilities?: string[];
+	/** CopyImage: how long a copy stays pending (default `tickMs`), the target regions where copies fail. */
+	imageCopies?: {delayMs?: number; failIn?: string[]; failureReason?: string};
 	/** Answer the first `count` calls (of `actions`, when given) with Throttling. */
 	throttle?: {count: number; actions?: string[]};
 	/**
@@ -66,6 +68,8 @@ export interface AwsCall {
 	action: string;
 	params: QueryParams;
 	accessKeyId?: string;
+	/** The region the request was signed for (SigV4 credential scope). */
+	region?: string;
 	/** The error code answered, if any. */
 	error?: string;
 	time: string;
@@ -77,7 +81,7 @@ export interface AwsStandIn {
 	port: number;
 	calls: AwsCall[];
 	state: StandInState;
-	/** Calls that change something (change sets, updates, cancels). */
+	/** Calls that change something (change sets, updates, cancels, image copies). */
 	writes(): AwsCall[];
 	throttle(count: number, actions?: string[]): void;
 	setExpiredCredentials(expired: boolean): void;
@@ -140,6 +144,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		slowTicks: options.slowTicks ?? 10,
 		changeSetDelayMs: options.changeSetDelayMs ?? tickMs,
 		...(options.failureReason ? {failureReason: options.failureReason} : {}),
+		imageCopies: {...options.imageCopies, delayMs: options.imageCopies?.delayMs ?? tickMs},
 	}, () => {
 		if (ready && stateFile) {
 			saveData(stateFile, data);
@@ -168,10 +173,12 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 
 	async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
 		const {action, version, params} = parseQueryParams(await readBody(request));
-		const accessKeyId = /Credential=([^/]+)\//.exec(request.headers.authorization ?? '')?.[1];
+		const scope = /Credential=([^/]+)\/\d{8}\/([^/]+)\//.exec(request.headers.authorization ?? '');
+		const accessKeyId = scope?.[1] ?? /Credential=([^/]+)\//.exec(request.headers.authorization ?? '')?.[1];
+		const signingRegion = scope?.[2];
 		const identity = (accessKeyId ? options.identities?.[accessKeyId] : undefined) ?? defaultIdentity;
 		const target = services[version];
-		const call: AwsCall = {service: target?.service ?? 'unknown', action, params, ...(accessKeyId ? {accessKeyId} : {}), time: new Date().toISOString()};
+		const call: AwsCall = {service: target?.service ?? 'unknown', action, params, ...(accessKeyId ? {accessKeyId} : {}), ...(signingRegion ? {region: signingRegion} : {}), time: new Date().toISOString()};
 		calls.push(call);
 		const protocol = target?.protocol ?? 'query';
 		const namespace = target?.namespace ?? '';
@@ -181,7 +188,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 				throw new AwsError('Throttling', 'Rate exceeded');
 			}
 
-			const result = await dispatch(call.service, action, version, params, identity);
+			const result = await dispatch(call.service, action, version, params, identity, signingRegion ?? region);
 			if (cloudFormationWrites.has(action)) {
 				state.commit();
 			}
@@ -196,7 +203,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		}
 	}
 
-	async function dispatch(service: AwsCall['service'], action: string, version: string, params: QueryParams, identity: Identity): Promise<XmlValue> {
+	async function dispatch(service: AwsCall['service'], action: string, version: string, params: QueryParams, identity: Identity, callerRegion: string): Promise<XmlValue> {
 		if (expiredCredentials) {
 			throw new AwsError('ExpiredToken', 'The security token included in the request is expired', 403);
 		}
@@ -212,7 +219,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 
 		const ec2Handler = service === 'ec2' ? ec2Handlers[action] : undefined;
 		if (ec2Handler) {
-			return ec2Handler(state, params, identity);
+			return ec2Handler(state, params, {accountId: identity.accountId, region: callerRegion});
 		}
 
 		throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${version}`);
@@ -228,7 +235,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		port: server.port,
 		calls,
 		state,
-		writes: () => calls.filter(call => cloudFormationWrites.has(call.action)),
+		writes: () => calls.filter(call => cloudFormationWrites.has(call.action) || call.action === 'CopyImage'),
 		throttle(count, actions) {
 			throttle = {remaining: count, actions};
 		},

@@ -27,7 +27,7 @@ export async function registerImage(variables: Record<string, string>, name: str
 		params[`TagSpecification.1.Tag.${index + 1}.Key`] = key;
 		params[`TagSpecification.1.Tag.${index + 1}.Value`] = value;
 	});
-	const imageId = xmlValue(await standInQuery(process.env, 'AWS_ENDPOINT_URL_EC2', params), 'imageId');
+	const imageId = xmlValue(await standInQuery(process.env, 'AWS_ENDPOINT_URL_EC2', params, variables.region || undefined), 'imageId');
 	if (!imageId) throw new Error('The EC2 stand-in did not register the image.');
 	return imageId;
 }

@@ -12,7 +12,9 @@ export interface AwsClientOptions {
 
 /**
  * SDK clients for one account, credentials from the SDK's own provider chain (SSO and assume-role
- * included). Every client shares one provider, so `credentials()` hands out what STS was called with.
+ * included). Every client shares one provider, so `credentials()` hands out what STS was called with,
+ * and `ec2For` reaches the account's other regions without resolving the credentials again.
+ * Adaptive retry paces calls when AWS throttles (a fleet polls many stacks and images at once).
  */
 export async function createAwsClients(options: AwsClientOptions): Promise<AwsClients> {
 	const [{STSClient}, {CloudFormationClient}, {EC2Client}, {SSMClient}, {fromNodeProviderChain}] = await Promise.all([
@@ -28,13 +30,24 @@ export async function createAwsClients(options: AwsClientOptions): Promise<AwsCl
 		region: options.region,
 		credentials: provider,
 		maxAttempts: 6,
+		retryMode: 'adaptive',
 		...(options.endpoint ? {endpoint: options.endpoint} : {}),
 	};
+	const ec2 = new EC2Client(common);
+	const regional = new Map([[options.region, ec2]]);
 	return {
 		sts: new STSClient(common),
 		cloudformation: new CloudFormationClient(common),
-		ec2: new EC2Client(common),
+		ec2,
 		ssm: new SSMClient(common),
+		ec2For(region) {
+			let client = regional.get(region);
+			if (!client) {
+				client = new EC2Client({...common, region});
+				regional.set(region, client);
+			}
+			return client;
+		},
 		credentials: () => provider(),
 	};
 }

@@ -46,16 +46,20 @@ export interface WaitOptions {
 	maxWaitSeconds?: number;
 	/** Seconds between polls at first (the SDK backs off from there). */
 	minDelaySeconds?: number;
+	/** Longest pause between polls; default 120 s (the SDK's). */
+	maxDelaySeconds?: number;
 	signal?: AbortSignal;
 }
 
 /** Waits with the SDK's own waiter until a pending image is `available`; throws if it fails or the wait runs out. */
 export async function waitForImage(ec2: EC2Client, amiId: string, options: WaitOptions = {}): Promise<void> {
+	const minDelay = options.minDelaySeconds ?? 15;
 	await waitUntilImageAvailable(
 		{
 			client: ec2,
 			maxWaitTime: options.maxWaitSeconds ?? 3600,
-			minDelay: options.minDelaySeconds ?? 15,
+			minDelay,
+			maxDelay: Math.max(minDelay, options.maxDelaySeconds ?? 120),
 			...(options.signal ? {abortSignal: options.signal} : {}),
 		},
 		{ImageIds: [amiId]},

@@ -11,6 +11,8 @@ export interface AwsClients {
 	readonly cloudformation: CloudFormationClient;
 	readonly ec2: EC2Client;
 	readonly ssm: SSMClient;
+	/** EC2 in another region of the same account, signing with the same credentials (cached per region). */
+	ec2For(region: string): EC2Client;
 	/** The credentials the clients sign with, resolved by the SDK (cached until they near expiry). */
 	credentials(): Promise<AwsCredentialIdentity>;
 }

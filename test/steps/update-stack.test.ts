@@ -138,7 +138,7 @@ function harness(
 	const handlers: Array<() => void> = [];
 	const interrupt = () => (handlers.length > 0 ? handlers.at(-1)!() : controller.abort());
 	const config = {credentials: {accessKeyId: 'AKIAREHEARSAL', secretAccessKey: 'not-a-secret'}, region: 'us-east-1', endpoint: server.url};
-	const clients = {cloudformation: new CloudFormationClient(config), sts: new STSClient(config), ec2: new EC2Client(config), ssm: new SSMClient(config), credentials: async () => config.credentials};
+	const clients = {cloudformation: new CloudFormationClient(config), sts: new STSClient(config), ec2: new EC2Client(config), ssm: new SSMClient(config), ec2For: (region: string) => new EC2Client({...config, region}), credentials: async () => config.credentials};
 	const fullAccount: AccountConfig = {accountId: ACCOUNT_ID, stackName: STACK, production: false, checks: [], ...account};
 	const outputs: Record<string, Record<string, unknown>> = {
 		account: {accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/rehearsal`},

@@ -86,7 +86,7 @@ function context(setup: Setup = {}) {
 	writeFileSync(argsLog, '');
 	const services = {
 		releases: setup.releases ?? (undefined as never),
-		aws: async () => ({cloudformation, ec2, sts: new STSClient({region: 'us-east-1', credentials}), ssm: new SSMClient({region: 'us-east-1', credentials}), credentials: async () => credentials}),
+		aws: async () => ({cloudformation, ec2, sts: new STSClient({region: 'us-east-1', credentials}), ssm: new SSMClient({region: 'us-east-1', credentials}), ec2For: () => ec2, credentials: async () => credentials}),
 		binaries: {packer: 'packer', convox: fakeConvox, git: 'git'},
 		env: {
 			...process.env,

@@ -3,7 +3,13 @@ import {AwsError, type ImageRecord, type InstanceRecord} from './model';
 import type {StandInState} from './state';
 import type {XmlValue} from './xml';
 
-type Handler = (state: StandInState, params: QueryParams, caller: {accountId: string}) => XmlValue;
+/** The caller's account (from its access key) and the region its request was signed for. */
+export interface Caller {
+	accountId: string;
+	region: string;
+}
+
+type Handler = (state: StandInState, params: QueryParams, caller: Caller) => XmlValue;
 
 interface Filter {
 	name: string;
@@ -42,6 +48,19 @@ function matches(filters: Filter[], fields: Record<string, string | undefined>, 
 	});
 }
 
+/** Tags of the `image` TagSpecifications of a request. */
+function specifiedTags(params: QueryParams): Record<string, string> {
+	const tags: Record<string, string> = {};
+	const specifications = listParam(params.TagSpecification).map(objectParam).filter(specification => stringParam(specification.ResourceType) === 'image');
+	for (const specification of specifications) {
+		for (const tag of listParam(specification.Tag)) {
+			const {Key, Value} = objectParam(tag);
+			if (typeof Key === 'string') tags[Key] = stringParam(Value) ?? '';
+		}
+	}
+	return tags;
+}
+
 const tagSet = (tags: Record<string, string>) => Object.entries(tags).map(([key, value]) => ({key, value}));
 const stateCodes: Record<InstanceRecord['state'], number> = {pending: 0, running: 16, 'shutting-down': 32, terminated: 48};
 
@@ -62,6 +81,8 @@ function imageXml(image: ImageRecord): XmlValue {
 		rootDeviceName: '/dev/xvda',
 		virtualizationType: 'hvm',
 		hypervisor: 'xen',
+		blockDeviceMapping: [{deviceName: '/dev/xvda', ebs: {snapshotId: `snap-${image.imageId.slice(4)}`, volumeSize: 8, volumeType: 'gp2', deleteOnTermination: true, encrypted: image.encrypted ?? false}}],
+		stateReason: image.stateReason,
 		tagSet: tagSet(image.tags),
 	};
 }
@@ -94,20 +115,40 @@ function instanceXml(instance: InstanceRecord): XmlValue {
 export const ec2Handlers: Record<string, Handler> = {
 	/** The rehearsal's Packer replay registers the image it "built", as Packer's CreateImage would. */
 	RegisterImage(state, params, caller) {
-		const tags: Record<string, string> = {};
-		for (const specification of listParam(params.TagSpecification)) {
-			for (const tag of listParam(objectParam(specification).Tag)) {
-				const {Key, Value} = objectParam(tag);
-				if (typeof Key === 'string') tags[Key] = stringParam(Value) ?? '';
-			}
+		const image = state.registerImage({name: stringParam(params.Name) ?? 'unnamed', ownerId: caller.accountId, region: caller.region, tags: specifiedTags(params)});
+		return {imageId: image.imageId};
+	},
+
+	/** Into the region the request is signed for, from SourceRegion; the copy is `pending` for a while. */
+	CopyImage(state, params, caller) {
+		const sourceRegion = stringParam(params.SourceRegion);
+		const sourceImageId = stringParam(params.SourceImageId);
+		const name = stringParam(params.Name);
+		if (!sourceRegion || !sourceImageId || !name) {
+			throw new AwsError('MissingParameter', 'CopyImage needs SourceRegion, SourceImageId and Name');
 		}
-		const image = state.registerImage({name: stringParam(params.Name) ?? 'unnamed', ownerId: caller.accountId, tags});
+
+		const description = stringParam(params.Description);
+		const clientToken = stringParam(params.ClientToken);
+		const image = state.copyImage({
+			ownerId: caller.accountId,
+			sourceRegion,
+			sourceImageId,
+			targetRegion: caller.region,
+			name,
+			...(description ? {description} : {}),
+			encrypted: stringParam(params.Encrypted) === 'true',
+			copyTags: stringParam(params.CopyImageTags) === 'true',
+			tags: specifiedTags(params),
+			...(clientToken ? {clientToken} : {}),
+		});
 		return {imageId: image.imageId};
 	},
 
 	DescribeImages(state, params, caller) {
+		const inRegion = state.imagesIn(caller.region);
 		const imageIds = listParam(params.ImageId).map(String);
-		const missing = imageIds.filter(imageId => !state.image(imageId));
+		const missing = imageIds.filter(imageId => !inRegion.some(image => image.imageId === imageId));
 		if (missing.length > 0) {
 			throw new AwsError('InvalidAMIID.NotFound', `The image id '[${missing.join(',')}]' does not exist`);
 		}
@@ -116,16 +157,16 @@ export const ec2Handlers: Record<string, Handler> = {
 		const filters = filtersOf(params);
 		const visible = (image: ImageRecord) => image.ownerId === caller.accountId || image.public || image.launchPermissions.includes(caller.accountId);
 		const ownedBy = (image: ImageRecord) => owners.some(owner => owner === image.ownerId || (owner === 'self' && image.ownerId === caller.accountId) || owner === image.ownerAlias);
-		const images = state.data.images.filter(image =>
+		const images = inRegion.filter(image =>
 			(imageIds.length === 0 || imageIds.includes(image.imageId))
 			&& (owners.length === 0 ? imageIds.length > 0 || visible(image) : ownedBy(image))
 			&& matches(filters, {'image-id': image.imageId, name: image.name, state: image.state, 'owner-id': image.ownerId, 'owner-alias': image.ownerAlias, 'is-public': String(image.public), architecture: image.architecture, description: image.description}, image.tags));
 		return {imagesSet: images.map(imageXml)};
 	},
 
-	DescribeImageAttribute(state, params) {
+	DescribeImageAttribute(state, params, caller) {
 		const imageId = stringParam(params.ImageId) ?? '';
-		const image = state.image(imageId);
+		const image = state.imageIn(caller.region, imageId);
 		if (!image) {
 			throw new AwsError('InvalidAMIID.NotFound', `The image id '[${imageId}]' does not exist`);
 		}

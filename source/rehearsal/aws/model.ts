@@ -129,6 +129,14 @@ export interface ImageRecord {
 	tags: Record<string, string>;
 	public: boolean;
 	launchPermissions: string[];
+	/** Region the image lives in; an image seeded without one answers in every region. */
+	region?: string;
+	encrypted?: boolean;
+	/** A CopyImage result: where it came from, its idempotency token, and when its copy completes (epoch ms). */
+	copiedFrom?: {region: string; imageId: string};
+	clientToken?: string;
+	completesAt?: number;
+	stateReason?: {code: string; message: string};
 }
 
 export interface InstanceRecord {

@@ -53,6 +53,32 @@ export interface ImageInput {
 	public?: boolean;
 	launchPermissions?: string[];
 	creationDate?: string;
+	/** Default: none, the image answers in every region. */
+	region?: string;
+	encrypted?: boolean;
+	stateReason?: {code: string; message: string};
+}
+
+export interface ImageCopyRequest {
+	ownerId: string;
+	sourceRegion: string;
+	sourceImageId: string;
+	targetRegion: string;
+	name: string;
+	description?: string;
+	encrypted: boolean;
+	/** Copy the source's user tags (CopyImageTags). */
+	copyTags: boolean;
+	tags: Record<string, string>;
+	clientToken?: string;
+}
+
+export interface ImageCopySettings {
+	/** How long a copy stays `pending`. */
+	delayMs: number;
+	/** Target regions whose copies end `failed`. */
+	failIn?: string[];
+	failureReason?: string;
 }
 
 export interface SimulationSettings {
@@ -64,6 +90,7 @@ export interface SimulationSettings {
 	changeSetDelayMs: number;
 	/** Reason of the failing resource in 'rollback' and 'rollback-failed'. */
 	failureReason?: string;
+	imageCopies?: ImageCopySettings;
 }
 
 const updatableStatuses = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
@@ -180,6 +207,9 @@ export class StandInState {
 			tags: input.tags ?? {},
 			public: input.public ?? false,
 			launchPermissions: input.launchPermissions ?? [],
+			...(input.region ? {region: input.region} : {}),
+			...(input.encrypted === undefined ? {} : {encrypted: input.encrypted}),
+			...(input.stateReason ? {stateReason: input.stateReason} : {}),
 		};
 		this.data.images = [...this.data.images.filter(existing => existing.imageId !== image.imageId), image];
 		this.changed();
@@ -187,7 +217,83 @@ export class StandInState {
 	}
 
 	image(imageId: string): ImageRecord | undefined {
+		this.settleCopies();
 		return this.data.images.find(image => image.imageId === imageId);
+	}
+
+	/** The images EC2 in `region` answers with: the region's own and those seeded without a region. */
+	imagesIn(region: string): ImageRecord[] {
+		this.settleCopies();
+		return this.data.images.filter(image => image.region === undefined || image.region === region);
+	}
+
+	imageIn(region: string, imageId: string): ImageRecord | undefined {
+		return this.imagesIn(region).find(image => image.imageId === imageId);
+	}
+
+	/** CopyImage: a new image in the target region, `pending` until the copy delay has passed. */
+	copyImage(request: ImageCopyRequest): ImageRecord {
+		const again = request.clientToken
+			? this.imagesIn(request.targetRegion).find(image => image.clientToken === request.clientToken && image.ownerId === request.ownerId)
+			: undefined;
+		if (again) {
+			return again;
+		}
+
+		const source = this.imageIn(request.sourceRegion, request.sourceImageId);
+		if (!source || !(source.ownerId === request.ownerId || source.public || source.launchPermissions.includes(request.ownerId))) {
+			throw new AwsError('InvalidAMIID.NotFound', `The image id '[${request.sourceImageId}]' does not exist in ${request.sourceRegion}`);
+		}
+
+		if (source.ownerId !== request.ownerId) {
+			throw new AwsError('AuthFailure', `Not authorized to copy image ${request.sourceImageId}: it belongs to account ${source.ownerId}`, 403);
+		}
+
+		const duplicate = this.imagesIn(request.targetRegion).find(image => image.ownerId === request.ownerId && image.name === request.name && image.state !== 'failed');
+		if (duplicate) {
+			throw new AwsError('InvalidAMIName.Duplicate', `AMI name ${request.name} is already in use by AMI ${duplicate.imageId}`);
+		}
+
+		const userTags = request.copyTags ? Object.fromEntries(Object.entries(source.tags).filter(([key]) => !key.startsWith('aws:'))) : {};
+		const image: ImageRecord = {
+			imageId: hexId('ami-'),
+			name: request.name,
+			ownerId: request.ownerId,
+			state: 'pending',
+			creationDate: new Date().toISOString(),
+			...(request.description ?? source.description ? {description: request.description ?? source.description} : {}),
+			architecture: source.architecture,
+			tags: {...userTags, ...request.tags},
+			public: false,
+			launchPermissions: [],
+			region: request.targetRegion,
+			encrypted: request.encrypted || (source.encrypted ?? false),
+			copiedFrom: {region: request.sourceRegion, imageId: source.imageId},
+			...(request.clientToken ? {clientToken: request.clientToken} : {}),
+			completesAt: Date.now() + (this.settings.imageCopies?.delayMs ?? 0),
+		};
+		this.data.images.push(image);
+		this.changed();
+		return image;
+	}
+
+	/** Pending copies whose time has come end `available`, or `failed` in the regions set to fail. */
+	private settleCopies(): void {
+		const now = Date.now();
+		const due = this.data.images.filter(image => image.state === 'pending' && image.completesAt !== undefined && image.completesAt <= now);
+		for (const image of due) {
+			const fails = this.settings.imageCopies?.failIn?.includes(image.region ?? this.data.region) ?? false;
+			image.state = fails ? 'failed' : 'available';
+			if (fails) {
+				image.stateReason = {code: 'Server.InternalError', message: this.settings.imageCopies?.failureReason ?? 'Internal error: the snapshot copy did not complete'};
+			}
+
+			delete image.completesAt;
+		}
+
+		if (due.length > 0) {
+			this.changed();
+		}
 	}
 
 	instancesOf(stackName: string, states: Array<InstanceRecord['state']> = ['pending', 'running']): InstanceRecord[] {
