@@ -6,6 +6,7 @@ import {parseConfig} from '../config/load-config';
 import {rackStackSeed, startAwsStandIn} from './aws-stand-in';
 import {listenOnLoopback} from './loopback-server';
 import {rehearsalTemplate} from './packer-template';
+import {demoFleet} from './demo-fleet';
 import {bundledTemplateFor, startReleasesStandIn} from './releases-stand-in';
 
 export interface Rehearsal {
@@ -47,14 +48,17 @@ async function toolScript(binDir: string, tool: 'packer' | 'convox'): Promise<st
  * (state kept in STATE_DIR/rehearsal so a killed rehearsal resumes), Packer (a replay of a recorded
  * build), the convox CLI, the hello-world app and Librato. No AWS credentials are loaded.
  */
-export async function startRehearsal(stateDir: string): Promise<Rehearsal> {
+export async function startRehearsal(stateDir: string, options: {fleet?: string} = {}): Promise<Rehearsal> {
 	const dir = path.join(stateDir, 'rehearsal');
+	// `--fleet NAME` rehearses the demo fleet under that name, in a world of its own.
+	const demo = options.fleet ? demoFleet(options.fleet) : undefined;
+	const racks: Record<string, {accountId: string; stackName: string; rack: string; production: boolean; region?: string}> = {...ACCOUNTS, ...demo?.racks};
 	const binDir = path.join(dir, 'bin');
 	await mkdir(binDir, {recursive: true});
 	const aws = await startAwsStandIn({
-		stateFile: path.join(dir, 'aws.json'),
+		stateFile: path.join(dir, demo ? `aws-fleet-${demo.fleetName}.json` : 'aws.json'),
 		identities: Object.fromEntries(Object.values(ACCOUNTS).map(account => [accessKeyFor(account.accountId), {accountId: account.accountId, arn: `arn:aws:sts::${account.accountId}:assumed-role/Rehearsal/operator`}])),
-		stacks: Object.values(ACCOUNTS).map(account => rackStackSeed({stackName: account.stackName, accountId: account.accountId})),
+		stacks: Object.values(racks).map(account => rackStackSeed({stackName: account.stackName, accountId: account.accountId, ...(account.region ? {region: account.region} : {})})),
 		tickMs: Number(process.env.CONVOX_AMI_REHEARSAL_TICK_MS ?? 200),
 		changeSetDelayMs: Number(process.env.CONVOX_AMI_REHEARSAL_CHANGE_SET_MS ?? 1000),
 		resolveTemplate: bundledTemplateFor,
@@ -76,7 +80,7 @@ export async function startRehearsal(stateDir: string): Promise<Rehearsal> {
 	const template = path.join(dir, 'packer.json');
 	if (realPacker) await writeFile(template, `${JSON.stringify(rehearsalTemplate(process.argv[1] ?? ''), null, 2)}\n`);
 	const accounts = Object.fromEntries(
-		Object.entries(ACCOUNTS).map(([name, account]) => [
+		Object.entries(racks).map(([name, account]) => [
 			name,
 			{
 				...account,
@@ -87,7 +91,7 @@ export async function startRehearsal(stateDir: string): Promise<Rehearsal> {
 		]),
 	);
 	const config = parseConfig(
-		{region: 'us-east-1', binaries: {packer: realPacker ? 'packer' : replay, convox}, ...(realPacker ? {template} : {}), accounts},
+		{region: 'us-east-1', binaries: {packer: realPacker ? 'packer' : replay, convox}, ...(realPacker ? {template} : {}), accounts, ...(demo ? {fleets: {[demo.fleetName]: demo.fleet}} : {})},
 		'the rehearsal config',
 	);
 	const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !REAL_AWS.test(key)));

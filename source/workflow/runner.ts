@@ -109,7 +109,10 @@ export class Runner {
 		this.emit({type: 'run', status: resumed ? 'resumed' : 'started', env, mode, kind, ...(resumed ? {message: resumed.message} : {})});
 		for (const record of this.options.run.steps) {
 			const status = this.current.steps.find(step => step.id === record.id)?.status;
-			if (status === 'done' || status === 'skipped') continue;
+			if (status === 'done' || status === 'skipped') {
+				if (record.id === this.options.stopAfter) return {exitCode: EXIT.ok, run: this.current};
+				continue;
+			}
 			if (interrupts.signal.aborted) return this.finish('interrupted', EXIT.interrupted, `Interrupted before ${record.id}.`, 'Run `convox-ami resume` to continue.');
 			const step = this.options.steps[record.id];
 			if (!step) {
