@@ -218,7 +218,6 @@ class FleetDriver {
 		if (build?.status === 'done' && typeof amiId === 'string' && amiId) {
 			image.status = 'done';
 			image.amiId = amiId;
-			image.adopted = build.outputs.adopted === true;
 			delete image.error;
 			this.note(`Built ${amiId} for account ${image.accountId} in ${image.region} (run ${outcome.run.id} of ${rack.name}).`);
 			this.emit({type: 'image', kind: 'build', accountId: image.accountId, region: image.region, status: 'done', amiId, rack: rack.name});

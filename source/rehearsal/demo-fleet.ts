@@ -31,10 +31,10 @@ const WAVES: Array<Array<[name: string, production: boolean]>> = [
  * three regions, in three waves (dev canaries, then dev and the first production rack of each
  * region, then the rest of production). One build per account, two copies each.
  */
-export function demoFleet(name: string): {racks: Record<string, DemoRack>; fleet: {waves: string[][]; maxConcurrent: number; failureTolerance: number}; fleetName: string} {
+export function demoFleet(name: string, {failureTolerance}: {failureTolerance: number}): {racks: Record<string, DemoRack>; fleet: {waves: string[][]; maxConcurrent: number; failureTolerance: number}; fleetName: string} {
 	return {
 		racks: Object.fromEntries(WAVES.flat().map(([rackName, production]) => rack(rackName, production))),
-		fleet: {waves: WAVES.map(wave => wave.map(([rackName]) => rackName)), maxConcurrent: 12, failureTolerance: 0},
+		fleet: {waves: WAVES.map(wave => wave.map(([rackName]) => rackName)), maxConcurrent: 12, failureTolerance},
 		fleetName: name,
 	};
 }

@@ -51,14 +51,16 @@ async function toolScript(binDir: string, tool: 'packer' | 'convox'): Promise<st
 export async function startRehearsal(stateDir: string, options: {fleet?: string} = {}): Promise<Rehearsal> {
 	const dir = path.join(stateDir, 'rehearsal');
 	// `--fleet NAME` rehearses the demo fleet under that name, in a world of its own.
-	const demo = options.fleet ? demoFleet(options.fleet) : undefined;
+	// CONVOX_AMI_REHEARSAL_ROLLBACK names racks whose next update rolls back; _FLEET_TOLERANCE sets the demo's failureTolerance.
+	const demo = options.fleet ? demoFleet(options.fleet, {failureTolerance: Number(process.env.CONVOX_AMI_REHEARSAL_FLEET_TOLERANCE ?? 0)}) : undefined;
+	const rollingBack = new Set((process.env.CONVOX_AMI_REHEARSAL_ROLLBACK ?? '').split(',').filter(Boolean));
 	const racks: Record<string, {accountId: string; stackName: string; rack: string; production: boolean; region?: string}> = {...ACCOUNTS, ...demo?.racks};
 	const binDir = path.join(dir, 'bin');
 	await mkdir(binDir, {recursive: true});
 	const aws = await startAwsStandIn({
 		stateFile: path.join(dir, demo ? `aws-fleet-${demo.fleetName}.json` : 'aws.json'),
 		identities: Object.fromEntries(Object.values(ACCOUNTS).map(account => [accessKeyFor(account.accountId), {accountId: account.accountId, arn: `arn:aws:sts::${account.accountId}:assumed-role/Rehearsal/operator`}])),
-		stacks: Object.values(racks).map(account => rackStackSeed({stackName: account.stackName, accountId: account.accountId, ...(account.region ? {region: account.region} : {})})),
+		stacks: Object.values(racks).map(account => rackStackSeed({stackName: account.stackName, accountId: account.accountId, ...(account.region ? {region: account.region} : {}), ...(rollingBack.has(account.rack) ? {scenario: ['rollback', 'clean']} : {})})),
 		tickMs: Number(process.env.CONVOX_AMI_REHEARSAL_TICK_MS ?? 200),
 		changeSetDelayMs: Number(process.env.CONVOX_AMI_REHEARSAL_CHANGE_SET_MS ?? 1000),
 		resolveTemplate: bundledTemplateFor,
