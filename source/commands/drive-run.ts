@@ -57,12 +57,29 @@ async function chooseEnv(input: CommandInput, loaded: LoadedConfig, frontEnd: Fr
 	if (names.length === 1 && !frontEnd.prompter.interactive) return names[0]!;
 	return frontEnd.prompter.select({
 		message: 'Which account?',
-		choices: names.map(name => {
-			const account = loaded.config.accounts[name]!;
-			return {value: name, label: name, hint: `${account.accountId} · ${account.stackName}${account.production ? ' · PRODUCTION' : ''}`};
-		}),
+		choices: accountChoices(loaded),
 		remedy: `--env NAME (one of ${names.join(', ')})`,
 	});
+}
+
+function accountChoices(loaded: LoadedConfig): Array<{value: string; label: string; hint: string}> {
+	return Object.entries(loaded.config.accounts).map(([name, account]) => ({value: name, label: name, hint: `${account.accountId} · ${account.stackName}${account.production ? ' · PRODUCTION' : ''}`}));
+}
+
+/** The guided release of a config with fleets: one account, or one fleet. */
+async function chooseAccountOrFleet(loaded: LoadedConfig, frontEnd: FrontEnd): Promise<{account: string} | {fleet: string}> {
+	const fleets = Object.entries(loaded.config.fleets ?? {});
+	const picks = new Map<string, {account: string} | {fleet: string}>();
+	const accounts = accountChoices(loaded).map((choice, index) => {
+		picks.set(`account-${index}`, {account: choice.value});
+		return {...choice, value: `account-${index}`};
+	});
+	const fleetChoices = fleets.map(([name, fleet], index) => {
+		picks.set(`fleet-${index}`, {fleet: name});
+		return {value: `fleet-${index}`, label: `Fleet ${name}`, hint: `${fleet.waves.flat().length} racks in ${fleet.waves.length} waves`};
+	});
+	const picked = await frontEnd.prompter.select({message: 'Which account, or which fleet?', choices: [...accounts, ...fleetChoices], remedy: '--env NAME or --fleet NAME'});
+	return picks.get(picked)!;
 }
 
 const SECRET_VARIABLES = ['LIBRATO_EMAIL', 'LIBRATO_TOKEN', 'LOGSPOUT_TOKEN', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
@@ -307,6 +324,16 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 			const ended = await driveFleet(session, fleetToResume ?? fleetName);
 			await frontEnd.end(ended);
 			return ended.exitCode;
+		}
+		if (request?.kind === 'release' && !request.env && !flags.env && Object.keys(loaded.config.fleets ?? {}).length > 0 && frontEnd.prompter.interactive) {
+			const picked = await chooseAccountOrFleet(loaded, frontEnd);
+			if ('fleet' in picked) {
+				const {driveFleet} = await import('./drive-fleet');
+				const ended = await driveFleet(session, picked.fleet);
+				await frontEnd.end(ended);
+				return ended.exitCode;
+			}
+			request = {...request, env: picked.account};
 		}
 		let outcome: RunOutcome | undefined;
 		while (request) {
