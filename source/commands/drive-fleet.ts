@@ -509,12 +509,12 @@ function resumeFleetRun(session: Session, fleet: FleetRun): FleetRun {
 
 /** `release --fleet NAME` and `resume` of a fleet run. */
 export async function driveFleet(session: Session, target: FleetRun | string): Promise<FleetOutcome> {
+	const resumed = typeof target !== 'string';
+	const fleet = resumed ? resumeFleetRun(session, target) : newFleetRun(session, target);
 	const store = new FleetStore(session.input.stateDir);
 	await store.ensureWritable();
 	// Every rack's run and watch listens to the session's one abort signal.
 	setMaxListeners(0, session.interrupts.signal);
-	const resumed = typeof target !== 'string';
-	const fleet = resumed ? resumeFleetRun(session, target) : newFleetRun(session, target);
 	store.save(fleet);
 	return new FleetDriver(session, fleet, resumed).drive();
 }
