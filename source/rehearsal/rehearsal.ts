@@ -51,8 +51,10 @@ async function toolScript(binDir: string, tool: 'packer' | 'convox'): Promise<st
 export async function startRehearsal(stateDir: string, options: {fleet?: string} = {}): Promise<Rehearsal> {
 	const dir = path.join(stateDir, 'rehearsal');
 	// `--fleet NAME` rehearses the demo fleet under that name, in a world of its own.
-	// CONVOX_AMI_REHEARSAL_ROLLBACK names racks whose next update rolls back; _FLEET_TOLERANCE sets the demo's failureTolerance.
-	const demo = options.fleet ? demoFleet(options.fleet, {failureTolerance: Number(process.env.CONVOX_AMI_REHEARSAL_FLEET_TOLERANCE ?? 0)}) : undefined;
+	// CONVOX_AMI_REHEARSAL_ROLLBACK names racks whose next update rolls back; _FLEET_TOLERANCE sets the demo's failureTolerance, _FLEET_RACKS keeps its first N racks.
+	const demo = options.fleet
+		? demoFleet(options.fleet, {failureTolerance: Number(process.env.CONVOX_AMI_REHEARSAL_FLEET_TOLERANCE ?? 0), racks: Number(process.env.CONVOX_AMI_REHEARSAL_FLEET_RACKS ?? 20)})
+		: undefined;
 	const rollingBack = new Set((process.env.CONVOX_AMI_REHEARSAL_ROLLBACK ?? '').split(',').filter(Boolean));
 	const racks: Record<string, {accountId: string; stackName: string; rack: string; production: boolean; region?: string}> = {...ACCOUNTS, ...demo?.racks};
 	const binDir = path.join(dir, 'bin');
@@ -117,6 +119,9 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string}
 			CONVOX_AMI_PROBE_TIMEOUT: base.CONVOX_AMI_PROBE_TIMEOUT ?? '60',
 		}),
 		async stop() {
+			// For the bench: how many calls of each service the stand-in answered, and when.
+			const callLog = process.env.CONVOX_AMI_REHEARSAL_CALL_LOG;
+			if (callLog) await writeFile(callLog, `${JSON.stringify(aws.calls.map(({service, action, time}) => ({service, action, time})))}\n`);
 			await Promise.all([aws.close(), releases.close(), helloWorld.close(), librato.close()]);
 		},
 	};
