@@ -133,6 +133,7 @@ class FleetDriver {
 			region: rack.region,
 			env: rehearsal ? rehearsal.envFor(account.accountId) : process.env,
 			...(rehearsal ? {standIn: {endpoint: rehearsal.awsEndpoint, credentials: rehearsal.credentialsFor(account.accountId)}} : {}),
+			sharedPace: true,
 		});
 		this.services.set(rack.name, services);
 		return services;

@@ -202,6 +202,7 @@ export async function driveOne(session: Session, request: RunRequest, rack?: Rac
 		region,
 		env: rehearsal ? rehearsal.envFor(account.accountId) : process.env,
 		...(rehearsal ? {standIn: {endpoint: rehearsal.awsEndpoint, credentials: rehearsal.credentialsFor(account.accountId)}} : {}),
+		...(rack ? {sharedPace: true} : {}),
 	});
 	const files = runFiles(input.stateDir, run.id);
 	const {createScrubber} = await import('../services/packer/scrubber');

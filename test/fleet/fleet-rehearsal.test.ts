@@ -65,6 +65,9 @@ function expectOneBuildPerAccountAndOneCopyPerRegion(dir: string, fleet: FleetRu
 	expect(new Set(copies.map(image => image.imageId))).toEqual(new Set(fleet.images.filter(image => image.kind === 'copy').map(image => image.amiId)));
 }
 
+/** The stand-in's clocks are turned down: so is the pace of CloudFormation calls, up. */
+const fast = (overrides: NodeJS.ProcessEnv = {}) => faultEnv({CONVOX_AMI_CLOUDFORMATION_RATE: '100', ...overrides});
+
 const rackStates = (events: readonly CliEvent[], state: string) => events.filter(event => event.type === 'rack-state' && event.state === state).map(event => event.rack as string);
 
 describe('a fleet release over the loopback stand-ins (20 racks, 2 accounts, 3 regions, 3 waves)', () => {
@@ -73,7 +76,7 @@ describe('a fleet release over the loopback stand-ins (20 racks, 2 accounts, 3 r
 		() =>
 			limit(async () => {
 				const dir = stateDir();
-				const outcome = await runCliUntil([...RELEASE, '--state-dir', dir], {env: faultEnv()});
+				const outcome = await runCliUntil([...RELEASE, '--state-dir', dir], {env: fast()});
 				expect(outcome.stderr).toContain('all 20 racks released and verified');
 				expect(outcome.exitCode).toBe(0);
 				const fleet = readFleet(dir);
@@ -109,7 +112,7 @@ describe('a fleet release over the loopback stand-ins (20 racks, 2 accounts, 3 r
 		() =>
 			limit(async () => {
 				const dir = stateDir();
-				const outcome = await runCliUntil([...RELEASE, '--state-dir', dir], {env: faultEnv({CONVOX_AMI_REHEARSAL_ROLLBACK: 'dev-eu-2'})});
+				const outcome = await runCliUntil([...RELEASE, '--state-dir', dir], {env: fast({CONVOX_AMI_REHEARSAL_ROLLBACK: 'dev-eu-2'})});
 				expect(outcome.exitCode).toBe(1);
 				expect(outcome.stderr).toMatch(/Fleet demo stopped: 1 rack\(s\) failed \(dev-eu-2\), more than the tolerance of 0\. Left untouched: prod-us-2, .*prod-ap-5\./);
 				expect(outcome.stderr).toMatch(/convox-ami rollback \S+-dev-eu-2-/);
@@ -137,7 +140,7 @@ describe('a fleet release over the loopback stand-ins (20 racks, 2 accounts, 3 r
 		() =>
 			limit(async () => {
 				const dir = stateDir();
-				const outcome = await runCliUntil([...RELEASE, '--state-dir', dir], {env: faultEnv({CONVOX_AMI_REHEARSAL_ROLLBACK: 'dev-eu-2', CONVOX_AMI_REHEARSAL_FLEET_TOLERANCE: '1'})});
+				const outcome = await runCliUntil([...RELEASE, '--state-dir', dir], {env: fast({CONVOX_AMI_REHEARSAL_ROLLBACK: 'dev-eu-2', CONVOX_AMI_REHEARSAL_FLEET_TOLERANCE: '1'})});
 				expect(outcome.exitCode).toBe(1);
 				expect(outcome.stderr).toContain('19 racks done; 1 failed within the tolerance of 1: dev-eu-2.');
 				const fleet = readFleet(dir);
@@ -154,13 +157,13 @@ describe('a fleet release over the loopback stand-ins (20 racks, 2 accounts, 3 r
 			limit(async () => {
 				const dir = stateDir();
 				const killed = await runCliUntil([...RELEASE, '--state-dir', dir], {
-					env: faultEnv(),
+					env: fast(),
 					killWhen: event => event.type === 'stack-event' && event.rack === 'prod-eu-1',
 				});
 				expect(killed.killed).toBe(true);
 				const atKill = readFleet(dir);
 				expect(atKill.racks.filter(rack => rack.wave === 1).some(rack => rack.state === 'running')).toBe(true);
-				const resumed = await runCliUntil([...RESUME, '--state-dir', dir], {env: faultEnv()});
+				const resumed = await runCliUntil([...RESUME, '--state-dir', dir], {env: fast()});
 				expect(resumed.stderr).toContain('all 20 racks released and verified');
 				expect(resumed.exitCode).toBe(0);
 				expect(resumed.events.find(event => event.type === 'fleet')).toMatchObject({status: 'resumed', fleetRunId: atKill.id});
@@ -182,14 +185,14 @@ describe('a fleet release over the loopback stand-ins (20 racks, 2 accounts, 3 r
 			limit(async () => {
 				const dir = stateDir();
 				const killed = await runCliUntil([...RELEASE, '--state-dir', dir], {
-					env: faultEnv(),
+					env: fast(),
 					killWhen: (event, seen) => event.type === 'notice' && /copying/.test(String(event.message)) && seen.filter(earlier => earlier.type === 'notice' && /copying/.test(String(earlier.message))).length === 2,
 				});
 				expect(killed.killed).toBe(true);
 				const atKill = readFleet(dir);
 				expect(atKill.images.filter(image => image.kind === 'copy').map(image => image.status)).toContain('running');
 				expect(atKill.racks.every(rack => rack.state === 'pending')).toBe(true);
-				const resumed = await runCliUntil([...RESUME, '--state-dir', dir], {env: faultEnv()});
+				const resumed = await runCliUntil([...RESUME, '--state-dir', dir], {env: fast()});
 				expect(resumed.exitCode).toBe(0);
 				expect(resumed.events.some(event => event.type === 'image' && event.kind === 'copy' && /not copied again/.test(String(event.message)))).toBe(true);
 				expect(resumed.events.filter(event => event.type === 'image' && event.kind === 'build')).toEqual([]);
