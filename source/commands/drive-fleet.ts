@@ -224,9 +224,15 @@ class FleetDriver {
 			this.emit({type: 'image', kind: 'build', accountId: image.accountId, region: image.region, status: 'done', amiId, rack: rack.name});
 			return;
 		}
+		if (build?.status === 'done' && this.fleet.dryRun) {
+			image.status = 'done';
+			this.note(`Dry run: the build for account ${image.accountId} was validated, nothing was built; each rack's dry run validates its own.`);
+			this.emit({type: 'image', kind: 'build', accountId: image.accountId, region: image.region, status: 'done', rack: rack.name, message: 'dry run: validated, nothing built'});
+			return;
+		}
 		if (build?.status === 'done') {
 			image.status = 'failed';
-			image.error = 'the build recorded no AMI (a dry run validates the template without building)';
+			image.error = 'the build recorded no AMI';
 		} else {
 			image.status = 'failed';
 			image.error = outcome.message ?? `run ${outcome.run.id} ${outcome.run.status}`;
@@ -257,6 +263,14 @@ class FleetDriver {
 
 	private async copyForAccount(accountId: string, copies: FleetImageRecord[]): Promise<void> {
 		const source = this.fleet.images.find(image => image.kind === 'build' && image.accountId === accountId)!;
+		if (this.fleet.dryRun) {
+			for (const copy of copies) {
+				copy.status = 'done';
+				this.emit({type: 'image', kind: 'copy', accountId, region: copy.region, status: 'done', message: `dry run: would copy the AMI of ${source.region} here (CopyImage, encrypted, tags copied)`});
+			}
+			this.save();
+			return;
+		}
 		const builder = this.rack(source.rack!);
 		const aws = await (await this.servicesFor(builder)).aws();
 		const {copyAmiToRegions, AmiCopiesError} = await import('../services/ami-copies');
@@ -331,7 +345,8 @@ class FleetDriver {
 
 	private prebuiltFor(rack: FleetRackRecord): PrebuiltAmi | undefined {
 		const image = this.imageFor(rack.accountId, rack.region);
-		if (image.kind === 'build' && image.rack === rack.name) return undefined;
+		// A dry run built nothing: each rack's own dry run validates the build.
+		if ((image.kind === 'build' && image.rack === rack.name) || !image.amiId) return undefined;
 		const origin = image.kind === 'build' ? `built by run ${image.runId} (${image.rack})` : `copied from ${image.copiedFrom?.amiId} (${image.copiedFrom?.region}) by fleet run ${this.fleet.id}`;
 		return {amiId: image.amiId!, region: image.region, origin};
 	}
@@ -405,6 +420,7 @@ class FleetDriver {
 		for (const name of left) this.emit({type: 'rack-state', rack: name, state: 'untouched', wave: this.rack(name).wave});
 		switch (final.verdict) {
 			case 'finished': {
+				if (failed.length === 0 && this.fleet.dryRun) return this.end('finished', EXIT.ok, `Fleet ${this.fleet.fleet} (dry run): all ${done.length} racks read, built and previewed as a dry run; nothing was changed.`);
 				if (failed.length === 0) return this.end('finished', EXIT.ok, `Fleet ${this.fleet.fleet}: all ${done.length} racks released and verified with Convox ${this.fleet.convoxVersion}.`);
 				const hint = await this.offerRollback(failed);
 				return this.end('finished', EXIT.failed, `Fleet ${this.fleet.fleet}: ${done.length} racks done; ${failed.length} failed within the tolerance of ${this.fleet.failureTolerance}: ${failed.map(rack => rack.name).join(', ')}.`, hint);
