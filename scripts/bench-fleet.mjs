@@ -5,6 +5,7 @@ import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
+import pty from '@lydell/node-pty';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const cli = path.join(root, 'dist', 'cli.js');
@@ -42,6 +43,24 @@ function cloudFormationRate(calls) {
 	return {total: times.length, perMinute: times.length / minutes, peak};
 }
 
+/** The fleet on the Ink screen in a pseudo-terminal: wall and CPU seconds of the whole CLI. */
+function rehearseOnScreen(args) {
+	const dir = mkdtempSync(path.join(os.tmpdir(), 'convox-ami-bench-fleet-'));
+	const timing = path.join(dir, 'time.txt');
+	const env = {...process.env, TERM: 'xterm-256color'};
+	delete env.CI;
+	return new Promise((resolve, reject) => {
+		const child = pty.spawn('/usr/bin/time', ['-f', '%e %U %S', '-o', timing, process.execPath, cli, ...args, '--rehearse', '--yes', '--confirm', 'sumologic', '--state-dir', path.join(dir, 'state')], {cols: 120, rows: 40, cwd: root, env});
+		child.onData(() => undefined);
+		child.onExit(({exitCode}) => {
+			if (exitCode !== 0) return reject(new Error(`${args.join(' ')} on the screen exited ${exitCode}`));
+			const [wall, user, system] = readFileSync(timing, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
+			rmSync(dir, {recursive: true, force: true});
+			resolve({wall, cpu: user + system});
+		});
+	});
+}
+
 const one = rehearse(['release', '--env', 'dev']);
 const rows = [['one rack (release --env dev)', 1, 1, one]];
 for (const [racks, waves] of [[1, 1], [5, 2], [20, 3]]) {
@@ -59,3 +78,6 @@ for (const [name, , waves, figures] of rows) {
 	);
 }
 console.log('  budget: 1.5 x waves x one rack\'s wall time');
+const screen = await rehearseOnScreen(['release', '--fleet', 'demo']);
+const plain = rows.at(-1)[3];
+console.log(`  fleet demo, 20 racks, Ink screen in a pty: wall ${screen.wall.toFixed(1)} s, CPU ${screen.cpu.toFixed(1)} s (${((screen.cpu / screen.wall) * 100).toFixed(0)} % of a core; JSON output: ${plain.cpu.toFixed(1)} s)`);

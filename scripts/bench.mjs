@@ -83,4 +83,5 @@ console.log(`  first frame            ${frame <= 400 ? 'within' : 'OVER'} the 40
 
 const packerBench = path.join(root, 'scripts', 'bench-packer.mjs');
 const packer = spawnSync(process.execPath, ['--import', 'tsx', packerBench], {cwd: root, stdio: 'inherit'});
-process.exitCode = packer.status ?? 1;
+const fleet = spawnSync(process.execPath, [path.join(root, 'scripts', 'bench-fleet.mjs')], {cwd: root, stdio: 'inherit'});
+process.exitCode = packer.status || fleet.status || 0;

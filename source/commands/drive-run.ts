@@ -277,7 +277,8 @@ async function nextRequest(session: Session, request: RunRequest, outcome: RunOu
 async function findFleetToResume(input: CommandInput, store: JournalStore, fleets: FleetRun[]): Promise<FleetRun | undefined> {
 	const id = input.args[0];
 	if (id) return fleets.find(fleet => fleet.id === id);
-	const unfinished = fleets.find(fleet => !['finished', 'stopped'].includes(fleet.status) || !existsSync(fleetFiles(store.stateDir, fleet.id).report));
+	// A fleet stopped by its tolerance is unfinished too: once the cause is fixed, resume goes on with it.
+	const unfinished = fleets.find(fleet => fleet.status !== 'finished' || !existsSync(fleetFiles(store.stateDir, fleet.id).report));
 	if (!unfinished) return undefined;
 	const linked = linkedRunIds(fleets);
 	const {runs} = await store.list();
