@@ -455,5 +455,9 @@ async function adoptPrebuilt(ctx: StepContext, prebuilt: PrebuiltAmi): Promise<O
 
 export const buildStep: Step = {
 	id: 'build',
-	run: ctx => (ctx.run.options.prebuiltAmi ? adoptPrebuilt(ctx, ctx.run.options.prebuiltAmi) : new BuildRun(ctx).run()),
+	run: ctx => {
+		// Contexts made by hand (tests, older callers) may carry a run without options.
+		const prebuilt = ctx.run.options?.prebuiltAmi;
+		return prebuilt ? adoptPrebuilt(ctx, prebuilt) : new BuildRun(ctx).run();
+	},
 };
