@@ -332,6 +332,7 @@ class FleetDriver {
 				prompter: frontEnd.prompter,
 				yes: input.flags.yes,
 				confirmed: this.fleet.confirmedWaves.includes(wave),
+				prefill: this.fleet.mode === 'rehearsal',
 				show: (rows, index) => this.emit({type: 'change-sets', wave: index, racks: rows.map(row => row.rack), table: changeSetTable(rows)}),
 				onConfirmed: index => {
 					if (!this.fleet.confirmedWaves.includes(index)) this.fleet.confirmedWaves.push(index);

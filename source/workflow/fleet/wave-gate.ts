@@ -17,6 +17,8 @@ export interface WaveGateOptions {
 	wave: number;
 	prompter: Prompter;
 	yes: boolean;
+	/** A rehearsal types the fleet's name in already, so its whole flow goes with Enter and y. */
+	prefill?: boolean;
 	/** The wave was confirmed before (by an earlier process of this fleet run): nothing is asked again. */
 	confirmed: boolean;
 	/** The preview table of the racks about to be updated. */
@@ -128,6 +130,7 @@ export class WaveGate {
 			await prompter.text({
 				message: `Wave ${wave + 1} updates PRODUCTION stacks (${production.map(row => row.stackName).join(', ')}). Type the fleet's name to go on:`,
 				remedy: '--yes',
+				...(this.options.prefill ? {defaultValue: fleet} : {}),
 				validate: value => (value.trim() === fleet ? undefined : `Type ${fleet} exactly, or press Ctrl-C to stop`),
 			});
 		}

@@ -115,6 +115,27 @@ describe('WaveGate', () => {
 		expect(before.asked.confirms).toEqual([]);
 	});
 
+	it('a rehearsal types the fleet name in already', async () => {
+		const defaults: Array<string | undefined> = [];
+		const typed: Prompter = {
+			interactive: true,
+			select: async () => {
+				throw new Error('no select expected');
+			},
+			secret: async () => '',
+			confirm: async () => true,
+			text: async question => {
+				defaults.push(question.defaultValue);
+				return question.defaultValue ?? '';
+			},
+		};
+		const wave = new WaveGate({fleet: 'demo', wave: 0, prompter: typed, yes: false, confirmed: false, prefill: true, show: () => undefined, onConfirmed: () => undefined});
+		wave.enter('p');
+		wave.preview(changeSet('p', true));
+		expect(await wave.arrive('p', fallback('p'))).toBe(true);
+		expect(defaults).toEqual(['demo']);
+	});
+
 	it('a question nobody can answer fails every waiting rack with it', async () => {
 		const {wave} = gate({missing: true, interactive: false});
 		wave.enter('a');
