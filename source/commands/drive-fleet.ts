@@ -70,7 +70,8 @@ class FleetDriver {
 		private readonly resumed: boolean,
 	) {
 		this.store = new FleetStore(session.input.stateDir);
-		this.reporter = createFleetReporter(session.frontEnd, {fleet: fleet.fleet, fleetRunId: fleet.id});
+		const racks = fleet.racks.map(rack => ({rack: rack.name, accountId: rack.accountId, region: rack.region, wave: rack.wave, status: rack.state}));
+		this.reporter = createFleetReporter(session.frontEnd, {fleet: fleet.fleet, fleetRunId: fleet.id, racks});
 	}
 
 	private get files() {

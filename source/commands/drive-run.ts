@@ -305,7 +305,7 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 	interrupts.signal.addEventListener('abort', () => frontEnd.interrupted());
 	try {
 		const store = new JournalStore(input.stateDir);
-		const {fleets} = await new FleetStore(input.stateDir).list();
+		const {fleets} = input.name === 'resume' ? await new FleetStore(input.stateDir).list() : {fleets: []};
 		const fleetToResume = input.name === 'resume' ? await findFleetToResume(input, store, fleets) : undefined;
 		if (flags.fleet && input.name !== 'release') throw new UsageError(`--fleet goes with \`convox-ami release\`, not with ${input.name}.`, 'A fleet run is resumed with `convox-ami resume`.');
 		let request: RunRequest | undefined = fleetToResume || flags.fleet ? undefined : await firstRequest(input, store, linkedRunIds(fleets));

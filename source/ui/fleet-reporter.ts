@@ -4,6 +4,7 @@ import {STEP_TITLES} from '../workflow/types';
 import type {FrontEnd} from './front-end';
 import {createJsonReporter} from './plain/json-reporter';
 import {createPlainReporter} from './plain/plain-reporter';
+import {reduceFleetRow, reduceRackRow, type FleetRow} from './fleet-view';
 
 export interface FleetReporter {
 	/** The sink of one rack's run: its events carry `fleet` and `rack`. */
@@ -14,6 +15,8 @@ export interface FleetReporter {
 export interface FleetTag {
 	fleet: string;
 	fleetRunId: string;
+	/** The fleet table's first rows (the Ink screen keeps them up to date). */
+	racks?: FleetRow[];
 }
 
 function prefixed(prefix: string, write: (text: string) => void): (text: string) => void {
@@ -45,7 +48,7 @@ export function describeFleetEvent(event: FleetEventInput, fleet: string): strin
  * start with `[rack]`; the Ink screen lists each rack's steps as they end, with the fleet's lines.
  */
 export function createFleetReporter(frontEnd: FrontEnd, tag: FleetTag, write: (text: string) => void = text => process.stdout.write(text)): FleetReporter {
-	const stamp = (event: FleetEventInput): FleetEvent => ({...event, ...tag, at: new Date().toISOString()});
+	const stamp = (event: FleetEventInput): FleetEvent => ({...event, fleet: tag.fleet, fleetRunId: tag.fleetRunId, at: new Date().toISOString()});
 	switch (frontEnd.renderer) {
 		case 'json': {
 			const json = createJsonReporter(write);
@@ -59,12 +62,25 @@ export function createFleetReporter(frontEnd: FrontEnd, tag: FleetTag, write: (t
 				rackSink: rack => createPlainReporter(prefixed(`[${rack}] `, write)),
 				emit: event => write(`${describeFleetEvent(event, tag.fleet)}\n`),
 			};
-		case 'ink':
+		case 'ink': {
+			let rows = tag.racks ?? [];
+			const show = (next: FleetRow[]) => {
+				if (next.every((row, index) => row === rows[index])) return;
+				rows = next;
+				frontEnd.showFleet?.(rows);
+			};
+			frontEnd.showFleet?.(rows);
 			return {
 				rackSink: rack => event => {
-					if (event.type === 'step' && event.status !== 'running') frontEnd.say(event.status === 'failed' ? 'warn' : 'info', `[${rack}] ${STEP_TITLES[event.step]} ${event.status}${event.error ? `: ${event.error}` : ''}`);
+					show(rows.map(row => (row.rack === rack ? reduceRackRow(row, event) : row)));
+					if (event.type === 'step' && event.status === 'failed') frontEnd.say('warn', `[${rack}] ${STEP_TITLES[event.step]} failed${event.error ? `: ${event.error}` : ''}`);
 				},
-				emit: event => frontEnd.say(event.type === 'notice' && event.level === 'warn' ? 'warn' : 'info', describeFleetEvent(event, tag.fleet)),
+				emit: event => {
+					const now = Date.now();
+					show(rows.map(row => reduceFleetRow(row, event, now)));
+					if (event.type !== 'rack-state') frontEnd.say(event.type === 'notice' && event.level === 'warn' ? 'warn' : 'info', describeFleetEvent(event, tag.fleet));
+				},
 			};
+		}
 	}
 }

@@ -1,6 +1,7 @@
 import type {EventSink} from '../workflow/runner';
 import type {Prompter} from '../workflow/step';
 import type {Run} from '../workflow/types';
+import type {FleetRow} from './fleet-view';
 import {runBadges} from './format';
 import type {OutputMode} from './output-mode';
 import type {Outcome} from './run-store';
@@ -14,6 +15,8 @@ export interface FrontEnd {
 	readonly renderer: OutputMode['renderer'];
 	readonly prompter: Prompter;
 	readonly sink: EventSink;
+	/** The Ink screen's fleet table (other renderers print the fleet's lines instead). */
+	showFleet?(rows: FleetRow[]): void;
 	/** Something to say before or outside a run (a lock taken over, a listing). */
 	say(level: 'info' | 'warn', message: string): void;
 	attach(run: Run): void;
@@ -41,6 +44,7 @@ export async function createFrontEnd(mode: OutputMode, {yes, onInterrupt, badges
 			prompter: mode.canPrompt ? screen.store.prompter({yes}) : createUnattendedPrompter({yes}),
 			sink: (event, run) => screen.store.onEvent(event, run),
 			say: (level, message) => screen.store.addNotice({level, message}),
+			showFleet: rows => screen.store.setFleet(rows),
 			attach: run => screen.store.attach(titleOf(run), runBadges(run), run),
 			interrupted: () => screen.store.cancelPrompts(),
 			async end(outcome) {

@@ -54,3 +54,26 @@ describe('fleet reporter', () => {
 		expect(said).toEqual(['warn: [dev] Verify failed: hello-world failed', 'info: fleet all stopped: tolerance exceeded']);
 	});
 });
+
+describe('fleet table on the Ink screen', () => {
+	it('one row per rack: its step follows its run, its state and clock follow the fleet', () => {
+		const tables: Array<Array<{rack: string; step?: string; status: string; startedAt?: number; endedAt?: number}>> = [];
+		const screen = {...frontEnd('ink'), showFleet: (rows: (typeof tables)[number]) => tables.push(rows)};
+		const racks = [
+			{rack: 'dev', accountId: '111111111111', region: 'us-east-1', wave: 0, status: 'pending'},
+			{rack: 'prod-eu', accountId: '222222222222', region: 'eu-west-1', wave: 1, status: 'pending'},
+		];
+		const reporter = createFleetReporter(screen, {fleet: 'all', fleetRunId: 'f1', racks});
+		expect(tables).toHaveLength(1);
+		reporter.emit({type: 'rack-state', rack: 'dev', state: 'running', wave: 0});
+		reporter.rackSink('dev')({type: 'step', step: 'update-stack', status: 'running', runId: 'r1', at}, run);
+		reporter.rackSink('dev')({type: 'log', step: 'build', line: 'nothing for the table', runId: 'r1', at}, run);
+		reporter.emit({type: 'rack-state', rack: 'dev', state: 'done', wave: 0});
+		reporter.emit({type: 'rack-state', rack: 'prod-eu', state: 'untouched', wave: 1});
+		expect(tables).toHaveLength(5);
+		const last = tables.at(-1)!;
+		expect(last[0]).toMatchObject({rack: 'dev', step: 'update-stack', status: 'done', startedAt: expect.any(Number), endedAt: expect.any(Number)});
+		expect(last[1]).toMatchObject({rack: 'prod-eu', status: 'untouched'});
+		expect(last[1]!.startedAt).toBeUndefined();
+	});
+});

@@ -5,6 +5,7 @@ import {STEP_TITLES} from '../../workflow/types';
 import {stepDuration} from '../format';
 import type {RunStore, UiState} from '../run-store';
 import {ChecklistPane} from './ChecklistPane';
+import {FleetTable} from './FleetTable';
 import {Header} from './Header';
 import {NoticeList} from './NoticeList';
 import {OutcomeView} from './OutcomeView';
@@ -67,6 +68,7 @@ export function App({store, onInterrupt, panes = {}}: {store: RunStore; onInterr
 						{pane}
 					</Box>
 				) : null}
+				{state.fleet ? <FleetTable rows={state.fleet} now={now} /> : null}
 				{!run ? <NoticeList notices={state.notices.slice(-LIVE_NOTICES)} /> : null}
 				{prompt ? <PromptView key={prompt.id} prompt={prompt} /> : null}
 				{outcome ? <OutcomeView outcome={outcome} /> : null}

@@ -101,7 +101,8 @@ export class FleetStore {
 		try {
 			names = await readdir(fleetsDir(this.stateDir));
 		} catch (error) {
-			if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {fleets: [], unreadable: []};
+			// No state dir yet, or one that cannot be (a file in the way): no fleet runs; what to do about it is said where it is written.
+			if (['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return {fleets: [], unreadable: []};
 			throw error;
 		}
 		const fleets: FleetRun[] = [];
