@@ -9,6 +9,7 @@ export interface CliOptions {
 	config?: string;
 	stateDir?: string;
 	convoxVersion?: string;
+	skipRequired?: boolean;
 	region?: string;
 	dryRun?: boolean;
 	rehearse?: boolean;
@@ -31,7 +32,8 @@ function withCommonOptions(command: Command): Command {
 		.addOption(new Option('--env <name>', 'the account from the config (dev, prod, ...); skips the account prompt'))
 		.addOption(new Option('--config <path>', 'config file').default(undefined, 'convox-ami.config.json'))
 		.addOption(new Option('--state-dir <dir>', 'where runs are journaled').default(undefined, '.convox-ami'))
-		.addOption(new Option('--convox-version <version>', 'pin the Convox version instead of the newest published'))
+		.addOption(new Option('--convox-version <version>', "pin the Convox version instead of Convox's rule (the first required version after the stack's, else the newest published)"))
+		.addOption(new Option('--skip-required', 'with --yes, allow a pinned version that jumps over a required one'))
 		.addOption(new Option('--region <region>', "override the config's region"))
 		.addOption(new Option('--dry-run', 'read-only: every read happens, every write is shown, none is made'))
 		.addOption(new Option('--rehearse', 'the whole flow offline against local stand-ins; never touches AWS'))
@@ -57,7 +59,7 @@ function buildProgram(): Command {
 			`
 Flags of every command (details: convox-ami release --help):
   --env NAME  --config PATH  --state-dir DIR  --convox-version V  --region R
-  --dry-run  --rehearse  --yes  --confirm ID  --json  --fleet NAME
+  --skip-required  --dry-run  --rehearse  --yes  --confirm ID  --json  --fleet NAME
 
 Exit codes: 0 finished, 1 a step failed (resume continues), 2 usage/config/input error,
 3 waiting on a manual confirmation, 130 interrupted (resume continues).
@@ -87,6 +89,10 @@ if (process.argv[2] === '__rehearsal') {
 	// The rehearsal's stand-ins for packer and convox run through this CLI (see source/rehearsal).
 	const {runRehearsalTool} = await import('./source/rehearsal/tools');
 	process.exitCode = await runRehearsalTool(process.argv.slice(3));
+} else if (process.argv[2] === '__packer-keeper') {
+	// The detached process that runs Packer and keeps its output (see source/services/packer/keeper).
+	const {runKeeper} = await import('./source/services/packer/keeper');
+	process.exitCode = await runKeeper(process.stdin);
 } else {
 	await parseCommandLine();
 }

@@ -1,11 +1,13 @@
 // npm run bench: start-up figures of the built CLI beside `node -e 0`, measured in the same run,
-// then the Packer stream through parser, scrubber and the build pane's reducer.
+// then the Packer stream through parser, scrubber and the build pane's reducer, then what the
+// Ink screen costs against plain output over the same paced rehearsal release (scripts/bench-screen.mjs).
 import {execFileSync, spawnSync} from 'node:child_process';
 import {mkdtempSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import pty from '@lydell/node-pty';
+import {benchScreen, printScreenBench} from './bench-screen.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const cli = path.join(root, 'dist', 'cli.js');
@@ -83,5 +85,6 @@ console.log(`  first frame            ${frame <= 400 ? 'within' : 'OVER'} the 40
 
 const packerBench = path.join(root, 'scripts', 'bench-packer.mjs');
 const packer = spawnSync(process.execPath, ['--import', 'tsx', packerBench], {cwd: root, stdio: 'inherit'});
+printScreenBench(await benchScreen());
 const fleet = spawnSync(process.execPath, [path.join(root, 'scripts', 'bench-fleet.mjs')], {cwd: root, stdio: 'inherit'});
 process.exitCode = packer.status || fleet.status || 0;

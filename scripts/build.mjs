@@ -1,11 +1,13 @@
 import {build} from 'esbuild';
-import {rm} from 'node:fs/promises';
+import {rm, writeFile} from 'node:fs/promises';
+import {fileURLToPath} from 'node:url';
+import {thirdPartyNotices} from './third-party-notices.mjs';
 
 // Dependencies are bundled too: loading Ink and React from one bundle instead of hundreds of
 // node_modules files is what keeps the first frame fast. Heavy parts (the AWS SDK, Ink) still
 // load lazily from their own chunks.
 await rm(new URL('../dist', import.meta.url), {recursive: true, force: true});
-await build({
+const {metafile} = await build({
 	entryPoints: ['cli.tsx'],
 	outdir: 'dist',
 	bundle: true,
@@ -29,6 +31,9 @@ await build({
 	external: ['react-devtools-core'],
 	mainFields: ['module', 'main'],
 	define: {'process.env.NODE_ENV': '"production"'},
+	// The licence texts go, in full, to dist/THIRD_PARTY_NOTICES.md instead.
 	legalComments: 'none',
+	metafile: true,
 	logLevel: 'warning',
 });
+await writeFile(new URL('../dist/THIRD_PARTY_NOTICES.md', import.meta.url), thirdPartyNotices(metafile, fileURLToPath(new URL('..', import.meta.url)), 'convox-ami'));

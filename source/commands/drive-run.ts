@@ -11,6 +11,7 @@ import {JournalStore, runFiles} from '../workflow/journal-store';
 import {createRun, firstUnfinishedStep, newRunId} from '../workflow/plan';
 import {fleetFiles, FleetStore, linkedRunIds, type FleetRun} from '../workflow/fleet/fleet-journal';
 import {Runner, type EventSink, type RunOutcome} from '../workflow/runner';
+import {SECRET_ENV_NAMES} from '../workflow/secrets';
 import type {Prompter} from '../workflow/step';
 import {acquireStateLock, type StateLock} from '../workflow/state-lock';
 import type {PrebuiltAmi, RollbackTarget, Run, RunKind, RunMode, StepId} from '../workflow/types';
@@ -82,11 +83,9 @@ async function chooseAccountOrFleet(loaded: LoadedConfig, frontEnd: FrontEnd): P
 	return picks.get(picked)!;
 }
 
-const SECRET_VARIABLES = ['LIBRATO_EMAIL', 'LIBRATO_TOKEN', 'LOGSPOUT_TOKEN', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
-
 /** The values no event may carry: the build's secrets and AWS keys (a check's output could echo them). */
 function secretsIn(env: NodeJS.ProcessEnv): string[] {
-	return SECRET_VARIABLES.map(name => env[name] ?? '').filter(value => value.length >= 4);
+	return SECRET_ENV_NAMES.map(name => env[name] ?? '').filter(value => value.length >= 4);
 }
 
 /** What the next run of a session is: a new run of some kind, or an interrupted one to resume. */

@@ -3,14 +3,18 @@ import {loadConfig} from '../config/load-config';
 import type {AccountConfig, Config} from '../config/schema';
 import {bundledTemplatePath} from '../services/packer-template';
 import {createReleasesService} from '../services/releases';
-import {sourceAmiFor} from '../steps/formation-ami';
+import {planBaseAmi} from '../steps/base-ami';
 import {selectVersion} from '../steps/select-version';
 import {EXIT, UsageError, type ExitCode} from '../workflow/errors';
 import type {CommandInput} from './run-command';
 
 export interface Resolved {
 	version?: string;
+	/** Published versions marked required (oldest first), which Convox's rule stops at when the stack is older. */
+	required?: string[];
 	sourceAmi?: string;
+	/** Current templates: the SSM parameters that name the base AMI per architecture. */
+	ssm?: {x86_64?: string; arm64?: string};
 	problem?: string;
 }
 
@@ -43,8 +47,15 @@ function checklist(account: AccountConfig): string[] {
 function renderPlan({config, configDir, envName, account, region, releasesUrl, pinned, resolved}: PlanInput): string {
 	const template = config.template ? path.resolve(configDir, config.template) : bundledTemplatePath();
 	const version = resolved.version ? `Convox **${resolved.version}**` : pinned ? `Convox ${pinned}` : 'the newest published Convox version at run time';
+	const required = resolved.required?.length ? ` (of ${resolved.required.join(', ')})` : '';
+	const rule = pinned
+		? 'pinned; a pin that jumps over a version marked `required` after the stack\'s Version is asked about, and under `--yes` needs `--skip-required`'
+		: `Convox's rule, as \`convox rack update\`: the first published version marked \`required\` that is newer than the stack's Version${required}, else the newest published by timestamp, branch builds skipped; ${resolved.version ?? 'the newest'} is that newest`;
 	const lookup = `Mappings.RegionConfig.${region}.Ami of its formation.json`;
-	const ami = resolved.sourceAmi ? `**${resolved.sourceAmi}**` : `${lookup}${resolved.problem ? ` (not resolved now: ${resolved.problem.replace(/\.$/, '')})` : ''}`;
+	const ssm = resolved.ssm
+		? `the SSM parameter of the stack's DefaultAmi (default ${code(resolved.ssm.x86_64 ?? '?')}), or of DefaultAmiArm (default ${code(resolved.ssm.arm64 ?? '?')}) when the stack's InstanceType is ARM by the template's InstanceARM condition, resolved with \`ssm:GetParameter\` at run time; its architecture must fit InstanceType and a dedicated BuildInstance`
+		: undefined;
+	const ami = resolved.sourceAmi ? `**${resolved.sourceAmi}**` : (ssm ?? `${lookup}${resolved.problem ? ` (not resolved now: ${resolved.problem.replace(/\.$/, '')})` : ''}`);
 	const amiVersion = account.production ? 'the short git SHA of the repository holding the template (clean working tree required)' : '`dev-<UTC timestamp>`';
 	const profile = account.profile ? ` --profile ${account.profile}` : '';
 	return [
@@ -53,7 +64,7 @@ function renderPlan({config, configDir, envName, account, region, releasesUrl, p
 		`Account ${account.accountId}, region ${region}, stack ${code(account.stackName)}${account.profile ? `, profile ${code(account.profile)}` : ''}.`,
 		'',
 		`1. **account**: \`aws sts get-caller-identity${profile}\` must show account ${account.accountId}; nothing happens otherwise.`,
-		`2. **resolve-version**: ${version} from ${code(`${releasesUrl}/versions.json`)} (${pinned ? 'pinned' : 'newest published by timestamp, branch builds skipped'}); base AMI ${ami}. Required versions between the stack's Version and the target are named.`,
+		`2. **resolve-version**: ${version} from ${code(`${releasesUrl}/versions.json`)} (${rule}); base AMI ${ami}.`,
 		`3. **template**: ${code(template)}; AMI version ${amiVersion}; ${account.production ? 'the committed template must already record the base AMI as `source_ami`' : 'the base AMI is recorded as `source_ami` in the template (diff shown, confirmed)'}. The template is checked against what the build passes: undeclared variables (Packer ignores them), secrets outside \`sensitive-variables\`, the \`ReleaseRun\` tag from \`run_id\` (${account.production ? 'reported' : 'offered when missing, diff shown, confirmed'}); a template that shares the AMI (\`ami_users\`, \`ami_groups\`, \`snapshot_users\`, \`snapshot_groups\`) is refused.`,
 		`4. **build**: \`packer build -machine-readable -color=false -var region=${region} -var env=${envName} -var version=<AMI version> -var convox_version=<version> -var source_ami=<base AMI> -var run_id=<run> -var librato_email=*** -var librato_token=*** -var logspout_token=*** ${path.basename(template)}\`. The AMI is private, encrypted and tagged \`ReleaseRun=<run>\`; a public or shared AMI fails the step.`,
 		`5. **update-stack**: change set on ${code(account.stackName)} with \`TemplateURL=${releasesUrl}/<version>/formation.json\`, \`Ami=<new AMI>\`, \`Version=<version>\`, every other parameter kept (UsePreviousValue), \`CAPABILITY_IAM\`; preview, ${account.production ? 'type the stack name to confirm' : 'confirm'}, execute, watch until UPDATE_COMPLETE with the new Ami and Version (a rollback fails the run).`,
@@ -69,14 +80,20 @@ function renderPlan({config, configDir, envName, account, region, releasesUrl, p
 async function resolveQuietly(releasesUrl: string, region: string, pinned: string | undefined): Promise<Resolved> {
 	const releases = createReleasesService({baseUrl: releasesUrl, timeoutMs: 5000, retries: 0});
 	try {
+		const entries = await releases.versions();
+		const required = entries.filter(entry => entry.required && entry.published).map(entry => entry.version).sort();
 		let version = pinned;
 		if (!version) {
-			const selection = selectVersion(await releases.versions());
+			const selection = selectVersion(entries);
 			if (selection.kind !== 'newest') return {problem: 'versions.json lists no published version'};
 			version = selection.entry.version;
 		}
-		const lookup = sourceAmiFor((await releases.formation(version)).template, version, region);
-		return 'ami' in lookup ? {version, sourceAmi: lookup.ami} : {version, problem: lookup.problem};
+		const template = (await releases.formation(version)).template;
+		const lookup = planBaseAmi({template, version, region, stackValues: {}});
+		if ('problem' in lookup) return {version, required, problem: lookup.problem};
+		if (lookup.era === 'region-config') return {version, required, sourceAmi: lookup.ami};
+		const defaultOf = (key: string) => (template.Parameters?.[key]?.Default === undefined ? undefined : String(template.Parameters[key].Default));
+		return {version, required, ssm: {x86_64: defaultOf('DefaultAmi'), arm64: defaultOf('DefaultAmiArm')}};
 	} catch (error) {
 		return {problem: `the release files could not be read (${(error as Error).message})`};
 	}

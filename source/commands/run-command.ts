@@ -32,6 +32,7 @@ function toFlags(options: CliOptions, args: string[]): Flags {
 	return {
 		...(options.env ? {env: options.env} : {}),
 		...(options.convoxVersion ? {convoxVersion: options.convoxVersion} : {}),
+		skipRequired: Boolean(options.skipRequired),
 		...(options.region ? {region: options.region} : {}),
 		...(options.fleet ? {fleet: options.fleet} : {}),
 		dryRun: Boolean(options.dryRun),

@@ -62,6 +62,7 @@ export const configSchema = z
 	binaries: z
 		.strictObject({packer: z.string().min(1).optional(), convox: z.string().min(1).optional(), git: z.string().min(1).optional()})
 		.default({}),
+	buildInstanceTypes: z.strictObject({x86_64: z.string().min(1).optional(), arm64: z.string().min(1).optional()}).optional(),
 	accounts: z
 		.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lowercase account name'), accountSchema)
 		.refine(accounts => Object.keys(accounts).length > 0, 'expected at least one account'),

@@ -4,6 +4,7 @@ import {pathToFileURL} from 'node:url';
 import {parseArgs} from 'node:util';
 import {cloudFormationHandlers, cloudFormationWrites} from './aws/cloudformation';
 import {ec2Handlers} from './aws/ec2';
+import {ssmError, ssmHandlers} from './aws/ssm';
 import {parseQueryParams, type QueryParams} from './aws/form';
 import {randomUUID} from './aws/ids';
 import {AwsError, scenarios, type Scenario, type StandInData} from './aws/model';
@@ -12,7 +13,7 @@ import {emptyData, StandInState, stacksFromDescribeStacks, type ImageInput, type
 import {errorXml, successXml, type Protocol, type XmlValue} from './aws/xml';
 import {listenOnLoopback} from './loopback-server';
 
-export {rackStackSeed, stockImage, type RackStackOptions} from './aws/seeds';
+export {currentRackStackSeed, ecsAmiParameters, ecsOptimizedImages, rackStackSeed, stockImage, type RackStackOptions} from './aws/seeds';
 export {StandInState, stacksFromDescribeStacks, noChangesReason, type ImageInput, type StackSeed} from './aws/state';
 export {scenarios, type ImageRecord, type InstanceRecord, type Scenario, type StackRecord, type StandInData} from './aws/model';
 
@@ -33,6 +34,10 @@ export interface AwsStandInOptions {
 	stacks?: StackSeed[];
 	/** Images besides the stock ECS image (which is always there). */
 	images?: ImageInput[];
+	/** SSM parameters by name, answered by GetParameter (e.g. the ECS-optimized AMI parameters). */
+	ssmParameters?: Record<string, string>;
+	/** SSM parameter names whose GetParameter answers AccessDeniedException. */
+	ssmDenied?: string[];
 	/** Scenario of the stacks whose seed names none; default 'clean'. */
 	scenario?: Scenario | Scenario[];
 	/** Period of the update clock; default 1000 ms (tests: 20-50). */
@@ -64,7 +69,7 @@ export interface AwsStandInOptions {
 }
 
 export interface AwsCall {
-	service: 'sts' | 'cloudformation' | 'ec2' | 'unknown';
+	service: 'sts' | 'cloudformation' | 'ec2' | 'ssm' | 'unknown';
 	action: string;
 	params: QueryParams;
 	accessKeyId?: string;
@@ -76,7 +81,7 @@ export interface AwsCall {
 }
 
 export interface AwsStandIn {
-	/** Base URL for AWS_ENDPOINT_URL_STS / _CLOUDFORMATION / _EC2 (or a client's `endpoint`). */
+	/** Base URL for AWS_ENDPOINT_URL_STS / _CLOUDFORMATION / _EC2 / _SSM (or a client's `endpoint`). */
 	url: string;
 	port: number;
 	calls: AwsCall[];
@@ -126,8 +131,9 @@ function saveData(file: string, data: StandInData): void {
 }
 
 /**
- * A local CloudFormation, STS and EC2 on 127.0.0.1 that the real AWS SDK talks to: awsQuery and
- * ec2Query requests in, the XML the SDK's deserializers expect out. Stack updates play out on a clock.
+ * A local CloudFormation, STS, EC2 and SSM on 127.0.0.1 that the real AWS SDK talks to: awsQuery and
+ * ec2Query requests in, the XML the SDK's deserializers expect out; SSM's JSON protocol in and out.
+ * Stack updates play out on a clock.
  */
 export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<AwsStandIn> {
 	const accountId = options.accountId ?? '111111111111';
@@ -156,6 +162,8 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 			state.registerImage(image);
 		}
 
+		data.ssmParameters = {...options.ssmParameters};
+		if (options.ssmDenied) data.ssmDenied = [...options.ssmDenied];
 		for (const seed of options.stacks ?? []) {
 			state.addStack({...(options.scenario ? {scenario: options.scenario} : {}), ...seed});
 		}
@@ -171,11 +179,37 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 	let expiredCredentials = options.expiredCredentials ?? false;
 	const cloudFormationSettings = {accountId, region, eventsPageSize: options.eventsPageSize ?? 100, requiredCapabilities: options.requiredCapabilities ?? ['CAPABILITY_IAM'], ...(options.resolveTemplate ? {resolveTemplate: options.resolveTemplate} : {})};
 
+	function answerJson(target: string, body: string, accessKeyId: string | undefined, response: ServerResponse): void {
+		const [prefix, action = ''] = target.split('.');
+		const input = JSON.parse(body || '{}') as Record<string, unknown>;
+		const call: AwsCall = {service: prefix === 'AmazonSSM' ? 'ssm' : 'unknown', action, params: input as QueryParams, ...(accessKeyId ? {accessKeyId} : {}), time: new Date().toISOString()};
+		calls.push(call);
+		const type = {'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID()};
+		try {
+			if (expiredCredentials) throw new AwsError('ExpiredTokenException', 'The security token included in the request is expired', 400);
+			const handler = call.service === 'ssm' ? ssmHandlers[action] : undefined;
+			if (!handler) throw new AwsError('UnknownOperationException', `Unknown operation ${target}`);
+			const result = handler(state, input);
+			response.writeHead(200, type);
+			response.end(JSON.stringify(result));
+		} catch (error) {
+			const failure = error instanceof AwsError ? error : new AwsError('InternalServerError', error instanceof Error ? error.message : String(error), 500);
+			call.error = failure.code;
+			response.writeHead(failure.status, type);
+			response.end(ssmError(failure));
+		}
+	}
+
 	async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
-		const {action, version, params} = parseQueryParams(await readBody(request));
-		const scope = /Credential=([^/]+)\/\d{8}\/([^/]+)\//.exec(request.headers.authorization ?? '');
-		const accessKeyId = scope?.[1] ?? /Credential=([^/]+)\//.exec(request.headers.authorization ?? '')?.[1];
-		const signingRegion = scope?.[2];
+		const body = await readBody(request);
+		const [, accessKeyId, signingRegion] = /Credential=([^/]+)\/(?:\d{8}\/([^/]+)\/)?/.exec(request.headers.authorization ?? '') ?? [];
+		const jsonTarget = request.headers['x-amz-target'];
+		if (typeof jsonTarget === 'string') {
+			answerJson(jsonTarget, body, accessKeyId, response);
+			return;
+		}
+
+		const {action, version, params} = parseQueryParams(body);
 		const identity = (accessKeyId ? options.identities?.[accessKeyId] : undefined) ?? defaultIdentity;
 		const target = services[version];
 		const call: AwsCall = {service: target?.service ?? 'unknown', action, params, ...(accessKeyId ? {accessKeyId} : {}), ...(signingRegion ? {region: signingRegion} : {}), time: new Date().toISOString()};
@@ -258,6 +292,8 @@ async function main(): Promise<void> {
 			'tick-ms': {type: 'string', default: '1000'},
 			'slow-ticks': {type: 'string'},
 			'change-set-delay-ms': {type: 'string'},
+			'copy-delay-ms': {type: 'string'},
+			'copy-fails-in': {type: 'string', multiple: true},
 			'account-id': {type: 'string'},
 			region: {type: 'string'},
 			'stack-name': {type: 'string', multiple: true},
@@ -288,6 +324,7 @@ async function main(): Promise<void> {
 		tickMs: Number(values['tick-ms']),
 		...(values['slow-ticks'] ? {slowTicks: Number(values['slow-ticks'])} : {}),
 		...(values['change-set-delay-ms'] ? {changeSetDelayMs: Number(values['change-set-delay-ms'])} : {}),
+		imageCopies: {...(values['copy-delay-ms'] ? {delayMs: Number(values['copy-delay-ms'])} : {}), ...(values['copy-fails-in'] ? {failIn: values['copy-fails-in']} : {})},
 		...(accountId ? {accountId} : {}),
 		...(region ? {region} : {}),
 		...(values.state ? {stateFile: values.state} : {}),

@@ -3,11 +3,11 @@ import {chmod, mkdir, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import type {LoadedConfig} from '../config/load-config';
 import {parseConfig} from '../config/load-config';
-import {rackStackSeed, startAwsStandIn} from './aws-stand-in';
+import {currentRackStackSeed, ecsAmiParameters, ecsOptimizedImages, rackStackSeed, startAwsStandIn} from './aws-stand-in';
 import {listenOnLoopback} from './loopback-server';
 import {rehearsalTemplate} from './packer-template';
 import {demoFleet} from './demo-fleet';
-import {bundledTemplateFor, startReleasesStandIn} from './releases-stand-in';
+import {bundledTemplateFor, startCurrentReleasesStandIn, startReleasesStandIn} from './releases-stand-in';
 
 export interface Rehearsal {
 	config: LoadedConfig;
@@ -19,10 +19,13 @@ export interface Rehearsal {
 	stop(): Promise<void>;
 }
 
+/** dev and prod are 2016-era racks (RegionConfig AMIs); `current` runs a template of 2026 (base AMI from SSM). */
 const ACCOUNTS = {
 	dev: {accountId: '111111111111', stackName: 'convox-dev', rack: 'dev', production: false},
 	prod: {accountId: '222222222222', stackName: 'convox-prod', rack: 'prod', production: true},
+	current: {accountId: '333333333333', stackName: 'convox-current', rack: 'current', production: false},
 } as const;
+const CURRENT_ERA: string = ACCOUNTS.current.accountId;
 
 const REHEARSAL_SECRET_KEY = 'rehearsal-secret-access-key';
 const SECRETS = {LIBRATO_EMAIL: 'rehearsal@example.com', LIBRATO_TOKEN: 'rehearsal-librato-token', LOGSPOUT_TOKEN: 'rehearsal-logspout-token'};
@@ -44,7 +47,8 @@ async function toolScript(binDir: string, tool: 'packer' | 'convox'): Promise<st
 }
 
 /**
- * Local stand-ins for everything a release touches: the release files, STS/CloudFormation/EC2
+ * Local stand-ins for everything a release touches: the release files (of 2016 for dev and prod,
+ * of 2022-2026 for `current`), STS/CloudFormation/EC2/SSM
  * (state kept in STATE_DIR/rehearsal so a killed rehearsal resumes), Packer (a replay of a recorded
  * build), the convox CLI, the hello-world app and Librato. No AWS credentials are loaded.
  */
@@ -62,12 +66,22 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string}
 	const aws = await startAwsStandIn({
 		stateFile: path.join(dir, demo ? `aws-fleet-${demo.fleetName}.json` : 'aws.json'),
 		identities: Object.fromEntries(Object.values(ACCOUNTS).map(account => [accessKeyFor(account.accountId), {accountId: account.accountId, arn: `arn:aws:sts::${account.accountId}:assumed-role/Rehearsal/operator`}])),
-		stacks: Object.values(racks).map(account => rackStackSeed({stackName: account.stackName, accountId: account.accountId, ...(account.region ? {region: account.region} : {}), ...(rollingBack.has(account.rack) ? {scenario: ['rollback', 'clean']} : {})})),
+		stacks: Object.values(racks).map(account =>
+			(account.accountId === CURRENT_ERA ? currentRackStackSeed : rackStackSeed)({
+				stackName: account.stackName,
+				accountId: account.accountId,
+				...(account.region ? {region: account.region} : {}),
+				...(rollingBack.has(account.rack) ? {scenario: ['rollback', 'clean']} : {}),
+			}),
+		),
+		images: ecsOptimizedImages,
+		ssmParameters: ecsAmiParameters,
 		tickMs: Number(process.env.CONVOX_AMI_REHEARSAL_TICK_MS ?? 200),
 		changeSetDelayMs: Number(process.env.CONVOX_AMI_REHEARSAL_CHANGE_SET_MS ?? 1000),
+		imageCopies: {delayMs: Number(process.env.CONVOX_AMI_REHEARSAL_COPY_MS ?? 3000)},
 		resolveTemplate: bundledTemplateFor,
 	});
-	const releases = await startReleasesStandIn();
+	const [releases, currentReleases] = await Promise.all([startReleasesStandIn(), startCurrentReleasesStandIn()]);
 	const helloWorld = await listenOnLoopback((_request, response) => {
 		response.setHeader('content-type', 'text/plain');
 		response.end('Hello, World!\n');
@@ -113,7 +127,8 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string}
 			AWS_ENDPOINT_URL_STS: aws.url,
 			AWS_ENDPOINT_URL_CLOUDFORMATION: aws.url,
 			AWS_ENDPOINT_URL_EC2: aws.url,
-			CONVOX_RELEASES_URL: releases.url,
+			AWS_ENDPOINT_URL_SSM: aws.url,
+			CONVOX_RELEASES_URL: accountId === CURRENT_ERA ? currentReleases.url : releases.url,
 			LIBRATO_API_URL: librato.url,
 			CONVOX_AMI_REHEARSAL_HELLO_WORLD: helloWorld.url,
 			CONVOX_AMI_PROBE_TIMEOUT: base.CONVOX_AMI_PROBE_TIMEOUT ?? '60',
@@ -122,7 +137,7 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string}
 			// For the bench: how many calls of each service the stand-in answered, and when.
 			const callLog = process.env.CONVOX_AMI_REHEARSAL_CALL_LOG;
 			if (callLog) await writeFile(callLog, `${JSON.stringify(aws.calls.map(({service, action, time}) => ({service, action, time})))}\n`);
-			await Promise.all([aws.close(), releases.close(), helloWorld.close(), librato.close()]);
+			await Promise.all([aws.close(), releases.close(), currentReleases.close(), helloWorld.close(), librato.close()]);
 		},
 	};
 }

@@ -1,4 +1,6 @@
 import type {ServerResponse} from 'node:http';
+import currentFormation from './data/formation-modern.json';
+import currentVersions from './data/versions-modern.json';
 import formation from './data/formation.json';
 import versions from './data/versions.json';
 import {listenOnLoopback} from './loopback-server';
@@ -18,8 +20,10 @@ export interface ReleasesFailure {
 export interface ReleasesStandInOptions {
 	/** Served as /versions.json (a string is served verbatim); default the bundled sample. */
 	versions?: unknown;
-	/** Version → its formation.json (a string is served verbatim). */
+	/** Version → its formation.json (a string is served verbatim; undefined: 404). */
 	formations?: Record<string, unknown>;
+	/** Version → its rack.json, the name newer releases publish the template under too. */
+	rackJson?: Record<string, unknown>;
 	/**
 	 * The template of every version in `versions` that has no entry in `formations`, its `Version`
 	 * default set to that version; default the bundled rack template; false serves 404 instead.
@@ -57,16 +61,37 @@ function withVersionDefault(template: unknown, version: string): unknown {
 	return {...template as object, Parameters: {...parameters, Version: {...parameters.Version, Default: version}}};
 }
 
-/**
- * The bundled rack template for `<base>/<V>/formation.json` when V is a bundled version; for the
- * AWS stand-in's `resolveTemplate`, so a journaled TemplateURL still resolves after a restart.
- */
-export function bundledTemplateFor(url: string): unknown {
-	const version = /\/([^/]+)\/formation\.json$/.exec(new URL(url, 'http://stand-in').pathname)?.[1];
-	return version !== undefined && versionIds(versions).includes(version) ? withVersionDefault(formation, version) : undefined;
+/** From this release on, Convox's template defaults to Amazon Linux 2023 (before it: Amazon Linux 2). */
+const AL2023_FROM = '20260708102410';
+
+/** The trimmed current rack template as release V publishes it: its Version default, and AL2023 defaults from 20260708102410. */
+export function currentTemplateOf(version: string): unknown {
+	const template = withVersionDefault(currentFormation, version) as typeof currentFormation;
+	if (version < AL2023_FROM) return template;
+	const al2023 = (path: string) => path.replace('/amazon-linux-2/', '/amazon-linux-2023/');
+	const {DefaultAmi, DefaultAmiArm} = template.Parameters;
+	return {...template, Parameters: {...template.Parameters, DefaultAmi: {...DefaultAmi, Default: al2023(DefaultAmi.Default)}, DefaultAmiArm: {...DefaultAmiArm, Default: al2023(DefaultAmiArm.Default)}}};
 }
 
-/** Convox's release files (`versions.json`, `<V>/formation.json`) over HTTP on 127.0.0.1, with injectable failures. */
+/**
+ * The bundled rack template for `<base>/<V>/formation.json` (or `rack.json`) when V is a bundled
+ * version, of the 2016 list or the current one; for the AWS stand-in's `resolveTemplate`, so a
+ * journaled TemplateURL still resolves after a restart.
+ */
+export function bundledTemplateFor(url: string): unknown {
+	const version = /\/([^/]+)\/(?:formation|rack)\.json$/.exec(new URL(url, 'http://stand-in').pathname)?.[1];
+	if (version === undefined) return undefined;
+	if (versionIds(versions).includes(version)) return withVersionDefault(formation, version);
+	return versionIds(currentVersions).includes(version) ? currentTemplateOf(version) : undefined;
+}
+
+/** The release files of current Convox (versions of 2022-2026, the trimmed current template as formation.json and rack.json). */
+export function startCurrentReleasesStandIn(options: Pick<ReleasesStandInOptions, 'port' | 'latencyMs'> = {}): Promise<ReleasesStandIn> {
+	const templates = Object.fromEntries(versionIds(currentVersions).map(version => [version, currentTemplateOf(version)]));
+	return startReleasesStandIn({...options, versions: currentVersions, formations: templates, rackJson: templates});
+}
+
+/** Convox's release files (`versions.json`, `<V>/formation.json`, `<V>/rack.json`) over HTTP on 127.0.0.1, with injectable failures. */
 export async function startReleasesStandIn(options: ReleasesStandInOptions = {}): Promise<ReleasesStandIn> {
 	const served = options.versions ?? versions;
 	const known = new Set(versionIds(typeof served === 'string' ? safeParse(served) : served));
@@ -77,6 +102,11 @@ export async function startReleasesStandIn(options: ReleasesStandInOptions = {})
 	function document(path: string): unknown {
 		if (path === '/versions.json') {
 			return served;
+		}
+
+		const rack = /^\/([^/]+)\/rack\.json$/.exec(path)?.[1];
+		if (rack !== undefined) {
+			return options.rackJson?.[rack];
 		}
 
 		const version = /^\/([^/]+)\/formation\.json$/.exec(path)?.[1];

@@ -14,8 +14,8 @@ export interface AmiCopyRequest {
 	targetRegion: string;
 	/** Links the copy to the fleet run, so a resume finds it by tag instead of copying again. */
 	fleetRunId: string;
-	/** Name for the copy (CopyImage Name), e.g. the source AMI's name. */
-	name: string;
+	/** Name and description of the copy; default the source AMI's. */
+	name?: string;
 	description?: string;
 }
 
@@ -30,7 +30,7 @@ export interface AmiCopyProgress {
 	targetRegion: string;
 	/** `found`: a copy from an earlier attempt; `copying`: CopyImage was just called. */
 	phase: 'found' | 'copying' | 'waiting' | 'available';
-	amiId?: string;
+	amiId: string;
 	message: string;
 }
 
@@ -88,7 +88,8 @@ function clientToken(request: AmiCopyRequest, failedCopies: string[]): string {
 	return createHash('sha256').update(key).digest('hex');
 }
 
-async function assertCopyable(source: EC2Client, request: AmiCopyRequest, signal?: AbortSignal): Promise<void> {
+/** The source image, if this account's own and available. */
+async function copyableSource(source: EC2Client, request: AmiCopyRequest, signal?: AbortSignal): Promise<Image> {
 	const {Images} = await source.send(new DescribeImagesCommand({Owners: ['self'], Filters: [{Name: 'image-id', Values: [request.sourceAmiId]}]}), {abortSignal: signal});
 	const image = Images?.[0];
 	if (!image) {
@@ -97,23 +98,27 @@ async function assertCopyable(source: EC2Client, request: AmiCopyRequest, signal
 	if (image.State !== 'available') {
 		throw new Error(`The AMI ${request.sourceAmiId} in ${request.sourceRegion} is ${image.State ?? 'in an unknown state'}; it can be copied once it is available.`);
 	}
+	return image;
 }
 
 async function startCopy(clients: {source: EC2Client; target: EC2Client}, request: AmiCopyRequest, failedCopies: string[], signal?: AbortSignal): Promise<string> {
-	await assertCopyable(clients.source, request, signal);
+	const image = await copyableSource(clients.source, request, signal);
+	const name = request.name ?? image.Name ?? request.sourceAmiId;
+	const description = request.description ?? image.Description;
+	const tags = [
+		{Key: FLEET_RUN_TAG, Value: request.fleetRunId},
+		{Key: SOURCE_AMI_TAG, Value: request.sourceAmiId},
+		{Key: SOURCE_REGION_TAG, Value: request.sourceRegion},
+	];
 	try {
 		const {ImageId} = await clients.target.send(new CopyImageCommand({
 			SourceRegion: request.sourceRegion,
 			SourceImageId: request.sourceAmiId,
-			Name: request.name,
-			...(request.description ? {Description: request.description} : {}),
+			Name: name,
+			...(description ? {Description: description} : {}),
 			Encrypted: true,
 			CopyImageTags: true,
-			TagSpecifications: [{ResourceType: 'image', Tags: [
-				{Key: FLEET_RUN_TAG, Value: request.fleetRunId},
-				{Key: SOURCE_AMI_TAG, Value: request.sourceAmiId},
-				{Key: SOURCE_REGION_TAG, Value: request.sourceRegion},
-			]}],
+			TagSpecifications: (['image', 'snapshot'] as const).map(ResourceType => ({ResourceType, Tags: tags})),
 			ClientToken: clientToken(request, failedCopies),
 		}), {abortSignal: signal});
 		if (!ImageId) throw new Error('EC2 answered without an image id');
@@ -159,6 +164,7 @@ async function waitForCopy(target: EC2Client, request: AmiCopyRequest, amiId: st
 export async function copyAmi(clients: {source: EC2Client; target: EC2Client}, request: AmiCopyRequest, options: AmiCopyOptions = {}): Promise<AmiCopy> {
 	const {targetRegion} = request;
 	const report = (phase: AmiCopyProgress['phase'], amiId: string, message: string) => options.onProgress?.({targetRegion, phase, amiId, message});
+	if (targetRegion === request.sourceRegion) throw new Error(`${request.sourceAmiId} is already in ${targetRegion}: a copy goes to another region.`);
 	options.signal?.throwIfAborted();
 	const earlier = await copiesOf(clients.target, request, options.signal);
 	const live = earlier.find(image => LIVE_STATES.has(image.State ?? '') && image.ImageId);
@@ -190,7 +196,7 @@ export async function copyAmi(clients: {source: EC2Client; target: EC2Client}, r
  */
 export async function copyAmiToRegions(
 	clientsFor: (region: string) => Promise<EC2Client>,
-	source: {region: string; amiId: string; name: string; description?: string},
+	source: {region: string; amiId: string; name?: string; description?: string},
 	targetRegions: string[],
 	fleetRunId: string,
 	options: AmiCopyOptions & {concurrency?: number} = {},
@@ -204,7 +210,14 @@ export async function copyAmiToRegions(
 		for (let region = queue.shift(); region; region = queue.shift()) {
 			try {
 				const target = await clientsFor(region);
-				const request: AmiCopyRequest = {sourceRegion: source.region, sourceAmiId: source.amiId, targetRegion: region, fleetRunId, name: source.name, ...(source.description ? {description: source.description} : {})};
+				const request: AmiCopyRequest = {
+					sourceRegion: source.region,
+					sourceAmiId: source.amiId,
+					targetRegion: region,
+					fleetRunId,
+					...(source.name ? {name: source.name} : {}),
+					...(source.description ? {description: source.description} : {}),
+				};
 				copies.set(region, await copyAmi({source: sourceClient, target}, request, options));
 			} catch (error) {
 				failures.push({targetRegion: region, error: error instanceof Error ? error : new Error(String(error))});

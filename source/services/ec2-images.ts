@@ -1,4 +1,4 @@
-import {DescribeImageAttributeCommand, paginateDescribeImages, waitUntilImageAvailable, type EC2Client} from '@aws-sdk/client-ec2';
+import {DescribeImageAttributeCommand, DescribeImagesCommand, paginateDescribeImages, waitUntilImageAvailable, type EC2Client} from '@aws-sdk/client-ec2';
 
 const RELEASE_RUN_TAG = 'ReleaseRun';
 
@@ -29,6 +29,23 @@ export async function findImagesByRun(ec2: EC2Client, runId: string): Promise<Ru
 		}
 	}
 	return images.sort((a, b) => (b.creationDate ?? '').localeCompare(a.creationDate ?? ''));
+}
+
+export interface ImageState {
+	state: string;
+	ownerId: string | undefined;
+}
+
+/** One image by id as EC2 describes it, or undefined when EC2 does not know it. */
+export async function describeImage(ec2: EC2Client, amiId: string): Promise<ImageState | undefined> {
+	try {
+		const response = await ec2.send(new DescribeImagesCommand({ImageIds: [amiId]}));
+		const image = response.Images?.find(candidate => candidate.ImageId === amiId);
+		return image ? {state: image.State ?? 'unknown', ownerId: image.OwnerId} : undefined;
+	} catch (error) {
+		if ((error as {name?: string}).name === 'InvalidAMIID.NotFound') return undefined;
+		throw error;
+	}
 }
 
 export type LaunchAccess = {visibility: 'private'} | {visibility: 'public'} | {visibility: 'shared'; with: string[]};
@@ -64,4 +81,15 @@ export async function waitForImage(ec2: EC2Client, amiId: string, options: WaitO
 		},
 		{ImageIds: [amiId]},
 	);
+}
+
+/** An image's architecture as EC2 reports it (`x86_64`, `arm64`, ...), or undefined when the image is not visible. */
+export async function imageArchitecture(ec2: EC2Client, amiId: string): Promise<string | undefined> {
+	try {
+		const {Images} = await ec2.send(new DescribeImagesCommand({ImageIds: [amiId]}));
+		return Images?.find(image => image.ImageId === amiId)?.Architecture;
+	} catch (error) {
+		if ((error as Error).name === 'InvalidAMIID.NotFound' || (error as Error).name === 'InvalidAMIID.Unavailable') return undefined;
+		throw error;
+	}
 }

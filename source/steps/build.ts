@@ -1,27 +1,28 @@
 import {appendFile, mkdir} from 'node:fs/promises';
 import path from 'node:path';
 import type {EC2Client} from '@aws-sdk/client-ec2';
-import {findImagesByRun, launchPermissions, waitForImage} from '../services/ec2-images';
-import {isRunning, leftBehindInLog, packerProcess, signalPackerGroup, type PackerProcess} from '../services/packer/orphan';
+import {describeImage, findImagesByRun, launchPermissions, waitForImage} from '../services/ec2-images';
+import type {PackerAws} from '../services/packer/environment';
+import {readKeeperRecord} from '../services/packer/keeper';
+import {isRunning, signalPackerGroup, type PackerProcess} from '../services/packer/orphan';
 import type {PackerOutputEvent} from '../services/packer/output';
 import type {BuildResources} from '../services/packer/phases';
-import {followPackerBuild, formatPackerCommand, runPackerBuild, runPackerValidate, type FollowedBuild, type PackerBuild, type PackerInvocation, type PackerResult} from '../services/packer/runner';
+import {followPackerBuild, formatPackerCommand, KEEPER_COMMAND, packerFilesOf, runPackerValidate, startPackerBuild, type FollowedBuild, type PackerBuild, type PackerFiles, type PackerInvocation, type PackerResult, type PackerSecret} from '../services/packer/runner';
+import {removeVarFileFolder} from '../services/packer/var-file';
+import {INSTANCE_TYPE_VARIABLE} from '../services/packer/variables';
+import type {AwsClients} from '../services/services';
 import {PACKER_LOG_NOTICE} from '../ui/build-view';
 import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../workflow/errors';
+import {BUILD_SECRETS} from '../workflow/secrets';
 import type {Step, StepContext} from '../workflow/step';
 import type {Outputs, PrebuiltAmi} from '../workflow/types';
 import type {TemplateOutputs} from './template';
 
-/** Packer variable, environment variable, what it is. */
-const SECRETS = [
-	['librato_email', 'LIBRATO_EMAIL', 'Librato account email'],
-	['librato_token', 'LIBRATO_TOKEN', 'Librato API token'],
-	['logspout_token', 'LOGSPOUT_TOKEN', 'logspout route token (SumoLogic)'],
-] as const;
-
 const ERROR_LINES_SHOWN = 10;
 const ERROR_LINE_CHARS = 2000;
 const IMAGE_WAIT_SECONDS = 3600;
+/** Shorter-lived credentials than this may run out during a build (an amazon-ebs build takes 10 to 60 minutes). */
+const LONG_BUILD_MINUTES = 120;
 
 function notice(ctx: StepContext, message: string, level: 'info' | 'warn' = 'info') {
 	ctx.emit({type: 'notice', step: 'build', level, message});
@@ -42,9 +43,9 @@ const DRY_RUN_PLACEHOLDER = 'dry-run-placeholder';
  * Secrets from the environment or a masked prompt. A dry run that nobody can answer validates
  * with a placeholder instead (and says so): it builds nothing, so it need not hold the real ones.
  */
-async function readSecrets(ctx: StepContext, dryRun: boolean): Promise<Record<string, string>> {
-	const secrets: Record<string, string> = {};
-	for (const [variable, envName, label] of SECRETS) {
+async function readSecrets(ctx: StepContext, dryRun: boolean): Promise<PackerSecret[]> {
+	const secrets: PackerSecret[] = [];
+	for (const {variable, envName, label} of BUILD_SECRETS) {
 		let value = ctx.services.env[envName];
 		if (!value) {
 			try {
@@ -56,9 +57,13 @@ async function readSecrets(ctx: StepContext, dryRun: boolean): Promise<Record<st
 			}
 		}
 		if (!value) throw new UsageError(`${envName} is empty; the AMI needs the ${label}.`, `Set ${envName}.`);
-		secrets[variable] = value;
+		secrets.push({variable, envName, value});
 	}
 	return secrets;
+}
+
+function clock(date: Date): string {
+	return `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
 }
 
 function indent(lines: string[]): string {
@@ -82,11 +87,13 @@ function describeResources(resources: BuildResources): string {
 class BuildRun {
 	private readonly template: TemplateOutputs;
 	private readonly logPath: string;
-	private secrets: Promise<Record<string, string>> | undefined;
+	private readonly files: PackerFiles;
+	private secrets: Promise<PackerSecret[]> | undefined;
 
 	constructor(private readonly ctx: StepContext) {
 		this.template = templateOutputs(ctx);
 		this.logPath = ctx.paths.packerLog;
+		this.files = packerFilesOf(this.logPath);
 	}
 
 	private get dryRun(): boolean {
@@ -94,13 +101,15 @@ class BuildRun {
 	}
 
 	async run(): Promise<Outputs> {
-		const ec2 = (await this.ctx.services.aws()).ec2;
+		const aws = await this.ctx.services.aws();
+		const {ec2} = aws;
 		if (this.triedBefore()) {
-			const followed = await this.followInterruptedPacker();
-			const adopted = (await this.reconcile(ec2)) ?? (await this.adoptFollowed(ec2, followed));
+			const adopted = (await this.adoptInterrupted(ec2)) ?? (await this.reconcile(ec2));
 			if (adopted) return adopted;
 		}
-		const invocation = await this.invocation();
+		// A var-file folder left by a process that died (at most an empty named pipe).
+		removeVarFileFolder(this.files.varFileDir);
+		const invocation = await this.invocation(aws);
 		if (this.dryRun) return this.validate(invocation);
 		const result = await this.build(invocation);
 		if (Object.keys(result.amiIds).length === 0) {
@@ -124,58 +133,89 @@ class BuildRun {
 		return Boolean(record && (record.attempts > 0 || record.status === 'running' || record.status === 'failed'));
 	}
 
-	/** The Packer an interrupted attempt started, if the journal recorded it. */
-	private recordedPacker(): PackerProcess | undefined {
-		const outputs = this.ctx.run.steps.find(step => step.id === 'build')?.outputs ?? {};
-		const {packerPid, packerStartedAt} = outputs;
-		return typeof packerPid === 'number' && typeof packerStartedAt === 'string' ? {pid: packerPid, startedAt: packerStartedAt} : undefined;
-	}
-
 	/**
-	 * Packer runs in its own process group and writes into a named pipe it also holds open, so it
-	 * outlives a CLI that was killed: a second build must not start beside it. Read on from its
-	 * pipe until it ends, as if it had been started here.
+	 * The keeper of an interrupted attempt kept Packer's whole output and its record, whatever the
+	 * template tags: follow a build that still runs until it ends, then adopt the AMI it produced
+	 * (from its artifact, or the `AMI: ami-…` it announced) once EC2 confirms it is the account's.
 	 */
-	private async followInterruptedPacker(): Promise<FollowedBuild | undefined> {
-		const recorded = this.recordedPacker();
-		if (!recorded || !isRunning(recorded)) return undefined;
-		notice(this.ctx, `Packer from the interrupted run (pid ${recorded.pid}) is still building; following it until it ends.`, 'warn');
-		this.ctx.emit({type: 'progress', step: 'build', phase: 'start', activity: `Following Packer pid ${recorded.pid} (interrupted run)`});
-		const stop = new OrphanStop(this.ctx, recorded);
+	private async adoptInterrupted(ec2: EC2Client): Promise<Outputs | undefined> {
+		const record = readKeeperRecord(this.files.record);
+		if (!record) return undefined;
+		const keeperAlive = record.state !== 'ended' && isRunning(record.keeper, KEEPER_COMMAND);
+		const packer = record.state !== 'ended' ? record.packer : undefined;
+		const packerAlive = packer !== undefined && isRunning(packer);
+		let stop: OrphanStop | undefined;
+		if (packerAlive) {
+			notice(this.ctx, `Packer from the interrupted run (pid ${packer.pid}) is still building; following it until it ends.`, 'warn');
+			this.ctx.emit({type: 'progress', step: 'build', phase: 'start', activity: `Following Packer pid ${packer.pid} (interrupted run)`});
+			stop = new OrphanStop(this.ctx, packer);
+		}
 		let followed: FollowedBuild;
 		try {
-			followed = await followPackerBuild({
-				logPath: this.logPath,
-				secrets: await this.readSecretsOnce(),
-				running: () => isRunning(recorded),
-				onEvent: event => this.emitPackerEvent(event),
-			});
+			if (packerAlive && !keeperAlive) {
+				// Its keeper died with the CLI: nobody reads Packer's output any more; wait for it to end.
+				while (isRunning(packer)) await new Promise(resolve => setTimeout(resolve, 1000));
+			}
+			followed = await followPackerBuild({files: this.files, secrets: [], fromEnd: true, onEvent: event => this.emitPackerEvent(event)});
 		} finally {
-			stop.release();
+			stop?.release();
 		}
-		const ended = `Packer from the interrupted run (pid ${recorded.pid}) has ended`;
 		const built = Object.entries(followed.amiIds).map(([region, id]) => `${id} (${region})`).join(', ');
-		if (built) notice(this.ctx, `${ended}: it built ${built}.`);
-		else if (followed.cancelled) notice(this.ctx, `${ended}: it cancelled the build and cleaned up what it had created.`, 'warn');
-		else {
-			const left = await leftBehindInLog(this.logPath);
-			const leftNames = Object.keys(left).length > 0 ? ` Its log (${this.logPath}) shows it may have left behind in AWS: ${describeResources(left)}; check for them in the EC2 console and delete them.` : '';
-			const errors = followed.errors.length > 0 ? `:\n${indent(followed.errors)}\n` : ' without building an AMI.';
-			notice(this.ctx, `${ended}${errors}${leftNames}`, 'warn');
+		if (packerAlive) {
+			const ended = `Packer from the interrupted run (pid ${packer.pid}) has ended`;
+			if (built) notice(this.ctx, `${ended}: it built ${built}.`);
+			else if (followed.cancelled) notice(this.ctx, `${ended}: it cancelled the build and cleaned up what it had created.`, 'warn');
+			else {
+				const left = followed.leftBehind;
+				const leftNames = Object.keys(left).length > 0 ? ` Its log (${this.logPath}) shows it may have left behind in AWS: ${describeResources(left)}; check for them in the EC2 console and delete them.` : '';
+				const errors = followed.errors.length > 0 ? `:\n${indent(followed.errors)}\n` : ' without building an AMI.';
+				notice(this.ctx, `${ended}${errors}${leftNames}`, 'warn');
+			}
+			if (stop && stop.state !== 'idle' && !built) {
+				throw new InterruptedError(`Stopped Packer from the interrupted run (pid ${packer.pid}).`, 'Run `convox-ami resume`: it looks for the AMI first, then builds again.');
+			}
 		}
-		if (stop.state !== 'idle' && !built) {
-			throw new InterruptedError(`Stopped Packer from the interrupted run (pid ${recorded.pid}).`, 'Run `convox-ami resume`: it looks for the AMI first, then builds again.');
-		}
-		return followed;
+		// The AMI Packer announced counts only when nobody saw Packer end (killed with its keeper): a
+		// build Packer itself reported as failed or cancelled deregisters its AMI, or should have.
+		const announced = followed.exitCode === undefined && !followed.cancelled ? followed.createdAmi : undefined;
+		const amiId = followed.amiIds[this.template.region] ?? Object.values(followed.amiIds)[0] ?? announced;
+		if (!amiId) return undefined;
+		const amiIds = built ? followed.amiIds : {[this.template.region]: amiId};
+		return this.adoptImage(ec2, amiId, amiIds);
 	}
 
-	/** The AMI a followed Packer reported, when DescribeImages does not show it by its tag (yet). */
-	private async adoptFollowed(ec2: EC2Client, followed: FollowedBuild | undefined): Promise<Outputs | undefined> {
-		const amiIds = followed?.amiIds ?? {};
-		const amiId = amiIds[this.template.region] ?? Object.values(amiIds)[0];
-		if (!amiId) return undefined;
+	/** An AMI the interrupted build produced, adopted only when EC2 shows it exists in this account (waiting while it is pending). */
+	private async adoptImage(ec2: EC2Client, amiId: string, amiIds: Record<string, string>): Promise<Outputs | undefined> {
+		let image;
+		try {
+			image = await describeImage(ec2, amiId);
+		} catch (error) {
+			throw new StepFailedError(`Could not look up AMI ${amiId} of the interrupted build (DescribeImages): ${(error as Error).message}`, 'Check the network and the credentials, then run `convox-ami resume`.');
+		}
+		const accountId = this.ctx.account.accountId;
+		if (!image) {
+			notice(this.ctx, `The interrupted build announced AMI ${amiId}, but EC2 does not know it; it is not used.`, 'warn');
+			return undefined;
+		}
+		if (image.ownerId !== accountId) {
+			notice(this.ctx, `AMI ${amiId} of the interrupted build belongs to account ${image.ownerId ?? '(unknown)'}, not ${accountId}; it is not used.`, 'warn');
+			return undefined;
+		}
+		if (image.state === 'pending') {
+			notice(this.ctx, `AMI ${amiId} from the interrupted build is still pending; waiting for it instead of building again.`);
+			this.ctx.emit({type: 'progress', step: 'build', phase: 'wait-ami', activity: `Waiting for ${amiId} (interrupted build)`});
+			try {
+				await waitForImage(ec2, amiId, {maxWaitSeconds: IMAGE_WAIT_SECONDS, signal: this.ctx.signal});
+			} catch (error) {
+				if (this.ctx.signal.aborted) throw new InterruptedError(`Stopped waiting for AMI ${amiId}.`, 'Run `convox-ami resume` to wait again.');
+				throw new StepFailedError(`AMI ${amiId} from the interrupted build did not become available: ${(error as Error).message}`, 'Deregister it if it failed, then run `convox-ami resume` to build again.');
+			}
+		} else if (image.state !== 'available') {
+			notice(this.ctx, `AMI ${amiId} from the interrupted build is ${image.state}; it is not used.`, 'warn');
+			return undefined;
+		}
 		await this.refuseUnlessPrivate(ec2, amiId);
-		notice(this.ctx, `Adopted AMI ${amiId}, built by Packer from the interrupted run: not building again.`);
+		notice(this.ctx, `Adopted AMI ${amiId} (${this.template.region}), built by the interrupted build (its keeper kept the output): not building again.`);
 		return {amiId, amiIds, logPath: this.logPath, adopted: true};
 	}
 
@@ -207,19 +247,41 @@ class BuildRun {
 		return {amiId: image.imageId, amiIds: {[image.region]: image.imageId}, logPath: this.logPath, adopted: true};
 	}
 
-	private async invocation(): Promise<PackerInvocation> {
-		const {templatePath, amiVersion, env, region, sourceAmi, convoxVersion} = this.template;
+	private async invocation(aws: AwsClients): Promise<PackerInvocation> {
+		const {templatePath, amiVersion, env, region, sourceAmi, convoxVersion, declaredVariables} = this.template;
+		const {buildInstanceType} = this.ctx.outputs('resolve-version');
+		const instanceType: Record<string, string> =
+			typeof buildInstanceType === 'string' && declaredVariables?.includes(INSTANCE_TYPE_VARIABLE) ? {[INSTANCE_TYPE_VARIABLE]: buildInstanceType} : {};
 		return {
 			packer: this.ctx.services.binaries.packer,
 			template: templatePath,
-			variables: {source_ami: sourceAmi, region, env, version: amiVersion, convox_version: convoxVersion, run_id: this.ctx.run.id},
+			variables: {source_ami: sourceAmi, region, env, version: amiVersion, convox_version: convoxVersion, run_id: this.ctx.run.id, ...instanceType},
 			secrets: await this.readSecretsOnce(),
+			aws: await this.packerCredentials(aws, region),
 			env: this.ctx.services.env,
 			cwd: path.dirname(templatePath),
 		};
 	}
 
-	private readSecretsOnce(): Promise<Record<string, string>> {
+	/** The credentials STS was called with, for Packer's environment; says how long they last when they expire. */
+	private async packerCredentials(aws: AwsClients, region: string): Promise<PackerAws> {
+		let credentials;
+		try {
+			credentials = await aws.credentials();
+		} catch (error) {
+			throw new StepFailedError(`Could not resolve the AWS credentials of account ${this.ctx.account.accountId} for Packer: ${(error as Error).message}`, 'Log in again (aws sso login, or refresh the profile), then run `convox-ami resume`.');
+		}
+		if (credentials.expiration) {
+			const minutes = Math.floor((credentials.expiration.getTime() - Date.now()) / 60_000);
+			const when = `Packer's AWS credentials (temporary, from the account's profile) expire at ${clock(credentials.expiration)}, in ${minutes} min`;
+			if (minutes < LONG_BUILD_MINUTES) {
+				notice(this.ctx, `${when}: a long build may outlive them and fail. For an assume-role profile set duration_seconds (up to the role's maximum session); for SSO, log in again just before building.`, 'warn');
+			} else notice(this.ctx, `${when}.`);
+		}
+		return {accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, ...(credentials.sessionToken ? {sessionToken: credentials.sessionToken} : {}), region};
+	}
+
+	private readSecretsOnce(): Promise<PackerSecret[]> {
 		this.secrets ??= readSecrets(this.ctx, this.dryRun);
 		return this.secrets;
 	}
@@ -234,7 +296,7 @@ class BuildRun {
 		notice(this.ctx, `Dry run: the build would run, in ${invocation.cwd}: ${command}`);
 		let validation;
 		try {
-			validation = await runPackerValidate(invocation);
+			validation = await runPackerValidate({...invocation, varFileDir: this.files.varFileDir});
 		} catch (error) {
 			throw this.notStarted(error);
 		}
@@ -264,15 +326,15 @@ class BuildRun {
 		notice(this.ctx, `Running ${command}`);
 		let build: PackerBuild;
 		try {
-			build = runPackerBuild({...invocation, logPath: this.logPath, onEvent: event => this.emitPackerEvent(event)});
+			build = await startPackerBuild({...invocation, logPath: this.logPath, onEvent: event => this.emitPackerEvent(event)});
 		} catch (error) {
-			throw new StepFailedError(`Could not set up Packer's output pipe: ${(error as Error).message}`, `Check that ${path.dirname(this.logPath)} is writable, then run \`convox-ami resume\`.`);
+			if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw this.notStarted(error);
+			throw new StepFailedError(`Could not start Packer under its keeper: ${(error as Error).message}`, `Check that ${path.dirname(this.logPath)} is writable, then run \`convox-ami resume\`.`);
 		}
 		const cancellation = new Cancellation(this.ctx, build);
-		// Journalled so that a resume after this CLI dies does not start a second Packer beside this one;
-		// before the first progress event, as a running event resets the build view.
-		const started = packerProcess(build.pid);
-		if (started) this.ctx.emit({type: 'step', step: 'build', status: 'running', outputs: {packerPid: started.pid, packerStartedAt: started.startedAt}});
+		// Journalled for the operator (`ps`, the runs list); a resume reads the keeper's record.
+		// Before the first progress event, as a running event resets the build view.
+		this.ctx.emit({type: 'step', step: 'build', status: 'running', outputs: {packerPid: build.packer.pid, packerStartedAt: build.packer.startedAt, keeperPid: build.keeper.pid}});
 		this.ctx.emit({type: 'progress', step: 'build', phase: 'start', activity: 'Starting Packer'});
 		let result: PackerResult;
 		try {

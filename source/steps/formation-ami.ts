@@ -2,7 +2,7 @@ import type {Formation} from '../services/releases';
 
 export type SourceAmiLookup = {ami: string} | {problem: string};
 
-/** The stock AMI of a Convox version for a region: `Mappings.RegionConfig[region].Ami`. */
+/** The stock AMI of a 2016-era Convox version for a region: `Mappings.RegionConfig[region].Ami` (current templates: see base-ami). */
 export function sourceAmiFor(template: Formation, version: string, region: string): SourceAmiLookup {
 	const regions = template.Mappings?.RegionConfig ?? {};
 	const ami = regions[region]?.Ami;
@@ -11,13 +11,7 @@ export function sourceAmiFor(template: Formation, version: string, region: strin
 	if (withAmi.length > 0) {
 		return {problem: `Convox ${version} has no AMI for ${region}; its template lists AMIs for ${withAmi.join(', ')}. Use one of those regions (--region) or pin another version (--convox-version).`};
 	}
-	const ssm = Object.values(template.Parameters ?? {}).find(parameter => parameter.Type?.includes('AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>'));
-	const ssmName = ssm?.Default ? String(ssm.Default) : undefined;
-	return {
-		problem: ssmName
-			? `Convox ${version} has no AMI for ${region} in Mappings.RegionConfig: from 20220728124649 on, the template takes the stock ECS AMI from the SSM parameter ${ssmName}. Pin a version that names its AMI (--convox-version), or look it up with \`aws ssm get-parameter --name ${ssmName} --region ${region}\`.`
-			: `Convox ${version} names no AMI for ${region} (no Mappings.RegionConfig.${region}.Ami). Pin another version with --convox-version.`,
-	};
+	return {problem: `Convox ${version} names no AMI for ${region} (no Mappings.RegionConfig.${region}.Ami). Pin another version with --convox-version.`};
 }
 
 export interface TemplateParameter {

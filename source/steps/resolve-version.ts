@@ -1,12 +1,51 @@
 import type {CloudFormationClient} from '@aws-sdk/client-cloudformation';
 import {describeStack, parameterValue, StackNotFoundError, type StackSnapshot} from '../services/cloudformation/stack';
-import type {VersionEntry} from '../services/releases';
+import {imageArchitecture} from '../services/ec2-images';
+import type {FetchedFormation, VersionEntry} from '../services/releases';
+import {getParameter} from '../services/ssm-parameters';
 import {StepFailedError, UsageError} from '../workflow/errors';
 import type {Step, StepContext} from '../workflow/step';
-import {sourceAmiFor, templateParameters} from './formation-ami';
-import {requiredBetween, selectVersion} from './select-version';
+import {planBaseAmi, type Architecture, type BaseAmiPlan} from './base-ami';
+import {templateParameters, type TemplateParameter} from './formation-ami';
+import {selectVersion} from './select-version';
 
 const TEMPLATE_BODY_LIMIT = 51_200;
+
+/** The build instance type per architecture when the config sets none (`buildInstanceTypes`). */
+export const DEFAULT_BUILD_INSTANCE_TYPES: Record<Architecture, string> = {x86_64: 't3.large', arm64: 't4g.large'};
+
+/** How the target version was chosen. */
+export type VersionRule = 'newest' | 'required' | 'pinned';
+
+/** What resolve-version records in the journal (and the `step` event on `done`). */
+export interface ResolveVersionOutputs {
+	convoxVersion: string;
+	versionRule: VersionRule;
+	/** With the `required` rule: the newest published version, for the run after this one. */
+	nextVersion: string | null;
+	sourceAmi: string;
+	/** `region-config` (2016-era templates) or `ssm` (from 20220728124649 on). */
+	amiSource: BaseAmiPlan['era'];
+	/** The SSM parameter path resolved for the base AMI (null for RegionConfig templates). */
+	amiParameter: string | null;
+	architecture: Architecture;
+	amiReason: string;
+	/** The instance type the build should launch (the template's `instance_type` variable, when it declares one). */
+	buildInstanceType: string;
+	instanceType: string | null;
+	buildInstance: string | null;
+	templateUrl: string;
+	templateBytes: number;
+	templateParameters: TemplateParameter[];
+	stackStatus: string;
+	stackParameters: StackSnapshot['parameters'];
+	stackVersion: string | null;
+	stackAmi: string | null;
+}
+
+function notice(ctx: StepContext, level: 'info' | 'warn', message: string): void {
+	ctx.emit({type: 'notice', step: 'resolve-version', level, message});
+}
 
 async function readStack(cloudformation: CloudFormationClient, ctx: StepContext): Promise<StackSnapshot> {
 	try {
@@ -20,9 +59,28 @@ async function readStack(cloudformation: CloudFormationClient, ctx: StepContext)
 	}
 }
 
-async function chooseVersion(ctx: StepContext, entries: VersionEntry[], url: string): Promise<string> {
+interface Chosen {
+	version: string;
+	rule: VersionRule;
+	next?: string;
+}
+
+async function confirmPastRequired(ctx: StepContext, version: string, required: VersionEntry[], stackVersion: string): Promise<void> {
+	const names = required.map(entry => entry.version).join(', ');
+	const what = `The pinned Convox version ${version} jumps over ${required.length === 1 ? 'the required version' : 'the required versions'} ${names} (the stack is on ${stackVersion}); \`convox rack update\` never does`;
+	if (ctx.flags.yes && !ctx.flags.skipRequired) {
+		throw new UsageError(`${what}, and --yes does not confirm that. Nothing was changed.`, `Release ${required[0]!.version} first (run without --convox-version), or add --skip-required to jump on purpose.`);
+	}
+	if (!ctx.flags.yes) {
+		const sure = await ctx.prompt.confirm({message: `${what}. Release ${version} anyway?`, remedy: '--yes --skip-required', defaultValue: false});
+		if (!sure) throw new UsageError(`Stopped: ${what}. Nothing was changed.`, `Release ${required[0]!.version} first (run without --convox-version).`);
+	}
+	notice(ctx, 'warn', `Jumping over the required Convox ${names} to ${version} (${ctx.flags.yes ? '--skip-required' : 'confirmed by the operator'}).`);
+}
+
+async function chooseVersion(ctx: StepContext, entries: VersionEntry[], url: string, stackVersion: string | undefined): Promise<Chosen> {
 	const pin = ctx.flags.convoxVersion ?? ctx.run.options.convoxVersion;
-	const selection = selectVersion(entries, pin);
+	const selection = selectVersion(entries, pin, stackVersion);
 	switch (selection.kind) {
 		case 'none-published':
 			throw new UsageError(
@@ -30,8 +88,9 @@ async function chooseVersion(ctx: StepContext, entries: VersionEntry[], url: str
 				'Pin one with --convox-version V if you must, or check CONVOX_RELEASES_URL.',
 			);
 		case 'pinned':
-			ctx.emit({type: 'notice', step: 'resolve-version', level: 'info', message: `Convox ${selection.entry.version} (pinned: --convox-version, or the version a promoted release carries)`});
-			return selection.entry.version;
+			if (selection.pastRequired.length > 0) await confirmPastRequired(ctx, selection.entry.version, selection.pastRequired, stackVersion ?? '?');
+			notice(ctx, 'info', `Convox ${selection.entry.version} (pinned: --convox-version, or the version a promoted release carries)`);
+			return {version: selection.entry.version, rule: 'pinned'};
 		case 'pinned-unknown':
 		case 'pinned-unpublished': {
 			const version = selection.kind === 'pinned-unknown' ? selection.version : selection.entry.version;
@@ -39,23 +98,95 @@ async function chooseVersion(ctx: StepContext, entries: VersionEntry[], url: str
 			if (ctx.flags.yes) throw new UsageError(`The pinned Convox version ${what}; --yes does not confirm that.`, 'Pin a published version, or run without --yes and confirm.');
 			const sure = await ctx.prompt.confirm({message: `The pinned Convox version ${what}. Release it anyway?`, remedy: '--convox-version with a published version', defaultValue: false});
 			if (!sure) throw new UsageError(`Stopped: the pinned Convox version ${what}.`, 'Pin a published version with --convox-version.');
-			ctx.emit({type: 'notice', step: 'resolve-version', level: 'warn', message: `Using Convox ${version} although ${what} (confirmed by the operator).`});
-			return version;
+			notice(ctx, 'warn', `Using Convox ${version} although ${what} (confirmed by the operator).`);
+			return {version, rule: 'pinned'};
 		}
+		case 'required':
+			if (selection.skippedBranches.length > 0) notice(ctx, 'info', `Skipped published branch builds: ${selection.skippedBranches.join(', ')}`);
+			notice(
+				ctx,
+				'info',
+				`Convox ${selection.entry.version}: the first version marked required after the stack's ${stackVersion} (Convox's rule). ${selection.entry.version} is required before anything newer; run again afterwards for ${selection.newest.version}.`,
+			);
+			return {version: selection.entry.version, rule: 'required', next: selection.newest.version};
 		case 'newest':
 			if (selection.convoxRule) {
-				ctx.emit({
-					type: 'notice',
-					step: 'resolve-version',
-					level: 'warn',
-					message: `Convox's own CLI would take ${selection.convoxRule.version} (the last published entry of versions.json); taking ${selection.entry.version}, the newest published by timestamp. Pin with --convox-version to choose.`,
-				});
+				notice(
+					ctx,
+					'warn',
+					`Convox's own CLI would take ${selection.convoxRule.version} (the last published entry of versions.json); taking ${selection.entry.version}, the newest published by timestamp. Pin with --convox-version to choose.`,
+				);
 			}
-			if (selection.skippedBranches.length > 0) {
-				ctx.emit({type: 'notice', step: 'resolve-version', level: 'info', message: `Skipped published branch builds: ${selection.skippedBranches.join(', ')}`});
-			}
-			ctx.emit({type: 'notice', step: 'resolve-version', level: 'info', message: `Convox ${selection.entry.version}: the newest published version`});
-			return selection.entry.version;
+			if (selection.skippedBranches.length > 0) notice(ctx, 'info', `Skipped published branch builds: ${selection.skippedBranches.join(', ')}`);
+			notice(ctx, 'info', `Convox ${selection.entry.version}: the newest published version${stackVersion ? ` (no version marked required lies between the stack's ${stackVersion} and it)` : ''}`);
+			return {version: selection.entry.version, rule: 'newest'};
+	}
+}
+
+function stackValuesOf(stack: StackSnapshot): Record<string, string> {
+	return Object.fromEntries(stack.parameters.map(parameter => [parameter.key, parameter.value]));
+}
+
+/** The base AMI plan; a stack value of DefaultAmi(Arm) is compared with the default of the template the stack runs now. */
+async function planFor(ctx: StepContext, formation: FetchedFormation, convoxVersion: string, stack: StackSnapshot, stackVersion: string | undefined): Promise<BaseAmiPlan> {
+	const input = {template: formation.template, version: convoxVersion, region: ctx.region, stackValues: stackValuesOf(stack)};
+	const plan = planBaseAmi(input);
+	if ('problem' in plan) throw new UsageError(plan.problem);
+	if (plan.era !== 'ssm' || !stackVersion || stackVersion === convoxVersion) return plan;
+	const own = input.stackValues[plan.parameterKey];
+	const newDefault = formation.template.Parameters?.[plan.parameterKey]?.Default;
+	if (!own || newDefault === undefined || own === String(newDefault)) return plan;
+	let current: FetchedFormation;
+	try {
+		current = await ctx.services.releases.formation(stackVersion, ctx.signal);
+	} catch (error) {
+		ctx.signal.throwIfAborted();
+		notice(ctx, 'warn', `Cannot read the template of the stack's ${stackVersion} (${(error as Error).message}); its ${plan.parameterKey} ${own} is taken as the operator's own choice.`);
+		return plan;
+	}
+	const replanned = planBaseAmi({...input, currentTemplate: {version: stackVersion, template: current.template}});
+	if ('problem' in replanned) throw new UsageError(replanned.problem);
+	return replanned;
+}
+
+async function resolveSsmAmi(ctx: StepContext, plan: Extract<BaseAmiPlan, {era: 'ssm'}>): Promise<string> {
+	const {ssm} = await ctx.services.aws();
+	const where = `account ${ctx.account.accountId}, region ${ctx.region}`;
+	let lookup;
+	try {
+		lookup = await getParameter(ssm, plan.parameterPath, ctx.signal);
+	} catch (error) {
+		ctx.signal.throwIfAborted();
+		throw new StepFailedError(`Cannot read the SSM parameter ${plan.parameterPath} (${where}): ${(error as Error).message}`, 'Check the network and permissions, then run `convox-ami resume`.');
+	}
+	if (lookup.kind === 'found') return lookup.value;
+	const hint = `Check the stack's ${plan.parameterKey} (or the template's default) and the region; \`aws ssm get-parameter --name ${plan.parameterPath} --region ${ctx.region}\` shows what SSM answers.`;
+	if (lookup.kind === 'denied') throw new UsageError(`The SSM parameter ${plan.parameterPath} cannot be read in ${where}: access denied (${lookup.message}). Nothing was changed.`, `Allow ssm:GetParameter on it. ${hint}`);
+	throw new UsageError(`The SSM parameter ${plan.parameterPath} does not exist in ${where} (ParameterNotFound); it names the base AMI (${plan.parameterKey}). Nothing was changed.`, hint);
+}
+
+/** The base AMI's own architecture must fit the rack's instances and its dedicated builder, which run the same AMI. */
+async function assertArchitecture(ctx: StepContext, plan: Extract<BaseAmiPlan, {era: 'ssm'}>, ami: string): Promise<void> {
+	const {ec2} = await ctx.services.aws();
+	let actual: string | undefined;
+	try {
+		actual = await imageArchitecture(ec2, ami);
+	} catch (error) {
+		ctx.signal.throwIfAborted();
+		throw new StepFailedError(`Cannot describe the base AMI ${ami} (account ${ctx.account.accountId}, ${ctx.region}): ${(error as Error).message}`, 'Check the network and permissions (ec2:DescribeImages), then run `convox-ami resume`.');
+	}
+	if (!actual) throw new UsageError(`The base AMI ${ami} that ${plan.parameterPath} names is not visible in account ${ctx.account.accountId} (${ctx.region}). Nothing was changed.`, 'Check the SSM parameter and the region.');
+	if (actual !== plan.architecture) {
+		throw new UsageError(
+			`The base AMI ${ami} (${plan.parameterPath}) is ${actual}, but the rack's InstanceType ${plan.instanceType} needs ${plan.architecture}. Nothing was built.`,
+			`Point ${plan.parameterKey} at a parameter of a ${plan.architecture} AMI, or change InstanceType.`,
+		);
+	}
+	if (plan.builder && plan.builder.architecture !== actual) {
+		throw new UsageError(
+			`The rack's dedicated builder BuildInstance ${plan.builder.instanceType} is ${plan.builder.architecture}, but it runs the same AMI as the instances, and the base AMI ${ami} (InstanceType ${plan.instanceType}) is ${actual}. Nothing was built.`,
+			`Give BuildInstance a ${actual} instance type (or InstanceType a ${plan.builder.architecture} one) with \`convox rack params set\`, then run again.`,
+		);
 	}
 }
 
@@ -65,33 +196,44 @@ export const resolveVersionStep: Step = {
 		const {releases} = ctx.services;
 		const versionsUrl = `${releases.baseUrl}/versions.json`;
 		const entries = await releases.versions(ctx.signal);
-		const convoxVersion = await chooseVersion(ctx, entries, versionsUrl);
 
 		const {cloudformation} = await ctx.services.aws();
 		const stack = await readStack(cloudformation, ctx);
 		const current = (key: string) => parameterValue(stack, key);
 		const stackVersion = current('Version');
-		ctx.emit({type: 'notice', step: 'resolve-version', level: 'info', message: `Stack ${ctx.account.stackName}: ${stack.status}, Convox ${stackVersion ?? '?'} on ${current('Ami') || 'the stock AMI'}`});
-		const required = requiredBetween(entries, stackVersion, convoxVersion);
-		if (required.length > 0) {
-			ctx.emit({
-				type: 'notice',
-				step: 'resolve-version',
-				level: 'warn',
-				message: `Required Convox versions lie between the stack's ${stackVersion} and ${convoxVersion}: ${required.map(entry => entry.version).join(', ')}. Convox expects racks to pass through them; consider --convox-version ${required[0]!.version} first.`,
-			});
-		}
+		notice(ctx, 'info', `Stack ${ctx.account.stackName}: ${stack.status}, Convox ${stackVersion ?? '?'} on ${current('Ami') || 'the stock AMI'}`);
+		const chosen = await chooseVersion(ctx, entries, versionsUrl, stackVersion);
+		const convoxVersion = chosen.version;
 
 		const formation = await releases.formation(convoxVersion, ctx.signal);
-		const lookup = sourceAmiFor(formation.template, convoxVersion, ctx.region);
-		if ('problem' in lookup) throw new UsageError(lookup.problem);
-		ctx.emit({type: 'notice', step: 'resolve-version', level: 'info', message: `Base AMI for ${ctx.region}: ${lookup.ami}`});
-		if (formation.bytes > TEMPLATE_BODY_LIMIT) {
-			ctx.emit({type: 'notice', step: 'resolve-version', level: 'info', message: `formation.json is ${Math.round(formation.bytes / 1024)} KB, over the 50 KB TemplateBody limit: the update goes by TemplateURL.`});
+		const plan = await planFor(ctx, formation, convoxVersion, stack, stackVersion);
+		let sourceAmi: string;
+		if (plan.era === 'ssm') {
+			notice(ctx, 'info', `Base AMI: SSM parameter ${plan.parameterPath} (${plan.architecture}). ${plan.reason}.`);
+			if (plan.builder) notice(ctx, 'info', `Dedicated builder: BuildInstance ${plan.builder.instanceType} (${plan.builder.architecture}), on the same AMI.`);
+			sourceAmi = await resolveSsmAmi(ctx, plan);
+			await assertArchitecture(ctx, plan, sourceAmi);
+			notice(ctx, 'info', `Base AMI for ${ctx.region}: ${sourceAmi} (${plan.parameterPath}, ${plan.architecture})`);
+		} else {
+			sourceAmi = plan.ami;
+			notice(ctx, 'info', `Base AMI for ${ctx.region}: ${sourceAmi}`);
 		}
-		return {
+		if (formation.bytes > TEMPLATE_BODY_LIMIT) {
+			notice(ctx, 'info', `${formation.url.split('/').at(-1)} is ${Math.round(formation.bytes / 1024)} KB, over the 50 KB TemplateBody limit: the update goes by TemplateURL.`);
+		}
+		const buildInstanceType = ctx.config.buildInstanceTypes?.[plan.architecture] ?? DEFAULT_BUILD_INSTANCE_TYPES[plan.architecture];
+		const outputs: ResolveVersionOutputs = {
 			convoxVersion,
-			sourceAmi: lookup.ami,
+			versionRule: chosen.rule,
+			nextVersion: chosen.next ?? null,
+			sourceAmi,
+			amiSource: plan.era,
+			amiParameter: plan.era === 'ssm' ? plan.parameterPath : null,
+			architecture: plan.architecture,
+			amiReason: plan.reason,
+			buildInstanceType,
+			instanceType: plan.era === 'ssm' ? plan.instanceType : (current('InstanceType') ?? null),
+			buildInstance: plan.era === 'ssm' && plan.builder ? plan.builder.instanceType : null,
 			templateUrl: formation.url,
 			templateBytes: formation.bytes,
 			templateParameters: templateParameters(formation.template),
@@ -100,5 +242,6 @@ export const resolveVersionStep: Step = {
 			stackVersion: stackVersion ?? null,
 			stackAmi: current('Ami') ?? null,
 		};
+		return {...outputs};
 	},
 };

@@ -16,21 +16,25 @@ function stampOf(entry: VersionEntry): string {
 
 export type Selection =
 	| {kind: 'newest'; entry: VersionEntry; convoxRule?: VersionEntry; skippedBranches: string[]}
-	| {kind: 'pinned'; entry: VersionEntry}
+	/** Convox's rule: the first published `required` version after the stack's, with the newest that waits behind it. */
+	| {kind: 'required'; entry: VersionEntry; newest: VersionEntry; skippedBranches: string[]}
+	/** `pastRequired`: published required versions between the stack's version and the pin, which the pin jumps over. */
+	| {kind: 'pinned'; entry: VersionEntry; pastRequired: VersionEntry[]}
 	| {kind: 'pinned-unpublished'; entry: VersionEntry}
 	| {kind: 'pinned-unknown'; version: string}
 	| {kind: 'none-published'; total: number};
 
 /**
- * The newest published version by its timestamp, branch builds (with a suffix) excluded, or the
- * pinned one. `convoxRule` is what Convox's own CLI would take (the last published in array order)
- * when it differs.
+ * `convox rack update`'s rule: the first published version marked `required` that is newer than
+ * the stack's current one, else the newest published by timestamp (branch builds, with a suffix,
+ * excluded); or the pinned one. `convoxRule` is what Convox's own CLI would take as the newest
+ * (the last published in array order) when it differs.
  */
-export function selectVersion(entries: VersionEntry[], pin?: string): Selection {
+export function selectVersion(entries: VersionEntry[], pin?: string, current?: string): Selection {
 	if (pin) {
 		const entry = entries.find(candidate => candidate.version === pin);
 		if (!entry) return {kind: 'pinned-unknown', version: pin};
-		return entry.published ? {kind: 'pinned', entry} : {kind: 'pinned-unpublished', entry};
+		return entry.published ? {kind: 'pinned', entry, pastRequired: requiredBetween(entries, current, pin)} : {kind: 'pinned-unpublished', entry};
 	}
 	const published = entries.filter(entry => entry.published);
 	const candidates = published.filter(entry => {
@@ -39,22 +43,27 @@ export function selectVersion(entries: VersionEntry[], pin?: string): Selection 
 	});
 	if (candidates.length === 0) return {kind: 'none-published', total: entries.length};
 	const newest = candidates.reduce((best, entry) => (stampOf(entry) > stampOf(best) ? entry : best));
+	const skippedBranches = published.filter(entry => !candidates.includes(entry)).map(entry => entry.version);
+	const [required] = requiredBetween(entries, current, newest.version);
+	if (required) return {kind: 'required', entry: required, newest, skippedBranches};
 	const lastInArray = published.at(-1)!;
 	return {
 		kind: 'newest',
 		entry: newest,
 		...(lastInArray.version !== newest.version ? {convoxRule: lastInArray} : {}),
-		skippedBranches: published.filter(entry => !candidates.includes(entry)).map(entry => entry.version),
+		skippedBranches,
 	};
 }
 
-/** Published `required` versions strictly between the stack's current version and the target. */
+/** Published `required` versions strictly between the stack's current version and the target, oldest first. */
 export function requiredBetween(entries: VersionEntry[], current: string | undefined, target: string): VersionEntry[] {
 	const from = current ? parseVersionId(current)?.stamp : undefined;
 	const to = parseVersionId(target)?.stamp;
 	if (!from || !to) return [];
-	return entries.filter(entry => {
-		const stamp = stampOf(entry);
-		return entry.required && entry.published && stamp > from && stamp < to;
-	});
+	return entries
+		.filter(entry => {
+			const stamp = stampOf(entry);
+			return entry.required && entry.published && stamp > from && stamp < to;
+		})
+		.sort((a, b) => stampOf(a).localeCompare(stampOf(b)));
 }

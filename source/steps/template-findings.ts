@@ -1,6 +1,6 @@
-import {PACKER_VARIABLES, RUN_ID_VARIABLE} from '../services/packer/variables';
+import {INSTANCE_TYPE_VARIABLE, PACKER_VARIABLES, RUN_ID_VARIABLE} from '../services/packer/variables';
 import type {Sharing, TemplateInspection} from '../services/packer-template-inspection';
-import {SECRETS, type Secret} from '../workflow/secrets';
+import {BUILD_SECRETS, type BuildSecret} from '../workflow/secrets';
 
 /** A variable name and, when the template spells one close to it, that spelling. */
 export interface NameCheck {
@@ -10,7 +10,7 @@ export interface NameCheck {
 
 /** A secret and the template variable that receives it (its own name, or one reading its environment variable). */
 export interface SecretCarrier {
-	secret: Secret;
+	secret: BuildSecret;
 	variable: string;
 }
 
@@ -23,7 +23,7 @@ export interface TemplateFindings {
 	requiredNotPassed: NameCheck[];
 	carriers: SecretCarrier[];
 	/** Secrets no variable receives: the AMI would be built without them. */
-	secretsNotReceived: Secret[];
+	secretsNotReceived: BuildSecret[];
 	runIdDeclared: boolean;
 	/** Builders that make an AMI; `untagged` are those without the ReleaseRun tag. */
 	amiBuilders: string[];
@@ -36,11 +36,11 @@ export interface TemplateFindings {
 export function templateFindings(inspection: TemplateInspection): TemplateFindings {
 	const declared = inspection.variables.map(variable => variable.name);
 	const passed: readonly string[] = PACKER_VARIABLES;
-	const carriers = SECRETS.flatMap(secret => {
+	const carriers = BUILD_SECRETS.flatMap(secret => {
 		const variable = declared.includes(secret.variable) ? secret.variable : inspection.variables.find(candidate => candidate.fromEnv === secret.envName)?.name;
 		return variable ? [{secret, variable}] : [];
 	});
-	const known = new Set([...passed, ...SECRETS.map(secret => secret.variable), ...carriers.map(carrier => carrier.variable)]);
+	const known = new Set([...passed, INSTANCE_TYPE_VARIABLE, ...BUILD_SECRETS.map(secret => secret.variable), ...carriers.map(carrier => carrier.variable)]);
 	const unknownDeclared = declared.filter(name => !known.has(name));
 	const undeclaredPassed = passed.filter(name => !declared.includes(name)).map(name => withSuggestion(name, unknownDeclared));
 	const requiredNotPassed = inspection.variables
@@ -54,7 +54,7 @@ export function templateFindings(inspection: TemplateInspection): TemplateFindin
 		undeclaredPassed,
 		requiredNotPassed,
 		carriers,
-		secretsNotReceived: SECRETS.filter(secret => !carriers.some(carrier => carrier.secret === secret)),
+		secretsNotReceived: BUILD_SECRETS.filter(secret => !carriers.some(carrier => carrier.secret === secret)),
 		runIdDeclared,
 		amiBuilders: amiBuilders.map(builder => builder.name),
 		untagged,

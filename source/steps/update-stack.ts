@@ -1,4 +1,5 @@
 import type {CloudFormationClient} from '@aws-sdk/client-cloudformation';
+import type {EC2Client} from '@aws-sdk/client-ec2';
 import {cancelUpdate} from '../services/cloudformation/cancel';
 import {
 	changeSetNameFor,
@@ -21,6 +22,7 @@ import {
 	templateParametersOf,
 	type StackSnapshot,
 } from '../services/cloudformation/stack';
+import {imageArchitecture} from '../services/ec2-images';
 import {instancesToReplace} from '../workflow/instances-to-replace';
 import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../workflow/errors';
 import type {Step, StepContext} from '../workflow/step';
@@ -447,9 +449,13 @@ class StackUpdate {
 /** An empty Ami parameter puts the rack on the Convox version's stock AMI. */
 const shownAmi = (ami: string) => ami || '(empty: the stock AMI)';
 
+/** A rollback goes back to the template of its version as published: formation.json, else rack.json. */
+async function rollbackRelease(ctx: StepContext, rollbackOf: NonNullable<StepContext['run']['rollbackOf']>): Promise<Release> {
+	const {url} = await ctx.services.releases.formation(rollbackOf.version, ctx.signal);
+	return {amiId: rollbackOf.ami, convoxVersion: rollbackOf.version, templateUrl: url};
+}
+
 function releaseOf(ctx: StepContext): Release {
-	const {rollbackOf} = ctx.run;
-	if (rollbackOf) return {amiId: rollbackOf.ami, convoxVersion: rollbackOf.version, templateUrl: ctx.services.releases.templateUrl(rollbackOf.version)};
 	const resolved = ctx.outputs<{convoxVersion: string; templateUrl: string; sourceAmi: string}>('resolve-version');
 	const build = ctx.outputs<{amiId: string; amiIds: Record<string, string>}>('build');
 	const amiId = build.amiIds?.[ctx.region] ?? build.amiId;
@@ -482,13 +488,31 @@ function assertAccount(ctx: StepContext): void {
 	}
 }
 
+/** The AMI going onto the stack must have the architecture the rack's instances (and dedicated builder) were found to need. */
+async function assertArchitecture(ctx: StepContext, ec2: EC2Client, amiId: string): Promise<void> {
+	const {architecture, instanceType, buildInstance, amiSource, sourceAmi} = ctx.outputs<{architecture: string; instanceType: string | null; buildInstance: string | null; amiSource: string; sourceAmi: string}>('resolve-version');
+	if (ctx.run.rollbackOf || !architecture) return;
+	// A dry run previews a 2016-era base AMI in place of a build; such old images may be gone from EC2, and their architecture was never in question.
+	if (amiSource === 'region-config' && amiId === sourceAmi) return;
+	const actual = await imageArchitecture(ec2, amiId);
+	if (actual === architecture) return;
+	const needs = `${instanceType ? `InstanceType ${instanceType}` : 'the rack'}${buildInstance ? ` and BuildInstance ${buildInstance}` : ''}`;
+	throw new StepFailedError(
+		actual
+			? `The AMI ${amiId} is ${actual}, but ${needs} need ${architecture}. Nothing was changed.`
+			: `The AMI ${amiId} is not visible in account ${ctx.account.accountId} (${ctx.region}), so its architecture cannot be checked. Nothing was changed.`,
+		'Build it again from the base AMI (`convox-ami release`), then update the stack.',
+	);
+}
+
 export function createUpdateStackStep(options: UpdateStackOptions = {}): Step {
 	return {
 		id: 'update-stack',
 		async run(ctx) {
 			assertAccount(ctx);
-			const release = releaseOf(ctx);
-			const {cloudformation} = await ctx.services.aws();
+			const release = ctx.run.rollbackOf ? await rollbackRelease(ctx, ctx.run.rollbackOf) : releaseOf(ctx);
+			const {cloudformation, ec2} = await ctx.services.aws();
+			await assertArchitecture(ctx, ec2, release.amiId);
 			const intervals = options.intervals ?? pollIntervalsFrom(ctx.services.env);
 			return new StackUpdate(ctx, cloudformation, release, {...options, ...(intervals ? {intervals} : {})}).run();
 		},

@@ -1,8 +1,10 @@
 import {checklistItems, probeTimeoutMs, type VerifyTargets} from '../checklist/items';
 import {runChecklist, type ChecklistResult} from '../checklist/engine';
+import {describeStack as describeFullStack} from '../services/cloudformation/stack';
 import {describeStack, type StackSnapshot} from '../services/probes/rack';
 import {StepFailedError, WaitingError} from '../workflow/errors';
 import type {Step, StepContext} from '../workflow/step';
+import {planBaseAmi} from './base-ami';
 import {sourceAmiFor} from './formation-ami';
 
 interface ReleaseOutputs {
@@ -47,11 +49,21 @@ function releaseOutputs(ctx: StepContext): ReleaseOutputs {
 	};
 }
 
-/** With an empty Ami parameter the rack runs the version's stock AMI (its Mappings.RegionConfig). */
+/**
+ * With an empty Ami parameter the rack runs the version's stock AMI: its Mappings.RegionConfig in
+ * 2016-era templates; in current ones the SSM parameter the template picks for the stack's
+ * InstanceType, as CloudFormation resolved it at the last update (DescribeStacks' ResolvedValue).
+ */
 async function stockAmiOf(ctx: StepContext, version: string): Promise<string | undefined> {
 	try {
-		const lookup = sourceAmiFor((await ctx.services.releases.formation(version, ctx.signal)).template, version, ctx.region);
-		return 'ami' in lookup ? lookup.ami : undefined;
+		const {template} = await ctx.services.releases.formation(version, ctx.signal);
+		const lookup = sourceAmiFor(template, version, ctx.region);
+		if ('ami' in lookup) return lookup.ami;
+		const {cloudformation} = await ctx.services.aws();
+		const stack = await describeFullStack(cloudformation, ctx.account.stackName, ctx.signal);
+		const plan = planBaseAmi({template, version, region: ctx.region, stackValues: Object.fromEntries(stack.parameters.map(parameter => [parameter.key, parameter.value]))});
+		if (!('era' in plan) || plan.era !== 'ssm') return undefined;
+		return stack.parameters.find(parameter => parameter.key === plan.parameterKey)?.resolvedValue;
 	} catch {
 		return undefined;
 	}

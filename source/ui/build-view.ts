@@ -37,13 +37,8 @@ export interface BuildViewState {
 	/** The id of the phase the build is in now. */
 	current: string | undefined;
 	activity?: string;
-	/**
-	 * The most recent lines, `buffer[0..end)`. Successive states share one append-only buffer of at
-	 * most 2 × tailSize lines (a state never sees lines appended after it), so a Packer line costs no copy;
-	 * a full buffer, or a branch from an older state, starts a new one from the last lines.
-	 */
-	buffer: readonly string[];
-	end: number;
+	/** The last `tailSize` lines, oldest first; a new line makes a new array, never changes this one. */
+	tail: readonly string[];
 	tailSize: number;
 	lineCount: number;
 	errors: string[];
@@ -54,21 +49,21 @@ export interface BuildViewState {
 }
 
 export function initialBuildView(tailSize = 10): BuildViewState {
-	return {status: 'idle', phases: [], current: undefined, activity: undefined, buffer: [], end: 0, tailSize, lineCount: 0, errors: [], warning: undefined, amiIds: {}, logPath: undefined};
+	return {status: 'idle', phases: [], current: undefined, activity: undefined, tail: [], tailSize, lineCount: 0, errors: [], warning: undefined, amiIds: {}, logPath: undefined};
 }
 
 /**
  * The hot paths (a log line, a new activity) build the next state field by field: one object
- * of a stable shape per event, several times cheaper than a spread per Packer line.
+ * of a stable shape per event, several times cheaper than a spread per Packer line. A new phase
+ * (the only place an event's time is parsed) is rare next to lines.
  */
-function withTail(state: BuildViewState, buffer: readonly string[]): BuildViewState {
+function withTail(state: BuildViewState, tail: readonly string[]): BuildViewState {
 	return {
 		status: state.status,
 		phases: state.phases,
 		current: state.current,
 		activity: state.activity,
-		buffer,
-		end: buffer.length,
+		tail,
 		tailSize: state.tailSize,
 		lineCount: state.lineCount + 1,
 		errors: state.errors,
@@ -84,8 +79,7 @@ function withActivity(state: BuildViewState, phases: BuildPhaseView[], current: 
 		phases,
 		current,
 		activity,
-		buffer: state.buffer,
-		end: state.end,
+		tail: state.tail,
 		tailSize: state.tailSize,
 		lineCount: state.lineCount,
 		errors: state.errors,
@@ -96,8 +90,8 @@ function withActivity(state: BuildViewState, phases: BuildPhaseView[], current: 
 }
 
 /** The last `tailSize` lines, oldest first. */
-export function tailLines(state: BuildViewState): string[] {
-	return state.buffer.slice(Math.max(0, state.end - state.tailSize), state.end);
+export function tailLines(state: BuildViewState): readonly string[] {
+	return state.tail;
 }
 
 /** How long a phase has taken so far. */
@@ -109,32 +103,20 @@ function clip(line: string): string {
 	return line.length > LINE_CHARS ? `${line.slice(0, LINE_CHARS)}…` : line;
 }
 
+/** A copy of at most `tailSize` short strings per line: cheap, and no state ever changes under another. */
 function pushLine(state: BuildViewState, line: string): BuildViewState {
-	let buffer = state.buffer as string[];
-	if (buffer.length !== state.end || buffer.length >= 2 * state.tailSize) buffer = buffer.slice(Math.max(0, state.end - state.tailSize + 1), state.end);
-	buffer.push(clip(line));
-	return withTail(state, buffer);
+	const tail = state.tail.slice(Math.max(0, state.tail.length - state.tailSize + 1));
+	tail.push(clip(line));
+	return withTail(state, tail);
 }
 
 function closePhases(phases: BuildPhaseView[], at: number): BuildPhaseView[] {
 	return phases.map(phase => (phase.since === undefined ? phase : {id: phase.id, label: phase.label, elapsedMs: phaseElapsed(phase, at), since: undefined}));
 }
 
-let lastStamp = '';
-let lastTime = 0;
-
-/** `Date.parse` of event times, remembering the last one: consecutive events mostly share it. */
-function timeOf(stamp: string): number {
-	if (stamp !== lastStamp) {
-		lastStamp = stamp;
-		lastTime = Date.parse(stamp);
-	}
-	return lastTime;
-}
-
 function enterPhase(state: BuildViewState, id: string, activity: string | undefined, stamp: string): BuildViewState {
 	if (state.current === id) return activity === state.activity ? state : withActivity(state, state.phases, id, activity);
-	const at = timeOf(stamp);
+	const at = Date.parse(stamp);
 	const phases = state.phases.slice();
 	let found = -1;
 	for (let index = 0; index < phases.length; index++) {
@@ -165,7 +147,7 @@ export function reduceBuildView(previous: BuildViewState | undefined, event: Run
 		case 'step': {
 			// A running build may report early outputs (Packer's pid): only a new attempt starts afresh.
 			if (event.status === 'running') return state.status === 'running' ? state : {...initialBuildView(state.tailSize), status: 'running', logPath: state.logPath};
-			const phases = closePhases(state.phases, timeOf(event.at));
+			const phases = closePhases(state.phases, Date.parse(event.at));
 			if (event.status === 'done') {
 				const amiIds = (event.outputs?.amiIds ?? {}) as Record<string, string>;
 				const logPath = typeof event.outputs?.logPath === 'string' ? event.outputs.logPath : state.logPath;

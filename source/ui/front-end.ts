@@ -54,7 +54,9 @@ export async function createFrontEnd(mode: OutputMode, {yes, onInterrupt, badges
 		};
 	}
 	const stderr = (text: string) => process.stderr.write(text);
-	const prompter = mode.canPrompt ? createEnquirerPrompter(onInterrupt) : createUnattendedPrompter({yes});
+	const enquirer = mode.canPrompt ? createEnquirerPrompter(onInterrupt) : undefined;
+	const prompter = enquirer ?? createUnattendedPrompter({yes});
+	const interrupted = () => enquirer?.interrupted();
 	if (mode.renderer === 'json') {
 		let attached = false;
 		return {
@@ -65,7 +67,7 @@ export async function createFrontEnd(mode: OutputMode, {yes, onInterrupt, badges
 			attach: () => {
 				attached = true;
 			},
-			interrupted: () => undefined,
+			interrupted,
 			async end(outcome) {
 				// Inside a run the runner has emitted the error event already; before one, say it here.
 				if (!attached && outcome.exitCode !== 0) process.stdout.write(`${JSON.stringify({type: 'error', message: outcome.message, ...(outcome.hint ? {hint: outcome.hint} : {})})}\n`);
@@ -79,7 +81,7 @@ export async function createFrontEnd(mode: OutputMode, {yes, onInterrupt, badges
 		sink: createPlainReporter(),
 		say: (level, message) => process.stdout.write(`${level === 'warn' ? '! ' : ''}${message}\n`),
 		attach: () => undefined,
-		interrupted: () => undefined,
+		interrupted,
 		end: async outcome => printOutcome(outcome, outcome.exitCode === 0 ? text => process.stdout.write(text) : stderr),
 	};
 }

@@ -96,11 +96,11 @@ export class RunStore {
 		this.timer ??= setTimeout(() => this.flush(), this.flushMs);
 	}
 
-	flush(): void {
+	flush = (): void => {
 		if (this.timer) clearTimeout(this.timer);
 		this.timer = undefined;
 		for (const listener of this.listeners) listener();
-	}
+	};
 
 	/** The header's badges before a run is attached. */
 	setBadges(badges: string[]): void {

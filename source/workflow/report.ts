@@ -79,7 +79,9 @@ function versions(outputs: (step: StepId) => Outputs): string[] {
 	const newAmis = amiIds.length > 0 ? amiIds.map(([region, ami]) => `${code(ami)} (${region})`).join(', ') : code(build.amiId);
 	const rows = [
 		['Convox version', code(version.convoxVersion ?? template.convoxVersion ?? verify.convoxVersion)],
+		...(text(version.versionRule) ? [['Version rule', `${String(version.versionRule)}${text(version.nextVersion) ? ` (next: ${code(version.nextVersion)})` : ''}`]] : []),
 		['Source AMI', code(version.sourceAmi ?? template.sourceAmi)],
+		...(text(version.amiParameter) ? [['Source AMI from', `SSM ${code(version.amiParameter)} (${String(version.architecture)})`]] : []),
 		['AMI version', code(template.amiVersion)],
 		...(text(template.gitSha) ? [['Git commit', code(template.gitSha)]] : []),
 		['New AMI', newAmis],

@@ -36,6 +36,8 @@ export interface RunPaths {
 export interface Flags {
 	env?: string;
 	convoxVersion?: string;
+	/** With --yes, allows a pinned version that jumps over a required one. */
+	skipRequired?: boolean;
 	region?: string;
 	dryRun: boolean;
 	rehearse: boolean;

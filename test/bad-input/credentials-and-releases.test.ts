@@ -150,11 +150,11 @@ describe.concurrent('bad input: release files', () => {
 		expect(result.stderr).toContain('--region');
 	});
 
-	it('a newer template without RegionConfig Ami: names the SSM parameter to use, exit 2', async () => {
+	it('a template without RegionConfig Ami that takes SSM parameters without the InstanceARM condition: names them, exit 2', async () => {
 		const standIn = await releases({defaultFormation: await fixture('formation.no-regionconfig-ami.sample.json')});
 		const result = await run(['release', '--env', 'dev', '--yes'], {env: {CONVOX_RELEASES_URL: standIn.url}});
 		expect(result.code).toBe(2);
-		expect(result.stderr).toMatch(/Convox 20160916121812 has no AMI for us-east-1 in Mappings\.RegionConfig/);
+		expect(result.stderr).toMatch(/Convox 20160916121812 takes its AMI from SSM \(DefaultAmi: SSM parameter \/aws\/service\/ecs/);
 		expect(result.stderr).toMatch(/SSM parameter \/aws\/service\/ecs\/optimized-ami/);
 		expect(result.stderr).toContain('aws ssm get-parameter');
 	});

@@ -40,6 +40,12 @@ describe('config', () => {
 		expect(problemsOf({...valid, accounts: {dev: {...valid.accounts.dev, prodution: true}}})).toContain('accounts.dev: unknown key "prodution"');
 	});
 
+	it('takes build instance types per architecture, and refuses an unknown architecture', () => {
+		expect(parseConfig({...valid, buildInstanceTypes: {arm64: 'c7g.large'}}, 'test.json').buildInstanceTypes).toEqual({arm64: 'c7g.large'});
+		expect(problemsOf({...valid, buildInstanceTypes: {aarch64: 'c7g.large'}})).toContain('buildInstanceTypes: unknown key "aarch64"');
+		expect(problemsOf({...valid, buildInstanceTypes: {x86_64: ''}})).toContain('buildInstanceTypes.x86_64');
+	});
+
 	it('validates custom checklist items', () => {
 		const message = problemsOf({...valid, accounts: {dev: {...valid.accounts.dev, checks: [{kind: 'http', id: 'api', title: 'API', url: 'not a url'}]}}});
 		expect(message).toContain('accounts.dev.checks[0].url');

@@ -19,6 +19,7 @@ describe('the packed package', () => {
 		expect(execFileSync(bin, ['--version'], {cwd: project, env}).toString().trim()).toMatch(/^\d+\.\d+\.\d+$/);
 		expect(execFileSync(bin, ['--help'], {cwd: project, env}).toString()).toContain('convox-ami --rehearse');
 		expect(existsSync(path.join(project, 'node_modules', 'convox-ami', 'packer', 'packer.json'))).toBe(true);
+		expect(existsSync(path.join(project, 'node_modules', 'convox-ami', 'dist', 'THIRD_PARTY_NOTICES.md'))).toBe(true);
 		expect(existsSync(path.join(project, 'node_modules', 'convox-ami', 'test'))).toBe(false);
 		expect(execFileSync(bin, ['runs'], {cwd: project, env}).toString()).toContain('No runs');
 	}, 120_000);

@@ -1,16 +1,25 @@
-import {CopyImageCommand, DescribeImageAttributeCommand, DescribeImagesCommand, EC2Client} from '@aws-sdk/client-ec2';
+import {spawn, type ChildProcess} from 'node:child_process';
+import {once} from 'node:events';
+import {createInterface} from 'node:readline';
+import {fileURLToPath} from 'node:url';
+import {CopyImageCommand, DescribeImageAttributeCommand, DescribeImagesCommand, EC2Client, RegisterImageCommand} from '@aws-sdk/client-ec2';
 import {afterEach, describe, expect, it} from 'vitest';
 import {startAwsStandIn, type AwsStandIn} from '../../source/rehearsal/aws-stand-in';
 import {standInQuery, xmlValue} from '../../source/rehearsal/aws-query';
 import {clientConfig} from './aws-clients';
 
-let aws: AwsStandIn;
+const entry = fileURLToPath(new URL('../../source/rehearsal/aws-stand-in.ts', import.meta.url));
+let aws: AwsStandIn | undefined;
+let child: ChildProcess | undefined;
 
 afterEach(async () => {
 	await aws?.close();
+	aws = undefined;
+	child?.kill('SIGKILL');
+	child = undefined;
 });
 
-const ec2In = (region: string, accessKeyId?: string) => new EC2Client({...clientConfig(aws.url, accessKeyId), region});
+const ec2In = (region: string, accessKeyId?: string, url = aws!.url) => new EC2Client({...clientConfig(url, accessKeyId), region});
 const copyOf = (sourceImageId: string, extra: Partial<ConstructorParameters<typeof CopyImageCommand>[0]> = {}) =>
 	new CopyImageCommand({SourceRegion: 'us-east-1', SourceImageId: sourceImageId, Name: 'convox-dev-3f2c1ab', ...extra});
 
@@ -78,5 +87,20 @@ describe('AWS stand-in: EC2 CopyImage through the real SDK', () => {
 		const imageId = xmlValue(xml, 'imageId')!;
 		expect(aws.state.image(imageId)!.region).toBe('eu-central-1');
 		expect(aws.calls[0]!.region).toBe('eu-central-1');
+	});
+
+	it('takes the copy delay and failing regions from its command line', async () => {
+		child = spawn(process.execPath, ['--import', 'tsx', entry, '--copy-delay-ms', '0', '--copy-fails-in', 'eu-west-1'], {stdio: ['ignore', 'pipe', 'inherit']});
+		const lines = createInterface({input: child.stdout!});
+		const [line] = await once(lines, 'line') as [string];
+		lines.close();
+		const {url} = JSON.parse(line) as {url: string};
+		const {ImageId: source} = await ec2In('us-east-1', undefined, url).send(new RegisterImageCommand({Name: 'convox-dev-3f2c1ab'}));
+		const states = await Promise.all(['eu-west-1', 'ap-southeast-2'].map(async region => {
+			const ec2 = ec2In(region, undefined, url);
+			const {ImageId} = await ec2.send(copyOf(source!));
+			return (await ec2.send(new DescribeImagesCommand({ImageIds: [ImageId!]}))).Images![0]!.State;
+		}));
+		expect(states).toEqual(['failed', 'available']);
 	});
 });

@@ -49,7 +49,7 @@ const pair = (w: World, region: string) => ({source: w.clients.ec2, target: w.cl
 
 describe('copyAmiToRegions against the EC2 stand-in', () => {
 	it('copies to every other region at once: encrypted, tags copied plus FleetRun/SourceAmiId, waited for until available', async () => {
-		const w = await world();
+		const w = await world({imageCopies: {delayMs: 600}});
 		const progress: AmiCopyProgress[] = [];
 		const copies = await copyAmiToRegions(async region => w.clients.ec2For(region), {region: 'us-east-1', amiId: w.sourceAmiId, name: 'convox-dev-3f2c1ab'}, ['eu-west-1', 'us-east-1', 'ap-southeast-2', 'eu-west-1'], 'fleet-1', {...FAST, onProgress: event => progress.push(event)});
 
@@ -59,6 +59,7 @@ describe('copyAmiToRegions against the EC2 stand-in', () => {
 		expect(calls.map(call => call.region).sort()).toEqual(['ap-southeast-2', 'eu-west-1']);
 		for (const call of calls) {
 			expect(call.params).toMatchObject({SourceRegion: 'us-east-1', SourceImageId: w.sourceAmiId, Name: 'convox-dev-3f2c1ab', Encrypted: 'true', CopyImageTags: 'true'});
+			expect((call.params.TagSpecification as Array<{ResourceType: string}>).map(specification => specification.ResourceType)).toEqual(['image', 'snapshot']);
 		}
 		// Both copies were started before either was checked: they ran side by side.
 		const firstCheck = w.aws.calls.findIndex(call => call.action === 'DescribeImageAttribute');
@@ -91,6 +92,32 @@ describe('copyAmiToRegions against the EC2 stand-in', () => {
 		expect(failures.map(entry => entry.targetRegion)).toEqual(['eu-west-1']);
 		expect(failures[0]!.error).toBeInstanceOf(AmiCopyFailedError);
 		expect(copies.map(copy => copy.targetRegion)).toEqual(['ap-southeast-2']);
+	});
+	it('keeps to the concurrency bound, names copies after the source, and an abort stops every region; the next call picks the copies up', async () => {
+		const w = await world({imageCopies: {delayMs: 400}});
+		const source = {region: 'us-east-1', amiId: w.sourceAmiId};
+		const controller = new AbortController();
+		const waiting = new Set<string>();
+		const aborted = await copyAmiToRegions(async region => w.clients.ec2For(region), source, ['eu-west-1', 'ap-southeast-2', 'sa-east-1'], 'fleet-1', {
+			...FAST,
+			concurrency: 2,
+			signal: controller.signal,
+			onProgress: event => {
+				if (event.phase === 'waiting') waiting.add(event.targetRegion);
+				if (waiting.size === 2) controller.abort();
+			},
+		}).catch((error: unknown) => error);
+		expect(aborted).toMatchObject({name: 'AbortError'});
+		expect(w.copyCalls().map(call => call.region).sort()).toEqual(['ap-southeast-2', 'eu-west-1']);
+
+		const copies = await copyAmiToRegions(async region => w.clients.ec2For(region), source, ['eu-west-1', 'ap-southeast-2', 'sa-east-1'], 'fleet-1', {...FAST, concurrency: 1});
+		expect(copies.map(copy => [copy.targetRegion, copy.adopted])).toEqual([['eu-west-1', true], ['ap-southeast-2', true], ['sa-east-1', false]]);
+		expect(w.copyCalls()).toHaveLength(3);
+		// Without a name the copies take the source's name and description.
+		expect(w.copyCalls().every(call => call.params.Name === 'convox-dev-3f2c1ab' && call.params.Description === 'Convox rack AMI')).toBe(true);
+		// One at a time: sa-east-1 was copied only after the others had been checked.
+		const calls = w.aws.calls;
+		expect(calls.findIndex(call => call.action === 'CopyImage' && call.region === 'sa-east-1')).toBeGreaterThan(calls.findLastIndex(call => call.action === 'DescribeImageAttribute' && call.region === 'ap-southeast-2'));
 	});
 });
 
@@ -164,8 +191,9 @@ describe('copyAmi: resume and refusals', () => {
 		expect(w.copyCalls()).toHaveLength(1);
 	});
 
-	it('does not copy an AMI this account did not build, or one not yet available', async () => {
+	it('does not copy an AMI this account did not build, one not yet available, or into its own region', async () => {
 		const w = await world();
+		await expect(copyAmi(pair(w, 'us-east-1'), w.request('us-east-1'), FAST)).rejects.toThrow(`${w.sourceAmiId} is already in us-east-1: a copy goes to another region.`);
 		await expect(copyAmi(pair(w, 'eu-west-1'), {...w.request('eu-west-1'), sourceAmiId: 'ami-6bb2d67c'}, FAST))
 			.rejects.toThrow('The AMI ami-6bb2d67c is not among this account\'s images in us-east-1: only an AMI built in this account is copied to its other regions.');
 		const pending = w.aws.state.registerImage({name: 'convox-dev-pending', region: 'us-east-1', state: 'pending'});

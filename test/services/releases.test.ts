@@ -36,7 +36,7 @@ describe('releases service', () => {
 		expect(calls).toBe(3);
 	});
 
-	it('does not retry a 404 and says what to check', async () => {
+	it('does not retry a 404, tries rack.json once, and says what to check', async () => {
 		const server = await serve((_request, response) => {
 			response.statusCode = 404;
 			response.end();
@@ -44,9 +44,35 @@ describe('releases service', () => {
 		close = server.close;
 		await expect(createReleasesService({baseUrl: server.url, ...fast}).formation('20990101000000')).rejects.toMatchObject({
 			exitCode: 1,
-			message: expect.stringContaining('HTTP 404'),
+			message: `Cannot fetch the template: ${server.url}/20990101000000/formation.json and ${server.url}/20990101000000/rack.json answered HTTP 404.`,
 		});
-		expect(server.requests).toHaveLength(1);
+		expect(server.requests.map(request => request.url)).toEqual(['/20990101000000/formation.json', '/20990101000000/rack.json']);
+	});
+
+	it('falls back to rack.json when formation.json is missing, and names the URL it read', async () => {
+		const server = await serve((request, response) => {
+			if (request.url === '/20260708102410/rack.json') response.end(fixture('formation.20260708102410.al2023.assembled.json'));
+			else {
+				response.statusCode = request.url === '/20260708102410/formation.json' ? 403 : 500;
+				response.end('<Error><Code>AccessDenied</Code></Error>');
+			}
+		});
+		close = server.close;
+		const formation = await createReleasesService({baseUrl: server.url, ...fast}).formation('20260708102410');
+		expect(formation.url).toBe(`${server.url}/20260708102410/rack.json`);
+		expect(formation.bytes).toBeGreaterThan(300_000);
+		expect(formation.template.Parameters?.DefaultAmiArm?.Default).toBe('/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id');
+		expect(server.requests.map(request => request.url)).toEqual(['/20260708102410/formation.json', '/20260708102410/rack.json']);
+	});
+
+	it('does not fall back on a server error of formation.json', async () => {
+		const server = await serve((_request, response) => {
+			response.statusCode = 503;
+			response.end();
+		});
+		close = server.close;
+		await expect(createReleasesService({baseUrl: server.url, ...fast, retries: 1}).formation('20260708102410')).rejects.toMatchObject({message: expect.stringContaining('formation.json: HTTP 503 (after 2 attempts)')});
+		expect(server.requests.map(request => request.url)).toEqual(['/20260708102410/formation.json', '/20260708102410/formation.json']);
 	});
 
 	it('refuses malformed JSON and a wrong shape as input errors', async () => {

@@ -1,6 +1,6 @@
 import {spawn} from 'node:child_process';
 import {once} from 'node:events';
-import {chmod, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises';
+import {chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -10,7 +10,8 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import type {AccountConfig, Config} from '../../source/config/schema';
 import type {AwsClients, Services} from '../../source/services/services';
 import {isRunning, type PackerProcess} from '../../source/services/packer/orphan';
-import {followPackerBuild} from '../../source/services/packer/runner';
+import {readKeeperRecord, type KeeperRecord} from '../../source/services/packer/keeper';
+import {followPackerBuild, packerFilesOf} from '../../source/services/packer/runner';
 import {buildStep} from '../../source/steps/build';
 import {InterruptedError, MissingInputError, StepFailedError} from '../../source/workflow/errors';
 import type {Prompter, StepContext} from '../../source/workflow/step';
@@ -23,6 +24,7 @@ const ORPHAN_CLI = fileURLToPath(new URL('../support/build-orphan-cli.ts', impor
 const ORPHAN_AMI = 'ami-0c0ffee0c0ffee0c0';
 const SECRETS = {LIBRATO_EMAIL: 'ops@example.com', LIBRATO_TOKEN: 'lib,rato-T0KEN', LOGSPOUT_TOKEN: 'logspout-S3CRET'};
 const AMI = 'ami-0a7f3c9e21d4b5e86';
+const ACCOUNT_KEYS = {accessKeyId: 'AKIABUILDSTEP0000001', secretAccessKey: 'build-step-s3cret', sessionToken: 'build-step-s3ssion'};
 
 /**
  * A stand-in for `packer` that replays a recorded amazon-ebs build, echoes the Librato token the
@@ -31,6 +33,7 @@ const AMI = 'ami-0a7f3c9e21d4b5e86';
 const FAKE_PACKER = `#!/bin/bash
 printf '%s\\n' "$@" > "$FAKE_ARGS"
 printf 'LIBRATO_TOKEN=%s\\n' "$LIBRATO_TOKEN" > "$FAKE_ARGS.env"
+printf 'AWS=%s %s %s profile=%s\\n' "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$AWS_SESSION_TOKEN" "$AWS_PROFILE" > "$FAKE_ARGS.aws"
 [ "$1" = validate ] && exit 0
 token=$LIBRATO_TOKEN
 while IFS= read -r line; do
@@ -74,9 +77,12 @@ interface Setup {
 	confirmAnswer?: boolean;
 	secretAnswers?: string[];
 	abort?: AbortController;
+	credentials?: {accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date};
+	/** Outputs of earlier steps, beside the template's. */
+	earlier?: {template?: Outputs; 'resolve-version'?: Outputs};
 }
 
-function setup({packer = fakePacker, template = NULL_TEMPLATE, env = {}, mode = 'live', record = {}, interactive = true, confirmAnswer = true, secretAnswers = [], abort = new AbortController()}: Setup = {}) {
+function setup({packer = fakePacker, template = NULL_TEMPLATE, env = {}, mode = 'live', record = {}, interactive = true, confirmAnswer = true, secretAnswers = [], abort = new AbortController(), credentials = ACCOUNT_KEYS, earlier = {}}: Setup = {}) {
 	const events: RunEventInput[] = [];
 	const questions: string[] = [];
 	const interrupts: Array<() => void> = [];
@@ -103,11 +109,11 @@ function setup({packer = fakePacker, template = NULL_TEMPLATE, env = {}, mode = 
 	const run = {id: 'run-7', env: 'dev', mode, production: false, kind: 'release', status: 'running', steps: [build], checks: [], history: []} as unknown as Run;
 	const services: Services = {
 		releases: undefined as never,
-		aws: async () => ({ec2}) as unknown as AwsClients,
+		aws: async () => ({ec2, credentials: async () => credentials}) as unknown as AwsClients,
 		binaries: {packer, convox: 'convox', git: 'git'},
-		env: {PATH: process.env.PATH, HOME: dir, FAKE_OUTPUT: RECORDED, FAKE_ARGS: path.join(dir, 'args.txt'), ...SECRETS, ...env},
+		env: {PATH: process.env.PATH, HOME: dir, AWS_PROFILE: 'ambient-other-account', FAKE_OUTPUT: RECORDED, FAKE_ARGS: path.join(dir, 'args.txt'), ...SECRETS, ...env},
 	};
-	const templateOutputs: Outputs = {templatePath: template, amiVersion: 'dev-20261125010203', env: 'dev', region: 'us-east-1', sourceAmi: 'ami-6bb2d67c', convoxVersion: '20160916121812'};
+	const templateOutputs: Outputs = {templatePath: template, amiVersion: 'dev-20261125010203', env: 'dev', region: 'us-east-1', sourceAmi: 'ami-6bb2d67c', convoxVersion: '20160916121812', ...earlier.template};
 	const ctx: StepContext = {
 		run,
 		config,
@@ -120,7 +126,7 @@ function setup({packer = fakePacker, template = NULL_TEMPLATE, env = {}, mode = 
 		prompt,
 		paths: {stateDir, journal: path.join(stateDir, 'runs', 'run-7.json'), packerLog: path.join(stateDir, 'runs', 'run-7.packer.log'), report: ''},
 		signal: abort.signal,
-		outputs: <T extends Outputs>(step: StepId) => (step === 'template' ? templateOutputs : {}) as Partial<T>,
+		outputs: <T extends Outputs>(step: StepId) => (step === 'template' ? templateOutputs : step === 'resolve-version' ? (earlier['resolve-version'] ?? {}) : {}) as Partial<T>,
 		emit: event => events.push(event),
 		interceptInterrupt: handler => {
 			interrupts.push(handler);
@@ -148,9 +154,22 @@ function expectNoSecret(text: string) {
 		expect(text).not.toContain(value.replaceAll(',', '%!(PACKER_COMMA)'));
 	}
 	expect(text).not.toContain('rato-T0KEN');
+	expect(text).not.toContain(ACCOUNT_KEYS.secretAccessKey);
+	expect(text).not.toContain(ACCOUNT_KEYS.sessionToken);
 }
 
 describe('build step', () => {
+	it.each([
+		{declared: ['source_ami', 'instance_type'], passed: true},
+		{declared: ['source_ami'], passed: false},
+	])('passes instance_type of the base AMI architecture only to a template that declares it ($declared)', async ({declared, passed}) => {
+		const {ctx} = setup({earlier: {template: {declaredVariables: declared}, 'resolve-version': {architecture: 'arm64', buildInstanceType: 't4g.large'}}});
+		await buildStep.run(ctx);
+		const args = (await readFile(path.join(dir, 'args.txt'), 'utf8')).trim().split('\n');
+		if (passed) expect(args).toContain('instance_type=t4g.large');
+		else expect(args.some(arg => arg.startsWith('instance_type='))).toBe(false);
+	});
+
 	it('builds with the run variables and secrets, streams scrubbed lines and phases, and checks the AMI is private', async () => {
 		const {ctx, events, notices, logLines, logPath, stateDir} = setup();
 		const outputs = await buildStep.run(ctx);
@@ -169,6 +188,8 @@ describe('build step', () => {
 		);
 		expect(args.join(' ')).not.toContain(SECRETS.LIBRATO_TOKEN);
 		expect(await readFile(path.join(dir, 'args.txt.env'), 'utf8')).toBe(`LIBRATO_TOKEN=${SECRETS.LIBRATO_TOKEN}\n`);
+		expect(await readFile(path.join(dir, 'args.txt.aws'), 'utf8')).toBe(`AWS=${ACCOUNT_KEYS.accessKeyId} ${ACCOUNT_KEYS.secretAccessKey} ${ACCOUNT_KEYS.sessionToken} profile=\n`);
+		expect(args.at(-2)).toBe(`-var-file=${packerFilesOf(logPath).varFileDir}/variables.json`);
 		expect(args.at(-1)).toBe(NULL_TEMPLATE);
 		expect(logLines()).toContain('    amazon-ebs: token=***');
 		expect(logLines()).toContain('==> amazon-ebs: stop: Unknown instance: ');
@@ -239,7 +260,8 @@ describe('build step', () => {
 		const {ctx, notices, events, logPath} = setup({packer: 'packer', mode: 'dry-run'});
 		expect(await buildStep.run(ctx)).toEqual({amiIds: {}, validated: true});
 		const shown = notices().find(message => message.startsWith('Dry run:'))!;
-		expect(shown).toContain('CHECKPOINT_DISABLE=1 LIBRATO_EMAIL=*** LIBRATO_TOKEN=*** LOGSPOUT_TOKEN=*** packer build -machine-readable -color=false -var source_ami=ami-6bb2d67c');
+		expect(shown).toContain('CHECKPOINT_DISABLE=1 LIBRATO_EMAIL=*** LIBRATO_TOKEN=*** LOGSPOUT_TOKEN=*** AWS_ACCESS_KEY_ID=*** AWS_SECRET_ACCESS_KEY=*** AWS_SESSION_TOKEN=*** AWS_REGION=us-east-1 packer build -machine-readable -color=false -var source_ami=ami-6bb2d67c');
+		expect(shown).toMatch(/ -var-file=… \S+template\.json$/);
 		expect(notices()).toContain(`packer validate accepted ${NULL_TEMPLATE} with these variables; nothing was built.`);
 		expect(events.some(event => event.type === 'log')).toBe(false);
 		await expect(readFile(logPath)).rejects.toThrow(/ENOENT/);
@@ -353,14 +375,22 @@ async function orphanPacker(logPath: string, env: NodeJS.ProcessEnv, packer = OR
 	return started;
 }
 
+/** A keeper record (and output) as an interrupted attempt would have left them. */
+async function writeRecord(logPath: string, record: KeeperRecord, out: string[] = []): Promise<void> {
+	const files = packerFilesOf(logPath);
+	await mkdir(path.dirname(logPath), {recursive: true});
+	await writeFile(files.record, JSON.stringify(record));
+	await writeFile(files.out, out.map(line => `${line}\n`).join(''));
+}
+
 async function traceOf(file: string): Promise<string[]> {
 	return (await readFile(file, 'utf8')).trim().split('\n');
 }
 
 describe('build step after the CLI was killed mid-build', () => {
-	it('starts no second Packer while the orphan lives: reads on from its pipe until it ends, then adopts its AMI', async () => {
+	it('starts no second Packer while the orphan lives: follows its keeper until it ends, then adopts its AMI', async () => {
 		const trace = path.join(dir, 'trace.txt');
-		ec2Mock.on(DescribeImagesCommand).resolves({Images: [{ImageId: ORPHAN_AMI, State: 'available'}]});
+		ec2Mock.on(DescribeImagesCommand).resolves({Images: [{ImageId: ORPHAN_AMI, State: 'available', OwnerId: '111111111111'}]});
 		const {ctx, events, notices, logLines, logPath} = setup({packer: ORPHAN_PACKER, record: {status: 'running', attempts: 1}});
 		const orphan = await orphanPacker(logPath, {ORPHAN_PACKER_TRACE: trace, ORPHAN_PACKER_HOLD_MS: '1500'});
 		expect(isRunning(orphan)).toBe(true);
@@ -374,7 +404,8 @@ describe('build step after the CLI was killed mid-build', () => {
 		expect(events.some(event => event.type === 'step')).toBe(false);
 		const log = await readFile(logPath, 'utf8');
 		expect(log.indexOf('Waiting for AMI')).toBeLessThan(log.indexOf('Adding tags'));
-		await expect(readFile(logPath.replace(/\.log$/, '.pipe'))).rejects.toThrow(/ENOENT/);
+		expect(readKeeperRecord(packerFilesOf(logPath).record)).toMatchObject({state: 'ended', exitCode: 0, amiIds: {'us-east-1': ORPHAN_AMI}});
+		expect(ec2Mock.commandCalls(DescribeImagesCommand)[0]!.args[0].input).toEqual({ImageIds: [ORPHAN_AMI]});
 	}, 20_000);
 
 	it('Ctrl-C while following the orphan cancels it through its group; it cleans up, nothing is built', async () => {
@@ -412,8 +443,8 @@ describe('build step after the CLI was killed mid-build', () => {
 	it('the real Packer 1.6.6 outlives the killed CLI and is read to its end', async () => {
 		const logPath = path.join(dir, 'state', 'runs', 'real.packer.log');
 		const orphan = await orphanPacker(logPath, {PACKER_NULL_SLEEP: '2'}, 'packer', 'starting long step');
-		const followed = await followPackerBuild({logPath, secrets: {}, running: () => isRunning(orphan)});
-		expect(followed).toEqual({amiIds: {}, errors: [], cancelled: false, read: true});
+		const followed = await followPackerBuild({files: packerFilesOf(logPath), secrets: [], fromEnd: true});
+		expect(followed).toMatchObject({exitCode: 0, amiIds: {}, errors: [], cancelled: false});
 		expect(isRunning(orphan)).toBe(false);
 		expect(await readFile(logPath, 'utf8')).toMatch(/Build 'null' finished after/);
 	}, 20_000);
@@ -424,22 +455,91 @@ describe('build step after the CLI was killed mid-build', () => {
 		expect(await buildStep.run(ctx)).toMatchObject({amiId: ORPHAN_AMI});
 		const [started] = await traceOf(trace);
 		const journalled = events.findIndex(event => event.type === 'step');
-		expect(events[journalled]).toEqual({type: 'step', step: 'build', status: 'running', outputs: {packerPid: Number(started!.split(' ')[1]), packerStartedAt: expect.stringMatching(/^\d+$/)}});
+		expect(events[journalled]).toEqual({type: 'step', step: 'build', status: 'running', outputs: {packerPid: Number(started!.split(' ')[1]), packerStartedAt: expect.stringMatching(/^\d+$/), keeperPid: expect.any(Number)}});
 		expect(events.findIndex(event => event.type === 'progress')).toBeGreaterThan(journalled);
 	});
 
-	it('does not follow a recorded pid that now belongs to another process', async () => {
+	it('does not follow a recorded keeper or Packer whose pid now belongs to another process', async () => {
 		const sleeper = spawn('sleep', ['30']);
 		try {
 			const stat = await readFile(`/proc/${sleeper.pid}/stat`, 'utf8');
 			const startedAt = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!;
-			for (const recorded of [{packerPid: sleeper.pid, packerStartedAt: startedAt}, {packerPid: process.pid, packerStartedAt: '1'}]) {
-				const {ctx, notices} = setup({record: {status: 'running', attempts: 1, outputs: recorded}});
+			for (const other of [{pid: sleeper.pid!, startedAt}, {pid: process.pid, startedAt: '1'}]) {
+				const {ctx, notices, logPath} = setup({record: {status: 'running', attempts: 1}});
+				await writeRecord(logPath, {keeper: other, packer: other, state: 'running', amiIds: {}, cancelled: false, errors: []});
 				expect(await buildStep.run(ctx)).toMatchObject({amiId: AMI});
 				expect(notices().some(message => message.includes('interrupted run'))).toBe(false);
 			}
 		} finally {
 			sleeper.kill();
 		}
+	});
+
+	it('keeper and Packer killed after CreateImage: adopts the AMI their output announced, once EC2 shows it is the account\'s, waiting while it is pending', async () => {
+		ec2Mock
+			.on(DescribeImagesCommand)
+			.resolvesOnce({Images: [{ImageId: ORPHAN_AMI, State: 'pending' as const, OwnerId: '111111111111'}]})
+			.resolves({Images: [{ImageId: ORPHAN_AMI, State: 'available' as const, OwnerId: '111111111111'}]});
+		const {ctx, notices, logPath} = setup({packer: path.join(dir, 'no-such-packer'), record: {status: 'running', attempts: 1}});
+		await writeRecord(logPath, {keeper: {pid: 1, startedAt: '0'}, packer: {pid: 1, startedAt: '0'}, state: 'running', amiIds: {}, cancelled: false, errors: []}, [
+			'1796190000,,ui,say,==> amazon-ebs: Creating AMI convox-dev-1 from instance i-0f1e2d3c4b5a69788',
+			`1796190001,,ui,message,    amazon-ebs: AMI: ${ORPHAN_AMI}`,
+			'1796190001,,ui,say,==> amazon-ebs: Waiting for AMI to become ready...',
+		]);
+		expect(await buildStep.run(ctx)).toEqual({amiId: ORPHAN_AMI, amiIds: {'us-east-1': ORPHAN_AMI}, logPath, adopted: true});
+		expect(notices()).toContain(`AMI ${ORPHAN_AMI} from the interrupted build is still pending; waiting for it instead of building again.`);
+		expect(notices().some(message => message.startsWith(`Adopted AMI ${ORPHAN_AMI} (us-east-1), built by the interrupted build`) && message.endsWith('not building again.'))).toBe(true);
+	}, 60_000);
+
+	it('the AMI of a build Packer itself reported as failed is not adopted: it builds again', async () => {
+		ec2Mock.on(DescribeImagesCommand, {ImageIds: [ORPHAN_AMI]}).resolves({Images: [{ImageId: ORPHAN_AMI, State: 'available' as const, OwnerId: '111111111111'}]});
+		const {ctx, logPath} = setup({record: {status: 'running', attempts: 1}});
+		await writeRecord(logPath, {keeper: {pid: 1, startedAt: '0'}, state: 'ended', exitCode: 1, amiIds: {}, createdAmi: ORPHAN_AMI, cancelled: false, errors: ['Post-processor failed']}, [
+			`1796190001,,ui,message,    amazon-ebs: AMI: ${ORPHAN_AMI}`,
+		]);
+		expect(await buildStep.run(ctx)).toMatchObject({amiId: AMI});
+		expect(ec2Mock.commandCalls(DescribeImagesCommand, {ImageIds: [ORPHAN_AMI]})).toHaveLength(0);
+	});
+
+	it('an announced AMI of another account, or one EC2 does not know, is not adopted: it builds', async () => {
+		for (const images of [{Images: [{ImageId: ORPHAN_AMI, State: 'available' as const, OwnerId: '999999999999'}]}, {Images: []}]) {
+			ec2Mock.reset();
+			ec2Mock.on(DescribeImagesCommand, {ImageIds: [ORPHAN_AMI]}).resolves(images).on(DescribeImagesCommand, {Owners: ['self']}).resolves({Images: []});
+			ec2Mock.on(DescribeImageAttributeCommand).resolves({ImageId: AMI, LaunchPermissions: []});
+			const {ctx, notices, logPath} = setup({record: {status: 'running', attempts: 1}});
+			await writeRecord(logPath, {keeper: {pid: 1, startedAt: '0'}, state: 'ended', exitCode: 0, amiIds: {'us-east-1': ORPHAN_AMI}, cancelled: false, errors: []});
+			expect(await buildStep.run(ctx)).toMatchObject({amiId: AMI});
+			expect(notices().some(message => message.includes(`999999999999, not 111111111111; it is not used.`) || message.includes('EC2 does not know it; it is not used.'))).toBe(true);
+		}
+	});
+});
+
+describe('build step credentials and secrets', () => {
+	it('says when temporary credentials expire, and warns when a long build may outlive them', async () => {
+		const expiration = new Date(Date.now() + 30 * 60_000);
+		const {ctx, notices} = setup({credentials: {...ACCOUNT_KEYS, expiration}});
+		await buildStep.run(ctx);
+		const warning = notices().find(message => message.startsWith("Packer's AWS credentials"));
+		expect(warning).toMatch(/expire at \d\d:\d\d, in (29|30) min: a long build may outlive them/);
+		expect(warning).toContain('duration_seconds');
+		const later = setup({credentials: {...ACCOUNT_KEYS, expiration: new Date(Date.now() + 12 * 3600_000)}});
+		await buildStep.run(later.ctx);
+		expect(later.notices().find(message => message.startsWith("Packer's AWS credentials"))).toMatch(/in 7(19|20) min\.$/);
+	});
+
+	it('fails clearly when the account\'s credentials cannot be resolved', async () => {
+		const {ctx} = setup();
+		const error = await buildStep.run({...ctx, services: {...ctx.services, aws: async () => ({ec2, credentials: () => Promise.reject(new Error('The SSO session has expired'))}) as unknown as AwsClients}}).catch(error_ => error_ as StepFailedError);
+		expect(error).toBeInstanceOf(StepFailedError);
+		expect(error.message).toContain('Could not resolve the AWS credentials of account 111111111111 for Packer: The SSO session has expired');
+	});
+
+	it('removes a var-file folder an earlier crash left, before it builds', async () => {
+		const {ctx, logPath} = setup();
+		const leftover = packerFilesOf(logPath).varFileDir;
+		await mkdir(leftover, {recursive: true});
+		await writeFile(path.join(leftover, 'variables.json'), '{}');
+		await buildStep.run(ctx);
+		await expect(readdir(leftover)).rejects.toThrow(/ENOENT/);
 	});
 });

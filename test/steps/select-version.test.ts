@@ -49,3 +49,29 @@ describe('version selection', () => {
 		expect(requiredBetween(entries, undefined, '20160916121812')).toEqual([]);
 	});
 });
+
+describe("Convox's required-version rule on the real version ids of 2022-2026", () => {
+	const modern = load('versions.modern.sample.json');
+
+	it('from 20251210124504 the target is the required 20260212195551, the newest waiting behind it', () => {
+		expect(selectVersion(modern, undefined, '20251210124504')).toMatchObject({kind: 'required', entry: {version: '20260212195551'}, newest: {version: '20260708102410'}});
+	});
+
+	it('from 20260212195551 (the required one itself) the target is the newest published', () => {
+		expect(selectVersion(modern, undefined, '20260212195551')).toMatchObject({kind: 'newest', entry: {version: '20260708102410'}});
+	});
+
+	it('from before 20220728124649 the first required after the stack comes first', () => {
+		expect(selectVersion(modern, undefined, '20211012153041')).toMatchObject({kind: 'required', entry: {version: '20220728124649'}});
+	});
+
+	it('without the stack version (unknown), the newest published', () => {
+		expect(selectVersion(modern)).toMatchObject({kind: 'newest', entry: {version: '20260708102410'}});
+	});
+
+	it('a pin names the required versions it jumps over', () => {
+		expect(selectVersion(modern, '20260708102410', '20251210124504')).toMatchObject({kind: 'pinned', pastRequired: [{version: '20260212195551'}]});
+		expect(selectVersion(modern, '20260212195551', '20251210124504')).toMatchObject({kind: 'pinned', pastRequired: []});
+		expect(selectVersion(modern, '20260708102410', '20211012153041')).toMatchObject({kind: 'pinned', pastRequired: [{version: '20220728124649'}, {version: '20260212195551'}]});
+	});
+});

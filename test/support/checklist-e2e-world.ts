@@ -32,6 +32,8 @@ export interface ChecklistWorldOptions {
 	awsKeys?: AwsKeys;
 	/** Environment of the fake Packer (FAKE_PACKER_*), CONVOX_AMI_PROBE_TIMEOUT and the like. */
 	extraEnv?: NodeJS.ProcessEnv;
+	/** More access keys the AWS stand-in knows, by the account they belong to. */
+	identities?: Record<string, {accountId: string}>;
 }
 
 export interface ChecklistWorld extends CliWorld {
@@ -49,7 +51,7 @@ const DEFAULT_SECRETS: Secrets = {LIBRATO_EMAIL: 'ops@example.com', LIBRATO_TOKE
  * API with fresh measurements for the world's credentials, the fake `convox` printing the recorded
  * `convox rack` with RACK_VERSION, the fake Packer, and a copy of the shipped template.
  */
-export async function createChecklistWorld({released = true, secrets = DEFAULT_SECRETS, awsKeys, extraEnv = {}}: ChecklistWorldOptions = {}): Promise<ChecklistWorld> {
+export async function createChecklistWorld({released = true, secrets = DEFAULT_SECRETS, awsKeys, extraEnv = {}, identities = {}}: ChecklistWorldOptions = {}): Promise<ChecklistWorld> {
 	const helloWorld = await serve((_request, response) => {
 		response.setHeader('content-type', 'text/plain');
 		response.end('Hello, World!\n');
@@ -81,7 +83,7 @@ export async function createChecklistWorld({released = true, secrets = DEFAULT_S
 			},
 		},
 		aws: {
-			identities: {[accessKeyId]: {accountId: '111111111111', arn: 'arn:aws:sts::111111111111:assumed-role/Admin/operator'}},
+			identities: {...identities, [accessKeyId]: {accountId: '111111111111', arn: 'arn:aws:sts::111111111111:assumed-role/Admin/operator'}},
 			images: [{imageId: RACK_AMI, name: 'convox-dev-dev-20261125000000', tags: {Env: 'dev'}}],
 			stacks: [rackStackSeed({stackName: 'convox-dev', ...(released ? {parameters: {Ami: RACK_AMI, Version: RACK_VERSION}} : {})})],
 		},

@@ -67,6 +67,7 @@ export async function createCliWorld({config, aws, releases}: {config?: object; 
 		AWS_ENDPOINT_URL_STS: awsStandIn.url,
 		AWS_ENDPOINT_URL_CLOUDFORMATION: awsStandIn.url,
 		AWS_ENDPOINT_URL_EC2: awsStandIn.url,
+		AWS_ENDPOINT_URL_SSM: awsStandIn.url,
 		AWS_EC2_METADATA_DISABLED: 'true',
 		CONVOX_RELEASES_URL: releasesStandIn.url,
 		CI: 'true',

@@ -1,6 +1,7 @@
 import {chmod, cp, mkdir, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import type {AwsStandInOptions, ImageRecord} from '../../source/rehearsal/aws-stand-in';
+import type {ReleasesStandInOptions} from '../../source/rehearsal/releases-stand-in';
 import {resourceChanges} from '../../source/rehearsal/aws/update-plan';
 import {createCliWorld, type CliWorld} from './cli-env';
 import {serve} from './loopback';
@@ -28,14 +29,14 @@ async function toolScript(binDir: string, tool: 'packer' | 'convox'): Promise<st
  * rehearsal's replay (registers the image with the EC2 stand-in), convox answers from the stack,
  * hello-world and Librato are loopback servers, the template is a copy in the temp folder.
  */
-export async function createStackWorld({aws}: {aws?: AwsStandInOptions} = {}): Promise<StackWorld> {
+export async function createStackWorld({aws, releases}: {aws?: AwsStandInOptions; releases?: ReleasesStandInOptions} = {}): Promise<StackWorld> {
 	const helloWorld = await serve((_request, response) => response.end('Hello, World!\n'));
 	const librato = await serve((_request, response) => {
 		const now = Math.floor(Date.now() / 1000);
 		response.setHeader('content-type', 'application/json');
 		response.end(JSON.stringify({name: 'collectd.cpu.percent.user', measurements: {'aws.dev.i-0e2e': [{measure_time: now - 30, value: 2.5}, {measure_time: now, value: 3.1}]}}));
 	});
-	const base = await createCliWorld({aws: {tickMs: 20, changeSetDelayMs: 0, ...aws}});
+	const base = await createCliWorld({aws: {tickMs: 20, changeSetDelayMs: 0, ...aws}, ...(releases ? {releases} : {})});
 	const binDir = path.join(base.dir, 'bin');
 	await mkdir(binDir);
 	await cp(path.join(REPO, 'packer'), path.join(base.dir, 'packer'), {recursive: true});

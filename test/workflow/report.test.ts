@@ -64,6 +64,21 @@ describe('renderReport', () => {
 		expect(report).toContain('| New AMI | `ami-0a7f3c9e21d4b5e86` (us-east-1), `ami-05e5a1b2c3d4e5f60` (us-west-2) |');
 	});
 
+	it('records how a current rack chose its version and base AMI', () => {
+		const current = {
+			...release,
+			steps: release.steps.map(record =>
+				record.id === 'resolve-version'
+					? {...record, outputs: {...record.outputs, versionRule: 'required', nextVersion: '20260708102410', amiParameter: '/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id', architecture: 'x86_64'}}
+					: record,
+			),
+		};
+		const rendered = renderReport(current);
+		expect(rendered).toContain('| Version rule | required (next: `20260708102410`) |');
+		expect(rendered).toContain('| Source AMI from | SSM `/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id` (x86_64) |');
+		expect(report).not.toContain('Version rule');
+	});
+
 	it('shows the stack outcome with the parameters before and after', () => {
 		expect(report).toContain('Outcome: **UPDATE_COMPLETE**, completed 2026-11-25 01:36:00 UTC (change set `convox-ami-20261125-010000-dev`).');
 		expect(report).toContain('| Ami | `ami-0123456789abcdef0` | `ami-0a7f3c9e21d4b5e86` |');

@@ -18,17 +18,23 @@ type Handler = (state: StandInState, params: QueryParams, settings: CloudFormati
 
 const mask = (value: string, noEcho: boolean | undefined) => (noEcho ? '****' : value);
 
-function parameterXml(parameters: Parameter[], declarations: TemplateParameter[]): XmlValue {
+/** `resolve`: for SSM-typed parameters (`AWS::SSM::Parameter::Value<...>`), the value their parameter names, given as ResolvedValue. */
+function parameterXml(parameters: Parameter[], declarations: TemplateParameter[], resolve?: (name: string) => string | undefined): XmlValue {
 	const noEcho = new Set(declarations.filter(declaration => declaration.noEcho).map(declaration => declaration.key));
-	return parameters.map(parameter => ({ParameterKey: parameter.key, ParameterValue: mask(parameter.value, noEcho.has(parameter.key))}));
+	const ssmTyped = new Set(declarations.filter(declaration => declaration.type.startsWith('AWS::SSM::Parameter::Value<')).map(declaration => declaration.key));
+	return parameters.map(parameter => ({
+		ParameterKey: parameter.key,
+		ParameterValue: mask(parameter.value, noEcho.has(parameter.key)),
+		ResolvedValue: ssmTyped.has(parameter.key) ? resolve?.(parameter.value) : undefined,
+	}));
 }
 
-function stackXml(stack: StackRecord): XmlValue {
+function stackXml(stack: StackRecord, state: StandInState): XmlValue {
 	return {
 		StackId: stack.stackId,
 		StackName: stack.stackName,
 		Description: stack.description,
-		Parameters: parameterXml(stack.parameters, stack.templateParameters),
+		Parameters: parameterXml(stack.parameters, stack.templateParameters, name => state.data.ssmParameters?.[name]),
 		CreationTime: stack.creationTime,
 		LastUpdatedTime: stack.lastUpdatedTime,
 		StackStatus: stack.status,
@@ -168,7 +174,7 @@ export const cloudFormationHandlers: Record<string, Handler> = {
 	DescribeStacks(state, params) {
 		const name = stringParam(params.StackName);
 		const stacks = name ? [state.stack(name)] : Object.values(state.data.stacks);
-		return {Stacks: stacks.map(stackXml)};
+		return {Stacks: stacks.map(stack => stackXml(stack, state))};
 	},
 
 	DescribeStackEvents(state, params, settings) {

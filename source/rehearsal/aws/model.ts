@@ -115,6 +115,8 @@ export interface StackRecord {
 	events: StackEventRecord[];
 	changeSets: ChangeSetRecord[];
 	update?: ActiveUpdate;
+	/** What instances run while the Ami parameter is empty (a current rack: the image its SSM parameter resolved to). */
+	stockImageId?: string;
 }
 
 export interface ImageRecord {
@@ -156,6 +158,10 @@ export interface StandInData {
 	stacks: Record<string, StackRecord>;
 	images: ImageRecord[];
 	instances: InstanceRecord[];
+	/** SSM parameters by name (the public ECS-optimized AMI parameters); absent in state files of earlier versions. */
+	ssmParameters?: Record<string, string>;
+	/** SSM parameter names whose GetParameter is refused (AccessDeniedException). */
+	ssmDenied?: string[];
 }
 
 export class AwsError extends Error {

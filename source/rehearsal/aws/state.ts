@@ -37,7 +37,7 @@ export interface StackSeed {
 	templateUrl?: string;
 	/** Running instances to create for the stack (default: its InstanceCount parameter, else 3). */
 	instances?: number;
-	/** Image of those instances (default: the stack's Ami parameter, else the stand-in's baseImageId). */
+	/** Image of those instances (default: the stack's Ami parameter, else the stand-in's baseImageId); with an empty Ami, also what an update back to an empty Ami launches. */
 	instanceImageId?: string;
 }
 
@@ -97,7 +97,7 @@ const updatableStatuses = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE
 export const noChangesReason = 'The submitted information didn\'t contain changes. Submit different information to create a change set.';
 
 export function emptyData(region: string): StandInData {
-	return {schema: 1, region, sequence: 0, stacks: {}, images: [], instances: []};
+	return {schema: 1, region, sequence: 0, stacks: {}, images: [], instances: [], ssmParameters: {}};
 }
 
 /** Stacks from `aws cloudformation describe-stacks` output (`{"Stacks": [...]}`) or a bare list. */
@@ -176,6 +176,7 @@ export class StandInState {
 		const values = this.parameters(stack.stackName);
 		const count = seed.instances ?? (Number(values.InstanceCount) || 3);
 		const imageId = seed.instanceImageId ?? (values.Ami || this.settings.baseImageId);
+		if (!values.Ami && seed.instanceImageId) stack.stockImageId = seed.instanceImageId;
 		for (let index = 0; index < count; index++) {
 			this.launchInstance(stack, imageId, 'running');
 		}
@@ -203,7 +204,8 @@ export class StandInState {
 			state: input.state ?? 'available',
 			creationDate: input.creationDate ?? new Date().toISOString(),
 			...(input.description ? {description: input.description} : {}),
-			architecture: input.architecture ?? 'x86_64',
+			// An image built from another (Packer tags it SourceAmi) has that image's architecture.
+			architecture: input.architecture ?? (input.tags?.SourceAmi ? this.image(input.tags.SourceAmi)?.architecture : undefined) ?? 'x86_64',
 			tags: input.tags ?? {},
 			public: input.public ?? false,
 			launchPermissions: input.launchPermissions ?? [],
@@ -344,7 +346,7 @@ export class StandInState {
 			stack.scenarios.shift();
 		}
 
-		const targetAmi = target.parameters.find(parameter => parameter.key === 'Ami')?.value || this.settings.baseImageId;
+		const targetAmi = target.parameters.find(parameter => parameter.key === 'Ami')?.value || stack.stockImageId || this.settings.baseImageId;
 		const update: ActiveUpdate = {
 			scenario,
 			steps: planUpdate({stack, changes, instances: this.instancesOf(stack.stackName, ['running']), targetAmi, scenario, ...(this.settings.failureReason ? {failureReason: this.settings.failureReason} : {})}),

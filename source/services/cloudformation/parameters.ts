@@ -10,6 +10,8 @@ export interface TemplateParameter {
 export interface StackParameter {
 	key: string;
 	value: string;
+	/** SSM-typed parameters: the value CloudFormation resolved the named parameter to at the last update. */
+	resolvedValue?: string;
 }
 
 export interface UpdateParametersInput {

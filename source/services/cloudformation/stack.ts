@@ -42,7 +42,11 @@ function snapshotOf(stack: Stack): StackSnapshot {
 		stackName: stack.StackName ?? '',
 		status: stack.StackStatus ?? 'UNKNOWN',
 		statusReason: stack.StackStatusReason,
-		parameters: (stack.Parameters ?? []).map(parameter => ({key: parameter.ParameterKey ?? '', value: parameter.ParameterValue ?? ''})),
+		parameters: (stack.Parameters ?? []).map(parameter => ({
+			key: parameter.ParameterKey ?? '',
+			value: parameter.ParameterValue ?? '',
+			...(parameter.ResolvedValue === undefined ? {} : {resolvedValue: parameter.ResolvedValue}),
+		})),
 		lastUpdatedTime: stack.LastUpdatedTime,
 	};
 }

@@ -1,6 +1,4 @@
 import {readFileSync} from 'node:fs';
-import {readFile} from 'node:fs/promises';
-import {PhaseTracker, type BuildResources} from './phases';
 
 /** A Packer process as the journal records it: the pid alone could be reused by another process. */
 export interface PackerProcess {
@@ -33,11 +31,11 @@ export function packerProcess(pid: number | undefined): PackerProcess | undefine
 	return startedAt ? {pid, startedAt} : undefined;
 }
 
-/** True while the recorded process still runs: same pid, same start time, and a packer command line. */
-export function isRunning(recorded: PackerProcess): boolean {
+/** True while the recorded process still runs: same pid, same start time, and `name` in its command line. */
+export function isRunning(recorded: PackerProcess, name = 'packer'): boolean {
 	if (startTimeOf(recorded.pid) !== recorded.startedAt) return false;
 	const cmdline = readProc(recorded.pid, 'cmdline') ?? '';
-	return cmdline.replaceAll('\0', ' ').includes('packer');
+	return cmdline.replaceAll('\0', ' ').includes(name);
 }
 
 /** Signals the process group the build was started in (Packer runs detached: its pid leads the group). */
@@ -48,19 +46,4 @@ export function signalPackerGroup(recorded: PackerProcess, signal: NodeJS.Signal
 	} catch (error) {
 		if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
 	}
-}
-
-const LOG_STAMP = /^\S+Z /;
-
-/**
- * What the last build in a Packer log created and had not removed, read back from the log that
- * `runPackerBuild` writes (one `# …` header per attempt, then `<time> <message>` lines).
- */
-export async function leftBehindInLog(logPath: string): Promise<BuildResources> {
-	const text = await readFile(logPath, 'utf8').catch(() => '');
-	const lines = text.split('\n');
-	const start = lines.findLastIndex(line => line.startsWith('# '));
-	const tracker = new PhaseTracker();
-	for (const line of lines.slice(start + 1)) tracker.observe('say', line.replace(LOG_STAMP, ''));
-	return tracker.leftBehind();
 }

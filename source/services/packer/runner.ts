@@ -1,26 +1,64 @@
-import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
-import {closeSync, constants, createWriteStream, mkdirSync, openSync, rmSync} from 'node:fs';
-import {Socket} from 'node:net';
-import {dirname} from 'node:path';
+import {spawn} from 'node:child_process';
+import {closeSync, mkdirSync, openSync, readSync, rmSync} from 'node:fs';
+import {dirname, join} from 'node:path';
 import type {Readable} from 'node:stream';
+import {StringDecoder} from 'node:string_decoder';
+import {fileURLToPath} from 'node:url';
+import {packerEnvironment, type PackerAws} from './environment';
+import {readKeeperRecord, type KeeperConfig, type KeeperRecord} from './keeper';
 import {LineSplitter} from './machine-readable';
+import {isRunning, signalPackerGroup, type PackerProcess} from './orphan';
 import {PackerOutput, type PackerOutputEvent} from './output';
 import type {BuildResources} from './phases';
-import {createScrubber, MASK, type Scrubber} from './scrubber';
+import {createScrubber, MASK} from './scrubber';
+import {serveVarFile, withVarFile} from './var-file';
+
+/** The hidden CLI command that runs the keeper (see keeper.ts). */
+export const KEEPER_COMMAND = '__packer-keeper';
+
+export interface PackerSecret {
+	/** The template's variable (`librato_token`), set through the var-file. */
+	variable: string;
+	/** The environment variable (`LIBRATO_TOKEN`) `{{env}}` defaults read. */
+	envName: string;
+	value: string;
+}
 
 export interface PackerInvocation {
 	/** The packer binary (a path or a name found on PATH). */
 	packer: string;
 	template: string;
 	variables: Record<string, string>;
-	/** Passed as `-var` like the variables (that is how Packer takes them), never shown or logged. */
-	secrets: Record<string, string>;
+	/**
+	 * Never on the command line (anyone can read it with `ps`): each reaches Packer both through a
+	 * `-var-file` that is a named pipe (templates with required variables) and its environment
+	 * (templates whose variables default to `{{env ...}}`).
+	 */
+	secrets: PackerSecret[];
+	/** The account's credentials and the run's region, in Packer's environment only. */
+	aws: PackerAws;
 	env: NodeJS.ProcessEnv;
 	cwd?: string;
 }
 
+/** Where one run's Packer files live, next to its log `RUN_ID.packer.log`. */
+export interface PackerFiles {
+	/** Packer's whole output, scrubbed, human-readable (one `# …` header per attempt). */
+	log: string;
+	/** The attempt's scrubbed machine-readable output, written by the keeper, followed by the CLI. */
+	out: string;
+	/** The keeper's record of the attempt. */
+	record: string;
+	/** The 0700 folder of the var-file's named pipe. */
+	varFileDir: string;
+}
+
+export function packerFilesOf(logPath: string): PackerFiles {
+	const base = logPath.replace(/\.log$/, '');
+	return {log: logPath, out: `${base}.out`, record: `${base}.record`, varFileDir: `${base}.vars`};
+}
+
 export interface PackerBuildOptions extends PackerInvocation {
-	/** The whole scrubbed, unescaped output is appended here. */
 	logPath: string;
 	onEvent?: (event: PackerOutputEvent) => void;
 }
@@ -36,7 +74,8 @@ export interface PackerResult {
 }
 
 export interface PackerBuild {
-	readonly pid: number | undefined;
+	readonly packer: PackerProcess;
+	readonly keeper: PackerProcess;
 	readonly result: Promise<PackerResult>;
 	/** SIGINT to Packer's process group: Packer cancels and cleans up what it created. */
 	cancel(): void;
@@ -48,10 +87,8 @@ export interface PackerBuild {
 
 type PackerCommand = 'build' | 'validate';
 
-/**
- * Secrets never go on the command line (any local user could read them with `ps`): the template's
- * secret variables default to `{{env `LIBRATO_TOKEN`}}` and the like, set in Packer's environment.
- */
+const VAR_FILE_SHOWN = '-var-file=…';
+
 function packerArgs(command: PackerCommand, invocation: Pick<PackerInvocation, 'template' | 'variables'>): string[] {
 	const args = command === 'build' ? ['build', '-machine-readable', '-color=false'] : ['validate'];
 	for (const [name, value] of Object.entries(invocation.variables)) args.push('-var', `${name}=${value}`);
@@ -59,39 +96,201 @@ function packerArgs(command: PackerCommand, invocation: Pick<PackerInvocation, '
 	return args;
 }
 
-/** `librato_token` → `LIBRATO_TOKEN`, the variable the template reads it from. */
-function secretEnv(secrets: Record<string, string>): Record<string, string> {
-	return Object.fromEntries(Object.entries(secrets).map(([name, value]) => [name.toUpperCase(), value]));
+/** Every value scrubbed from Packer's output: the secrets and the AWS keys it signs with. */
+function secretValues(invocation: Pick<PackerInvocation, 'secrets' | 'aws'>): string[] {
+	const {accessKeyId, secretAccessKey, sessionToken} = invocation.aws;
+	return [...invocation.secrets.map(secret => secret.value), accessKeyId, secretAccessKey, ...(sessionToken ? [sessionToken] : [])];
+}
+
+function environmentOf(invocation: PackerInvocation): Record<string, string> {
+	return packerEnvironment(invocation.env, invocation.aws, Object.fromEntries(invocation.secrets.map(secret => [secret.envName, secret.value])));
 }
 
 function shellQuote(arg: string): string {
-	return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+	return /^[\w@%+=:,./…-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 
-/** The command line as an operator could paste it, with every secret value shown as `***`. */
+/** The command line as an operator could read it: what reaches Packer's environment by name, each secret as `***`. */
 export function formatPackerCommand(command: PackerCommand, invocation: Omit<PackerInvocation, 'env' | 'cwd'>): string {
-	const masked = Object.keys(secretEnv(invocation.secrets)).map(name => `${name}=${MASK}`);
-	const scrub = createScrubber(Object.values(invocation.secrets));
-	return ['CHECKPOINT_DISABLE=1', ...masked, ...[invocation.packer, ...packerArgs(command, invocation)].map(arg => shellQuote(scrub(arg)))].join(' ');
+	const masked = [...invocation.secrets.map(secret => secret.envName), 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', ...(invocation.aws.sessionToken ? ['AWS_SESSION_TOKEN'] : [])].map(name => `${name}=${MASK}`);
+	const scrub = createScrubber(secretValues(invocation));
+	const args = withVarFile(packerArgs(command, invocation), invocation.secrets.length > 0 ? VAR_FILE_SHOWN : undefined);
+	return ['CHECKPOINT_DISABLE=1', ...masked, `AWS_REGION=${invocation.aws.region}`, ...[invocation.packer, ...args].map(arg => shellQuote(scrub(arg)))].join(' ');
 }
 
-function packerEnv(env: NodeJS.ProcessEnv, secrets: Record<string, string>): NodeJS.ProcessEnv {
-	return {...env, ...secretEnv(secrets), CHECKPOINT_DISABLE: '1'};
-}
-
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-	if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-	try {
-		process.kill(-child.pid, signal);
-	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+/** The keeper runs through this very CLI: dist/cli.js from the bundle, cli.tsx through tsx from source. */
+function keeperCommand(): {command: string; args: string[]; cwd: string} {
+	const here = fileURLToPath(import.meta.url);
+	if (here.endsWith('.ts')) {
+		const cli = fileURLToPath(new URL('../../../cli.tsx', import.meta.url));
+		return {command: process.execPath, args: ['--import', 'tsx', cli, KEEPER_COMMAND], cwd: dirname(cli)};
 	}
+	const dist = dirname(here).endsWith('/chunks') ? dirname(dirname(here)) : dirname(here);
+	return {command: process.execPath, args: [join(dist, 'cli.js'), KEEPER_COMMAND], cwd: dist};
 }
 
-function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
-	if (code !== null) return code;
-	return signal === 'SIGKILL' ? 137 : signal === 'SIGTERM' ? 143 : signal === 'SIGINT' ? 130 : 1;
+const POLL_MS = 100;
+const START_TIMEOUT_MS = 30_000;
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+function startError(record: KeeperRecord): Error {
+	const error = new Error(record.startError!.message) as NodeJS.ErrnoException;
+	if (record.startError!.code) error.code = record.startError!.code;
+	return error;
 }
+
+/**
+ * Starts `packer build -machine-readable -color=false` under a keeper (see keeper.ts) and follows
+ * it. The keeper is detached and gets its configuration, secrets included, through its stdin;
+ * it starts Packer in Packer's own process group (SIGINT to Packer's pid alone is ignored: it runs
+ * behind a wrapper). Resolves once Packer runs; rejects (ENOENT) when it cannot be started.
+ */
+export async function startPackerBuild(options: PackerBuildOptions): Promise<PackerBuild> {
+	const files = packerFilesOf(options.logPath);
+	mkdirSync(dirname(files.log), {recursive: true});
+	rmSync(files.record, {force: true});
+	const config: KeeperConfig = {
+		packer: options.packer,
+		args: packerArgs('build', options),
+		env: environmentOf(options),
+		...(options.cwd ? {cwd: options.cwd} : {}),
+		logPath: files.log,
+		outPath: files.out,
+		recordPath: files.record,
+		secrets: secretValues(options),
+		...(options.secrets.length > 0 ? {varFile: {dir: files.varFileDir, values: Object.fromEntries(options.secrets.map(secret => [secret.variable, secret.value]))}} : {}),
+	};
+	const keeper = keeperCommand();
+	const child = spawn(keeper.command, keeper.args, {cwd: keeper.cwd, stdio: ['pipe', 'ignore', 'ignore'], detached: true});
+	const spawned = new Promise<Error | undefined>(resolve => {
+		child.once('spawn', () => resolve(undefined));
+		child.once('error', resolve);
+	});
+	child.stdin!.end(JSON.stringify(config));
+	const failed = await spawned;
+	if (failed) throw new Error(`Could not start the Packer keeper: ${failed.message}`);
+	child.unref();
+	const deadline = Date.now() + START_TIMEOUT_MS;
+	let record = readKeeperRecord(files.record);
+	while (!record?.packer && record?.state !== 'ended') {
+		if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) throw new Error(`The Packer keeper (pid ${child.pid}) ended before it started Packer.`);
+		await sleep(20);
+		record = readKeeperRecord(files.record);
+	}
+	if (record.startError) throw startError(record);
+	const started = record as KeeperRecord & {packer: PackerProcess};
+	const followed = followPackerBuild({files, secrets: secretValues(options), ...(options.onEvent ? {onEvent: options.onEvent} : {})});
+	return {
+		packer: started.packer,
+		keeper: started.keeper,
+		result: followed.then(build => {
+			if (build.writeError) throw new Error(build.writeError);
+			return {exitCode: build.exitCode ?? 1, amiIds: build.amiIds, errors: build.errors, cancelled: build.cancelled};
+		}),
+		cancel: () => signalPackerGroup(started.packer, 'SIGINT'),
+		kill: () => signalPackerGroup(started.packer, 'SIGKILL'),
+		resources: () => followed.output.tracker.leftBehind(),
+	};
+}
+
+export interface FollowedBuild {
+	/** Packer's exit code; undefined when the keeper died before Packer ended. */
+	exitCode: number | undefined;
+	/** Region → AMI id from the artifact lines. */
+	amiIds: Record<string, string>;
+	/** The AMI Packer said it was creating (`AMI: ami-…`), finished or not. */
+	createdAmi: string | undefined;
+	errors: string[];
+	cancelled: boolean;
+	/** What the build created and had not removed when it ended. */
+	leftBehind: BuildResources;
+	/** The keeper could not keep the output (a full disk). */
+	writeError: string | undefined;
+}
+
+export interface FollowOptions {
+	files: PackerFiles;
+	secrets: string[];
+	onEvent?: (event: PackerOutputEvent) => void;
+	/** Lines already in the output file when following starts are taken in without an event (a resume). */
+	fromEnd?: boolean;
+}
+
+/**
+ * Follows one attempt through the keeper's output file and record until Packer has ended (or the
+ * keeper died without recording the end): every line becomes the same events as a live build's.
+ */
+export function followPackerBuild(options: FollowOptions): Promise<FollowedBuild> & {output: PackerOutput} {
+	let quiet = options.fromEnd ?? false;
+	const output = new PackerOutput(createScrubber(options.secrets), event => {
+		if (!quiet) options.onEvent?.(event);
+	});
+	const splitter = new LineSplitter();
+	const decoder = new StringDecoder('utf8');
+	const buffer = Buffer.alloc(1 << 16);
+	let position = 0;
+	let fd: number | undefined;
+	const readOn = (): boolean => {
+		if (fd === undefined) {
+			try {
+				fd = openSync(options.files.out, 'r');
+			} catch {
+				return false;
+			}
+		}
+		let count: number;
+		try {
+			count = readSync(fd, buffer, 0, buffer.length, position);
+		} catch {
+			// Not readable (the keeper could not make it: its record says why).
+			return false;
+		}
+		position += count;
+		splitter.push(decoder.write(buffer.subarray(0, count)), line => output.push(line));
+		return count > 0;
+	};
+	/** Reads to the end of what the keeper wrote so far, one chunk per turn of the event loop (the screen renders in between). */
+	const readToEnd = async (): Promise<void> => {
+		while (readOn()) await new Promise(resolve => setImmediate(resolve));
+	};
+	const followed = (async (): Promise<FollowedBuild> => {
+		try {
+			await readToEnd();
+			quiet = false;
+			for (;;) {
+				const record = readKeeperRecord(options.files.record);
+				const ended = record?.state === 'ended' || !record || !isRunning(record.keeper, KEEPER_COMMAND);
+				await readToEnd();
+				if (ended) {
+					splitter.push(decoder.end(), line => output.push(line));
+					splitter.flush(line => output.push(line));
+					const exitCode = record?.state === 'ended' ? record.exitCode : undefined;
+					return {
+						exitCode,
+						amiIds: {...record?.amiIds, ...output.amiIds},
+						createdAmi: output.tracker.created.ami ?? record?.createdAmi,
+						errors: exitCode === 0 ? [] : record?.errors.length ? record.errors : output.failureLines(),
+						cancelled: output.cancelled || Boolean(record?.cancelled),
+						leftBehind: output.tracker.leftBehind(),
+						writeError: record?.writeError,
+					};
+				}
+				await sleep(POLL_MS);
+			}
+		} finally {
+			if (fd !== undefined) closeSync(fd);
+		}
+	})();
+	return Object.assign(followed, {output});
+}
+
+export interface PackerValidation {
+	exitCode: number;
+	/** Packer's output, scrubbed. */
+	lines: string[];
+}
+
+const VALIDATE_LINES_KEPT = 200;
 
 /** Feeds streams, line by line, to `onLine`, until they all end. */
 function readLines(streams: Readable[], onLine: (line: string) => void): Promise<void> {
@@ -112,204 +311,28 @@ function readLines(streams: Readable[], onLine: (line: string) => void): Promise
 	).then(() => undefined);
 }
 
-type Exit = {code: number | null; signal: NodeJS.Signals | null};
-
-function exitOf(child: ChildProcess): Promise<Exit> {
-	return new Promise((resolve, reject) => {
-		child.on('error', reject);
-		child.on('exit', (code, signal) => resolve({code, signal}));
-	});
-}
-
-const PIPE_GRACE_MS = 1000;
-
-/**
- * After Packer exits its pipes end at once, unless a stray grandchild still holds them open: then
- * stop reading once nothing has arrived for a while (a log write still draining counts as progress).
- */
-async function drained(streams: Readable[], read: Promise<void>, progress: () => number): Promise<void> {
-	let done = false;
-	void read.then(() => (done = true));
-	for (;;) {
-		const before = progress();
-		let timer: NodeJS.Timeout | undefined;
-		await Promise.race([read, new Promise(resolve => (timer = setTimeout(resolve, PIPE_GRACE_MS)))]);
-		clearTimeout(timer);
-		if (done) return;
-		if (progress() === before && !streams.some(stream => stream.isPaused())) break;
-	}
-	for (const stream of streams) stream.destroy();
-}
-
-/** The named pipe Packer writes its output into, next to its log. */
-function outputPipeOf(logPath: string): string {
-	return `${logPath.replace(/\.log$/, '')}.pipe`;
-}
-
-function makePipe(pipePath: string): void {
-	rmSync(pipePath, {force: true});
-	const made = spawnSync('mkfifo', ['-m', '600', pipePath], {encoding: 'utf8'});
-	if (made.status !== 0) throw new Error(`Could not make the named pipe ${pipePath}: ${made.error?.message ?? made.stderr.trim()}`);
-}
-
-function openPipeReader(pipePath: string): {fd: number; stream: Socket} {
-	const fd = openSync(pipePath, constants.O_RDONLY | constants.O_NONBLOCK);
-	return {fd, stream: new Socket({fd, readable: true, writable: false})};
-}
-
-interface OutputOptions {
-	logPath: string;
-	secrets: Record<string, string>;
-	onEvent?: (event: PackerOutputEvent) => void;
-}
-
-/** Scrubs a stream of Packer output into events and the log, with backpressure from the log. */
-function takeOutput(stream: Readable, options: OutputOptions) {
-	const scrub = createScrubber(Object.values(options.secrets));
-	mkdirSync(dirname(options.logPath), {recursive: true});
-	const log = createWriteStream(options.logPath, {flags: 'a', mode: 0o600});
-	let logError: Error | undefined;
-	const output = new PackerOutput(scrub, options.onEvent, line => {
-		// Backpressure: a slow disk pauses Packer's pipe rather than buffering its output in memory.
-		if (!logError && !log.write(`${line}\n`)) stream.pause();
-	});
-	log.on('drain', () => stream.resume());
-	const logClosed = new Promise<void>(resolve => {
-		log.on('close', resolve);
-		log.on('error', error => {
-			logError = error;
-			stream.resume();
-			resolve();
+/** `packer validate` with the same variables, var-file and environment a build would get; never contacts AWS. */
+export async function runPackerValidate(invocation: PackerInvocation & {varFileDir: string}): Promise<PackerValidation> {
+	const scrub = createScrubber(secretValues(invocation));
+	const varFile = invocation.secrets.length > 0 ? serveVarFile(invocation.varFileDir, Object.fromEntries(invocation.secrets.map(secret => [secret.variable, secret.value]))) : undefined;
+	try {
+		const child = spawn(invocation.packer, withVarFile(packerArgs('validate', invocation), varFile && `-var-file=${varFile.path}`), {
+			cwd: invocation.cwd,
+			env: environmentOf(invocation),
+			stdio: ['ignore', 'pipe', 'pipe'],
 		});
-	});
-	let lines = 0;
-	const read = readLines([stream], line => {
-		lines++;
-		output.push(line);
-	});
-	return {
-		output,
-		read,
-		drained: () => drained([stream], read, () => lines + log.writableLength),
-		async close(): Promise<void> {
-			log.end();
-			await logClosed;
-			if (logError) throw new Error(`Could not write the Packer log ${options.logPath}: ${logError.message}`);
-		},
-	};
-}
-
-/**
- * Starts `packer build -machine-readable -color=false` in its own process group (SIGINT to
- * Packer's own pid is ignored: it runs behind a wrapper), stdin ignored, `CHECKPOINT_DISABLE=1`.
- * Its output goes into a named pipe that Packer itself also holds open for reading (fd 3): if this
- * process dies, Packer's writes do not fail with SIGPIPE (which kills Packer 1.6.6 mid-build,
- * without clean-up); they wait until `followPackerBuild` reads on.
- */
-export function runPackerBuild(options: PackerBuildOptions): PackerBuild {
-	const pipePath = outputPipeOf(options.logPath);
-	mkdirSync(dirname(options.logPath), {recursive: true});
-	makePipe(pipePath);
-	const reader = openPipeReader(pipePath);
-	const writer = openSync(pipePath, constants.O_WRONLY);
-	let child: ChildProcess;
-	try {
-		child = spawn(options.packer, packerArgs('build', options), {
-			cwd: options.cwd,
-			env: packerEnv(options.env, options.secrets),
-			stdio: ['ignore', writer, writer, reader.fd],
-			detached: true,
+		const lines: string[] = [];
+		const read = readLines([child.stdout, child.stderr], line => {
+			lines.push(scrub(line));
+			if (lines.length > VALIDATE_LINES_KEPT) lines.shift();
 		});
+		const exitCode = await new Promise<number>((resolve, reject) => {
+			child.on('error', reject);
+			child.on('close', code => resolve(code ?? 1));
+		});
+		await read;
+		return {exitCode, lines};
 	} finally {
-		closeSync(writer);
+		varFile?.stop();
 	}
-	const taken = takeOutput(reader.stream, options);
-	const result = (async (): Promise<PackerResult> => {
-		let exit: Exit;
-		try {
-			exit = await exitOf(child);
-			await taken.drained();
-		} finally {
-			reader.stream.destroy();
-			await taken.close();
-			rmSync(pipePath, {force: true});
-		}
-		const exitCode = exitCodeOf(exit.code, exit.signal);
-		const {output} = taken;
-		return {exitCode, amiIds: {...output.amiIds}, errors: exitCode === 0 ? [] : output.failureLines(), cancelled: output.cancelled};
-	})();
-	return {
-		pid: child.pid,
-		result,
-		cancel: () => signalGroup(child, 'SIGINT'),
-		kill: () => signalGroup(child, 'SIGKILL'),
-		resources: () => taken.output.tracker.leftBehind(),
-	};
-}
-
-export interface FollowedBuild {
-	/** Region → AMI id, from the artifact lines read while following (empty when none were). */
-	amiIds: Record<string, string>;
-	errors: string[];
-	cancelled: boolean;
-	/** False when there was no output pipe to read (the build was started by an older version). */
-	read: boolean;
-}
-
-const POLL_MS = 1000;
-
-/**
- * Reads on from the output pipe of a Packer that an earlier, dead process started, until Packer
- * has ended (`running` is polled every second: a pipe opened after its writer died never ends).
- */
-export async function followPackerBuild(options: OutputOptions & {running: () => boolean}): Promise<FollowedBuild> {
-	const pipePath = outputPipeOf(options.logPath);
-	const sleep = () => new Promise(resolve => setTimeout(resolve, POLL_MS));
-	let reader: {fd: number; stream: Socket};
-	try {
-		reader = openPipeReader(pipePath);
-	} catch {
-		while (options.running()) await sleep();
-		return {amiIds: {}, errors: [], cancelled: false, read: false};
-	}
-	const taken = takeOutput(reader.stream, options);
-	let ended = false;
-	void taken.read.then(() => (ended = true));
-	try {
-		while (!ended && options.running()) await Promise.race([taken.read, sleep()]);
-		await taken.drained();
-	} finally {
-		reader.stream.destroy();
-		await taken.close();
-		rmSync(pipePath, {force: true});
-	}
-	const {output} = taken;
-	return {amiIds: {...output.amiIds}, errors: output.failureLines(), cancelled: output.cancelled, read: true};
-}
-
-export interface PackerValidation {
-	exitCode: number;
-	/** Packer's output, scrubbed. */
-	lines: string[];
-}
-
-const VALIDATE_LINES_KEPT = 200;
-
-/** `packer validate` with the same variables a build would get; never contacts AWS. */
-export async function runPackerValidate(invocation: PackerInvocation): Promise<PackerValidation> {
-	const scrub: Scrubber = createScrubber(Object.values(invocation.secrets));
-	const child = spawn(invocation.packer, packerArgs('validate', invocation), {
-		cwd: invocation.cwd,
-		env: packerEnv(invocation.env, invocation.secrets),
-		stdio: ['ignore', 'pipe', 'pipe'],
-	});
-	const lines: string[] = [];
-	const streams = [child.stdout!, child.stderr!];
-	const read = readLines(streams, line => {
-		lines.push(scrub(line));
-		if (lines.length > VALIDATE_LINES_KEPT) lines.shift();
-	});
-	const {code, signal} = await exitOf(child);
-	await drained(streams, read, () => lines.length);
-	return {exitCode: exitCodeOf(code, signal), lines};
 }

@@ -1,10 +1,10 @@
 import {Box, Text} from 'ink';
-import Spinner from 'ink-spinner';
 import terminalLink from 'terminal-link';
 import type {CheckStatus} from '../../workflow/types';
 import type {CheckRecord} from '../../workflow/types';
 import {checklistCounts, detailParts, itemElapsed, NOTE_LIMIT} from '../checklist-view';
 import {formatDuration} from '../../format-duration';
+import {Spinner} from './Spinner';
 
 const MARKS: Record<Exclude<CheckStatus, 'running'>, {mark: string; color: string}> = {
 	pending: {mark: '·', color: 'gray'},
@@ -16,7 +16,7 @@ const MARKS: Record<Exclude<CheckStatus, 'running'>, {mark: string; color: strin
 
 function Mark({item}: {item: CheckRecord}) {
 	if (item.status === 'running') {
-		return item.kind === 'manual' ? <Text color="cyan">?</Text> : <Text color="cyan"><Spinner type="dots" /></Text>;
+		return item.kind === 'manual' ? <Text color="cyan">?</Text> : <Spinner />;
 	}
 	const {mark, color} = MARKS[item.status];
 	return <Text color={color}>{mark}</Text>;

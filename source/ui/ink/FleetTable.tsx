@@ -2,6 +2,9 @@ import {Box, Text} from 'ink';
 import {formatDuration} from '../../format-duration';
 import {STEP_TITLES} from '../../workflow/types';
 import type {FleetRow} from '../fleet-view';
+import type {RunStore} from '../run-store';
+import {useNow} from './use-clock';
+import {useRunState} from './use-run-state';
 
 const COLORS: Record<string, string> = {running: 'cyan', done: 'green', failed: 'red', waiting: 'yellow', untouched: 'gray', pending: 'gray'};
 const HEADINGS = ['RACK', 'ACCOUNT', 'REGION', 'WAVE', 'STEP', 'STATUS', 'ELAPSED'];
@@ -26,4 +29,11 @@ export function FleetTable({rows, now}: {rows: FleetRow[]; now: number}) {
 			))}
 		</Box>
 	);
+}
+
+/** The fleet table of the store, when a fleet runs; its elapsed times follow the clock while a rack runs. */
+export function LiveFleetTable({store}: {store: RunStore}) {
+	const rows = useRunState(store, state => state.fleet);
+	const now = useNow(rows?.some(row => row.startedAt !== undefined && row.endedAt === undefined) ?? false);
+	return rows ? <FleetTable rows={rows} now={now} /> : null;
 }

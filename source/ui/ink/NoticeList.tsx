@@ -1,10 +1,11 @@
 import {Box, Text} from 'ink';
+import {memo} from 'react';
 import type {Notice} from '../run-store';
 
 const COLORS = {info: undefined, warn: 'yellow', error: 'red'} as const;
 const MARKS = {info: ' ', warn: '!', error: '✖'} as const;
 
-export function NoticeList({notices}: {notices: Notice[]}) {
+export const NoticeList = memo(function NoticeList({notices}: {notices: Notice[]}) {
 	return (
 		<Box flexDirection="column">
 			{notices.map(notice => (
@@ -14,4 +15,4 @@ export function NoticeList({notices}: {notices: Notice[]}) {
 			))}
 		</Box>
 	);
-}
+});

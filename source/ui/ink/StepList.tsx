@@ -1,9 +1,11 @@
 import {Box, Text} from 'ink';
-import Spinner from 'ink-spinner';
+import {memo} from 'react';
 import type {StepRecord} from '../../workflow/types';
 import {STEP_TITLES} from '../../workflow/types';
 import {stepDuration} from '../format';
 import {formatDuration} from '../../format-duration';
+import {Spinner} from './Spinner';
+import {useNow} from './use-clock';
 
 const MARKS: Record<string, {mark: string; color: string}> = {
 	pending: {mark: '·', color: 'gray'},
@@ -13,7 +15,9 @@ const MARKS: Record<string, {mark: string; color: string}> = {
 	waiting: {mark: '…', color: 'yellow'},
 };
 
-export function StepList({steps, now}: {steps: StepRecord[]; now: number}) {
+/** Every step of the run with its mark and time; the running one's time moves with the screen's clock. */
+export const StepList = memo(function StepList({steps}: {steps: StepRecord[]}) {
+	const now = useNow(steps.some(step => step.startedAt !== undefined && step.endedAt === undefined));
 	return (
 		<Box flexDirection="column">
 			{steps.map(step => {
@@ -22,9 +26,7 @@ export function StepList({steps, now}: {steps: StepRecord[]; now: number}) {
 				return (
 					<Box key={step.id} gap={1}>
 						{step.status === 'running' ? (
-							<Text color="cyan">
-								<Spinner type="dots" />
-							</Text>
+							<Spinner />
 						) : (
 							<Text color={style?.color}>{style?.mark}</Text>
 						)}
@@ -47,4 +49,4 @@ export function StepList({steps, now}: {steps: StepRecord[]; now: number}) {
 			})}
 		</Box>
 	);
-}
+});

@@ -8,10 +8,16 @@ export interface InkScreen {
 	unmount(): Promise<void>;
 }
 
+/**
+ * Events reach the screen at most once a second (questions, steps and the outcome at once): with the
+ * clock's tick a screen that waits draws about one frame a second, whatever streams in.
+ */
+const EVENT_FLUSH_MS = 1000;
+
 export function mountInk({title, badges, onInterrupt, reducers, panes}: {title: string; badges: string[]; onInterrupt: () => void; reducers: Record<string, ViewReducer>; panes: Partial<Record<StepId, PaneRenderer>>}): InkScreen {
-	const store = new RunStore(title, reducers);
+	const store = new RunStore(title, reducers, EVENT_FLUSH_MS);
 	store.setBadges(badges);
-	const instance = render(<App store={store} onInterrupt={onInterrupt} panes={panes} />, {exitOnCtrlC: false, maxFps: 15, patchConsole: false});
+	const instance = render(<App store={store} onInterrupt={onInterrupt} panes={panes} />, {exitOnCtrlC: false, maxFps: 10, patchConsole: false});
 	return {
 		store,
 		async unmount() {

@@ -1,11 +1,14 @@
 import type {RunEvent, StepId} from '../../workflow/types';
+import type {CheckRecord} from '../../workflow/types';
 import {initialBuildView, reduceBuildView, type BuildViewState} from '../build-view';
-import type {ViewReducer} from '../run-store';
+import type {RunStore, ViewReducer} from '../run-store';
 import {initialStackView, reduceStackView, type StackViewState} from '../stack-view';
 import type {PaneRenderer} from './App';
 import {BuildPane} from './BuildPane';
 import {ChecklistPane} from './ChecklistPane';
 import {StackPane} from './StackPane';
+import {useNow} from './use-clock';
+import {useRunState} from './use-run-state';
 
 /** Each step's live pane and the reducer that keeps its state. */
 export const inkReducers: Record<string, ViewReducer> = {
@@ -13,8 +16,27 @@ export const inkReducers: Record<string, ViewReducer> = {
 	stack: (state, event: RunEvent) => reduceStackView(state as StackViewState | undefined, event),
 };
 
+const NO_BUILD = initialBuildView();
+const NO_STACK = initialStackView();
+const NO_CHECKS: CheckRecord[] = [];
+
+function LiveBuildPane({store}: {store: RunStore}) {
+	const state = useRunState(store, ({views}) => (views.build as BuildViewState | undefined) ?? NO_BUILD);
+	return <BuildPane state={state} now={useNow(state.current !== undefined)} />;
+}
+
+function LiveStackPane({store}: {store: RunStore}) {
+	const state = useRunState(store, ({views}) => (views.stack as StackViewState | undefined) ?? NO_STACK);
+	return <StackPane state={state} now={useNow(state.startedAt !== undefined)} />;
+}
+
+function LiveChecklistPane({store}: {store: RunStore}) {
+	const checks = useRunState(store, ({run}) => run?.checks ?? NO_CHECKS);
+	return <ChecklistPane checks={checks} now={useNow(checks.some(check => check.startedAt !== undefined && check.endedAt === undefined))} />;
+}
+
 export const inkPanes: Partial<Record<StepId, PaneRenderer>> = {
-	build: ({views}, now) => <BuildPane state={(views.build as BuildViewState | undefined) ?? initialBuildView()} now={now} />,
-	'update-stack': ({views}, now) => <StackPane state={(views.stack as StackViewState | undefined) ?? initialStackView()} now={now} />,
-	verify: ({run}, now) => <ChecklistPane checks={run?.checks ?? []} now={now} />,
+	build: LiveBuildPane,
+	'update-stack': LiveStackPane,
+	verify: LiveChecklistPane,
 };

@@ -17,7 +17,7 @@ describe('change sets', () => {
 	it('creates an UPDATE change set from the template URL with CAPABILITY_IAM', async () => {
 		cloudformation.on(CreateChangeSetCommand).resolves({Id: 'arn:cs'});
 		await createChangeSet(client, {stackName: 'convox', changeSetName: 'cs', templateUrl: 'https://example.com/formation.json', parameters: [{ParameterKey: 'Ami', ParameterValue: 'ami-1'}]});
-		expect(cloudformation.commandCalls(CreateChangeSetCommand)[0].args[0].input).toMatchObject({
+		expect(cloudformation.commandCalls(CreateChangeSetCommand)[0]!.args[0].input).toMatchObject({
 			StackName: 'convox',
 			ChangeSetName: 'cs',
 			ChangeSetType: 'UPDATE',

@@ -49,7 +49,7 @@ async function watchRollback(batches: StackEvent[][]) {
 	const shown: StackEvent[] = [];
 	let call = 0;
 	cloudformation.on(DescribeStackEventsCommand).callsFake(() => {
-		if (call < batches.length) shown.push(...batches[call++]);
+		if (call < batches.length) shown.push(...batches[call++]!);
 		return {StackEvents: [...shown].reverse()};
 	});
 	cloudformation.on(DescribeStacksCommand).callsFake(() => stackWith(call < batches.length ? 'UPDATE_ROLLBACK_IN_PROGRESS' : 'UPDATE_ROLLBACK_COMPLETE', 'ami-old', 'dev'));

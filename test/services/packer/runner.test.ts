@@ -1,32 +1,53 @@
-import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {spawn} from 'node:child_process';
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
+import {readKeeperRecord} from '../../../source/services/packer/keeper';
+import {isRunning} from '../../../source/services/packer/orphan';
 import type {PackerOutputEvent} from '../../../source/services/packer/output';
-import {formatPackerCommand, runPackerBuild, runPackerValidate, type PackerInvocation} from '../../../source/services/packer/runner';
+import {followPackerBuild, formatPackerCommand, KEEPER_COMMAND, packerFilesOf, runPackerValidate, startPackerBuild, type PackerInvocation, type PackerSecret} from '../../../source/services/packer/runner';
 
 const TEMPLATE = new URL('../../fixtures/packer-null/template.json', import.meta.url).pathname;
+const REQUIRED = new URL('../../fixtures/packer-null/required-secrets.json', import.meta.url).pathname;
 const SECRET = 'sup3r,secret\u00e9';
+const AWS = {accessKeyId: 'AKIARUNNERTEST000001', secretAccessKey: 'runner-s3cret-access-key', sessionToken: 'runner-s3ssion-token', region: 'us-east-1'};
 const dir = mkdtempSync(join(tmpdir(), 'packer-runner-'));
 afterAll(() => rmSync(dir, {recursive: true, force: true}));
 
-function invocation(variables: Record<string, string> = {}): PackerInvocation {
+const SECRETS: PackerSecret[] = [
+	{variable: 'librato_email', envName: 'LIBRATO_EMAIL', value: 'runner-mail@example.com'},
+	{variable: 'librato_token', envName: 'LIBRATO_TOKEN', value: SECRET},
+	{variable: 'logspout_token', envName: 'LOGSPOUT_TOKEN', value: 'runner-logspout-t0ken'},
+];
+const NEEDLES = ['sup3r', 'runner-mail', 'runner-logspout', AWS.secretAccessKey, AWS.sessionToken, AWS.accessKeyId];
+
+function invocation(variables: Record<string, string> = {}, template = TEMPLATE): PackerInvocation {
 	return {
 		packer: 'packer',
-		template: TEMPLATE,
-		variables: {env: 'dev', run_id: 'run-1', ...variables},
-		secrets: {librato_token: SECRET},
-		env: process.env,
+		template,
+		variables: {env: 'dev', ...variables},
+		secrets: SECRETS,
+		aws: AWS,
+		// Ambient credentials and a profile that must never reach Packer.
+		env: {...process.env, AWS_PROFILE: 'other-account', AWS_ACCESS_KEY_ID: 'AKIAAMBIENT000000000', AWS_SECRET_ACCESS_KEY: 'ambient'},
 	};
 }
 
-function start(name: string, variables: Record<string, string> = {}) {
+async function start(name: string, variables: Record<string, string> = {}, template = TEMPLATE) {
 	const events: PackerOutputEvent[] = [];
 	const logPath = join(dir, 'runs', `${name}.packer.log`);
-	const build = runPackerBuild({...invocation(variables), logPath, onEvent: event => events.push(event)});
+	const build = await startPackerBuild({...invocation(variables, template), logPath, onEvent: event => events.push(event)});
 	return {build, events, logPath};
 }
 
+const lines = (events: PackerOutputEvent[]) => events.flatMap(event => (event.type === 'line' ? [event.text] : []));
+
+async function waitForLine(events: PackerOutputEvent[], text: string): Promise<void> {
+	while (!lines(events).some(line => line.includes(text))) await new Promise(resolve => setTimeout(resolve, 20));
+}
+
+/** Every regular file under a folder, with its text. */
 function everythingIn(folder: string): string {
 	return readdirSync(folder, {recursive: true, withFileTypes: true})
 		.filter(entry => entry.isFile())
@@ -34,58 +55,72 @@ function everythingIn(folder: string): string {
 		.join('\n');
 }
 
-describe('runPackerBuild with the real packer', () => {
-	it('streams scrubbed lines live and writes the scrubbed log', async () => {
-		const {build, events, logPath} = start('success', {line_count: '3000'});
-		expect(build.pid).toBeGreaterThan(0);
+const leaks = (text: string) => NEEDLES.filter(needle => text.includes(needle));
+
+describe('startPackerBuild with the real packer, under the keeper', () => {
+	it('streams scrubbed lines live and writes the scrubbed log, output and record', async () => {
+		const {build, events, logPath} = await start('success', {line_count: '3000'});
+		expect(isRunning(build.packer)).toBe(true);
+		expect(isRunning(build.keeper, KEEPER_COMMAND)).toBe(true);
 		const result = await build.result;
 		expect(result).toEqual({exitCode: 0, amiIds: {}, errors: [], cancelled: false});
-		const lines = events.flatMap(event => (event.type === 'line' ? [event.text] : []));
-		expect(lines).toContain('    null: starting, env=dev');
-		expect(lines).toContain('    null: token=***');
-		expect(lines).toContain('    null: line 2999');
-		expect(lines).toContain('==> null: remote-stderr');
+		expect(lines(events)).toContain('    null: starting, env=dev');
+		expect(lines(events)).toContain('    null: token=***');
+		expect(lines(events)).toContain('    null: line 2999');
+		expect(lines(events)).toContain('==> null: remote-stderr');
 		expect(events).toContainEqual({type: 'phase', phase: 'provision', activity: expect.stringMatching(/^Running local shell script/)});
 		const log = readFileSync(logPath, 'utf8');
 		expect(log).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ==> null: Running local shell script/m);
 		expect(log).toContain('null: token=***');
 		expect(log).toContain('[null] artifact 0 id Null');
-		expect(statSync(logPath).mode & 0o777).toBe(0o600);
-		expect(JSON.stringify(events)).not.toContain('sup3r');
-		expect(log).not.toContain('sup3r');
+		const files = packerFilesOf(logPath);
+		for (const file of [logPath, files.out, files.record]) expect(statSync(file).mode & 0o777).toBe(0o600);
+		expect(readKeeperRecord(files.record)).toMatchObject({state: 'ended', exitCode: 0, packer: build.packer, keeper: build.keeper});
+		expect(existsSync(files.varFileDir)).toBe(false);
+		expect(leaks(JSON.stringify(events))).toEqual([]);
+	});
+
+	it('a template with required secret variables (null defaults) gets them from the var-file; Packer signs with the handed keys only', async () => {
+		const {build, events} = await start('required', {}, REQUIRED);
+		expect(await build.result).toMatchObject({exitCode: 0});
+		expect(lines(events)).toContain('    null: env=dev token=*** logspout=*** key=*** profile=none');
+	});
+
+	it('while it builds, no secret is on Packer\'s or the keeper\'s command line nor in any file; the var-file is an empty named pipe at most', async () => {
+		const {build, events, logPath} = await start('proc', {sleep_seconds: '3'}, REQUIRED);
+		await waitForLine(events, 'starting long step');
+		const cmdlines = [build.packer.pid, build.keeper.pid].map(pid => readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+		expect(cmdlines[0]).toContain('-var-file=');
+		expect(leaks(cmdlines.join('\n'))).toEqual([]);
+		expect(leaks(everythingIn(dir))).toEqual([]);
+		expect(existsSync(packerFilesOf(logPath).varFileDir)).toBe(false);
+		await build.result;
 	});
 
 	it('reports a provisioner failure with its exit code and Packer error line', async () => {
-		const {build, logPath} = start('failure', {exit_code: '3'});
+		const {build, logPath} = await start('failure', {exit_code: '3'});
 		const result = await build.result;
 		expect(result.exitCode).toBe(1);
 		expect(result.errors).toEqual(['Script exited with non-zero exit status: 3.Allowed exit codes are: [0]']);
 		expect(readFileSync(logPath, 'utf8')).toMatch(/Z error-count 1$/m);
 	});
 
-	it('cancels cleanly with SIGINT to the process group', async () => {
-		const {build, events} = start('cancel', {sleep_seconds: '30'});
-		await new Promise<void>(resolve => {
-			const timer = setInterval(() => {
-				if (events.some(event => event.type === 'line' && event.text.includes('starting long step'))) {
-					clearInterval(timer);
-					resolve();
-				}
-			}, 20);
-		});
+	it('cancels cleanly with SIGINT to the process group; the keeper survives it and records the end', async () => {
+		const {build, events, logPath} = await start('cancel', {sleep_seconds: '30'});
+		await waitForLine(events, 'starting long step');
 		const startedAt = Date.now();
 		build.cancel();
 		const result = await build.result;
 		expect(Date.now() - startedAt).toBeLessThan(10_000);
 		expect(result.cancelled).toBe(true);
 		expect(result.exitCode).toBe(1);
-		const lines = events.flatMap(event => (event.type === 'line' ? [event.text] : []));
-		expect(lines).toContain('Cleanly cancelled builds after being interrupted.');
+		expect(lines(events)).toContain('Cleanly cancelled builds after being interrupted.');
+		expect(readKeeperRecord(packerFilesOf(logPath).record)).toMatchObject({state: 'ended', exitCode: 1, cancelled: true});
 	});
 
 	it('kills the whole group when forced', async () => {
-		const {build, events} = start('kill', {sleep_seconds: '30'});
-		await new Promise(resolve => setTimeout(resolve, 300));
+		const {build, events} = await start('kill', {sleep_seconds: '30'});
+		await waitForLine(events, 'starting long step');
 		build.kill();
 		const result = await build.result;
 		expect(result.exitCode).toBe(137);
@@ -98,38 +133,73 @@ describe('runPackerBuild with the real packer', () => {
 		writeFileSync(stray, '#!/bin/sh\necho "1,,ui,say,==> null: Running local shell script: x"\nsleep 30 &\nexit 0\n', {mode: 0o755});
 		const events: PackerOutputEvent[] = [];
 		const startedAt = Date.now();
-		const build = runPackerBuild({...invocation(), packer: stray, logPath: join(dir, 'runs', 'stray.log'), onEvent: event => events.push(event)});
+		const build = await startPackerBuild({...invocation(), packer: stray, logPath: join(dir, 'runs', 'stray.packer.log'), onEvent: event => events.push(event)});
 		const result = await build.result;
-		process.kill(-build.pid!, 'SIGKILL');
-		expect(Date.now() - startedAt).toBeLessThan(5000);
+		process.kill(-build.packer.pid, 'SIGKILL');
+		expect(Date.now() - startedAt).toBeLessThan(6000);
 		expect(result.exitCode).toBe(0);
 		expect(events).toContainEqual({type: 'line', level: 'say', text: '==> null: Running local shell script: x'});
 	});
 
-	it('rejects when the packer binary does not exist', async () => {
-		const build = runPackerBuild({...invocation(), packer: join(dir, 'no-packer'), logPath: join(dir, 'runs', 'missing.log')});
-		await expect(build.result).rejects.toThrow(/ENOENT/);
+	it('rejects with ENOENT when the packer binary does not exist', async () => {
+		await expect(startPackerBuild({...invocation(), packer: join(dir, 'no-packer'), logPath: join(dir, 'runs', 'missing.packer.log')})).rejects.toMatchObject({code: 'ENOENT'});
+	});
+
+	it('the keeper keeps Packer building and logging after its starter is killed; a follower reads the whole attempt', async () => {
+		const logPath = join(dir, 'runs', 'orphan.packer.log');
+		const starter = spawn(process.execPath, ['--import', 'tsx', new URL('../../support/build-orphan-cli.ts', import.meta.url).pathname, 'packer', TEMPLATE, logPath], {
+			env: {...process.env, PACKER_NULL_SLEEP: '2', BUILD_ORPHAN_MARKER: 'starting long step'},
+			stdio: ['ignore', 'pipe', 'inherit'],
+		});
+		const [line] = (await new Promise(resolve => starter.stdout.once('data', chunk => resolve([chunk])))) as [Buffer];
+		const packer = JSON.parse(line.toString()) as {pid: number; startedAt: string};
+		starter.kill('SIGKILL');
+		expect(isRunning(packer)).toBe(true);
+		const events: PackerOutputEvent[] = [];
+		const followed = await followPackerBuild({files: packerFilesOf(logPath), secrets: [], fromEnd: true, onEvent: event => events.push(event)});
+		expect(followed).toMatchObject({exitCode: 0, amiIds: {}, errors: [], cancelled: false});
+		expect(lines(events).some(text => text.startsWith("Build 'null' finished after"))).toBe(true);
+		expect(readFileSync(logPath, 'utf8')).toMatch(/Build 'null' finished after/);
+		expect(isRunning(packer)).toBe(false);
+	}, 20_000);
+
+	it('a keeper that cannot write the output file still reads Packer to its end, records why, and the build breaks off', async () => {
+		const logPath = join(dir, 'runs', 'unwritable.packer.log');
+		mkdirSync(packerFilesOf(logPath).out, {recursive: true});
+		const build = await startPackerBuild({...invocation(), logPath});
+		await expect(build.result).rejects.toThrow(/^Could not write .*unwritable\.packer\.out: EISDIR/);
+		expect(readKeeperRecord(packerFilesOf(logPath).record)).toMatchObject({state: 'ended', exitCode: 0});
+		expect(readFileSync(logPath, 'utf8')).toMatch(/Build 'null' finished after/);
 	});
 
 	it('no secret value reached any file it wrote', () => {
-		expect(everythingIn(dir)).not.toContain('sup3r');
+		expect(leaks(everythingIn(dir))).toEqual([]);
 	});
 });
 
 describe('runPackerValidate', () => {
-	it('validates with the real variables and scrubs its output', async () => {
-		expect(await runPackerValidate(invocation())).toEqual({exitCode: 0, lines: []});
-		const broken = await runPackerValidate({...invocation(), template: join(dir, 'missing-sup3r,secret\u00e9.json')});
+	it('validates with the real variables, the var-file and the environment, and scrubs its output', async () => {
+		const varFileDir = join(dir, 'validate.vars');
+		expect(await runPackerValidate({...invocation(), varFileDir})).toEqual({exitCode: 0, lines: []});
+		expect(await runPackerValidate({...invocation({}, REQUIRED), varFileDir})).toEqual({exitCode: 0, lines: []});
+		expect(existsSync(varFileDir)).toBe(false);
+		const broken = await runPackerValidate({...invocation(), template: join(dir, 'missing-sup3r,secret\u00e9.json'), varFileDir});
 		expect(broken.exitCode).toBe(1);
 		expect(broken.lines.join('\n')).toContain('missing-***.json');
+	});
+
+	it('without the secrets a template with required variables is refused, as Packer does', async () => {
+		const refused = await runPackerValidate({...invocation({}, REQUIRED), secrets: [], varFileDir: join(dir, 'none.vars')});
+		expect(refused.exitCode).toBe(1);
+		expect(refused.lines.join('\n')).toContain('required variable not set: librato_email');
 	});
 });
 
 describe('formatPackerCommand', () => {
-	it('shows the exact command line with secrets masked and quoted for a shell', () => {
+	it('shows the exact command line with secrets and keys masked and quoted for a shell', () => {
 		const text = formatPackerCommand('build', {...invocation({version: "it's"}), template: '/t/packer.json'});
 		expect(text).toBe(
-			"CHECKPOINT_DISABLE=1 LIBRATO_TOKEN=*** packer build -machine-readable -color=false -var env=dev -var run_id=run-1 -var 'version=it'\\''s' /t/packer.json",
+			"CHECKPOINT_DISABLE=1 LIBRATO_EMAIL=*** LIBRATO_TOKEN=*** LOGSPOUT_TOKEN=*** AWS_ACCESS_KEY_ID=*** AWS_SECRET_ACCESS_KEY=*** AWS_SESSION_TOKEN=*** AWS_REGION=us-east-1 packer build -machine-readable -color=false -var env=dev -var 'version=it'\\''s' -var-file=… /t/packer.json",
 		);
 	});
 });

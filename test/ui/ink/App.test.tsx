@@ -99,4 +99,29 @@ describe('Ink screen', () => {
 		expect(lastFrame()).toContain('Journal: /tmp/x.json');
 		unmount();
 	});
+
+	it('draws nothing for an event that changes nothing it shows, and a frame a second while a step runs', async () => {
+		const store = new RunStore('', {}, 5);
+		let run = newRun();
+		store.attach('release · dev · us-east-1 · r1', [], run);
+		const {frames, lastFrame, unmount} = render(<App store={store} onInterrupt={() => undefined} />);
+		await tick();
+		const idle = frames.length;
+		run = feed(store, run, [{type: 'log', step: 'account', line: 'a line no pane shows'}]);
+		await tick(100);
+		expect(frames.length).toBe(idle);
+		run = feed(store, run, [{type: 'step', step: 'account', status: 'running'}]);
+		await tick(100);
+		const running = frames.length;
+		expect(running).toBeGreaterThan(idle);
+		const spinner = lastFrame()!.match(/^([⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]) Account/m)?.[1];
+		expect(spinner).toBeDefined();
+		await tick(2300);
+		// The spinner and the elapsed time move with the screen's one clock, once a second.
+		expect(frames.length - running).toBeGreaterThanOrEqual(2);
+		expect(frames.length - running).toBeLessThanOrEqual(3);
+		expect(lastFrame()).not.toMatch(new RegExp(`^${spinner} Account`, 'm'));
+		expect(lastFrame()).toMatch(/Account +2\.\d s/);
+		unmount();
+	});
 });

@@ -1,0 +1,37 @@
+import js from '@eslint/js';
+import globals from 'globals';
+import prettier from 'eslint-config-prettier';
+import tseslint from 'typescript-eslint';
+
+/** The house rules of layering (README "Layout"), as import restrictions per folder. */
+const forbid = (files, patterns) => ({
+	files,
+	rules: {
+		'@typescript-eslint/no-restricted-imports': ['error', {patterns: patterns.map(({group, message, types}) => ({group, message, allowTypeImports: types ?? false}))}],
+	},
+});
+
+const CLI = {group: ['**/cli', '**/cli.tsx'], message: 'Nothing imports cli.tsx: it only parses arguments.'};
+const UI = {group: ['**/ui/**', '**/ui'], message: 'Steps and services never import the UI: emit events instead.'};
+const REACT = {group: ['react', 'react/*', 'ink', 'ink-*', '@inkjs/*'], message: 'Only source/ui/ink renders: no React or Ink here.'};
+
+export default tseslint.config(
+	{ignores: ['dist/', 'coverage/', 'node_modules/', 'test/fixtures/', 'docs/']},
+	js.configs.recommended,
+	...tseslint.configs.recommended,
+	{
+		languageOptions: {globals: globals.node},
+		rules: {
+			'@typescript-eslint/no-unused-vars': ['error', {argsIgnorePattern: '^_', varsIgnorePattern: '^_'}],
+			'@typescript-eslint/consistent-type-imports': ['error', {fixStyle: 'inline-type-imports'}],
+			'no-constant-condition': ['error', {checkLoops: false}],
+		},
+	},
+	forbid(['source/**'], [CLI]),
+	forbid(['source/ui/**'], [{group: ['**/services/**', '**/services'], message: 'The UI never imports a service: it renders events.'}, CLI]),
+	forbid(['source/services/**'], [UI, REACT, CLI]),
+	forbid(['source/steps/**'], [UI, REACT, CLI]),
+	forbid(['source/workflow/**'], [{group: ['**/services/**'], message: 'The workflow reaches services only through their interfaces (type imports).', types: true}, UI, REACT, CLI]),
+	forbid(['test/**'], [CLI]),
+	prettier,
+);

@@ -1,0 +1,36 @@
+/** The credentials Packer signs with: those the AWS SDK resolved for the account STS checked. */
+export interface PackerAws {
+	accessKeyId: string;
+	secretAccessKey: string;
+	sessionToken?: string;
+	region: string;
+}
+
+/**
+ * Everything that could make Packer's AWS SDK (aws-sdk-go v1) pick other credentials than the
+ * ones handed to it: a profile, ambient keys, web identity, container or process credentials.
+ */
+const AMBIENT_AWS = /^AWS_(PROFILE|DEFAULT_PROFILE|ACCESS_KEY(_ID)?|SECRET_(ACCESS_)?KEY|SESSION_TOKEN|SECURITY_TOKEN|CREDENTIAL_EXPIRATION|WEB_IDENTITY_TOKEN_FILE|ROLE_ARN|ROLE_SESSION_NAME|CONTAINER_.*|SDK_LOAD_CONFIG|SHARED_CREDENTIALS_FILE|CONFIG_FILE|REGION|DEFAULT_REGION)$/;
+
+/**
+ * Packer's environment: the services' one without any ambient AWS credential or profile, the
+ * account's resolved keys and the run's region, and each secret under its environment name (for
+ * templates whose variables default to `{{env ...}}`). The shared files point at /dev/null, so a
+ * `[default]` profile of another account can never be fallen back on. Endpoints stay (the
+ * rehearsal and the tests point them at stand-ins).
+ */
+export function packerEnvironment(env: NodeJS.ProcessEnv, aws: PackerAws, secrets: Record<string, string>): Record<string, string> {
+	const kept = Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && !AMBIENT_AWS.test(entry[0]));
+	return {
+		...Object.fromEntries(kept),
+		...secrets,
+		AWS_ACCESS_KEY_ID: aws.accessKeyId,
+		AWS_SECRET_ACCESS_KEY: aws.secretAccessKey,
+		...(aws.sessionToken ? {AWS_SESSION_TOKEN: aws.sessionToken} : {}),
+		AWS_REGION: aws.region,
+		AWS_DEFAULT_REGION: aws.region,
+		AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+		AWS_CONFIG_FILE: '/dev/null',
+		CHECKPOINT_DISABLE: '1',
+	};
+}

@@ -1,0 +1,22 @@
+import {createContext, useContext, useState, useSyncExternalStore} from 'react';
+import type {Clock} from './clock';
+
+export const ClockContext = createContext<Clock | undefined>(undefined);
+
+const still = () => () => undefined;
+
+/**
+ * The screen's time, advancing with its clock while `live`; outside a clock (a component rendered
+ * on its own) the time it was first rendered.
+ */
+export function useNow(live = true): number {
+	const clock = useContext(ClockContext);
+	const [rendered] = useState(Date.now);
+	return useSyncExternalStore(clock && live ? clock.subscribe : still, clock ? clock.getNow : () => rendered);
+}
+
+/** The clock's ticks so far (0 outside a clock). */
+export function useTicks(): number {
+	const clock = useContext(ClockContext);
+	return useSyncExternalStore(clock ? clock.subscribe : still, clock ? clock.getTicks : () => 0);
+}
