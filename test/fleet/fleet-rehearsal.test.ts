@@ -180,6 +180,27 @@ describe('a fleet release over the loopback stand-ins (20 racks, 2 accounts, 3 r
 	);
 
 	test.concurrent(
+		"the wave's question with nobody to answer: exit 2, no stack changed; resume --yes goes on",
+		() =>
+			limit(async () => {
+				const dir = stateDir();
+				const small = fast({CONVOX_AMI_REHEARSAL_FLEET_RACKS: '3'});
+				const asked = await runCliUntil(['release', '--rehearse', '--fleet', 'demo', '--json', '--confirm', 'sumologic', '--state-dir', dir], {env: small});
+				expect(asked.exitCode).toBe(2);
+				expect(asked.stderr).toContain('"Execute the 3 change set(s) of wave 1 of fleet demo? They replace 9 instance(s) in all." needs an answer');
+				const aws = readAws(dir);
+				for (const name of ['dev-us-1', 'dev-eu-1', 'dev-ap-1']) expect(updatesBegun(stackOf(aws, `convox-${name}`))).toBe(0);
+				expect(readFleet(dir).racks.map(rack => rack.state)).toEqual(['pending', 'pending', 'pending']);
+				const resumed = await runCliUntil([...RESUME, '--state-dir', dir], {env: small});
+				expect(resumed.exitCode).toBe(0);
+				const fleet = readFleet(dir);
+				expect(fleet.confirmedWaves).toEqual([0]);
+				expectEachRackUpdatedOnce(dir, fleet);
+			}),
+		CASE_TIMEOUT_MS,
+	);
+
+	test.concurrent(
 		'SIGKILL mid-copy, then resume: the copies made are found again, every AMI is copied exactly once',
 		() =>
 			limit(async () => {
