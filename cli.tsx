@@ -1,25 +1,10 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import {Command, CommanderError, Option} from 'commander';
 import {version} from './package.json';
+import type {CliOptions, CommandName} from './source/commands/cli-options';
 
 // Only commander is loaded up front: --help and --version answer before Ink, React or the AWS SDK.
 
-export interface CliOptions {
-	env?: string;
-	config?: string;
-	stateDir?: string;
-	convoxVersion?: string;
-	skipRequired?: boolean;
-	region?: string;
-	dryRun?: boolean;
-	rehearse?: boolean;
-	yes?: boolean;
-	confirm: string[];
-	json?: boolean;
-	fleet?: string;
-}
-
-export type CommandName = 'release' | 'resume' | 'checklist' | 'runs' | 'rollback' | 'plan';
 
 const USAGE_EXIT = 2;
 

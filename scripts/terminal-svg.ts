@@ -125,6 +125,7 @@ export function contentRange(terminal: Terminal): {start: number; end: number} {
 	return {start, end};
 }
 
+// eslint-disable-next-line no-control-regex -- the control characters XML 1.0 forbids are what this matches
 const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 export function escapeXml(text: string): string {

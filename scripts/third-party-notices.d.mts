@@ -12,6 +12,5 @@ export interface BundledPackage {
 	sameTextAs?: BundledPackage;
 }
 
-export function bundledPackageDirs(metafile: Metafile): string[];
 export function bundledPackages(metafile: Metafile, root: string): BundledPackage[];
 export function thirdPartyNotices(metafile: Metafile, root: string, product: string): string;

@@ -32,7 +32,7 @@ SOFTWARE.
 };
 
 /** The package folders (relative to `root`) that the bundle's inputs come from, innermost node_modules wins. */
-export function bundledPackageDirs(metafile) {
+function bundledPackageDirs(metafile) {
 	const dirs = new Set();
 	for (const input of Object.keys(metafile.inputs)) {
 		const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);

@@ -1,4 +1,5 @@
 import type {AccountConfig, CustomCheck} from '../config/schema';
+import {describeStack} from '../services/cloudformation/stack';
 import {runConvox} from '../services/probes/convox-cli';
 import {probeCommand} from '../services/probes/command';
 import {parseEndpoints} from '../services/probes/hello-world';
@@ -6,7 +7,7 @@ import {probeHttp} from '../services/probes/http';
 import {judgeInstances, listRackInstances} from '../services/probes/instances';
 import {DEFAULT_LIBRATO_API_URL, libratoAttempt, libratoMetricPage} from '../services/probes/librato';
 import {fail} from '../services/probes/outcome';
-import {describeStack, judgeConvoxRack, judgeRack, judgeStack, type RackTarget} from '../services/probes/rack';
+import {judgeConvoxRack, judgeRack, judgeStack, type RackTarget} from '../services/probes/rack';
 import {retryUntil, type RetryOptions} from '../services/probes/retry';
 import type {Services} from '../services/services';
 import type {ChecklistItem} from './item';

@@ -6,6 +6,7 @@ import {createReleasesService} from '../services/releases';
 import {planBaseAmi} from '../steps/base-ami';
 import {selectVersion} from '../steps/select-version';
 import {EXIT, UsageError, type ExitCode} from '../workflow/errors';
+import {BUILD_SECRETS} from '../workflow/secrets';
 import type {CommandInput} from './run-command';
 
 export interface Resolved {
@@ -66,7 +67,7 @@ function renderPlan({config, configDir, envName, account, region, releasesUrl, p
 		`1. **account**: \`aws sts get-caller-identity${profile}\` must show account ${account.accountId}; nothing happens otherwise.`,
 		`2. **resolve-version**: ${version} from ${code(`${releasesUrl}/versions.json`)} (${rule}); base AMI ${ami}.`,
 		`3. **template**: ${code(template)}; AMI version ${amiVersion}; ${account.production ? 'the committed template must already record the base AMI as `source_ami`' : 'the base AMI is recorded as `source_ami` in the template (diff shown, confirmed)'}. The template is checked against what the build passes: undeclared variables (Packer ignores them), secrets outside \`sensitive-variables\`, the \`ReleaseRun\` tag from \`run_id\` (${account.production ? 'reported' : 'offered when missing, diff shown, confirmed'}); a template that shares the AMI (\`ami_users\`, \`ami_groups\`, \`snapshot_users\`, \`snapshot_groups\`) is refused.`,
-		`4. **build**: \`packer build -machine-readable -color=false -var region=${region} -var env=${envName} -var version=<AMI version> -var convox_version=<version> -var source_ami=<base AMI> -var run_id=<run> -var librato_email=*** -var librato_token=*** -var logspout_token=*** ${path.basename(template)}\`. The AMI is private, encrypted and tagged \`ReleaseRun=<run>\`; a public or shared AMI fails the step.`,
+		`4. **build**: \`packer build -machine-readable -color=false -var region=${region} -var env=${envName} -var version=<AMI version> -var convox_version=<version> -var source_ami=<base AMI> -var run_id=<run> ${BUILD_SECRETS.map(secret => `-var ${secret.variable}=***`).join(' ')} ${path.basename(template)}\`. The AMI is private, encrypted and tagged \`ReleaseRun=<run>\`; a public or shared AMI fails the step.`,
 		`5. **update-stack**: change set on ${code(account.stackName)} with \`TemplateURL=${releasesUrl}/<version>/formation.json\`, \`Ami=<new AMI>\`, \`Version=<version>\`, every other parameter kept (UsePreviousValue), \`CAPABILITY_IAM\`; preview, ${account.production ? 'type the stack name to confirm' : 'confirm'}, execute, watch until UPDATE_COMPLETE with the new Ami and Version (a rollback fails the run).`,
 		'6. **verify**:',
 		'',

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type {CliOptions, CommandName} from '../../cli';
+import type {CliOptions, CommandName} from './cli-options';
 import {parseVersionId} from '../steps/select-version';
 import {EXIT, OperatorError, UsageError, type ExitCode} from '../workflow/errors';
 import type {Flags} from '../workflow/step';

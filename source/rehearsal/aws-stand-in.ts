@@ -14,8 +14,8 @@ import {errorXml, successXml, type Protocol, type XmlValue} from './aws/xml';
 import {listenOnLoopback} from './loopback-server';
 
 export {currentRackStackSeed, ecsAmiParameters, ecsOptimizedImages, rackStackSeed, stockImage, type RackStackOptions} from './aws/seeds';
-export {StandInState, stacksFromDescribeStacks, noChangesReason, type ImageInput, type StackSeed} from './aws/state';
-export {scenarios, type ImageRecord, type InstanceRecord, type Scenario, type StackRecord, type StandInData} from './aws/model';
+export {StandInState, type ImageInput, type StackSeed} from './aws/state';
+export {type ImageRecord, type InstanceRecord, type Scenario, type StackRecord, type StandInData} from './aws/model';
 
 export interface Identity {
 	accountId: string;

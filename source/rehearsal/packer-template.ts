@@ -1,4 +1,5 @@
 import {PACKER_VARIABLES} from '../services/packer/variables';
+import {BUILD_SECRETS} from '../workflow/secrets';
 import {stockImage} from './aws-stand-in';
 
 /**
@@ -18,11 +19,9 @@ export function rehearsalTemplate(cli: string): object {
 			version: null,
 			convox_version: null,
 			run_id: null,
-			librato_email: '{{env `LIBRATO_EMAIL`}}',
-			librato_token: '{{env `LIBRATO_TOKEN`}}',
-			logspout_token: '{{env `LOGSPOUT_TOKEN`}}',
+			...Object.fromEntries(BUILD_SECRETS.map(secret => [secret.variable, `{{env \`${secret.envName}\`}}`])),
 		},
-		'sensitive-variables': ['librato_email', 'librato_token', 'logspout_token'],
+		'sensitive-variables': BUILD_SECRETS.map(secret => secret.variable),
 		builders: [{type: 'null', communicator: 'none'}],
 		provisioners: [
 			{

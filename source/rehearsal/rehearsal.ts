@@ -3,6 +3,7 @@ import {chmod, mkdir, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import type {LoadedConfig} from '../config/load-config';
 import {parseConfig} from '../config/load-config';
+import type {BuildSecretEnvName} from '../workflow/secrets';
 import {currentRackStackSeed, ecsAmiParameters, ecsOptimizedImages, rackStackSeed, startAwsStandIn} from './aws-stand-in';
 import {listenOnLoopback} from './loopback-server';
 import {rehearsalTemplate} from './packer-template';
@@ -28,7 +29,8 @@ const ACCOUNTS = {
 const CURRENT_ERA: string = ACCOUNTS.current.accountId;
 
 const REHEARSAL_SECRET_KEY = 'rehearsal-secret-access-key';
-const SECRETS = {LIBRATO_EMAIL: 'rehearsal@example.com', LIBRATO_TOKEN: 'rehearsal-librato-token', LOGSPOUT_TOKEN: 'rehearsal-logspout-token'};
+/** A fake value for each of the build's secrets. */
+const SECRETS: Record<BuildSecretEnvName, string> = {LIBRATO_EMAIL: 'rehearsal@example.com', LIBRATO_TOKEN: 'rehearsal-librato-token', LOGSPOUT_TOKEN: 'rehearsal-logspout-token'};
 
 /** Variables that could lead a child process to real AWS; a rehearsal drops them all. */
 const REAL_AWS = /^AWS_(PROFILE|DEFAULT_PROFILE|ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|ROLE_ARN|WEB_IDENTITY_TOKEN_FILE|CONFIG_FILE|SHARED_CREDENTIALS_FILE|ENDPOINT_URL.*)$/;

@@ -44,8 +44,6 @@ export interface ReleasesStandIn {
 	close(): Promise<void>;
 }
 
-export {formation as bundledFormation, versions as bundledVersions};
-
 const noSuchKey = (path: string) => `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>release${path}</Key></Error>`;
 
 function versionIds(list: unknown): string[] {
@@ -65,7 +63,7 @@ function withVersionDefault(template: unknown, version: string): unknown {
 const AL2023_FROM = '20260708102410';
 
 /** The trimmed current rack template as release V publishes it: its Version default, and AL2023 defaults from 20260708102410. */
-export function currentTemplateOf(version: string): unknown {
+function currentTemplateOf(version: string): unknown {
 	const template = withVersionDefault(currentFormation, version) as typeof currentFormation;
 	if (version < AL2023_FROM) return template;
 	const al2023 = (path: string) => path.replace('/amazon-linux-2/', '/amazon-linux-2023/');

@@ -16,7 +16,7 @@ export interface Git {
 }
 
 /** Porcelain v1 with -z: `XY path\0`, and for renames and copies `XY new\0old\0`. */
-export function parsePorcelain(output: string): string[] {
+function parsePorcelain(output: string): string[] {
 	const fields = output.split('\0');
 	const files: string[] = [];
 	for (let index = 0; index < fields.length; index++) {

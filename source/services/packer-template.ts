@@ -2,7 +2,7 @@ import {existsSync, readFileSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {replaceFile} from './atomic-file';
+import {replaceFile} from '../atomic-file';
 
 export interface PackerTemplate {
 	path: string;
@@ -39,7 +39,7 @@ export function parseTemplate(file: string, text: string): PackerTemplate {
 	try {
 		parsed = JSON.parse(text);
 	} catch (error) {
-		throw new Error(`${file} is not valid JSON: ${(error as Error).message}`);
+		throw new Error(`${file} is not valid JSON: ${(error as Error).message}`, {cause: error});
 	}
 	if (!isRecord(parsed) || !Array.isArray(parsed.builders)) {
 		throw new Error(`${file} is not a Packer JSON template (no "builders" list).`);

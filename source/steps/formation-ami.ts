@@ -1,3 +1,4 @@
+import type {TemplateParameter} from '../services/cloudformation/parameters';
 import type {Formation} from '../services/releases';
 
 export type SourceAmiLookup = {ami: string} | {problem: string};
@@ -12,12 +13,6 @@ export function sourceAmiFor(template: Formation, version: string, region: strin
 		return {problem: `Convox ${version} has no AMI for ${region}; its template lists AMIs for ${withAmi.join(', ')}. Use one of those regions (--region) or pin another version (--convox-version).`};
 	}
 	return {problem: `Convox ${version} names no AMI for ${region} (no Mappings.RegionConfig.${region}.Ami). Pin another version with --convox-version.`};
-}
-
-export interface TemplateParameter {
-	name: string;
-	default?: string;
-	noEcho: boolean;
 }
 
 export function templateParameters(template: Formation): TemplateParameter[] {

@@ -1,4 +1,5 @@
 import type {CloudFormationClient} from '@aws-sdk/client-cloudformation';
+import type {TemplateParameter} from '../services/cloudformation/parameters';
 import {describeStack, parameterValue, StackNotFoundError, type StackSnapshot} from '../services/cloudformation/stack';
 import {imageArchitecture} from '../services/ec2-images';
 import type {FetchedFormation, VersionEntry} from '../services/releases';
@@ -6,13 +7,13 @@ import {getParameter} from '../services/ssm-parameters';
 import {StepFailedError, UsageError} from '../workflow/errors';
 import type {Step, StepContext} from '../workflow/step';
 import {planBaseAmi, type Architecture, type BaseAmiPlan} from './base-ami';
-import {templateParameters, type TemplateParameter} from './formation-ami';
+import {templateParameters} from './formation-ami';
 import {selectVersion} from './select-version';
 
 const TEMPLATE_BODY_LIMIT = 51_200;
 
 /** The build instance type per architecture when the config sets none (`buildInstanceTypes`). */
-export const DEFAULT_BUILD_INSTANCE_TYPES: Record<Architecture, string> = {x86_64: 't3.large', arm64: 't4g.large'};
+const DEFAULT_BUILD_INSTANCE_TYPES: Record<Architecture, string> = {x86_64: 't3.large', arm64: 't4g.large'};
 
 /** How the target version was chosen. */
 export type VersionRule = 'newest' | 'required' | 'pinned';

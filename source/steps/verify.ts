@@ -1,7 +1,6 @@
 import {checklistItems, probeTimeoutMs, type VerifyTargets} from '../checklist/items';
 import {runChecklist, type ChecklistResult} from '../checklist/engine';
-import {describeStack as describeFullStack} from '../services/cloudformation/stack';
-import {describeStack, type StackSnapshot} from '../services/probes/rack';
+import {describeStack, parameterValue, type StackSnapshot} from '../services/cloudformation/stack';
 import {StepFailedError, WaitingError} from '../workflow/errors';
 import type {Step, StepContext} from '../workflow/step';
 import {planBaseAmi} from './base-ami';
@@ -25,9 +24,9 @@ export function resolveTargets(stack: StackSnapshot, release: ReleaseOutputs, re
 	const updated = release.stackStatus !== undefined && release.stackStatus !== 'CREATE_COMPLETE';
 	const updatedAt = release.completedAt ? new Date(release.completedAt) : undefined;
 	return {
-		stackName: stack.name,
-		convoxVersion: release.convoxVersion ?? stack.version ?? '',
-		ami: release.amiIds?.[region] ?? release.amiId ?? stack.ami ?? '',
+		stackName: stack.stackName,
+		convoxVersion: release.convoxVersion ?? parameterValue(stack, 'Version') ?? '',
+		ami: release.amiIds?.[region] ?? release.amiId ?? parameterValue(stack, 'Ami') ?? '',
 		acceptedStatuses: updated ? ['UPDATE_COMPLETE'] : ['UPDATE_COMPLETE', 'CREATE_COMPLETE'],
 		...(updatedAt && !Number.isNaN(updatedAt.getTime()) ? {updatedAt} : {}),
 	};
@@ -60,7 +59,7 @@ async function stockAmiOf(ctx: StepContext, version: string): Promise<string | u
 		const lookup = sourceAmiFor(template, version, ctx.region);
 		if ('ami' in lookup) return lookup.ami;
 		const {cloudformation} = await ctx.services.aws();
-		const stack = await describeFullStack(cloudformation, ctx.account.stackName, ctx.signal);
+		const stack = await describeStack(cloudformation, ctx.account.stackName, ctx.signal);
 		const plan = planBaseAmi({template, version, region: ctx.region, stackValues: Object.fromEntries(stack.parameters.map(parameter => [parameter.key, parameter.value]))});
 		if (!('era' in plan) || plan.era !== 'ssm') return undefined;
 		return stack.parameters.find(parameter => parameter.key === plan.parameterKey)?.resolvedValue;

@@ -1,6 +1,6 @@
 import {mkdir, readdir, readFile} from 'node:fs/promises';
 import path from 'node:path';
-import {replaceFileSync} from '../services/atomic-file';
+import {replaceFileSync} from '../atomic-file';
 import {OperatorError, UsageError, EXIT} from './errors';
 import type {Run} from './types';
 

@@ -1,4 +1,4 @@
-import {replaceFile} from '../services/atomic-file';
+import {replaceFile} from '../atomic-file';
 import {renderReport} from './report';
 import type {Run} from './types';
 

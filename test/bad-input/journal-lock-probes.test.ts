@@ -8,7 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {rackStackSeed, stockImage} from '../../source/rehearsal/aws-stand-in';
-import {bundledFormation, bundledVersions, startReleasesStandIn} from '../../source/rehearsal/releases-stand-in';
+import bundledFormation from '../../source/rehearsal/data/formation.json';
+import bundledVersions from '../../source/rehearsal/data/versions.json';
+import {startReleasesStandIn} from '../../source/rehearsal/releases-stand-in';
 import {runCli} from '../support/cli-env';
 import {createLiveWorld, journals, onlyRun, runCliWithFileSizeLimit, startCli, until, type LiveWorld} from '../support/bad-input-world';
 

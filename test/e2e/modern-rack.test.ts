@@ -2,7 +2,8 @@ import {readFileSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
-import {stacksFromDescribeStacks, type AwsStandInOptions} from '../../source/rehearsal/aws-stand-in';
+import type {AwsStandInOptions} from '../../source/rehearsal/aws-stand-in';
+import {stacksFromDescribeStacks} from '../../source/rehearsal/aws/state';
 import {createCliWorld, runCli} from '../support/cli-env';
 import {createStackWorld, noticesOf, onImageRegistered, stepEvent, type StackWorld} from '../support/stack-e2e-world';
 

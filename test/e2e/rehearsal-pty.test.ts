@@ -8,6 +8,7 @@ import {runInPty} from '../support/pty';
 function framesOf(raw: string): string[] {
 	return raw
 		.split('\u001B[?2026l')
+		// eslint-disable-next-line no-control-regex -- terminal escape sequences are what this strips
 		.map(frame => frame.replaceAll(/\u001B\][^\u0007]*\u0007|\u001B\[[0-9;?]*[A-Za-z]/g, ''))
 		.filter(frame => frame.trim() !== '');
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {execa} from 'execa';
 import {describe, expect, it} from 'vitest';
+import {BUILD_SECRETS, type BuildSecretEnvName} from '../../source/workflow/secrets';
 
 const packerDir = fileURLToPath(new URL('../../packer/', import.meta.url));
 const templatePath = path.join(packerDir, 'packer.json');
@@ -18,7 +19,7 @@ const sampleVars = {
 };
 
 /** The secrets reach Packer through its environment, never its command line. */
-const sampleSecrets = {LIBRATO_EMAIL: 'ops@example.com', LIBRATO_TOKEN: 'librato-token-sample', LOGSPOUT_TOKEN: 'logspout-token-sample'};
+const sampleSecrets: Record<BuildSecretEnvName, string> = {LIBRATO_EMAIL: 'ops@example.com', LIBRATO_TOKEN: 'librato-token-sample', LOGSPOUT_TOKEN: 'logspout-token-sample'};
 
 const validate = (vars: Record<string, string>) =>
 	execa('packer', ['validate', ...Object.entries(vars).flatMap(([key, value]) => ['-var', `${key}=${value}`]), templatePath], {
@@ -54,9 +55,14 @@ describe('packer/packer.json', () => {
 		expect(result.all).not.toContain('logspout_task_definition');
 	});
 
-	it('reads the secrets from the environment, so they never stand on a command line', async () => {
+	it('reads each secret of the build from its environment variable, so they never stand on a command line', async () => {
 		const template = JSON.parse(await readFile(templatePath, 'utf8'));
 		expect(template.variables).toMatchObject({librato_email: '{{env `LIBRATO_EMAIL`}}', librato_token: '{{env `LIBRATO_TOKEN`}}', logspout_token: '{{env `LOGSPOUT_TOKEN`}}'});
+		const provision = template.provisioners.find((provisioner: {script?: string}) => provisioner.script?.endsWith('provision.sh'));
+		for (const {variable, envName} of BUILD_SECRETS) {
+			expect(template.variables[variable]).toBe(`{{env \`${envName}\`}}`);
+			expect(provision.environment_vars).toContain(`${envName}={{user \`${variable}\`}}`);
+		}
 	});
 
 	it('accepts a logspout task definition override and hands it to provisioning', async () => {
@@ -80,7 +86,7 @@ describe('packer/packer.json', () => {
 	it('builds a private, encrypted, tagged AMI with the secrets marked sensitive', async () => {
 		const template = JSON.parse(await readFile(templatePath, 'utf8'));
 		expect(template.variables.source_ami).toMatch(/^ami-[0-9a-f]{8,17}$/);
-		expect(template['sensitive-variables'].sort()).toEqual(['librato_email', 'librato_token', 'logspout_token']);
+		expect(template['sensitive-variables'].sort()).toEqual(BUILD_SECRETS.map(secret => secret.variable).sort());
 		const [builder] = template.builders;
 		expect(builder.type).toBe('amazon-ebs');
 		expect(builder.ami_users).toBeUndefined();

@@ -18,7 +18,8 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import {readFile} from 'node:fs/promises';
 import {afterEach, describe, expect, it} from 'vitest';
-import {rackStackSeed, stacksFromDescribeStacks, startAwsStandIn, type AwsStandIn, type AwsStandInOptions} from '../../source/rehearsal/aws-stand-in';
+import {rackStackSeed, startAwsStandIn, type AwsStandIn, type AwsStandInOptions} from '../../source/rehearsal/aws-stand-in';
+import {stacksFromDescribeStacks} from '../../source/rehearsal/aws/state';
 import {bundledTemplateFor, startReleasesStandIn, type ReleasesStandIn} from '../../source/rehearsal/releases-stand-in';
 import {clients, parameterMap, settled} from './aws-clients';
 

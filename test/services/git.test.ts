@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {execa} from 'execa';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {createGit, parsePorcelain} from '../../source/services/git';
+import {createGit} from '../../source/services/git';
 
 const git = createGit('git');
 let folder: string;
@@ -52,7 +52,7 @@ describe('git service', () => {
 		expect(expected).toMatch(/^[0-9a-f]{7,}$/);
 	});
 
-	it('lists modified, staged, untracked (in subfolders too) and renamed files, and none when clean', async () => {
+	it('lists modified, staged, untracked (in subfolders too) and renamed files (not their old names), and none when clean', async () => {
 		await commitFile('a.txt', 'a\n');
 		await commitFile('old name.txt', 'old\n');
 		await commitFile('c.txt', 'c\n');
@@ -84,11 +84,5 @@ describe('git service', () => {
 
 	it('reports a git that cannot run instead of taking it for "no repository"', async () => {
 		await expect(createGit(path.join(folder, 'no-such-git')).repoRoot(folder)).rejects.toThrow(/ENOENT/);
-	});
-});
-
-describe('parsePorcelain', () => {
-	it('reads paths with spaces and skips the original name of a rename', () => {
-		expect(parsePorcelain(' M a b.txt\0R  new.txt\0old.txt\0?? dir/c.txt\0')).toEqual(['a b.txt', 'new.txt', 'dir/c.txt']);
 	});
 });

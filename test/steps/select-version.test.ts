@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
 import type {VersionEntry} from '../../source/services/releases';
-import {parseVersionId, requiredBetween, selectVersion} from '../../source/steps/select-version';
+import {parseVersionId, selectVersion} from '../../source/steps/select-version';
 
 const fixtures = new URL('../fixtures/releases/', import.meta.url);
 const load = (name: string) => JSON.parse(readFileSync(new URL(name, fixtures), 'utf8')) as VersionEntry[];
@@ -42,11 +42,15 @@ describe('version selection', () => {
 		expect(selectVersion(entries, '20160408144745')).toMatchObject({kind: 'pinned'});
 	});
 
-	it('lists required versions between the stack and the target', () => {
+	it('lists the required versions a pin jumps over, between the stack and the pin', () => {
 		const entries = load('versions.sample.json');
-		expect(requiredBetween(entries, '20160323012659', '20160916121812').map(item => item.version)).toEqual(['20160408144745']);
-		expect(requiredBetween(entries, '20160502194942', '20160916121812')).toEqual([]);
-		expect(requiredBetween(entries, undefined, '20160916121812')).toEqual([]);
+		const pastRequired = (current: string | undefined) => {
+			const selection = selectVersion(entries, '20160916121812', current);
+			return selection.kind === 'pinned' ? selection.pastRequired.map(item => item.version) : selection.kind;
+		};
+		expect(pastRequired('20160323012659')).toEqual(['20160408144745']);
+		expect(pastRequired('20160502194942')).toEqual([]);
+		expect(pastRequired(undefined)).toEqual([]);
 	});
 });
 

@@ -9,7 +9,7 @@ import {STSClient} from '@aws-sdk/client-sts';
 import {mockClient} from 'aws-sdk-client-mock';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {accountSchema, type AccountConfig} from '../../source/config/schema';
-import {bundledFormation} from '../../source/rehearsal/releases-stand-in';
+import bundledFormation from '../../source/rehearsal/data/formation.json';
 import type {Services} from '../../source/services/services';
 import {resolveTargets, verifyStep} from '../../source/steps/verify';
 import {EXIT, StepFailedError, WaitingError} from '../../source/workflow/errors';
@@ -320,7 +320,15 @@ describe('verifyStep', () => {
 });
 
 describe('resolveTargets', () => {
-	const stack = {name: 'convox', status: 'UPDATE_COMPLETE', ami: 'ami-old', version: '20160101000000'};
+	const stack = {
+		stackId: 'arn:aws:cloudformation:us-east-1:111111111111:stack/convox/1',
+		stackName: 'convox',
+		status: 'UPDATE_COMPLETE',
+		parameters: [
+			{key: 'Ami', value: 'ami-old'},
+			{key: 'Version', value: '20160101000000'},
+		],
+	};
 	it('takes the release outputs after an update and the stack otherwise', () => {
 		expect(resolveTargets(stack, {convoxVersion: VERSION, amiId: 'ami-x', amiIds: {'us-east-1': AMI}, stackStatus: 'UPDATE_COMPLETE', completedAt: '2026-11-25T01:00:00Z'}, 'us-east-1')).toEqual({
 			stackName: 'convox',

@@ -3,13 +3,14 @@ import {chmod, cp, mkdir, readdir, readFile, writeFile} from 'node:fs/promises';
 import http from 'node:http';
 import type {AddressInfo} from 'node:net';
 import path from 'node:path';
+import type {BuildSecretEnvName} from '../../source/workflow/secrets';
 import {createCliWorld, type CliResult, type CliWorld} from './cli-env';
 import {CLI} from './pty';
 
-export const REPO = path.resolve(new URL('../..', import.meta.url).pathname);
+const REPO = path.resolve(new URL('../..', import.meta.url).pathname);
 
 /** Fake secrets for the build: Packer's replay never sees a real one. */
-export const BUILD_SECRETS = {LIBRATO_EMAIL: 'bad-input@example.com', LIBRATO_TOKEN: 'bad-input-librato-token', LOGSPOUT_TOKEN: 'bad-input-logspout-token'};
+const BUILD_SECRETS: Record<BuildSecretEnvName, string> = {LIBRATO_EMAIL: 'bad-input@example.com', LIBRATO_TOKEN: 'bad-input-librato-token', LOGSPOUT_TOKEN: 'bad-input-logspout-token'};
 
 export interface LiveWorld extends CliWorld {
 	templateDir: string;

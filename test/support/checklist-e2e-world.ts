@@ -4,8 +4,8 @@ import {rackStackSeed} from '../../source/rehearsal/aws-stand-in';
 import {createCliWorld, DEV_KEY, type CliWorld} from './cli-env';
 import {serve, type Loopback} from './loopback';
 
-export const FAKE_CONVOX = new URL('../fixtures/bin/convox', import.meta.url).pathname;
-export const FAKE_PACKER = new URL('../fixtures/bin/fake-packer.mjs', import.meta.url).pathname;
+const FAKE_CONVOX = new URL('../fixtures/bin/convox', import.meta.url).pathname;
+const FAKE_PACKER = new URL('../fixtures/bin/fake-packer.mjs', import.meta.url).pathname;
 const BUNDLED_TEMPLATE = new URL('../../packer/packer.json', import.meta.url).pathname;
 const RACK_FIXTURE = new URL('../fixtures/convox/convox-rack.stdout.txt', import.meta.url).pathname;
 

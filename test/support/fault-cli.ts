@@ -80,7 +80,7 @@ function signal(pid: number, name: NodeJS.Signals): void {
  * SIGKILL for the CLI and everything it started (Packer runs in its own process group, so a group
  * kill would miss it): the CLI is frozen first so that it cannot start a child while its tree is read.
  */
-export function killTree(pid: number): void {
+function killTree(pid: number): void {
 	signal(pid, 'SIGSTOP');
 	const tree = descendantsOf(pid);
 	for (const child of tree) signal(child, 'SIGSTOP');

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type {AwsStandInOptions, ImageRecord} from '../../source/rehearsal/aws-stand-in';
 import type {ReleasesStandInOptions} from '../../source/rehearsal/releases-stand-in';
 import {resourceChanges} from '../../source/rehearsal/aws/update-plan';
+import type {BuildSecretEnvName} from '../../source/workflow/secrets';
 import {createCliWorld, type CliWorld} from './cli-env';
 import {serve} from './loopback';
 import {CLI} from './pty';
@@ -15,7 +16,7 @@ export interface StackWorld extends CliWorld {
 const REPO = path.resolve(path.dirname(CLI), '..');
 
 /** Dummy secrets, long enough that scrubbing them never masks ordinary words in the output. */
-export const DUMMY_SECRETS = {LIBRATO_EMAIL: 'e2e-operator@example.com', LIBRATO_TOKEN: 'e2e-dummy-librato-token', LOGSPOUT_TOKEN: 'e2e-dummy-logspout-token'};
+const DUMMY_SECRETS: Record<BuildSecretEnvName, string> = {LIBRATO_EMAIL: 'e2e-operator@example.com', LIBRATO_TOKEN: 'e2e-dummy-librato-token', LOGSPOUT_TOKEN: 'e2e-dummy-logspout-token'};
 
 async function toolScript(binDir: string, tool: 'packer' | 'convox'): Promise<string> {
 	const file = path.join(binDir, tool);

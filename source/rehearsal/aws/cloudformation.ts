@@ -1,6 +1,6 @@
 import {listParam, objectParam, stringParam, type QueryParams} from './form';
 import {randomUUID} from './ids';
-import {AwsError, type ChangeSetRecord, type Parameter, type StackRecord, type StackSnapshot, type TemplateParameter} from './model';
+import {AwsError, type ChangeSetRecord, type DeclaredParameter, type Parameter, type StackConfiguration, type StackRecord} from './model';
 import type {StandInState} from './state';
 import {fetchTemplate, summarizeTemplate, type TemplateSummary} from './templates';
 import {changedKeys, resourceChanges} from './update-plan';
@@ -19,7 +19,7 @@ type Handler = (state: StandInState, params: QueryParams, settings: CloudFormati
 const mask = (value: string, noEcho: boolean | undefined) => (noEcho ? '****' : value);
 
 /** `resolve`: for SSM-typed parameters (`AWS::SSM::Parameter::Value<...>`), the value their parameter names, given as ResolvedValue. */
-function parameterXml(parameters: Parameter[], declarations: TemplateParameter[], resolve?: (name: string) => string | undefined): XmlValue {
+function parameterXml(parameters: Parameter[], declarations: DeclaredParameter[], resolve?: (name: string) => string | undefined): XmlValue {
 	const noEcho = new Set(declarations.filter(declaration => declaration.noEcho).map(declaration => declaration.key));
 	const ssmTyped = new Set(declarations.filter(declaration => declaration.type.startsWith('AWS::SSM::Parameter::Value<')).map(declaration => declaration.key));
 	return parameters.map(parameter => ({
@@ -82,7 +82,7 @@ async function templateOf(params: QueryParams, stack: StackRecord | undefined, s
 }
 
 /** Validates an update's template, parameters and capabilities the way CloudFormation does before accepting it. */
-async function resolveUpdate(stack: StackRecord, params: QueryParams, settings: CloudFormationSettings): Promise<StackSnapshot> {
+async function resolveUpdate(stack: StackRecord, params: QueryParams, settings: CloudFormationSettings): Promise<StackConfiguration> {
 	const template = await templateOf(params, stack, settings);
 	const given = listParam(params.Parameters).map(objectParam);
 	const previous = new Map(stack.parameters.map(parameter => [parameter.key, parameter.value]));

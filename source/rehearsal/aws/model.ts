@@ -8,7 +8,8 @@ export interface Parameter {
 	value: string;
 }
 
-export interface TemplateParameter {
+/** A parameter as a stand-in template declares it (GetTemplateSummary). */
+export interface DeclaredParameter {
 	key: string;
 	type: string;
 	defaultValue?: string;
@@ -44,7 +45,7 @@ export interface ChangeSetRecord {
 	createdAt: number;
 	templateUrl?: string;
 	parameters: Parameter[];
-	templateParameters: TemplateParameter[];
+	templateParameters: DeclaredParameter[];
 	capabilities: string[];
 	changes: ResourceChangeRecord[];
 	/** Until executed, the status is derived from `createdAt` (CREATE_PENDING → CREATE_COMPLETE). */
@@ -72,9 +73,10 @@ export interface UpdateStep {
 	then?: 'rollback' | 'rollback-failed';
 }
 
-export interface StackSnapshot {
+/** What an update replaces on a stand-in stack: its parameters, template and capabilities. */
+export interface StackConfiguration {
 	parameters: Parameter[];
-	templateParameters: TemplateParameter[];
+	templateParameters: DeclaredParameter[];
 	templateUrl?: string;
 	capabilities: string[];
 }
@@ -85,8 +87,8 @@ export interface ActiveUpdate {
 	position: number;
 	idleTicks: number;
 	changeSetId?: string;
-	previous: StackSnapshot;
-	target: StackSnapshot;
+	previous: StackConfiguration;
+	target: StackConfiguration;
 	changes: ResourceChangeRecord[];
 	touched: string[];
 	completed: string[];
@@ -104,7 +106,7 @@ export interface StackRecord {
 	creationTime: string;
 	lastUpdatedTime?: string;
 	parameters: Parameter[];
-	templateParameters: TemplateParameter[];
+	templateParameters: DeclaredParameter[];
 	templateUrl?: string;
 	capabilities: string[];
 	outputs: Array<{key: string; value: string; description?: string}>;

@@ -8,8 +8,8 @@ import {
 	type InstanceRecord,
 	type ResourceChangeRecord,
 	type Scenario,
+	type StackConfiguration,
 	type StackRecord,
-	type StackSnapshot,
 	type StandInData,
 	type UpdateStep,
 } from './model';
@@ -94,7 +94,7 @@ export interface SimulationSettings {
 }
 
 const updatableStatuses = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
-export const noChangesReason = 'The submitted information didn\'t contain changes. Submit different information to create a change set.';
+const noChangesReason = 'The submitted information didn\'t contain changes. Submit different information to create a change set.';
 
 export function emptyData(region: string): StandInData {
 	return {schema: 1, region, sequence: 0, stacks: {}, images: [], instances: [], ssmParameters: {}};
@@ -329,7 +329,7 @@ export class StandInState {
 		}
 	}
 
-	snapshot(stack: StackRecord): StackSnapshot {
+	snapshot(stack: StackRecord): StackConfiguration {
 		return {
 			parameters: stack.parameters.map(parameter => ({...parameter})),
 			templateParameters: stack.templateParameters,
@@ -339,7 +339,7 @@ export class StandInState {
 	}
 
 	/** Starts an update (ExecuteChangeSet, UpdateStack): the first step is applied at once, the rest on ticks. */
-	beginUpdate(stack: StackRecord, target: StackSnapshot, changes: ResourceChangeRecord[], changeSetId?: string): void {
+	beginUpdate(stack: StackRecord, target: StackConfiguration, changes: ResourceChangeRecord[], changeSetId?: string): void {
 		this.assertUpdatable(stack);
 		const scenario = stack.scenarios[0] ?? 'clean';
 		if (stack.scenarios.length > 1) {

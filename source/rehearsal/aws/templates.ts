@@ -1,7 +1,7 @@
-import {AwsError, type TemplateParameter} from './model';
+import {AwsError, type DeclaredParameter} from './model';
 
 export interface TemplateSummary {
-	parameters: TemplateParameter[];
+	parameters: DeclaredParameter[];
 	resourceTypes: string[];
 	/** Capabilities the template itself calls for (IAM resources). */
 	capabilities: string[];
@@ -20,7 +20,7 @@ export function summarizeTemplate(template: unknown): TemplateSummary {
 	}
 
 	const json = template as TemplateJson;
-	const parameters = Object.entries(json.Parameters ?? {}).map(([key, declaration]): TemplateParameter => ({
+	const parameters = Object.entries(json.Parameters ?? {}).map(([key, declaration]): DeclaredParameter => ({
 		key,
 		type: typeof declaration.Type === 'string' ? declaration.Type : 'String',
 		...(declaration.Default === undefined ? {} : {defaultValue: String(declaration.Default)}),

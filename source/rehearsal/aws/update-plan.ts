@@ -44,7 +44,7 @@ export function resourceChanges(stackName: string, keys: string[]): ResourceChan
 	return changes;
 }
 
-export function stackEvent(stack: StackRecord, status: string, reason?: string): EventSpec {
+function stackEvent(stack: StackRecord, status: string, reason?: string): EventSpec {
 	return {logicalId: stack.stackName, resourceType: stackResourceType, physicalId: stack.stackId, status, ...(reason ? {reason} : {})};
 }
 

@@ -4,7 +4,7 @@ export type XmlValue = string | number | boolean | Date | undefined | null | Xml
 
 const escapes: Record<string, string> = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\'': '&apos;'};
 
-export function escapeXml(text: string): string {
+function escapeXml(text: string): string {
 	return text.replace(/[&<>"']/g, character => escapes[character]!);
 }
 

@@ -100,7 +100,7 @@ export async function waitForChangeSet(
 		);
 	} catch (error) {
 		if (error instanceof Error && error.name === 'AbortError') throw error;
-		if (error instanceof Error && error.name === 'TimeoutError') throw new Error(`Change set ${changeSetName} was not ready after ${options.maxWaitTime ?? 600} s.`);
+		if (error instanceof Error && error.name === 'TimeoutError') throw new Error(`Change set ${changeSetName} was not ready after ${options.maxWaitTime ?? 600} s.`, {cause: error});
 	}
 	const changeSet = await describeChangeSet(client, stackName, changeSetName);
 	if (changeSet.status === 'CREATE_COMPLETE') return {kind: 'ready', changeSet};

@@ -34,7 +34,7 @@ export interface UpdateParameters {
 	missing: TemplateParameter[];
 }
 
-export const MASK = '****';
+const MASK = '****';
 
 const SET_BY_RELEASE = new Set(['Ami', 'Version']);
 

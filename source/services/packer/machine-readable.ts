@@ -13,7 +13,7 @@ const COMMA = '%!(PACKER_COMMA)';
 const MAX_LINE = 1 << 20;
 
 /** Undoes Packer's escaping inside one data field: `%!(PACKER_COMMA)`, literal `\n` and `\r`. */
-export function unescapeField(field: string): string {
+function unescapeField(field: string): string {
 	let text = field;
 	if (text.includes(COMMA)) text = text.replaceAll(COMMA, ',');
 	if (text.includes('\\')) text = text.replaceAll('\\n', '\n').replaceAll('\\r', '\r');

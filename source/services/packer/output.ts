@@ -22,7 +22,7 @@ function keep(list: string[], item: string): void {
  * An amazon-ebs artifact id, `us-east-1:ami-1,us-west-2:ami-2` (in machine-readable output the
  * comma arrives escaped; the manifest post-processor's `artifact_id` has it plain) → region → AMI.
  */
-export function parseArtifactId(value: string): Record<string, string> {
+function parseArtifactId(value: string): Record<string, string> {
 	const amiIds: Record<string, string> = {};
 	for (const pair of value.split(',')) {
 		const colon = pair.indexOf(':');

@@ -1,16 +1,14 @@
-const BUILD_PHASES = [
-	'prevalidate',
-	'key-pair',
-	'launch',
-	'wait-instance',
-	'connect',
-	'provision',
-	'stop',
-	'create-ami',
-	'wait-ami',
-	'clean-up',
-] as const;
-export type BuildPhase = (typeof BUILD_PHASES)[number];
+export type BuildPhase =
+	| 'prevalidate'
+	| 'key-pair'
+	| 'launch'
+	| 'wait-instance'
+	| 'connect'
+	| 'provision'
+	| 'stop'
+	| 'create-ami'
+	| 'wait-ami'
+	| 'clean-up';
 
 /**
  * Packer's own amazon-ebs (and provisioner) `say` messages, first match wins: `Creating AMI tags`

@@ -4,6 +4,7 @@ import {dirname, join} from 'node:path';
 import type {Readable} from 'node:stream';
 import {StringDecoder} from 'node:string_decoder';
 import {fileURLToPath} from 'node:url';
+import {SECRET_ENV_NAMES, type BuildSecretEnvName, type BuildSecretVariable} from '../../workflow/secrets';
 import {packerEnvironment, type PackerAws} from './environment';
 import {readKeeperRecord, type KeeperConfig, type KeeperRecord} from './keeper';
 import {LineSplitter} from './machine-readable';
@@ -16,11 +17,12 @@ import {serveVarFile, withVarFile} from './var-file';
 /** The hidden CLI command that runs the keeper (see keeper.ts). */
 export const KEEPER_COMMAND = '__packer-keeper';
 
+/** One of the build's secrets (only those of workflow/secrets.ts: the scrubbers know no other), with its value. */
 export interface PackerSecret {
 	/** The template's variable (`librato_token`), set through the var-file. */
-	variable: string;
+	variable: BuildSecretVariable;
 	/** The environment variable (`LIBRATO_TOKEN`) `{{env}}` defaults read. */
-	envName: string;
+	envName: BuildSecretEnvName;
 	value: string;
 }
 
@@ -96,14 +98,22 @@ function packerArgs(command: PackerCommand, invocation: Pick<PackerInvocation, '
 	return args;
 }
 
-/** Every value scrubbed from Packer's output: the secrets and the AWS keys it signs with. */
-function secretValues(invocation: Pick<PackerInvocation, 'secrets' | 'aws'>): string[] {
-	const {accessKeyId, secretAccessKey, sessionToken} = invocation.aws;
-	return [...invocation.secrets.map(secret => secret.value), accessKeyId, secretAccessKey, ...(sessionToken ? [sessionToken] : [])];
+function environmentOf(invocation: Pick<PackerInvocation, 'env' | 'secrets' | 'aws'>): Record<string, string> {
+	return packerEnvironment(invocation.env, invocation.aws, Object.fromEntries(invocation.secrets.map(secret => [secret.envName, secret.value])));
 }
 
-function environmentOf(invocation: PackerInvocation): Record<string, string> {
-	return packerEnvironment(invocation.env, invocation.aws, Object.fromEntries(invocation.secrets.map(secret => [secret.envName, secret.value])));
+/**
+ * What Packer's environment holds under the names no output may carry (the run's scrubber is
+ * built from the same list): the build's secrets and the AWS keys Packer signs with.
+ */
+function secretEnvironment(invocation: Pick<PackerInvocation, 'secrets' | 'aws'>): Record<string, string> {
+	const env = environmentOf({...invocation, env: {}});
+	return Object.fromEntries(SECRET_ENV_NAMES.flatMap(name => (env[name] ? [[name, env[name]]] : [])));
+}
+
+/** Every value scrubbed from Packer's output. */
+function secretValues(invocation: Pick<PackerInvocation, 'secrets' | 'aws'>): string[] {
+	return Object.values(secretEnvironment(invocation));
 }
 
 function shellQuote(arg: string): string {
@@ -112,7 +122,7 @@ function shellQuote(arg: string): string {
 
 /** The command line as an operator could read it: what reaches Packer's environment by name, each secret as `***`. */
 export function formatPackerCommand(command: PackerCommand, invocation: Omit<PackerInvocation, 'env' | 'cwd'>): string {
-	const masked = [...invocation.secrets.map(secret => secret.envName), 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', ...(invocation.aws.sessionToken ? ['AWS_SESSION_TOKEN'] : [])].map(name => `${name}=${MASK}`);
+	const masked = Object.keys(secretEnvironment(invocation)).map(name => `${name}=${MASK}`);
 	const scrub = createScrubber(secretValues(invocation));
 	const args = withVarFile(packerArgs(command, invocation), invocation.secrets.length > 0 ? VAR_FILE_SHOWN : undefined);
 	return ['CHECKPOINT_DISABLE=1', ...masked, `AWS_REGION=${invocation.aws.region}`, ...[invocation.packer, ...args].map(arg => shellQuote(scrub(arg)))].join(' ');

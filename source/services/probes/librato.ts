@@ -77,7 +77,7 @@ export async function libratoAttempt(query: LibratoQuery): Promise<ProbeOutcome>
  * Measurement times (epoch seconds) in either shape the API has answered with: the tagged
  * `series[].measurements[].time` or the source-keyed `measurements[source][].measure_time`.
  */
-export function measurementTimes(body: unknown): number[] {
+function measurementTimes(body: unknown): number[] {
 	const times: number[] = [];
 	const record = (body ?? {}) as {series?: Array<{measurements?: Array<{time?: unknown}>}>; measurements?: unknown};
 	for (const series of Array.isArray(record.series) ? record.series : []) {

@@ -1,30 +1,12 @@
-import type {CloudFormationClient, Stack} from '@aws-sdk/client-cloudformation';
-import {describeStack as describeCloudFormationStack, parameterValue} from '../cloudformation/stack';
+import {parameterValue, type StackSnapshot} from '../cloudformation/stack';
 import {parseKeyValues, type ConvoxResult} from './convox-cli';
 import {fail, pass, type ProbeOutcome} from './outcome';
-
-export interface StackSnapshot {
-	name: string;
-	status: string;
-	ami?: string;
-	version?: string;
-}
 
 export interface RackTarget {
 	convoxVersion: string;
 	ami: string;
 	/** Stack statuses that count as settled for this run (UPDATE_COMPLETE after an update). */
 	acceptedStatuses: string[];
-}
-
-export async function describeStack(cloudformation: CloudFormationClient, stackName: string, signal?: AbortSignal): Promise<StackSnapshot> {
-	const stack = await describeCloudFormationStack(cloudformation, stackName, signal);
-	return {name: stack.stackName, status: stack.status, ami: parameterValue(stack, 'Ami'), version: parameterValue(stack, 'Version')};
-}
-
-export function snapshotOf(stack: Stack): StackSnapshot {
-	const parameter = (key: string) => stack.Parameters?.find(p => p.ParameterKey === key)?.ParameterValue;
-	return {name: stack.StackName ?? '', status: stack.StackStatus ?? 'UNKNOWN', ami: parameter('Ami'), version: parameter('Version')};
 }
 
 /** `convox rack` must exit 0, say `running` and name the target version. `updating` may still settle. */
@@ -43,16 +25,19 @@ export function judgeConvoxRack(result: ConvoxResult, convoxVersion: string): Pr
  * this run accepts, and the released Ami and Version. An update still in progress may settle.
  */
 export function judgeStack(stack: StackSnapshot, target: RackTarget): ProbeOutcome {
+	const name = stack.stackName;
 	if (!target.acceptedStatuses.includes(stack.status)) {
 		const settling = stack.status.endsWith('_IN_PROGRESS') && !stack.status.includes('ROLLBACK');
-		return fail(`stack ${stack.name} is ${stack.status}, expected ${target.acceptedStatuses.join(' or ')}`, settling);
+		return fail(`stack ${name} is ${stack.status}, expected ${target.acceptedStatuses.join(' or ')}`, settling);
 	}
+	const ami = parameterValue(stack, 'Ami');
+	const version = parameterValue(stack, 'Version');
 	const wrong = [
-		stack.ami === target.ami ? undefined : `Ami ${stack.ami || '(empty)'} (expected ${target.ami || '(empty)'})`,
-		stack.version === target.convoxVersion ? undefined : `Version ${stack.version || '(empty)'} (expected ${target.convoxVersion})`,
+		ami === target.ami ? undefined : `Ami ${ami || '(empty)'} (expected ${target.ami || '(empty)'})`,
+		version === target.convoxVersion ? undefined : `Version ${version || '(empty)'} (expected ${target.convoxVersion})`,
 	].filter(Boolean);
-	if (wrong.length > 0) return fail(`stack ${stack.name} ${stack.status} but ${wrong.join(', ')}`);
-	return pass(`stack ${stack.name} ${stack.status}, Ami ${stack.ami || '(empty: the stock AMI)'}, Version ${stack.version}`);
+	if (wrong.length > 0) return fail(`stack ${name} ${stack.status} but ${wrong.join(', ')}`);
+	return pass(`stack ${name} ${stack.status}, Ami ${ami || '(empty: the stock AMI)'}, Version ${version}`);
 }
 
 /** Both judgements together; on failure every failing part is named, retried only when each may still settle. */

@@ -1,6 +1,6 @@
 import {mkdir, readdir, readFile} from 'node:fs/promises';
 import path from 'node:path';
-import {replaceFileSync} from '../../services/atomic-file';
+import {replaceFileSync} from '../../atomic-file';
 import {UsageError} from '../errors';
 import type {HistoryEntry, RunMode} from '../types';
 import type {RackState} from './wave-scheduler';

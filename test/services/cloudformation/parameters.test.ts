@@ -3,7 +3,7 @@ import path from 'node:path';
 import {CloudFormationClient, DescribeStacksCommand, GetTemplateSummaryCommand} from '@aws-sdk/client-cloudformation';
 import {mockClient} from 'aws-sdk-client-mock';
 import {afterEach, describe, expect, it} from 'vitest';
-import {buildUpdateParameters, MASK, type TemplateParameter} from '../../../source/services/cloudformation/parameters';
+import {buildUpdateParameters, type TemplateParameter} from '../../../source/services/cloudformation/parameters';
 import {describeStack, templateParametersOf} from '../../../source/services/cloudformation/stack';
 
 const fixtures = path.resolve(import.meta.dirname, '../../fixtures');
@@ -54,7 +54,7 @@ describe('buildUpdateParameters', () => {
 		expect(update.changes).toContainEqual({key: 'Ami', old: 'ami-3e1f2a9b', new: 'ami-0123456789abcdef0', masked: false});
 		expect(update.changes).toContainEqual({key: 'Version', old: '20160323012659', new: '20160916121812', masked: false});
 		expect(update.changes).toContainEqual({key: 'SwapSize', new: '5', masked: false});
-		expect(update.changes).toContainEqual({key: 'Password', old: MASK, new: MASK, masked: true});
+		expect(update.changes).toContainEqual({key: 'Password', old: '****', new: '****', masked: true});
 	});
 
 	it('masks NoEcho values and reports a new parameter without a default as missing until it is given', () => {
@@ -71,12 +71,12 @@ describe('buildUpdateParameters', () => {
 		];
 		const first = buildUpdateParameters({stackParameters, templateParameters: template, amiId: 'ami-new', convoxVersion: '2'});
 		expect(first.missing.map(parameter => parameter.name)).toEqual(['Owner', 'Token']);
-		expect(first.changes).toContainEqual({key: 'Secret', new: MASK, masked: true});
+		expect(first.changes).toContainEqual({key: 'Secret', new: '****', masked: true});
 
 		const second = buildUpdateParameters({stackParameters, templateParameters: template, amiId: 'ami-new', convoxVersion: '2', given: {Token: 'hunter2', Owner: 'ops'}});
 		expect(second.missing).toEqual([]);
 		expect(second.parameters).toContainEqual({ParameterKey: 'Token', ParameterValue: 'hunter2'});
-		expect(second.changes).toContainEqual({key: 'Token', new: MASK, masked: true});
+		expect(second.changes).toContainEqual({key: 'Token', new: '****', masked: true});
 		expect(JSON.stringify(second.changes)).not.toContain('hunter2');
 		expect(second.changes).toContainEqual({key: 'Owner', new: 'ops', masked: false});
 	});

@@ -1,8 +1,8 @@
 import {readdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {LineSplitter, parseRecord, unescapeField} from '../../../source/services/packer/machine-readable';
-import {PackerOutput, parseArtifactId, type PackerOutputEvent} from '../../../source/services/packer/output';
+import {LineSplitter, parseRecord} from '../../../source/services/packer/machine-readable';
+import {PackerOutput, type PackerOutputEvent} from '../../../source/services/packer/output';
 import {createScrubber} from '../../../source/services/packer/scrubber';
 
 const FIXTURES = new URL('../../fixtures/packer/', import.meta.url).pathname;
@@ -23,7 +23,7 @@ function feed(name: string, secrets: string[] = [], chunkSize = 37) {
 
 describe('machine-readable parsing', () => {
 	it('unescapes commas, newlines and carriage returns', () => {
-		expect(unescapeField('a%!(PACKER_COMMA)b\\nc\\rd')).toBe('a,b\nc\rd');
+		expect(parseRecord('1795563115,,ui,message,a%!(PACKER_COMMA)b\\nc\\rd')?.data).toEqual(['message', 'a,b\nc\rd']);
 		expect(parseRecord('1795563115,,ui,message,    null: env=dev%!(PACKER_COMMA) version=')).toEqual({
 			timestamp: 1795563115,
 			target: '',
@@ -134,10 +134,15 @@ describe('machine-readable parsing', () => {
 		expect(output.errorCount).toBe(0);
 	});
 
-	it('reads the AMI from the manifest post-processor file the same way', () => {
+	it('reads the AMI of the artifact id the manifest post-processor records, and none from a null builder', () => {
 		const manifest = JSON.parse(readFileSync(join(FIXTURES, 'packer-manifest.sample.json'), 'utf8')) as {builds: Array<{artifact_id: string}>};
-		expect(parseArtifactId(manifest.builds[0]!.artifact_id)).toEqual({'us-east-1': 'ami-0a7f3c9e21d4b5e86'});
-		expect(parseArtifactId('Null')).toEqual({});
+		const artifact = (id: string) => {
+			const output = new PackerOutput(createScrubber([]));
+			output.push(`1795563115,amazon-ebs,artifact,0,id,${id.replaceAll(',', '%!(PACKER_COMMA)')}`);
+			return output.amiIds;
+		};
+		expect(artifact(manifest.builds[0]!.artifact_id)).toEqual({'us-east-1': 'ami-0a7f3c9e21d4b5e86'});
+		expect(artifact('Null')).toEqual({});
 	});
 
 	it('takes human-readable output for what it is: no records, every line passed on as plain text', () => {

@@ -7,6 +7,7 @@ import {readKeeperRecord} from '../../../source/services/packer/keeper';
 import {isRunning} from '../../../source/services/packer/orphan';
 import type {PackerOutputEvent} from '../../../source/services/packer/output';
 import {followPackerBuild, formatPackerCommand, KEEPER_COMMAND, packerFilesOf, runPackerValidate, startPackerBuild, type PackerInvocation, type PackerSecret} from '../../../source/services/packer/runner';
+import {SECRET_ENV_NAMES} from '../../../source/workflow/secrets';
 
 const TEMPLATE = new URL('../../fixtures/packer-null/template.json', import.meta.url).pathname;
 const REQUIRED = new URL('../../fixtures/packer-null/required-secrets.json', import.meta.url).pathname;
@@ -201,5 +202,13 @@ describe('formatPackerCommand', () => {
 		expect(text).toBe(
 			"CHECKPOINT_DISABLE=1 LIBRATO_EMAIL=*** LIBRATO_TOKEN=*** LOGSPOUT_TOKEN=*** AWS_ACCESS_KEY_ID=*** AWS_SECRET_ACCESS_KEY=*** AWS_SESSION_TOKEN=*** AWS_REGION=us-east-1 packer build -machine-readable -color=false -var env=dev -var 'version=it'\\''s' -var-file=… /t/packer.json",
 		);
+	});
+
+	it("masks, and scrubs from the command line, exactly the environment variables the run's scrubber is built from", () => {
+		const text = formatPackerCommand('build', {...invocation({note: `${SECRET}/${AWS.sessionToken}`}), template: '/t/packer.json'});
+		expect(text).toContain(` ${SECRET_ENV_NAMES.map(name => `${name}=***`).join(' ')} AWS_REGION=`);
+		expect(text).toContain("'note=***/***'");
+		const withoutToken = formatPackerCommand('build', {...invocation(), aws: {...AWS, sessionToken: undefined}, template: '/t/packer.json'});
+		expect(withoutToken).not.toContain('AWS_SESSION_TOKEN');
 	});
 });

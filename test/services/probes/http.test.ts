@@ -1,5 +1,5 @@
 import {afterEach, describe, expect, it} from 'vitest';
-import {httpAttempt, probeHttp} from '../../../source/services/probes/http';
+import {probeHttp} from '../../../source/services/probes/http';
 import {reply, serve, type Loopback} from '../../support/loopback';
 
 let server: Loopback | undefined;
@@ -59,16 +59,19 @@ describe('probeHttp', () => {
 	});
 });
 
-describe('httpAttempt with expectations', () => {
-	it('judges an exact status and a body text', async () => {
+describe('probeHttp with expectations', () => {
+	it('judges an exact status and a body text, retrying a wrong answer until the time is up', async () => {
 		server = await serve((request, response) => (request.url === '/gone' ? reply(response, 410, 'gone') : reply(response, 200, 'status: ok')));
-		const options = {timeoutMs: 1000};
-		expect((await httpAttempt(`${server.url}/gone`, {expectStatus: 410}, options)).status).toBe('pass');
-		expect((await httpAttempt(`${server.url}/`, {expectBody: 'ok'}, options)).status).toBe('pass');
-		const wrongBody = await httpAttempt(`${server.url}/`, {expectBody: 'healthy'}, options);
-		expect(wrongBody).toMatchObject({status: 'fail', retryable: true});
+		const retries: string[] = [];
+		const options = {timeoutMs: 150, initialDelayMs: 50, onRetry: (detail: string) => retries.push(detail)};
+		expect((await probeHttp(`${server.url}/gone`, {expectStatus: 410}, options)).status).toBe('pass');
+		expect((await probeHttp(`${server.url}/`, {expectBody: 'ok'}, options)).status).toBe('pass');
+		expect(retries).toEqual([]);
+		const wrongBody = await probeHttp(`${server.url}/`, {expectBody: 'healthy'}, options);
+		expect(wrongBody.status).toBe('fail');
 		expect(wrongBody.detail).toContain('the body lacks "healthy"');
-		const wrongStatus = await httpAttempt(`${server.url}/`, {expectStatus: 204}, options);
+		expect(retries.length).toBeGreaterThan(0);
+		const wrongStatus = await probeHttp(`${server.url}/`, {expectStatus: 204}, options);
 		expect(wrongStatus.detail).toMatch(/HTTP 200 .*\(expected 204\)/);
 	});
 });

@@ -1,5 +1,5 @@
 import {afterEach, describe, expect, it} from 'vitest';
-import {libratoAttempt, libratoMetricPage, measurementTimes} from '../../../source/services/probes/librato';
+import {libratoAttempt, libratoMetricPage} from '../../../source/services/probes/librato';
 import {retryUntil} from '../../../source/services/probes/retry';
 import {reply, serve, type Loopback} from '../../support/loopback';
 
@@ -39,10 +39,14 @@ describe('libratoAttempt', () => {
 		expect(request.headers.authorization).toBe(`Basic ${Buffer.from(`${EMAIL}:${TOKEN}`).toString('base64')}`);
 	});
 
-	it('reads the source-keyed measurements shape too', () => {
-		expect(measurementTimes({measurements: {'aws.dev.a': [{measure_time: 10}], 'aws.dev.b': [{measure_time: 20}]}})).toEqual([10, 20]);
-		expect(measurementTimes({})).toEqual([]);
-		expect(measurementTimes(null)).toEqual([]);
+	it('reads the source-keyed measurements shape too, and takes an answer without measurements for none yet', async () => {
+		const answers: unknown[] = [{measurements: {'aws.dev.a': [{measure_time: now() - 900}], 'aws.dev.b': [{measure_time: now() - 20}]}}, {}, null];
+		server = await serve((_request, response) => reply(response, 200, answers.shift()));
+		const since = new Date(Date.now() - 300_000);
+		expect((await libratoAttempt(query(since))).detail).toMatch(/^1 collectd\.cpu\.percent\.user measurements from source aws\.dev\.\* since /);
+		for (let empty = 0; empty < 2; empty++) {
+			expect(await libratoAttempt(query(since))).toEqual({status: 'fail', retryable: true, detail: 'no collectd.cpu.percent.user measurements from source aws.dev.*'});
+		}
 	});
 
 	it('fails (retryable) on stale measurements, naming their age and the update time', async () => {

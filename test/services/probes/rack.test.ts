@@ -3,8 +3,9 @@ import {fileURLToPath} from 'node:url';
 import {CloudFormationClient, DescribeStacksCommand, type Stack} from '@aws-sdk/client-cloudformation';
 import {mockClient} from 'aws-sdk-client-mock';
 import {describe, expect, it} from 'vitest';
+import {describeStack, type StackSnapshot} from '../../../source/services/cloudformation/stack';
 import {parseKeyValues, runConvox} from '../../../source/services/probes/convox-cli';
-import {describeStack, judgeConvoxRack, judgeRack, judgeStack, snapshotOf} from '../../../source/services/probes/rack';
+import {judgeConvoxRack, judgeRack, judgeStack} from '../../../source/services/probes/rack';
 
 const shared = (path: string) => fileURLToPath(new URL(`../../fixtures/${path}`, import.meta.url));
 const fakeConvox = fileURLToPath(new URL('../../fixtures/bin/convox', import.meta.url));
@@ -52,32 +53,41 @@ describe('convox rack', () => {
 	});
 });
 
+/** The stack of a recorded DescribeStacks answer, read as the checklist reads it. */
+async function readStack(fixture: string): Promise<StackSnapshot> {
+	const cloudformation = new CloudFormationClient({region: 'us-east-1', credentials: {accessKeyId: 'x', secretAccessKey: 'y'}});
+	const mock = mockClient(cloudformation);
+	mock.on(DescribeStacksCommand, {StackName: 'convox'}).resolves({Stacks: [stackFixture(fixture)]});
+	try {
+		return await describeStack(cloudformation, 'convox');
+	} finally {
+		mock.restore();
+	}
+}
+
 describe('the stack', () => {
-	it('passes the stack after the update with the released Ami and Version', () => {
-		const outcome = judgeStack(snapshotOf(stackFixture('describe-stacks.convox-rack.after-update.json')), target);
+	it('passes the stack after the update with the released Ami and Version', async () => {
+		const outcome = judgeStack(await readStack('describe-stacks.convox-rack.after-update.json'), target);
 		expect(outcome).toEqual({status: 'pass', detail: `stack convox UPDATE_COMPLETE, Ami ${AMI}, Version ${VERSION}`});
 	});
 
-	it('fails the stack before the update: its parameters are not the released ones', () => {
-		const outcome = judgeStack(snapshotOf(stackFixture('describe-stacks.convox-rack.json')), target);
+	it('fails the stack before the update: its parameters are not the released ones', async () => {
+		const outcome = judgeStack(await readStack('describe-stacks.convox-rack.json'), target);
 		expect(outcome).toMatchObject({status: 'fail', retryable: false});
 		expect(outcome.detail).toBe(`stack convox UPDATE_COMPLETE but Ami (empty) (expected ${AMI}), Version dev (expected ${VERSION})`);
 	});
 
-	it('fails a rolled-back stack for good and waits on one still updating', () => {
-		const stack = snapshotOf(stackFixture('describe-stacks.convox-rack.after-update.json'));
+	it('fails a rolled-back stack for good and waits on one still updating', async () => {
+		const stack = await readStack('describe-stacks.convox-rack.after-update.json');
 		expect(judgeStack({...stack, status: 'UPDATE_ROLLBACK_COMPLETE'}, target)).toMatchObject({status: 'fail', retryable: false});
 		expect(judgeStack({...stack, status: 'UPDATE_IN_PROGRESS'}, target)).toMatchObject({status: 'fail', retryable: true});
 		expect(judgeStack({...stack, status: 'UPDATE_ROLLBACK_IN_PROGRESS'}, target)).toMatchObject({status: 'fail', retryable: false});
 		expect(judgeStack({...stack, status: 'CREATE_COMPLETE'}, {...target, acceptedStatuses: ['UPDATE_COMPLETE', 'CREATE_COMPLETE']}).status).toBe('pass');
 	});
 
-	it('reads the stack with DescribeStacks', async () => {
-		const cloudformation = new CloudFormationClient({region: 'us-east-1', credentials: {accessKeyId: 'x', secretAccessKey: 'y'}});
-		const mock = mockClient(cloudformation);
-		mock.on(DescribeStacksCommand, {StackName: 'convox'}).resolves({Stacks: [stackFixture('describe-stacks.convox-rack.after-update.json')]});
-		expect(await describeStack(cloudformation, 'convox')).toEqual({name: 'convox', status: 'UPDATE_COMPLETE', ami: AMI, version: VERSION});
-		mock.restore();
+	it('fails a stack without Ami or Version parameters, naming both as empty', async () => {
+		const stack = await readStack('describe-stacks.convox-rack.after-update.json');
+		expect(judgeStack({...stack, parameters: []}, target).detail).toBe(`stack convox UPDATE_COMPLETE but Ami (empty) (expected ${AMI}), Version (empty) (expected ${VERSION})`);
 	});
 });
 

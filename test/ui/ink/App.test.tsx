@@ -110,7 +110,7 @@ describe('Ink screen', () => {
 		run = feed(store, run, [{type: 'log', step: 'account', line: 'a line no pane shows'}]);
 		await tick(100);
 		expect(frames.length).toBe(idle);
-		run = feed(store, run, [{type: 'step', step: 'account', status: 'running'}]);
+		feed(store, run, [{type: 'step', step: 'account', status: 'running'}]);
 		await tick(100);
 		const running = frames.length;
 		expect(running).toBeGreaterThan(idle);

@@ -1,0 +1,17 @@
+/** What commander hands over: the options of every command, before they are checked. */
+export interface CliOptions {
+	env?: string;
+	config?: string;
+	stateDir?: string;
+	convoxVersion?: string;
+	skipRequired?: boolean;
+	region?: string;
+	dryRun?: boolean;
+	rehearse?: boolean;
+	yes?: boolean;
+	confirm: string[];
+	json?: boolean;
+	fleet?: string;
+}
+
+export type CommandName = 'release' | 'resume' | 'checklist' | 'runs' | 'rollback' | 'plan';
