@@ -11,6 +11,7 @@ export interface CliOptions {
 	yes?: boolean;
 	confirm: string[];
 	json?: boolean;
+	fleet?: string;
 }
 
 export type CommandName = 'release' | 'resume' | 'checklist' | 'runs' | 'rollback' | 'plan';

@@ -9,10 +9,12 @@ import {EXIT, InterruptedError, OperatorError, UsageError, type ExitCode} from '
 import {InterruptRouter} from '../workflow/interrupts';
 import {JournalStore, runFiles} from '../workflow/journal-store';
 import {createRun, firstUnfinishedStep, newRunId} from '../workflow/plan';
-import {Runner, type RunOutcome} from '../workflow/runner';
+import {fleetFiles, FleetStore, linkedRunIds, type FleetRun} from '../workflow/fleet/fleet-journal';
+import {Runner, type EventSink, type RunOutcome} from '../workflow/runner';
 import {SECRET_ENV_NAMES} from '../workflow/secrets';
+import type {Prompter} from '../workflow/step';
 import {acquireStateLock, type StateLock} from '../workflow/state-lock';
-import type {RollbackTarget, Run, RunKind, RunMode} from '../workflow/types';
+import type {PrebuiltAmi, RollbackTarget, Run, RunKind, RunMode, StepId} from '../workflow/types';
 import type {CommandInput} from './run-command';
 
 function modeOf({rehearse, dryRun}: {rehearse: boolean; dryRun: boolean}): RunMode {
@@ -20,11 +22,11 @@ function modeOf({rehearse, dryRun}: {rehearse: boolean; dryRun: boolean}): RunMo
 	return dryRun ? 'dry-run' : 'live';
 }
 
-async function findRunToResume(store: JournalStore, runId: string | undefined): Promise<Run> {
+async function findRunToResume(store: JournalStore, runId: string | undefined, linked: Set<string>): Promise<Run> {
 	if (runId) return store.load(runId);
 	const {runs, unreadable} = await store.list();
-	// A run killed after its last journal write but before its report counts as unfinished.
-	const unfinished = runs.find(run => run.status !== 'finished' || !existsSync(runFiles(store.stateDir, run.id).report));
+	// A run killed after its last journal write but before its report counts as unfinished; a fleet's runs are resumed with their fleet.
+	const unfinished = runs.find(run => !linked.has(run.id) && (run.status !== 'finished' || !existsSync(runFiles(store.stateDir, run.id).report)));
 	if (!unfinished && unreadable.length > 0) {
 		throw new UsageError(
 			`No unfinished run in ${store.stateDir} that loads; ${unreadable.length === 1 ? 'this journal does' : 'these journals do'} not:\n${unreadable.map(({problem}) => `  - ${problem}`).join('\n')}`,
@@ -56,12 +58,29 @@ async function chooseEnv(input: CommandInput, loaded: LoadedConfig, frontEnd: Fr
 	if (names.length === 1 && !frontEnd.prompter.interactive) return names[0]!;
 	return frontEnd.prompter.select({
 		message: 'Which account?',
-		choices: names.map(name => {
-			const account = loaded.config.accounts[name]!;
-			return {value: name, label: name, hint: `${account.accountId} · ${account.stackName}${account.production ? ' · PRODUCTION' : ''}`};
-		}),
+		choices: accountChoices(loaded),
 		remedy: `--env NAME (one of ${names.join(', ')})`,
 	});
+}
+
+function accountChoices(loaded: LoadedConfig): Array<{value: string; label: string; hint: string}> {
+	return Object.entries(loaded.config.accounts).map(([name, account]) => ({value: name, label: name, hint: `${account.accountId} · ${account.stackName}${account.production ? ' · PRODUCTION' : ''}`}));
+}
+
+/** The guided release of a config with fleets: one account, or one fleet. */
+async function chooseAccountOrFleet(loaded: LoadedConfig, frontEnd: FrontEnd): Promise<{account: string} | {fleet: string}> {
+	const fleets = Object.entries(loaded.config.fleets ?? {});
+	const picks = new Map<string, {account: string} | {fleet: string}>();
+	const accounts = accountChoices(loaded).map((choice, index) => {
+		picks.set(`account-${index}`, {account: choice.value});
+		return {...choice, value: `account-${index}`};
+	});
+	const fleetChoices = fleets.map(([name, fleet], index) => {
+		picks.set(`fleet-${index}`, {fleet: name});
+		return {value: `fleet-${index}`, label: `Fleet ${name}`, hint: `${fleet.waves.flat().length} racks in ${fleet.waves.length} waves`};
+	});
+	const picked = await frontEnd.prompter.select({message: 'Which account, or which fleet?', choices: [...accounts, ...fleetChoices], remedy: '--env NAME or --fleet NAME'});
+	return picks.get(picked)!;
 }
 
 /** The values no event may carry: the build's secrets and AWS keys (a check's output could echo them). */
@@ -70,7 +89,7 @@ function secretsIn(env: NodeJS.ProcessEnv): string[] {
 }
 
 /** What the next run of a session is: a new run of some kind, or an interrupted one to resume. */
-interface RunRequest {
+export interface RunRequest {
 	kind: RunKind;
 	env?: string;
 	convoxVersion?: string;
@@ -82,7 +101,7 @@ interface RunRequest {
 	dryRun?: boolean;
 }
 
-interface Session {
+export interface Session {
 	input: CommandInput;
 	store: JournalStore;
 	loaded: LoadedConfig;
@@ -93,10 +112,10 @@ interface Session {
 	dryRun: boolean;
 }
 
-async function firstRequest(input: CommandInput, store: JournalStore): Promise<RunRequest> {
+async function firstRequest(input: CommandInput, store: JournalStore, linked: Set<string>): Promise<RunRequest> {
 	switch (input.name) {
 		case 'resume': {
-			const run = await findRunToResume(store, input.args[0]);
+			const run = await findRunToResume(store, input.args[0], linked);
 			if (input.flags.env && input.flags.env !== run.env) throw new UsageError(`Run ${run.id} is for ${run.env}, not ${input.flags.env}.`);
 			if ((input.flags.dryRun && !run.options.dryRun) || (input.flags.rehearse && run.mode !== 'rehearsal')) {
 				throw new UsageError(`Run ${run.id} is a ${run.options.dryRun ? 'dry ' : ''}${run.mode} run; resume keeps its mode, so --dry-run and --rehearse cannot change it.`, 'Start a new run for another mode.');
@@ -112,7 +131,7 @@ async function firstRequest(input: CommandInput, store: JournalStore): Promise<R
 	}
 }
 
-function rollbackRequest(run: Run): RunRequest {
+export function rollbackRequest(run: Run): RunRequest {
 	const outputs = run.steps.find(step => step.id === 'update-stack')?.outputs ?? {};
 	if (run.options.dryRun || typeof outputs.previousVersion !== 'string' || typeof outputs.previousAmi !== 'string') {
 		throw new UsageError(`Run ${run.id} never changed its stack, so there is nothing to roll back.`, 'List runs with `convox-ami runs`.');
@@ -126,7 +145,17 @@ async function noteInRun(store: JournalStore, runId: string, message: string): P
 	store.save({...run, history: [...run.history, {at: new Date().toISOString(), message}], updatedAt: new Date().toISOString()});
 }
 
-async function driveOne(session: Session, request: RunRequest): Promise<RunOutcome> {
+/** How a fleet drives one rack's run: its own sink and prompter, maybe the AMI its account built, maybe only up to the build. */
+export interface RackDrive {
+	sink: EventSink;
+	prompter: Prompter;
+	stopAfter?: StepId;
+	prebuiltAmi?: PrebuiltAmi;
+	/** Called with a new run before its journal is written: the fleet links it first. */
+	onCreated(run: Run): void;
+}
+
+export async function driveOne(session: Session, request: RunRequest, rack?: RackDrive): Promise<RunOutcome> {
 	const {input, store, loaded, frontEnd, interrupts, rehearsal} = session;
 	const {flags} = input;
 	const resumeOf = request.resume;
@@ -143,10 +172,15 @@ async function driveOne(session: Session, request: RunRequest): Promise<RunOutco
 			env,
 			mode: modeOf(session),
 			production: account.production,
-			options: {region, dryRun: session.dryRun, confirm: flags.confirm, yes: flags.yes, ...(convoxVersion ? {convoxVersion} : {})},
+			options: {region, dryRun: session.dryRun, confirm: flags.confirm, yes: flags.yes, ...(convoxVersion ? {convoxVersion} : {}), ...(rack?.prebuiltAmi ? {prebuiltAmi: rack.prebuiltAmi} : {})},
 			...(request.releaseId ? {releaseId: request.releaseId} : {}),
 			...(request.rollbackOf ? {rollbackOf: request.rollbackOf} : {}),
 		});
+	if (!resumeOf && rack?.prebuiltAmi) {
+		// The AMI was built by another run of the account: this run's template step has nothing to prepare.
+		run = {...run, steps: run.steps.map(step => (step.id === 'template' ? {...step, status: 'skipped', outputs: {prebuiltAmi: rack.prebuiltAmi!.amiId}} : step))};
+	}
+	if (!resumeOf) rack?.onCreated(run);
 	if (resumeOf) {
 		if (flags.convoxVersion && flags.convoxVersion !== resumeOf.options.convoxVersion) {
 			throw new UsageError(`Run ${resumeOf.id} keeps the Convox version it started with; --convox-version cannot change it.`, 'Start a new run to release another version.');
@@ -154,7 +188,7 @@ async function driveOne(session: Session, request: RunRequest): Promise<RunOutco
 		run = {...run, options: {...run.options, confirm: [...new Set([...run.options.confirm, ...flags.confirm])], yes: flags.yes}};
 	}
 	store.save(run);
-	frontEnd.attach(run);
+	if (!rack) frontEnd.attach(run);
 	if (request.rollbackOf && !resumeOf) {
 		await noteInRun(store, request.rollbackOf.runId, `Rollback run ${run.id} started: ${account.stackName} back to Ami ${request.rollbackOf.ami || '(stock)'} and Version ${request.rollbackOf.version}.`);
 	}
@@ -167,6 +201,7 @@ async function driveOne(session: Session, request: RunRequest): Promise<RunOutco
 		region,
 		env: rehearsal ? rehearsal.envFor(account.accountId) : process.env,
 		...(rehearsal ? {standIn: {endpoint: rehearsal.awsEndpoint, credentials: rehearsal.credentialsFor(account.accountId)}} : {}),
+		...(rack ? {sharedPace: true} : {}),
 	});
 	const files = runFiles(input.stateDir, run.id);
 	const {createScrubber} = await import('../services/packer/scrubber');
@@ -174,19 +209,21 @@ async function driveOne(session: Session, request: RunRequest): Promise<RunOutco
 		run,
 		steps: await stepRegistry(),
 		store,
-		sink: frontEnd.sink,
+		sink: rack?.sink ?? frontEnd.sink,
 		config: loaded.config,
 		configDir: loaded.dir,
 		account,
 		flags: {...flags, env, confirm: run.options.confirm, dryRun: session.dryRun, rehearse: session.rehearse},
 		services,
-		prompt: frontEnd.prompter,
+		prompt: rack?.prompter ?? frontEnd.prompter,
 		paths: {stateDir: input.stateDir, ...files},
 		interrupts,
 		scrub: createScrubber(secretsIn(services.env)),
 		...(resumeOf ? {resumed: {message: describeResume(resumeOf)}} : {}),
+		...(rack?.stopAfter ? {stopAfter: rack.stopAfter} : {}),
 	});
 	const outcome = await runner.drive();
+	if (outcome.run.status === 'running') return outcome;
 	const {writeReport} = await import('../workflow/write-report');
 	await writeReport(outcome.run, files.report);
 	if (outcome.run.rollbackOf) {
@@ -232,6 +269,22 @@ async function nextRequest(session: Session, request: RunRequest, outcome: RunOu
 	return target === stop ? undefined : {kind: 'release', env: target, convoxVersion, releaseId: run.releaseId ?? run.id};
 }
 
+/**
+ * The fleet run `resume` continues: the one named, or the newest unfinished one when it is newer
+ * than the newest unfinished run of its own. Undefined when a single run is to be resumed.
+ */
+async function findFleetToResume(input: CommandInput, store: JournalStore, fleets: FleetRun[]): Promise<FleetRun | undefined> {
+	const id = input.args[0];
+	if (id) return fleets.find(fleet => fleet.id === id);
+	// A fleet stopped by its tolerance is unfinished too: once the cause is fixed, resume goes on with it.
+	const unfinished = fleets.find(fleet => fleet.status !== 'finished' || !existsSync(fleetFiles(store.stateDir, fleet.id).report));
+	if (!unfinished) return undefined;
+	const linked = linkedRunIds(fleets);
+	const {runs} = await store.list();
+	const single = runs.find(run => !linked.has(run.id) && (run.status !== 'finished' || !existsSync(runFiles(store.stateDir, run.id).report)));
+	return single && single.createdAt > unfinished.createdAt ? undefined : unfinished;
+}
+
 /** release, checklist, rollback and resume: lock the state dir, drive the runs of this session, report. */
 export async function driveRun(input: CommandInput): Promise<ExitCode> {
 	const {flags} = input;
@@ -251,18 +304,38 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 	interrupts.signal.addEventListener('abort', () => frontEnd.interrupted());
 	try {
 		const store = new JournalStore(input.stateDir);
-		let request: RunRequest | undefined = await firstRequest(input, store);
-		const {mode} = request;
+		const {fleets} = input.name === 'resume' ? await new FleetStore(input.stateDir).list() : {fleets: []};
+		const fleetToResume = input.name === 'resume' ? await findFleetToResume(input, store, fleets) : undefined;
+		if (flags.fleet && input.name !== 'release') throw new UsageError(`--fleet goes with \`convox-ami release\`, not with ${input.name}.`, 'A fleet run is resumed with `convox-ami resume`.');
+		let request: RunRequest | undefined = fleetToResume || flags.fleet ? undefined : await firstRequest(input, store, linkedRunIds(fleets));
+		const mode = fleetToResume?.mode ?? request?.mode;
 		const rehearse = mode ? mode === 'rehearsal' : flags.rehearse;
-		const dryRun = request.dryRun ?? flags.dryRun;
+		const dryRun = fleetToResume?.dryRun ?? request?.dryRun ?? flags.dryRun;
 		// A config that does not load leaves no trace, not even an empty state dir.
 		const configured = rehearse ? undefined : await (await import('../config/load-config')).loadConfig(input.configPath);
 		await store.ensureWritable();
 		lock = await acquireStateLock(input.stateDir, `convox-ami ${input.name}`);
-		rehearsal = rehearse ? await (await import('../rehearsal/rehearsal')).startRehearsal(input.stateDir) : undefined;
+		const fleetName = fleetToResume?.fleet ?? flags.fleet;
+		rehearsal = rehearse ? await (await import('../rehearsal/rehearsal')).startRehearsal(input.stateDir, fleetName ? {fleet: fleetName} : {}) : undefined;
 		const loaded = rehearsal?.config ?? configured!;
 		if (lock.takenOver) frontEnd.say('warn', `Took over the lock of ${input.stateDir} left by pid ${lock.takenOver.pid} (${lock.takenOver.command}), which is no longer running.`);
 		const session: Session = {input, store, loaded, frontEnd, interrupts, rehearse, dryRun, ...(rehearsal ? {rehearsal} : {})};
+		if (fleetName) {
+			const {driveFleet} = await import('./drive-fleet');
+			const ended = await driveFleet(session, fleetToResume ?? fleetName);
+			await frontEnd.end(ended);
+			return ended.exitCode;
+		}
+		if (request?.kind === 'release' && !request.env && !flags.env && Object.keys(loaded.config.fleets ?? {}).length > 0 && frontEnd.prompter.interactive) {
+			const picked = await chooseAccountOrFleet(loaded, frontEnd);
+			if ('fleet' in picked) {
+				const {driveFleet} = await import('./drive-fleet');
+				const ended = await driveFleet(session, picked.fleet);
+				await frontEnd.end(ended);
+				return ended.exitCode;
+			}
+			request = {...request, env: picked.account};
+		}
 		let outcome: RunOutcome | undefined;
 		while (request) {
 			outcome = await driveOne(session, request);

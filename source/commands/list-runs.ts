@@ -1,3 +1,4 @@
+import {FleetStore, type FleetRun} from '../workflow/fleet/fleet-journal';
 import {JournalStore} from '../workflow/journal-store';
 import {firstUnfinishedStep} from '../workflow/plan';
 import type {Run} from '../workflow/types';
@@ -57,17 +58,50 @@ export function formatRunsTable(summaries: RunSummary[]): string {
 	return rows.map(row => row.map((cell, index) => cell.padEnd(widths[index]!)).join('  ').trimEnd()).join('\n');
 }
 
-/** `convox-ami runs`: every run in the journal, newest first. */
+export interface FleetSummary {
+	id: string;
+	fleet: string;
+	mode: string;
+	status: string;
+	convoxVersion: string;
+	createdAt: string;
+	racks: Array<{rack: string; wave: number; state: string; runId: string}>;
+}
+
+export function summarizeFleet(fleet: FleetRun): FleetSummary {
+	return {
+		id: fleet.id,
+		fleet: fleet.fleet,
+		mode: fleet.mode,
+		status: fleet.status,
+		convoxVersion: fleet.convoxVersion ?? '',
+		createdAt: fleet.createdAt,
+		racks: fleet.racks.map(rack => ({rack: rack.name, wave: rack.wave + 1, state: rack.state, runId: rack.runId ?? ''})),
+	};
+}
+
+/** A fleet run, then one line per rack: wave, state and its run. */
+export function formatFleet(summary: FleetSummary): string {
+	const done = summary.racks.filter(rack => rack.state === 'done').length;
+	const head = `FLEET ${summary.id}  ${summary.fleet}  ${summary.status}  ${done}/${summary.racks.length} racks done  Convox ${summary.convoxVersion || '-'}${summary.mode === 'live' ? '' : `  ${summary.mode}`}`;
+	const width = Math.max(...summary.racks.map(rack => rack.rack.length));
+	return [head, ...summary.racks.map(rack => `  ${rack.rack.padEnd(width)}  wave ${rack.wave}  ${rack.state.padEnd(7)}  ${rack.runId || '-'}`)].join('\n');
+}
+
+/** `convox-ami runs`: every run in the journal, newest first, then the fleet runs with their racks. */
 export async function listRuns(input: CommandInput): Promise<ExitCode> {
-	const {runs, unreadable} = await new JournalStore(input.stateDir).list();
+	const [{runs, unreadable}, fleets] = await Promise.all([new JournalStore(input.stateDir).list(), new FleetStore(input.stateDir).list()]);
 	const summaries = runs.map(summarize);
+	const fleetSummaries = fleets.fleets.map(summarizeFleet);
 	if (input.flags.json) {
 		for (const summary of summaries) process.stdout.write(`${JSON.stringify({type: 'run-summary', ...summary})}\n`);
+		for (const summary of fleetSummaries) process.stdout.write(`${JSON.stringify({type: 'fleet-summary', ...summary})}\n`);
 	} else if (summaries.length === 0) {
 		process.stdout.write(`No runs in ${input.stateDir}.\n`);
 	} else {
 		process.stdout.write(`${formatRunsTable(summaries)}\n`);
+		for (const summary of fleetSummaries) process.stdout.write(`\n${formatFleet(summary)}\n`);
 	}
-	for (const {file, problem} of unreadable) process.stderr.write(`! ${file} was not read: ${problem}\n`);
+	for (const {file, problem} of [...unreadable, ...fleets.unreadable]) process.stderr.write(`! ${file} was not read: ${problem}\n`);
 	return EXIT.ok;
 }

@@ -21,6 +21,8 @@ function toFlags(options: CliOptions, args: string[]): Flags {
 	}
 	if (options.region !== undefined && !REGION_PATTERN.test(options.region)) throw new UsageError(`--region ${options.region} is not an AWS region such as us-east-1.`);
 	if (options.env !== undefined && !ENV_PATTERN.test(options.env)) throw new UsageError(`--env ${options.env} is not an account name (lowercase letters, digits and dashes).`);
+	if (options.fleet !== undefined && !ENV_PATTERN.test(options.fleet)) throw new UsageError(`--fleet ${options.fleet} is not a fleet name (lowercase letters, digits and dashes).`);
+	if (options.fleet !== undefined && options.env !== undefined) throw new UsageError('--fleet and --env exclude each other: a fleet names its racks.', 'Drop one of them.');
 	for (const id of args) {
 		if (!/^[\w-]+$/.test(id)) throw new UsageError(`${id} is not a run id (see \`convox-ami runs\`).`);
 	}
@@ -32,6 +34,7 @@ function toFlags(options: CliOptions, args: string[]): Flags {
 		...(options.convoxVersion ? {convoxVersion: options.convoxVersion} : {}),
 		skipRequired: Boolean(options.skipRequired),
 		...(options.region ? {region: options.region} : {}),
+		...(options.fleet ? {fleet: options.fleet} : {}),
 		dryRun: Boolean(options.dryRun),
 		rehearse: Boolean(options.rehearse),
 		yes: Boolean(options.yes),

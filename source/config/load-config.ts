@@ -12,9 +12,14 @@ export interface LoadedConfig {
 
 const DEFAULT_CONFIG_FILE = 'convox-ami.config.json';
 
+/** `fleets.all.waves[2][0]`: keys joined by dots, array indexes in brackets. */
+function formatPath(path: PropertyKey[]): string {
+	return path.map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index > 0 ? '.' : ''}${String(key)}`)).join('');
+}
+
 function formatIssues(issues: z.core.$ZodIssue[]): string[] {
 	return issues.map(issue => {
-		const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+		const where = issue.path.length > 0 ? formatPath(issue.path) : '(top level)';
 		if (issue.code === 'unrecognized_keys') return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map(key => `"${key}"`).join(', ')}`;
 		return `${where}: ${issue.message}`;
 	});

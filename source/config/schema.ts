@@ -46,7 +46,16 @@ export const accountSchema = z.strictObject({
 	checks: z.array(customCheck).default([]),
 });
 
-export const configSchema = z.strictObject({
+const rackName = z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lowercase account name');
+
+export const fleetSchema = z.strictObject({
+	waves: z.array(z.array(rackName).min(1, 'expected at least one rack in a wave')).min(1, 'expected at least one wave'),
+	maxConcurrent: z.number().int().min(1, 'expected at least 1').default(1),
+	failureTolerance: z.number().int().min(0, 'expected 0 or more').default(0),
+});
+
+export const configSchema = z
+	.strictObject({
 	$schema: z.string().optional(),
 	region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1').default('us-east-1'),
 	template: z.string().min(1).optional(),
@@ -57,8 +66,24 @@ export const configSchema = z.strictObject({
 	accounts: z
 		.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lowercase account name'), accountSchema)
 		.refine(accounts => Object.keys(accounts).length > 0, 'expected at least one account'),
-});
+	fleets: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lowercase fleet name'), fleetSchema).optional(),
+})
+	.superRefine((config, ctx) => {
+		for (const [name, fleet] of Object.entries(config.fleets ?? {})) {
+			const seen = new Map<string, number>();
+			fleet.waves.forEach((wave, waveIndex) =>
+				wave.forEach((rack, rackIndex) => {
+					const path = ['fleets', name, 'waves', waveIndex, rackIndex];
+					if (!config.accounts[rack]) ctx.addIssue({code: 'custom', path, message: `no account "${rack}"`});
+					const earlier = seen.get(rack);
+					if (earlier !== undefined) ctx.addIssue({code: 'custom', path, message: `"${rack}" is already in waves[${earlier}]: a rack belongs to one wave`});
+					else seen.set(rack, waveIndex);
+				}),
+			);
+		}
+	});
 
 export type Config = z.infer<typeof configSchema>;
 export type AccountConfig = z.infer<typeof accountSchema>;
+export type FleetConfig = z.infer<typeof fleetSchema>;
 export type CustomCheck = z.infer<typeof customCheck>;

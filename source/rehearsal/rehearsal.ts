@@ -7,6 +7,7 @@ import type {BuildSecretEnvName} from '../workflow/secrets';
 import {currentRackStackSeed, ecsAmiParameters, ecsOptimizedImages, rackStackSeed, startAwsStandIn} from './aws-stand-in';
 import {listenOnLoopback} from './loopback-server';
 import {rehearsalTemplate} from './packer-template';
+import {demoFleet} from './demo-fleet';
 import {bundledTemplateFor, startCurrentReleasesStandIn, startReleasesStandIn} from './releases-stand-in';
 
 export interface Rehearsal {
@@ -53,14 +54,28 @@ async function toolScript(binDir: string, tool: 'packer' | 'convox'): Promise<st
  * (state kept in STATE_DIR/rehearsal so a killed rehearsal resumes), Packer (a replay of a recorded
  * build), the convox CLI, the hello-world app and Librato. No AWS credentials are loaded.
  */
-export async function startRehearsal(stateDir: string): Promise<Rehearsal> {
+export async function startRehearsal(stateDir: string, options: {fleet?: string} = {}): Promise<Rehearsal> {
 	const dir = path.join(stateDir, 'rehearsal');
+	// `--fleet NAME` rehearses the demo fleet under that name, in a world of its own.
+	// CONVOX_AMI_REHEARSAL_ROLLBACK names racks whose next update rolls back; _FLEET_TOLERANCE sets the demo's failureTolerance, _FLEET_RACKS keeps its first N racks.
+	const demo = options.fleet
+		? demoFleet(options.fleet, {failureTolerance: Number(process.env.CONVOX_AMI_REHEARSAL_FLEET_TOLERANCE ?? 0), racks: Number(process.env.CONVOX_AMI_REHEARSAL_FLEET_RACKS ?? 20)})
+		: undefined;
+	const rollingBack = new Set((process.env.CONVOX_AMI_REHEARSAL_ROLLBACK ?? '').split(',').filter(Boolean));
+	const racks: Record<string, {accountId: string; stackName: string; rack: string; production: boolean; region?: string}> = {...ACCOUNTS, ...demo?.racks};
 	const binDir = path.join(dir, 'bin');
 	await mkdir(binDir, {recursive: true});
 	const aws = await startAwsStandIn({
-		stateFile: path.join(dir, 'aws.json'),
+		stateFile: path.join(dir, demo ? `aws-fleet-${demo.fleetName}.json` : 'aws.json'),
 		identities: Object.fromEntries(Object.values(ACCOUNTS).map(account => [accessKeyFor(account.accountId), {accountId: account.accountId, arn: `arn:aws:sts::${account.accountId}:assumed-role/Rehearsal/operator`}])),
-		stacks: Object.values(ACCOUNTS).map(account => (account.accountId === CURRENT_ERA ? currentRackStackSeed : rackStackSeed)({stackName: account.stackName, accountId: account.accountId})),
+		stacks: Object.values(racks).map(account =>
+			(account.accountId === CURRENT_ERA ? currentRackStackSeed : rackStackSeed)({
+				stackName: account.stackName,
+				accountId: account.accountId,
+				...(account.region ? {region: account.region} : {}),
+				...(rollingBack.has(account.rack) ? {scenario: ['rollback', 'clean']} : {}),
+			}),
+		),
 		images: ecsOptimizedImages,
 		ssmParameters: ecsAmiParameters,
 		tickMs: Number(process.env.CONVOX_AMI_REHEARSAL_TICK_MS ?? 200),
@@ -85,7 +100,7 @@ export async function startRehearsal(stateDir: string): Promise<Rehearsal> {
 	const template = path.join(dir, 'packer.json');
 	if (realPacker) await writeFile(template, `${JSON.stringify(rehearsalTemplate(process.argv[1] ?? ''), null, 2)}\n`);
 	const accounts = Object.fromEntries(
-		Object.entries(ACCOUNTS).map(([name, account]) => [
+		Object.entries(racks).map(([name, account]) => [
 			name,
 			{
 				...account,
@@ -96,7 +111,7 @@ export async function startRehearsal(stateDir: string): Promise<Rehearsal> {
 		]),
 	);
 	const config = parseConfig(
-		{region: 'us-east-1', binaries: {packer: realPacker ? 'packer' : replay, convox}, ...(realPacker ? {template} : {}), accounts},
+		{region: 'us-east-1', binaries: {packer: realPacker ? 'packer' : replay, convox}, ...(realPacker ? {template} : {}), accounts, ...(demo ? {fleets: {[demo.fleetName]: demo.fleet}} : {})},
 		'the rehearsal config',
 	);
 	const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !REAL_AWS.test(key)));
@@ -121,6 +136,9 @@ export async function startRehearsal(stateDir: string): Promise<Rehearsal> {
 			CONVOX_AMI_PROBE_TIMEOUT: base.CONVOX_AMI_PROBE_TIMEOUT ?? '60',
 		}),
 		async stop() {
+			// For the bench: how many calls of each service the stand-in answered, and when.
+			const callLog = process.env.CONVOX_AMI_REHEARSAL_CALL_LOG;
+			if (callLog) await writeFile(callLog, `${JSON.stringify(aws.calls.map(({service, action, time}) => ({service, action, time})))}\n`);
 			await Promise.all([aws.close(), releases.close(), currentReleases.close(), helloWorld.close(), librato.close()]);
 		},
 	};

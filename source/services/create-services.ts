@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type {AccountConfig, Config} from '../config/schema';
 import {createAwsClients} from './aws-clients';
+import {callBudgetFor, withCallBudget} from './cloudformation/call-budget';
 import {createReleasesService} from './releases';
 import type {AwsClients, Services} from './services';
 
@@ -12,6 +13,8 @@ export interface ServiceOptions {
 	env: NodeJS.ProcessEnv;
 	/** Rehearsal: the loopback stand-in every AWS client talks to, with fake credentials. */
 	standIn?: {endpoint: string; credentials: {accessKeyId: string; secretAccessKey: string}};
+	/** A fleet's racks: their CloudFormation calls share one pace per account and region. */
+	sharedPace?: boolean;
 }
 
 /** A binary named with a path resolves from the config's folder; a bare name is looked up on PATH. */
@@ -20,7 +23,7 @@ function binary(name: string | undefined, fallback: string, configDir: string): 
 	return name.includes('/') ? path.resolve(configDir, name) : name;
 }
 
-export function createServices({config, configDir, account, region, env, standIn}: ServiceOptions): Services {
+export function createServices({config, configDir, account, region, env, standIn, sharedPace}: ServiceOptions): Services {
 	let clients: Promise<AwsClients> | undefined;
 	return {
 		releases: createReleasesService(env.CONVOX_RELEASES_URL ? {baseUrl: env.CONVOX_RELEASES_URL} : {}),
@@ -28,6 +31,12 @@ export function createServices({config, configDir, account, region, env, standIn
 			(clients ??= createAwsClients({
 				region,
 				...(standIn ? {endpoint: standIn.endpoint, credentials: standIn.credentials} : account.profile ? {profile: account.profile} : {}),
+			}).then(created => {
+				if (sharedPace) {
+					const rate = Number(env.CONVOX_AMI_CLOUDFORMATION_RATE);
+					withCallBudget(created.cloudformation, callBudgetFor(account.accountId, region, rate > 0 ? rate : undefined));
+				}
+				return created;
 			})),
 		binaries: {
 			packer: binary(config.binaries.packer, 'packer', configDir),

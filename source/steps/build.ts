@@ -15,7 +15,7 @@ import {PACKER_LOG_NOTICE} from '../ui/build-view';
 import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../workflow/errors';
 import {BUILD_SECRETS} from '../workflow/secrets';
 import type {Step, StepContext} from '../workflow/step';
-import type {Outputs} from '../workflow/types';
+import type {Outputs, PrebuiltAmi} from '../workflow/types';
 import type {TemplateOutputs} from './template';
 
 const ERROR_LINES_SHOWN = 10;
@@ -495,7 +495,31 @@ class OrphanStop {
 	}
 }
 
+/** A fleet rack is given the AMI its account built (or copied to its region): checked, not built again. */
+async function adoptPrebuilt(ctx: StepContext, prebuilt: PrebuiltAmi): Promise<Outputs> {
+	const ec2 = (await ctx.services.aws()).ec2;
+	let access;
+	try {
+		access = await launchPermissions(ec2, prebuilt.amiId);
+	} catch (error) {
+		throw new StepFailedError(`Could not read the launch permissions of ${prebuilt.amiId} in ${prebuilt.region} (DescribeImageAttribute): ${(error as Error).message}`, 'Run `convox-ami resume` to check again.');
+	}
+	if (access.visibility !== 'private') {
+		const who = access.visibility === 'public' ? 'IS PUBLIC' : `IS SHARED with ${access.with.join(', ')}`;
+		throw new StepFailedError(
+			`AMI ${prebuilt.amiId} (${prebuilt.region}) ${who}: it carries the Librato and logspout secrets. It will not be rolled out.`,
+			`Remove the launch permissions (aws ec2 reset-image-attribute --region ${prebuilt.region} --image-id ${prebuilt.amiId} --attribute launchPermission), rotate the tokens, then run \`convox-ami resume\`.`,
+		);
+	}
+	notice(ctx, `Adopted AMI ${prebuilt.amiId} (${prebuilt.region}), ${prebuilt.origin}: not building again; launch permissions checked: private.`);
+	return {amiId: prebuilt.amiId, amiIds: {[prebuilt.region]: prebuilt.amiId}, adopted: true, prebuilt: true};
+}
+
 export const buildStep: Step = {
 	id: 'build',
-	run: ctx => new BuildRun(ctx).run(),
+	run: ctx => {
+		// Contexts made by hand (tests, older callers) may carry a run without options.
+		const prebuilt = ctx.run.options?.prebuiltAmi;
+		return prebuilt ? adoptPrebuilt(ctx, prebuilt) : new BuildRun(ctx).run();
+	},
 };

@@ -56,7 +56,7 @@ export function selectVersion(entries: VersionEntry[], pin?: string, current?: s
 }
 
 /** Published `required` versions strictly between the stack's current version and the target, oldest first. */
-function requiredBetween(entries: VersionEntry[], current: string | undefined, target: string): VersionEntry[] {
+export function requiredBetween(entries: VersionEntry[], current: string | undefined, target: string): VersionEntry[] {
 	const from = current ? parseVersionId(current)?.stamp : undefined;
 	const to = parseVersionId(target)?.stamp;
 	if (!from || !to) return [];

@@ -323,12 +323,14 @@ class StackUpdate {
 		const instances = replaced === undefined ? 'every instance of the cluster' : `${replaced} instance(s)`;
 		const go = await this.ctx.prompt.confirm({
 			message: `Execute change set ${changeSetName} on ${this.stackName}? It replaces ${instances}.`,
+			id: 'execute-change-set',
 			remedy: '--yes',
 			defaultValue: false,
 		});
 		if (go && this.ctx.account.production && !this.ctx.flags.yes) {
 			await this.ctx.prompt.text({
 				message: `${this.stackName} is a PRODUCTION stack. Type its name to update it:`,
+				id: 'production-stack-name',
 				remedy: '--yes',
 				// A rehearsal types it in already, so its whole flow goes with Enter and y.
 				...(this.ctx.run.mode === 'rehearsal' ? {defaultValue: this.stackName} : {}),

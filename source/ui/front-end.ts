@@ -1,6 +1,7 @@
 import type {EventSink} from '../workflow/runner';
 import type {Prompter} from '../workflow/step';
 import type {Run} from '../workflow/types';
+import type {FleetRow} from './fleet-view';
 import {runBadges} from './format';
 import type {OutputMode} from './output-mode';
 import type {Outcome} from './run-store';
@@ -11,8 +12,11 @@ import {createUnattendedPrompter} from './unattended-prompter';
 
 /** One renderer of the event stream plus the way it asks questions. */
 export interface FrontEnd {
+	readonly renderer: OutputMode['renderer'];
 	readonly prompter: Prompter;
 	readonly sink: EventSink;
+	/** The Ink screen's fleet table (other renderers print the fleet's lines instead). */
+	showFleet?(rows: FleetRow[]): void;
 	/** Something to say before or outside a run (a lock taken over, a listing). */
 	say(level: 'info' | 'warn', message: string): void;
 	attach(run: Run): void;
@@ -36,9 +40,11 @@ export async function createFrontEnd(mode: OutputMode, {yes, onInterrupt, badges
 		const [{mountInk}, {inkPanes, inkReducers}] = await Promise.all([import('./ink/mount'), import('./ink/panes')]);
 		const screen = mountInk({title: '', badges, onInterrupt, reducers: inkReducers, panes: inkPanes});
 		return {
+			renderer: 'ink',
 			prompter: mode.canPrompt ? screen.store.prompter({yes}) : createUnattendedPrompter({yes}),
 			sink: (event, run) => screen.store.onEvent(event, run),
 			say: (level, message) => screen.store.addNotice({level, message}),
+			showFleet: rows => screen.store.setFleet(rows),
 			attach: run => screen.store.attach(titleOf(run), runBadges(run), run),
 			interrupted: () => screen.store.cancelPrompts(),
 			async end(outcome) {
@@ -54,6 +60,7 @@ export async function createFrontEnd(mode: OutputMode, {yes, onInterrupt, badges
 	if (mode.renderer === 'json') {
 		let attached = false;
 		return {
+			renderer: 'json',
 			prompter,
 			sink: createJsonReporter(),
 			say: (level, message) => process.stdout.write(`${JSON.stringify({type: 'notice', level, message})}\n`),
@@ -69,6 +76,7 @@ export async function createFrontEnd(mode: OutputMode, {yes, onInterrupt, badges
 		};
 	}
 	return {
+		renderer: 'plain',
 		prompter,
 		sink: createPlainReporter(),
 		say: (level, message) => process.stdout.write(`${level === 'warn' ? '! ' : ''}${message}\n`),

@@ -1,6 +1,7 @@
 import {InterruptedError} from '../workflow/errors';
 import type {Choice, Prompter} from '../workflow/step';
 import type {CheckRecord, Run, RunEvent, StepId, StepRecord} from '../workflow/types';
+import type {FleetRow} from './fleet-view';
 
 export type PromptRequest =
 	| {kind: 'select'; message: string; choices: Array<Choice<string>>}
@@ -49,6 +50,8 @@ export interface UiState {
 	views: Record<string, unknown>;
 	prompt?: PendingPrompt;
 	outcome?: Outcome;
+	/** A fleet run: one row per rack. */
+	fleet?: FleetRow[];
 }
 
 const NOTICE_LIMIT = 200;
@@ -107,6 +110,10 @@ export class RunStore {
 	/** A new run of the session takes the screen: its own header, panes and notices. */
 	attach(title: string, badges: string[], run: Run): void {
 		this.update({title, badges, run, views: {}, notices: []}, true);
+	}
+
+	setFleet(fleet: FleetRow[]): void {
+		this.update({fleet});
 	}
 
 	addNotice(notice: Omit<Notice, 'id'>): void {

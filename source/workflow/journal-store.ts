@@ -6,7 +6,7 @@ import type {Run} from './types';
 
 const SCHEMA_VERSION = 1;
 
-function runsDir(stateDir: string): string {
+export function runsDir(stateDir: string): string {
 	return path.join(stateDir, 'runs');
 }
 

@@ -32,6 +32,8 @@ export interface RunnerOptions {
 	/** Masks every secret the run knows of; applied to what an event says in words before it is journaled or shown. */
 	scrub?: (text: string) => string;
 	resumed?: {message: string};
+	/** Stop (exit 0, run still running) once this step is done: a fleet builds its account's AMI before the rack's wave. */
+	stopAfter?: StepId;
 }
 
 /** Fields that name things rather than say them; never masked. */
@@ -107,7 +109,10 @@ export class Runner {
 		this.emit({type: 'run', status: resumed ? 'resumed' : 'started', env, mode, kind, ...(resumed ? {message: resumed.message} : {})});
 		for (const record of this.options.run.steps) {
 			const status = this.current.steps.find(step => step.id === record.id)?.status;
-			if (status === 'done' || status === 'skipped') continue;
+			if (status === 'done' || status === 'skipped') {
+				if (record.id === this.options.stopAfter) return {exitCode: EXIT.ok, run: this.current};
+				continue;
+			}
 			if (interrupts.signal.aborted) return this.finish('interrupted', EXIT.interrupted, `Interrupted before ${record.id}.`, 'Run `convox-ami resume` to continue.');
 			const step = this.options.steps[record.id];
 			if (!step) {
@@ -123,6 +128,7 @@ export class Runner {
 			} catch (error) {
 				return this.fail(record.id, error);
 			}
+			if (record.id === this.options.stopAfter) return {exitCode: EXIT.ok, run: this.current};
 		}
 		return this.finish('finished', EXIT.ok);
 	}

@@ -8,6 +8,9 @@ export interface Choice<T extends string> {
 	hint?: string;
 }
 
+/** Questions a fleet answers for its racks at once (one confirmation per wave). */
+export type QuestionId = 'execute-change-set' | 'production-stack-name';
+
 /**
  * How a step asks the operator something. Each question names `remedy`: the flag or variable
  * that answers it when nobody can (no terminal, CI, --json); then the prompter throws
@@ -17,9 +20,9 @@ export interface Prompter {
 	readonly interactive: boolean;
 	select<T extends string>(question: {message: string; choices: Array<Choice<T>>; remedy: string}): Promise<T>;
 	/** Under --yes a confirmation is taken as given without asking. */
-	confirm(question: {message: string; remedy: string; defaultValue?: boolean}): Promise<boolean>;
+	confirm(question: {message: string; remedy: string; defaultValue?: boolean; id?: QuestionId}): Promise<boolean>;
 	/** `defaultValue` is typed in already (Enter accepts it). */
-	text(question: {message: string; remedy: string; placeholder?: string; defaultValue?: string; validate?: (value: string) => string | undefined}): Promise<string>;
+	text(question: {message: string; remedy: string; placeholder?: string; defaultValue?: string; validate?: (value: string) => string | undefined; id?: QuestionId}): Promise<string>;
 	secret(question: {message: string; remedy: string}): Promise<string>;
 }
 
@@ -41,6 +44,8 @@ export interface Flags {
 	yes: boolean;
 	confirm: string[];
 	json: boolean;
+	/** A fleet of the config: every rack of it, in its waves. */
+	fleet?: string;
 }
 
 export interface StepContext {

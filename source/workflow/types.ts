@@ -56,6 +56,15 @@ export interface RunOptions {
 	convoxVersion?: string;
 	confirm: string[];
 	yes: boolean;
+	/** A fleet rack's AMI, built by another run of its account (or copied to this region): the build step adopts it. */
+	prebuiltAmi?: PrebuiltAmi;
+}
+
+export interface PrebuiltAmi {
+	amiId: string;
+	region: string;
+	/** Where it comes from, for people: `built by run X`, `copied from us-east-1 (ami-…)`. */
+	origin: string;
 }
 
 export interface RollbackTarget {

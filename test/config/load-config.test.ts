@@ -48,7 +48,7 @@ describe('config', () => {
 
 	it('validates custom checklist items', () => {
 		const message = problemsOf({...valid, accounts: {dev: {...valid.accounts.dev, checks: [{kind: 'http', id: 'api', title: 'API', url: 'not a url'}]}}});
-		expect(message).toContain('accounts.dev.checks.0.url');
+		expect(message).toContain('accounts.dev.checks[0].url');
 	});
 
 	it('reports a missing file, bad JSON and the folder relative paths resolve from', async () => {

@@ -6,6 +6,7 @@ import {stepDuration} from '../format';
 import type {CompletedStep, Notice, RunStore} from '../run-store';
 import {ChecklistPane} from './ChecklistPane';
 import {Clock} from './clock';
+import {LiveFleetTable} from './FleetTable';
 import {Header} from './Header';
 import {NoticeList} from './NoticeList';
 import {OutcomeView} from './OutcomeView';
@@ -92,6 +93,7 @@ export function App({store, onInterrupt, panes = {}}: {store: RunStore; onInterr
 						{Pane ? <Pane store={store} /> : null}
 					</Box>
 				) : null}
+				<LiveFleetTable store={store} />
 				{!steps ? <NoticeList notices={shownNotices} /> : null}
 				{prompt ? <PromptView key={prompt.id} prompt={prompt} /> : null}
 				{outcome ? <OutcomeView outcome={outcome} /> : null}

@@ -1,0 +1,83 @@
+// Fleet figures of the built CLI: wall time and CPU of the rehearsed fleet release (1, 5 and 20
+// racks) against one rack's rehearsal, and the CloudFormation calls per minute the stand-in answered.
+import {spawnSync} from 'node:child_process';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import pty from '@lydell/node-pty';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const cli = path.join(root, 'dist', 'cli.js');
+const FLAGS = ['--rehearse', '--yes', '--json', '--confirm', 'sumologic'];
+
+/** One rehearsal: wall and CPU seconds (GNU time), exit code, and the stand-in's calls. */
+function rehearse(args, env = {}) {
+	const dir = mkdtempSync(path.join(os.tmpdir(), 'convox-ami-bench-fleet-'));
+	const callLog = path.join(dir, 'calls.json');
+	const timing = path.join(dir, 'time.txt');
+	const result = spawnSync('/usr/bin/time', ['-f', '%e %U %S', '-o', timing, process.execPath, cli, ...args, ...FLAGS, '--state-dir', path.join(dir, 'state')], {
+		cwd: root,
+		env: {...process.env, CI: 'true', CONVOX_AMI_REHEARSAL_CALL_LOG: callLog, ...env},
+		stdio: ['ignore', 'ignore', 'pipe'],
+		encoding: 'utf8',
+	});
+	if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+	const [wall, user, system] = readFileSync(timing, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
+	const calls = JSON.parse(readFileSync(callLog, 'utf8'));
+	rmSync(dir, {recursive: true, force: true});
+	return {wall, cpu: user + system, calls};
+}
+
+/** CloudFormation calls: per minute on average over the run, and the most in any 60 s window. */
+function cloudFormationRate(calls) {
+	const times = calls.filter(call => call.service === 'cloudformation').map(call => Date.parse(call.time)).sort((a, b) => a - b);
+	if (times.length === 0) return {total: 0, perMinute: 0, peak: 0};
+	const minutes = Math.max(1 / 60, (times.at(-1) - times[0]) / 60_000);
+	let peak = 0;
+	let start = 0;
+	for (let end = 0; end < times.length; end++) {
+		while (times[end] - times[start] > 60_000) start++;
+		peak = Math.max(peak, end - start + 1);
+	}
+	return {total: times.length, perMinute: times.length / minutes, peak};
+}
+
+/** The fleet on the Ink screen in a pseudo-terminal: wall and CPU seconds of the whole CLI. */
+function rehearseOnScreen(args) {
+	const dir = mkdtempSync(path.join(os.tmpdir(), 'convox-ami-bench-fleet-'));
+	const timing = path.join(dir, 'time.txt');
+	const env = {...process.env, TERM: 'xterm-256color'};
+	delete env.CI;
+	return new Promise((resolve, reject) => {
+		const child = pty.spawn('/usr/bin/time', ['-f', '%e %U %S', '-o', timing, process.execPath, cli, ...args, '--rehearse', '--yes', '--confirm', 'sumologic', '--state-dir', path.join(dir, 'state')], {cols: 120, rows: 40, cwd: root, env});
+		child.onData(() => undefined);
+		child.onExit(({exitCode}) => {
+			if (exitCode !== 0) return reject(new Error(`${args.join(' ')} on the screen exited ${exitCode}`));
+			const [wall, user, system] = readFileSync(timing, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
+			rmSync(dir, {recursive: true, force: true});
+			resolve({wall, cpu: user + system});
+		});
+	});
+}
+
+const one = rehearse(['release', '--env', 'dev']);
+const rows = [['one rack (release --env dev)', 1, 1, one]];
+for (const [racks, waves] of [[1, 1], [5, 2], [20, 3]]) {
+	rows.push([`fleet demo, ${racks} rack(s)`, racks, waves, rehearse(['release', '--fleet', 'demo'], {CONVOX_AMI_REHEARSAL_FLEET_RACKS: String(racks)})]);
+}
+
+console.log(`\nFleet rehearsal (default pacing, ${os.cpus().length} cores, Node ${process.version})`);
+console.log('  run                            waves   wall s   CPU s   budget s   CFN calls  per min  peak/60s');
+for (const [name, , waves, figures] of rows) {
+	const rate = cloudFormationRate(figures.calls);
+	const budget = 1.5 * waves * one.wall;
+	const within = name.startsWith('fleet') ? (figures.wall <= budget ? '' : '  OVER') : '';
+	console.log(
+		`  ${name.padEnd(30)} ${String(waves).padStart(5)}  ${figures.wall.toFixed(1).padStart(7)}  ${figures.cpu.toFixed(1).padStart(6)}  ${name.startsWith('fleet') ? budget.toFixed(1).padStart(9) : '        -'}  ${String(rate.total).padStart(9)}  ${rate.perMinute.toFixed(0).padStart(7)}  ${String(rate.peak).padStart(8)}${within}`,
+	);
+}
+console.log('  budget: 1.5 x waves x one rack\'s wall time');
+const screen = await rehearseOnScreen(['release', '--fleet', 'demo']);
+const plain = rows.at(-1)[3];
+console.log(`  fleet demo, 20 racks, Ink screen in a pty: wall ${screen.wall.toFixed(1)} s, CPU ${screen.cpu.toFixed(1)} s (${((screen.cpu / screen.wall) * 100).toFixed(0)} % of a core; JSON output: ${plain.cpu.toFixed(1)} s)`);

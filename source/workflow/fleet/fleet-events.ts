@@ -1,0 +1,13 @@
+import type {FleetStatus} from './fleet-journal';
+import type {RackState} from './wave-scheduler';
+
+/** What the fleet driver says beside its racks' own run events; stamped with `fleet`, `fleetRunId` and `at`. */
+export type FleetEventInput =
+	| {type: 'fleet'; status: 'started' | 'resumed' | FleetStatus; mode: string; message?: string; convoxVersion?: string}
+	| {type: 'wave'; wave: number; status: 'started' | 'done'; racks: string[]}
+	| {type: 'image'; kind: 'build' | 'copy'; accountId: string; region: string; status: 'running' | 'done' | 'failed'; amiId?: string; rack?: string; message?: string}
+	| {type: 'rack-state'; rack: string; state: RackState | 'untouched'; wave: number; runId?: string; detail?: string}
+	| {type: 'change-sets'; wave: number; racks: string[]; table: string}
+	| {type: 'notice'; level: 'info' | 'warn'; message: string; rack?: string};
+
+export type FleetEvent = FleetEventInput & {fleet: string; fleetRunId: string; at: string};

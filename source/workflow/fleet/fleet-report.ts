@@ -1,0 +1,64 @@
+import path from 'node:path';
+import type {Run} from '../types';
+import type {FleetRackRecord, FleetRun} from './fleet-journal';
+
+export interface FleetReportInput {
+	fleet: FleetRun;
+	/** The rack runs that load, by id. */
+	runs: Map<string, Run>;
+	/** Racks never started because the fleet stopped. */
+	untouched: string[];
+	/** Folder of the fleet report; rack reports are linked relative to it. */
+	reportDir: string;
+	runsDir: string;
+}
+
+function outcomeOf(rack: FleetRackRecord, run: Run | undefined, untouched: boolean): string {
+	if (untouched) return 'untouched (not started)';
+	switch (rack.state) {
+		case 'done':
+			return 'released and verified';
+		case 'failed':
+			return `FAILED${rack.detail ? `: ${rack.detail.split('\n')[0]}` : ''}`;
+		case 'waiting':
+			return `waiting${rack.detail ? `: ${rack.detail.split('\n')[0]}` : ''}`;
+		default:
+			return run ? `not finished (run ${run.status})` : 'not started';
+	}
+}
+
+function cell(text: string): string {
+	return text.replaceAll('|', '\\|');
+}
+
+/** The fleet's release record: every rack with its outcome and a link to its own report. */
+export function fleetReport({fleet, runs, untouched, reportDir, runsDir}: FleetReportInput): string {
+	const lines = [
+		`# Fleet release ${fleet.fleet} (${fleet.id})`,
+		'',
+		`- Status: **${fleet.status}**${fleet.mode === 'live' ? '' : ` (${fleet.mode}${fleet.dryRun ? ', dry run' : ''})`}`,
+		`- Convox version: ${fleet.convoxVersion ?? '(not resolved)'}`,
+		`- Waves: ${fleet.waves.map((wave, index) => `${index + 1}. ${wave.join(', ')}`).join('; ')}`,
+		`- At most ${fleet.maxConcurrent} rack(s) at a time; failure tolerance ${fleet.failureTolerance}`,
+		`- Started ${fleet.createdAt}, last change ${fleet.updatedAt}`,
+		'',
+		'## AMIs',
+		'',
+		'| account | region | how | AMI | status |',
+		'| --- | --- | --- | --- | --- |',
+		...fleet.images.map(image => `| ${image.accountId} | ${image.region} | ${image.kind === 'build' ? `built by the run of ${image.rack}` : `copied from ${image.copiedFrom?.region ?? '?'}`} | ${image.amiId ?? '-'} | ${image.status}${image.adopted ? ' (found again, not repeated)' : ''}${image.error ? `: ${cell(image.error.split('\n')[0]!)}` : ''} |`),
+		'',
+		'## Racks',
+		'',
+		'| rack | account | region | wave | outcome | AMI | run |',
+		'| --- | --- | --- | --- | --- | --- | --- |',
+	];
+	for (const rack of fleet.racks) {
+		const run = rack.runId ? runs.get(rack.runId) : undefined;
+		const ami = run?.steps.find(step => step.id === 'build')?.outputs.amiId;
+		const link = rack.runId ? `[${rack.runId}](${path.relative(reportDir, path.join(runsDir, `${rack.runId}.report.md`))})` : '-';
+		lines.push(`| ${rack.name} | ${rack.accountId} | ${rack.region} | ${rack.wave + 1} | ${cell(outcomeOf(rack, run, untouched.includes(rack.name)))} | ${typeof ami === 'string' ? ami : '-'} | ${link} |`);
+	}
+	lines.push('', '## History', '', ...fleet.history.map(entry => `- ${entry.at} ${entry.message}`), '');
+	return lines.join('\n');
+}

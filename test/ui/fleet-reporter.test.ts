@@ -1,0 +1,79 @@
+import {describe, expect, it} from 'vitest';
+import type {FrontEnd} from '../../source/ui/front-end';
+import {createFleetReporter} from '../../source/ui/fleet-reporter';
+import {createRun} from '../../source/workflow/plan';
+import type {RunEvent} from '../../source/workflow/types';
+
+const run = createRun({id: 'r1', kind: 'release', env: 'prod-eu', mode: 'rehearsal', production: true, options: {region: 'eu-west-1', dryRun: false, confirm: [], yes: true}});
+const at = '2026-12-02T07:00:00.000Z';
+
+function frontEnd(renderer: FrontEnd['renderer'], said: string[] = []): FrontEnd {
+	return {
+		renderer,
+		prompter: undefined as never,
+		sink: () => undefined,
+		say: (level, message) => said.push(`${level}: ${message}`),
+		attach: () => undefined,
+		interrupted: () => undefined,
+		end: async () => undefined,
+	};
+}
+
+describe('fleet reporter', () => {
+	it('JSON: a rack run event carries fleet and rack; a fleet event carries fleet and fleetRunId', () => {
+		const lines: string[] = [];
+		const reporter = createFleetReporter(frontEnd('json'), {fleet: 'all', fleetRunId: 'f1'}, text => lines.push(text));
+		const event: RunEvent = {type: 'step', step: 'build', status: 'done', outputs: {amiId: 'ami-1'}, runId: 'r1', at};
+		reporter.rackSink('prod-eu')(event, run);
+		reporter.emit({type: 'wave', wave: 0, status: 'started', racks: ['dev']});
+		const [step, wave] = lines.map(line => JSON.parse(line) as Record<string, unknown>);
+		expect(step).toMatchObject({type: 'step', step: 'build', status: 'done', amiId: 'ami-1', runId: 'r1', fleet: 'all', rack: 'prod-eu'});
+		expect(wave).toMatchObject({type: 'wave', wave: 0, status: 'started', racks: ['dev'], fleet: 'all', fleetRunId: 'f1', at: expect.any(String)});
+	});
+
+	it('plain: every line of a rack starts with [rack], a multi-line event included; fleet lines say what happened', () => {
+		const lines: string[] = [];
+		const reporter = createFleetReporter(frontEnd('plain'), {fleet: 'all', fleetRunId: 'f1'}, text => lines.push(text));
+		reporter.rackSink('prod-eu')({type: 'change-set', step: 'update-stack', stackName: 'convox-prod-eu', changeSetName: 'cs', parameters: [{key: 'Ami', old: '', new: 'ami-1', masked: false}], changes: [], dropped: [], runId: 'r1', at}, run);
+		reporter.emit({type: 'image', kind: 'copy', accountId: '222222222222', region: 'eu-west-1', status: 'done', amiId: 'ami-2'});
+		reporter.emit({type: 'rack-state', rack: 'prod-ap', state: 'untouched', wave: 2});
+		const text = lines.join('');
+		expect(text).toContain('[prod-eu]   change set cs for convox-prod-eu:\n[prod-eu]     Ami:  → ami-1\n');
+		expect(text).toContain('copy for account 222222222222 to eu-west-1 done: ami-2\n');
+		expect(text).toContain('rack prod-ap (wave 3) untouched\n');
+	});
+
+	it('Ink: steps that end and the fleet lines become the screen notices, running steps and log lines do not', () => {
+		const said: string[] = [];
+		const reporter = createFleetReporter(frontEnd('ink', said), {fleet: 'all', fleetRunId: 'f1'});
+		const sink = reporter.rackSink('dev');
+		sink({type: 'step', step: 'verify', status: 'running', runId: 'r1', at}, run);
+		sink({type: 'log', step: 'build', line: 'noise', runId: 'r1', at}, run);
+		sink({type: 'step', step: 'verify', status: 'failed', error: 'hello-world failed', runId: 'r1', at}, run);
+		reporter.emit({type: 'fleet', status: 'stopped', mode: 'live', message: 'tolerance exceeded'});
+		expect(said).toEqual(['warn: [dev] Verify failed: hello-world failed', 'info: fleet all stopped: tolerance exceeded']);
+	});
+});
+
+describe('fleet table on the Ink screen', () => {
+	it('one row per rack: its step follows its run, its state and clock follow the fleet', () => {
+		const tables: Array<Array<{rack: string; step?: string; status: string; startedAt?: number; endedAt?: number}>> = [];
+		const screen = {...frontEnd('ink'), showFleet: (rows: (typeof tables)[number]) => tables.push(rows)};
+		const racks = [
+			{rack: 'dev', accountId: '111111111111', region: 'us-east-1', wave: 0, status: 'pending'},
+			{rack: 'prod-eu', accountId: '222222222222', region: 'eu-west-1', wave: 1, status: 'pending'},
+		];
+		const reporter = createFleetReporter(screen, {fleet: 'all', fleetRunId: 'f1', racks});
+		expect(tables).toHaveLength(1);
+		reporter.emit({type: 'rack-state', rack: 'dev', state: 'running', wave: 0});
+		reporter.rackSink('dev')({type: 'step', step: 'update-stack', status: 'running', runId: 'r1', at}, run);
+		reporter.rackSink('dev')({type: 'log', step: 'build', line: 'nothing for the table', runId: 'r1', at}, run);
+		reporter.emit({type: 'rack-state', rack: 'dev', state: 'done', wave: 0});
+		reporter.emit({type: 'rack-state', rack: 'prod-eu', state: 'untouched', wave: 1});
+		expect(tables).toHaveLength(5);
+		const last = tables.at(-1)!;
+		expect(last[0]).toMatchObject({rack: 'dev', step: 'update-stack', status: 'done', startedAt: expect.any(Number), endedAt: expect.any(Number)});
+		expect(last[1]).toMatchObject({rack: 'prod-eu', status: 'untouched'});
+		expect(last[1]!.startedAt).toBeUndefined();
+	});
+});
