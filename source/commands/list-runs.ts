@@ -68,7 +68,7 @@ export interface FleetSummary {
 	racks: Array<{rack: string; wave: number; state: string; runId: string}>;
 }
 
-export function summarizeFleet(fleet: FleetRun): FleetSummary {
+function summarizeFleet(fleet: FleetRun): FleetSummary {
 	return {
 		id: fleet.id,
 		fleet: fleet.fleet,
@@ -81,7 +81,7 @@ export function summarizeFleet(fleet: FleetRun): FleetSummary {
 }
 
 /** A fleet run, then one line per rack: wave, state and its run. */
-export function formatFleet(summary: FleetSummary): string {
+function formatFleet(summary: FleetSummary): string {
 	const done = summary.racks.filter(rack => rack.state === 'done').length;
 	const head = `FLEET ${summary.id}  ${summary.fleet}  ${summary.status}  ${done}/${summary.racks.length} racks done  Convox ${summary.convoxVersion || '-'}${summary.mode === 'live' ? '' : `  ${summary.mode}`}`;
 	const width = Math.max(...summary.racks.map(rack => rack.rack.length));

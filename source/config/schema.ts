@@ -48,7 +48,7 @@ export const accountSchema = z.strictObject({
 
 const rackName = z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lowercase account name');
 
-export const fleetSchema = z.strictObject({
+const fleetSchema = z.strictObject({
 	waves: z.array(z.array(rackName).min(1, 'expected at least one rack in a wave')).min(1, 'expected at least one wave'),
 	maxConcurrent: z.number().int().min(1, 'expected at least 1').default(1),
 	failureTolerance: z.number().int().min(0, 'expected 0 or more').default(0),
@@ -85,5 +85,4 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 export type AccountConfig = z.infer<typeof accountSchema>;
-export type FleetConfig = z.infer<typeof fleetSchema>;
 export type CustomCheck = z.infer<typeof customCheck>;

@@ -24,7 +24,7 @@ function prefixed(prefix: string, write: (text: string) => void): (text: string)
 }
 
 /** One line for people per fleet event. */
-export function describeFleetEvent(event: FleetEventInput, fleet: string): string {
+function describeFleetEvent(event: FleetEventInput, fleet: string): string {
 	switch (event.type) {
 		case 'fleet':
 			return `fleet ${fleet} ${event.status}${event.convoxVersion ? ` · Convox ${event.convoxVersion}` : ''}${event.message ? `: ${event.message}` : ''}`;

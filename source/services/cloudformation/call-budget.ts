@@ -2,7 +2,7 @@ import {setTimeout as sleep} from 'node:timers/promises';
 import type {CloudFormationClient} from '@aws-sdk/client-cloudformation';
 
 /** CloudFormation calls per second that every client of one account and region shares (CONVOX_AMI_CLOUDFORMATION_RATE overrides). */
-export const CALLS_PER_SECOND = 3;
+const CALLS_PER_SECOND = 3;
 /** After a throttle, the shared pace stays halved this long, then recovers step by step. */
 const SLOW_MS = 30_000;
 const FLOOR_PER_SECOND = 0.25;

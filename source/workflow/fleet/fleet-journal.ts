@@ -62,7 +62,7 @@ export interface FleetRun {
 	history: HistoryEntry[];
 }
 
-export function fleetsDir(stateDir: string): string {
+function fleetsDir(stateDir: string): string {
 	return path.join(stateDir, 'fleets');
 }
 

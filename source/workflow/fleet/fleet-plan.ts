@@ -38,11 +38,6 @@ export interface FleetPlan {
 	copies: AmiCopy[];
 }
 
-/** The AMI copy's key: one per account and region. */
-export function imageKey(accountId: string, region: string): string {
-	return `${accountId}/${region}`;
-}
-
 /** Racks of the named fleet with their account and region, the builds (one per account) and the copies (one per other region). */
 export function planFleet(config: Config, fleetName: string, regionOverride?: string): FleetPlan {
 	const fleet = config.fleets?.[fleetName];
