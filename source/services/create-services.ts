@@ -2,7 +2,7 @@ import path from 'node:path';
 import type {AccountConfig, Config} from '../config/schema';
 import {createAwsClients} from './aws-clients';
 import {createReleasesService} from './releases';
-import type {AwsClients, Services} from './services';
+import {LIVE_POLICY, REHEARSAL_POLICY, type AwsClients, type Services} from './services';
 
 export interface ServiceOptions {
 	config: Config;
@@ -35,5 +35,6 @@ export function createServices({config, configDir, account, region, env, standIn
 			git: binary(config.binaries.git, 'git', configDir),
 		},
 		env,
+		policy: standIn ? REHEARSAL_POLICY : LIVE_POLICY,
 	};
 }
