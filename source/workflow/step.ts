@@ -37,6 +37,7 @@ export interface Flags {
 	/** With --yes, allows a pinned version that jumps over a required one. */
 	skipRequired?: boolean;
 	region?: string;
+	/** As given on the command line; a run's mode is `runModeOf(run)`, which steps read instead. */
 	dryRun: boolean;
 	rehearse: boolean;
 	yes: boolean;
