@@ -87,7 +87,7 @@ const killPoints: KillPoint[] = [
 	{name: 'after update-stack running', when: isStep('update-stack', 'running')},
 	{
 		name: 'after the change set name is journaled',
-		when: event => isStep('update-stack', 'running')(event) && typeof (event.outputs as {changeSetName?: unknown} | undefined)?.changeSetName === 'string',
+		when: event => event.type === 'checkpoint' && event.step === 'update-stack' && typeof (event.outputs as {changeSetName?: unknown} | undefined)?.changeSetName === 'string',
 	},
 	{
 		name: 'change set created, still being computed',
