@@ -17,18 +17,15 @@ import {schedule, type RackState} from '../workflow/fleet/wave-scheduler';
 import {runsDir} from '../workflow/journal-store';
 import {newRunId} from '../workflow/plan';
 import type {RunOutcome} from '../workflow/runner';
-import type {PrebuiltAmi, Run, RunMode, StepId} from '../workflow/types';
+import {runModeOf, storedMode} from '../workflow/run-mode';
+import {outputsOf} from '../workflow/step-outputs';
+import type {PrebuiltAmi, Run, StepId} from '../workflow/types';
 import {driveOne, rollbackRequest, type RunRequest, type Session} from './drive-run';
 
 /** Stack reads while the fleet's version is resolved, side by side. */
 const READ_CONCURRENCY = 8;
 /** The rehearsal's CopyImage is done in seconds: poll it accordingly. */
 const REHEARSAL_COPY_POLL = {minDelaySeconds: 0.5, maxDelaySeconds: 2};
-
-function modeOf({rehearse, dryRun}: {rehearse: boolean; dryRun: boolean}): RunMode {
-	if (rehearse) return 'rehearsal';
-	return dryRun ? 'dry-run' : 'live';
-}
 
 function rackStateOf(run: Run): RackState {
 	switch (run.status) {
@@ -176,7 +173,7 @@ class FleetDriver {
 	private async driveRackRun(rack: FleetRackRecord, {stopAfter, prebuiltAmi, onCreated}: {stopAfter?: StepId; prebuiltAmi?: PrebuiltAmi; onCreated?: (run: Run) => void}): Promise<RunOutcome> {
 		const existing = rack.runId ? await this.session.store.load(rack.runId).catch(() => undefined) : undefined;
 		const request: RunRequest = existing
-			? {kind: existing.kind, resume: existing, mode: existing.mode, dryRun: existing.options.dryRun}
+			? {kind: existing.kind, resume: existing, model: runModeOf(existing)}
 			: {kind: 'release', env: rack.name, convoxVersion: this.fleet.convoxVersion!, releaseId: this.fleet.id};
 		const sink = this.reporter.rackSink(rack.name);
 		return driveOne(this.session, request, {
@@ -216,8 +213,8 @@ class FleetDriver {
 		this.emit({type: 'image', kind: 'build', accountId: image.accountId, region: image.region, status: 'running', rack: rack.name, ...(image.runId ? {message: `resuming run ${image.runId}`} : {})});
 		const outcome = await this.driveRackRun(rack, {stopAfter: 'build', onCreated: run => (image.runId = run.id)});
 		const build = outcome.run.steps.find(step => step.id === 'build');
-		const amiId = build?.outputs.amiId;
-		if (build?.status === 'done' && typeof amiId === 'string' && amiId) {
+		const {amiId} = outputsOf(outcome.run, 'build');
+		if (build?.status === 'done' && amiId) {
 			image.status = 'done';
 			image.amiId = amiId;
 			delete image.error;
@@ -495,8 +492,8 @@ function newFleetRun(session: Session, name: string): FleetRun {
 		kind: 'fleet',
 		id: newRunId(`fleet-${name}`),
 		fleet: name,
-		mode: modeOf(session),
-		dryRun: session.dryRun,
+		mode: storedMode(session.model),
+		dryRun: session.model.readOnly,
 		status: 'running',
 		createdAt: at,
 		updatedAt: at,

@@ -6,21 +6,19 @@ import {sessionBadges} from '../ui/format';
 import {createFrontEnd, type FrontEnd} from '../ui/front-end';
 import {detectOutputMode} from '../ui/output-mode';
 import {EXIT, InterruptedError, OperatorError, UsageError, type ExitCode} from '../workflow/errors';
-import {InterruptRouter} from '../workflow/interrupts';
+import {followUpOf, rollbackTargetOf} from '../workflow/follow-up';
+import type {InterruptRouter} from '../workflow/interrupts';
 import {JournalStore, runFiles} from '../workflow/journal-store';
 import {createRun, firstUnfinishedStep, newRunId} from '../workflow/plan';
 import {fleetFiles, FleetStore, linkedRunIds, type FleetRun} from '../workflow/fleet/fleet-journal';
+import {modelOfFlags, runModeOf, storedMode, type RunModel} from '../workflow/run-mode';
 import {Runner, type EventSink, type RunOutcome} from '../workflow/runner';
 import {SECRET_ENV_NAMES} from '../workflow/secrets';
 import type {Prompter} from '../workflow/step';
 import {acquireStateLock, type StateLock} from '../workflow/state-lock';
-import type {PrebuiltAmi, RollbackTarget, Run, RunKind, RunMode, StepId} from '../workflow/types';
+import type {PrebuiltAmi, RollbackTarget, Run, RunKind, StepId} from '../workflow/types';
 import type {CommandInput} from './run-command';
-
-function modeOf({rehearse, dryRun}: {rehearse: boolean; dryRun: boolean}): RunMode {
-	if (rehearse) return 'rehearsal';
-	return dryRun ? 'dry-run' : 'live';
-}
+import {wireSignals} from './signals';
 
 async function findRunToResume(store: JournalStore, runId: string | undefined, linked: Set<string>): Promise<Run> {
 	if (runId) return store.load(runId);
@@ -97,8 +95,7 @@ export interface RunRequest {
 	rollbackOf?: RollbackTarget;
 	resume?: Run;
 	/** What a resumed run or a rollback keeps from the run it continues or undoes. */
-	mode?: RunMode;
-	dryRun?: boolean;
+	model?: RunModel;
 }
 
 export interface Session {
@@ -108,8 +105,7 @@ export interface Session {
 	frontEnd: FrontEnd;
 	interrupts: InterruptRouter;
 	rehearsal?: Rehearsal;
-	rehearse: boolean;
-	dryRun: boolean;
+	model: RunModel;
 }
 
 async function firstRequest(input: CommandInput, store: JournalStore, linked: Set<string>): Promise<RunRequest> {
@@ -117,10 +113,11 @@ async function firstRequest(input: CommandInput, store: JournalStore, linked: Se
 		case 'resume': {
 			const run = await findRunToResume(store, input.args[0], linked);
 			if (input.flags.env && input.flags.env !== run.env) throw new UsageError(`Run ${run.id} is for ${run.env}, not ${input.flags.env}.`);
-			if ((input.flags.dryRun && !run.options.dryRun) || (input.flags.rehearse && run.mode !== 'rehearsal')) {
+			const model = runModeOf(run);
+			if ((input.flags.dryRun && !model.readOnly) || (input.flags.rehearse && model.world !== 'rehearsal')) {
 				throw new UsageError(`Run ${run.id} is a ${run.options.dryRun ? 'dry ' : ''}${run.mode} run; resume keeps its mode, so --dry-run and --rehearse cannot change it.`, 'Start a new run for another mode.');
 			}
-			return {kind: run.kind, resume: run, mode: run.mode, dryRun: run.options.dryRun};
+			return {kind: run.kind, resume: run, model};
 		}
 		case 'rollback':
 			return rollbackRequest(await store.load(input.args[0]!));
@@ -132,17 +129,14 @@ async function firstRequest(input: CommandInput, store: JournalStore, linked: Se
 }
 
 export function rollbackRequest(run: Run): RunRequest {
-	const outputs = run.steps.find(step => step.id === 'update-stack')?.outputs ?? {};
-	if (run.options.dryRun || typeof outputs.previousVersion !== 'string' || typeof outputs.previousAmi !== 'string') {
-		throw new UsageError(`Run ${run.id} never changed its stack, so there is nothing to roll back.`, 'List runs with `convox-ami runs`.');
-	}
-	return {kind: 'rollback', mode: run.mode, dryRun: false, env: run.env, rollbackOf: {runId: run.id, ami: outputs.previousAmi, version: outputs.previousVersion}, ...(run.releaseId ? {releaseId: run.releaseId} : {})};
+	const target = rollbackTargetOf(run);
+	if (!target) throw new UsageError(`Run ${run.id} never changed its stack, so there is nothing to roll back.`, 'List runs with `convox-ami runs`.');
+	return rollbackOf(run, target);
 }
 
-/** Adds a line to another run's history, e.g. the release a rollback undoes. */
-async function noteInRun(store: JournalStore, runId: string, message: string): Promise<void> {
-	const run = await store.load(runId);
-	store.save({...run, history: [...run.history, {at: new Date().toISOString(), message}], updatedAt: new Date().toISOString()});
+/** A rollback stays in the world of the run it undoes, and writes. */
+function rollbackOf(run: Run, target: RollbackTarget): RunRequest {
+	return {kind: 'rollback', model: {world: runModeOf(run).world, readOnly: false}, env: run.env, rollbackOf: target, ...(run.releaseId ? {releaseId: run.releaseId} : {})};
 }
 
 /** How a fleet drives one rack's run: its own sink and prompter, maybe the AMI its account built, maybe only up to the build. */
@@ -170,15 +164,15 @@ export async function driveOne(session: Session, request: RunRequest, rack?: Rac
 			id: newRunId(env),
 			kind: request.kind,
 			env,
-			mode: modeOf(session),
+			mode: storedMode(session.model),
 			production: account.production,
-			options: {region, dryRun: session.dryRun, confirm: flags.confirm, yes: flags.yes, ...(convoxVersion ? {convoxVersion} : {}), ...(rack?.prebuiltAmi ? {prebuiltAmi: rack.prebuiltAmi} : {})},
+			options: {region, dryRun: session.model.readOnly, confirm: flags.confirm, yes: flags.yes, ...(convoxVersion ? {convoxVersion} : {}), ...(rack?.prebuiltAmi ? {prebuiltAmi: rack.prebuiltAmi} : {})},
 			...(request.releaseId ? {releaseId: request.releaseId} : {}),
 			...(request.rollbackOf ? {rollbackOf: request.rollbackOf} : {}),
 		});
 	if (!resumeOf && rack?.prebuiltAmi) {
 		// The AMI was built by another run of the account: this run's template step has nothing to prepare.
-		run = {...run, steps: run.steps.map(step => (step.id === 'template' ? {...step, status: 'skipped', outputs: {prebuiltAmi: rack.prebuiltAmi!.amiId}} : step))};
+		run = {...run, steps: run.steps.map(step => (step.id === 'template' ? {...step, status: 'skipped'} : step))};
 	}
 	if (!resumeOf) rack?.onCreated(run);
 	if (resumeOf) {
@@ -190,7 +184,7 @@ export async function driveOne(session: Session, request: RunRequest, rack?: Rac
 	store.save(run);
 	if (!rack) frontEnd.attach(run);
 	if (request.rollbackOf && !resumeOf) {
-		await noteInRun(store, request.rollbackOf.runId, `Rollback run ${run.id} started: ${account.stackName} back to Ami ${request.rollbackOf.ami || '(stock)'} and Version ${request.rollbackOf.version}.`);
+		await store.record(request.rollbackOf.runId, {type: 'history', message: `Rollback run ${run.id} started: ${account.stackName} back to Ami ${request.rollbackOf.ami || '(stock)'} and Version ${request.rollbackOf.version}.`});
 	}
 
 	const {createServices} = await import('../services/create-services');
@@ -213,7 +207,7 @@ export async function driveOne(session: Session, request: RunRequest, rack?: Rac
 		config: loaded.config,
 		configDir: loaded.dir,
 		account,
-		flags: {...flags, env, confirm: run.options.confirm, dryRun: session.dryRun, rehearse: session.rehearse},
+		flags: {...flags, env, confirm: run.options.confirm, dryRun: session.model.readOnly, rehearse: session.model.world === 'rehearsal'},
 		services,
 		prompt: rack?.prompter ?? frontEnd.prompter,
 		paths: {stateDir: input.stateDir, ...files},
@@ -227,46 +221,38 @@ export async function driveOne(session: Session, request: RunRequest, rack?: Rac
 	const {writeReport} = await import('../workflow/write-report');
 	await writeReport(outcome.run, files.report);
 	if (outcome.run.rollbackOf) {
-		await noteInRun(store, outcome.run.rollbackOf.runId, `Rollback run ${outcome.run.id} ${outcome.run.status}.`);
+		await store.record(outcome.run.rollbackOf.runId, {type: 'history', message: `Rollback run ${outcome.run.id} ${outcome.run.status}.`});
 	}
 	return outcome;
 }
 
-/**
- * The guided release goes on after a run: a verified dev release offers promotion to production
- * (same Convox version and base AMI), a failed verification offers a rollback.
- */
+/** The guided release goes on after a run as `followUpOf` decides; this only asks the operator. */
 async function nextRequest(session: Session, request: RunRequest, outcome: RunOutcome): Promise<RunRequest | undefined> {
 	const {input, loaded, frontEnd} = session;
 	const {run} = outcome;
-	if (!frontEnd.prompter.interactive || run.kind !== 'release') return undefined;
-	const verify = run.steps.find(step => step.id === 'verify');
-	const updated = run.steps.find(step => step.id === 'update-stack');
-	const account = loaded.config.accounts[run.env]!;
-	if (verify?.status === 'failed' && updated?.status === 'done' && !run.options.dryRun) {
-		const rollback = rollbackRequest(run);
+	if (!frontEnd.prompter.interactive) return undefined;
+	const followUp = followUpOf(run, loaded.config, {guided: input.name === 'release' && !input.flags.env && !request.resume});
+	if (!followUp) return undefined;
+	if (followUp.kind === 'rollback') {
+		const {target} = followUp;
 		const back = await frontEnd.prompter.confirm({
-			message: `Verification failed. Put ${account.stackName} back on Ami ${rollback.rollbackOf!.ami || '(stock)'} and Version ${rollback.rollbackOf!.version}, as before this run?`,
+			message: `Verification failed. Put ${loaded.config.accounts[run.env]!.stackName} back on Ami ${target.ami || '(stock)'} and Version ${target.version}, as before this run?`,
 			remedy: `\`convox-ami rollback ${run.id}\``,
 			defaultValue: false,
 		});
-		return back ? rollback : undefined;
+		return back ? rollbackOf(run, target) : undefined;
 	}
-	const guided = input.name === 'release' && !input.flags.env && !request.resume;
-	if (outcome.exitCode !== 0 || run.production || !guided) return undefined;
-	const production = Object.keys(loaded.config.accounts).filter(name => loaded.config.accounts[name]!.production);
-	const convoxVersion = run.steps.find(step => step.id === 'resolve-version')?.outputs.convoxVersion;
-	if (production.length === 0 || typeof convoxVersion !== 'string') return undefined;
+	const {convoxVersion, accounts, releaseId} = followUp;
 	const stop = '__stop';
 	const target = await frontEnd.prompter.select({
 		message: `${run.env} is released and verified. Promote Convox ${convoxVersion} to production? The AMI is built again there, versioned by the short git SHA: commit the template first.`,
 		choices: [
-			...production.map(name => ({value: name, label: `Promote to ${name}`, hint: `${loaded.config.accounts[name]!.accountId} · ${loaded.config.accounts[name]!.stackName}`})),
+			...accounts.map(name => ({value: name, label: `Promote to ${name}`, hint: `${loaded.config.accounts[name]!.accountId} · ${loaded.config.accounts[name]!.stackName}`})),
 			{value: stop, label: 'Stop here', hint: `\`convox-ami release --env NAME --convox-version ${convoxVersion}\` later`},
 		],
 		remedy: '`convox-ami release --env NAME` for each account',
 	});
-	return target === stop ? undefined : {kind: 'release', env: target, convoxVersion, releaseId: run.releaseId ?? run.id};
+	return target === stop ? undefined : {kind: 'release', env: target, convoxVersion, releaseId};
 }
 
 /**
@@ -290,17 +276,10 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 	const {flags} = input;
 	let lock: StateLock | undefined;
 	let rehearsal: Rehearsal | undefined;
-	const interrupts = new InterruptRouter(() => {
-		lock?.release();
-		process.stderr.write('\nStopped at once. The journal holds the last recorded state; `convox-ami resume` continues.\n');
-		process.exit(EXIT.interrupted);
-	});
-	const onSignal = () => interrupts.trigger();
-	process.on('SIGINT', onSignal);
-	process.on('SIGTERM', onSignal);
-	process.on('SIGHUP', onSignal);
+	const signals = wireSignals(() => lock?.release());
+	const {interrupts, onSignal} = signals;
 	// The screen comes first so the operator sees it at once; config, SDK and steps load behind it.
-	const frontEnd = await createFrontEnd(detectOutputMode({json: flags.json, yes: flags.yes}, process.env), {yes: flags.yes, onInterrupt: onSignal, badges: sessionBadges(flags)});
+	const frontEnd = await createFrontEnd(detectOutputMode({json: flags.json, yes: flags.yes}, process.env), {yes: flags.yes, onInterrupt: onSignal, badges: sessionBadges(modelOfFlags(flags))});
 	interrupts.signal.addEventListener('abort', () => frontEnd.interrupted());
 	try {
 		const store = new JournalStore(input.stateDir);
@@ -308,9 +287,8 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 		const fleetToResume = input.name === 'resume' ? await findFleetToResume(input, store, fleets) : undefined;
 		if (flags.fleet && input.name !== 'release') throw new UsageError(`--fleet goes with \`convox-ami release\`, not with ${input.name}.`, 'A fleet run is resumed with `convox-ami resume`.');
 		let request: RunRequest | undefined = fleetToResume || flags.fleet ? undefined : await firstRequest(input, store, linkedRunIds(fleets));
-		const mode = fleetToResume?.mode ?? request?.mode;
-		const rehearse = mode ? mode === 'rehearsal' : flags.rehearse;
-		const dryRun = fleetToResume?.dryRun ?? request?.dryRun ?? flags.dryRun;
+		const model = fleetToResume ? runModeOf({mode: fleetToResume.mode, options: {dryRun: fleetToResume.dryRun}}) : (request?.model ?? modelOfFlags(flags));
+		const rehearse = model.world === 'rehearsal';
 		// A config that does not load leaves no trace, not even an empty state dir.
 		const configured = rehearse ? undefined : await (await import('../config/load-config')).loadConfig(input.configPath);
 		await store.ensureWritable();
@@ -319,7 +297,7 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 		rehearsal = rehearse ? await (await import('../rehearsal/rehearsal')).startRehearsal(input.stateDir, fleetName ? {fleet: fleetName} : {}) : undefined;
 		const loaded = rehearsal?.config ?? configured!;
 		if (lock.takenOver) frontEnd.say('warn', `Took over the lock of ${input.stateDir} left by pid ${lock.takenOver.pid} (${lock.takenOver.command}), which is no longer running.`);
-		const session: Session = {input, store, loaded, frontEnd, interrupts, rehearse, dryRun, ...(rehearsal ? {rehearsal} : {})};
+		const session: Session = {input, store, loaded, frontEnd, interrupts, model, ...(rehearsal ? {rehearsal} : {})};
 		if (fleetName) {
 			const {driveFleet} = await import('./drive-fleet');
 			const ended = await driveFleet(session, fleetToResume ?? fleetName);
@@ -358,9 +336,7 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 		});
 		return operatorError?.exitCode ?? EXIT.failed;
 	} finally {
-		process.off('SIGINT', onSignal);
-		process.off('SIGTERM', onSignal);
-		process.off('SIGHUP', onSignal);
+		signals.release();
 		await rehearsal?.stop();
 		lock?.release();
 	}

@@ -1,6 +1,7 @@
 import {FleetStore, type FleetRun} from '../workflow/fleet/fleet-journal';
 import {JournalStore} from '../workflow/journal-store';
 import {firstUnfinishedStep} from '../workflow/plan';
+import {outputsOf} from '../workflow/step-outputs';
 import type {Run} from '../workflow/types';
 import {EXIT, type ExitCode} from '../workflow/errors';
 import type {CommandInput} from './run-command';
@@ -18,10 +19,6 @@ export interface RunSummary {
 }
 
 export function summarize(run: Run): RunSummary {
-	const output = (step: string, key: string) => {
-		const value = run.steps.find(record => record.id === step)?.outputs[key];
-		return typeof value === 'string' ? value : '';
-	};
 	const reached = firstUnfinishedStep(run) ?? run.steps.at(-1)?.id ?? '';
 	return {
 		id: run.id,
@@ -30,8 +27,8 @@ export function summarize(run: Run): RunSummary {
 		mode: run.mode,
 		status: run.status,
 		step: run.status === 'finished' ? 'done' : reached,
-		ami: output('build', 'amiId'),
-		convoxVersion: output('resolve-version', 'convoxVersion'),
+		ami: outputsOf(run, 'build').amiId ?? '',
+		convoxVersion: outputsOf(run, 'resolve-version').convoxVersion ?? '',
 		createdAt: run.createdAt,
 	};
 }

@@ -3,7 +3,7 @@ import type {AccountConfig, Config} from '../config/schema';
 import {createAwsClients} from './aws-clients';
 import {callBudgetFor, withCallBudget} from './cloudformation/call-budget';
 import {createReleasesService} from './releases';
-import type {AwsClients, Services} from './services';
+import {LIVE_POLICY, REHEARSAL_POLICY, type AwsClients, type Services} from './services';
 
 export interface ServiceOptions {
 	config: Config;
@@ -44,5 +44,6 @@ export function createServices({config, configDir, account, region, env, standIn
 			git: binary(config.binaries.git, 'git', configDir),
 		},
 		env,
+		policy: standIn ? REHEARSAL_POLICY : LIVE_POLICY,
 	};
 }

@@ -24,6 +24,23 @@ export interface Binaries {
 }
 
 /**
+ * Where the world decides what a step does, not the operator: the live world refuses and writes,
+ * a rehearsal (loopback stand-ins, any checkout) warns and leaves the operator's files alone.
+ * Steps read this instead of asking which world they run in.
+ */
+export interface WorldPolicy {
+	/** How notices name a run whose world keeps local files unwritten, e.g. 'Rehearsal'; undefined where they are written. */
+	readonly keepsFilesAs?: string;
+	/** Production's git checks (clean tree, committed template, recorded source AMI) stop the run; otherwise they warn. */
+	readonly refusesUncommittedProduction: boolean;
+	/** The typed confirmation of a production update comes typed in already, so the whole flow goes with Enter and y. */
+	readonly prefillsProductionConfirmation: boolean;
+}
+
+export const LIVE_POLICY: WorldPolicy = {refusesUncommittedProduction: true, prefillsProductionConfirmation: false};
+export const REHEARSAL_POLICY: WorldPolicy = {keepsFilesAs: 'Rehearsal', refusesUncommittedProduction: false, prefillsProductionConfirmation: true};
+
+/**
  * The outside world as steps see it. `--rehearse` swaps what stands behind these (local stand-ins
  * on loopback, fake credentials); steps never reach the world any other way.
  */
@@ -33,4 +50,5 @@ export interface Services {
 	readonly binaries: Binaries;
 	/** Environment for child processes and probes (rehearsal points it at stand-ins). */
 	readonly env: NodeJS.ProcessEnv;
+	readonly policy: WorldPolicy;
 }

@@ -2,7 +2,7 @@ import {getCallerIdentity} from '../services/caller-identity';
 import {UsageError} from '../workflow/errors';
 import type {Step} from '../workflow/step';
 
-export const accountStep: Step = {
+export const accountStep: Step<'account'> = {
 	id: 'account',
 	async run(ctx) {
 		const {sts} = await ctx.services.aws();

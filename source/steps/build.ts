@@ -11,11 +11,12 @@ import {followPackerBuild, formatPackerCommand, KEEPER_COMMAND, packerFilesOf, r
 import {removeVarFileFolder} from '../services/packer/var-file';
 import {INSTANCE_TYPE_VARIABLE} from '../services/packer/variables';
 import type {AwsClients} from '../services/services';
-import {PACKER_LOG_NOTICE} from '../ui/build-view';
 import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../workflow/errors';
+import {runModeOf} from '../workflow/run-mode';
 import {BUILD_SECRETS} from '../workflow/secrets';
 import type {Step, StepContext} from '../workflow/step';
-import type {Outputs, PrebuiltAmi} from '../workflow/types';
+import type {BuildOutputs, RecordedOutputs} from '../workflow/step-outputs';
+import type {PrebuiltAmi} from '../workflow/types';
 import type {TemplateOutputs} from './template';
 
 const ERROR_LINES_SHOWN = 10;
@@ -28,13 +29,17 @@ function notice(ctx: StepContext, message: string, level: 'info' | 'warn' = 'inf
 	ctx.emit({type: 'notice', step: 'build', level, message});
 }
 
-function templateOutputs(ctx: StepContext): TemplateOutputs {
-	const outputs = ctx.outputs<TemplateOutputs>('template');
-	const missing = (['templatePath', 'amiVersion', 'env', 'sourceAmi', 'convoxVersion'] as const).filter(name => !outputs[name]);
-	if (missing.length > 0) {
+/** What the build needs from the template step; the findings may be missing from an older journal. */
+type BuildTemplate = RecordedOutputs<'template'> & Pick<TemplateOutputs, 'templatePath' | 'amiVersion' | 'env' | 'region' | 'sourceAmi' | 'convoxVersion'>;
+
+function templateOutputs(ctx: StepContext): BuildTemplate {
+	const outputs = ctx.outputs('template');
+	const {templatePath, amiVersion, env, sourceAmi, convoxVersion} = outputs;
+	if (!templatePath || !amiVersion || !env || !sourceAmi || !convoxVersion) {
+		const missing = Object.entries({templatePath, amiVersion, env, sourceAmi, convoxVersion}).filter(([, value]) => !value).map(([name]) => name);
 		throw new StepFailedError(`The template step recorded no ${missing.join(', ')}; the build cannot start without them.`, 'Run `convox-ami resume` so that the template step runs again.');
 	}
-	return {...outputs, region: outputs.region || ctx.region} as TemplateOutputs;
+	return {...outputs, templatePath, amiVersion, env, sourceAmi, convoxVersion, region: outputs.region || ctx.region};
 }
 
 const DRY_RUN_PLACEHOLDER = 'dry-run-placeholder';
@@ -85,7 +90,7 @@ function describeResources(resources: BuildResources): string {
 
 /** The build of one run: reconcile with a previous attempt, then build (or validate under --dry-run). */
 class BuildRun {
-	private readonly template: TemplateOutputs;
+	private readonly template: BuildTemplate;
 	private readonly logPath: string;
 	private readonly files: PackerFiles;
 	private secrets: Promise<PackerSecret[]> | undefined;
@@ -97,10 +102,10 @@ class BuildRun {
 	}
 
 	private get dryRun(): boolean {
-		return this.ctx.flags.dryRun || this.ctx.run.mode === 'dry-run';
+		return runModeOf(this.ctx.run).readOnly;
 	}
 
-	async run(): Promise<Outputs> {
+	async run(): Promise<BuildOutputs> {
 		const aws = await this.ctx.services.aws();
 		const {ec2} = aws;
 		if (this.triedBefore()) {
@@ -138,7 +143,7 @@ class BuildRun {
 	 * template tags: follow a build that still runs until it ends, then adopt the AMI it produced
 	 * (from its artifact, or the `AMI: ami-…` it announced) once EC2 confirms it is the account's.
 	 */
-	private async adoptInterrupted(ec2: EC2Client): Promise<Outputs | undefined> {
+	private async adoptInterrupted(ec2: EC2Client): Promise<BuildOutputs | undefined> {
 		const record = readKeeperRecord(this.files.record);
 		if (!record) return undefined;
 		const keeperAlive = record.state !== 'ended' && isRunning(record.keeper, KEEPER_COMMAND);
@@ -185,7 +190,7 @@ class BuildRun {
 	}
 
 	/** An AMI the interrupted build produced, adopted only when EC2 shows it exists in this account (waiting while it is pending). */
-	private async adoptImage(ec2: EC2Client, amiId: string, amiIds: Record<string, string>): Promise<Outputs | undefined> {
+	private async adoptImage(ec2: EC2Client, amiId: string, amiIds: Record<string, string>): Promise<BuildOutputs | undefined> {
 		let image;
 		try {
 			image = await describeImage(ec2, amiId);
@@ -219,7 +224,7 @@ class BuildRun {
 		return {amiId, amiIds, logPath: this.logPath, adopted: true};
 	}
 
-	private async reconcile(ec2: EC2Client, builtBy = 'an earlier attempt of this run'): Promise<Outputs | undefined> {
+	private async reconcile(ec2: EC2Client, builtBy = 'an earlier attempt of this run'): Promise<BuildOutputs | undefined> {
 		const runId = this.ctx.run.id;
 		let images;
 		try {
@@ -291,7 +296,7 @@ class BuildRun {
 		else this.ctx.emit({type: 'progress', step: 'build', phase: event.phase, activity: event.activity});
 	}
 
-	private async validate(invocation: PackerInvocation): Promise<Outputs> {
+	private async validate(invocation: PackerInvocation): Promise<BuildOutputs> {
 		const command = formatPackerCommand('build', invocation);
 		notice(this.ctx, `Dry run: the build would run, in ${invocation.cwd}: ${command}`);
 		let validation;
@@ -322,7 +327,8 @@ class BuildRun {
 		const command = formatPackerCommand('build', invocation);
 		await mkdir(path.dirname(this.logPath), {recursive: true});
 		await appendFile(this.logPath, `# ${new Date().toISOString()} convox-ami run ${this.ctx.run.id}: ${command}\n`, {mode: 0o600});
-		notice(this.ctx, `${PACKER_LOG_NOTICE}${this.logPath}`);
+		this.ctx.emit({type: 'checkpoint', step: 'build', outputs: {logPath: this.logPath}});
+		notice(this.ctx, `Packer log: ${this.logPath}`);
 		notice(this.ctx, `Running ${command}`);
 		let build: PackerBuild;
 		try {
@@ -333,8 +339,7 @@ class BuildRun {
 		}
 		const cancellation = new Cancellation(this.ctx, build);
 		// Journalled for the operator (`ps`, the runs list); a resume reads the keeper's record.
-		// Before the first progress event, as a running event resets the build view.
-		this.ctx.emit({type: 'step', step: 'build', status: 'running', outputs: {packerPid: build.packer.pid, packerStartedAt: build.packer.startedAt, keeperPid: build.keeper.pid}});
+		this.ctx.emit({type: 'checkpoint', step: 'build', outputs: {packerPid: build.packer.pid, packerStartedAt: build.packer.startedAt, keeperPid: build.keeper.pid}});
 		this.ctx.emit({type: 'progress', step: 'build', phase: 'start', activity: 'Starting Packer'});
 		let result: PackerResult;
 		try {
@@ -496,7 +501,7 @@ class OrphanStop {
 }
 
 /** A fleet rack is given the AMI its account built (or copied to its region): checked, not built again. */
-async function adoptPrebuilt(ctx: StepContext, prebuilt: PrebuiltAmi): Promise<Outputs> {
+async function adoptPrebuilt(ctx: StepContext, prebuilt: PrebuiltAmi): Promise<BuildOutputs> {
 	const ec2 = (await ctx.services.aws()).ec2;
 	let access;
 	try {
@@ -515,7 +520,7 @@ async function adoptPrebuilt(ctx: StepContext, prebuilt: PrebuiltAmi): Promise<O
 	return {amiId: prebuilt.amiId, amiIds: {[prebuilt.region]: prebuilt.amiId}, adopted: true, prebuilt: true};
 }
 
-export const buildStep: Step = {
+export const buildStep: Step<'build'> = {
 	id: 'build',
 	run: ctx => {
 		// Contexts made by hand (tests, older callers) may carry a run without options.

@@ -1,8 +1,7 @@
-import type {Step} from '../workflow/step';
-import type {StepId} from '../workflow/types';
+import type {StepTable} from '../workflow/step';
 
 /** Every step this version of convox-ami can run, loaded when a run starts. */
-export async function stepRegistry(): Promise<Partial<Record<StepId, Step>>> {
+export async function stepRegistry(): Promise<StepTable> {
 	const [{accountStep}, {resolveVersionStep}, {templateStep}, {buildStep}, {updateStackStep}, {verifyStep}] = await Promise.all([
 		import('./account'),
 		import('./resolve-version'),

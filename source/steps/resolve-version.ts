@@ -191,7 +191,7 @@ async function assertArchitecture(ctx: StepContext, plan: Extract<BaseAmiPlan, {
 	}
 }
 
-export const resolveVersionStep: Step = {
+export const resolveVersionStep: Step<'resolve-version'> = {
 	id: 'resolve-version',
 	async run(ctx) {
 		const {releases} = ctx.services;

@@ -5,6 +5,7 @@ import {RUN_ID_VARIABLE} from '../services/packer/variables';
 import {bundledTemplatePath, lineDiff, parseTemplate, readTemplate, withSourceAmi, writeTemplate, type PackerTemplate} from '../services/packer-template';
 import {inspectTemplate, RELEASE_RUN_TAG, withReleaseRun, type TemplateInspection} from '../services/packer-template-inspection';
 import {StepFailedError, UsageError} from '../workflow/errors';
+import {runModeOf} from '../workflow/run-mode';
 import type {Step, StepContext} from '../workflow/step';
 import {templateFindings, type TemplateFindings} from './template-findings';
 
@@ -25,7 +26,6 @@ export interface TemplateCheckOutputs {
 }
 
 export interface TemplateOutputs extends TemplateCheckOutputs {
-	[key: string]: unknown;
 	templatePath: string;
 	amiVersion: string;
 	env: string;
@@ -85,13 +85,12 @@ function showDiff(ctx: StepContext, before: string, after: string, label: string
 
 /**
  * Production: the AMI version is the short SHA of the clean repository holding the template, and
- * the committed template must already record the source AMI. A rehearsal only warns where a live
- * run would refuse, so that a dev → prod rehearsal runs from any checkout.
+ * the committed template must already record the source AMI. Where the world's policy does not
+ * refuse (a rehearsal), it only warns, so that a dev → prod rehearsal runs from any checkout.
  */
 async function productionVersion(ctx: StepContext, git: Git, template: PackerTemplate, sourceAmi: string, convoxVersion: string): Promise<{amiVersion: string; gitSha?: string}> {
-	const rehearsal = ctx.run.mode === 'rehearsal';
 	const refuse = (message: string, hint: string) => {
-		if (!rehearsal) throw new StepFailedError(message, hint);
+		if (ctx.services.policy.refusesUncommittedProduction) throw new StepFailedError(message, hint);
 		notice(ctx, `A live production run would stop here: ${message} ${hint}`, 'warn');
 	};
 
@@ -136,6 +135,11 @@ async function productionVersion(ctx: StepContext, git: Git, template: PackerTem
 	return {amiVersion: sha, gitSha: sha};
 }
 
+/** Why the template is left unwritten, as notices say it: the world keeps local files (a rehearsal), or the run is read-only. */
+function keepsTemplateAs(ctx: StepContext): string | undefined {
+	return ctx.services.policy.keepsFilesAs ?? (runModeOf(ctx.run).readOnly ? 'Dry run' : undefined);
+}
+
 /** Dev: offer to record the source AMI in the template, showing the change first. Returns the text the build will use. */
 async function recordSourceAmi(ctx: StepContext, template: PackerTemplate, bundled: boolean, sourceAmi: string, repoRoot: () => Promise<string | undefined>): Promise<string> {
 	if (template.sourceAmi === sourceAmi) {
@@ -144,8 +148,9 @@ async function recordSourceAmi(ctx: StepContext, template: PackerTemplate, bundl
 	}
 	const updated = withSourceAmi(template.text, sourceAmi);
 	showDiff(ctx, template.text, updated, template.path);
-	if (ctx.run.mode !== 'live' || ctx.run.options.dryRun) {
-		notice(ctx, `${ctx.run.mode === 'rehearsal' ? 'Rehearsal' : 'Dry run'}: ${template.path} is not written.`);
+	const keptAs = keepsTemplateAs(ctx);
+	if (keptAs) {
+		notice(ctx, `${keptAs}: ${template.path} is not written.`);
 		return template.text;
 	}
 	const root = await repoRoot();
@@ -197,8 +202,9 @@ async function offerReleaseRun(ctx: StepContext, template: PackerTemplate, findi
 	}
 	const updated = withReleaseRun(template);
 	showDiff(ctx, template.text, updated, template.path);
-	if (ctx.run.mode !== 'live' || ctx.run.options.dryRun) {
-		notice(ctx, `${ctx.run.mode === 'rehearsal' ? 'Rehearsal' : 'Dry run'}: ${template.path} is not written; a live run offers to add ${missing}.`);
+	const keptAs = keepsTemplateAs(ctx);
+	if (keptAs) {
+		notice(ctx, `${keptAs}: ${template.path} is not written; a live run offers to add ${missing}.`);
 		return template.text;
 	}
 	const write = await ctx.prompt.confirm({message: `Add ${missing} to ${template.path}, so that the AMI is tagged with its run?`, remedy: '--yes', defaultValue: true});
@@ -264,10 +270,10 @@ function reportFindings(ctx: StepContext, file: string, inspection: TemplateInsp
 	return outputs;
 }
 
-export const templateStep: Step = {
+export const templateStep: Step<'template'> = {
 	id: 'template',
 	async run(ctx) {
-		const version = ctx.outputs<{convoxVersion: string; sourceAmi: string}>('resolve-version');
+		const version = ctx.outputs('resolve-version');
 		if (!version.convoxVersion || !version.sourceAmi) {
 			throw new StepFailedError('The template step needs the Convox version and source AMI, and the version step has not recorded them.', 'Run `convox-ami resume` so that the version step runs first.');
 		}

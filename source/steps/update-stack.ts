@@ -25,8 +25,9 @@ import {
 import {imageArchitecture} from '../services/ec2-images';
 import {instancesToReplace} from '../workflow/instances-to-replace';
 import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../workflow/errors';
+import {runModeOf} from '../workflow/run-mode';
 import type {Step, StepContext} from '../workflow/step';
-import type {Outputs} from '../workflow/types';
+import type {UpdateStackOutputs} from '../workflow/step-outputs';
 import {formatDuration} from '../format-duration';
 
 export interface UpdateStackOptions {
@@ -38,13 +39,6 @@ export interface UpdateStackOptions {
 	timeoutMs?: number;
 	/** How long a settled status right after ExecuteChangeSet is read as "the update has not begun yet". */
 	startGraceMs?: number;
-}
-
-/** What an attempt leaves in the journal before it writes, so that `resume` knows what it made. */
-interface AttemptRecord {
-	changeSetName?: string;
-	previousAmi?: string;
-	previousVersion?: string;
 }
 
 interface Release extends ExpectedRelease {
@@ -71,7 +65,7 @@ class StackUpdate {
 		this.timeoutMs = options.timeoutMs ?? (ctx.account.stackTimeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) * 60_000;
 	}
 
-	async run(): Promise<Outputs> {
+	async run(): Promise<UpdateStackOutputs> {
 		const attempt = this.earlierAttempt();
 		let stack = await this.describe();
 		const previousOf = (snapshot: StackSnapshot) => ({
@@ -103,7 +97,7 @@ class StackUpdate {
 		if (!changeSet) return this.outputs(stack.status, previous, changeSetName);
 
 		const replaced = this.preview(changeSet, update);
-		if (this.ctx.flags.dryRun) {
+		if (runModeOf(this.ctx.run).readOnly) {
 			await deleteChangeSet(this.client, this.stackName, changeSetName);
 			this.notice('info', `Dry run: change set ${changeSetName} was shown and deleted; ${this.stackName} was not changed.`);
 			return this.outputs(stack.status, previous, changeSetName);
@@ -120,10 +114,10 @@ class StackUpdate {
 		return this.followOurUpdate(watcher, previous, changeSetName);
 	}
 
-	private earlierAttempt(): AttemptRecord {
-		const outputs = this.ctx.run.steps.find(step => step.id === 'update-stack')?.outputs ?? {};
-		const text = (key: string) => (typeof outputs[key] === 'string' ? (outputs[key] as string) : undefined);
-		return {changeSetName: text('changeSetName'), previousAmi: text('previousAmi'), previousVersion: text('previousVersion')};
+	/** What an attempt left in the journal before it wrote (its checkpoint), so that `resume` knows what it made. */
+	private earlierAttempt(): {changeSetName?: string; previousAmi?: string; previousVersion?: string} {
+		const {changeSetName, previousAmi, previousVersion} = this.ctx.outputs('update-stack');
+		return {changeSetName: changeSetName ?? undefined, previousAmi, previousVersion};
 	}
 
 	private async describe(): Promise<StackSnapshot> {
@@ -222,7 +216,7 @@ class StackUpdate {
 	}
 
 	private async templateParameters(): Promise<TemplateParameter[]> {
-		const known = this.ctx.outputs<{templateParameters: TemplateParameter[]}>('resolve-version').templateParameters;
+		const known = this.ctx.outputs('resolve-version').templateParameters;
 		return known && known.length > 0 ? known : templateParametersOf(this.client, this.release.templateUrl, this.ctx.signal);
 	}
 
@@ -270,8 +264,8 @@ class StackUpdate {
 	}
 
 	private async prepareChangeSet(name: string, update: UpdateParameters, previous: {ami: string; version: string}): Promise<ChangeSetDescription | undefined> {
-		if (!this.ctx.flags.dryRun) {
-			this.ctx.emit({type: 'step', step: 'update-stack', status: 'running', outputs: {changeSetName: name, previousAmi: previous.ami, previousVersion: previous.version}});
+		if (!runModeOf(this.ctx.run).readOnly) {
+			this.ctx.emit({type: 'checkpoint', step: 'update-stack', outputs: {changeSetName: name, previousAmi: previous.ami, previousVersion: previous.version}});
 		}
 		await createChangeSet(
 			this.client,
@@ -332,8 +326,7 @@ class StackUpdate {
 				message: `${this.stackName} is a PRODUCTION stack. Type its name to update it:`,
 				id: 'production-stack-name',
 				remedy: '--yes',
-				// A rehearsal types it in already, so its whole flow goes with Enter and y.
-				...(this.ctx.run.mode === 'rehearsal' ? {defaultValue: this.stackName} : {}),
+				...(this.ctx.services.policy.prefillsProductionConfirmation ? {defaultValue: this.stackName} : {}),
 				validate: value => (value.trim() === this.stackName ? undefined : `Type ${this.stackName} exactly, or press Ctrl-C to stop`),
 			});
 		}
@@ -346,7 +339,7 @@ class StackUpdate {
 		}
 	}
 
-	private async followOurUpdate(watcher: StackWatcher, previous: {ami: string; version: string}, changeSetName: string): Promise<Outputs> {
+	private async followOurUpdate(watcher: StackWatcher, previous: {ami: string; version: string}, changeSetName: string): Promise<UpdateStackOutputs> {
 		const {stack, cancelled} = await this.follow(watcher);
 		const outcome = judgeOutcome(stack, this.release, watcher.rootCause());
 		if (outcome.ok) {
@@ -431,7 +424,7 @@ class StackUpdate {
 		);
 	}
 
-	private outputs(stackStatus: string, previous: {ami: string; version: string}, changeSetName?: string): Outputs {
+	private outputs(stackStatus: string, previous: {ami: string; version: string}, changeSetName?: string): UpdateStackOutputs {
 		return {
 			stackStatus,
 			previousAmi: previous.ami,
@@ -456,13 +449,13 @@ async function rollbackRelease(ctx: StepContext, rollbackOf: NonNullable<StepCon
 }
 
 function releaseOf(ctx: StepContext): Release {
-	const resolved = ctx.outputs<{convoxVersion: string; templateUrl: string; sourceAmi: string}>('resolve-version');
-	const build = ctx.outputs<{amiId: string; amiIds: Record<string, string>}>('build');
+	const resolved = ctx.outputs('resolve-version');
+	const build = ctx.outputs('build');
 	const amiId = build.amiIds?.[ctx.region] ?? build.amiId;
 	if (!resolved.convoxVersion || !resolved.templateUrl) {
 		throw new StepFailedError('The Convox version and its template URL are not known (the resolve-version step has no outputs).', 'Run `convox-ami resume` to redo the earlier steps.');
 	}
-	if (!amiId && ctx.flags.dryRun && resolved.sourceAmi) {
+	if (!amiId && runModeOf(ctx.run).readOnly && resolved.sourceAmi) {
 		// A dry run builds nothing; the base AMI stands in so the preview shows the instance replacement the release would make.
 		ctx.emit({type: 'notice', step: 'update-stack', level: 'info', message: `Dry run: no AMI was built, so the change set previews the base AMI ${resolved.sourceAmi} in its place.`});
 		return {amiId: resolved.sourceAmi, convoxVersion: resolved.convoxVersion, templateUrl: resolved.templateUrl};
@@ -477,7 +470,7 @@ function pollIntervalsFrom(env: NodeJS.ProcessEnv): PollIntervals | undefined {
 }
 
 function assertAccount(ctx: StepContext): void {
-	const {accountId} = ctx.outputs<{accountId: string}>('account');
+	const {accountId} = ctx.outputs('account');
 	if (accountId !== ctx.account.accountId) {
 		throw new StepFailedError(
 			accountId
@@ -490,7 +483,7 @@ function assertAccount(ctx: StepContext): void {
 
 /** The AMI going onto the stack must have the architecture the rack's instances (and dedicated builder) were found to need. */
 async function assertArchitecture(ctx: StepContext, ec2: EC2Client, amiId: string): Promise<void> {
-	const {architecture, instanceType, buildInstance, amiSource, sourceAmi} = ctx.outputs<{architecture: string; instanceType: string | null; buildInstance: string | null; amiSource: string; sourceAmi: string}>('resolve-version');
+	const {architecture, instanceType, buildInstance, amiSource, sourceAmi} = ctx.outputs('resolve-version');
 	if (ctx.run.rollbackOf || !architecture) return;
 	// A dry run previews a 2016-era base AMI in place of a build; such old images may be gone from EC2, and their architecture was never in question.
 	if (amiSource === 'region-config' && amiId === sourceAmi) return;
@@ -505,7 +498,7 @@ async function assertArchitecture(ctx: StepContext, ec2: EC2Client, amiId: strin
 	);
 }
 
-export function createUpdateStackStep(options: UpdateStackOptions = {}): Step {
+export function createUpdateStackStep(options: UpdateStackOptions = {}): Step<'update-stack'> {
 	return {
 		id: 'update-stack',
 		async run(ctx) {
@@ -519,4 +512,4 @@ export function createUpdateStackStep(options: UpdateStackOptions = {}): Step {
 	};
 }
 
-export const updateStackStep: Step = createUpdateStackStep();
+export const updateStackStep = createUpdateStackStep();

@@ -2,16 +2,17 @@ import {checklistItems, probeTimeoutMs, type VerifyTargets} from '../checklist/i
 import {runChecklist, type ChecklistResult} from '../checklist/engine';
 import {describeStack, parameterValue, type StackSnapshot} from '../services/cloudformation/stack';
 import {StepFailedError, WaitingError} from '../workflow/errors';
+import {runModeOf} from '../workflow/run-mode';
 import type {Step, StepContext} from '../workflow/step';
 import {planBaseAmi} from './base-ami';
 import {sourceAmiFor} from './formation-ami';
 
 interface ReleaseOutputs {
-	convoxVersion?: string;
-	amiId?: string;
-	amiIds?: Record<string, string>;
-	stackStatus?: string;
-	completedAt?: string;
+	convoxVersion?: string | undefined;
+	amiId?: string | undefined;
+	amiIds?: Record<string, string> | undefined;
+	stackStatus?: string | undefined;
+	completedAt?: string | undefined;
 }
 
 /**
@@ -34,11 +35,11 @@ export function resolveTargets(stack: StackSnapshot, release: ReleaseOutputs, re
 
 /** What this run put on the stack: a release its version and AMI, a rollback the values it went back to. */
 function releaseOutputs(ctx: StepContext): ReleaseOutputs {
-	const update = ctx.outputs<{stackStatus: string; completedAt: string}>('update-stack');
+	const update = ctx.outputs('update-stack');
 	const {rollbackOf} = ctx.run;
 	if (rollbackOf) return {convoxVersion: rollbackOf.version, amiId: rollbackOf.ami, stackStatus: update.stackStatus, completedAt: update.completedAt};
-	const version = ctx.outputs<{convoxVersion: string}>('resolve-version');
-	const build = ctx.outputs<{amiId: string; amiIds: Record<string, string>}>('build');
+	const version = ctx.outputs('resolve-version');
+	const build = ctx.outputs('build');
 	return {
 		convoxVersion: version.convoxVersion,
 		amiId: build.amiId,
@@ -70,10 +71,10 @@ async function stockAmiOf(ctx: StepContext, version: string): Promise<string | u
 
 const listed = (results: ChecklistResult[]) => results.map(result => `${result.id} (${result.detail})`).join('; ');
 
-export const verifyStep: Step = {
+export const verifyStep: Step<'verify'> = {
 	id: 'verify',
 	async run(ctx) {
-		if (ctx.flags.dryRun) {
+		if (runModeOf(ctx.run).readOnly) {
 			ctx.emit({type: 'notice', step: 'verify', level: 'info', message: 'Dry run: nothing was released, so there is nothing to verify; `convox-ami checklist` checks the rack as it is now.'});
 			return {passed: [], failed: [], skipped: [], waiting: []};
 		}

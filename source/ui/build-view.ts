@@ -1,7 +1,5 @@
+import {outputsIn} from '../workflow/step-outputs';
 import type {RunEvent} from '../workflow/types';
-
-/** The build step announces its log file with a notice that starts with this. */
-export const PACKER_LOG_NOTICE = 'Packer log: ';
 
 const BUILD_PHASE_LABELS: Record<string, string> = {
 	start: 'start',
@@ -142,16 +140,15 @@ export function reduceBuildView(previous: BuildViewState | undefined, event: Run
 		case 'progress':
 			return enterPhase(state, event.phase, event.activity, event.at);
 		case 'notice':
-			if (event.message.startsWith(PACKER_LOG_NOTICE)) return {...state, logPath: event.message.slice(PACKER_LOG_NOTICE.length)};
 			return event.level === 'warn' ? {...state, warning: clip(event.message)} : state;
+		case 'checkpoint':
+			return event.step === 'build' && event.outputs.logPath ? {...state, logPath: event.outputs.logPath} : state;
 		case 'step': {
-			// A running build may report early outputs (Packer's pid): only a new attempt starts afresh.
-			if (event.status === 'running') return state.status === 'running' ? state : {...initialBuildView(state.tailSize), status: 'running', logPath: state.logPath};
+			if (event.status === 'running') return {...initialBuildView(state.tailSize), status: 'running', logPath: state.logPath};
 			const phases = closePhases(state.phases, Date.parse(event.at));
 			if (event.status === 'done') {
-				const amiIds = (event.outputs?.amiIds ?? {}) as Record<string, string>;
-				const logPath = typeof event.outputs?.logPath === 'string' ? event.outputs.logPath : state.logPath;
-				return {...state, phases, current: undefined, status: 'done', amiIds, logPath};
+				const outputs = outputsIn(event, 'build');
+				return {...state, phases, current: undefined, status: 'done', amiIds: outputs?.amiIds ?? {}, logPath: outputs?.logPath ?? state.logPath};
 			}
 			if (event.status === 'failed') {
 				const errors = (event.error ?? '').split('\n').filter(Boolean).slice(0, ERROR_LINES_KEPT).map(clip);

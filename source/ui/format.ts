@@ -1,3 +1,4 @@
+import {runModeOf, type RunModel} from '../workflow/run-mode';
 import type {Run, RunOptions, StepRecord} from '../workflow/types';
 
 export function stepDuration(step: StepRecord, now = Date.now()): number | undefined {
@@ -6,12 +7,16 @@ export function stepDuration(step: StepRecord, now = Date.now()): number | undef
 	return end - Date.parse(step.startedAt);
 }
 
+function badges(production: boolean, {world, readOnly}: RunModel): string[] {
+	return [production ? 'PRODUCTION' : '', world === 'rehearsal' ? 'REHEARSAL' : '', readOnly ? 'DRY RUN' : ''].filter(Boolean);
+}
+
 /** Words that mark every screen of a run that is not an ordinary one. */
 export function runBadges(run: Pick<Run, 'production' | 'mode'> & {options: Pick<RunOptions, 'dryRun'>}): string[] {
-	return [run.production ? 'PRODUCTION' : '', run.mode === 'rehearsal' ? 'REHEARSAL' : '', run.options.dryRun ? 'DRY RUN' : ''].filter(Boolean);
+	return badges(run.production, runModeOf(run));
 }
 
 /** The badges the flags already call for before a run exists (the account prompt): PRODUCTION waits for the account. */
-export function sessionBadges(flags: {rehearse: boolean; dryRun: boolean}): string[] {
-	return runBadges({production: false, mode: flags.rehearse ? 'rehearsal' : 'live', options: {dryRun: flags.dryRun}});
+export function sessionBadges(model: RunModel): string[] {
+	return badges(false, model);
 }

@@ -2,7 +2,8 @@ import {mkdir, readdir, readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {replaceFileSync} from '../atomic-file';
 import {OperatorError, UsageError, EXIT} from './errors';
-import type {Run} from './types';
+import {reduceRun} from './reducer';
+import type {Run, RunEventInput} from './types';
 
 const SCHEMA_VERSION = 1;
 
@@ -53,6 +54,13 @@ export class JournalStore {
 			if (!(error as NodeJS.ErrnoException).code) throw error;
 			throw describeWriteError(error as NodeJS.ErrnoException, file);
 		}
+	}
+
+	/** Records an event in another run than the one being driven (a release learns of the rollback that undoes it), through the reducer. */
+	async record(runId: string, input: RunEventInput): Promise<Run> {
+		const run = reduceRun(await this.load(runId), {...input, runId, at: new Date().toISOString()});
+		this.save(run);
+		return run;
 	}
 
 	async load(runId: string): Promise<Run> {

@@ -19,6 +19,10 @@ function updateStep(run: Run, event: Extract<RunEvent, {type: 'step'}>): StepRec
 	});
 }
 
+function mergeCheckpoint(run: Run, event: Extract<RunEvent, {type: 'checkpoint'}>): StepRecord[] {
+	return run.steps.map(step => (step.id === event.step ? {...step, outputs: {...step.outputs, ...event.outputs}} : step));
+}
+
 function updateCheck(run: Run, event: Extract<RunEvent, {type: 'check'}>): CheckRecord[] {
 	const existing = run.checks.find(check => check.id === event.id);
 	const base: CheckRecord = existing ?? {
@@ -59,8 +63,12 @@ export function reduceRun(run: Run, event: RunEvent): Run {
 		}
 		case 'step':
 			return {...run, steps: updateStep(run, event), updatedAt: event.at};
+		case 'checkpoint':
+			return {...run, steps: mergeCheckpoint(run, event), updatedAt: event.at};
 		case 'check':
 			return {...run, checks: updateCheck(run, event), updatedAt: event.at};
+		case 'history':
+			return {...run, history: [...run.history, {at: event.at, message: event.message}], updatedAt: event.at};
 		case 'notice':
 			return event.level === 'warn' ? {...run, history: [...run.history, {at: event.at, message: event.message}], updatedAt: event.at} : run;
 		default:
@@ -70,5 +78,12 @@ export function reduceRun(run: Run, event: RunEvent): Run {
 
 /** Events whose effect must survive a crash: the journal is written after each of them. */
 export function isJournaled(event: RunEvent): boolean {
-	return event.type === 'run' || event.type === 'step' || event.type === 'check' || (event.type === 'notice' && event.level === 'warn');
+	return (
+		event.type === 'run' ||
+		event.type === 'step' ||
+		event.type === 'checkpoint' ||
+		event.type === 'check' ||
+		event.type === 'history' ||
+		(event.type === 'notice' && event.level === 'warn')
+	);
 }

@@ -1,5 +1,6 @@
-
-import type {CheckRecord, Outputs, Run, StepId, StepRecord} from './types';
+import {runModeOf} from './run-mode';
+import {outputsOf} from './step-outputs';
+import type {CheckRecord, Run, StepRecord} from './types';
 import {formatDuration} from '../format-duration';
 
 const KIND_TITLES: Record<Run['kind'], string> = {release: 'Release', checklist: 'Checklist', rollback: 'Rollback'};
@@ -43,14 +44,15 @@ function text(value: unknown): string | undefined {
 
 function banner(run: Run): string[] {
 	const lines = [];
-	if (run.mode === 'rehearsal') lines.push('> **REHEARSAL**: run offline against local stand-ins; nothing here touched AWS.');
-	if (run.mode === 'dry-run') lines.push('> **DRY RUN**: every read was real; no change was made.');
+	const {world, readOnly} = runModeOf(run);
+	if (world === 'rehearsal') lines.push('> **REHEARSAL**: run offline against local stand-ins; nothing here touched AWS.');
+	else if (readOnly) lines.push('> **DRY RUN**: every read was real; no change was made.');
 	if (run.production) lines.push('> **PRODUCTION** account.');
 	return lines.length > 0 ? [...lines, ''] : [];
 }
 
-function summary(run: Run, outputs: (step: StepId) => Outputs): string[] {
-	const account = outputs('account');
+function summary(run: Run): string[] {
+	const account = outputsOf(run, 'account');
 	const accountId = text(account.accountId);
 	return table(
 		['', ''],
@@ -70,12 +72,12 @@ function summary(run: Run, outputs: (step: StepId) => Outputs): string[] {
 	);
 }
 
-function versions(outputs: (step: StepId) => Outputs): string[] {
-	const version = outputs('resolve-version');
-	const template = outputs('template');
-	const build = outputs('build');
-	const verify = outputs('verify');
-	const amiIds = build.amiIds && typeof build.amiIds === 'object' ? Object.entries(build.amiIds as Record<string, string>) : [];
+function versions(run: Run): string[] {
+	const version = outputsOf(run, 'resolve-version');
+	const template = outputsOf(run, 'template');
+	const build = outputsOf(run, 'build');
+	const verify = outputsOf(run, 'verify');
+	const amiIds = Object.entries(build.amiIds ?? {});
 	const newAmis = amiIds.length > 0 ? amiIds.map(([region, ami]) => `${code(ami)} (${region})`).join(', ') : code(build.amiId);
 	const rows = [
 		['Convox version', code(version.convoxVersion ?? template.convoxVersion ?? verify.convoxVersion)],
@@ -90,16 +92,16 @@ function versions(outputs: (step: StepId) => Outputs): string[] {
 	return ['## Versions', '', ...table(['', ''], rows)];
 }
 
-function stack(outputs: (step: StepId) => Outputs): string[] {
-	const update = outputs('update-stack');
-	const verify = outputs('verify');
-	const version = outputs('resolve-version');
-	const build = outputs('build');
+function stack(run: Run): string[] {
+	const update = outputsOf(run, 'update-stack');
+	const verify = outputsOf(run, 'verify');
+	const version = outputsOf(run, 'resolve-version');
+	const build = outputsOf(run, 'build');
 	if (text(update.stackStatus)) {
 		return [
 			'## Stack update',
 			'',
-			`Outcome: **${update.stackStatus}**${text(update.completedAt) ? `, completed ${time(update.completedAt as string)}` : ''}${text(update.changeSetName) ? ` (change set ${code(update.changeSetName)})` : ''}.`,
+			`Outcome: **${update.stackStatus}**${text(update.completedAt) ? `, completed ${time(update.completedAt)}` : ''}${text(update.changeSetName) ? ` (change set ${code(update.changeSetName)})` : ''}.`,
 			'',
 			...table(
 				['Parameter', 'Before', 'After'],
@@ -157,11 +159,10 @@ function history(run: Run): string[] {
  * history (interruptions, resumes, warnings). Holds only what the journal holds: never a secret.
  */
 export function renderReport(run: Run): string {
-	const outputs = (step: StepId): Outputs => run.steps.find(record => record.id === step)?.outputs ?? {};
 	const sections = [
-		[`# convox-ami ${KIND_TITLES[run.kind].toLowerCase()} record: ${run.env}${run.production ? ' (production)' : ''}`, '', ...banner(run), ...summary(run, outputs)],
-		run.kind === 'checklist' ? [] : versions(outputs),
-		stack(outputs),
+		[`# convox-ami ${KIND_TITLES[run.kind].toLowerCase()} record: ${run.env}${run.production ? ' (production)' : ''}`, '', ...banner(run), ...summary(run)],
+		run.kind === 'checklist' ? [] : versions(run),
+		stack(run),
 		checks(run),
 		steps(run),
 		history(run),

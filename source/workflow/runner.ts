@@ -4,8 +4,9 @@ import {EXIT, InterruptedError, OperatorError, WaitingError, type ExitCode} from
 import {promptsUntilInterrupted, type InterruptRouter} from './interrupts';
 import type {JournalStore} from './journal-store';
 import {isJournaled, reduceRun} from './reducer';
-import type {Flags, Prompter, RunPaths, Step, StepContext} from './step';
-import type {Outputs, Run, RunEvent, RunEventInput, StepId} from './types';
+import type {Flags, Prompter, RunPaths, StepContext, StepTable} from './step';
+import {outputsOf} from './step-outputs';
+import type {Run, RunEvent, RunEventInput, StepId} from './types';
 
 export type EventSink = (event: RunEvent, run: Run) => void;
 
@@ -18,7 +19,7 @@ export interface RunOutcome {
 
 export interface RunnerOptions {
 	run: Run;
-	steps: Partial<Record<StepId, Step>>;
+	steps: StepTable;
 	store: JournalStore;
 	sink: EventSink;
 	config: Config;
@@ -47,7 +48,7 @@ function scrubValue(value: unknown, scrub: (text: string) => string): unknown {
 }
 
 /** Log lines, phases and stack events are scrubbed at their source (a flood must stay cheap); the rest here. */
-const WORDY_EVENTS = new Set(['step', 'notice', 'error', 'check', 'run']);
+const WORDY_EVENTS = new Set(['step', 'checkpoint', 'notice', 'error', 'check', 'run', 'history']);
 
 function isInterruption(error: unknown, signal: AbortSignal): boolean {
 	return error instanceof InterruptedError || (signal.aborted && !(error instanceof OperatorError));
@@ -92,7 +93,7 @@ export class Runner {
 			prompt: promptsUntilInterrupted(prompt, interrupts.signal),
 			paths,
 			signal: interrupts.signal,
-			outputs: <T extends Outputs>(step: StepId) => (this.current.steps.find(record => record.id === step)?.outputs ?? {}) as Partial<T>,
+			outputs: step => outputsOf(this.current, step),
 			emit: event => this.emit('step' in event && event.step ? event : {...event, step: stepId} as RunEventInput),
 			interceptInterrupt: handler => interrupts.intercept(handler),
 		};

@@ -1,6 +1,7 @@
 import type {AccountConfig, Config} from '../config/schema';
 import type {Services} from '../services/services';
-import type {Outputs, Run, RunEventInput, StepId} from './types';
+import type {RecordedOutputs, StepOutputs} from './step-outputs';
+import type {Run, RunEventInput, StepId} from './types';
 
 export interface Choice<T extends string> {
 	value: T;
@@ -39,6 +40,7 @@ export interface Flags {
 	/** With --yes, allows a pinned version that jumps over a required one. */
 	skipRequired?: boolean;
 	region?: string;
+	/** As given on the command line; a run's mode is `runModeOf(run)`, which steps read instead. */
 	dryRun: boolean;
 	rehearse: boolean;
 	yes: boolean;
@@ -61,8 +63,8 @@ export interface StepContext {
 	readonly prompt: Prompter;
 	readonly paths: RunPaths;
 	readonly signal: AbortSignal;
-	/** Outputs of an earlier step of this run (empty when it has none). */
-	outputs<T extends Outputs = Outputs>(step: StepId): Partial<T>;
+	/** Outputs of an earlier step of this run (empty when it has none), as `outputsOf` reads them. */
+	outputs<S extends StepId>(step: S): RecordedOutputs<S>;
 	emit(event: RunEventInput): void;
 	/**
 	 * While registered, Ctrl-C calls `handler` instead of aborting `signal` (a build or stack watch
@@ -72,8 +74,11 @@ export interface StepContext {
 }
 
 /** A step of a run; its title for people is STEP_TITLES[id]. */
-export interface Step {
-	id: StepId;
+export interface Step<S extends StepId = StepId> {
+	id: S;
 	/** Does the work and returns the outputs recorded on `done`. Throws an OperatorError to fail. */
-	run(context: StepContext): Promise<Outputs>;
+	run(context: StepContext): Promise<StepOutputs[S]>;
 }
+
+/** The steps a runner may drive, each typed by its id. */
+export type StepTable = {[S in StepId]?: Step<S>};

@@ -1,3 +1,5 @@
+import type {StepOutputs} from './step-outputs';
+
 export const STEP_IDS = ['account', 'resolve-version', 'template', 'build', 'update-stack', 'verify'] as const;
 export type StepId = (typeof STEP_IDS)[number];
 
@@ -15,7 +17,8 @@ export type RunStatus = 'running' | 'finished' | 'failed' | 'waiting' | 'interru
 export type RunKind = 'release' | 'checklist' | 'rollback';
 export type RunMode = 'live' | 'dry-run' | 'rehearsal';
 
-export type Outputs = Record<string, unknown>;
+/** Step outputs as a record holds them; read them through `outputsOf` (step-outputs.ts), which knows each step's type. */
+export type Outputs = Partial<StepOutputs[StepId]>;
 
 export interface StepRecord {
 	id: StepId;
@@ -112,12 +115,18 @@ export interface ResourceChange {
 export type RunEventInput =
 	| {type: 'run'; status: RunStatus | 'started' | 'resumed'; env: string; mode: RunMode; kind: RunKind; message?: string}
 	| {type: 'step'; step: StepId; status: StepStatus; outputs?: Outputs; error?: string}
+	| CheckpointEventInput
 	| {type: 'log'; step: StepId; line: string}
 	| {type: 'progress'; step: StepId; phase: string; activity?: string}
 	| {type: 'stack-event'; resource: string; status: string; reason: string; timestamp: string; resourceType?: string}
 	| {type: 'check'; id: string; kind: CheckKind; status: CheckStatus; detail: string; title?: string; required?: boolean; note?: string}
 	| {type: 'change-set'; step: StepId; stackName: string; changeSetName: string; parameters: ParameterChange[]; changes: ResourceChange[]; dropped: string[]}
 	| {type: 'notice'; step?: StepId; level: 'info' | 'warn'; message: string}
-	| {type: 'error'; step?: StepId; message: string};
+	| {type: 'error'; step?: StepId; message: string}
+	/** A line in the run's history that no step says, e.g. on a release: the rollback run that undoes it started or ended. */
+	| {type: 'history'; message: string};
+
+/** What a step learns mid-way and the journal must keep (Packer's pid, a change set's name): merged into its outputs, status unchanged. */
+export type CheckpointEventInput = {[S in StepId]: {type: 'checkpoint'; step: S; outputs: Partial<StepOutputs[S]>}}[StepId];
 
 export type RunEvent = RunEventInput & {runId: string; at: string};

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {checklistItems, probeTimeoutMs, type ChecklistSetup} from '../../source/checklist/items';
 import {accountSchema} from '../../source/config/schema';
-import type {Services} from '../../source/services/services';
+import {LIVE_POLICY, type Services} from '../../source/services/services';
 
 const account = accountSchema.parse({
 	accountId: '111111111111',
@@ -12,7 +12,7 @@ const account = accountSchema.parse({
 });
 
 function setup(env: NodeJS.ProcessEnv): ChecklistSetup {
-	const services = {releases: undefined as never, aws: () => Promise.reject(new Error('not used')), binaries: {packer: 'packer', convox: 'convox', git: 'git'}, env} satisfies Services;
+	const services = {releases: undefined as never, aws: () => Promise.reject(new Error('not used')), binaries: {packer: 'packer', convox: 'convox', git: 'git'}, env, policy: LIVE_POLICY} satisfies Services;
 	return {account, services, configDir: '.', probeTimeoutMs: 1000, targets: {stackName: 'convox-dev', convoxVersion: 'v', ami: 'ami-x', acceptedStatuses: ['UPDATE_COMPLETE']}};
 }
 

@@ -3,6 +3,7 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {afterAll, describe, expect, test} from 'vitest';
 import type {StandInData} from '../../source/rehearsal/aws/model';
+import {outputsOf} from '../../source/workflow/step-outputs';
 import {STEP_IDS, type Run} from '../../source/workflow/types';
 import {createLimiter, faultEnv, runCliUntil, waitUntilGone, type CliEvent, type CliOutcome, type KillWhen} from '../support/fault-cli';
 import {imagesOfRun, parameterOf, readAwsState, readOnlyRun, reportOf, stackOf, updatesBegun} from '../support/fault-state';
@@ -86,7 +87,7 @@ const killPoints: KillPoint[] = [
 	{name: 'after update-stack running', when: isStep('update-stack', 'running')},
 	{
 		name: 'after the change set name is journaled',
-		when: event => isStep('update-stack', 'running')(event) && typeof (event.outputs as {changeSetName?: unknown} | undefined)?.changeSetName === 'string',
+		when: event => event.type === 'checkpoint' && event.step === 'update-stack' && typeof (event.outputs as {changeSetName?: unknown} | undefined)?.changeSetName === 'string',
 	},
 	{
 		name: 'change set created, still being computed',
@@ -125,7 +126,7 @@ const killPoints: KillPoint[] = [
 		hold: stateDir => waitForWorld(stateDir, aws => !stackOf(aws, STACK).update && stackOf(aws, STACK).status === 'UPDATE_COMPLETE'),
 		landed({run, aws}) {
 			expect(stepStatus(run, 'update-stack')).toBe('running');
-			expect(parameterOf(stackOf(aws, STACK), 'Ami')).toBe(run.steps.find(step => step.id === 'build')!.outputs.amiId);
+			expect(parameterOf(stackOf(aws, STACK), 'Ami')).toBe(outputsOf(run, 'build').amiId);
 		},
 		recovered: /^The update this run started earlier is done: convox-dev is UPDATE_COMPLETE/,
 	},
@@ -202,7 +203,7 @@ function expectOneCleanRelease(stateDir: string, resumes: number): Run {
 
 	const aws = readAwsState(stateDir);
 	const stack = stackOf(aws, STACK);
-	const amiId = run.steps.find(step => step.id === 'build')!.outputs.amiId;
+	const amiId = outputsOf(run, 'build').amiId;
 	expect(updatesBegun(stack), 'the stack was updated exactly once').toBe(1);
 	expect(stack.status).toBe('UPDATE_COMPLETE');
 	expect(stack.update).toBeUndefined();

@@ -8,14 +8,15 @@ import {DescribeImageAttributeCommand, DescribeImagesCommand, EC2Client} from '@
 import {mockClient} from 'aws-sdk-client-mock';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import type {AccountConfig, Config} from '../../source/config/schema';
-import type {AwsClients, Services} from '../../source/services/services';
+import {LIVE_POLICY, type AwsClients, type Services} from '../../source/services/services';
 import {isRunning, type PackerProcess} from '../../source/services/packer/orphan';
 import {readKeeperRecord, type KeeperRecord} from '../../source/services/packer/keeper';
 import {followPackerBuild, packerFilesOf} from '../../source/services/packer/runner';
 import {buildStep} from '../../source/steps/build';
 import {InterruptedError, MissingInputError, StepFailedError} from '../../source/workflow/errors';
 import type {Prompter, StepContext} from '../../source/workflow/step';
-import type {Outputs, Run, RunEventInput, RunMode, StepId, StepRecord} from '../../source/workflow/types';
+import {outputsOf, type RecordedOutputs} from '../../source/workflow/step-outputs';
+import type {Run, RunEventInput, RunMode, StepRecord} from '../../source/workflow/types';
 
 const NULL_TEMPLATE = fileURLToPath(new URL('../fixtures/packer-null/template.json', import.meta.url));
 const RECORDED = fileURLToPath(new URL('../fixtures/packer/packer-amazon-ebs.machine-readable.txt', import.meta.url));
@@ -79,7 +80,7 @@ interface Setup {
 	abort?: AbortController;
 	credentials?: {accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date};
 	/** Outputs of earlier steps, beside the template's. */
-	earlier?: {template?: Outputs; 'resolve-version'?: Outputs};
+	earlier?: {template?: RecordedOutputs<'template'>; 'resolve-version'?: RecordedOutputs<'resolve-version'>};
 }
 
 function setup({packer = fakePacker, template = NULL_TEMPLATE, env = {}, mode = 'live', record = {}, interactive = true, confirmAnswer = true, secretAnswers = [], abort = new AbortController(), credentials = ACCOUNT_KEYS, earlier = {}}: Setup = {}) {
@@ -106,14 +107,19 @@ function setup({packer = fakePacker, template = NULL_TEMPLATE, env = {}, mode = 
 		},
 	};
 	const build: StepRecord = {id: 'build', status: 'pending', attempts: 0, outputs: {}, ...record};
-	const run = {id: 'run-7', env: 'dev', mode, production: false, kind: 'release', status: 'running', steps: [build], checks: [], history: []} as unknown as Run;
+	const run = {id: 'run-7', env: 'dev', mode, production: false, kind: 'release', status: 'running', options: {region: 'us-east-1', dryRun: mode === 'dry-run', confirm: [], yes: false}, steps: [build], checks: [], history: []} as unknown as Run;
 	const services: Services = {
 		releases: undefined as never,
 		aws: async () => ({ec2, credentials: async () => credentials}) as unknown as AwsClients,
 		binaries: {packer, convox: 'convox', git: 'git'},
 		env: {PATH: process.env.PATH, HOME: dir, AWS_PROFILE: 'ambient-other-account', FAKE_OUTPUT: RECORDED, FAKE_ARGS: path.join(dir, 'args.txt'), ...SECRETS, ...env},
+		policy: LIVE_POLICY,
 	};
-	const templateOutputs: Outputs = {templatePath: template, amiVersion: 'dev-20261125010203', env: 'dev', region: 'us-east-1', sourceAmi: 'ami-6bb2d67c', convoxVersion: '20160916121812', ...earlier.template};
+	const templateOutputs: RecordedOutputs<'template'> = {templatePath: template, amiVersion: 'dev-20261125010203', env: 'dev', region: 'us-east-1', sourceAmi: 'ami-6bb2d67c', convoxVersion: '20160916121812', ...earlier.template};
+	const earlierSteps: StepRecord[] = [
+		{id: 'template', status: 'done', attempts: 1, outputs: templateOutputs},
+		{id: 'resolve-version', status: 'done', attempts: 1, outputs: earlier['resolve-version'] ?? {}},
+	];
 	const ctx: StepContext = {
 		run,
 		config,
@@ -126,7 +132,7 @@ function setup({packer = fakePacker, template = NULL_TEMPLATE, env = {}, mode = 
 		prompt,
 		paths: {stateDir, journal: path.join(stateDir, 'runs', 'run-7.json'), packerLog: path.join(stateDir, 'runs', 'run-7.packer.log'), report: ''},
 		signal: abort.signal,
-		outputs: <T extends Outputs>(step: StepId) => (step === 'template' ? templateOutputs : step === 'resolve-version' ? (earlier['resolve-version'] ?? {}) : {}) as Partial<T>,
+		outputs: step => outputsOf({steps: earlierSteps}, step),
 		emit: event => events.push(event),
 		interceptInterrupt: handler => {
 			interrupts.push(handler);
@@ -146,6 +152,14 @@ async function filesUnder(folder: string): Promise<string> {
 	const entries = await readdir(folder, {recursive: true, withFileTypes: true}).catch(() => []);
 	const texts = await Promise.all(entries.filter(entry => entry.isFile()).map(entry => readFile(path.join(entry.parentPath, entry.name), 'utf8')));
 	return texts.join('\n');
+}
+
+/** The error a step failed with; undefined when it did not fail, which the assertions then catch. */
+function failureOf<T extends Error>(outcome: Promise<unknown>): Promise<T> {
+	return outcome.then(
+		() => undefined as unknown as T,
+		(error: unknown) => error as T,
+	);
 }
 
 function expectNoSecret(text: string) {
@@ -209,7 +223,7 @@ describe('build step', () => {
 	it('fails with Packer error lines and the log path when the build fails', async () => {
 		const failure = fileURLToPath(new URL('../fixtures/packer/amazon-ebs.moto.error-source-ami-not-found.machine-readable.txt', import.meta.url));
 		const {ctx, logPath} = setup({env: {FAKE_OUTPUT: failure, FAKE_EXIT: '1'}});
-		const error = await buildStep.run(ctx).catch(error_ => error_ as Error);
+		const error = await failureOf<Error>(buildStep.run(ctx));
 		expect(error).toBeInstanceOf(StepFailedError);
 		expect(error.message).toContain('Packer build failed (exit 1):');
 		expect(error.message).toContain("Error querying AMI: InvalidAMIID.NotFound: The image id '[ami-0badc0de]' does not exist");
@@ -219,7 +233,7 @@ describe('build step', () => {
 	it('refuses a public AMI loudly', async () => {
 		ec2Mock.on(DescribeImageAttributeCommand).resolves({ImageId: AMI, LaunchPermissions: [{Group: 'all'}]});
 		const {ctx} = setup();
-		const error = await buildStep.run(ctx).catch(error_ => error_ as StepFailedError);
+		const error = await failureOf<StepFailedError>(buildStep.run(ctx));
 		expect(error).toBeInstanceOf(StepFailedError);
 		expect(error.message).toMatch(new RegExp(`^AMI ${AMI} IS PUBLIC`));
 		expect((error as StepFailedError).hint).toContain('modify-image-attribute');
@@ -227,7 +241,7 @@ describe('build step', () => {
 
 	it('refuses an AMI shared with another account', async () => {
 		ec2Mock.on(DescribeImageAttributeCommand).resolves({ImageId: AMI, LaunchPermissions: [{UserId: '999999999999'}]});
-		const error = await buildStep.run(setup().ctx).catch(error_ => error_ as Error);
+		const error = await failureOf<Error>(buildStep.run(setup().ctx));
 		expect(error.message).toContain('IS SHARED with 999999999999');
 	});
 
@@ -277,7 +291,7 @@ describe('build step', () => {
 	it('dry run: a template packer validate refuses fails the step', async () => {
 		const broken = path.join(dir, 'broken.json');
 		await writeFile(broken, '{"builders": [{"type": "no-such-builder"}]}');
-		const error = await buildStep.run(setup({packer: 'packer', mode: 'dry-run', template: broken}).ctx).catch(error_ => error_ as Error);
+		const error = await failureOf<Error>(buildStep.run(setup({packer: 'packer', mode: 'dry-run', template: broken}).ctx));
 		expect(error).toBeInstanceOf(StepFailedError);
 		expect(error.message).toContain('packer validate refused');
 		expect(error.message).toContain('no-such-builder');
@@ -290,13 +304,13 @@ describe('build step', () => {
 		expect(asked.questions).toEqual(['Librato API token (LIBRATO_TOKEN)', 'logspout route token (SumoLogic) (LOGSPOUT_TOKEN)']);
 		expect(await readFile(path.join(dir, 'args.txt.env'), 'utf8')).toBe('LIBRATO_TOKEN=typed-token\n');
 		expect(JSON.stringify(asked.events)).not.toContain('typed-token');
-		const error = await buildStep.run(setup({env, interactive: false}).ctx).catch(error_ => error_ as MissingInputError);
+		const error = await failureOf<MissingInputError>(buildStep.run(setup({env, interactive: false}).ctx));
 		expect(error).toBeInstanceOf(MissingInputError);
 		expect(error.hint).toBe('Pass LIBRATO_TOKEN.');
 	});
 
 	it('fails clearly when packer cannot be started', async () => {
-		const error = await buildStep.run(setup({packer: path.join(dir, 'no-such-packer')}).ctx).catch(error_ => error_ as StepFailedError);
+		const error = await failureOf<StepFailedError>(buildStep.run(setup({packer: path.join(dir, 'no-such-packer')}).ctx));
 		expect(error).toBeInstanceOf(StepFailedError);
 		expect(error.message).toContain('could not be started');
 		expect(error.hint).toContain('binaries.packer');
@@ -306,7 +320,7 @@ describe('build step', () => {
 describe('build step Ctrl-C', () => {
 	it('with the real packer: confirms, signals the group, waits for the clean-up, ends interrupted', async () => {
 		const {ctx, questions, notices, pressCtrlC, waitForLine, interrupts, logPath} = setup({packer: 'packer', env: {PACKER_NULL_SLEEP: '30'}, confirmAnswer: true});
-		const running = buildStep.run(ctx).catch(error => error as Error);
+		const running = failureOf<Error>(buildStep.run(ctx));
 		await waitForLine('starting long step');
 		expect(notices()).toContain(`Packer log: ${logPath}`);
 		pressCtrlC();
@@ -330,7 +344,7 @@ describe('build step Ctrl-C', () => {
 
 	it('cancels without asking when nobody can answer', async () => {
 		const {ctx, questions, pressCtrlC, waitForLine} = setup({env: {FAKE_SLEEP: '30'}, interactive: false});
-		const running = buildStep.run(ctx).catch(error => error as Error);
+		const running = failureOf<Error>(buildStep.run(ctx));
 		await waitForLine('long wait');
 		pressCtrlC();
 		expect(await running).toBeInstanceOf(InterruptedError);
@@ -340,7 +354,7 @@ describe('build step Ctrl-C', () => {
 	it('cancels cleanly when the run is aborted from elsewhere', async () => {
 		const abort = new AbortController();
 		const {ctx, questions, waitForLine} = setup({env: {FAKE_SLEEP: '30'}, abort});
-		const running = buildStep.run(ctx).catch(error => error as Error);
+		const running = failureOf<Error>(buildStep.run(ctx));
 		await waitForLine('long wait');
 		abort.abort();
 		const error = await running;
@@ -351,7 +365,7 @@ describe('build step Ctrl-C', () => {
 
 	it('a second Ctrl-C during the clean-up kills the group and names what is left behind', async () => {
 		const {ctx, notices, pressCtrlC, waitForLine} = setup({env: {FAKE_SLEEP: '30', FAKE_IGNORE_INT: '1'}});
-		const running = buildStep.run(ctx).catch(error => error as InterruptedError);
+		const running = failureOf<InterruptedError>(buildStep.run(ctx));
 		await waitForLine('long wait');
 		pressCtrlC();
 		while (!notices().some(message => message.startsWith('Cancelling the build'))) await new Promise(resolve => setTimeout(resolve, 20));
@@ -413,7 +427,7 @@ describe('build step after the CLI was killed mid-build', () => {
 		const {ctx, notices, pressCtrlC, logPath} = setup({packer: ORPHAN_PACKER, record: {status: 'running', attempts: 1}});
 		const orphan = await orphanPacker(logPath, {ORPHAN_PACKER_TRACE: trace, ORPHAN_PACKER_HOLD_MS: '30000'});
 		ctx.run.steps[0]!.outputs = {packerPid: orphan.pid, packerStartedAt: orphan.startedAt};
-		const running = buildStep.run(ctx).catch(error => error as Error);
+		const running = failureOf<Error>(buildStep.run(ctx));
 		while (!notices().some(message => message.includes('is still building'))) await new Promise(resolve => setTimeout(resolve, 20));
 		pressCtrlC();
 		const error = await running;
@@ -429,7 +443,7 @@ describe('build step after the CLI was killed mid-build', () => {
 		const {ctx, notices, pressCtrlC, logPath} = setup({packer: ORPHAN_PACKER, record: {status: 'running', attempts: 1}});
 		const orphan = await orphanPacker(logPath, {ORPHAN_PACKER_HOLD_MS: '30000', ORPHAN_PACKER_IGNORE_INT: '1'});
 		ctx.run.steps[0]!.outputs = {packerPid: orphan.pid, packerStartedAt: orphan.startedAt};
-		const running = buildStep.run(ctx).catch(error => error as Error);
+		const running = failureOf<Error>(buildStep.run(ctx));
 		while (!notices().some(message => message.includes('is still building'))) await new Promise(resolve => setTimeout(resolve, 20));
 		pressCtrlC();
 		pressCtrlC();
@@ -449,14 +463,18 @@ describe('build step after the CLI was killed mid-build', () => {
 		expect(await readFile(logPath, 'utf8')).toMatch(/Build 'null' finished after/);
 	}, 20_000);
 
-	it('a new build journals its Packer pid and start time before its first progress event', async () => {
+	it('a new build checkpoints its log path, then its Packer pid and start time before its first progress event', async () => {
 		const trace = path.join(dir, 'trace.txt');
 		const {ctx, events} = setup({packer: ORPHAN_PACKER, env: {ORPHAN_PACKER_TRACE: trace, ORPHAN_PACKER_HOLD_MS: '0'}});
 		expect(await buildStep.run(ctx)).toMatchObject({amiId: ORPHAN_AMI});
 		const [started] = await traceOf(trace);
-		const journalled = events.findIndex(event => event.type === 'step');
-		expect(events[journalled]).toEqual({type: 'step', step: 'build', status: 'running', outputs: {packerPid: Number(started!.split(' ')[1]), packerStartedAt: expect.stringMatching(/^\d+$/), keeperPid: expect.any(Number)}});
-		expect(events.findIndex(event => event.type === 'progress')).toBeGreaterThan(journalled);
+		const checkpoints = events.filter(event => event.type === 'checkpoint');
+		expect(checkpoints).toEqual([
+			{type: 'checkpoint', step: 'build', outputs: {logPath: ctx.paths.packerLog}},
+			{type: 'checkpoint', step: 'build', outputs: {packerPid: Number(started!.split(' ')[1]), packerStartedAt: expect.stringMatching(/^\d+$/), keeperPid: expect.any(Number)}},
+		]);
+		expect(events.findIndex(event => event.type === 'progress')).toBeGreaterThan(events.indexOf(checkpoints[1]!));
+		expect(events.some(event => event.type === 'step')).toBe(false);
 	});
 
 	it('does not follow a recorded keeper or Packer whose pid now belongs to another process', async () => {
@@ -529,7 +547,7 @@ describe('build step credentials and secrets', () => {
 
 	it('fails clearly when the account\'s credentials cannot be resolved', async () => {
 		const {ctx} = setup();
-		const error = await buildStep.run({...ctx, services: {...ctx.services, aws: async () => ({ec2, credentials: () => Promise.reject(new Error('The SSO session has expired'))}) as unknown as AwsClients}}).catch(error_ => error_ as StepFailedError);
+		const error = await failureOf<StepFailedError>(buildStep.run({...ctx, services: {...ctx.services, aws: async () => ({ec2, credentials: () => Promise.reject(new Error('The SSO session has expired'))}) as unknown as AwsClients}}));
 		expect(error).toBeInstanceOf(StepFailedError);
 		expect(error.message).toContain('Could not resolve the AWS credentials of account 111111111111 for Packer: The SSO session has expired');
 	});

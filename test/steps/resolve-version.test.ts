@@ -9,6 +9,7 @@ import {startAwsStandIn, type AwsStandIn} from '../../source/rehearsal/aws-stand
 import {stacksFromDescribeStacks} from '../../source/rehearsal/aws/state';
 import {startReleasesStandIn, type ReleasesStandIn} from '../../source/rehearsal/releases-stand-in';
 import {createReleasesService} from '../../source/services/releases';
+import {LIVE_POLICY} from '../../source/services/services';
 import {resolveVersionStep} from '../../source/steps/resolve-version';
 import {MissingInputError, UsageError} from '../../source/workflow/errors';
 import type {Flags, StepContext} from '../../source/workflow/step';
@@ -57,7 +58,7 @@ function contextFor(aws: AwsStandIn, releases: ReleasesStandIn, prompt: Scripted
 		account,
 		region: 'us-east-1',
 		flags: {dryRun: false, rehearse: false, yes: false, confirm: [], json: false, ...flags},
-		services: {releases: createReleasesService({baseUrl: releases.url, retries: 0}), aws: async () => clients, binaries: {packer: 'packer', convox: 'convox', git: 'git'}, env: {}},
+		services: {releases: createReleasesService({baseUrl: releases.url, retries: 0}), aws: async () => clients, binaries: {packer: 'packer', convox: 'convox', git: 'git'}, env: {}, policy: LIVE_POLICY},
 		prompt,
 		paths: {stateDir: '/tmp', journal: '/tmp/j.json', packerLog: '/tmp/p.log', report: '/tmp/r.md'},
 		signal: new AbortController().signal,

@@ -6,12 +6,13 @@ import {fileURLToPath} from 'node:url';
 import {execa} from 'execa';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import type {AccountConfig, Config} from '../../source/config/schema';
-import type {Services} from '../../source/services/services';
+import {LIVE_POLICY, REHEARSAL_POLICY, type Services} from '../../source/services/services';
 import {createUnattendedPrompter} from '../../source/ui/unattended-prompter';
 import {devVersion, templateStep} from '../../source/steps/template';
 import {MissingInputError, StepFailedError, UsageError} from '../../source/workflow/errors';
 import type {Prompter, StepContext} from '../../source/workflow/step';
-import type {Outputs, Run, RunEventInput, RunMode, StepId} from '../../source/workflow/types';
+import {outputsOf, type RecordedOutputs} from '../../source/workflow/step-outputs';
+import type {Run, RunEventInput, RunMode} from '../../source/workflow/types';
 
 const shipped = fileURLToPath(new URL('../../packer/packer.json', import.meta.url));
 const OLD_AMI = 'ami-6bb2d67c';
@@ -75,7 +76,7 @@ interface Setup {
 	template?: string | null;
 	configDir?: string;
 	answers?: boolean[];
-	resolved?: Outputs;
+	resolved?: RecordedOutputs<'resolve-version'>;
 	interactive?: boolean;
 	gitBinary?: string;
 	prompter?: Prompter;
@@ -100,7 +101,7 @@ function setup({production = false, mode = 'live', template = 'packer/packer.jso
 		secret: () => Promise.reject(new Error('no secret expected')),
 	};
 	const run = {id: 'run-1', env: 'dev', mode, production, kind: 'release', status: 'running', options: {region: 'us-east-1', dryRun: mode === 'dry-run', confirm: [], yes: false}, steps: [], checks: [], history: []} as unknown as Run;
-	const services = {binaries: {packer: 'packer', convox: 'convox', git: gitBinary}, env: process.env} as unknown as Services;
+	const services = {binaries: {packer: 'packer', convox: 'convox', git: gitBinary}, env: process.env, policy: mode === 'rehearsal' ? REHEARSAL_POLICY : LIVE_POLICY} as unknown as Services;
 	const ctx: StepContext = {
 		run,
 		config,
@@ -113,7 +114,7 @@ function setup({production = false, mode = 'live', template = 'packer/packer.jso
 		prompt,
 		paths: {stateDir: path.join(repo, '.convox-ami'), journal: '', packerLog: '', report: ''},
 		signal: new AbortController().signal,
-		outputs: <T extends Outputs>(step: StepId) => (step === 'resolve-version' ? resolved : {}) as Partial<T>,
+		outputs: step => outputsOf({steps: [{id: 'resolve-version', status: 'done', attempts: 1, outputs: resolved}]}, step),
 		emit: event => events.push(event),
 		interceptInterrupt: () => () => {},
 	};
@@ -266,7 +267,7 @@ describe('template step in a production account', () => {
 		expect(error.hint).toContain('"binaries.git"');
 	});
 
-	it('in a rehearsal warns where a live run would refuse, and goes on', async () => {
+	it('in a rehearsal (its world\'s policy) warns where a live run would refuse, and goes on', async () => {
 		const {ctx, events} = setup({production: true, mode: 'rehearsal'});
 		const outputs = await templateStep.run(ctx);
 		expect(outputs.amiVersion).toBe((await git('rev-parse', '--short', 'HEAD')).stdout);

@@ -10,11 +10,13 @@ import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import type {AccountConfig} from '../../source/config/schema';
 import {rackStackSeed, startAwsStandIn, type AwsStandIn, type AwsStandInOptions} from '../../source/rehearsal/aws-stand-in';
 import {stacksFromDescribeStacks} from '../../source/rehearsal/aws/state';
+import {LIVE_POLICY, REHEARSAL_POLICY, type WorldPolicy} from '../../source/services/services';
 import {createUpdateStackStep} from '../../source/steps/update-stack';
 import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../../source/workflow/errors';
 import {reduceRun} from '../../source/workflow/reducer';
 import type {Flags, Prompter, StepContext} from '../../source/workflow/step';
-import {STEP_IDS, type Run, type RunEvent, type RunEventInput} from '../../source/workflow/types';
+import {outputsOf} from '../../source/workflow/step-outputs';
+import {STEP_IDS, type Run, type RunEvent, type RunEventInput, type StepRecord} from '../../source/workflow/types';
 
 const AMI = 'ami-0a7f3c9e21d4b5e86';
 const VERSION = '20160916121812';
@@ -75,8 +77,10 @@ function scriptedPrompter(answers: Answers, questions: string[]): Prompter {
 		async confirm({message, remedy}) {
 			return next(answers.confirm, message, remedy);
 		},
-		async text({message, remedy, validate}) {
-			const value = next(answers.text, message, remedy);
+		async text({message, remedy, validate, defaultValue}) {
+			// An empty answer is Enter: it takes what is typed in already.
+			const answer = next(answers.text, message, remedy);
+			const value = answer === '' ? (defaultValue ?? '') : answer;
 			const problem = validate?.(value);
 			if (problem) throw new Error(`invalid answer ${value}: ${problem}`);
 			return value;
@@ -123,6 +127,7 @@ function harness(
 		templateUrl = `${templateBase}/release/${VERSION}/formation.json`,
 		onEvent,
 		env = {},
+		policy = LIVE_POLICY,
 	}: {
 		answers?: Answers;
 		flags?: Partial<Flags>;
@@ -131,8 +136,11 @@ function harness(
 		templateUrl?: string;
 		onEvent?: (event: RunEvent, interrupt: () => void) => void;
 		env?: NodeJS.ProcessEnv;
+		policy?: WorldPolicy;
 	} = {},
 ): Harness {
+	// A dry run is the run's mode, as the journal keeps it; steps do not read the flag.
+	if (flags.dryRun) holder.run = {...holder.run, mode: 'dry-run', options: {...holder.run.options, dryRun: true}};
 	const events: RunEvent[] = [];
 	const questions: string[] = [];
 	const controller = new AbortController();
@@ -141,11 +149,11 @@ function harness(
 	const config = {credentials: {accessKeyId: 'AKIAREHEARSAL', secretAccessKey: 'not-a-secret'}, region: 'us-east-1', endpoint: server.url};
 	const clients = {cloudformation: new CloudFormationClient(config), sts: new STSClient(config), ec2: new EC2Client(config), ssm: new SSMClient(config), ec2For: (region: string) => new EC2Client({...config, region}), credentials: async () => config.credentials};
 	const fullAccount: AccountConfig = {accountId: ACCOUNT_ID, stackName: STACK, production: false, checks: [], ...account};
-	const outputs: Record<string, Record<string, unknown>> = {
-		account: {accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/rehearsal`},
-		'resolve-version': {convoxVersion: VERSION, templateUrl},
-		build: {amiId: AMI, amiIds: {'us-east-1': AMI}},
-	};
+	const earlier: StepRecord[] = [
+		{id: 'account', status: 'done', attempts: 1, outputs: {accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/rehearsal`}},
+		{id: 'resolve-version', status: 'done', attempts: 1, outputs: {convoxVersion: VERSION, templateUrl}},
+		{id: 'build', status: 'done', attempts: 1, outputs: {amiId: AMI, amiIds: {'us-east-1': AMI}}},
+	];
 	const ctx: StepContext = {
 		get run() {
 			return holder.run;
@@ -161,11 +169,12 @@ function harness(
 			aws: async () => clients,
 			binaries: {packer: 'packer', convox: 'convox', git: 'git'},
 			env: {...env},
+			policy,
 		},
 		prompt: scriptedPrompter(answers, questions),
 		paths: {stateDir: '/tmp', journal: '/tmp/j.json', packerLog: '/tmp/p.log', report: '/tmp/r.md'},
 		signal: controller.signal,
-		outputs: step => (outputs[step] ?? {}) as never,
+		outputs: step => (step === 'update-stack' ? outputsOf(holder.run, step) : outputsOf({steps: earlier}, step)),
 		emit(input: RunEventInput) {
 			const event = {...input, runId: holder.run.id, at: new Date().toISOString()} as RunEvent;
 			events.push(event);
@@ -210,7 +219,8 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 		expect(changeSet.changes.length).toBeGreaterThan(0);
 		expect(questions[0]).toMatch(/^Execute change set convox-ami-.* on convox\? It replaces/);
 
-		const early = events.findIndex(event => event.type === 'step' && event.outputs?.changeSetName === outputs.changeSetName);
+		const early = events.findIndex(event => event.type === 'checkpoint' && event.step === 'update-stack' && event.outputs.changeSetName === outputs.changeSetName);
+		expect(events.filter(event => event.type === 'step')).toEqual([]);
 		const executing = events.findIndex(event => event.type === 'notice' && event.message.startsWith('Executing change set'));
 		expect(early).toBeGreaterThanOrEqual(0);
 		expect(early).toBeLessThan(executing);
@@ -301,7 +311,7 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 		expect(error).toBeInstanceOf(InterruptedError);
 		expect((error as InterruptedError).hint).toContain('convox-ami resume');
 		expect(server.state.stack(STACK).status).toBe('UPDATE_IN_PROGRESS');
-		const recorded = holder.run.steps.find(record => record.id === 'update-stack')!.outputs;
+		const recorded = outputsOf(holder.run, 'update-stack');
 		expect(recorded.changeSetName).toMatch(/^convox-ami-/);
 
 		const second = harness(server, {holder});
@@ -390,7 +400,7 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 		const holder = {run: newRun()};
 		const first = harness(server, {holder, answers: {confirm: []}});
 		await expect(step.run(first.ctx)).rejects.toBeInstanceOf(MissingInputError);
-		const name = holder.run.steps.find(record => record.id === 'update-stack')!.outputs.changeSetName;
+		const name = outputsOf(holder.run, 'update-stack').changeSetName;
 		expect(server.state.stack(STACK).changeSets.map(changeSet => changeSet.name)).toEqual([name]);
 
 		const second = harness(server, {holder, answers: {confirm: [true]}});
@@ -419,7 +429,7 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 		expect(writesOf(server)).toEqual(['CreateChangeSet', 'DeleteChangeSet']);
 	});
 
-	it('a production stack needs its name typed; --yes skips that', async () => {
+	it('a production stack needs its name typed (a rehearsal\'s world types it in already); --yes skips that', async () => {
 		const server = await startStandIn();
 		const wrong = harness(server, {account: {production: true}, answers: {confirm: [true], text: ['convox-dev']}});
 		await expect(step.run(wrong.ctx)).rejects.toThrow(/invalid answer convox-dev: Type convox exactly/);
@@ -431,6 +441,14 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 		expect(server.state.parameters(STACK)).toMatchObject({Ami: AMI, Version: VERSION});
 
 		await server.close();
+		const rehearsed = await startStandIn();
+		const live = harness(rehearsed, {account: {production: true}, answers: {confirm: [true], text: ['']}});
+		await expect(step.run(live.ctx)).rejects.toThrow(/invalid answer : Type convox exactly/);
+		const enter = harness(rehearsed, {account: {production: true}, policy: REHEARSAL_POLICY, answers: {confirm: [true], text: ['']}});
+		expect(await step.run(enter.ctx)).toMatchObject({stackStatus: 'UPDATE_COMPLETE'});
+		expect(enter.questions[1]).toMatch(/convox is a PRODUCTION stack. Type its name/);
+
+		await rehearsed.close();
 		const again = await startStandIn();
 		const unattended = harness(again, {account: {production: true}, flags: {yes: true}, answers: {confirm: [true]}});
 		expect(await step.run(unattended.ctx)).toMatchObject({stackStatus: 'UPDATE_COMPLETE'});

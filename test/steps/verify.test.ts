@@ -10,13 +10,14 @@ import {mockClient} from 'aws-sdk-client-mock';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {accountSchema, type AccountConfig} from '../../source/config/schema';
 import bundledFormation from '../../source/rehearsal/data/formation.json';
-import type {Services} from '../../source/services/services';
+import {LIVE_POLICY, type Services} from '../../source/services/services';
 import {resolveTargets, verifyStep} from '../../source/steps/verify';
 import {EXIT, StepFailedError, WaitingError} from '../../source/workflow/errors';
 import {reduceRun} from '../../source/workflow/reducer';
 import {renderReport} from '../../source/workflow/report';
 import type {Flags, StepContext} from '../../source/workflow/step';
-import type {CheckRecord, Outputs, RollbackTarget, Run, RunEvent, RunEventInput, StepId} from '../../source/workflow/types';
+import {outputsOf} from '../../source/workflow/step-outputs';
+import {STEP_IDS, type CheckRecord, type Outputs, type RollbackTarget, type Run, type RunEvent, type RunEventInput, type StepId} from '../../source/workflow/types';
 import {ScriptedPrompter} from '../checklist/scripted-prompter';
 import {reply, serve, type Loopback} from '../support/loopback';
 
@@ -98,6 +99,7 @@ function context(setup: Setup = {}) {
 			CONVOX_AMI_PROBE_TIMEOUT: '0.6',
 			...setup.env,
 		},
+		policy: LIVE_POLICY,
 	} satisfies Services;
 	const run: Run = {
 		schemaVersion: 1,
@@ -128,7 +130,7 @@ function context(setup: Setup = {}) {
 		prompt,
 		paths: {stateDir: work, journal: join(work, 'run.json'), packerLog: join(work, 'packer.log'), report: join(work, 'report.md')},
 		signal: new AbortController().signal,
-		outputs: <T extends Outputs>(step: StepId) => (setup.outputs?.[step] ?? {}) as Partial<T>,
+		outputs: step => outputsOf({steps: STEP_IDS.map(id => ({id, status: 'done', attempts: 1, outputs: setup.outputs?.[id] ?? {}}))}, step),
 		emit: event => events.push(event),
 		interceptInterrupt: () => () => undefined,
 	};

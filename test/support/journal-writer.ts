@@ -11,6 +11,6 @@ store.save(run);
 process.stdout.write('ready\n');
 for (let index = 0; ; index++) {
 	const step = STEP_IDS[index % STEP_IDS.length]!;
-	run = reduceRun(run, {type: 'step', step, status: index % 2 ? 'done' : 'running', outputs: {n: index, padding: 'x'.repeat(index % 5000)}, runId: run.id, at: new Date().toISOString()});
+	run = reduceRun(run, {type: 'step', step, status: index % 2 ? 'done' : 'running', outputs: {packerPid: index, logPath: 'x'.repeat(index % 5000)}, runId: run.id, at: new Date().toISOString()});
 	store.save(run);
 }

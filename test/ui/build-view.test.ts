@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {initialBuildView, PACKER_LOG_NOTICE, phaseElapsed, reduceBuildView, tailLines, type BuildViewState} from '../../source/ui/build-view';
+import {initialBuildView, phaseElapsed, reduceBuildView, tailLines, type BuildViewState} from '../../source/ui/build-view';
 import type {RunEvent, RunEventInput} from '../../source/workflow/types';
 
 const T0 = Date.parse('2026-11-25T01:00:00.000Z');
@@ -16,7 +16,7 @@ describe('reduceBuildView', () => {
 	it('times each phase and keeps the current activity', () => {
 		const state = reduce([
 			at({type: 'step', step: 'build', status: 'running'}, 0),
-			at({type: 'notice', step: 'build', level: 'info', message: `${PACKER_LOG_NOTICE}/state/runs/run-1.packer.log`}, 0),
+			at({type: 'checkpoint', step: 'build', outputs: {logPath: '/state/runs/run-1.packer.log'}}, 0),
 			at({type: 'progress', step: 'build', phase: 'prevalidate', activity: 'Prevalidating AMI Name'}, 1),
 			at({type: 'progress', step: 'build', phase: 'key-pair', activity: 'Creating temporary keypair: packer_1'}, 3),
 			at({type: 'progress', step: 'build', phase: 'key-pair', activity: 'Creating temporary security group'}, 4),
@@ -97,10 +97,12 @@ describe('reduceBuildView', () => {
 		expect(again.warning).toBeUndefined();
 	});
 
-	it('keeps the pane when a running build reports early outputs', () => {
+	it('keeps the pane when a running build checkpoints its Packer pid, and never reads the log path from a notice', () => {
 		const running = reduce([at({type: 'step', step: 'build', status: 'running'}, 0), at({type: 'log', step: 'build', line: 'amazon-ebs: Launching'}, 1)]);
-		const again = reduceBuildView(running, at({type: 'step', step: 'build', status: 'running', outputs: {packerPid: 4242}}, 2));
+		const again = reduceBuildView(running, at({type: 'checkpoint', step: 'build', outputs: {packerPid: 4242, keeperPid: 4241}}, 2));
 		expect(again).toBe(running);
 		expect(tailLines(again)).toEqual(['amazon-ebs: Launching']);
+		const noticed = reduceBuildView(again, at({type: 'notice', step: 'build', level: 'info', message: 'Packer log: /elsewhere.log'}, 3));
+		expect(noticed.logPath).toBeUndefined();
 	});
 });

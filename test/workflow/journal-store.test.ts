@@ -20,6 +20,19 @@ describe('journal store', () => {
 		expect(runs.map(run => run.id)).toEqual(['b', 'a']);
 	});
 
+	it('records an event in another run through the reducer: its history grows, nothing else changes', async () => {
+		const store = new JournalStore(await tempDir());
+		await store.ensureWritable();
+		const release = newRun('release-1');
+		store.save(release);
+		const after = await store.record('release-1', {type: 'history', message: 'Rollback run rollback-1 started.'});
+		const loaded = await store.load('release-1');
+		expect(loaded).toEqual(after);
+		expect(loaded.history.map(entry => entry.message)).toEqual(['Rollback run rollback-1 started.']);
+		expect({...loaded, history: [], updatedAt: release.updatedAt}).toEqual(release);
+		await expect(store.record('no-such-run', {type: 'history', message: 'x'})).rejects.toMatchObject({exitCode: 2, message: expect.stringContaining('No run no-such-run')});
+	});
+
 	it('refuses a corrupt journal with a clear error and leaves it as it is', async () => {
 		const dir = await tempDir();
 		const store = new JournalStore(dir);

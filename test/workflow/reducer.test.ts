@@ -26,15 +26,33 @@ describe('reduceRun', () => {
 		expect(firstUnfinishedStep(run)).toBe('resolve-version');
 	});
 
-	it('keeps early outputs of a running step and counts retries', () => {
-		let run = reduceRun(base(), at({type: 'step', step: 'account', status: 'running'}));
-		run = reduceRun(run, at({type: 'step', step: 'account', status: 'running', outputs: {changeSet: 'cs-1'}}));
-		expect(run.steps[0]).toMatchObject({attempts: 1, outputs: {changeSet: 'cs-1'}});
-		run = reduceRun(run, at({type: 'step', step: 'account', status: 'failed', error: 'boom'}));
-		expect(run.steps[0]).toMatchObject({status: 'failed', error: 'boom'});
-		run = reduceRun(run, at({type: 'step', step: 'account', status: 'running'}));
-		expect(run.steps[0]).toMatchObject({status: 'running', attempts: 2, outputs: {changeSet: 'cs-1'}});
-		expect(run.steps[0]?.error).toBeUndefined();
+	it('merges a checkpoint into the outputs of a running step without touching its status or attempts, and counts retries', () => {
+		let run = reduceRun(base(), at({type: 'step', step: 'update-stack', status: 'running'}));
+		const started = run.steps[4]!.startedAt;
+		run = reduceRun(run, at({type: 'checkpoint', step: 'update-stack', outputs: {changeSetName: 'cs-1', previousAmi: 'ami-old'}}));
+		expect(run.steps[4]).toMatchObject({status: 'running', attempts: 1, startedAt: started, outputs: {changeSetName: 'cs-1', previousAmi: 'ami-old'}});
+		expect(isJournaled(at({type: 'checkpoint', step: 'update-stack', outputs: {changeSetName: 'cs-1'}}))).toBe(true);
+		run = reduceRun(run, at({type: 'checkpoint', step: 'update-stack', outputs: {previousVersion: '20260101000000'}}));
+		expect(run.steps[4]?.outputs).toEqual({changeSetName: 'cs-1', previousAmi: 'ami-old', previousVersion: '20260101000000'});
+		run = reduceRun(run, at({type: 'step', step: 'update-stack', status: 'failed', error: 'boom'}));
+		expect(run.steps[4]).toMatchObject({status: 'failed', error: 'boom'});
+		run = reduceRun(run, at({type: 'step', step: 'update-stack', status: 'running'}));
+		expect(run.steps[4]).toMatchObject({status: 'running', attempts: 2, outputs: {changeSetName: 'cs-1'}});
+		expect(run.steps[4]?.error).toBeUndefined();
+	});
+
+	it('a checkpoint of a step the run does not plan changes nothing but the time', () => {
+		const checklist = createRun({id: 'c', kind: 'checklist', env: 'dev', mode: 'live', production: false, options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false}});
+		const next = reduceRun(checklist, at({type: 'checkpoint', step: 'build', outputs: {packerPid: 42}}));
+		expect(next.steps).toEqual(checklist.steps);
+	});
+
+	it('appends a history event to the run history, journaled', () => {
+		const event = at({type: 'history', message: 'Rollback run r2 started.'});
+		const run = reduceRun(base(), event);
+		expect(run.history).toEqual([{at: event.at, message: 'Rollback run r2 started.'}]);
+		expect(run.updatedAt).toBe(event.at);
+		expect(isJournaled(event)).toBe(true);
 	});
 
 	it('upserts checks and appends notes', () => {

@@ -10,12 +10,12 @@ import {InterruptRouter} from '../../source/workflow/interrupts';
 import {JournalStore, runFiles} from '../../source/workflow/journal-store';
 import {createRun} from '../../source/workflow/plan';
 import {Runner} from '../../source/workflow/runner';
-import type {Step} from '../../source/workflow/step';
+import type {Step, StepContext, StepTable} from '../../source/workflow/step';
 import type {RunEvent, StepId} from '../../source/workflow/types';
 
 const config = parseConfig({accounts: {dev: {accountId: '111111111111', stackName: 'convox-dev'}}}, 'test');
 
-async function setup(steps: Partial<Record<StepId, Step>>, kind: 'release' | 'checklist' = 'checklist', scrub?: (text: string) => string) {
+async function setup(steps: StepTable, kind: 'release' | 'checklist' = 'checklist', scrub?: (text: string) => string) {
 	const stateDir = await mkdtemp(path.join(os.tmpdir(), 'convox-ami-runner-'));
 	const store = new JournalStore(stateDir);
 	await store.ensureWritable();
@@ -42,7 +42,8 @@ async function setup(steps: Partial<Record<StepId, Step>>, kind: 'release' | 'ch
 	return {store, events, interrupts, make};
 }
 
-const step = (id: StepId, run: Step['run']): Step => ({id, run});
+/** A fake step: the runner journals whatever it returns, so the tests record what they need to see. */
+const step = <S extends StepId>(id: S, run: (ctx: StepContext) => Promise<object>): Step<S> => ({id, run: run as Step<S>['run']});
 
 describe('runner', () => {
 	it('runs the steps in order, journals each, and finishes with exit 0', async () => {

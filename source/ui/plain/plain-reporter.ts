@@ -6,7 +6,7 @@ import {formatDuration} from '../../format-duration';
 
 const STATUS_MARK: Record<string, string> = {running: '▸', done: '✔', failed: '✖', skipped: '–', waiting: '…', pending: '·', pass: '✔', fail: '✖'};
 
-function line(event: RunEvent, run: Run, lastPhase: Map<string, string>, running: Set<string>): string | undefined {
+function line(event: RunEvent, run: Run, lastPhase: Map<string, string>): string | undefined {
 	const tag = runBadges(run).map(badge => ` [${badge}]`).join('');
 	switch (event.type) {
 		case 'run':
@@ -16,13 +16,7 @@ function line(event: RunEvent, run: Run, lastPhase: Map<string, string>, running
 			return `run ${run.id} ${event.status}${tag}`;
 		case 'step': {
 			const title = `${event.step} (${STEP_TITLES[event.step] ?? event.step})`;
-			// A running step may report early outputs; it is announced once.
-			if (event.status === 'running') {
-				if (running.has(event.step)) return undefined;
-				running.add(event.step);
-				return `${STATUS_MARK.running} ${title}${tag}`;
-			}
-			running.delete(event.step);
+			if (event.status === 'running') return `${STATUS_MARK.running} ${title}${tag}`;
 			const record = run.steps.find(step => step.id === event.step);
 			const took = record ? stepDuration(record) : undefined;
 			return `${STATUS_MARK[event.status] ?? ' '} ${title} ${event.status}${took === undefined ? '' : ` in ${formatDuration(took)}`}${event.error ? `: ${event.error}` : ''}`;
@@ -57,9 +51,8 @@ function line(event: RunEvent, run: Run, lastPhase: Map<string, string>, running
 /** Plain lines for pipes and CI, one per fact. */
 export function createPlainReporter(write: (text: string) => void = text => process.stdout.write(text)): EventSink {
 	const lastPhase = new Map<string, string>();
-	const running = new Set<string>();
 	return (event, run) => {
-		const text = line(event, run, lastPhase, running);
+		const text = line(event, run, lastPhase);
 		if (text !== undefined) write(`${text}\n`);
 	};
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type {Run} from '../types';
+import {outputsOf} from '../step-outputs';
 import type {FleetRackRecord, FleetRun} from './fleet-journal';
 
 export interface FleetReportInput {
@@ -55,7 +56,7 @@ export function fleetReport({fleet, runs, untouched, reportDir, runsDir}: FleetR
 	];
 	for (const rack of fleet.racks) {
 		const run = rack.runId ? runs.get(rack.runId) : undefined;
-		const ami = run?.steps.find(step => step.id === 'build')?.outputs.amiId;
+		const ami = run ? outputsOf(run, 'build').amiId : undefined;
 		const link = rack.runId ? `[${rack.runId}](${path.relative(reportDir, path.join(runsDir, `${rack.runId}.report.md`))})` : '-';
 		lines.push(`| ${rack.name} | ${rack.accountId} | ${rack.region} | ${rack.wave + 1} | ${cell(outcomeOf(rack, run, untouched.includes(rack.name)))} | ${typeof ami === 'string' ? ami : '-'} | ${link} |`);
 	}

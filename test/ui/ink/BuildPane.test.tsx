@@ -1,6 +1,6 @@
 import {render} from 'ink-testing-library';
 import {describe, expect, it} from 'vitest';
-import {PACKER_LOG_NOTICE, reduceBuildView, type BuildViewState} from '../../../source/ui/build-view';
+import {reduceBuildView, type BuildViewState} from '../../../source/ui/build-view';
 import {BuildPane} from '../../../source/ui/ink/BuildPane';
 import type {RunEvent, RunEventInput} from '../../../source/workflow/types';
 
@@ -15,7 +15,7 @@ function view(inputs: Array<[RunEventInput, number]>): BuildViewState {
 
 const running: Array<[RunEventInput, number]> = [
 	[{type: 'step', step: 'build', status: 'running'}, 0],
-	[{type: 'notice', step: 'build', level: 'info', message: `${PACKER_LOG_NOTICE}/state/runs/run-1.packer.log`}, 0],
+	[{type: 'checkpoint', step: 'build', outputs: {logPath: '/state/runs/run-1.packer.log'}}, 0],
 	[{type: 'progress', step: 'build', phase: 'prevalidate', activity: 'Prevalidating AMI Name: convox-dev'}, 0],
 	[{type: 'progress', step: 'build', phase: 'key-pair', activity: 'Creating temporary keypair: packer_1'}, 2],
 	[{type: 'progress', step: 'build', phase: 'provision', activity: 'Provisioning with shell script: scripts/install.sh'}, 5],

@@ -1,0 +1,33 @@
+import {EXIT} from '../workflow/errors';
+import {InterruptRouter} from '../workflow/interrupts';
+
+export interface SignalWiring {
+	interrupts: InterruptRouter;
+	/** What a Ctrl-C keypress in the screen's raw mode calls, as SIGINT would. */
+	onSignal: () => void;
+	/** Unhooks the handlers once the session ends. */
+	release(): void;
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * The one place the process's signals are handled: the first interrupts the run cleanly, a second
+ * (nothing cleaned up any more) runs `beforeExit` and exits with 130 at once.
+ */
+export function wireSignals(beforeExit: () => void): SignalWiring {
+	const interrupts = new InterruptRouter(() => {
+		beforeExit();
+		process.stderr.write('\nStopped at once. The journal holds the last recorded state; `convox-ami resume` continues.\n');
+		process.exit(EXIT.interrupted);
+	});
+	const onSignal = () => interrupts.trigger();
+	for (const signal of SIGNALS) process.on(signal, onSignal);
+	return {
+		interrupts,
+		onSignal,
+		release: () => {
+			for (const signal of SIGNALS) process.off(signal, onSignal);
+		},
+	};
+}
