@@ -78,10 +78,10 @@ export class Runner {
 
 	private context(stepId: StepId): StepContext {
 		const {config, configDir, account, flags, services, prompt, paths, interrupts} = this.options;
-		const runner = this;
+		const current = (): Run => this.current;
 		return {
 			get run() {
-				return runner.current;
+				return current();
 			},
 			config,
 			configDir,

@@ -30,7 +30,7 @@ async function operatorTemplate(edit: (text: string) => string = text => text): 
 
 const share = (text: string) => text.replace('"ssh_pty": true,', '"ssh_pty": true,\n      "ami_groups": ["all"],');
 
-describe.concurrent("the template step on an operator's template, through the CLI", () => {
+describe("the template step on an operator's template, through the CLI", () => {
 	it('a template that would make the AMI public: exit 2 before building, the template untouched, the journal intact; resume goes on once it is fixed', async () => {
 		const {template, config, stateDir} = await operatorTemplate(share);
 		const before = await readFile(template, 'utf8');
