@@ -2,7 +2,7 @@ import {spawn} from 'node:child_process';
 import {createWriteStream, readFileSync, type WriteStream} from 'node:fs';
 import type {Readable} from 'node:stream';
 import {replaceFileSync} from '../../atomic-file';
-import {LineSplitter} from './machine-readable';
+import {readLines} from './machine-readable';
 import {packerProcess, type PackerProcess} from './orphan';
 import {PackerOutput} from './output';
 import {createScrubber} from './scrubber';
@@ -147,21 +147,7 @@ export async function runKeeper(input: Readable): Promise<number> {
 			save();
 		}
 	};
-	const read = Promise.all(
-		streams.map(
-			stream =>
-				new Promise<void>(resolve => {
-					const splitter = new LineSplitter();
-					stream.setEncoding('utf8');
-					stream.on('data', (chunk: string) => splitter.push(chunk, onLine));
-					stream.on('end', () => {
-						splitter.flush(onLine);
-						resolve();
-					});
-					stream.on('error', () => resolve());
-				}),
-		),
-	);
+	const read = readLines(streams, onLine);
 	const exitCode = await exited;
 	varFile?.stop();
 	// A stray grandchild may hold Packer's pipes open after it exited: stop reading once it is quiet.

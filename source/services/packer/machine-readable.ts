@@ -1,3 +1,4 @@
+import type {Readable} from 'node:stream';
 /** One line of `packer -machine-readable` output: `timestamp,target,type,data...`. */
 export interface PackerRecord {
 	timestamp: number;
@@ -71,4 +72,23 @@ export class LineSplitter {
 		if (this.partial) onLine(this.partial);
 		this.partial = '';
 	}
+}
+
+/** Feeds streams, line by line, to `onLine`, until they all end. */
+export function readLines(streams: Readable[], onLine: (line: string) => void): Promise<void> {
+	return Promise.all(
+		streams.map(
+			stream =>
+				new Promise<void>(resolve => {
+					const splitter = new LineSplitter();
+					stream.setEncoding('utf8');
+					stream.on('data', (chunk: string) => splitter.push(chunk, onLine));
+					stream.on('end', () => {
+						splitter.flush(onLine);
+						resolve();
+					});
+					stream.on('error', () => resolve());
+				}),
+		),
+	).then(() => undefined);
 }

@@ -1,13 +1,12 @@
 import {spawn} from 'node:child_process';
 import {closeSync, mkdirSync, openSync, readSync, rmSync} from 'node:fs';
 import {dirname, join} from 'node:path';
-import type {Readable} from 'node:stream';
 import {StringDecoder} from 'node:string_decoder';
 import {fileURLToPath} from 'node:url';
 import {SECRET_ENV_NAMES, type BuildSecretEnvName, type BuildSecretVariable} from '../../workflow/secrets';
 import {packerEnvironment, type PackerAws} from './environment';
 import {readKeeperRecord, type KeeperConfig, type KeeperRecord} from './keeper';
-import {LineSplitter} from './machine-readable';
+import {LineSplitter, readLines} from './machine-readable';
 import {isRunning, signalPackerGroup, type PackerProcess} from './orphan';
 import {PackerOutput, type PackerOutputEvent} from './output';
 import type {BuildResources} from './phases';
@@ -302,24 +301,6 @@ export interface PackerValidation {
 
 const VALIDATE_LINES_KEPT = 200;
 
-/** Feeds streams, line by line, to `onLine`, until they all end. */
-function readLines(streams: Readable[], onLine: (line: string) => void): Promise<void> {
-	return Promise.all(
-		streams.map(
-			stream =>
-				new Promise<void>(resolve => {
-					const splitter = new LineSplitter();
-					stream.setEncoding('utf8');
-					stream.on('data', (chunk: string) => splitter.push(chunk, onLine));
-					stream.on('end', () => {
-						splitter.flush(onLine);
-						resolve();
-					});
-					stream.on('error', () => resolve());
-				}),
-		),
-	).then(() => undefined);
-}
 
 /** `packer validate` with the same variables, var-file and environment a build would get; never contacts AWS. */
 export async function runPackerValidate(invocation: PackerInvocation & {varFileDir: string}): Promise<PackerValidation> {
