@@ -281,6 +281,12 @@ class StackUpdate {
 		this.notice('info', `Created change set ${name} on ${this.stackName}; waiting for CloudFormation to compute it.`);
 		const result = await waitForChangeSet(this.client, this.stackName, name, {...this.options.changeSetWait, abortSignal: this.ctx.signal});
 		if (result.kind === 'ready') return result.changeSet;
+		if (result.kind === 'gone') {
+			throw new StepFailedError(
+				`Change set ${name} of ${this.stackName} disappeared while CloudFormation computed it: someone deleted it, or another change set of this stack was executed meanwhile (another release at the same time?). This run changed nothing.`,
+				"Look at the stack's recent events in the CloudFormation console; when nothing else is updating it, run `convox-ami resume`.",
+			);
+		}
 		await deleteChangeSet(this.client, this.stackName, name);
 		if (result.kind === 'empty') {
 			this.notice('info', `Nothing to change: CloudFormation says the stack already matches (${result.reason}). The change set was deleted.`);

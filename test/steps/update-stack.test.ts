@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs';
 import {createServer, type Server} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import path from 'node:path';
-import {CloudFormationClient} from '@aws-sdk/client-cloudformation';
+import {CloudFormationClient, DeleteChangeSetCommand} from '@aws-sdk/client-cloudformation';
 import {EC2Client} from '@aws-sdk/client-ec2';
 import {SSMClient} from '@aws-sdk/client-ssm';
 import {STSClient} from '@aws-sdk/client-sts';
@@ -231,6 +231,28 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 		const times = streamed.map(event => Date.parse(event.timestamp));
 		expect(times).toEqual([...times].sort((a, b) => a - b));
 		expect(events.some(event => event.type === 'progress' && /resources finished/.test(event.activity ?? ''))).toBe(true);
+	});
+
+	it('fails at once, changing nothing, when the change set is deleted while CloudFormation computes it', async () => {
+		const server = await startStandIn({changeSetDelayMs: 5_000});
+		const other = new CloudFormationClient({credentials: {accessKeyId: 'AKIAOTHER', secretAccessKey: 'not-a-secret'}, region: 'us-east-1', endpoint: server.url});
+		const {ctx} = harness(server, {
+			answers: {confirm: [true]},
+			onEvent: event => {
+				if (event.type === 'notice' && event.message.startsWith('Created change set')) {
+					const name = server.calls.find(call => call.action === 'CreateChangeSet')!.params.ChangeSetName as string;
+					void other.send(new DeleteChangeSetCommand({StackName: STACK, ChangeSetName: name}));
+				}
+			},
+		});
+		const started = Date.now();
+
+		const failure = await step.run(ctx).catch((error: unknown) => error);
+
+		expect(failure).toBeInstanceOf(StepFailedError);
+		expect((failure as StepFailedError).message).toMatch(/disappeared while CloudFormation computed it.*This run changed nothing/);
+		expect(Date.now() - started).toBeLessThan(4_000);
+		expect(writesOf(server)).toEqual(['CreateChangeSet', 'DeleteChangeSet']);
 	});
 
 	it('updates an older rack whose parameters differ from the new template both ways, listing the dropped ones', async () => {

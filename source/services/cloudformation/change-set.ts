@@ -2,11 +2,12 @@ import {
 	CreateChangeSetCommand,
 	DeleteChangeSetCommand,
 	ExecuteChangeSetCommand,
+	DescribeChangeSetCommand,
 	paginateDescribeChangeSet,
-	waitUntilChangeSetCreateComplete,
 	type CloudFormationClient,
 	type Parameter,
 } from '@aws-sdk/client-cloudformation';
+import {createWaiter, WaiterState, type WaiterResult} from '@smithy/core/client';
 import type {ResourceChange} from '../../workflow/types';
 
 export interface ChangeSetRequest {
@@ -26,7 +27,11 @@ export interface ChangeSetDescription {
 	changes: ResourceChange[];
 }
 
-export type ChangeSetReadiness = {kind: 'ready'; changeSet: ChangeSetDescription} | {kind: 'empty'; reason: string} | {kind: 'failed'; reason: string};
+export type ChangeSetReadiness =
+	| {kind: 'ready'; changeSet: ChangeSetDescription}
+	| {kind: 'empty'; reason: string}
+	| {kind: 'failed'; reason: string}
+	| {kind: 'gone'};
 
 export interface WaitOptions {
 	/** Seconds between the waiter's polls (the SDK's default of 30 s is slow for a change set). */
@@ -86,23 +91,49 @@ async function describeChangeSet(client: CloudFormationClient, stackName: string
 	return first;
 }
 
-/** Waits with the SDK's waiter; a change set that failed because it changes nothing is "empty", not a failure. */
+const isNotFound = (error: unknown): boolean => error instanceof Error && /^ChangeSetNotFound/.test(error.name);
+
+/**
+ * The SDK's own waiter retries on ChangeSetNotFound, so a change set deleted under it (by a person, or by
+ * CloudFormation when the stack executed another one) would be waited on until the timeout. This one stops.
+ */
+async function changeSetSettled(client: CloudFormationClient, input: {StackName: string; ChangeSetName: string}): Promise<WaiterResult> {
+	try {
+		const {Status} = await client.send(new DescribeChangeSetCommand(input));
+		if (Status === 'CREATE_COMPLETE') return {state: WaiterState.SUCCESS};
+		if (Status === 'FAILED') return {state: WaiterState.FAILURE};
+		return {state: WaiterState.RETRY};
+	} catch (error) {
+		if (isNotFound(error)) return {state: WaiterState.FAILURE, reason: 'gone'};
+		if (error instanceof Error && error.name === 'ValidationError') return {state: WaiterState.FAILURE, reason: error};
+		return {state: WaiterState.RETRY, reason: error};
+	}
+}
+
+/** A change set that failed because it changes nothing is "empty", not a failure. */
 export async function waitForChangeSet(
 	client: CloudFormationClient,
 	stackName: string,
 	changeSetName: string,
 	options: WaitOptions = {},
 ): Promise<ChangeSetReadiness> {
+	const maxWaitTime = options.maxWaitTime ?? 600;
+	const result = await createWaiter(
+		{client, minDelay: options.minDelay ?? 2, maxDelay: options.maxDelay ?? 10, maxWaitTime, abortSignal: options.abortSignal},
+		{StackName: stackName, ChangeSetName: changeSetName},
+		changeSetSettled,
+	);
+	if (result.state === WaiterState.FAILURE && result.reason === 'gone') return {kind: 'gone'};
+	if (result.state === WaiterState.ABORTED) throw Object.assign(new Error('The wait for the change set was aborted.'), {name: 'AbortError'});
+	if (result.state === WaiterState.TIMEOUT) throw new Error(`Change set ${changeSetName} was not ready after ${maxWaitTime} s.`);
+	if (result.state === WaiterState.FAILURE && result.reason instanceof Error) throw result.reason;
+	let changeSet: ChangeSetDescription;
 	try {
-		await waitUntilChangeSetCreateComplete(
-			{client, minDelay: options.minDelay ?? 2, maxDelay: options.maxDelay ?? 10, maxWaitTime: options.maxWaitTime ?? 600, abortSignal: options.abortSignal},
-			{StackName: stackName, ChangeSetName: changeSetName},
-		);
+		changeSet = await describeChangeSet(client, stackName, changeSetName);
 	} catch (error) {
-		if (error instanceof Error && error.name === 'AbortError') throw error;
-		if (error instanceof Error && error.name === 'TimeoutError') throw new Error(`Change set ${changeSetName} was not ready after ${options.maxWaitTime ?? 600} s.`, {cause: error});
+		if (isNotFound(error)) return {kind: 'gone'};
+		throw error;
 	}
-	const changeSet = await describeChangeSet(client, stackName, changeSetName);
 	if (changeSet.status === 'CREATE_COMPLETE') return {kind: 'ready', changeSet};
 	const reason = changeSet.statusReason ?? changeSet.status;
 	return EMPTY_CHANGE_SET.test(reason) ? {kind: 'empty', reason} : {kind: 'failed', reason};
@@ -121,7 +152,7 @@ export async function findChangeSet(client: CloudFormationClient, stackName: str
 	try {
 		return await describeChangeSet(client, stackName, changeSetName);
 	} catch (error) {
-		if (error instanceof Error && /^ChangeSetNotFound/.test(error.name)) return undefined;
+		if (isNotFound(error)) return undefined;
 		throw error;
 	}
 }

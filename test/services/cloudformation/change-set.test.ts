@@ -67,6 +67,20 @@ describe('change sets', () => {
 		expect(await waitForChangeSet(client, 'convox', 'cs', fast)).toEqual({kind: 'failed', reason: 'Parameters: [Owner] must have values'});
 	});
 
+	it('stops waiting at once when the change set is deleted under it, instead of retrying until the timeout', async () => {
+		const notFound = Object.assign(new Error('ChangeSet [cs] does not exist'), {name: 'ChangeSetNotFoundException'});
+		cloudformation.on(DescribeChangeSetCommand).resolvesOnce({Status: 'CREATE_IN_PROGRESS'}).rejects(notFound);
+		const started = Date.now();
+		expect(await waitForChangeSet(client, 'convox', 'cs', {minDelay: 0.01, maxDelay: 0.02, maxWaitTime: 20})).toEqual({kind: 'gone'});
+		expect(Date.now() - started).toBeLessThan(5_000);
+		expect(cloudformation.commandCalls(DescribeChangeSetCommand)).toHaveLength(2);
+	});
+
+	it('raises a validation error from CloudFormation as it is', async () => {
+		cloudformation.on(DescribeChangeSetCommand).rejects(Object.assign(new Error('Stack [convox] does not exist'), {name: 'ValidationError'}));
+		await expect(waitForChangeSet(client, 'convox', 'cs', fast)).rejects.toThrow('Stack [convox] does not exist');
+	});
+
 	it('finds no change set when CloudFormation says it is gone', async () => {
 		cloudformation.on(DescribeChangeSetCommand).rejects(Object.assign(new Error('ChangeSet [cs] does not exist'), {name: 'ChangeSetNotFoundException'}));
 		expect(await findChangeSet(client, 'convox', 'cs')).toBeUndefined();
