@@ -5,7 +5,6 @@ import type {CliOptions, CommandName} from './source/commands/cli-options';
 
 // Only commander is loaded up front: --help and --version answer before Ink, React or the AWS SDK.
 
-
 const USAGE_EXIT = 2;
 
 function collect(value: string, previous: string[]): string[] {
@@ -17,7 +16,12 @@ function withCommonOptions(command: Command): Command {
 		.addOption(new Option('--env <name>', 'the account from the config (dev, prod, ...); skips the account prompt'))
 		.addOption(new Option('--config <path>', 'config file').default(undefined, 'convox-ami.config.json'))
 		.addOption(new Option('--state-dir <dir>', 'where runs are journaled').default(undefined, '.convox-ami'))
-		.addOption(new Option('--convox-version <version>', "pin the Convox version instead of Convox's rule (the first required version after the stack's, else the newest published)"))
+		.addOption(
+			new Option(
+				'--convox-version <version>',
+				"pin the Convox version instead of Convox's rule (the first required version after the stack's, else the newest published)",
+			),
+		)
 		.addOption(new Option('--skip-required', 'with --yes, allow a pinned version that jumps over a required one'))
 		.addOption(new Option('--region <region>', "override the config's region"))
 		.addOption(new Option('--dry-run', 'read-only: every read happens, every write is shown, none is made'))
@@ -60,7 +64,10 @@ Try it without AWS: convox-ami --rehearse`,
 		['plan', '', 'print the release procedure a run would follow, as Markdown'],
 	];
 	for (const [name, argument, description, isDefault] of commands) {
-		const command = program.command(`${name}${argument ? ` ${argument}` : ''}`, {isDefault: isDefault ?? false}).description(description).exitOverride();
+		const command = program
+			.command(`${name}${argument ? ` ${argument}` : ''}`, {isDefault: isDefault ?? false})
+			.description(description)
+			.exitOverride();
 		withCommonOptions(command).action(async (...parameters: unknown[]) => {
 			const options = parameters.at(-2) as CliOptions;
 			const args = parameters.slice(0, -2).filter((value): value is string => typeof value === 'string');
@@ -84,7 +91,12 @@ if (process.argv[2] === '__rehearsal') {
 
 /** Where the first word that is neither a flag nor a flag's value stands in `words`, or -1. */
 function commandWordIndex(words: string[], program: Command): number {
-	const takesValue = new Set(program.commands.flatMap(command => command.options).filter(option => option.required || option.optional).map(option => option.long));
+	const takesValue = new Set(
+		program.commands
+			.flatMap(command => command.options)
+			.filter(option => option.required || option.optional)
+			.map(option => option.long),
+	);
 	for (let index = 0; index < words.length; index++) {
 		const word = words[index]!;
 		if (word === '--') return -1;

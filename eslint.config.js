@@ -7,7 +7,10 @@ import tseslint from 'typescript-eslint';
 const forbid = (files, patterns) => ({
 	files,
 	rules: {
-		'@typescript-eslint/no-restricted-imports': ['error', {patterns: patterns.map(({group, message, types}) => ({group, message, allowTypeImports: types ?? false}))}],
+		'@typescript-eslint/no-restricted-imports': [
+			'error',
+			{patterns: patterns.map(({group, message, types}) => ({group, message, allowTypeImports: types ?? false}))},
+		],
 	},
 });
 
@@ -28,10 +31,21 @@ export default tseslint.config(
 		},
 	},
 	forbid(['source/**'], [CLI]),
-	forbid(['source/ui/**'], [{group: ['**/services/**', '**/services'], message: 'The UI never imports a service: it renders events.'}, CLI]),
+	forbid(
+		['source/ui/**'],
+		[{group: ['**/services/**', '**/services'], message: 'The UI never imports a service: it renders events.'}, CLI],
+	),
 	forbid(['source/services/**'], [UI, REACT, CLI]),
 	forbid(['source/steps/**'], [UI, REACT, CLI]),
-	forbid(['source/workflow/**'], [{group: ['**/services/**'], message: 'The workflow reaches services only through their interfaces (type imports).', types: true}, UI, REACT, CLI]),
+	forbid(
+		['source/workflow/**'],
+		[
+			{group: ['**/services/**'], message: 'The workflow reaches services only through their interfaces (type imports).', types: true},
+			UI,
+			REACT,
+			CLI,
+		],
+	),
 	forbid(['test/**'], [CLI]),
 	prettier,
 );

@@ -16,12 +16,16 @@ function rehearse(args, env = {}) {
 	const dir = mkdtempSync(path.join(os.tmpdir(), 'convox-ami-bench-fleet-'));
 	const callLog = path.join(dir, 'calls.json');
 	const timing = path.join(dir, 'time.txt');
-	const result = spawnSync('/usr/bin/time', ['-f', '%e %U %S', '-o', timing, process.execPath, cli, ...args, ...FLAGS, '--state-dir', path.join(dir, 'state')], {
-		cwd: root,
-		env: {...process.env, CI: 'true', CONVOX_AMI_REHEARSAL_CALL_LOG: callLog, ...env},
-		stdio: ['ignore', 'ignore', 'pipe'],
-		encoding: 'utf8',
-	});
+	const result = spawnSync(
+		'/usr/bin/time',
+		['-f', '%e %U %S', '-o', timing, process.execPath, cli, ...args, ...FLAGS, '--state-dir', path.join(dir, 'state')],
+		{
+			cwd: root,
+			env: {...process.env, CI: 'true', CONVOX_AMI_REHEARSAL_CALL_LOG: callLog, ...env},
+			stdio: ['ignore', 'ignore', 'pipe'],
+			encoding: 'utf8',
+		},
+	);
 	if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
 	const [wall, user, system] = readFileSync(timing, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
 	const calls = JSON.parse(readFileSync(callLog, 'utf8'));
@@ -31,7 +35,10 @@ function rehearse(args, env = {}) {
 
 /** CloudFormation calls: per minute on average over the run, and the most in any 60 s window. */
 function cloudFormationRate(calls) {
-	const times = calls.filter(call => call.service === 'cloudformation').map(call => Date.parse(call.time)).sort((a, b) => a - b);
+	const times = calls
+		.filter(call => call.service === 'cloudformation')
+		.map(call => Date.parse(call.time))
+		.sort((a, b) => a - b);
 	if (times.length === 0) return {total: 0, perMinute: 0, peak: 0};
 	const minutes = Math.max(1 / 60, (times.at(-1) - times[0]) / 60_000);
 	let peak = 0;
@@ -50,7 +57,25 @@ function rehearseOnScreen(args) {
 	const env = {...process.env, TERM: 'xterm-256color'};
 	delete env.CI;
 	return new Promise((resolve, reject) => {
-		const child = pty.spawn('/usr/bin/time', ['-f', '%e %U %S', '-o', timing, process.execPath, cli, ...args, '--rehearse', '--yes', '--confirm', 'sumologic', '--state-dir', path.join(dir, 'state')], {cols: 120, rows: 40, cwd: root, env});
+		const child = pty.spawn(
+			'/usr/bin/time',
+			[
+				'-f',
+				'%e %U %S',
+				'-o',
+				timing,
+				process.execPath,
+				cli,
+				...args,
+				'--rehearse',
+				'--yes',
+				'--confirm',
+				'sumologic',
+				'--state-dir',
+				path.join(dir, 'state'),
+			],
+			{cols: 120, rows: 40, cwd: root, env},
+		);
 		child.onData(() => undefined);
 		child.onExit(({exitCode}) => {
 			if (exitCode !== 0) return reject(new Error(`${args.join(' ')} on the screen exited ${exitCode}`));
@@ -63,8 +88,17 @@ function rehearseOnScreen(args) {
 
 const one = rehearse(['release', '--env', 'dev']);
 const rows = [['one rack (release --env dev)', 1, 1, one]];
-for (const [racks, waves] of [[1, 1], [5, 2], [20, 3]]) {
-	rows.push([`fleet demo, ${racks} rack(s)`, racks, waves, rehearse(['release', '--fleet', 'demo'], {CONVOX_AMI_REHEARSAL_FLEET_RACKS: String(racks)})]);
+for (const [racks, waves] of [
+	[1, 1],
+	[5, 2],
+	[20, 3],
+]) {
+	rows.push([
+		`fleet demo, ${racks} rack(s)`,
+		racks,
+		waves,
+		rehearse(['release', '--fleet', 'demo'], {CONVOX_AMI_REHEARSAL_FLEET_RACKS: String(racks)}),
+	]);
 }
 
 console.log(`\nFleet rehearsal (default pacing, ${os.cpus().length} cores, Node ${process.version})`);
@@ -77,7 +111,9 @@ for (const [name, , waves, figures] of rows) {
 		`  ${name.padEnd(30)} ${String(waves).padStart(5)}  ${figures.wall.toFixed(1).padStart(7)}  ${figures.cpu.toFixed(1).padStart(6)}  ${name.startsWith('fleet') ? budget.toFixed(1).padStart(9) : '        -'}  ${String(rate.total).padStart(9)}  ${rate.perMinute.toFixed(0).padStart(7)}  ${String(rate.peak).padStart(8)}${within}`,
 	);
 }
-console.log('  budget: 1.5 x waves x one rack\'s wall time');
+console.log("  budget: 1.5 x waves x one rack's wall time");
 const screen = await rehearseOnScreen(['release', '--fleet', 'demo']);
 const plain = rows.at(-1)[3];
-console.log(`  fleet demo, 20 racks, Ink screen in a pty: wall ${screen.wall.toFixed(1)} s, CPU ${screen.cpu.toFixed(1)} s (${((screen.cpu / screen.wall) * 100).toFixed(0)} % of a core; JSON output: ${plain.cpu.toFixed(1)} s)`);
+console.log(
+	`  fleet demo, 20 racks, Ink screen in a pty: wall ${screen.wall.toFixed(1)} s, CPU ${screen.cpu.toFixed(1)} s (${((screen.cpu / screen.wall) * 100).toFixed(0)} % of a core; JSON output: ${plain.cpu.toFixed(1)} s)`,
+);

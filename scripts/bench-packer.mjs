@@ -24,7 +24,11 @@ function corpusChunk() {
 	const lines = readdirSync(FIXTURES)
 		.filter(name => name.endsWith('.machine-readable.txt'))
 		.sort()
-		.flatMap(name => readFileSync(FIXTURES + name, 'utf8').split('\n').filter(Boolean));
+		.flatMap(name =>
+			readFileSync(FIXTURES + name, 'utf8')
+				.split('\n')
+				.filter(Boolean),
+		);
 	const chunk = [];
 	let chars = 0;
 	for (let index = 0; chars < CHUNK_CHARS; index++) {
@@ -100,7 +104,9 @@ const run = promisify(execFile);
 
 async function measureInChild(lines, mode) {
 	const script = fileURLToPath(import.meta.url);
-	const {stdout} = await run(process.execPath, ['--import', 'tsx', script, '--lines', String(lines), '--mode', mode, '--json'], {cwd: ROOT});
+	const {stdout} = await run(process.execPath, ['--import', 'tsx', script, '--lines', String(lines), '--mode', mode, '--json'], {
+		cwd: ROOT,
+	});
 	return JSON.parse(stdout);
 }
 
@@ -126,8 +132,12 @@ export async function benchPacker({sizes = [10_000, 200_000], repeats = 3} = {})
 	const find = (lines, mode) => results.find(result => result.lines === lines && result.mode === mode);
 	const largest = Math.max(...sizes);
 	const smallest = Math.min(...sizes);
-	const paneOverheadPercent = Math.round((100 * (find(largest, 'full').cpuMs - find(largest, 'parse').cpuMs)) / find(largest, 'parse').cpuMs);
-	const rssGrowthPercent = Math.round((100 * (find(largest, 'full').peakRssMb - find(smallest, 'full').peakRssMb)) / find(smallest, 'full').peakRssMb);
+	const paneOverheadPercent = Math.round(
+		(100 * (find(largest, 'full').cpuMs - find(largest, 'parse').cpuMs)) / find(largest, 'parse').cpuMs,
+	);
+	const rssGrowthPercent = Math.round(
+		(100 * (find(largest, 'full').peakRssMb - find(smallest, 'full').peakRssMb)) / find(smallest, 'full').peakRssMb,
+	);
 	return {results, paneOverheadPercent, rssGrowthPercent};
 }
 
@@ -146,8 +156,12 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
 		console.log('| lines | pipeline | lines/s | CPU ms | peak RSS MB |');
 		console.log('| ---: | --- | ---: | ---: | ---: |');
 		for (const result of results) {
-			console.log(`| ${result.lines.toLocaleString('en')} | ${result.mode === 'full' ? 'parse + scrub + pane' : 'parse + scrub'} | ${result.linesPerSecond.toLocaleString('en')} | ${result.cpuMs} | ${result.peakRssMb} |`);
+			console.log(
+				`| ${result.lines.toLocaleString('en')} | ${result.mode === 'full' ? 'parse + scrub + pane' : 'parse + scrub'} | ${result.linesPerSecond.toLocaleString('en')} | ${result.cpuMs} | ${result.peakRssMb} |`,
+			);
 		}
-		console.log(`\nPane CPU over parsing alone: ${paneOverheadPercent}% (target ≤ 30%). Peak RSS, largest vs smallest run: ${rssGrowthPercent >= 0 ? '+' : ''}${rssGrowthPercent}% (target within 10%).`);
+		console.log(
+			`\nPane CPU over parsing alone: ${paneOverheadPercent}% (target ≤ 30%). Peak RSS, largest vs smallest run: ${rssGrowthPercent >= 0 ? '+' : ''}${rssGrowthPercent}% (target within 10%).`,
+		);
 	}
 }

@@ -25,13 +25,32 @@ const PACING = {CONVOX_AMI_REHEARSAL_BUILD_SECONDS: '20', CONVOX_AMI_REHEARSAL_T
 
 function freshFolder() {
 	const folder = mkdtempSync(path.join(os.tmpdir(), 'convox-ami-bench-screen-'));
-	writeFileSync(path.join(folder, 'convox-ami.config.json'), JSON.stringify({accounts: {dev: {accountId: '111111111111', stackName: 'convox-dev'}}}));
+	writeFileSync(
+		path.join(folder, 'convox-ami.config.json'),
+		JSON.stringify({accounts: {dev: {accountId: '111111111111', stackName: 'convox-dev'}}}),
+	);
 	return folder;
 }
 
 function releaseCommand(folder) {
 	const figures = path.join(folder, 'time.txt');
-	const args = ['-f', '%U %S %M %e', '-o', figures, process.execPath, CLI, 'release', '--env', 'dev', '--rehearse', '--yes', '--confirm', 'sumologic', '--state-dir', path.join(folder, 'state')];
+	const args = [
+		'-f',
+		'%U %S %M %e',
+		'-o',
+		figures,
+		process.execPath,
+		CLI,
+		'release',
+		'--env',
+		'dev',
+		'--rehearse',
+		'--yes',
+		'--confirm',
+		'sumologic',
+		'--state-dir',
+		path.join(folder, 'state'),
+	];
 	const env = {PATH: process.env.PATH, HOME: folder, LANG: 'C.UTF-8', TERM: 'xterm-256color', CI: 'false', ...PACING};
 	return {args, env, figures};
 }
@@ -113,14 +132,27 @@ export async function benchScreen() {
 }
 
 export function printScreenBench({rounds, cpuRatio, rssRatio}) {
-	const wall = Math.round(sum(rounds.map(round => round.plain), 'wallSeconds') / rounds.length);
-	console.log(`\nScreen cost: a paced rehearsal release (dev, --yes, about ${wall} s), on a 100×40 terminal (Ink) and piped (plain), side by side, ${rounds.length} round(s)`);
+	const wall = Math.round(
+		sum(
+			rounds.map(round => round.plain),
+			'wallSeconds',
+		) / rounds.length,
+	);
+	console.log(
+		`\nScreen cost: a paced rehearsal release (dev, --yes, about ${wall} s), on a 100×40 terminal (Ink) and piped (plain), side by side, ${rounds.length} round(s)`,
+	);
 	console.log('  round  Ink CPU s  plain CPU s  Ink peak RSS MB  plain peak RSS MB');
 	rounds.forEach(({terminal, plain}, index) => {
-		console.log(`  ${String(index + 1).padStart(5)}  ${terminal.cpuSeconds.toFixed(2).padStart(9)}  ${plain.cpuSeconds.toFixed(2).padStart(11)}  ${terminal.peakRssMb.toFixed(0).padStart(15)}  ${plain.peakRssMb.toFixed(0).padStart(17)}`);
+		console.log(
+			`  ${String(index + 1).padStart(5)}  ${terminal.cpuSeconds.toFixed(2).padStart(9)}  ${plain.cpuSeconds.toFixed(2).padStart(11)}  ${terminal.peakRssMb.toFixed(0).padStart(15)}  ${plain.peakRssMb.toFixed(0).padStart(17)}`,
+		);
 	});
-	console.log(`  CPU Ink / plain       ${cpuRatio.toFixed(2)}x (budget ${SCREEN_BUDGETS.cpu}x): ${cpuRatio <= SCREEN_BUDGETS.cpu ? 'within' : 'OVER'}`);
-	console.log(`  peak RSS Ink / plain  ${rssRatio.toFixed(2)}x (budget ${SCREEN_BUDGETS.rss}x): ${rssRatio <= SCREEN_BUDGETS.rss ? 'within' : 'OVER'}`);
+	console.log(
+		`  CPU Ink / plain       ${cpuRatio.toFixed(2)}x (budget ${SCREEN_BUDGETS.cpu}x): ${cpuRatio <= SCREEN_BUDGETS.cpu ? 'within' : 'OVER'}`,
+	);
+	console.log(
+		`  peak RSS Ink / plain  ${rssRatio.toFixed(2)}x (budget ${SCREEN_BUDGETS.rss}x): ${rssRatio <= SCREEN_BUDGETS.rss ? 'within' : 'OVER'}`,
+	);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) printScreenBench(await benchScreen());

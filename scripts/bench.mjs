@@ -56,7 +56,12 @@ execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], {cwd: 
 const folder = mkdtempSync(path.join(os.tmpdir(), 'convox-ami-bench-'));
 writeFileSync(
 	path.join(folder, 'convox-ami.config.json'),
-	JSON.stringify({accounts: {dev: {accountId: '111111111111', stackName: 'convox-dev'}, prod: {accountId: '222222222222', stackName: 'convox-prod', production: true}}}),
+	JSON.stringify({
+		accounts: {
+			dev: {accountId: '111111111111', stackName: 'convox-dev'},
+			prod: {accountId: '222222222222', stackName: 'convox-prod', production: true},
+		},
+	}),
 );
 
 const nodeBaseline = timeCommand(['-e', '0']);
@@ -89,6 +94,8 @@ const missing = screenBenchMissing();
 if (missing) console.log(`\nScreen cost: not measured: ${missing}`);
 else printScreenBench(await benchScreen());
 // The fleet figures are timed with GNU time too.
-const fleet = missing ? {status: 0} : spawnSync(process.execPath, [path.join(root, 'scripts', 'bench-fleet.mjs')], {cwd: root, stdio: 'inherit'});
+const fleet = missing
+	? {status: 0}
+	: spawnSync(process.execPath, [path.join(root, 'scripts', 'bench-fleet.mjs')], {cwd: root, stdio: 'inherit'});
 if (missing) console.log(`\nFleet figures: not measured: ${missing}`);
 process.exitCode = packer.status || fleet.status || 0;

@@ -36,4 +36,7 @@ const {metafile} = await build({
 	metafile: true,
 	logLevel: 'warning',
 });
-await writeFile(new URL('../dist/THIRD_PARTY_NOTICES.md', import.meta.url), thirdPartyNotices(metafile, fileURLToPath(new URL('..', import.meta.url)), 'convox-ami'));
+await writeFile(
+	new URL('../dist/THIRD_PARTY_NOTICES.md', import.meta.url),
+	thirdPartyNotices(metafile, fileURLToPath(new URL('..', import.meta.url)), 'convox-ami'),
+);

@@ -120,7 +120,10 @@ async function createWorld(name: string): Promise<World> {
 	await mkdir(dir, {recursive: true});
 	const home = path.join(dir, 'home');
 	await mkdir(path.join(home, '.aws'), {recursive: true});
-	await writeFile(path.join(home, '.aws', 'config'), '[profile convox-dev]\nregion = us-east-1\n[profile convox-prod]\nregion = us-east-1\n');
+	await writeFile(
+		path.join(home, '.aws', 'config'),
+		'[profile convox-dev]\nregion = us-east-1\n[profile convox-prod]\nregion = us-east-1\n',
+	);
 	await writeFile(
 		path.join(home, '.aws', 'credentials'),
 		`[convox-dev]\naws_access_key_id = ${DEV_KEY}\naws_secret_access_key = devsecretdevsecretdevsecret\n[convox-prod]\naws_access_key_id = ${PROD_KEY}\naws_secret_access_key = prodsecretprodsecretprodsecret\n`,
@@ -170,7 +173,10 @@ async function createWorld(name: string): Promise<World> {
 function runToEnd(args: string[], world: World): Promise<void> {
 	return new Promise(resolve => {
 		execFile(process.execPath, [CLI, ...args], {cwd: world.dir, env: world.env}, (error, _stdout, stderr) => {
-			if (error) console.warn(`convox-ami ${args.join(' ')} (setting the stage) ended with ${String(error.code)}: ${stderr.trim().split('\n').at(-1) ?? ''}`);
+			if (error)
+				console.warn(
+					`convox-ami ${args.join(' ')} (setting the stage) ended with ${String(error.code)}: ${stderr.trim().split('\n').at(-1) ?? ''}`,
+				);
 			resolve();
 		});
 	});
@@ -188,7 +194,13 @@ async function record(name: string, scenario: ScreenScenario): Promise<string[]>
 	try {
 		for (const args of scenario.before ?? []) await runToEnd(args, world);
 		terminal.write(`\x1b[32m$\x1b[0m ${command}\r\n`);
-		const child = spawn(process.execPath, [CLI, ...scenario.args], {name: 'xterm-256color', cols: COLUMNS, rows, cwd: world.dir, env: {...world.env, ...scenario.env}});
+		const child = spawn(process.execPath, [CLI, ...scenario.args], {
+			name: 'xterm-256color',
+			cols: COLUMNS,
+			rows,
+			cwd: world.dir,
+			env: {...world.env, ...scenario.env},
+		});
 		let ended = false;
 		child.onData(data => terminal.write(data));
 		const exited = new Promise<void>(resolve =>
@@ -211,7 +223,8 @@ async function record(name: string, scenario: ScreenScenario): Promise<string[]>
 			for (;;) {
 				await flush();
 				const current = screen();
-				if (scenario.skipIf && shows(current, scenario.skipIf)) throw new Skipped(current.split('\n').find(line => shows(line, scenario.skipIf!)) ?? '');
+				if (scenario.skipIf && shows(current, scenario.skipIf))
+					throw new Skipped(current.split('\n').find(line => shows(line, scenario.skipIf!)) ?? '');
 				if (text === 'exit' ? ended : shows(current, text)) return;
 				if (ended) throw new Error(`${name}: the program ended before showing ${String(text)}. Screen:\n${current}`);
 				if (Date.now() > deadline) throw new Error(`${name}: timed out waiting for ${String(text)}. Screen:\n${current}`);

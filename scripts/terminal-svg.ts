@@ -21,14 +21,33 @@ const FOREGROUND = '#e5e5e5';
 
 // xterm.js's default ANSI colours, with bright black taken from X11 xterm (#7f7f7f) so that
 // Ink's gray stays readable on a dark background.
-const ANSI = ['#2e3436', '#cc0000', '#4e9a06', '#c4a000', '#3465a4', '#75507b', '#06989a', '#d3d7cf', '#7f7f7f', '#ef2929', '#8ae234', '#fce94f', '#729fcf', '#ad7fa8', '#34e2e2', '#eeeeec'];
+const ANSI = [
+	'#2e3436',
+	'#cc0000',
+	'#4e9a06',
+	'#c4a000',
+	'#3465a4',
+	'#75507b',
+	'#06989a',
+	'#d3d7cf',
+	'#7f7f7f',
+	'#ef2929',
+	'#8ae234',
+	'#fce94f',
+	'#729fcf',
+	'#ad7fa8',
+	'#34e2e2',
+	'#eeeeec',
+];
 
 const hex = (value: number) => `#${value.toString(16).padStart(6, '0')}`;
 
 /** The 256-colour palette: 16 ANSI colours, the 6×6×6 cube, then 24 grays. */
 export const PALETTE: readonly string[] = (() => {
 	const levels = [0, 95, 135, 175, 215, 255];
-	const cube = Array.from({length: 216}, (_, index) => hex((levels[Math.floor(index / 36)]! << 16) | (levels[Math.floor(index / 6) % 6]! << 8) | levels[index % 6]!));
+	const cube = Array.from({length: 216}, (_, index) =>
+		hex((levels[Math.floor(index / 36)]! << 16) | (levels[Math.floor(index / 6) % 6]! << 8) | levels[index % 6]!),
+	);
 	const grays = Array.from({length: 24}, (_, index) => {
 		const level = 8 + index * 10;
 		return hex((level << 16) | (level << 8) | level);
@@ -125,8 +144,9 @@ export function contentRange(terminal: Terminal): {start: number; end: number} {
 	return {start, end};
 }
 
-// eslint-disable-next-line no-control-regex -- the control characters XML 1.0 forbids are what this matches
-const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const INVALID_XML =
+	// eslint-disable-next-line no-control-regex -- the control characters XML 1.0 forbids are what this matches
+	/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 export function escapeXml(text: string): string {
 	return text.replace(INVALID_XML, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -147,7 +167,10 @@ function tspan(run: Run): string | undefined {
 	if (style.bold) attributes.push('font-weight="bold"');
 	if (style.italic) attributes.push('font-style="italic"');
 	if (style.dim) attributes.push('opacity="0.6"');
-	if (decorated) attributes.push(`text-decoration="${[style.underline ? 'underline' : '', style.strikethrough ? 'line-through' : ''].filter(Boolean).join(' ')}"`);
+	if (decorated)
+		attributes.push(
+			`text-decoration="${[style.underline ? 'underline' : '', style.strikethrough ? 'line-through' : ''].filter(Boolean).join(' ')}"`,
+		);
 	return `<tspan ${attributes.join(' ')}>${escapeXml(text)}</tspan>`;
 }
 
@@ -160,7 +183,8 @@ function backgrounds(runs: Run[], row: number): string[] {
 		else rects.push({column: run.column, cells: run.cells, bg: run.style.bg});
 	}
 	return rects.map(
-		rect => `<rect x="${number(rect.column * CELL_WIDTH)}" y="${number(row * LINE_HEIGHT)}" width="${number(rect.cells * CELL_WIDTH)}" height="${LINE_HEIGHT}" fill="${rect.bg}"/>`,
+		rect =>
+			`<rect x="${number(rect.column * CELL_WIDTH)}" y="${number(row * LINE_HEIGHT)}" width="${number(rect.cells * CELL_WIDTH)}" height="${LINE_HEIGHT}" fill="${rect.bg}"/>`,
 	);
 }
 

@@ -50,7 +50,10 @@ function licenceOf(manifest) {
 
 function repositoryOf(manifest) {
 	const url = typeof manifest.repository === 'string' ? manifest.repository : manifest.repository?.url;
-	return url?.replace(/^git\+/, '').replace(/^git@github\.com:/, 'https://github.com/').replace(/\.git$/, '');
+	return url
+		?.replace(/^git\+/, '')
+		.replace(/^git@github\.com:/, 'https://github.com/')
+		.replace(/\.git$/, '');
 }
 
 function readPackage(root, dir) {
@@ -75,10 +78,20 @@ export function bundledPackages(metafile, root) {
 		.sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version));
 	for (const pkg of packages) {
 		if (pkg.files.length > 0) continue;
-		const sibling = packages.find(other => other.files.length > 0 && scopeOf(other.name) !== undefined && scopeOf(other.name) === scopeOf(pkg.name) && other.licence === pkg.licence);
+		const sibling = packages.find(
+			other =>
+				other.files.length > 0 &&
+				scopeOf(other.name) !== undefined &&
+				scopeOf(other.name) === scopeOf(pkg.name) &&
+				other.licence === pkg.licence,
+		);
 		if (sibling) pkg.sameTextAs = sibling;
-		else if (UNPUBLISHED_TEXTS[pkg.name]) pkg.files = [{name: 'LICENSE (upstream; not in the npm package)', text: UNPUBLISHED_TEXTS[pkg.name]}];
-		else throw new Error(`${pkg.name}@${pkg.version} (${pkg.licence}) is bundled but ships no licence file: add its upstream licence text to UNPUBLISHED_TEXTS in scripts/third-party-notices.mjs.`);
+		else if (UNPUBLISHED_TEXTS[pkg.name])
+			pkg.files = [{name: 'LICENSE (upstream; not in the npm package)', text: UNPUBLISHED_TEXTS[pkg.name]}];
+		else
+			throw new Error(
+				`${pkg.name}@${pkg.version} (${pkg.licence}) is bundled but ships no licence file: add its upstream licence text to UNPUBLISHED_TEXTS in scripts/third-party-notices.mjs.`,
+			);
 	}
 	return packages;
 }
@@ -102,7 +115,11 @@ export function thirdPartyNotices(metafile, root, product) {
 	];
 	for (const pkg of packages) {
 		lines.push('', `## ${pkg.name} ${pkg.version}`, '', `Licence: ${pkg.licence}${pkg.repository ? ` · ${pkg.repository}` : ''}`);
-		if (pkg.sameTextAs) lines.push('', `Ships no licence file; its licence text is the one of ${pkg.sameTextAs.name} ${pkg.sameTextAs.version} in this file.`);
+		if (pkg.sameTextAs)
+			lines.push(
+				'',
+				`Ships no licence file; its licence text is the one of ${pkg.sameTextAs.name} ${pkg.sameTextAs.version} in this file.`,
+			);
 		for (const file of pkg.files) lines.push('', `${file.name}:`, '', fence(file.text));
 	}
 	return `${lines.join('\n')}\n`;

@@ -5,7 +5,9 @@ export function formatDuration(ms: number): string {
 	if (seconds < 60) return `${seconds.toFixed(1)} s`;
 	const minutes = Math.floor(seconds / 60);
 	const rest = Math.floor(seconds % 60);
-	return minutes < 60 ? `${minutes}m${String(rest).padStart(2, '0')}s` : `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
+	return minutes < 60
+		? `${minutes}m${String(rest).padStart(2, '0')}s`
+		: `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
 }
 
 /** Time since an event, to the second: `5s`, `3m05s`, `1h02m`. */

@@ -61,12 +61,24 @@ export async function runChecklist(options: ChecklistOptions): Promise<Checklist
 
 	/** Why the item cannot pass on this rack, so it is skipped instead of run. */
 	const notApplicable = (item: ChecklistItem): Settled | undefined =>
-		options.onStockAmi && item.needsCustomAmi ? {status: 'skipped', detail: `the stock AMI ships no ${item.needsCustomAmi.installs}: ${options.onStockAmi.because}`} : undefined;
+		options.onStockAmi && item.needsCustomAmi
+			? {status: 'skipped', detail: `the stock AMI ships no ${item.needsCustomAmi.installs}: ${options.onStockAmi.because}`}
+			: undefined;
 
-	const kept = (item: ChecklistItem) => options.previous.find(record => record.id === item.id && (record.status === 'pass' || record.status === 'skipped'));
+	const kept = (item: ChecklistItem) =>
+		options.previous.find(record => record.id === item.id && (record.status === 'pass' || record.status === 'skipped'));
 
 	const emit = (item: ChecklistItem, status: CheckStatus, detail: string, note?: string) =>
-		options.emit({type: 'check', id: item.id, kind: item.kind, title: item.title, required: item.required, status, detail, ...(note ? {note} : {})});
+		options.emit({
+			type: 'check',
+			id: item.id,
+			kind: item.kind,
+			title: item.title,
+			required: item.required,
+			status,
+			detail,
+			...(note ? {note} : {}),
+		});
 
 	const settleAuto = async (item: AutoItem): Promise<Settled> => {
 		emit(item, 'running', 'running');
@@ -148,7 +160,8 @@ export async function runChecklist(options: ChecklistOptions): Promise<Checklist
 	const outcomes = await Promise.allSettled(options.items.map(settle));
 	const rejected = outcomes.find(outcome => outcome.status === 'rejected');
 	if (rejected) {
-		if (signal.aborted) throw new InterruptedError('Interrupted during the checklist.', 'Run `convox-ami resume` to finish the remaining checks.');
+		if (signal.aborted)
+			throw new InterruptedError('Interrupted during the checklist.', 'Run `convox-ami resume` to finish the remaining checks.');
 		throw rejected.reason;
 	}
 	const results = outcomes.map(outcome => (outcome as PromiseFulfilledResult<ChecklistResult>).value);

@@ -36,13 +36,23 @@ const STANDALONE_METRICS_WINDOW_MS = 15 * 60_000;
 /** `CONVOX_AMI_PROBE_TIMEOUT` (seconds) wins over the account's `probeTimeout`; 300 s otherwise. */
 export function probeTimeoutMs(env: NodeJS.ProcessEnv, account: AccountConfig): number {
 	const fromEnv = Number(env.CONVOX_AMI_PROBE_TIMEOUT);
-	const seconds = env.CONVOX_AMI_PROBE_TIMEOUT && Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : (account.probeTimeout ?? DEFAULT_PROBE_TIMEOUT_SECONDS);
+	const seconds =
+		env.CONVOX_AMI_PROBE_TIMEOUT && Number.isFinite(fromEnv) && fromEnv > 0
+			? fromEnv
+			: (account.probeTimeout ?? DEFAULT_PROBE_TIMEOUT_SECONDS);
 	return seconds * 1000;
 }
 
 /** The default checklist (rack, instances, hello-world, librato, sumologic), then the account's own checks. */
 export function checklistItems(setup: ChecklistSetup): ChecklistItem[] {
-	return [rackItem(setup), instancesItem(setup), helloWorldItem(setup), libratoItem(setup), sumologicItem(setup), ...setup.account.checks.map(check => customItem(setup, check))];
+	return [
+		rackItem(setup),
+		instancesItem(setup),
+		helloWorldItem(setup),
+		libratoItem(setup),
+		sumologicItem(setup),
+		...setup.account.checks.map(check => customItem(setup, check)),
+	];
 }
 
 function retryOptions(setup: ChecklistSetup, signal: AbortSignal, onRetry: (detail: string) => void): RetryOptions {
@@ -58,17 +68,20 @@ function rackItem(setup: ChecklistSetup): ChecklistItem {
 		kind: 'auto',
 		required: true,
 		probe: (signal, progress) =>
-			retryUntil(async () => {
-				const {cloudformation} = await services.aws();
-				const [convox, stack] = await Promise.all([
-					runConvox(services.binaries.convox, ['rack'], {rack: account.rack, env: services.env, signal}),
-					describeStack(cloudformation, targets.stackName, signal).then(
-						snapshot => judgeStack(snapshot, targets),
-						(error: Error) => fail(`DescribeStacks ${targets.stackName}: ${error.message}`),
-					),
-				]);
-				return judgeRack(judgeConvoxRack(convox, targets.convoxVersion), stack);
-			}, retryOptions(setup, signal, progress)),
+			retryUntil(
+				async () => {
+					const {cloudformation} = await services.aws();
+					const [convox, stack] = await Promise.all([
+						runConvox(services.binaries.convox, ['rack'], {rack: account.rack, env: services.env, signal}),
+						describeStack(cloudformation, targets.stackName, signal).then(
+							snapshot => judgeStack(snapshot, targets),
+							(error: Error) => fail(`DescribeStacks ${targets.stackName}: ${error.message}`),
+						),
+					]);
+					return judgeRack(judgeConvoxRack(convox, targets.convoxVersion), stack);
+				},
+				retryOptions(setup, signal, progress),
+			),
 	};
 }
 
@@ -97,7 +110,11 @@ function helloWorldItem(setup: ChecklistSetup): ChecklistItem {
 		async probe(signal, progress) {
 			let url = account.helloWorldUrl;
 			if (!url) {
-				const info = await runConvox(services.binaries.convox, ['apps', 'info', 'hello-world'], {rack: account.rack, env: services.env, signal});
+				const info = await runConvox(services.binaries.convox, ['apps', 'info', 'hello-world'], {
+					rack: account.rack,
+					env: services.env,
+					signal,
+				});
 				if (info.exitCode !== 0) return fail(`no helloWorldUrl in the config, and ${info.problem}`);
 				url = parseEndpoints(info.stdout)[0];
 				if (!url) return fail('no helloWorldUrl in the config, and `convox apps info hello-world` shows no endpoint');
@@ -117,7 +134,12 @@ function libratoItem(setup: ChecklistSetup): ChecklistItem {
 	const base = {id: 'librato', title: 'Metrics reach Librato', required: true, needsCustomAmi: {installs: 'collectd'}};
 	if (!email || !token) {
 		const from = source ? ` from ${source}` : '';
-		return {...base, kind: 'manual', question: `Does collectd.cpu.percent.user${from} show data since the update in Librato? (set LIBRATO_EMAIL and LIBRATO_TOKEN to check automatically)`, link: page};
+		return {
+			...base,
+			kind: 'manual',
+			question: `Does collectd.cpu.percent.user${from} show data since the update in Librato? (set LIBRATO_EMAIL and LIBRATO_TOKEN to check automatically)`,
+			link: page,
+		};
 	}
 	return {
 		...base,
@@ -141,7 +163,9 @@ function sumologicItem(setup: ChecklistSetup): ChecklistItem {
 		kind: 'manual',
 		required: true,
 		needsCustomAmi: {installs: 'logspout'},
-		question: link ? 'Do HTTP logs from this environment show up in the SumoLogic search since the update?' : 'Do HTTP logs from this environment show up in SumoLogic since the update? (no sumologic.searchUrl in the config)',
+		question: link
+			? 'Do HTTP logs from this environment show up in the SumoLogic search since the update?'
+			: 'Do HTTP logs from this environment show up in SumoLogic since the update? (no sumologic.searchUrl in the config)',
 		link,
 	};
 }
@@ -153,13 +177,20 @@ function customItem(setup: ChecklistSetup, check: CustomCheck): ChecklistItem {
 			return {
 				...base,
 				kind: 'auto',
-				probe: (signal, progress) => probeHttp(check.url, {expectStatus: check.expectStatus, expectBody: check.expectBody}, retryOptions(setup, signal, progress)),
+				probe: (signal, progress) =>
+					probeHttp(check.url, {expectStatus: check.expectStatus, expectBody: check.expectBody}, retryOptions(setup, signal, progress)),
 			};
 		case 'command':
 			return {
 				...base,
 				kind: 'auto',
-				probe: signal => probeCommand(check.command, check.expectExitCode, {cwd: setup.configDir, env: setup.services.env, timeoutMs: setup.probeTimeoutMs, signal}),
+				probe: signal =>
+					probeCommand(check.command, check.expectExitCode, {
+						cwd: setup.configDir,
+						env: setup.services.env,
+						timeoutMs: setup.probeTimeoutMs,
+						signal,
+					}),
 			};
 		case 'manual':
 			return {...base, kind: 'manual', question: check.question, link: check.link};

@@ -8,7 +8,14 @@ import type {Outcome} from '../ui/run-store';
 import {EXIT, OperatorError, StepFailedError, UsageError, type ExitCode} from '../workflow/errors';
 import {mapBounded} from '../workflow/fleet/bounded';
 import type {FleetEventInput} from '../workflow/fleet/fleet-events';
-import {fleetFiles, FleetStore, type FleetImageRecord, type FleetRackRecord, type FleetRun, type FleetStatus} from '../workflow/fleet/fleet-journal';
+import {
+	fleetFiles,
+	FleetStore,
+	type FleetImageRecord,
+	type FleetRackRecord,
+	type FleetRun,
+	type FleetStatus,
+} from '../workflow/fleet/fleet-journal';
 import {planFleet} from '../workflow/fleet/fleet-plan';
 import {fleetReport} from '../workflow/fleet/fleet-report';
 import {resolveFleetVersion} from '../workflow/fleet/fleet-version';
@@ -67,7 +74,13 @@ class FleetDriver {
 		private readonly resumed: boolean,
 	) {
 		this.store = new FleetStore(session.input.stateDir);
-		const racks = fleet.racks.map(rack => ({rack: rack.name, accountId: rack.accountId, region: rack.region, wave: rack.wave, status: rack.state}));
+		const racks = fleet.racks.map(rack => ({
+			rack: rack.name,
+			accountId: rack.accountId,
+			region: rack.region,
+			wave: rack.wave,
+			status: rack.state,
+		}));
 		this.reporter = createFleetReporter(session.frontEnd, {fleet: fleet.fleet, fleetRunId: fleet.id, racks});
 	}
 
@@ -98,7 +111,12 @@ class FleetDriver {
 	}
 
 	async drive(): Promise<FleetOutcome> {
-		this.emit({type: 'fleet', status: this.resumed ? 'resumed' : 'started', mode: this.fleet.mode, message: `${this.fleet.racks.length} racks in ${this.fleet.waves.length} waves; run ${this.fleet.id}`});
+		this.emit({
+			type: 'fleet',
+			status: this.resumed ? 'resumed' : 'started',
+			mode: this.fleet.mode,
+			message: `${this.fleet.racks.length} racks in ${this.fleet.waves.length} waves; run ${this.fleet.id}`,
+		});
 		try {
 			if (!this.fleet.convoxVersion) await this.resolveVersion();
 			const built = await this.buildImages();
@@ -149,10 +167,16 @@ class FleetDriver {
 				return {rack: rack.name, current: parameterValue(stack, 'Version')};
 			} catch (error) {
 				if (error instanceof StackNotFoundError) {
-					throw new UsageError(`The stack ${rack.stackName} of rack ${rack.name} does not exist in account ${rack.accountId} (${rack.region}).`, `Check accounts.${rack.name}.stackName and its region, or take ${rack.name} out of fleets.${this.fleet.fleet}.`);
+					throw new UsageError(
+						`The stack ${rack.stackName} of rack ${rack.name} does not exist in account ${rack.accountId} (${rack.region}).`,
+						`Check accounts.${rack.name}.stackName and its region, or take ${rack.name} out of fleets.${this.fleet.fleet}.`,
+					);
 				}
 				signal.throwIfAborted();
-				throw new StepFailedError(`Cannot read the stack ${rack.stackName} of rack ${rack.name}: ${(error as Error).message}`, 'Check the network and permissions, then run `convox-ami resume`.');
+				throw new StepFailedError(
+					`Cannot read the stack ${rack.stackName} of rack ${rack.name}: ${(error as Error).message}`,
+					'Check the network and permissions, then run `convox-ami resume`.',
+				);
 			}
 		});
 		const version = resolveFleetVersion(entries, current, this.session.input.flags.convoxVersion);
@@ -170,7 +194,10 @@ class FleetDriver {
 	}
 
 	/** The run of one rack, new or resumed, with the fleet's sink and prompter. */
-	private async driveRackRun(rack: FleetRackRecord, {stopAfter, prebuiltAmi, onCreated}: {stopAfter?: StepId; prebuiltAmi?: PrebuiltAmi; onCreated?: (run: Run) => void}): Promise<RunOutcome> {
+	private async driveRackRun(
+		rack: FleetRackRecord,
+		{stopAfter, prebuiltAmi, onCreated}: {stopAfter?: StepId; prebuiltAmi?: PrebuiltAmi; onCreated?: (run: Run) => void},
+	): Promise<RunOutcome> {
 		const existing = rack.runId ? await this.session.store.load(rack.runId).catch(() => undefined) : undefined;
 		const request: RunRequest = existing
 			? {kind: existing.kind, resume: existing, model: runModeOf(existing)}
@@ -179,11 +206,22 @@ class FleetDriver {
 		return driveOne(this.session, request, {
 			sink: (event, run) => {
 				if (event.type === 'change-set') {
-					this.gateFor(rack.wave).preview({rack: rack.name, stackName: event.stackName, changeSetName: event.changeSetName, parameters: event.parameters, changes: event.changes, production: rack.production});
+					this.gateFor(rack.wave).preview({
+						rack: rack.name,
+						stackName: event.stackName,
+						changeSetName: event.changeSetName,
+						parameters: event.parameters,
+						changes: event.changes,
+						production: rack.production,
+					});
 				}
 				sink(event, run);
 			},
-			prompter: rackPrompter(this.session.frontEnd.prompter, () => this.gateFor(rack.wave), {rack: rack.name, stackName: rack.stackName, production: rack.production}),
+			prompter: rackPrompter(this.session.frontEnd.prompter, () => this.gateFor(rack.wave), {
+				rack: rack.name,
+				stackName: rack.stackName,
+				production: rack.production,
+			}),
 			...(stopAfter ? {stopAfter} : {}),
 			...(prebuiltAmi ? {prebuiltAmi} : {}),
 			onCreated: run => {
@@ -200,17 +238,36 @@ class FleetDriver {
 		const builds = this.fleet.images.filter(image => image.kind === 'build' && image.status !== 'done');
 		await Promise.all(builds.map(image => this.build(image)));
 		const failed = this.fleet.images.filter(image => image.kind === 'build' && image.status === 'failed');
-		if (this.halt) return this.end(this.halt.exitCode === EXIT.interrupted ? 'interrupted' : 'failed', this.halt.exitCode, this.halt.message, this.halt.hint);
+		if (this.halt)
+			return this.end(
+				this.halt.exitCode === EXIT.interrupted ? 'interrupted' : 'failed',
+				this.halt.exitCode,
+				this.halt.message,
+				this.halt.hint,
+			);
 		if (failed.length === 0) return undefined;
 		const message = `The AMI of ${failed.map(image => `account ${image.accountId} (run of ${image.rack})`).join(', ')} was not built; no rack was updated.`;
-		return this.end('failed', EXIT.failed, `${message}\n${failed.map(image => `  ${image.rack}: ${image.error ?? 'failed'}`).join('\n')}`, 'Fix the cause, then run `convox-ami resume`: it looks for the AMI first, then builds again.');
+		return this.end(
+			'failed',
+			EXIT.failed,
+			`${message}\n${failed.map(image => `  ${image.rack}: ${image.error ?? 'failed'}`).join('\n')}`,
+			'Fix the cause, then run `convox-ami resume`: it looks for the AMI first, then builds again.',
+		);
 	}
 
 	private async build(image: FleetImageRecord): Promise<void> {
 		const rack = this.rack(image.rack!);
 		image.status = 'running';
 		this.save();
-		this.emit({type: 'image', kind: 'build', accountId: image.accountId, region: image.region, status: 'running', rack: rack.name, ...(image.runId ? {message: `resuming run ${image.runId}`} : {})});
+		this.emit({
+			type: 'image',
+			kind: 'build',
+			accountId: image.accountId,
+			region: image.region,
+			status: 'running',
+			rack: rack.name,
+			...(image.runId ? {message: `resuming run ${image.runId}`} : {}),
+		});
 		const outcome = await this.driveRackRun(rack, {stopAfter: 'build', onCreated: run => (image.runId = run.id)});
 		const build = outcome.run.steps.find(step => step.id === 'build');
 		const {amiId} = outputsOf(outcome.run, 'build');
@@ -224,8 +281,18 @@ class FleetDriver {
 		}
 		if (build?.status === 'done' && this.fleet.dryRun) {
 			image.status = 'done';
-			this.note(`Dry run: the build for account ${image.accountId} was validated, nothing was built; each rack's dry run validates its own.`);
-			this.emit({type: 'image', kind: 'build', accountId: image.accountId, region: image.region, status: 'done', rack: rack.name, message: 'dry run: validated, nothing built'});
+			this.note(
+				`Dry run: the build for account ${image.accountId} was validated, nothing was built; each rack's dry run validates its own.`,
+			);
+			this.emit({
+				type: 'image',
+				kind: 'build',
+				accountId: image.accountId,
+				region: image.region,
+				status: 'done',
+				rack: rack.name,
+				message: 'dry run: validated, nothing built',
+			});
 			return;
 		}
 		if (build?.status === 'done') {
@@ -237,18 +304,43 @@ class FleetDriver {
 		}
 		if (outcome.exitCode === EXIT.interrupted || outcome.exitCode === EXIT.usage || outcome.exitCode === EXIT.waiting) {
 			image.status = 'pending';
-			this.halt ??= {exitCode: outcome.exitCode, message: outcome.message ?? `The build of account ${image.accountId} stopped.`, ...(outcome.hint ? {hint: outcome.hint} : {})};
+			this.halt ??= {
+				exitCode: outcome.exitCode,
+				message: outcome.message ?? `The build of account ${image.accountId} stopped.`,
+				...(outcome.hint ? {hint: outcome.hint} : {}),
+			};
 		}
 		this.save();
-		this.emit({type: 'image', kind: 'build', accountId: image.accountId, region: image.region, status: 'failed', rack: rack.name, message: image.error});
+		this.emit({
+			type: 'image',
+			kind: 'build',
+			accountId: image.accountId,
+			region: image.region,
+			status: 'failed',
+			rack: rack.name,
+			message: image.error,
+		});
 	}
 
 	/** Each account's AMI to the other regions of its racks, every copy side by side; found again by its tags on resume. */
 	private async copyImages(): Promise<FleetOutcome | undefined> {
 		const pending = this.fleet.images.filter(image => image.kind === 'copy' && image.status !== 'done');
 		const accounts = [...new Set(pending.map(image => image.accountId))];
-		await Promise.all(accounts.map(accountId => this.copyForAccount(accountId, pending.filter(image => image.accountId === accountId))));
-		if (this.session.interrupts.signal.aborted) return this.end('interrupted', EXIT.interrupted, 'Interrupted while copying the AMIs.', 'Run `convox-ami resume`: copies made are found again by their tags.');
+		await Promise.all(
+			accounts.map(accountId =>
+				this.copyForAccount(
+					accountId,
+					pending.filter(image => image.accountId === accountId),
+				),
+			),
+		);
+		if (this.session.interrupts.signal.aborted)
+			return this.end(
+				'interrupted',
+				EXIT.interrupted,
+				'Interrupted while copying the AMIs.',
+				'Run `convox-ami resume`: copies made are found again by their tags.',
+			);
 		const failed = this.fleet.images.filter(image => image.kind === 'copy' && image.status === 'failed');
 		if (failed.length === 0) return undefined;
 		return this.end(
@@ -264,7 +356,14 @@ class FleetDriver {
 		if (this.fleet.dryRun) {
 			for (const copy of copies) {
 				copy.status = 'done';
-				this.emit({type: 'image', kind: 'copy', accountId, region: copy.region, status: 'done', message: `dry run: would copy the AMI of ${source.region} here (CopyImage, encrypted, tags copied)`});
+				this.emit({
+					type: 'image',
+					kind: 'copy',
+					accountId,
+					region: copy.region,
+					status: 'done',
+					message: `dry run: would copy the AMI of ${source.region} here (CopyImage, encrypted, tags copied)`,
+				});
 			}
 			this.save();
 			return;
@@ -275,7 +374,14 @@ class FleetDriver {
 		for (const copy of copies) {
 			copy.status = 'running';
 			copy.copiedFrom = {region: source.region, amiId: source.amiId!};
-			this.emit({type: 'image', kind: 'copy', accountId, region: copy.region, status: 'running', message: `from ${source.amiId} (${source.region})`});
+			this.emit({
+				type: 'image',
+				kind: 'copy',
+				accountId,
+				region: copy.region,
+				status: 'running',
+				message: `from ${source.amiId} (${source.region})`,
+			});
 		}
 		this.save();
 		const record = (region: string, amiId: string, adopted: boolean) => {
@@ -284,8 +390,18 @@ class FleetDriver {
 			copy.amiId = amiId;
 			copy.adopted = adopted;
 			delete copy.error;
-			this.note(`Copied ${source.amiId} (${source.region}) to ${region} for account ${accountId}: ${amiId}${adopted ? ' (found from an earlier attempt)' : ''}.`);
-			this.emit({type: 'image', kind: 'copy', accountId, region, status: 'done', amiId, ...(adopted ? {message: 'found from an earlier attempt, not copied again'} : {})});
+			this.note(
+				`Copied ${source.amiId} (${source.region}) to ${region} for account ${accountId}: ${amiId}${adopted ? ' (found from an earlier attempt)' : ''}.`,
+			);
+			this.emit({
+				type: 'image',
+				kind: 'copy',
+				accountId,
+				region,
+				status: 'done',
+				amiId,
+				...(adopted ? {message: 'found from an earlier attempt, not copied again'} : {}),
+			});
 		};
 		const fail = (region: string, error: unknown) => {
 			const copy = copies.find(candidate => candidate.region === region)!;
@@ -297,14 +413,20 @@ class FleetDriver {
 		try {
 			const done = await copyAmiToRegions(
 				async region => aws.ec2For(region),
-				{region: source.region, amiId: source.amiId!, name: `convox-ami-${this.fleet.convoxVersion}-${source.amiId}`, description: `convox-ami fleet ${this.fleet.fleet} (${this.fleet.id}): ${source.amiId} from ${source.region}`},
+				{
+					region: source.region,
+					amiId: source.amiId!,
+					name: `convox-ami-${this.fleet.convoxVersion}-${source.amiId}`,
+					description: `convox-ami fleet ${this.fleet.fleet} (${this.fleet.id}): ${source.amiId} from ${source.region}`,
+				},
 				copies.map(copy => copy.region),
 				this.fleet.id,
 				{
 					signal: this.session.interrupts.signal,
 					concurrency: copies.length,
 					onProgress: progress => {
-						if (progress.phase === 'copying' || progress.phase === 'found') this.emit({type: 'notice', level: 'info', message: progress.message});
+						if (progress.phase === 'copying' || progress.phase === 'found')
+							this.emit({type: 'notice', level: 'info', message: progress.message});
 					},
 					...(this.session.rehearsal ? REHEARSAL_COPY_POLL : {}),
 				},
@@ -346,7 +468,10 @@ class FleetDriver {
 		const image = this.imageFor(rack.accountId, rack.region);
 		// A dry run built nothing: each rack's own dry run validates the build.
 		if ((image.kind === 'build' && image.rack === rack.name) || !image.amiId) return undefined;
-		const origin = image.kind === 'build' ? `built by run ${image.runId} (${image.rack})` : `copied from ${image.copiedFrom?.amiId} (${image.copiedFrom?.region}) by fleet run ${this.fleet.id}`;
+		const origin =
+			image.kind === 'build'
+				? `built by run ${image.runId} (${image.rack})`
+				: `copied from ${image.copiedFrom?.amiId} (${image.copiedFrom?.region}) by fleet run ${this.fleet.id}`;
 		return {amiId: image.amiId!, region: image.region, origin};
 	}
 
@@ -364,7 +489,11 @@ class FleetDriver {
 			if (outcome.message && rack.state !== 'done') rack.detail = outcome.message;
 			if (outcome.exitCode === EXIT.interrupted || outcome.exitCode === EXIT.usage) {
 				rack.state = 'pending';
-				this.halt ??= {exitCode: outcome.exitCode, message: `${rack.name}: ${outcome.message ?? 'stopped'}`, ...(outcome.hint ? {hint: outcome.hint} : {})};
+				this.halt ??= {
+					exitCode: outcome.exitCode,
+					message: `${rack.name}: ${outcome.message ?? 'stopped'}`,
+					...(outcome.hint ? {hint: outcome.hint} : {}),
+				};
 			}
 		} catch (error) {
 			rack.state = this.session.interrupts.signal.aborted ? 'pending' : 'failed';
@@ -376,7 +505,14 @@ class FleetDriver {
 		} finally {
 			gate.leave(rack.name);
 			this.save();
-			this.emit({type: 'rack-state', rack: rack.name, state: rack.state, wave: rack.wave, ...(rack.runId ? {runId: rack.runId} : {}), ...(rack.detail ? {detail: rack.detail.split('\n')[0]!} : {})});
+			this.emit({
+				type: 'rack-state',
+				rack: rack.name,
+				state: rack.state,
+				wave: rack.wave,
+				...(rack.runId ? {runId: rack.runId} : {}),
+				...(rack.detail ? {detail: rack.detail.split('\n')[0]!} : {}),
+			});
 		}
 	}
 
@@ -392,7 +528,8 @@ class FleetDriver {
 			const next = schedule(rules, this.states());
 			if (next.wave !== announced && !next.overTolerance) {
 				if (announced >= 0) this.emit({type: 'wave', wave: announced, status: 'done', racks: this.fleet.waves[announced]!});
-				if (next.wave < this.fleet.waves.length) this.emit({type: 'wave', wave: next.wave, status: 'started', racks: this.fleet.waves[next.wave]!});
+				if (next.wave < this.fleet.waves.length)
+					this.emit({type: 'wave', wave: next.wave, status: 'started', racks: this.fleet.waves[next.wave]!});
 				announced = next.wave;
 			}
 			const stopping = Boolean(this.halt) || this.session.interrupts.signal.aborted;
@@ -408,25 +545,53 @@ class FleetDriver {
 	}
 
 	private async conclude(untouched: string[]): Promise<FleetOutcome> {
-		const final = schedule({waves: this.fleet.waves, maxConcurrent: this.fleet.maxConcurrent, failureTolerance: this.fleet.failureTolerance}, this.states());
+		const final = schedule(
+			{waves: this.fleet.waves, maxConcurrent: this.fleet.maxConcurrent, failureTolerance: this.fleet.failureTolerance},
+			this.states(),
+		);
 		const failed = this.fleet.racks.filter(rack => rack.state === 'failed');
 		const done = this.fleet.racks.filter(rack => rack.state === 'done');
 		if (this.halt || this.session.interrupts.signal.aborted) {
 			const halt = this.halt ?? {exitCode: EXIT.interrupted, message: 'Interrupted.'};
-			return this.end(halt.exitCode === EXIT.usage ? 'failed' : 'interrupted', halt.exitCode, `${halt.message}\n${done.length} of ${this.fleet.racks.length} racks done; the fleet run continues with \`convox-ami resume\`.`, halt.hint ?? 'Run `convox-ami resume` to continue the fleet.');
+			return this.end(
+				halt.exitCode === EXIT.usage ? 'failed' : 'interrupted',
+				halt.exitCode,
+				`${halt.message}\n${done.length} of ${this.fleet.racks.length} racks done; the fleet run continues with \`convox-ami resume\`.`,
+				halt.hint ?? 'Run `convox-ami resume` to continue the fleet.',
+			);
 		}
 		const left = final.verdict ? final.untouched : untouched;
 		for (const name of left) this.emit({type: 'rack-state', rack: name, state: 'untouched', wave: this.rack(name).wave});
 		switch (final.verdict) {
 			case 'finished': {
-				if (failed.length === 0 && this.fleet.dryRun) return this.end('finished', EXIT.ok, `Fleet ${this.fleet.fleet} (dry run): all ${done.length} racks read, built and previewed as a dry run; nothing was changed.`);
-				if (failed.length === 0) return this.end('finished', EXIT.ok, `Fleet ${this.fleet.fleet}: all ${done.length} racks released and verified with Convox ${this.fleet.convoxVersion}.`);
+				if (failed.length === 0 && this.fleet.dryRun)
+					return this.end(
+						'finished',
+						EXIT.ok,
+						`Fleet ${this.fleet.fleet} (dry run): all ${done.length} racks read, built and previewed as a dry run; nothing was changed.`,
+					);
+				if (failed.length === 0)
+					return this.end(
+						'finished',
+						EXIT.ok,
+						`Fleet ${this.fleet.fleet}: all ${done.length} racks released and verified with Convox ${this.fleet.convoxVersion}.`,
+					);
 				const hint = await this.offerRollback(failed);
-				return this.end('finished', EXIT.failed, `Fleet ${this.fleet.fleet}: ${done.length} racks done; ${failed.length} failed within the tolerance of ${this.fleet.failureTolerance}: ${failed.map(rack => rack.name).join(', ')}.`, hint);
+				return this.end(
+					'finished',
+					EXIT.failed,
+					`Fleet ${this.fleet.fleet}: ${done.length} racks done; ${failed.length} failed within the tolerance of ${this.fleet.failureTolerance}: ${failed.map(rack => rack.name).join(', ')}.`,
+					hint,
+				);
 			}
 			case 'waiting': {
 				const waiting = this.fleet.racks.filter(rack => rack.state === 'waiting');
-				return this.end('waiting', EXIT.waiting, `Fleet ${this.fleet.fleet} waits on ${waiting.map(rack => `${rack.name} (${rack.detail?.split('\n')[0] ?? 'a manual confirmation'})`).join(', ')}; later waves not started: ${left.join(', ') || 'none'}.`, 'Confirm with `convox-ami resume --confirm ID`.');
+				return this.end(
+					'waiting',
+					EXIT.waiting,
+					`Fleet ${this.fleet.fleet} waits on ${waiting.map(rack => `${rack.name} (${rack.detail?.split('\n')[0] ?? 'a manual confirmation'})`).join(', ')}; later waves not started: ${left.join(', ') || 'none'}.`,
+					'Confirm with `convox-ami resume --confirm ID`.',
+				);
 			}
 			default: {
 				const hint = await this.offerRollback(failed);
@@ -442,7 +607,11 @@ class FleetDriver {
 
 	/** The failed racks whose stack was changed can go back: asked when someone can answer, else named. */
 	private async offerRollback(failed: FleetRackRecord[]): Promise<string> {
-		const runs = (await Promise.all(failed.map(async rack => (rack.runId ? await this.session.store.load(rack.runId).catch(() => undefined) : undefined)))).filter((run): run is Run => Boolean(run));
+		const runs = (
+			await Promise.all(
+				failed.map(async rack => (rack.runId ? await this.session.store.load(rack.runId).catch(() => undefined) : undefined)),
+			)
+		).filter((run): run is Run => Boolean(run));
 		const changed = runs.filter(run => {
 			try {
 				rollbackRequest(run);
@@ -455,9 +624,17 @@ class FleetDriver {
 		const commands = changed.map(run => `convox-ami rollback ${run.id}`).join('; ');
 		const {prompter} = this.session.frontEnd;
 		if (!prompter.interactive) return `Roll the failed racks back with: ${commands}. Or fix the cause and run \`convox-ami resume\`.`;
-		const back = await prompter.confirm({message: `Roll back ${changed.map(run => run.env).join(', ')} to the Ami and Version they had before this fleet run?`, remedy: commands, defaultValue: false});
+		const back = await prompter.confirm({
+			message: `Roll back ${changed.map(run => run.env).join(', ')} to the Ami and Version they had before this fleet run?`,
+			remedy: commands,
+			defaultValue: false,
+		});
 		if (!back) return `Roll back later with: ${commands}.`;
-		const outcomes = await Promise.all(changed.map(run => driveOne(this.session, rollbackRequest(run), {sink: this.reporter.rackSink(run.env), prompter, onCreated: () => undefined})));
+		const outcomes = await Promise.all(
+			changed.map(run =>
+				driveOne(this.session, rollbackRequest(run), {sink: this.reporter.rackSink(run.env), prompter, onCreated: () => undefined}),
+			),
+		);
 		for (const outcome of outcomes) this.note(`Rollback run ${outcome.run.id} of ${outcome.run.env} ${outcome.run.status}.`);
 		return `Rolled back: ${outcomes.map(outcome => `${outcome.run.env} (${outcome.run.status})`).join(', ')}.`;
 	}
@@ -469,7 +646,13 @@ class FleetDriver {
 			const run = await this.session.store.load(rack.runId).catch(() => undefined);
 			if (run) runs.set(run.id, run);
 		}
-		const report = fleetReport({fleet: this.fleet, runs, untouched, reportDir: path.dirname(this.files.report), runsDir: runsDir(this.session.input.stateDir)});
+		const report = fleetReport({
+			fleet: this.fleet,
+			runs,
+			untouched,
+			reportDir: path.dirname(this.files.report),
+			runsDir: runsDir(this.session.input.stateDir),
+		});
 		await writeFile(this.files.report, report);
 	}
 
@@ -478,7 +661,13 @@ class FleetDriver {
 		this.note(`Fleet ${status}: ${message.split('\n')[0]}`);
 		const untouched = this.fleet.racks.filter(rack => rack.state === 'pending' && !rack.runId).map(rack => rack.name);
 		await this.writeReport(status === 'stopped' || status === 'waiting' ? untouched : []);
-		this.emit({type: 'fleet', status, mode: this.fleet.mode, message: message.split('\n')[0]!, ...(this.fleet.convoxVersion ? {convoxVersion: this.fleet.convoxVersion} : {})});
+		this.emit({
+			type: 'fleet',
+			status,
+			mode: this.fleet.mode,
+			message: message.split('\n')[0]!,
+			...(this.fleet.convoxVersion ? {convoxVersion: this.fleet.convoxVersion} : {}),
+		});
 		return {exitCode, message, ...(hint ? {hint} : {}), journal: this.files.journal, report: this.files.report};
 	}
 }
@@ -502,25 +691,63 @@ function newFleetRun(session: Session, name: string): FleetRun {
 		failureTolerance: plan.failureTolerance,
 		confirmedWaves: [],
 		confirm: input.flags.confirm,
-		racks: plan.racks.map(rack => ({name: rack.name, accountId: rack.accountId, region: rack.region, stackName: rack.account.stackName, wave: rack.wave, production: rack.production, state: 'pending'})),
+		racks: plan.racks.map(rack => ({
+			name: rack.name,
+			accountId: rack.accountId,
+			region: rack.region,
+			stackName: rack.account.stackName,
+			wave: rack.wave,
+			production: rack.production,
+			state: 'pending',
+		})),
 		images: [
-			...plan.builds.map(build => ({accountId: build.accountId, region: build.region, kind: 'build' as const, status: 'pending' as const, rack: build.rack})),
+			...plan.builds.map(build => ({
+				accountId: build.accountId,
+				region: build.region,
+				kind: 'build' as const,
+				status: 'pending' as const,
+				rack: build.rack,
+			})),
 			...plan.copies.map(copy => ({accountId: copy.accountId, region: copy.region, kind: 'copy' as const, status: 'pending' as const})),
 		],
-		history: [{at, message: `Fleet run of ${name} started: ${plan.racks.length} racks, ${plan.builds.length} build(s), ${plan.copies.length} copy(ies).`}],
+		history: [
+			{
+				at,
+				message: `Fleet run of ${name} started: ${plan.racks.length} racks, ${plan.builds.length} build(s), ${plan.copies.length} copy(ies).`,
+			},
+		],
 	};
 }
 
 /** A resumed fleet: racks that did not finish go again through their own runs (reconciled as today), done ones are left. */
 function resumeFleetRun(session: Session, fleet: FleetRun): FleetRun {
 	const missing = fleet.racks.filter(rack => !session.loaded.config.accounts[rack.name]);
-	if (missing.length > 0) throw new UsageError(`Fleet run ${fleet.id} has racks that are no longer in the config: ${missing.map(rack => rack.name).join(', ')}.`, 'Put their accounts back in the config to resume it.');
+	if (missing.length > 0)
+		throw new UsageError(
+			`Fleet run ${fleet.id} has racks that are no longer in the config: ${missing.map(rack => rack.name).join(', ')}.`,
+			'Put their accounts back in the config to resume it.',
+		);
 	if (session.input.flags.convoxVersion && fleet.convoxVersion && session.input.flags.convoxVersion !== fleet.convoxVersion) {
-		throw new UsageError(`Fleet run ${fleet.id} keeps the Convox version it started with (${fleet.convoxVersion}); --convox-version cannot change it.`, 'Start a new fleet run to release another version.');
+		throw new UsageError(
+			`Fleet run ${fleet.id} keeps the Convox version it started with (${fleet.convoxVersion}); --convox-version cannot change it.`,
+			'Start a new fleet run to release another version.',
+		);
 	}
 	const racks = fleet.racks.map(rack => (rack.state === 'done' ? rack : {...rack, state: 'pending' as const}));
 	const images = fleet.images.map(image => (image.status === 'done' ? image : {...image, status: 'pending' as const}));
-	return {...fleet, status: 'running', racks, images, history: [...fleet.history, {at: new Date().toISOString(), message: `Fleet run resumed: ${racks.filter(rack => rack.state === 'done').length} of ${racks.length} racks done.`}]};
+	return {
+		...fleet,
+		status: 'running',
+		racks,
+		images,
+		history: [
+			...fleet.history,
+			{
+				at: new Date().toISOString(),
+				message: `Fleet run resumed: ${racks.filter(rack => rack.state === 'done').length} of ${racks.length} racks done.`,
+			},
+		],
+	};
 }
 
 /** `release --fleet NAME` and `resume` of a fleet run. */

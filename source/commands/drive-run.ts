@@ -24,14 +24,20 @@ async function findRunToResume(store: JournalStore, runId: string | undefined, l
 	if (runId) return store.load(runId);
 	const {runs, unreadable} = await store.list();
 	// A run killed after its last journal write but before its report counts as unfinished; a fleet's runs are resumed with their fleet.
-	const unfinished = runs.find(run => !linked.has(run.id) && (run.status !== 'finished' || !existsSync(runFiles(store.stateDir, run.id).report)));
+	const unfinished = runs.find(
+		run => !linked.has(run.id) && (run.status !== 'finished' || !existsSync(runFiles(store.stateDir, run.id).report)),
+	);
 	if (!unfinished && unreadable.length > 0) {
 		throw new UsageError(
 			`No unfinished run in ${store.stateDir} that loads; ${unreadable.length === 1 ? 'this journal does' : 'these journals do'} not:\n${unreadable.map(({problem}) => `  - ${problem}`).join('\n')}`,
 			'Move a corrupt journal aside (it was left as it is) or restore it from a backup, then run `convox-ami resume` again.',
 		);
 	}
-	if (!unfinished) throw new UsageError(`No unfinished run in ${store.stateDir}.`, 'Start one with `convox-ami release`, or list runs with `convox-ami runs`.');
+	if (!unfinished)
+		throw new UsageError(
+			`No unfinished run in ${store.stateDir}.`,
+			'Start one with `convox-ami release`, or list runs with `convox-ami runs`.',
+		);
 	return unfinished;
 }
 
@@ -50,7 +56,8 @@ function describeResume(run: Run): string {
 async function chooseEnv(input: CommandInput, loaded: LoadedConfig, frontEnd: FrontEnd): Promise<string> {
 	const names = Object.keys(loaded.config.accounts);
 	if (input.flags.env) {
-		if (!loaded.config.accounts[input.flags.env]) throw new UsageError(`No account "${input.flags.env}" in ${loaded.path}; it has ${names.join(', ')}.`);
+		if (!loaded.config.accounts[input.flags.env])
+			throw new UsageError(`No account "${input.flags.env}" in ${loaded.path}; it has ${names.join(', ')}.`);
 		return input.flags.env;
 	}
 	if (names.length === 1 && !frontEnd.prompter.interactive) return names[0]!;
@@ -62,7 +69,11 @@ async function chooseEnv(input: CommandInput, loaded: LoadedConfig, frontEnd: Fr
 }
 
 function accountChoices(loaded: LoadedConfig): Array<{value: string; label: string; hint: string}> {
-	return Object.entries(loaded.config.accounts).map(([name, account]) => ({value: name, label: name, hint: `${account.accountId} · ${account.stackName}${account.production ? ' · PRODUCTION' : ''}`}));
+	return Object.entries(loaded.config.accounts).map(([name, account]) => ({
+		value: name,
+		label: name,
+		hint: `${account.accountId} · ${account.stackName}${account.production ? ' · PRODUCTION' : ''}`,
+	}));
 }
 
 /** The guided release of a config with fleets: one account, or one fleet. */
@@ -77,7 +88,11 @@ async function chooseAccountOrFleet(loaded: LoadedConfig, frontEnd: FrontEnd): P
 		picks.set(`fleet-${index}`, {fleet: name});
 		return {value: `fleet-${index}`, label: `Fleet ${name}`, hint: `${fleet.waves.flat().length} racks in ${fleet.waves.length} waves`};
 	});
-	const picked = await frontEnd.prompter.select({message: 'Which account, or which fleet?', choices: [...accounts, ...fleetChoices], remedy: '--env NAME or --fleet NAME'});
+	const picked = await frontEnd.prompter.select({
+		message: 'Which account, or which fleet?',
+		choices: [...accounts, ...fleetChoices],
+		remedy: '--env NAME or --fleet NAME',
+	});
 	return picks.get(picked)!;
 }
 
@@ -115,7 +130,10 @@ async function firstRequest(input: CommandInput, store: JournalStore, linked: Se
 			if (input.flags.env && input.flags.env !== run.env) throw new UsageError(`Run ${run.id} is for ${run.env}, not ${input.flags.env}.`);
 			const model = runModeOf(run);
 			if ((input.flags.dryRun && !model.readOnly) || (input.flags.rehearse && model.world !== 'rehearsal')) {
-				throw new UsageError(`Run ${run.id} is a ${run.options.dryRun ? 'dry ' : ''}${run.mode} run; resume keeps its mode, so --dry-run and --rehearse cannot change it.`, 'Start a new run for another mode.');
+				throw new UsageError(
+					`Run ${run.id} is a ${run.options.dryRun ? 'dry ' : ''}${run.mode} run; resume keeps its mode, so --dry-run and --rehearse cannot change it.`,
+					'Start a new run for another mode.',
+				);
 			}
 			return {kind: run.kind, resume: run, model};
 		}
@@ -130,13 +148,20 @@ async function firstRequest(input: CommandInput, store: JournalStore, linked: Se
 
 export function rollbackRequest(run: Run): RunRequest {
 	const target = rollbackTargetOf(run);
-	if (!target) throw new UsageError(`Run ${run.id} never changed its stack, so there is nothing to roll back.`, 'List runs with `convox-ami runs`.');
+	if (!target)
+		throw new UsageError(`Run ${run.id} never changed its stack, so there is nothing to roll back.`, 'List runs with `convox-ami runs`.');
 	return rollbackOf(run, target);
 }
 
 /** A rollback stays in the world of the run it undoes, and writes. */
 function rollbackOf(run: Run, target: RollbackTarget): RunRequest {
-	return {kind: 'rollback', model: {world: runModeOf(run).world, readOnly: false}, env: run.env, rollbackOf: target, ...(run.releaseId ? {releaseId: run.releaseId} : {})};
+	return {
+		kind: 'rollback',
+		model: {world: runModeOf(run).world, readOnly: false},
+		env: run.env,
+		rollbackOf: target,
+		...(run.releaseId ? {releaseId: run.releaseId} : {}),
+	};
 }
 
 /** How a fleet drives one rack's run: its own sink and prompter, maybe the AMI its account built, maybe only up to the build. */
@@ -166,7 +191,14 @@ export async function driveOne(session: Session, request: RunRequest, rack?: Rac
 			env,
 			mode: storedMode(session.model),
 			production: account.production,
-			options: {region, dryRun: session.model.readOnly, confirm: flags.confirm, yes: flags.yes, ...(convoxVersion ? {convoxVersion} : {}), ...(rack?.prebuiltAmi ? {prebuiltAmi: rack.prebuiltAmi} : {})},
+			options: {
+				region,
+				dryRun: session.model.readOnly,
+				confirm: flags.confirm,
+				yes: flags.yes,
+				...(convoxVersion ? {convoxVersion} : {}),
+				...(rack?.prebuiltAmi ? {prebuiltAmi: rack.prebuiltAmi} : {}),
+			},
 			...(request.releaseId ? {releaseId: request.releaseId} : {}),
 			...(request.rollbackOf ? {rollbackOf: request.rollbackOf} : {}),
 		});
@@ -177,14 +209,20 @@ export async function driveOne(session: Session, request: RunRequest, rack?: Rac
 	if (!resumeOf) rack?.onCreated(run);
 	if (resumeOf) {
 		if (flags.convoxVersion && flags.convoxVersion !== resumeOf.options.convoxVersion) {
-			throw new UsageError(`Run ${resumeOf.id} keeps the Convox version it started with; --convox-version cannot change it.`, 'Start a new run to release another version.');
+			throw new UsageError(
+				`Run ${resumeOf.id} keeps the Convox version it started with; --convox-version cannot change it.`,
+				'Start a new run to release another version.',
+			);
 		}
 		run = {...run, options: {...run.options, confirm: [...new Set([...run.options.confirm, ...flags.confirm])], yes: flags.yes}};
 	}
 	store.save(run);
 	if (!rack) frontEnd.attach(run);
 	if (request.rollbackOf && !resumeOf) {
-		await store.record(request.rollbackOf.runId, {type: 'history', message: `Rollback run ${run.id} started: ${account.stackName} back to Ami ${request.rollbackOf.ami || '(stock)'} and Version ${request.rollbackOf.version}.`});
+		await store.record(request.rollbackOf.runId, {
+			type: 'history',
+			message: `Rollback run ${run.id} started: ${account.stackName} back to Ami ${request.rollbackOf.ami || '(stock)'} and Version ${request.rollbackOf.version}.`,
+		});
 	}
 
 	const {createServices} = await import('../services/create-services');
@@ -247,7 +285,11 @@ async function nextRequest(session: Session, request: RunRequest, outcome: RunOu
 	const target = await frontEnd.prompter.select({
 		message: `${run.env} is released and verified. Promote Convox ${convoxVersion} to production? The AMI is built again there, versioned by the short git SHA: commit the template first.`,
 		choices: [
-			...accounts.map(name => ({value: name, label: `Promote to ${name}`, hint: `${loaded.config.accounts[name]!.accountId} · ${loaded.config.accounts[name]!.stackName}`})),
+			...accounts.map(name => ({
+				value: name,
+				label: `Promote to ${name}`,
+				hint: `${loaded.config.accounts[name]!.accountId} · ${loaded.config.accounts[name]!.stackName}`,
+			})),
 			{value: stop, label: 'Stop here', hint: `\`convox-ami release --env NAME --convox-version ${convoxVersion}\` later`},
 		],
 		remedy: '`convox-ami release --env NAME` for each account',
@@ -267,7 +309,9 @@ async function findFleetToResume(input: CommandInput, store: JournalStore, fleet
 	if (!unfinished) return undefined;
 	const linked = linkedRunIds(fleets);
 	const {runs} = await store.list();
-	const single = runs.find(run => !linked.has(run.id) && (run.status !== 'finished' || !existsSync(runFiles(store.stateDir, run.id).report)));
+	const single = runs.find(
+		run => !linked.has(run.id) && (run.status !== 'finished' || !existsSync(runFiles(store.stateDir, run.id).report)),
+	);
 	return single && single.createdAt > unfinished.createdAt ? undefined : unfinished;
 }
 
@@ -279,24 +323,40 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 	const signals = wireSignals(() => lock?.release());
 	const {interrupts, onSignal} = signals;
 	// The screen comes first so the operator sees it at once; config, SDK and steps load behind it.
-	const frontEnd = await createFrontEnd(detectOutputMode({json: flags.json, yes: flags.yes}, process.env), {yes: flags.yes, onInterrupt: onSignal, badges: sessionBadges(modelOfFlags(flags))});
+	const frontEnd = await createFrontEnd(detectOutputMode({json: flags.json, yes: flags.yes}, process.env), {
+		yes: flags.yes,
+		onInterrupt: onSignal,
+		badges: sessionBadges(modelOfFlags(flags)),
+	});
 	interrupts.signal.addEventListener('abort', () => frontEnd.interrupted());
 	try {
 		const store = new JournalStore(input.stateDir);
 		const {fleets} = input.name === 'resume' ? await new FleetStore(input.stateDir).list() : {fleets: []};
 		const fleetToResume = input.name === 'resume' ? await findFleetToResume(input, store, fleets) : undefined;
-		if (flags.fleet && input.name !== 'release') throw new UsageError(`--fleet goes with \`convox-ami release\`, not with ${input.name}.`, 'A fleet run is resumed with `convox-ami resume`.');
+		if (flags.fleet && input.name !== 'release')
+			throw new UsageError(
+				`--fleet goes with \`convox-ami release\`, not with ${input.name}.`,
+				'A fleet run is resumed with `convox-ami resume`.',
+			);
 		let request: RunRequest | undefined = fleetToResume || flags.fleet ? undefined : await firstRequest(input, store, linkedRunIds(fleets));
-		const model = fleetToResume ? runModeOf({mode: fleetToResume.mode, options: {dryRun: fleetToResume.dryRun}}) : (request?.model ?? modelOfFlags(flags));
+		const model = fleetToResume
+			? runModeOf({mode: fleetToResume.mode, options: {dryRun: fleetToResume.dryRun}})
+			: (request?.model ?? modelOfFlags(flags));
 		const rehearse = model.world === 'rehearsal';
 		// A config that does not load leaves no trace, not even an empty state dir.
 		const configured = rehearse ? undefined : await (await import('../config/load-config')).loadConfig(input.configPath);
 		await store.ensureWritable();
 		lock = await acquireStateLock(input.stateDir, `convox-ami ${input.name}`);
 		const fleetName = fleetToResume?.fleet ?? flags.fleet;
-		rehearsal = rehearse ? await (await import('../rehearsal/rehearsal')).startRehearsal(input.stateDir, fleetName ? {fleet: fleetName} : {}) : undefined;
+		rehearsal = rehearse
+			? await (await import('../rehearsal/rehearsal')).startRehearsal(input.stateDir, fleetName ? {fleet: fleetName} : {})
+			: undefined;
 		const loaded = rehearsal?.config ?? configured!;
-		if (lock.takenOver) frontEnd.say('warn', `Took over the lock of ${input.stateDir} left by pid ${lock.takenOver.pid} (${lock.takenOver.command}), which is no longer running.`);
+		if (lock.takenOver)
+			frontEnd.say(
+				'warn',
+				`Took over the lock of ${input.stateDir} left by pid ${lock.takenOver.pid} (${lock.takenOver.command}), which is no longer running.`,
+			);
 		const session: Session = {input, store, loaded, frontEnd, interrupts, model, ...(rehearsal ? {rehearsal} : {})};
 		if (fleetName) {
 			const {driveFleet} = await import('./drive-fleet');
@@ -304,7 +364,13 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 			await frontEnd.end(ended);
 			return ended.exitCode;
 		}
-		if (request?.kind === 'release' && !request.env && !flags.env && Object.keys(loaded.config.fleets ?? {}).length > 0 && frontEnd.prompter.interactive) {
+		if (
+			request?.kind === 'release' &&
+			!request.env &&
+			!flags.env &&
+			Object.keys(loaded.config.fleets ?? {}).length > 0 &&
+			frontEnd.prompter.interactive
+		) {
 			const picked = await chooseAccountOrFleet(loaded, frontEnd);
 			if ('fleet' in picked) {
 				const {driveFleet} = await import('./drive-fleet');

@@ -52,7 +52,14 @@ export function formatRunsTable(summaries: RunSummary[]): string {
 	const cell = (summary: RunSummary, key: keyof RunSummary | 'note') => (key === 'note' ? noteOf(summary) : summary[key] || '-');
 	const rows = [COLUMNS.map(([, title]) => title), ...summaries.map(summary => COLUMNS.map(([key]) => cell(summary, key)))];
 	const widths = COLUMNS.map((_, index) => Math.max(...rows.map(row => row[index]!.length)));
-	return rows.map(row => row.map((cell, index) => cell.padEnd(widths[index]!)).join('  ').trimEnd()).join('\n');
+	return rows
+		.map(row =>
+			row
+				.map((cell, index) => cell.padEnd(widths[index]!))
+				.join('  ')
+				.trimEnd(),
+		)
+		.join('\n');
 }
 
 export interface FleetSummary {
@@ -82,7 +89,10 @@ function formatFleet(summary: FleetSummary): string {
 	const done = summary.racks.filter(rack => rack.state === 'done').length;
 	const head = `FLEET ${summary.id}  ${summary.fleet}  ${summary.status}  ${done}/${summary.racks.length} racks done  Convox ${summary.convoxVersion || '-'}${summary.mode === 'live' ? '' : `  ${summary.mode}`}`;
 	const width = Math.max(...summary.racks.map(rack => rack.rack.length));
-	return [head, ...summary.racks.map(rack => `  ${rack.rack.padEnd(width)}  wave ${rack.wave}  ${rack.state.padEnd(7)}  ${rack.runId || '-'}`)].join('\n');
+	return [
+		head,
+		...summary.racks.map(rack => `  ${rack.rack.padEnd(width)}  wave ${rack.wave}  ${rack.state.padEnd(7)}  ${rack.runId || '-'}`),
+	].join('\n');
 }
 
 /** `convox-ami runs`: every run in the journal, newest first, then the fleet runs with their racks. */

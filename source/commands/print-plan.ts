@@ -34,10 +34,22 @@ const code = (text: string) => `\`${text}\``;
 
 function checklist(account: AccountConfig): string[] {
 	const rows = [
-		['rack', 'auto', `\`convox rack${account.rack ? ` --rack ${account.rack}` : ''}\` shows \`running\` and the new Version, and the stack is UPDATE_COMPLETE with the new Ami and Version`],
+		[
+			'rack',
+			'auto',
+			`\`convox rack${account.rack ? ` --rack ${account.rack}` : ''}\` shows \`running\` and the new Version, and the stack is UPDATE_COMPLETE with the new Ami and Version`,
+		],
 		['instances', 'auto', 'every running instance of the stack runs the new AMI'],
-		['hello-world', 'auto', `${account.helloWorldUrl ? code(account.helloWorldUrl) : 'the endpoint of `convox apps info hello-world`'} answers 2xx (retried while instances register)`],
-		['librato', 'auto with LIBRATO_EMAIL/LIBRATO_TOKEN, else manual', `collectd.cpu.percent.user for source ${code(account.librato?.source ?? '(not configured)')} has measurements newer than the update`],
+		[
+			'hello-world',
+			'auto',
+			`${account.helloWorldUrl ? code(account.helloWorldUrl) : 'the endpoint of `convox apps info hello-world`'} answers 2xx (retried while instances register)`,
+		],
+		[
+			'librato',
+			'auto with LIBRATO_EMAIL/LIBRATO_TOKEN, else manual',
+			`collectd.cpu.percent.user for source ${code(account.librato?.source ?? '(not configured)')} has measurements newer than the update`,
+		],
 		['sumologic', 'manual', `HTTP logs arrived in SumoLogic${account.sumologic ? ` (${account.sumologic.searchUrl})` : ''}`],
 		...account.checks.map(check => [check.id, check.kind === 'manual' ? 'manual' : 'auto', check.title]),
 	];
@@ -47,17 +59,25 @@ function checklist(account: AccountConfig): string[] {
 /** The release procedure for one account as Markdown, with what is known filled in. */
 function renderPlan({config, configDir, envName, account, region, releasesUrl, pinned, resolved}: PlanInput): string {
 	const template = config.template ? path.resolve(configDir, config.template) : bundledTemplatePath();
-	const version = resolved.version ? `Convox **${resolved.version}**` : pinned ? `Convox ${pinned}` : 'the newest published Convox version at run time';
+	const version = resolved.version
+		? `Convox **${resolved.version}**`
+		: pinned
+			? `Convox ${pinned}`
+			: 'the newest published Convox version at run time';
 	const required = resolved.required?.length ? ` (of ${resolved.required.join(', ')})` : '';
 	const rule = pinned
-		? 'pinned; a pin that jumps over a version marked `required` after the stack\'s Version is asked about, and under `--yes` needs `--skip-required`'
+		? "pinned; a pin that jumps over a version marked `required` after the stack's Version is asked about, and under `--yes` needs `--skip-required`"
 		: `Convox's rule, as \`convox rack update\`: the first published version marked \`required\` that is newer than the stack's Version${required}, else the newest published by timestamp, branch builds skipped; ${resolved.version ?? 'the newest'} is that newest`;
 	const lookup = `Mappings.RegionConfig.${region}.Ami of its formation.json`;
 	const ssm = resolved.ssm
 		? `the SSM parameter of the stack's DefaultAmi (default ${code(resolved.ssm.x86_64 ?? '?')}), or of DefaultAmiArm (default ${code(resolved.ssm.arm64 ?? '?')}) when the stack's InstanceType is ARM by the template's InstanceARM condition, resolved with \`ssm:GetParameter\` at run time; its architecture must fit InstanceType and a dedicated BuildInstance`
 		: undefined;
-	const ami = resolved.sourceAmi ? `**${resolved.sourceAmi}**` : (ssm ?? `${lookup}${resolved.problem ? ` (not resolved now: ${resolved.problem.replace(/\.$/, '')})` : ''}`);
-	const amiVersion = account.production ? 'the short git SHA of the repository holding the template (clean working tree required)' : '`dev-<UTC timestamp>`';
+	const ami = resolved.sourceAmi
+		? `**${resolved.sourceAmi}**`
+		: (ssm ?? `${lookup}${resolved.problem ? ` (not resolved now: ${resolved.problem.replace(/\.$/, '')})` : ''}`);
+	const amiVersion = account.production
+		? 'the short git SHA of the repository holding the template (clean working tree required)'
+		: '`dev-<UTC timestamp>`';
 	const profile = account.profile ? ` --profile ${account.profile}` : '';
 	return [
 		`## ${envName}${account.production ? ' (PRODUCTION)' : ''}`,
@@ -82,7 +102,10 @@ async function resolveQuietly(releasesUrl: string, region: string, pinned: strin
 	const releases = createReleasesService({baseUrl: releasesUrl, timeoutMs: 5000, retries: 0});
 	try {
 		const entries = await releases.versions();
-		const required = entries.filter(entry => entry.required && entry.published).map(entry => entry.version).sort();
+		const required = entries
+			.filter(entry => entry.required && entry.published)
+			.map(entry => entry.version)
+			.sort();
 		let version = pinned;
 		if (!version) {
 			const selection = selectVersion(entries);
@@ -93,7 +116,8 @@ async function resolveQuietly(releasesUrl: string, region: string, pinned: strin
 		const lookup = planBaseAmi({template, version, region, stackValues: {}});
 		if ('problem' in lookup) return {version, required, problem: lookup.problem};
 		if (lookup.era === 'region-config') return {version, required, sourceAmi: lookup.ami};
-		const defaultOf = (key: string) => (template.Parameters?.[key]?.Default === undefined ? undefined : String(template.Parameters[key].Default));
+		const defaultOf = (key: string) =>
+			template.Parameters?.[key]?.Default === undefined ? undefined : String(template.Parameters[key].Default);
 		return {version, required, ssm: {x86_64: defaultOf('DefaultAmi'), arm64: defaultOf('DefaultAmiArm')}};
 	} catch (error) {
 		return {problem: `the release files could not be read (${(error as Error).message})`};
@@ -103,19 +127,36 @@ async function resolveQuietly(releasesUrl: string, region: string, pinned: strin
 /** `convox-ami plan`: the procedure a run would follow, as Markdown, for review before a release. */
 export async function printPlan(input: CommandInput): Promise<ExitCode> {
 	const loaded = await loadConfig(input.configPath);
-	const names = input.flags.env ? [input.flags.env] : Object.keys(loaded.config.accounts).sort((a, b) => Number(loaded.config.accounts[a]!.production) - Number(loaded.config.accounts[b]!.production));
+	const names = input.flags.env
+		? [input.flags.env]
+		: Object.keys(loaded.config.accounts).sort(
+				(a, b) => Number(loaded.config.accounts[a]!.production) - Number(loaded.config.accounts[b]!.production),
+			);
 	const releasesUrl = createReleasesService(process.env.CONVOX_RELEASES_URL ? {baseUrl: process.env.CONVOX_RELEASES_URL} : {}).baseUrl;
 	const sections: string[] = [];
 	const byRegion = new Map<string, Promise<Resolved>>();
 	for (const envName of names) {
 		const account = loaded.config.accounts[envName];
-		if (!account) throw new UsageError(`No account "${envName}" in ${loaded.path}; it has ${Object.keys(loaded.config.accounts).join(', ')}.`);
+		if (!account)
+			throw new UsageError(`No account "${envName}" in ${loaded.path}; it has ${Object.keys(loaded.config.accounts).join(', ')}.`);
 		const region = input.flags.region ?? account.region ?? loaded.config.region;
 		if (!byRegion.has(region)) byRegion.set(region, resolveQuietly(releasesUrl, region, input.flags.convoxVersion));
 		const resolved = await byRegion.get(region)!;
-		sections.push(renderPlan({config: loaded.config, configDir: loaded.dir, envName, account, region, releasesUrl, ...(input.flags.convoxVersion ? {pinned: input.flags.convoxVersion} : {}), resolved}));
+		sections.push(
+			renderPlan({
+				config: loaded.config,
+				configDir: loaded.dir,
+				envName,
+				account,
+				region,
+				releasesUrl,
+				...(input.flags.convoxVersion ? {pinned: input.flags.convoxVersion} : {}),
+				resolved,
+			}),
+		);
 	}
-	const intro = names.length > 1 ? `Each account is its own run; ${names.join(' → ')}, the same Convox version and base AMI in each.\n\n` : '';
+	const intro =
+		names.length > 1 ? `Each account is its own run; ${names.join(' → ')}, the same Convox version and base AMI in each.\n\n` : '';
 	process.stdout.write(`# convox-ami release procedure\n\n${intro}${sections.join('\n')}`);
 	return EXIT.ok;
 }

@@ -17,12 +17,18 @@ export interface CommandInput {
 
 function toFlags(options: CliOptions, args: string[]): Flags {
 	if (options.convoxVersion !== undefined && !parseVersionId(options.convoxVersion)) {
-		throw new UsageError(`--convox-version ${options.convoxVersion} is not a Convox version id (YYYYMMDDHHMMSS, optionally with a -suffix).`);
+		throw new UsageError(
+			`--convox-version ${options.convoxVersion} is not a Convox version id (YYYYMMDDHHMMSS, optionally with a -suffix).`,
+		);
 	}
-	if (options.region !== undefined && !REGION_PATTERN.test(options.region)) throw new UsageError(`--region ${options.region} is not an AWS region such as us-east-1.`);
-	if (options.env !== undefined && !ENV_PATTERN.test(options.env)) throw new UsageError(`--env ${options.env} is not an account name (lowercase letters, digits and dashes).`);
-	if (options.fleet !== undefined && !ENV_PATTERN.test(options.fleet)) throw new UsageError(`--fleet ${options.fleet} is not a fleet name (lowercase letters, digits and dashes).`);
-	if (options.fleet !== undefined && options.env !== undefined) throw new UsageError('--fleet and --env exclude each other: a fleet names its racks.', 'Drop one of them.');
+	if (options.region !== undefined && !REGION_PATTERN.test(options.region))
+		throw new UsageError(`--region ${options.region} is not an AWS region such as us-east-1.`);
+	if (options.env !== undefined && !ENV_PATTERN.test(options.env))
+		throw new UsageError(`--env ${options.env} is not an account name (lowercase letters, digits and dashes).`);
+	if (options.fleet !== undefined && !ENV_PATTERN.test(options.fleet))
+		throw new UsageError(`--fleet ${options.fleet} is not a fleet name (lowercase letters, digits and dashes).`);
+	if (options.fleet !== undefined && options.env !== undefined)
+		throw new UsageError('--fleet and --env exclude each other: a fleet names its racks.', 'Drop one of them.');
 	for (const id of args) {
 		if (!/^[\w-]+$/.test(id)) throw new UsageError(`${id} is not a run id (see \`convox-ami runs\`).`);
 	}
@@ -53,7 +59,13 @@ export async function runCommand(name: CommandName, args: string[], options: Cli
 	let flags: Flags | undefined;
 	try {
 		flags = toFlags(options, args);
-		const input: CommandInput = {name, args, flags, ...(options.config ? {configPath: options.config} : {}), stateDir: path.resolve(options.stateDir ?? '.convox-ami')};
+		const input: CommandInput = {
+			name,
+			args,
+			flags,
+			...(options.config ? {configPath: options.config} : {}),
+			stateDir: path.resolve(options.stateDir ?? '.convox-ami'),
+		};
 		switch (name) {
 			case 'plan': {
 				const {printPlan} = await import('./print-plan');

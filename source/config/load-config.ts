@@ -20,7 +20,8 @@ function formatPath(path: PropertyKey[]): string {
 function formatIssues(issues: z.core.$ZodIssue[]): string[] {
 	return issues.map(issue => {
 		const where = issue.path.length > 0 ? formatPath(issue.path) : '(top level)';
-		if (issue.code === 'unrecognized_keys') return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map(key => `"${key}"`).join(', ')}`;
+		if (issue.code === 'unrecognized_keys')
+			return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map(key => `"${key}"`).join(', ')}`;
 		return `${where}: ${issue.message}`;
 	});
 }
@@ -29,7 +30,10 @@ export function parseConfig(raw: unknown, source: string): Config {
 	const result = configSchema.safeParse(raw);
 	if (result.success) return result.data;
 	const problems = formatIssues(result.error.issues);
-	throw new UsageError(`The config ${source} is not valid:\n${problems.map(problem => `  - ${problem}`).join('\n')}`, 'Fix these entries; the README lists every key.');
+	throw new UsageError(
+		`The config ${source} is not valid:\n${problems.map(problem => `  - ${problem}`).join('\n')}`,
+		'Fix these entries; the README lists every key.',
+	);
 }
 
 export async function loadConfig(file: string | undefined, cwd = process.cwd()): Promise<LoadedConfig> {
@@ -41,7 +45,9 @@ export async function loadConfig(file: string | undefined, cwd = process.cwd()):
 		if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
 			throw new UsageError(
 				`No config at ${configPath}.`,
-				file ? 'Check the --config path.' : `Create ${DEFAULT_CONFIG_FILE} here (start from convox-ami.config.sample.json), pass --config PATH, or try --rehearse.`,
+				file
+					? 'Check the --config path.'
+					: `Create ${DEFAULT_CONFIG_FILE} here (start from convox-ami.config.sample.json), pass --config PATH, or try --rehearse.`,
 			);
 		}
 		throw new UsageError(`Cannot read the config ${configPath}: ${(error as Error).message}`);

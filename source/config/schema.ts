@@ -35,7 +35,10 @@ export const accountSchema = z.strictObject({
 	profile: z.string().min(1).optional(),
 	accountId,
 	stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'expected a CloudFormation stack name'),
-	region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1').optional(),
+	region: z
+		.string()
+		.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1')
+		.optional(),
 	rack: z.string().min(1).optional(),
 	production: z.boolean().default(false),
 	helloWorldUrl: httpUrl.optional(),
@@ -56,18 +59,21 @@ const fleetSchema = z.strictObject({
 
 export const configSchema = z
 	.strictObject({
-	$schema: z.string().optional(),
-	region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1').default('us-east-1'),
-	template: z.string().min(1).optional(),
-	binaries: z
-		.strictObject({packer: z.string().min(1).optional(), convox: z.string().min(1).optional(), git: z.string().min(1).optional()})
-		.default({}),
-	buildInstanceTypes: z.strictObject({x86_64: z.string().min(1).optional(), arm64: z.string().min(1).optional()}).optional(),
-	accounts: z
-		.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lowercase account name'), accountSchema)
-		.refine(accounts => Object.keys(accounts).length > 0, 'expected at least one account'),
-	fleets: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lowercase fleet name'), fleetSchema).optional(),
-})
+		$schema: z.string().optional(),
+		region: z
+			.string()
+			.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1')
+			.default('us-east-1'),
+		template: z.string().min(1).optional(),
+		binaries: z
+			.strictObject({packer: z.string().min(1).optional(), convox: z.string().min(1).optional(), git: z.string().min(1).optional()})
+			.default({}),
+		buildInstanceTypes: z.strictObject({x86_64: z.string().min(1).optional(), arm64: z.string().min(1).optional()}).optional(),
+		accounts: z
+			.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lowercase account name'), accountSchema)
+			.refine(accounts => Object.keys(accounts).length > 0, 'expected at least one account'),
+		fleets: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lowercase fleet name'), fleetSchema).optional(),
+	})
 	.superRefine((config, ctx) => {
 		for (const [name, fleet] of Object.entries(config.fleets ?? {})) {
 			const seen = new Map<string, number>();
@@ -76,7 +82,8 @@ export const configSchema = z
 					const path = ['fleets', name, 'waves', waveIndex, rackIndex];
 					if (!config.accounts[rack]) ctx.addIssue({code: 'custom', path, message: `no account "${rack}"`});
 					const earlier = seen.get(rack);
-					if (earlier !== undefined) ctx.addIssue({code: 'custom', path, message: `"${rack}" is already in waves[${earlier}]: a rack belongs to one wave`});
+					if (earlier !== undefined)
+						ctx.addIssue({code: 'custom', path, message: `"${rack}" is already in waves[${earlier}]: a rack belongs to one wave`});
 					else seen.set(rack, waveIndex);
 				}),
 			);

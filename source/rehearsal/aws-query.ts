@@ -2,7 +2,12 @@
  * A tiny client for the rehearsal's own tools (the Packer replay, the convox stand-in): one
  * query-protocol POST to the loopback AWS stand-in, signed only as far as it reads (the key id).
  */
-export async function standInQuery(env: NodeJS.ProcessEnv, endpointVariable: string, params: Record<string, string>, region = env.AWS_REGION ?? 'us-east-1'): Promise<string> {
+export async function standInQuery(
+	env: NodeJS.ProcessEnv,
+	endpointVariable: string,
+	params: Record<string, string>,
+	region = env.AWS_REGION ?? 'us-east-1',
+): Promise<string> {
 	const endpoint = env[endpointVariable];
 	if (!endpoint) throw new Error(`${endpointVariable} is not set: the rehearsal tools only talk to the rehearsal's stand-in.`);
 	const response = await fetch(endpoint, {

@@ -144,21 +144,25 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 	const data = loaded ?? emptyData(region);
 	const stateFile = options.stateFile;
 	let ready = false;
-	const state = new StandInState(data, {
-		accountId,
-		baseImageId: options.baseImageId ?? stockImage.imageId!,
-		slowTicks: options.slowTicks ?? 10,
-		changeSetDelayMs: options.changeSetDelayMs ?? tickMs,
-		...(options.failureReason ? {failureReason: options.failureReason} : {}),
-		imageCopies: {...options.imageCopies, delayMs: options.imageCopies?.delayMs ?? tickMs},
-	}, () => {
-		if (ready && stateFile) {
-			saveData(stateFile, data);
-		}
-	});
+	const state = new StandInState(
+		data,
+		{
+			accountId,
+			baseImageId: options.baseImageId ?? stockImage.imageId!,
+			slowTicks: options.slowTicks ?? 10,
+			changeSetDelayMs: options.changeSetDelayMs ?? tickMs,
+			...(options.failureReason ? {failureReason: options.failureReason} : {}),
+			imageCopies: {...options.imageCopies, delayMs: options.imageCopies?.delayMs ?? tickMs},
+		},
+		() => {
+			if (ready && stateFile) {
+				saveData(stateFile, data);
+			}
+		},
+	);
 
 	if (!loaded) {
-		for (const image of [stockImage, ...options.images ?? []]) {
+		for (const image of [stockImage, ...(options.images ?? [])]) {
 			state.registerImage(image);
 		}
 
@@ -177,12 +181,24 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 	const calls: AwsCall[] = [];
 	let throttle = {remaining: options.throttle?.count ?? 0, actions: options.throttle?.actions};
 	let expiredCredentials = options.expiredCredentials ?? false;
-	const cloudFormationSettings = {accountId, region, eventsPageSize: options.eventsPageSize ?? 100, requiredCapabilities: options.requiredCapabilities ?? ['CAPABILITY_IAM'], ...(options.resolveTemplate ? {resolveTemplate: options.resolveTemplate} : {})};
+	const cloudFormationSettings = {
+		accountId,
+		region,
+		eventsPageSize: options.eventsPageSize ?? 100,
+		requiredCapabilities: options.requiredCapabilities ?? ['CAPABILITY_IAM'],
+		...(options.resolveTemplate ? {resolveTemplate: options.resolveTemplate} : {}),
+	};
 
 	function answerJson(target: string, body: string, accessKeyId: string | undefined, response: ServerResponse): void {
 		const [prefix, action = ''] = target.split('.');
 		const input = JSON.parse(body || '{}') as Record<string, unknown>;
-		const call: AwsCall = {service: prefix === 'AmazonSSM' ? 'ssm' : 'unknown', action, params: input as QueryParams, ...(accessKeyId ? {accessKeyId} : {}), time: new Date().toISOString()};
+		const call: AwsCall = {
+			service: prefix === 'AmazonSSM' ? 'ssm' : 'unknown',
+			action,
+			params: input as QueryParams,
+			...(accessKeyId ? {accessKeyId} : {}),
+			time: new Date().toISOString(),
+		};
 		calls.push(call);
 		const type = {'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID()};
 		try {
@@ -193,7 +209,10 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 			response.writeHead(200, type);
 			response.end(JSON.stringify(result));
 		} catch (error) {
-			const failure = error instanceof AwsError ? error : new AwsError('InternalServerError', error instanceof Error ? error.message : String(error), 500);
+			const failure =
+				error instanceof AwsError
+					? error
+					: new AwsError('InternalServerError', error instanceof Error ? error.message : String(error), 500);
 			call.error = failure.code;
 			response.writeHead(failure.status, type);
 			response.end(ssmError(failure));
@@ -212,7 +231,14 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		const {action, version, params} = parseQueryParams(body);
 		const identity = (accessKeyId ? options.identities?.[accessKeyId] : undefined) ?? defaultIdentity;
 		const target = services[version];
-		const call: AwsCall = {service: target?.service ?? 'unknown', action, params, ...(accessKeyId ? {accessKeyId} : {}), ...(signingRegion ? {region: signingRegion} : {}), time: new Date().toISOString()};
+		const call: AwsCall = {
+			service: target?.service ?? 'unknown',
+			action,
+			params,
+			...(accessKeyId ? {accessKeyId} : {}),
+			...(signingRegion ? {region: signingRegion} : {}),
+			time: new Date().toISOString(),
+		};
 		calls.push(call);
 		const protocol = target?.protocol ?? 'query';
 		const namespace = target?.namespace ?? '';
@@ -230,20 +256,32 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 			response.writeHead(200, {'content-type': 'text/xml', 'x-amzn-requestid': randomUUID()});
 			response.end(successXml(protocol, namespace, action, result));
 		} catch (error) {
-			const failure = error instanceof AwsError ? error : new AwsError('InternalFailure', error instanceof Error ? error.message : String(error), 500);
+			const failure =
+				error instanceof AwsError ? error : new AwsError('InternalFailure', error instanceof Error ? error.message : String(error), 500);
 			call.error = failure.code;
 			response.writeHead(failure.status, {'content-type': 'text/xml'});
 			response.end(errorXml(protocol, namespace, failure.code, failure.message));
 		}
 	}
 
-	async function dispatch(service: AwsCall['service'], action: string, version: string, params: QueryParams, identity: Identity, callerRegion: string): Promise<XmlValue> {
+	async function dispatch(
+		service: AwsCall['service'],
+		action: string,
+		version: string,
+		params: QueryParams,
+		identity: Identity,
+		callerRegion: string,
+	): Promise<XmlValue> {
 		if (expiredCredentials) {
 			throw new AwsError('ExpiredToken', 'The security token included in the request is expired', 403);
 		}
 
 		if (service === 'sts' && action === 'GetCallerIdentity') {
-			return {Arn: identity.arn ?? `arn:aws:iam::${identity.accountId}:user/rehearsal`, UserId: 'AIDAREHEARSAL0000000', Account: identity.accountId};
+			return {
+				Arn: identity.arn ?? `arn:aws:iam::${identity.accountId}:user/rehearsal`,
+				UserId: 'AIDAREHEARSAL0000000',
+				Account: identity.accountId,
+			};
 		}
 
 		const handler = service === 'cloudformation' ? cloudFormationHandlers[action] : undefined;
@@ -307,24 +345,31 @@ async function main(): Promise<void> {
 		throw new Error(`Unknown scenario ${unknown.join(', ')}; expected one of ${scenarios.join(', ')}`);
 	}
 
-	const identities = Object.fromEntries((values.identity ?? []).map(entry => {
-		const match = /^([^=]+)=(\d{12})(?::(.+))?$/.exec(entry);
-		if (!match) {
-			throw new Error(`--identity expects ACCESS_KEY_ID=ACCOUNT_ID[:ARN], got ${entry}`);
-		}
+	const identities = Object.fromEntries(
+		(values.identity ?? []).map(entry => {
+			const match = /^([^=]+)=(\d{12})(?::(.+))?$/.exec(entry);
+			if (!match) {
+				throw new Error(`--identity expects ACCESS_KEY_ID=ACCOUNT_ID[:ARN], got ${entry}`);
+			}
 
-		return [match[1]!, {accountId: match[2]!, ...(match[3] ? {arn: match[3]} : {})}];
-	}));
+			return [match[1]!, {accountId: match[2]!, ...(match[3] ? {arn: match[3]} : {})}];
+		}),
+	);
 	const fromFiles = (values.stacks ?? []).flatMap(file => stacksFromDescribeStacks(JSON.parse(readFileSync(file, 'utf8'))));
 	const accountId = values['account-id'];
 	const region = values.region;
-	const rackStacks = (values['stack-name'] ?? (fromFiles.length > 0 ? [] : ['convox'])).map(stackName => rackStackSeed({stackName, ...(accountId ? {accountId} : {}), ...(region ? {region} : {})}));
+	const rackStacks = (values['stack-name'] ?? (fromFiles.length > 0 ? [] : ['convox'])).map(stackName =>
+		rackStackSeed({stackName, ...(accountId ? {accountId} : {}), ...(region ? {region} : {})}),
+	);
 	const standIn = await startAwsStandIn({
 		port: Number(values.port),
 		tickMs: Number(values['tick-ms']),
 		...(values['slow-ticks'] ? {slowTicks: Number(values['slow-ticks'])} : {}),
 		...(values['change-set-delay-ms'] ? {changeSetDelayMs: Number(values['change-set-delay-ms'])} : {}),
-		imageCopies: {...(values['copy-delay-ms'] ? {delayMs: Number(values['copy-delay-ms'])} : {}), ...(values['copy-fails-in'] ? {failIn: values['copy-fails-in']} : {})},
+		imageCopies: {
+			...(values['copy-delay-ms'] ? {delayMs: Number(values['copy-delay-ms'])} : {}),
+			...(values['copy-fails-in'] ? {failIn: values['copy-fails-in']} : {}),
+		},
 		...(accountId ? {accountId} : {}),
 		...(region ? {region} : {}),
 		...(values.state ? {stateFile: values.state} : {}),

@@ -13,7 +13,11 @@ function valueAfter(args: string[], name: string): string | undefined {
 export async function convoxStandIn(args: string[]): Promise<number> {
 	const rack = valueAfter(args, '--rack') ?? process.env.RACK ?? 'dev';
 	if (args[0] === 'rack') {
-		const xml = await standInQuery(process.env, 'AWS_ENDPOINT_URL_CLOUDFORMATION', {Action: 'DescribeStacks', Version: '2010-05-15', StackName: `convox-${rack}`});
+		const xml = await standInQuery(process.env, 'AWS_ENDPOINT_URL_CLOUDFORMATION', {
+			Action: 'DescribeStacks',
+			Version: '2010-05-15',
+			StackName: `convox-${rack}`,
+		});
 		const status = xmlValue(xml, 'StackStatus') ?? 'UNKNOWN';
 		const version = /<ParameterKey>Version<\/ParameterKey>\s*<ParameterValue>([^<]*)<\/ParameterValue>/.exec(xml)?.[1] ?? '';
 		const count = /<ParameterKey>InstanceCount<\/ParameterKey>\s*<ParameterValue>([^<]*)<\/ParameterValue>/.exec(xml)?.[1] ?? '3';
@@ -22,7 +26,9 @@ export async function convoxStandIn(args: string[]): Promise<number> {
 		return 0;
 	}
 	if (args[0] === 'apps' && args[1] === 'info') {
-		process.stdout.write(`Name        ${args[2] ?? 'hello-world'}\nStatus      running\nRelease     RABCDEFGHIJ\nProcesses   web\nEndpoints   ${process.env.CONVOX_AMI_REHEARSAL_HELLO_WORLD ?? ''}\n`);
+		process.stdout.write(
+			`Name        ${args[2] ?? 'hello-world'}\nStatus      running\nRelease     RABCDEFGHIJ\nProcesses   web\nEndpoints   ${process.env.CONVOX_AMI_REHEARSAL_HELLO_WORLD ?? ''}\n`,
+		);
 		return 0;
 	}
 	process.stderr.write(`The rehearsal's convox answers \`rack\` and \`apps info\` only (got ${args.join(' ')}).\n`);

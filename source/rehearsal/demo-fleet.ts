@@ -17,12 +17,31 @@ function rack(name: string, production: boolean): [string, DemoRack] {
 }
 
 const WAVES: Array<Array<[name: string, production: boolean]>> = [
-	[['dev-us-1', false], ['dev-eu-1', false], ['dev-ap-1', false]],
-	[['dev-us-2', false], ['dev-eu-2', false], ['dev-ap-2', false], ['prod-us-1', true], ['prod-eu-1', true], ['prod-ap-1', true]],
 	[
-		['prod-us-2', true], ['prod-us-3', true], ['prod-us-4', true], ['prod-us-5', true],
-		['prod-eu-2', true], ['prod-eu-3', true], ['prod-eu-4', true],
-		['prod-ap-2', true], ['prod-ap-3', true], ['prod-ap-4', true], ['prod-ap-5', true],
+		['dev-us-1', false],
+		['dev-eu-1', false],
+		['dev-ap-1', false],
+	],
+	[
+		['dev-us-2', false],
+		['dev-eu-2', false],
+		['dev-ap-2', false],
+		['prod-us-1', true],
+		['prod-eu-1', true],
+		['prod-ap-1', true],
+	],
+	[
+		['prod-us-2', true],
+		['prod-us-3', true],
+		['prod-us-4', true],
+		['prod-us-5', true],
+		['prod-eu-2', true],
+		['prod-eu-3', true],
+		['prod-eu-4', true],
+		['prod-ap-2', true],
+		['prod-ap-3', true],
+		['prod-ap-4', true],
+		['prod-ap-5', true],
 	],
 ];
 
@@ -36,7 +55,11 @@ export function demoFleet(
 	{failureTolerance, racks = 20}: {failureTolerance: number; racks?: number},
 ): {racks: Record<string, DemoRack>; fleet: {waves: string[][]; maxConcurrent: number; failureTolerance: number}; fleetName: string} {
 	// A smaller demo (the bench's 1 and 5 racks) keeps the first racks in wave order.
-	const kept = new Set(WAVES.flat().slice(0, racks).map(([rackName]) => rackName));
+	const kept = new Set(
+		WAVES.flat()
+			.slice(0, racks)
+			.map(([rackName]) => rackName),
+	);
 	const waves = WAVES.map(wave => wave.filter(([rackName]) => kept.has(rackName))).filter(wave => wave.length > 0);
 	return {
 		racks: Object.fromEntries(waves.flat().map(([rackName, production]) => rack(rackName, production))),

@@ -22,7 +22,12 @@ export async function registerImage(variables: Record<string, string>, name: str
 		SourceAmi: variables.source_ami ?? '',
 		ReleaseRun: variables.run_id ?? '',
 	};
-	const params: Record<string, string> = {Action: 'RegisterImage', Version: '2016-11-15', Name: name, 'TagSpecification.1.ResourceType': 'image'};
+	const params: Record<string, string> = {
+		Action: 'RegisterImage',
+		Version: '2016-11-15',
+		Name: name,
+		'TagSpecification.1.ResourceType': 'image',
+	};
 	Object.entries(tags).forEach(([key, value], index) => {
 		params[`TagSpecification.1.Tag.${index + 1}.Key`] = key;
 		params[`TagSpecification.1.Tag.${index + 1}.Value`] = value;
@@ -70,12 +75,18 @@ export async function replayPacker(args: string[]): Promise<number> {
 		if (wait > 0) await sleep(wait);
 		if (cancelled) {
 			const now = Math.floor(Date.now() / 1000);
-			process.stdout.write(`${now},,ui,error,Cancelling build after receiving interrupt\n${now},,ui,say,==> amazon-ebs: Terminating the source AWS instance...\n${now},,ui,say,Cleanly cancelled builds after being interrupted.\n`);
+			process.stdout.write(
+				`${now},,ui,error,Cancelling build after receiving interrupt\n${now},,ui,say,==> amazon-ebs: Terminating the source AWS instance...\n${now},,ui,say,Cleanly cancelled builds after being interrupted.\n`,
+			);
 			return 1;
 		}
 		if (line.includes(`Creating AMI ${RECORDED_NAME}`)) amiId = await registerImage(variables, name);
 		const now = Math.floor(Date.now() / 1000);
-		const replayed = line.replace(/^\d+/, String(now)).replaceAll(RECORDED_AMI, amiId).replaceAll(RECORDED_NAME, name).replaceAll('us-east-1', region);
+		const replayed = line
+			.replace(/^\d+/, String(now))
+			.replaceAll(RECORDED_AMI, amiId)
+			.replaceAll(RECORDED_NAME, name)
+			.replaceAll('us-east-1', region);
 		process.stdout.write(`${replayed}\n`);
 	}
 	return 0;

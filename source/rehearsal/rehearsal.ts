@@ -30,10 +30,15 @@ const CURRENT_ERA: string = ACCOUNTS.current.accountId;
 
 const REHEARSAL_SECRET_KEY = 'rehearsal-secret-access-key';
 /** A fake value for each of the build's secrets. */
-const SECRETS: Record<BuildSecretEnvName, string> = {LIBRATO_EMAIL: 'rehearsal@example.com', LIBRATO_TOKEN: 'rehearsal-librato-token', LOGSPOUT_TOKEN: 'rehearsal-logspout-token'};
+const SECRETS: Record<BuildSecretEnvName, string> = {
+	LIBRATO_EMAIL: 'rehearsal@example.com',
+	LIBRATO_TOKEN: 'rehearsal-librato-token',
+	LOGSPOUT_TOKEN: 'rehearsal-logspout-token',
+};
 
 /** Variables that could lead a child process to real AWS; a rehearsal drops them all. */
-const REAL_AWS = /^AWS_(PROFILE|DEFAULT_PROFILE|ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|ROLE_ARN|WEB_IDENTITY_TOKEN_FILE|CONFIG_FILE|SHARED_CREDENTIALS_FILE|ENDPOINT_URL.*)$/;
+const REAL_AWS =
+	/^AWS_(PROFILE|DEFAULT_PROFILE|ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|ROLE_ARN|WEB_IDENTITY_TOKEN_FILE|CONFIG_FILE|SHARED_CREDENTIALS_FILE|ENDPOINT_URL.*)$/;
 
 function accessKeyFor(accountId: string): string {
 	return `AKIAREHEARSAL${accountId}`;
@@ -59,15 +64,26 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string}
 	// `--fleet NAME` rehearses the demo fleet under that name, in a world of its own.
 	// CONVOX_AMI_REHEARSAL_ROLLBACK names racks whose next update rolls back; _FLEET_TOLERANCE sets the demo's failureTolerance, _FLEET_RACKS keeps its first N racks.
 	const demo = options.fleet
-		? demoFleet(options.fleet, {failureTolerance: Number(process.env.CONVOX_AMI_REHEARSAL_FLEET_TOLERANCE ?? 0), racks: Number(process.env.CONVOX_AMI_REHEARSAL_FLEET_RACKS ?? 20)})
+		? demoFleet(options.fleet, {
+				failureTolerance: Number(process.env.CONVOX_AMI_REHEARSAL_FLEET_TOLERANCE ?? 0),
+				racks: Number(process.env.CONVOX_AMI_REHEARSAL_FLEET_RACKS ?? 20),
+			})
 		: undefined;
 	const rollingBack = new Set((process.env.CONVOX_AMI_REHEARSAL_ROLLBACK ?? '').split(',').filter(Boolean));
-	const racks: Record<string, {accountId: string; stackName: string; rack: string; production: boolean; region?: string}> = {...ACCOUNTS, ...demo?.racks};
+	const racks: Record<string, {accountId: string; stackName: string; rack: string; production: boolean; region?: string}> = {
+		...ACCOUNTS,
+		...demo?.racks,
+	};
 	const binDir = path.join(dir, 'bin');
 	await mkdir(binDir, {recursive: true});
 	const aws = await startAwsStandIn({
 		stateFile: path.join(dir, demo ? `aws-fleet-${demo.fleetName}.json` : 'aws.json'),
-		identities: Object.fromEntries(Object.values(ACCOUNTS).map(account => [accessKeyFor(account.accountId), {accountId: account.accountId, arn: `arn:aws:sts::${account.accountId}:assumed-role/Rehearsal/operator`}])),
+		identities: Object.fromEntries(
+			Object.values(ACCOUNTS).map(account => [
+				accessKeyFor(account.accountId),
+				{accountId: account.accountId, arn: `arn:aws:sts::${account.accountId}:assumed-role/Rehearsal/operator`},
+			]),
+		),
 		stacks: Object.values(racks).map(account =>
 			(account.accountId === CURRENT_ERA ? currentRackStackSeed : rackStackSeed)({
 				stackName: account.stackName,
@@ -91,12 +107,23 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string}
 	const librato = await listenOnLoopback((_request, response) => {
 		const now = Math.floor(Date.now() / 1000);
 		response.setHeader('content-type', 'application/json');
-		response.end(JSON.stringify({name: 'collectd.cpu.percent.user', measurements: {'aws.rehearsal.i-0rehearsal': [{measure_time: now - 30, value: 2.5}, {measure_time: now, value: 3.1}]}}));
+		response.end(
+			JSON.stringify({
+				name: 'collectd.cpu.percent.user',
+				measurements: {
+					'aws.rehearsal.i-0rehearsal': [
+						{measure_time: now - 30, value: 2.5},
+						{measure_time: now, value: 3.1},
+					],
+				},
+			}),
+		);
 	});
 	const [replay, convox] = await Promise.all([toolScript(binDir, 'packer'), toolScript(binDir, 'convox')]);
 	// The real Packer builds the rehearsal template when it is installed; otherwise (or with
 	// CONVOX_AMI_REHEARSAL_PACKER=replay) a recorded amazon-ebs build is replayed.
-	const realPacker = process.env.CONVOX_AMI_REHEARSAL_PACKER !== 'replay' && spawnSync('packer', ['version'], {stdio: 'ignore'}).status === 0;
+	const realPacker =
+		process.env.CONVOX_AMI_REHEARSAL_PACKER !== 'replay' && spawnSync('packer', ['version'], {stdio: 'ignore'}).status === 0;
 	const template = path.join(dir, 'packer.json');
 	if (realPacker) await writeFile(template, `${JSON.stringify(rehearsalTemplate(process.argv[1] ?? ''), null, 2)}\n`);
 	const accounts = Object.fromEntries(
@@ -111,7 +138,13 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string}
 		]),
 	);
 	const config = parseConfig(
-		{region: 'us-east-1', binaries: {packer: realPacker ? 'packer' : replay, convox}, ...(realPacker ? {template} : {}), accounts, ...(demo ? {fleets: {[demo.fleetName]: demo.fleet}} : {})},
+		{
+			region: 'us-east-1',
+			binaries: {packer: realPacker ? 'packer' : replay, convox},
+			...(realPacker ? {template} : {}),
+			accounts,
+			...(demo ? {fleets: {[demo.fleetName]: demo.fleet}} : {}),
+		},
 		'the rehearsal config',
 	);
 	const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !REAL_AWS.test(key)));

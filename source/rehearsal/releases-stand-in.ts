@@ -44,7 +44,8 @@ export interface ReleasesStandIn {
 	close(): Promise<void>;
 }
 
-const noSuchKey = (path: string) => `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>release${path}</Key></Error>`;
+const noSuchKey = (path: string) =>
+	`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>release${path}</Key></Error>`;
 
 function versionIds(list: unknown): string[] {
 	return Array.isArray(list) ? list.map(entry => String((entry as {version?: unknown})?.version)) : [];
@@ -56,7 +57,7 @@ function withVersionDefault(template: unknown, version: string): unknown {
 		return template;
 	}
 
-	return {...template as object, Parameters: {...parameters, Version: {...parameters.Version, Default: version}}};
+	return {...(template as object), Parameters: {...parameters, Version: {...parameters.Version, Default: version}}};
 }
 
 /** From this release on, Convox's template defaults to Amazon Linux 2023 (before it: Amazon Linux 2). */
@@ -68,7 +69,14 @@ function currentTemplateOf(version: string): unknown {
 	if (version < AL2023_FROM) return template;
 	const al2023 = (path: string) => path.replace('/amazon-linux-2/', '/amazon-linux-2023/');
 	const {DefaultAmi, DefaultAmiArm} = template.Parameters;
-	return {...template, Parameters: {...template.Parameters, DefaultAmi: {...DefaultAmi, Default: al2023(DefaultAmi.Default)}, DefaultAmiArm: {...DefaultAmiArm, Default: al2023(DefaultAmiArm.Default)}}};
+	return {
+		...template,
+		Parameters: {
+			...template.Parameters,
+			DefaultAmi: {...DefaultAmi, Default: al2023(DefaultAmi.Default)},
+			DefaultAmiArm: {...DefaultAmiArm, Default: al2023(DefaultAmiArm.Default)},
+		},
+	};
 }
 
 /**
@@ -120,7 +128,10 @@ export async function startReleasesStandIn(options: ReleasesStandInOptions = {})
 	}
 
 	function failureFor(path: string): ReleasesFailure | undefined {
-		const failure = failures.find(candidate => candidate.path === undefined || (typeof candidate.path === 'string' ? candidate.path === path : candidate.path.test(path)));
+		const failure = failures.find(
+			candidate =>
+				candidate.path === undefined || (typeof candidate.path === 'string' ? candidate.path === path : candidate.path.test(path)),
+		);
 		if (failure?.times !== undefined && --failure.times <= 0) {
 			failures.splice(failures.indexOf(failure), 1);
 		}
@@ -144,7 +155,13 @@ export async function startReleasesStandIn(options: ReleasesStandInOptions = {})
 			}
 
 			if (failure?.kind === 'error') {
-				send(response, path, failure.status ?? 500, '<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>', 'application/xml');
+				send(
+					response,
+					path,
+					failure.status ?? 500,
+					'<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>',
+					'application/xml',
+				);
 				return;
 			}
 

@@ -46,34 +46,55 @@ export interface AmiCopyOptions {
 
 /** EC2 reported the copy `failed`. */
 export class AmiCopyFailedError extends Error {
-	constructor(readonly targetRegion: string, readonly amiId: string, readonly reason: string) {
-		super(`The copy ${amiId} in ${targetRegion} failed: ${reason}. Resume to copy again (the failed image can be removed with aws ec2 deregister-image --region ${targetRegion} --image-id ${amiId}).`);
+	constructor(
+		readonly targetRegion: string,
+		readonly amiId: string,
+		readonly reason: string,
+	) {
+		super(
+			`The copy ${amiId} in ${targetRegion} failed: ${reason}. Resume to copy again (the failed image can be removed with aws ec2 deregister-image --region ${targetRegion} --image-id ${amiId}).`,
+		);
 		this.name = 'AmiCopyFailedError';
 	}
 }
 
 /** The copy can be launched by someone other than its owner; it holds secrets, so it is not used. */
 export class AmiCopySharedError extends Error {
-	constructor(readonly targetRegion: string, readonly amiId: string, readonly access: Exclude<LaunchAccess, {visibility: 'private'}>) {
+	constructor(
+		readonly targetRegion: string,
+		readonly amiId: string,
+		readonly access: Exclude<LaunchAccess, {visibility: 'private'}>,
+	) {
 		const who = access.visibility === 'public' ? 'is public: anyone can launch it' : `can be launched by ${access.with.join(', ')}`;
-		super(`The copy ${amiId} in ${targetRegion} ${who}, and it holds the Librato and logspout secrets. It is not used. Make it private (aws ec2 reset-image-attribute --region ${targetRegion} --image-id ${amiId} --attribute launchPermission), then resume.`);
+		super(
+			`The copy ${amiId} in ${targetRegion} ${who}, and it holds the Librato and logspout secrets. It is not used. Make it private (aws ec2 reset-image-attribute --region ${targetRegion} --image-id ${amiId} --attribute launchPermission), then resume.`,
+		);
 		this.name = 'AmiCopySharedError';
 	}
 }
 
 /** Some regions got no usable copy; `copies` holds those that did. */
 export class AmiCopiesError extends Error {
-	constructor(readonly failures: Array<{targetRegion: string; error: Error}>, readonly copies: AmiCopy[]) {
+	constructor(
+		readonly failures: Array<{targetRegion: string; error: Error}>,
+		readonly copies: AmiCopy[],
+	) {
 		super(failures.map(failure => failure.error.message).join('\n'));
 		this.name = 'AmiCopiesError';
 	}
 }
 
 async function copiesOf(target: EC2Client, request: AmiCopyRequest, signal?: AbortSignal): Promise<Image[]> {
-	const filters = [{Name: `tag:${FLEET_RUN_TAG}`, Values: [request.fleetRunId]}, {Name: `tag:${SOURCE_AMI_TAG}`, Values: [request.sourceAmiId]}];
+	const filters = [
+		{Name: `tag:${FLEET_RUN_TAG}`, Values: [request.fleetRunId]},
+		{Name: `tag:${SOURCE_AMI_TAG}`, Values: [request.sourceAmiId]},
+	];
 	const images: Image[] = [];
-	for await (const page of paginateDescribeImages({client: target, ...(signal ? {abortSignal: signal} : {})}, {Owners: ['self'], Filters: filters})) {
-		images.push(...page.Images ?? []);
+	for await (const page of paginateDescribeImages(
+		{client: target, ...(signal ? {abortSignal: signal} : {})},
+		{Owners: ['self'], Filters: filters},
+	)) {
+		images.push(...(page.Images ?? []));
 	}
 	return images.sort((a, b) => (b.CreationDate ?? '').localeCompare(a.CreationDate ?? ''));
 }
@@ -90,18 +111,30 @@ function clientToken(request: AmiCopyRequest, failedCopies: string[]): string {
 
 /** The source image, if this account's own and available. */
 async function copyableSource(source: EC2Client, request: AmiCopyRequest, signal?: AbortSignal): Promise<Image> {
-	const {Images} = await source.send(new DescribeImagesCommand({Owners: ['self'], Filters: [{Name: 'image-id', Values: [request.sourceAmiId]}]}), {abortSignal: signal});
+	const {Images} = await source.send(
+		new DescribeImagesCommand({Owners: ['self'], Filters: [{Name: 'image-id', Values: [request.sourceAmiId]}]}),
+		{abortSignal: signal},
+	);
 	const image = Images?.[0];
 	if (!image) {
-		throw new Error(`The AMI ${request.sourceAmiId} is not among this account's images in ${request.sourceRegion}: only an AMI built in this account is copied to its other regions.`);
+		throw new Error(
+			`The AMI ${request.sourceAmiId} is not among this account's images in ${request.sourceRegion}: only an AMI built in this account is copied to its other regions.`,
+		);
 	}
 	if (image.State !== 'available') {
-		throw new Error(`The AMI ${request.sourceAmiId} in ${request.sourceRegion} is ${image.State ?? 'in an unknown state'}; it can be copied once it is available.`);
+		throw new Error(
+			`The AMI ${request.sourceAmiId} in ${request.sourceRegion} is ${image.State ?? 'in an unknown state'}; it can be copied once it is available.`,
+		);
 	}
 	return image;
 }
 
-async function startCopy(clients: {source: EC2Client; target: EC2Client}, request: AmiCopyRequest, failedCopies: string[], signal?: AbortSignal): Promise<string> {
+async function startCopy(
+	clients: {source: EC2Client; target: EC2Client},
+	request: AmiCopyRequest,
+	failedCopies: string[],
+	signal?: AbortSignal,
+): Promise<string> {
 	const image = await copyableSource(clients.source, request, signal);
 	const name = request.name ?? image.Name ?? request.sourceAmiId;
 	const description = request.description ?? image.Description;
@@ -111,25 +144,33 @@ async function startCopy(clients: {source: EC2Client; target: EC2Client}, reques
 		{Key: SOURCE_REGION_TAG, Value: request.sourceRegion},
 	];
 	try {
-		const {ImageId} = await clients.target.send(new CopyImageCommand({
-			SourceRegion: request.sourceRegion,
-			SourceImageId: request.sourceAmiId,
-			Name: name,
-			...(description ? {Description: description} : {}),
-			Encrypted: true,
-			CopyImageTags: true,
-			TagSpecifications: (['image', 'snapshot'] as const).map(ResourceType => ({ResourceType, Tags: tags})),
-			ClientToken: clientToken(request, failedCopies),
-		}), {abortSignal: signal});
+		const {ImageId} = await clients.target.send(
+			new CopyImageCommand({
+				SourceRegion: request.sourceRegion,
+				SourceImageId: request.sourceAmiId,
+				Name: name,
+				...(description ? {Description: description} : {}),
+				Encrypted: true,
+				CopyImageTags: true,
+				TagSpecifications: (['image', 'snapshot'] as const).map(ResourceType => ({ResourceType, Tags: tags})),
+				ClientToken: clientToken(request, failedCopies),
+			}),
+			{abortSignal: signal},
+		);
 		if (!ImageId) throw new Error('EC2 answered without an image id');
 		return ImageId;
 	} catch (error) {
 		if (error instanceof Error && error.name === 'AbortError') throw error;
 		const message = error instanceof Error ? error.message : String(error);
 		if (error instanceof Error && error.name === 'InvalidAMIName.Duplicate') {
-			throw new Error(`Cannot copy ${request.sourceAmiId} to ${request.targetRegion}: ${message}, an image this fleet run did not copy. Deregister it or give the build a new version, then resume.`, {cause: error});
+			throw new Error(
+				`Cannot copy ${request.sourceAmiId} to ${request.targetRegion}: ${message}, an image this fleet run did not copy. Deregister it or give the build a new version, then resume.`,
+				{cause: error},
+			);
 		}
-		throw new Error(`Copying ${request.sourceAmiId} from ${request.sourceRegion} to ${request.targetRegion} failed: ${message}`, {cause: error});
+		throw new Error(`Copying ${request.sourceAmiId} from ${request.sourceRegion} to ${request.targetRegion} failed: ${message}`, {
+			cause: error,
+		});
 	}
 }
 
@@ -145,7 +186,10 @@ async function waitForCopy(target: EC2Client, request: AmiCopyRequest, amiId: st
 	} catch (error) {
 		if (error instanceof Error && error.name === 'AbortError') throw error;
 		if (error instanceof Error && error.name === 'TimeoutError') {
-			throw new Error(`The copy ${amiId} in ${request.targetRegion} was still not available after ${maxWaitSeconds} s; it goes on copying, and a resume waits for it again.`, {cause: error});
+			throw new Error(
+				`The copy ${amiId} in ${request.targetRegion} was still not available after ${maxWaitSeconds} s; it goes on copying, and a resume waits for it again.`,
+				{cause: error},
+			);
 		}
 		const {Images} = await target.send(new DescribeImagesCommand({ImageIds: [amiId]}));
 		const image = Images?.[0];
@@ -161,10 +205,16 @@ async function waitForCopy(target: EC2Client, request: AmiCopyRequest, amiId: st
  * (encrypted, tags copied, tagged FleetRun and SourceAmiId); waits until it is available and
  * refuses a copy that anyone but its owner may launch.
  */
-export async function copyAmi(clients: {source: EC2Client; target: EC2Client}, request: AmiCopyRequest, options: AmiCopyOptions = {}): Promise<AmiCopy> {
+export async function copyAmi(
+	clients: {source: EC2Client; target: EC2Client},
+	request: AmiCopyRequest,
+	options: AmiCopyOptions = {},
+): Promise<AmiCopy> {
 	const {targetRegion} = request;
-	const report = (phase: AmiCopyProgress['phase'], amiId: string, message: string) => options.onProgress?.({targetRegion, phase, amiId, message});
-	if (targetRegion === request.sourceRegion) throw new Error(`${request.sourceAmiId} is already in ${targetRegion}: a copy goes to another region.`);
+	const report = (phase: AmiCopyProgress['phase'], amiId: string, message: string) =>
+		options.onProgress?.({targetRegion, phase, amiId, message});
+	if (targetRegion === request.sourceRegion)
+		throw new Error(`${request.sourceAmiId} is already in ${targetRegion}: a copy goes to another region.`);
 	options.signal?.throwIfAborted();
 	const earlier = await copiesOf(clients.target, request, options.signal);
 	const live = earlier.find(image => LIVE_STATES.has(image.State ?? '') && image.ImageId);

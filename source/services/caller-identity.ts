@@ -17,15 +17,27 @@ function explainIdentityError(error: unknown, profile: string | undefined): Erro
 	const text = `${err.name ?? ''} ${err.Code ?? ''} ${err.message ?? ''}`;
 	const profileName = profile ?? 'default';
 	if (EXPIRED.test(text)) {
-		return new UsageError(`The AWS session for profile ${profileName} has expired.`, `Run \`aws sso login --profile ${profileName}\`, then try again.`);
+		return new UsageError(
+			`The AWS session for profile ${profileName} has expired.`,
+			`Run \`aws sso login --profile ${profileName}\`, then try again.`,
+		);
 	}
 	if (NO_CREDENTIALS.test(text)) {
-		return new UsageError(`No AWS credentials for profile ${profileName}: ${err.message}`, `Check ~/.aws/config for [profile ${profileName}], or run \`aws configure --profile ${profileName}\`.`);
+		return new UsageError(
+			`No AWS credentials for profile ${profileName}: ${err.message}`,
+			`Check ~/.aws/config for [profile ${profileName}], or run \`aws configure --profile ${profileName}\`.`,
+		);
 	}
 	if (REJECTED.test(text)) {
-		return new UsageError(`AWS rejected the credentials of profile ${profileName}: ${err.message}`, `Refresh them (\`aws sso login --profile ${profileName}\` or new keys), then try again.`);
+		return new UsageError(
+			`AWS rejected the credentials of profile ${profileName}: ${err.message}`,
+			`Refresh them (\`aws sso login --profile ${profileName}\` or new keys), then try again.`,
+		);
 	}
-	return new StepFailedError(`Cannot reach AWS STS to check the account: ${err.message}`, 'Check the network, then run `convox-ami resume`.');
+	return new StepFailedError(
+		`Cannot reach AWS STS to check the account: ${err.message}`,
+		'Check the network, then run `convox-ami resume`.',
+	);
 }
 
 export async function getCallerIdentity(sts: STSClient, profile: string | undefined, signal?: AbortSignal): Promise<CallerIdentity> {

@@ -1,4 +1,10 @@
-import {DescribeImageAttributeCommand, DescribeImagesCommand, paginateDescribeImages, waitUntilImageAvailable, type EC2Client} from '@aws-sdk/client-ec2';
+import {
+	DescribeImageAttributeCommand,
+	DescribeImagesCommand,
+	paginateDescribeImages,
+	waitUntilImageAvailable,
+	type EC2Client,
+} from '@aws-sdk/client-ec2';
 
 const RELEASE_RUN_TAG = 'ReleaseRun';
 
@@ -55,7 +61,9 @@ export async function launchPermissions(ec2: EC2Client, amiId: string): Promise<
 	const response = await ec2.send(new DescribeImageAttributeCommand({ImageId: amiId, Attribute: 'launchPermission'}));
 	const permissions = response.LaunchPermissions ?? [];
 	if (permissions.some(permission => permission.Group === 'all')) return {visibility: 'public'};
-	const grantees = permissions.flatMap(permission => [permission.UserId, permission.OrganizationArn, permission.OrganizationalUnitArn].filter((id): id is string => Boolean(id)));
+	const grantees = permissions.flatMap(permission =>
+		[permission.UserId, permission.OrganizationArn, permission.OrganizationalUnitArn].filter((id): id is string => Boolean(id)),
+	);
 	return grantees.length > 0 ? {visibility: 'shared', with: grantees} : {visibility: 'private'};
 }
 

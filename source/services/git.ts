@@ -30,7 +30,14 @@ function parsePorcelain(output: string): string[] {
 
 export function createGit(binary: string, env: NodeJS.ProcessEnv = process.env): Git {
 	const git = (cwd: string, args: string[]) =>
-		execa(binary, args, {cwd, env: {...env, LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0'}, extendEnv: false, reject: false, stripFinalNewline: false, stdin: 'ignore'});
+		execa(binary, args, {
+			cwd,
+			env: {...env, LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0'},
+			extendEnv: false,
+			reject: false,
+			stripFinalNewline: false,
+			stdin: 'ignore',
+		});
 
 	const folderOf = async (fileOrFolder: string) => {
 		const info = await stat(fileOrFolder).catch(() => undefined);
@@ -43,14 +50,18 @@ export function createGit(binary: string, env: NodeJS.ProcessEnv = process.env):
 	const relativeToRepo = async (repoDir: string, file: string) => {
 		const absolute = path.resolve(repoDir, file);
 		const real = await realpath(absolute).catch(() => absolute);
-		return path.relative(await realpath(repoDir), real).split(path.sep).join('/');
+		return path
+			.relative(await realpath(repoDir), real)
+			.split(path.sep)
+			.join('/');
 	};
 
 	const committedContent = async (repoDir: string, file: string) => {
 		const args = ['show', `HEAD:${await relativeToRepo(repoDir, file)}`];
 		const result = await git(repoDir, args);
 		if (result.exitCode === 0) return String(result.stdout);
-		if (/does not exist|exists on disk, but not in|invalid object name|bad revision|unknown revision/i.test(String(result.stderr))) return undefined;
+		if (/does not exist|exists on disk, but not in|invalid object name|bad revision|unknown revision/i.test(String(result.stderr)))
+			return undefined;
 		throw failure(args, result);
 	};
 

@@ -79,7 +79,8 @@ function declaredVariables(value: unknown, refuse: (problem: string) => never): 
 	if (!isRecord(value)) return refuse('"variables" must be an object of names and default values.');
 	return Object.entries(value).map(([name, defaultValue]) => {
 		if (defaultValue === null) return {name, required: true};
-		if (typeof defaultValue !== 'string') return refuse(`variable ${name}: Packer takes a string (or null) as its default, not ${JSON.stringify(defaultValue)}.`);
+		if (typeof defaultValue !== 'string')
+			return refuse(`variable ${name}: Packer takes a string (or null) as its default, not ${JSON.stringify(defaultValue)}.`);
 		const fromEnv = ENV_DEFAULT.exec(defaultValue)?.[1];
 		return fromEnv ? {name, required: false, fromEnv} : {name, required: false};
 	});
@@ -87,7 +88,8 @@ function declaredVariables(value: unknown, refuse: (problem: string) => never): 
 
 function sensitiveVariables(value: unknown, refuse: (problem: string) => never): string[] {
 	if (value === undefined) return [];
-	if (!Array.isArray(value) || !value.every(name => typeof name === 'string')) return refuse('"sensitive-variables" must be a list of variable names.');
+	if (!Array.isArray(value) || !value.every(name => typeof name === 'string'))
+		return refuse('"sensitive-variables" must be a list of variable names.');
 	return value;
 }
 
@@ -118,7 +120,8 @@ function builders(value: unknown, refuse: (problem: string) => never): TemplateB
 /** Packer decodes a single string into a one-element list, so a string shares as much as a list. */
 function sharedWith(value: unknown): string[] {
 	if (typeof value === 'string') return value === '' ? [] : [value];
-	if (Array.isArray(value)) return value.filter(entry => entry !== '' && entry !== null).map(entry => (typeof entry === 'string' ? entry : JSON.stringify(entry)));
+	if (Array.isArray(value))
+		return value.filter(entry => entry !== '' && entry !== null).map(entry => (typeof entry === 'string' ? entry : JSON.stringify(entry)));
 	return [];
 }
 
@@ -127,7 +130,8 @@ function manifestOutput(value: unknown): string | undefined {
 	if (!Array.isArray(value)) return undefined;
 	for (const entry of value.flat()) {
 		if (entry === 'manifest') return MANIFEST_DEFAULT_OUTPUT;
-		if (isRecord(entry) && entry.type === 'manifest') return typeof entry.output === 'string' && entry.output !== '' ? entry.output : MANIFEST_DEFAULT_OUTPUT;
+		if (isRecord(entry) && entry.type === 'manifest')
+			return typeof entry.output === 'string' && entry.output !== '' ? entry.output : MANIFEST_DEFAULT_OUTPUT;
 	}
 	return undefined;
 }

@@ -77,11 +77,21 @@ async function fetchOnce(url: string, {timeoutMs, retries, minRetryDelayMs}: Htt
 function operatorError(error: unknown, url: string, {timeoutMs, retries}: HttpOptions, signal?: AbortSignal): unknown {
 	if (signal?.aborted) return error;
 	if (error instanceof HttpStatusError) {
-		if (error.status < 500) return new StepFailedError(`Cannot fetch ${url}: HTTP ${error.status}.`, 'Check the version and CONVOX_RELEASES_URL.');
-		return new StepFailedError(`Cannot fetch ${url}: HTTP ${error.status} (after ${retries + 1} attempts).`, 'Run `convox-ami resume` when it answers again, or set CONVOX_RELEASES_URL to a mirror.');
+		if (error.status < 500)
+			return new StepFailedError(`Cannot fetch ${url}: HTTP ${error.status}.`, 'Check the version and CONVOX_RELEASES_URL.');
+		return new StepFailedError(
+			`Cannot fetch ${url}: HTTP ${error.status} (after ${retries + 1} attempts).`,
+			'Run `convox-ami resume` when it answers again, or set CONVOX_RELEASES_URL to a mirror.',
+		);
 	}
-	const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : ((error as Error & {cause?: Error}).cause?.message ?? (error as Error).message);
-	return new StepFailedError(`Cannot fetch ${url}: ${reason} (after ${retries + 1} attempts).`, 'Check the network or CONVOX_RELEASES_URL, then run `convox-ami resume`.');
+	const reason =
+		(error as Error).name === 'TimeoutError'
+			? `no answer within ${timeoutMs / 1000} s`
+			: ((error as Error & {cause?: Error}).cause?.message ?? (error as Error).message);
+	return new StepFailedError(
+		`Cannot fetch ${url}: ${reason} (after ${retries + 1} attempts).`,
+		'Check the network or CONVOX_RELEASES_URL, then run `convox-ami resume`.',
+	);
 }
 
 async function fetchText(url: string, http: HttpOptions, signal?: AbortSignal): Promise<string> {
@@ -98,7 +108,11 @@ async function fetchFirst(urls: string[], http: HttpOptions, signal?: AbortSigna
 		} catch (error) {
 			const missing = error instanceof HttpStatusError && MISSING.has(error.status);
 			if (missing && index < urls.length - 1) continue;
-			if (missing) throw new StepFailedError(`Cannot fetch the template: ${urls.join(' and ')} answered HTTP ${error.status}.`, 'Check the version and CONVOX_RELEASES_URL.');
+			if (missing)
+				throw new StepFailedError(
+					`Cannot fetch the template: ${urls.join(' and ')} answered HTTP ${error.status}.`,
+					'Check the version and CONVOX_RELEASES_URL.',
+				);
 			throw operatorError(error, url, http, signal);
 		}
 	}
@@ -109,7 +123,10 @@ function parseJson(text: string, url: string): unknown {
 	try {
 		return JSON.parse(text);
 	} catch (error) {
-		throw new UsageError(`${url} is not valid JSON: ${(error as Error).message}`, 'The release files may be mid-publish; try again later or pin --convox-version.');
+		throw new UsageError(
+			`${url} is not valid JSON: ${(error as Error).message}`,
+			'The release files may be mid-publish; try again later or pin --convox-version.',
+		);
 	}
 }
 
@@ -130,7 +147,10 @@ export function createReleasesService(options: ReleasesOptions = {}): ReleasesSe
 			if (!result.success) {
 				const first = result.error.issues[0];
 				const where = first?.path.length ? `[${first.path.join('].')}` : 'the top level';
-				throw new UsageError(`${url} does not look like Convox's versions.json (at ${where}: ${first?.message}).`, 'Check CONVOX_RELEASES_URL.');
+				throw new UsageError(
+					`${url} does not look like Convox's versions.json (at ${where}: ${first?.message}).`,
+					'Check CONVOX_RELEASES_URL.',
+				);
 			}
 			return result.data;
 		},

@@ -38,7 +38,11 @@ export interface WorldPolicy {
 }
 
 export const LIVE_POLICY: WorldPolicy = {refusesUncommittedProduction: true, prefillsProductionConfirmation: false};
-export const REHEARSAL_POLICY: WorldPolicy = {keepsFilesAs: 'Rehearsal', refusesUncommittedProduction: false, prefillsProductionConfirmation: true};
+export const REHEARSAL_POLICY: WorldPolicy = {
+	keepsFilesAs: 'Rehearsal',
+	refusesUncommittedProduction: false,
+	prefillsProductionConfirmation: true,
+};
 
 /**
  * The outside world as steps see it. `--rehearse` swaps what stands behind these (local stand-ins

@@ -11,7 +11,8 @@ export async function getParameter(ssm: SSMClient, name: string, abortSignal?: A
 	} catch (error) {
 		const name = (error as Error).name;
 		if (name === 'ParameterNotFound' || name === 'ParameterVersionNotFound') return {kind: 'not-found'};
-		if (name === 'AccessDeniedException' || name === 'AccessDenied' || name === 'UnauthorizedOperation') return {kind: 'denied', message: (error as Error).message};
+		if (name === 'AccessDeniedException' || name === 'AccessDenied' || name === 'UnauthorizedOperation')
+			return {kind: 'denied', message: (error as Error).message};
 		throw error;
 	}
 }

@@ -41,7 +41,11 @@ export interface BaseAmiInput {
 }
 
 function defaultsOf(template: Formation): Record<string, string> {
-	return Object.fromEntries(Object.entries(template.Parameters ?? {}).flatMap(([name, parameter]) => (parameter.Default === undefined ? [] : [[name, String(parameter.Default)]])));
+	return Object.fromEntries(
+		Object.entries(template.Parameters ?? {}).flatMap(([name, parameter]) =>
+			parameter.Default === undefined ? [] : [[name, String(parameter.Default)]],
+		),
+	);
 }
 
 function conditionsOf(template: Formation): Record<string, unknown> {
@@ -75,7 +79,13 @@ function parameterPathFor(key: string, input: BaseAmiInput): {path: string; why:
 export function planBaseAmi(input: BaseAmiInput): BaseAmiLookup {
 	const {template, version, region} = input;
 	const regionConfig = sourceAmiFor(template, version, region);
-	if ('ami' in regionConfig) return {era: 'region-config', ami: regionConfig.ami, architecture: 'x86_64', reason: `Mappings.RegionConfig.${region}.Ami of the ${version} template`};
+	if ('ami' in regionConfig)
+		return {
+			era: 'region-config',
+			ami: regionConfig.ami,
+			architecture: 'x86_64',
+			reason: `Mappings.RegionConfig.${region}.Ami of the ${version} template`,
+		};
 	const parameters = template.Parameters ?? {};
 	const ssmTyped = Object.keys(parameters).filter(name => parameters[name]?.Type === SSM_AMI_TYPE);
 	if (ssmTyped.length === 0) return regionConfig;
@@ -94,11 +104,15 @@ export function planBaseAmi(input: BaseAmiInput): BaseAmiLookup {
 	}
 	const instanceType = values.InstanceType ?? '';
 	try {
-		const architectureOf = (type: string): Architecture => (new ConditionEvaluator(conditionsOf(template), {...values, InstanceType: type}).condition('InstanceARM') ? 'arm64' : 'x86_64');
+		const architectureOf = (type: string): Architecture =>
+			new ConditionEvaluator(conditionsOf(template), {...values, InstanceType: type}).condition('InstanceARM') ? 'arm64' : 'x86_64';
 		const architecture = architectureOf(instanceType);
 		const parameterKey = PARAMETER_FOR[architecture];
 		const chosen = parameterPathFor(parameterKey, input);
-		if (!chosen) return {problem: `Convox ${version}: the stack has no ${parameterKey} and the template gives it no default. Set it on the stack, or pin another version with --convox-version.`};
+		if (!chosen)
+			return {
+				problem: `Convox ${version}: the stack has no ${parameterKey} and the template gives it no default. Set it on the stack, or pin another version with --convox-version.`,
+			};
 		const conditions = conditionsOf(template);
 		const dedicated = 'DedicatedBuilder' in conditions && new ConditionEvaluator(conditions, values).condition('DedicatedBuilder');
 		const buildInstance = values.BuildInstance ?? '';
@@ -113,6 +127,8 @@ export function planBaseAmi(input: BaseAmiInput): BaseAmiLookup {
 		};
 	} catch (error) {
 		if (!(error instanceof ConditionError)) throw error;
-		return {problem: `Cannot tell the architecture of Convox ${version}'s instances from its template: ${error.message}. Pin another version with --convox-version.`};
+		return {
+			problem: `Cannot tell the architecture of Convox ${version}'s instances from its template: ${error.message}. Pin another version with --convox-version.`,
+		};
 	}
 }

@@ -7,7 +7,20 @@ import {readKeeperRecord} from '../services/packer/keeper';
 import {isRunning, signalPackerGroup, type PackerProcess} from '../services/packer/orphan';
 import type {PackerOutputEvent} from '../services/packer/output';
 import type {BuildResources} from '../services/packer/phases';
-import {followPackerBuild, formatPackerCommand, KEEPER_COMMAND, packerFilesOf, runPackerValidate, startPackerBuild, type FollowedBuild, type PackerBuild, type PackerFiles, type PackerInvocation, type PackerResult, type PackerSecret} from '../services/packer/runner';
+import {
+	followPackerBuild,
+	formatPackerCommand,
+	KEEPER_COMMAND,
+	packerFilesOf,
+	runPackerValidate,
+	startPackerBuild,
+	type FollowedBuild,
+	type PackerBuild,
+	type PackerFiles,
+	type PackerInvocation,
+	type PackerResult,
+	type PackerSecret,
+} from '../services/packer/runner';
 import {removeVarFileFolder} from '../services/packer/var-file';
 import {INSTANCE_TYPE_VARIABLE} from '../services/packer/variables';
 import type {AwsClients} from '../services/services';
@@ -30,14 +43,20 @@ function notice(ctx: StepContext, message: string, level: 'info' | 'warn' = 'inf
 }
 
 /** What the build needs from the template step; the findings may be missing from an older journal. */
-type BuildTemplate = RecordedOutputs<'template'> & Pick<TemplateOutputs, 'templatePath' | 'amiVersion' | 'env' | 'region' | 'sourceAmi' | 'convoxVersion'>;
+type BuildTemplate = RecordedOutputs<'template'> &
+	Pick<TemplateOutputs, 'templatePath' | 'amiVersion' | 'env' | 'region' | 'sourceAmi' | 'convoxVersion'>;
 
 function templateOutputs(ctx: StepContext): BuildTemplate {
 	const outputs = ctx.outputs('template');
 	const {templatePath, amiVersion, env, sourceAmi, convoxVersion} = outputs;
 	if (!templatePath || !amiVersion || !env || !sourceAmi || !convoxVersion) {
-		const missing = Object.entries({templatePath, amiVersion, env, sourceAmi, convoxVersion}).filter(([, value]) => !value).map(([name]) => name);
-		throw new StepFailedError(`The template step recorded no ${missing.join(', ')}; the build cannot start without them.`, 'Run `convox-ami resume` so that the template step runs again.');
+		const missing = Object.entries({templatePath, amiVersion, env, sourceAmi, convoxVersion})
+			.filter(([, value]) => !value)
+			.map(([name]) => name);
+		throw new StepFailedError(
+			`The template step recorded no ${missing.join(', ')}; the build cannot start without them.`,
+			'Run `convox-ami resume` so that the template step runs again.',
+		);
 	}
 	return {...outputs, templatePath, amiVersion, env, sourceAmi, convoxVersion, region: outputs.region || ctx.region};
 }
@@ -85,7 +104,9 @@ function describeResources(resources: BuildResources): string {
 		resources.securityGroup && `security group ${resources.securityGroup}`,
 		resources.ami && `AMI ${resources.ami} (possibly half-made)`,
 	].filter(Boolean);
-	return named.length > 0 ? named.join(', ') : 'whatever Packer had created so far (a source instance, a key pair and a security group named packer_…)';
+	return named.length > 0
+		? named.join(', ')
+		: 'whatever Packer had created so far (a source instance, a key pair and a security group named packer_…)';
 }
 
 /** The build of one run: reconcile with a previous attempt, then build (or validate under --dry-run). */
@@ -123,11 +144,16 @@ class BuildRun {
 			notice(this.ctx, `Packer reported no AMI artifact; looking for the image tagged ReleaseRun=${this.ctx.run.id}.`);
 			const found = await this.reconcile(ec2, 'this build');
 			if (found) return found;
-			throw new StepFailedError(`Packer finished but reported no AMI (no artifact id with an ami-…), and no image is tagged ReleaseRun=${this.ctx.run.id}. Full log: ${this.logPath}`, 'Check that the template builds with amazon-ebs, then run `convox-ami resume`.');
+			throw new StepFailedError(
+				`Packer finished but reported no AMI (no artifact id with an ami-…), and no image is tagged ReleaseRun=${this.ctx.run.id}. Full log: ${this.logPath}`,
+				'Check that the template builds with amazon-ebs, then run `convox-ami resume`.',
+			);
 		}
 		const amiId = result.amiIds[this.template.region] ?? Object.values(result.amiIds)[0]!;
 		await this.refuseUnlessPrivate(ec2, amiId);
-		const regions = Object.entries(result.amiIds).map(([region, id]) => `${id} (${region})`).join(', ');
+		const regions = Object.entries(result.amiIds)
+			.map(([region, id]) => `${id} (${region})`)
+			.join(', ');
 		notice(this.ctx, `Built ${regions}; launch permissions checked: private.`);
 		return {amiId, amiIds: result.amiIds, logPath: this.logPath};
 	}
@@ -165,19 +191,27 @@ class BuildRun {
 		} finally {
 			stop?.release();
 		}
-		const built = Object.entries(followed.amiIds).map(([region, id]) => `${id} (${region})`).join(', ');
+		const built = Object.entries(followed.amiIds)
+			.map(([region, id]) => `${id} (${region})`)
+			.join(', ');
 		if (packerAlive) {
 			const ended = `Packer from the interrupted run (pid ${packer.pid}) has ended`;
 			if (built) notice(this.ctx, `${ended}: it built ${built}.`);
 			else if (followed.cancelled) notice(this.ctx, `${ended}: it cancelled the build and cleaned up what it had created.`, 'warn');
 			else {
 				const left = followed.leftBehind;
-				const leftNames = Object.keys(left).length > 0 ? ` Its log (${this.logPath}) shows it may have left behind in AWS: ${describeResources(left)}; check for them in the EC2 console and delete them.` : '';
+				const leftNames =
+					Object.keys(left).length > 0
+						? ` Its log (${this.logPath}) shows it may have left behind in AWS: ${describeResources(left)}; check for them in the EC2 console and delete them.`
+						: '';
 				const errors = followed.errors.length > 0 ? `:\n${indent(followed.errors)}\n` : ' without building an AMI.';
 				notice(this.ctx, `${ended}${errors}${leftNames}`, 'warn');
 			}
 			if (stop && stop.state !== 'idle' && !built) {
-				throw new InterruptedError(`Stopped Packer from the interrupted run (pid ${packer.pid}).`, 'Run `convox-ami resume`: it looks for the AMI first, then builds again.');
+				throw new InterruptedError(
+					`Stopped Packer from the interrupted run (pid ${packer.pid}).`,
+					'Run `convox-ami resume`: it looks for the AMI first, then builds again.',
+				);
 			}
 		}
 		// The AMI Packer announced counts only when nobody saw Packer end (killed with its keeper): a
@@ -195,7 +229,10 @@ class BuildRun {
 		try {
 			image = await describeImage(ec2, amiId);
 		} catch (error) {
-			throw new StepFailedError(`Could not look up AMI ${amiId} of the interrupted build (DescribeImages): ${(error as Error).message}`, 'Check the network and the credentials, then run `convox-ami resume`.');
+			throw new StepFailedError(
+				`Could not look up AMI ${amiId} of the interrupted build (DescribeImages): ${(error as Error).message}`,
+				'Check the network and the credentials, then run `convox-ami resume`.',
+			);
 		}
 		const accountId = this.ctx.account.accountId;
 		if (!image) {
@@ -203,7 +240,11 @@ class BuildRun {
 			return undefined;
 		}
 		if (image.ownerId !== accountId) {
-			notice(this.ctx, `AMI ${amiId} of the interrupted build belongs to account ${image.ownerId ?? '(unknown)'}, not ${accountId}; it is not used.`, 'warn');
+			notice(
+				this.ctx,
+				`AMI ${amiId} of the interrupted build belongs to account ${image.ownerId ?? '(unknown)'}, not ${accountId}; it is not used.`,
+				'warn',
+			);
 			return undefined;
 		}
 		if (image.state === 'pending') {
@@ -212,15 +253,22 @@ class BuildRun {
 			try {
 				await waitForImage(ec2, amiId, {maxWaitSeconds: IMAGE_WAIT_SECONDS, signal: this.ctx.signal});
 			} catch (error) {
-				if (this.ctx.signal.aborted) throw new InterruptedError(`Stopped waiting for AMI ${amiId}.`, 'Run `convox-ami resume` to wait again.');
-				throw new StepFailedError(`AMI ${amiId} from the interrupted build did not become available: ${(error as Error).message}`, 'Deregister it if it failed, then run `convox-ami resume` to build again.');
+				if (this.ctx.signal.aborted)
+					throw new InterruptedError(`Stopped waiting for AMI ${amiId}.`, 'Run `convox-ami resume` to wait again.');
+				throw new StepFailedError(
+					`AMI ${amiId} from the interrupted build did not become available: ${(error as Error).message}`,
+					'Deregister it if it failed, then run `convox-ami resume` to build again.',
+				);
 			}
 		} else if (image.state !== 'available') {
 			notice(this.ctx, `AMI ${amiId} from the interrupted build is ${image.state}; it is not used.`, 'warn');
 			return undefined;
 		}
 		await this.refuseUnlessPrivate(ec2, amiId);
-		notice(this.ctx, `Adopted AMI ${amiId} (${this.template.region}), built by the interrupted build (its keeper kept the output): not building again.`);
+		notice(
+			this.ctx,
+			`Adopted AMI ${amiId} (${this.template.region}), built by the interrupted build (its keeper kept the output): not building again.`,
+		);
 		return {amiId, amiIds, logPath: this.logPath, adopted: true};
 	}
 
@@ -230,7 +278,10 @@ class BuildRun {
 		try {
 			images = await findImagesByRun(ec2, runId);
 		} catch (error) {
-			throw new StepFailedError(`Could not look for an AMI of an earlier attempt (DescribeImages, tag ReleaseRun=${runId}): ${(error as Error).message}`, 'Check the network and the credentials, then run `convox-ami resume`.');
+			throw new StepFailedError(
+				`Could not look for an AMI of an earlier attempt (DescribeImages, tag ReleaseRun=${runId}): ${(error as Error).message}`,
+				'Check the network and the credentials, then run `convox-ami resume`.',
+			);
 		}
 		const image = images.find(candidate => candidate.state === 'available') ?? images.find(candidate => candidate.state === 'pending');
 		for (const other of images.filter(candidate => candidate !== image)) {
@@ -238,17 +289,27 @@ class BuildRun {
 		}
 		if (!image) return undefined;
 		if (image.state === 'pending') {
-			notice(this.ctx, `AMI ${image.imageId} from ${builtBy} is still pending in ${image.region}; waiting for it instead of building again.`);
+			notice(
+				this.ctx,
+				`AMI ${image.imageId} from ${builtBy} is still pending in ${image.region}; waiting for it instead of building again.`,
+			);
 			this.ctx.emit({type: 'progress', step: 'build', phase: 'wait-ami', activity: `Waiting for ${image.imageId} (earlier attempt)`});
 			try {
 				await waitForImage(ec2, image.imageId, {maxWaitSeconds: IMAGE_WAIT_SECONDS, signal: this.ctx.signal});
 			} catch (error) {
-				if (this.ctx.signal.aborted) throw new InterruptedError(`Stopped waiting for AMI ${image.imageId}.`, 'Run `convox-ami resume` to wait again.');
-				throw new StepFailedError(`AMI ${image.imageId} from an earlier attempt did not become available: ${(error as Error).message}`, 'Deregister it if it failed, then run `convox-ami resume` to build again.');
+				if (this.ctx.signal.aborted)
+					throw new InterruptedError(`Stopped waiting for AMI ${image.imageId}.`, 'Run `convox-ami resume` to wait again.');
+				throw new StepFailedError(
+					`AMI ${image.imageId} from an earlier attempt did not become available: ${(error as Error).message}`,
+					'Deregister it if it failed, then run `convox-ami resume` to build again.',
+				);
 			}
 		}
 		await this.refuseUnlessPrivate(ec2, image.imageId);
-		notice(this.ctx, `Adopted AMI ${image.imageId} (${image.region}), built by ${builtBy}${builtBy === 'this build' ? '' : ': not building again'}.`);
+		notice(
+			this.ctx,
+			`Adopted AMI ${image.imageId} (${image.region}), built by ${builtBy}${builtBy === 'this build' ? '' : ': not building again'}.`,
+		);
 		return {amiId: image.imageId, amiIds: {[image.region]: image.imageId}, logPath: this.logPath, adopted: true};
 	}
 
@@ -256,11 +317,21 @@ class BuildRun {
 		const {templatePath, amiVersion, env, region, sourceAmi, convoxVersion, declaredVariables} = this.template;
 		const {buildInstanceType} = this.ctx.outputs('resolve-version');
 		const instanceType: Record<string, string> =
-			typeof buildInstanceType === 'string' && declaredVariables?.includes(INSTANCE_TYPE_VARIABLE) ? {[INSTANCE_TYPE_VARIABLE]: buildInstanceType} : {};
+			typeof buildInstanceType === 'string' && declaredVariables?.includes(INSTANCE_TYPE_VARIABLE)
+				? {[INSTANCE_TYPE_VARIABLE]: buildInstanceType}
+				: {};
 		return {
 			packer: this.ctx.services.binaries.packer,
 			template: templatePath,
-			variables: {source_ami: sourceAmi, region, env, version: amiVersion, convox_version: convoxVersion, run_id: this.ctx.run.id, ...instanceType},
+			variables: {
+				source_ami: sourceAmi,
+				region,
+				env,
+				version: amiVersion,
+				convox_version: convoxVersion,
+				run_id: this.ctx.run.id,
+				...instanceType,
+			},
 			secrets: await this.readSecretsOnce(),
 			aws: await this.packerCredentials(aws, region),
 			env: this.ctx.services.env,
@@ -274,16 +345,28 @@ class BuildRun {
 		try {
 			credentials = await aws.credentials();
 		} catch (error) {
-			throw new StepFailedError(`Could not resolve the AWS credentials of account ${this.ctx.account.accountId} for Packer: ${(error as Error).message}`, 'Log in again (aws sso login, or refresh the profile), then run `convox-ami resume`.');
+			throw new StepFailedError(
+				`Could not resolve the AWS credentials of account ${this.ctx.account.accountId} for Packer: ${(error as Error).message}`,
+				'Log in again (aws sso login, or refresh the profile), then run `convox-ami resume`.',
+			);
 		}
 		if (credentials.expiration) {
 			const minutes = Math.floor((credentials.expiration.getTime() - Date.now()) / 60_000);
 			const when = `Packer's AWS credentials (temporary, from the account's profile) expire at ${clock(credentials.expiration)}, in ${minutes} min`;
 			if (minutes < LONG_BUILD_MINUTES) {
-				notice(this.ctx, `${when}: a long build may outlive them and fail. For an assume-role profile set duration_seconds (up to the role's maximum session); for SSO, log in again just before building.`, 'warn');
+				notice(
+					this.ctx,
+					`${when}: a long build may outlive them and fail. For an assume-role profile set duration_seconds (up to the role's maximum session); for SSO, log in again just before building.`,
+					'warn',
+				);
 			} else notice(this.ctx, `${when}.`);
 		}
-		return {accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, ...(credentials.sessionToken ? {sessionToken: credentials.sessionToken} : {}), region};
+		return {
+			accessKeyId: credentials.accessKeyId,
+			secretAccessKey: credentials.secretAccessKey,
+			...(credentials.sessionToken ? {sessionToken: credentials.sessionToken} : {}),
+			region,
+		};
 	}
 
 	private readSecretsOnce(): Promise<PackerSecret[]> {
@@ -335,18 +418,28 @@ class BuildRun {
 			build = await startPackerBuild({...invocation, logPath: this.logPath, onEvent: event => this.emitPackerEvent(event)});
 		} catch (error) {
 			if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw this.notStarted(error);
-			throw new StepFailedError(`Could not start Packer under its keeper: ${(error as Error).message}`, `Check that ${path.dirname(this.logPath)} is writable, then run \`convox-ami resume\`.`);
+			throw new StepFailedError(
+				`Could not start Packer under its keeper: ${(error as Error).message}`,
+				`Check that ${path.dirname(this.logPath)} is writable, then run \`convox-ami resume\`.`,
+			);
 		}
 		const cancellation = new Cancellation(this.ctx, build);
 		// Journalled for the operator (`ps`, the runs list); a resume reads the keeper's record.
-		this.ctx.emit({type: 'checkpoint', step: 'build', outputs: {packerPid: build.packer.pid, packerStartedAt: build.packer.startedAt, keeperPid: build.keeper.pid}});
+		this.ctx.emit({
+			type: 'checkpoint',
+			step: 'build',
+			outputs: {packerPid: build.packer.pid, packerStartedAt: build.packer.startedAt, keeperPid: build.keeper.pid},
+		});
 		this.ctx.emit({type: 'progress', step: 'build', phase: 'start', activity: 'Starting Packer'});
 		let result: PackerResult;
 		try {
 			result = await build.result;
 		} catch (error) {
 			if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw this.notStarted(error);
-			throw new StepFailedError(`The build broke off: ${(error as Error).message}`, 'Run `convox-ami resume`: it looks for the AMI first, then builds again.');
+			throw new StepFailedError(
+				`The build broke off: ${(error as Error).message}`,
+				'Run `convox-ami resume`: it looks for the AMI first, then builds again.',
+			);
 		} finally {
 			cancellation.release();
 		}
@@ -358,13 +451,18 @@ class BuildRun {
 			);
 		}
 		if (cancellation.state === 'cancelling' && !succeeded) {
-			const how = result.cancelled ? 'Packer cancelled the build and cleaned up what it had created.' : `Packer exited ${result.exitCode} without confirming its clean-up; see the log ${this.logPath}.`;
+			const how = result.cancelled
+				? 'Packer cancelled the build and cleaned up what it had created.'
+				: `Packer exited ${result.exitCode} without confirming its clean-up; see the log ${this.logPath}.`;
 			throw new InterruptedError(`Build cancelled. ${how}`, 'Run `convox-ami resume` to build again.');
 		}
 		if (cancellation.state === 'cancelling') notice(this.ctx, 'The cancel came too late: Packer had already finished the AMI.', 'warn');
 		if (result.exitCode !== 0) {
 			const errors = result.errors.length > 0 ? indent(result.errors) : '  (Packer printed no error line)';
-			throw new StepFailedError(`Packer build failed (exit ${result.exitCode}):\n${errors}\nFull log: ${this.logPath}`, 'Fix the cause, then run `convox-ami resume` to build again.');
+			throw new StepFailedError(
+				`Packer build failed (exit ${result.exitCode}):\n${errors}\nFull log: ${this.logPath}`,
+				'Fix the cause, then run `convox-ami resume` to build again.',
+			);
 		}
 		return result;
 	}
@@ -375,7 +473,10 @@ class BuildRun {
 		try {
 			access = await launchPermissions(ec2, amiId);
 		} catch (error) {
-			throw new StepFailedError(`Could not read the launch permissions of ${amiId} (DescribeImageAttribute): ${(error as Error).message}`, 'Run `convox-ami resume` to check again.');
+			throw new StepFailedError(
+				`Could not read the launch permissions of ${amiId} (DescribeImageAttribute): ${(error as Error).message}`,
+				'Run `convox-ami resume` to check again.',
+			);
 		}
 		if (access.visibility === 'private') return;
 		const region = this.template.region;
@@ -421,7 +522,11 @@ class Cancellation {
 		private readonly ctx: StepContext,
 		private readonly build: PackerBuild,
 	) {
-		this.stopWatching = whileWatching(ctx, () => this.interrupt(), () => this.cancel());
+		this.stopWatching = whileWatching(
+			ctx,
+			() => this.interrupt(),
+			() => this.cancel(),
+		);
 	}
 
 	release(): void {
@@ -464,7 +569,11 @@ class Cancellation {
 		this.state = 'cancelling';
 		this.build.cancel();
 		this.ctx.emit({type: 'progress', step: 'build', phase: 'clean-up', activity: 'Cancelling: Packer is cleaning up'});
-		notice(this.ctx, 'Cancelling the build: Packer is cleaning up what it created. Ctrl-C again stops it at once and leaves those behind.', 'warn');
+		notice(
+			this.ctx,
+			'Cancelling the build: Packer is cleaning up what it created. Ctrl-C again stops it at once and leaves those behind.',
+			'warn',
+		);
 	}
 
 	private kill(): void {
@@ -484,14 +593,22 @@ class OrphanStop {
 		private readonly ctx: StepContext,
 		private readonly packer: PackerProcess,
 	) {
-		this.release = whileWatching(ctx, () => this.interrupt(), () => this.interrupt());
+		this.release = whileWatching(
+			ctx,
+			() => this.interrupt(),
+			() => this.interrupt(),
+		);
 	}
 
 	private interrupt(): void {
 		if (this.state === 'idle') {
 			this.state = 'cancelling';
 			signalPackerGroup(this.packer, 'SIGINT');
-			notice(this.ctx, `Cancelling: sent SIGINT to Packer pid ${this.packer.pid} (interrupted run), which cleans up what it created. Ctrl-C again stops it at once and leaves those behind.`, 'warn');
+			notice(
+				this.ctx,
+				`Cancelling: sent SIGINT to Packer pid ${this.packer.pid} (interrupted run), which cleans up what it created. Ctrl-C again stops it at once and leaves those behind.`,
+				'warn',
+			);
 		} else if (this.state === 'cancelling') {
 			this.state = 'killed';
 			signalPackerGroup(this.packer, 'SIGKILL');
@@ -507,7 +624,10 @@ async function adoptPrebuilt(ctx: StepContext, prebuilt: PrebuiltAmi): Promise<B
 	try {
 		access = await launchPermissions(ec2, prebuilt.amiId);
 	} catch (error) {
-		throw new StepFailedError(`Could not read the launch permissions of ${prebuilt.amiId} in ${prebuilt.region} (DescribeImageAttribute): ${(error as Error).message}`, 'Run `convox-ami resume` to check again.');
+		throw new StepFailedError(
+			`Could not read the launch permissions of ${prebuilt.amiId} in ${prebuilt.region} (DescribeImageAttribute): ${(error as Error).message}`,
+			'Run `convox-ami resume` to check again.',
+		);
 	}
 	if (access.visibility !== 'private') {
 		const who = access.visibility === 'public' ? 'IS PUBLIC' : `IS SHARED with ${access.with.join(', ')}`;
@@ -516,7 +636,10 @@ async function adoptPrebuilt(ctx: StepContext, prebuilt: PrebuiltAmi): Promise<B
 			`Remove the launch permissions (aws ec2 reset-image-attribute --region ${prebuilt.region} --image-id ${prebuilt.amiId} --attribute launchPermission), rotate the tokens, then run \`convox-ami resume\`.`,
 		);
 	}
-	notice(ctx, `Adopted AMI ${prebuilt.amiId} (${prebuilt.region}), ${prebuilt.origin}: not building again; launch permissions checked: private.`);
+	notice(
+		ctx,
+		`Adopted AMI ${prebuilt.amiId} (${prebuilt.region}), ${prebuilt.origin}: not building again; launch permissions checked: private.`,
+	);
 	return {amiId: prebuilt.amiId, amiIds: {[prebuilt.region]: prebuilt.amiId}, adopted: true, prebuilt: true};
 }
 

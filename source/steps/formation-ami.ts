@@ -10,9 +10,13 @@ export function sourceAmiFor(template: Formation, version: string, region: strin
 	if (typeof ami === 'string' && /^ami-[0-9a-f]+$/.test(ami)) return {ami};
 	const withAmi = Object.keys(regions).filter(name => typeof regions[name]?.Ami === 'string');
 	if (withAmi.length > 0) {
-		return {problem: `Convox ${version} has no AMI for ${region}; its template lists AMIs for ${withAmi.join(', ')}. Use one of those regions (--region) or pin another version (--convox-version).`};
+		return {
+			problem: `Convox ${version} has no AMI for ${region}; its template lists AMIs for ${withAmi.join(', ')}. Use one of those regions (--region) or pin another version (--convox-version).`,
+		};
 	}
-	return {problem: `Convox ${version} names no AMI for ${region} (no Mappings.RegionConfig.${region}.Ami). Pin another version with --convox-version.`};
+	return {
+		problem: `Convox ${version} names no AMI for ${region} (no Mappings.RegionConfig.${region}.Ami). Pin another version with --convox-version.`,
+	};
 }
 
 export function templateParameters(template: Formation): TemplateParameter[] {

@@ -10,5 +10,12 @@ export async function stepRegistry(): Promise<StepTable> {
 		import('./update-stack'),
 		import('./verify'),
 	]);
-	return {account: accountStep, 'resolve-version': resolveVersionStep, template: templateStep, build: buildStep, 'update-stack': updateStackStep, verify: verifyStep};
+	return {
+		account: accountStep,
+		'resolve-version': resolveVersionStep,
+		template: templateStep,
+		build: buildStep,
+		'update-stack': updateStackStep,
+		verify: verifyStep,
+	};
 }

@@ -53,10 +53,16 @@ async function readStack(cloudformation: CloudFormationClient, ctx: StepContext)
 		return await describeStack(cloudformation, ctx.account.stackName, ctx.signal);
 	} catch (error) {
 		if (error instanceof StackNotFoundError) {
-			throw new UsageError(`The stack ${ctx.account.stackName} does not exist in account ${ctx.account.accountId} (${ctx.region}).`, `Check accounts.${ctx.envName}.stackName and the region.`);
+			throw new UsageError(
+				`The stack ${ctx.account.stackName} does not exist in account ${ctx.account.accountId} (${ctx.region}).`,
+				`Check accounts.${ctx.envName}.stackName and the region.`,
+			);
 		}
 		ctx.signal.throwIfAborted();
-		throw new StepFailedError(`Cannot read the stack ${ctx.account.stackName}: ${(error as Error).message}`, 'Check the network and permissions, then run `convox-ami resume`.');
+		throw new StepFailedError(
+			`Cannot read the stack ${ctx.account.stackName}: ${(error as Error).message}`,
+			'Check the network and permissions, then run `convox-ami resume`.',
+		);
 	}
 }
 
@@ -70,13 +76,28 @@ async function confirmPastRequired(ctx: StepContext, version: string, required: 
 	const names = required.map(entry => entry.version).join(', ');
 	const what = `The pinned Convox version ${version} jumps over ${required.length === 1 ? 'the required version' : 'the required versions'} ${names} (the stack is on ${stackVersion}); \`convox rack update\` never does`;
 	if (ctx.flags.yes && !ctx.flags.skipRequired) {
-		throw new UsageError(`${what}, and --yes does not confirm that. Nothing was changed.`, `Release ${required[0]!.version} first (run without --convox-version), or add --skip-required to jump on purpose.`);
+		throw new UsageError(
+			`${what}, and --yes does not confirm that. Nothing was changed.`,
+			`Release ${required[0]!.version} first (run without --convox-version), or add --skip-required to jump on purpose.`,
+		);
 	}
 	if (!ctx.flags.yes) {
-		const sure = await ctx.prompt.confirm({message: `${what}. Release ${version} anyway?`, remedy: '--yes --skip-required', defaultValue: false});
-		if (!sure) throw new UsageError(`Stopped: ${what}. Nothing was changed.`, `Release ${required[0]!.version} first (run without --convox-version).`);
+		const sure = await ctx.prompt.confirm({
+			message: `${what}. Release ${version} anyway?`,
+			remedy: '--yes --skip-required',
+			defaultValue: false,
+		});
+		if (!sure)
+			throw new UsageError(
+				`Stopped: ${what}. Nothing was changed.`,
+				`Release ${required[0]!.version} first (run without --convox-version).`,
+			);
 	}
-	notice(ctx, 'warn', `Jumping over the required Convox ${names} to ${version} (${ctx.flags.yes ? '--skip-required' : 'confirmed by the operator'}).`);
+	notice(
+		ctx,
+		'warn',
+		`Jumping over the required Convox ${names} to ${version} (${ctx.flags.yes ? '--skip-required' : 'confirmed by the operator'}).`,
+	);
 }
 
 async function chooseVersion(ctx: StepContext, entries: VersionEntry[], url: string, stackVersion: string | undefined): Promise<Chosen> {
@@ -85,25 +106,37 @@ async function chooseVersion(ctx: StepContext, entries: VersionEntry[], url: str
 	switch (selection.kind) {
 		case 'none-published':
 			throw new UsageError(
-				selection.total === 0 ? `${url} lists no versions at all.` : `${url} lists ${selection.total} versions, but none is a published release build.`,
+				selection.total === 0
+					? `${url} lists no versions at all.`
+					: `${url} lists ${selection.total} versions, but none is a published release build.`,
 				'Pin one with --convox-version V if you must, or check CONVOX_RELEASES_URL.',
 			);
 		case 'pinned':
-			if (selection.pastRequired.length > 0) await confirmPastRequired(ctx, selection.entry.version, selection.pastRequired, stackVersion ?? '?');
+			if (selection.pastRequired.length > 0)
+				await confirmPastRequired(ctx, selection.entry.version, selection.pastRequired, stackVersion ?? '?');
 			notice(ctx, 'info', `Convox ${selection.entry.version} (pinned: --convox-version, or the version a promoted release carries)`);
 			return {version: selection.entry.version, rule: 'pinned'};
 		case 'pinned-unknown':
 		case 'pinned-unpublished': {
 			const version = selection.kind === 'pinned-unknown' ? selection.version : selection.entry.version;
 			const what = selection.kind === 'pinned-unknown' ? `${version} is not in ${url}` : `${version} is not published`;
-			if (ctx.flags.yes) throw new UsageError(`The pinned Convox version ${what}; --yes does not confirm that.`, 'Pin a published version, or run without --yes and confirm.');
-			const sure = await ctx.prompt.confirm({message: `The pinned Convox version ${what}. Release it anyway?`, remedy: '--convox-version with a published version', defaultValue: false});
+			if (ctx.flags.yes)
+				throw new UsageError(
+					`The pinned Convox version ${what}; --yes does not confirm that.`,
+					'Pin a published version, or run without --yes and confirm.',
+				);
+			const sure = await ctx.prompt.confirm({
+				message: `The pinned Convox version ${what}. Release it anyway?`,
+				remedy: '--convox-version with a published version',
+				defaultValue: false,
+			});
 			if (!sure) throw new UsageError(`Stopped: the pinned Convox version ${what}.`, 'Pin a published version with --convox-version.');
 			notice(ctx, 'warn', `Using Convox ${version} although ${what} (confirmed by the operator).`);
 			return {version, rule: 'pinned'};
 		}
 		case 'required':
-			if (selection.skippedBranches.length > 0) notice(ctx, 'info', `Skipped published branch builds: ${selection.skippedBranches.join(', ')}`);
+			if (selection.skippedBranches.length > 0)
+				notice(ctx, 'info', `Skipped published branch builds: ${selection.skippedBranches.join(', ')}`);
 			notice(
 				ctx,
 				'info',
@@ -118,8 +151,13 @@ async function chooseVersion(ctx: StepContext, entries: VersionEntry[], url: str
 					`Convox's own CLI would take ${selection.convoxRule.version} (the last published entry of versions.json); taking ${selection.entry.version}, the newest published by timestamp. Pin with --convox-version to choose.`,
 				);
 			}
-			if (selection.skippedBranches.length > 0) notice(ctx, 'info', `Skipped published branch builds: ${selection.skippedBranches.join(', ')}`);
-			notice(ctx, 'info', `Convox ${selection.entry.version}: the newest published version${stackVersion ? ` (no version marked required lies between the stack's ${stackVersion} and it)` : ''}`);
+			if (selection.skippedBranches.length > 0)
+				notice(ctx, 'info', `Skipped published branch builds: ${selection.skippedBranches.join(', ')}`);
+			notice(
+				ctx,
+				'info',
+				`Convox ${selection.entry.version}: the newest published version${stackVersion ? ` (no version marked required lies between the stack's ${stackVersion} and it)` : ''}`,
+			);
 			return {version: selection.entry.version, rule: 'newest'};
 	}
 }
@@ -129,7 +167,13 @@ function stackValuesOf(stack: StackSnapshot): Record<string, string> {
 }
 
 /** The base AMI plan; a stack value of DefaultAmi(Arm) is compared with the default of the template the stack runs now. */
-async function planFor(ctx: StepContext, formation: FetchedFormation, convoxVersion: string, stack: StackSnapshot, stackVersion: string | undefined): Promise<BaseAmiPlan> {
+async function planFor(
+	ctx: StepContext,
+	formation: FetchedFormation,
+	convoxVersion: string,
+	stack: StackSnapshot,
+	stackVersion: string | undefined,
+): Promise<BaseAmiPlan> {
 	const input = {template: formation.template, version: convoxVersion, region: ctx.region, stackValues: stackValuesOf(stack)};
 	const plan = planBaseAmi(input);
 	if ('problem' in plan) throw new UsageError(plan.problem);
@@ -142,7 +186,11 @@ async function planFor(ctx: StepContext, formation: FetchedFormation, convoxVers
 		current = await ctx.services.releases.formation(stackVersion, ctx.signal);
 	} catch (error) {
 		ctx.signal.throwIfAborted();
-		notice(ctx, 'warn', `Cannot read the template of the stack's ${stackVersion} (${(error as Error).message}); its ${plan.parameterKey} ${own} is taken as the operator's own choice.`);
+		notice(
+			ctx,
+			'warn',
+			`Cannot read the template of the stack's ${stackVersion} (${(error as Error).message}); its ${plan.parameterKey} ${own} is taken as the operator's own choice.`,
+		);
 		return plan;
 	}
 	const replanned = planBaseAmi({...input, currentTemplate: {version: stackVersion, template: current.template}});
@@ -158,12 +206,22 @@ async function resolveSsmAmi(ctx: StepContext, plan: Extract<BaseAmiPlan, {era: 
 		lookup = await getParameter(ssm, plan.parameterPath, ctx.signal);
 	} catch (error) {
 		ctx.signal.throwIfAborted();
-		throw new StepFailedError(`Cannot read the SSM parameter ${plan.parameterPath} (${where}): ${(error as Error).message}`, 'Check the network and permissions, then run `convox-ami resume`.');
+		throw new StepFailedError(
+			`Cannot read the SSM parameter ${plan.parameterPath} (${where}): ${(error as Error).message}`,
+			'Check the network and permissions, then run `convox-ami resume`.',
+		);
 	}
 	if (lookup.kind === 'found') return lookup.value;
 	const hint = `Check the stack's ${plan.parameterKey} (or the template's default) and the region; \`aws ssm get-parameter --name ${plan.parameterPath} --region ${ctx.region}\` shows what SSM answers.`;
-	if (lookup.kind === 'denied') throw new UsageError(`The SSM parameter ${plan.parameterPath} cannot be read in ${where}: access denied (${lookup.message}). Nothing was changed.`, `Allow ssm:GetParameter on it. ${hint}`);
-	throw new UsageError(`The SSM parameter ${plan.parameterPath} does not exist in ${where} (ParameterNotFound); it names the base AMI (${plan.parameterKey}). Nothing was changed.`, hint);
+	if (lookup.kind === 'denied')
+		throw new UsageError(
+			`The SSM parameter ${plan.parameterPath} cannot be read in ${where}: access denied (${lookup.message}). Nothing was changed.`,
+			`Allow ssm:GetParameter on it. ${hint}`,
+		);
+	throw new UsageError(
+		`The SSM parameter ${plan.parameterPath} does not exist in ${where} (ParameterNotFound); it names the base AMI (${plan.parameterKey}). Nothing was changed.`,
+		hint,
+	);
 }
 
 /** The base AMI's own architecture must fit the rack's instances and its dedicated builder, which run the same AMI. */
@@ -174,9 +232,16 @@ async function assertArchitecture(ctx: StepContext, plan: Extract<BaseAmiPlan, {
 		actual = await imageArchitecture(ec2, ami);
 	} catch (error) {
 		ctx.signal.throwIfAborted();
-		throw new StepFailedError(`Cannot describe the base AMI ${ami} (account ${ctx.account.accountId}, ${ctx.region}): ${(error as Error).message}`, 'Check the network and permissions (ec2:DescribeImages), then run `convox-ami resume`.');
+		throw new StepFailedError(
+			`Cannot describe the base AMI ${ami} (account ${ctx.account.accountId}, ${ctx.region}): ${(error as Error).message}`,
+			'Check the network and permissions (ec2:DescribeImages), then run `convox-ami resume`.',
+		);
 	}
-	if (!actual) throw new UsageError(`The base AMI ${ami} that ${plan.parameterPath} names is not visible in account ${ctx.account.accountId} (${ctx.region}). Nothing was changed.`, 'Check the SSM parameter and the region.');
+	if (!actual)
+		throw new UsageError(
+			`The base AMI ${ami} that ${plan.parameterPath} names is not visible in account ${ctx.account.accountId} (${ctx.region}). Nothing was changed.`,
+			'Check the SSM parameter and the region.',
+		);
 	if (actual !== plan.architecture) {
 		throw new UsageError(
 			`The base AMI ${ami} (${plan.parameterPath}) is ${actual}, but the rack's InstanceType ${plan.instanceType} needs ${plan.architecture}. Nothing was built.`,
@@ -202,7 +267,11 @@ export const resolveVersionStep: Step<'resolve-version'> = {
 		const stack = await readStack(cloudformation, ctx);
 		const current = (key: string) => parameterValue(stack, key);
 		const stackVersion = current('Version');
-		notice(ctx, 'info', `Stack ${ctx.account.stackName}: ${stack.status}, Convox ${stackVersion ?? '?'} on ${current('Ami') || 'the stock AMI'}`);
+		notice(
+			ctx,
+			'info',
+			`Stack ${ctx.account.stackName}: ${stack.status}, Convox ${stackVersion ?? '?'} on ${current('Ami') || 'the stock AMI'}`,
+		);
 		const chosen = await chooseVersion(ctx, entries, versionsUrl, stackVersion);
 		const convoxVersion = chosen.version;
 
@@ -211,7 +280,12 @@ export const resolveVersionStep: Step<'resolve-version'> = {
 		let sourceAmi: string;
 		if (plan.era === 'ssm') {
 			notice(ctx, 'info', `Base AMI: SSM parameter ${plan.parameterPath} (${plan.architecture}). ${plan.reason}.`);
-			if (plan.builder) notice(ctx, 'info', `Dedicated builder: BuildInstance ${plan.builder.instanceType} (${plan.builder.architecture}), on the same AMI.`);
+			if (plan.builder)
+				notice(
+					ctx,
+					'info',
+					`Dedicated builder: BuildInstance ${plan.builder.instanceType} (${plan.builder.architecture}), on the same AMI.`,
+				);
 			sourceAmi = await resolveSsmAmi(ctx, plan);
 			await assertArchitecture(ctx, plan, sourceAmi);
 			notice(ctx, 'info', `Base AMI for ${ctx.region}: ${sourceAmi} (${plan.parameterPath}, ${plan.architecture})`);
@@ -220,7 +294,11 @@ export const resolveVersionStep: Step<'resolve-version'> = {
 			notice(ctx, 'info', `Base AMI for ${ctx.region}: ${sourceAmi}`);
 		}
 		if (formation.bytes > TEMPLATE_BODY_LIMIT) {
-			notice(ctx, 'info', `${formation.url.split('/').at(-1)} is ${Math.round(formation.bytes / 1024)} KB, over the 50 KB TemplateBody limit: the update goes by TemplateURL.`);
+			notice(
+				ctx,
+				'info',
+				`${formation.url.split('/').at(-1)} is ${Math.round(formation.bytes / 1024)} KB, over the 50 KB TemplateBody limit: the update goes by TemplateURL.`,
+			);
 		}
 		const buildInstanceType = ctx.config.buildInstanceTypes?.[plan.architecture] ?? DEFAULT_BUILD_INSTANCE_TYPES[plan.architecture];
 		const outputs: ResolveVersionOutputs = {

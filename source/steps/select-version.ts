@@ -34,7 +34,9 @@ export function selectVersion(entries: VersionEntry[], pin?: string, current?: s
 	if (pin) {
 		const entry = entries.find(candidate => candidate.version === pin);
 		if (!entry) return {kind: 'pinned-unknown', version: pin};
-		return entry.published ? {kind: 'pinned', entry, pastRequired: requiredBetween(entries, current, pin)} : {kind: 'pinned-unpublished', entry};
+		return entry.published
+			? {kind: 'pinned', entry, pastRequired: requiredBetween(entries, current, pin)}
+			: {kind: 'pinned-unpublished', entry};
 	}
 	const published = entries.filter(entry => entry.published);
 	const candidates = published.filter(entry => {

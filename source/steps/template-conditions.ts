@@ -86,7 +86,8 @@ export class ConditionEvaluator {
 			}
 			case 'Fn::Split': {
 				const [delimiter, source] = list(name, argument, 2);
-				if (typeof delimiter !== 'string') throw new ConditionError(`Fn::Split expects a delimiter string, got ${JSON.stringify(delimiter)}`);
+				if (typeof delimiter !== 'string')
+					throw new ConditionError(`Fn::Split expects a delimiter string, got ${JSON.stringify(delimiter)}`);
 				return this.scalar(source).split(delimiter);
 			}
 			case 'Fn::Select': {

@@ -37,15 +37,27 @@ export function templateFindings(inspection: TemplateInspection): TemplateFindin
 	const declared = inspection.variables.map(variable => variable.name);
 	const passed: readonly string[] = PACKER_VARIABLES;
 	const carriers = BUILD_SECRETS.flatMap(secret => {
-		const variable = declared.includes(secret.variable) ? secret.variable : inspection.variables.find(candidate => candidate.fromEnv === secret.envName)?.name;
+		const variable = declared.includes(secret.variable)
+			? secret.variable
+			: inspection.variables.find(candidate => candidate.fromEnv === secret.envName)?.name;
 		return variable ? [{secret, variable}] : [];
 	});
-	const known = new Set([...passed, INSTANCE_TYPE_VARIABLE, ...BUILD_SECRETS.map(secret => secret.variable), ...carriers.map(carrier => carrier.variable)]);
+	const known = new Set([
+		...passed,
+		INSTANCE_TYPE_VARIABLE,
+		...BUILD_SECRETS.map(secret => secret.variable),
+		...carriers.map(carrier => carrier.variable),
+	]);
 	const unknownDeclared = declared.filter(name => !known.has(name));
 	const undeclaredPassed = passed.filter(name => !declared.includes(name)).map(name => withSuggestion(name, unknownDeclared));
 	const requiredNotPassed = inspection.variables
 		.filter(variable => variable.required && !known.has(variable.name))
-		.map(variable => withSuggestion(variable.name, passed.filter(name => !declared.includes(name))));
+		.map(variable =>
+			withSuggestion(
+				variable.name,
+				passed.filter(name => !declared.includes(name)),
+			),
+		);
 	const runIdDeclared = declared.includes(RUN_ID_VARIABLE);
 	const amiBuilders = inspection.builders.filter(builder => builder.makesAmi);
 	const untagged = amiBuilders.filter(builder => !builder.releaseRunTag).map(builder => builder.name);

@@ -2,7 +2,15 @@ import {realpath} from 'node:fs/promises';
 import path from 'node:path';
 import {createGit, type Git} from '../services/git';
 import {RUN_ID_VARIABLE} from '../services/packer/variables';
-import {bundledTemplatePath, lineDiff, parseTemplate, readTemplate, withSourceAmi, writeTemplate, type PackerTemplate} from '../services/packer-template';
+import {
+	bundledTemplatePath,
+	lineDiff,
+	parseTemplate,
+	readTemplate,
+	withSourceAmi,
+	writeTemplate,
+	type PackerTemplate,
+} from '../services/packer-template';
 import {inspectTemplate, RELEASE_RUN_TAG, withReleaseRun, type TemplateInspection} from '../services/packer-template-inspection';
 import {StepFailedError, UsageError} from '../workflow/errors';
 import {runModeOf} from '../workflow/run-mode';
@@ -55,8 +63,15 @@ async function locateTemplate(ctx: StepContext): Promise<{template: PackerTempla
 		return {template, inspection: inspectTemplate(template), bundled: !configured};
 	} catch (error) {
 		const problem = (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${templatePath} does not exist.` : (error as Error).message;
-		if (configured) throw new UsageError(`The Packer template of the config cannot be read: ${problem}`, `Fix "template" in the config (relative paths resolve from ${ctx.configDir}).`);
-		throw new StepFailedError(`The Packer template shipped with convox-ami cannot be read: ${problem}`, 'Reinstall convox-ami, or set "template" in the config to a template of your own.');
+		if (configured)
+			throw new UsageError(
+				`The Packer template of the config cannot be read: ${problem}`,
+				`Fix "template" in the config (relative paths resolve from ${ctx.configDir}).`,
+			);
+		throw new StepFailedError(
+			`The Packer template shipped with convox-ami cannot be read: ${problem}`,
+			'Reinstall convox-ami, or set "template" in the config to a template of your own.',
+		);
 	}
 }
 
@@ -65,7 +80,8 @@ async function findRepo(ctx: StepContext, git: Git, templatePath: string): Promi
 		return await git.repoRoot(templatePath);
 	} catch (error) {
 		const message = `git (${ctx.services.binaries.git}) could not be run: ${(error as Error).message}`;
-		if (ctx.account.production) throw new StepFailedError(message, 'Install git or set "binaries.git" in the config: a production AMI is versioned by its commit.');
+		if (ctx.account.production)
+			throw new StepFailedError(message, 'Install git or set "binaries.git" in the config: a production AMI is versioned by its commit.');
 		notice(ctx, `${message}; the template's commit is not recorded.`, 'warn');
 		return undefined;
 	}
@@ -88,7 +104,13 @@ function showDiff(ctx: StepContext, before: string, after: string, label: string
  * the committed template must already record the source AMI. Where the world's policy does not
  * refuse (a rehearsal), it only warns, so that a dev → prod rehearsal runs from any checkout.
  */
-async function productionVersion(ctx: StepContext, git: Git, template: PackerTemplate, sourceAmi: string, convoxVersion: string): Promise<{amiVersion: string; gitSha?: string}> {
+async function productionVersion(
+	ctx: StepContext,
+	git: Git,
+	template: PackerTemplate,
+	sourceAmi: string,
+	convoxVersion: string,
+): Promise<{amiVersion: string; gitSha?: string}> {
 	const refuse = (message: string, hint: string) => {
 		if (ctx.services.policy.refusesUncommittedProduction) throw new StepFailedError(message, hint);
 		notice(ctx, `A live production run would stop here: ${message} ${hint}`, 'warn');
@@ -104,7 +126,10 @@ async function productionVersion(ctx: StepContext, git: Git, template: PackerTem
 	}
 	const sha = await git.shortSha(root);
 	if (!sha) {
-		refuse(`The repository ${root} has no commit yet.`, `Commit the template (git -C ${root} add ${path.relative(root, template.path)} && git -C ${root} commit), then run \`convox-ami resume\`.`);
+		refuse(
+			`The repository ${root} has no commit yet.`,
+			`Commit the template (git -C ${root} add ${path.relative(root, template.path)} && git -C ${root} commit), then run \`convox-ami resume\`.`,
+		);
 		return {amiVersion: devVersion()};
 	}
 
@@ -121,7 +146,10 @@ async function productionVersion(ctx: StepContext, git: Git, template: PackerTem
 	const relative = await git.relativePath(root, template.path);
 	const committed = await git.committedContent(root, template.path);
 	if (committed === undefined) {
-		refuse(`The template ${relative} is not committed in ${root}.`, `Commit it (git -C ${root} add ${relative} && git -C ${root} commit), then run \`convox-ami resume\`.`);
+		refuse(
+			`The template ${relative} is not committed in ${root}.`,
+			`Commit it (git -C ${root} add ${relative} && git -C ${root} commit), then run \`convox-ami resume\`.`,
+		);
 		return {amiVersion: sha, gitSha: sha};
 	}
 	const recorded = parseTemplate(`${relative} at ${sha}`, committed).sourceAmi;
@@ -141,7 +169,13 @@ function keepsTemplateAs(ctx: StepContext): string | undefined {
 }
 
 /** Dev: offer to record the source AMI in the template, showing the change first. Returns the text the build will use. */
-async function recordSourceAmi(ctx: StepContext, template: PackerTemplate, bundled: boolean, sourceAmi: string, repoRoot: () => Promise<string | undefined>): Promise<string> {
+async function recordSourceAmi(
+	ctx: StepContext,
+	template: PackerTemplate,
+	bundled: boolean,
+	sourceAmi: string,
+	repoRoot: () => Promise<string | undefined>,
+): Promise<string> {
 	if (template.sourceAmi === sourceAmi) {
 		notice(ctx, `${template.path} already records source_ami ${sourceAmi}.`);
 		return template.text;
@@ -162,9 +196,17 @@ async function recordSourceAmi(ctx: StepContext, template: PackerTemplate, bundl
 		);
 		return template.text;
 	}
-	const write = await ctx.prompt.confirm({message: `Record source_ami ${sourceAmi} in ${template.path}?`, remedy: '--yes', defaultValue: true});
+	const write = await ctx.prompt.confirm({
+		message: `Record source_ami ${sourceAmi} in ${template.path}?`,
+		remedy: '--yes',
+		defaultValue: true,
+	});
 	if (!write) {
-		notice(ctx, `${template.path} left as it is: the build still uses ${sourceAmi}, but the production release refuses until the committed template records it.`, 'warn');
+		notice(
+			ctx,
+			`${template.path} left as it is: the build still uses ${sourceAmi}, but the production release refuses until the committed template records it.`,
+			'warn',
+		);
 		return template.text;
 	}
 	ctx.signal.throwIfAborted();
@@ -178,12 +220,14 @@ function commitHint(root: string | undefined, file: string, message: string): st
 }
 
 const WITHOUT_TAG =
-	'resume then finds an AMI that an interrupted build registered only from the build\'s own record (the journal and Packer\'s log), not by its tag, and builds again when that record does not name it';
+	"resume then finds an AMI that an interrupted build registered only from the build's own record (the journal and Packer's log), not by its tag, and builds again when that record does not name it";
 
 function missingReleaseRun(findings: TemplateFindings): string {
 	const parts = [
 		...(findings.runIdDeclared ? [] : [`the variable ${RUN_ID_VARIABLE}`]),
-		...(findings.untagged.length > 0 ? [`the tag ${RELEASE_RUN_TAG} = {{user \`${RUN_ID_VARIABLE}\`}} on ${findings.untagged.join(', ')}`] : []),
+		...(findings.untagged.length > 0
+			? [`the tag ${RELEASE_RUN_TAG} = {{user \`${RUN_ID_VARIABLE}\`}} on ${findings.untagged.join(', ')}`]
+			: []),
 	];
 	return parts.join(' and ');
 }
@@ -193,11 +237,21 @@ function missingReleaseRun(findings: TemplateFindings): string {
  * interrupted build registered. Production (and the shipped template) only report: the template
  * built there is the committed one.
  */
-async function offerReleaseRun(ctx: StepContext, template: PackerTemplate, findings: TemplateFindings, reportOnly: boolean, repoRoot: () => Promise<string | undefined>): Promise<string> {
+async function offerReleaseRun(
+	ctx: StepContext,
+	template: PackerTemplate,
+	findings: TemplateFindings,
+	reportOnly: boolean,
+	repoRoot: () => Promise<string | undefined>,
+): Promise<string> {
 	if (findings.releaseRunTag || findings.amiBuilders.length === 0) return template.text;
 	const missing = missingReleaseRun(findings);
 	if (reportOnly) {
-		notice(ctx, `${template.path} lacks ${missing}, so the AMI is not tagged with its run: ${WITHOUT_TAG}. The dev release offers to add them; commit the template then.`, 'warn');
+		notice(
+			ctx,
+			`${template.path} lacks ${missing}, so the AMI is not tagged with its run: ${WITHOUT_TAG}. The dev release offers to add them; commit the template then.`,
+			'warn',
+		);
 		return template.text;
 	}
 	const updated = withReleaseRun(template);
@@ -207,7 +261,11 @@ async function offerReleaseRun(ctx: StepContext, template: PackerTemplate, findi
 		notice(ctx, `${keptAs}: ${template.path} is not written; a live run offers to add ${missing}.`);
 		return template.text;
 	}
-	const write = await ctx.prompt.confirm({message: `Add ${missing} to ${template.path}, so that the AMI is tagged with its run?`, remedy: '--yes', defaultValue: true});
+	const write = await ctx.prompt.confirm({
+		message: `Add ${missing} to ${template.path}, so that the AMI is tagged with its run?`,
+		remedy: '--yes',
+		defaultValue: true,
+	});
 	if (!write) {
 		notice(ctx, `${template.path} left as it is: the AMI gets no ${RELEASE_RUN_TAG} tag, and ${WITHOUT_TAG}.`, 'warn');
 		return template.text;
@@ -234,20 +292,39 @@ function refuseSharing(template: PackerTemplate, findings: TemplateFindings) {
 /** What the template declares against what the build passes, as notices; the outputs journaled on the step. */
 function reportFindings(ctx: StepContext, file: string, inspection: TemplateInspection, findings: TemplateFindings): TemplateCheckOutputs {
 	const required = inspection.variables.filter(variable => variable.required).map(variable => variable.name);
-	notice(ctx, `Template variables: ${findings.declaredVariables.join(', ') || '(none)'}${required.length > 0 ? `; required (null default): ${required.join(', ')}` : ''}`);
+	notice(
+		ctx,
+		`Template variables: ${findings.declaredVariables.join(', ') || '(none)'}${required.length > 0 ? `; required (null default): ${required.join(', ')}` : ''}`,
+	);
 	if (findings.undeclaredPassed.length > 0) {
 		const names = findings.undeclaredPassed.map(check => check.name);
-		const typos = findings.undeclaredPassed.map(({name, didYouMean}) => (didYouMean ? ` The template declares "${didYouMean}": did you mean "${name}"?` : '')).join('');
-		notice(ctx, `convox-ami passes ${names.join(', ')}, which ${file} does not declare: Packer 1.6.6 ignores an undeclared -var without a word, so the template never sees ${names.length > 1 ? 'these values' : 'this value'}.${typos}`, 'warn');
+		const typos = findings.undeclaredPassed
+			.map(({name, didYouMean}) => (didYouMean ? ` The template declares "${didYouMean}": did you mean "${name}"?` : ''))
+			.join('');
+		notice(
+			ctx,
+			`convox-ami passes ${names.join(', ')}, which ${file} does not declare: Packer 1.6.6 ignores an undeclared -var without a word, so the template never sees ${names.length > 1 ? 'these values' : 'this value'}.${typos}`,
+			'warn',
+		);
 	}
 	for (const {name, didYouMean} of findings.requiredNotPassed) {
 		const remedy = didYouMean ? `Did you mean "${didYouMean}"?` : 'Give it a default in the template.';
-		notice(ctx, `${file} requires ${name} (null default), which convox-ami does not pass: Packer refuses to build without it. ${remedy}`, 'warn');
+		notice(
+			ctx,
+			`${file} requires ${name} (null default), which convox-ami does not pass: Packer refuses to build without it. ${remedy}`,
+			'warn',
+		);
 	}
 	for (const secret of findings.secretsNotReceived) {
-		notice(ctx, `${file} neither declares ${secret.variable} nor reads ${secret.envName} with {{env}}: the AMI would be built without the ${secret.label}. Declare "${secret.variable}" in "variables".`, 'warn');
+		notice(
+			ctx,
+			`${file} neither declares ${secret.variable} nor reads ${secret.envName} with {{env}}: the AMI would be built without the ${secret.label}. Declare "${secret.variable}" in "variables".`,
+			'warn',
+		);
 	}
-	const unprotected = findings.carriers.filter(carrier => !inspection.sensitiveVariables.includes(carrier.variable)).map(carrier => carrier.variable);
+	const unprotected = findings.carriers
+		.filter(carrier => !inspection.sensitiveVariables.includes(carrier.variable))
+		.map(carrier => carrier.variable);
 	if (unprotected.length > 0) {
 		notice(
 			ctx,
@@ -257,7 +334,11 @@ function reportFindings(ctx: StepContext, file: string, inspection: TemplateInsp
 	}
 	if (findings.releaseRunTag) notice(ctx, `The AMI is tagged ${RELEASE_RUN_TAG} = this run's id.`);
 	if (inspection.manifestPath) notice(ctx, `Manifest: the template's manifest post-processor writes ${inspection.manifestPath}.`);
-	else if (inspection.manifestOutput) notice(ctx, `Manifest: the template's manifest post-processor writes "${inspection.manifestOutput}", a path with template functions convox-ami does not resolve.`);
+	else if (inspection.manifestOutput)
+		notice(
+			ctx,
+			`Manifest: the template's manifest post-processor writes "${inspection.manifestOutput}", a path with template functions convox-ami does not resolve.`,
+		);
 	const outputs: TemplateCheckOutputs = {
 		declaredVariables: findings.declaredVariables,
 		undeclaredPassed: findings.undeclaredPassed.map(check => check.name),
@@ -275,7 +356,10 @@ export const templateStep: Step<'template'> = {
 	async run(ctx) {
 		const version = ctx.outputs('resolve-version');
 		if (!version.convoxVersion || !version.sourceAmi) {
-			throw new StepFailedError('The template step needs the Convox version and source AMI, and the version step has not recorded them.', 'Run `convox-ami resume` so that the version step runs first.');
+			throw new StepFailedError(
+				'The template step needs the Convox version and source AMI, and the version step has not recorded them.',
+				'Run `convox-ami resume` so that the version step runs first.',
+			);
 		}
 		const {convoxVersion, sourceAmi} = version;
 		const {template, inspection, bundled} = await locateTemplate(ctx);
@@ -302,7 +386,7 @@ export const templateStep: Step<'template'> = {
 		notice(ctx, `Region: ${ctx.region}`);
 		notice(ctx, `Source AMI: ${sourceAmi}`);
 		notice(ctx, `Env: ${ctx.envName}${ctx.account.production ? ' (production)' : ''}`);
-		notice(ctx, `AMI version: ${amiVersion}${gitSha ? ' (the template\'s commit)' : ' (dev build id)'}`);
+		notice(ctx, `AMI version: ${amiVersion}${gitSha ? " (the template's commit)" : ' (dev build id)'}`);
 		notice(ctx, `Convox version: ${convoxVersion}`);
 
 		const outputs: TemplateOutputs = {

@@ -75,7 +75,10 @@ class StackUpdate {
 
 		if (readinessOf(stack.status) === 'update-in-progress') {
 			if (attempt.changeSetName) {
-				this.notice('info', `Re-attaching to the update of ${this.stackName} that this run started (change set ${attempt.changeSetName}, ${stack.status}).`);
+				this.notice(
+					'info',
+					`Re-attaching to the update of ${this.stackName} that this run started (change set ${attempt.changeSetName}, ${stack.status}).`,
+				);
 				return this.followOurUpdate(this.watcherFor(), previousOf(stack), attempt.changeSetName);
 			}
 			stack = await this.watchForeignUpdate(stack);
@@ -84,9 +87,15 @@ class StackUpdate {
 		const previous = previousOf(stack);
 
 		if (attempt.changeSetName && stack.status.startsWith('UPDATE_ROLLBACK')) {
-			this.notice('warn', `The update this run started earlier ended in ${stack.status}${stack.statusReason ? ` (${stack.statusReason})` : ''}; previewing it again.`);
+			this.notice(
+				'warn',
+				`The update this run started earlier ended in ${stack.status}${stack.statusReason ? ` (${stack.statusReason})` : ''}; previewing it again.`,
+			);
 		} else if (attempt.changeSetName && hasRelease(stack, this.release)) {
-			this.notice('info', `The update this run started earlier is done: ${this.stackName} is ${stack.status} with Ami ${shownAmi(this.release.amiId)} and Version ${this.release.convoxVersion}.`);
+			this.notice(
+				'info',
+				`The update this run started earlier is done: ${this.stackName} is ${stack.status} with Ami ${shownAmi(this.release.amiId)} and Version ${this.release.convoxVersion}.`,
+			);
 			return this.outputs(stack.status, previous, attempt.changeSetName);
 		}
 
@@ -158,7 +167,10 @@ class StackUpdate {
 			defaultValue: true,
 		});
 		if (!watch) {
-			throw new StepFailedError(`${this.stackName} is being updated by someone else (${stack.status}). Nothing was changed.`, 'Wait until it settles, then run `convox-ami resume`.');
+			throw new StepFailedError(
+				`${this.stackName} is being updated by someone else (${stack.status}). Nothing was changed.`,
+				'Wait until it settles, then run `convox-ami resume`.',
+			);
 		}
 		const {stack: settled} = await this.follow(this.watcherFor());
 		this.notice('info', `The other update of ${this.stackName} settled in ${settled.status}.`);
@@ -194,7 +206,12 @@ class StackUpdate {
 				if (summary === last && now - lastAt < PROGRESS_EVERY_MS) return;
 				last = summary;
 				lastAt = now;
-				this.ctx.emit({type: 'progress', step: 'update-stack', phase: 'stack update', activity: `${summary} (${formatDuration(progress.elapsedMs)} elapsed)`});
+				this.ctx.emit({
+					type: 'progress',
+					step: 'update-stack',
+					phase: 'stack update',
+					activity: `${summary} (${formatDuration(progress.elapsedMs)} elapsed)`,
+				});
 			},
 		};
 	}
@@ -203,14 +220,25 @@ class StackUpdate {
 		const templateParameters = await this.templateParameters();
 		for (const required of ['Ami', 'Version']) {
 			if (!templateParameters.some(parameter => parameter.name === required)) {
-				throw new StepFailedError(`The template ${this.release.templateUrl} has no ${required} parameter; this tool cannot roll an AMI out with it.`, 'Pick another Convox version with --convox-version.');
+				throw new StepFailedError(
+					`The template ${this.release.templateUrl} has no ${required} parameter; this tool cannot roll an AMI out with it.`,
+					'Pick another Convox version with --convox-version.',
+				);
 			}
 		}
-		const input = {stackParameters: stack.parameters, templateParameters, amiId: this.release.amiId, convoxVersion: this.release.convoxVersion};
+		const input = {
+			stackParameters: stack.parameters,
+			templateParameters,
+			amiId: this.release.amiId,
+			convoxVersion: this.release.convoxVersion,
+		};
 		let update = buildUpdateParameters(input);
 		if (update.missing.length > 0) update = buildUpdateParameters({...input, given: await this.askMissing(update.missing)});
 		if (update.dropped.length > 0) {
-			this.notice('warn', `The new template drops ${update.dropped.length} parameter(s) the stack has; their values will be gone: ${update.dropped.join(', ')}.`);
+			this.notice(
+				'warn',
+				`The new template drops ${update.dropped.length} parameter(s) the stack has; their values will be gone: ${update.dropped.join(', ')}.`,
+			);
 		}
 		return update;
 	}
@@ -248,13 +276,20 @@ class StackUpdate {
 		let existing = await findChangeSet(this.client, this.stackName, name);
 		if (existing?.status === 'CREATE_PENDING' || existing?.status === 'CREATE_IN_PROGRESS') {
 			// Preparing another now would leave this one on the stack whenever the new one is not executed.
-			this.notice('info', `Change set ${name} from the earlier attempt is still being computed (${existing.status}); waiting for it instead of preparing another.`);
+			this.notice(
+				'info',
+				`Change set ${name} from the earlier attempt is still being computed (${existing.status}); waiting for it instead of preparing another.`,
+			);
 			await waitForChangeSet(this.client, this.stackName, name, {...this.options.changeSetWait, abortSignal: this.ctx.signal});
 			existing = await findChangeSet(this.client, this.stackName, name);
 		}
 		if (!existing || (existing.executionStatus !== 'AVAILABLE' && existing.status !== 'FAILED')) return undefined;
 		const values = new Map(existing.parameters.map(parameter => [parameter.key, parameter.value]));
-		if (existing.status === 'CREATE_COMPLETE' && values.get('Ami') === this.release.amiId && values.get('Version') === this.release.convoxVersion) {
+		if (
+			existing.status === 'CREATE_COMPLETE' &&
+			values.get('Ami') === this.release.amiId &&
+			values.get('Version') === this.release.convoxVersion
+		) {
 			this.notice('info', `Reusing change set ${name}, created by this run earlier and never executed.`);
 			return existing;
 		}
@@ -263,9 +298,17 @@ class StackUpdate {
 		return undefined;
 	}
 
-	private async prepareChangeSet(name: string, update: UpdateParameters, previous: {ami: string; version: string}): Promise<ChangeSetDescription | undefined> {
+	private async prepareChangeSet(
+		name: string,
+		update: UpdateParameters,
+		previous: {ami: string; version: string},
+	): Promise<ChangeSetDescription | undefined> {
 		if (!runModeOf(this.ctx.run).readOnly) {
-			this.ctx.emit({type: 'checkpoint', step: 'update-stack', outputs: {changeSetName: name, previousAmi: previous.ami, previousVersion: previous.version}});
+			this.ctx.emit({
+				type: 'checkpoint',
+				step: 'update-stack',
+				outputs: {changeSetName: name, previousAmi: previous.ami, previousVersion: previous.version},
+			});
 		}
 		await createChangeSet(
 			this.client,
@@ -289,7 +332,10 @@ class StackUpdate {
 		}
 		await deleteChangeSet(this.client, this.stackName, name);
 		if (result.kind === 'empty') {
-			this.notice('info', `Nothing to change: CloudFormation says the stack already matches (${result.reason}). The change set was deleted.`);
+			this.notice(
+				'info',
+				`Nothing to change: CloudFormation says the stack already matches (${result.reason}). The change set was deleted.`,
+			);
 			return undefined;
 		}
 		throw new StepFailedError(
@@ -345,12 +391,19 @@ class StackUpdate {
 		}
 	}
 
-	private async followOurUpdate(watcher: StackWatcher, previous: {ami: string; version: string}, changeSetName: string): Promise<UpdateStackOutputs> {
+	private async followOurUpdate(
+		watcher: StackWatcher,
+		previous: {ami: string; version: string},
+		changeSetName: string,
+	): Promise<UpdateStackOutputs> {
 		const {stack, cancelled} = await this.follow(watcher);
 		const outcome = judgeOutcome(stack, this.release, watcher.rootCause());
 		if (outcome.ok) {
 			if (cancelled) this.notice('warn', `The cancel came too late: the update of ${this.stackName} had already completed.`);
-			this.notice('info', `${this.stackName} is ${stack.status} with Ami ${shownAmi(this.release.amiId)} and Version ${this.release.convoxVersion}.`);
+			this.notice(
+				'info',
+				`${this.stackName} is ${stack.status} with Ami ${shownAmi(this.release.amiId)} and Version ${this.release.convoxVersion}.`,
+			);
 			return this.outputs(stack.status, previous, changeSetName);
 		}
 		if (cancelled) {
@@ -359,7 +412,10 @@ class StackUpdate {
 				'Run `convox-ami resume` to try the update again.',
 			);
 		}
-		throw new StepFailedError(outcome.message, 'The stack is back on its previous AMI and version. Fix the cause, then run `convox-ami resume` to try again.');
+		throw new StepFailedError(
+			outcome.message,
+			'The stack is back on its previous AMI and version. Fix the cause, then run `convox-ami resume` to try again.',
+		);
 	}
 
 	/** Streams the stack until it settles; Ctrl-C asks whether to detach or cancel. */
@@ -419,7 +475,10 @@ class StackUpdate {
 			this.notice('warn', `CancelUpdateStack was refused: ${error instanceof Error ? error.message : String(error)}. Still watching.`);
 			return false;
 		}
-		this.notice('warn', `Cancel requested: CloudFormation rolls ${this.stackName} back. Streaming the rollback until it settles (Ctrl-C again detaches).`);
+		this.notice(
+			'warn',
+			`Cancel requested: CloudFormation rolls ${this.stackName} back. Streaming the rollback until it settles (Ctrl-C again detaches).`,
+		);
 		return true;
 	}
 
@@ -459,14 +518,26 @@ function releaseOf(ctx: StepContext): Release {
 	const build = ctx.outputs('build');
 	const amiId = build.amiIds?.[ctx.region] ?? build.amiId;
 	if (!resolved.convoxVersion || !resolved.templateUrl) {
-		throw new StepFailedError('The Convox version and its template URL are not known (the resolve-version step has no outputs).', 'Run `convox-ami resume` to redo the earlier steps.');
+		throw new StepFailedError(
+			'The Convox version and its template URL are not known (the resolve-version step has no outputs).',
+			'Run `convox-ami resume` to redo the earlier steps.',
+		);
 	}
 	if (!amiId && runModeOf(ctx.run).readOnly && resolved.sourceAmi) {
 		// A dry run builds nothing; the base AMI stands in so the preview shows the instance replacement the release would make.
-		ctx.emit({type: 'notice', step: 'update-stack', level: 'info', message: `Dry run: no AMI was built, so the change set previews the base AMI ${resolved.sourceAmi} in its place.`});
+		ctx.emit({
+			type: 'notice',
+			step: 'update-stack',
+			level: 'info',
+			message: `Dry run: no AMI was built, so the change set previews the base AMI ${resolved.sourceAmi} in its place.`,
+		});
 		return {amiId: resolved.sourceAmi, convoxVersion: resolved.convoxVersion, templateUrl: resolved.templateUrl};
 	}
-	if (!amiId) throw new StepFailedError(`No AMI was built for ${ctx.region} (the build step has no outputs).`, 'Run `convox-ami resume` to redo the build.');
+	if (!amiId)
+		throw new StepFailedError(
+			`No AMI was built for ${ctx.region} (the build step has no outputs).`,
+			'Run `convox-ami resume` to redo the build.',
+		);
 	return {amiId, convoxVersion: resolved.convoxVersion, templateUrl: resolved.templateUrl};
 }
 

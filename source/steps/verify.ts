@@ -37,7 +37,8 @@ export function resolveTargets(stack: StackSnapshot, release: ReleaseOutputs, re
 function releaseOutputs(ctx: StepContext): ReleaseOutputs {
 	const update = ctx.outputs('update-stack');
 	const {rollbackOf} = ctx.run;
-	if (rollbackOf) return {convoxVersion: rollbackOf.version, amiId: rollbackOf.ami, stackStatus: update.stackStatus, completedAt: update.completedAt};
+	if (rollbackOf)
+		return {convoxVersion: rollbackOf.version, amiId: rollbackOf.ami, stackStatus: update.stackStatus, completedAt: update.completedAt};
 	const version = ctx.outputs('resolve-version');
 	const build = ctx.outputs('build');
 	return {
@@ -61,7 +62,12 @@ async function stockAmiOf(ctx: StepContext, version: string): Promise<string | u
 		if ('ami' in lookup) return lookup.ami;
 		const {cloudformation} = await ctx.services.aws();
 		const stack = await describeStack(cloudformation, ctx.account.stackName, ctx.signal);
-		const plan = planBaseAmi({template, version, region: ctx.region, stackValues: Object.fromEntries(stack.parameters.map(parameter => [parameter.key, parameter.value]))});
+		const plan = planBaseAmi({
+			template,
+			version,
+			region: ctx.region,
+			stackValues: Object.fromEntries(stack.parameters.map(parameter => [parameter.key, parameter.value])),
+		});
 		if (!('era' in plan) || plan.era !== 'ssm') return undefined;
 		return stack.parameters.find(parameter => parameter.key === plan.parameterKey)?.resolvedValue;
 	} catch {
@@ -75,7 +81,12 @@ export const verifyStep: Step<'verify'> = {
 	id: 'verify',
 	async run(ctx) {
 		if (runModeOf(ctx.run).readOnly) {
-			ctx.emit({type: 'notice', step: 'verify', level: 'info', message: 'Dry run: nothing was released, so there is nothing to verify; `convox-ami checklist` checks the rack as it is now.'});
+			ctx.emit({
+				type: 'notice',
+				step: 'verify',
+				level: 'info',
+				message: 'Dry run: nothing was released, so there is nothing to verify; `convox-ami checklist` checks the rack as it is now.',
+			});
 			return {passed: [], failed: [], skipped: [], waiting: []};
 		}
 		const {cloudformation} = await ctx.services.aws();
@@ -95,7 +106,11 @@ export const verifyStep: Step<'verify'> = {
 			const stock = await stockAmiOf(ctx, targets.convoxVersion);
 			if (stock) targets.stockAmi = stock;
 		}
-		const origin = ctx.run.rollbackOf ? 'as rolled back by this run' : release.convoxVersion || release.amiId ? 'as released by this run' : 'as the stack is now';
+		const origin = ctx.run.rollbackOf
+			? 'as rolled back by this run'
+			: release.convoxVersion || release.amiId
+				? 'as released by this run'
+				: 'as the stack is now';
 		ctx.emit({
 			type: 'notice',
 			step: 'verify',

@@ -47,7 +47,19 @@ export interface BuildViewState {
 }
 
 export function initialBuildView(tailSize = 10): BuildViewState {
-	return {status: 'idle', phases: [], current: undefined, activity: undefined, tail: [], tailSize, lineCount: 0, errors: [], warning: undefined, amiIds: {}, logPath: undefined};
+	return {
+		status: 'idle',
+		phases: [],
+		current: undefined,
+		activity: undefined,
+		tail: [],
+		tailSize,
+		lineCount: 0,
+		errors: [],
+		warning: undefined,
+		amiIds: {},
+		logPath: undefined,
+	};
 }
 
 /**
@@ -109,7 +121,9 @@ function pushLine(state: BuildViewState, line: string): BuildViewState {
 }
 
 function closePhases(phases: BuildPhaseView[], at: number): BuildPhaseView[] {
-	return phases.map(phase => (phase.since === undefined ? phase : {id: phase.id, label: phase.label, elapsedMs: phaseElapsed(phase, at), since: undefined}));
+	return phases.map(phase =>
+		phase.since === undefined ? phase : {id: phase.id, label: phase.label, elapsedMs: phaseElapsed(phase, at), since: undefined},
+	);
 }
 
 function enterPhase(state: BuildViewState, id: string, activity: string | undefined, stamp: string): BuildViewState {
@@ -148,7 +162,14 @@ export function reduceBuildView(previous: BuildViewState | undefined, event: Run
 			const phases = closePhases(state.phases, Date.parse(event.at));
 			if (event.status === 'done') {
 				const outputs = outputsIn(event, 'build');
-				return {...state, phases, current: undefined, status: 'done', amiIds: outputs?.amiIds ?? {}, logPath: outputs?.logPath ?? state.logPath};
+				return {
+					...state,
+					phases,
+					current: undefined,
+					status: 'done',
+					amiIds: outputs?.amiIds ?? {},
+					logPath: outputs?.logPath ?? state.logPath,
+				};
 			}
 			if (event.status === 'failed') {
 				const errors = (event.error ?? '').split('\n').filter(Boolean).slice(0, ERROR_LINES_KEPT).map(clip);

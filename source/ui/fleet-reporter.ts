@@ -31,7 +31,10 @@ function describeFleetEvent(event: FleetEventInput, fleet: string): string {
 		case 'wave':
 			return `wave ${event.wave + 1} ${event.status}: ${event.racks.join(', ')}`;
 		case 'image': {
-			const what = event.kind === 'build' ? `build for account ${event.accountId} in ${event.region}${event.rack ? ` (run of ${event.rack})` : ''}` : `copy for account ${event.accountId} to ${event.region}`;
+			const what =
+				event.kind === 'build'
+					? `build for account ${event.accountId} in ${event.region}${event.rack ? ` (run of ${event.rack})` : ''}`
+					: `copy for account ${event.accountId} to ${event.region}`;
 			return `${what} ${event.status}${event.amiId ? `: ${event.amiId}` : ''}${event.message ? ` — ${event.message}` : ''}`;
 		}
 		case 'rack-state':
@@ -47,8 +50,17 @@ function describeFleetEvent(event: FleetEventInput, fleet: string): string {
  * A fleet's racks run side by side: JSON events gain `fleet` and `rack`; plain lines of a rack
  * start with `[rack]`; the Ink screen lists each rack's steps as they end, with the fleet's lines.
  */
-export function createFleetReporter(frontEnd: FrontEnd, tag: FleetTag, write: (text: string) => void = text => process.stdout.write(text)): FleetReporter {
-	const stamp = (event: FleetEventInput): FleetEvent => ({...event, fleet: tag.fleet, fleetRunId: tag.fleetRunId, at: new Date().toISOString()});
+export function createFleetReporter(
+	frontEnd: FrontEnd,
+	tag: FleetTag,
+	write: (text: string) => void = text => process.stdout.write(text),
+): FleetReporter {
+	const stamp = (event: FleetEventInput): FleetEvent => ({
+		...event,
+		fleet: tag.fleet,
+		fleetRunId: tag.fleetRunId,
+		at: new Date().toISOString(),
+	});
 	switch (frontEnd.renderer) {
 		case 'json': {
 			const json = createJsonReporter(write);
@@ -73,12 +85,14 @@ export function createFleetReporter(frontEnd: FrontEnd, tag: FleetTag, write: (t
 			return {
 				rackSink: rack => event => {
 					show(rows.map(row => (row.rack === rack ? reduceRackRow(row, event) : row)));
-					if (event.type === 'step' && event.status === 'failed') frontEnd.say('warn', `[${rack}] ${STEP_TITLES[event.step]} failed${event.error ? `: ${event.error}` : ''}`);
+					if (event.type === 'step' && event.status === 'failed')
+						frontEnd.say('warn', `[${rack}] ${STEP_TITLES[event.step]} failed${event.error ? `: ${event.error}` : ''}`);
 				},
 				emit: event => {
 					const now = Date.now();
 					show(rows.map(row => reduceFleetRow(row, event, now)));
-					if (event.type !== 'rack-state') frontEnd.say(event.type === 'notice' && event.level === 'warn' ? 'warn' : 'info', describeFleetEvent(event, tag.fleet));
+					if (event.type !== 'rack-state')
+						frontEnd.say(event.type === 'notice' && event.level === 'warn' ? 'warn' : 'info', describeFleetEvent(event, tag.fleet));
 				},
 			};
 		}

@@ -30,12 +30,20 @@ function titleOf(run: Run): string {
 }
 
 function printOutcome(outcome: Outcome, write: (text: string) => void): void {
-	const lines = [outcome.message, outcome.hint, outcome.report ? `Report: ${outcome.report}` : undefined, outcome.journal ? `Journal: ${outcome.journal}` : undefined].filter(Boolean);
+	const lines = [
+		outcome.message,
+		outcome.hint,
+		outcome.report ? `Report: ${outcome.report}` : undefined,
+		outcome.journal ? `Journal: ${outcome.journal}` : undefined,
+	].filter(Boolean);
 	write(`${lines.join('\n')}\n`);
 }
 
 /** `badges` mark the screen from its first frame, before a run (and its own badges) is attached. */
-export async function createFrontEnd(mode: OutputMode, {yes, onInterrupt, badges}: {yes: boolean; onInterrupt: () => void; badges: string[]}): Promise<FrontEnd> {
+export async function createFrontEnd(
+	mode: OutputMode,
+	{yes, onInterrupt, badges}: {yes: boolean; onInterrupt: () => void; badges: string[]},
+): Promise<FrontEnd> {
 	if (mode.renderer === 'ink') {
 		const [{mountInk}, {inkPanes, inkReducers}] = await Promise.all([import('./ink/mount'), import('./ink/panes')]);
 		const screen = mountInk({title: '', badges, onInterrupt, reducers: inkReducers, panes: inkPanes});
@@ -70,7 +78,10 @@ export async function createFrontEnd(mode: OutputMode, {yes, onInterrupt, badges
 			interrupted,
 			async end(outcome) {
 				// Inside a run the runner has emitted the error event already; before one, say it here.
-				if (!attached && outcome.exitCode !== 0) process.stdout.write(`${JSON.stringify({type: 'error', message: outcome.message, ...(outcome.hint ? {hint: outcome.hint} : {})})}\n`);
+				if (!attached && outcome.exitCode !== 0)
+					process.stdout.write(
+						`${JSON.stringify({type: 'error', message: outcome.message, ...(outcome.hint ? {hint: outcome.hint} : {})})}\n`,
+					);
 				printOutcome(outcome, stderr);
 			},
 		};

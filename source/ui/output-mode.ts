@@ -17,7 +17,11 @@ function isCi(env: NodeJS.ProcessEnv): boolean {
 	return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
 }
 
-export function detectOutputMode({json, yes}: {json: boolean; yes: boolean}, env: NodeJS.ProcessEnv, streams: Streams = process): OutputMode {
+export function detectOutputMode(
+	{json, yes}: {json: boolean; yes: boolean},
+	env: NodeJS.ProcessEnv,
+	streams: Streams = process,
+): OutputMode {
 	const ci = isCi(env);
 	const terminal = Boolean(streams.stdin.isTTY && streams.stdout.isTTY) && !ci;
 	const renderer: Renderer = json ? 'json' : terminal ? 'ink' : 'plain';

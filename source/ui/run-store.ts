@@ -137,11 +137,23 @@ export class RunStore {
 			const step = run.steps.find(record => record.id === event.step)!;
 			const notices = (patch.notices ?? this.state.notices).filter(notice => notice.step === event.step).slice(-8);
 			const checks = event.step === 'verify' ? {checks: run.checks} : {};
-			patch.completed = [...this.state.completed, {key: `${run.id}:${event.step}:${step.attempts}`, env: run.env, step, notices, ...checks}];
+			patch.completed = [
+				...this.state.completed,
+				{key: `${run.id}:${event.step}:${step.attempts}`, env: run.env, step, notices, ...checks},
+			];
 		}
-		if (event.type === 'notice') patch.notices = [...this.state.notices, {id: this.nextId++, level: event.level, message: event.message, ...(event.step ? {step: event.step} : {})}].slice(-NOTICE_LIMIT);
-		if (event.type === 'run' && event.message) patch.notices = [...this.state.notices, {id: this.nextId++, level: 'warn' as const, message: event.message}].slice(-NOTICE_LIMIT);
-		if (event.type === 'error') patch.notices = [...this.state.notices, {id: this.nextId++, level: 'error' as const, message: event.message, ...(event.step ? {step: event.step} : {})}].slice(-NOTICE_LIMIT);
+		if (event.type === 'notice')
+			patch.notices = [
+				...this.state.notices,
+				{id: this.nextId++, level: event.level, message: event.message, ...(event.step ? {step: event.step} : {})},
+			].slice(-NOTICE_LIMIT);
+		if (event.type === 'run' && event.message)
+			patch.notices = [...this.state.notices, {id: this.nextId++, level: 'warn' as const, message: event.message}].slice(-NOTICE_LIMIT);
+		if (event.type === 'error')
+			patch.notices = [
+				...this.state.notices,
+				{id: this.nextId++, level: 'error' as const, message: event.message, ...(event.step ? {step: event.step} : {})},
+			].slice(-NOTICE_LIMIT);
 		this.update(patch, event.type === 'step' || event.type === 'run');
 	}
 
@@ -189,9 +201,16 @@ export class RunStore {
 		return {
 			interactive: true,
 			select: async ({message, choices}) => (await this.ask({kind: 'select', message, choices})) as (typeof choices)[number]['value'],
-			confirm: async ({message, defaultValue}) => (yes ? true : ((await this.ask({kind: 'confirm', message, defaultValue: defaultValue ?? true})) as boolean)),
+			confirm: async ({message, defaultValue}) =>
+				yes ? true : ((await this.ask({kind: 'confirm', message, defaultValue: defaultValue ?? true})) as boolean),
 			text: async ({message, placeholder, defaultValue, validate}) =>
-				(await this.ask({kind: 'text', message, ...(placeholder ? {placeholder} : {}), ...(defaultValue ? {defaultValue} : {}), ...(validate ? {validate} : {})})) as string,
+				(await this.ask({
+					kind: 'text',
+					message,
+					...(placeholder ? {placeholder} : {}),
+					...(defaultValue ? {defaultValue} : {}),
+					...(validate ? {validate} : {}),
+				})) as string,
 			secret: async ({message}) => (await this.ask({kind: 'secret', message})) as string,
 		};
 	}

@@ -38,7 +38,6 @@ export interface StackViewState {
 	changeSet?: ChangeSetView;
 }
 
-
 export function initialStackView(limit = 10): StackViewState {
 	return {limit, recent: [], resources: {}, finished: 0, inProgress: 0, failed: 0};
 }
@@ -56,7 +55,13 @@ export function reduceStackView(previous: StackViewState | undefined, event: Run
 	const state = previous ?? initialStackView();
 	switch (event.type) {
 		case 'stack-event': {
-			const view: StackEventView = {resource: event.resource, resourceType: event.resourceType, status: event.status, reason: event.reason, timestamp: event.timestamp};
+			const view: StackEventView = {
+				resource: event.resource,
+				resourceType: event.resourceType,
+				status: event.status,
+				reason: event.reason,
+				timestamp: event.timestamp,
+			};
 			const recent = [...state.recent, view].slice(-state.limit);
 			const startedAt = state.startedAt ?? event.timestamp;
 			if (isStackItself(view, state)) return {...state, recent, startedAt, stackStatus: event.status};

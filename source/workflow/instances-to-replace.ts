@@ -8,7 +8,8 @@ const GROUP_TEMPLATES = new Set(['AWS::AutoScaling::LaunchConfiguration', 'AWS::
  * every instance, InstanceCount of them).
  */
 export function instancesToReplace(changes: ResourceChange[], parameters: ParameterChange[]): number | undefined {
-	const replaced = (change: ResourceChange) => change.action === 'Remove' || change.replacement === 'True' || change.replacement === 'Conditional';
+	const replaced = (change: ResourceChange) =>
+		change.action === 'Remove' || change.replacement === 'True' || change.replacement === 'Conditional';
 	const standalone = changes.filter(change => change.resourceType === 'AWS::EC2::Instance' && replaced(change)).length;
 	const groupRolls = changes.some(change => GROUP_TEMPLATES.has(change.resourceType) && (change.action === 'Modify' || replaced(change)));
 	if (!groupRolls) return standalone;

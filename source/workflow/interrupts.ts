@@ -48,7 +48,9 @@ export function promptsUntilInterrupted(prompter: Prompter, signal: AbortSignal)
 			return new Promise<R>((resolve, reject) => {
 				const onAbort = () => reject(new InterruptedError('Interrupted at a prompt.'));
 				signal.addEventListener('abort', onAbort, {once: true});
-				ask(question).then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+				ask(question)
+					.then(resolve, reject)
+					.finally(() => signal.removeEventListener('abort', onAbort));
 			});
 		};
 	}

@@ -41,7 +41,10 @@ export class JournalStore {
 		try {
 			await mkdir(runsDir(this.stateDir), {recursive: true});
 		} catch (error) {
-			throw new UsageError(`The state dir ${this.stateDir} cannot be used: ${(error as Error).message}`, 'Pass --state-dir DIR with a folder you can write.');
+			throw new UsageError(
+				`The state dir ${this.stateDir} cannot be used: ${(error as Error).message}`,
+				'Pass --state-dir DIR with a folder you can write.',
+			);
 		}
 	}
 
@@ -69,7 +72,8 @@ export class JournalStore {
 		try {
 			text = await readFile(file, 'utf8');
 		} catch (error) {
-			if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`No run ${runId} in ${runsDir(this.stateDir)}.`, 'List runs with `convox-ami runs`.');
+			if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+				throw new UsageError(`No run ${runId} in ${runsDir(this.stateDir)}.`, 'List runs with `convox-ami runs`.');
 			throw error;
 		}
 		return parseJournal(text, file);
@@ -111,7 +115,10 @@ function parseJournal(text: string, file: string): Run {
 	}
 	const run = data as Partial<Run>;
 	if (typeof run !== 'object' || run === null || typeof run.id !== 'string' || !Array.isArray(run.steps)) {
-		throw new UsageError(`The journal ${file} is not a convox-ami run; it was left as it is.`, 'Move it aside or point --state-dir elsewhere.');
+		throw new UsageError(
+			`The journal ${file} is not a convox-ami run; it was left as it is.`,
+			'Move it aside or point --state-dir elsewhere.',
+		);
 	}
 	if (run.schemaVersion !== SCHEMA_VERSION) {
 		throw new UsageError(

@@ -70,7 +70,9 @@ export function reduceRun(run: Run, event: RunEvent): Run {
 		case 'history':
 			return {...run, history: [...run.history, {at: event.at, message: event.message}], updatedAt: event.at};
 		case 'notice':
-			return event.level === 'warn' ? {...run, history: [...run.history, {at: event.at, message: event.message}], updatedAt: event.at} : run;
+			return event.level === 'warn'
+				? {...run, history: [...run.history, {at: event.at, message: event.message}], updatedAt: event.at}
+				: run;
 		default:
 			return run;
 	}

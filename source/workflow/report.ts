@@ -16,7 +16,9 @@ const CHECK_MARKS: Record<CheckRecord['status'], string> = {
 /** A value for a Markdown table cell: one line, pipes escaped. */
 function cell(value: unknown): string {
 	if (value === undefined || value === null || value === '') return '–';
-	return String(value).replace(/\s*\r?\n\s*/g, ' ').replace(/\|/g, '\\|');
+	return String(value)
+		.replace(/\s*\r?\n\s*/g, ' ')
+		.replace(/\|/g, '\\|');
 }
 
 function code(value: unknown): string {
@@ -81,7 +83,9 @@ function versions(run: Run): string[] {
 	const newAmis = amiIds.length > 0 ? amiIds.map(([region, ami]) => `${code(ami)} (${region})`).join(', ') : code(build.amiId);
 	const rows = [
 		['Convox version', code(version.convoxVersion ?? template.convoxVersion ?? verify.convoxVersion)],
-		...(text(version.versionRule) ? [['Version rule', `${String(version.versionRule)}${text(version.nextVersion) ? ` (next: ${code(version.nextVersion)})` : ''}`]] : []),
+		...(text(version.versionRule)
+			? [['Version rule', `${String(version.versionRule)}${text(version.nextVersion) ? ` (next: ${code(version.nextVersion)})` : ''}`]]
+			: []),
 		['Source AMI', code(version.sourceAmi ?? template.sourceAmi)],
 		...(text(version.amiParameter) ? [['Source AMI from', `SSM ${code(version.amiParameter)} (${String(version.architecture)})`]] : []),
 		['AMI version', code(template.amiVersion)],
@@ -113,7 +117,11 @@ function stack(run: Run): string[] {
 		];
 	}
 	if (text(verify.stackStatus)) {
-		return ['## Stack', '', `As found by the checklist: **${verify.stackStatus}**, Ami ${code(verify.amiId)}, Version ${code(verify.convoxVersion)}. This run did not change it.`];
+		return [
+			'## Stack',
+			'',
+			`As found by the checklist: **${verify.stackStatus}**, Ami ${code(verify.amiId)}, Version ${code(verify.convoxVersion)}. This run did not change it.`,
+		];
 	}
 	return ['## Stack', '', 'Not changed by this run.'];
 }
@@ -132,7 +140,15 @@ function checks(run: Run): string[] {
 		span(check.startedAt, check.endedAt),
 	]);
 	const noted = run.checks.filter(check => check.notes.length > 0);
-	const notes = noted.length > 0 ? ['', '### Notes', '', ...noted.flatMap(check => check.notes.map(note => `- **${cell(check.id)}**: ${note.replace(/\s*\r?\n\s*/g, ' ')}`))] : [];
+	const notes =
+		noted.length > 0
+			? [
+					'',
+					'### Notes',
+					'',
+					...noted.flatMap(check => check.notes.map(note => `- **${cell(check.id)}**: ${note.replace(/\s*\r?\n\s*/g, ' ')}`)),
+				]
+			: [];
 	return ['## Checks', '', `${tally}.`, '', ...table(['Check', 'Result', 'Evidence', 'Time'], rows), ...notes];
 }
 
@@ -160,7 +176,12 @@ function history(run: Run): string[] {
  */
 export function renderReport(run: Run): string {
 	const sections = [
-		[`# convox-ami ${KIND_TITLES[run.kind].toLowerCase()} record: ${run.env}${run.production ? ' (production)' : ''}`, '', ...banner(run), ...summary(run)],
+		[
+			`# convox-ami ${KIND_TITLES[run.kind].toLowerCase()} record: ${run.env}${run.production ? ' (production)' : ''}`,
+			'',
+			...banner(run),
+			...summary(run),
+		],
 		run.kind === 'checklist' ? [] : versions(run),
 		stack(run),
 		checks(run),

@@ -43,7 +43,8 @@ const NAMING_FIELDS = new Set(['type', 'status', 'step', 'id', 'kind', 'mode', '
 function scrubValue(value: unknown, scrub: (text: string) => string): unknown {
 	if (typeof value === 'string') return scrub(value);
 	if (Array.isArray(value)) return value.map(item => scrubValue(item, scrub));
-	if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, NAMING_FIELDS.has(key) ? item : scrubValue(item, scrub)]));
+	if (value && typeof value === 'object')
+		return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, NAMING_FIELDS.has(key) ? item : scrubValue(item, scrub)]));
 	return value;
 }
 
@@ -94,13 +95,25 @@ export class Runner {
 			paths,
 			signal: interrupts.signal,
 			outputs: step => outputsOf(this.current, step),
-			emit: event => this.emit('step' in event && event.step ? event : {...event, step: stepId} as RunEventInput),
+			emit: event => this.emit('step' in event && event.step ? event : ({...event, step: stepId} as RunEventInput)),
 			interceptInterrupt: handler => interrupts.intercept(handler),
 		};
 	}
 
-	private finish(status: 'finished' | 'failed' | 'waiting' | 'interrupted', exitCode: ExitCode, message?: string, hint?: string): RunOutcome {
-		this.emit({type: 'run', status, env: this.current.env, mode: this.current.mode, kind: this.current.kind, ...(status === 'interrupted' && message ? {message} : {})});
+	private finish(
+		status: 'finished' | 'failed' | 'waiting' | 'interrupted',
+		exitCode: ExitCode,
+		message?: string,
+		hint?: string,
+	): RunOutcome {
+		this.emit({
+			type: 'run',
+			status,
+			env: this.current.env,
+			mode: this.current.mode,
+			kind: this.current.kind,
+			...(status === 'interrupted' && message ? {message} : {}),
+		});
 		return {exitCode, run: this.current, ...(message ? {message} : {}), ...(hint ? {hint} : {})};
 	}
 
@@ -114,7 +127,8 @@ export class Runner {
 				if (record.id === this.options.stopAfter) return {exitCode: EXIT.ok, run: this.current};
 				continue;
 			}
-			if (interrupts.signal.aborted) return this.finish('interrupted', EXIT.interrupted, `Interrupted before ${record.id}.`, 'Run `convox-ami resume` to continue.');
+			if (interrupts.signal.aborted)
+				return this.finish('interrupted', EXIT.interrupted, `Interrupted before ${record.id}.`, 'Run `convox-ami resume` to continue.');
 			const step = this.options.steps[record.id];
 			if (!step) {
 				const message = `The ${record.id} step is not available yet in this version of convox-ami; the run stops here.`;
@@ -139,7 +153,12 @@ export class Runner {
 		if (isInterruption(error, signal)) {
 			const message = error instanceof InterruptedError ? error.message : `Interrupted during ${stepId}.`;
 			this.emit({type: 'step', step: stepId, status: 'failed', error: message});
-			return this.finish('interrupted', EXIT.interrupted, message, (error instanceof OperatorError && error.hint) || 'Run `convox-ami resume` to continue.');
+			return this.finish(
+				'interrupted',
+				EXIT.interrupted,
+				message,
+				(error instanceof OperatorError && error.hint) || 'Run `convox-ami resume` to continue.',
+			);
 		}
 		const scrub = this.options.scrub ?? ((text: string) => text);
 		const message = scrub((error as Error).message ?? String(error));
@@ -151,6 +170,11 @@ export class Runner {
 		this.emit({type: 'step', step: stepId, status: 'failed', error: message});
 		this.emit({type: 'error', step: stepId, message});
 		const exitCode = error instanceof OperatorError ? error.exitCode : EXIT.failed;
-		return this.finish('failed', exitCode, message, hint ?? (exitCode === EXIT.failed ? 'Run `convox-ami resume` to retry from this step.' : undefined));
+		return this.finish(
+			'failed',
+			exitCode,
+			message,
+			hint ?? (exitCode === EXIT.failed ? 'Run `convox-ami resume` to retry from this step.' : undefined),
+		);
 	}
 }

@@ -67,7 +67,10 @@ export async function acquireStateLock(stateDir: string, command: string): Promi
 	try {
 		await mkdir(stateDir, {recursive: true});
 	} catch (error) {
-		throw new UsageError(`The state dir ${stateDir} cannot be created: ${(error as Error).message}`, 'Pass --state-dir DIR with a folder you can write.');
+		throw new UsageError(
+			`The state dir ${stateDir} cannot be created: ${(error as Error).message}`,
+			'Pass --state-dir DIR with a folder you can write.',
+		);
 	}
 	const file = path.join(stateDir, 'lock');
 	const owner: LockOwner = {pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command};
@@ -77,7 +80,10 @@ export async function acquireStateLock(stateDir: string, command: string): Promi
 		try {
 			created = await tryCreate(file, owner);
 		} catch (error) {
-			throw new UsageError(`Cannot lock the state dir ${stateDir}: ${(error as Error).message}`, 'Pass --state-dir DIR with a folder you can write.');
+			throw new UsageError(
+				`Cannot lock the state dir ${stateDir}: ${(error as Error).message}`,
+				'Pass --state-dir DIR with a folder you can write.',
+			);
 		}
 		if (created) {
 			return {

@@ -23,7 +23,14 @@ export interface Prompter {
 	/** Under --yes a confirmation is taken as given without asking. */
 	confirm(question: {message: string; remedy: string; defaultValue?: boolean; id?: QuestionId}): Promise<boolean>;
 	/** `defaultValue` is typed in already (Enter accepts it). */
-	text(question: {message: string; remedy: string; placeholder?: string; defaultValue?: string; validate?: (value: string) => string | undefined; id?: QuestionId}): Promise<string>;
+	text(question: {
+		message: string;
+		remedy: string;
+		placeholder?: string;
+		defaultValue?: string;
+		validate?: (value: string) => string | undefined;
+		id?: QuestionId;
+	}): Promise<string>;
 	secret(question: {message: string; remedy: string}): Promise<string>;
 }
 

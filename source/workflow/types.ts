@@ -120,7 +120,15 @@ export type RunEventInput =
 	| {type: 'progress'; step: StepId; phase: string; activity?: string}
 	| {type: 'stack-event'; resource: string; status: string; reason: string; timestamp: string; resourceType?: string}
 	| {type: 'check'; id: string; kind: CheckKind; status: CheckStatus; detail: string; title?: string; required?: boolean; note?: string}
-	| {type: 'change-set'; step: StepId; stackName: string; changeSetName: string; parameters: ParameterChange[]; changes: ResourceChange[]; dropped: string[]}
+	| {
+			type: 'change-set';
+			step: StepId;
+			stackName: string;
+			changeSetName: string;
+			parameters: ParameterChange[];
+			changes: ResourceChange[];
+			dropped: string[];
+	  }
 	| {type: 'notice'; step?: StepId; level: 'info' | 'warn'; message: string}
 	| {type: 'error'; step?: StepId; message: string}
 	/** A line in the run's history that no step says, e.g. on a release: the rollback run that undoes it started or ended. */

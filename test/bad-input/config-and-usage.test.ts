@@ -58,7 +58,11 @@ describe.concurrent('bad input: config, flags and the state dir', () => {
 		const file = path.join(world.dir, 'invalid.json');
 		await writeFile(
 			file,
-			JSON.stringify({region: 'us-east-1', colour: 'blue', accounts: {dev: {profile: 'convox-dev', accountId: '1111', stackName: 'convox-dev', helloWorldUrl: 'ftp://x'}}}),
+			JSON.stringify({
+				region: 'us-east-1',
+				colour: 'blue',
+				accounts: {dev: {profile: 'convox-dev', accountId: '1111', stackName: 'convox-dev', helloWorldUrl: 'ftp://x'}},
+			}),
 		);
 		const result = await run(['release', '--env', 'dev', '--yes', '--config', file]);
 		expect(result.code).toBe(2);
@@ -124,9 +128,10 @@ describe.concurrent('bad input: config, flags and the state dir', () => {
 		const result = await run(['release', '--env', 'dev', '--yes', '--json'], '/dev/null/convox-ami');
 		expect(result.code).toBe(2);
 		expect(result.stderr).toContain('The state dir /dev/null/convox-ami cannot be used');
-		expect(result.events).toEqual([expect.objectContaining({type: 'error', message: expect.stringContaining('/dev/null/convox-ami cannot be used')})]);
+		expect(result.events).toEqual([
+			expect.objectContaining({type: 'error', message: expect.stringContaining('/dev/null/convox-ami cannot be used')}),
+		]);
 	});
-
 });
 
 describe('bad input: nothing reached AWS or the release files', () => {

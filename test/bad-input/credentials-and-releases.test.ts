@@ -59,7 +59,15 @@ describe.concurrent('bad input: credentials', () => {
 
 	it('expired SSO session (sso profile, no token cache): tells to run aws sso login --profile NAME, exit 2', async () => {
 		const sso = await home('home-sso', {
-			config: ['[profile convox-dev]', 'sso_start_url = https://example.awsapps.com/start', 'sso_region = us-east-1', 'sso_account_id = 111111111111', 'sso_role_name = Admin', 'region = us-east-1', ''].join('\n'),
+			config: [
+				'[profile convox-dev]',
+				'sso_start_url = https://example.awsapps.com/start',
+				'sso_region = us-east-1',
+				'sso_account_id = 111111111111',
+				'sso_role_name = Admin',
+				'region = us-east-1',
+				'',
+			].join('\n'),
 		});
 		const dir = stateDir();
 		const result = await run(['release', '--env', 'dev', '--yes'], {dir, env: {HOME: sso}});
@@ -133,7 +141,9 @@ describe.concurrent('bad input: release files', () => {
 		const resumed = await runCli(['resume', '--yes', '--json', '--state-dir', dir], {cwd: world.dir, env: {...world.env, ...env}});
 		expect(resumed.events[0]).toMatchObject({type: 'run', status: 'resumed', runId: before.id});
 		expect(resumed.events.some(event => event.type === 'step' && event.step === 'account')).toBe(false);
-		expect(resumed.events.find(event => event.type === 'step' && event.step === 'resolve-version' && event.status === 'done')).toMatchObject({convoxVersion: '20160916121812'});
+		expect(
+			resumed.events.find(event => event.type === 'step' && event.step === 'resolve-version' && event.status === 'done'),
+		).toMatchObject({convoxVersion: '20160916121812'});
 	});
 
 	it('a pinned unknown version under --yes: refused, exit 2', async () => {
@@ -161,7 +171,10 @@ describe.concurrent('bad input: release files', () => {
 
 	it('a stack that does not exist: exit 2, names stack, account and region', async () => {
 		const config = path.join(world.dir, 'missing-stack.json');
-		await writeFile(config, JSON.stringify({region: 'us-east-1', accounts: {dev: {profile: 'convox-dev', accountId: '111111111111', stackName: 'convox-gone'}}}));
+		await writeFile(
+			config,
+			JSON.stringify({region: 'us-east-1', accounts: {dev: {profile: 'convox-dev', accountId: '111111111111', stackName: 'convox-gone'}}}),
+		);
 		const result = await run(['release', '--env', 'dev', '--yes', '--config', config]);
 		expect(result.code).toBe(2);
 		expect(result.stderr).toContain('The stack convox-gone does not exist in account 111111111111 (us-east-1)');

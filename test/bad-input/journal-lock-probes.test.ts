@@ -21,7 +21,10 @@ const servers: http.Server[] = [];
 
 beforeAll(async () => {
 	// The stack of the probe world runs a custom AMI already, so that only hello-world can fail.
-	[world, probed] = await Promise.all([createLiveWorld(), createLiveWorld({aws: {stacks: [rackStackSeed({stackName: 'convox-dev', parameters: {Ami: stockImage.imageId!}})]}})]);
+	[world, probed] = await Promise.all([
+		createLiveWorld(),
+		createLiveWorld({aws: {stacks: [rackStackSeed({stackName: 'convox-dev', parameters: {Ami: stockImage.imageId!}})]}}),
+	]);
 	await world.liveConfig();
 });
 afterAll(async () => {
@@ -36,7 +39,8 @@ function stateDir(): string {
 	return path.join(world.dir, `state-${++counter}`);
 }
 
-const run = (args: string[], dir: string, env: NodeJS.ProcessEnv = world.env) => runCli([...args, '--state-dir', dir], {cwd: world.dir, env});
+const run = (args: string[], dir: string, env: NodeJS.ProcessEnv = world.env) =>
+	runCli([...args, '--state-dir', dir], {cwd: world.dir, env});
 
 async function serve(handler: http.RequestListener): Promise<string> {
 	const server = http.createServer(handler);
@@ -94,10 +98,17 @@ describe.concurrent('bad input: the journal, the lock and the probes', () => {
 		const dir = stateDir();
 		await mkdir(dir, {recursive: true});
 		const gone = Number(execFileSync('sh', ['-c', 'sh -c "echo \\$\\$"']).toString().trim());
-		await writeFile(path.join(dir, 'lock'), JSON.stringify({pid: gone, host: os.hostname(), startedAt: '2026-11-24T10:00:00.000Z', command: 'convox-ami release'}));
+		await writeFile(
+			path.join(dir, 'lock'),
+			JSON.stringify({pid: gone, host: os.hostname(), startedAt: '2026-11-24T10:00:00.000Z', command: 'convox-ami release'}),
+		);
 		const result = await run(['release', '--env', 'dev', '--yes', '--dry-run', '--json'], dir);
 		expect(result.code, result.stderr).toBe(0);
-		expect(result.events[0]).toMatchObject({type: 'notice', level: 'warn', message: `Took over the lock of ${dir} left by pid ${gone} (convox-ami release), which is no longer running.`});
+		expect(result.events[0]).toMatchObject({
+			type: 'notice',
+			level: 'warn',
+			message: `Took over the lock of ${dir} left by pid ${gone} (convox-ami release), which is no longer running.`,
+		});
 		expect(existsSync(path.join(dir, 'lock'))).toBe(false);
 	});
 
@@ -110,10 +121,17 @@ describe.concurrent('bad input: the journal, the lock and the probes', () => {
 			const zombie = Number((await once(parent.stdout, 'data'))[0].toString().trim());
 			await until(() => readFile(`/proc/${zombie}/stat`, 'utf8').then(stat => stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')));
 			expect(() => process.kill(zombie, 0), 'signal 0 still reaches a zombie').not.toThrow();
-			await writeFile(path.join(dir, 'lock'), JSON.stringify({pid: zombie, host: os.hostname(), startedAt: '2026-11-24T10:00:00.000Z', command: 'convox-ami release'}));
+			await writeFile(
+				path.join(dir, 'lock'),
+				JSON.stringify({pid: zombie, host: os.hostname(), startedAt: '2026-11-24T10:00:00.000Z', command: 'convox-ami release'}),
+			);
 			const result = await run(['release', '--env', 'dev', '--yes', '--dry-run', '--json'], dir);
 			expect(result.code, result.stderr).toBe(0);
-			expect(result.events[0]).toMatchObject({type: 'notice', level: 'warn', message: `Took over the lock of ${dir} left by pid ${zombie} (convox-ami release), which is no longer running.`});
+			expect(result.events[0]).toMatchObject({
+				type: 'notice',
+				level: 'warn',
+				message: `Took over the lock of ${dir} left by pid ${zombie} (convox-ami release), which is no longer running.`,
+			});
 			expect(existsSync(path.join(dir, 'lock'))).toBe(false);
 		} finally {
 			parent.kill();
@@ -146,7 +164,10 @@ describe.concurrent('bad input: the journal, the lock and the probes', () => {
 
 	it('a journal the file size limit stops mid-run (RLIMIT_FSIZE): exit 1, the previous journal intact and resumable', async () => {
 		const dir = stateDir();
-		const result = await runCliWithFileSizeLimit(6000, ['release', '--env', 'dev', '--yes', '--dry-run', '--state-dir', dir], {cwd: world.dir, env: world.env});
+		const result = await runCliWithFileSizeLimit(6000, ['release', '--env', 'dev', '--yes', '--dry-run', '--state-dir', dir], {
+			cwd: world.dir,
+			env: world.env,
+		});
 		// A short write must not pass for the whole journal (write-file-atomic's sync path takes it so, and renames a truncated file over the good one).
 		expect(result.code, `the journal must not be truncated silently:\n${result.stderr}`).toBe(1);
 		expect(result.stderr).toMatch(/Cannot write the journal .*\.json: .*(ulimit -f|EFBIG|too large)/);
@@ -202,7 +223,10 @@ describe.concurrent('bad input: the journal, the lock and the probes', () => {
 		});
 		const config = await probed.liveConfig({helloWorldUrl: `${silent}/`});
 		const dir = path.join(probed.dir, 'state');
-		const result = await runCli(['checklist', '--env', 'dev', '--yes', '--confirm', 'sumologic', '--json', '--config', config, '--state-dir', dir], {cwd: probed.dir, env: {...probed.env, CONVOX_AMI_PROBE_TIMEOUT: '2'}});
+		const result = await runCli(
+			['checklist', '--env', 'dev', '--yes', '--confirm', 'sumologic', '--json', '--config', config, '--state-dir', dir],
+			{cwd: probed.dir, env: {...probed.env, CONVOX_AMI_PROBE_TIMEOUT: '2'}},
+		);
 		expect(result.code, result.stderr).toBe(1);
 		const error = result.events.find(event => event.type === 'error');
 		expect(error).toMatchObject({step: 'verify'});

@@ -27,9 +27,11 @@ function stateDir(world: LiveWorld): string {
 	return path.join(world.dir, `state-${++counter}`);
 }
 
-const run = (world: LiveWorld, args: string[], dir: string, env: NodeJS.ProcessEnv = world.env) => runCli([...args, '--state-dir', dir], {cwd: world.dir, env});
+const run = (world: LiveWorld, args: string[], dir: string, env: NodeJS.ProcessEnv = world.env) =>
+	runCli([...args, '--state-dir', dir], {cwd: world.dir, env});
 
-const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.email=ops@example.com', '-c', 'user.name=Ops', ...args], {cwd, stdio: 'pipe'}).toString();
+const git = (cwd: string, ...args: string[]) =>
+	execFileSync('git', ['-c', 'user.email=ops@example.com', '-c', 'user.name=Ops', ...args], {cwd, stdio: 'pipe'}).toString();
 
 describe.concurrent('bad input: template, Packer and the stack', () => {
 	it('a build secret nobody can give (no terminal): exit 2 naming LIBRATO_EMAIL, nothing built', async () => {
@@ -44,7 +46,7 @@ describe.concurrent('bad input: template, Packer and the stack', () => {
 		await expect(stat(path.join(dir, 'runs', `${(await onlyRun(dir)).id}.packer.log`))).rejects.toThrow();
 	});
 
-	it('Packer failing: exit 1 with Packer\'s error and the log path; resume builds again and finishes', async () => {
+	it("Packer failing: exit 1 with Packer's error and the log path; resume builds again and finishes", async () => {
 		const dir = stateDir(clean);
 		const fixed = path.join(clean.dir, 'packer-fixed');
 		await script(
@@ -70,9 +72,14 @@ describe.concurrent('bad input: template, Packer and the stack', () => {
 		expect(journal.steps.find(step => step.id === 'update-stack')).toMatchObject({status: 'pending'});
 
 		await writeFile(fixed, '');
-		const resumed = await runCli(['resume', '--yes', '--json', '--confirm', 'sumologic', '--state-dir', dir, '--config', config], {cwd: clean.dir, env: clean.env});
+		const resumed = await runCli(['resume', '--yes', '--json', '--confirm', 'sumologic', '--state-dir', dir, '--config', config], {
+			cwd: clean.dir,
+			env: clean.env,
+		});
 		expect(resumed.code, resumed.stderr).toBe(0);
-		expect(resumed.events.find(event => event.type === 'step' && event.step === 'build' && event.status === 'done')).toMatchObject({amiId: expect.stringMatching(/^ami-/)});
+		expect(resumed.events.find(event => event.type === 'step' && event.step === 'build' && event.status === 'done')).toMatchObject({
+			amiId: expect.stringMatching(/^ami-/),
+		});
 		expect((await onlyRun(dir)).steps.find(step => step.id === 'build')).toMatchObject({status: 'done', attempts: 2});
 	});
 
@@ -91,7 +98,9 @@ describe.concurrent('bad input: template, Packer and the stack', () => {
 		const config = await clean.liveConfig({}, {template: 'nowhere/packer.json'}, 'no-template.json');
 		const result = await run(clean, ['release', '--env', 'dev', '--yes', '--config', config], stateDir(clean));
 		expect(result.code).toBe(2);
-		expect(result.stderr).toContain(`The Packer template of the config cannot be read: ${path.join(clean.dir, 'nowhere/packer.json')} does not exist`);
+		expect(result.stderr).toContain(
+			`The Packer template of the config cannot be read: ${path.join(clean.dir, 'nowhere/packer.json')} does not exist`,
+		);
 		expect(result.stderr).toContain('Fix "template" in the config');
 	});
 
@@ -134,7 +143,9 @@ describe.concurrent('bad input: template, Packer and the stack', () => {
 		expect(String(error?.message)).toContain(FAILURE);
 		expect(String(error?.message)).toMatch(/UPDATE_ROLLBACK_COMPLETE/);
 		expect(String(error?.message)).toContain('First failure: Instances (AWS::AutoScaling::AutoScalingGroup) UPDATE_FAILED');
-		expect(result.events.filter(event => event.type === 'stack-event' && String(event.status).endsWith('_FAILED')).length).toBeGreaterThan(0);
+		expect(result.events.filter(event => event.type === 'stack-event' && String(event.status).endsWith('_FAILED')).length).toBeGreaterThan(
+			0,
+		);
 		expect(rollsBack.aws.writes().map(call => call.action)).toEqual(['CreateChangeSet', 'ExecuteChangeSet']);
 		const journal = await onlyRun(dir);
 		expect(journal.status).toBe('failed');

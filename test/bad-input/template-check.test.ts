@@ -17,7 +17,9 @@ beforeAll(async () => {
 afterAll(async () => world?.close());
 
 /** A copy of the operator's template in its own folder, changed by `edit`, and a config naming it. */
-async function operatorTemplate(edit: (text: string) => string = text => text): Promise<{dir: string; template: string; config: string; stateDir: string}> {
+async function operatorTemplate(
+	edit: (text: string) => string = text => text,
+): Promise<{dir: string; template: string; config: string; stateDir: string}> {
 	const name = `operator-${++counter}`;
 	const dir = path.join(world.dir, name);
 	await mkdir(dir);
@@ -37,7 +39,9 @@ describe("the template step on an operator's template, through the CLI", () => {
 		const args = ['release', '--env', 'dev', '--yes', '--json', '--confirm', 'sumologic', '--config', config, '--state-dir', stateDir];
 		const refused = await runCli(args, {cwd: world.dir, env: world.env});
 		expect(refused.code).toBe(2);
-		expect(refused.stderr).toContain(`The template ${template} would share the AMI: builder amazon-ebs sets ami_groups ["all"] (public: every AWS account).`);
+		expect(refused.stderr).toContain(
+			`The template ${template} would share the AMI: builder amazon-ebs sets ami_groups ["all"] (public: every AWS account).`,
+		);
 		expect(refused.stderr).toContain('anyone it is shared with can launch it and read them');
 		expect(refused.stderr).toContain('Remove ami_groups from the template');
 		expect(await readFile(template, 'utf8')).toBe(before);
@@ -47,21 +51,34 @@ describe("the template step on an operator's template, through the CLI", () => {
 		await expect(stat(path.join(stateDir, 'runs', `${journal.id}.packer.log`))).rejects.toThrow();
 
 		await writeFile(template, before.replace('\n      "ami_groups": ["all"],', ''));
-		const resumed = await runCli(['resume', '--yes', '--json', '--confirm', 'sumologic', '--config', config, '--state-dir', stateDir], {cwd: world.dir, env: world.env});
+		const resumed = await runCli(['resume', '--yes', '--json', '--confirm', 'sumologic', '--config', config, '--state-dir', stateDir], {
+			cwd: world.dir,
+			env: world.env,
+		});
 		expect(resumed.code, resumed.stderr).toBe(0);
-		expect(resumed.events.find(event => event.type === 'step' && event.step === 'template' && event.status === 'done')).toMatchObject({releaseRunTag: true});
+		expect(resumed.events.find(event => event.type === 'step' && event.step === 'template' && event.status === 'done')).toMatchObject({
+			releaseRunTag: true,
+		});
 	}, 90_000);
 
 	it('the same refusal under --dry-run', async () => {
-		const {template, config, stateDir} = await operatorTemplate(text => share(text).replace('"ami_groups": ["all"]', '"ami_users": ["123456789012"]'));
-		const result = await runCli(['release', '--env', 'dev', '--dry-run', '--yes', '--config', config, '--state-dir', stateDir], {cwd: world.dir, env: world.env});
+		const {template, config, stateDir} = await operatorTemplate(text =>
+			share(text).replace('"ami_groups": ["all"]', '"ami_users": ["123456789012"]'),
+		);
+		const result = await runCli(['release', '--env', 'dev', '--dry-run', '--yes', '--config', config, '--state-dir', stateDir], {
+			cwd: world.dir,
+			env: world.env,
+		});
 		expect(result.code).toBe(2);
 		expect(result.stderr).toContain(`The template ${template} would share the AMI: builder amazon-ebs sets ami_users ["123456789012"].`);
 	});
 
 	it('under --yes writes run_id and the ReleaseRun tag into the template, reports what it found, and the release finishes', async () => {
 		const {dir, template, config, stateDir} = await operatorTemplate();
-		const result = await runCli(['release', '--env', 'dev', '--yes', '--json', '--confirm', 'sumologic', '--config', config, '--state-dir', stateDir], {cwd: world.dir, env: world.env});
+		const result = await runCli(
+			['release', '--env', 'dev', '--yes', '--json', '--confirm', 'sumologic', '--config', config, '--state-dir', stateDir],
+			{cwd: world.dir, env: world.env},
+		);
 		expect(result.code, result.stderr).toBe(0);
 		const done = result.events.find(event => event.type === 'step' && event.step === 'template' && event.status === 'done');
 		expect(done).toMatchObject({
@@ -76,6 +93,9 @@ describe("the template step on an operator's template, through the CLI", () => {
 		const written = JSON.parse(await readFile(template, 'utf8'));
 		expect(written.variables.run_id).toBe('');
 		expect(written.builders[0].tags.ReleaseRun).toBe('{{user `run_id`}}');
-		expect((await onlyRun(stateDir)).steps.find(step => step.id === 'template')).toMatchObject({status: 'done', outputs: {releaseRunTag: true}});
+		expect((await onlyRun(stateDir)).steps.find(step => step.id === 'template')).toMatchObject({
+			status: 'done',
+			outputs: {releaseRunTag: true},
+		});
 	}, 90_000);
 });

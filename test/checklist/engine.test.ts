@@ -50,7 +50,12 @@ describe('runChecklist', () => {
 		expect(statuses(events, 'b')).toEqual(['pending', 'running', 'pass']);
 		const firstPass = events.findIndex(event => event.status === 'pass');
 		expect(events.slice(0, firstPass).filter(event => event.status === 'running')).toHaveLength(3);
-		expect(events.find(event => event.id === 'a' && event.status === 'pass')).toMatchObject({kind: 'auto', title: 'Check a', required: true, detail: 'a ok'});
+		expect(events.find(event => event.id === 'a' && event.status === 'pass')).toMatchObject({
+			kind: 'auto',
+			title: 'Check a',
+			required: true,
+			detail: 'a ok',
+		});
 	});
 
 	it('on the stock AMI skips the items that need ours, with the reason, and runs the rest', async () => {
@@ -62,14 +67,25 @@ describe('runChecklist', () => {
 		const metrics: AutoItem = {...auto('metrics', probe), needsCustomAmi: {installs: 'collectd'}};
 		const logs: ManualItem = {...manual('logs'), needsCustomAmi: {installs: 'logspout'}};
 		const prompt = new ScriptedPrompter([]);
-		const {run, events} = checklist([auto('rack', passing('rack ok')), metrics, logs], prompt, {yes: true, onStockAmi: {because: 'rolled back to the stock AMI'}});
+		const {run, events} = checklist([auto('rack', passing('rack ok')), metrics, logs], prompt, {
+			yes: true,
+			onStockAmi: {because: 'rolled back to the stock AMI'},
+		});
 		const summary = await run;
 		expect(summary).toMatchObject({passed: ['rack'], skipped: ['metrics', 'logs'], failed: [], waiting: []});
 		expect(metricsProbed).toBe(false);
 		expect(prompt.asked).toEqual([]);
 		expect(statuses(events, 'metrics')).toEqual(['skipped']);
-		expect(events.find(event => event.id === 'metrics')).toMatchObject({kind: 'auto', required: true, detail: 'the stock AMI ships no collectd: rolled back to the stock AMI'});
-		expect(events.find(event => event.id === 'logs')).toMatchObject({kind: 'manual', status: 'skipped', detail: 'the stock AMI ships no logspout: rolled back to the stock AMI'});
+		expect(events.find(event => event.id === 'metrics')).toMatchObject({
+			kind: 'auto',
+			required: true,
+			detail: 'the stock AMI ships no collectd: rolled back to the stock AMI',
+		});
+		expect(events.find(event => event.id === 'logs')).toMatchObject({
+			kind: 'manual',
+			status: 'skipped',
+			detail: 'the stock AMI ships no logspout: rolled back to the stock AMI',
+		});
 		expect(summary.results.find(result => result.id === 'logs')).toMatchObject({status: 'skipped', reused: false});
 	});
 
@@ -110,11 +126,16 @@ describe('runChecklist', () => {
 
 	it('under --yes runs the automated items, confirms only --confirm items and leaves the others waiting', async () => {
 		const prompt = new ScriptedPrompter([]);
-		const {run, events} = checklist([auto('rack', passing('running')), manual('sumologic'), manual('librato')], prompt, {yes: true, confirmed: ['librato']});
+		const {run, events} = checklist([auto('rack', passing('running')), manual('sumologic'), manual('librato')], prompt, {
+			yes: true,
+			confirmed: ['librato'],
+		});
 		const summary = await run;
 		expect(prompt.asked).toEqual([]);
 		expect(summary).toMatchObject({passed: ['rack', 'librato'], waiting: ['sumologic'], failed: []});
-		expect(events.find(event => event.id === 'sumologic' && event.status === 'waiting')!.detail).toBe('waiting for confirmation (--confirm sumologic): Is sumologic fine?');
+		expect(events.find(event => event.id === 'sumologic' && event.status === 'waiting')!.detail).toBe(
+			'waiting for confirmation (--confirm sumologic): Is sumologic fine?',
+		);
 		expect(events.find(event => event.id === 'librato' && event.status === 'pass')!.detail).toBe('confirmed with --confirm librato');
 	});
 
@@ -128,10 +149,23 @@ describe('runChecklist', () => {
 		const previous: CheckRecord[] = [
 			{id: 'a', title: 'Check a', kind: 'auto', status: 'pass', detail: 'earlier pass', required: true, attempts: 1, notes: []},
 			{id: 'b', title: 'Check b', kind: 'auto', status: 'fail', detail: 'earlier fail', required: true, attempts: 1, notes: []},
-			{id: 'm', title: 'Ask m', kind: 'manual', status: 'skipped', detail: 'skipped', required: true, attempts: 1, notes: ['Skipped: no access']},
+			{
+				id: 'm',
+				title: 'Ask m',
+				kind: 'manual',
+				status: 'skipped',
+				detail: 'skipped',
+				required: true,
+				attempts: 1,
+				notes: ['Skipped: no access'],
+			},
 			{id: 'w', title: 'Ask w', kind: 'manual', status: 'waiting', detail: 'waiting', required: true, attempts: 1, notes: []},
 		];
-		const {run, events} = checklist([counted('a'), counted('b'), manual('m'), manual('w')], new ScriptedPrompter([]), {yes: true, confirmed: ['w'], previous});
+		const {run, events} = checklist([counted('a'), counted('b'), manual('m'), manual('w')], new ScriptedPrompter([]), {
+			yes: true,
+			confirmed: ['w'],
+			previous,
+		});
 		const summary = await run;
 		expect(runs).toBe(1);
 		expect(summary).toMatchObject({passed: ['a', 'b', 'w'], skipped: ['m']});
@@ -142,7 +176,9 @@ describe('runChecklist', () => {
 
 	it('retries a failed item when asked to, until it passes', async () => {
 		let attempt = 0;
-		const flaky = auto('hello-world', async () => (++attempt === 1 ? {status: 'fail', detail: 'HTTP 503'} : {status: 'pass', detail: 'HTTP 200'}));
+		const flaky = auto('hello-world', async () =>
+			++attempt === 1 ? {status: 'fail', detail: 'HTTP 503'} : {status: 'pass', detail: 'HTTP 200'},
+		);
 		const prompt = new ScriptedPrompter(['retry']);
 		const {run, events} = checklist([flaky], prompt);
 		const summary = await run;
@@ -207,7 +243,10 @@ describe('runChecklist', () => {
 
 	it('stops on Ctrl-C with InterruptedError', async () => {
 		const controller = new AbortController();
-		const hanging = auto('hello-world', signal => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason))));
+		const hanging = auto(
+			'hello-world',
+			signal => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+		);
 		const {run} = checklist([hanging], new ScriptedPrompter([]), {signal: controller.signal});
 		setTimeout(() => controller.abort(), 20);
 		await expect(run).rejects.toBeInstanceOf(InterruptedError);

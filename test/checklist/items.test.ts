@@ -12,8 +12,20 @@ const account = accountSchema.parse({
 });
 
 function setup(env: NodeJS.ProcessEnv): ChecklistSetup {
-	const services = {releases: undefined as never, aws: () => Promise.reject(new Error('not used')), binaries: {packer: 'packer', convox: 'convox', git: 'git'}, env, policy: LIVE_POLICY} satisfies Services;
-	return {account, services, configDir: '.', probeTimeoutMs: 1000, targets: {stackName: 'convox-dev', convoxVersion: 'v', ami: 'ami-x', acceptedStatuses: ['UPDATE_COMPLETE']}};
+	const services = {
+		releases: undefined as never,
+		aws: () => Promise.reject(new Error('not used')),
+		binaries: {packer: 'packer', convox: 'convox', git: 'git'},
+		env,
+		policy: LIVE_POLICY,
+	} satisfies Services;
+	return {
+		account,
+		services,
+		configDir: '.',
+		probeTimeoutMs: 1000,
+		targets: {stackName: 'convox-dev', convoxVersion: 'v', ami: 'ami-x', acceptedStatuses: ['UPDATE_COMPLETE']},
+	};
 }
 
 describe('checklistItems', () => {
@@ -32,7 +44,10 @@ describe('checklistItems', () => {
 
 	it('asks about Librato by hand, with a link to the metric, when its credentials are missing', () => {
 		const librato = checklistItems(setup({LIBRATO_EMAIL: 'ops@example.com'})).find(item => item.id === 'librato');
-		expect(librato).toMatchObject({kind: 'manual', link: 'https://metrics.librato.com/s/metrics/collectd.cpu.percent.user?source=aws.dev.*'});
+		expect(librato).toMatchObject({
+			kind: 'manual',
+			link: 'https://metrics.librato.com/s/metrics/collectd.cpu.percent.user?source=aws.dev.*',
+		});
 	});
 });
 

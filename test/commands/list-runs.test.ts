@@ -5,7 +5,14 @@ import {reduceRun} from '../../source/workflow/reducer';
 import type {Run, RunEventInput} from '../../source/workflow/types';
 
 function runWith(id: string, kind: Run['kind'], mode: Run['mode'], events: RunEventInput[]): Run {
-	const run = createRun({id, kind, env: 'prod', mode, production: true, options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false}});
+	const run = createRun({
+		id,
+		kind,
+		env: 'prod',
+		mode,
+		production: true,
+		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
+	});
 	return events.reduce((current, event) => reduceRun(current, {...event, runId: id, at: new Date().toISOString()} as never), run);
 }
 

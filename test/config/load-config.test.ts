@@ -37,7 +37,9 @@ describe('config', () => {
 
 	it('refuses unknown keys instead of ignoring them', () => {
 		expect(problemsOf({...valid, regoin: 'eu-west-1'})).toContain('(top level): unknown key "regoin"');
-		expect(problemsOf({...valid, accounts: {dev: {...valid.accounts.dev, prodution: true}}})).toContain('accounts.dev: unknown key "prodution"');
+		expect(problemsOf({...valid, accounts: {dev: {...valid.accounts.dev, prodution: true}}})).toContain(
+			'accounts.dev: unknown key "prodution"',
+		);
 	});
 
 	it('takes build instance types per architecture, and refuses an unknown architecture', () => {
@@ -47,7 +49,10 @@ describe('config', () => {
 	});
 
 	it('validates custom checklist items', () => {
-		const message = problemsOf({...valid, accounts: {dev: {...valid.accounts.dev, checks: [{kind: 'http', id: 'api', title: 'API', url: 'not a url'}]}}});
+		const message = problemsOf({
+			...valid,
+			accounts: {dev: {...valid.accounts.dev, checks: [{kind: 'http', id: 'api', title: 'API', url: 'not a url'}]}},
+		});
 		expect(message).toContain('accounts.dev.checks[0].url');
 	});
 

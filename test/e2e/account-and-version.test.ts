@@ -6,7 +6,8 @@ import {createCliWorld, runCli, type CliWorld} from '../support/cli-env';
 let world: CliWorld | undefined;
 afterEach(async () => world?.close());
 
-const stepEvent = (events: Array<Record<string, unknown>>, step: string, status: string) => events.find(event => event.type === 'step' && event.step === step && event.status === status);
+const stepEvent = (events: Array<Record<string, unknown>>, step: string, status: string) =>
+	events.find(event => event.type === 'step' && event.step === step && event.status === status);
 
 describe('account and resolve-version, end to end over the wire', () => {
 	it('release --env dev --dry-run --yes --json reports the account, the version and the base AMI', async () => {
@@ -22,7 +23,10 @@ describe('account and resolve-version, end to end over the wire', () => {
 		const runId = String(result.events[0]?.runId);
 		const journal = JSON.parse(await readFile(path.join(world.stateDir, 'runs', `${runId}.json`), 'utf8'));
 		expect(journal.mode).toBe('dry-run');
-		expect(journal.steps[1].outputs.templateParameters.find((parameter: {name: string}) => parameter.name === 'Password')).toEqual({name: 'Password', noEcho: true});
+		expect(journal.steps[1].outputs.templateParameters.find((parameter: {name: string}) => parameter.name === 'Password')).toEqual({
+			name: 'Password',
+			noEcho: true,
+		});
 	});
 
 	it('refuses the wrong account with exit 2 before anything else', async () => {
@@ -39,7 +43,15 @@ describe('account and resolve-version, end to end over the wire', () => {
 		await import('node:fs/promises').then(fs =>
 			fs.writeFile(
 				path.join(world!.home, '.aws', 'config'),
-				['[profile convox-dev]', 'sso_start_url = https://example.awsapps.com/start', 'sso_region = us-east-1', 'sso_account_id = 111111111111', 'sso_role_name = Admin', 'region = us-east-1', ''].join('\n'),
+				[
+					'[profile convox-dev]',
+					'sso_start_url = https://example.awsapps.com/start',
+					'sso_region = us-east-1',
+					'sso_account_id = 111111111111',
+					'sso_role_name = Admin',
+					'region = us-east-1',
+					'',
+				].join('\n'),
 			),
 		);
 		await import('node:fs/promises').then(fs => fs.writeFile(path.join(world!.home, '.aws', 'credentials'), ''));

@@ -25,18 +25,27 @@ function verdicts(events: Events): Record<string, Record<string, unknown>> {
 const statuses = (events: Events) => Object.fromEntries(Object.entries(verdicts(events)).map(([id, event]) => [id, event.status]));
 
 async function journalOf(stateDir: string, runId: string) {
-	return JSON.parse(await readFile(path.join(stateDir, 'runs', `${runId}.json`), 'utf8')) as {kind: string; status: string; checks: Array<{id: string; status: string; detail: string}>};
+	return JSON.parse(await readFile(path.join(stateDir, 'runs', `${runId}.json`), 'utf8')) as {
+		kind: string;
+		status: string;
+		checks: Array<{id: string; status: string; detail: string}>;
+	};
 }
 
 describe('convox-ami checklist, end to end against loopback servers and a fake convox', () => {
 	it('passes every item with --yes --confirm sumologic, exit 0, with the evidence of each', async () => {
 		world = await createChecklistWorld();
-		const result = await runCli(['checklist', '--env', 'dev', '--yes', '--json', '--confirm', 'sumologic'], {cwd: world.dir, env: world.env});
+		const result = await runCli(['checklist', '--env', 'dev', '--yes', '--json', '--confirm', 'sumologic'], {
+			cwd: world.dir,
+			env: world.env,
+		});
 		expect(result.stderr).not.toMatch(/error/i);
 		expect(result.code).toBe(0);
 		expect(statuses(result.events)).toEqual(Object.fromEntries(ITEMS.map(id => [id, 'pass'])));
 		const checks = verdicts(result.events);
-		expect(checks.rack?.detail).toContain(`convox rack: convox-dev running ${RACK_VERSION}, 3 instances; stack convox-dev UPDATE_COMPLETE, Ami ${RACK_AMI}, Version ${RACK_VERSION}`);
+		expect(checks.rack?.detail).toContain(
+			`convox rack: convox-dev running ${RACK_VERSION}, 3 instances; stack convox-dev UPDATE_COMPLETE, Ami ${RACK_AMI}, Version ${RACK_VERSION}`,
+		);
 		expect(checks.instances?.detail).toBe(`3 of 3 on ${RACK_AMI}`);
 		expect(checks['hello-world']?.detail).toMatch(new RegExp(`^HTTP 200 from ${world.helloWorld.url}/ in \\d+ ms$`));
 		expect(checks.librato?.detail).toContain('2 collectd.cpu.percent.user measurements from source aws.dev.*');
@@ -44,7 +53,11 @@ describe('convox-ami checklist, end to end against loopback servers and a fake c
 		expect(result.events.at(-1)).toMatchObject({type: 'run', status: 'finished', kind: 'checklist'});
 
 		expect(world.helloWorld.requests.map(request => request.url)).toContain('/');
-		expect(world.librato.requests.some(({url = ''}) => url.startsWith('/v1/measurements/collectd.cpu.percent.user?') && url.includes('source=aws.dev.*'))).toBe(true);
+		expect(
+			world.librato.requests.some(
+				({url = ''}) => url.startsWith('/v1/measurements/collectd.cpu.percent.user?') && url.includes('source=aws.dev.*'),
+			),
+		).toBe(true);
 		expect(await readFile(world.convoxArgsLog, 'utf8')).toBe('rack --rack dev\n');
 		expect(world.aws.writes()).toEqual([]);
 
@@ -62,7 +75,9 @@ describe('convox-ami checklist, end to end against loopback servers and a fake c
 		const result = await runCli(['checklist', '--env', 'dev', '--yes', '--confirm', 'sumologic'], {cwd: world.dir, env: world.env});
 		expect(result.code, result.stderr).toBe(0);
 		const lines = result.stdout.split('\n');
-		expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^  check hello-world pass — HTTP 200 from ${world.helloWorld.url}/ in \\d+ ms$`)));
+		expect(lines).toContainEqual(
+			expect.stringMatching(new RegExp(`^  check hello-world pass — HTTP 200 from ${world.helloWorld.url}/ in \\d+ ms$`)),
+		);
 		expect(lines).toContainEqual(`  check instances pass — 3 of 3 on ${RACK_AMI}`);
 	});
 
@@ -70,12 +85,17 @@ describe('convox-ami checklist, end to end against loopback servers and a fake c
 		world = await createChecklistWorld({extraEnv: {CONVOX_AMI_PROBE_TIMEOUT: '5'}});
 		await world.helloWorld.close();
 		const started = Date.now();
-		const result = await runCli(['checklist', '--env', 'dev', '--yes', '--json', '--confirm', 'sumologic'], {cwd: world.dir, env: world.env});
+		const result = await runCli(['checklist', '--env', 'dev', '--yes', '--json', '--confirm', 'sumologic'], {
+			cwd: world.dir,
+			env: world.env,
+		});
 		expect(result.code).toBe(1);
 		expect(Date.now() - started).toBeLessThan(30_000);
 		expect(statuses(result.events)).toEqual({rack: 'pass', instances: 'pass', 'hello-world': 'fail', librato: 'pass', sumologic: 'pass'});
 		expect(verdicts(result.events)['hello-world']?.detail).toMatch(/127\.0\.0\.1/);
-		expect(result.events.find(event => event.type === 'step' && event.step === 'verify' && event.status === 'failed')?.error).toMatch(/^Verification failed: hello-world \(/);
+		expect(result.events.find(event => event.type === 'step' && event.step === 'verify' && event.status === 'failed')?.error).toMatch(
+			/^Verification failed: hello-world \(/,
+		);
 		expect(result.stderr).toContain('Verification failed: hello-world');
 		expect(result.events.at(-1)).toMatchObject({type: 'run', status: 'failed'});
 	});
@@ -95,9 +115,15 @@ describe('convox-ami checklist, end to end against loopback servers and a fake c
 		const resumed = await runCli(['resume', '--yes', '--json', '--confirm', 'sumologic'], {cwd: world.dir, env: world.env});
 		expect(resumed.code).toBe(0);
 		expect(resumed.events[0]).toMatchObject({type: 'run', status: 'resumed', runId, kind: 'checklist'});
-		expect(resumed.events.filter(event => event.type === 'check').map(event => `${String(event.id)} ${String(event.status)}`)).toEqual(['sumologic pending', 'sumologic pass']);
+		expect(resumed.events.filter(event => event.type === 'check').map(event => `${String(event.id)} ${String(event.status)}`)).toEqual([
+			'sumologic pending',
+			'sumologic pass',
+		]);
 		expect(statuses(resumed.events)).toEqual({sumologic: 'pass'});
-		expect(resumed.events.filter(event => event.type === 'step').map(event => `${String(event.step)} ${String(event.status)}`)).toEqual(['verify running', 'verify done']);
+		expect(resumed.events.filter(event => event.type === 'step').map(event => `${String(event.step)} ${String(event.status)}`)).toEqual([
+			'verify running',
+			'verify done',
+		]);
 		expect(world.helloWorld.requests.length).toBe(helloWorldCalls);
 		expect(world.librato.requests.length).toBe(libratoCalls);
 		expect(resumed.events.at(-1)).toMatchObject({type: 'run', status: 'finished', runId});

@@ -11,7 +11,8 @@ afterAll(async () => world.close());
 const run = (args: string[]) => runCli(args, {cwd: world.dir, env: world.env});
 
 /** What a run's events say, without the run id and times that differ from one run to the next. */
-const shape = (events: Array<Record<string, unknown>>) => events.map(({type, step, status, mode, kind, env}) => ({type, step, status, mode, kind, env}));
+const shape = (events: Array<Record<string, unknown>>) =>
+	events.map(({type, step, status, mode, kind, env}) => ({type, step, status, mode, kind, env}));
 
 describe.concurrent('flags before the command mean the same as flags after it', () => {
 	it('convox-ami --env dev --dry-run release = convox-ami release --env dev --dry-run', async () => {
@@ -28,7 +29,17 @@ describe.concurrent('flags before the command mean the same as flags after it', 
 	});
 
 	it('convox-ami --rehearse --dry-run release runs the rehearsal', async () => {
-		const result = await run(['--rehearse', '--dry-run', '--state-dir', path.join(world.dir, 'rehearse'), 'release', '--env', 'dev', '--yes', '--json']);
+		const result = await run([
+			'--rehearse',
+			'--dry-run',
+			'--state-dir',
+			path.join(world.dir, 'rehearse'),
+			'release',
+			'--env',
+			'dev',
+			'--yes',
+			'--json',
+		]);
 		expect(result.code, result.stderr).toBe(0);
 		expect(result.events[0]).toMatchObject({type: 'run', status: 'started', mode: 'rehearsal', kind: 'release'});
 		expect(result.stderr).not.toContain('too many arguments');
@@ -38,7 +49,10 @@ describe.concurrent('flags before the command mean the same as flags after it', 
 		const stateDir = path.join(world.dir, 'listed');
 		const release = await run(['release', '--env', 'dev', '--dry-run', '--yes', '--json', '--state-dir', stateDir]);
 		expect(release.code, release.stderr).toBe(0);
-		const [before, after] = await Promise.all([run(['--json', '--state-dir', stateDir, 'runs']), run(['runs', '--json', '--state-dir', stateDir])]);
+		const [before, after] = await Promise.all([
+			run(['--json', '--state-dir', stateDir, 'runs']),
+			run(['runs', '--json', '--state-dir', stateDir]),
+		]);
 		expect(before.code, before.stderr).toBe(0);
 		expect(before.stdout).toBe(after.stdout);
 		expect(before.stdout).toContain(String(release.events[0]?.runId));

@@ -15,7 +15,8 @@ describe('--json on a terminal without --yes', () => {
 		expect(session.screen()).toMatch(/❯ dev|dev.*111111111111/);
 		session.write('\r');
 		const done = '"type":"step","step":"resolve-version","status":"done"';
-		for (let waited = 0; !session.output().includes(done) && waited < 20_000; waited += 100) await new Promise(resolve => setTimeout(resolve, 100));
+		for (let waited = 0; !session.output().includes(done) && waited < 20_000; waited += 100)
+			await new Promise(resolve => setTimeout(resolve, 100));
 		session.write('\u0003');
 		await session.exited;
 		const jsonLines = session

@@ -9,8 +9,18 @@ import {isAlive, runCliUntil, waitUntilGone, type CliEvent, type CliOutcome, typ
 const OPERATOR_TEMPLATE = new URL('../fixtures/operator-template/', import.meta.url).pathname;
 const DEV_SECRET_KEY = 'devsecretdevsecretdevsecret';
 const OTHER_SECRET_KEY = 'othersecretothersecret00';
-const SECRETS = {LIBRATO_EMAIL: 'e2e-s3cret-mail@ops.example', LIBRATO_TOKEN: 'e2e-s3cret-token,Vb81', LOGSPOUT_TOKEN: 'e2e-s3cret-logspout'};
-const NEEDLES = [...Object.values(SECRETS), SECRETS.LIBRATO_TOKEN.replaceAll(',', '%!(PACKER_COMMA)'), DEV_SECRET_KEY, OTHER_SECRET_KEY, 's3cret'];
+const SECRETS = {
+	LIBRATO_EMAIL: 'e2e-s3cret-mail@ops.example',
+	LIBRATO_TOKEN: 'e2e-s3cret-token,Vb81',
+	LOGSPOUT_TOKEN: 'e2e-s3cret-logspout',
+};
+const NEEDLES = [
+	...Object.values(SECRETS),
+	SECRETS.LIBRATO_TOKEN.replaceAll(',', '%!(PACKER_COMMA)'),
+	DEV_SECRET_KEY,
+	OTHER_SECRET_KEY,
+	's3cret',
+];
 const RELEASE = ['release', '--env', 'dev', '--yes', '--json', '--confirm', 'sumologic'];
 const RESUME = ['resume', '--yes', '--json', '--confirm', 'sumologic'];
 
@@ -42,7 +52,10 @@ afterEach(async () => {
 
 const TEMPLATES = [
 	{name: "the project's own template ({{env}} defaults, ReleaseRun tag)", operator: false},
-	{name: 'an operator template like the original procedure (required secret variables, no ReleaseRun tag, manifest post-processor)', operator: true},
+	{
+		name: 'an operator template like the original procedure (required secret variables, no ReleaseRun tag, manifest post-processor)',
+		operator: true,
+	},
 ];
 
 /**
@@ -53,11 +66,24 @@ async function setup(operator: boolean, extraEnv: NodeJS.ProcessEnv = {}): Promi
 	const outside = await mkdtemp(path.join(tmpdir(), 'convox-ami-packer-e2e-'));
 	folders.push(outside);
 	const record = path.join(outside, 'packer-runs.ndjson');
-	const world = await createChecklistWorld({released: false, secrets: SECRETS, identities: {[WRONG_KEY]: {accountId: '999999999999'}}, extraEnv: {FAKE_PACKER_RECORD: record, ...extraEnv}});
+	const world = await createChecklistWorld({
+		released: false,
+		secrets: SECRETS,
+		identities: {[WRONG_KEY]: {accountId: '999999999999'}},
+		extraEnv: {FAKE_PACKER_RECORD: record, ...extraEnv},
+	});
 	worlds.push(world);
 	await writeFile(
 		path.join(world.home, '.aws', 'credentials'),
-		[`[default]`, `aws_access_key_id = ${WRONG_KEY}`, `aws_secret_access_key = ${OTHER_SECRET_KEY}`, `[convox-dev]`, `aws_access_key_id = ${DEV_KEY}`, `aws_secret_access_key = ${DEV_SECRET_KEY}`, ''].join('\n'),
+		[
+			`[default]`,
+			`aws_access_key_id = ${WRONG_KEY}`,
+			`aws_secret_access_key = ${OTHER_SECRET_KEY}`,
+			`[convox-dev]`,
+			`aws_access_key_id = ${DEV_KEY}`,
+			`aws_secret_access_key = ${DEV_SECRET_KEY}`,
+			'',
+		].join('\n'),
 	);
 	if (operator) {
 		for (const file of ['packer.json']) await copyFile(path.join(OPERATOR_TEMPLATE, file), path.join(world.dir, 'packer', file));
@@ -71,7 +97,10 @@ async function setup(operator: boolean, extraEnv: NodeJS.ProcessEnv = {}): Promi
 		args: command => [...command, '--config', world.configPath, '--state-dir', world.stateDir],
 		async packerRuns() {
 			const text = await readFile(record, 'utf8').catch(() => '');
-			return text.split('\n').filter(Boolean).map(line => JSON.parse(line) as PackerRun);
+			return text
+				.split('\n')
+				.filter(Boolean)
+				.map(line => JSON.parse(line) as PackerRun);
 		},
 	};
 }
@@ -104,17 +133,21 @@ function expectBuiltInTheAccount(world: ChecklistWorld, runs: PackerRun[], amiId
 	const builds = runs.filter(run => run.command === 'build');
 	expect(builds, 'one build started').toHaveLength(1);
 	expect(builds[0]).toMatchObject({accessKeyId: DEV_KEY, profile: null, varFile: true});
-	expect(registered(world).map(call => call.accessKeyId), 'one AMI registered, signed with the account key').toEqual([DEV_KEY]);
+	expect(
+		registered(world).map(call => call.accessKeyId),
+		'one AMI registered, signed with the account key',
+	).toEqual([DEV_KEY]);
 	const image = world.aws.state.data.images.find(candidate => candidate.imageId === amiId);
 	expect(image?.ownerId).toBe('111111111111');
 }
 
 function buildOutputs(outcome: CliOutcome): Record<string, unknown> | undefined {
-	return outcome.events.find(event => event.type === 'step' && event.step === 'build' && event.status === 'done')?.outputs as Record<string, unknown> | undefined;
+	return outcome.events.find(event => event.type === 'step' && event.step === 'build' && event.status === 'done')?.outputs as
+		Record<string, unknown> | undefined;
 }
 
 describe.each(TEMPLATES)('Packer builds in the account STS checked, and resume never builds twice: $name', ({operator}) => {
-	it('release: Packer gets the account\'s keys (not [default], not AWS_PROFILE), the secrets through the var-file and its environment', async () => {
+	it("release: Packer gets the account's keys (not [default], not AWS_PROFILE), the secrets through the var-file and its environment", async () => {
 		const {world, env, args, packerRuns} = await setup(operator);
 		const outcome = await runCliUntil(args(RELEASE), {env: {...env, AWS_PROFILE: 'convox-wrong'}});
 		expect(outcome.exitCode, outcome.stderr).toBe(0);
@@ -124,7 +157,10 @@ describe.each(TEMPLATES)('Packer builds in the account STS checked, and resume n
 		const running = notices(outcome).find(message => message.startsWith('Running '))!;
 		expect(running).toContain('AWS_ACCESS_KEY_ID=*** AWS_SECRET_ACCESS_KEY=*** AWS_REGION=us-east-1');
 		expect(running).toContain('-var-file=…');
-		if (operator) expect(JSON.parse(await readFile(path.join(world.dir, 'packer', 'manifest.json'), 'utf8')).builds[0].artifact_id).toBe(`us-east-1:${String(amiId)}`);
+		if (operator)
+			expect(JSON.parse(await readFile(path.join(world.dir, 'packer', 'manifest.json'), 'utf8')).builds[0].artifact_id).toBe(
+				`us-east-1:${String(amiId)}`,
+			);
 		expect(NEEDLES.filter(needle => outcome.stderr.includes(needle) || JSON.stringify(outcome.events).includes(needle))).toEqual([]);
 		expect(await secretsInFiles(world)).toEqual([]);
 	}, 120_000);
@@ -134,7 +170,9 @@ describe.each(TEMPLATES)('Packer builds in the account STS checked, and resume n
 		const outcome = await runCliUntil(args([...RELEASE, '--dry-run']), {env});
 		expect(outcome.exitCode, outcome.stderr).toBe(0);
 		expect(notices(outcome).some(message => message.startsWith('packer validate accepted'))).toBe(true);
-		expect(await packerRuns()).toEqual([expect.objectContaining({command: 'validate', accessKeyId: DEV_KEY, profile: null, varFile: true})]);
+		expect(await packerRuns()).toEqual([
+			expect.objectContaining({command: 'validate', accessKeyId: DEV_KEY, profile: null, varFile: true}),
+		]);
 		expect(registered(world)).toEqual([]);
 		expect(await secretsInFiles(world)).toEqual([]);
 	}, 120_000);
@@ -168,7 +206,10 @@ describe.each(TEMPLATES)('Packer builds in the account STS checked, and resume n
 		expect(resumed.exitCode, resumed.stderr).toBe(0);
 		const runs = (await packerRuns()).filter(run => run.command === 'build');
 		expect(runs.length, 'a build killed before Packer signed anything, then one that finished').toBeLessThanOrEqual(2);
-		expect(registered(world).map(call => call.accessKeyId), 'one AMI registered, signed with the account key').toEqual([DEV_KEY]);
+		expect(
+			registered(world).map(call => call.accessKeyId),
+			'one AMI registered, signed with the account key',
+		).toEqual([DEV_KEY]);
 		const leftovers = (await readdir(path.join(world.stateDir, 'runs'))).filter(name => name.endsWith('.vars'));
 		expect(leftovers).toEqual([]);
 		expect(await secretsInFiles(world)).toEqual([]);

@@ -10,7 +10,11 @@ describe('convox-ami plan', () => {
 			config: {
 				accounts: {
 					prod: {accountId: '222222222222', stackName: 'convox-prod', production: true, rack: 'prod'},
-					dev: {accountId: '111111111111', stackName: 'convox-dev', checks: [{kind: 'manual', id: 'grafana', title: 'Grafana dashboards are green', question: 'Green?'}]},
+					dev: {
+						accountId: '111111111111',
+						stackName: 'convox-dev',
+						checks: [{kind: 'manual', id: 'grafana', title: 'Grafana dashboards are green', question: 'Green?'}],
+					},
 				},
 			},
 		});

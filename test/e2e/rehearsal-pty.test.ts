@@ -6,11 +6,13 @@ import {runInPty} from '../support/pty';
 
 /** The frames Ink drew, in order: each between the synchronized-output marks, escape sequences removed. */
 function framesOf(raw: string): string[] {
-	return raw
-		.split('\u001B[?2026l')
-		// eslint-disable-next-line no-control-regex -- terminal escape sequences are what this strips
-		.map(frame => frame.replaceAll(/\u001B\][^\u0007]*\u0007|\u001B\[[0-9;?]*[A-Za-z]/g, ''))
-		.filter(frame => frame.trim() !== '');
+	return (
+		raw
+			.split('\u001B[?2026l')
+			// eslint-disable-next-line no-control-regex -- terminal escape sequences are what this strips
+			.map(frame => frame.replaceAll(/\u001B\][^\u0007]*\u0007|\u001B\[[0-9;?]*[A-Za-z]/g, ''))
+			.filter(frame => frame.trim() !== '')
+	);
 }
 
 describe('npx convox-ami --rehearse', () => {
@@ -24,7 +26,10 @@ describe('npx convox-ami --rehearse', () => {
 			expect(prompt, 'a frame with the account prompt').toBeDefined();
 			expect(prompt).toContain(' REHEARSAL ');
 			expect(frames[0], 'the very first frame').toContain(' REHEARSAL ');
-			expect(frames.every(frame => frame.includes(' REHEARSAL ')), 'no frame without the badge').toBe(true);
+			expect(
+				frames.every(frame => frame.includes(' REHEARSAL ')),
+				'no frame without the badge',
+			).toBe(true);
 		} finally {
 			session.write('\u0003');
 			await session.exited;
@@ -33,7 +38,13 @@ describe('npx convox-ami --rehearse', () => {
 
 	it('completes a whole dev → prod rehearsal in a real terminal with only Enter and y pressed', async () => {
 		const cwd = mkdtempSync(path.join(os.tmpdir(), 'convox-ami-rehearse-'));
-		const env: NodeJS.ProcessEnv = {PATH: process.env.PATH, HOME: cwd, LANG: 'C.UTF-8', CONVOX_AMI_REHEARSAL_BUILD_SECONDS: '1', CONVOX_AMI_REHEARSAL_TICK_MS: '20'};
+		const env: NodeJS.ProcessEnv = {
+			PATH: process.env.PATH,
+			HOME: cwd,
+			LANG: 'C.UTF-8',
+			CONVOX_AMI_REHEARSAL_BUILD_SECONDS: '1',
+			CONVOX_AMI_REHEARSAL_TICK_MS: '20',
+		};
 		const session = runInPty(['--rehearse'], {cwd, env, rows: 50});
 		const keys: string[] = [];
 		let answered = '';
@@ -46,7 +57,10 @@ describe('npx convox-ami --rehearse', () => {
 			keys.push(key === 'y' ? 'y' : 'Enter');
 			session.write(key);
 		}, 150);
-		const code = await Promise.race([session.exited, new Promise<number>((_resolve, reject) => setTimeout(() => reject(new Error(`no exit; screen:\n${session.screen()}`)), 90_000))]);
+		const code = await Promise.race([
+			session.exited,
+			new Promise<number>((_resolve, reject) => setTimeout(() => reject(new Error(`no exit; screen:\n${session.screen()}`)), 90_000)),
+		]);
 		clearInterval(answer);
 		expect(code).toBe(0);
 		expect(new Set(keys)).toEqual(new Set(['Enter', 'y']));
@@ -65,7 +79,8 @@ describe('npx convox-ami --rehearse', () => {
 		]);
 		const [dev, prod] = ['dev', 'prod'].map(env => runs.find(run => run.env === env));
 		expect(prod.releaseId).toBe(dev.id);
-		const version = (run: {steps: Array<{id: string; outputs: Record<string, unknown>}>}) => run.steps.find(step => step.id === 'resolve-version')?.outputs;
+		const version = (run: {steps: Array<{id: string; outputs: Record<string, unknown>}>}) =>
+			run.steps.find(step => step.id === 'resolve-version')?.outputs;
 		expect(version(prod)).toMatchObject({convoxVersion: version(dev)?.convoxVersion, sourceAmi: version(dev)?.sourceAmi});
 	}, 120_000);
 });

@@ -53,7 +53,10 @@ describe('a guided release whose verification fails offers the rollback, in a re
 			}
 			busy = false;
 		}, 200);
-		const code = await Promise.race([session.exited, new Promise<number>((_resolve, reject) => setTimeout(() => reject(new Error(`no exit; screen:\n${session!.screen()}`)), 100_000))]);
+		const code = await Promise.race([
+			session.exited,
+			new Promise<number>((_resolve, reject) => setTimeout(() => reject(new Error(`no exit; screen:\n${session!.screen()}`)), 100_000)),
+		]);
 		clearInterval(answer);
 		const screen = session.screen();
 		expect(answered, screen).toContain('leave librato failed');
@@ -64,7 +67,9 @@ describe('a guided release whose verification fails offers the rollback, in a re
 
 		const runsDir = path.join(world.stateDir, 'runs');
 		const runs = await Promise.all(
-			(await readdir(runsDir)).filter(name => /^\d{8}-\d{6}-dev-\w{4}\.json$/.test(name)).map(async name => JSON.parse(await readFile(path.join(runsDir, name), 'utf8'))),
+			(await readdir(runsDir))
+				.filter(name => /^\d{8}-\d{6}-dev-\w{4}\.json$/.test(name))
+				.map(async name => JSON.parse(await readFile(path.join(runsDir, name), 'utf8'))),
 		);
 		const release = runs.find(run => run.kind === 'release');
 		const rollback = runs.find(run => run.kind === 'rollback');

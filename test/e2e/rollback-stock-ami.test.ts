@@ -7,7 +7,10 @@ import {createChecklistWorld, RACK_VERSION, type ChecklistWorld} from '../suppor
 
 /** The seed rack's Convox version: what a rollback of the first release puts back, with an empty Ami. */
 const SEED_VERSION = '20160820033210';
-const STOCK_REASON = {librato: 'the stock AMI ships no collectd: rolled back to the stock AMI', sumologic: 'the stock AMI ships no logspout: rolled back to the stock AMI'};
+const STOCK_REASON = {
+	librato: 'the stock AMI ships no collectd: rolled back to the stock AMI',
+	sumologic: 'the stock AMI ships no logspout: rolled back to the stock AMI',
+};
 
 let world: ChecklistWorld | undefined;
 afterEach(async () => {
@@ -32,7 +35,10 @@ async function rackRuns(version: string): Promise<void> {
 describe('convox-ami rollback RUN_ID to a stack whose Ami was empty (the stock AMI), over the wire', () => {
 	it('skips librato and sumologic with the reason (events, journal, report), passes the rest, exit 0 under --yes alone', async () => {
 		world = await createChecklistWorld({released: false});
-		const release = await runCli(['release', '--env', 'dev', '--yes', '--json', '--confirm', 'sumologic'], {cwd: world.dir, env: world.env});
+		const release = await runCli(['release', '--env', 'dev', '--yes', '--json', '--confirm', 'sumologic'], {
+			cwd: world.dir,
+			env: world.env,
+		});
 		expect(release.code, release.stderr).toBe(0);
 		const runId = String(release.events[0]?.runId);
 		expect(verdicts(release.events).librato?.status, 'the release itself checks the metrics').toBe('pass');
@@ -48,20 +54,41 @@ describe('convox-ami rollback RUN_ID to a stack whose Ami was empty (the stock A
 		expect(world.aws.writes().filter(write => write.action === 'ExecuteChangeSet')).toHaveLength(2);
 
 		const checks = verdicts(rollback.events);
-		expect(Object.fromEntries(Object.entries(checks).map(([id, event]) => [id, event.status]))).toEqual({rack: 'pass', instances: 'pass', 'hello-world': 'pass', librato: 'skipped', sumologic: 'skipped'});
+		expect(Object.fromEntries(Object.entries(checks).map(([id, event]) => [id, event.status]))).toEqual({
+			rack: 'pass',
+			instances: 'pass',
+			'hello-world': 'pass',
+			librato: 'skipped',
+			sumologic: 'skipped',
+		});
 		expect(checks.librato).toMatchObject({kind: 'auto', detail: STOCK_REASON.librato});
 		expect(checks.sumologic).toMatchObject({kind: 'manual', detail: STOCK_REASON.sumologic});
 		expect(checks.instances?.detail).toBe(`3 of 3 on ${stockImage.imageId}`);
 		expect(checks.rack?.detail).toContain(`stack convox-dev UPDATE_COMPLETE, Ami (empty: the stock AMI), Version ${SEED_VERSION}`);
 		const notices = rollback.events.filter(event => event.type === 'notice').map(event => String(event.message));
-		expect(notices).toContainEqual(expect.stringMatching(/^Executing change set \S+ on convox-dev: Ami ami-\w+ → \(empty: the stock AMI\), Version 20160916121812 → 20160820033210\.$/));
+		expect(notices).toContainEqual(
+			expect.stringMatching(
+				/^Executing change set \S+ on convox-dev: Ami ami-\w+ → \(empty: the stock AMI\), Version 20160916121812 → 20160820033210\.$/,
+			),
+		);
 		expect(notices).toContain(`convox-dev is UPDATE_COMPLETE with Ami (empty: the stock AMI) and Version ${SEED_VERSION}.`);
-		expect(rollback.events.filter(event => event.type === 'check' && (event.id === 'librato' || event.id === 'sumologic')).map(event => event.status)).toEqual(['skipped', 'skipped']);
-		expect(rollback.events.find(event => event.type === 'step' && event.step === 'verify' && event.status === 'done')).toMatchObject({passed: ['rack', 'instances', 'hello-world'], skipped: ['librato', 'sumologic']});
+		expect(
+			rollback.events
+				.filter(event => event.type === 'check' && (event.id === 'librato' || event.id === 'sumologic'))
+				.map(event => event.status),
+		).toEqual(['skipped', 'skipped']);
+		expect(rollback.events.find(event => event.type === 'step' && event.step === 'verify' && event.status === 'done')).toMatchObject({
+			passed: ['rack', 'instances', 'hello-world'],
+			skipped: ['librato', 'sumologic'],
+		});
 		expect(rollback.events.at(-1)).toMatchObject({type: 'run', status: 'finished', kind: 'rollback'});
 		expect(world.librato.requests, 'Librato was not asked for metrics the stock AMI cannot send').toHaveLength(libratoQueries);
 
-		const journal = JSON.parse(await readFile(path.join(world.stateDir, 'runs', `${rollbackId}.json`), 'utf8')) as {status: string; rollbackOf: unknown; checks: Array<{id: string; status: string; detail: string}>};
+		const journal = JSON.parse(await readFile(path.join(world.stateDir, 'runs', `${rollbackId}.json`), 'utf8')) as {
+			status: string;
+			rollbackOf: unknown;
+			checks: Array<{id: string; status: string; detail: string}>;
+		};
 		expect(journal).toMatchObject({status: 'finished', rollbackOf: {runId, ami: '', version: SEED_VERSION}});
 		expect(journal.checks.map(check => [check.id, check.status, check.status === 'skipped' ? check.detail : ''])).toEqual([
 			['rack', 'pass', ''],
@@ -79,7 +106,10 @@ describe('convox-ami rollback RUN_ID to a stack whose Ami was empty (the stock A
 	it('a rollback to an AMI of ours still checks librato and waits for sumologic (exit 3)', async () => {
 		world = await createChecklistWorld({released: false});
 		const first = await runCli(['release', '--env', 'dev', '--yes', '--json', '--confirm', 'sumologic'], {cwd: world.dir, env: world.env});
-		const second = await runCli(['release', '--env', 'dev', '--yes', '--json', '--confirm', 'sumologic', '--convox-version', RACK_VERSION], {cwd: world.dir, env: world.env});
+		const second = await runCli(
+			['release', '--env', 'dev', '--yes', '--json', '--confirm', 'sumologic', '--convox-version', RACK_VERSION],
+			{cwd: world.dir, env: world.env},
+		);
 		expect([first.code, second.code], second.stderr).toEqual([0, 0]);
 		const rollback = await runCli(['rollback', String(second.events[0]?.runId), '--yes', '--json'], {cwd: world.dir, env: world.env});
 		expect(rollback.code, rollback.stderr).toBe(3);

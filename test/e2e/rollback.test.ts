@@ -4,7 +4,12 @@ import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {runCli} from '../support/cli-env';
 
-const fast = {CONVOX_AMI_REHEARSAL_BUILD_SECONDS: '0.5', CONVOX_AMI_REHEARSAL_TICK_MS: '15', CONVOX_AMI_REHEARSAL_CHANGE_SET_MS: '30', CONVOX_AMI_PROBE_TIMEOUT: '20'};
+const fast = {
+	CONVOX_AMI_REHEARSAL_BUILD_SECONDS: '0.5',
+	CONVOX_AMI_REHEARSAL_TICK_MS: '15',
+	CONVOX_AMI_REHEARSAL_CHANGE_SET_MS: '30',
+	CONVOX_AMI_PROBE_TIMEOUT: '20',
+};
 
 function stackParameters(stateDir: string, stackName: string): Record<string, string> {
 	const state = JSON.parse(readFileSync(path.join(stateDir, 'rehearsal', 'aws.json'), 'utf8'));
@@ -23,14 +28,19 @@ describe('convox-ami rollback RUN_ID', () => {
 		const amiId = release.events.find(event => event.type === 'step' && event.step === 'build' && event.status === 'done')?.amiId;
 		expect(stackParameters(stateDir, 'convox-dev')).toMatchObject({Ami: amiId, Version: '20160916121812'});
 		const packerLog = readFileSync(path.join(stateDir, 'runs', `${runId}.packer.log`), 'utf8');
-		expect(packerLog, 'the rehearsal builds its template with the real Packer').toContain(`null: Registered ${amiId} in us-east-1 (tagged ReleaseRun=${runId})`);
+		expect(packerLog, 'the rehearsal builds its template with the real Packer').toContain(
+			`null: Registered ${amiId} in us-east-1 (tagged ReleaseRun=${runId})`,
+		);
 
 		const rollback = await runCli(['rollback', runId, '--yes', '--json', '--confirm', 'sumologic'], {cwd, env});
 		expect(rollback.code, rollback.stderr).toBe(0);
 		const rollbackId = String(rollback.events[0]?.runId);
 		expect(rollback.events[0]).toMatchObject({type: 'run', status: 'started', kind: 'rollback', mode: 'rehearsal'});
 		expect(rollback.events.find(event => event.type === 'change-set')).toMatchObject({
-			parameters: expect.arrayContaining([expect.objectContaining({key: 'Ami', old: amiId}), expect.objectContaining({key: 'Version', old: '20160916121812', new: '20160820033210'})]),
+			parameters: expect.arrayContaining([
+				expect.objectContaining({key: 'Ami', old: amiId}),
+				expect.objectContaining({key: 'Version', old: '20160916121812', new: '20160820033210'}),
+			]),
 		});
 		expect(rollback.events.some(event => event.type === 'stack-event')).toBe(true);
 		expect(stackParameters(stateDir, 'convox-dev')).toMatchObject({Ami: '', Version: '20160820033210'});

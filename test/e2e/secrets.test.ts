@@ -46,7 +46,12 @@ async function filesUnder(dir: string): Promise<Array<{file: string; text: strin
 }
 
 async function leakedWorld(extraEnv: NodeJS.ProcessEnv = {}): Promise<ChecklistWorld> {
-	return createChecklistWorld({released: false, secrets: SECRETS, awsKeys: AWS_KEYS, extraEnv: {FAKE_PACKER_LEAK: '1', FAKE_PACKER_FLOOD_LINES: '200', ...extraEnv}});
+	return createChecklistWorld({
+		released: false,
+		secrets: SECRETS,
+		awsKeys: AWS_KEYS,
+		extraEnv: {FAKE_PACKER_LEAK: '1', FAKE_PACKER_FLOOD_LINES: '200', ...extraEnv},
+	});
 }
 
 /** Searches the state dir; checks that the run's files are there and that Packer's leak reached the log, masked. */
@@ -71,7 +76,11 @@ describe('no secret reaches a file, stdout or the screen, while Packer leaks the
 		const logged = result.events.filter(event => event.type === 'log').map(event => String(event.line));
 		expect(logged).toContain('    amazon-ebs: librato_email=***, librato_token=***');
 		expect(result.events.find(event => event.type === 'check' && event.id === 'librato' && event.status === 'pass')).toBeDefined();
-		expect([...findSecrets('stdout', result.stdout), ...findSecrets('stderr', result.stderr), ...(await stateDirHits(world.stateDir))]).toEqual([]);
+		expect([
+			...findSecrets('stdout', result.stdout),
+			...findSecrets('stderr', result.stderr),
+			...(await stateDirHits(world.stateDir)),
+		]).toEqual([]);
 	});
 
 	it('plain lines: a whole release', async () => {
@@ -79,7 +88,11 @@ describe('no secret reaches a file, stdout or the screen, while Packer leaks the
 		const result = await runCli(['release', '--env', 'dev', '--yes', '--confirm', 'sumologic'], {cwd: world.dir, env: world.env});
 		expect(result.code, result.stderr).toBe(0);
 		expect(result.stdout).toContain('librato_email=***, librato_token=***');
-		expect([...findSecrets('stdout', result.stdout), ...findSecrets('stderr', result.stderr), ...(await stateDirHits(world.stateDir))]).toEqual([]);
+		expect([
+			...findSecrets('stdout', result.stdout),
+			...findSecrets('stderr', result.stderr),
+			...(await stateDirHits(world.stateDir)),
+		]).toEqual([]);
 	});
 
 	it('plain lines: a build that fails with the secret in its error lines', async () => {
@@ -88,7 +101,11 @@ describe('no secret reaches a file, stdout or the screen, while Packer leaks the
 		expect(result.code).toBe(1);
 		expect(result.stderr).toContain('Packer build failed (exit 1)');
 		expect(result.stderr).toContain('(librato_token=***)');
-		expect([...findSecrets('stdout', result.stdout), ...findSecrets('stderr', result.stderr), ...(await stateDirHits(world.stateDir))]).toEqual([]);
+		expect([
+			...findSecrets('stdout', result.stdout),
+			...findSecrets('stderr', result.stderr),
+			...(await stateDirHits(world.stateDir)),
+		]).toEqual([]);
 	});
 
 	it('the Ink screen in a real terminal: a whole release', async () => {
@@ -106,14 +123,21 @@ describe('no secret reaches a file, stdout or the screen, while Packer leaks the
 			session.kill('SIGKILL');
 		}
 		expect(session.screen()).toContain('✔ Finished');
-		expect([...findSecrets('pty output', session.output()), ...findSecrets('screen', session.screen()), ...(await stateDirHits(world.stateDir))]).toEqual([]);
+		expect([
+			...findSecrets('pty output', session.output()),
+			...findSecrets('screen', session.screen()),
+			...(await stateDirHits(world.stateDir)),
+		]).toEqual([]);
 	});
 });
 
 describe('the rehearsal', () => {
 	it('keeps its own fake secrets out of STATE_DIR (journal, Packer log, report, rehearsal state) and stdout', async () => {
 		world = await createChecklistWorld({extraEnv: {CONVOX_AMI_REHEARSAL_BUILD_SECONDS: '1', CONVOX_AMI_REHEARSAL_TICK_MS: '20'}});
-		const result = await runCli(['release', '--rehearse', '--env', 'dev', '--yes', '--json', '--confirm', 'sumologic'], {cwd: world.dir, env: world.env});
+		const result = await runCli(['release', '--rehearse', '--env', 'dev', '--yes', '--json', '--confirm', 'sumologic'], {
+			cwd: world.dir,
+			env: world.env,
+		});
 		expect(result.code, result.stderr).toBe(0);
 		const files = await filesUnder(world.stateDir);
 		const names = files.map(({file}) => file);
@@ -121,7 +145,9 @@ describe('the rehearsal', () => {
 		expect(names.filter(name => /^runs\/.*\.(json|packer\.log|report\.md)$/.test(name))).toHaveLength(3);
 		expect(files.find(({file}) => file.endsWith('.packer.log'))?.text).toContain('LIBRATO_EMAIL=*** LIBRATO_TOKEN=***');
 		const rehearsalSecrets = ['rehearsal@example.com', 'rehearsal-librato-token', 'rehearsal-logspout-token'];
-		const hits = [{file: 'stdout', text: result.stdout}, {file: 'stderr', text: result.stderr}, ...files].flatMap(({file, text}) => rehearsalSecrets.filter(secret => text.includes(secret)).map(secret => `${file}: ${secret}`));
+		const hits = [{file: 'stdout', text: result.stdout}, {file: 'stderr', text: result.stderr}, ...files].flatMap(({file, text}) =>
+			rehearsalSecrets.filter(secret => text.includes(secret)).map(secret => `${file}: ${secret}`),
+		);
 		expect(hits).toEqual([]);
 	});
 });
@@ -133,7 +159,18 @@ describe('test snapshots', () => {
 		const snapshots = entries
 			.filter(entry => entry.isFile() && (entry.name.endsWith('.snap') || entry.parentPath.split(path.sep).includes('__snapshots__')))
 			.map(entry => path.join(entry.parentPath, entry.name));
-		const known = ['SECRETLOG', 'rehearsal-librato-token', 'rehearsal-logspout-token', 'librato-0123456789abcdef', 'logspout-fedcba9876543210', 'lib,rato-T0KEN', 'logspout-S3CRET', 'token-never-shown', 'librato-e2e-token', 'logspout-e2e-token'];
+		const known = [
+			'SECRETLOG',
+			'rehearsal-librato-token',
+			'rehearsal-logspout-token',
+			'librato-0123456789abcdef',
+			'logspout-fedcba9876543210',
+			'lib,rato-T0KEN',
+			'logspout-S3CRET',
+			'token-never-shown',
+			'librato-e2e-token',
+			'logspout-e2e-token',
+		];
 		const hits: string[] = [];
 		for (const file of snapshots) {
 			const text = await readFile(file, 'utf8');

@@ -53,7 +53,9 @@ describe('update-stack in a real terminal', () => {
 
 		const resumed = await runCli(['resume', '--yes', '--json', '--confirm', 'sumologic'], {cwd: world.dir, env: world.env});
 		expect(resumed.code, resumed.stderr).toBe(0);
-		expect(noticesOf(resumed.events, 'update-stack').join('\n')).toMatch(/Re-attaching to the update of convox-dev that this run started \(change set \S+, UPDATE_IN_PROGRESS\)/);
+		expect(noticesOf(resumed.events, 'update-stack').join('\n')).toMatch(
+			/Re-attaching to the update of convox-dev that this run started \(change set \S+, UPDATE_IN_PROGRESS\)/,
+		);
 		expect(eventsOf(resumed.events, 'stack-event').at(-1)).toMatchObject({resource: 'convox-dev', status: 'UPDATE_COMPLETE'});
 		expect(stepEvent(resumed.events, 'update-stack', 'done')).toMatchObject({stackStatus: 'UPDATE_COMPLETE'});
 		expect(count(world.aws.calls, 'ExecuteChangeSet')).toBe(1);

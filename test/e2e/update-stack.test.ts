@@ -2,7 +2,16 @@ import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {runCli} from '../support/cli-env';
-import {createStackWorld, eventsOf, noticesOf, onImageRegistered, presetStackOn, startForeignUpdate, stepEvent, type StackWorld} from '../support/stack-e2e-world';
+import {
+	createStackWorld,
+	eventsOf,
+	noticesOf,
+	onImageRegistered,
+	presetStackOn,
+	startForeignUpdate,
+	stepEvent,
+	type StackWorld,
+} from '../support/stack-e2e-world';
 
 const worlds: StackWorld[] = [];
 afterEach(async () => {
@@ -36,13 +45,29 @@ describe('update-stack, end to end against the loopback CloudFormation', () => {
 		expect(actions(jsonWorld.aws.writes())).toEqual(['CreateChangeSet', 'ExecuteChangeSet']);
 		expect(jsonWorld.aws.writes()[0]?.params).toMatchObject({Capabilities: ['CAPABILITY_IAM']});
 		const changeSet = eventsOf(json.events, 'change-set')[0];
-		expect(changeSet).toMatchObject({stackName: 'convox-dev', changes: expect.arrayContaining([expect.objectContaining({logicalId: 'LaunchConfiguration', replacement: 'True'})])});
-		expect(changeSet?.parameters).toEqual(expect.arrayContaining([{key: 'Version', old: '20160820033210', new: '20160916121812', masked: false}, expect.objectContaining({key: 'Password', masked: true})]));
+		expect(changeSet).toMatchObject({
+			stackName: 'convox-dev',
+			changes: expect.arrayContaining([expect.objectContaining({logicalId: 'LaunchConfiguration', replacement: 'True'})]),
+		});
+		expect(changeSet?.parameters).toEqual(
+			expect.arrayContaining([
+				{key: 'Version', old: '20160820033210', new: '20160916121812', masked: false},
+				expect.objectContaining({key: 'Password', masked: true}),
+			]),
+		);
 		expect(stepEvent(json.events, 'verify', 'done')).toMatchObject({passed: ['rack', 'instances', 'hello-world', 'librato', 'sumologic']});
 
 		const stackEvents = eventsOf(json.events, 'stack-event');
 		expect(stackEvents.at(-1)).toMatchObject({resource: 'convox-dev', status: 'UPDATE_COMPLETE'});
-		for (const event of stackEvents) expect(event).toEqual(expect.objectContaining({resource: expect.any(String), status: expect.any(String), reason: expect.any(String), timestamp: expect.any(String)}));
+		for (const event of stackEvents)
+			expect(event).toEqual(
+				expect.objectContaining({
+					resource: expect.any(String),
+					status: expect.any(String),
+					reason: expect.any(String),
+					timestamp: expect.any(String),
+				}),
+			);
 		const plainFacts = plain.stdout.split('\n').flatMap(line => {
 			const match = PLAIN_STACK_LINE.exec(line);
 			return match ? [`${match[1]} ${match[2]}`] : [];
@@ -57,20 +82,28 @@ describe('update-stack, end to end against the loopback CloudFormation', () => {
 
 	it('a rollback: exit 1 with the failed resource and its reason, never exit 0 on UPDATE_ROLLBACK_COMPLETE', async () => {
 		const reason = 'Instance i-0e2ebad failed to signal: the ECS agent did not start';
-		const [jsonWorld, plainWorld] = await Promise.all([world({aws: {scenario: 'rollback', failureReason: reason}}), world({aws: {scenario: 'rollback', failureReason: reason}})]);
+		const [jsonWorld, plainWorld] = await Promise.all([
+			world({aws: {scenario: 'rollback', failureReason: reason}}),
+			world({aws: {scenario: 'rollback', failureReason: reason}}),
+		]);
 		const [json, plain] = await Promise.all([
 			runCli([...jsonWorld.releaseArgs, '--json'], {cwd: jsonWorld.dir, env: jsonWorld.env}),
 			runCli(plainWorld.releaseArgs, {cwd: plainWorld.dir, env: plainWorld.env}),
 		]);
 		const rootCause = `First failure: Instances (AWS::AutoScaling::AutoScalingGroup) UPDATE_FAILED: ${reason}`;
-		for (const [result, stand] of [[json, jsonWorld], [plain, plainWorld]] as const) {
+		for (const [result, stand] of [
+			[json, jsonWorld],
+			[plain, plainWorld],
+		] as const) {
 			expect(result.code).toBe(1);
 			expect(stand.aws.state.stack('convox-dev').status).toBe('UPDATE_ROLLBACK_COMPLETE');
 			expect(result.stderr).toContain('The update of convox-dev failed and CloudFormation rolled it back (UPDATE_ROLLBACK_COMPLETE).');
 			expect(result.stderr).toContain(rootCause);
 		}
 
-		expect(eventsOf(json.events, 'stack-event')).toContainEqual(expect.objectContaining({resource: 'Instances', status: 'UPDATE_FAILED', reason}));
+		expect(eventsOf(json.events, 'stack-event')).toContainEqual(
+			expect.objectContaining({resource: 'Instances', status: 'UPDATE_FAILED', reason}),
+		);
 		expect(eventsOf(json.events, 'stack-event').at(-1)).toMatchObject({resource: 'convox-dev', status: 'UPDATE_ROLLBACK_COMPLETE'});
 		expect(eventsOf(json.events, 'error')[0]).toMatchObject({step: 'update-stack', message: expect.stringContaining(rootCause)});
 		expect(json.events.at(-1)).toMatchObject({type: 'run', status: 'failed'});
@@ -86,7 +119,9 @@ describe('update-stack, end to end against the loopback CloudFormation', () => {
 		onImageRegistered(stand, image => presetStackOn(stand, image));
 		const result = await runCli([...stand.releaseArgs, '--json'], {cwd: stand.dir, env: stand.env});
 		expect(result.code, result.stderr).toBe(0);
-		expect(noticesOf(result.events, 'update-stack').join('\n')).toMatch(/Nothing to change: CloudFormation says the stack already matches \(The submitted information didn't contain changes/);
+		expect(noticesOf(result.events, 'update-stack').join('\n')).toMatch(
+			/Nothing to change: CloudFormation says the stack already matches \(The submitted information didn't contain changes/,
+		);
 		expect(actions(stand.aws.writes())).toEqual(['CreateChangeSet', 'DeleteChangeSet']);
 		expect(eventsOf(result.events, 'stack-event')).toEqual([]);
 		expect(stepEvent(result.events, 'update-stack', 'done')).toMatchObject({stackStatus: 'UPDATE_COMPLETE'});
@@ -116,7 +151,9 @@ describe('update-stack, end to end against the loopback CloudFormation', () => {
 		expect(actions(stand.aws.writes())).toEqual(['CreateChangeSet', 'DeleteChangeSet']);
 		expect(actions(stand.aws.calls).filter(action => FORBIDDEN_WRITES.includes(action) || action === 'RegisterImage')).toEqual([]);
 		expect(eventsOf(result.events, 'change-set')).toHaveLength(1);
-		expect(noticesOf(result.events, 'update-stack').join('\n')).toMatch(/Dry run: change set \S+ was shown and deleted; convox-dev was not changed\./);
+		expect(noticesOf(result.events, 'update-stack').join('\n')).toMatch(
+			/Dry run: change set \S+ was shown and deleted; convox-dev was not changed\./,
+		);
 		expect(stand.aws.state.parameters('convox-dev')).toMatchObject({Ami: '', Version: '20160820033210'});
 		expect(stand.aws.state.stack('convox-dev').changeSets).toEqual([]);
 	});

@@ -25,14 +25,23 @@ describe('the wizard in a real terminal', () => {
 		const stop = setInterval(() => {
 			if (/Cancel|\(Y\/n\)|\(y\/N\)/.test(session.screen())) session.write('y');
 		}, 200);
-		const code = await Promise.race([session.exited, new Promise<number>((_resolve, reject) => setTimeout(() => reject(new Error(`no exit; screen:\n${session.screen()}`)), 15_000))]);
+		const code = await Promise.race([
+			session.exited,
+			new Promise<number>((_resolve, reject) => setTimeout(() => reject(new Error(`no exit; screen:\n${session.screen()}`)), 15_000)),
+		]);
 		clearInterval(stop);
 		expect(code).toBe(130);
 		expect(session.screen()).toContain('convox-ami resume');
 
 		const runs = await runCli(['runs', '--json'], {cwd: world.dir, env: world.env});
 		const [summary] = runs.events;
-		expect(summary).toMatchObject({type: 'run-summary', env: 'dev', status: 'interrupted', mode: 'dry-run', convoxVersion: '20160916121812'});
+		expect(summary).toMatchObject({
+			type: 'run-summary',
+			env: 'dev',
+			status: 'interrupted',
+			mode: 'dry-run',
+			convoxVersion: '20160916121812',
+		});
 		const journal = JSON.parse(await readFile(path.join(world.stateDir, 'runs', `${String(summary?.id)}.json`), 'utf8'));
 		expect(journal.steps[1]).toMatchObject({id: 'resolve-version', status: 'done'});
 

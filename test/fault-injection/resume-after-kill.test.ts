@@ -87,7 +87,10 @@ const killPoints: KillPoint[] = [
 	{name: 'after update-stack running', when: isStep('update-stack', 'running')},
 	{
 		name: 'after the change set name is journaled',
-		when: event => event.type === 'checkpoint' && event.step === 'update-stack' && typeof (event.outputs as {changeSetName?: unknown} | undefined)?.changeSetName === 'string',
+		when: event =>
+			event.type === 'checkpoint' &&
+			event.step === 'update-stack' &&
+			typeof (event.outputs as {changeSetName?: unknown} | undefined)?.changeSetName === 'string',
 	},
 	{
 		name: 'change set created, still being computed',
@@ -100,14 +103,16 @@ const killPoints: KillPoint[] = [
 			expect(stack.changeSets[0]!.executionStatus).toBeUndefined();
 			expect(updatesBegun(stack)).toBe(0);
 		},
-		recovered: /^Change set convox-ami-.* from the earlier attempt is still being computed \(CREATE_(PENDING|IN_PROGRESS)\); waiting for it/,
+		recovered:
+			/^Change set convox-ami-.* from the earlier attempt is still being computed \(CREATE_(PENDING|IN_PROGRESS)\); waiting for it/,
 		notRepeated: /^Created change set/,
 	},
 	{
 		name: 'change set computed, not yet seen by the run',
 		when: event => event.type === 'notice' && typeof event.message === 'string' && event.message.startsWith('Created change set'),
 		// The rehearsal computes a change set in 1 s; the run's waiter looks again only after 2 s.
-		hold: stateDir => waitForWorld(stateDir, aws => stackOf(aws, STACK).changeSets.some(changeSet => Date.now() - changeSet.createdAt > 1100)),
+		hold: stateDir =>
+			waitForWorld(stateDir, aws => stackOf(aws, STACK).changeSets.some(changeSet => Date.now() - changeSet.createdAt > 1100)),
 		landed({run, aws}) {
 			expect(stepStatus(run, 'update-stack')).toBe('running');
 			expect(stackOf(aws, STACK).changeSets.map(changeSet => changeSet.executionStatus)).toEqual([undefined]);
@@ -150,7 +155,10 @@ const killPoints: KillPoint[] = [
 	},
 ];
 
-const justResumed: KillPoint = {name: 'right after it announced the resume', when: event => event.type === 'run' && event.status === 'resumed'};
+const justResumed: KillPoint = {
+	name: 'right after it announced the resume',
+	when: event => event.type === 'run' && event.status === 'resumed',
+};
 
 /** A resume killed in turn; the last resume must still find what the first run left. */
 const doubleFaults: Array<{first: KillPoint; second: KillPoint; recovered: RegExp}> = [
@@ -193,7 +201,8 @@ async function resume(stateDir: string, {env, runId}: {env?: NodeJS.ProcessEnv; 
 	return outcome;
 }
 
-const ranStep = (events: CliEvent[], id: string) => events.some(event => event.type === 'step' && event.step === id && event.status === 'running');
+const ranStep = (events: CliEvent[], id: string) =>
+	events.some(event => event.type === 'step' && event.step === id && event.status === 'running');
 
 /** What every case must end with, however many times it was killed. */
 function expectOneCleanRelease(stateDir: string, resumes: number): Run {
@@ -210,7 +219,10 @@ function expectOneCleanRelease(stateDir: string, resumes: number): Run {
 	expect(stack.changeSets.map(changeSet => changeSet.executionStatus)).toEqual(['EXECUTE_COMPLETE']);
 	expect(parameterOf(stack, 'Ami')).toBe(amiId);
 	expect(parameterOf(stack, 'Version')).toBe(CONVOX_VERSION);
-	expect(imagesOfRun(aws, run.id).map(image => image.imageId), 'one AMI built for the run').toEqual([amiId]);
+	expect(
+		imagesOfRun(aws, run.id).map(image => image.imageId),
+		'one AMI built for the run',
+	).toEqual([amiId]);
 
 	const resumedEntries = run.history.filter(entry => entry.message.startsWith('Resumed'));
 	expect(resumedEntries).toHaveLength(resumes);
@@ -232,7 +244,11 @@ function expectNoDoneStepRepeated(before: Run, resumed: CliOutcome): void {
 
 function expectRecovery({recovered, notRepeated}: KillPoint, resumed: CliOutcome): void {
 	const notices = resumed.events.filter(event => event.type === 'notice').map(event => String(event.message));
-	if (recovered) expect(notices.some(message => recovered.test(message)), `no notice matches ${String(recovered)} in:\n${notices.join('\n')}`).toBe(true);
+	if (recovered)
+		expect(
+			notices.some(message => recovered.test(message)),
+			`no notice matches ${String(recovered)} in:\n${notices.join('\n')}`,
+		).toBe(true);
 	if (notRepeated) expect(notices.filter(message => notRepeated.test(message))).toEqual([]);
 }
 
@@ -252,7 +268,11 @@ describe.concurrent('SIGKILL at any point, then resume: one release, one stack u
 	test('the CLI alone killed mid-build: the orphaned Packer stops by itself, the resume builds once', {timeout: CASE_TIMEOUT_MS}, () =>
 		limit(async () => {
 			const stateDir = newStateDir();
-			const killed = await runCliUntil([...RELEASE, '--state-dir', stateDir], {env: faultEnv(), killWhen: midBuildBeforeAmi.when, tree: false});
+			const killed = await runCliUntil([...RELEASE, '--state-dir', stateDir], {
+				env: faultEnv(),
+				killWhen: midBuildBeforeAmi.when,
+				tree: false,
+			});
 			expect(killed.killed).toBe(true);
 			expect(killed.signal).toBe('SIGKILL');
 			expect(killed.orphans.length, 'Packer was running when the CLI died').toBeGreaterThan(0);
@@ -269,7 +289,10 @@ describe.concurrent('SIGKILL at any point, then resume: one release, one stack u
 	test('after run finished, before the report: resume RUN_ID writes the report and repeats nothing', {timeout: CASE_TIMEOUT_MS}, () =>
 		limit(async () => {
 			const stateDir = newStateDir();
-			const killed = await runCliUntil([...RELEASE, '--state-dir', stateDir], {env: faultEnv(), killWhen: event => event.type === 'run' && event.status === 'finished'});
+			const killed = await runCliUntil([...RELEASE, '--state-dir', stateDir], {
+				env: faultEnv(),
+				killWhen: event => event.type === 'run' && event.status === 'finished',
+			});
 			expect(killed.killed).toBe(true);
 			expect(killed.signal).toBe('SIGKILL');
 			const {run} = readOnlyRun(stateDir);
@@ -280,16 +303,19 @@ describe.concurrent('SIGKILL at any point, then resume: one release, one stack u
 		}),
 	);
 
-	test.each(doubleFaults)('double fault: $first.name, then the resume killed $second.name', {timeout: CASE_TIMEOUT_MS}, ({first, second, recovered}) =>
-		limit(async () => {
-			const stateDir = newStateDir();
-			const atFirstKill = await runUntilKilled(RELEASE, stateDir, first);
-			const atSecondKill = await runUntilKilled(RESUME, stateDir, second);
-			expect(atSecondKill.run.id).toBe(atFirstKill.run.id);
-			const resumed = await resume(stateDir);
-			expectNoDoneStepRepeated(atSecondKill.run, resumed);
-			expectRecovery({...second, recovered}, resumed);
-			expectOneCleanRelease(stateDir, 2);
-		}),
+	test.each(doubleFaults)(
+		'double fault: $first.name, then the resume killed $second.name',
+		{timeout: CASE_TIMEOUT_MS},
+		({first, second, recovered}) =>
+			limit(async () => {
+				const stateDir = newStateDir();
+				const atFirstKill = await runUntilKilled(RELEASE, stateDir, first);
+				const atSecondKill = await runUntilKilled(RESUME, stateDir, second);
+				expect(atSecondKill.run.id).toBe(atFirstKill.run.id);
+				const resumed = await resume(stateDir);
+				expectNoDoneStepRepeated(atSecondKill.run, resumed);
+				expectRecovery({...second, recovered}, resumed);
+				expectOneCleanRelease(stateDir, 2);
+			}),
 	);
 });

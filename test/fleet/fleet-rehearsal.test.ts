@@ -11,7 +11,19 @@ import {parameterOf, stackOf, updatesBegun} from '../support/fault-state';
 const RELEASE = ['release', '--rehearse', '--fleet', 'demo', '--yes', '--json', '--confirm', 'sumologic'];
 const RESUME = ['resume', '--yes', '--json', '--confirm', 'sumologic'];
 const CONVOX_VERSION = '20160916121812';
-const WAVE_3 = ['prod-us-2', 'prod-us-3', 'prod-us-4', 'prod-us-5', 'prod-eu-2', 'prod-eu-3', 'prod-eu-4', 'prod-ap-2', 'prod-ap-3', 'prod-ap-4', 'prod-ap-5'];
+const WAVE_3 = [
+	'prod-us-2',
+	'prod-us-3',
+	'prod-us-4',
+	'prod-us-5',
+	'prod-eu-2',
+	'prod-eu-3',
+	'prod-eu-4',
+	'prod-ap-2',
+	'prod-ap-3',
+	'prod-ap-4',
+	'prod-ap-5',
+];
 /** A 20-rack fleet keeps a core busy: two at a time. */
 const limit = createLimiter(2);
 const CASE_TIMEOUT_MS = 300_000;
@@ -58,17 +70,25 @@ function expectEachRackUpdatedOnce(dir: string, fleet: FleetRun, racks = fleet.r
 function expectOneBuildPerAccountAndOneCopyPerRegion(dir: string, fleet: FleetRun): void {
 	const aws = readAws(dir);
 	const built = aws.images.filter(image => image.tags.ReleaseRun && !image.copiedFrom);
-	expect(built.map(image => image.tags.ReleaseRun).sort()).toEqual(fleet.images.filter(image => image.kind === 'build').map(image => image.runId).sort());
+	expect(built.map(image => image.tags.ReleaseRun).sort()).toEqual(
+		fleet.images
+			.filter(image => image.kind === 'build')
+			.map(image => image.runId)
+			.sort(),
+	);
 	expect(built).toHaveLength(2);
 	const copies = aws.images.filter(image => image.tags.FleetRun === fleet.id);
 	expect(copies.map(image => image.region).sort()).toEqual(['ap-southeast-2', 'ap-southeast-2', 'eu-west-1', 'eu-west-1']);
-	expect(new Set(copies.map(image => image.imageId))).toEqual(new Set(fleet.images.filter(image => image.kind === 'copy').map(image => image.amiId)));
+	expect(new Set(copies.map(image => image.imageId))).toEqual(
+		new Set(fleet.images.filter(image => image.kind === 'copy').map(image => image.amiId)),
+	);
 }
 
 /** The stand-in's clocks are turned down: so is the pace of CloudFormation calls, up. */
 const fast = (overrides: NodeJS.ProcessEnv = {}) => faultEnv({CONVOX_AMI_CLOUDFORMATION_RATE: '100', ...overrides});
 
-const rackStates = (events: readonly CliEvent[], state: string) => events.filter(event => event.type === 'rack-state' && event.state === state).map(event => event.rack as string);
+const rackStates = (events: readonly CliEvent[], state: string) =>
+	events.filter(event => event.type === 'rack-state' && event.state === state).map(event => event.rack as string);
 
 describe('a fleet release over the loopback stand-ins (20 racks, 2 accounts, 3 regions, 3 waves)', () => {
 	test.concurrent(
@@ -87,13 +107,21 @@ describe('a fleet release over the loopback stand-ins (20 racks, 2 accounts, 3 r
 				// The racks of an account's other regions and later racks adopt the AMI: their template step is skipped, nothing is built again.
 				const euRun = readRun(dir, fleet.racks.find(rack => rack.name === 'prod-eu-3')!.runId!);
 				expect(euRun.steps.find(step => step.id === 'template')?.status).toBe('skipped');
-				expect(euRun.steps.find(step => step.id === 'build')?.outputs).toMatchObject({prebuilt: true, amiId: fleet.images.find(image => image.accountId === '222222222222' && image.region === 'eu-west-1')!.amiId});
+				expect(euRun.steps.find(step => step.id === 'build')?.outputs).toMatchObject({
+					prebuilt: true,
+					amiId: fleet.images.find(image => image.accountId === '222222222222' && image.region === 'eu-west-1')!.amiId,
+				});
 				// Waves in order: no rack of a wave starts before every rack of the wave before it is done.
 				const order = outcome.events.filter(event => event.type === 'rack-state');
 				for (const [index, event] of order.entries()) {
 					if (event.state !== 'running') continue;
 					const wave = event.wave as number;
-					const doneBefore = new Set(order.slice(0, index).filter(earlier => earlier.state === 'done').map(earlier => earlier.rack));
+					const doneBefore = new Set(
+						order
+							.slice(0, index)
+							.filter(earlier => earlier.state === 'done')
+							.map(earlier => earlier.rack),
+					);
 					for (const rack of fleet.racks.filter(candidate => candidate.wave < wave)) expect(doneBefore).toContain(rack.name);
 				}
 				// Every run event of a rack carries the fleet and the rack.
@@ -114,7 +142,9 @@ describe('a fleet release over the loopback stand-ins (20 racks, 2 accounts, 3 r
 				const dir = stateDir();
 				const outcome = await runCliUntil([...RELEASE, '--state-dir', dir], {env: fast({CONVOX_AMI_REHEARSAL_ROLLBACK: 'dev-eu-2'})});
 				expect(outcome.exitCode).toBe(1);
-				expect(outcome.stderr).toMatch(/Fleet demo stopped: 1 rack\(s\) failed \(dev-eu-2\), more than the tolerance of 0\. Left untouched: prod-us-2, .*prod-ap-5\./);
+				expect(outcome.stderr).toMatch(
+					/Fleet demo stopped: 1 rack\(s\) failed \(dev-eu-2\), more than the tolerance of 0\. Left untouched: prod-us-2, .*prod-ap-5\./,
+				);
 				expect(outcome.stderr).toMatch(/convox-ami rollback \S+-dev-eu-2-/);
 				const fleet = readFleet(dir);
 				expect(fleet.status).toBe('stopped');
@@ -130,7 +160,9 @@ describe('a fleet release over the loopback stand-ins (20 racks, 2 accounts, 3 r
 				expect(stackOf(aws, 'convox-dev-eu-2').status).toBe('UPDATE_ROLLBACK_COMPLETE');
 				// The other racks of the wave ran side by side and finished.
 				expectEachRackUpdatedOnce(dir, fleet, ['dev-us-2', 'dev-ap-2', 'prod-us-1', 'prod-eu-1', 'prod-ap-1']);
-				expect(readFileSync(path.join(dir, 'fleets', `${fleet.id}.report.md`), 'utf8')).toContain('| prod-us-2 | 222222222222 | us-east-1 | 3 | untouched (not started) |');
+				expect(readFileSync(path.join(dir, 'fleets', `${fleet.id}.report.md`), 'utf8')).toContain(
+					'| prod-us-2 | 222222222222 | us-east-1 | 3 | untouched (not started) |',
+				);
 			}),
 		CASE_TIMEOUT_MS,
 	);
@@ -140,7 +172,9 @@ describe('a fleet release over the loopback stand-ins (20 racks, 2 accounts, 3 r
 		() =>
 			limit(async () => {
 				const dir = stateDir();
-				const outcome = await runCliUntil([...RELEASE, '--state-dir', dir], {env: fast({CONVOX_AMI_REHEARSAL_ROLLBACK: 'dev-eu-2', CONVOX_AMI_REHEARSAL_FLEET_TOLERANCE: '1'})});
+				const outcome = await runCliUntil([...RELEASE, '--state-dir', dir], {
+					env: fast({CONVOX_AMI_REHEARSAL_ROLLBACK: 'dev-eu-2', CONVOX_AMI_REHEARSAL_FLEET_TOLERANCE: '1'}),
+				});
 				expect(outcome.exitCode).toBe(1);
 				expect(outcome.stderr).toContain('19 racks done; 1 failed within the tolerance of 1: dev-eu-2.');
 				const fleet = readFleet(dir);
@@ -185,9 +219,14 @@ describe('a fleet release over the loopback stand-ins (20 racks, 2 accounts, 3 r
 			limit(async () => {
 				const dir = stateDir();
 				const small = fast({CONVOX_AMI_REHEARSAL_FLEET_RACKS: '3'});
-				const asked = await runCliUntil(['release', '--rehearse', '--fleet', 'demo', '--json', '--confirm', 'sumologic', '--state-dir', dir], {env: small});
+				const asked = await runCliUntil(
+					['release', '--rehearse', '--fleet', 'demo', '--json', '--confirm', 'sumologic', '--state-dir', dir],
+					{env: small},
+				);
 				expect(asked.exitCode).toBe(2);
-				expect(asked.stderr).toContain('"Execute the 3 change set(s) of wave 1 of fleet demo? They replace 9 instance(s) in all." needs an answer');
+				expect(asked.stderr).toContain(
+					'"Execute the 3 change set(s) of wave 1 of fleet demo? They replace 9 instance(s) in all." needs an answer',
+				);
 				const aws = readAws(dir);
 				for (const name of ['dev-us-1', 'dev-eu-1', 'dev-ap-1']) expect(updatesBegun(stackOf(aws, `convox-${name}`))).toBe(0);
 				expect(readFleet(dir).racks.map(rack => rack.state)).toEqual(['pending', 'pending', 'pending']);
@@ -207,7 +246,10 @@ describe('a fleet release over the loopback stand-ins (20 racks, 2 accounts, 3 r
 				const dir = stateDir();
 				const killed = await runCliUntil([...RELEASE, '--state-dir', dir], {
 					env: fast(),
-					killWhen: (event, seen) => event.type === 'notice' && /copying/.test(String(event.message)) && seen.filter(earlier => earlier.type === 'notice' && /copying/.test(String(earlier.message))).length === 2,
+					killWhen: (event, seen) =>
+						event.type === 'notice' &&
+						/copying/.test(String(event.message)) &&
+						seen.filter(earlier => earlier.type === 'notice' && /copying/.test(String(earlier.message))).length === 2,
 				});
 				expect(killed.killed).toBe(true);
 				const atKill = readFleet(dir);
@@ -215,7 +257,9 @@ describe('a fleet release over the loopback stand-ins (20 racks, 2 accounts, 3 r
 				expect(atKill.racks.every(rack => rack.state === 'pending')).toBe(true);
 				const resumed = await runCliUntil([...RESUME, '--state-dir', dir], {env: fast()});
 				expect(resumed.exitCode).toBe(0);
-				expect(resumed.events.some(event => event.type === 'image' && event.kind === 'copy' && /not copied again/.test(String(event.message)))).toBe(true);
+				expect(
+					resumed.events.some(event => event.type === 'image' && event.kind === 'copy' && /not copied again/.test(String(event.message))),
+				).toBe(true);
 				expect(resumed.events.filter(event => event.type === 'image' && event.kind === 'build')).toEqual([]);
 				const fleet = readFleet(dir);
 				expectEachRackUpdatedOnce(dir, fleet);

@@ -4,7 +4,13 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {createInterface} from 'node:readline';
 import {fileURLToPath} from 'node:url';
-import {CreateChangeSetCommand, DescribeChangeSetCommand, DescribeStacksCommand, ExecuteChangeSetCommand, type CloudFormationClient} from '@aws-sdk/client-cloudformation';
+import {
+	CreateChangeSetCommand,
+	DescribeChangeSetCommand,
+	DescribeStacksCommand,
+	ExecuteChangeSetCommand,
+	type CloudFormationClient,
+} from '@aws-sdk/client-cloudformation';
 import {GetCallerIdentityCommand} from '@aws-sdk/client-sts';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {rackStackSeed, startAwsStandIn, type AwsStandIn, type StandInData} from '../../source/rehearsal/aws-stand-in';
@@ -34,10 +40,20 @@ afterEach(async () => {
 
 async function startUpdate(cloudformation: CloudFormationClient, stackName = 'convox') {
 	const {Stacks} = await cloudformation.send(new DescribeStacksCommand({StackName: stackName}));
-	const parameters = Stacks![0]!.Parameters!.map(parameter => parameter.ParameterKey === 'Ami'
-		? {ParameterKey: 'Ami', ParameterValue: 'ami-0a7f3c9e21d4b5e86'}
-		: {ParameterKey: parameter.ParameterKey, UsePreviousValue: true});
-	const {Id} = await cloudformation.send(new CreateChangeSetCommand({StackName: stackName, ChangeSetName: 'resumable', TemplateURL: `${releases.url}/20160820033210/formation.json`, Capabilities: ['CAPABILITY_IAM'], Parameters: parameters}));
+	const parameters = Stacks![0]!.Parameters!.map(parameter =>
+		parameter.ParameterKey === 'Ami'
+			? {ParameterKey: 'Ami', ParameterValue: 'ami-0a7f3c9e21d4b5e86'}
+			: {ParameterKey: parameter.ParameterKey, UsePreviousValue: true},
+	);
+	const {Id} = await cloudformation.send(
+		new CreateChangeSetCommand({
+			StackName: stackName,
+			ChangeSetName: 'resumable',
+			TemplateURL: `${releases.url}/20160820033210/formation.json`,
+			Capabilities: ['CAPABILITY_IAM'],
+			Parameters: parameters,
+		}),
+	);
 	await new Promise(resolve => setTimeout(resolve, 30));
 	await cloudformation.send(new ExecuteChangeSetCommand({ChangeSetName: Id}));
 	return Id!;
@@ -74,7 +90,9 @@ describe('AWS stand-in state file', () => {
 		expect(stack.StackStatus).toBe('UPDATE_COMPLETE');
 		expect(parameterMap(stack.Parameters).Ami).toBe('ami-0a7f3c9e21d4b5e86');
 		expect(second.state.stack('convox').events.length).toBeGreaterThan(eventsAtStop);
-		expect((await cloudformation.send(new DescribeChangeSetCommand({ChangeSetName: changeSetId}))).ExecutionStatus).toBe('EXECUTE_COMPLETE');
+		expect((await cloudformation.send(new DescribeChangeSetCommand({ChangeSetName: changeSetId}))).ExecutionStatus).toBe(
+			'EXECUTE_COMPLETE',
+		);
 		expect(second.state.instancesOf('convox').every(instance => instance.imageId === 'ami-0a7f3c9e21d4b5e86')).toBe(true);
 	});
 
@@ -82,22 +100,53 @@ describe('AWS stand-in state file', () => {
 		const stateFile = join(directory, 'aws.json');
 		const first = await startAwsStandIn({stateFile, stacks: [rackStackSeed()], changeSetDelayMs: 0});
 		running.push(first);
-		const parameters = first.state.stack('convox').parameters.map(parameter => parameter.key === 'Version'
-			? {ParameterKey: 'Version', ParameterValue: '20160916121812'}
-			: {ParameterKey: parameter.key, UsePreviousValue: true});
-		await clients(first.url).cloudformation.send(new CreateChangeSetCommand({StackName: 'convox', ChangeSetName: 'pending', TemplateURL: `${releases.url}/20160916121812/formation.json`, Capabilities: ['CAPABILITY_IAM'], Parameters: parameters}));
+		const parameters = first.state
+			.stack('convox')
+			.parameters.map(parameter =>
+				parameter.key === 'Version'
+					? {ParameterKey: 'Version', ParameterValue: '20160916121812'}
+					: {ParameterKey: parameter.key, UsePreviousValue: true},
+			);
+		await clients(first.url).cloudformation.send(
+			new CreateChangeSetCommand({
+				StackName: 'convox',
+				ChangeSetName: 'pending',
+				TemplateURL: `${releases.url}/20160916121812/formation.json`,
+				Capabilities: ['CAPABILITY_IAM'],
+				Parameters: parameters,
+			}),
+		);
 		await first.close();
 
 		const second = await startAwsStandIn({stateFile, changeSetDelayMs: 0});
 		running.push(second);
-		const changeSet = await clients(second.url).cloudformation.send(new DescribeChangeSetCommand({StackName: 'convox', ChangeSetName: 'pending'}));
+		const changeSet = await clients(second.url).cloudformation.send(
+			new DescribeChangeSetCommand({StackName: 'convox', ChangeSetName: 'pending'}),
+		);
 		expect(changeSet).toMatchObject({Status: 'CREATE_COMPLETE', ExecutionStatus: 'AVAILABLE'});
 		expect(parameterMap(changeSet.Parameters).Version).toBe('20160916121812');
 	});
 
 	it('runs as its own process, prints its URL as one JSON line, and resumes from the state file after SIGKILL', async () => {
 		const stateFile = join(directory, 'aws.json');
-		const args = ['--port', '0', '--state', stateFile, '--scenario', 'slow', '--tick-ms', '20', '--slow-ticks', '2', '--change-set-delay-ms', '20', '--stack-name', 'convox-dev', '--identity', 'AKIAPROD=222222222222'];
+		const args = [
+			'--port',
+			'0',
+			'--state',
+			stateFile,
+			'--scenario',
+			'slow',
+			'--tick-ms',
+			'20',
+			'--slow-ticks',
+			'2',
+			'--change-set-delay-ms',
+			'20',
+			'--stack-name',
+			'convox-dev',
+			'--identity',
+			'AKIAPROD=222222222222',
+		];
 		const first = await runCli(args);
 		expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 		expect(await clients(first.url, 'AKIAPROD').sts.send(new GetCallerIdentityCommand({}))).toMatchObject({Account: '222222222222'});

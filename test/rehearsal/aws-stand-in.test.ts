@@ -40,7 +40,11 @@ afterEach(async () => {
 });
 
 /** The update the tool makes: Ami and Version set, UsePreviousValue for parameters in both stack and template. */
-async function releaseParameters(cloudformation: CloudFormationClient, templateUrl: string, values: Record<string, string>): Promise<Parameter[]> {
+async function releaseParameters(
+	cloudformation: CloudFormationClient,
+	templateUrl: string,
+	values: Record<string, string>,
+): Promise<Parameter[]> {
 	const summary = await cloudformation.send(new GetTemplateSummaryCommand({TemplateURL: templateUrl}));
 	const {Stacks} = await cloudformation.send(new DescribeStacksCommand({StackName: 'convox'}));
 	const current = new Set(Stacks![0]!.Parameters!.map(parameter => parameter.ParameterKey));
@@ -56,14 +60,16 @@ async function releaseParameters(cloudformation: CloudFormationClient, templateU
 async function createChangeSet(cloudformation: CloudFormationClient, name: string, values = {Ami: newAmi, Version: newVersion}) {
 	const templateUrl = `${releases.url}/${newVersion}/formation.json`;
 	const parameters = await releaseParameters(cloudformation, templateUrl, values);
-	return cloudformation.send(new CreateChangeSetCommand({
-		StackName: 'convox',
-		ChangeSetName: name,
-		TemplateURL: templateUrl,
-		Parameters: parameters,
-		Capabilities: ['CAPABILITY_IAM'],
-		ChangeSetType: 'UPDATE',
-	}));
+	return cloudformation.send(
+		new CreateChangeSetCommand({
+			StackName: 'convox',
+			ChangeSetName: name,
+			TemplateURL: templateUrl,
+			Parameters: parameters,
+			Capabilities: ['CAPABILITY_IAM'],
+			ChangeSetType: 'UPDATE',
+		}),
+	);
 }
 
 async function allEvents(cloudformation: CloudFormationClient): Promise<StackEvent[]> {
@@ -87,8 +93,17 @@ describe('AWS stand-in: CloudFormation through the real SDK', () => {
 		expect(changeSet.ExecutionStatus).toBe('AVAILABLE');
 		expect(parameterMap(changeSet.Parameters)).toMatchObject({Ami: newAmi, Version: newVersion, InstanceCount: '3', Password: '****'});
 		const changes = changeSet.Changes!.map(change => change.ResourceChange!);
-		expect(changes).toContainEqual(expect.objectContaining({Action: 'Modify', LogicalResourceId: 'LaunchConfiguration', ResourceType: 'AWS::AutoScaling::LaunchConfiguration', Replacement: 'True'}));
-		expect(changes).toContainEqual(expect.objectContaining({LogicalResourceId: 'Instances', ResourceType: 'AWS::AutoScaling::AutoScalingGroup', Replacement: 'False'}));
+		expect(changes).toContainEqual(
+			expect.objectContaining({
+				Action: 'Modify',
+				LogicalResourceId: 'LaunchConfiguration',
+				ResourceType: 'AWS::AutoScaling::LaunchConfiguration',
+				Replacement: 'True',
+			}),
+		);
+		expect(changes).toContainEqual(
+			expect.objectContaining({LogicalResourceId: 'Instances', ResourceType: 'AWS::AutoScaling::AutoScalingGroup', Replacement: 'False'}),
+		);
 		expect(changes).toContainEqual(expect.objectContaining({LogicalResourceId: 'RackWebTasks'}));
 
 		await cloudformation.send(new ExecuteChangeSetCommand({StackName: 'convox', ChangeSetName: created.Id}));
@@ -97,7 +112,12 @@ describe('AWS stand-in: CloudFormation through the real SDK', () => {
 
 		const stack = await settled(cloudformation, 'convox');
 		expect(stack.StackStatus).toBe('UPDATE_COMPLETE');
-		expect(parameterMap(stack.Parameters)).toMatchObject({Ami: newAmi, Version: newVersion, Tenancy: 'default', Key: 'convox-keypair-4415'});
+		expect(parameterMap(stack.Parameters)).toMatchObject({
+			Ami: newAmi,
+			Version: newVersion,
+			Tenancy: 'default',
+			Key: 'convox-keypair-4415',
+		});
 
 		const events = await allEvents(cloudformation);
 		const lines = events.toReversed().map(event => `${event.LogicalResourceId} ${event.ResourceStatus}`);
@@ -114,9 +134,12 @@ describe('AWS stand-in: CloudFormation through the real SDK', () => {
 		expect(executed.ExecutionStatus).toBe('EXECUTE_COMPLETE');
 	});
 
-	it('rolls back with the failed resource\'s reason first, then the cascade, and the old parameters', async () => {
+	it("rolls back with the failed resource's reason first, then the cascade, and the old parameters", async () => {
 		const cloudformation = await start({stacks: [rackStackSeed({scenario: 'rollback'})]});
-		const before = aws.state.instancesOf('convox').map(instance => instance.instanceId).sort();
+		const before = aws.state
+			.instancesOf('convox')
+			.map(instance => instance.instanceId)
+			.sort();
 		const {Id} = await createChangeSet(cloudformation, 'convox-ami-2');
 		await cloudformation.send(new ExecuteChangeSetCommand({ChangeSetName: Id}));
 		const stack = await settled(cloudformation, 'convox');
@@ -124,9 +147,17 @@ describe('AWS stand-in: CloudFormation through the real SDK', () => {
 		expect(parameterMap(stack.Parameters)).toMatchObject({Ami: '', Version: '20160820033210'});
 
 		const failures = (await allEvents(cloudformation)).filter(event => event.ResourceStatus === 'UPDATE_FAILED').toReversed();
-		expect(failures[0]).toMatchObject({LogicalResourceId: 'Instances', ResourceStatusReason: expect.stringMatching(/^Received 0 SUCCESS signal\(s\) out of 1/)});
+		expect(failures[0]).toMatchObject({
+			LogicalResourceId: 'Instances',
+			ResourceStatusReason: expect.stringMatching(/^Received 0 SUCCESS signal\(s\) out of 1/),
+		});
 		expect(failures.slice(1).map(event => event.ResourceStatusReason)).toEqual(['Resource update cancelled', 'Resource update cancelled']);
-		expect(aws.state.instancesOf('convox').map(instance => instance.instanceId).sort()).toEqual(before);
+		expect(
+			aws.state
+				.instancesOf('convox')
+				.map(instance => instance.instanceId)
+				.sort(),
+		).toEqual(before);
 		const changeSet = await cloudformation.send(new DescribeChangeSetCommand({ChangeSetName: Id}));
 		expect(changeSet.ExecutionStatus).toBe('EXECUTE_FAILED');
 	});
@@ -136,12 +167,20 @@ describe('AWS stand-in: CloudFormation through the real SDK', () => {
 		const before = aws.state.instancesOf('convox');
 		const {Id} = await createChangeSet(cloudformation, 'version-only', {Ami: '', Version: newVersion});
 		const changeSet = await cloudformation.send(new DescribeChangeSetCommand({ChangeSetName: Id}));
-		expect(changeSet.Changes!.map(change => change.ResourceChange!.LogicalResourceId)).toEqual(['RackWebTasks', 'RackMonitorTasks', 'RackWeb', 'RackMonitor']);
+		expect(changeSet.Changes!.map(change => change.ResourceChange!.LogicalResourceId)).toEqual([
+			'RackWebTasks',
+			'RackMonitorTasks',
+			'RackWeb',
+			'RackMonitor',
+		]);
 		await cloudformation.send(new ExecuteChangeSetCommand({ChangeSetName: Id}));
 		const stack = await settled(cloudformation, 'convox');
 		expect(stack).toMatchObject({StackStatus: 'UPDATE_ROLLBACK_COMPLETE'});
 		const failures = (await allEvents(cloudformation)).filter(event => event.ResourceStatus === 'UPDATE_FAILED').toReversed();
-		expect(failures.map(event => `${event.LogicalResourceId}: ${event.ResourceStatusReason}`)).toEqual(['RackWeb: Service did not stabilize', 'RackMonitor: Resource update cancelled']);
+		expect(failures.map(event => `${event.LogicalResourceId}: ${event.ResourceStatusReason}`)).toEqual([
+			'RackWeb: Service did not stabilize',
+			'RackMonitor: Resource update cancelled',
+		]);
 		expect(aws.state.instancesOf('convox')).toEqual(before);
 	});
 
@@ -150,9 +189,14 @@ describe('AWS stand-in: CloudFormation through the real SDK', () => {
 		const {Id} = await createChangeSet(cloudformation, 'convox-ami-3');
 		await cloudformation.send(new ExecuteChangeSetCommand({ChangeSetName: Id}));
 		const stack = await settled(cloudformation, 'convox');
-		expect(stack).toMatchObject({StackStatus: 'UPDATE_ROLLBACK_FAILED', StackStatusReason: 'The following resource(s) failed to update: [Instances]. '});
-		await expect(createChangeSet(cloudformation, 'convox-ami-4'))
-			.rejects.toMatchObject({name: 'ValidationError', message: expect.stringContaining('is in UPDATE_ROLLBACK_FAILED state and can not be updated.')});
+		expect(stack).toMatchObject({
+			StackStatus: 'UPDATE_ROLLBACK_FAILED',
+			StackStatusReason: 'The following resource(s) failed to update: [Instances]. ',
+		});
+		await expect(createChangeSet(cloudformation, 'convox-ami-4')).rejects.toMatchObject({
+			name: 'ValidationError',
+			message: expect.stringContaining('is in UPDATE_ROLLBACK_FAILED state and can not be updated.'),
+		});
 	});
 
 	it('reports a change set without changes as FAILED with CloudFormation\'s reason, and UpdateStack as "No updates are to be performed."', async () => {
@@ -162,43 +206,76 @@ describe('AWS stand-in: CloudFormation through the real SDK', () => {
 		expect(pending.Status).toBe('CREATE_PENDING');
 		await new Promise(resolve => setTimeout(resolve, 50));
 		const failed = await cloudformation.send(new DescribeChangeSetCommand({StackName: 'convox', ChangeSetName: 'same'}));
-		expect(failed).toMatchObject({Status: 'FAILED', ExecutionStatus: 'UNAVAILABLE', StatusReason: 'The submitted information didn\'t contain changes. Submit different information to create a change set.'});
+		expect(failed).toMatchObject({
+			Status: 'FAILED',
+			ExecutionStatus: 'UNAVAILABLE',
+			StatusReason: "The submitted information didn't contain changes. Submit different information to create a change set.",
+		});
 
 		const {Summaries} = await cloudformation.send(new ListChangeSetsCommand({StackName: 'convox'}));
 		expect(Summaries!.map(summary => summary.ChangeSetName)).toEqual(['same']);
 		await cloudformation.send(new DeleteChangeSetCommand({StackName: 'convox', ChangeSetName: 'same'}));
-		await expect(cloudformation.send(new DescribeChangeSetCommand({StackName: 'convox', ChangeSetName: 'same'}))).rejects.toMatchObject({name: 'ChangeSetNotFoundException'});
+		await expect(cloudformation.send(new DescribeChangeSetCommand({StackName: 'convox', ChangeSetName: 'same'}))).rejects.toMatchObject({
+			name: 'ChangeSetNotFoundException',
+		});
 
 		const unchanged = aws.state.stack('convox').parameters.map(parameter => ({ParameterKey: parameter.key, UsePreviousValue: true}));
-		await expect(cloudformation.send(new UpdateStackCommand({StackName: 'convox', UsePreviousTemplate: true, Capabilities: ['CAPABILITY_IAM'], Parameters: unchanged})))
-			.rejects.toMatchObject({name: 'ValidationError', message: 'No updates are to be performed.', $metadata: {httpStatusCode: 400}});
+		await expect(
+			cloudformation.send(
+				new UpdateStackCommand({StackName: 'convox', UsePreviousTemplate: true, Capabilities: ['CAPABILITY_IAM'], Parameters: unchanged}),
+			),
+		).rejects.toMatchObject({name: 'ValidationError', message: 'No updates are to be performed.', $metadata: {httpStatusCode: 400}});
 		expect(aws.writes().map(call => call.action)).toEqual(['CreateChangeSet', 'DeleteChangeSet', 'UpdateStack']);
 	});
 
 	it('validates like CloudFormation: UsePreviousValue for a parameter the stack lacks, dropped parameters, missing CAPABILITY_IAM, unknown stack', async () => {
-		const fixture = JSON.parse(await readFile(new URL('../fixtures/cloudformation/describe-stacks.convox-rack.v20160323012659.json', import.meta.url), 'utf8')) as unknown;
+		const fixture = JSON.parse(
+			await readFile(new URL('../fixtures/cloudformation/describe-stacks.convox-rack.v20160323012659.json', import.meta.url), 'utf8'),
+		) as unknown;
 		const cloudformation = await start({stacks: stacksFromDescribeStacks(fixture)});
 		const templateUrl = `${releases.url}/${newVersion}/formation.json`;
 		const {Stacks} = await cloudformation.send(new DescribeStacksCommand({StackName: 'convox-dev'}));
 		const everyOld = Stacks![0]!.Parameters!.map(({ParameterKey}) => ({ParameterKey, UsePreviousValue: true}));
-		const request = (parameters: Parameter[], capabilities: Capability[] = ['CAPABILITY_IAM']) => cloudformation.send(new CreateChangeSetCommand({StackName: 'convox-dev', ChangeSetName: 'checked', TemplateURL: templateUrl, Capabilities: capabilities, Parameters: parameters}));
+		const request = (parameters: Parameter[], capabilities: Capability[] = ['CAPABILITY_IAM']) =>
+			cloudformation.send(
+				new CreateChangeSetCommand({
+					StackName: 'convox-dev',
+					ChangeSetName: 'checked',
+					TemplateURL: templateUrl,
+					Capabilities: capabilities,
+					Parameters: parameters,
+				}),
+			);
 
-		await expect(request([{ParameterKey: 'SwapSize', UsePreviousValue: true}]))
-			.rejects.toMatchObject({name: 'ValidationError', message: 'Invalid input for parameter key SwapSize. Cannot specify usePreviousValue as true for a parameter key not in the previous template'});
-		await expect(request(everyOld))
-			.rejects.toMatchObject({name: 'ValidationError', message: 'Parameters: [Certificate, DockerImageApi, DockerImageApp, DockerImageBuild, DockerImageService, RegistryHost, RegistryPort] do not exist in the template'});
+		await expect(request([{ParameterKey: 'SwapSize', UsePreviousValue: true}])).rejects.toMatchObject({
+			name: 'ValidationError',
+			message:
+				'Invalid input for parameter key SwapSize. Cannot specify usePreviousValue as true for a parameter key not in the previous template',
+		});
+		await expect(request(everyOld)).rejects.toMatchObject({
+			name: 'ValidationError',
+			message:
+				'Parameters: [Certificate, DockerImageApi, DockerImageApp, DockerImageBuild, DockerImageService, RegistryHost, RegistryPort] do not exist in the template',
+		});
 
 		const summary = await cloudformation.send(new GetTemplateSummaryCommand({TemplateURL: templateUrl}));
 		const old = new Set(everyOld.map(parameter => parameter.ParameterKey));
-		const kept = summary.Parameters!.filter(({ParameterKey}) => old.has(ParameterKey) && ParameterKey !== 'Ami').map(({ParameterKey}) => ({ParameterKey, UsePreviousValue: true}));
+		const kept = summary
+			.Parameters!.filter(({ParameterKey}) => old.has(ParameterKey) && ParameterKey !== 'Ami')
+			.map(({ParameterKey}) => ({ParameterKey, UsePreviousValue: true}));
 		const update = [...kept, {ParameterKey: 'Ami', ParameterValue: newAmi}];
-		await expect(request(update, [])).rejects.toMatchObject({name: 'InsufficientCapabilitiesException', message: 'Requires capabilities : [CAPABILITY_IAM]'});
+		await expect(request(update, [])).rejects.toMatchObject({
+			name: 'InsufficientCapabilitiesException',
+			message: 'Requires capabilities : [CAPABILITY_IAM]',
+		});
 		await request(update);
 		const changeSet = await cloudformation.send(new DescribeChangeSetCommand({StackName: 'convox-dev', ChangeSetName: 'checked'}));
 		expect(parameterMap(changeSet.Parameters)).toMatchObject({Ami: newAmi, SwapSize: '5', InstanceUpdateBatchSize: '1'});
 
-		await expect(cloudformation.send(new DescribeStacksCommand({StackName: 'convox-prod'})))
-			.rejects.toMatchObject({name: 'ValidationError', message: 'Stack with id convox-prod does not exist'});
+		await expect(cloudformation.send(new DescribeStacksCommand({StackName: 'convox-prod'}))).rejects.toMatchObject({
+			name: 'ValidationError',
+			message: 'Stack with id convox-prod does not exist',
+		});
 	});
 
 	it('answers Throttling that the SDK retries on its own', async () => {
@@ -237,8 +314,10 @@ describe('AWS stand-in: CloudFormation through the real SDK', () => {
 		const reasons = (await allEvents(cloudformation)).map(event => event.ResourceStatusReason);
 		expect(reasons).toContain('Stack update cancelled');
 		expect(aws.state.instancesOf('convox').every(instance => instance.imageId === 'ami-6bb2d67c')).toBe(true);
-		await expect(cloudformation.send(new CancelUpdateStackCommand({StackName: 'convox'})))
-			.rejects.toMatchObject({name: 'ValidationError', message: expect.stringContaining('CancelUpdateStack cannot be called from current stack status')});
+		await expect(cloudformation.send(new CancelUpdateStackCommand({StackName: 'convox'}))).rejects.toMatchObject({
+			name: 'ValidationError',
+			message: expect.stringContaining('CancelUpdateStack cannot be called from current stack status'),
+		});
 	});
 
 	it('starts a stack mid-update for the in-progress scenario, which completes after a few ticks', async () => {
@@ -259,14 +338,21 @@ describe('AWS stand-in: CloudFormation through the real SDK', () => {
 		expect((await settled(cloudformation, 'convox')).StackStatus).toBe('UPDATE_COMPLETE');
 	});
 
-	it('satisfies the SDK\'s change set waiter, which fails on a change set without changes', async () => {
+	it("satisfies the SDK's change set waiter, which fails on a change set without changes", async () => {
 		const cloudformation = await start();
 		await createChangeSet(cloudformation, 'ready');
-		const ready = await waitUntilChangeSetCreateComplete({client: cloudformation, maxWaitTime: 5, minDelay: 1, maxDelay: 1}, {StackName: 'convox', ChangeSetName: 'ready'});
+		const ready = await waitUntilChangeSetCreateComplete(
+			{client: cloudformation, maxWaitTime: 5, minDelay: 1, maxDelay: 1},
+			{StackName: 'convox', ChangeSetName: 'ready'},
+		);
 		expect(ready.state).toBe('SUCCESS');
 		await createChangeSet(cloudformation, 'empty', {Ami: '', Version: '20160820033210'});
-		await expect(waitUntilChangeSetCreateComplete({client: cloudformation, maxWaitTime: 5, minDelay: 1, maxDelay: 1}, {StackName: 'convox', ChangeSetName: 'empty'}))
-			.rejects.toThrow(/FAILURE/);
+		await expect(
+			waitUntilChangeSetCreateComplete(
+				{client: cloudformation, maxWaitTime: 5, minDelay: 1, maxDelay: 1},
+				{StackName: 'convox', ChangeSetName: 'empty'},
+			),
+		).rejects.toThrow(/FAILURE/);
 	});
 
 	it('summarizes a template fetched from its URL', async () => {
@@ -275,16 +361,20 @@ describe('AWS stand-in: CloudFormation through the real SDK', () => {
 		expect(summary.Capabilities).toEqual(['CAPABILITY_IAM']);
 		expect(summary.Parameters).toContainEqual(expect.objectContaining({ParameterKey: 'Password', NoEcho: true}));
 		expect(summary.Parameters).toContainEqual(expect.objectContaining({ParameterKey: 'Version', DefaultValue: newVersion}));
-		await expect(cloudformation.send(new GetTemplateSummaryCommand({TemplateURL: `${releases.url}/19990101000000/formation.json`})))
-			.rejects.toMatchObject({name: 'ValidationError'});
+		await expect(
+			cloudformation.send(new GetTemplateSummaryCommand({TemplateURL: `${releases.url}/19990101000000/formation.json`})),
+		).rejects.toMatchObject({name: 'ValidationError'});
 	});
 
 	it('resolves a TemplateURL without HTTP through resolveTemplate (a URL journaled by an earlier process)', async () => {
 		const cloudformation = await start({resolveTemplate: bundledTemplateFor});
 		await releases.close();
-		const summary = await cloudformation.send(new GetTemplateSummaryCommand({TemplateURL: `${releases.url}/20160912193121/formation.json`}));
+		const summary = await cloudformation.send(
+			new GetTemplateSummaryCommand({TemplateURL: `${releases.url}/20160912193121/formation.json`}),
+		);
 		expect(summary.Parameters).toContainEqual(expect.objectContaining({ParameterKey: 'Version', DefaultValue: '20160912193121'}));
-		await expect(cloudformation.send(new GetTemplateSummaryCommand({TemplateURL: `${releases.url}/19990101000000/formation.json`})))
-			.rejects.toMatchObject({name: 'ValidationError', message: expect.stringContaining('TemplateURL could not be read')});
+		await expect(
+			cloudformation.send(new GetTemplateSummaryCommand({TemplateURL: `${releases.url}/19990101000000/formation.json`})),
+		).rejects.toMatchObject({name: 'ValidationError', message: expect.stringContaining('TemplateURL could not be read')});
 	});
 });

@@ -10,9 +10,12 @@ afterEach(async () => {
 describe('releases stand-in', () => {
 	it('serves versions.json and a formation.json per listed version', async () => {
 		releases = await startReleasesStandIn();
-		const versions = await (await fetch(`${releases.url}/versions.json`)).json() as Array<{version: string; published: boolean}>;
+		const versions = (await (await fetch(`${releases.url}/versions.json`)).json()) as Array<{version: string; published: boolean}>;
 		expect(versions.map(entry => entry.version)).toContain('20160916121812');
-		const formation = await (await fetch(`${releases.url}/20160912193121/formation.json`)).json() as {Parameters: Record<string, {Default?: string}>; Mappings: {RegionConfig: Record<string, {Ami: string}>}};
+		const formation = (await (await fetch(`${releases.url}/20160912193121/formation.json`)).json()) as {
+			Parameters: Record<string, {Default?: string}>;
+			Mappings: {RegionConfig: Record<string, {Ami: string}>};
+		};
 		expect(formation.Parameters.Version!.Default).toBe('20160912193121');
 		expect(formation.Mappings.RegionConfig['us-east-1']!.Ami).toBe('ami-6bb2d67c');
 		const unknown = await fetch(`${releases.url}/19990101000000/formation.json`);
@@ -21,8 +24,13 @@ describe('releases stand-in', () => {
 	});
 
 	it('serves given data verbatim', async () => {
-		releases = await startReleasesStandIn({versions: [{version: '1', published: true, required: false, description: ''}], formations: {1: '{"Parameters":{}}'}});
-		expect(await (await fetch(`${releases.url}/versions.json`)).json()).toEqual([{version: '1', published: true, required: false, description: ''}]);
+		releases = await startReleasesStandIn({
+			versions: [{version: '1', published: true, required: false, description: ''}],
+			formations: {1: '{"Parameters":{}}'},
+		});
+		expect(await (await fetch(`${releases.url}/versions.json`)).json()).toEqual([
+			{version: '1', published: true, required: false, description: ''},
+		]);
 		expect(await (await fetch(`${releases.url}/1/formation.json`)).text()).toBe('{"Parameters":{}}');
 	});
 

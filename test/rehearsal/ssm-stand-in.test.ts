@@ -18,7 +18,14 @@ describe('the SSM stand-in (JSON protocol, AmazonSSM.GetParameter)', () => {
 		const ssm = new SSMClient(clientConfig(aws.url));
 		const {Parameter} = await ssm.send(new GetParameterCommand({Name: AL2}));
 		const real = ssmFixture('get-parameter.ecs-al2-recommended-image-id.json').Parameter;
-		expect(Parameter).toMatchObject({Name: real.Name, Type: real.Type, Value: real.Value, ARN: real.ARN, DataType: real.DataType, Version: expect.any(Number)});
+		expect(Parameter).toMatchObject({
+			Name: real.Name,
+			Type: real.Type,
+			Value: real.Value,
+			ARN: real.ARN,
+			DataType: real.DataType,
+			Version: expect.any(Number),
+		});
 		expect(Parameter?.LastModifiedDate).toBeInstanceOf(Date);
 		expect(aws.calls.at(-1)).toMatchObject({service: 'ssm', action: 'GetParameter', params: {Name: AL2}});
 	});

@@ -24,7 +24,10 @@ function assertWellFormed(svg: string) {
 		const name = tag.replace(/^\//, '').split(/[\s/]/)[0];
 		if (tag.startsWith('/')) expect(stack.pop()).toBe(name);
 		else if (!tag.endsWith('/')) stack.push(name!);
-		const attributes = tag.replace(/^\/?[\w:-]+/, '').replace(/\/$/, '').trim();
+		const attributes = tag
+			.replace(/^\/?[\w:-]+/, '')
+			.replace(/\/$/, '')
+			.trim();
 		expect(attributes).toMatch(/^([\w:-]+="[^"<]*"\s*)*$/);
 		index = close + 1;
 	}
@@ -61,7 +64,9 @@ describe('terminalToSvg', () => {
 		assertWellFormed(svg);
 		expect(svg).toContain('<title>a &lt;b&gt; &amp; c</title>');
 		expect(svg).toContain('<tspan x="0" textLength="117.6">╭──╮ a&lt;b &amp; &quot;c&quot;</tspan>');
-		expect(svg).toContain('<tspan x="0" textLength="8.4">│</tspan><tspan x="8.4" textLength="16.8">日</tspan><tspan x="25.2" textLength="16.8">本</tspan>');
+		expect(svg).toContain(
+			'<tspan x="0" textLength="8.4">│</tspan><tspan x="8.4" textLength="16.8">日</tspan><tspan x="25.2" textLength="16.8">本</tspan>',
+		);
 		expect(svg).toContain('<tspan x="42" textLength="33.6">│ ok</tspan>');
 		expect(contentRange(terminal)).toEqual({start: 0, end: 3});
 		expect(svg).toContain('height="110"');

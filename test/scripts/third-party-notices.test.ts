@@ -28,23 +28,45 @@ describe('the third-party notice of the bundle', () => {
 			expect(notices).toContain(`| ${name} | ${version} | MIT |`);
 			expect(section(notices, name)).toContain('Permission is hereby granted, free of charge');
 		}
-		for (const name of ['@aws-sdk/client-cloudformation', '@aws-sdk/client-ec2', '@aws-sdk/client-sts', '@aws-sdk/client-ssm', '@smithy/core']) {
+		for (const name of [
+			'@aws-sdk/client-cloudformation',
+			'@aws-sdk/client-ec2',
+			'@aws-sdk/client-sts',
+			'@aws-sdk/client-ssm',
+			'@smithy/core',
+		]) {
 			expect(notices).toMatch(new RegExp(`^\\| ${name} \\| [\\d.]+ \\| Apache-2.0 \\|$`, 'm'));
 			expect(section(notices, name)).toContain('Apache License');
 			expect(section(notices, name)).toContain('TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION');
 		}
 		const listed = [...notices.matchAll(/^\| (\S+) \| (\S+) \| (.+) \|$/gm)].filter(row => row[1] !== 'package' && row[1] !== '---');
 		expect(listed.length).toBeGreaterThan(50);
-		for (const [, name] of listed) expect(section(notices, name!)).toMatch(/```text\n\s*\S|its licence text is the one of \S+ \S+ in this file/);
+		for (const [, name] of listed)
+			expect(section(notices, name!)).toMatch(/```text\n\s*\S|its licence text is the one of \S+ \S+ in this file/);
 		expect(notices).not.toContain('| convox-ami |');
 	});
 
 	it('takes each package of the inputs once, with its licence and notice files, the innermost node_modules first', () => {
 		const folder = mkdtempSync(path.join(os.tmpdir(), 'convox-ami-notices-'));
-		fakePackage(folder, 'node_modules/left-pad', {name: 'left-pad', version: '1.3.0', license: 'WTFPL'}, {LICENSE: 'left-pad licence text'});
-		fakePackage(folder, 'node_modules/@scope/one', {name: '@scope/one', version: '2.0.0', license: 'Apache-2.0', repository: {url: 'git+https://github.com/scope/one.git'}}, {'LICENSE.md': 'Apache text', NOTICE: 'notice of one'});
+		fakePackage(
+			folder,
+			'node_modules/left-pad',
+			{name: 'left-pad', version: '1.3.0', license: 'WTFPL'},
+			{LICENSE: 'left-pad licence text'},
+		);
+		fakePackage(
+			folder,
+			'node_modules/@scope/one',
+			{name: '@scope/one', version: '2.0.0', license: 'Apache-2.0', repository: {url: 'git+https://github.com/scope/one.git'}},
+			{'LICENSE.md': 'Apache text', NOTICE: 'notice of one'},
+		);
 		fakePackage(folder, 'node_modules/@scope/two', {name: '@scope/two', version: '2.1.0', license: 'Apache-2.0'});
-		fakePackage(folder, 'node_modules/left-pad/node_modules/inner', {name: 'inner', version: '0.1.0', license: {type: 'ISC'}}, {'license.txt': 'inner licence'});
+		fakePackage(
+			folder,
+			'node_modules/left-pad/node_modules/inner',
+			{name: 'inner', version: '0.1.0', license: {type: 'ISC'}},
+			{'license.txt': 'inner licence'},
+		);
 		const metafile = {
 			inputs: {
 				'node_modules/left-pad/index.js': {},
@@ -74,6 +96,8 @@ describe('the third-party notice of the bundle', () => {
 	it('stops the build when a bundled package ships no licence text and none is known', () => {
 		const folder = mkdtempSync(path.join(os.tmpdir(), 'convox-ami-notices-'));
 		fakePackage(folder, 'node_modules/bare', {name: 'bare', version: '1.0.0', license: 'MIT'});
-		expect(() => bundledPackages({inputs: {'node_modules/bare/index.js': {}}}, folder)).toThrow(/bare@1\.0\.0 \(MIT\) is bundled but ships no licence file: add its upstream licence text/);
+		expect(() => bundledPackages({inputs: {'node_modules/bare/index.js': {}}}, folder)).toThrow(
+			/bare@1\.0\.0 \(MIT\) is bundled but ships no licence file: add its upstream licence text/,
+		);
 	});
 });

@@ -6,7 +6,15 @@ import {fileURLToPath} from 'node:url';
 import {DescribeImagesCommand} from '@aws-sdk/client-ec2';
 import {afterEach, describe, expect, it} from 'vitest';
 import {startAwsStandIn, type AwsStandIn, type AwsStandInOptions} from '../../source/rehearsal/aws-stand-in';
-import {AmiCopiesError, AmiCopyFailedError, AmiCopySharedError, copyAmi, copyAmiToRegions, type AmiCopyProgress, type AmiCopyRequest} from '../../source/services/ami-copies';
+import {
+	AmiCopiesError,
+	AmiCopyFailedError,
+	AmiCopySharedError,
+	copyAmi,
+	copyAmiToRegions,
+	type AmiCopyProgress,
+	type AmiCopyRequest,
+} from '../../source/services/ami-copies';
 import {createAwsClients} from '../../source/services/aws-clients';
 import type {AwsClients} from '../../source/services/services';
 
@@ -33,14 +41,29 @@ interface World {
 
 async function world(options: AwsStandInOptions = {}): Promise<World> {
 	aws = await startAwsStandIn({tickMs: 20, imageCopies: {delayMs: 300}, ...options});
-	const source = aws.state.registerImage({name: 'convox-dev-3f2c1ab', region: 'us-east-1', tags: SOURCE_TAGS, description: 'Convox rack AMI'});
-	const clients = await createAwsClients({region: 'us-east-1', endpoint: aws.url, credentials: {accessKeyId: 'AKIAREHEARSAL0000000', secretAccessKey: 'rehearsal-secret'}});
+	const source = aws.state.registerImage({
+		name: 'convox-dev-3f2c1ab',
+		region: 'us-east-1',
+		tags: SOURCE_TAGS,
+		description: 'Convox rack AMI',
+	});
+	const clients = await createAwsClients({
+		region: 'us-east-1',
+		endpoint: aws.url,
+		credentials: {accessKeyId: 'AKIAREHEARSAL0000000', secretAccessKey: 'rehearsal-secret'},
+	});
 	const standIn = aws;
 	return {
 		aws,
 		clients,
 		sourceAmiId: source.imageId,
-		request: (targetRegion, fleetRunId = 'fleet-1') => ({sourceRegion: 'us-east-1', sourceAmiId: source.imageId, targetRegion, fleetRunId, name: source.name}),
+		request: (targetRegion, fleetRunId = 'fleet-1') => ({
+			sourceRegion: 'us-east-1',
+			sourceAmiId: source.imageId,
+			targetRegion,
+			fleetRunId,
+			name: source.name,
+		}),
 		copyCalls: () => standIn.calls.filter(call => call.action === 'CopyImage'),
 	};
 }
@@ -51,15 +74,30 @@ describe('copyAmiToRegions against the EC2 stand-in', () => {
 	it('copies to every other region at once: encrypted, tags copied plus FleetRun/SourceAmiId, waited for until available', async () => {
 		const w = await world({imageCopies: {delayMs: 600}});
 		const progress: AmiCopyProgress[] = [];
-		const copies = await copyAmiToRegions(async region => w.clients.ec2For(region), {region: 'us-east-1', amiId: w.sourceAmiId, name: 'convox-dev-3f2c1ab'}, ['eu-west-1', 'us-east-1', 'ap-southeast-2', 'eu-west-1'], 'fleet-1', {...FAST, onProgress: event => progress.push(event)});
+		const copies = await copyAmiToRegions(
+			async region => w.clients.ec2For(region),
+			{region: 'us-east-1', amiId: w.sourceAmiId, name: 'convox-dev-3f2c1ab'},
+			['eu-west-1', 'us-east-1', 'ap-southeast-2', 'eu-west-1'],
+			'fleet-1',
+			{...FAST, onProgress: event => progress.push(event)},
+		);
 
 		expect(copies.map(copy => copy.targetRegion)).toEqual(['eu-west-1', 'ap-southeast-2']);
 		expect(copies.every(copy => !copy.adopted && copy.amiId !== w.sourceAmiId)).toBe(true);
 		const calls = w.copyCalls();
 		expect(calls.map(call => call.region).sort()).toEqual(['ap-southeast-2', 'eu-west-1']);
 		for (const call of calls) {
-			expect(call.params).toMatchObject({SourceRegion: 'us-east-1', SourceImageId: w.sourceAmiId, Name: 'convox-dev-3f2c1ab', Encrypted: 'true', CopyImageTags: 'true'});
-			expect((call.params.TagSpecification as Array<{ResourceType: string}>).map(specification => specification.ResourceType)).toEqual(['image', 'snapshot']);
+			expect(call.params).toMatchObject({
+				SourceRegion: 'us-east-1',
+				SourceImageId: w.sourceAmiId,
+				Name: 'convox-dev-3f2c1ab',
+				Encrypted: 'true',
+				CopyImageTags: 'true',
+			});
+			expect((call.params.TagSpecification as Array<{ResourceType: string}>).map(specification => specification.ResourceType)).toEqual([
+				'image',
+				'snapshot',
+			]);
 		}
 		// Both copies were started before either was checked: they ran side by side.
 		const firstCheck = w.aws.calls.findIndex(call => call.action === 'DescribeImageAttribute');
@@ -70,23 +108,37 @@ describe('copyAmiToRegions against the EC2 stand-in', () => {
 			const image = Images![0]!;
 			expect(image.State).toBe('available');
 			expect(image.BlockDeviceMappings![0]!.Ebs!.Encrypted).toBe(true);
-			expect(image.Tags).toEqual(expect.arrayContaining([
-				{Key: 'ReleaseRun', Value: 'run-1'},
-				{Key: 'ConvoxVersion', Value: '20160916121812'},
-				{Key: 'FleetRun', Value: 'fleet-1'},
-				{Key: 'SourceAmiId', Value: w.sourceAmiId},
-				{Key: 'SourceRegion', Value: 'us-east-1'},
-			]));
+			expect(image.Tags).toEqual(
+				expect.arrayContaining([
+					{Key: 'ReleaseRun', Value: 'run-1'},
+					{Key: 'ConvoxVersion', Value: '20160916121812'},
+					{Key: 'FleetRun', Value: 'fleet-1'},
+					{Key: 'SourceAmiId', Value: w.sourceAmiId},
+					{Key: 'SourceRegion', Value: 'us-east-1'},
+				]),
+			);
 		}
 		// A copy exists in its own region only.
-		await expect(w.clients.ec2.send(new DescribeImagesCommand({ImageIds: [copies[0]!.amiId]}))).rejects.toMatchObject({name: 'InvalidAMIID.NotFound'});
-		expect(progress.filter(event => event.targetRegion === 'eu-west-1').map(event => event.phase)).toEqual(['copying', 'waiting', 'available']);
+		await expect(w.clients.ec2.send(new DescribeImagesCommand({ImageIds: [copies[0]!.amiId]}))).rejects.toMatchObject({
+			name: 'InvalidAMIID.NotFound',
+		});
+		expect(progress.filter(event => event.targetRegion === 'eu-west-1').map(event => event.phase)).toEqual([
+			'copying',
+			'waiting',
+			'available',
+		]);
 		expect(progress.at(-1)!.message).toMatch(/^(eu-west-1|ap-southeast-2): ami-\w+ is available and private$/);
 	});
 
 	it('reports each region that failed, with the copies that succeeded', async () => {
 		const w = await world({imageCopies: {delayMs: 100, failIn: ['eu-west-1'], failureReason: 'Snapshot copy failed'}});
-		const failure = await copyAmiToRegions(async region => w.clients.ec2For(region), {region: 'us-east-1', amiId: w.sourceAmiId, name: 'convox-dev-3f2c1ab'}, ['eu-west-1', 'ap-southeast-2'], 'fleet-1', FAST).catch((error: unknown) => error);
+		const failure = await copyAmiToRegions(
+			async region => w.clients.ec2For(region),
+			{region: 'us-east-1', amiId: w.sourceAmiId, name: 'convox-dev-3f2c1ab'},
+			['eu-west-1', 'ap-southeast-2'],
+			'fleet-1',
+			FAST,
+		).catch((error: unknown) => error);
 		expect(failure).toBeInstanceOf(AmiCopiesError);
 		const {failures, copies} = failure as AmiCopiesError;
 		expect(failures.map(entry => entry.targetRegion)).toEqual(['eu-west-1']);
@@ -98,33 +150,67 @@ describe('copyAmiToRegions against the EC2 stand-in', () => {
 		const source = {region: 'us-east-1', amiId: w.sourceAmiId};
 		const controller = new AbortController();
 		const waiting = new Set<string>();
-		const aborted = await copyAmiToRegions(async region => w.clients.ec2For(region), source, ['eu-west-1', 'ap-southeast-2', 'sa-east-1'], 'fleet-1', {
-			...FAST,
-			concurrency: 2,
-			signal: controller.signal,
-			onProgress: event => {
-				if (event.phase === 'waiting') waiting.add(event.targetRegion);
-				if (waiting.size === 2) controller.abort();
+		const aborted = await copyAmiToRegions(
+			async region => w.clients.ec2For(region),
+			source,
+			['eu-west-1', 'ap-southeast-2', 'sa-east-1'],
+			'fleet-1',
+			{
+				...FAST,
+				concurrency: 2,
+				signal: controller.signal,
+				onProgress: event => {
+					if (event.phase === 'waiting') waiting.add(event.targetRegion);
+					if (waiting.size === 2) controller.abort();
+				},
 			},
-		}).catch((error: unknown) => error);
+		).catch((error: unknown) => error);
 		expect(aborted).toMatchObject({name: 'AbortError'});
-		expect(w.copyCalls().map(call => call.region).sort()).toEqual(['ap-southeast-2', 'eu-west-1']);
+		expect(
+			w
+				.copyCalls()
+				.map(call => call.region)
+				.sort(),
+		).toEqual(['ap-southeast-2', 'eu-west-1']);
 
-		const copies = await copyAmiToRegions(async region => w.clients.ec2For(region), source, ['eu-west-1', 'ap-southeast-2', 'sa-east-1'], 'fleet-1', {...FAST, concurrency: 1});
-		expect(copies.map(copy => [copy.targetRegion, copy.adopted])).toEqual([['eu-west-1', true], ['ap-southeast-2', true], ['sa-east-1', false]]);
+		const copies = await copyAmiToRegions(
+			async region => w.clients.ec2For(region),
+			source,
+			['eu-west-1', 'ap-southeast-2', 'sa-east-1'],
+			'fleet-1',
+			{...FAST, concurrency: 1},
+		);
+		expect(copies.map(copy => [copy.targetRegion, copy.adopted])).toEqual([
+			['eu-west-1', true],
+			['ap-southeast-2', true],
+			['sa-east-1', false],
+		]);
 		expect(w.copyCalls()).toHaveLength(3);
 		// Without a name the copies take the source's name and description.
-		expect(w.copyCalls().every(call => call.params.Name === 'convox-dev-3f2c1ab' && call.params.Description === 'Convox rack AMI')).toBe(true);
+		expect(w.copyCalls().every(call => call.params.Name === 'convox-dev-3f2c1ab' && call.params.Description === 'Convox rack AMI')).toBe(
+			true,
+		);
 		// One at a time: sa-east-1 was copied only after the others had been checked.
 		const calls = w.aws.calls;
-		expect(calls.findIndex(call => call.action === 'CopyImage' && call.region === 'sa-east-1')).toBeGreaterThan(calls.findLastIndex(call => call.action === 'DescribeImageAttribute' && call.region === 'ap-southeast-2'));
+		expect(calls.findIndex(call => call.action === 'CopyImage' && call.region === 'sa-east-1')).toBeGreaterThan(
+			calls.findLastIndex(call => call.action === 'DescribeImageAttribute' && call.region === 'ap-southeast-2'),
+		);
 	});
 });
 
 describe('copyAmi: resume and refusals', () => {
 	it('waits for a pending copy from an earlier attempt (found by its tags) instead of copying again', async () => {
 		const w = await world();
-		const earlier = w.aws.state.copyImage({ownerId: '111111111111', sourceRegion: 'us-east-1', sourceImageId: w.sourceAmiId, targetRegion: 'eu-west-1', name: 'convox-dev-3f2c1ab', encrypted: true, copyTags: true, tags: {FleetRun: 'fleet-1', SourceAmiId: w.sourceAmiId}});
+		const earlier = w.aws.state.copyImage({
+			ownerId: '111111111111',
+			sourceRegion: 'us-east-1',
+			sourceImageId: w.sourceAmiId,
+			targetRegion: 'eu-west-1',
+			name: 'convox-dev-3f2c1ab',
+			encrypted: true,
+			copyTags: true,
+			tags: {FleetRun: 'fleet-1', SourceAmiId: w.sourceAmiId},
+		});
 		expect(earlier.state).toBe('pending');
 		const phases: string[] = [];
 		const copy = await copyAmi(pair(w, 'eu-west-1'), w.request('eu-west-1'), {...FAST, onProgress: event => phases.push(event.phase)});
@@ -136,14 +222,24 @@ describe('copyAmi: resume and refusals', () => {
 
 	it('adopts an available copy at once, and copies again for another fleet run', async () => {
 		const w = await world();
-		const earlier = w.aws.state.registerImage({name: 'convox-dev-3f2c1ab', region: 'eu-west-1', tags: {FleetRun: 'fleet-1', SourceAmiId: w.sourceAmiId}});
+		const earlier = w.aws.state.registerImage({
+			name: 'convox-dev-3f2c1ab',
+			region: 'eu-west-1',
+			tags: {FleetRun: 'fleet-1', SourceAmiId: w.sourceAmiId},
+		});
 		const phases: string[] = [];
-		expect(await copyAmi(pair(w, 'eu-west-1'), w.request('eu-west-1'), {...FAST, onProgress: event => phases.push(event.phase)})).toEqual({targetRegion: 'eu-west-1', amiId: earlier.imageId, adopted: true});
+		expect(await copyAmi(pair(w, 'eu-west-1'), w.request('eu-west-1'), {...FAST, onProgress: event => phases.push(event.phase)})).toEqual({
+			targetRegion: 'eu-west-1',
+			amiId: earlier.imageId,
+			adopted: true,
+		});
 		expect(phases).toEqual(['found', 'available']);
 		expect(w.copyCalls()).toHaveLength(0);
 
 		// Same source, another fleet run, and the earlier copy holds the name in that region.
-		await expect(copyAmi(pair(w, 'eu-west-1'), w.request('eu-west-1', 'fleet-2'), FAST)).rejects.toThrow(`Cannot copy ${w.sourceAmiId} to eu-west-1: AMI name convox-dev-3f2c1ab is already in use by AMI ${earlier.imageId}, an image this fleet run did not copy. Deregister it or give the build a new version, then resume.`);
+		await expect(copyAmi(pair(w, 'eu-west-1'), w.request('eu-west-1', 'fleet-2'), FAST)).rejects.toThrow(
+			`Cannot copy ${w.sourceAmiId} to eu-west-1: AMI name convox-dev-3f2c1ab is already in use by AMI ${earlier.imageId}, an image this fleet run did not copy. Deregister it or give the build a new version, then resume.`,
+		);
 	});
 
 	it('names the region and AMI of a failed copy, and a resume copies again', async () => {
@@ -151,7 +247,9 @@ describe('copyAmi: resume and refusals', () => {
 		const failure = await copyAmi(pair(w, 'eu-west-1'), w.request('eu-west-1'), FAST).catch((error: unknown) => error);
 		expect(failure).toBeInstanceOf(AmiCopyFailedError);
 		const {amiId} = failure as AmiCopyFailedError;
-		expect((failure as Error).message).toBe(`The copy ${amiId} in eu-west-1 failed: Snapshot copy failed. Resume to copy again (the failed image can be removed with aws ec2 deregister-image --region eu-west-1 --image-id ${amiId}).`);
+		expect((failure as Error).message).toBe(
+			`The copy ${amiId} in eu-west-1 failed: Snapshot copy failed. Resume to copy again (the failed image can be removed with aws ec2 deregister-image --region eu-west-1 --image-id ${amiId}).`,
+		);
 
 		await expect(copyAmi(pair(w, 'eu-west-1'), w.request('eu-west-1'), FAST)).rejects.toBeInstanceOf(AmiCopyFailedError);
 		const tokens = w.copyCalls().map(call => call.params.ClientToken);
@@ -165,10 +263,14 @@ describe('copyAmi: resume and refusals', () => {
 		const shared = w.aws.state.registerImage({name: 'convox-dev-3f2c1ab', region: 'eu-west-1', tags, launchPermissions: ['333333333333']});
 		const refused = await copyAmi(pair(w, 'eu-west-1'), w.request('eu-west-1'), FAST).catch((error: unknown) => error);
 		expect(refused).toBeInstanceOf(AmiCopySharedError);
-		expect((refused as Error).message).toBe(`The copy ${shared.imageId} in eu-west-1 can be launched by 333333333333, and it holds the Librato and logspout secrets. It is not used. Make it private (aws ec2 reset-image-attribute --region eu-west-1 --image-id ${shared.imageId} --attribute launchPermission), then resume.`);
+		expect((refused as Error).message).toBe(
+			`The copy ${shared.imageId} in eu-west-1 can be launched by 333333333333, and it holds the Librato and logspout secrets. It is not used. Make it private (aws ec2 reset-image-attribute --region eu-west-1 --image-id ${shared.imageId} --attribute launchPermission), then resume.`,
+		);
 
 		const open = w.aws.state.registerImage({name: 'convox-dev-3f2c1ab', region: 'ap-southeast-2', tags, public: true});
-		await expect(copyAmi(pair(w, 'ap-southeast-2'), w.request('ap-southeast-2'), FAST)).rejects.toThrow(`The copy ${open.imageId} in ap-southeast-2 is public: anyone can launch it`);
+		await expect(copyAmi(pair(w, 'ap-southeast-2'), w.request('ap-southeast-2'), FAST)).rejects.toThrow(
+			`The copy ${open.imageId} in ap-southeast-2 is public: anyone can launch it`,
+		);
 		expect(w.copyCalls()).toHaveLength(0);
 	});
 
@@ -193,12 +295,16 @@ describe('copyAmi: resume and refusals', () => {
 
 	it('does not copy an AMI this account did not build, one not yet available, or into its own region', async () => {
 		const w = await world();
-		await expect(copyAmi(pair(w, 'us-east-1'), w.request('us-east-1'), FAST)).rejects.toThrow(`${w.sourceAmiId} is already in us-east-1: a copy goes to another region.`);
-		await expect(copyAmi(pair(w, 'eu-west-1'), {...w.request('eu-west-1'), sourceAmiId: 'ami-6bb2d67c'}, FAST))
-			.rejects.toThrow('The AMI ami-6bb2d67c is not among this account\'s images in us-east-1: only an AMI built in this account is copied to its other regions.');
+		await expect(copyAmi(pair(w, 'us-east-1'), w.request('us-east-1'), FAST)).rejects.toThrow(
+			`${w.sourceAmiId} is already in us-east-1: a copy goes to another region.`,
+		);
+		await expect(copyAmi(pair(w, 'eu-west-1'), {...w.request('eu-west-1'), sourceAmiId: 'ami-6bb2d67c'}, FAST)).rejects.toThrow(
+			"The AMI ami-6bb2d67c is not among this account's images in us-east-1: only an AMI built in this account is copied to its other regions.",
+		);
 		const pending = w.aws.state.registerImage({name: 'convox-dev-pending', region: 'us-east-1', state: 'pending'});
-		await expect(copyAmi(pair(w, 'eu-west-1'), {...w.request('eu-west-1'), sourceAmiId: pending.imageId}, FAST))
-			.rejects.toThrow(`The AMI ${pending.imageId} in us-east-1 is pending; it can be copied once it is available.`);
+		await expect(copyAmi(pair(w, 'eu-west-1'), {...w.request('eu-west-1'), sourceAmiId: pending.imageId}, FAST)).rejects.toThrow(
+			`The AMI ${pending.imageId} in us-east-1 is pending; it can be copied once it is available.`,
+		);
 		expect(w.copyCalls()).toHaveLength(0);
 	});
 });
@@ -210,7 +316,10 @@ describe('copyAmiToRegions in a process killed mid-copy', () => {
 		const stateFile = path.join(dir, 'aws.json');
 		const first = await world({stateFile, imageCopies: {delayMs: 1500}});
 		const regions = ['eu-west-1', 'ap-southeast-2'];
-		const run = (url: string) => spawn(process.execPath, ['--import', 'tsx', COPY_CLI, url, 'us-east-1', first.sourceAmiId, 'fleet-kill', ...regions], {stdio: ['ignore', 'pipe', 'pipe']});
+		const run = (url: string) =>
+			spawn(process.execPath, ['--import', 'tsx', COPY_CLI, url, 'us-east-1', first.sourceAmiId, 'fleet-kill', ...regions], {
+				stdio: ['ignore', 'pipe', 'pipe'],
+			});
 
 		const killed = run(first.aws.url);
 		const exited = new Promise<NodeJS.Signals | null>(resolve => killed.once('exit', (_code, signal) => resolve(signal)));
@@ -236,8 +345,14 @@ describe('copyAmiToRegions in a process killed mid-copy', () => {
 		const code = await new Promise<number | null>(resolve => second.once('exit', resolve));
 		expect(errors).toBe('');
 		expect(code).toBe(0);
-		const lines = output.trim().split('\n').map(line => JSON.parse(line) as {copies?: Array<{adopted: boolean; targetRegion: string}>; progress?: AmiCopyProgress});
-		expect(lines.at(-1)!.copies!.map(copy => [copy.targetRegion, copy.adopted])).toEqual([['eu-west-1', true], ['ap-southeast-2', true]]);
+		const lines = output
+			.trim()
+			.split('\n')
+			.map(line => JSON.parse(line) as {copies?: Array<{adopted: boolean; targetRegion: string}>; progress?: AmiCopyProgress});
+		expect(lines.at(-1)!.copies!.map(copy => [copy.targetRegion, copy.adopted])).toEqual([
+			['eu-west-1', true],
+			['ap-southeast-2', true],
+		]);
 		expect(lines.filter(line => line.progress?.phase === 'copying')).toEqual([]);
 		expect(aws.calls.filter(call => call.action === 'CopyImage')).toHaveLength(0);
 		expect(aws.state.data.images.filter(image => image.copiedFrom).map(image => image.state)).toEqual(['available', 'available']);

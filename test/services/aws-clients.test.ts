@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 describe('createAwsClients', () => {
-	it('retries throttled calls in the SDK\'s adaptive mode until they succeed', async () => {
+	it("retries throttled calls in the SDK's adaptive mode until they succeed", async () => {
 		aws = await startAwsStandIn({throttle: {count: 1, actions: ['DescribeImages']}});
 		aws.state.registerImage({name: 'convox-dev-3f2c1ab', tags: {ReleaseRun: 'run-1'}});
 		const clients = await createAwsClients({region: 'us-east-1', endpoint: aws.url, credentials});
@@ -39,9 +39,15 @@ describe('createAwsClients', () => {
 		temporary.push(dir);
 		const counter = path.join(dir, 'resolved');
 		writeFileSync(counter, '');
-		writeFileSync(path.join(dir, 'answer.json'), JSON.stringify({Version: 1, AccessKeyId: 'AKIAPROCESS000000000', SecretAccessKey: 'process-secret'}));
+		writeFileSync(
+			path.join(dir, 'answer.json'),
+			JSON.stringify({Version: 1, AccessKeyId: 'AKIAPROCESS000000000', SecretAccessKey: 'process-secret'}),
+		);
 		writeFileSync(path.join(dir, 'credentials.sh'), `echo resolved >> '${counter}'\ncat '${path.join(dir, 'answer.json')}'\n`);
-		writeFileSync(path.join(dir, 'config'), `[profile ops]\nregion = us-east-1\ncredential_process = sh ${path.join(dir, 'credentials.sh')}\n`);
+		writeFileSync(
+			path.join(dir, 'config'),
+			`[profile ops]\nregion = us-east-1\ncredential_process = sh ${path.join(dir, 'credentials.sh')}\n`,
+		);
 		writeFileSync(path.join(dir, 'credentials'), '');
 		vi.stubEnv('AWS_CONFIG_FILE', path.join(dir, 'config'));
 		vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', path.join(dir, 'credentials'));

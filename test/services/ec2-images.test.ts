@@ -34,9 +34,14 @@ describe('launchPermissions', () => {
 	it.each([
 		[[], {visibility: 'private'}],
 		[[{Group: 'all' as const}], {visibility: 'public'}],
-		[[{UserId: '333333333333'}, {OrganizationArn: 'arn:aws:organizations::1:organization/o-1'}], {visibility: 'shared', with: ['333333333333', 'arn:aws:organizations::1:organization/o-1']}],
+		[
+			[{UserId: '333333333333'}, {OrganizationArn: 'arn:aws:organizations::1:organization/o-1'}],
+			{visibility: 'shared', with: ['333333333333', 'arn:aws:organizations::1:organization/o-1']},
+		],
 	])('reads %j as %j', async (permissions, expected) => {
-		mock.on(DescribeImageAttributeCommand, {ImageId: 'ami-1', Attribute: 'launchPermission'}).resolves({ImageId: 'ami-1', LaunchPermissions: permissions});
+		mock
+			.on(DescribeImageAttributeCommand, {ImageId: 'ami-1', Attribute: 'launchPermission'})
+			.resolves({ImageId: 'ami-1', LaunchPermissions: permissions});
 		expect(await launchPermissions(ec2, 'ami-1')).toEqual(expected);
 	});
 });

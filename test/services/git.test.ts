@@ -11,7 +11,14 @@ let folder: string;
 const run = (...args: string[]) =>
 	execa('git', args, {
 		cwd: folder,
-		env: {GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com', GIT_CONFIG_NOSYSTEM: '1', HOME: folder},
+		env: {
+			GIT_AUTHOR_NAME: 'Test',
+			GIT_AUTHOR_EMAIL: 'test@example.com',
+			GIT_COMMITTER_NAME: 'Test',
+			GIT_COMMITTER_EMAIL: 'test@example.com',
+			GIT_CONFIG_NOSYSTEM: '1',
+			HOME: folder,
+		},
 	});
 
 beforeEach(async () => {

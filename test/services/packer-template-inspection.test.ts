@@ -10,8 +10,17 @@ import {lineDiff, parseTemplate, readTemplate} from '../../source/services/packe
 const shipped = fileURLToPath(new URL('../../packer/packer.json', import.meta.url));
 const operator = fileURLToPath(new URL('../fixtures/operator-template/packer.json', import.meta.url));
 
-const builder = (extra: Record<string, unknown> = {}) => ({type: 'amazon-ebs', region: 'us-east-1', source_ami: 'ami-6bb2d67c', instance_type: 't2.micro', ssh_username: 'ec2-user', ami_name: 'convox-{{timestamp}}', ...extra});
-const template = (body: Record<string, unknown>, file = '/work/ops/packer/packer.json') => parseTemplate(file, `${JSON.stringify(body, null, 2)}\n`);
+const builder = (extra: Record<string, unknown> = {}) => ({
+	type: 'amazon-ebs',
+	region: 'us-east-1',
+	source_ami: 'ami-6bb2d67c',
+	instance_type: 't2.micro',
+	ssh_username: 'ec2-user',
+	ami_name: 'convox-{{timestamp}}',
+	...extra,
+});
+const template = (body: Record<string, unknown>, file = '/work/ops/packer/packer.json') =>
+	parseTemplate(file, `${JSON.stringify(body, null, 2)}\n`);
 
 let folder: string;
 beforeAll(async () => {
@@ -42,7 +51,9 @@ describe('inspectTemplate', () => {
 			]),
 		);
 		expect(inspection.sensitiveVariables).toEqual(['librato_email', 'librato_token', 'logspout_token']);
-		expect(inspection.builders).toEqual([{index: 0, name: 'amazon-ebs', type: 'amazon-ebs', makesAmi: true, releaseRunTag: true, sharing: []}]);
+		expect(inspection.builders).toEqual([
+			{index: 0, name: 'amazon-ebs', type: 'amazon-ebs', makesAmi: true, releaseRunTag: true, sharing: []},
+		]);
 		expect(inspection.manifestPath).toBeUndefined();
 	});
 
@@ -57,19 +68,29 @@ describe('inspectTemplate', () => {
 			{name: 'logspout_token', required: true},
 		]);
 		expect(inspection.sensitiveVariables).toEqual([]);
-		expect(inspection.builders).toEqual([{index: 0, name: 'amazon-ebs', type: 'amazon-ebs', makesAmi: true, releaseRunTag: false, sharing: []}]);
+		expect(inspection.builders).toEqual([
+			{index: 0, name: 'amazon-ebs', type: 'amazon-ebs', makesAmi: true, releaseRunTag: false, sharing: []},
+		]);
 		expect(inspection.manifestOutput).toBe('manifest.json');
 		expect(inspection.manifestPath).toBe(path.join(path.dirname(operator), 'manifest.json'));
 	});
 
 	it('names each field that shares the AMI or its snapshots, a single string included', () => {
-		const inspection = inspectTemplate(template({builders: [builder({ami_users: ['123456789012'], snapshot_users: '210987654321', ami_groups: []})]}));
+		const inspection = inspectTemplate(
+			template({builders: [builder({ami_users: ['123456789012'], snapshot_users: '210987654321', ami_groups: []})]}),
+		);
 		expect(inspection.builders[0]!.sharing).toEqual([
 			{field: 'ami_users', values: ['123456789012']},
 			{field: 'snapshot_users', values: ['210987654321']},
 		]);
 		const everyone = inspectTemplate(template({builders: [builder({name: 'public', ami_groups: ['all'], snapshot_groups: ['all']})]}));
-		expect(everyone.builders[0]).toMatchObject({name: 'public', sharing: [{field: 'ami_groups', values: ['all']}, {field: 'snapshot_groups', values: ['all']}]});
+		expect(everyone.builders[0]).toMatchObject({
+			name: 'public',
+			sharing: [
+				{field: 'ami_groups', values: ['all']},
+				{field: 'snapshot_groups', values: ['all']},
+			],
+		});
 	});
 
 	it('takes a template without a variables block as declaring none', () => {
@@ -83,7 +104,11 @@ describe('inspectTemplate', () => {
 		const inspection = inspectTemplate(
 			template({
 				variables: {run_id: ''},
-				builders: [builder({name: 'us-east-1', tags: {ReleaseRun: '{{ user `run_id` }}'}}), builder({name: 'eu-west-1', region: 'eu-west-1', tags: {ReleaseRun: 'manual'}}), {type: 'null', communicator: 'none'}],
+				builders: [
+					builder({name: 'us-east-1', tags: {ReleaseRun: '{{ user `run_id` }}'}}),
+					builder({name: 'eu-west-1', region: 'eu-west-1', tags: {ReleaseRun: 'manual'}}),
+					{type: 'null', communicator: 'none'},
+				],
 			}),
 		);
 		expect(inspection.builders.map(({name, makesAmi, releaseRunTag}) => ({name, makesAmi, releaseRunTag}))).toEqual([
@@ -95,9 +120,17 @@ describe('inspectTemplate', () => {
 
 	it('finds the manifest inside a sequence and by its bare name, resolving template_dir; leaves a path it cannot resolve unresolved', () => {
 		const file = '/work/ops/packer/packer.json';
-		expect(inspectTemplate(template({builders: [builder()], 'post-processors': [[{type: 'manifest', output: '{{template_dir}}/out/m.json'}]]}, file)).manifestPath).toBe('/work/ops/packer/out/m.json');
-		expect(inspectTemplate(template({builders: [builder()], 'post-processors': ['manifest']}, file)).manifestPath).toBe('/work/ops/packer/packer-manifest.json');
-		const unresolved = inspectTemplate(template({builders: [builder()], 'post-processors': [{type: 'manifest', output: 'm-{{user `env`}}.json'}]}, file));
+		expect(
+			inspectTemplate(
+				template({builders: [builder()], 'post-processors': [[{type: 'manifest', output: '{{template_dir}}/out/m.json'}]]}, file),
+			).manifestPath,
+		).toBe('/work/ops/packer/out/m.json');
+		expect(inspectTemplate(template({builders: [builder()], 'post-processors': ['manifest']}, file)).manifestPath).toBe(
+			'/work/ops/packer/packer-manifest.json',
+		);
+		const unresolved = inspectTemplate(
+			template({builders: [builder()], 'post-processors': [{type: 'manifest', output: 'm-{{user `env`}}.json'}]}, file),
+		);
 		expect(unresolved).toMatchObject({manifestOutput: 'm-{{user `env`}}.json'});
 		expect(unresolved.manifestPath).toBeUndefined();
 	});
@@ -125,20 +158,37 @@ describe('withReleaseRun', () => {
 		expect(after).toBe(
 			before.text
 				.replace('"logspout_token": null\n', '"logspout_token": null,\n    "run_id": ""\n')
-				.replace('"SourceAmi": "{{user `source_ami`}}"\n', '"SourceAmi": "{{user `source_ami`}}",\n        "ReleaseRun": "{{user `run_id`}}"\n'),
+				.replace(
+					'"SourceAmi": "{{user `source_ami`}}"\n',
+					'"SourceAmi": "{{user `source_ami`}}",\n        "ReleaseRun": "{{user `run_id`}}"\n',
+				),
 		);
 		const hunks = lineDiff(before.text, after, 'packer.json').filter(line => line.startsWith('@@'));
 		expect(hunks).toEqual(['@@ -6,5 +6,6 @@', '@@ -21,5 +22,6 @@']);
 		expect(inspectTemplate({...before, text: after}).builders[0]!.releaseRunTag).toBe(true);
-		expect(await packerValidate(after, {librato_email: 'e', librato_token: 't', logspout_token: 'l', run_id: 'run-1'})).toEqual({exitCode: 0, output: ''});
+		expect(await packerValidate(after, {librato_email: 'e', librato_token: 't', logspout_token: 'l', run_id: 'run-1'})).toEqual({
+			exitCode: 0,
+			output: '',
+		});
 	});
 
 	it('creates the variables block and the tags where there are none, tags every AMI builder, keeps tabs', async () => {
-		const text = ['{', '\t"builders": [', `\t\t${JSON.stringify(builder({name: 'a'}))},`, `\t\t${JSON.stringify(builder({name: 'b', tags: {Name: 'x'}}))}`, '\t]', '}', ''].join('\n');
+		const text = [
+			'{',
+			'\t"builders": [',
+			`\t\t${JSON.stringify(builder({name: 'a'}))},`,
+			`\t\t${JSON.stringify(builder({name: 'b', tags: {Name: 'x'}}))}`,
+			'\t]',
+			'}',
+			'',
+		].join('\n');
 		const after = withReleaseRun(parseTemplate('t.json', text));
 		const parsed = JSON.parse(after);
 		expect(parsed.variables).toEqual({run_id: ''});
-		expect(parsed.builders.map((entry: {tags: unknown}) => entry.tags)).toEqual([{ReleaseRun: '{{user `run_id`}}'}, {Name: 'x', ReleaseRun: '{{user `run_id`}}'}]);
+		expect(parsed.builders.map((entry: {tags: unknown}) => entry.tags)).toEqual([
+			{ReleaseRun: '{{user `run_id`}}'},
+			{Name: 'x', ReleaseRun: '{{user `run_id`}}'},
+		]);
 		expect(after).toContain('\n\t"variables": {\n\t\t"run_id": ""\n\t}');
 		expect(after).not.toMatch(/\n {2}/);
 		expect((await packerValidate(after)).exitCode).toBe(0);

@@ -3,7 +3,14 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {bundledTemplatePath, lineDiff, parseTemplate, readTemplate, withSourceAmi, writeTemplate} from '../../source/services/packer-template';
+import {
+	bundledTemplatePath,
+	lineDiff,
+	parseTemplate,
+	readTemplate,
+	withSourceAmi,
+	writeTemplate,
+} from '../../source/services/packer-template';
 
 const shipped = fileURLToPath(new URL('../../packer/packer.json', import.meta.url));
 let folder: string;
@@ -25,7 +32,9 @@ describe('bundledTemplatePath', () => {
 		await writeFile(path.join(folder, 'pkg', 'dist', 'package.json'), JSON.stringify({type: 'module'}));
 		const chunk = pathToFileURL(path.join(folder, 'pkg', 'dist', 'chunks', 'template-ABC.js')).href;
 		expect(bundledTemplatePath(chunk)).toBe(path.join(folder, 'pkg', 'packer', 'packer.json'));
-		expect(bundledTemplatePath(pathToFileURL(path.join(folder, 'pkg', 'dist', 'cli.js')).href)).toBe(path.join(folder, 'pkg', 'packer', 'packer.json'));
+		expect(bundledTemplatePath(pathToFileURL(path.join(folder, 'pkg', 'dist', 'cli.js')).href)).toBe(
+			path.join(folder, 'pkg', 'packer', 'packer.json'),
+		);
 	});
 
 	it('says so when no convox-ami package lies above', () => {
@@ -59,8 +68,12 @@ describe('reading and recording source_ami', () => {
 	});
 
 	it('fills a null source_ami in place and adds a missing one by re-serialising', () => {
-		expect(withSourceAmi('{\n\t"variables": {\n\t\t"source_ami": null\n\t},\n\t"builders": []\n}\n', 'ami-1')).toBe('{\n\t"variables": {\n\t\t"source_ami": "ami-1"\n\t},\n\t"builders": []\n}\n');
-		expect(withSourceAmi('{\n\t"builders": []\n}\n', 'ami-1')).toBe('{\n\t"builders": [],\n\t"variables": {\n\t\t"source_ami": "ami-1"\n\t}\n}\n');
+		expect(withSourceAmi('{\n\t"variables": {\n\t\t"source_ami": null\n\t},\n\t"builders": []\n}\n', 'ami-1')).toBe(
+			'{\n\t"variables": {\n\t\t"source_ami": "ami-1"\n\t},\n\t"builders": []\n}\n',
+		);
+		expect(withSourceAmi('{\n\t"builders": []\n}\n', 'ami-1')).toBe(
+			'{\n\t"builders": [],\n\t"variables": {\n\t\t"source_ami": "ami-1"\n\t}\n}\n',
+		);
 	});
 
 	it('writes the template atomically', async () => {
@@ -75,13 +88,38 @@ describe('lineDiff', () => {
 	it('shows one hunk with two lines of context', () => {
 		const before = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].join('\n');
 		const after = ['a', 'b', 'c', 'D', 'e', 'f', 'g'].join('\n');
-		expect(lineDiff(before, after, 'packer.json')).toEqual(['--- packer.json', '+++ packer.json', '@@ -2,5 +2,5 @@', ' b', ' c', '-d', '+D', ' e', ' f']);
+		expect(lineDiff(before, after, 'packer.json')).toEqual([
+			'--- packer.json',
+			'+++ packer.json',
+			'@@ -2,5 +2,5 @@',
+			' b',
+			' c',
+			'-d',
+			'+D',
+			' e',
+			' f',
+		]);
 		expect(lineDiff(before, before, 'packer.json')).toEqual([]);
 	});
 
 	it('shows changes far apart as separate hunks, counting each side', () => {
 		const before = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'].join('\n');
 		const after = ['a', 'B', 'b2', 'c', 'd', 'e', 'f', 'g', 'h', 'j'].join('\n');
-		expect(lineDiff(before, after, 'p')).toEqual(['--- p', '+++ p', '@@ -1,4 +1,5 @@', ' a', '-b', '+B', '+b2', ' c', ' d', '@@ -7,4 +8,3 @@', ' g', ' h', '-i', ' j']);
+		expect(lineDiff(before, after, 'p')).toEqual([
+			'--- p',
+			'+++ p',
+			'@@ -1,4 +1,5 @@',
+			' a',
+			'-b',
+			'+B',
+			'+b2',
+			' c',
+			' d',
+			'@@ -7,4 +8,3 @@',
+			' g',
+			' h',
+			'-i',
+			' j',
+		]);
 	});
 });

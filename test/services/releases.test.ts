@@ -61,7 +61,9 @@ describe('releases service', () => {
 		const formation = await createReleasesService({baseUrl: server.url, ...fast}).formation('20260708102410');
 		expect(formation.url).toBe(`${server.url}/20260708102410/rack.json`);
 		expect(formation.bytes).toBeGreaterThan(300_000);
-		expect(formation.template.Parameters?.DefaultAmiArm?.Default).toBe('/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id');
+		expect(formation.template.Parameters?.DefaultAmiArm?.Default).toBe(
+			'/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id',
+		);
 		expect(server.requests.map(request => request.url)).toEqual(['/20260708102410/formation.json', '/20260708102410/rack.json']);
 	});
 
@@ -71,7 +73,9 @@ describe('releases service', () => {
 			response.end();
 		});
 		close = server.close;
-		await expect(createReleasesService({baseUrl: server.url, ...fast, retries: 1}).formation('20260708102410')).rejects.toMatchObject({message: expect.stringContaining('formation.json: HTTP 503 (after 2 attempts)')});
+		await expect(createReleasesService({baseUrl: server.url, ...fast, retries: 1}).formation('20260708102410')).rejects.toMatchObject({
+			message: expect.stringContaining('formation.json: HTTP 503 (after 2 attempts)'),
+		});
 		expect(server.requests.map(request => request.url)).toEqual(['/20260708102410/formation.json', '/20260708102410/formation.json']);
 	});
 
@@ -81,13 +85,18 @@ describe('releases service', () => {
 		const releases = createReleasesService({baseUrl: server.url, ...fast});
 		await expect(releases.versions()).rejects.toMatchObject({exitCode: 2, message: expect.stringContaining('not valid JSON')});
 		const shaped = await serve((_request, response) => response.end('[{"version": 20160916121812, "published": true}]'));
-		await expect(createReleasesService({baseUrl: shaped.url, ...fast}).versions()).rejects.toMatchObject({exitCode: 2, message: expect.stringContaining("does not look like Convox's versions.json")});
+		await expect(createReleasesService({baseUrl: shaped.url, ...fast}).versions()).rejects.toMatchObject({
+			exitCode: 2,
+			message: expect.stringContaining("does not look like Convox's versions.json"),
+		});
 		await shaped.close();
 	});
 
 	it('gives up on a server that never answers, after its retries', async () => {
 		const server = await serve(() => undefined);
 		close = server.close;
-		await expect(createReleasesService({baseUrl: server.url, timeoutMs: 100, retries: 1, minRetryDelayMs: 5}).versions()).rejects.toThrow(/no answer within 0.1 s \(after 2 attempts\)/);
+		await expect(createReleasesService({baseUrl: server.url, timeoutMs: 100, retries: 1, minRetryDelayMs: 5}).versions()).rejects.toThrow(
+			/no answer within 0.1 s \(after 2 attempts\)/,
+		);
 	});
 });

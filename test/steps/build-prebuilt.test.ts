@@ -22,10 +22,21 @@ function context(events: RunEventInput[]): StepContext {
 		id: 'run-eu',
 		env: 'prod-eu',
 		steps: [{id: 'build', status: 'pending', attempts: 0, outputs: {}}],
-		options: {region: 'eu-west-1', dryRun: false, confirm: [], yes: true, prebuiltAmi: {amiId: AMI, region: 'eu-west-1', origin: 'copied from ami-1 (us-east-1)'}},
+		options: {
+			region: 'eu-west-1',
+			dryRun: false,
+			confirm: [],
+			yes: true,
+			prebuiltAmi: {amiId: AMI, region: 'eu-west-1', origin: 'copied from ami-1 (us-east-1)'},
+		},
 	} as unknown as Run;
 	const services = {aws: async () => ({ec2}) as unknown as AwsClients, env: {}} as unknown as Services;
-	return {run, services, emit: (event: RunEventInput) => events.push(event), signal: new AbortController().signal} as unknown as StepContext;
+	return {
+		run,
+		services,
+		emit: (event: RunEventInput) => events.push(event),
+		signal: new AbortController().signal,
+	} as unknown as StepContext;
 }
 
 describe('build step of a fleet rack given its AMI', () => {
@@ -34,7 +45,12 @@ describe('build step of a fleet rack given its AMI', () => {
 		const outputs = await buildStep.run(context(events));
 		expect(outputs).toEqual({amiId: AMI, amiIds: {'eu-west-1': AMI}, adopted: true, prebuilt: true});
 		expect(ec2Mock.commandCalls(DescribeImageAttributeCommand)[0]!.args[0].input).toEqual({ImageId: AMI, Attribute: 'launchPermission'});
-		expect(events).toContainEqual(expect.objectContaining({type: 'notice', message: expect.stringContaining(`Adopted AMI ${AMI} (eu-west-1), copied from ami-1 (us-east-1): not building again`)}));
+		expect(events).toContainEqual(
+			expect.objectContaining({
+				type: 'notice',
+				message: expect.stringContaining(`Adopted AMI ${AMI} (eu-west-1), copied from ami-1 (us-east-1): not building again`),
+			}),
+		);
 	});
 
 	it('refuses a copy another account or the public can launch, naming the remedy', async () => {
@@ -48,6 +64,8 @@ describe('build step of a fleet rack given its AMI', () => {
 
 	it('a failed check of the launch permissions fails the step, to be resumed', async () => {
 		ec2Mock.on(DescribeImageAttributeCommand).rejects(new Error('socket hang up'));
-		await expect(buildStep.run(context([]))).rejects.toThrow('Could not read the launch permissions of ami-0e1f2a3b4c5d6e7f8 in eu-west-1 (DescribeImageAttribute): socket hang up');
+		await expect(buildStep.run(context([]))).rejects.toThrow(
+			'Could not read the launch permissions of ami-0e1f2a3b4c5d6e7f8 in eu-west-1 (DescribeImageAttribute): socket hang up',
+		);
 	});
 });

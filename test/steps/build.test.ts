@@ -83,7 +83,19 @@ interface Setup {
 	earlier?: {template?: RecordedOutputs<'template'>; 'resolve-version'?: RecordedOutputs<'resolve-version'>};
 }
 
-function setup({packer = fakePacker, template = NULL_TEMPLATE, env = {}, mode = 'live', record = {}, interactive = true, confirmAnswer = true, secretAnswers = [], abort = new AbortController(), credentials = ACCOUNT_KEYS, earlier = {}}: Setup = {}) {
+function setup({
+	packer = fakePacker,
+	template = NULL_TEMPLATE,
+	env = {},
+	mode = 'live',
+	record = {},
+	interactive = true,
+	confirmAnswer = true,
+	secretAnswers = [],
+	abort = new AbortController(),
+	credentials = ACCOUNT_KEYS,
+	earlier = {},
+}: Setup = {}) {
 	const events: RunEventInput[] = [];
 	const questions: string[] = [];
 	const interrupts: Array<() => void> = [];
@@ -107,15 +119,42 @@ function setup({packer = fakePacker, template = NULL_TEMPLATE, env = {}, mode = 
 		},
 	};
 	const build: StepRecord = {id: 'build', status: 'pending', attempts: 0, outputs: {}, ...record};
-	const run = {id: 'run-7', env: 'dev', mode, production: false, kind: 'release', status: 'running', options: {region: 'us-east-1', dryRun: mode === 'dry-run', confirm: [], yes: false}, steps: [build], checks: [], history: []} as unknown as Run;
+	const run = {
+		id: 'run-7',
+		env: 'dev',
+		mode,
+		production: false,
+		kind: 'release',
+		status: 'running',
+		options: {region: 'us-east-1', dryRun: mode === 'dry-run', confirm: [], yes: false},
+		steps: [build],
+		checks: [],
+		history: [],
+	} as unknown as Run;
 	const services: Services = {
 		releases: undefined as never,
 		aws: async () => ({ec2, credentials: async () => credentials}) as unknown as AwsClients,
 		binaries: {packer, convox: 'convox', git: 'git'},
-		env: {PATH: process.env.PATH, HOME: dir, AWS_PROFILE: 'ambient-other-account', FAKE_OUTPUT: RECORDED, FAKE_ARGS: path.join(dir, 'args.txt'), ...SECRETS, ...env},
+		env: {
+			PATH: process.env.PATH,
+			HOME: dir,
+			AWS_PROFILE: 'ambient-other-account',
+			FAKE_OUTPUT: RECORDED,
+			FAKE_ARGS: path.join(dir, 'args.txt'),
+			...SECRETS,
+			...env,
+		},
 		policy: LIVE_POLICY,
 	};
-	const templateOutputs: RecordedOutputs<'template'> = {templatePath: template, amiVersion: 'dev-20261125010203', env: 'dev', region: 'us-east-1', sourceAmi: 'ami-6bb2d67c', convoxVersion: '20160916121812', ...earlier.template};
+	const templateOutputs: RecordedOutputs<'template'> = {
+		templatePath: template,
+		amiVersion: 'dev-20261125010203',
+		env: 'dev',
+		region: 'us-east-1',
+		sourceAmi: 'ami-6bb2d67c',
+		convoxVersion: '20160916121812',
+		...earlier.template,
+	};
 	const earlierSteps: StepRecord[] = [
 		{id: 'template', status: 'done', attempts: 1, outputs: templateOutputs},
 		{id: 'resolve-version', status: 'done', attempts: 1, outputs: earlier['resolve-version'] ?? {}},
@@ -130,7 +169,12 @@ function setup({packer = fakePacker, template = NULL_TEMPLATE, env = {}, mode = 
 		flags: {dryRun: mode === 'dry-run', rehearse: false, yes: false, confirm: [], json: false},
 		services,
 		prompt,
-		paths: {stateDir, journal: path.join(stateDir, 'runs', 'run-7.json'), packerLog: path.join(stateDir, 'runs', 'run-7.packer.log'), report: ''},
+		paths: {
+			stateDir,
+			journal: path.join(stateDir, 'runs', 'run-7.json'),
+			packerLog: path.join(stateDir, 'runs', 'run-7.packer.log'),
+			report: '',
+		},
 		signal: abort.signal,
 		outputs: step => outputsOf({steps: earlierSteps}, step),
 		emit: event => events.push(event),
@@ -150,7 +194,9 @@ function setup({packer = fakePacker, template = NULL_TEMPLATE, env = {}, mode = 
 
 async function filesUnder(folder: string): Promise<string> {
 	const entries = await readdir(folder, {recursive: true, withFileTypes: true}).catch(() => []);
-	const texts = await Promise.all(entries.filter(entry => entry.isFile()).map(entry => readFile(path.join(entry.parentPath, entry.name), 'utf8')));
+	const texts = await Promise.all(
+		entries.filter(entry => entry.isFile()).map(entry => readFile(path.join(entry.parentPath, entry.name), 'utf8')),
+	);
 	return texts.join('\n');
 }
 
@@ -177,7 +223,9 @@ describe('build step', () => {
 		{declared: ['source_ami', 'instance_type'], passed: true},
 		{declared: ['source_ami'], passed: false},
 	])('passes instance_type of the base AMI architecture only to a template that declares it ($declared)', async ({declared, passed}) => {
-		const {ctx} = setup({earlier: {template: {declaredVariables: declared}, 'resolve-version': {architecture: 'arm64', buildInstanceType: 't4g.large'}}});
+		const {ctx} = setup({
+			earlier: {template: {declaredVariables: declared}, 'resolve-version': {architecture: 'arm64', buildInstanceType: 't4g.large'}},
+		});
 		await buildStep.run(ctx);
 		const args = (await readFile(path.join(dir, 'args.txt'), 'utf8')).trim().split('\n');
 		if (passed) expect(args).toContain('instance_type=t4g.large');
@@ -202,13 +250,29 @@ describe('build step', () => {
 		);
 		expect(args.join(' ')).not.toContain(SECRETS.LIBRATO_TOKEN);
 		expect(await readFile(path.join(dir, 'args.txt.env'), 'utf8')).toBe(`LIBRATO_TOKEN=${SECRETS.LIBRATO_TOKEN}\n`);
-		expect(await readFile(path.join(dir, 'args.txt.aws'), 'utf8')).toBe(`AWS=${ACCOUNT_KEYS.accessKeyId} ${ACCOUNT_KEYS.secretAccessKey} ${ACCOUNT_KEYS.sessionToken} profile=\n`);
+		expect(await readFile(path.join(dir, 'args.txt.aws'), 'utf8')).toBe(
+			`AWS=${ACCOUNT_KEYS.accessKeyId} ${ACCOUNT_KEYS.secretAccessKey} ${ACCOUNT_KEYS.sessionToken} profile=\n`,
+		);
 		expect(args.at(-2)).toBe(`-var-file=${packerFilesOf(logPath).varFileDir}/variables.json`);
 		expect(args.at(-1)).toBe(NULL_TEMPLATE);
 		expect(logLines()).toContain('    amazon-ebs: token=***');
 		expect(logLines()).toContain('==> amazon-ebs: stop: Unknown instance: ');
 		const phases = events.flatMap(event => (event.type === 'progress' ? [event.phase] : []));
-		expect(new Set(phases)).toEqual(new Set(['start', 'prevalidate', 'key-pair', 'launch', 'wait-instance', 'connect', 'provision', 'stop', 'create-ami', 'wait-ami', 'clean-up']));
+		expect(new Set(phases)).toEqual(
+			new Set([
+				'start',
+				'prevalidate',
+				'key-pair',
+				'launch',
+				'wait-instance',
+				'connect',
+				'provision',
+				'stop',
+				'create-ami',
+				'wait-ami',
+				'clean-up',
+			]),
+		);
 		expect(notices()).toContain(`Packer log: ${logPath}`);
 		expect(notices().find(message => message.startsWith('Running '))).toContain('LIBRATO_TOKEN=***');
 		expect(notices()).toContain(`Built ${AMI} (us-east-1); launch permissions checked: private.`);
@@ -221,7 +285,9 @@ describe('build step', () => {
 	});
 
 	it('fails with Packer error lines and the log path when the build fails', async () => {
-		const failure = fileURLToPath(new URL('../fixtures/packer/amazon-ebs.moto.error-source-ami-not-found.machine-readable.txt', import.meta.url));
+		const failure = fileURLToPath(
+			new URL('../fixtures/packer/amazon-ebs.moto.error-source-ami-not-found.machine-readable.txt', import.meta.url),
+		);
 		const {ctx, logPath} = setup({env: {FAKE_OUTPUT: failure, FAKE_EXIT: '1'}});
 		const error = await failureOf<Error>(buildStep.run(ctx));
 		expect(error).toBeInstanceOf(StepFailedError);
@@ -248,8 +314,16 @@ describe('build step', () => {
 	it('adopts an available AMI of an earlier attempt without building again', async () => {
 		ec2Mock.on(DescribeImagesCommand).resolves({Images: [{ImageId: 'ami-0adopted', State: 'available'}]});
 		const {ctx, notices} = setup({packer: path.join(dir, 'no-such-packer'), record: {status: 'running', attempts: 1}});
-		expect(await buildStep.run(ctx)).toEqual({amiId: 'ami-0adopted', amiIds: {'us-east-1': 'ami-0adopted'}, logPath: ctx.paths.packerLog, adopted: true});
-		expect(ec2Mock.commandCalls(DescribeImagesCommand)[0]!.args[0].input).toMatchObject({Owners: ['self'], Filters: [{Name: 'tag:ReleaseRun', Values: ['run-7']}]});
+		expect(await buildStep.run(ctx)).toEqual({
+			amiId: 'ami-0adopted',
+			amiIds: {'us-east-1': 'ami-0adopted'},
+			logPath: ctx.paths.packerLog,
+			adopted: true,
+		});
+		expect(ec2Mock.commandCalls(DescribeImagesCommand)[0]!.args[0].input).toMatchObject({
+			Owners: ['self'],
+			Filters: [{Name: 'tag:ReleaseRun', Values: ['run-7']}],
+		});
 		expect(notices().some(message => message.startsWith('Adopted AMI ami-0adopted'))).toBe(true);
 	});
 
@@ -274,7 +348,9 @@ describe('build step', () => {
 		const {ctx, notices, events, logPath} = setup({packer: 'packer', mode: 'dry-run'});
 		expect(await buildStep.run(ctx)).toEqual({amiIds: {}, validated: true});
 		const shown = notices().find(message => message.startsWith('Dry run:'))!;
-		expect(shown).toContain('CHECKPOINT_DISABLE=1 LIBRATO_EMAIL=*** LIBRATO_TOKEN=*** LOGSPOUT_TOKEN=*** AWS_ACCESS_KEY_ID=*** AWS_SECRET_ACCESS_KEY=*** AWS_SESSION_TOKEN=*** AWS_REGION=us-east-1 packer build -machine-readable -color=false -var source_ami=ami-6bb2d67c');
+		expect(shown).toContain(
+			'CHECKPOINT_DISABLE=1 LIBRATO_EMAIL=*** LIBRATO_TOKEN=*** LOGSPOUT_TOKEN=*** AWS_ACCESS_KEY_ID=*** AWS_SECRET_ACCESS_KEY=*** AWS_SESSION_TOKEN=*** AWS_REGION=us-east-1 packer build -machine-readable -color=false -var source_ami=ami-6bb2d67c',
+		);
 		expect(shown).toMatch(/ -var-file=… \S+template\.json$/);
 		expect(notices()).toContain(`packer validate accepted ${NULL_TEMPLATE} with these variables; nothing was built.`);
 		expect(events.some(event => event.type === 'log')).toBe(false);
@@ -319,7 +395,11 @@ describe('build step', () => {
 
 describe('build step Ctrl-C', () => {
 	it('with the real packer: confirms, signals the group, waits for the clean-up, ends interrupted', async () => {
-		const {ctx, questions, notices, pressCtrlC, waitForLine, interrupts, logPath} = setup({packer: 'packer', env: {PACKER_NULL_SLEEP: '30'}, confirmAnswer: true});
+		const {ctx, questions, notices, pressCtrlC, waitForLine, interrupts, logPath} = setup({
+			packer: 'packer',
+			env: {PACKER_NULL_SLEEP: '30'},
+			confirmAnswer: true,
+		});
 		const running = failureOf<Error>(buildStep.run(ctx));
 		await waitForLine('starting long step');
 		expect(notices()).toContain(`Packer log: ${logPath}`);
@@ -372,15 +452,24 @@ describe('build step Ctrl-C', () => {
 		pressCtrlC();
 		const error = await running;
 		expect(error).toBeInstanceOf(InterruptedError);
-		const left = 'EC2 instance i-0d3c5a8e7f21b9c44, key pair packer_601aaae0-6b1e-7b6a-3c1d-0c9e5a2f4b71, security group packer_601aaae1-2f0d-4e1a-90a1-8d4c7e3b2a55';
+		const left =
+			'EC2 instance i-0d3c5a8e7f21b9c44, key pair packer_601aaae0-6b1e-7b6a-3c1d-0c9e5a2f4b71, security group packer_601aaae1-2f0d-4e1a-90a1-8d4c7e3b2a55';
 		expect(notices()).toContain(`Stopping Packer at once: this leaves behind ${left}.`);
 		expect(error.message).toBe(`Stopped Packer at once (SIGKILL); left behind in AWS: ${left}.`);
 	});
 });
 
 /** Starts a build through the runner in a child CLI, then SIGKILLs that CLI once its log shows Packer waiting for the AMI. */
-async function orphanPacker(logPath: string, env: NodeJS.ProcessEnv, packer = ORPHAN_PACKER, marker = 'Waiting for AMI'): Promise<PackerProcess> {
-	const cli = spawn(process.execPath, ['--import', 'tsx', ORPHAN_CLI, packer, NULL_TEMPLATE, logPath], {env: {...process.env, BUILD_ORPHAN_MARKER: marker, ...env}, stdio: ['ignore', 'pipe', 'inherit']});
+async function orphanPacker(
+	logPath: string,
+	env: NodeJS.ProcessEnv,
+	packer = ORPHAN_PACKER,
+	marker = 'Waiting for AMI',
+): Promise<PackerProcess> {
+	const cli = spawn(process.execPath, ['--import', 'tsx', ORPHAN_CLI, packer, NULL_TEMPLATE, logPath], {
+		env: {...process.env, BUILD_ORPHAN_MARKER: marker, ...env},
+		stdio: ['ignore', 'pipe', 'inherit'],
+	});
 	const [line] = (await once(cli.stdout, 'data')) as [Buffer];
 	const started = JSON.parse(line.toString()) as PackerProcess;
 	while (!(await readFile(logPath, 'utf8')).includes(marker)) await new Promise(resolve => setTimeout(resolve, 20));
@@ -434,7 +523,9 @@ describe('build step after the CLI was killed mid-build', () => {
 		expect(error).toBeInstanceOf(InterruptedError);
 		expect(error.message).toBe(`Stopped Packer from the interrupted run (pid ${orphan.pid}).`);
 		expect(await traceOf(trace)).toEqual([`start ${orphan.pid}`, `end ${orphan.pid} 1`]);
-		expect(notices()).toContain(`Packer from the interrupted run (pid ${orphan.pid}) has ended: it cancelled the build and cleaned up what it had created.`);
+		expect(notices()).toContain(
+			`Packer from the interrupted run (pid ${orphan.pid}) has ended: it cancelled the build and cleaned up what it had created.`,
+		);
 		expect(isRunning(orphan)).toBe(false);
 		expect(ec2Mock.commandCalls(DescribeImagesCommand)).toHaveLength(0);
 	}, 20_000);
@@ -471,7 +562,15 @@ describe('build step after the CLI was killed mid-build', () => {
 		const checkpoints = events.filter(event => event.type === 'checkpoint');
 		expect(checkpoints).toEqual([
 			{type: 'checkpoint', step: 'build', outputs: {logPath: ctx.paths.packerLog}},
-			{type: 'checkpoint', step: 'build', outputs: {packerPid: Number(started!.split(' ')[1]), packerStartedAt: expect.stringMatching(/^\d+$/), keeperPid: expect.any(Number)}},
+			{
+				type: 'checkpoint',
+				step: 'build',
+				outputs: {
+					packerPid: Number(started!.split(' ')[1]),
+					packerStartedAt: expect.stringMatching(/^\d+$/),
+					keeperPid: expect.any(Number),
+				},
+			},
 		]);
 		expect(events.findIndex(event => event.type === 'progress')).toBeGreaterThan(events.indexOf(checkpoints[1]!));
 		expect(events.some(event => event.type === 'step')).toBe(false);
@@ -482,7 +581,10 @@ describe('build step after the CLI was killed mid-build', () => {
 		try {
 			const stat = await readFile(`/proc/${sleeper.pid}/stat`, 'utf8');
 			const startedAt = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!;
-			for (const other of [{pid: sleeper.pid!, startedAt}, {pid: process.pid, startedAt: '1'}]) {
+			for (const other of [
+				{pid: sleeper.pid!, startedAt},
+				{pid: process.pid, startedAt: '1'},
+			]) {
 				const {ctx, notices, logPath} = setup({record: {status: 'running', attempts: 1}});
 				await writeRecord(logPath, {keeper: other, packer: other, state: 'running', amiIds: {}, cancelled: false, errors: []});
 				expect(await buildStep.run(ctx)).toMatchObject({amiId: AMI});
@@ -493,28 +595,50 @@ describe('build step after the CLI was killed mid-build', () => {
 		}
 	});
 
-	it('keeper and Packer killed after CreateImage: adopts the AMI their output announced, once EC2 shows it is the account\'s, waiting while it is pending', async () => {
+	it("keeper and Packer killed after CreateImage: adopts the AMI their output announced, once EC2 shows it is the account's, waiting while it is pending", async () => {
 		ec2Mock
 			.on(DescribeImagesCommand)
 			.resolvesOnce({Images: [{ImageId: ORPHAN_AMI, State: 'pending' as const, OwnerId: '111111111111'}]})
 			.resolves({Images: [{ImageId: ORPHAN_AMI, State: 'available' as const, OwnerId: '111111111111'}]});
 		const {ctx, notices, logPath} = setup({packer: path.join(dir, 'no-such-packer'), record: {status: 'running', attempts: 1}});
-		await writeRecord(logPath, {keeper: {pid: 1, startedAt: '0'}, packer: {pid: 1, startedAt: '0'}, state: 'running', amiIds: {}, cancelled: false, errors: []}, [
-			'1796190000,,ui,say,==> amazon-ebs: Creating AMI convox-dev-1 from instance i-0f1e2d3c4b5a69788',
-			`1796190001,,ui,message,    amazon-ebs: AMI: ${ORPHAN_AMI}`,
-			'1796190001,,ui,say,==> amazon-ebs: Waiting for AMI to become ready...',
-		]);
+		await writeRecord(
+			logPath,
+			{keeper: {pid: 1, startedAt: '0'}, packer: {pid: 1, startedAt: '0'}, state: 'running', amiIds: {}, cancelled: false, errors: []},
+			[
+				'1796190000,,ui,say,==> amazon-ebs: Creating AMI convox-dev-1 from instance i-0f1e2d3c4b5a69788',
+				`1796190001,,ui,message,    amazon-ebs: AMI: ${ORPHAN_AMI}`,
+				'1796190001,,ui,say,==> amazon-ebs: Waiting for AMI to become ready...',
+			],
+		);
 		expect(await buildStep.run(ctx)).toEqual({amiId: ORPHAN_AMI, amiIds: {'us-east-1': ORPHAN_AMI}, logPath, adopted: true});
 		expect(notices()).toContain(`AMI ${ORPHAN_AMI} from the interrupted build is still pending; waiting for it instead of building again.`);
-		expect(notices().some(message => message.startsWith(`Adopted AMI ${ORPHAN_AMI} (us-east-1), built by the interrupted build`) && message.endsWith('not building again.'))).toBe(true);
+		expect(
+			notices().some(
+				message =>
+					message.startsWith(`Adopted AMI ${ORPHAN_AMI} (us-east-1), built by the interrupted build`) &&
+					message.endsWith('not building again.'),
+			),
+		).toBe(true);
 	}, 60_000);
 
 	it('the AMI of a build Packer itself reported as failed is not adopted: it builds again', async () => {
-		ec2Mock.on(DescribeImagesCommand, {ImageIds: [ORPHAN_AMI]}).resolves({Images: [{ImageId: ORPHAN_AMI, State: 'available' as const, OwnerId: '111111111111'}]});
+		ec2Mock
+			.on(DescribeImagesCommand, {ImageIds: [ORPHAN_AMI]})
+			.resolves({Images: [{ImageId: ORPHAN_AMI, State: 'available' as const, OwnerId: '111111111111'}]});
 		const {ctx, logPath} = setup({record: {status: 'running', attempts: 1}});
-		await writeRecord(logPath, {keeper: {pid: 1, startedAt: '0'}, state: 'ended', exitCode: 1, amiIds: {}, createdAmi: ORPHAN_AMI, cancelled: false, errors: ['Post-processor failed']}, [
-			`1796190001,,ui,message,    amazon-ebs: AMI: ${ORPHAN_AMI}`,
-		]);
+		await writeRecord(
+			logPath,
+			{
+				keeper: {pid: 1, startedAt: '0'},
+				state: 'ended',
+				exitCode: 1,
+				amiIds: {},
+				createdAmi: ORPHAN_AMI,
+				cancelled: false,
+				errors: ['Post-processor failed'],
+			},
+			[`1796190001,,ui,message,    amazon-ebs: AMI: ${ORPHAN_AMI}`],
+		);
 		expect(await buildStep.run(ctx)).toMatchObject({amiId: AMI});
 		expect(ec2Mock.commandCalls(DescribeImagesCommand, {ImageIds: [ORPHAN_AMI]})).toHaveLength(0);
 	});
@@ -522,12 +646,29 @@ describe('build step after the CLI was killed mid-build', () => {
 	it('an announced AMI of another account, or one EC2 does not know, is not adopted: it builds', async () => {
 		for (const images of [{Images: [{ImageId: ORPHAN_AMI, State: 'available' as const, OwnerId: '999999999999'}]}, {Images: []}]) {
 			ec2Mock.reset();
-			ec2Mock.on(DescribeImagesCommand, {ImageIds: [ORPHAN_AMI]}).resolves(images).on(DescribeImagesCommand, {Owners: ['self']}).resolves({Images: []});
+			ec2Mock
+				.on(DescribeImagesCommand, {ImageIds: [ORPHAN_AMI]})
+				.resolves(images)
+				.on(DescribeImagesCommand, {Owners: ['self']})
+				.resolves({Images: []});
 			ec2Mock.on(DescribeImageAttributeCommand).resolves({ImageId: AMI, LaunchPermissions: []});
 			const {ctx, notices, logPath} = setup({record: {status: 'running', attempts: 1}});
-			await writeRecord(logPath, {keeper: {pid: 1, startedAt: '0'}, state: 'ended', exitCode: 0, amiIds: {'us-east-1': ORPHAN_AMI}, cancelled: false, errors: []});
+			await writeRecord(logPath, {
+				keeper: {pid: 1, startedAt: '0'},
+				state: 'ended',
+				exitCode: 0,
+				amiIds: {'us-east-1': ORPHAN_AMI},
+				cancelled: false,
+				errors: [],
+			});
 			expect(await buildStep.run(ctx)).toMatchObject({amiId: AMI});
-			expect(notices().some(message => message.includes(`999999999999, not 111111111111; it is not used.`) || message.includes('EC2 does not know it; it is not used.'))).toBe(true);
+			expect(
+				notices().some(
+					message =>
+						message.includes(`999999999999, not 111111111111; it is not used.`) ||
+						message.includes('EC2 does not know it; it is not used.'),
+				),
+			).toBe(true);
 		}
 	});
 });
@@ -545,11 +686,21 @@ describe('build step credentials and secrets', () => {
 		expect(later.notices().find(message => message.startsWith("Packer's AWS credentials"))).toMatch(/in 7(19|20) min\.$/);
 	});
 
-	it('fails clearly when the account\'s credentials cannot be resolved', async () => {
+	it("fails clearly when the account's credentials cannot be resolved", async () => {
 		const {ctx} = setup();
-		const error = await failureOf<StepFailedError>(buildStep.run({...ctx, services: {...ctx.services, aws: async () => ({ec2, credentials: () => Promise.reject(new Error('The SSO session has expired'))}) as unknown as AwsClients}}));
+		const error = await failureOf<StepFailedError>(
+			buildStep.run({
+				...ctx,
+				services: {
+					...ctx.services,
+					aws: async () => ({ec2, credentials: () => Promise.reject(new Error('The SSO session has expired'))}) as unknown as AwsClients,
+				},
+			}),
+		);
 		expect(error).toBeInstanceOf(StepFailedError);
-		expect(error.message).toContain('Could not resolve the AWS credentials of account 111111111111 for Packer: The SSO session has expired');
+		expect(error.message).toContain(
+			'Could not resolve the AWS credentials of account 111111111111 for Packer: The SSO session has expired',
+		);
 	});
 
 	it('removes a var-file folder an earlier crash left, before it builds', async () => {

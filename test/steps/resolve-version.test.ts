@@ -38,18 +38,52 @@ async function standIns(ssmDenied?: string[]): Promise<{aws: AwsStandIn; release
 			{imageId: 'ami-0e1d2c3b4a5f60718', name: 'al2023-ami-ecs', architecture: 'x86_64', public: true},
 		],
 	});
-	const releases = await startReleasesStandIn({versions: fixture('releases/versions.modern.sample.json'), formations: {'20251210124504': template2026, '20260212195551': template2026, '20260708102410': fixture('releases/formation.20260708102410.al2023.assembled.json')}});
+	const releases = await startReleasesStandIn({
+		versions: fixture('releases/versions.modern.sample.json'),
+		formations: {
+			'20251210124504': template2026,
+			'20260212195551': template2026,
+			'20260708102410': fixture('releases/formation.20260708102410.al2023.assembled.json'),
+		},
+	});
 	stopAll.push(aws.close, releases.close);
 	return {aws, releases};
 }
 
-function contextFor(aws: AwsStandIn, releases: ReleasesStandIn, prompt: ScriptedPrompter, flags: Partial<Flags>, events: RunEventInput[]): StepContext {
+function contextFor(
+	aws: AwsStandIn,
+	releases: ReleasesStandIn,
+	prompt: ScriptedPrompter,
+	flags: Partial<Flags>,
+	events: RunEventInput[],
+): StepContext {
 	const config = {credentials: {accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'not-a-secret'}, region: 'us-east-1', endpoint: aws.url};
 	const ec2 = new EC2Client(config);
-	const clients = {cloudformation: new CloudFormationClient(config), sts: new STSClient(config), ec2, ec2For: () => ec2, ssm: new SSMClient(config), credentials: async () => config.credentials};
+	const clients = {
+		cloudformation: new CloudFormationClient(config),
+		sts: new STSClient(config),
+		ec2,
+		ec2For: () => ec2,
+		ssm: new SSMClient(config),
+		credentials: async () => config.credentials,
+	};
 	const account: AccountConfig = {accountId: '111111111111', stackName: 'convox-dev', production: false, checks: []};
 	const now = new Date().toISOString();
-	const run: Run = {schemaVersion: 1, id: 'run-1', kind: 'release', env: 'dev', mode: 'live', production: false, status: 'running', createdAt: now, updatedAt: now, options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false}, steps: STEP_IDS.map(id => ({id, status: 'pending', attempts: 0, outputs: {}})), checks: [], history: []};
+	const run: Run = {
+		schemaVersion: 1,
+		id: 'run-1',
+		kind: 'release',
+		env: 'dev',
+		mode: 'live',
+		production: false,
+		status: 'running',
+		createdAt: now,
+		updatedAt: now,
+		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
+		steps: STEP_IDS.map(id => ({id, status: 'pending', attempts: 0, outputs: {}})),
+		checks: [],
+		history: [],
+	};
 	return {
 		run,
 		config: {region: 'us-east-1', binaries: {}, accounts: {dev: account}, buildInstanceTypes: {x86_64: 'c6i.large'}},
@@ -58,7 +92,13 @@ function contextFor(aws: AwsStandIn, releases: ReleasesStandIn, prompt: Scripted
 		account,
 		region: 'us-east-1',
 		flags: {dryRun: false, rehearse: false, yes: false, confirm: [], json: false, ...flags},
-		services: {releases: createReleasesService({baseUrl: releases.url, retries: 0}), aws: async () => clients, binaries: {packer: 'packer', convox: 'convox', git: 'git'}, env: {}, policy: LIVE_POLICY},
+		services: {
+			releases: createReleasesService({baseUrl: releases.url, retries: 0}),
+			aws: async () => clients,
+			binaries: {packer: 'packer', convox: 'convox', git: 'git'},
+			env: {},
+			policy: LIVE_POLICY,
+		},
 		prompt,
 		paths: {stateDir: '/tmp', journal: '/tmp/j.json', packerLog: '/tmp/p.log', report: '/tmp/r.md'},
 		signal: new AbortController().signal,
@@ -74,18 +114,34 @@ describe('resolve-version: a pin past a required version', () => {
 		const refusing = new ScriptedPrompter(['no']);
 		const pin = {convoxVersion: '20260708102410'};
 		await expect(resolveVersionStep.run(contextFor(aws, releases, refusing, pin, []))).rejects.toThrow(UsageError);
-		expect(refusing.asked).toEqual([{kind: 'confirm', message: expect.stringContaining('jumps over the required version 20260212195551 (the stack is on 20251210124504)'), remedy: '--yes --skip-required'}]);
+		expect(refusing.asked).toEqual([
+			{
+				kind: 'confirm',
+				message: expect.stringContaining('jumps over the required version 20260212195551 (the stack is on 20251210124504)'),
+				remedy: '--yes --skip-required',
+			},
+		]);
 		expect(aws.calls.filter(call => call.service === 'ssm')).toEqual([]);
 
 		const events: RunEventInput[] = [];
 		const outputs = await resolveVersionStep.run(contextFor(aws, releases, new ScriptedPrompter(['yes']), pin, events));
-		expect(outputs).toMatchObject({convoxVersion: '20260708102410', versionRule: 'pinned', amiParameter: AL2023, sourceAmi: 'ami-0e1d2c3b4a5f60718', buildInstanceType: 'c6i.large'});
-		expect(events).toContainEqual(expect.objectContaining({type: 'notice', level: 'warn', message: expect.stringContaining('(confirmed by the operator)')}));
+		expect(outputs).toMatchObject({
+			convoxVersion: '20260708102410',
+			versionRule: 'pinned',
+			amiParameter: AL2023,
+			sourceAmi: 'ami-0e1d2c3b4a5f60718',
+			buildInstanceType: 'c6i.large',
+		});
+		expect(events).toContainEqual(
+			expect.objectContaining({type: 'notice', level: 'warn', message: expect.stringContaining('(confirmed by the operator)')}),
+		);
 	});
 
 	it('with nobody to ask it names --yes --skip-required; a pin of the required version itself is not asked about', async () => {
 		const {aws, releases} = await standIns();
-		await expect(resolveVersionStep.run(contextFor(aws, releases, new ScriptedPrompter([], false), {convoxVersion: '20260708102410'}, []))).rejects.toThrow(MissingInputError);
+		await expect(
+			resolveVersionStep.run(contextFor(aws, releases, new ScriptedPrompter([], false), {convoxVersion: '20260708102410'}, [])),
+		).rejects.toThrow(MissingInputError);
 		const quiet = new ScriptedPrompter([]);
 		const outputs = await resolveVersionStep.run(contextFor(aws, releases, quiet, {convoxVersion: '20260212195551', yes: true}, []));
 		expect(outputs).toMatchObject({convoxVersion: '20260212195551', versionRule: 'pinned', amiParameter: AL2});
@@ -96,9 +152,15 @@ describe('resolve-version: a pin past a required version', () => {
 describe('resolve-version: an SSM parameter that cannot be read', () => {
 	it('access denied ends with the path, the account, the region and what to allow', async () => {
 		const {aws, releases} = await standIns([AL2]);
-		const error = await resolveVersionStep.run(contextFor(aws, releases, new ScriptedPrompter([]), {yes: true}, [])).catch((caught: unknown) => caught as UsageError);
+		const error = await resolveVersionStep
+			.run(contextFor(aws, releases, new ScriptedPrompter([]), {yes: true}, []))
+			.catch((caught: unknown) => caught as UsageError);
 		expect(error).toBeInstanceOf(UsageError);
-		expect((error as UsageError).message).toMatch(new RegExp(`^The SSM parameter ${AL2} cannot be read in account 111111111111, region us-east-1: access denied \\(User is not authorized to perform: ssm:GetParameter`));
+		expect((error as UsageError).message).toMatch(
+			new RegExp(
+				`^The SSM parameter ${AL2} cannot be read in account 111111111111, region us-east-1: access denied \\(User is not authorized to perform: ssm:GetParameter`,
+			),
+		);
 		expect((error as UsageError).hint).toContain('Allow ssm:GetParameter on it.');
 		expect(aws.calls.filter(call => call.service === 'ssm').map(call => call.error)).toEqual(['AccessDeniedException']);
 	});

@@ -25,7 +25,11 @@ describe('version selection', () => {
 
 	it('skips a published branch build unless pinned', () => {
 		const entries = [entry('20160912193121'), entry('20160920235634-compose-env')];
-		expect(selectVersion(entries)).toMatchObject({kind: 'newest', entry: {version: '20160912193121'}, skippedBranches: ['20160920235634-compose-env']});
+		expect(selectVersion(entries)).toMatchObject({
+			kind: 'newest',
+			entry: {version: '20160912193121'},
+			skippedBranches: ['20160920235634-compose-env'],
+		});
 		expect(selectVersion(entries, '20160920235634-compose-env')).toMatchObject({kind: 'pinned'});
 	});
 
@@ -58,7 +62,11 @@ describe("Convox's required-version rule on the real version ids of 2022-2026", 
 	const modern = load('versions.modern.sample.json');
 
 	it('from 20251210124504 the target is the required 20260212195551, the newest waiting behind it', () => {
-		expect(selectVersion(modern, undefined, '20251210124504')).toMatchObject({kind: 'required', entry: {version: '20260212195551'}, newest: {version: '20260708102410'}});
+		expect(selectVersion(modern, undefined, '20251210124504')).toMatchObject({
+			kind: 'required',
+			entry: {version: '20260212195551'},
+			newest: {version: '20260708102410'},
+		});
 	});
 
 	it('from 20260212195551 (the required one itself) the target is the newest published', () => {
@@ -74,8 +82,14 @@ describe("Convox's required-version rule on the real version ids of 2022-2026", 
 	});
 
 	it('a pin names the required versions it jumps over', () => {
-		expect(selectVersion(modern, '20260708102410', '20251210124504')).toMatchObject({kind: 'pinned', pastRequired: [{version: '20260212195551'}]});
+		expect(selectVersion(modern, '20260708102410', '20251210124504')).toMatchObject({
+			kind: 'pinned',
+			pastRequired: [{version: '20260212195551'}],
+		});
 		expect(selectVersion(modern, '20260212195551', '20251210124504')).toMatchObject({kind: 'pinned', pastRequired: []});
-		expect(selectVersion(modern, '20260708102410', '20211012153041')).toMatchObject({kind: 'pinned', pastRequired: [{version: '20220728124649'}, {version: '20260212195551'}]});
+		expect(selectVersion(modern, '20260708102410', '20211012153041')).toMatchObject({
+			kind: 'pinned',
+			pastRequired: [{version: '20220728124649'}, {version: '20260212195551'}],
+		});
 	});
 });

@@ -2,15 +2,19 @@ import {readFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
 import {ConditionError, ConditionEvaluator} from '../../source/steps/template-conditions';
 
-const template = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/releases/${name}`, import.meta.url), 'utf8')) as {Conditions: Record<string, unknown>};
+const template = (name: string) =>
+	JSON.parse(readFileSync(new URL(`../fixtures/releases/${name}`, import.meta.url), 'utf8')) as {Conditions: Record<string, unknown>};
 const t2022 = template('formation.20220728124649.json');
 const t2026 = template('formation.20260421192651.json');
-const arm = (conditions: Record<string, unknown>, InstanceType: string) => new ConditionEvaluator(conditions, {InstanceType}).condition('InstanceARM');
+const arm = (conditions: Record<string, unknown>, InstanceType: string) =>
+	new ConditionEvaluator(conditions, {InstanceType}).condition('InstanceARM');
 
 describe("the template's condition evaluator", () => {
 	it("decides ARM by the real templates' InstanceARM, each by its own list of families", () => {
-		for (const type of ['m7g.large', 't4g.small', 'c7g.xlarge', 'r7g.medium', 'x2gd.large', 'a1.medium', 'm6g.large']) expect(arm(t2026.Conditions, type), type).toBe(true);
-		for (const type of ['t3.large', 'm5.large', 'c5.xlarge', 't3a.small', 'm7i.large']) expect(arm(t2026.Conditions, type), type).toBe(false);
+		for (const type of ['m7g.large', 't4g.small', 'c7g.xlarge', 'r7g.medium', 'x2gd.large', 'a1.medium', 'm6g.large'])
+			expect(arm(t2026.Conditions, type), type).toBe(true);
+		for (const type of ['t3.large', 'm5.large', 'c5.xlarge', 't3a.small', 'm7i.large'])
+			expect(arm(t2026.Conditions, type), type).toBe(false);
 		expect(arm(t2022.Conditions, 'm7g.large')).toBe(false);
 		expect(arm(t2022.Conditions, 't4g.small')).toBe(true);
 	});

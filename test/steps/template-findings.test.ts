@@ -14,7 +14,14 @@ const secrets = {librato_email: null, librato_token: null, logspout_token: null}
 describe('templateFindings', () => {
 	it('finds nothing to say about the shipped template', async () => {
 		const result = templateFindings(inspectTemplate(await readTemplate(shipped)));
-		expect(result).toMatchObject({undeclaredPassed: [], requiredNotPassed: [], secretsNotReceived: [], releaseRunTag: true, untagged: [], sharing: []});
+		expect(result).toMatchObject({
+			undeclaredPassed: [],
+			requiredNotPassed: [],
+			secretsNotReceived: [],
+			releaseRunTag: true,
+			untagged: [],
+			sharing: [],
+		});
 		expect(result.carriers.map(carrier => carrier.variable)).toEqual(['librato_email', 'librato_token', 'logspout_token']);
 	});
 
@@ -28,7 +35,10 @@ describe('templateFindings', () => {
 	});
 
 	it('says which declared name a dropped variable was probably meant to be', () => {
-		const result = findings({variables: {sourceami: null, region: null, env: null, version: null, convox_verison: '', run_id: '', ...secrets}, builders: [amazon()]});
+		const result = findings({
+			variables: {sourceami: null, region: null, env: null, version: null, convox_verison: '', run_id: '', ...secrets},
+			builders: [amazon()],
+		});
 		expect(result.undeclaredPassed).toEqual([
 			{name: 'source_ami', didYouMean: 'sourceami'},
 			{name: 'convox_version', didYouMean: 'convox_verison'},
@@ -50,7 +60,14 @@ describe('templateFindings', () => {
 			['LIBRATO_TOKEN', 'librato_token'],
 		]);
 		expect(result.secretsNotReceived.map(secret => secret.variable)).toEqual(['logspout_token']);
-		expect(result.undeclaredPassed.map(check => check.name)).toEqual(['source_ami', 'region', 'env', 'version', 'convox_version', 'run_id']);
+		expect(result.undeclaredPassed.map(check => check.name)).toEqual([
+			'source_ami',
+			'region',
+			'env',
+			'version',
+			'convox_version',
+			'run_id',
+		]);
 	});
 
 	it('without a variables block every passed variable and every secret is missing', () => {
@@ -62,9 +79,14 @@ describe('templateFindings', () => {
 
 	it('wants the ReleaseRun tag on every AMI builder and the run_id variable declared', () => {
 		const tag = {ReleaseRun: '{{user `run_id`}}'};
-		expect(findings({variables: {run_id: ''}, builders: [amazon({name: 'a', tags: tag}), amazon({name: 'b'})]})).toMatchObject({untagged: ['b'], releaseRunTag: false});
+		expect(findings({variables: {run_id: ''}, builders: [amazon({name: 'a', tags: tag}), amazon({name: 'b'})]})).toMatchObject({
+			untagged: ['b'],
+			releaseRunTag: false,
+		});
 		expect(findings({builders: [amazon({tags: tag})]})).toMatchObject({runIdDeclared: false, untagged: [], releaseRunTag: false});
-		expect(findings({variables: {run_id: ''}, builders: [amazon({name: 'a', tags: tag}), amazon({name: 'b', tags: tag}), {type: 'null'}]})).toMatchObject({amiBuilders: ['a', 'b'], releaseRunTag: true});
+		expect(
+			findings({variables: {run_id: ''}, builders: [amazon({name: 'a', tags: tag}), amazon({name: 'b', tags: tag}), {type: 'null'}]}),
+		).toMatchObject({amiBuilders: ['a', 'b'], releaseRunTag: true});
 		expect(findings({variables: {run_id: ''}, builders: [{type: 'null'}]})).toMatchObject({amiBuilders: [], releaseRunTag: false});
 	});
 

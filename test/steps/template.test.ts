@@ -40,7 +40,17 @@ const TEMPLATE = `{
 }
 `;
 const CHECKED = {
-	declaredVariables: ['source_ami', 'region', 'env', 'version', 'convox_version', 'run_id', 'librato_email', 'librato_token', 'logspout_token'],
+	declaredVariables: [
+		'source_ami',
+		'region',
+		'env',
+		'version',
+		'convox_version',
+		'run_id',
+		'librato_email',
+		'librato_token',
+		'logspout_token',
+	],
 	undeclaredPassed: [],
 	sensitiveSecrets: ['librato_email', 'librato_token', 'logspout_token'],
 	secretsNotSensitive: [],
@@ -51,7 +61,17 @@ const CHECKED = {
 let repo: string;
 
 const git = (...args: string[]) =>
-	execa('git', args, {cwd: repo, env: {GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com', GIT_CONFIG_NOSYSTEM: '1', HOME: repo}});
+	execa('git', args, {
+		cwd: repo,
+		env: {
+			GIT_AUTHOR_NAME: 'Test',
+			GIT_AUTHOR_EMAIL: 'test@example.com',
+			GIT_COMMITTER_NAME: 'Test',
+			GIT_COMMITTER_EMAIL: 'test@example.com',
+			GIT_CONFIG_NOSYSTEM: '1',
+			HOME: repo,
+		},
+	});
 
 async function commitTemplate(text = TEMPLATE) {
 	await writeFile(path.join(repo, 'packer', 'packer.json'), text);
@@ -82,7 +102,17 @@ interface Setup {
 	prompter?: Prompter;
 }
 
-function setup({production = false, mode = 'live', template = 'packer/packer.json', configDir = repo, answers = [], resolved = {convoxVersion: '20160916121812', sourceAmi: NEW_AMI}, interactive = true, gitBinary = 'git', prompter}: Setup = {}) {
+function setup({
+	production = false,
+	mode = 'live',
+	template = 'packer/packer.json',
+	configDir = repo,
+	answers = [],
+	resolved = {convoxVersion: '20160916121812', sourceAmi: NEW_AMI},
+	interactive = true,
+	gitBinary = 'git',
+	prompter,
+}: Setup = {}) {
 	const events: RunEventInput[] = [];
 	const questions: string[] = [];
 	const account: AccountConfig = {accountId: '111111111111', stackName: 'convox-dev', production, checks: []};
@@ -100,8 +130,23 @@ function setup({production = false, mode = 'live', template = 'packer/packer.jso
 		text: () => Promise.reject(new Error('no text expected')),
 		secret: () => Promise.reject(new Error('no secret expected')),
 	};
-	const run = {id: 'run-1', env: 'dev', mode, production, kind: 'release', status: 'running', options: {region: 'us-east-1', dryRun: mode === 'dry-run', confirm: [], yes: false}, steps: [], checks: [], history: []} as unknown as Run;
-	const services = {binaries: {packer: 'packer', convox: 'convox', git: gitBinary}, env: process.env, policy: mode === 'rehearsal' ? REHEARSAL_POLICY : LIVE_POLICY} as unknown as Services;
+	const run = {
+		id: 'run-1',
+		env: 'dev',
+		mode,
+		production,
+		kind: 'release',
+		status: 'running',
+		options: {region: 'us-east-1', dryRun: mode === 'dry-run', confirm: [], yes: false},
+		steps: [],
+		checks: [],
+		history: [],
+	} as unknown as Run;
+	const services = {
+		binaries: {packer: 'packer', convox: 'convox', git: gitBinary},
+		env: process.env,
+		policy: mode === 'rehearsal' ? REHEARSAL_POLICY : LIVE_POLICY,
+	} as unknown as Services;
 	const ctx: StepContext = {
 		run,
 		config,
@@ -129,7 +174,15 @@ describe('template step in a dev account', () => {
 	it('shows what the build uses, with a dev AMI version', async () => {
 		const {ctx, notices} = setup({answers: [false]});
 		const outputs = await templateStep.run(ctx);
-		expect(outputs).toEqual({templatePath: templateFile(), amiVersion: expect.stringMatching(/^dev-\d{14}$/), env: 'dev', region: 'us-east-1', sourceAmi: NEW_AMI, convoxVersion: '20160916121812', ...CHECKED});
+		expect(outputs).toEqual({
+			templatePath: templateFile(),
+			amiVersion: expect.stringMatching(/^dev-\d{14}$/),
+			env: 'dev',
+			region: 'us-east-1',
+			sourceAmi: NEW_AMI,
+			convoxVersion: '20160916121812',
+			...CHECKED,
+		});
 		expect(notices()).toEqual(
 			expect.arrayContaining([
 				`Template: ${templateFile()}`,
@@ -155,7 +208,13 @@ describe('template step in a dev account', () => {
 		const {ctx, events} = setup({answers: [false]});
 		await templateStep.run(ctx);
 		expect(await readFile(templateFile(), 'utf8')).toBe(TEMPLATE);
-		expect(events).toContainEqual(expect.objectContaining({type: 'notice', level: 'warn', message: expect.stringContaining('the production release refuses until the committed template records it')}));
+		expect(events).toContainEqual(
+			expect.objectContaining({
+				type: 'notice',
+				level: 'warn',
+				message: expect.stringContaining('the production release refuses until the committed template records it'),
+			}),
+		);
 	});
 
 	it('under --dry-run shows the change without asking or writing', async () => {
@@ -177,7 +236,9 @@ describe('template step in a dev account', () => {
 	it('goes on without git in a dev account, with a warning', async () => {
 		const {ctx, events} = setup({answers: [true], gitBinary: path.join(repo, 'no-such-git')});
 		await templateStep.run(ctx);
-		expect(events).toContainEqual(expect.objectContaining({type: 'notice', level: 'warn', message: expect.stringContaining('could not be run')}));
+		expect(events).toContainEqual(
+			expect.objectContaining({type: 'notice', level: 'warn', message: expect.stringContaining('could not be run')}),
+		);
 		expect(await readFile(templateFile(), 'utf8')).toBe(TEMPLATE.replace(OLD_AMI, NEW_AMI));
 	});
 
@@ -218,7 +279,16 @@ describe('template step in a production account', () => {
 		const sha = (await git('rev-parse', '--short', 'HEAD')).stdout;
 		const {ctx, questions, notices} = setup({production: true});
 		const outputs = await templateStep.run(ctx);
-		expect(outputs).toEqual({templatePath: templateFile(), amiVersion: sha, gitSha: sha, env: 'prod', region: 'us-east-1', sourceAmi: NEW_AMI, convoxVersion: '20160916121812', ...CHECKED});
+		expect(outputs).toEqual({
+			templatePath: templateFile(),
+			amiVersion: sha,
+			gitSha: sha,
+			env: 'prod',
+			region: 'us-east-1',
+			sourceAmi: NEW_AMI,
+			convoxVersion: '20160916121812',
+			...CHECKED,
+		});
 		expect(questions).toEqual([]);
 		expect(notices()).toContain(`AMI version: ${sha} (the template's commit)`);
 	});
@@ -238,7 +308,9 @@ describe('template step in a production account', () => {
 		const {ctx, notices} = setup({production: true});
 		const error = await templateStep.run(ctx).catch(caught => caught);
 		expect(error).toBeInstanceOf(StepFailedError);
-		expect(error.message).toContain(`The committed packer/packer.json records source_ami ${OLD_AMI}, but this release builds from ${NEW_AMI}`);
+		expect(error.message).toContain(
+			`The committed packer/packer.json records source_ami ${OLD_AMI}, but this release builds from ${NEW_AMI}`,
+		);
 		expect(error.hint).toContain(`Set "variables.source_ami" to "${NEW_AMI}" in ${templateFile()}`);
 		expect(error.hint).toContain('commit');
 		expect(notices()).toContain(`+    "source_ami": "${NEW_AMI}",`);
@@ -267,30 +339,47 @@ describe('template step in a production account', () => {
 		expect(error.hint).toContain('"binaries.git"');
 	});
 
-	it('in a rehearsal (its world\'s policy) warns where a live run would refuse, and goes on', async () => {
+	it("in a rehearsal (its world's policy) warns where a live run would refuse, and goes on", async () => {
 		const {ctx, events} = setup({production: true, mode: 'rehearsal'});
 		const outputs = await templateStep.run(ctx);
 		expect(outputs.amiVersion).toBe((await git('rev-parse', '--short', 'HEAD')).stdout);
-		expect(events).toContainEqual(expect.objectContaining({type: 'notice', level: 'warn', message: expect.stringContaining('A live production run would stop here: The committed packer/packer.json records source_ami')}));
+		expect(events).toContainEqual(
+			expect.objectContaining({
+				type: 'notice',
+				level: 'warn',
+				message: expect.stringContaining('A live production run would stop here: The committed packer/packer.json records source_ami'),
+			}),
+		);
 	});
 });
 
 const OPERATOR = readFileSync(fileURLToPath(new URL('../fixtures/operator-template/packer.json', import.meta.url)), 'utf8');
 const RELEASE_RUN_QUESTION = `Add the variable run_id and the tag ReleaseRun = {{user \`run_id\`}} on amazon-ebs to %s, so that the AMI is tagged with its run?`;
-const sharing = (field: string, values: string[]) => OPERATOR.replace('"ssh_pty": true,', `"ssh_pty": true,\n      "${field}": ${JSON.stringify(values)},`);
+const sharing = (field: string, values: string[]) =>
+	OPERATOR.replace('"ssh_pty": true,', `"ssh_pty": true,\n      "${field}": ${JSON.stringify(values)},`);
 
 describe("template step on an operator's template", () => {
 	beforeEach(async () => {
 		await commitTemplate(OPERATOR);
 	});
-	const warnings = (events: RunEventInput[]) => events.flatMap(event => (event.type === 'notice' && event.level === 'warn' ? [event.message] : []));
+	const warnings = (events: RunEventInput[]) =>
+		events.flatMap(event => (event.type === 'notice' && event.level === 'warn' ? [event.message] : []));
 
 	it('reports what the template declares, offers run_id and the ReleaseRun tag with the diff, and writes them when the operator agrees', async () => {
 		const {ctx, events, questions, notices} = setup({answers: [true, true]});
 		const outputs = await templateStep.run(ctx);
 		expect(questions).toEqual([`Record source_ami ${NEW_AMI} in ${templateFile()}?`, RELEASE_RUN_QUESTION.replace('%s', templateFile())]);
-		expect(notices()).toEqual(expect.arrayContaining(['+    "run_id": ""', '+        "ReleaseRun": "{{user `run_id`}}"', '-    "logspout_token": null', '+    "logspout_token": null,']));
-		expect(notices().find(message => message.startsWith('Added'))).toContain(`git -C ${await realRepo()} commit -m "Tag the AMI with its release run" packer/packer.json`);
+		expect(notices()).toEqual(
+			expect.arrayContaining([
+				'+    "run_id": ""',
+				'+        "ReleaseRun": "{{user `run_id`}}"',
+				'-    "logspout_token": null',
+				'+    "logspout_token": null,',
+			]),
+		);
+		expect(notices().find(message => message.startsWith('Added'))).toContain(
+			`git -C ${await realRepo()} commit -m "Tag the AMI with its release run" packer/packer.json`,
+		);
 		const written = await readFile(templateFile(), 'utf8');
 		expect(JSON.parse(written).variables).toMatchObject({run_id: '', source_ami: NEW_AMI});
 		expect(JSON.parse(written).builders[0].tags).toMatchObject({SourceAmi: '{{user `source_ami`}}', ReleaseRun: '{{user `run_id`}}'});
@@ -303,10 +392,14 @@ describe("template step on an operator's template", () => {
 			releaseRunTag: true,
 			manifestPath: path.join(repo, 'packer', 'manifest.json'),
 		});
-		expect(notices()).toContain('Template variables: env, version, source_ami, librato_email, librato_token, logspout_token, run_id; required (null default): librato_email, librato_token, logspout_token');
+		expect(notices()).toContain(
+			'Template variables: env, version, source_ami, librato_email, librato_token, logspout_token, run_id; required (null default): librato_email, librato_token, logspout_token',
+		);
 		expect(warnings(events)).toEqual([
 			`convox-ami passes region, convox_version, which ${templateFile()} does not declare: Packer 1.6.6 ignores an undeclared -var without a word, so the template never sees these values.`,
-			expect.stringMatching(/^librato_email, librato_token, logspout_token are not in "sensitive-variables" of .*: Packer masks only the variables listed there/),
+			expect.stringMatching(
+				/^librato_email, librato_token, logspout_token are not in "sensitive-variables" of .*: Packer masks only the variables listed there/,
+			),
 		]);
 		expect(notices()).toContain(`Manifest: the template's manifest post-processor writes ${path.join(repo, 'packer', 'manifest.json')}.`);
 	});
@@ -317,7 +410,11 @@ describe("template step on an operator's template", () => {
 		const written = await readFile(templateFile(), 'utf8');
 		expect(written).toBe(OPERATOR.replace(OLD_AMI, NEW_AMI));
 		expect(outputs).toMatchObject({releaseRunTag: false, undeclaredPassed: ['region', 'convox_version', 'run_id']});
-		expect(warnings(events)).toContainEqual(expect.stringContaining(`${templateFile()} left as it is: the AMI gets no ReleaseRun tag, and resume then finds an AMI that an interrupted build registered only from the build's own record`));
+		expect(warnings(events)).toContainEqual(
+			expect.stringContaining(
+				`${templateFile()} left as it is: the AMI gets no ReleaseRun tag, and resume then finds an AMI that an interrupted build registered only from the build's own record`,
+			),
+		);
 	});
 
 	it('under --yes writes both edits without asking', async () => {
@@ -325,7 +422,9 @@ describe("template step on an operator's template", () => {
 		const outputs = await templateStep.run(ctx);
 		expect(outputs.releaseRunTag).toBe(true);
 		expect(JSON.parse(await readFile(templateFile(), 'utf8')).builders[0].tags.ReleaseRun).toBe('{{user `run_id`}}');
-		expect(events).toContainEqual(expect.objectContaining({type: 'notice', message: expect.stringMatching(/^Added the variable run_id and the tag ReleaseRun/)}));
+		expect(events).toContainEqual(
+			expect.objectContaining({type: 'notice', message: expect.stringMatching(/^Added the variable run_id and the tag ReleaseRun/)}),
+		);
 	});
 
 	it('names --yes when nobody can answer the offer, and writes nothing', async () => {
@@ -343,7 +442,9 @@ describe("template step on an operator's template", () => {
 		const outputs = await templateStep.run(ctx);
 		expect(questions).toEqual([]);
 		expect(notices()).toContain('+        "ReleaseRun": "{{user `run_id`}}"');
-		expect(notices()).toContain(`Dry run: ${templateFile()} is not written; a live run offers to add the variable run_id and the tag ReleaseRun = {{user \`run_id\`}} on amazon-ebs.`);
+		expect(notices()).toContain(
+			`Dry run: ${templateFile()} is not written; a live run offers to add the variable run_id and the tag ReleaseRun = {{user \`run_id\`}} on amazon-ebs.`,
+		);
 		expect(outputs.releaseRunTag).toBe(false);
 		expect(await readFile(templateFile(), 'utf8')).toBe(OPERATOR);
 	});
@@ -354,7 +455,11 @@ describe("template step on an operator's template", () => {
 		const outputs = await templateStep.run(ctx);
 		expect(questions).toEqual([]);
 		expect(outputs).toMatchObject({releaseRunTag: false, undeclaredPassed: ['region', 'convox_version', 'run_id']});
-		expect(warnings(events)).toContainEqual(expect.stringMatching(/lacks the variable run_id and the tag ReleaseRun .* on amazon-ebs, so the AMI is not tagged with its run: resume then finds .* not by its tag.* The dev release offers to add them; commit the template then\./));
+		expect(warnings(events)).toContainEqual(
+			expect.stringMatching(
+				/lacks the variable run_id and the tag ReleaseRun .* on amazon-ebs, so the AMI is not tagged with its run: resume then finds .* not by its tag.* The dev release offers to add them; commit the template then\./,
+			),
+		);
 		expect(await readFile(templateFile(), 'utf8')).toBe(OPERATOR.replace(OLD_AMI, NEW_AMI));
 	});
 
@@ -363,7 +468,9 @@ describe("template step on an operator's template", () => {
 		const {ctx, events} = setup({mode: 'dry-run'});
 		await templateStep.run(ctx);
 		expect(warnings(events)).toContainEqual(expect.stringContaining('The template declares "verison": did you mean "version"?'));
-		expect(warnings(events)).toContainEqual(`${templateFile()} requires verison (null default), which convox-ami does not pass: Packer refuses to build without it. Did you mean "version"?`);
+		expect(warnings(events)).toContainEqual(
+			`${templateFile()} requires verison (null default), which convox-ami does not pass: Packer refuses to build without it. Did you mean "version"?`,
+		);
 	});
 
 	it('warns when a secret reaches no variable: the AMI would be built without it', async () => {
@@ -371,10 +478,17 @@ describe("template step on an operator's template", () => {
 		const {ctx, events} = setup({mode: 'dry-run'});
 		const outputs = await templateStep.run(ctx);
 		expect(outputs.secretsNotReceived).toEqual(['logspout_token']);
-		expect(warnings(events)).toContainEqual(`${templateFile()} neither declares logspout_token nor reads LOGSPOUT_TOKEN with {{env}}: the AMI would be built without the logspout route token (SumoLogic). Declare "logspout_token" in "variables".`);
+		expect(warnings(events)).toContainEqual(
+			`${templateFile()} neither declares logspout_token nor reads LOGSPOUT_TOKEN with {{env}}: the AMI would be built without the logspout route token (SumoLogic). Declare "logspout_token" in "variables".`,
+		);
 	});
 
-	for (const [mode, production] of [['live', false], ['dry-run', false], ['rehearsal', false], ['live', true]] as const) {
+	for (const [mode, production] of [
+		['live', false],
+		['dry-run', false],
+		['rehearsal', false],
+		['live', true],
+	] as const) {
 		it(`refuses a template that shares the AMI before anything else (${mode}${production ? ', production' : ''}), naming the builder and the field`, async () => {
 			const text = sharing('ami_groups', ['all']);
 			await commitTemplate(text);
@@ -392,10 +506,14 @@ describe("template step on an operator's template", () => {
 	}
 
 	it('names every sharing field, the snapshots too', async () => {
-		await commitTemplate(sharing('ami_users', ['123456789012']).replace('"ssh_pty": true,', '"ssh_pty": true,\n      "snapshot_users": "210987654321",'));
+		await commitTemplate(
+			sharing('ami_users', ['123456789012']).replace('"ssh_pty": true,', '"ssh_pty": true,\n      "snapshot_users": "210987654321",'),
+		);
 		const {ctx} = setup();
 		const error = await templateStep.run(ctx).catch(caught => caught);
-		expect(error.message).toContain('builder amazon-ebs sets ami_users ["123456789012"]; builder amazon-ebs sets snapshot_users ["210987654321"].');
+		expect(error.message).toContain(
+			'builder amazon-ebs sets ami_users ["123456789012"]; builder amazon-ebs sets snapshot_users ["210987654321"].',
+		);
 		expect(error.hint).toContain('Remove ami_users, snapshot_users from the template');
 	});
 

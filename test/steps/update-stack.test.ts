@@ -26,7 +26,9 @@ const FAILURE = 'Received 0 SUCCESS signal(s) out of 1. Instance i-0abc failed i
 
 const fixtures = path.resolve(import.meta.dirname, '../fixtures');
 const formation = JSON.parse(readFileSync(path.join(fixtures, 'releases/formation.sample.json'), 'utf8'));
-const olderRack = stacksFromDescribeStacks(JSON.parse(readFileSync(path.join(fixtures, 'cloudformation/describe-stacks.convox-rack.v20160323012659.json'), 'utf8')));
+const olderRack = stacksFromDescribeStacks(
+	JSON.parse(readFileSync(path.join(fixtures, 'cloudformation/describe-stacks.convox-rack.v20160323012659.json'), 'utf8')),
+);
 const withOwner = {...formation, Parameters: {...formation.Parameters, Owner: {Type: 'String'}}};
 
 let templates: Server;
@@ -53,7 +55,14 @@ afterEach(async () => {
 });
 
 async function startStandIn(options: AwsStandInOptions = {}, seed: Parameters<typeof rackStackSeed>[0] = {}): Promise<AwsStandIn> {
-	standIn = await startAwsStandIn({accountId: ACCOUNT_ID, tickMs: 15, changeSetDelayMs: 30, failureReason: FAILURE, stacks: [rackStackSeed({stackName: STACK, ...seed})], ...options});
+	standIn = await startAwsStandIn({
+		accountId: ACCOUNT_ID,
+		tickMs: 15,
+		changeSetDelayMs: 30,
+		failureReason: FAILURE,
+		stacks: [rackStackSeed({stackName: STACK, ...seed})],
+		...options,
+	});
 	return standIn;
 }
 
@@ -64,7 +73,7 @@ interface Answers {
 }
 
 function scriptedPrompter(answers: Answers, questions: string[]): Prompter {
-	const next = <T,>(list: T[] | undefined, message: string, remedy: string): T => {
+	const next = <T>(list: T[] | undefined, message: string, remedy: string): T => {
 		questions.push(message);
 		if (!list || list.length === 0) throw new MissingInputError(`"${message}"`, remedy);
 		return list.shift()!;
@@ -104,7 +113,12 @@ function newRun(): Run {
 		createdAt: now,
 		updatedAt: now,
 		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
-		steps: STEP_IDS.map(id => ({id, status: id === 'update-stack' ? 'running' : 'done', attempts: id === 'update-stack' ? 1 : 1, outputs: {}})),
+		steps: STEP_IDS.map(id => ({
+			id,
+			status: id === 'update-stack' ? 'running' : 'done',
+			attempts: id === 'update-stack' ? 1 : 1,
+			outputs: {},
+		})),
 		checks: [],
 		history: [],
 	};
@@ -147,7 +161,14 @@ function harness(
 	const handlers: Array<() => void> = [];
 	const interrupt = () => (handlers.length > 0 ? handlers.at(-1)!() : controller.abort());
 	const config = {credentials: {accessKeyId: 'AKIAREHEARSAL', secretAccessKey: 'not-a-secret'}, region: 'us-east-1', endpoint: server.url};
-	const clients = {cloudformation: new CloudFormationClient(config), sts: new STSClient(config), ec2: new EC2Client(config), ssm: new SSMClient(config), ec2For: (region: string) => new EC2Client({...config, region}), credentials: async () => config.credentials};
+	const clients = {
+		cloudformation: new CloudFormationClient(config),
+		sts: new STSClient(config),
+		ec2: new EC2Client(config),
+		ssm: new SSMClient(config),
+		ec2For: (region: string) => new EC2Client({...config, region}),
+		credentials: async () => config.credentials,
+	};
 	const fullAccount: AccountConfig = {accountId: ACCOUNT_ID, stackName: STACK, production: false, checks: [], ...account};
 	const earlier: StepRecord[] = [
 		{id: 'account', status: 'done', attempts: 1, outputs: {accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/rehearsal`}},
@@ -189,10 +210,14 @@ function harness(
 	return {ctx, events, questions, holder};
 }
 
-const step = createUpdateStackStep({intervals: {minMs: 10, maxMs: 40, factor: 2}, changeSetWait: {minDelay: 0.02, maxDelay: 0.05, maxWaitTime: 10}});
+const step = createUpdateStackStep({
+	intervals: {minMs: 10, maxMs: 40, factor: 2},
+	changeSetWait: {minDelay: 0.02, maxDelay: 0.05, maxWaitTime: 10},
+});
 
 const writesOf = (server: AwsStandIn) => server.writes().map(call => call.action);
-const stackEvents = (events: RunEvent[]) => events.filter((event): event is Extract<RunEvent, {type: 'stack-event'}> => event.type === 'stack-event');
+const stackEvents = (events: RunEvent[]) =>
+	events.filter((event): event is Extract<RunEvent, {type: 'stack-event'}> => event.type === 'stack-event');
 const notices = (events: RunEvent[]) => events.flatMap(event => (event.type === 'notice' ? [event.message] : []));
 
 describe('update-stack step against the CloudFormation stand-in', () => {
@@ -219,7 +244,9 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 		expect(changeSet.changes.length).toBeGreaterThan(0);
 		expect(questions[0]).toMatch(/^Execute change set convox-ami-.* on convox\? It replaces/);
 
-		const early = events.findIndex(event => event.type === 'checkpoint' && event.step === 'update-stack' && event.outputs.changeSetName === outputs.changeSetName);
+		const early = events.findIndex(
+			event => event.type === 'checkpoint' && event.step === 'update-stack' && event.outputs.changeSetName === outputs.changeSetName,
+		);
 		expect(events.filter(event => event.type === 'step')).toEqual([]);
 		const executing = events.findIndex(event => event.type === 'notice' && event.message.startsWith('Executing change set'));
 		expect(early).toBeGreaterThanOrEqual(0);
@@ -235,7 +262,11 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 
 	it('fails at once, changing nothing, when the change set is deleted while CloudFormation computes it', async () => {
 		const server = await startStandIn({changeSetDelayMs: 5_000});
-		const other = new CloudFormationClient({credentials: {accessKeyId: 'AKIAOTHER', secretAccessKey: 'not-a-secret'}, region: 'us-east-1', endpoint: server.url});
+		const other = new CloudFormationClient({
+			credentials: {accessKeyId: 'AKIAOTHER', secretAccessKey: 'not-a-secret'},
+			region: 'us-east-1',
+			endpoint: server.url,
+		});
 		const {ctx} = harness(server, {
 			answers: {confirm: [true]},
 			onEvent: event => {
@@ -262,7 +293,11 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 		const outputs = await step.run(ctx);
 
 		expect(outputs).toMatchObject({stackStatus: 'UPDATE_COMPLETE', previousAmi: 'ami-3e1f2a9b', previousVersion: '20160323012659'});
-		expect(notices(events)).toContainEqual(expect.stringMatching(/drops 7 parameter\(s\).*Certificate, DockerImageApi, DockerImageApp, DockerImageBuild, DockerImageService, RegistryHost, RegistryPort/));
+		expect(notices(events)).toContainEqual(
+			expect.stringMatching(
+				/drops 7 parameter\(s\).*Certificate, DockerImageApi, DockerImageApp, DockerImageBuild, DockerImageService, RegistryHost, RegistryPort/,
+			),
+		);
 		const values = server.state.parameters('convox-dev');
 		expect(values).toMatchObject({Ami: AMI, Version: VERSION, SwapSize: '5', InstanceCount: '3', Key: 'convox-keypair-4415'});
 		expect(values).not.toHaveProperty('Certificate');
@@ -339,7 +374,11 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 		const second = harness(server, {holder});
 		const outputs = await step.run(second.ctx);
 
-		expect(outputs).toMatchObject({stackStatus: 'UPDATE_COMPLETE', changeSetName: recorded.changeSetName, previousAmi: recorded.previousAmi});
+		expect(outputs).toMatchObject({
+			stackStatus: 'UPDATE_COMPLETE',
+			changeSetName: recorded.changeSetName,
+			previousAmi: recorded.previousAmi,
+		});
 		expect(notices(second.events).some(message => message.startsWith('Re-attaching to the update of convox'))).toBe(true);
 		expect(stackEvents(second.events)[0]).toMatchObject({resource: STACK, status: 'UPDATE_IN_PROGRESS'});
 		expect(writesOf(server)).toEqual(['CreateChangeSet', 'ExecuteChangeSet']);
@@ -414,7 +453,9 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 		await expect(step.run(harness(server, {holder, answers: {confirm: [true]}}).ctx)).rejects.toThrow(/UPDATE_ROLLBACK_COMPLETE/);
 		const again = harness(server, {holder});
 		await expect(step.run(again.ctx)).rejects.toBeInstanceOf(MissingInputError);
-		expect(notices(again.events)).toContainEqual(expect.stringMatching(/started earlier ended in UPDATE_ROLLBACK_COMPLETE; previewing it again/));
+		expect(notices(again.events)).toContainEqual(
+			expect.stringMatching(/started earlier ended in UPDATE_ROLLBACK_COMPLETE; previewing it again/),
+		);
 	});
 
 	it('resume reuses a change set that was created but never executed', async () => {
@@ -451,7 +492,7 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 		expect(writesOf(server)).toEqual(['CreateChangeSet', 'DeleteChangeSet']);
 	});
 
-	it('a production stack needs its name typed (a rehearsal\'s world types it in already); --yes skips that', async () => {
+	it("a production stack needs its name typed (a rehearsal's world types it in already); --yes skips that", async () => {
 		const server = await startStandIn();
 		const wrong = harness(server, {account: {production: true}, answers: {confirm: [true], text: ['convox-dev']}});
 		await expect(step.run(wrong.ctx)).rejects.toThrow(/invalid answer convox-dev: Type convox exactly/);
@@ -500,7 +541,8 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 		const server = await startStandIn({scenario: 'slow', slowTicks: 2});
 		const {ctx} = harness(server, {
 			answers: {confirm: [true]},
-			onEvent: event => (event.type === 'notice' && event.message.startsWith('Executing') ? server.throttle(4, ['DescribeStackEvents']) : undefined),
+			onEvent: event =>
+				event.type === 'notice' && event.message.startsWith('Executing') ? server.throttle(4, ['DescribeStackEvents']) : undefined,
 		});
 		const outputs = await step.run(ctx);
 		expect(outputs.stackStatus).toBe('UPDATE_COMPLETE');
@@ -527,7 +569,11 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 
 	it('stops watching at the timeout, says the update goes on and that resume re-attaches', async () => {
 		const server = await startStandIn({scenario: 'slow', slowTicks: 50});
-		const impatient = createUpdateStackStep({intervals: {minMs: 10, maxMs: 20, factor: 2}, changeSetWait: {minDelay: 0.02, maxDelay: 0.05, maxWaitTime: 10}, timeoutMs: 150});
+		const impatient = createUpdateStackStep({
+			intervals: {minMs: 10, maxMs: 20, factor: 2},
+			changeSetWait: {minDelay: 0.02, maxDelay: 0.05, maxWaitTime: 10},
+			timeoutMs: 150,
+		});
 		const error = await impatient.run(harness(server, {answers: {confirm: [true]}}).ctx).catch((caught: unknown) => caught);
 		expect(error).toBeInstanceOf(StepFailedError);
 		expect((error as StepFailedError).message).toMatch(/still UPDATE_IN_PROGRESS .* The update goes on in CloudFormation/);

@@ -17,13 +17,29 @@ import {reduceRun} from '../../source/workflow/reducer';
 import {renderReport} from '../../source/workflow/report';
 import type {Flags, StepContext} from '../../source/workflow/step';
 import {outputsOf} from '../../source/workflow/step-outputs';
-import {STEP_IDS, type CheckRecord, type Outputs, type RollbackTarget, type Run, type RunEvent, type RunEventInput, type StepId} from '../../source/workflow/types';
+import {
+	STEP_IDS,
+	type CheckRecord,
+	type Outputs,
+	type RollbackTarget,
+	type Run,
+	type RunEvent,
+	type RunEventInput,
+	type StepId,
+} from '../../source/workflow/types';
 import {ScriptedPrompter} from '../checklist/scripted-prompter';
 import {reply, serve, type Loopback} from '../support/loopback';
 
 const fakeConvox = fileURLToPath(new URL('../fixtures/bin/convox', import.meta.url));
 const rackOutput = fileURLToPath(new URL('../fixtures/convox/convox-rack.stdout.txt', import.meta.url));
-const afterUpdate = (JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/cloudformation/describe-stacks.convox-rack.after-update.json', import.meta.url)), 'utf8')) as {Stacks: Stack[]}).Stacks[0]!;
+const afterUpdate = (
+	JSON.parse(
+		readFileSync(
+			fileURLToPath(new URL('../fixtures/cloudformation/describe-stacks.convox-rack.after-update.json', import.meta.url)),
+			'utf8',
+		),
+	) as {Stacks: Stack[]}
+).Stacks[0]!;
 
 const VERSION = '20160916121812';
 const AMI = 'ami-0a7f3c9e21d4b5e86';
@@ -87,7 +103,14 @@ function context(setup: Setup = {}) {
 	writeFileSync(argsLog, '');
 	const services = {
 		releases: setup.releases ?? (undefined as never),
-		aws: async () => ({cloudformation, ec2, sts: new STSClient({region: 'us-east-1', credentials}), ssm: new SSMClient({region: 'us-east-1', credentials}), ec2For: () => ec2, credentials: async () => credentials}),
+		aws: async () => ({
+			cloudformation,
+			ec2,
+			sts: new STSClient({region: 'us-east-1', credentials}),
+			ssm: new SSMClient({region: 'us-east-1', credentials}),
+			ec2For: () => ec2,
+			credentials: async () => credentials,
+		}),
 		binaries: {packer: 'packer', convox: fakeConvox, git: 'git'},
 		env: {
 			...process.env,
@@ -135,7 +158,10 @@ function context(setup: Setup = {}) {
 		interceptInterrupt: () => () => undefined,
 	};
 	const checks = () => events.filter((event): event is Extract<RunEventInput, {type: 'check'}> => event.type === 'check');
-	const final = (id: string) => checks().filter(event => event.id === id).at(-1);
+	const final = (id: string) =>
+		checks()
+			.filter(event => event.id === id)
+			.at(-1);
 	const convoxCalls = () => readFileSync(argsLog, 'utf8').trim().split('\n').filter(Boolean);
 	return {ctx, events, prompt, final, convoxCalls};
 }
@@ -143,21 +169,48 @@ function context(setup: Setup = {}) {
 const released = {
 	'resolve-version': {convoxVersion: VERSION, sourceAmi: 'ami-0d1b2c3e4f5a69788'},
 	build: {amiId: AMI, amiIds: {'us-east-1': AMI}},
-	'update-stack': {stackStatus: 'UPDATE_COMPLETE', previousAmi: '', previousVersion: 'dev', completedAt: new Date(Date.now() - 60_000).toISOString()},
+	'update-stack': {
+		stackStatus: 'UPDATE_COMPLETE',
+		previousAmi: '',
+		previousVersion: 'dev',
+		completedAt: new Date(Date.now() - 60_000).toISOString(),
+	},
 };
 
 /** A rollback run's verify: the stack is back on RollbackTarget, with the stock AMI when its Ami is empty. */
 function rolledBack(ami: string) {
 	const stock = bundledFormation.Mappings.RegionConfig['us-east-1'].Ami;
-	cfnMock.on(DescribeStacksCommand).resolves({Stacks: [{...afterUpdate, Parameters: afterUpdate.Parameters!.map(parameter => (parameter.ParameterKey === 'Ami' ? {...parameter, ParameterValue: ami} : parameter))}]});
-	ec2Mock.on(DescribeInstancesCommand).resolves({Reservations: [{Instances: ['i-1', 'i-2', 'i-3'].map(id => ({InstanceId: id, ImageId: ami || stock}))}]});
+	cfnMock.on(DescribeStacksCommand).resolves({
+		Stacks: [
+			{
+				...afterUpdate,
+				Parameters: afterUpdate.Parameters!.map(parameter =>
+					parameter.ParameterKey === 'Ami' ? {...parameter, ParameterValue: ami} : parameter,
+				),
+			},
+		],
+	});
+	ec2Mock
+		.on(DescribeInstancesCommand)
+		.resolves({Reservations: [{Instances: ['i-1', 'i-2', 'i-3'].map(id => ({InstanceId: id, ImageId: ami || stock}))}]});
 	const releases = {
 		baseUrl: 'https://releases.example',
 		templateUrl: (version: string) => `https://releases.example/${version}/formation.json`,
 		versions: async () => [],
-		formation: async (version: string) => ({url: `https://releases.example/${version}/formation.json`, bytes: 1, template: bundledFormation}),
+		formation: async (version: string) => ({
+			url: `https://releases.example/${version}/formation.json`,
+			bytes: 1,
+			template: bundledFormation,
+		}),
 	} as unknown as Services['releases'];
-	const outputs = {'update-stack': {stackStatus: 'UPDATE_COMPLETE', previousAmi: AMI, previousVersion: VERSION, completedAt: new Date(Date.now() - 60_000).toISOString()}};
+	const outputs = {
+		'update-stack': {
+			stackStatus: 'UPDATE_COMPLETE',
+			previousAmi: AMI,
+			previousVersion: VERSION,
+			completedAt: new Date(Date.now() - 60_000).toISOString(),
+		},
+	};
 	return {stock, releases, outputs, rollbackOf: {runId: '20261124-090000-dev-abcd', ami, version: VERSION}};
 }
 
@@ -166,12 +219,21 @@ describe('verifyStep', () => {
 		const {stock, releases, outputs, rollbackOf} = rolledBack('');
 		const {ctx, events, final} = context({kind: 'rollback', flags: {yes: true}, outputs, rollbackOf, releases});
 		const result = await verifyStep.run(ctx);
-		expect(result).toMatchObject({passed: ['rack', 'instances', 'hello-world'], skipped: ['librato', 'sumologic'], failed: [], waiting: [], amiId: '', convoxVersion: VERSION});
+		expect(result).toMatchObject({
+			passed: ['rack', 'instances', 'hello-world'],
+			skipped: ['librato', 'sumologic'],
+			failed: [],
+			waiting: [],
+			amiId: '',
+			convoxVersion: VERSION,
+		});
 		expect(final('librato')).toMatchObject({status: 'skipped', detail: 'the stock AMI ships no collectd: rolled back to the stock AMI'});
 		expect(final('sumologic')).toMatchObject({status: 'skipped', detail: 'the stock AMI ships no logspout: rolled back to the stock AMI'});
 		expect(final('instances')!.detail).toBe(`3 of 3 on ${stock}`);
 		expect(librato.requests, 'no query for metrics the stock AMI cannot send').toHaveLength(0);
-		expect(events.find(event => event.type === 'notice' && event.message.startsWith('Verifying'))).toMatchObject({message: expect.stringContaining(`AMI ${stock} (the stock AMI: the Ami parameter is empty), as rolled back by this run`)});
+		expect(events.find(event => event.type === 'notice' && event.message.startsWith('Verifying'))).toMatchObject({
+			message: expect.stringContaining(`AMI ${stock} (the stock AMI: the Ami parameter is empty), as rolled back by this run`),
+		});
 	});
 
 	it('after a rollback to an AMI of ours runs librato and sumologic as after a release', async () => {
@@ -202,7 +264,9 @@ describe('verifyStep', () => {
 			convoxVersion: VERSION,
 			amiId: AMI,
 		});
-		expect(final('rack')!.detail).toMatch(new RegExp(`^convox rack: convox-dev running ${VERSION}, 3 instances; stack convox UPDATE_COMPLETE, Ami ${AMI}, Version ${VERSION}`));
+		expect(final('rack')!.detail).toMatch(
+			new RegExp(`^convox rack: convox-dev running ${VERSION}, 3 instances; stack convox UPDATE_COMPLETE, Ami ${AMI}, Version ${VERSION}`),
+		);
 		expect(final('instances')!.detail).toBe(`3 of 3 on ${AMI}`);
 		expect(final('hello-world')!.detail).toMatch(/^HTTP 200 from http:\/\/127\.0\.0\.1:\d+\/ in \d+ ms$/);
 		expect(final('librato')).toMatchObject({kind: 'auto', status: 'pass'});
@@ -234,18 +298,35 @@ describe('verifyStep', () => {
 	});
 
 	it('on resume re-runs only the items that did not pass, and takes --confirm given then', async () => {
-		const earlier = (id: string, status: CheckRecord['status'], kind: CheckRecord['kind'] = 'auto'): CheckRecord => ({id, title: id, kind, status, detail: 'earlier', required: true, attempts: 1, notes: []});
+		const earlier = (id: string, status: CheckRecord['status'], kind: CheckRecord['kind'] = 'auto'): CheckRecord => ({
+			id,
+			title: id,
+			kind,
+			status,
+			detail: 'earlier',
+			required: true,
+			attempts: 1,
+			notes: [],
+		});
 		const {ctx, events, convoxCalls} = context({
 			flags: {yes: true, confirm: ['sumologic']},
 			outputs: released,
-			checks: [earlier('rack', 'pass'), earlier('instances', 'pass'), earlier('hello-world', 'pass'), earlier('librato', 'pass'), earlier('sumologic', 'waiting', 'manual')],
+			checks: [
+				earlier('rack', 'pass'),
+				earlier('instances', 'pass'),
+				earlier('hello-world', 'pass'),
+				earlier('librato', 'pass'),
+				earlier('sumologic', 'waiting', 'manual'),
+			],
 		});
 		const outputs = await verifyStep.run(ctx);
 		expect(outputs.passed).toEqual(['rack', 'instances', 'hello-world', 'librato', 'sumologic']);
 		expect(convoxCalls()).toEqual([]);
 		expect(helloWorld.requests).toHaveLength(0);
 		expect(events.filter(event => event.type === 'check').map(event => (event as {id: string}).id)).toEqual(['sumologic', 'sumologic']);
-		expect(events).toContainEqual(expect.objectContaining({type: 'notice', message: 'Kept from the earlier attempt: rack, instances, hello-world, librato.'}));
+		expect(events).toContainEqual(
+			expect.objectContaining({type: 'notice', message: 'Kept from the earlier attempt: rack, instances, hello-world, librato.'}),
+		);
 	});
 
 	it('as a standalone checklist takes the stack as it is now, discovers hello-world and asks the manual items', async () => {
@@ -261,7 +342,12 @@ describe('verifyStep', () => {
 		expect(outputs.passed).toEqual(['rack', 'instances', 'hello-world', 'librato', 'sumologic']);
 		expect(convoxCalls()).toContain('apps info hello-world --rack dev');
 		expect(final('hello-world')!.detail).toContain(`from ${helloWorld.url}/`);
-		expect(events).toContainEqual(expect.objectContaining({type: 'notice', message: `Verifying stack convox (UPDATE_COMPLETE): Convox ${VERSION}, AMI ${AMI}, as the stack is now.`}));
+		expect(events).toContainEqual(
+			expect.objectContaining({
+				type: 'notice',
+				message: `Verifying stack convox (UPDATE_COMPLETE): Convox ${VERSION}, AMI ${AMI}, as the stack is now.`,
+			}),
+		);
 		expect(final('librato')).toMatchObject({kind: 'manual', status: 'pass', detail: 'confirmed by the operator'});
 		expect(prompt.asked.map(question => question.message)).toEqual([
 			'Metrics reach Librato: Does collectd.cpu.percent.user from aws.dev.* show data since the update in Librato? (set LIBRATO_EMAIL and LIBRATO_TOKEN to check automatically)\nhttps://metrics.librato.com/s/metrics/collectd.cpu.percent.user?source=aws.dev.*',
@@ -273,7 +359,9 @@ describe('verifyStep', () => {
 	it('fails the rack item on a rolled-back stack even though convox says running', async () => {
 		cfnMock.on(DescribeStacksCommand).resolves({Stacks: [{...afterUpdate, StackStatus: 'UPDATE_ROLLBACK_COMPLETE'}]});
 		const {ctx, final} = context({flags: {yes: true, confirm: ['sumologic']}, outputs: released});
-		await expect(verifyStep.run(ctx)).rejects.toThrow('Verification failed: rack (stack convox is UPDATE_ROLLBACK_COMPLETE, expected UPDATE_COMPLETE');
+		await expect(verifyStep.run(ctx)).rejects.toThrow(
+			'Verification failed: rack (stack convox is UPDATE_ROLLBACK_COMPLETE, expected UPDATE_COMPLETE',
+		);
 		expect(final('instances')!.status).toBe('pass');
 	});
 
@@ -294,7 +382,13 @@ describe('verifyStep', () => {
 		expect(outputs.passed).toEqual(['rack', 'instances', 'hello-world', 'librato', 'sumologic', 'status-page', 'smoke', 'dns']);
 		expect(outputs.failed).toEqual(['extra']);
 		expect(final('smoke')!.detail).toMatch(/^`test -d \.` exited 0/);
-		expect(events).toContainEqual(expect.objectContaining({type: 'notice', level: 'warn', message: expect.stringMatching(/^Optional check extra failed: `exit 2` exited 2/)}));
+		expect(events).toContainEqual(
+			expect.objectContaining({
+				type: 'notice',
+				level: 'warn',
+				message: expect.stringMatching(/^Optional check extra failed: `exit 2` exited 2/),
+			}),
+		);
 	});
 
 	it('leaves its results in the journal and the report, with the skip reason', async () => {
@@ -302,13 +396,22 @@ describe('verifyStep', () => {
 		const {ctx, events} = context({answers: ['yes', 'retry', 'skip', 'the hello-world app is being redeployed']});
 		const outputs = await verifyStep.run(ctx);
 		expect(outputs).toMatchObject({skipped: ['hello-world'], failed: []});
-		const run = events.reduce<Run>((state, event, index) => reduceRun(state, {...event, runId: state.id, at: new Date(Date.UTC(2026, 10, 25, 1, 0, index)).toISOString()} as RunEvent), {
-			...ctx.run,
-			steps: [{id: 'verify', status: 'done', attempts: 1, outputs}],
+		const run = events.reduce<Run>(
+			(state, event, index) =>
+				reduceRun(state, {...event, runId: state.id, at: new Date(Date.UTC(2026, 10, 25, 1, 0, index)).toISOString()} as RunEvent),
+			{
+				...ctx.run,
+				steps: [{id: 'verify', status: 'done', attempts: 1, outputs}],
+			},
+		);
+		expect(run.checks.find(check => check.id === 'hello-world')).toMatchObject({
+			status: 'skipped',
+			notes: ['Skipped: the hello-world app is being redeployed'],
 		});
-		expect(run.checks.find(check => check.id === 'hello-world')).toMatchObject({status: 'skipped', notes: ['Skipped: the hello-world app is being redeployed']});
 		const report = renderReport(run);
-		expect(report).toMatch(/\| \*\*hello-world answers through its load balancer\*\* \(`hello-world`, auto\) \| ↷ skipped \| HTTP 503 .* \|/);
+		expect(report).toMatch(
+			/\| \*\*hello-world answers through its load balancer\*\* \(`hello-world`, auto\) \| ↷ skipped \| HTTP 503 .* \|/,
+		);
 		expect(report).toContain('- **hello-world**: Skipped: the hello-world app is being redeployed');
 		expect(report).toContain('As found by the checklist: **UPDATE_COMPLETE**');
 		expect(report).not.toContain('token-never-shown');
@@ -332,13 +435,30 @@ describe('resolveTargets', () => {
 		],
 	};
 	it('takes the release outputs after an update and the stack otherwise', () => {
-		expect(resolveTargets(stack, {convoxVersion: VERSION, amiId: 'ami-x', amiIds: {'us-east-1': AMI}, stackStatus: 'UPDATE_COMPLETE', completedAt: '2026-11-25T01:00:00Z'}, 'us-east-1')).toEqual({
+		expect(
+			resolveTargets(
+				stack,
+				{
+					convoxVersion: VERSION,
+					amiId: 'ami-x',
+					amiIds: {'us-east-1': AMI},
+					stackStatus: 'UPDATE_COMPLETE',
+					completedAt: '2026-11-25T01:00:00Z',
+				},
+				'us-east-1',
+			),
+		).toEqual({
 			stackName: 'convox',
 			convoxVersion: VERSION,
 			ami: AMI,
 			acceptedStatuses: ['UPDATE_COMPLETE'],
 			updatedAt: new Date('2026-11-25T01:00:00Z'),
 		});
-		expect(resolveTargets(stack, {}, 'us-east-1')).toEqual({stackName: 'convox', convoxVersion: '20160101000000', ami: 'ami-old', acceptedStatuses: ['UPDATE_COMPLETE', 'CREATE_COMPLETE']});
+		expect(resolveTargets(stack, {}, 'us-east-1')).toEqual({
+			stackName: 'convox',
+			convoxVersion: '20160101000000',
+			ami: 'ami-old',
+			acceptedStatuses: ['UPDATE_COMPLETE', 'CREATE_COMPLETE'],
+		});
 	});
 });

@@ -133,7 +133,11 @@ export interface BuildHostOptions {
 	systemd?: boolean;
 }
 
-export const SECRETS = {LIBRATO_EMAIL: 'ops"metrics@example.com', LIBRATO_TOKEN: 'librato-0123456789abcdef', LOGSPOUT_TOKEN: 'logspout-fedcba9876543210'};
+export const SECRETS = {
+	LIBRATO_EMAIL: 'ops"metrics@example.com',
+	LIBRATO_TOKEN: 'librato-0123456789abcdef',
+	LOGSPOUT_TOKEN: 'logspout-fedcba9876543210',
+};
 
 export type BuildHost = Awaited<ReturnType<typeof buildHost>>;
 

@@ -10,7 +10,11 @@ import {CLI} from './pty';
 const REPO = path.resolve(new URL('../..', import.meta.url).pathname);
 
 /** Fake secrets for the build: Packer's replay never sees a real one. */
-const BUILD_SECRETS: Record<BuildSecretEnvName, string> = {LIBRATO_EMAIL: 'bad-input@example.com', LIBRATO_TOKEN: 'bad-input-librato-token', LOGSPOUT_TOKEN: 'bad-input-logspout-token'};
+const BUILD_SECRETS: Record<BuildSecretEnvName, string> = {
+	LIBRATO_EMAIL: 'bad-input@example.com',
+	LIBRATO_TOKEN: 'bad-input-librato-token',
+	LOGSPOUT_TOKEN: 'bad-input-logspout-token',
+};
 
 export interface LiveWorld extends CliWorld {
 	templateDir: string;
@@ -57,11 +61,19 @@ export async function createLiveWorld(options: Parameters<typeof createCliWorld>
 	const librato = await serve((_request, response) => {
 		const now = Math.floor(Date.now() / 1000);
 		response.setHeader('content-type', 'application/json');
-		response.end(JSON.stringify({name: 'collectd.cpu.percent.user', measurements: {'aws.dev.i-0badinput': [{measure_time: now, value: 2.5}]}}));
+		response.end(
+			JSON.stringify({name: 'collectd.cpu.percent.user', measurements: {'aws.dev.i-0badinput': [{measure_time: now, value: 2.5}]}}),
+		);
 	});
 	return {
 		...world,
-		env: {...world.env, ...BUILD_SECRETS, LIBRATO_API_URL: librato.url, CONVOX_AMI_REHEARSAL_BUILD_SECONDS: '0.5', CONVOX_AMI_PROBE_TIMEOUT: '5'},
+		env: {
+			...world.env,
+			...BUILD_SECRETS,
+			LIBRATO_API_URL: librato.url,
+			CONVOX_AMI_REHEARSAL_BUILD_SECONDS: '0.5',
+			CONVOX_AMI_PROBE_TIMEOUT: '5',
+		},
 		templateDir,
 		binDir,
 		async liveConfig(account = {}, extra = {}, file = world.configPath) {
@@ -69,7 +81,16 @@ export async function createLiveWorld(options: Parameters<typeof createCliWorld>
 				region: 'us-east-1',
 				template: 'packer/packer.json',
 				binaries: {packer: 'bin/packer', convox: 'bin/convox'},
-				accounts: {dev: {profile: 'convox-dev', accountId: '111111111111', stackName: 'convox-dev', rack: 'dev', helloWorldUrl: hello.url, ...account}},
+				accounts: {
+					dev: {
+						profile: 'convox-dev',
+						accountId: '111111111111',
+						stackName: 'convox-dev',
+						rack: 'dev',
+						helloWorldUrl: hello.url,
+						...account,
+					},
+				},
 				...extra,
 			};
 			const target = path.resolve(world.dir, file);
@@ -92,11 +113,20 @@ function parse(code: number, stdout: string, stderr: string): CliResult {
 }
 
 /** Runs the built CLI under `prlimit --fsize=BYTES`: every file it writes is capped (writes past it fail with EFBIG). */
-export function runCliWithFileSizeLimit(bytes: number, args: string[], {cwd, env}: {cwd: string; env: NodeJS.ProcessEnv}): Promise<CliResult> {
+export function runCliWithFileSizeLimit(
+	bytes: number,
+	args: string[],
+	{cwd, env}: {cwd: string; env: NodeJS.ProcessEnv},
+): Promise<CliResult> {
 	return new Promise(resolve => {
-		execFile('prlimit', [`--fsize=${bytes}`, process.execPath, CLI, ...args], {cwd, env, maxBuffer: 64 * 1024 * 1024}, (error, stdout, stderr) => {
-			resolve(parse(error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr));
-		});
+		execFile(
+			'prlimit',
+			[`--fsize=${bytes}`, process.execPath, CLI, ...args],
+			{cwd, env, maxBuffer: 64 * 1024 * 1024},
+			(error, stdout, stderr) => {
+				resolve(parse(error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr));
+			},
+		);
 	});
 }
 
@@ -124,11 +154,17 @@ export function startCli(args: string[], {cwd, env}: {cwd: string; env: NodeJS.P
 export async function journals(stateDir: string): Promise<Record<string, string>> {
 	const dir = path.join(stateDir, 'runs');
 	const names = await readdir(dir).catch(() => [] as string[]);
-	const entries = await Promise.all(names.filter(name => /^[\w-]+\.json$/.test(name)).map(async name => [name, await readFile(path.join(dir, name), 'utf8')] as const));
+	const entries = await Promise.all(
+		names.filter(name => /^[\w-]+\.json$/.test(name)).map(async name => [name, await readFile(path.join(dir, name), 'utf8')] as const),
+	);
 	return Object.fromEntries(entries);
 }
 
-export async function onlyRun(stateDir: string): Promise<{id: string; status: string; steps: Array<{id: string; status: string; attempts: number; error?: string; outputs: Record<string, unknown>}>}> {
+export async function onlyRun(stateDir: string): Promise<{
+	id: string;
+	status: string;
+	steps: Array<{id: string; status: string; attempts: number; error?: string; outputs: Record<string, unknown>}>;
+}> {
 	const all = Object.values(await journals(stateDir));
 	if (all.length !== 1) throw new Error(`expected one journal in ${stateDir}, found ${all.length}`);
 	return JSON.parse(all[0]!);

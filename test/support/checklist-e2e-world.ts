@@ -43,7 +43,11 @@ export interface ChecklistWorld extends CliWorld {
 	secrets: Secrets;
 }
 
-const DEFAULT_SECRETS: Secrets = {LIBRATO_EMAIL: 'ops@example.com', LIBRATO_TOKEN: 'librato-e2e-token', LOGSPOUT_TOKEN: 'logspout-e2e-token'};
+const DEFAULT_SECRETS: Secrets = {
+	LIBRATO_EMAIL: 'ops@example.com',
+	LIBRATO_TOKEN: 'librato-e2e-token',
+	LOGSPOUT_TOKEN: 'logspout-e2e-token',
+};
 
 /**
  * A Convox rack for the checklist and for whole releases: the stack (released on RACK_AMI /
@@ -51,7 +55,13 @@ const DEFAULT_SECRETS: Secrets = {LIBRATO_EMAIL: 'ops@example.com', LIBRATO_TOKE
  * API with fresh measurements for the world's credentials, the fake `convox` printing the recorded
  * `convox rack` with RACK_VERSION, the fake Packer, and a copy of the shipped template.
  */
-export async function createChecklistWorld({released = true, secrets = DEFAULT_SECRETS, awsKeys, extraEnv = {}, identities = {}}: ChecklistWorldOptions = {}): Promise<ChecklistWorld> {
+export async function createChecklistWorld({
+	released = true,
+	secrets = DEFAULT_SECRETS,
+	awsKeys,
+	extraEnv = {},
+	identities = {},
+}: ChecklistWorldOptions = {}): Promise<ChecklistWorld> {
 	const helloWorld = await serve((_request, response) => {
 		response.setHeader('content-type', 'text/plain');
 		response.end('Hello, World!\n');
@@ -62,7 +72,21 @@ export async function createChecklistWorld({released = true, secrets = DEFAULT_S
 		const now = Math.ceil(Date.now() / 1000);
 		const authorized = request.headers.authorization === expectedAuthorization;
 		response.writeHead(authorized ? 200 : 401, {'content-type': 'application/json'});
-		response.end(JSON.stringify(authorized ? {name: 'collectd.cpu.percent.user', measurements: {'aws.dev.i-0a1': [{measure_time: now - 60, value: 2.5}, {measure_time: now, value: 3.1}]}} : {errors: 'unauthorized'}));
+		response.end(
+			JSON.stringify(
+				authorized
+					? {
+							name: 'collectd.cpu.percent.user',
+							measurements: {
+								'aws.dev.i-0a1': [
+									{measure_time: now - 60, value: 2.5},
+									{measure_time: now, value: 3.1},
+								],
+							},
+						}
+					: {errors: 'unauthorized'},
+			),
+		);
 	});
 	const accessKeyId = awsKeys?.accessKeyId ?? DEV_KEY;
 	const base = await createCliWorld({
@@ -89,7 +113,10 @@ export async function createChecklistWorld({released = true, secrets = DEFAULT_S
 		},
 	});
 	if (awsKeys) {
-		await writeFile(path.join(base.home, '.aws', 'credentials'), `[convox-dev]\naws_access_key_id = ${awsKeys.accessKeyId}\naws_secret_access_key = ${awsKeys.secretAccessKey}\n`);
+		await writeFile(
+			path.join(base.home, '.aws', 'credentials'),
+			`[convox-dev]\naws_access_key_id = ${awsKeys.accessKeyId}\naws_secret_access_key = ${awsKeys.secretAccessKey}\n`,
+		);
 	}
 	await mkdir(path.join(base.dir, 'packer'));
 	await copyFile(BUNDLED_TEMPLATE, path.join(base.dir, 'packer', 'packer.json'));

@@ -24,7 +24,11 @@ export const WRONG_KEY = 'AKIAWRONGEXAMPLE0002';
  * A folder with a config, a temporary HOME holding ~/.aws profiles, and loopback stand-ins for
  * the release files and for STS/CloudFormation/EC2, reached through AWS_ENDPOINT_URL_*.
  */
-export async function createCliWorld({config, aws, releases}: {config?: object; aws?: AwsStandInOptions; releases?: ReleasesStandInOptions} = {}): Promise<CliWorld> {
+export async function createCliWorld({
+	config,
+	aws,
+	releases,
+}: {config?: object; aws?: AwsStandInOptions; releases?: ReleasesStandInOptions} = {}): Promise<CliWorld> {
 	const dir = await mkdtemp(path.join(os.tmpdir(), 'convox-ami-e2e-'));
 	const home = path.join(dir, 'home');
 	await mkdir(path.join(home, '.aws'), {recursive: true});
@@ -34,13 +38,22 @@ export async function createCliWorld({config, aws, releases}: {config?: object; 
 	);
 	await writeFile(
 		path.join(home, '.aws', 'credentials'),
-		[`[convox-dev]`, `aws_access_key_id = ${DEV_KEY}`, 'aws_secret_access_key = devsecretdevsecretdevsecret', `[convox-wrong]`, `aws_access_key_id = ${WRONG_KEY}`, 'aws_secret_access_key = wrongsecretwrongsecret', ''].join(
-			'\n',
-		),
+		[
+			`[convox-dev]`,
+			`aws_access_key_id = ${DEV_KEY}`,
+			'aws_secret_access_key = devsecretdevsecretdevsecret',
+			`[convox-wrong]`,
+			`aws_access_key_id = ${WRONG_KEY}`,
+			'aws_secret_access_key = wrongsecretwrongsecret',
+			'',
+		].join('\n'),
 	);
 	const awsStandIn = await startAwsStandIn({
 		tickMs: 20,
-		identities: {[DEV_KEY]: {accountId: '111111111111', arn: 'arn:aws:sts::111111111111:assumed-role/Admin/operator'}, [WRONG_KEY]: {accountId: '999999999999'}},
+		identities: {
+			[DEV_KEY]: {accountId: '111111111111', arn: 'arn:aws:sts::111111111111:assumed-role/Admin/operator'},
+			[WRONG_KEY]: {accountId: '999999999999'},
+		},
 		stacks: [rackStackSeed({stackName: 'convox-dev'})],
 		...aws,
 	});

@@ -120,7 +120,10 @@ export async function waitUntilGone(pids: number[], timeoutMs: number): Promise<
  * Runs the built CLI with NDJSON output; with `killWhen`, kills it with SIGKILL right after the first
  * event that matches: its whole tree (as when the machine stops), or with `tree: false` the CLI alone.
  */
-export function runCliUntil(args: string[], {env, killWhen, tree = true}: {env: NodeJS.ProcessEnv; killWhen?: KillWhen; tree?: boolean}): Promise<CliOutcome> {
+export function runCliUntil(
+	args: string[],
+	{env, killWhen, tree = true}: {env: NodeJS.ProcessEnv; killWhen?: KillWhen; tree?: boolean},
+): Promise<CliOutcome> {
 	return new Promise((resolve, reject) => {
 		const child = spawn(process.execPath, [CLI, ...args], {env, stdio: ['ignore', 'pipe', 'pipe']});
 		const events: CliEvent[] = [];
@@ -152,13 +155,10 @@ export function runCliUntil(args: string[], {env, killWhen, tree = true}: {env: 
 			if (decision === true) kill();
 			else if (decision instanceof Promise) {
 				holding = true;
-				decision.then(
-					now => {
-						holding = false;
-						if (now) kill();
-					},
-					reject,
-				);
+				decision.then(now => {
+					holding = false;
+					if (now) kill();
+				}, reject);
 			}
 		});
 		child.on('error', reject);
@@ -168,7 +168,9 @@ export function runCliUntil(args: string[], {env, killWhen, tree = true}: {env: 
 		const drained = new Promise<void>(done => {
 			lines.on('close', done);
 		});
-		void Promise.all([exited, drained]).then(([{exitCode, signal: exitSignal}]) => resolve({events, exitCode, signal: exitSignal, stderr, killed, orphans}));
+		void Promise.all([exited, drained]).then(([{exitCode, signal: exitSignal}]) =>
+			resolve({events, exitCode, signal: exitSignal, stderr, killed, orphans}),
+		);
 	});
 }
 

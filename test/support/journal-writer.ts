@@ -5,12 +5,26 @@ import {STEP_IDS, type Run} from '../../source/workflow/types';
 
 // Saves a growing run as fast as it can until killed.
 const store = new JournalStore(process.argv[2]!);
-let run: Run = createRun({id: 'crash', kind: 'release', env: 'dev', mode: 'live', production: false, options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false}});
+let run: Run = createRun({
+	id: 'crash',
+	kind: 'release',
+	env: 'dev',
+	mode: 'live',
+	production: false,
+	options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
+});
 await store.ensureWritable();
 store.save(run);
 process.stdout.write('ready\n');
 for (let index = 0; ; index++) {
 	const step = STEP_IDS[index % STEP_IDS.length]!;
-	run = reduceRun(run, {type: 'step', step, status: index % 2 ? 'done' : 'running', outputs: {packerPid: index, logPath: 'x'.repeat(index % 5000)}, runId: run.id, at: new Date().toISOString()});
+	run = reduceRun(run, {
+		type: 'step',
+		step,
+		status: index % 2 ? 'done' : 'running',
+		outputs: {packerPid: index, logPath: 'x'.repeat(index % 5000)},
+		runId: run.id,
+		at: new Date().toISOString(),
+	});
 	store.save(run);
 }

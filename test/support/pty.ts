@@ -19,10 +19,19 @@ const SYNC_START = '\u001B[?2026h';
 const SYNC_END = '\u001B[?2026l';
 
 /** Runs the built CLI in a real pseudo-terminal and reads its screen with a headless xterm. */
-export function runInPty(args: string[], {cwd, env, cols = 100, rows = 40}: {cwd: string; env: NodeJS.ProcessEnv; cols?: number; rows?: number}): PtySession {
+export function runInPty(
+	args: string[],
+	{cwd, env, cols = 100, rows = 40}: {cwd: string; env: NodeJS.ProcessEnv; cols?: number; rows?: number},
+): PtySession {
 	const terminal = new xterm.Terminal({cols, rows, allowProposedApi: true, scrollback: 5000});
 	let raw = '';
-	const child: IPty = spawn(process.execPath, [CLI, ...args], {name: 'xterm-256color', cols, rows, cwd, env: {...env, TERM: 'xterm-256color'} as Record<string, string>});
+	const child: IPty = spawn(process.execPath, [CLI, ...args], {
+		name: 'xterm-256color',
+		cols,
+		rows,
+		cwd,
+		env: {...env, TERM: 'xterm-256color'} as Record<string, string>,
+	});
 	// Ink draws each frame between the synchronized-output marks; a frame still arriving is held
 	// back, so the screen is never read half redrawn.
 	let pending = '';

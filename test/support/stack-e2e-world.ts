@@ -16,7 +16,11 @@ export interface StackWorld extends CliWorld {
 const REPO = path.resolve(path.dirname(CLI), '..');
 
 /** Dummy secrets, long enough that scrubbing them never masks ordinary words in the output. */
-const DUMMY_SECRETS: Record<BuildSecretEnvName, string> = {LIBRATO_EMAIL: 'e2e-operator@example.com', LIBRATO_TOKEN: 'e2e-dummy-librato-token', LOGSPOUT_TOKEN: 'e2e-dummy-logspout-token'};
+const DUMMY_SECRETS: Record<BuildSecretEnvName, string> = {
+	LIBRATO_EMAIL: 'e2e-operator@example.com',
+	LIBRATO_TOKEN: 'e2e-dummy-librato-token',
+	LOGSPOUT_TOKEN: 'e2e-dummy-logspout-token',
+};
 
 async function toolScript(binDir: string, tool: 'packer' | 'convox'): Promise<string> {
 	const file = path.join(binDir, tool);
@@ -30,12 +34,25 @@ async function toolScript(binDir: string, tool: 'packer' | 'convox'): Promise<st
  * rehearsal's replay (registers the image with the EC2 stand-in), convox answers from the stack,
  * hello-world and Librato are loopback servers, the template is a copy in the temp folder.
  */
-export async function createStackWorld({aws, releases}: {aws?: AwsStandInOptions; releases?: ReleasesStandInOptions} = {}): Promise<StackWorld> {
+export async function createStackWorld({
+	aws,
+	releases,
+}: {aws?: AwsStandInOptions; releases?: ReleasesStandInOptions} = {}): Promise<StackWorld> {
 	const helloWorld = await serve((_request, response) => response.end('Hello, World!\n'));
 	const librato = await serve((_request, response) => {
 		const now = Math.floor(Date.now() / 1000);
 		response.setHeader('content-type', 'application/json');
-		response.end(JSON.stringify({name: 'collectd.cpu.percent.user', measurements: {'aws.dev.i-0e2e': [{measure_time: now - 30, value: 2.5}, {measure_time: now, value: 3.1}]}}));
+		response.end(
+			JSON.stringify({
+				name: 'collectd.cpu.percent.user',
+				measurements: {
+					'aws.dev.i-0e2e': [
+						{measure_time: now - 30, value: 2.5},
+						{measure_time: now, value: 3.1},
+					],
+				},
+			}),
+		);
 	});
 	const base = await createCliWorld({aws: {tickMs: 20, changeSetDelayMs: 0, ...aws}, ...(releases ? {releases} : {})});
 	const binDir = path.join(base.dir, 'bin');
@@ -50,7 +67,14 @@ export async function createStackWorld({aws, releases}: {aws?: AwsStandInOptions
 				template: 'packer/packer.json',
 				binaries: {packer, convox},
 				accounts: {
-					dev: {profile: 'convox-dev', accountId: '111111111111', stackName: 'convox-dev', rack: 'dev', helloWorldUrl: `${helloWorld.url}/`, librato: {source: 'aws.dev.*'}},
+					dev: {
+						profile: 'convox-dev',
+						accountId: '111111111111',
+						stackName: 'convox-dev',
+						rack: 'dev',
+						helloWorldUrl: `${helloWorld.url}/`,
+						librato: {source: 'aws.dev.*'},
+					},
 				},
 			},
 			null,
@@ -78,9 +102,11 @@ type CliEvent = Record<string, unknown>;
 
 export const eventsOf = (events: CliEvent[], type: string) => events.filter(event => event.type === type);
 
-export const stepEvent = (events: CliEvent[], step: string, status: string) => events.find(event => event.type === 'step' && event.step === step && event.status === status);
+export const stepEvent = (events: CliEvent[], step: string, status: string) =>
+	events.find(event => event.type === 'step' && event.step === step && event.status === status);
 
-export const noticesOf = (events: CliEvent[], step: string) => events.filter(event => event.type === 'notice' && event.step === step).map(event => String(event.message));
+export const noticesOf = (events: CliEvent[], step: string) =>
+	events.filter(event => event.type === 'notice' && event.step === step).map(event => String(event.message));
 
 /**
  * Calls `then` when the build registers its image with the EC2 stand-in (the replay's RegisterImage),
@@ -100,7 +126,9 @@ export function onImageRegistered(world: CliWorld, then: (image: ImageRecord) =>
 export function presetStackOn(world: CliWorld, image: ImageRecord): void {
 	const stack = world.aws.state.stack('convox-dev');
 	const target: Record<string, string> = {Ami: image.imageId, Version: image.tags.ConvoxVersion ?? ''};
-	stack.parameters = stack.parameters.map(parameter => (parameter.key in target ? {...parameter, value: target[parameter.key]!} : parameter));
+	stack.parameters = stack.parameters.map(parameter =>
+		parameter.key in target ? {...parameter, value: target[parameter.key]!} : parameter,
+	);
 	for (const instance of world.aws.state.instancesOf('convox-dev')) instance.imageId = image.imageId;
 	world.aws.state.commit();
 }

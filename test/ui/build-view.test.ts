@@ -49,7 +49,8 @@ describe('reduceBuildView', () => {
 
 	it('keeps a fixed-size tail however many lines arrive', () => {
 		let state = reduceBuildView(undefined, at({type: 'step', step: 'build', status: 'running'}, 0));
-		for (let index = 0; index < 100_000; index++) state = reduceBuildView(state, at({type: 'log', step: 'build', line: `line ${index}`}, 1));
+		for (let index = 0; index < 100_000; index++)
+			state = reduceBuildView(state, at({type: 'log', step: 'build', line: `line ${index}`}, 1));
 		expect(state.tail).toHaveLength(10);
 		expect(state.lineCount).toBe(100_000);
 		expect(tailLines(state)).toEqual(Array.from({length: 10}, (_, index) => `line ${99_990 + index}`));
@@ -74,7 +75,10 @@ describe('reduceBuildView', () => {
 
 	it('shows the error lines of a failure, bounded', () => {
 		const error = `Packer build failed (exit 1):\n${Array.from({length: 30}, (_, index) => `  error ${index}`).join('\n')}\nFull log: /l`;
-		const state = reduce([at({type: 'step', step: 'build', status: 'running'}, 0), at({type: 'step', step: 'build', status: 'failed', error}, 1)]);
+		const state = reduce([
+			at({type: 'step', step: 'build', status: 'running'}, 0),
+			at({type: 'step', step: 'build', status: 'failed', error}, 1),
+		]);
 		expect(state.status).toBe('failed');
 		expect(state.errors[0]).toBe('Packer build failed (exit 1):');
 		expect(state.errors).toHaveLength(8);
@@ -98,7 +102,10 @@ describe('reduceBuildView', () => {
 	});
 
 	it('keeps the pane when a running build checkpoints its Packer pid, and never reads the log path from a notice', () => {
-		const running = reduce([at({type: 'step', step: 'build', status: 'running'}, 0), at({type: 'log', step: 'build', line: 'amazon-ebs: Launching'}, 1)]);
+		const running = reduce([
+			at({type: 'step', step: 'build', status: 'running'}, 0),
+			at({type: 'log', step: 'build', line: 'amazon-ebs: Launching'}, 1),
+		]);
 		const again = reduceBuildView(running, at({type: 'checkpoint', step: 'build', outputs: {packerPid: 4242, keeperPid: 4241}}, 2));
 		expect(again).toBe(running);
 		expect(tailLines(again)).toEqual(['amazon-ebs: Launching']);

@@ -5,7 +5,13 @@ import {reduceRun} from '../../source/workflow/reducer';
 import type {Run, RunEvent} from '../../source/workflow/types';
 
 const at = (second: number) => new Date(Date.UTC(2026, 10, 25, 1, 0, second)).toISOString();
-const check = (second: number, id: string, status: Extract<RunEvent, {type: 'check'}>['status'], detail: string, note?: string): RunEvent => ({
+const check = (
+	second: number,
+	id: string,
+	status: Extract<RunEvent, {type: 'check'}>['status'],
+	detail: string,
+	note?: string,
+): RunEvent => ({
 	type: 'check',
 	id,
 	kind: 'auto',
@@ -18,7 +24,15 @@ const check = (second: number, id: string, status: Extract<RunEvent, {type: 'che
 	at: at(second),
 });
 
-const newRun = (): Run => createRun({id: 'r', kind: 'checklist', env: 'dev', mode: 'live', production: false, options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false}});
+const newRun = (): Run =>
+	createRun({
+		id: 'r',
+		kind: 'checklist',
+		env: 'dev',
+		mode: 'live',
+		production: false,
+		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
+	});
 
 describe('the checklist as the run records it', () => {
 	it('follows each item through its states, counting attempts and timing the latest one', () => {
@@ -31,12 +45,24 @@ describe('the checklist as the run records it', () => {
 			check(22, 'hello-world', 'pass', 'HTTP 200'),
 		].reduce(reduceRun, newRun());
 		const [item] = checks;
-		expect(item).toMatchObject({id: 'hello-world', title: 'Title hello-world', status: 'pass', detail: 'HTTP 200', attempts: 2, startedAt: at(20), endedAt: at(22)});
+		expect(item).toMatchObject({
+			id: 'hello-world',
+			title: 'Title hello-world',
+			status: 'pass',
+			detail: 'HTTP 200',
+			attempts: 2,
+			startedAt: at(20),
+			endedAt: at(22),
+		});
 		expect(itemElapsed(item!, Date.parse(at(60)))).toBe(2000);
 	});
 
 	it('counts the items by status and times a finished one', () => {
-		const {checks} = [check(0, 'rack', 'running', 'running'), check(4, 'rack', 'pass', 'ok'), check(5, 'librato', 'running', 'running')].reduce(reduceRun, newRun());
+		const {checks} = [
+			check(0, 'rack', 'running', 'running'),
+			check(4, 'rack', 'pass', 'ok'),
+			check(5, 'librato', 'running', 'running'),
+		].reduce(reduceRun, newRun());
 		expect(checklistCounts(checks)).toEqual({pass: 1, fail: 0, skipped: 0, waiting: 0, running: 1, pending: 0});
 		expect(itemElapsed(checks[0]!, 0)).toBe(4000);
 		expect(itemElapsed(checks[1]!, Date.parse(at(7)))).toBe(2000);

@@ -4,7 +4,14 @@ import {createFleetReporter} from '../../source/ui/fleet-reporter';
 import {createRun} from '../../source/workflow/plan';
 import type {RunEvent} from '../../source/workflow/types';
 
-const run = createRun({id: 'r1', kind: 'release', env: 'prod-eu', mode: 'rehearsal', production: true, options: {region: 'eu-west-1', dryRun: false, confirm: [], yes: true}});
+const run = createRun({
+	id: 'r1',
+	kind: 'release',
+	env: 'prod-eu',
+	mode: 'rehearsal',
+	production: true,
+	options: {region: 'eu-west-1', dryRun: false, confirm: [], yes: true},
+});
 const at = '2026-12-02T07:00:00.000Z';
 
 function frontEnd(renderer: FrontEnd['renderer'], said: string[] = []): FrontEnd {
@@ -28,13 +35,34 @@ describe('fleet reporter', () => {
 		reporter.emit({type: 'wave', wave: 0, status: 'started', racks: ['dev']});
 		const [step, wave] = lines.map(line => JSON.parse(line) as Record<string, unknown>);
 		expect(step).toMatchObject({type: 'step', step: 'build', status: 'done', amiId: 'ami-1', runId: 'r1', fleet: 'all', rack: 'prod-eu'});
-		expect(wave).toMatchObject({type: 'wave', wave: 0, status: 'started', racks: ['dev'], fleet: 'all', fleetRunId: 'f1', at: expect.any(String)});
+		expect(wave).toMatchObject({
+			type: 'wave',
+			wave: 0,
+			status: 'started',
+			racks: ['dev'],
+			fleet: 'all',
+			fleetRunId: 'f1',
+			at: expect.any(String),
+		});
 	});
 
 	it('plain: every line of a rack starts with [rack], a multi-line event included; fleet lines say what happened', () => {
 		const lines: string[] = [];
 		const reporter = createFleetReporter(frontEnd('plain'), {fleet: 'all', fleetRunId: 'f1'}, text => lines.push(text));
-		reporter.rackSink('prod-eu')({type: 'change-set', step: 'update-stack', stackName: 'convox-prod-eu', changeSetName: 'cs', parameters: [{key: 'Ami', old: '', new: 'ami-1', masked: false}], changes: [], dropped: [], runId: 'r1', at}, run);
+		reporter.rackSink('prod-eu')(
+			{
+				type: 'change-set',
+				step: 'update-stack',
+				stackName: 'convox-prod-eu',
+				changeSetName: 'cs',
+				parameters: [{key: 'Ami', old: '', new: 'ami-1', masked: false}],
+				changes: [],
+				dropped: [],
+				runId: 'r1',
+				at,
+			},
+			run,
+		);
 		reporter.emit({type: 'image', kind: 'copy', accountId: '222222222222', region: 'eu-west-1', status: 'done', amiId: 'ami-2'});
 		reporter.emit({type: 'rack-state', rack: 'prod-ap', state: 'untouched', wave: 2});
 		const text = lines.join('');
@@ -72,7 +100,13 @@ describe('fleet table on the Ink screen', () => {
 		reporter.emit({type: 'rack-state', rack: 'prod-eu', state: 'untouched', wave: 1});
 		expect(tables).toHaveLength(5);
 		const last = tables.at(-1)!;
-		expect(last[0]).toMatchObject({rack: 'dev', step: 'update-stack', status: 'done', startedAt: expect.any(Number), endedAt: expect.any(Number)});
+		expect(last[0]).toMatchObject({
+			rack: 'dev',
+			step: 'update-stack',
+			status: 'done',
+			startedAt: expect.any(Number),
+			endedAt: expect.any(Number),
+		});
 		expect(last[1]).toMatchObject({rack: 'prod-eu', status: 'untouched'});
 		expect(last[1]!.startedAt).toBeUndefined();
 	});

@@ -6,7 +6,14 @@ import {formatAge} from '../../source/format-duration';
 
 const stamp = (event: RunEventInput): RunEvent => ({...event, runId: 'run-1', at: '2026-11-25T01:00:00.000Z'}) as RunEvent;
 const stackEvent = (resource: string, status: string, second: number, reason = '', resourceType = 'AWS::AutoScaling::AutoScalingGroup') =>
-	stamp({type: 'stack-event', resource, status, reason, resourceType, timestamp: new Date(Date.UTC(2026, 10, 25, 1, 0, second)).toISOString()});
+	stamp({
+		type: 'stack-event',
+		resource,
+		status,
+		reason,
+		resourceType,
+		timestamp: new Date(Date.UTC(2026, 10, 25, 1, 0, second)).toISOString(),
+	});
 
 function play(events: RunEvent[], state: StackViewState = initialStackView(3)): StackViewState {
 	return events.reduce(reduceStackView, state);
@@ -21,7 +28,11 @@ describe('stack view', () => {
 			stackEvent('Instances', 'UPDATE_IN_PROGRESS', 3),
 			stackEvent('Logs', 'UPDATE_FAILED', 4, 'Access denied'),
 		]);
-		expect(state.recent.map(event => `${event.resource} ${event.status}`)).toEqual(['LaunchConfiguration UPDATE_COMPLETE', 'Instances UPDATE_IN_PROGRESS', 'Logs UPDATE_FAILED']);
+		expect(state.recent.map(event => `${event.resource} ${event.status}`)).toEqual([
+			'LaunchConfiguration UPDATE_COMPLETE',
+			'Instances UPDATE_IN_PROGRESS',
+			'Logs UPDATE_FAILED',
+		]);
 		expect({finished: state.finished, inProgress: state.inProgress, failed: state.failed}).toEqual({finished: 1, inProgress: 1, failed: 1});
 		expect(state.stackStatus).toBe('UPDATE_IN_PROGRESS');
 		expect(state.startedAt).toBe('2026-11-25T01:00:00.000Z');
@@ -31,7 +42,13 @@ describe('stack view', () => {
 		const state = play([
 			stackEvent('Balancer', 'UPDATE_FAILED', 6, 'Resource update cancelled'),
 			stackEvent('Instances', 'UPDATE_FAILED', 5, 'Received 0 SUCCESS signal(s) out of 1.'),
-			stackEvent('convox', 'UPDATE_ROLLBACK_IN_PROGRESS', 7, 'The following resource(s) failed to update: [Instances].', 'AWS::CloudFormation::Stack'),
+			stackEvent(
+				'convox',
+				'UPDATE_ROLLBACK_IN_PROGRESS',
+				7,
+				'The following resource(s) failed to update: [Instances].',
+				'AWS::CloudFormation::Stack',
+			),
 			stackEvent('Later', 'UPDATE_FAILED', 8, 'Something else'),
 		]);
 		expect(state.rootCause).toMatchObject({resource: 'Instances', reason: 'Received 0 SUCCESS signal(s) out of 1.'});
@@ -50,17 +67,34 @@ describe('stack view', () => {
 					{key: 'InstanceCount', old: '3', new: '3', masked: false},
 					{key: 'Password', old: '****', new: '****', masked: true},
 				],
-				changes: [{logicalId: 'LaunchConfiguration', resourceType: 'AWS::AutoScaling::LaunchConfiguration', action: 'Modify', replacement: 'True'}],
+				changes: [
+					{logicalId: 'LaunchConfiguration', resourceType: 'AWS::AutoScaling::LaunchConfiguration', action: 'Modify', replacement: 'True'},
+				],
 				dropped: ['Certificate'],
 			}),
 		]);
-		expect(state.changeSet).toMatchObject({changed: [{key: 'Ami', old: 'ami-old', new: 'ami-new', masked: false}], unchanged: 2, dropped: ['Certificate'], instancesToReplace: 3});
+		expect(state.changeSet).toMatchObject({
+			changed: [{key: 'Ami', old: 'ami-old', new: 'ami-new', masked: false}],
+			unchanged: 2,
+			dropped: ['Certificate'],
+			instancesToReplace: 3,
+		});
 	});
 
 	it('counts standalone instances, and the whole group only when its launch configuration changes', () => {
 		const instance = {logicalId: 'Bastion', resourceType: 'AWS::EC2::Instance', action: 'Modify', replacement: 'True'} as const;
-		const group = {logicalId: 'LaunchConfiguration', resourceType: 'AWS::AutoScaling::LaunchConfiguration', action: 'Modify', replacement: 'True'} as const;
-		const balancer = {logicalId: 'Balancer', resourceType: 'AWS::ElasticLoadBalancing::LoadBalancer', action: 'Modify', replacement: 'False'} as const;
+		const group = {
+			logicalId: 'LaunchConfiguration',
+			resourceType: 'AWS::AutoScaling::LaunchConfiguration',
+			action: 'Modify',
+			replacement: 'True',
+		} as const;
+		const balancer = {
+			logicalId: 'Balancer',
+			resourceType: 'AWS::ElasticLoadBalancing::LoadBalancer',
+			action: 'Modify',
+			replacement: 'False',
+		} as const;
 		const count = [{key: 'InstanceCount', old: '4', new: '4', masked: false}];
 		expect(instancesToReplace([balancer], count)).toBe(0);
 		expect(instancesToReplace([instance, balancer], count)).toBe(1);

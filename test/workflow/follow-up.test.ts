@@ -17,12 +17,41 @@ const config = parseConfig(
 );
 const devOnly = parseConfig({accounts: {dev: {accountId: '111111111111', stackName: 'convox-dev'}}}, 'test');
 
-function released({env = 'dev', mode = 'live', dryRun = false, production = false, statuses = {}, runStatus = 'finished', releaseId}: {env?: string; mode?: RunMode; dryRun?: boolean; production?: boolean; statuses?: Partial<Record<StepId, StepStatus>>; runStatus?: 'finished' | 'failed'; releaseId?: string} = {}): Run {
-	let run = createRun({id: 'r1', kind: 'release', env, mode, production, options: {region: 'us-east-1', dryRun, confirm: [], yes: false}, ...(releaseId ? {releaseId} : {})});
+function released({
+	env = 'dev',
+	mode = 'live',
+	dryRun = false,
+	production = false,
+	statuses = {},
+	runStatus = 'finished',
+	releaseId,
+}: {
+	env?: string;
+	mode?: RunMode;
+	dryRun?: boolean;
+	production?: boolean;
+	statuses?: Partial<Record<StepId, StepStatus>>;
+	runStatus?: 'finished' | 'failed';
+	releaseId?: string;
+} = {}): Run {
+	let run = createRun({
+		id: 'r1',
+		kind: 'release',
+		env,
+		mode,
+		production,
+		options: {region: 'us-east-1', dryRun, confirm: [], yes: false},
+		...(releaseId ? {releaseId} : {}),
+	});
 	const apply = (input: RunEventInput) => (run = reduceRun(run, {...input, runId: run.id, at: new Date().toISOString()} as RunEvent));
 	apply({type: 'step', step: 'resolve-version', status: 'done', outputs: {convoxVersion: '20261101000000'}});
-	apply({type: 'checkpoint', step: 'update-stack', outputs: {changeSetName: 'cs-1', previousAmi: 'ami-before', previousVersion: '20260101000000'}});
-	for (const step of ['account', 'template', 'build', 'update-stack', 'verify'] as const) apply({type: 'step', step, status: statuses[step] ?? 'done'});
+	apply({
+		type: 'checkpoint',
+		step: 'update-stack',
+		outputs: {changeSetName: 'cs-1', previousAmi: 'ami-before', previousVersion: '20260101000000'},
+	});
+	for (const step of ['account', 'template', 'build', 'update-stack', 'verify'] as const)
+		apply({type: 'step', step, status: statuses[step] ?? 'done'});
 	apply({type: 'run', status: runStatus, env, mode, kind: 'release'});
 	return run;
 }
@@ -33,14 +62,31 @@ describe('rollbackTargetOf', () => {
 	});
 
 	it('keeps an empty Ami (the stock AMI) as a target', () => {
-		const run = reduceRun(released(), {type: 'checkpoint', step: 'update-stack', outputs: {previousAmi: ''}, runId: 'r1', at: new Date().toISOString()});
+		const run = reduceRun(released(), {
+			type: 'checkpoint',
+			step: 'update-stack',
+			outputs: {previousAmi: ''},
+			runId: 'r1',
+			at: new Date().toISOString(),
+		});
 		expect(rollbackTargetOf(run)).toMatchObject({ami: ''});
 	});
 
 	it('is undefined for a dry run, a rehearsal dry run, and a run that never reached the update', () => {
 		expect(rollbackTargetOf(released({mode: 'dry-run', dryRun: true}))).toBeUndefined();
 		expect(rollbackTargetOf(released({mode: 'rehearsal', dryRun: true}))).toBeUndefined();
-		expect(rollbackTargetOf(createRun({id: 'r0', kind: 'release', env: 'dev', mode: 'live', production: false, options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false}}))).toBeUndefined();
+		expect(
+			rollbackTargetOf(
+				createRun({
+					id: 'r0',
+					kind: 'release',
+					env: 'dev',
+					mode: 'live',
+					production: false,
+					options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
+				}),
+			),
+		).toBeUndefined();
 	});
 });
 
@@ -50,16 +96,27 @@ describe('followUpOf', () => {
 		const rollback = {kind: 'rollback', target: {runId: 'r1', ami: 'ami-before', version: '20260101000000'}};
 		expect(followUpOf(failed, config, {guided: true})).toEqual(rollback);
 		expect(followUpOf(failed, config, {guided: false})).toEqual(rollback);
-		expect(followUpOf(released({production: true, env: 'prod', statuses: {verify: 'failed'}, runStatus: 'failed'}), config, {guided: false})).toMatchObject({kind: 'rollback'});
+		expect(
+			followUpOf(released({production: true, env: 'prod', statuses: {verify: 'failed'}, runStatus: 'failed'}), config, {guided: false}),
+		).toMatchObject({kind: 'rollback'});
 	});
 
 	it('offers no rollback when the update did not finish, or the run only showed its writes', () => {
-		expect(followUpOf(released({statuses: {'update-stack': 'failed', verify: 'pending'}, runStatus: 'failed'}), config, {guided: true})).toBeUndefined();
-		expect(followUpOf(released({mode: 'dry-run', dryRun: true, statuses: {verify: 'failed'}, runStatus: 'failed'}), config, {guided: true})).toBeUndefined();
+		expect(
+			followUpOf(released({statuses: {'update-stack': 'failed', verify: 'pending'}, runStatus: 'failed'}), config, {guided: true}),
+		).toBeUndefined();
+		expect(
+			followUpOf(released({mode: 'dry-run', dryRun: true, statuses: {verify: 'failed'}, runStatus: 'failed'}), config, {guided: true}),
+		).toBeUndefined();
 	});
 
 	it('offers promotion of the same version to every production account after a finished guided dev release', () => {
-		expect(followUpOf(released(), config, {guided: true})).toEqual({kind: 'promotion', convoxVersion: '20261101000000', accounts: ['prod', 'prod2'], releaseId: 'r1'});
+		expect(followUpOf(released(), config, {guided: true})).toEqual({
+			kind: 'promotion',
+			convoxVersion: '20261101000000',
+			accounts: ['prod', 'prod2'],
+			releaseId: 'r1',
+		});
 		expect(followUpOf(released({releaseId: 'r0'}), config, {guided: true})).toMatchObject({releaseId: 'r0'});
 	});
 

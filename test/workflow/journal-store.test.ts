@@ -7,7 +7,15 @@ import {JournalStore, runFiles} from '../../source/workflow/journal-store';
 import {createRun} from '../../source/workflow/plan';
 
 const tempDir = () => mkdtemp(path.join(os.tmpdir(), 'convox-ami-journal-'));
-const newRun = (id: string) => createRun({id, kind: 'release', env: 'dev', mode: 'live', production: false, options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false}});
+const newRun = (id: string) =>
+	createRun({
+		id,
+		kind: 'release',
+		env: 'dev',
+		mode: 'live',
+		production: false,
+		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
+	});
 
 describe('journal store', () => {
 	it('saves, loads and lists runs newest first with a schema version inside', async () => {
@@ -30,7 +38,10 @@ describe('journal store', () => {
 		expect(loaded).toEqual(after);
 		expect(loaded.history.map(entry => entry.message)).toEqual(['Rollback run rollback-1 started.']);
 		expect({...loaded, history: [], updatedAt: release.updatedAt}).toEqual(release);
-		await expect(store.record('no-such-run', {type: 'history', message: 'x'})).rejects.toMatchObject({exitCode: 2, message: expect.stringContaining('No run no-such-run')});
+		await expect(store.record('no-such-run', {type: 'history', message: 'x'})).rejects.toMatchObject({
+			exitCode: 2,
+			message: expect.stringContaining('No run no-such-run'),
+		});
 	});
 
 	it('refuses a corrupt journal with a clear error and leaves it as it is', async () => {
@@ -62,7 +73,9 @@ describe('journal store', () => {
 	it('always loads after the writer is killed with SIGKILL at any instant', async () => {
 		for (let round = 0; round < 8; round++) {
 			const dir = await tempDir();
-			const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/journal-writer.ts', dir], {stdio: ['ignore', 'pipe', 'inherit']});
+			const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/journal-writer.ts', dir], {
+				stdio: ['ignore', 'pipe', 'inherit'],
+			});
 			await new Promise<void>((resolve, reject) => {
 				child.stdout.once('data', () => resolve());
 				child.once('exit', code => reject(new Error(`the writer exited with ${code} before it was killed`)));

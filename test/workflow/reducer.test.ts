@@ -4,15 +4,31 @@ import {isJournaled, reduceRun} from '../../source/workflow/reducer';
 import type {RunEvent, RunEventInput} from '../../source/workflow/types';
 
 const base = () =>
-	createRun({id: 'r1', kind: 'release', env: 'dev', mode: 'live', production: false, options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false}, now: new Date('2026-11-25T00:00:00Z')});
+	createRun({
+		id: 'r1',
+		kind: 'release',
+		env: 'dev',
+		mode: 'live',
+		production: false,
+		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
+		now: new Date('2026-11-25T00:00:00Z'),
+	});
 
 let clock = 0;
-const at = (input: RunEventInput): RunEvent => ({...input, runId: 'r1', at: new Date(Date.UTC(2026, 10, 25, 0, 0, ++clock)).toISOString()}) as RunEvent;
+const at = (input: RunEventInput): RunEvent =>
+	({...input, runId: 'r1', at: new Date(Date.UTC(2026, 10, 25, 0, 0, ++clock)).toISOString()}) as RunEvent;
 
 describe('reduceRun', () => {
 	it('plans the steps of each kind', () => {
 		expect(base().steps.map(step => step.id)).toEqual(['account', 'resolve-version', 'template', 'build', 'update-stack', 'verify']);
-		const checklist = createRun({id: 'c', kind: 'checklist', env: 'dev', mode: 'live', production: false, options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false}});
+		const checklist = createRun({
+			id: 'c',
+			kind: 'checklist',
+			env: 'dev',
+			mode: 'live',
+			production: false,
+			options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
+		});
 		expect(checklist.steps.map(step => step.id)).toEqual(['account', 'verify']);
 	});
 
@@ -30,7 +46,12 @@ describe('reduceRun', () => {
 		let run = reduceRun(base(), at({type: 'step', step: 'update-stack', status: 'running'}));
 		const started = run.steps[4]!.startedAt;
 		run = reduceRun(run, at({type: 'checkpoint', step: 'update-stack', outputs: {changeSetName: 'cs-1', previousAmi: 'ami-old'}}));
-		expect(run.steps[4]).toMatchObject({status: 'running', attempts: 1, startedAt: started, outputs: {changeSetName: 'cs-1', previousAmi: 'ami-old'}});
+		expect(run.steps[4]).toMatchObject({
+			status: 'running',
+			attempts: 1,
+			startedAt: started,
+			outputs: {changeSetName: 'cs-1', previousAmi: 'ami-old'},
+		});
 		expect(isJournaled(at({type: 'checkpoint', step: 'update-stack', outputs: {changeSetName: 'cs-1'}}))).toBe(true);
 		run = reduceRun(run, at({type: 'checkpoint', step: 'update-stack', outputs: {previousVersion: '20260101000000'}}));
 		expect(run.steps[4]?.outputs).toEqual({changeSetName: 'cs-1', previousAmi: 'ami-old', previousVersion: '20260101000000'});
@@ -42,7 +63,14 @@ describe('reduceRun', () => {
 	});
 
 	it('a checkpoint of a step the run does not plan changes nothing but the time', () => {
-		const checklist = createRun({id: 'c', kind: 'checklist', env: 'dev', mode: 'live', production: false, options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false}});
+		const checklist = createRun({
+			id: 'c',
+			kind: 'checklist',
+			env: 'dev',
+			mode: 'live',
+			production: false,
+			options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
+		});
 		const next = reduceRun(checklist, at({type: 'checkpoint', step: 'build', outputs: {packerPid: 42}}));
 		expect(next.steps).toEqual(checklist.steps);
 	});
@@ -63,7 +91,10 @@ describe('reduceRun', () => {
 	});
 
 	it('tracks the run status and records interruptions in its history', () => {
-		let run = reduceRun(base(), at({type: 'run', status: 'interrupted', env: 'dev', mode: 'live', kind: 'release', message: 'Interrupted during build.'}));
+		let run = reduceRun(
+			base(),
+			at({type: 'run', status: 'interrupted', env: 'dev', mode: 'live', kind: 'release', message: 'Interrupted during build.'}),
+		);
 		expect(run.status).toBe('interrupted');
 		run = reduceRun(run, at({type: 'run', status: 'resumed', env: 'dev', mode: 'live', kind: 'release', message: 'Resumed at build.'}));
 		expect(run.status).toBe('running');

@@ -4,7 +4,13 @@ import type {Run, StepRecord} from '../../source/workflow/types';
 
 const at = (minute: number, second = 0) => new Date(Date.UTC(2026, 10, 25, 1, minute, second)).toISOString();
 
-function step(id: StepRecord['id'], start: number, end: number, outputs: StepRecord['outputs'], extra: Partial<StepRecord> = {}): StepRecord {
+function step(
+	id: StepRecord['id'],
+	start: number,
+	end: number,
+	outputs: StepRecord['outputs'],
+	extra: Partial<StepRecord> = {},
+): StepRecord {
 	return {id, status: 'done', startedAt: at(start), endedAt: at(end), attempts: 1, outputs, ...extra};
 }
 
@@ -23,16 +29,81 @@ const release: Run = {
 	steps: [
 		step('account', 0, 0, {accountId: '111111111111', arn: 'arn:aws:sts::111111111111:assumed-role/Admin/jane', profile: 'convox-dev'}),
 		step('resolve-version', 0, 1, {convoxVersion: '20160916121812', sourceAmi: 'ami-0d1b2c3e4f5a69788'}),
-		step('template', 1, 1, {amiVersion: '20160916121812-1', gitSha: 'abc1234', convoxVersion: '20160916121812', sourceAmi: 'ami-0d1b2c3e4f5a69788'}),
-		step('build', 1, 14, {amiId: 'ami-0a7f3c9e21d4b5e86', amiIds: {'us-east-1': 'ami-0a7f3c9e21d4b5e86', 'us-west-2': 'ami-05e5a1b2c3d4e5f60'}, logPath: '.convox-ami/runs/20261125-010000-dev.packer.log'}, {attempts: 2}),
-		step('update-stack', 14, 36, {stackStatus: 'UPDATE_COMPLETE', previousAmi: 'ami-0123456789abcdef0', previousVersion: '20160820033210', changeSetName: 'convox-ami-20261125-010000-dev', completedAt: at(36)}),
+		step('template', 1, 1, {
+			amiVersion: '20160916121812-1',
+			gitSha: 'abc1234',
+			convoxVersion: '20160916121812',
+			sourceAmi: 'ami-0d1b2c3e4f5a69788',
+		}),
+		step(
+			'build',
+			1,
+			14,
+			{
+				amiId: 'ami-0a7f3c9e21d4b5e86',
+				amiIds: {'us-east-1': 'ami-0a7f3c9e21d4b5e86', 'us-west-2': 'ami-05e5a1b2c3d4e5f60'},
+				logPath: '.convox-ami/runs/20261125-010000-dev.packer.log',
+			},
+			{attempts: 2},
+		),
+		step('update-stack', 14, 36, {
+			stackStatus: 'UPDATE_COMPLETE',
+			previousAmi: 'ami-0123456789abcdef0',
+			previousVersion: '20160820033210',
+			changeSetName: 'convox-ami-20261125-010000-dev',
+			completedAt: at(36),
+		}),
 		step('verify', 36, 41, {passed: ['rack', 'instances', 'hello-world', 'librato'], failed: [], skipped: ['sumologic'], waiting: []}),
 	],
 	checks: [
-		{id: 'rack', title: 'Rack runs the released version', kind: 'auto', status: 'pass', detail: 'convox rack: convox-dev running 20160916121812; stack convox UPDATE_COMPLETE', required: true, attempts: 1, startedAt: at(36), endedAt: at(36, 3), notes: []},
-		{id: 'instances', title: 'Instances run the new AMI', kind: 'auto', status: 'pass', detail: '3 of 3 on ami-0a7f3c9e21d4b5e86', required: true, attempts: 1, startedAt: at(36), endedAt: at(36, 1), notes: []},
-		{id: 'hello-world', title: 'hello-world answers through its load balancer', kind: 'auto', status: 'pass', detail: 'HTTP 200 from http://hello.example.com/ in 84 ms (3 attempts in 41.2 s)', required: true, attempts: 1, startedAt: at(36), endedAt: at(36, 41), notes: ['first attempts hit the draining instance | it recovered']},
-		{id: 'sumologic', title: 'Logs reach SumoLogic', kind: 'manual', status: 'skipped', detail: 'skipped by the operator', required: true, attempts: 1, startedAt: at(37), endedAt: at(38), notes: ['Skipped: SumoLogic ingestion is delayed today']},
+		{
+			id: 'rack',
+			title: 'Rack runs the released version',
+			kind: 'auto',
+			status: 'pass',
+			detail: 'convox rack: convox-dev running 20160916121812; stack convox UPDATE_COMPLETE',
+			required: true,
+			attempts: 1,
+			startedAt: at(36),
+			endedAt: at(36, 3),
+			notes: [],
+		},
+		{
+			id: 'instances',
+			title: 'Instances run the new AMI',
+			kind: 'auto',
+			status: 'pass',
+			detail: '3 of 3 on ami-0a7f3c9e21d4b5e86',
+			required: true,
+			attempts: 1,
+			startedAt: at(36),
+			endedAt: at(36, 1),
+			notes: [],
+		},
+		{
+			id: 'hello-world',
+			title: 'hello-world answers through its load balancer',
+			kind: 'auto',
+			status: 'pass',
+			detail: 'HTTP 200 from http://hello.example.com/ in 84 ms (3 attempts in 41.2 s)',
+			required: true,
+			attempts: 1,
+			startedAt: at(36),
+			endedAt: at(36, 41),
+			notes: ['first attempts hit the draining instance | it recovered'],
+		},
+		{
+			id: 'sumologic',
+			title: 'Logs reach SumoLogic',
+			kind: 'manual',
+			status: 'skipped',
+			detail: 'skipped by the operator',
+			required: true,
+			attempts: 1,
+			startedAt: at(37),
+			endedAt: at(38),
+			notes: ['Skipped: SumoLogic ingestion is delayed today'],
+		},
 	],
 	history: [
 		{at: at(20), message: 'Interrupted during update-stack (Ctrl-C, detached); the update went on.'},
@@ -69,7 +140,16 @@ describe('renderReport', () => {
 			...release,
 			steps: release.steps.map(record =>
 				record.id === 'resolve-version'
-					? {...record, outputs: {...record.outputs, versionRule: 'required', nextVersion: '20260708102410', amiParameter: '/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id', architecture: 'x86_64'}}
+					? {
+							...record,
+							outputs: {
+								...record.outputs,
+								versionRule: 'required',
+								nextVersion: '20260708102410',
+								amiParameter: '/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id',
+								architecture: 'x86_64',
+							},
+						}
 					: record,
 			),
 		};
@@ -80,7 +160,9 @@ describe('renderReport', () => {
 	});
 
 	it('shows the stack outcome with the parameters before and after', () => {
-		expect(report).toContain('Outcome: **UPDATE_COMPLETE**, completed 2026-11-25 01:36:00 UTC (change set `convox-ami-20261125-010000-dev`).');
+		expect(report).toContain(
+			'Outcome: **UPDATE_COMPLETE**, completed 2026-11-25 01:36:00 UTC (change set `convox-ami-20261125-010000-dev`).',
+		);
 		expect(report).toContain('| Ami | `ami-0123456789abcdef0` | `ami-0a7f3c9e21d4b5e86` |');
 		expect(report).toContain('| Version | `20160820033210` | `20160916121812` |');
 	});
@@ -101,7 +183,15 @@ describe('renderReport', () => {
 		expect(report).toContain('- 2026-11-25 01:20:00 UTC: Interrupted during update-stack (Ctrl-C, detached); the update went on.');
 		expect(report).toContain('- 2026-11-25 01:25:00 UTC: Resumed by jane; re-attached to the stack update.');
 		const headings = report.split('\n').filter(line => line.startsWith('#'));
-		expect(headings).toEqual(['# convox-ami release record: dev', '## Versions', '## Stack update', '## Checks', '### Notes', '## Steps', '## History']);
+		expect(headings).toEqual([
+			'# convox-ami release record: dev',
+			'## Versions',
+			'## Stack update',
+			'## Checks',
+			'### Notes',
+			'## Steps',
+			'## History',
+		]);
 	});
 
 	it('escapes table cells so that evidence cannot break a table', () => {
@@ -116,7 +206,16 @@ describe('renderReport', () => {
 			mode: 'rehearsal',
 			production: true,
 			status: 'waiting',
-			steps: [release.steps[0]!, step('verify', 36, 41, {stackStatus: 'UPDATE_COMPLETE', convoxVersion: '20160916121812', amiId: 'ami-0a7f3c9e21d4b5e86'}, {status: 'waiting', endedAt: undefined})],
+			steps: [
+				release.steps[0]!,
+				step(
+					'verify',
+					36,
+					41,
+					{stackStatus: 'UPDATE_COMPLETE', convoxVersion: '20160916121812', amiId: 'ami-0a7f3c9e21d4b5e86'},
+					{status: 'waiting', endedAt: undefined},
+				),
+			],
 			checks: [{...release.checks[3]!, status: 'waiting', detail: 'waiting for confirmation (--confirm sumologic)', notes: []}],
 			history: [],
 		};
@@ -124,7 +223,9 @@ describe('renderReport', () => {
 		expect(text.startsWith('# convox-ami checklist record: dev (production)\n')).toBe(true);
 		expect(text).toContain('> **REHEARSAL**: run offline against local stand-ins; nothing here touched AWS.');
 		expect(text).toContain('> **PRODUCTION** account.');
-		expect(text).toContain('As found by the checklist: **UPDATE_COMPLETE**, Ami `ami-0a7f3c9e21d4b5e86`, Version `20160916121812`. This run did not change it.');
+		expect(text).toContain(
+			'As found by the checklist: **UPDATE_COMPLETE**, Ami `ami-0a7f3c9e21d4b5e86`, Version `20160916121812`. This run did not change it.',
+		);
 		expect(text).toContain('1 waiting.');
 		expect(text).toContain('| `verify` | waiting | 2026-11-25 01:36:00 UTC | – | 1 | – |');
 		expect(text).not.toContain('## Versions');

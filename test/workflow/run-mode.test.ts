@@ -20,7 +20,11 @@ describe('runModeOf', () => {
 		expect(storedMode({world: 'rehearsal', readOnly: true})).toBe('rehearsal');
 		expect(modelOfFlags({rehearse: true, dryRun: true})).toEqual({world: 'rehearsal', readOnly: true});
 		expect(modelOfFlags({rehearse: false, dryRun: false})).toEqual({world: 'live', readOnly: false});
-		for (const model of [{world: 'live', readOnly: false}, {world: 'live', readOnly: true}, {world: 'rehearsal', readOnly: true}] as const) {
+		for (const model of [
+			{world: 'live', readOnly: false},
+			{world: 'live', readOnly: true},
+			{world: 'rehearsal', readOnly: true},
+		] as const) {
 			expect(runModeOf({mode: storedMode(model), options: {dryRun: model.readOnly}})).toEqual(model);
 		}
 	});

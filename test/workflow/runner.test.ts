@@ -19,7 +19,14 @@ async function setup(steps: StepTable, kind: 'release' | 'checklist' = 'checklis
 	const stateDir = await mkdtemp(path.join(os.tmpdir(), 'convox-ami-runner-'));
 	const store = new JournalStore(stateDir);
 	await store.ensureWritable();
-	const run = createRun({id: 'r1', kind, env: 'dev', mode: 'live', production: false, options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false}});
+	const run = createRun({
+		id: 'r1',
+		kind,
+		env: 'dev',
+		mode: 'live',
+		production: false,
+		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
+	});
 	const events: RunEvent[] = [];
 	const interrupts = new InterruptRouter(() => undefined);
 	const make = (current = run, resumed?: {message: string}) =>

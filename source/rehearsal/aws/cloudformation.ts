@@ -19,9 +19,15 @@ type Handler = (state: StandInState, params: QueryParams, settings: CloudFormati
 const mask = (value: string, noEcho: boolean | undefined) => (noEcho ? '****' : value);
 
 /** `resolve`: for SSM-typed parameters (`AWS::SSM::Parameter::Value<...>`), the value their parameter names, given as ResolvedValue. */
-function parameterXml(parameters: Parameter[], declarations: DeclaredParameter[], resolve?: (name: string) => string | undefined): XmlValue {
+function parameterXml(
+	parameters: Parameter[],
+	declarations: DeclaredParameter[],
+	resolve?: (name: string) => string | undefined,
+): XmlValue {
 	const noEcho = new Set(declarations.filter(declaration => declaration.noEcho).map(declaration => declaration.key));
-	const ssmTyped = new Set(declarations.filter(declaration => declaration.type.startsWith('AWS::SSM::Parameter::Value<')).map(declaration => declaration.key));
+	const ssmTyped = new Set(
+		declarations.filter(declaration => declaration.type.startsWith('AWS::SSM::Parameter::Value<')).map(declaration => declaration.key),
+	);
 	return parameters.map(parameter => ({
 		ParameterKey: parameter.key,
 		ParameterValue: mask(parameter.value, noEcho.has(parameter.key)),
@@ -52,17 +58,24 @@ function stackXml(stack: StackRecord, state: StandInState): XmlValue {
 function required(params: QueryParams, name: string): string {
 	const value = stringParam(params[name]);
 	if (!value) {
-		throw new AwsError('ValidationError', `1 validation error detected: Value null at '${name.charAt(0).toLowerCase()}${name.slice(1)}' failed to satisfy constraint: Member must not be null`);
+		throw new AwsError(
+			'ValidationError',
+			`1 validation error detected: Value null at '${name.charAt(0).toLowerCase()}${name.slice(1)}' failed to satisfy constraint: Member must not be null`,
+		);
 	}
 
 	return value;
 }
 
-async function templateOf(params: QueryParams, stack: StackRecord | undefined, settings: CloudFormationSettings): Promise<TemplateSummary & {templateUrl?: string}> {
+async function templateOf(
+	params: QueryParams,
+	stack: StackRecord | undefined,
+	settings: CloudFormationSettings,
+): Promise<TemplateSummary & {templateUrl?: string}> {
 	const url = stringParam(params.TemplateURL);
 	if (url) {
 		const known = settings.resolveTemplate?.(url);
-		return {...known === undefined ? await fetchTemplate(url) : summarizeTemplate(known), templateUrl: url};
+		return {...(known === undefined ? await fetchTemplate(url) : summarizeTemplate(known)), templateUrl: url};
 	}
 
 	const body = stringParam(params.TemplateBody);
@@ -75,7 +88,12 @@ async function templateOf(params: QueryParams, stack: StackRecord | undefined, s
 	}
 
 	if (stack && stringParam(params.UsePreviousTemplate) === 'true') {
-		return {parameters: stack.templateParameters, resourceTypes: [], capabilities: [], ...(stack.templateUrl ? {templateUrl: stack.templateUrl} : {})};
+		return {
+			parameters: stack.templateParameters,
+			resourceTypes: [],
+			capabilities: [],
+			...(stack.templateUrl ? {templateUrl: stack.templateUrl} : {}),
+		};
 	}
 
 	throw new AwsError('ValidationError', 'Either Template URL or Template Body must be specified.');
@@ -98,7 +116,10 @@ async function resolveUpdate(stack: StackRecord, params: QueryParams, settings: 
 		const key = stringParam(parameter.ParameterKey)!;
 		if (stringParam(parameter.UsePreviousValue) === 'true') {
 			if (!previous.has(key)) {
-				throw new AwsError('ValidationError', `Invalid input for parameter key ${key}. Cannot specify usePreviousValue as true for a parameter key not in the previous template`);
+				throw new AwsError(
+					'ValidationError',
+					`Invalid input for parameter key ${key}. Cannot specify usePreviousValue as true for a parameter key not in the previous template`,
+				);
 			}
 
 			values.set(key, previous.get(key)!);
@@ -128,7 +149,9 @@ async function resolveUpdate(stack: StackRecord, params: QueryParams, settings: 
 	}
 
 	const capabilities = listParam(params.Capabilities).map(String);
-	const lacking = [...new Set([...template.capabilities, ...settings.requiredCapabilities])].filter(capability => !capabilities.includes(capability));
+	const lacking = [...new Set([...template.capabilities, ...settings.requiredCapabilities])].filter(
+		capability => !capabilities.includes(capability),
+	);
 	if (lacking.length > 0) {
 		throw new AwsError('InsufficientCapabilitiesException', `Requires capabilities : [${lacking.join(', ')}]`);
 	}
@@ -202,13 +225,21 @@ export const cloudFormationHandlers: Record<string, Handler> = {
 		const stackName = required(params, 'StackName');
 		const name = required(params, 'ChangeSetName');
 		if (!/^[a-zA-Z][-a-zA-Z0-9]*$/.test(name) || name.length > 128) {
-			throw new AwsError('ValidationError', `1 validation error detected: Value '${name}' at 'changeSetName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*`);
+			throw new AwsError(
+				'ValidationError',
+				`1 validation error detected: Value '${name}' at 'changeSetName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*`,
+			);
 		}
 
 		const type = stringParam(params.ChangeSetType) ?? 'UPDATE';
 		const stack = state.findStack(stackName);
 		if (type !== 'UPDATE' || !stack) {
-			throw new AwsError('ValidationError', stack ? `Stack [${stackName}] already exists and cannot be created again with the changeSet [${name}].` : `Stack [${stackName}] does not exist`);
+			throw new AwsError(
+				'ValidationError',
+				stack
+					? `Stack [${stackName}] already exists and cannot be created again with the changeSet [${name}].`
+					: `Stack [${stackName}] does not exist`,
+			);
 		}
 
 		state.assertUpdatable(stack);
@@ -242,20 +273,21 @@ export const cloudFormationHandlers: Record<string, Handler> = {
 			RollbackConfiguration: {},
 			Capabilities: changeSet.capabilities,
 			Tags: [],
-			Changes: summary.Status === 'CREATE_COMPLETE'
-				? changeSet.changes.map(change => ({
-					Type: 'Resource',
-					ResourceChange: {
-						Action: change.action,
-						LogicalResourceId: change.logicalId,
-						PhysicalResourceId: change.physicalId,
-						ResourceType: change.resourceType,
-						Replacement: change.replacement,
-						Scope: change.scope,
-						Details: [],
-					},
-				}))
-				: [],
+			Changes:
+				summary.Status === 'CREATE_COMPLETE'
+					? changeSet.changes.map(change => ({
+							Type: 'Resource',
+							ResourceChange: {
+								Action: change.action,
+								LogicalResourceId: change.logicalId,
+								PhysicalResourceId: change.physicalId,
+								ResourceType: change.resourceType,
+								Replacement: change.replacement,
+								Scope: change.scope,
+								Details: [],
+							},
+						}))
+					: [],
 		};
 	},
 
@@ -271,12 +303,17 @@ export const cloudFormationHandlers: Record<string, Handler> = {
 			throw new AwsError('InvalidChangeSetStatus', `ChangeSet [${changeSet.id}] cannot be executed in its current status of [${status}]`);
 		}
 
-		state.beginUpdate(stack, {
-			parameters: changeSet.parameters,
-			templateParameters: changeSet.templateParameters,
-			...(changeSet.templateUrl ? {templateUrl: changeSet.templateUrl} : {}),
-			capabilities: changeSet.capabilities,
-		}, changeSet.changes, changeSet.id);
+		state.beginUpdate(
+			stack,
+			{
+				parameters: changeSet.parameters,
+				templateParameters: changeSet.templateParameters,
+				...(changeSet.templateUrl ? {templateUrl: changeSet.templateUrl} : {}),
+				capabilities: changeSet.capabilities,
+			},
+			changeSet.changes,
+			changeSet.id,
+		);
 		return {};
 	},
 
@@ -311,9 +348,10 @@ export const cloudFormationHandlers: Record<string, Handler> = {
 	async GetTemplateSummary(state, params, settings) {
 		const stackName = stringParam(params.StackName);
 		const stack = stackName ? state.stack(stackName) : undefined;
-		const template = stack && !params.TemplateURL && !params.TemplateBody
-			? {parameters: stack.templateParameters, resourceTypes: [], capabilities: stack.capabilities}
-			: await templateOf(params, undefined, settings);
+		const template =
+			stack && !params.TemplateURL && !params.TemplateBody
+				? {parameters: stack.templateParameters, resourceTypes: [], capabilities: stack.capabilities}
+				: await templateOf(params, undefined, settings);
 		const capabilities = [...new Set([...template.capabilities, ...settings.requiredCapabilities])];
 		return {
 			Parameters: template.parameters.map(declaration => ({

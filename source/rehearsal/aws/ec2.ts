@@ -17,14 +17,19 @@ interface Filter {
 }
 
 function filtersOf(params: QueryParams): Filter[] {
-	return listParam(params.Filter).map(objectParam).map(filter => ({
-		name: stringParam(filter.Name) ?? '',
-		values: listParam(filter.Value).map(String),
-	}));
+	return listParam(params.Filter)
+		.map(objectParam)
+		.map(filter => ({
+			name: stringParam(filter.Name) ?? '',
+			values: listParam(filter.Value).map(String),
+		}));
 }
 
 function wildcard(pattern: string): RegExp {
-	const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+	const escaped = pattern
+		.replace(/[.+^${}()|[\]\\]/g, '\\$&')
+		.replace(/\*/g, '.*')
+		.replace(/\?/g, '.');
 	return new RegExp(`^${escaped}$`);
 }
 
@@ -51,7 +56,9 @@ function matches(filters: Filter[], fields: Record<string, string | undefined>, 
 /** Tags of the `image` TagSpecifications of a request. */
 function specifiedTags(params: QueryParams): Record<string, string> {
 	const tags: Record<string, string> = {};
-	const specifications = listParam(params.TagSpecification).map(objectParam).filter(specification => stringParam(specification.ResourceType) === 'image');
+	const specifications = listParam(params.TagSpecification)
+		.map(objectParam)
+		.filter(specification => stringParam(specification.ResourceType) === 'image');
 	for (const specification of specifications) {
 		for (const tag of listParam(specification.Tag)) {
 			const {Key, Value} = objectParam(tag);
@@ -81,7 +88,18 @@ function imageXml(image: ImageRecord): XmlValue {
 		rootDeviceName: '/dev/xvda',
 		virtualizationType: 'hvm',
 		hypervisor: 'xen',
-		blockDeviceMapping: [{deviceName: '/dev/xvda', ebs: {snapshotId: `snap-${image.imageId.slice(4)}`, volumeSize: 8, volumeType: 'gp2', deleteOnTermination: true, encrypted: image.encrypted ?? false}}],
+		blockDeviceMapping: [
+			{
+				deviceName: '/dev/xvda',
+				ebs: {
+					snapshotId: `snap-${image.imageId.slice(4)}`,
+					volumeSize: 8,
+					volumeType: 'gp2',
+					deleteOnTermination: true,
+					encrypted: image.encrypted ?? false,
+				},
+			},
+		],
 		stateReason: image.stateReason,
 		tagSet: tagSet(image.tags),
 	};
@@ -115,7 +133,12 @@ function instanceXml(instance: InstanceRecord): XmlValue {
 export const ec2Handlers: Record<string, Handler> = {
 	/** The rehearsal's Packer replay registers the image it "built", as Packer's CreateImage would. */
 	RegisterImage(state, params, caller) {
-		const image = state.registerImage({name: stringParam(params.Name) ?? 'unnamed', ownerId: caller.accountId, region: caller.region, tags: specifiedTags(params)});
+		const image = state.registerImage({
+			name: stringParam(params.Name) ?? 'unnamed',
+			ownerId: caller.accountId,
+			region: caller.region,
+			tags: specifiedTags(params),
+		});
 		return {imageId: image.imageId};
 	},
 
@@ -155,12 +178,31 @@ export const ec2Handlers: Record<string, Handler> = {
 
 		const owners = listParam(params.Owner).map(String);
 		const filters = filtersOf(params);
-		const visible = (image: ImageRecord) => image.ownerId === caller.accountId || image.public || image.launchPermissions.includes(caller.accountId);
-		const ownedBy = (image: ImageRecord) => owners.some(owner => owner === image.ownerId || (owner === 'self' && image.ownerId === caller.accountId) || owner === image.ownerAlias);
-		const images = inRegion.filter(image =>
-			(imageIds.length === 0 || imageIds.includes(image.imageId))
-			&& (owners.length === 0 ? imageIds.length > 0 || visible(image) : ownedBy(image))
-			&& matches(filters, {'image-id': image.imageId, name: image.name, state: image.state, 'owner-id': image.ownerId, 'owner-alias': image.ownerAlias, 'is-public': String(image.public), architecture: image.architecture, description: image.description}, image.tags));
+		const visible = (image: ImageRecord) =>
+			image.ownerId === caller.accountId || image.public || image.launchPermissions.includes(caller.accountId);
+		const ownedBy = (image: ImageRecord) =>
+			owners.some(
+				owner => owner === image.ownerId || (owner === 'self' && image.ownerId === caller.accountId) || owner === image.ownerAlias,
+			);
+		const images = inRegion.filter(
+			image =>
+				(imageIds.length === 0 || imageIds.includes(image.imageId)) &&
+				(owners.length === 0 ? imageIds.length > 0 || visible(image) : ownedBy(image)) &&
+				matches(
+					filters,
+					{
+						'image-id': image.imageId,
+						name: image.name,
+						state: image.state,
+						'owner-id': image.ownerId,
+						'owner-alias': image.ownerAlias,
+						'is-public': String(image.public),
+						architecture: image.architecture,
+						description: image.description,
+					},
+					image.tags,
+				),
+		);
 		return {imagesSet: images.map(imageXml)};
 	},
 
@@ -191,9 +233,21 @@ export const ec2Handlers: Record<string, Handler> = {
 		}
 
 		const filters = filtersOf(params);
-		const selected = state.data.instances.filter(instance =>
-			(instanceIds.length === 0 || instanceIds.includes(instance.instanceId))
-			&& matches(filters, {'instance-id': instance.instanceId, 'image-id': instance.imageId, 'instance-state-name': instance.state, 'instance-type': instance.instanceType, 'private-ip-address': instance.privateIpAddress}, instanceTags(instance)));
+		const selected = state.data.instances.filter(
+			instance =>
+				(instanceIds.length === 0 || instanceIds.includes(instance.instanceId)) &&
+				matches(
+					filters,
+					{
+						'instance-id': instance.instanceId,
+						'image-id': instance.imageId,
+						'instance-state-name': instance.state,
+						'instance-type': instance.instanceType,
+						'private-ip-address': instance.privateIpAddress,
+					},
+					instanceTags(instance),
+				),
+		);
 		const start = Number(stringParam(params.NextToken) ?? 0);
 		const size = Number(stringParam(params.MaxResults) ?? selected.length) || selected.length;
 		const page = selected.slice(start, start + size);

@@ -1,7 +1,12 @@
 import {randomBytes, randomUUID} from 'node:crypto';
 
 export function hexId(prefix: string, length = 17): string {
-	return prefix + randomBytes(Math.ceil(length / 2)).toString('hex').slice(0, length);
+	return (
+		prefix +
+		randomBytes(Math.ceil(length / 2))
+			.toString('hex')
+			.slice(0, length)
+	);
 }
 
 export function physicalSuffix(): string {

@@ -167,7 +167,11 @@ export interface StandInData {
 }
 
 export class AwsError extends Error {
-	constructor(readonly code: string, message: string, readonly status = 400) {
+	constructor(
+		readonly code: string,
+		message: string,
+		readonly status = 400,
+	) {
 		super(message);
 	}
 }

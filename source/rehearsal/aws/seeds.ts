@@ -53,10 +53,30 @@ const AMI_PARAMETERS = '/aws/service/ecs/optimized-ami';
 
 /** The ECS-optimized images of the current era and the public SSM parameters that name them (ids assembled, shapes real). */
 const ecsImages = [
-	{parameter: `${AMI_PARAMETERS}/amazon-linux-2/recommended/image_id`, imageId: 'ami-0c4bd6ac1ce6c0ad2', name: 'amzn2-ami-ecs-hvm-2.0.20261118-x86_64-ebs', architecture: 'x86_64'},
-	{parameter: `${AMI_PARAMETERS}/amazon-linux-2/arm64/recommended/image_id`, imageId: 'ami-0f5d5b3d3a8a7c9e1', name: 'amzn2-ami-ecs-hvm-2.0.20261118-arm64-ebs', architecture: 'arm64'},
-	{parameter: `${AMI_PARAMETERS}/amazon-linux-2023/recommended/image_id`, imageId: 'ami-0e1d2c3b4a5f60718', name: 'al2023-ami-ecs-hvm-2023.0.20261120-kernel-6.1-x86_64', architecture: 'x86_64'},
-	{parameter: `${AMI_PARAMETERS}/amazon-linux-2023/arm64/recommended/image_id`, imageId: 'ami-07f1c9a8d6e5b4a32', name: 'al2023-ami-ecs-hvm-2023.0.20261120-kernel-6.1-arm64', architecture: 'arm64'},
+	{
+		parameter: `${AMI_PARAMETERS}/amazon-linux-2/recommended/image_id`,
+		imageId: 'ami-0c4bd6ac1ce6c0ad2',
+		name: 'amzn2-ami-ecs-hvm-2.0.20261118-x86_64-ebs',
+		architecture: 'x86_64',
+	},
+	{
+		parameter: `${AMI_PARAMETERS}/amazon-linux-2/arm64/recommended/image_id`,
+		imageId: 'ami-0f5d5b3d3a8a7c9e1',
+		name: 'amzn2-ami-ecs-hvm-2.0.20261118-arm64-ebs',
+		architecture: 'arm64',
+	},
+	{
+		parameter: `${AMI_PARAMETERS}/amazon-linux-2023/recommended/image_id`,
+		imageId: 'ami-0e1d2c3b4a5f60718',
+		name: 'al2023-ami-ecs-hvm-2023.0.20261120-kernel-6.1-x86_64',
+		architecture: 'x86_64',
+	},
+	{
+		parameter: `${AMI_PARAMETERS}/amazon-linux-2023/arm64/recommended/image_id`,
+		imageId: 'ami-07f1c9a8d6e5b4a32',
+		name: 'al2023-ami-ecs-hvm-2023.0.20261120-kernel-6.1-arm64',
+		architecture: 'arm64',
+	},
 ];
 
 export const ecsOptimizedImages: ImageInput[] = ecsImages.map(({imageId, name, architecture}) => ({

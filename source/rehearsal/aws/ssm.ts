@@ -9,7 +9,11 @@ export const ssmHandlers: Record<string, (state: StandInState, input: Record<str
 	GetParameter(state, input) {
 		const name = typeof input.Name === 'string' ? input.Name : '';
 		const arn = `arn:aws:ssm:${state.data.region}::parameter${name.startsWith('/') ? '' : '/'}${name}`;
-		if (state.data.ssmDenied?.includes(name)) throw new AwsError('AccessDeniedException', `User is not authorized to perform: ssm:GetParameter on resource: ${arn} because no identity-based policy allows the ssm:GetParameter action`);
+		if (state.data.ssmDenied?.includes(name))
+			throw new AwsError(
+				'AccessDeniedException',
+				`User is not authorized to perform: ssm:GetParameter on resource: ${arn} because no identity-based policy allows the ssm:GetParameter action`,
+			);
 		const value = state.data.ssmParameters?.[name];
 		if (value === undefined) throw new AwsError('ParameterNotFound', '');
 		return {

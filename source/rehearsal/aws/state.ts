@@ -93,8 +93,14 @@ export interface SimulationSettings {
 	imageCopies?: ImageCopySettings;
 }
 
-const updatableStatuses = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
-const noChangesReason = 'The submitted information didn\'t contain changes. Submit different information to create a change set.';
+const updatableStatuses = new Set([
+	'CREATE_COMPLETE',
+	'UPDATE_COMPLETE',
+	'UPDATE_ROLLBACK_COMPLETE',
+	'IMPORT_COMPLETE',
+	'IMPORT_ROLLBACK_COMPLETE',
+]);
+const noChangesReason = "The submitted information didn't contain changes. Submit different information to create a change set.";
 
 export function emptyData(region: string): StandInData {
 	return {schema: 1, region, sequence: 0, stacks: {}, images: [], instances: [], ssmParameters: {}};
@@ -115,7 +121,11 @@ export function stacksFromDescribeStacks(json: unknown): StackSeed[] {
  * Tests and the rehearsal read and change it directly (e.g. `registerImage` as if Packer built one).
  */
 export class StandInState {
-	constructor(readonly data: StandInData, private readonly settings: SimulationSettings, private readonly changed: () => void = () => undefined) {}
+	constructor(
+		readonly data: StandInData,
+		private readonly settings: SimulationSettings,
+		private readonly changed: () => void = () => undefined,
+	) {}
 
 	/** Records a change made outside the state's own methods (saved to the state file, if any). */
 	commit(): void {
@@ -157,7 +167,11 @@ export class StandInState {
 			templateParameters: template?.parameters ?? parameters.map(parameter => ({key: parameter.key, type: 'String', noEcho: false})),
 			...(seed.templateUrl ? {templateUrl: seed.templateUrl} : {}),
 			capabilities: seed.Capabilities ?? ['CAPABILITY_IAM'],
-			outputs: (seed.Outputs ?? []).map(output => ({key: output.OutputKey, value: output.OutputValue, ...(output.Description ? {description: output.Description} : {})})),
+			outputs: (seed.Outputs ?? []).map(output => ({
+				key: output.OutputKey,
+				value: output.OutputValue,
+				...(output.Description ? {description: output.Description} : {}),
+			})),
 			tags: (seed.Tags ?? []).map(tag => ({key: tag.Key, value: tag.Value})),
 			disableRollback: seed.DisableRollback ?? false,
 			scenarios,
@@ -165,13 +179,19 @@ export class StandInState {
 			changeSets: [],
 		};
 		this.data.stacks[stack.stackName] = stack;
-		this.appendEvents(stack, [{
-			logicalId: stack.stackName,
-			resourceType: 'AWS::CloudFormation::Stack',
-			physicalId: stack.stackId,
-			status: stack.status,
-			...(stack.statusReason ? {reason: stack.statusReason} : {}),
-		}], stack.lastUpdatedTime ?? stack.creationTime);
+		this.appendEvents(
+			stack,
+			[
+				{
+					logicalId: stack.stackName,
+					resourceType: 'AWS::CloudFormation::Stack',
+					physicalId: stack.stackId,
+					status: stack.status,
+					...(stack.statusReason ? {reason: stack.statusReason} : {}),
+				},
+			],
+			stack.lastUpdatedTime ?? stack.creationTime,
+		);
 
 		const values = this.parameters(stack.stackName);
 		const count = seed.instances ?? (Number(values.InstanceCount) || 3);
@@ -248,10 +268,16 @@ export class StandInState {
 		}
 
 		if (source.ownerId !== request.ownerId) {
-			throw new AwsError('AuthFailure', `Not authorized to copy image ${request.sourceImageId}: it belongs to account ${source.ownerId}`, 403);
+			throw new AwsError(
+				'AuthFailure',
+				`Not authorized to copy image ${request.sourceImageId}: it belongs to account ${source.ownerId}`,
+				403,
+			);
 		}
 
-		const duplicate = this.imagesIn(request.targetRegion).find(image => image.ownerId === request.ownerId && image.name === request.name && image.state !== 'failed');
+		const duplicate = this.imagesIn(request.targetRegion).find(
+			image => image.ownerId === request.ownerId && image.name === request.name && image.state !== 'failed',
+		);
 		if (duplicate) {
 			throw new AwsError('InvalidAMIName.Duplicate', `AMI name ${request.name} is already in use by AMI ${duplicate.imageId}`);
 		}
@@ -263,7 +289,7 @@ export class StandInState {
 			ownerId: request.ownerId,
 			state: 'pending',
 			creationDate: new Date().toISOString(),
-			...(request.description ?? source.description ? {description: request.description ?? source.description} : {}),
+			...((request.description ?? source.description) ? {description: request.description ?? source.description} : {}),
 			architecture: source.architecture,
 			tags: {...userTags, ...request.tags},
 			public: false,
@@ -287,7 +313,10 @@ export class StandInState {
 			const fails = this.settings.imageCopies?.failIn?.includes(image.region ?? this.data.region) ?? false;
 			image.state = fails ? 'failed' : 'available';
 			if (fails) {
-				image.stateReason = {code: 'Server.InternalError', message: this.settings.imageCopies?.failureReason ?? 'Internal error: the snapshot copy did not complete'};
+				image.stateReason = {
+					code: 'Server.InternalError',
+					message: this.settings.imageCopies?.failureReason ?? 'Internal error: the snapshot copy did not complete',
+				};
 			}
 
 			delete image.completesAt;
@@ -346,10 +375,18 @@ export class StandInState {
 			stack.scenarios.shift();
 		}
 
-		const targetAmi = target.parameters.find(parameter => parameter.key === 'Ami')?.value || stack.stockImageId || this.settings.baseImageId;
+		const targetAmi =
+			target.parameters.find(parameter => parameter.key === 'Ami')?.value || stack.stockImageId || this.settings.baseImageId;
 		const update: ActiveUpdate = {
 			scenario,
-			steps: planUpdate({stack, changes, instances: this.instancesOf(stack.stackName, ['running']), targetAmi, scenario, ...(this.settings.failureReason ? {failureReason: this.settings.failureReason} : {})}),
+			steps: planUpdate({
+				stack,
+				changes,
+				instances: this.instancesOf(stack.stackName, ['running']),
+				targetAmi,
+				scenario,
+				...(this.settings.failureReason ? {failureReason: this.settings.failureReason} : {}),
+			}),
 			position: 0,
 			idleTicks: 0,
 			...(changeSetId ? {changeSetId} : {}),
@@ -378,7 +415,10 @@ export class StandInState {
 			throw new AwsError('ValidationError', `CancelUpdateStack cannot be called from current stack status ${stack.status}`);
 		}
 
-		update.steps = [...update.steps.slice(0, update.position), ...planRollback(update, stack, this.instancesById(), {cancelled: true, fails: false})];
+		update.steps = [
+			...update.steps.slice(0, update.position),
+			...planRollback(update, stack, this.instancesById(), {cancelled: true, fails: false}),
+		];
 		update.idleTicks = 0;
 		this.changed();
 	}
@@ -438,7 +478,14 @@ export class StandInState {
 		const now = new Date().toISOString();
 		this.appendEvents(stack, step.events, now);
 		for (const event of step.events.filter(event => event.logicalId !== stack.stackName)) {
-			const list = event.status === 'UPDATE_IN_PROGRESS' ? update.touched : event.status === 'UPDATE_COMPLETE' ? update.completed : event.status === 'UPDATE_FAILED' ? update.failed : undefined;
+			const list =
+				event.status === 'UPDATE_IN_PROGRESS'
+					? update.touched
+					: event.status === 'UPDATE_COMPLETE'
+						? update.completed
+						: event.status === 'UPDATE_FAILED'
+							? update.failed
+							: undefined;
 			if (list && !list.includes(event.logicalId)) {
 				list.push(event.logicalId);
 			}

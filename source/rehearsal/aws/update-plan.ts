@@ -2,7 +2,17 @@ import {hexId, physicalSuffix} from './ids';
 import type {ActiveUpdate, EventSpec, InstanceRecord, Parameter, ResourceChangeRecord, Scenario, StackRecord, UpdateStep} from './model';
 
 /** The resources of a Convox rack that a parameter change touches, as CloudFormation reports them. */
-const launchConfigurationKeys = new Set(['Ami', 'InstanceType', 'Key', 'InstanceBootCommand', 'InstanceRunCommand', 'VolumeSize', 'SwapSize', 'Tenancy', 'ContainerDisk']);
+const launchConfigurationKeys = new Set([
+	'Ami',
+	'InstanceType',
+	'Key',
+	'InstanceBootCommand',
+	'InstanceRunCommand',
+	'VolumeSize',
+	'SwapSize',
+	'Tenancy',
+	'ContainerDisk',
+]);
 const autoScalingKeys = new Set(['InstanceCount', 'InstanceUpdateBatchSize']);
 const launchConfiguration = {logicalId: 'LaunchConfiguration', resourceType: 'AWS::AutoScaling::LaunchConfiguration'};
 const instances = {logicalId: 'Instances', resourceType: 'AWS::AutoScaling::AutoScalingGroup'};
@@ -24,17 +34,37 @@ export function resourceChanges(stackName: string, keys: string[]): ResourceChan
 	const physical = (logicalId: string) => `${stackName}-${logicalId}-${physicalSuffix()}`;
 	if (keys.some(key => !launchConfigurationKeys.has(key) && !autoScalingKeys.has(key))) {
 		for (const logicalId of taskDefinitions) {
-			changes.push({action: 'Modify', logicalId, physicalId: `arn:aws:ecs:task-definition/${stackName}-${logicalId}`, resourceType: 'Custom::ECSTaskDefinition', replacement: 'Conditional', scope: ['Properties']});
+			changes.push({
+				action: 'Modify',
+				logicalId,
+				physicalId: `arn:aws:ecs:task-definition/${stackName}-${logicalId}`,
+				resourceType: 'Custom::ECSTaskDefinition',
+				replacement: 'Conditional',
+				scope: ['Properties'],
+			});
 		}
 
 		for (const logicalId of services) {
-			changes.push({action: 'Modify', logicalId, physicalId: `arn:aws:ecs:service/${physical(logicalId)}`, resourceType: 'AWS::ECS::Service', replacement: 'False', scope: ['Properties']});
+			changes.push({
+				action: 'Modify',
+				logicalId,
+				physicalId: `arn:aws:ecs:service/${physical(logicalId)}`,
+				resourceType: 'AWS::ECS::Service',
+				replacement: 'False',
+				scope: ['Properties'],
+			});
 		}
 	}
 
 	const replacesInstances = keys.some(key => launchConfigurationKeys.has(key));
 	if (replacesInstances) {
-		changes.push({action: 'Modify', ...launchConfiguration, physicalId: physical('LaunchConfiguration'), replacement: 'True', scope: ['Properties']});
+		changes.push({
+			action: 'Modify',
+			...launchConfiguration,
+			physicalId: physical('LaunchConfiguration'),
+			replacement: 'True',
+			scope: ['Properties'],
+		});
 	}
 
 	if (replacesInstances || keys.some(key => autoScalingKeys.has(key))) {
@@ -49,7 +79,13 @@ function stackEvent(stack: StackRecord, status: string, reason?: string): EventS
 }
 
 function resourceEvent(change: ResourceChangeRecord, status: string, reason?: string): EventSpec {
-	return {logicalId: change.logicalId, resourceType: change.resourceType, ...(change.physicalId ? {physicalId: change.physicalId} : {}), status, ...(reason ? {reason} : {})};
+	return {
+		logicalId: change.logicalId,
+		resourceType: change.resourceType,
+		...(change.physicalId ? {physicalId: change.physicalId} : {}),
+		status,
+		...(reason ? {reason} : {}),
+	};
 }
 
 export interface PlanInput {
@@ -66,14 +102,27 @@ export interface PlanInput {
 export function planUpdate(input: PlanInput): UpdateStep[] {
 	const {stack, changes, scenario} = input;
 	const failing = scenario === 'rollback' || scenario === 'rollback-failed';
-	const steps: UpdateStep[] = [{events: [stackEvent(stack, 'UPDATE_IN_PROGRESS', 'User Initiated')], stackStatus: 'UPDATE_IN_PROGRESS', stackStatusReason: 'User Initiated', parameters: 'target'}];
+	const steps: UpdateStep[] = [
+		{
+			events: [stackEvent(stack, 'UPDATE_IN_PROGRESS', 'User Initiated')],
+			stackStatus: 'UPDATE_IN_PROGRESS',
+			stackStatusReason: 'User Initiated',
+			parameters: 'target',
+		},
+	];
 	const sequential = changes.filter(change => change.logicalId !== instances.logicalId && change.resourceType !== 'AWS::ECS::Service');
 	const concurrent = changes.filter(change => !sequential.includes(change));
-	const failure = (change: ResourceChangeRecord, reason: string): UpdateStep => ({events: [resourceEvent(change, 'UPDATE_FAILED', input.failureReason ?? reason)], then: scenario === 'rollback-failed' ? 'rollback-failed' : 'rollback'});
+	const failure = (change: ResourceChangeRecord, reason: string): UpdateStep => ({
+		events: [resourceEvent(change, 'UPDATE_FAILED', input.failureReason ?? reason)],
+		then: scenario === 'rollback-failed' ? 'rollback-failed' : 'rollback',
+	});
 
 	for (const [index, change] of sequential.entries()) {
 		if (change.replacement === 'True') {
-			steps.push({events: [resourceEvent(change, 'UPDATE_IN_PROGRESS', replacementReason)]}, {events: [resourceEvent(change, 'UPDATE_IN_PROGRESS', 'Resource creation Initiated')]});
+			steps.push(
+				{events: [resourceEvent(change, 'UPDATE_IN_PROGRESS', replacementReason)]},
+				{events: [resourceEvent(change, 'UPDATE_IN_PROGRESS', 'Resource creation Initiated')]},
+			);
 		} else {
 			steps.push({events: [resourceEvent(change, 'UPDATE_IN_PROGRESS')]});
 		}
@@ -94,25 +143,79 @@ export function planUpdate(input: PlanInput): UpdateStep[] {
 	const group = concurrent.find(change => change.logicalId === instances.logicalId);
 	if (group && changes.some(change => change.logicalId === launchConfiguration.logicalId)) {
 		const total = input.instances.length;
-		steps.push({events: [resourceEvent(group, 'UPDATE_IN_PROGRESS', `Rolling update initiated. Terminating ${total} obsolete instance(s) in batches of 1, while keeping at least ${total} instance(s) in service. Waiting on resource signals with a timeout of PT15M when new instances are added to the autoscaling group.`)]});
+		steps.push({
+			events: [
+				resourceEvent(
+					group,
+					'UPDATE_IN_PROGRESS',
+					`Rolling update initiated. Terminating ${total} obsolete instance(s) in batches of 1, while keeping at least ${total} instance(s) in service. Waiting on resource signals with a timeout of PT15M when new instances are added to the autoscaling group.`,
+				),
+			],
+		});
 		for (const [index, old] of input.instances.entries()) {
 			const instanceId = hexId('i-');
 			steps.push(
-				{events: [resourceEvent(group, 'UPDATE_IN_PROGRESS', `Temporarily setting autoscaling group MinSize and DesiredCapacity to ${total + 1}.`)], launch: [{instanceId, imageId: input.targetAmi}]},
-				{events: [resourceEvent(group, 'UPDATE_IN_PROGRESS', 'New instance(s) added to autoscaling group - Waiting on 1 resource signal(s) with a timeout of PT15M.')]},
+				{
+					events: [
+						resourceEvent(
+							group,
+							'UPDATE_IN_PROGRESS',
+							`Temporarily setting autoscaling group MinSize and DesiredCapacity to ${total + 1}.`,
+						),
+					],
+					launch: [{instanceId, imageId: input.targetAmi}],
+				},
+				{
+					events: [
+						resourceEvent(
+							group,
+							'UPDATE_IN_PROGRESS',
+							'New instance(s) added to autoscaling group - Waiting on 1 resource signal(s) with a timeout of PT15M.',
+						),
+					],
+				},
 			);
 			if (failing) {
-				steps.push({events: [resourceEvent(group, 'UPDATE_IN_PROGRESS', 'Failed to receive 1 resource signal(s) for the current batch.  Each resource signal timeout is counted as a FAILURE.')]}, failure(group, defaultInstancesFailure));
+				steps.push(
+					{
+						events: [
+							resourceEvent(
+								group,
+								'UPDATE_IN_PROGRESS',
+								'Failed to receive 1 resource signal(s) for the current batch.  Each resource signal timeout is counted as a FAILURE.',
+							),
+						],
+					},
+					failure(group, defaultInstancesFailure),
+				);
 				return steps;
 			}
 
 			steps.push(
-				{events: [resourceEvent(group, 'UPDATE_IN_PROGRESS', `Received SUCCESS signal with UniqueId ${instanceId}`)], running: [instanceId]},
-				{events: [resourceEvent(group, 'UPDATE_IN_PROGRESS', `Terminating instance(s) [${old.instanceId}]; replacing with 0 new instance(s).`)], terminate: [old.instanceId]},
-				{events: [resourceEvent(group, 'UPDATE_IN_PROGRESS', `Successfully terminated instance(s) [${old.instanceId}] (Progress ${Math.round(((index + 1) / total) * 100)}%).`)]},
+				{
+					events: [resourceEvent(group, 'UPDATE_IN_PROGRESS', `Received SUCCESS signal with UniqueId ${instanceId}`)],
+					running: [instanceId],
+				},
+				{
+					events: [
+						resourceEvent(group, 'UPDATE_IN_PROGRESS', `Terminating instance(s) [${old.instanceId}]; replacing with 0 new instance(s).`),
+					],
+					terminate: [old.instanceId],
+				},
+				{
+					events: [
+						resourceEvent(
+							group,
+							'UPDATE_IN_PROGRESS',
+							`Successfully terminated instance(s) [${old.instanceId}] (Progress ${Math.round(((index + 1) / total) * 100)}%).`,
+						),
+					],
+				},
 			);
 			if (index < total - 1) {
-				steps.push({events: [resourceEvent(group, 'UPDATE_IN_PROGRESS', 'Received 1 SUCCESS signal(s) out of 1.  Proceeding with the next batch')]});
+				steps.push({
+					events: [resourceEvent(group, 'UPDATE_IN_PROGRESS', 'Received 1 SUCCESS signal(s) out of 1.  Proceeding with the next batch')],
+				});
 			}
 		}
 	}
@@ -128,7 +231,9 @@ export function planUpdate(input: PlanInput): UpdateStep[] {
 
 function closingSteps(stack: StackRecord, replaced: ResourceChangeRecord[], kind: 'UPDATE' | 'UPDATE_ROLLBACK'): UpdateStep[] {
 	const parameters = kind === 'UPDATE' ? 'target' : 'previous';
-	const steps: UpdateStep[] = [{events: [stackEvent(stack, `${kind}_COMPLETE_CLEANUP_IN_PROGRESS`)], stackStatus: `${kind}_COMPLETE_CLEANUP_IN_PROGRESS`, parameters}];
+	const steps: UpdateStep[] = [
+		{events: [stackEvent(stack, `${kind}_COMPLETE_CLEANUP_IN_PROGRESS`)], stackStatus: `${kind}_COMPLETE_CLEANUP_IN_PROGRESS`, parameters},
+	];
 	for (const change of replaced.filter(change => change.replacement === 'True')) {
 		steps.push({events: [resourceEvent(change, 'DELETE_IN_PROGRESS')]}, {events: [resourceEvent(change, 'DELETE_COMPLETE')]});
 	}
@@ -141,7 +246,12 @@ function closingSteps(stack: StackRecord, replaced: ResourceChangeRecord[], kind
  * The rollback from wherever the update is: resources still in progress are cancelled, every
  * touched resource is put back in reverse order, replaced instances come back on their old image.
  */
-export function planRollback(update: ActiveUpdate, stack: StackRecord, instancesById: Map<string, InstanceRecord>, options: {cancelled: boolean; fails: boolean}): UpdateStep[] {
+export function planRollback(
+	update: ActiveUpdate,
+	stack: StackRecord,
+	instancesById: Map<string, InstanceRecord>,
+	options: {cancelled: boolean; fails: boolean},
+): UpdateStep[] {
 	const touched = update.changes.filter(change => update.touched.includes(change.logicalId));
 	const inProgress = touched.filter(change => !update.failed.includes(change.logicalId) && !update.completed.includes(change.logicalId));
 	const failedNames = update.failed.length > 0 ? update.failed : inProgress.map(change => change.logicalId);
@@ -151,7 +261,11 @@ export function planRollback(update: ActiveUpdate, stack: StackRecord, instances
 	}
 
 	const reason = options.cancelled ? 'Stack update cancelled' : `The following resource(s) failed to update: [${failedNames.join(', ')}]. `;
-	steps.push({events: [stackEvent(stack, 'UPDATE_ROLLBACK_IN_PROGRESS', reason)], stackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS', stackStatusReason: reason});
+	steps.push({
+		events: [stackEvent(stack, 'UPDATE_ROLLBACK_IN_PROGRESS', reason)],
+		stackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS',
+		stackStatusReason: reason,
+	});
 
 	const failingResource = touched.find(change => change.logicalId === instances.logicalId) ?? touched.at(-1);
 	for (const change of [...touched].reverse()) {
@@ -161,21 +275,51 @@ export function planRollback(update: ActiveUpdate, stack: StackRecord, instances
 			for (const oldId of update.terminated) {
 				const instanceId = hexId('i-');
 				steps.push(
-					{events: [resourceEvent(change, 'UPDATE_IN_PROGRESS', 'New instance(s) added to autoscaling group - Waiting on 1 resource signal(s) with a timeout of PT15M.')], launch: [{instanceId, imageId: instancesById.get(oldId)?.imageId ?? ''}]},
-					{events: [resourceEvent(change, 'UPDATE_IN_PROGRESS', `Received SUCCESS signal with UniqueId ${instanceId}`)], running: [instanceId]},
+					{
+						events: [
+							resourceEvent(
+								change,
+								'UPDATE_IN_PROGRESS',
+								'New instance(s) added to autoscaling group - Waiting on 1 resource signal(s) with a timeout of PT15M.',
+							),
+						],
+						launch: [{instanceId, imageId: instancesById.get(oldId)?.imageId ?? ''}],
+					},
+					{
+						events: [resourceEvent(change, 'UPDATE_IN_PROGRESS', `Received SUCCESS signal with UniqueId ${instanceId}`)],
+						running: [instanceId],
+					},
 				);
 			}
 
 			if (launched.length > 0) {
-				steps.push({events: [resourceEvent(change, 'UPDATE_IN_PROGRESS', `Terminating instance(s) [${launched.join(',')}]; replacing with 0 new instance(s).`)], terminate: launched});
+				steps.push({
+					events: [
+						resourceEvent(
+							change,
+							'UPDATE_IN_PROGRESS',
+							`Terminating instance(s) [${launched.join(',')}]; replacing with 0 new instance(s).`,
+						),
+					],
+					terminate: launched,
+				});
 			}
 		}
 
 		if (options.fails && change === failingResource) {
 			const failedReason = `The following resource(s) failed to update: [${change.logicalId}]. `;
 			steps.push(
-				{events: [resourceEvent(change, 'UPDATE_FAILED', change.logicalId === instances.logicalId ? defaultInstancesFailure : internalFailure)]},
-				{events: [stackEvent(stack, 'UPDATE_ROLLBACK_FAILED', failedReason)], stackStatus: 'UPDATE_ROLLBACK_FAILED', stackStatusReason: failedReason, parameters: 'previous'},
+				{
+					events: [
+						resourceEvent(change, 'UPDATE_FAILED', change.logicalId === instances.logicalId ? defaultInstancesFailure : internalFailure),
+					],
+				},
+				{
+					events: [stackEvent(stack, 'UPDATE_ROLLBACK_FAILED', failedReason)],
+					stackStatus: 'UPDATE_ROLLBACK_FAILED',
+					stackStatusReason: failedReason,
+					parameters: 'previous',
+				},
 			);
 			return steps;
 		}

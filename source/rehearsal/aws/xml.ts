@@ -2,7 +2,7 @@ import {randomUUID} from 'node:crypto';
 
 export type XmlValue = string | number | boolean | Date | undefined | null | XmlValue[] | {[key: string]: XmlValue};
 
-const escapes: Record<string, string> = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\'': '&apos;'};
+const escapes: Record<string, string> = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;'};
 
 function escapeXml(text: string): string {
 	return text.replace(/[&<>"']/g, character => escapes[character]!);

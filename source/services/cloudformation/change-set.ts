@@ -28,10 +28,7 @@ export interface ChangeSetDescription {
 }
 
 export type ChangeSetReadiness =
-	| {kind: 'ready'; changeSet: ChangeSetDescription}
-	| {kind: 'empty'; reason: string}
-	| {kind: 'failed'; reason: string}
-	| {kind: 'gone'};
+	{kind: 'ready'; changeSet: ChangeSetDescription} | {kind: 'empty'; reason: string} | {kind: 'failed'; reason: string} | {kind: 'gone'};
 
 export interface WaitOptions {
 	/** Seconds between the waiter's polls (the SDK's default of 30 s is slow for a change set). */
@@ -124,7 +121,8 @@ export async function waitForChangeSet(
 		changeSetSettled,
 	);
 	if (result.state === WaiterState.FAILURE && result.reason === 'gone') return {kind: 'gone'};
-	if (result.state === WaiterState.ABORTED) throw Object.assign(new Error('The wait for the change set was aborted.'), {name: 'AbortError'});
+	if (result.state === WaiterState.ABORTED)
+		throw Object.assign(new Error('The wait for the change set was aborted.'), {name: 'AbortError'});
 	if (result.state === WaiterState.TIMEOUT) throw new Error(`Change set ${changeSetName} was not ready after ${maxWaitTime} s.`);
 	if (result.state === WaiterState.FAILURE && result.reason instanceof Error) throw result.reason;
 	let changeSet: ChangeSetDescription;
@@ -148,7 +146,11 @@ export async function deleteChangeSet(client: CloudFormationClient, stackName: s
 }
 
 /** A change set created earlier: undefined when it no longer exists. */
-export async function findChangeSet(client: CloudFormationClient, stackName: string, changeSetName: string): Promise<ChangeSetDescription | undefined> {
+export async function findChangeSet(
+	client: CloudFormationClient,
+	stackName: string,
+	changeSetName: string,
+): Promise<ChangeSetDescription | undefined> {
 	try {
 		return await describeChangeSet(client, stackName, changeSetName);
 	} catch (error) {

@@ -18,7 +18,11 @@ export function judgeOutcome(stack: StackSnapshot, expected: ExpectedRelease, ro
 		? `${rootCause.resource} (${rootCause.resourceType}) ${rootCause.status}: ${rootCause.reason}`
 		: (stack.statusReason ?? 'CloudFormation gave no reason');
 	if (status.startsWith('UPDATE_ROLLBACK_')) {
-		return {ok: false, status, message: `The update of ${stack.stackName} failed and CloudFormation rolled it back (${status}). First failure: ${cause}`};
+		return {
+			ok: false,
+			status,
+			message: `The update of ${stack.stackName} failed and CloudFormation rolled it back (${status}). First failure: ${cause}`,
+		};
 	}
 	if (status !== 'UPDATE_COMPLETE') {
 		return {ok: false, status, message: `The stack ${stack.stackName} ended in ${status}, not UPDATE_COMPLETE. ${cause}`};
@@ -38,4 +42,3 @@ export function judgeOutcome(stack: StackSnapshot, expected: ExpectedRelease, ro
 export function hasRelease(stack: StackSnapshot, expected: ExpectedRelease): boolean {
 	return parameterValue(stack, 'Ami') === expected.amiId && parameterValue(stack, 'Version') === expected.convoxVersion;
 }
-

@@ -72,4 +72,3 @@ export function buildUpdateParameters(input: UpdateParametersInput): UpdateParam
 		.sort();
 	return {parameters, changes, dropped, missing};
 }
-

@@ -17,7 +17,8 @@ export function readinessOf(status: string): StackReadiness {
 	if (status === 'UPDATE_ROLLBACK_FAILED') return 'rollback-failed';
 	if (/^UPDATE_.*IN_PROGRESS$/.test(status)) return 'update-in-progress';
 	if (status.endsWith('_IN_PROGRESS')) return 'busy';
-	if (['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE'].includes(status)) return 'updatable';
+	if (['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE'].includes(status))
+		return 'updatable';
 	return 'broken';
 }
 
@@ -58,12 +59,17 @@ export async function describeStack(client: CloudFormationClient, stackName: str
 		if (!stack) throw new StackNotFoundError(stackName);
 		return snapshotOf(stack);
 	} catch (error) {
-		if (error instanceof Error && error.name === 'ValidationError' && /does not exist/.test(error.message)) throw new StackNotFoundError(stackName);
+		if (error instanceof Error && error.name === 'ValidationError' && /does not exist/.test(error.message))
+			throw new StackNotFoundError(stackName);
 		throw error;
 	}
 }
 
-export async function templateParametersOf(client: CloudFormationClient, templateUrl: string, abortSignal?: AbortSignal): Promise<TemplateParameter[]> {
+export async function templateParametersOf(
+	client: CloudFormationClient,
+	templateUrl: string,
+	abortSignal?: AbortSignal,
+): Promise<TemplateParameter[]> {
 	const {Parameters} = await client.send(new GetTemplateSummaryCommand({TemplateURL: templateUrl}), {abortSignal});
 	return (Parameters ?? []).map(parameter => ({
 		name: parameter.ParameterKey ?? '',

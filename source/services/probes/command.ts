@@ -12,7 +12,15 @@ export async function probeCommand(
 	options: {cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; signal?: AbortSignal},
 ): Promise<ProbeOutcome> {
 	const started = performance.now();
-	const subprocess = execa(command, {shell: true, detached: true, cwd: options.cwd, env: options.env, reject: false, stdin: 'ignore', all: true});
+	const subprocess = execa(command, {
+		shell: true,
+		detached: true,
+		cwd: options.cwd,
+		env: options.env,
+		reject: false,
+		stdin: 'ignore',
+		all: true,
+	});
 	let timedOut = false;
 	const stopGroup = () => {
 		try {

@@ -26,9 +26,12 @@ export async function runConvox(
 	options.signal?.throwIfAborted();
 	if (result.failed && (result.exitCode === undefined || result.timedOut)) {
 		const code = (result.cause as NodeJS.ErrnoException | undefined)?.code;
-		const why = code === 'ENOENT'
-			? `${binary} not found (install the Convox CLI on PATH or set binaries.convox in the config)`
-			: result.timedOut ? 'timed out' : result.shortMessage;
+		const why =
+			code === 'ENOENT'
+				? `${binary} not found (install the Convox CLI on PATH or set binaries.convox in the config)`
+				: result.timedOut
+					? 'timed out'
+					: result.shortMessage;
 		return {exitCode: -1, stdout: '', problem: `${shown}: ${why}`};
 	}
 	const exitCode = result.exitCode ?? -1;

@@ -11,12 +11,14 @@ export function parseEndpoints(stdout: string): string[] {
 		if (!/^\s+\S/.test(line)) break;
 		values.push(line.trim());
 	}
-	return values.flatMap(value => value.split(/\s+/)).flatMap(token => {
-		const match = /^([a-z0-9-]+(?:\.[a-z0-9-]+)+):(\d+)$/i.exec(token);
-		if (!match) return [];
-		const [, host, port] = match;
-		if (port === '443') return [`https://${host}/`];
-		if (port === '80') return [`http://${host}/`];
-		return [`http://${host}:${port}/`];
-	});
+	return values
+		.flatMap(value => value.split(/\s+/))
+		.flatMap(token => {
+			const match = /^([a-z0-9-]+(?:\.[a-z0-9-]+)+):(\d+)$/i.exec(token);
+			if (!match) return [];
+			const [, host, port] = match;
+			if (port === '443') return [`https://${host}/`];
+			if (port === '80') return [`http://${host}/`];
+			return [`http://${host}:${port}/`];
+		});
 }

@@ -12,7 +12,11 @@ export interface HttpExpectation {
 const ATTEMPT_TIMEOUT_MS = 10_000;
 
 /** One GET of `url`, judged against the expectation. Every failure is retryable: a service may still be coming up. */
-async function httpAttempt(url: string, expectation: HttpExpectation, options: {timeoutMs: number; signal?: AbortSignal}): Promise<ProbeOutcome> {
+async function httpAttempt(
+	url: string,
+	expectation: HttpExpectation,
+	options: {timeoutMs: number; signal?: AbortSignal},
+): Promise<ProbeOutcome> {
 	const timeout = AbortSignal.timeout(Math.min(options.timeoutMs, ATTEMPT_TIMEOUT_MS));
 	const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
 	const started = performance.now();

@@ -86,7 +86,8 @@ function measurementTimes(body: unknown): number[] {
 	if (record.measurements && typeof record.measurements === 'object' && !Array.isArray(record.measurements)) {
 		for (const points of Object.values(record.measurements as Record<string, unknown>)) {
 			if (!Array.isArray(points)) continue;
-			for (const point of points as Array<{measure_time?: unknown}>) if (typeof point.measure_time === 'number') times.push(point.measure_time);
+			for (const point of points as Array<{measure_time?: unknown}>)
+				if (typeof point.measure_time === 'number') times.push(point.measure_time);
 		}
 	}
 	return times;

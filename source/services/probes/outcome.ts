@@ -17,4 +17,3 @@ export function excerpt(text: string, maxLines = 3, maxChars = 240): string {
 	const tail = lines.slice(-maxLines).join(' | ');
 	return tail.length > maxChars ? `…${tail.slice(-maxChars)}` : tail;
 }
-

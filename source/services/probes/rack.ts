@@ -44,5 +44,8 @@ export function judgeStack(stack: StackSnapshot, target: RackTarget): ProbeOutco
 export function judgeRack(convox: ProbeOutcome, stack: ProbeOutcome): ProbeOutcome {
 	const failures = [stack, convox].filter(outcome => outcome.status === 'fail');
 	if (failures.length === 0) return pass(`${convox.detail}; ${stack.detail}`);
-	return fail(failures.map(outcome => outcome.detail).join('; '), failures.every(outcome => outcome.retryable));
+	return fail(
+		failures.map(outcome => outcome.detail).join('; '),
+		failures.every(outcome => outcome.retryable),
+	);
 }

@@ -27,7 +27,8 @@ function CompletedStepView({completed: {env, step, notices, checks}}: {completed
 	return (
 		<Box flexDirection="column">
 			<Text>
-				<Text color={step.status === 'done' ? 'green' : 'gray'}>{step.status === 'done' ? '✔' : '–'}</Text> <Text bold>{STEP_TITLES[step.id]}</Text>{' '}
+				<Text color={step.status === 'done' ? 'green' : 'gray'}>{step.status === 'done' ? '✔' : '–'}</Text>{' '}
+				<Text bold>{STEP_TITLES[step.id]}</Text>{' '}
 				<Text color="gray">
 					{env} · {formatDuration(stepDuration(step) ?? 0)}
 				</Text>
@@ -46,7 +47,10 @@ const CompletedSteps = memo(function CompletedSteps({completed}: {completed: Com
 });
 
 function currentStep(steps: StepRecord[] | undefined): StepRecord | undefined {
-	return steps?.find(step => step.status !== 'done' && step.status !== 'skipped' && step.status !== 'pending') ?? steps?.find(step => step.status === 'pending');
+	return (
+		steps?.find(step => step.status !== 'done' && step.status !== 'skipped' && step.status !== 'pending') ??
+		steps?.find(step => step.status === 'pending')
+	);
 }
 
 function liveNotices(notices: Notice[], current: StepId | undefined): Notice[] {
@@ -56,10 +60,22 @@ function liveNotices(notices: Notice[], current: StepId | undefined): Notice[] {
 const LiveHeader = memo(Header);
 
 const KeyHint = memo(function KeyHint({prompting}: {prompting: boolean}) {
-	return <Text color="gray">{prompting ? '↑↓ choose · Enter answer · Ctrl-C stop' : 'Ctrl-C stop (the run is journaled; `convox-ami resume` continues)'}</Text>;
+	return (
+		<Text color="gray">
+			{prompting ? '↑↓ choose · Enter answer · Ctrl-C stop' : 'Ctrl-C stop (the run is journaled; `convox-ami resume` continues)'}
+		</Text>
+	);
 });
 
-export function App({store, onInterrupt, panes = {}}: {store: RunStore; onInterrupt: () => void; panes?: Partial<Record<StepId, PaneRenderer>>}) {
+export function App({
+	store,
+	onInterrupt,
+	panes = {},
+}: {
+	store: RunStore;
+	onInterrupt: () => void;
+	panes?: Partial<Record<StepId, PaneRenderer>>;
+}) {
 	// One frame for the tick and the events waiting for it: the clock flushes the store, and every
 	// flush (on a tick, or for an event) moves the clock, whose next tick then comes a second later.
 	const [clock] = useState(() => new Clock(CLOCK_MS, store.flush));
@@ -75,7 +91,10 @@ export function App({store, onInterrupt, panes = {}}: {store: RunStore; onInterr
 		if (key.ctrl && input === 'c') onInterrupt();
 	});
 	const current = useMemo(() => currentStep(steps), [steps]);
-	const shownNotices = useMemo(() => (steps ? (current && !outcome ? liveNotices(notices, current.id) : []) : notices.slice(-LIVE_NOTICES)), [steps, current, outcome, notices]);
+	const shownNotices = useMemo(
+		() => (steps ? (current && !outcome ? liveNotices(notices, current.id) : []) : notices.slice(-LIVE_NOTICES)),
+		[steps, current, outcome, notices],
+	);
 	const Pane = current ? panes[current.id] : undefined;
 	return (
 		<ClockContext.Provider value={clock}>

@@ -48,7 +48,9 @@ export function ChangeSetPreview({changeSet}: {changeSet: ChangeSetView}) {
 				</Text>
 			) : null}
 			<Text bold color={instancesToReplace === 0 ? 'green' : 'yellow'}>
-				{instancesToReplace === undefined ? 'Every instance of the cluster will be replaced.' : `${instancesToReplace} instance(s) will be replaced.`}
+				{instancesToReplace === undefined
+					? 'Every instance of the cluster will be replaced.'
+					: `${instancesToReplace} instance(s) will be replaced.`}
 			</Text>
 		</Box>
 	);

@@ -41,7 +41,11 @@ function Detail({item}: {item: CheckRecord}) {
 
 function Row({item, now}: {item: CheckRecord; now: number}) {
 	const elapsed = itemElapsed(item, now);
-	const tags = [item.kind === 'manual' ? 'manual' : '', item.required ? '' : 'optional', item.attempts > 1 ? `attempt ${item.attempts}` : ''].filter(Boolean);
+	const tags = [
+		item.kind === 'manual' ? 'manual' : '',
+		item.required ? '' : 'optional',
+		item.attempts > 1 ? `attempt ${item.attempts}` : '',
+	].filter(Boolean);
 	return (
 		<Box flexDirection="column">
 			<Text wrap="truncate-end">

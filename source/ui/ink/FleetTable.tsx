@@ -6,7 +6,14 @@ import type {RunStore} from '../run-store';
 import {useNow} from './use-clock';
 import {useRunState} from './use-run-state';
 
-const COLORS: Record<string, string> = {running: 'cyan', done: 'green', failed: 'red', waiting: 'yellow', untouched: 'gray', pending: 'gray'};
+const COLORS: Record<string, string> = {
+	running: 'cyan',
+	done: 'green',
+	failed: 'red',
+	waiting: 'yellow',
+	untouched: 'gray',
+	pending: 'gray',
+};
 const HEADINGS = ['RACK', 'ACCOUNT', 'REGION', 'WAVE', 'STEP', 'STATUS', 'ELAPSED'];
 
 function cells(row: FleetRow, now: number): string[] {

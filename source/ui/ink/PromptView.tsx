@@ -10,10 +10,20 @@ export function PromptView({prompt}: {prompt: PendingPrompt}) {
 		<Box flexDirection="column" borderStyle="round" borderColor="cyan" paddingX={1}>
 			<Text bold>{request.message}</Text>
 			{request.kind === 'select' ? (
-				<Select options={request.choices.map(choice => ({value: choice.value, label: choice.hint ? `${choice.label}  ${choice.hint}` : choice.label}))} onChange={value => prompt.resolve(value)} />
+				<Select
+					options={request.choices.map(choice => ({
+						value: choice.value,
+						label: choice.hint ? `${choice.label}  ${choice.hint}` : choice.label,
+					}))}
+					onChange={value => prompt.resolve(value)}
+				/>
 			) : null}
 			{request.kind === 'confirm' ? (
-				<ConfirmInput defaultChoice={request.defaultValue ? 'confirm' : 'cancel'} onConfirm={() => prompt.resolve(true)} onCancel={() => prompt.resolve(false)} />
+				<ConfirmInput
+					defaultChoice={request.defaultValue ? 'confirm' : 'cancel'}
+					onConfirm={() => prompt.resolve(true)}
+					onCancel={() => prompt.resolve(false)}
+				/>
 			) : null}
 			{request.kind === 'text' ? (
 				<TextInput

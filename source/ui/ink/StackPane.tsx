@@ -21,7 +21,11 @@ export function StackPane({state, now = Date.now()}: {state: StackViewState; now
 	return (
 		<Box flexDirection="column">
 			<Text>
-				{state.stackStatus ? <Text color={statusColor(state.stackStatus)}>{state.stackStatus}</Text> : <Text color="gray">waiting for events</Text>}
+				{state.stackStatus ? (
+					<Text color={statusColor(state.stackStatus)}>{state.stackStatus}</Text>
+				) : (
+					<Text color="gray">waiting for events</Text>
+				)}
 				<Text color="gray">
 					{' · '}
 					{state.finished} finished, {state.inProgress} in change, {state.failed} failed

@@ -25,11 +25,7 @@ export const StepList = memo(function StepList({steps}: {steps: StepRecord[]}) {
 				const style = MARKS[step.status];
 				return (
 					<Box key={step.id} gap={1}>
-						{step.status === 'running' ? (
-							<Spinner />
-						) : (
-							<Text color={style?.color}>{style?.mark}</Text>
-						)}
+						{step.status === 'running' ? <Spinner /> : <Text color={style?.color}>{style?.mark}</Text>}
 						<Box width={16}>
 							<Text bold={step.status === 'running'} color={step.status === 'pending' ? 'gray' : undefined}>
 								{STEP_TITLES[step.id] ?? step.id}

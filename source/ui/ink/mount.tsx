@@ -14,10 +14,26 @@ export interface InkScreen {
  */
 const EVENT_FLUSH_MS = 1000;
 
-export function mountInk({title, badges, onInterrupt, reducers, panes}: {title: string; badges: string[]; onInterrupt: () => void; reducers: Record<string, ViewReducer>; panes: Partial<Record<StepId, PaneRenderer>>}): InkScreen {
+export function mountInk({
+	title,
+	badges,
+	onInterrupt,
+	reducers,
+	panes,
+}: {
+	title: string;
+	badges: string[];
+	onInterrupt: () => void;
+	reducers: Record<string, ViewReducer>;
+	panes: Partial<Record<StepId, PaneRenderer>>;
+}): InkScreen {
 	const store = new RunStore(title, reducers, EVENT_FLUSH_MS);
 	store.setBadges(badges);
-	const instance = render(<App store={store} onInterrupt={onInterrupt} panes={panes} />, {exitOnCtrlC: false, maxFps: 10, patchConsole: false});
+	const instance = render(<App store={store} onInterrupt={onInterrupt} panes={panes} />, {
+		exitOnCtrlC: false,
+		maxFps: 10,
+		patchConsole: false,
+	});
 	return {
 		store,
 		async unmount() {

@@ -44,12 +44,21 @@ export function createEnquirerPrompter(onInterrupt: () => void): EnquirerPrompte
 			void open?.cancel();
 		},
 		async select({message, choices}) {
-			const picked = await ask<string>({type: 'select', message, choices: choices.map(choice => ({name: choice.value, message: choice.label, hint: choice.hint}))});
+			const picked = await ask<string>({
+				type: 'select',
+				message,
+				choices: choices.map(choice => ({name: choice.value, message: choice.label, hint: choice.hint})),
+			});
 			return picked as (typeof choices)[number]['value'];
 		},
 		confirm: ({message, defaultValue}) => ask<boolean>({type: 'confirm', message, initial: defaultValue ?? true}),
 		text: ({message, placeholder, defaultValue, validate}) =>
-			ask<string>({type: 'input', message, ...((defaultValue ?? placeholder) ? {initial: defaultValue ?? placeholder} : {}), validate: (value: string) => validate?.(value) ?? true}),
+			ask<string>({
+				type: 'input',
+				message,
+				...((defaultValue ?? placeholder) ? {initial: defaultValue ?? placeholder} : {}),
+				validate: (value: string) => validate?.(value) ?? true,
+			}),
 		secret: ({message}) => ask<string>({type: 'password', message}),
 	};
 }

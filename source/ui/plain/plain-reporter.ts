@@ -4,10 +4,21 @@ import {STEP_TITLES} from '../../workflow/types';
 import {runBadges, stepDuration} from '../format';
 import {formatDuration} from '../../format-duration';
 
-const STATUS_MARK: Record<string, string> = {running: '▸', done: '✔', failed: '✖', skipped: '–', waiting: '…', pending: '·', pass: '✔', fail: '✖'};
+const STATUS_MARK: Record<string, string> = {
+	running: '▸',
+	done: '✔',
+	failed: '✖',
+	skipped: '–',
+	waiting: '…',
+	pending: '·',
+	pass: '✔',
+	fail: '✖',
+};
 
 function line(event: RunEvent, run: Run, lastPhase: Map<string, string>): string | undefined {
-	const tag = runBadges(run).map(badge => ` [${badge}]`).join('');
+	const tag = runBadges(run)
+		.map(badge => ` [${badge}]`)
+		.join('');
 	switch (event.type) {
 		case 'run':
 			if (event.status === 'started' || event.status === 'resumed') {
@@ -36,8 +47,14 @@ function line(event: RunEvent, run: Run, lastPhase: Map<string, string>): string
 		case 'change-set':
 			return [
 				`  change set ${event.changeSetName} for ${event.stackName}:`,
-				...event.parameters.map(parameter => `    ${parameter.key}: ${parameter.masked ? '****' : (parameter.old ?? '(none)')} → ${parameter.masked ? '****' : (parameter.new ?? '(none)')}`),
-				...event.changes.map(change => `    ${change.action} ${change.logicalId} (${change.resourceType})${change.replacement === 'True' ? ' REPLACED' : change.replacement === 'Conditional' ? ' may be replaced' : ''}`),
+				...event.parameters.map(
+					parameter =>
+						`    ${parameter.key}: ${parameter.masked ? '****' : (parameter.old ?? '(none)')} → ${parameter.masked ? '****' : (parameter.new ?? '(none)')}`,
+				),
+				...event.changes.map(
+					change =>
+						`    ${change.action} ${change.logicalId} (${change.resourceType})${change.replacement === 'True' ? ' REPLACED' : change.replacement === 'Conditional' ? ' may be replaced' : ''}`,
+				),
 				...(event.dropped.length > 0 ? [`    dropped parameters: ${event.dropped.join(', ')}`] : []),
 			].join('\n');
 		case 'check':

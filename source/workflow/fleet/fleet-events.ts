@@ -5,7 +5,16 @@ import type {RackState} from './wave-scheduler';
 export type FleetEventInput =
 	| {type: 'fleet'; status: 'started' | 'resumed' | FleetStatus; mode: string; message?: string; convoxVersion?: string}
 	| {type: 'wave'; wave: number; status: 'started' | 'done'; racks: string[]}
-	| {type: 'image'; kind: 'build' | 'copy'; accountId: string; region: string; status: 'running' | 'done' | 'failed'; amiId?: string; rack?: string; message?: string}
+	| {
+			type: 'image';
+			kind: 'build' | 'copy';
+			accountId: string;
+			region: string;
+			status: 'running' | 'done' | 'failed';
+			amiId?: string;
+			rack?: string;
+			message?: string;
+	  }
 	| {type: 'rack-state'; rack: string; state: RackState | 'untouched'; wave: number; runId?: string; detail?: string}
 	| {type: 'change-sets'; wave: number; racks: string[]; table: string}
 	| {type: 'notice'; level: 'info' | 'warn'; message: string; rack?: string};

@@ -89,7 +89,8 @@ export class FleetStore {
 		try {
 			text = await readFile(file, 'utf8');
 		} catch (error) {
-			if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`No fleet run ${fleetRunId} in ${fleetsDir(this.stateDir)}.`, 'List runs with `convox-ami runs`.');
+			if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+				throw new UsageError(`No fleet run ${fleetRunId} in ${fleetsDir(this.stateDir)}.`, 'List runs with `convox-ami runs`.');
 			throw error;
 		}
 		return parseFleetJournal(text, file);
@@ -125,17 +126,38 @@ function parseFleetJournal(text: string, file: string): FleetRun {
 	try {
 		data = JSON.parse(text);
 	} catch (error) {
-		throw new UsageError(`The fleet journal ${file} is corrupt (${(error as Error).message}); it was left as it is.`, 'Move it aside to start over, or restore it from a backup.');
+		throw new UsageError(
+			`The fleet journal ${file} is corrupt (${(error as Error).message}); it was left as it is.`,
+			'Move it aside to start over, or restore it from a backup.',
+		);
 	}
 	const fleet = data as Partial<FleetRun>;
-	if (typeof fleet !== 'object' || fleet === null || fleet.kind !== 'fleet' || typeof fleet.id !== 'string' || !Array.isArray(fleet.racks) || !Array.isArray(fleet.images)) {
-		throw new UsageError(`The fleet journal ${file} is not a convox-ami fleet run; it was left as it is.`, 'Move it aside or point --state-dir elsewhere.');
+	if (
+		typeof fleet !== 'object' ||
+		fleet === null ||
+		fleet.kind !== 'fleet' ||
+		typeof fleet.id !== 'string' ||
+		!Array.isArray(fleet.racks) ||
+		!Array.isArray(fleet.images)
+	) {
+		throw new UsageError(
+			`The fleet journal ${file} is not a convox-ami fleet run; it was left as it is.`,
+			'Move it aside or point --state-dir elsewhere.',
+		);
 	}
-	if (fleet.schemaVersion !== 1) throw new UsageError(`The fleet journal ${file} has schema version ${String(fleet.schemaVersion)}; this convox-ami reads version 1.`, 'Use the convox-ami version that wrote it.');
+	if (fleet.schemaVersion !== 1)
+		throw new UsageError(
+			`The fleet journal ${file} has schema version ${String(fleet.schemaVersion)}; this convox-ami reads version 1.`,
+			'Use the convox-ami version that wrote it.',
+		);
 	return fleet as FleetRun;
 }
 
 /** Ids of every rack run and build run some fleet run links: `resume` without an id leaves them to their fleet. */
 export function linkedRunIds(fleets: FleetRun[]): Set<string> {
-	return new Set(fleets.flatMap(fleet => [...fleet.racks.map(rack => rack.runId), ...fleet.images.map(image => image.runId)]).filter((id): id is string => Boolean(id)));
+	return new Set(
+		fleets
+			.flatMap(fleet => [...fleet.racks.map(rack => rack.runId), ...fleet.images.map(image => image.runId)])
+			.filter((id): id is string => Boolean(id)),
+	);
 }

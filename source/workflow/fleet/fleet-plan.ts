@@ -44,14 +44,23 @@ export function planFleet(config: Config, fleetName: string, regionOverride?: st
 	const names = Object.keys(config.fleets ?? {});
 	if (!fleet) {
 		throw new UsageError(
-			names.length > 0 ? `No fleet "${fleetName}" in the config; it has ${names.join(', ')}.` : `No fleet "${fleetName}": the config has no "fleets" section.`,
+			names.length > 0
+				? `No fleet "${fleetName}" in the config; it has ${names.join(', ')}.`
+				: `No fleet "${fleetName}": the config has no "fleets" section.`,
 			'Name a fleet of the config with --fleet NAME (the README shows the "fleets" section).',
 		);
 	}
 	const racks: FleetRack[] = fleet.waves.flatMap((wave, index) =>
 		wave.map(name => {
 			const account = config.accounts[name]!;
-			return {name, account, accountId: account.accountId, region: regionOverride ?? account.region ?? config.region, wave: index, production: account.production};
+			return {
+				name,
+				account,
+				accountId: account.accountId,
+				region: regionOverride ?? account.region ?? config.region,
+				wave: index,
+				production: account.production,
+			};
 		}),
 	);
 	const builds: AmiBuild[] = [];
@@ -68,5 +77,13 @@ export function planFleet(config: Config, fleetName: string, regionOverride?: st
 			copies.push({accountId: rack.accountId, sourceRegion: build.region, region: rack.region});
 		}
 	}
-	return {fleet: fleetName, waves: fleet.waves, maxConcurrent: fleet.maxConcurrent, failureTolerance: fleet.failureTolerance, racks, builds, copies};
+	return {
+		fleet: fleetName,
+		waves: fleet.waves,
+		maxConcurrent: fleet.maxConcurrent,
+		failureTolerance: fleet.failureTolerance,
+		racks,
+		builds,
+		copies,
+	};
 }

@@ -47,7 +47,10 @@ export function fleetReport({fleet, runs, untouched, reportDir, runsDir}: FleetR
 		'',
 		'| account | region | how | AMI | status |',
 		'| --- | --- | --- | --- | --- |',
-		...fleet.images.map(image => `| ${image.accountId} | ${image.region} | ${image.kind === 'build' ? `built by the run of ${image.rack}` : `copied from ${image.copiedFrom?.region ?? '?'}`} | ${image.amiId ?? '-'} | ${image.status}${image.adopted ? ' (found again, not repeated)' : ''}${image.error ? `: ${cell(image.error.split('\n')[0]!)}` : ''} |`),
+		...fleet.images.map(
+			image =>
+				`| ${image.accountId} | ${image.region} | ${image.kind === 'build' ? `built by the run of ${image.rack}` : `copied from ${image.copiedFrom?.region ?? '?'}`} | ${image.amiId ?? '-'} | ${image.status}${image.adopted ? ' (found again, not repeated)' : ''}${image.error ? `: ${cell(image.error.split('\n')[0]!)}` : ''} |`,
+		),
 		'',
 		'## Racks',
 		'',
@@ -58,7 +61,9 @@ export function fleetReport({fleet, runs, untouched, reportDir, runsDir}: FleetR
 		const run = rack.runId ? runs.get(rack.runId) : undefined;
 		const ami = run ? outputsOf(run, 'build').amiId : undefined;
 		const link = rack.runId ? `[${rack.runId}](${path.relative(reportDir, path.join(runsDir, `${rack.runId}.report.md`))})` : '-';
-		lines.push(`| ${rack.name} | ${rack.accountId} | ${rack.region} | ${rack.wave + 1} | ${cell(outcomeOf(rack, run, untouched.includes(rack.name)))} | ${typeof ami === 'string' ? ami : '-'} | ${link} |`);
+		lines.push(
+			`| ${rack.name} | ${rack.accountId} | ${rack.region} | ${rack.wave + 1} | ${cell(outcomeOf(rack, run, untouched.includes(rack.name)))} | ${typeof ami === 'string' ? ami : '-'} | ${link} |`,
+		);
 	}
 	lines.push('', '## History', '', ...fleet.history.map(entry => `- ${entry.at} ${entry.message}`), '');
 	return lines.join('\n');

@@ -29,7 +29,11 @@ function stamp(version: string): string {
  */
 export function resolveFleetVersion(entries: VersionEntry[], racks: RackVersion[], pin?: string): FleetVersion {
 	const selection = selectVersion(entries, pin);
-	if (selection.kind === 'none-published') throw new UsageError('versions.json lists no published release build.', 'Pin one with --convox-version V, or check CONVOX_RELEASES_URL.');
+	if (selection.kind === 'none-published')
+		throw new UsageError(
+			'versions.json lists no published release build.',
+			'Pin one with --convox-version V, or check CONVOX_RELEASES_URL.',
+		);
 	const newest = selection.kind === 'pinned-unknown' ? selection.version : selection.entry.version;
 	if (pin) {
 		const holders = racks.flatMap(({rack, current}) => {
@@ -51,6 +55,8 @@ export function resolveFleetVersion(entries: VersionEntry[], racks: RackVersion[
 			`Release the racks that hold it back apart first (convox-ami release --env NAME), or pin one version for all with --convox-version V.`,
 		);
 	}
-	const holders = targets.filter(({target}) => target === version && version !== newest).map(({rack, current}) => ({rack, current: current!, required: version}));
+	const holders = targets
+		.filter(({target}) => target === version && version !== newest)
+		.map(({rack, current}) => ({rack, current: current!, required: version}));
 	return {version, newest, holders, pinned: false};
 }

@@ -37,10 +37,22 @@ export function changeSetTable(rows: RackChangeSet[]): string {
 	const lines = [['RACK', 'STACK', 'PARAMETERS (old → new)', 'INSTANCES TO REPLACE']];
 	for (const row of rows) {
 		const replaced = instancesToReplace(row.changes, row.parameters);
-		lines.push([row.rack, row.stackName, row.parameters.map(cell).join(', ') || '(none)', replaced === undefined ? 'every instance' : String(replaced)]);
+		lines.push([
+			row.rack,
+			row.stackName,
+			row.parameters.map(cell).join(', ') || '(none)',
+			replaced === undefined ? 'every instance' : String(replaced),
+		]);
 	}
 	const widths = lines[0]!.map((_, index) => Math.max(...lines.map(line => line[index]!.length)));
-	return lines.map(line => line.map((text, index) => text.padEnd(widths[index]!)).join('  ').trimEnd()).join('\n');
+	return lines
+		.map(line =>
+			line
+				.map((text, index) => text.padEnd(widths[index]!))
+				.join('  ')
+				.trimEnd(),
+		)
+		.join('\n');
 }
 
 interface Arrival {
@@ -119,7 +131,9 @@ export class WaveGate {
 		const {fleet, wave, prompter, yes} = this.options;
 		this.options.show(rows, wave);
 		const replaced = rows.map(row => instancesToReplace(row.changes, row.parameters));
-		const instances = replaced.some(count => count === undefined) ? 'every instance of some clusters' : `${replaced.reduce<number>((sum, count) => sum + (count ?? 0), 0)} instance(s) in all`;
+		const instances = replaced.some(count => count === undefined)
+			? 'every instance of some clusters'
+			: `${replaced.reduce<number>((sum, count) => sum + (count ?? 0), 0)} instance(s) in all`;
 		const go = await prompter.confirm({
 			message: `Execute the ${rows.length} change set(s) of wave ${wave + 1} of fleet ${fleet}? They replace ${instances}.`,
 			remedy: '--yes',
@@ -142,7 +156,11 @@ export class WaveGate {
  * What a rack's run asks goes to the session's prompter, except the execution of its change set
  * (answered by the wave's gate) and the production stack's name (typed once for the wave).
  */
-export function rackPrompter(prompter: Prompter, gate: () => WaveGate, rack: Omit<RackChangeSet, 'parameters' | 'changes' | 'changeSetName'>): Prompter {
+export function rackPrompter(
+	prompter: Prompter,
+	gate: () => WaveGate,
+	rack: Omit<RackChangeSet, 'parameters' | 'changes' | 'changeSetName'>,
+): Prompter {
 	return {
 		get interactive() {
 			return prompter.interactive;

@@ -7,7 +7,13 @@ let aws: AwsStandIn | undefined;
 afterEach(async () => aws?.close());
 
 function client(url: string): CloudFormationClient {
-	return new CloudFormationClient({region: 'us-east-1', endpoint: url, credentials: {accessKeyId: 'AKIATEST', secretAccessKey: 'secret'}, maxAttempts: 3, retryMode: 'standard'});
+	return new CloudFormationClient({
+		region: 'us-east-1',
+		endpoint: url,
+		credentials: {accessKeyId: 'AKIATEST', secretAccessKey: 'secret'},
+		maxAttempts: 3,
+		retryMode: 'standard',
+	});
 }
 
 describe('CallBudget', () => {
@@ -42,7 +48,10 @@ describe('CallBudget', () => {
 	});
 
 	it('over the wire: clients sharing a budget share its pace, and a Throttling answer to one slows them all', async () => {
-		aws = await startAwsStandIn({stacks: [rackStackSeed({stackName: 'a'}), rackStackSeed({stackName: 'b'})], throttle: {count: 1, actions: ['DescribeStacks']}});
+		aws = await startAwsStandIn({
+			stacks: [rackStackSeed({stackName: 'a'}), rackStackSeed({stackName: 'b'})],
+			throttle: {count: 1, actions: ['DescribeStacks']},
+		});
 		const budget = new CallBudget(10);
 		const [first, second] = [client(aws.url), client(aws.url)];
 		withCallBudget(first, budget);
@@ -50,7 +59,10 @@ describe('CallBudget', () => {
 		await first.send(new DescribeStacksCommand({StackName: 'a'}));
 		expect(budget.callsPerSecond).toBe(5);
 		const started = Date.now();
-		await Promise.all([...Array.from({length: 3}, () => first.send(new DescribeStacksCommand({StackName: 'a'}))), ...Array.from({length: 3}, () => second.send(new DescribeStacksCommand({StackName: 'b'})))]);
+		await Promise.all([
+			...Array.from({length: 3}, () => first.send(new DescribeStacksCommand({StackName: 'a'}))),
+			...Array.from({length: 3}, () => second.send(new DescribeStacksCommand({StackName: 'b'}))),
+		]);
 		// Six calls at the halved pace of 5 per second, wherever they come from.
 		expect(Date.now() - started).toBeGreaterThanOrEqual(900);
 		expect(aws.calls.filter(call => call.action === 'DescribeStacks')).toHaveLength(8);

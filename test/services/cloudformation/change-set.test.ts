@@ -16,7 +16,12 @@ describe('change sets', () => {
 
 	it('creates an UPDATE change set from the template URL with CAPABILITY_IAM', async () => {
 		cloudformation.on(CreateChangeSetCommand).resolves({Id: 'arn:cs'});
-		await createChangeSet(client, {stackName: 'convox', changeSetName: 'cs', templateUrl: 'https://example.com/formation.json', parameters: [{ParameterKey: 'Ami', ParameterValue: 'ami-1'}]});
+		await createChangeSet(client, {
+			stackName: 'convox',
+			changeSetName: 'cs',
+			templateUrl: 'https://example.com/formation.json',
+			parameters: [{ParameterKey: 'Ami', ParameterValue: 'ami-1'}],
+		});
 		expect(cloudformation.commandCalls(CreateChangeSetCommand)[0]!.args[0].input).toMatchObject({
 			StackName: 'convox',
 			ChangeSetName: 'cs',
@@ -36,13 +41,33 @@ describe('change sets', () => {
 				Status: 'CREATE_COMPLETE',
 				ExecutionStatus: 'AVAILABLE',
 				Parameters: [{ParameterKey: 'Ami', ParameterValue: 'ami-1'}],
-				Changes: [{Type: 'Resource', ResourceChange: {Action: 'Modify', LogicalResourceId: 'Instances', ResourceType: 'AWS::AutoScaling::AutoScalingGroup', Replacement: 'False'}}],
+				Changes: [
+					{
+						Type: 'Resource',
+						ResourceChange: {
+							Action: 'Modify',
+							LogicalResourceId: 'Instances',
+							ResourceType: 'AWS::AutoScaling::AutoScalingGroup',
+							Replacement: 'False',
+						},
+					},
+				],
 				NextToken: 'page2',
 			})
 			.resolves({
 				ChangeSetName: 'cs',
 				Status: 'CREATE_COMPLETE',
-				Changes: [{Type: 'Resource', ResourceChange: {Action: 'Modify', LogicalResourceId: 'LaunchConfiguration', ResourceType: 'AWS::AutoScaling::LaunchConfiguration', Replacement: 'True'}}],
+				Changes: [
+					{
+						Type: 'Resource',
+						ResourceChange: {
+							Action: 'Modify',
+							LogicalResourceId: 'LaunchConfiguration',
+							ResourceType: 'AWS::AutoScaling::LaunchConfiguration',
+							Replacement: 'True',
+						},
+					},
+				],
 			});
 		const result = await waitForChangeSet(client, 'convox', 'cs', fast);
 		expect(result.kind).toBe('ready');
@@ -58,12 +83,16 @@ describe('change sets', () => {
 		"The submitted information didn't contain changes. Submit different information to create a change set.",
 		'No updates are to be performed.',
 	])('reports a change set that failed with "%s" as empty, not failed', async reason => {
-		cloudformation.on(DescribeChangeSetCommand).resolves({ChangeSetName: 'cs', Status: 'FAILED', ExecutionStatus: 'UNAVAILABLE', StatusReason: reason});
+		cloudformation
+			.on(DescribeChangeSetCommand)
+			.resolves({ChangeSetName: 'cs', Status: 'FAILED', ExecutionStatus: 'UNAVAILABLE', StatusReason: reason});
 		expect(await waitForChangeSet(client, 'convox', 'cs', fast)).toEqual({kind: 'empty', reason});
 	});
 
 	it('reports any other failure with its reason', async () => {
-		cloudformation.on(DescribeChangeSetCommand).resolves({ChangeSetName: 'cs', Status: 'FAILED', StatusReason: 'Parameters: [Owner] must have values'});
+		cloudformation
+			.on(DescribeChangeSetCommand)
+			.resolves({ChangeSetName: 'cs', Status: 'FAILED', StatusReason: 'Parameters: [Owner] must have values'});
 		expect(await waitForChangeSet(client, 'convox', 'cs', fast)).toEqual({kind: 'failed', reason: 'Parameters: [Owner] must have values'});
 	});
 
@@ -77,12 +106,16 @@ describe('change sets', () => {
 	});
 
 	it('raises a validation error from CloudFormation as it is', async () => {
-		cloudformation.on(DescribeChangeSetCommand).rejects(Object.assign(new Error('Stack [convox] does not exist'), {name: 'ValidationError'}));
+		cloudformation
+			.on(DescribeChangeSetCommand)
+			.rejects(Object.assign(new Error('Stack [convox] does not exist'), {name: 'ValidationError'}));
 		await expect(waitForChangeSet(client, 'convox', 'cs', fast)).rejects.toThrow('Stack [convox] does not exist');
 	});
 
 	it('finds no change set when CloudFormation says it is gone', async () => {
-		cloudformation.on(DescribeChangeSetCommand).rejects(Object.assign(new Error('ChangeSet [cs] does not exist'), {name: 'ChangeSetNotFoundException'}));
+		cloudformation
+			.on(DescribeChangeSetCommand)
+			.rejects(Object.assign(new Error('ChangeSet [cs] does not exist'), {name: 'ChangeSetNotFoundException'}));
 		expect(await findChangeSet(client, 'convox', 'cs')).toBeUndefined();
 	});
 });

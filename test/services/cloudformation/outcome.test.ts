@@ -1,4 +1,11 @@
-import {CloudFormationClient, DescribeStackEventsCommand, DescribeStacksCommand, type DescribeStacksCommandOutput, type StackEvent, type StackStatus} from '@aws-sdk/client-cloudformation';
+import {
+	CloudFormationClient,
+	DescribeStackEventsCommand,
+	DescribeStacksCommand,
+	type DescribeStacksCommandOutput,
+	type StackEvent,
+	type StackStatus,
+} from '@aws-sdk/client-cloudformation';
 import {mockClient} from 'aws-sdk-client-mock';
 import {afterEach, describe, expect, it} from 'vitest';
 import {StackWatcher, type StackEventRecord} from '../../../source/services/cloudformation/events';
@@ -52,9 +59,17 @@ async function watchRollback(batches: StackEvent[][]) {
 		if (call < batches.length) shown.push(...batches[call++]!);
 		return {StackEvents: [...shown].reverse()};
 	});
-	cloudformation.on(DescribeStacksCommand).callsFake(() => stackWith(call < batches.length ? 'UPDATE_ROLLBACK_IN_PROGRESS' : 'UPDATE_ROLLBACK_COMPLETE', 'ami-old', 'dev'));
+	cloudformation
+		.on(DescribeStacksCommand)
+		.callsFake(() => stackWith(call < batches.length ? 'UPDATE_ROLLBACK_IN_PROGRESS' : 'UPDATE_ROLLBACK_COMPLETE', 'ami-old', 'dev'));
 	const received: StackEventRecord[] = [];
-	const watcher = new StackWatcher({client, stackName: 'convox', started: true, intervals: {minMs: 1, maxMs: 5, factor: 2}, onEvent: record => received.push(record)});
+	const watcher = new StackWatcher({
+		client,
+		stackName: 'convox',
+		started: true,
+		intervals: {minMs: 1, maxMs: 5, factor: 2},
+		onEvent: record => received.push(record),
+	});
 	const result = await watcher.watch(new AbortController().signal);
 	return {watcher, received, result};
 }
@@ -72,18 +87,31 @@ describe('judgeOutcome', () => {
 		expect(outcome.ok ? '' : outcome.message).toContain('ami-other');
 	});
 
-	it.each(['UPDATE_ROLLBACK_COMPLETE', 'UPDATE_ROLLBACK_FAILED', 'UPDATE_ROLLBACK_IN_PROGRESS'])('never takes %s as success, even with our values', async status => {
-		cloudformation.on(DescribeStacksCommand).resolves(stackWith(status, 'ami-new', '20160916121812'));
-		const outcome = judgeOutcome(await describeStack(client, 'convox'), expected);
-		expect(outcome).toMatchObject({ok: false, status});
-	});
+	it.each(['UPDATE_ROLLBACK_COMPLETE', 'UPDATE_ROLLBACK_FAILED', 'UPDATE_ROLLBACK_IN_PROGRESS'])(
+		'never takes %s as success, even with our values',
+		async status => {
+			cloudformation.on(DescribeStacksCommand).resolves(stackWith(status, 'ami-new', '20160916121812'));
+			const outcome = judgeOutcome(await describeStack(client, 'convox'), expected);
+			expect(outcome).toMatchObject({ok: false, status});
+		},
+	);
 
 	it('names the root cause, not the cancelled siblings or the stack summary', async () => {
 		const {watcher, received, result} = await watchRollback([
-			[event('convox', 'UPDATE_IN_PROGRESS', 'User Initiated'), event('LaunchConfiguration', 'UPDATE_IN_PROGRESS', '', 'AWS::AutoScaling::LaunchConfiguration')],
-			[event('LaunchConfiguration', 'UPDATE_COMPLETE', '', 'AWS::AutoScaling::LaunchConfiguration'), event('Instances', 'UPDATE_IN_PROGRESS')],
 			[
-				event('Instances', 'UPDATE_FAILED', 'Received 0 SUCCESS signal(s) out of 1. Unable to satisfy 100% MinSuccessfulInstancesPercent requirement'),
+				event('convox', 'UPDATE_IN_PROGRESS', 'User Initiated'),
+				event('LaunchConfiguration', 'UPDATE_IN_PROGRESS', '', 'AWS::AutoScaling::LaunchConfiguration'),
+			],
+			[
+				event('LaunchConfiguration', 'UPDATE_COMPLETE', '', 'AWS::AutoScaling::LaunchConfiguration'),
+				event('Instances', 'UPDATE_IN_PROGRESS'),
+			],
+			[
+				event(
+					'Instances',
+					'UPDATE_FAILED',
+					'Received 0 SUCCESS signal(s) out of 1. Unable to satisfy 100% MinSuccessfulInstancesPercent requirement',
+				),
 				event('ApiBalancer', 'UPDATE_FAILED', 'Resource update cancelled', 'AWS::ElasticLoadBalancing::LoadBalancer'),
 				event('convox', 'UPDATE_ROLLBACK_IN_PROGRESS', 'The following resource(s) failed to update: [Instances, ApiBalancer].'),
 			],
@@ -113,7 +141,13 @@ describe('StackWatcher', () => {
 			.resolves({StackEvents: [event('convox', 'UPDATE_COMPLETE')]});
 		cloudformation.on(DescribeStacksCommand).resolves(stackWith('UPDATE_COMPLETE', 'ami-new', '20160916121812'));
 		const received: StackEventRecord[] = [];
-		const watcher = new StackWatcher({client, stackName: 'convox', started: true, intervals: {minMs: 1, maxMs: 5, factor: 2}, onEvent: record => received.push(record)});
+		const watcher = new StackWatcher({
+			client,
+			stackName: 'convox',
+			started: true,
+			intervals: {minMs: 1, maxMs: 5, factor: 2},
+			onEvent: record => received.push(record),
+		});
 		const result = await watcher.watch(new AbortController().signal);
 		expect(result.kind).toBe('settled');
 		expect(received.map(record => record.status)).toEqual(['UPDATE_COMPLETE']);
@@ -123,10 +157,18 @@ describe('StackWatcher', () => {
 	it('reports only events after markExisting, and stops at the deadline while the update goes on', async () => {
 		const old = event('convox', 'UPDATE_COMPLETE');
 		const fresh = event('convox', 'UPDATE_IN_PROGRESS', 'User Initiated');
-		cloudformation.on(DescribeStackEventsCommand).resolvesOnce({StackEvents: [old]}).resolves({StackEvents: [fresh, old]});
+		cloudformation
+			.on(DescribeStackEventsCommand)
+			.resolvesOnce({StackEvents: [old]})
+			.resolves({StackEvents: [fresh, old]});
 		cloudformation.on(DescribeStacksCommand).resolves(stackWith('UPDATE_IN_PROGRESS', 'ami-old', 'dev'));
 		const received: StackEventRecord[] = [];
-		const watcher = new StackWatcher({client, stackName: 'convox', intervals: {minMs: 1, maxMs: 5, factor: 2}, onEvent: record => received.push(record)});
+		const watcher = new StackWatcher({
+			client,
+			stackName: 'convox',
+			intervals: {minMs: 1, maxMs: 5, factor: 2},
+			onEvent: record => received.push(record),
+		});
 		await watcher.markExisting();
 		const result = await watcher.watch(new AbortController().signal, Date.now() + 50);
 		expect(result).toEqual({kind: 'timed-out', status: 'UPDATE_IN_PROGRESS'});
@@ -136,7 +178,11 @@ describe('StackWatcher', () => {
 	it('takes a settled status right after execute as "not begun yet" until the update shows', async () => {
 		let calls = 0;
 		cloudformation.on(DescribeStackEventsCommand).resolves({StackEvents: []});
-		cloudformation.on(DescribeStacksCommand).callsFake(() => stackWith(++calls < 3 ? 'UPDATE_COMPLETE' : calls < 5 ? 'UPDATE_IN_PROGRESS' : 'UPDATE_COMPLETE', 'ami-new', '20160916121812'));
+		cloudformation
+			.on(DescribeStacksCommand)
+			.callsFake(() =>
+				stackWith(++calls < 3 ? 'UPDATE_COMPLETE' : calls < 5 ? 'UPDATE_IN_PROGRESS' : 'UPDATE_COMPLETE', 'ami-new', '20160916121812'),
+			);
 		const watcher = new StackWatcher({client, stackName: 'convox', intervals: {minMs: 1, maxMs: 2, factor: 2}, onEvent: () => undefined});
 		const result = await watcher.watch(new AbortController().signal);
 		expect(result.kind).toBe('settled');
@@ -147,7 +193,13 @@ describe('StackWatcher', () => {
 		cloudformation.on(DescribeStackEventsCommand).resolves({StackEvents: []});
 		cloudformation.on(DescribeStacksCommand).resolves(stackWith('UPDATE_IN_PROGRESS', 'ami-old', 'dev'));
 		const stop = new AbortController();
-		const watcher = new StackWatcher({client, stackName: 'convox', started: true, intervals: {minMs: 10_000, maxMs: 10_000, factor: 1}, onEvent: () => undefined});
+		const watcher = new StackWatcher({
+			client,
+			stackName: 'convox',
+			started: true,
+			intervals: {minMs: 10_000, maxMs: 10_000, factor: 1},
+			onEvent: () => undefined,
+		});
 		setTimeout(() => stop.abort(), 20);
 		const started = Date.now();
 		expect(await watcher.watch(stop.signal)).toEqual({kind: 'stopped', status: 'UPDATE_IN_PROGRESS'});

@@ -39,12 +39,34 @@ describe('buildUpdateParameters', () => {
 
 	it('keeps previous values only for parameters in both sets, lets new ones take defaults and lists the dropped ones', async () => {
 		const stackParameters = await stackParametersOf('cloudformation/describe-stacks.convox-rack.v20160323012659.json');
-		const update = buildUpdateParameters({stackParameters, templateParameters, amiId: 'ami-0123456789abcdef0', convoxVersion: '20160916121812'});
+		const update = buildUpdateParameters({
+			stackParameters,
+			templateParameters,
+			amiId: 'ami-0123456789abcdef0',
+			convoxVersion: '20160916121812',
+		});
 
 		const keys = update.parameters.map(parameter => parameter.ParameterKey);
-		const added = ['ApiCpu', 'ApiMemory', 'ContainerDisk', 'ExistingVpc', 'InstanceRunCommand', 'InstanceUpdateBatchSize', 'Internal', 'SwapSize'];
+		const added = [
+			'ApiCpu',
+			'ApiMemory',
+			'ContainerDisk',
+			'ExistingVpc',
+			'InstanceRunCommand',
+			'InstanceUpdateBatchSize',
+			'Internal',
+			'SwapSize',
+		];
 		for (const key of added) expect(keys).not.toContain(key);
-		expect(update.dropped).toEqual(['Certificate', 'DockerImageApi', 'DockerImageApp', 'DockerImageBuild', 'DockerImageService', 'RegistryHost', 'RegistryPort']);
+		expect(update.dropped).toEqual([
+			'Certificate',
+			'DockerImageApi',
+			'DockerImageApp',
+			'DockerImageBuild',
+			'DockerImageService',
+			'RegistryHost',
+			'RegistryPort',
+		]);
 		for (const key of update.dropped) expect(keys).not.toContain(key);
 		expect(update.parameters.filter(parameter => parameter.UsePreviousValue)).toHaveLength(20);
 		expect(update.parameters).toContainEqual({ParameterKey: 'Ami', ParameterValue: 'ami-0123456789abcdef0'});
@@ -73,7 +95,13 @@ describe('buildUpdateParameters', () => {
 		expect(first.missing.map(parameter => parameter.name)).toEqual(['Owner', 'Token']);
 		expect(first.changes).toContainEqual({key: 'Secret', new: '****', masked: true});
 
-		const second = buildUpdateParameters({stackParameters, templateParameters: template, amiId: 'ami-new', convoxVersion: '2', given: {Token: 'hunter2', Owner: 'ops'}});
+		const second = buildUpdateParameters({
+			stackParameters,
+			templateParameters: template,
+			amiId: 'ami-new',
+			convoxVersion: '2',
+			given: {Token: 'hunter2', Owner: 'ops'},
+		});
 		expect(second.missing).toEqual([]);
 		expect(second.parameters).toContainEqual({ParameterKey: 'Token', ParameterValue: 'hunter2'});
 		expect(second.changes).toContainEqual({key: 'Token', new: '****', masked: true});

@@ -15,7 +15,9 @@ describe('probeHttp', () => {
 		server = await serve((_request, response) => reply(response, 200, 'Hello World'));
 		const outcome = await probeHttp(`${server.url}/`, {}, {timeoutMs: 2000, ...quick});
 		expect(outcome.status).toBe('pass');
-		expect(outcome.detail, 'one attempt: its latency is the time, told once').toMatch(/^HTTP 200 from http:\/\/127\.0\.0\.1:\d+\/ in \d+ ms$/);
+		expect(outcome.detail, 'one attempt: its latency is the time, told once').toMatch(
+			/^HTTP 200 from http:\/\/127\.0\.0\.1:\d+\/ in \d+ ms$/,
+		);
 		expect(server.requests).toHaveLength(1);
 	});
 
@@ -61,7 +63,9 @@ describe('probeHttp', () => {
 
 describe('probeHttp with expectations', () => {
 	it('judges an exact status and a body text, retrying a wrong answer until the time is up', async () => {
-		server = await serve((request, response) => (request.url === '/gone' ? reply(response, 410, 'gone') : reply(response, 200, 'status: ok')));
+		server = await serve((request, response) =>
+			request.url === '/gone' ? reply(response, 410, 'gone') : reply(response, 200, 'status: ok'),
+		);
 		const retries: string[] = [];
 		const options = {timeoutMs: 150, initialDelayMs: 50, onRetry: (detail: string) => retries.push(detail)};
 		expect((await probeHttp(`${server.url}/gone`, {expectStatus: 410}, options)).status).toBe('pass');

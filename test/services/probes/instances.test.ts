@@ -30,7 +30,15 @@ describe('listRackInstances', () => {
 
 describe('judgeInstances', () => {
 	it('fails when some instances still run the old AMI, naming them', () => {
-		const outcome = judgeInstances([{id: 'i-1', ami: 'ami-new'}, {id: 'i-2', ami: 'ami-old'}, {id: 'i-3', ami: 'ami-new'}], 'convox-dev', 'ami-new');
+		const outcome = judgeInstances(
+			[
+				{id: 'i-1', ami: 'ami-new'},
+				{id: 'i-2', ami: 'ami-old'},
+				{id: 'i-3', ami: 'ami-new'},
+			],
+			'convox-dev',
+			'ami-new',
+		);
 		expect(outcome).toEqual({status: 'fail', retryable: false, detail: '2 of 3 on ami-new; i-2 on ami-old'});
 	});
 

@@ -40,12 +40,22 @@ describe('libratoAttempt', () => {
 	});
 
 	it('reads the source-keyed measurements shape too, and takes an answer without measurements for none yet', async () => {
-		const answers: unknown[] = [{measurements: {'aws.dev.a': [{measure_time: now() - 900}], 'aws.dev.b': [{measure_time: now() - 20}]}}, {}, null];
+		const answers: unknown[] = [
+			{measurements: {'aws.dev.a': [{measure_time: now() - 900}], 'aws.dev.b': [{measure_time: now() - 20}]}},
+			{},
+			null,
+		];
 		server = await serve((_request, response) => reply(response, 200, answers.shift()));
 		const since = new Date(Date.now() - 300_000);
-		expect((await libratoAttempt(query(since))).detail).toMatch(/^1 collectd\.cpu\.percent\.user measurements from source aws\.dev\.\* since /);
+		expect((await libratoAttempt(query(since))).detail).toMatch(
+			/^1 collectd\.cpu\.percent\.user measurements from source aws\.dev\.\* since /,
+		);
 		for (let empty = 0; empty < 2; empty++) {
-			expect(await libratoAttempt(query(since))).toEqual({status: 'fail', retryable: true, detail: 'no collectd.cpu.percent.user measurements from source aws.dev.*'});
+			expect(await libratoAttempt(query(since))).toEqual({
+				status: 'fail',
+				retryable: true,
+				detail: 'no collectd.cpu.percent.user measurements from source aws.dev.*',
+			});
 		}
 	});
 
@@ -61,12 +71,19 @@ describe('libratoAttempt', () => {
 	it('fails (retryable) when there are no measurements', async () => {
 		server = await serve((_request, response) => reply(response, 200, {name: 'collectd.cpu.percent.user', series: []}));
 		const outcome = await libratoAttempt(query(new Date()));
-		expect(outcome).toMatchObject({status: 'fail', retryable: true, detail: 'no collectd.cpu.percent.user measurements from source aws.dev.*'});
+		expect(outcome).toMatchObject({
+			status: 'fail',
+			retryable: true,
+			detail: 'no collectd.cpu.percent.user measurements from source aws.dev.*',
+		});
 	});
 
 	it('fails for good on bad credentials with a clear message that never shows the secrets', async () => {
 		server = await serve((_request, response) => reply(response, 401, {errors: {request: ['Authorization Required']}}));
-		const outcome = await retryUntil(remaining => libratoAttempt({...query(new Date()), timeoutMs: remaining}), {timeoutMs: 5000, initialDelayMs: 10});
+		const outcome = await retryUntil(remaining => libratoAttempt({...query(new Date()), timeoutMs: remaining}), {
+			timeoutMs: 5000,
+			initialDelayMs: 10,
+		});
 		expect(outcome.status).toBe('fail');
 		expect(outcome.detail).toMatch(/^Librato refused the credentials \(HTTP 401\): check LIBRATO_EMAIL and LIBRATO_TOKEN/);
 		expect(outcome.detail).not.toContain(TOKEN);
@@ -77,7 +94,10 @@ describe('libratoAttempt', () => {
 	it('keeps retrying until fresh measurements arrive', async () => {
 		const since = new Date(Date.now() - 1000);
 		server = await serve((_request, response, index) => reply(response, 200, index === 0 ? series() : series(now())));
-		const outcome = await retryUntil(remaining => libratoAttempt({...query(since), timeoutMs: remaining}), {timeoutMs: 5000, initialDelayMs: 10});
+		const outcome = await retryUntil(remaining => libratoAttempt({...query(since), timeoutMs: remaining}), {
+			timeoutMs: 5000,
+			initialDelayMs: 10,
+		});
 		expect(outcome.status).toBe('pass');
 		expect(outcome.detail).toContain('(2 attempts in');
 	});

@@ -37,19 +37,33 @@ describe('convox rack', () => {
 
 	it('fails another version, and an updating rack only for now (retryable)', async () => {
 		const running = await convox(['rack'], {FAKE_CONVOX_RACK: shared('convox/convox-rack.stdout.txt')});
-		expect(judgeConvoxRack(running, '20170101000000')).toMatchObject({status: 'fail', retryable: false, detail: `convox rack: Version ${VERSION}, expected 20170101000000`});
+		expect(judgeConvoxRack(running, '20170101000000')).toMatchObject({
+			status: 'fail',
+			retryable: false,
+			detail: `convox rack: Version ${VERSION}, expected 20170101000000`,
+		});
 		const updating = await convox(['rack'], {FAKE_CONVOX_RACK: shared('convox/convox-rack.updating.stdout.txt')});
-		expect(judgeConvoxRack(updating, VERSION)).toMatchObject({status: 'fail', retryable: true, detail: 'convox rack: Status updating, expected running'});
+		expect(judgeConvoxRack(updating, VERSION)).toMatchObject({
+			status: 'fail',
+			retryable: true,
+			detail: 'convox rack: Status updating, expected running',
+		});
 	});
 
 	it('fails a non-zero exit with the command and its stderr', async () => {
 		const result = await convox(['rack'], {FAKE_CONVOX_EXIT: '1', FAKE_CONVOX_STDERR: 'ERROR: invalid login'}, 'dev');
-		expect(judgeConvoxRack(result, VERSION)).toEqual({status: 'fail', retryable: false, detail: 'convox rack --rack dev exited 1: ERROR: invalid login'});
+		expect(judgeConvoxRack(result, VERSION)).toEqual({
+			status: 'fail',
+			retryable: false,
+			detail: 'convox rack --rack dev exited 1: ERROR: invalid login',
+		});
 	});
 
 	it('says so when the convox binary is missing', async () => {
 		const result = await runConvox('/nonexistent/convox', ['rack'], {env: process.env});
-		expect(judgeConvoxRack(result, VERSION).detail).toBe('convox rack: /nonexistent/convox not found (install the Convox CLI on PATH or set binaries.convox in the config)');
+		expect(judgeConvoxRack(result, VERSION).detail).toBe(
+			'convox rack: /nonexistent/convox not found (install the Convox CLI on PATH or set binaries.convox in the config)',
+		);
 	});
 });
 
@@ -82,12 +96,16 @@ describe('the stack', () => {
 		expect(judgeStack({...stack, status: 'UPDATE_ROLLBACK_COMPLETE'}, target)).toMatchObject({status: 'fail', retryable: false});
 		expect(judgeStack({...stack, status: 'UPDATE_IN_PROGRESS'}, target)).toMatchObject({status: 'fail', retryable: true});
 		expect(judgeStack({...stack, status: 'UPDATE_ROLLBACK_IN_PROGRESS'}, target)).toMatchObject({status: 'fail', retryable: false});
-		expect(judgeStack({...stack, status: 'CREATE_COMPLETE'}, {...target, acceptedStatuses: ['UPDATE_COMPLETE', 'CREATE_COMPLETE']}).status).toBe('pass');
+		expect(
+			judgeStack({...stack, status: 'CREATE_COMPLETE'}, {...target, acceptedStatuses: ['UPDATE_COMPLETE', 'CREATE_COMPLETE']}).status,
+		).toBe('pass');
 	});
 
 	it('fails a stack without Ami or Version parameters, naming both as empty', async () => {
 		const stack = await readStack('describe-stacks.convox-rack.after-update.json');
-		expect(judgeStack({...stack, parameters: []}, target).detail).toBe(`stack convox UPDATE_COMPLETE but Ami (empty) (expected ${AMI}), Version (empty) (expected ${VERSION})`);
+		expect(judgeStack({...stack, parameters: []}, target).detail).toBe(
+			`stack convox UPDATE_COMPLETE but Ami (empty) (expected ${AMI}), Version (empty) (expected ${VERSION})`,
+		);
 	});
 });
 
@@ -95,7 +113,9 @@ describe('judgeRack', () => {
 	const ok = {status: 'pass' as const, detail: 'a'};
 	it('needs both the rack and the stack', () => {
 		expect(judgeRack(ok, {status: 'pass', detail: 'b'})).toEqual({status: 'pass', detail: 'a; b'});
-		expect(judgeRack({status: 'fail', detail: 'rack bad', retryable: true}, {status: 'fail', detail: 'stack rolled back', retryable: false})).toEqual({
+		expect(
+			judgeRack({status: 'fail', detail: 'rack bad', retryable: true}, {status: 'fail', detail: 'stack rolled back', retryable: false}),
+		).toEqual({
 			status: 'fail',
 			detail: 'stack rolled back; rack bad',
 			retryable: false,

@@ -19,7 +19,15 @@ function feed(store: RunStore, run: Run, inputs: RunEventInput[]): Run {
 	return current;
 }
 
-const newRun = (production = false) => createRun({id: 'r1', kind: 'release', env: production ? 'prod' : 'dev', mode: 'live', production, options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false}});
+const newRun = (production = false) =>
+	createRun({
+		id: 'r1',
+		kind: 'release',
+		env: production ? 'prod' : 'dev',
+		mode: 'live',
+		production,
+		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
+	});
 
 describe('Ink screen', () => {
 	it('shows every step with its status, the current step notices and the badges', async () => {

@@ -8,7 +8,8 @@ const T0 = Date.parse('2026-11-25T01:00:00.000Z');
 
 function view(inputs: Array<[RunEventInput, number]>): BuildViewState {
 	return inputs.reduce<BuildViewState | undefined>(
-		(state, [input, seconds]) => reduceBuildView(state, {...input, runId: 'run-1', at: new Date(T0 + seconds * 1000).toISOString()} as RunEvent),
+		(state, [input, seconds]) =>
+			reduceBuildView(state, {...input, runId: 'run-1', at: new Date(T0 + seconds * 1000).toISOString()} as RunEvent),
 		undefined,
 	)!;
 }
@@ -23,7 +24,10 @@ const running: Array<[RunEventInput, number]> = [
 
 describe('BuildPane', () => {
 	it('shows finished phases with times, the current phase and activity, the tail and the log path', () => {
-		const lines: Array<[RunEventInput, number]> = Array.from({length: 40}, (_, index) => [{type: 'log', step: 'build', line: `    amazon-ebs: package ${index} ${'x'.repeat(200)}`}, 6]);
+		const lines: Array<[RunEventInput, number]> = Array.from({length: 40}, (_, index) => [
+			{type: 'log', step: 'build', line: `    amazon-ebs: package ${index} ${'x'.repeat(200)}`},
+			6,
+		]);
 		const {lastFrame, unmount} = render(<BuildPane state={view([...running, ...lines])} now={T0 + 65_000} />);
 		const frame = lastFrame()!;
 		expect(frame).toContain('✔ prevalidate 2.0 s  ✔ key pair & security group 3.0 s');
@@ -41,7 +45,15 @@ describe('BuildPane', () => {
 	it('shows the AMI per region when the build is done', () => {
 		const done = view([
 			...running,
-			[{type: 'step', step: 'build', status: 'done', outputs: {amiId: 'ami-0a7f', amiIds: {'us-east-1': 'ami-0a7f', 'us-west-2': 'ami-741c'}, logPath: '/state/runs/run-1.packer.log'}}, 300],
+			[
+				{
+					type: 'step',
+					step: 'build',
+					status: 'done',
+					outputs: {amiId: 'ami-0a7f', amiIds: {'us-east-1': 'ami-0a7f', 'us-west-2': 'ami-741c'}, logPath: '/state/runs/run-1.packer.log'},
+				},
+				300,
+			],
 		]);
 		const {lastFrame, unmount} = render(<BuildPane state={done} now={T0 + 400_000} />);
 		expect(lastFrame()).toContain('AMI ami-0a7f (us-east-1)');
@@ -52,13 +64,24 @@ describe('BuildPane', () => {
 	});
 
 	it('shows Packer error lines and the log path on failure, and a cancel warning while running', () => {
-		const cancelling = view([...running, [{type: 'notice', step: 'build', level: 'warn', message: 'Cancelling the build: Packer is cleaning up'}, 7]]);
+		const cancelling = view([
+			...running,
+			[{type: 'notice', step: 'build', level: 'warn', message: 'Cancelling the build: Packer is cleaning up'}, 7],
+		]);
 		const first = render(<BuildPane state={cancelling} now={T0 + 8000} />);
 		expect(first.lastFrame()).toContain('Cancelling the build: Packer is cleaning up');
 		first.unmount();
 		const failed = view([
 			...running,
-			[{type: 'step', step: 'build', status: 'failed', error: 'Packer build failed (exit 1):\n  Script exited with non-zero exit status: 3\nFull log: /state/runs/run-1.packer.log'}, 9],
+			[
+				{
+					type: 'step',
+					step: 'build',
+					status: 'failed',
+					error: 'Packer build failed (exit 1):\n  Script exited with non-zero exit status: 3\nFull log: /state/runs/run-1.packer.log',
+				},
+				9,
+			],
 		]);
 		const {lastFrame, unmount} = render(<BuildPane state={failed} now={T0 + 10_000} />);
 		expect(lastFrame()).toContain('Packer build failed (exit 1):');

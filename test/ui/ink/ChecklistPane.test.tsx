@@ -11,11 +11,29 @@ import {ScriptedPrompter} from '../../checklist/scripted-prompter';
 import {serve} from '../../support/loopback';
 
 const auto = (id: string, title: string, probe: AutoItem['probe']): AutoItem => ({id, title, kind: 'auto', required: true, probe});
-const sumologic: ManualItem = {id: 'sumologic', title: 'Logs reach SumoLogic', kind: 'manual', required: true, question: 'Do the logs show up?', link: 'https://service.sumologic.com/ui/#/search/abc'};
+const sumologic: ManualItem = {
+	id: 'sumologic',
+	title: 'Logs reach SumoLogic',
+	kind: 'manual',
+	required: true,
+	question: 'Do the logs show up?',
+	link: 'https://service.sumologic.com/ui/#/search/abc',
+};
 
 /** Runs the real engine and folds its events into the run, as the runner does; `onEvent` sees the checks after each. */
-async function drive(items: ChecklistItem[], prompt: ScriptedPrompter, options: {yes?: boolean; onEvent?: (checks: CheckRecord[], event: CheckEvent) => void} = {}) {
-	let run: Run = createRun({id: 'r', kind: 'checklist', env: 'dev', mode: 'live', production: false, options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false}});
+async function drive(
+	items: ChecklistItem[],
+	prompt: ScriptedPrompter,
+	options: {yes?: boolean; onEvent?: (checks: CheckRecord[], event: CheckEvent) => void} = {},
+) {
+	let run: Run = createRun({
+		id: 'r',
+		kind: 'checklist',
+		env: 'dev',
+		mode: 'live',
+		production: false,
+		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
+	});
 	let second = 0;
 	await runChecklist({
 		items,
@@ -50,7 +68,11 @@ describe('ChecklistPane', () => {
 				return {status: 'pass', detail};
 			});
 		const state = await drive(
-			[gated('rack', 'Rack runs the released version', 'convox rack: convox-dev running 20160916121812'), gated('instances', 'Instances run the new AMI', '3 of 3 on ami-0a7f3c9e21d4b5e86'), gated('hello-world', 'hello-world answers', 'HTTP 200 in 84 ms')],
+			[
+				gated('rack', 'Rack runs the released version', 'convox rack: convox-dev running 20160916121812'),
+				gated('instances', 'Instances run the new AMI', '3 of 3 on ami-0a7f3c9e21d4b5e86'),
+				gated('hello-world', 'hello-world answers', 'HTTP 200 in 84 ms'),
+			],
 			new ScriptedPrompter([]),
 			{
 				onEvent: (view, event) => {
@@ -73,7 +95,10 @@ describe('ChecklistPane', () => {
 		const server = await serve((_request, response) => response.end('Hello, World!\n'));
 		try {
 			const url = `${server.url}/`;
-			const state = await drive([auto('hello-world', 'hello-world answers', signal => probeHttp(url, {}, {timeoutMs: 5000, signal}))], new ScriptedPrompter([]));
+			const state = await drive(
+				[auto('hello-world', 'hello-world answers', signal => probeHttp(url, {}, {timeoutMs: 5000, signal}))],
+				new ScriptedPrompter([]),
+			);
 			expect(frameOf(state)).toMatch(new RegExp(`^\\s+HTTP 200 from ${url.replaceAll('.', '\\.')} in \\d+ ms$`, 'm'));
 		} finally {
 			await server.close();
@@ -96,8 +121,13 @@ describe('ChecklistPane', () => {
 
 	it('shows a retried item with its attempt, and a skipped one with the reason', async () => {
 		let tries = 0;
-		const flaky = auto('hello-world', 'hello-world answers', async () => (++tries === 1 ? {status: 'fail', detail: 'HTTP 503 (5 attempts in 300 s)'} : {status: 'pass', detail: 'HTTP 200 in 40 ms'}));
-		const broken = auto('instances', 'Instances run the new AMI', async () => ({status: 'fail', detail: '2 of 3 on ami-new; i-2 on ami-old'}));
+		const flaky = auto('hello-world', 'hello-world answers', async () =>
+			++tries === 1 ? {status: 'fail', detail: 'HTTP 503 (5 attempts in 300 s)'} : {status: 'pass', detail: 'HTTP 200 in 40 ms'},
+		);
+		const broken = auto('instances', 'Instances run the new AMI', async () => ({
+			status: 'fail',
+			detail: '2 of 3 on ami-new; i-2 on ami-old',
+		}));
 		let failed = '';
 		const state = await drive([flaky, broken], new ScriptedPrompter(['retry', 'skip', 'i-2 is being replaced by the ASG']), {
 			onEvent: (view, event) => {
@@ -109,7 +139,9 @@ describe('ChecklistPane', () => {
 		const frame = frameOf(state);
 		expect(frame).toContain('2 checks: 1 passed, 1 skipped');
 		expect(frame).toMatch(/✔ hello-world answers hello-world · attempt 2 · /);
-		expect(frame).toMatch(/↷ Instances run the new AMI instances · .*\n\s+2 of 3 on ami-new; i-2 on ami-old\n\s+note: Skipped: i-2 is being replaced by the ASG/);
+		expect(frame).toMatch(
+			/↷ Instances run the new AMI instances · .*\n\s+2 of 3 on ami-new; i-2 on ami-old\n\s+note: Skipped: i-2 is being replaced by the ASG/,
+		);
 	});
 
 	it('shows what waits for --confirm under --yes', async () => {
@@ -118,6 +150,8 @@ describe('ChecklistPane', () => {
 		expect(frame).toContain('1 checks: 0 passed, 1 waiting for confirmation');
 		expect(frame).toContain('? Logs reach SumoLogic sumologic · manual');
 		// Too long for the line: the wrap falls before the URL, never inside it.
-		expect(frame).toMatch(/waiting for confirmation \(--confirm sumologic\): Do the logs show up\?\n\s+https:\/\/service\.sumologic\.com\/ui\/#\/search\/abc$/m);
+		expect(frame).toMatch(
+			/waiting for confirmation \(--confirm sumologic\): Do the logs show up\?\n\s+https:\/\/service\.sumologic\.com\/ui\/#\/search\/abc$/m,
+		);
 	});
 });

@@ -9,8 +9,25 @@ describe('FleetTable', () => {
 			<FleetTable
 				now={now}
 				rows={[
-					{rack: 'dev-us-1', accountId: '111111111111', region: 'us-east-1', wave: 0, step: 'verify', status: 'done', startedAt: 100_000, endedAt: 165_000},
-					{rack: 'prod-eu-1', accountId: '222222222222', region: 'eu-west-1', wave: 1, step: 'update-stack', status: 'running', startedAt: 170_000},
+					{
+						rack: 'dev-us-1',
+						accountId: '111111111111',
+						region: 'us-east-1',
+						wave: 0,
+						step: 'verify',
+						status: 'done',
+						startedAt: 100_000,
+						endedAt: 165_000,
+					},
+					{
+						rack: 'prod-eu-1',
+						accountId: '222222222222',
+						region: 'eu-west-1',
+						wave: 1,
+						step: 'update-stack',
+						status: 'running',
+						startedAt: 170_000,
+					},
 					{rack: 'prod-ap-5', accountId: '222222222222', region: 'ap-southeast-2', wave: 2, status: 'untouched'},
 				]}
 			/>,

@@ -6,10 +6,46 @@ import type {RunEvent} from '../../../source/workflow/types';
 
 const at = (second: number) => new Date(Date.UTC(2026, 10, 25, 1, 0, second)).toISOString();
 const events: RunEvent[] = [
-	{type: 'stack-event', resource: 'convox', status: 'UPDATE_IN_PROGRESS', reason: 'User Initiated', resourceType: 'AWS::CloudFormation::Stack', timestamp: at(0), runId: 'r', at: at(0)},
-	{type: 'stack-event', resource: 'LaunchConfiguration', status: 'UPDATE_COMPLETE', reason: '', resourceType: 'AWS::AutoScaling::LaunchConfiguration', timestamp: at(10), runId: 'r', at: at(10)},
-	{type: 'stack-event', resource: 'Instances', status: 'UPDATE_FAILED', reason: 'Received 0 SUCCESS signal(s)', resourceType: 'AWS::AutoScaling::AutoScalingGroup', timestamp: at(20), runId: 'r', at: at(20)},
-	{type: 'stack-event', resource: 'convox', status: 'UPDATE_ROLLBACK_IN_PROGRESS', reason: 'The following resource(s) failed to update: [Instances].', resourceType: 'AWS::CloudFormation::Stack', timestamp: at(21), runId: 'r', at: at(21)},
+	{
+		type: 'stack-event',
+		resource: 'convox',
+		status: 'UPDATE_IN_PROGRESS',
+		reason: 'User Initiated',
+		resourceType: 'AWS::CloudFormation::Stack',
+		timestamp: at(0),
+		runId: 'r',
+		at: at(0),
+	},
+	{
+		type: 'stack-event',
+		resource: 'LaunchConfiguration',
+		status: 'UPDATE_COMPLETE',
+		reason: '',
+		resourceType: 'AWS::AutoScaling::LaunchConfiguration',
+		timestamp: at(10),
+		runId: 'r',
+		at: at(10),
+	},
+	{
+		type: 'stack-event',
+		resource: 'Instances',
+		status: 'UPDATE_FAILED',
+		reason: 'Received 0 SUCCESS signal(s)',
+		resourceType: 'AWS::AutoScaling::AutoScalingGroup',
+		timestamp: at(20),
+		runId: 'r',
+		at: at(20),
+	},
+	{
+		type: 'stack-event',
+		resource: 'convox',
+		status: 'UPDATE_ROLLBACK_IN_PROGRESS',
+		reason: 'The following resource(s) failed to update: [Instances].',
+		resourceType: 'AWS::CloudFormation::Stack',
+		timestamp: at(21),
+		runId: 'r',
+		at: at(21),
+	},
 ];
 
 describe('StackPane', () => {

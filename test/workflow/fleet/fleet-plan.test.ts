@@ -58,7 +58,9 @@ describe('planFleet', () => {
 	it('refuses an unknown fleet, naming the ones there are', () => {
 		expect(() => planFleet(config, 'everything')).toThrow(UsageError);
 		expect(() => planFleet(config, 'everything')).toThrow('No fleet "everything" in the config; it has all.');
-		expect(() => planFleet(parseConfig({accounts: {dev: {accountId: '111111111111', stackName: 'x'}}}, 't'), 'all')).toThrow('the config has no "fleets" section');
+		expect(() => planFleet(parseConfig({accounts: {dev: {accountId: '111111111111', stackName: 'x'}}}, 't'), 'all')).toThrow(
+			'the config has no "fleets" section',
+		);
 	});
 });
 
@@ -74,7 +76,13 @@ describe('schedule', () => {
 		expect(run({a: 'done', b: 'done', c: 'running'})).toMatchObject({start: ['d']});
 		expect(run({a: 'done', b: 'done', c: 'running', d: 'done'})).toMatchObject({start: [], wave: 1});
 		expect(run({a: 'done', b: 'done', c: 'done', d: 'done'})).toMatchObject({start: ['e', 'f'], wave: 2});
-		expect(run({a: 'done', b: 'done', c: 'done', d: 'done', e: 'done', f: 'done'})).toEqual({start: [], wave: 3, verdict: 'finished', untouched: [], overTolerance: false});
+		expect(run({a: 'done', b: 'done', c: 'done', d: 'done', e: 'done', f: 'done'})).toEqual({
+			start: [],
+			wave: 3,
+			verdict: 'finished',
+			untouched: [],
+			overTolerance: false,
+		});
 	});
 
 	it('with tolerance 0 a failure stops the fleet: running racks finish, the rest stays untouched', () => {
@@ -86,13 +94,23 @@ describe('schedule', () => {
 
 	it('within the tolerance a failed rack ends its wave like a done one and the fleet goes on', () => {
 		expect(run({a: 'failed'}, {failureTolerance: 1})).toMatchObject({start: ['b', 'c'], wave: 1, overTolerance: false});
-		expect(run({a: 'failed', b: 'failed'}, {failureTolerance: 1})).toMatchObject({overTolerance: true, verdict: 'stopped', untouched: ['c', 'd', 'e', 'f']});
+		expect(run({a: 'failed', b: 'failed'}, {failureTolerance: 1})).toMatchObject({
+			overTolerance: true,
+			verdict: 'stopped',
+			untouched: ['c', 'd', 'e', 'f'],
+		});
 		const done = {a: 'failed', b: 'done', c: 'done', d: 'done', e: 'done', f: 'done'} as const;
 		expect(run(done, {failureTolerance: 1})).toMatchObject({verdict: 'finished', untouched: []});
 	});
 
 	it('a rack waiting on a manual confirmation holds its wave: the fleet waits, later waves untouched', () => {
-		expect(run({a: 'done', b: 'waiting', c: 'done', d: 'done'})).toEqual({start: [], wave: 1, verdict: 'waiting', untouched: ['e', 'f'], overTolerance: false});
+		expect(run({a: 'done', b: 'waiting', c: 'done', d: 'done'})).toEqual({
+			start: [],
+			wave: 1,
+			verdict: 'waiting',
+			untouched: ['e', 'f'],
+			overTolerance: false,
+		});
 	});
 });
 
@@ -108,7 +126,12 @@ describe('resolveFleetVersion', () => {
 	];
 
 	it('takes the newest published when no rack must pass a required version', () => {
-		expect(resolveFleetVersion(entries, [{rack: 'a', current: '20250401000000'}, {rack: 'b', current: '20250501000000'}])).toEqual({version: '20250501000000', newest: '20250501000000', holders: [], pinned: false});
+		expect(
+			resolveFleetVersion(entries, [
+				{rack: 'a', current: '20250401000000'},
+				{rack: 'b', current: '20250501000000'},
+			]),
+		).toEqual({version: '20250501000000', newest: '20250501000000', holders: [], pinned: false});
 	});
 
 	it('the lowest required target wins, and the racks holding the fleet back are named', () => {
@@ -126,17 +149,34 @@ describe('resolveFleetVersion', () => {
 	});
 
 	it('refuses to move a rack backwards, naming both sides', () => {
-		expect(() => resolveFleetVersion(entries, [{rack: 'old', current: '20250101000000'}, {rack: 'new', current: '20250501000000'}])).toThrow(
-			/old \(on 20250101000000\) must pass through the required 20250201000000 first, but new is on 20250501000000/,
-		);
+		expect(() =>
+			resolveFleetVersion(entries, [
+				{rack: 'old', current: '20250101000000'},
+				{rack: 'new', current: '20250501000000'},
+			]),
+		).toThrow(/old \(on 20250101000000\) must pass through the required 20250201000000 first, but new is on 20250501000000/);
 	});
 
 	it('a pin is taken for every rack; racks it jumps a required version for are named', () => {
-		const version = resolveFleetVersion(entries, [{rack: 'a', current: '20250101000000'}, {rack: 'b', current: '20250401000000'}], '20250501000000');
-		expect(version).toEqual({version: '20250501000000', newest: '20250501000000', pinned: true, holders: [{rack: 'a', current: '20250101000000', required: '20250201000000'}]});
+		const version = resolveFleetVersion(
+			entries,
+			[
+				{rack: 'a', current: '20250101000000'},
+				{rack: 'b', current: '20250401000000'},
+			],
+			'20250501000000',
+		);
+		expect(version).toEqual({
+			version: '20250501000000',
+			newest: '20250501000000',
+			pinned: true,
+			holders: [{rack: 'a', current: '20250101000000', required: '20250201000000'}],
+		});
 	});
 
 	it('nothing published is an input error', () => {
-		expect(() => resolveFleetVersion([{version: '20250101000000', description: '', published: false, required: false}], [])).toThrow(UsageError);
+		expect(() => resolveFleetVersion([{version: '20250101000000', description: '', published: false, required: false}], [])).toThrow(
+			UsageError,
+		);
 	});
 });

@@ -40,7 +40,9 @@ const changeSet = (rack: string, production = false): RackChangeSet => ({
 		{key: 'Version', old: '20160820033210', new: '20160916121812', masked: false},
 		{key: 'InstanceCount', old: '3', new: '3', masked: false},
 	],
-	changes: [{logicalId: 'LaunchConfiguration', resourceType: 'AWS::AutoScaling::LaunchConfiguration', action: 'Modify', replacement: 'True'}],
+	changes: [
+		{logicalId: 'LaunchConfiguration', resourceType: 'AWS::AutoScaling::LaunchConfiguration', action: 'Modify', replacement: 'True'},
+	],
 });
 
 function gate(answers: Parameters<typeof prompter>[0], {confirmed = false, yes = false} = {}) {
@@ -129,7 +131,16 @@ describe('WaveGate', () => {
 				return question.defaultValue ?? '';
 			},
 		};
-		const wave = new WaveGate({fleet: 'demo', wave: 0, prompter: typed, yes: false, confirmed: false, prefill: true, show: () => undefined, onConfirmed: () => undefined});
+		const wave = new WaveGate({
+			fleet: 'demo',
+			wave: 0,
+			prompter: typed,
+			yes: false,
+			confirmed: false,
+			prefill: true,
+			show: () => undefined,
+			onConfirmed: () => undefined,
+		});
 		wave.enter('p');
 		wave.preview(changeSet('p', true));
 		expect(await wave.arrive('p', fallback('p'))).toBe(true);
@@ -157,7 +168,11 @@ describe('rackPrompter', () => {
 	it('routes the change set execution to the gate, answers the production stack name, passes the rest on', async () => {
 		const asked: Asked = {confirms: [], texts: []};
 		const {wave, asked: gateAsked} = gate({confirm: true, text: 'all'});
-		const rack = rackPrompter(prompter({confirm: true, text: 'typed'}, asked), () => wave, {rack: 'a', stackName: 'convox-a', production: true});
+		const rack = rackPrompter(prompter({confirm: true, text: 'typed'}, asked), () => wave, {
+			rack: 'a',
+			stackName: 'convox-a',
+			production: true,
+		});
 		wave.enter('a');
 		expect(await rack.confirm({message: 'Execute change set x?', remedy: '--yes', id: 'execute-change-set'})).toBe(true);
 		expect(await rack.text({message: 'Type its name', remedy: '--yes', id: 'production-stack-name'})).toBe('convox-a');
