@@ -2,7 +2,7 @@ import {setMaxListeners} from 'node:events';
 import {writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {describeStack, parameterValue, StackNotFoundError} from '../services/cloudformation/stack';
-import type {Services} from '../services/services';
+import type {Services, WorldPolicy} from '../services/services';
 import {createFleetReporter, type FleetReporter} from '../ui/fleet-reporter';
 import type {Outcome} from '../ui/run-store';
 import {EXIT, OperatorError, StepFailedError, UsageError, type ExitCode} from '../workflow/errors';
@@ -442,9 +442,11 @@ class FleetDriver {
 		}
 	}
 
-	private gateFor(wave: number): WaveGate {
+	/** The gate of a rack's wave: opened by the first rack of the wave to start, with the world's policy. */
+	private gateFor(wave: number, policy?: WorldPolicy): WaveGate {
 		let gate = this.gates.get(wave);
 		if (!gate) {
+			if (!policy) throw new Error(`The gate of wave ${wave + 1} was asked for before a rack of it started.`);
 			const {frontEnd, input} = this.session;
 			gate = new WaveGate({
 				fleet: this.fleet.fleet,
@@ -452,7 +454,7 @@ class FleetDriver {
 				prompter: frontEnd.prompter,
 				yes: input.flags.yes,
 				confirmed: this.fleet.confirmedWaves.includes(wave),
-				prefill: this.fleet.mode === 'rehearsal',
+				prefill: policy.prefillsProductionConfirmation,
 				show: (rows, index) => this.emit({type: 'change-sets', wave: index, racks: rows.map(row => row.rack), table: changeSetTable(rows)}),
 				onConfirmed: index => {
 					if (!this.fleet.confirmedWaves.includes(index)) this.fleet.confirmedWaves.push(index);
@@ -480,7 +482,7 @@ class FleetDriver {
 		delete rack.detail;
 		this.save();
 		this.emit({type: 'rack-state', rack: rack.name, state: 'running', wave: rack.wave, ...(rack.runId ? {runId: rack.runId} : {})});
-		const gate = this.gateFor(rack.wave);
+		const gate = this.gateFor(rack.wave, (await this.servicesFor(rack)).policy);
 		gate.enter(rack.name);
 		try {
 			const prebuiltAmi = this.prebuiltFor(rack);
