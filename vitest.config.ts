@@ -1,11 +1,15 @@
+import {availableParallelism} from 'node:os';
 import {defineConfig} from 'vitest/config';
 
 export default defineConfig({
 	test: {
 		include: ['test/**/*.test.{ts,tsx}'],
-		testTimeout: 30_000,
-		hookTimeout: 30_000,
+		testTimeout: 60_000,
+		hookTimeout: 60_000,
 		pool: 'forks',
+		// Most files wait on loopback stand-ins, paced rehearsals and pseudo-terminals rather than on the
+		// CPU: on a 2-core machine vitest's default (cores - 1) would run them one at a time.
+		maxWorkers: Math.max(3, availableParallelism()),
 		env: {AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', CI: 'false'},
 	},
 });

@@ -94,8 +94,9 @@ const killPoints: KillPoint[] = [
 	},
 	{
 		name: 'change set created, still being computed',
-		// CloudFormation takes 4 s to compute it: the resume finds it unfinished and must wait for it, not make another.
-		env: {CONVOX_AMI_REHEARSAL_CHANGE_SET_MS: '4000'},
+		// CloudFormation takes 10 s to compute it (a resume on a loaded machine may take seconds to start):
+		// the resume finds it unfinished and must wait for it, not make another.
+		env: {CONVOX_AMI_REHEARSAL_CHANGE_SET_MS: '10000'},
 		when: event => event.type === 'notice' && typeof event.message === 'string' && event.message.startsWith('Created change set'),
 		landed({aws}) {
 			const stack = stackOf(aws, STACK);
