@@ -257,17 +257,11 @@ class FleetDriver {
 
 	private async build(image: FleetImageRecord): Promise<void> {
 		const rack = this.rack(image.rack!);
+		const report = (status: 'running' | 'done' | 'failed', details: {amiId?: string; message?: string} = {}) =>
+			this.emit({type: 'image', kind: 'build', accountId: image.accountId, region: image.region, status, rack: rack.name, ...details});
 		image.status = 'running';
 		this.save();
-		this.emit({
-			type: 'image',
-			kind: 'build',
-			accountId: image.accountId,
-			region: image.region,
-			status: 'running',
-			rack: rack.name,
-			...(image.runId ? {message: `resuming run ${image.runId}`} : {}),
-		});
+		report('running', image.runId ? {message: `resuming run ${image.runId}`} : {});
 		const outcome = await this.driveRackRun(rack, {stopAfter: 'build', onCreated: run => (image.runId = run.id)});
 		const build = outcome.run.steps.find(step => step.id === 'build');
 		const {amiId} = outputsOf(outcome.run, 'build');
@@ -276,7 +270,7 @@ class FleetDriver {
 			image.amiId = amiId;
 			delete image.error;
 			this.note(`Built ${amiId} for account ${image.accountId} in ${image.region} (run ${outcome.run.id} of ${rack.name}).`);
-			this.emit({type: 'image', kind: 'build', accountId: image.accountId, region: image.region, status: 'done', amiId, rack: rack.name});
+			report('done', {amiId});
 			return;
 		}
 		if (build?.status === 'done' && this.fleet.dryRun) {
@@ -284,15 +278,7 @@ class FleetDriver {
 			this.note(
 				`Dry run: the build for account ${image.accountId} was validated, nothing was built; each rack's dry run validates its own.`,
 			);
-			this.emit({
-				type: 'image',
-				kind: 'build',
-				accountId: image.accountId,
-				region: image.region,
-				status: 'done',
-				rack: rack.name,
-				message: 'dry run: validated, nothing built',
-			});
+			report('done', {message: 'dry run: validated, nothing built'});
 			return;
 		}
 		if (build?.status === 'done') {
@@ -311,15 +297,7 @@ class FleetDriver {
 			};
 		}
 		this.save();
-		this.emit({
-			type: 'image',
-			kind: 'build',
-			accountId: image.accountId,
-			region: image.region,
-			status: 'failed',
-			rack: rack.name,
-			message: image.error,
-		});
+		report('failed', {message: image.error});
 	}
 
 	/** Each account's AMI to the other regions of its racks, every copy side by side; found again by its tags on resume. */

@@ -1,51 +1,32 @@
-import {mkdir, readdir, stat, writeFile} from 'node:fs/promises';
+import {mkdir, readdir, writeFile} from 'node:fs/promises';
 import path from 'node:path';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {createCliWorld, runCli, type CliWorld} from '../support/cli-env';
+import {describe, expect, it} from 'vitest';
+import {exists, runCli, sharedCliWorld} from '../support/cli-env';
 
-let world: CliWorld;
-let counter = 0;
-
-beforeAll(async () => {
-	world = await createCliWorld();
-});
-afterAll(async () => world.close());
-
-/** Each case journals into its own state dir, so the cases share one world and run at once. */
-function stateDir(): string {
-	return path.join(world.dir, `state-${++counter}`);
-}
-
-const run = (args: string[], dir = stateDir()) => runCli([...args, '--state-dir', dir], {cwd: world.dir, env: world.env});
-
-async function exists(file: string): Promise<boolean> {
-	return stat(file).then(
-		() => true,
-		() => false,
-	);
-}
+const shared = sharedCliWorld();
+const {stateDir, run} = shared;
 
 describe.concurrent('bad input: config, flags and the state dir', () => {
 	it('config missing: names the path and how to make one, exit 2', async () => {
 		const dir = stateDir();
 		const result = await run(['release', '--env', 'dev', '--yes', '--config', 'nowhere.json'], dir);
 		expect(result.code).toBe(2);
-		expect(result.stderr).toContain(`No config at ${path.join(world.dir, 'nowhere.json')}`);
+		expect(result.stderr).toContain(`No config at ${path.join(shared.world.dir, 'nowhere.json')}`);
 		expect(result.stderr).toContain('Check the --config path');
 		expect(await exists(dir)).toBe(false);
 	});
 
 	it('config missing in the current folder: points at the sample and at --rehearse', async () => {
-		const empty = path.join(world.dir, 'empty');
+		const empty = path.join(shared.world.dir, 'empty');
 		await mkdir(empty, {recursive: true});
-		const result = await runCli(['release', '--env', 'dev', '--yes'], {cwd: empty, env: world.env});
+		const result = await runCli(['release', '--env', 'dev', '--yes'], {cwd: empty, env: shared.world.env});
 		expect(result.code).toBe(2);
 		expect(result.stderr).toMatch(/No config at .*convox-ami\.config\.json/);
 		expect(result.stderr).toMatch(/convox-ami\.config\.sample\.json.*--config PATH.*--rehearse/);
 	});
 
 	it('config not JSON: says so with the parser position, exit 2, no state dir made', async () => {
-		const file = path.join(world.dir, 'broken.json');
+		const file = path.join(shared.world.dir, 'broken.json');
 		await writeFile(file, '{"region": "us-east-1",\n  "accounts": {\n');
 		const dir = stateDir();
 		const result = await run(['release', '--env', 'dev', '--yes', '--config', file], dir);
@@ -55,7 +36,7 @@ describe.concurrent('bad input: config, flags and the state dir', () => {
 	});
 
 	it('config with an unknown key and a wrong account id: every problem with its path, exit 2', async () => {
-		const file = path.join(world.dir, 'invalid.json');
+		const file = path.join(shared.world.dir, 'invalid.json');
 		await writeFile(
 			file,
 			JSON.stringify({
@@ -115,7 +96,7 @@ describe.concurrent('bad input: config, flags and the state dir', () => {
 	});
 
 	it('a state dir under a file: says which and what to pass instead, exit 2', async () => {
-		const file = path.join(world.dir, 'a-file');
+		const file = path.join(shared.world.dir, 'a-file');
 		await writeFile(file, 'not a folder\n');
 		const result = await run(['release', '--env', 'dev', '--yes'], path.join(file, 'state'));
 		expect(result.code).toBe(2);
@@ -136,9 +117,9 @@ describe.concurrent('bad input: config, flags and the state dir', () => {
 
 describe('bad input: nothing reached AWS or the release files', () => {
 	it('made no AWS call and fetched no release file in any of these cases', async () => {
-		expect(counter).toBeGreaterThan(0);
-		expect(world.aws.calls).toEqual([]);
-		expect(world.releases.requests).toEqual([]);
-		expect(await exists(path.join(world.dir, '.convox-ami'))).toBe(false);
+		expect(shared.stateDirsTaken).toBeGreaterThan(0);
+		expect(shared.world.aws.calls).toEqual([]);
+		expect(shared.world.releases.requests).toEqual([]);
+		expect(await exists(path.join(shared.world.dir, '.convox-ami'))).toBe(false);
 	});
 });

@@ -1,10 +1,7 @@
-import {stat, writeFile} from 'node:fs/promises';
+import {writeFile} from 'node:fs/promises';
 import path from 'node:path';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {createCliWorld, runCli, type CliWorld} from '../support/cli-env';
-
-let world: CliWorld;
-let counter = 0;
+import {describe, expect, it} from 'vitest';
+import {exists, sharedCliWorld} from '../support/cli-env';
 
 const config = {
 	region: 'us-east-1',
@@ -15,23 +12,8 @@ const config = {
 	fleets: {all: {waves: [['dev'], ['dev-eu']], maxConcurrent: 2}},
 };
 
-beforeAll(async () => {
-	world = await createCliWorld({config});
-});
-afterAll(async () => world.close());
-
-function stateDir(): string {
-	return path.join(world.dir, `state-${++counter}`);
-}
-
-const run = (args: string[], dir = stateDir()) => runCli([...args, '--state-dir', dir], {cwd: world.dir, env: world.env});
-
-async function exists(file: string): Promise<boolean> {
-	return stat(file).then(
-		() => true,
-		() => false,
-	);
-}
+const shared = sharedCliWorld({config});
+const {stateDir, run} = shared;
 
 describe.concurrent('bad input: fleets', () => {
 	it('an unknown fleet is refused with the ones the config has, exit 2, nothing written', async () => {
@@ -55,7 +37,7 @@ describe.concurrent('bad input: fleets', () => {
 	});
 
 	it('a config whose fleet names an unknown rack, a rack twice or an empty wave: exit 2 with every path', async () => {
-		const file = path.join(world.dir, 'bad-fleets.json');
+		const file = path.join(shared.world.dir, 'bad-fleets.json');
 		await writeFile(file, JSON.stringify({...config, fleets: {all: {waves: [['dev'], ['dev', 'prod-xx'], []], maxConcurrent: 0}}}));
 		const dir = stateDir();
 		const result = await run(['release', '--fleet', 'all', '--yes', '--config', file], dir);

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {parseConfig} from '../../source/config/load-config';
-import {UsageError} from '../../source/workflow/errors';
+import {problemsOf} from './config-problems';
 
 const account = (accountId: string, stackName: string, extra: Record<string, unknown> = {}) => ({accountId, stackName, ...extra});
 const accounts = {
@@ -9,17 +9,6 @@ const accounts = {
 	'prod-eu': account('222222222222', 'convox-prod-eu', {production: true, region: 'eu-west-1'}),
 	'prod-ap': account('222222222222', 'convox-prod-ap', {production: true, region: 'ap-southeast-2'}),
 };
-
-function problemsOf(raw: unknown): string {
-	try {
-		parseConfig(raw, 'test.json');
-	} catch (error) {
-		expect(error).toBeInstanceOf(UsageError);
-		expect((error as UsageError).exitCode).toBe(2);
-		return (error as Error).message;
-	}
-	throw new Error('expected the config to be refused');
-}
 
 describe('config fleets', () => {
 	it('accepts the fleet of the issue and fills in the defaults', () => {

@@ -3,23 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {loadConfig, parseConfig} from '../../source/config/load-config';
-import {UsageError} from '../../source/workflow/errors';
+import {problemsOf} from './config-problems';
 
 const valid = {
 	region: 'us-east-1',
 	accounts: {dev: {profile: 'convox-dev', accountId: '111111111111', stackName: 'convox-dev'}},
 };
-
-function problemsOf(raw: unknown): string {
-	try {
-		parseConfig(raw, 'test.json');
-	} catch (error) {
-		expect(error).toBeInstanceOf(UsageError);
-		expect((error as UsageError).exitCode).toBe(2);
-		return (error as Error).message;
-	}
-	throw new Error('expected the config to be refused');
-}
 
 describe('config', () => {
 	it('accepts the sample config shipped in the repository', async () => {

@@ -1,10 +1,11 @@
 import {execFile} from 'node:child_process';
-import {mkdir, mkdtemp, writeFile} from 'node:fs/promises';
+import {mkdir, mkdtemp, stat, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {startAwsStandIn, rackStackSeed, type AwsStandIn, type AwsStandInOptions} from '../../source/rehearsal/aws-stand-in';
 import {startReleasesStandIn, type ReleasesStandIn, type ReleasesStandInOptions} from '../../source/rehearsal/releases-stand-in';
 import {CLI} from './pty';
+import {afterAll, beforeAll} from 'vitest';
 
 export interface CliWorld {
 	dir: string;
@@ -119,4 +120,43 @@ export function runCli(args: string[], {cwd, env}: {cwd: string; env: NodeJS.Pro
 			resolve({code, stdout, stderr, events});
 		});
 	});
+}
+
+export interface SharedCliWorld {
+	readonly world: CliWorld;
+	/** A state dir of its own for each case, so the cases of a file share one world and run at once. */
+	stateDir(): string;
+	/** How many state dirs the cases took so far. */
+	readonly stateDirsTaken: number;
+	/** Runs the CLI in the world's folder, journaling into `dir` (a fresh state dir unless given). */
+	run(args: string[], dir?: string): Promise<CliResult>;
+}
+
+/** One world for the whole file: made before its first case, closed after its last. */
+export function sharedCliWorld(options?: Parameters<typeof createCliWorld>[0]): SharedCliWorld {
+	let world: CliWorld | undefined;
+	let counter = 0;
+	beforeAll(async () => {
+		world = await createCliWorld(options);
+	});
+	afterAll(async () => world?.close());
+	const shared: SharedCliWorld = {
+		get world() {
+			if (!world) throw new Error('The world is made in beforeAll: read it inside a case.');
+			return world;
+		},
+		stateDir: () => path.join(shared.world.dir, `state-${++counter}`),
+		get stateDirsTaken() {
+			return counter;
+		},
+		run: (args, dir = shared.stateDir()) => runCli([...args, '--state-dir', dir], {cwd: shared.world.dir, env: shared.world.env}),
+	};
+	return shared;
+}
+
+export async function exists(file: string): Promise<boolean> {
+	return stat(file).then(
+		() => true,
+		() => false,
+	);
 }
