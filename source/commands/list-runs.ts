@@ -18,7 +18,7 @@ export interface RunSummary {
 	createdAt: string;
 }
 
-export function summarize(run: Run): RunSummary {
+function summarize(run: Run): RunSummary {
 	const reached = firstUnfinishedStep(run) ?? run.steps.at(-1)?.id ?? '';
 	return {
 		id: run.id,
@@ -48,7 +48,7 @@ function noteOf(summary: RunSummary): string {
 	return [summary.kind === 'release' ? '' : summary.kind, summary.mode === 'live' ? '' : summary.mode].filter(Boolean).join(', ');
 }
 
-export function formatRunsTable(summaries: RunSummary[]): string {
+function formatRunsTable(summaries: RunSummary[]): string {
 	const cell = (summary: RunSummary, key: keyof RunSummary | 'note') => (key === 'note' ? noteOf(summary) : summary[key] || '-');
 	const rows = [COLUMNS.map(([, title]) => title), ...summaries.map(summary => COLUMNS.map(([key]) => cell(summary, key)))];
 	const widths = COLUMNS.map((_, index) => Math.max(...rows.map(row => row[index]!.length)));

@@ -45,7 +45,7 @@ export interface AmiCopyOptions {
 }
 
 /** EC2 reported the copy `failed`. */
-export class AmiCopyFailedError extends Error {
+class AmiCopyFailedError extends Error {
 	constructor(
 		readonly targetRegion: string,
 		readonly amiId: string,
@@ -59,7 +59,7 @@ export class AmiCopyFailedError extends Error {
 }
 
 /** The copy can be launched by someone other than its owner; it holds secrets, so it is not used. */
-export class AmiCopySharedError extends Error {
+class AmiCopySharedError extends Error {
 	constructor(
 		readonly targetRegion: string,
 		readonly amiId: string,
@@ -205,7 +205,7 @@ async function waitForCopy(target: EC2Client, request: AmiCopyRequest, amiId: st
  * (encrypted, tags copied, tagged FleetRun and SourceAmiId); waits until it is available and
  * refuses a copy that anyone but its owner may launch.
  */
-export async function copyAmi(
+async function copyAmi(
 	clients: {source: EC2Client; target: EC2Client},
 	request: AmiCopyRequest,
 	options: AmiCopyOptions = {},

@@ -2,7 +2,7 @@ import type {StepTable} from '../workflow/step';
 
 /** Every step this version of convox-ami can run, loaded when a run starts. */
 export async function stepRegistry(): Promise<StepTable> {
-	const [{accountStep}, {resolveVersionStep}, {templateStep}, {buildStep}, {updateStackStep}, {verifyStep}] = await Promise.all([
+	const [{accountStep}, {resolveVersionStep}, {templateStep}, {buildStep}, {createUpdateStackStep}, {verifyStep}] = await Promise.all([
 		import('./account'),
 		import('./resolve-version'),
 		import('./template'),
@@ -15,7 +15,7 @@ export async function stepRegistry(): Promise<StepTable> {
 		'resolve-version': resolveVersionStep,
 		template: templateStep,
 		build: buildStep,
-		'update-stack': updateStackStep,
+		'update-stack': createUpdateStackStep(),
 		verify: verifyStep,
 	};
 }

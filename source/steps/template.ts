@@ -44,8 +44,8 @@ export interface TemplateOutputs extends TemplateCheckOutputs {
 }
 
 /** The AMI version of a dev build: `dev-` and the UTC time to the second, e.g. dev-20261125010203. */
-export function devVersion(now: Date = new Date()): string {
-	return `dev-${now.toISOString().replace(/\D/g, '').slice(0, 14)}`;
+function devVersion(): string {
+	return `dev-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
 }
 
 const SHOWN_DIRTY_FILES = 10;

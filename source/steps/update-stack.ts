@@ -588,5 +588,3 @@ export function createUpdateStackStep(options: UpdateStackOptions = {}): Step<'u
 		},
 	};
 }
-
-export const updateStackStep = createUpdateStackStep();

@@ -1,37 +1,12 @@
-import {checklistItems, probeTimeoutMs, type VerifyTargets} from '../checklist/items';
+import {checklistItems, probeTimeoutMs} from '../checklist/items';
 import {runChecklist, type ChecklistResult} from '../checklist/engine';
-import {describeStack, parameterValue, type StackSnapshot} from '../services/cloudformation/stack';
+import {describeStack, type StackSnapshot} from '../services/cloudformation/stack';
 import {StepFailedError, WaitingError} from '../workflow/errors';
 import {runModeOf} from '../workflow/run-mode';
 import type {Step, StepContext} from '../workflow/step';
 import {planBaseAmi} from './base-ami';
 import {sourceAmiFor} from './formation-ami';
-
-interface ReleaseOutputs {
-	convoxVersion?: string | undefined;
-	amiId?: string | undefined;
-	amiIds?: Record<string, string> | undefined;
-	stackStatus?: string | undefined;
-	completedAt?: string | undefined;
-}
-
-/**
- * What the rack should look like. After a release: the Convox version resolved and the AMI built
- * by this run, and UPDATE_COMPLETE (CREATE_COMPLETE too when the update found nothing to change on a
- * never-updated stack). Standalone (`convox-ami checklist`) or where a step did not run: the
- * stack's current values, and either settled status.
- */
-export function resolveTargets(stack: StackSnapshot, release: ReleaseOutputs, region: string): VerifyTargets {
-	const updated = release.stackStatus !== undefined && release.stackStatus !== 'CREATE_COMPLETE';
-	const updatedAt = release.completedAt ? new Date(release.completedAt) : undefined;
-	return {
-		stackName: stack.stackName,
-		convoxVersion: release.convoxVersion ?? parameterValue(stack, 'Version') ?? '',
-		ami: release.amiIds?.[region] ?? release.amiId ?? parameterValue(stack, 'Ami') ?? '',
-		acceptedStatuses: updated ? ['UPDATE_COMPLETE'] : ['UPDATE_COMPLETE', 'CREATE_COMPLETE'],
-		...(updatedAt && !Number.isNaN(updatedAt.getTime()) ? {updatedAt} : {}),
-	};
-}
+import {resolveTargets, type ReleaseOutputs} from './verify-targets';
 
 /** What this run put on the stack: a release its version and AMI, a rollback the values it went back to. */
 function releaseOutputs(ctx: StepContext): ReleaseOutputs {

@@ -1,10 +1,15 @@
-import {describe, expect, it} from 'vitest';
-import {formatRunsTable, summarize} from '../../source/commands/list-runs';
+import {mkdtemp, rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
+import {listRuns} from '../../source/commands/list-runs';
+import {EXIT} from '../../source/workflow/errors';
+import {JournalStore} from '../../source/workflow/journal-store';
 import {createRun} from '../../source/workflow/plan';
 import {reduceRun} from '../../source/workflow/reducer';
 import type {Run, RunEventInput} from '../../source/workflow/types';
 
-function runWith(id: string, kind: Run['kind'], mode: Run['mode'], events: RunEventInput[]): Run {
+function runWith(id: string, kind: Run['kind'], mode: Run['mode'], now: string, events: RunEventInput[]): Run {
 	const run = createRun({
 		id,
 		kind,
@@ -12,27 +17,70 @@ function runWith(id: string, kind: Run['kind'], mode: Run['mode'], events: RunEv
 		mode,
 		production: true,
 		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
+		now: new Date(now),
 	});
 	return events.reduce((current, event) => reduceRun(current, {...event, runId: id, at: new Date().toISOString()} as never), run);
 }
 
+let stateDir: string;
+
+beforeEach(async () => {
+	stateDir = await mkdtemp(path.join(tmpdir(), 'convox-ami-list-runs-'));
+});
+
+afterEach(async () => {
+	vi.restoreAllMocks();
+	await rm(stateDir, {recursive: true, force: true});
+});
+
+/** What `convox-ami runs` prints to stdout, with or without --json. */
+async function printedRuns(json: boolean): Promise<string> {
+	let printed = '';
+	vi.spyOn(process.stdout, 'write').mockImplementation(chunk => {
+		printed += String(chunk);
+		return true;
+	});
+	const flags = {dryRun: false, rehearse: false, yes: false, confirm: [], json};
+	const exitCode = await listRuns({name: 'runs', args: [], flags, stateDir});
+	vi.restoreAllMocks();
+	expect(exitCode).toBe(EXIT.ok);
+	return printed;
+}
+
 describe('convox-ami runs', () => {
-	it('shows the step reached, the status, the AMI and the version of each run within 100 columns', () => {
-		const finished = runWith('20261125-012547-prod-ysa4', 'release', 'live', [
-			{type: 'step', step: 'resolve-version', status: 'done', outputs: {convoxVersion: '20160916121812'}},
-			{type: 'step', step: 'build', status: 'done', outputs: {amiId: 'ami-571ad642a3f94a746'}},
-			{type: 'run', status: 'finished', env: 'prod', mode: 'live', kind: 'release'},
-		]);
-		const interrupted = runWith('20261125-013000-prod-abcd', 'checklist', 'rehearsal', [
-			{type: 'step', step: 'account', status: 'done'},
-			{type: 'step', step: 'verify', status: 'failed', error: 'Interrupted'},
-			{type: 'run', status: 'interrupted', env: 'prod', mode: 'rehearsal', kind: 'checklist'},
-		]);
-		expect(summarize(interrupted)).toMatchObject({step: 'verify', status: 'interrupted', ami: '', convoxVersion: ''});
-		const table = formatRunsTable([finished, interrupted].map(summarize)).split('\n');
+	it('shows the step reached, the status, the AMI and the version of each run within 100 columns', async () => {
+		const store = new JournalStore(stateDir);
+		await store.ensureWritable();
+		store.save(
+			runWith('20261125-012547-prod-ysa4', 'release', 'live', '2026-11-25T01:25:47Z', [
+				{type: 'step', step: 'resolve-version', status: 'done', outputs: {convoxVersion: '20160916121812'}},
+				{type: 'step', step: 'build', status: 'done', outputs: {amiId: 'ami-571ad642a3f94a746'}},
+				{type: 'run', status: 'finished', env: 'prod', mode: 'live', kind: 'release'},
+			]),
+		);
+		store.save(
+			runWith('20261125-013000-prod-abcd', 'checklist', 'rehearsal', '2026-11-25T01:30:00Z', [
+				{type: 'step', step: 'account', status: 'done'},
+				{type: 'step', step: 'verify', status: 'failed', error: 'Interrupted'},
+				{type: 'run', status: 'interrupted', env: 'prod', mode: 'rehearsal', kind: 'checklist'},
+			]),
+		);
+		const summaries = (await printedRuns(true))
+			.trimEnd()
+			.split('\n')
+			.map(line => JSON.parse(line) as Record<string, unknown>);
+		expect(summaries.find(summary => summary.id === '20261125-013000-prod-abcd')).toMatchObject({
+			type: 'run-summary',
+			step: 'verify',
+			status: 'interrupted',
+			ami: '',
+			convoxVersion: '',
+		});
+		const table = (await printedRuns(false)).trimEnd().split('\n');
 		expect(table[0]).toMatch(/^RUN +ENV +STEP +STATUS +AMI +CONVOX$/);
-		expect(table[1]).toMatch(/^20261125-012547-prod-ysa4 +prod +done +finished +ami-571ad642a3f94a746 +20160916121812$/);
-		expect(table[2]).toMatch(/verify +interrupted +- +- +checklist, rehearsal$/);
-		for (const line of table.slice(0, 2)) expect(line.length).toBeLessThanOrEqual(100);
+		expect(table[1]).toMatch(/^20261125-013000-prod-abcd +prod +verify +interrupted +- +- +checklist, rehearsal$/);
+		expect(table[2]).toMatch(/^20261125-012547-prod-ysa4 +prod +done +finished +ami-571ad642a3f94a746 +20160916121812$/);
+		for (const line of [table[0]!, table[2]!]) expect(line.length).toBeLessThanOrEqual(100);
+		expect(table).toHaveLength(3);
 	});
 });

@@ -6,15 +6,7 @@ import {fileURLToPath} from 'node:url';
 import {DescribeImagesCommand} from '@aws-sdk/client-ec2';
 import {afterEach, describe, expect, it} from 'vitest';
 import {startAwsStandIn, type AwsStandIn, type AwsStandInOptions} from '../../source/rehearsal/aws-stand-in';
-import {
-	AmiCopiesError,
-	AmiCopyFailedError,
-	AmiCopySharedError,
-	copyAmi,
-	copyAmiToRegions,
-	type AmiCopyProgress,
-	type AmiCopyRequest,
-} from '../../source/services/ami-copies';
+import {AmiCopiesError, copyAmiToRegions, type AmiCopyOptions, type AmiCopyProgress} from '../../source/services/ami-copies';
 import {createAwsClients} from '../../source/services/aws-clients';
 import type {AwsClients} from '../../source/services/services';
 
@@ -35,7 +27,8 @@ interface World {
 	aws: AwsStandIn;
 	clients: AwsClients;
 	sourceAmiId: string;
-	request(targetRegion: string, fleetRunId?: string): AmiCopyRequest;
+	/** Copies the source AMI (or another of us-east-1) to this one region. */
+	copyTo(targetRegion: string, options?: AmiCopyOptions, copy?: {amiId?: string; fleetRunId?: string}): ReturnType<typeof copyAmiToRegions>;
 	copyCalls(): Array<{region?: string; params: Record<string, unknown>}>;
 }
 
@@ -57,18 +50,28 @@ async function world(options: AwsStandInOptions = {}): Promise<World> {
 		aws,
 		clients,
 		sourceAmiId: source.imageId,
-		request: (targetRegion, fleetRunId = 'fleet-1') => ({
-			sourceRegion: 'us-east-1',
-			sourceAmiId: source.imageId,
-			targetRegion,
-			fleetRunId,
-			name: source.name,
-		}),
+		copyTo: (targetRegion, options = FAST, {amiId = source.imageId, fleetRunId = 'fleet-1'} = {}) =>
+			copyAmiToRegions(
+				async region => clients.ec2For(region),
+				{region: 'us-east-1', amiId, name: source.name},
+				[targetRegion],
+				fleetRunId,
+				options,
+			),
 		copyCalls: () => standIn.calls.filter(call => call.action === 'CopyImage'),
 	};
 }
 
-const pair = (w: World, region: string) => ({source: w.clients.ec2, target: w.clients.ec2For(region)});
+/** The error of the one region a copy failed in. */
+async function failureOf(copying: Promise<unknown>): Promise<Error> {
+	const failure = await copying.catch((error: unknown) => error);
+	expect(failure).toBeInstanceOf(AmiCopiesError);
+	const {failures, copies} = failure as AmiCopiesError;
+	expect(failures).toHaveLength(1);
+	expect(copies).toEqual([]);
+	expect((failure as Error).message).toBe(failures[0]!.error.message);
+	return failures[0]!.error;
+}
 
 describe('copyAmiToRegions against the EC2 stand-in', () => {
 	it('copies to every other region at once: encrypted, tags copied plus FleetRun/SourceAmiId, waited for until available', async () => {
@@ -142,7 +145,7 @@ describe('copyAmiToRegions against the EC2 stand-in', () => {
 		expect(failure).toBeInstanceOf(AmiCopiesError);
 		const {failures, copies} = failure as AmiCopiesError;
 		expect(failures.map(entry => entry.targetRegion)).toEqual(['eu-west-1']);
-		expect(failures[0]!.error).toBeInstanceOf(AmiCopyFailedError);
+		expect(failures[0]!.error).toMatchObject({name: 'AmiCopyFailedError', targetRegion: 'eu-west-1'});
 		expect(copies.map(copy => copy.targetRegion)).toEqual(['ap-southeast-2']);
 	});
 	it('keeps to the concurrency bound, names copies after the source, and an abort stops every region; the next call picks the copies up', async () => {
@@ -198,7 +201,7 @@ describe('copyAmiToRegions against the EC2 stand-in', () => {
 	});
 });
 
-describe('copyAmi: resume and refusals', () => {
+describe('copyAmiToRegions, one region at a time: resume and refusals', () => {
 	it('waits for a pending copy from an earlier attempt (found by its tags) instead of copying again', async () => {
 		const w = await world();
 		const earlier = w.aws.state.copyImage({
@@ -213,8 +216,8 @@ describe('copyAmi: resume and refusals', () => {
 		});
 		expect(earlier.state).toBe('pending');
 		const phases: string[] = [];
-		const copy = await copyAmi(pair(w, 'eu-west-1'), w.request('eu-west-1'), {...FAST, onProgress: event => phases.push(event.phase)});
-		expect(copy).toEqual({targetRegion: 'eu-west-1', amiId: earlier.imageId, adopted: true});
+		const copies = await w.copyTo('eu-west-1', {...FAST, onProgress: event => phases.push(event.phase)});
+		expect(copies).toEqual([{targetRegion: 'eu-west-1', amiId: earlier.imageId, adopted: true}]);
 		expect(phases).toEqual(['found', 'waiting', 'available']);
 		expect(w.aws.state.image(earlier.imageId)!.state).toBe('available');
 		expect(w.copyCalls()).toHaveLength(0);
@@ -228,30 +231,29 @@ describe('copyAmi: resume and refusals', () => {
 			tags: {FleetRun: 'fleet-1', SourceAmiId: w.sourceAmiId},
 		});
 		const phases: string[] = [];
-		expect(await copyAmi(pair(w, 'eu-west-1'), w.request('eu-west-1'), {...FAST, onProgress: event => phases.push(event.phase)})).toEqual({
-			targetRegion: 'eu-west-1',
-			amiId: earlier.imageId,
-			adopted: true,
-		});
+		expect(await w.copyTo('eu-west-1', {...FAST, onProgress: event => phases.push(event.phase)})).toEqual([
+			{targetRegion: 'eu-west-1', amiId: earlier.imageId, adopted: true},
+		]);
 		expect(phases).toEqual(['found', 'available']);
 		expect(w.copyCalls()).toHaveLength(0);
 
 		// Same source, another fleet run, and the earlier copy holds the name in that region.
-		await expect(copyAmi(pair(w, 'eu-west-1'), w.request('eu-west-1', 'fleet-2'), FAST)).rejects.toThrow(
+		expect((await failureOf(w.copyTo('eu-west-1', FAST, {fleetRunId: 'fleet-2'}))).message).toBe(
 			`Cannot copy ${w.sourceAmiId} to eu-west-1: AMI name convox-dev-3f2c1ab is already in use by AMI ${earlier.imageId}, an image this fleet run did not copy. Deregister it or give the build a new version, then resume.`,
 		);
 	});
 
 	it('names the region and AMI of a failed copy, and a resume copies again', async () => {
 		const w = await world({imageCopies: {delayMs: 50, failIn: ['eu-west-1'], failureReason: 'Snapshot copy failed'}});
-		const failure = await copyAmi(pair(w, 'eu-west-1'), w.request('eu-west-1'), FAST).catch((error: unknown) => error);
-		expect(failure).toBeInstanceOf(AmiCopyFailedError);
-		const {amiId} = failure as AmiCopyFailedError;
-		expect((failure as Error).message).toBe(
+		const failure = await failureOf(w.copyTo('eu-west-1'));
+		expect(failure).toMatchObject({name: 'AmiCopyFailedError', targetRegion: 'eu-west-1', reason: 'Snapshot copy failed'});
+		const {amiId} = failure as Error & {amiId: string};
+		expect(amiId).toMatch(/^ami-\w+$/);
+		expect(failure.message).toBe(
 			`The copy ${amiId} in eu-west-1 failed: Snapshot copy failed. Resume to copy again (the failed image can be removed with aws ec2 deregister-image --region eu-west-1 --image-id ${amiId}).`,
 		);
 
-		await expect(copyAmi(pair(w, 'eu-west-1'), w.request('eu-west-1'), FAST)).rejects.toBeInstanceOf(AmiCopyFailedError);
+		expect(await failureOf(w.copyTo('eu-west-1'))).toMatchObject({name: 'AmiCopyFailedError', targetRegion: 'eu-west-1'});
 		const tokens = w.copyCalls().map(call => call.params.ClientToken);
 		expect(tokens).toHaveLength(2);
 		expect(tokens[0]).not.toBe(tokens[1]);
@@ -261,48 +263,53 @@ describe('copyAmi: resume and refusals', () => {
 		const w = await world();
 		const tags = {FleetRun: 'fleet-1', SourceAmiId: w.sourceAmiId};
 		const shared = w.aws.state.registerImage({name: 'convox-dev-3f2c1ab', region: 'eu-west-1', tags, launchPermissions: ['333333333333']});
-		const refused = await copyAmi(pair(w, 'eu-west-1'), w.request('eu-west-1'), FAST).catch((error: unknown) => error);
-		expect(refused).toBeInstanceOf(AmiCopySharedError);
-		expect((refused as Error).message).toBe(
+		const refused = await failureOf(w.copyTo('eu-west-1'));
+		expect(refused).toMatchObject({
+			name: 'AmiCopySharedError',
+			targetRegion: 'eu-west-1',
+			amiId: shared.imageId,
+			access: {visibility: 'shared', with: ['333333333333']},
+		});
+		expect(refused.message).toBe(
 			`The copy ${shared.imageId} in eu-west-1 can be launched by 333333333333, and it holds the Librato and logspout secrets. It is not used. Make it private (aws ec2 reset-image-attribute --region eu-west-1 --image-id ${shared.imageId} --attribute launchPermission), then resume.`,
 		);
 
 		const open = w.aws.state.registerImage({name: 'convox-dev-3f2c1ab', region: 'ap-southeast-2', tags, public: true});
-		await expect(copyAmi(pair(w, 'ap-southeast-2'), w.request('ap-southeast-2'), FAST)).rejects.toThrow(
-			`The copy ${open.imageId} in ap-southeast-2 is public: anyone can launch it`,
-		);
+		const refusedPublic = await failureOf(w.copyTo('ap-southeast-2'));
+		expect(refusedPublic).toMatchObject({name: 'AmiCopySharedError', amiId: open.imageId, access: {visibility: 'public'}});
+		expect(refusedPublic.message).toContain(`The copy ${open.imageId} in ap-southeast-2 is public: anyone can launch it`);
 		expect(w.copyCalls()).toHaveLength(0);
 	});
 
 	it('stops cleanly when aborted during the wait, and a later call finds the copy again', async () => {
 		const w = await world({imageCopies: {delayMs: 600}});
 		const controller = new AbortController();
-		const aborted = await copyAmi(pair(w, 'eu-west-1'), w.request('eu-west-1'), {
-			...FAST,
-			signal: controller.signal,
-			onProgress: event => {
-				if (event.phase === 'waiting') setTimeout(() => controller.abort(), 50);
-			},
-		}).catch((error: unknown) => error);
+		const aborted = await w
+			.copyTo('eu-west-1', {
+				...FAST,
+				signal: controller.signal,
+				onProgress: event => {
+					if (event.phase === 'waiting') setTimeout(() => controller.abort(), 50);
+				},
+			})
+			.catch((error: unknown) => error);
 		expect(aborted).toMatchObject({name: 'AbortError'});
 		expect(w.copyCalls()).toHaveLength(1);
 
-		const copy = await copyAmi(pair(w, 'eu-west-1'), w.request('eu-west-1'), FAST);
-		expect(copy.adopted).toBe(true);
-		expect(w.aws.state.image(copy.amiId)!.state).toBe('available');
+		const [copy] = await w.copyTo('eu-west-1');
+		expect(copy!.adopted).toBe(true);
+		expect(w.aws.state.image(copy!.amiId)!.state).toBe('available');
 		expect(w.copyCalls()).toHaveLength(1);
 	});
 
 	it('does not copy an AMI this account did not build, one not yet available, or into its own region', async () => {
 		const w = await world();
-		await expect(copyAmi(pair(w, 'us-east-1'), w.request('us-east-1'), FAST)).rejects.toThrow(
-			`${w.sourceAmiId} is already in us-east-1: a copy goes to another region.`,
-		);
-		await expect(copyAmi(pair(w, 'eu-west-1'), {...w.request('eu-west-1'), sourceAmiId: 'ami-6bb2d67c'}, FAST)).rejects.toThrow(
+		expect(await w.copyTo('us-east-1')).toEqual([]);
+		expect((await failureOf(w.copyTo('eu-west-1', FAST, {amiId: 'ami-6bb2d67c'}))).message).toBe(
 			"The AMI ami-6bb2d67c is not among this account's images in us-east-1: only an AMI built in this account is copied to its other regions.",
 		);
 		const pending = w.aws.state.registerImage({name: 'convox-dev-pending', region: 'us-east-1', state: 'pending'});
-		await expect(copyAmi(pair(w, 'eu-west-1'), {...w.request('eu-west-1'), sourceAmiId: pending.imageId}, FAST)).rejects.toThrow(
+		expect((await failureOf(w.copyTo('eu-west-1', FAST, {amiId: pending.imageId}))).message).toBe(
 			`The AMI ${pending.imageId} in us-east-1 is pending; it can be copied once it is available.`,
 		);
 		expect(w.copyCalls()).toHaveLength(0);

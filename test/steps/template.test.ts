@@ -4,11 +4,11 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {execa} from 'execa';
-import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
 import type {AccountConfig, Config} from '../../source/config/schema';
 import {LIVE_POLICY, REHEARSAL_POLICY, type Services} from '../../source/services/services';
 import {createUnattendedPrompter} from '../../source/ui/unattended-prompter';
-import {devVersion, templateStep} from '../../source/steps/template';
+import {templateStep} from '../../source/steps/template';
 import {MissingInputError, StepFailedError, UsageError} from '../../source/workflow/errors';
 import type {Prompter, StepContext} from '../../source/workflow/step';
 import {outputsOf, type RecordedOutputs} from '../../source/workflow/step-outputs';
@@ -87,6 +87,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+	vi.useRealTimers();
 	await rm(repo, {recursive: true, force: true});
 });
 
@@ -526,8 +527,10 @@ describe("template step on an operator's template", () => {
 	});
 });
 
-describe('devVersion', () => {
-	it('is dev- and the UTC time to the second', () => {
-		expect(devVersion(new Date('2026-11-25T01:02:03.456Z'))).toBe('dev-20261125010203');
+describe('the AMI version of a dev build', () => {
+	it('is dev- and the UTC time to the second', async () => {
+		vi.useFakeTimers({toFake: ['Date'], now: new Date('2026-11-25T01:02:03.456Z')});
+		const {ctx} = setup({answers: [false]});
+		expect((await templateStep.run(ctx)).amiVersion).toBe('dev-20261125010203');
 	});
 });

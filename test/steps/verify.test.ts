@@ -11,7 +11,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {accountSchema, type AccountConfig} from '../../source/config/schema';
 import bundledFormation from '../../source/rehearsal/data/formation.json';
 import {LIVE_POLICY, type Services} from '../../source/services/services';
-import {resolveTargets, verifyStep} from '../../source/steps/verify';
+import {verifyStep} from '../../source/steps/verify';
 import {EXIT, StepFailedError, WaitingError} from '../../source/workflow/errors';
 import {reduceRun} from '../../source/workflow/reducer';
 import {renderReport} from '../../source/workflow/report';
@@ -421,44 +421,5 @@ describe('verifyStep', () => {
 		const {ctx, events} = context({flags: {yes: true, confirm: ['sumologic']}, outputs: released});
 		await verifyStep.run(ctx);
 		expect(JSON.stringify(events)).not.toContain('token-never-shown');
-	});
-});
-
-describe('resolveTargets', () => {
-	const stack = {
-		stackId: 'arn:aws:cloudformation:us-east-1:111111111111:stack/convox/1',
-		stackName: 'convox',
-		status: 'UPDATE_COMPLETE',
-		parameters: [
-			{key: 'Ami', value: 'ami-old'},
-			{key: 'Version', value: '20160101000000'},
-		],
-	};
-	it('takes the release outputs after an update and the stack otherwise', () => {
-		expect(
-			resolveTargets(
-				stack,
-				{
-					convoxVersion: VERSION,
-					amiId: 'ami-x',
-					amiIds: {'us-east-1': AMI},
-					stackStatus: 'UPDATE_COMPLETE',
-					completedAt: '2026-11-25T01:00:00Z',
-				},
-				'us-east-1',
-			),
-		).toEqual({
-			stackName: 'convox',
-			convoxVersion: VERSION,
-			ami: AMI,
-			acceptedStatuses: ['UPDATE_COMPLETE'],
-			updatedAt: new Date('2026-11-25T01:00:00Z'),
-		});
-		expect(resolveTargets(stack, {}, 'us-east-1')).toEqual({
-			stackName: 'convox',
-			convoxVersion: '20160101000000',
-			ami: 'ami-old',
-			acceptedStatuses: ['UPDATE_COMPLETE', 'CREATE_COMPLETE'],
-		});
 	});
 });

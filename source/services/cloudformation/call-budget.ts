@@ -18,15 +18,12 @@ function isThrottling(error: unknown): boolean {
  * stack watchers then cost a bounded number of calls per minute, however many stacks they watch,
  * and when one of them is throttled they all slow down together.
  */
-export class CallBudget {
+class CallBudget {
 	private next = 0;
 	private rate: number;
 	private slowUntil = 0;
 
-	constructor(
-		private readonly fullRate = CALLS_PER_SECOND,
-		private readonly now: () => number = Date.now,
-	) {
+	constructor(private readonly fullRate: number) {
 		this.rate = fullRate;
 	}
 
@@ -36,7 +33,7 @@ export class CallBudget {
 
 	/** Resolves when the caller may make its call. */
 	async take(): Promise<void> {
-		const now = this.now();
+		const now = Date.now();
 		if (this.rate < this.fullRate && now >= this.slowUntil) {
 			this.rate = Math.min(this.fullRate, this.rate * 2);
 			this.slowUntil = now + SLOW_MS;
@@ -48,7 +45,7 @@ export class CallBudget {
 
 	throttled(): void {
 		this.rate = Math.max(FLOOR_PER_SECOND, this.rate / 2);
-		this.slowUntil = this.now() + SLOW_MS;
+		this.slowUntil = Date.now() + SLOW_MS;
 	}
 }
 

@@ -22,7 +22,7 @@ function cells(row: FleetRow, now: number): string[] {
 }
 
 /** Every rack of the fleet on one line: rack, account, region, wave, step, status, elapsed. */
-export function FleetTable({rows, now}: {rows: FleetRow[]; now: number}) {
+function FleetTable({rows, now}: {rows: FleetRow[]; now: number}) {
 	const table = rows.map(row => cells(row, now));
 	const widths = HEADINGS.map((heading, index) => Math.max(heading.length, ...table.map(line => line[index]!.length)));
 	const line = (values: string[]) => values.map((value, index) => value.padEnd(widths[index]!)).join('  ');

@@ -1,10 +1,13 @@
 import {CloudFormationClient, DescribeStacksCommand} from '@aws-sdk/client-cloudformation';
-import {afterEach, describe, expect, it} from 'vitest';
+import {afterEach, describe, expect, it, vi} from 'vitest';
 import {rackStackSeed, startAwsStandIn, type AwsStandIn} from '../../../source/rehearsal/aws-stand-in';
-import {CallBudget, callBudgetFor, withCallBudget} from '../../../source/services/cloudformation/call-budget';
+import {callBudgetFor, withCallBudget} from '../../../source/services/cloudformation/call-budget';
 
 let aws: AwsStandIn | undefined;
-afterEach(async () => aws?.close());
+afterEach(async () => {
+	vi.useRealTimers();
+	await aws?.close();
+});
 
 function client(url: string): CloudFormationClient {
 	return new CloudFormationClient({
@@ -16,9 +19,9 @@ function client(url: string): CloudFormationClient {
 	});
 }
 
-describe('CallBudget', () => {
+describe('callBudgetFor and withCallBudget', () => {
 	it('paces every take of one budget: 10 calls at 20 per second take about half a second', async () => {
-		const budget = new CallBudget(20);
+		const budget = callBudgetFor('pace', 'us-east-1', 20);
 		const started = Date.now();
 		await Promise.all(Array.from({length: 10}, () => budget.take()));
 		const elapsed = Date.now() - started;
@@ -27,16 +30,16 @@ describe('CallBudget', () => {
 	});
 
 	it('a throttle halves the pace for everyone; it recovers step by step once the slow period is over', async () => {
-		let now = 0;
-		const budget = new CallBudget(4, () => now);
+		vi.useFakeTimers({toFake: ['Date'], now: 0});
+		const budget = callBudgetFor('throttle', 'us-east-1', 4);
 		budget.throttled();
 		expect(budget.callsPerSecond).toBe(2);
 		budget.throttled();
 		expect(budget.callsPerSecond).toBe(1);
-		now = 31_000;
+		vi.setSystemTime(31_000);
 		await budget.take();
 		expect(budget.callsPerSecond).toBe(2);
-		now = 62_000;
+		vi.setSystemTime(62_000);
 		await budget.take();
 		expect(budget.callsPerSecond).toBe(4);
 	});
@@ -52,7 +55,7 @@ describe('CallBudget', () => {
 			stacks: [rackStackSeed({stackName: 'a'}), rackStackSeed({stackName: 'b'})],
 			throttle: {count: 1, actions: ['DescribeStacks']},
 		});
-		const budget = new CallBudget(10);
+		const budget = callBudgetFor('wire', 'us-east-1', 10);
 		const [first, second] = [client(aws.url), client(aws.url)];
 		withCallBudget(first, budget);
 		withCallBudget(second, budget);
