@@ -213,8 +213,6 @@ async function copyAmi(
 	const {targetRegion} = request;
 	const report = (phase: AmiCopyProgress['phase'], amiId: string, message: string) =>
 		options.onProgress?.({targetRegion, phase, amiId, message});
-	if (targetRegion === request.sourceRegion)
-		throw new Error(`${request.sourceAmiId} is already in ${targetRegion}: a copy goes to another region.`);
 	options.signal?.throwIfAborted();
 	const earlier = await copiesOf(clients.target, request, options.signal);
 	const live = earlier.find(image => LIVE_STATES.has(image.State ?? '') && image.ImageId);
