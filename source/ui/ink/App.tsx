@@ -98,9 +98,10 @@ export function App({
 	useInput((input, key) => {
 		if (key.ctrl && input === 'c') onInterrupt();
 	});
-	const browsing = racks ? fleet : undefined;
-	const {highlighted, opened} = useFleetKeys(browsing, !prompt && !outcome);
-	const rack = outcome ? undefined : opened;
+	// Once the fleet has its outcome, the table is final: nothing to open any more.
+	const browsing = racks && !outcome ? fleet : undefined;
+	const {highlighted, opened} = useFleetKeys(browsing, !prompt);
+	const rack = browsing ? opened : undefined;
 	return (
 		<ClockContext.Provider value={clock}>
 			<CompletedSteps completed={completed} />

@@ -165,6 +165,14 @@ describe('the fleet screen opens one rack’s panes from the fleet table', () =>
 		stdin.write(ENTER);
 		await tick();
 		expect(lastFrame()).toContain('prod-ap-1 has not started yet');
+
+		// The fleet's outcome closes the rack: the final table has nothing to open.
+		store.setOutcome({exitCode: 0, message: 'Fleet all: all 3 racks released and verified.'});
+		await tick();
+		frame = lastFrame()!;
+		expect(frame).toMatch(/^RACK\s+ACCOUNT/m);
+		expect(frame).not.toContain('▸');
+		expect(frame).not.toContain('has not started yet');
 		unmount();
 	});
 
