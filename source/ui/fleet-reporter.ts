@@ -48,7 +48,7 @@ function describeFleetEvent(event: FleetEventInput, fleet: string): string {
 
 /**
  * A fleet's racks run side by side: JSON events gain `fleet` and `rack`; plain lines of a rack
- * start with `[rack]`; the Ink screen lists each rack's steps as they end, with the fleet's lines.
+ * start with `[rack]`; the Ink screen keeps the fleet table and each rack's own panes, with the fleet's lines.
  */
 export function createFleetReporter(
 	frontEnd: FrontEnd,
@@ -83,10 +83,14 @@ export function createFleetReporter(
 			};
 			frontEnd.showFleet?.(rows);
 			return {
-				rackSink: rack => event => {
-					show(rows.map(row => (row.rack === rack ? reduceRackRow(row, event) : row)));
-					if (event.type === 'step' && event.status === 'failed')
-						frontEnd.say('warn', `[${rack}] ${STEP_TITLES[event.step]} failed${event.error ? `: ${event.error}` : ''}`);
+				rackSink: rack => {
+					const panes = frontEnd.rackPanes?.(rack);
+					return (event, run) => {
+						panes?.(event, run);
+						show(rows.map(row => (row.rack === rack ? reduceRackRow(row, event) : row)));
+						if (event.type === 'step' && event.status === 'failed')
+							frontEnd.say('warn', `[${rack}] ${STEP_TITLES[event.step]} failed${event.error ? `: ${event.error}` : ''}`);
+					};
 				},
 				emit: event => {
 					const now = Date.now();

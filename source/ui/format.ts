@@ -11,6 +11,11 @@ function badges(production: boolean, {world, readOnly}: RunModel): string[] {
 	return [production ? 'PRODUCTION' : '', world === 'rehearsal' ? 'REHEARSAL' : '', readOnly ? 'DRY RUN' : ''].filter(Boolean);
 }
 
+/** A run's header: kind, env, region and id. */
+export function runTitle(run: Pick<Run, 'kind' | 'env' | 'id'> & {options: Pick<RunOptions, 'region'>}): string {
+	return `${run.kind} · ${run.env} · ${run.options.region} · ${run.id}`;
+}
+
 /** Words that mark every screen of a run that is not an ordinary one. */
 export function runBadges(run: Pick<Run, 'production' | 'mode'> & {options: Pick<RunOptions, 'dryRun'>}): string[] {
 	return badges(run.production, runModeOf(run));

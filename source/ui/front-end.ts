@@ -2,7 +2,7 @@ import type {EventSink} from '../workflow/runner';
 import type {Prompter} from '../workflow/step';
 import type {Run} from '../workflow/types';
 import type {FleetRow} from './fleet-view';
-import {runBadges} from './format';
+import {runBadges, runTitle} from './format';
 import type {OutputMode} from './output-mode';
 import type {Outcome} from './run-store';
 import {createEnquirerPrompter} from './plain/enquirer-prompter';
@@ -17,16 +17,14 @@ export interface FrontEnd {
 	readonly sink: EventSink;
 	/** The Ink screen's fleet table (other renderers print the fleet's lines instead). */
 	showFleet?(rows: FleetRow[]): void;
+	/** The Ink screen's own record of one rack's events, from which the fleet table opens its panes. */
+	rackPanes?(rack: string): EventSink;
 	/** Something to say before or outside a run (a lock taken over, a listing). */
 	say(level: 'info' | 'warn', message: string): void;
 	attach(run: Run): void;
 	/** The run was interrupted: questions still open are answered with the interruption. */
 	interrupted(): void;
 	end(outcome: Outcome): Promise<void>;
-}
-
-function titleOf(run: Run): string {
-	return `${run.kind} · ${run.env} · ${run.options.region} · ${run.id}`;
 }
 
 function printOutcome(outcome: Outcome, write: (text: string) => void): void {
@@ -53,7 +51,8 @@ export async function createFrontEnd(
 			sink: (event, run) => screen.store.onEvent(event, run),
 			say: (level, message) => screen.store.addNotice({level, message}),
 			showFleet: rows => screen.store.setFleet(rows),
-			attach: run => screen.store.attach(titleOf(run), runBadges(run), run),
+			rackPanes: rack => screen.racks.sink(rack),
+			attach: run => screen.store.attach(runTitle(run), runBadges(run), run),
 			interrupted: () => screen.store.cancelPrompts(),
 			async end(outcome) {
 				screen.store.setOutcome(outcome);

@@ -89,6 +89,8 @@ export class RunStore {
 
 	private update(patch: Partial<UiState>, immediate = false): void {
 		this.state = {...this.state, ...patch};
+		// A store nobody watches (a fleet rack whose panes are closed) only keeps its state.
+		if (this.listeners.size === 0) return;
 		if (immediate) {
 			this.flush();
 			return;

@@ -1,8 +1,9 @@
 import {Box, Static, Text, useInput} from 'ink';
-import {memo, useEffect, useMemo, useState, type ComponentType} from 'react';
-import type {StepId, StepRecord} from '../../workflow/types';
+import {memo, useEffect, useMemo, useState} from 'react';
+import type {StepId} from '../../workflow/types';
 import {STEP_TITLES} from '../../workflow/types';
 import {stepDuration} from '../format';
+import type {RackStores} from '../rack-stores';
 import type {CompletedStep, Notice, RunStore} from '../run-store';
 import {ChecklistPane} from './ChecklistPane';
 import {Clock} from './clock';
@@ -11,17 +12,16 @@ import {Header} from './Header';
 import {NoticeList} from './NoticeList';
 import {OutcomeView} from './OutcomeView';
 import {PromptView} from './PromptView';
-import {StepList} from './StepList';
+import {RackPanes} from './RackPanes';
+import {LIVE_NOTICES, RunPanes, type PaneRenderer} from './RunPanes';
 import {ClockContext} from './use-clock';
+import {useFleetKeys} from './use-fleet-keys';
 import {useRunState} from './use-run-state';
 import {formatDuration} from '../../format-duration';
 
-/** A step's live pane: it reads its own slice of the store, so it renders only when that changes. */
-export type PaneRenderer = ComponentType<{store: RunStore}>;
-
-const LIVE_NOTICES = 6;
 /** Spinners and elapsed times move once a second: a waiting screen draws one frame a second. */
 const CLOCK_MS = 1000;
+const NO_NOTICES: Notice[] = [];
 
 function CompletedStepView({completed: {env, step, notices, checks}}: {completed: CompletedStep}) {
 	return (
@@ -46,77 +46,77 @@ const CompletedSteps = memo(function CompletedSteps({completed}: {completed: Com
 	return <Static items={completed}>{item => <CompletedStepView key={item.key} completed={item} />}</Static>;
 });
 
-function currentStep(steps: StepRecord[] | undefined): StepRecord | undefined {
-	return (
-		steps?.find(step => step.status !== 'done' && step.status !== 'skipped' && step.status !== 'pending') ??
-		steps?.find(step => step.status === 'pending')
-	);
-}
-
-function liveNotices(notices: Notice[], current: StepId | undefined): Notice[] {
-	return notices.filter(notice => (current ? notice.step === current : true) || notice.step === undefined).slice(-LIVE_NOTICES);
-}
+/** Notices said outside a run (a fleet's lines, a lock taken over): the latest few. */
+const SessionNotices = memo(function SessionNotices({store}: {store: RunStore}) {
+	const notices = useRunState(store, state => (state.run ? NO_NOTICES : state.notices));
+	const latest = useMemo(() => notices.slice(-LIVE_NOTICES), [notices]);
+	return <NoticeList notices={latest} />;
+});
 
 const LiveHeader = memo(Header);
 
-const KeyHint = memo(function KeyHint({prompting}: {prompting: boolean}) {
-	return (
-		<Text color="gray">
-			{prompting ? '↑↓ choose · Enter answer · Ctrl-C stop' : 'Ctrl-C stop (the run is journaled; `convox-ami resume` continues)'}
-		</Text>
-	);
+const HINTS = {
+	prompt: '↑↓ choose · Enter answer · Ctrl-C stop',
+	run: 'Ctrl-C stop (the run is journaled; `convox-ami resume` continues)',
+	fleet: '↑↓ choose a rack · Enter open its panes · Ctrl-C stop (journaled; `convox-ami resume` continues)',
+	rack: 'Esc or Enter back to the fleet table · Ctrl-C stop (journaled; `convox-ami resume` continues)',
+} as const;
+
+const KeyHint = memo(function KeyHint({keys}: {keys: keyof typeof HINTS}) {
+	return <Text color="gray">{HINTS[keys]}</Text>;
 });
 
 export function App({
 	store,
 	onInterrupt,
 	panes = {},
+	racks,
 }: {
 	store: RunStore;
 	onInterrupt: () => void;
 	panes?: Partial<Record<StepId, PaneRenderer>>;
+	/** A fleet's racks: their panes open from the fleet table. */
+	racks?: RackStores;
 }) {
-	// One frame for the tick and the events waiting for it: the clock flushes the store, and every
-	// flush (on a tick, or for an event) moves the clock, whose next tick then comes a second later.
-	const [clock] = useState(() => new Clock(CLOCK_MS, store.flush));
+	// One frame for the tick and the events waiting for it: the clock flushes the store (and the
+	// opened rack's), and every flush of the store (on a tick, or for an event) moves the clock,
+	// whose next tick then comes a second later.
+	const [clock] = useState(
+		() =>
+			new Clock(CLOCK_MS, () => {
+				store.flush();
+				racks?.flush();
+			}),
+	);
 	useEffect(() => store.subscribe(clock.advance), [store, clock]);
 	const completed = useRunState(store, state => state.completed);
 	const title = useRunState(store, state => state.title);
 	const badges = useRunState(store, state => state.badges);
-	const steps = useRunState(store, state => state.run?.steps);
-	const notices = useRunState(store, state => state.notices);
 	const prompt = useRunState(store, state => state.prompt);
 	const outcome = useRunState(store, state => state.outcome);
+	const fleet = useRunState(store, state => state.fleet);
 	useInput((input, key) => {
 		if (key.ctrl && input === 'c') onInterrupt();
 	});
-	const current = useMemo(() => currentStep(steps), [steps]);
-	const shownNotices = useMemo(
-		() => (steps ? (current && !outcome ? liveNotices(notices, current.id) : []) : notices.slice(-LIVE_NOTICES)),
-		[steps, current, outcome, notices],
-	);
-	const Pane = current ? panes[current.id] : undefined;
+	// Once the fleet has its outcome, the table is final: nothing to open any more.
+	const browsing = racks && !outcome ? fleet : undefined;
+	const {highlighted, opened} = useFleetKeys(browsing, !prompt);
+	const rack = browsing ? opened : undefined;
 	return (
 		<ClockContext.Provider value={clock}>
 			<CompletedSteps completed={completed} />
 			<Box flexDirection="column" marginTop={1}>
 				<LiveHeader title={title} badges={badges} />
-				{steps ? (
-					<Box marginTop={1}>
-						<StepList steps={steps} />
-					</Box>
+				<RunPanes store={store} panes={panes} ended={outcome !== undefined} />
+				{rack && racks ? (
+					<RackPanes key={rack} rack={rack} store={racks.of(rack)} panes={panes} />
+				) : fleet ? (
+					<LiveFleetTable rows={fleet} highlighted={browsing ? highlighted : undefined} />
 				) : null}
-				{current && !outcome ? (
-					<Box flexDirection="column" marginTop={1} paddingLeft={2}>
-						<NoticeList notices={shownNotices} />
-						{Pane ? <Pane store={store} /> : null}
-					</Box>
-				) : null}
-				<LiveFleetTable store={store} />
-				{!steps ? <NoticeList notices={shownNotices} /> : null}
+				<SessionNotices store={store} />
 				{prompt ? <PromptView key={prompt.id} prompt={prompt} /> : null}
 				{outcome ? <OutcomeView outcome={outcome} /> : null}
-				{outcome ? null : <KeyHint prompting={prompt !== undefined} />}
+				{outcome ? null : <KeyHint keys={prompt ? 'prompt' : rack ? 'rack' : browsing ? 'fleet' : 'run'} />}
 			</Box>
 		</ClockContext.Provider>
 	);

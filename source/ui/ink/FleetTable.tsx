@@ -2,9 +2,7 @@ import {Box, Text} from 'ink';
 import {formatDuration} from '../../format-duration';
 import {STEP_TITLES} from '../../workflow/types';
 import type {FleetRow} from '../fleet-view';
-import type {RunStore} from '../run-store';
 import {useNow} from './use-clock';
-import {useRunState} from './use-run-state';
 
 const COLORS: Record<string, string> = {
 	running: 'cyan',
@@ -21,26 +19,29 @@ function cells(row: FleetRow, now: number): string[] {
 	return [row.rack, row.accountId, row.region, String(row.wave + 1), row.step ? STEP_TITLES[row.step] : '', row.status, elapsed];
 }
 
-/** Every rack of the fleet on one line: rack, account, region, wave, step, status, elapsed. */
-function FleetTable({rows, now}: {rows: FleetRow[]; now: number}) {
+/**
+ * Every rack of the fleet on one line: rack, account, region, wave, step, status, elapsed. With
+ * `highlighted`, that row is marked (the one Enter opens).
+ */
+function FleetTable({rows, now, highlighted}: {rows: FleetRow[]; now: number; highlighted?: number}) {
 	const table = rows.map(row => cells(row, now));
 	const widths = HEADINGS.map((heading, index) => Math.max(heading.length, ...table.map(line => line[index]!.length)));
 	const line = (values: string[]) => values.map((value, index) => value.padEnd(widths[index]!)).join('  ');
+	const mark = (index?: number) => (highlighted === undefined ? '' : index === highlighted ? '▸ ' : '  ');
 	return (
 		<Box flexDirection="column" marginTop={1}>
-			<Text bold>{line(HEADINGS)}</Text>
+			<Text bold>{mark() + line(HEADINGS)}</Text>
 			{rows.map((row, index) => (
-				<Text key={row.rack} color={COLORS[row.status]}>
-					{line(table[index]!)}
+				<Text key={row.rack} color={COLORS[row.status]} bold={index === highlighted}>
+					{mark(index) + line(table[index]!)}
 				</Text>
 			))}
 		</Box>
 	);
 }
 
-/** The fleet table of the store, when a fleet runs; its elapsed times follow the clock while a rack runs. */
-export function LiveFleetTable({store}: {store: RunStore}) {
-	const rows = useRunState(store, state => state.fleet);
-	const now = useNow(rows?.some(row => row.startedAt !== undefined && row.endedAt === undefined) ?? false);
-	return rows ? <FleetTable rows={rows} now={now} /> : null;
+/** The fleet table; its elapsed times follow the screen's clock while a rack runs. */
+export function LiveFleetTable({rows, highlighted}: {rows: FleetRow[]; highlighted?: number}) {
+	const now = useNow(rows.some(row => row.startedAt !== undefined && row.endedAt === undefined));
+	return <FleetTable rows={rows} now={now} highlighted={highlighted} />;
 }

@@ -1,10 +1,14 @@
 import {render} from 'ink';
+import {RackStores} from '../rack-stores';
 import {RunStore, type ViewReducer} from '../run-store';
-import {App, type PaneRenderer} from './App';
+import {App} from './App';
+import type {PaneRenderer} from './RunPanes';
 import type {StepId} from '../../workflow/types';
 
 export interface InkScreen {
 	store: RunStore;
+	/** A fleet's racks, each fed from its own events. */
+	racks: RackStores;
 	unmount(): Promise<void>;
 }
 
@@ -29,13 +33,15 @@ export function mountInk({
 }): InkScreen {
 	const store = new RunStore(title, reducers, EVENT_FLUSH_MS);
 	store.setBadges(badges);
-	const instance = render(<App store={store} onInterrupt={onInterrupt} panes={panes} />, {
+	const racks = new RackStores(reducers, EVENT_FLUSH_MS);
+	const instance = render(<App store={store} onInterrupt={onInterrupt} panes={panes} racks={racks} />, {
 		exitOnCtrlC: false,
 		maxFps: 10,
 		patchConsole: false,
 	});
 	return {
 		store,
+		racks,
 		async unmount() {
 			store.flush();
 			await new Promise(resolve => setTimeout(resolve, 80));

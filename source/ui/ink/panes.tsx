@@ -3,7 +3,7 @@ import type {CheckRecord} from '../../workflow/types';
 import {initialBuildView, reduceBuildView, type BuildViewState} from '../build-view';
 import type {RunStore, ViewReducer} from '../run-store';
 import {initialStackView, reduceStackView, type StackViewState} from '../stack-view';
-import type {PaneRenderer} from './App';
+import type {PaneRenderer} from './RunPanes';
 import {BuildPane} from './BuildPane';
 import {ChecklistPane} from './ChecklistPane';
 import {StackPane} from './StackPane';
