@@ -1,7 +1,7 @@
 import {render} from 'ink-testing-library';
 import {afterEach, describe, expect, it, vi} from 'vitest';
 import {LiveFleetTable} from '../../../source/ui/ink/FleetTable';
-import {RunStore} from '../../../source/ui/run-store';
+import type {FleetRow} from '../../../source/ui/fleet-view';
 
 afterEach(() => {
 	vi.useRealTimers();
@@ -11,8 +11,7 @@ describe('LiveFleetTable', () => {
 	it('shows rack, account, region, wave, step, status and elapsed, one line per rack, in columns', () => {
 		// Outside a screen clock, the elapsed time of a running rack is counted to the first render.
 		vi.useFakeTimers({toFake: ['Date'], now: 200_000});
-		const store = new RunStore('', {}, 5);
-		store.setFleet([
+		const rows: FleetRow[] = [
 			{
 				rack: 'dev-us-1',
 				accountId: '111111111111',
@@ -33,9 +32,8 @@ describe('LiveFleetTable', () => {
 				startedAt: 170_000,
 			},
 			{rack: 'prod-ap-5', accountId: '222222222222', region: 'ap-southeast-2', wave: 2, status: 'untouched'},
-		]);
-		store.flush();
-		const {lastFrame, unmount} = render(<LiveFleetTable store={store} />);
+		];
+		const {lastFrame, unmount} = render(<LiveFleetTable rows={rows} />);
 		const lines = lastFrame()!.split('\n').filter(Boolean);
 		expect(lines[0]).toMatch(/^RACK\s+ACCOUNT\s+REGION\s+WAVE\s+STEP\s+STATUS\s+ELAPSED/);
 		expect(lines[1]).toMatch(/^dev-us-1\s+111111111111\s+us-east-1\s+1\s+Verify\s+done\s+1m05s/);
