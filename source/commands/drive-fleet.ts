@@ -17,6 +17,7 @@ import {
 	type FleetStatus,
 } from '../workflow/fleet/fleet-journal';
 import {planFleet} from '../workflow/fleet/fleet-plan';
+import {followUpOf} from '../workflow/follow-up';
 import {fleetReport} from '../workflow/fleet/fleet-report';
 import {resolveFleetVersion} from '../workflow/fleet/fleet-version';
 import {changeSetTable, rackPrompter, WaveGate} from '../workflow/fleet/wave-gate';
@@ -585,22 +586,20 @@ class FleetDriver {
 		}
 	}
 
-	/** The failed racks whose stack was changed can go back: asked when someone can answer, else named. */
+	/**
+	 * The failed racks left changed can go back, by the single rack's rule (verification failed after
+	 * the update): an update that failed was already rolled back by CloudFormation. Asked when someone
+	 * can answer, else named.
+	 */
 	private async offerRollback(failed: FleetRackRecord[]): Promise<string> {
 		const runs = (
 			await Promise.all(
 				failed.map(async rack => (rack.runId ? await this.session.store.load(rack.runId).catch(() => undefined) : undefined)),
 			)
 		).filter((run): run is Run => Boolean(run));
-		const changed = runs.filter(run => {
-			try {
-				rollbackRequest(run);
-				return true;
-			} catch {
-				return false;
-			}
-		});
-		if (changed.length === 0) return 'No failed rack had its stack changed. Fix the cause, then run `convox-ami resume`.';
+		const changed = runs.filter(run => followUpOf(run, this.session.loaded.config, {guided: false})?.kind === 'rollback');
+		if (changed.length === 0)
+			return 'No failed rack is left changed (CloudFormation rolled back the updates that failed). Fix the cause, then run `convox-ami resume`.';
 		const commands = changed.map(run => `convox-ami rollback ${run.id}`).join('; ');
 		const {prompter} = this.session.frontEnd;
 		if (!prompter.interactive) return `Roll the failed racks back with: ${commands}. Or fix the cause and run \`convox-ami resume\`.`;

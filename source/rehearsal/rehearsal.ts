@@ -62,7 +62,9 @@ async function toolScript(binDir: string, tool: 'packer' | 'convox'): Promise<st
 export async function startRehearsal(stateDir: string, options: {fleet?: string} = {}): Promise<Rehearsal> {
 	const dir = path.join(stateDir, 'rehearsal');
 	// `--fleet NAME` rehearses the demo fleet under that name, in a world of its own.
-	// CONVOX_AMI_REHEARSAL_ROLLBACK names racks whose next update rolls back; _FLEET_TOLERANCE sets the demo's failureTolerance, _FLEET_RACKS keeps its first N racks.
+	// CONVOX_AMI_REHEARSAL_ROLLBACK names racks whose next update rolls back, _STALE_INSTANCES racks whose
+	// next update leaves the old instances running (their checklist fails); _FLEET_TOLERANCE sets the
+	// demo's failureTolerance, _FLEET_RACKS keeps its first N racks.
 	const demo = options.fleet
 		? demoFleet(options.fleet, {
 				failureTolerance: Number(process.env.CONVOX_AMI_REHEARSAL_FLEET_TOLERANCE ?? 0),
@@ -70,6 +72,7 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string}
 			})
 		: undefined;
 	const rollingBack = new Set((process.env.CONVOX_AMI_REHEARSAL_ROLLBACK ?? '').split(',').filter(Boolean));
+	const staleInstances = new Set((process.env.CONVOX_AMI_REHEARSAL_STALE_INSTANCES ?? '').split(',').filter(Boolean));
 	const racks: Record<string, {accountId: string; stackName: string; rack: string; production: boolean; region?: string}> = {
 		...ACCOUNTS,
 		...demo?.racks,
@@ -90,6 +93,7 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string}
 				accountId: account.accountId,
 				...(account.region ? {region: account.region} : {}),
 				...(rollingBack.has(account.rack) ? {scenario: ['rollback', 'clean']} : {}),
+				...(staleInstances.has(account.rack) ? {scenario: ['stale-instances', 'clean']} : {}),
 			}),
 		),
 		images: ecsOptimizedImages,

@@ -144,36 +144,46 @@ describe('the fleet rehearsal on the Ink screen of a real terminal', () => {
 	);
 
 	it(
-		'a rack that rolls back shows its first failure in its opened panes; the fleet’s rollback offer, declined, names the command',
+		'a rack whose checklist fails after its update is offered a rollback; accepted, it runs in the fleet and puts the rack back',
 		async () => {
-			const {session: pty, dir} = rehearseFleet(3, {CONVOX_AMI_REHEARSAL_ROLLBACK: 'dev-eu-1'});
-			const prompts = answerPrompts(pty, box => (box.includes('Roll back') ? 'n' : /y\/N|Y\/n/.test(box) ? 'y' : ENTER));
+			const {session: pty, dir} = rehearseFleet(3, {CONVOX_AMI_REHEARSAL_STALE_INSTANCES: 'dev-us-1', CONVOX_AMI_PROBE_TIMEOUT: '3'});
+			// The failed check is left failed (the fourth choice); the rollback offer is accepted.
+			const prompts = answerPrompts(pty, box => {
+				if (box.includes('Leave it failed')) return DOWN.repeat(3) + ENTER;
+				return box.includes('Roll back') || /y\/N|Y\/n/.test(box) ? 'y' : ENTER;
+			});
 			try {
 				await openSecondRack(pty);
-				await pty.waitFor('Roll back dev-eu-1 to the Ami and Version they had before this fleet run?', 30_000);
-				// The offer leaves the opened rack on screen: its update failed, with the first failure named.
+				await pty.waitFor('Roll back dev-us-1 to the Ami and Version they had before this fleet run?', 40_000);
+				// Asked under the fleet table, which shows the rack that failed its checklist.
 				const screen = pty.screen();
-				expect(screen).toMatch(/^dev-eu-1 +release · dev-eu-1 · eu-west-1/m);
-				expect(screen).toMatch(/✖ Update stack/);
-				expect(screen).toContain('First failure:');
+				expect(screen).toMatch(/dev-us-1 +111111111111 +us-east-1 +1 +Verify +failed/);
 				expect(screen).toContain('↑↓ choose · Enter answer');
 
-				const code = await exitOf(pty, 30_000);
+				const code = await exitOf(pty, 40_000);
 				const end = pty.screen();
 				expect(code, end).toBe(1);
-				expect(end).toContain('Fleet demo stopped: 1 rack(s) failed (dev-eu-1), more than the tolerance of 0.');
+				expect(end).toContain('Fleet demo stopped: 1 rack(s) failed (dev-us-1), more than the tolerance of 0.');
+				expect(end).toContain('Rolled back: dev-us-1 (finished).');
 				const fleet = readFleet(dir);
-				const failed = fleet.racks.find(rack => rack.name === 'dev-eu-1')!;
-				expect(end).toContain(`Roll back later with: convox-ami rollback ${failed.runId}.`);
 				expect(fleet.status).toBe('stopped');
 				expect(fleet.racks.map(rack => [rack.name, rack.state])).toEqual([
-					['dev-us-1', 'done'],
-					['dev-eu-1', 'failed'],
+					['dev-us-1', 'failed'],
+					['dev-eu-1', 'done'],
 					['dev-ap-1', 'done'],
 				]);
-				// Declined: no rollback run was made.
-				const runs = readdirSync(path.join(dir, '.convox-ami', 'runs')).filter(name => /^\d{8}-\d{6}-dev-eu-1-\w{4}\.json$/.test(name));
-				expect(runs).toHaveLength(1);
+				const runsDir = path.join(dir, '.convox-ami', 'runs');
+				const runs = readdirSync(runsDir)
+					.filter(name => /^\d{8}-\d{6}-dev-us-1-\w{4}\.json$/.test(name))
+					.map(
+						name =>
+							JSON.parse(readFileSync(path.join(runsDir, name), 'utf8')) as {kind: string; status: string; rollbackOf?: {runId: string}},
+					);
+				const release = fleet.racks.find(rack => rack.name === 'dev-us-1')!.runId;
+				expect(runs.map(run => [run.kind, run.status, run.rollbackOf?.runId]).sort()).toEqual([
+					['release', 'failed', undefined],
+					['rollback', 'finished', release],
+				]);
 			} finally {
 				prompts.stop();
 			}

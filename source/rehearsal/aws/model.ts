@@ -1,6 +1,7 @@
 /** Plain, JSON-serialisable state of the AWS stand-in (persisted as is to `stateFile`). */
 
-export const scenarios = ['clean', 'rollback', 'in-progress', 'slow', 'rollback-failed'] as const;
+/** `stale-instances`: the update completes, but the instances are not replaced and keep running the old AMI. */
+export const scenarios = ['clean', 'rollback', 'in-progress', 'slow', 'rollback-failed', 'stale-instances'] as const;
 export type Scenario = (typeof scenarios)[number];
 
 export interface Parameter {

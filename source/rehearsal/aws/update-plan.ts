@@ -141,7 +141,7 @@ export function planUpdate(input: PlanInput): UpdateStep[] {
 
 	steps.push({events: concurrent.map(change => resourceEvent(change, 'UPDATE_IN_PROGRESS'))});
 	const group = concurrent.find(change => change.logicalId === instances.logicalId);
-	if (group && changes.some(change => change.logicalId === launchConfiguration.logicalId)) {
+	if (group && scenario !== 'stale-instances' && changes.some(change => change.logicalId === launchConfiguration.logicalId)) {
 		const total = input.instances.length;
 		steps.push({
 			events: [
