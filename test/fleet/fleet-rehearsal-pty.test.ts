@@ -155,9 +155,9 @@ describe('the fleet rehearsal on the Ink screen of a real terminal', () => {
 			try {
 				await openSecondRack(pty);
 				await pty.waitFor('Roll back dev-us-1 to the Ami and Version they had before this fleet run?', 40_000);
-				// Asked under the fleet table, which shows the rack that failed its checklist.
+				// Asked under the fleet's lines, which name the rack that failed its checklist and why.
 				const screen = pty.screen();
-				expect(screen).toMatch(/dev-us-1 +111111111111 +us-east-1 +1 +Verify +failed/);
+				expect(screen).toContain('[dev-us-1] Verify failed: Verification failed: instances (0 of 3 on ami-');
 				expect(screen).toContain('↑↓ choose · Enter answer');
 
 				const code = await exitOf(pty, 40_000);
