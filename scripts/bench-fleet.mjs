@@ -1,5 +1,6 @@
 // Fleet figures of the built CLI: wall time and CPU of the rehearsed fleet release (1, 5 and 20
 // racks) against one rack's rehearsal, and the CloudFormation calls per minute the stand-in answered.
+// CONVOX_AMI_REHEARSAL_TICK_MS=1000 slows the stand-in's updates down (5x), so that watching dominates.
 import {spawnSync} from 'node:child_process';
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import os from 'node:os';
@@ -33,21 +34,42 @@ function rehearse(args, env = {}) {
 	return {wall, cpu: user + system, calls};
 }
 
-/** CloudFormation calls: per minute on average over the run, and the most in any 60 s window. */
-function cloudFormationRate(calls) {
-	const times = calls
-		.filter(call => call.service === 'cloudformation')
-		.map(call => Date.parse(call.time))
-		.sort((a, b) => a - b);
-	if (times.length === 0) return {total: 0, perMinute: 0, peak: 0};
-	const minutes = Math.max(1 / 60, (times.at(-1) - times[0]) / 60_000);
+/** The most calls of `times` (sorted epoch ms) in any 60 s window. */
+function peakPerMinute(times) {
 	let peak = 0;
 	let start = 0;
 	for (let end = 0; end < times.length; end++) {
 		while (times[end] - times[start] > 60_000) start++;
 		peak = Math.max(peak, end - start + 1);
 	}
-	return {total: times.length, perMinute: times.length / minutes, peak};
+	return peak;
+}
+
+/**
+ * CloudFormation calls: per minute on average over the run, the most in any 60 s window (for the
+ * fleet, and for its busiest account and region), and how many were stack-status and event reads.
+ */
+function cloudFormationRate(calls) {
+	const cloudformation = calls.filter(call => call.service === 'cloudformation');
+	const times = cloudformation.map(call => Date.parse(call.time)).sort((a, b) => a - b);
+	if (times.length === 0) return {total: 0, perMinute: 0, peak: 0, peakAccountRegion: 0, describeStacks: 0, listings: 0, stackEvents: 0};
+	const minutes = Math.max(1 / 60, (times.at(-1) - times[0]) / 60_000);
+	const byAccountRegion = new Map();
+	for (const call of cloudformation) {
+		const key = `${call.accessKeyId}/${call.region}`;
+		byAccountRegion.set(key, [...(byAccountRegion.get(key) ?? []), call]);
+	}
+	return {
+		total: times.length,
+		perMinute: times.length / minutes,
+		peak: peakPerMinute(times),
+		peakAccountRegion: Math.max(
+			...[...byAccountRegion.values()].map(group => peakPerMinute(group.map(call => Date.parse(call.time)).sort((a, b) => a - b))),
+		),
+		describeStacks: cloudformation.filter(call => call.action === 'DescribeStacks').length,
+		listings: cloudformation.filter(call => call.action === 'DescribeStacks' && call.stackName === undefined).length,
+		stackEvents: cloudformation.filter(call => call.action === 'DescribeStackEvents').length,
+	};
 }
 
 /** The fleet on the Ink screen in a pseudo-terminal: wall and CPU seconds of the whole CLI. */
@@ -101,17 +123,20 @@ for (const [racks, waves] of [
 	]);
 }
 
-console.log(`\nFleet rehearsal (default pacing, ${os.cpus().length} cores, Node ${process.version})`);
-console.log('  run                            waves   wall s   CPU s   budget s   CFN calls  per min  peak/60s');
+const pacing = process.env.CONVOX_AMI_REHEARSAL_TICK_MS ? `update tick ${process.env.CONVOX_AMI_REHEARSAL_TICK_MS} ms` : 'default pacing';
+console.log(`\nFleet rehearsal (${pacing}, ${os.cpus().length} cores, Node ${process.version})`);
+console.log(
+	'  run                            waves   wall s   CPU s   budget s   CFN calls  per min  peak/60s  peak/60s one acct-region  DescribeStacks (listings)  DescribeStackEvents',
+);
 for (const [name, , waves, figures] of rows) {
 	const rate = cloudFormationRate(figures.calls);
 	const budget = 1.5 * waves * one.wall;
 	const within = name.startsWith('fleet') ? (figures.wall <= budget ? '' : '  OVER') : '';
 	console.log(
-		`  ${name.padEnd(30)} ${String(waves).padStart(5)}  ${figures.wall.toFixed(1).padStart(7)}  ${figures.cpu.toFixed(1).padStart(6)}  ${name.startsWith('fleet') ? budget.toFixed(1).padStart(9) : '        -'}  ${String(rate.total).padStart(9)}  ${rate.perMinute.toFixed(0).padStart(7)}  ${String(rate.peak).padStart(8)}${within}`,
+		`  ${name.padEnd(30)} ${String(waves).padStart(5)}  ${figures.wall.toFixed(1).padStart(7)}  ${figures.cpu.toFixed(1).padStart(6)}  ${name.startsWith('fleet') ? budget.toFixed(1).padStart(9) : '        -'}  ${String(rate.total).padStart(9)}  ${rate.perMinute.toFixed(0).padStart(7)}  ${String(rate.peak).padStart(8)}  ${String(rate.peakAccountRegion).padStart(25)}  ${`${rate.describeStacks} (${rate.listings})`.padStart(25)}  ${String(rate.stackEvents).padStart(19)}${within}`,
 	);
 }
-console.log("  budget: 1.5 x waves x one rack's wall time");
+console.log("  budget: 1.5 x waves x one rack's wall time; listings: DescribeStacks without StackName");
 const screen = await rehearseOnScreen(['release', '--fleet', 'demo']);
 const plain = rows.at(-1)[3];
 console.log(

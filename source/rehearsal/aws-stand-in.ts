@@ -48,6 +48,8 @@ export interface AwsStandInOptions {
 	changeSetDelayMs?: number;
 	/** DescribeStackEvents page size; default 100 (as CloudFormation). */
 	eventsPageSize?: number;
+	/** Stacks per page of DescribeStacks without StackName; default 100. */
+	stacksPageSize?: number;
 	/** Reason the failing resource gives in 'rollback' and 'rollback-failed'. */
 	failureReason?: string;
 	/** Image of instances of stacks whose Ami parameter is empty; default the stock image. */
@@ -185,6 +187,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		accountId,
 		region,
 		eventsPageSize: options.eventsPageSize ?? 100,
+		stacksPageSize: options.stacksPageSize ?? 100,
 		requiredCapabilities: options.requiredCapabilities ?? ['CAPABILITY_IAM'],
 		...(options.resolveTemplate ? {resolveTemplate: options.resolveTemplate} : {}),
 	};
@@ -286,7 +289,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 
 		const handler = service === 'cloudformation' ? cloudFormationHandlers[action] : undefined;
 		if (handler) {
-			return handler(state, params, cloudFormationSettings);
+			return handler(state, params, cloudFormationSettings, {accountId: identity.accountId, region: callerRegion});
 		}
 
 		const ec2Handler = service === 'ec2' ? ec2Handlers[action] : undefined;

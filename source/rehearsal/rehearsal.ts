@@ -4,7 +4,7 @@ import path from 'node:path';
 import type {LoadedConfig} from '../config/load-config';
 import {parseConfig} from '../config/load-config';
 import type {BuildSecretEnvName} from '../workflow/secrets';
-import {currentRackStackSeed, ecsAmiParameters, ecsOptimizedImages, rackStackSeed, startAwsStandIn} from './aws-stand-in';
+import {currentRackStackSeed, ecsAmiParameters, ecsOptimizedImages, rackStackSeed, startAwsStandIn, type AwsCall} from './aws-stand-in';
 import {listenOnLoopback} from './loopback-server';
 import {rehearsalTemplate} from './packer-template';
 import {demoFleet} from './demo-fleet';
@@ -19,6 +19,9 @@ export interface Rehearsal {
 	envFor(accountId: string): NodeJS.ProcessEnv;
 	stop(): Promise<void>;
 }
+
+/** A line of CONVOX_AMI_REHEARSAL_CALL_LOG, which scripts/bench-fleet.mjs reads. */
+type BenchCall = Pick<AwsCall, 'service' | 'action' | 'time' | 'accessKeyId' | 'region'> & {stackName?: string};
 
 /** dev and prod are 2016-era racks (RegionConfig AMIs); `current` runs a template of 2026 (base AMI from SSM). */
 const ACCOUNTS = {
@@ -173,9 +176,19 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string}
 			CONVOX_AMI_PROBE_TIMEOUT: base.CONVOX_AMI_PROBE_TIMEOUT ?? '60',
 		}),
 		async stop() {
-			// For the bench: how many calls of each service the stand-in answered, and when.
+			// For the bench: the calls the stand-in answered, when, for which account (key), region and stack.
 			const callLog = process.env.CONVOX_AMI_REHEARSAL_CALL_LOG;
-			if (callLog) await writeFile(callLog, `${JSON.stringify(aws.calls.map(({service, action, time}) => ({service, action, time})))}\n`);
+			if (callLog) {
+				const logged: BenchCall[] = aws.calls.map(({service, action, time, accessKeyId, region, params}) => ({
+					service,
+					action,
+					time,
+					...(accessKeyId ? {accessKeyId} : {}),
+					...(region ? {region} : {}),
+					...(typeof params.StackName === 'string' ? {stackName: params.StackName} : {}),
+				}));
+				await writeFile(callLog, `${JSON.stringify(logged)}\n`);
+			}
 			await Promise.all([aws.close(), releases.close(), currentReleases.close(), helloWorld.close(), librato.close()]);
 		},
 	};

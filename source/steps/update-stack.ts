@@ -11,7 +11,7 @@ import {
 	type ChangeSetDescription,
 	type WaitOptions,
 } from '../services/cloudformation/change-set';
-import {StackWatcher, type PollIntervals, type StackEventRecord, type WatchProgress} from '../services/cloudformation/events';
+import {StackWatcher, type StackEventRecord, type WatchProgress} from '../services/cloudformation/events';
 import {hasRelease, judgeOutcome, type ExpectedRelease} from '../services/cloudformation/outcome';
 import {buildUpdateParameters, type TemplateParameter, type UpdateParameters} from '../services/cloudformation/parameters';
 import {
@@ -22,6 +22,7 @@ import {
 	templateParametersOf,
 	type StackSnapshot,
 } from '../services/cloudformation/stack';
+import type {PollIntervals} from '../services/cloudformation/stack-status-poller';
 import {imageArchitecture} from '../services/ec2-images';
 import {instancesToReplace} from '../workflow/instances-to-replace';
 import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../workflow/errors';
@@ -187,6 +188,7 @@ class StackUpdate {
 		return {
 			client: this.client,
 			stackName: this.stackName,
+			pollerKey: `${this.ctx.account.accountId}/${this.ctx.region}`,
 			since,
 			started,
 			intervals: this.options.intervals,

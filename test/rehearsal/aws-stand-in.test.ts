@@ -10,6 +10,7 @@ import {
 	ListChangeSetsCommand,
 	UpdateStackCommand,
 	paginateDescribeStackEvents,
+	paginateDescribeStacks,
 	waitUntilChangeSetCreateComplete,
 	type Capability,
 	type CloudFormationClient,
@@ -300,6 +301,23 @@ describe('AWS stand-in: CloudFormation through the real SDK', () => {
 		expect(new Set(events.map(event => event.EventId)).size).toBe(events.length);
 		expect(events.at(-1)!.ResourceStatus).toBe('UPDATE_COMPLETE');
 		expect(events.at(-1)!.Timestamp!.toISOString()).toBe('2016-08-27T16:29:05.963Z');
+	});
+
+	it("lists, without StackName, the stacks of the caller's account and region only, page by page with NextToken", async () => {
+		const cloudformation = await start({
+			stacksPageSize: 2,
+			stacks: [
+				...['a', 'b', 'c'].map(stackName => rackStackSeed({stackName})),
+				rackStackSeed({stackName: 'other-region', region: 'eu-west-1'}),
+				rackStackSeed({stackName: 'other-account', accountId: '222222222222'}),
+			],
+		});
+		const pages = [];
+		for await (const page of paginateDescribeStacks({client: cloudformation}, {})) pages.push(page);
+		expect(pages.map(page => page.Stacks!.map(stack => stack.StackName))).toEqual([['a', 'b'], ['c']]);
+		expect(pages[0]!.NextToken).toBeTruthy();
+		const {Stacks} = await cloudformation.send(new DescribeStacksCommand({StackName: 'other-account'}));
+		expect(Stacks![0]!.StackStatus).toBe('UPDATE_COMPLETE');
 	});
 
 	it('cancels an update in progress and plays the rollback to UPDATE_ROLLBACK_COMPLETE', async () => {

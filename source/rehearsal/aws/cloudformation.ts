@@ -10,11 +10,19 @@ export interface CloudFormationSettings {
 	accountId: string;
 	region: string;
 	eventsPageSize: number;
+	/** Stacks per page of a DescribeStacks without StackName (CloudFormation cuts its pages at 1 MB). */
+	stacksPageSize: number;
 	requiredCapabilities: string[];
 	resolveTemplate?: (url: string) => unknown;
 }
 
-type Handler = (state: StandInState, params: QueryParams, settings: CloudFormationSettings) => Promise<XmlValue> | XmlValue;
+/** Who calls: a listing answers only the stacks of the caller's account and region. */
+export interface Caller {
+	accountId: string;
+	region: string;
+}
+
+type Handler = (state: StandInState, params: QueryParams, settings: CloudFormationSettings, caller: Caller) => Promise<XmlValue> | XmlValue;
 
 const mask = (value: string, noEcho: boolean | undefined) => (noEcho ? '****' : value);
 
@@ -53,6 +61,12 @@ function stackXml(stack: StackRecord, state: StandInState): XmlValue {
 		EnableTerminationProtection: false,
 		DriftInformation: {StackDriftStatus: 'NOT_CHECKED'},
 	};
+}
+
+/** A stack's account and region are those of its ARN: arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/ID. */
+function isCallers(stack: StackRecord, caller: Caller): boolean {
+	const [, , , region, accountId] = stack.stackId.split(':');
+	return region === caller.region && accountId === caller.accountId;
 }
 
 function required(params: QueryParams, name: string): string {
@@ -194,10 +208,16 @@ function changeSetSummary(state: StandInState, stack: StackRecord, changeSet: Ch
 }
 
 export const cloudFormationHandlers: Record<string, Handler> = {
-	DescribeStacks(state, params) {
+	DescribeStacks(state, params, settings, caller) {
 		const name = stringParam(params.StackName);
-		const stacks = name ? [state.stack(name)] : Object.values(state.data.stacks);
-		return {Stacks: stacks.map(stack => stackXml(stack, state))};
+		if (name) return {Stacks: [stackXml(state.stack(name), state)]};
+		const listed = Object.values(state.data.stacks).filter(stack => stack.status !== 'DELETE_COMPLETE' && isCallers(stack, caller));
+		const start = Number(stringParam(params.NextToken) ?? 0);
+		const end = start + settings.stacksPageSize;
+		return {
+			Stacks: listed.slice(start, end).map(stack => stackXml(stack, state)),
+			NextToken: end < listed.length ? String(end) : undefined,
+		};
 	},
 
 	DescribeStackEvents(state, params, settings) {

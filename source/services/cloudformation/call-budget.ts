@@ -1,17 +1,12 @@
 import {setTimeout as sleep} from 'node:timers/promises';
 import type {CloudFormationClient} from '@aws-sdk/client-cloudformation';
+import {isThrottling} from './throttling';
 
 /** CloudFormation calls per second that every client of one account and region shares (CONVOX_AMI_CLOUDFORMATION_RATE overrides). */
 const CALLS_PER_SECOND = 3;
 /** After a throttle, the shared pace stays halved this long, then recovers step by step. */
 const SLOW_MS = 30_000;
 const FLOOR_PER_SECOND = 0.25;
-
-function isThrottling(error: unknown): boolean {
-	if (!(error instanceof Error)) return false;
-	const retryable = (error as {$retryable?: {throttling?: boolean}}).$retryable;
-	return retryable?.throttling === true || /Throttl|Rate exceeded|TooManyRequests/i.test(`${error.name} ${error.message}`);
-}
 
 /**
  * One pace for every CloudFormation call of an account and region in this process: many racks'

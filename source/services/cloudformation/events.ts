@@ -1,6 +1,7 @@
-import {setTimeout as sleep} from 'node:timers/promises';
 import {paginateDescribeStackEvents, type CloudFormationClient, type StackEvent} from '@aws-sdk/client-cloudformation';
-import {describeStack, isSettled, type StackSnapshot} from './stack';
+import {isSettled, type StackSnapshot} from './stack';
+import {StackStatusPoller, stackPollerFor, type PollIntervals, type RoundOutcome, type StatusReading} from './stack-status-poller';
+import {isThrottling} from './throttling';
 import {countResources, isCascade} from '../../workflow/stack-progress';
 
 export interface StackEventRecord {
@@ -13,15 +14,6 @@ export interface StackEventRecord {
 	/** The stack's own event rather than one of its resources'. */
 	isStack: boolean;
 }
-
-export interface PollIntervals {
-	minMs: number;
-	maxMs: number;
-	/** How much the wait grows after a poll that brought nothing new. */
-	factor: number;
-}
-
-const DEFAULT_POLL_INTERVALS: PollIntervals = {minMs: 2000, maxMs: 10_000, factor: 1.5};
 
 export interface WatchProgress {
 	status: string;
@@ -43,6 +35,8 @@ export interface WatcherOptions {
 	/** The update is known to have begun (re-attaching): a settled status is final at once. */
 	started?: boolean;
 	intervals?: PollIntervals;
+	/** Watchers with the same key (an account and region) share one stack-status poller; without one, the watcher polls alone. */
+	pollerKey?: string;
 	/** How long a settled status right after ExecuteChangeSet is taken as "not started yet". */
 	startGraceMs?: number;
 	onEvent(event: StackEventRecord): void;
@@ -53,12 +47,6 @@ export interface WatcherOptions {
 export type WatchResult = {kind: 'settled'; stack: StackSnapshot} | {kind: 'stopped'; status: string} | {kind: 'timed-out'; status: string};
 
 const UPDATE_START_PAGES = 5;
-
-function isThrottling(error: unknown): boolean {
-	if (!(error instanceof Error)) return false;
-	const retryable = (error as {$retryable?: {throttling?: boolean}}).$retryable;
-	return retryable?.throttling === true || /Throttl|Rate exceeded|TooManyRequests/i.test(`${error.name} ${error.message}`);
-}
 
 function recordOf(event: StackEvent, stackName: string): StackEventRecord {
 	const resource = event.LogicalResourceId ?? '';
@@ -75,15 +63,16 @@ function recordOf(event: StackEvent, stackName: string): StackEventRecord {
 }
 
 /**
- * Follows one stack update through DescribeStackEvents: new events oldest first, each once,
- * polling faster while things happen and slower while they do not. The SDK retries throttled
- * calls itself; a throttle that outlasts its retries only slows the polling down.
+ * Follows one stack update: new events oldest first, each once. Its stack's status comes from a
+ * poller shared with the other watchers of the account and region, which polls faster while any
+ * of their stacks changes and slower while none does; events are read only while the stack is not
+ * settled or its status changed. The SDK retries throttled calls itself; a throttle that outlasts
+ * its retries only slows the rounds down.
  */
 export class StackWatcher {
 	private readonly seen = new Set<string>();
 	private readonly resources = new Map<string, string>();
 	private readonly failures: StackEventRecord[] = [];
-	private readonly intervals: PollIntervals;
 	private readonly now: () => number;
 	private readonly startedAt: number;
 	private started: boolean;
@@ -91,7 +80,6 @@ export class StackWatcher {
 	private status = 'UNKNOWN';
 
 	constructor(private readonly options: WatcherOptions) {
-		this.intervals = options.intervals ?? DEFAULT_POLL_INTERVALS;
 		this.now = options.now ?? Date.now;
 		this.startedAt = this.now();
 		this.started = options.started ?? false;
@@ -109,33 +97,34 @@ export class StackWatcher {
 
 	/** Polls until the stack settles, `stop` is aborted, or `deadline` (epoch ms) passes. */
 	async watch(stop: AbortSignal, deadline?: number): Promise<WatchResult> {
-		let delay = this.intervals.minMs;
-		for (;;) {
-			if (stop.aborted) return {kind: 'stopped', status: this.status};
-			let active = false;
+		const {client, stackName, pollerKey, intervals} = this.options;
+		const poller = pollerKey === undefined ? new StackStatusPoller(intervals) : stackPollerFor(pollerKey, intervals);
+		const result = await poller.follow<WatchResult>({client, stackName, round: reading => this.round(reading, deadline)}, stop);
+		return result ?? {kind: 'stopped', status: this.status};
+	}
+
+	private async round(reading: StatusReading, deadline: number | undefined): Promise<RoundOutcome<WatchResult>> {
+		let outcome: 'changed' | 'quiet' | 'throttled' = 'throttled';
+		if (reading.kind === 'status') {
 			try {
-				active = (await this.pollEvents()) > 0;
-				const stack = await describeStack(this.options.client, this.options.stackName);
+				const {stack, changed} = reading;
 				this.status = stack.status;
-				if (!isSettled(stack.status)) this.started = true;
+				const settled = isSettled(stack.status);
+				const fresh = !settled || changed ? await this.pollEvents() : 0;
+				if (!settled) this.started = true;
 				else if (this.started || this.now() - this.startedAt > (this.options.startGraceMs ?? 60_000)) {
-					await this.pollEvents();
+					if (!changed) await this.pollEvents();
 					this.report();
-					return {kind: 'settled', stack};
+					return {kind: 'done', result: {kind: 'settled', stack}};
 				}
+				outcome = changed || fresh > 0 ? 'changed' : 'quiet';
 			} catch (error) {
 				if (!isThrottling(error)) throw error;
-				delay = this.intervals.maxMs;
-			}
-			this.report();
-			if (deadline !== undefined && this.now() >= deadline) return {kind: 'timed-out', status: this.status};
-			delay = active ? this.intervals.minMs : Math.min(this.intervals.maxMs, Math.round(delay * this.intervals.factor));
-			try {
-				await sleep(delay, undefined, {signal: stop});
-			} catch {
-				return {kind: 'stopped', status: this.status};
 			}
 		}
+		this.report();
+		if (deadline !== undefined && this.now() >= deadline) return {kind: 'done', result: {kind: 'timed-out', status: this.status}};
+		return {kind: outcome};
 	}
 
 	/** The first failure that is a cause rather than a consequence (cancelled siblings, the stack's own summary). */

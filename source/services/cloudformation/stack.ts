@@ -37,7 +37,7 @@ export class StackNotFoundError extends Error {
 	}
 }
 
-function snapshotOf(stack: Stack): StackSnapshot {
+export function snapshotOf(stack: Stack): StackSnapshot {
 	return {
 		stackId: stack.StackId ?? '',
 		stackName: stack.StackName ?? '',
