@@ -275,41 +275,31 @@ describe('the stack-status poller of an account and region', () => {
 	});
 
 	it('reads a listing to its last page, and names the stacks instead when the listing takes as many calls', async () => {
-		const intervals = {minMs: 20, maxMs: 20, factor: 1};
-		{
-			const {aws, client} = await world({stacksPageSize: 2});
-			const key = `poller-test-${keys++}`;
+		/** The DescribeStacks calls of every rack watched at once, `stacksPageSize` stacks a page, until `enough` holds. */
+		const stackCallsWhile = async (stacksPageSize: number, enough: (calls: AwsCall[]) => boolean): Promise<AwsCall[]> => {
+			const {aws, client} = await world({stacksPageSize});
 			const watches = await watchAll(
 				client,
-				key,
+				`poller-test-${keys++}`,
 				RACKS.map(name => [name, false]),
-				intervals,
+				{minMs: 20, maxMs: 20, factor: 1},
 			);
 			const before = aws.calls.length;
-			await until(() => listings(aws.calls.slice(before)).length >= 3);
+			await until(() => enough(aws.calls.slice(before)));
 			for (const watching of watches) watching.stop.abort();
 			await Promise.all(watches.map(watching => watching.result));
 			const calls = stackCalls(aws.calls.slice(before));
-			expect(calls.every(call => call.params.StackName === undefined)).toBe(true);
-			expect(calls.slice(0, 6).map(call => call.params.NextToken)).toEqual([undefined, '2', '4', undefined, '2', '4']);
 			await aws.close();
-		}
-		{
-			const {aws, client} = await world({stacksPageSize: 1});
-			const key = `poller-test-${keys++}`;
-			const watches = await watchAll(
-				client,
-				key,
-				RACKS.map(name => [name, false]),
-				intervals,
-			);
-			const before = aws.calls.length;
-			await until(() => stackCalls(aws.calls.slice(before)).length >= 15);
-			for (const watching of watches) watching.stop.abort();
-			await Promise.all(watches.map(watching => watching.result));
-			const [listing, named] = [stackCalls(aws.calls.slice(before)).slice(0, 5), stackCalls(aws.calls.slice(before)).slice(5, 15)];
-			expect(listing.map(call => call.params.StackName ?? null)).toEqual([null, null, null, null, null]);
-			expect(new Set(named.map(call => call.params.StackName))).toEqual(new Set(RACKS));
-		}
+			return calls;
+		};
+
+		const paged = await stackCallsWhile(2, calls => listings(calls).length >= 3);
+		expect(paged.every(call => call.params.StackName === undefined)).toBe(true);
+		expect(paged.slice(0, 6).map(call => call.params.NextToken)).toEqual([undefined, '2', '4', undefined, '2', '4']);
+
+		const single = await stackCallsWhile(1, calls => stackCalls(calls).length >= 15);
+		const [listing, named] = [single.slice(0, 5), single.slice(5, 15)];
+		expect(listing.map(call => call.params.StackName ?? null)).toEqual([null, null, null, null, null]);
+		expect(new Set(named.map(call => call.params.StackName))).toEqual(new Set(RACKS));
 	});
 });
