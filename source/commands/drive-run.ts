@@ -13,7 +13,6 @@ import {createRun, firstUnfinishedStep, newRunId} from '../workflow/plan';
 import {fleetFiles, FleetStore, linkedRunIds, type FleetRun} from '../workflow/fleet/fleet-journal';
 import {modelOfFlags, runModeOf, storedMode, type RunModel} from '../workflow/run-mode';
 import {Runner, type EventSink, type RunOutcome} from '../workflow/runner';
-import {SECRET_ENV_NAMES} from '../workflow/secrets';
 import type {Prompter} from '../workflow/step';
 import {acquireStateLock, type StateLock} from '../workflow/state-lock';
 import type {PrebuiltAmi, RollbackTarget, Run, RunKind, StepId} from '../workflow/types';
@@ -96,11 +95,6 @@ async function chooseAccountOrFleet(loaded: LoadedConfig, frontEnd: FrontEnd): P
 	return picks.get(picked)!;
 }
 
-/** The values no event may carry: the build's secrets and AWS keys (a check's output could echo them). */
-function secretsIn(env: NodeJS.ProcessEnv): string[] {
-	return SECRET_ENV_NAMES.map(name => env[name] ?? '').filter(value => value.length >= 4);
-}
-
 /** What the next run of a session is: a new run of some kind, or an interrupted one to resume. */
 export interface RunRequest {
 	kind: RunKind;
@@ -121,6 +115,8 @@ export interface Session {
 	interrupts: InterruptRouter;
 	rehearsal?: Rehearsal;
 	model: RunModel;
+	/** Secrets typed at a prompt, kept for every run of the session (a fleet's racks, a promotion): asked once. */
+	typedSecrets: Map<string, string>;
 }
 
 async function firstRequest(input: CommandInput, store: JournalStore, linked: Set<string>): Promise<RunRequest> {
@@ -236,7 +232,7 @@ export async function driveOne(session: Session, request: RunRequest, rack?: Rac
 		...(rack ? {sharedPace: true} : {}),
 	});
 	const files = runFiles(input.stateDir, run.id);
-	const {createScrubber} = await import('../services/packer/scrubber');
+	const {createRunSecrets} = await import('../services/run-secrets');
 	const runner = new Runner({
 		run,
 		steps: await stepRegistry(),
@@ -250,7 +246,7 @@ export async function driveOne(session: Session, request: RunRequest, rack?: Rac
 		prompt: rack?.prompter ?? frontEnd.prompter,
 		paths: {stateDir: input.stateDir, ...files},
 		interrupts,
-		scrub: createScrubber(secretsIn(services.env)),
+		secrets: createRunSecrets(services.env, session.typedSecrets),
 		...(resumeOf ? {resumed: {message: describeResume(resumeOf)}} : {}),
 		...(rack?.stopAfter ? {stopAfter: rack.stopAfter} : {}),
 	});
@@ -357,7 +353,7 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 				'warn',
 				`Took over the lock of ${input.stateDir} left by pid ${lock.takenOver.pid} (${lock.takenOver.command}), which is no longer running.`,
 			);
-		const session: Session = {input, store, loaded, frontEnd, interrupts, model, ...(rehearsal ? {rehearsal} : {})};
+		const session: Session = {input, store, loaded, frontEnd, interrupts, model, typedSecrets: new Map(), ...(rehearsal ? {rehearsal} : {})};
 		if (fleetName) {
 			const {driveFleet} = await import('./drive-fleet');
 			const ended = await driveFleet(session, fleetToResume ?? fleetName);

@@ -31,23 +31,58 @@ const customCheck = z.discriminatedUnion('kind', [
 	}),
 ]);
 
-export const accountSchema = z.strictObject({
-	profile: z.string().min(1).optional(),
-	accountId,
-	stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'expected a CloudFormation stack name'),
-	region: z
-		.string()
-		.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1')
-		.optional(),
-	rack: z.string().min(1).optional(),
-	production: z.boolean().default(false),
-	helloWorldUrl: httpUrl.optional(),
-	librato: z.strictObject({source: z.string().min(1)}).optional(),
-	sumologic: z.strictObject({searchUrl: httpUrl}).optional(),
-	probeTimeout: z.number().int().positive().optional(),
-	stackTimeoutMinutes: z.number().int().positive().optional(),
-	checks: z.array(customCheck).default([]),
-});
+export const accountSchema = z
+	.strictObject({
+		profile: z.string().min(1).optional(),
+		accountId,
+		stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'expected a CloudFormation stack name'),
+		region: z
+			.string()
+			.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1')
+			.optional(),
+		rack: z.string().min(1).optional(),
+		production: z.boolean().default(false),
+		helloWorldUrl: httpUrl.optional(),
+		metrics: z
+			.discriminatedUnion('backend', [
+				z.strictObject({
+					backend: z.literal('cloudwatch'),
+					namespace: z.string().min(1).default('CWAgent'),
+					metricName: z.string().min(1).optional(),
+				}),
+				z.strictObject({backend: z.literal('librato'), source: z.string().min(1).optional()}),
+			])
+			.optional(),
+		logs: z
+			.strictObject({
+				backend: z.literal('sumologic').default('sumologic'),
+				api: httpUrl.optional(),
+				query: z.string().min(1).optional(),
+				searchUrl: httpUrl.optional(),
+			})
+			.optional(),
+		/** Legacy spelling of `metrics: {backend: 'librato', source}`. */
+		librato: z.strictObject({source: z.string().min(1)}).optional(),
+		/** Legacy spelling of `logs: {searchUrl}` (the manual question). */
+		sumologic: z.strictObject({searchUrl: httpUrl}).optional(),
+		probeTimeout: z.number().int().positive().optional(),
+		stackTimeoutMinutes: z.number().int().positive().optional(),
+		checks: z.array(customCheck).default([]),
+	})
+	.superRefine((account, ctx) => {
+		if (account.librato && account.metrics && account.metrics.backend !== 'librato')
+			ctx.addIssue({
+				code: 'custom',
+				path: ['librato'],
+				message: `names Librato, but metrics.backend is ${account.metrics.backend}: keep one`,
+			});
+		if (account.sumologic && account.logs?.searchUrl)
+			ctx.addIssue({
+				code: 'custom',
+				path: ['sumologic'],
+				message: 'the legacy sumologic.searchUrl and logs.searchUrl are both set: keep logs.searchUrl',
+			});
+	});
 
 const rackName = z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lowercase account name');
 

@@ -26,7 +26,8 @@ import {INSTANCE_TYPE_VARIABLE} from '../services/packer/variables';
 import type {AwsClients} from '../services/services';
 import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../workflow/errors';
 import {runModeOf} from '../workflow/run-mode';
-import {BUILD_SECRETS} from '../workflow/secrets';
+import {BUILD_SECRETS, buildNeeds} from '../workflow/secrets';
+import {metricsOf} from '../config/observability';
 import type {Step, StepContext} from '../workflow/step';
 import type {BuildOutputs, RecordedOutputs} from '../workflow/step-outputs';
 import type {PrebuiltAmi} from '../workflow/types';
@@ -64,16 +65,23 @@ function templateOutputs(ctx: StepContext): BuildTemplate {
 const DRY_RUN_PLACEHOLDER = 'dry-run-placeholder';
 
 /**
- * Secrets from the environment or a masked prompt. A dry run that nobody can answer validates
- * with a placeholder instead (and says so): it builds nothing, so it need not hold the real ones.
+ * The build's secrets, from the run's secrets (the environment, else a masked prompt, asked once).
+ * A secret only another metrics backend needs is passed when known and not asked for, unless the
+ * template requires its variable. A dry run that nobody can answer validates with a placeholder
+ * instead (and says so): it builds nothing, so it need not hold the real ones.
  */
 async function readSecrets(ctx: StepContext, dryRun: boolean): Promise<PackerSecret[]> {
 	const secrets: PackerSecret[] = [];
-	for (const {variable, envName, label} of BUILD_SECRETS) {
-		let value = ctx.services.env[envName];
+	const backend = metricsOf(ctx.account).backend;
+	const required = ctx.outputs('template').requiredSecrets;
+	for (const secret of BUILD_SECRETS) {
+		const {variable, envName, label} = secret;
+		const needed = buildNeeds(secret, backend) || (required?.includes(variable) ?? true);
+		let value = ctx.secrets.get(envName);
+		if (!value && !needed) continue;
 		if (!value) {
 			try {
-				value = await ctx.prompt.secret({message: `${label} (${envName})`, remedy: envName});
+				value = await ctx.secrets.obtain(envName, ctx.prompt);
 			} catch (error) {
 				if (!dryRun || !(error instanceof MissingInputError)) throw error;
 				notice(ctx, `${envName} is not set: the dry run validates with a placeholder; a live build needs it.`, 'warn');

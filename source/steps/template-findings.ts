@@ -1,6 +1,7 @@
 import {INSTANCE_TYPE_VARIABLE, PACKER_VARIABLES, RUN_ID_VARIABLE} from '../services/packer/variables';
 import type {Sharing, TemplateInspection} from '../services/packer-template-inspection';
-import {BUILD_SECRETS, type BuildSecret} from '../workflow/secrets';
+import type {MetricsBackend} from '../config/observability';
+import {BUILD_SECRETS, buildNeeds, type BuildSecret} from '../workflow/secrets';
 
 /** A variable name and, when the template spells one close to it, that spelling. */
 export interface NameCheck {
@@ -33,7 +34,8 @@ export interface TemplateFindings {
 	sharing: Array<Sharing & {builder: string}>;
 }
 
-export function templateFindings(inspection: TemplateInspection): TemplateFindings {
+/** `backend`: where the account's metrics go; a secret only another backend needs is not missed when no variable receives it. */
+export function templateFindings(inspection: TemplateInspection, backend: MetricsBackend = 'cloudwatch'): TemplateFindings {
 	const declared = inspection.variables.map(variable => variable.name);
 	const passed: readonly string[] = PACKER_VARIABLES;
 	const carriers = BUILD_SECRETS.flatMap(secret => {
@@ -66,7 +68,7 @@ export function templateFindings(inspection: TemplateInspection): TemplateFindin
 		undeclaredPassed,
 		requiredNotPassed,
 		carriers,
-		secretsNotReceived: BUILD_SECRETS.filter(secret => !carriers.some(carrier => carrier.secret === secret)),
+		secretsNotReceived: BUILD_SECRETS.filter(secret => buildNeeds(secret, backend) && !carriers.some(carrier => carrier.secret === secret)),
 		runIdDeclared,
 		amiBuilders: amiBuilders.map(builder => builder.name),
 		untagged,

@@ -12,6 +12,7 @@ import {
 	type PackerTemplate,
 } from '../services/packer-template';
 import {inspectTemplate, RELEASE_RUN_TAG, withReleaseRun, type TemplateInspection} from '../services/packer-template-inspection';
+import {metricsOf} from '../config/observability';
 import {StepFailedError, UsageError} from '../workflow/errors';
 import {runModeOf} from '../workflow/run-mode';
 import type {Step, StepContext} from '../workflow/step';
@@ -27,6 +28,8 @@ export interface TemplateCheckOutputs {
 	secretsNotSensitive: string[];
 	/** Packer variables of the secrets that no template variable receives. */
 	secretsNotReceived: string[];
+	/** Packer variables of the secrets whose template variable has a null default: the build needs them whatever the metrics backend. */
+	requiredSecrets?: string[];
 	/** Every AMI the template makes is tagged ReleaseRun = run_id. */
 	releaseRunTag: boolean;
 	/** Where the template's manifest post-processor writes. */
@@ -345,6 +348,7 @@ function reportFindings(ctx: StepContext, file: string, inspection: TemplateInsp
 		sensitiveSecrets: findings.carriers.map(carrier => carrier.variable).filter(variable => !unprotected.includes(variable)),
 		secretsNotSensitive: unprotected,
 		secretsNotReceived: findings.secretsNotReceived.map(secret => secret.variable),
+		requiredSecrets: findings.carriers.filter(carrier => required.includes(carrier.variable)).map(carrier => carrier.secret.variable),
 		releaseRunTag: findings.releaseRunTag,
 	};
 	if (inspection.manifestPath) outputs.manifestPath = inspection.manifestPath;
@@ -363,7 +367,7 @@ export const templateStep: Step<'template'> = {
 		}
 		const {convoxVersion, sourceAmi} = version;
 		const {template, inspection, bundled} = await locateTemplate(ctx);
-		const findings = templateFindings(inspection);
+		const findings = templateFindings(inspection, metricsOf(ctx.account).backend);
 		refuseSharing(template, findings);
 		const git = createGit(ctx.services.binaries.git, ctx.services.env);
 		let root: Promise<string | undefined> | undefined;
@@ -378,7 +382,10 @@ export const templateStep: Step<'template'> = {
 		} else {
 			amiVersion = devVersion();
 			built = parseTemplate(template.path, await recordSourceAmi(ctx, template, bundled, sourceAmi, repoRoot));
-			built = parseTemplate(template.path, await offerReleaseRun(ctx, built, templateFindings(inspectTemplate(built)), bundled, repoRoot));
+			built = parseTemplate(
+				template.path,
+				await offerReleaseRun(ctx, built, templateFindings(inspectTemplate(built), metricsOf(ctx.account).backend), bundled, repoRoot),
+			);
 		}
 		const builtInspection = inspectTemplate(built);
 
@@ -396,7 +403,7 @@ export const templateStep: Step<'template'> = {
 			region: ctx.region,
 			sourceAmi,
 			convoxVersion,
-			...reportFindings(ctx, template.path, builtInspection, templateFindings(builtInspection)),
+			...reportFindings(ctx, template.path, builtInspection, templateFindings(builtInspection, metricsOf(ctx.account).backend)),
 		};
 		if (gitSha) outputs.gitSha = gitSha;
 		return outputs;

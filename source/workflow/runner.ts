@@ -4,6 +4,7 @@ import {EXIT, InterruptedError, OperatorError, WaitingError, type ExitCode} from
 import {promptsUntilInterrupted, type InterruptRouter} from './interrupts';
 import type {JournalStore} from './journal-store';
 import {isJournaled, reduceRun} from './reducer';
+import type {RunSecrets} from './secrets';
 import type {Flags, Prompter, RunPaths, StepContext, StepTable} from './step';
 import {outputsOf} from './step-outputs';
 import type {Run, RunEvent, RunEventInput, StepId} from './types';
@@ -30,8 +31,8 @@ export interface RunnerOptions {
 	prompt: Prompter;
 	paths: RunPaths;
 	interrupts: InterruptRouter;
-	/** Masks every secret the run knows of; applied to what an event says in words before it is journaled or shown. */
-	scrub?: (text: string) => string;
+	/** The run's secrets; their scrubber masks what an event says in words before it is journaled or shown. */
+	secrets: RunSecrets;
 	resumed?: {message: string};
 	/** Stop (exit 0, run still running) once this step is done: a fleet builds its account's AMI before the rack's wave. */
 	stopAfter?: StepId;
@@ -68,8 +69,8 @@ export class Runner {
 	}
 
 	emit = (input: RunEventInput): void => {
-		const {scrub} = this.options;
-		const said = scrub && WORDY_EVENTS.has(input.type) ? (scrubValue(input, scrub) as RunEventInput) : input;
+		const {secrets} = this.options;
+		const said = WORDY_EVENTS.has(input.type) ? (scrubValue(input, text => secrets.scrub(text)) as RunEventInput) : input;
 		const event = {...said, runId: this.current.id, at: new Date().toISOString()} as RunEvent;
 		const next = reduceRun(this.current, event);
 		if (isJournaled(event)) this.options.store.save(next);
@@ -78,7 +79,7 @@ export class Runner {
 	};
 
 	private context(stepId: StepId): StepContext {
-		const {config, configDir, account, flags, services, prompt, paths, interrupts} = this.options;
+		const {config, configDir, account, flags, services, secrets, prompt, paths, interrupts} = this.options;
 		const current = (): Run => this.current;
 		return {
 			get run() {
@@ -91,6 +92,7 @@ export class Runner {
 			region: this.current.options.region,
 			flags,
 			services,
+			secrets,
 			prompt: promptsUntilInterrupted(prompt, interrupts.signal),
 			paths,
 			signal: interrupts.signal,
@@ -160,7 +162,7 @@ export class Runner {
 				(error instanceof OperatorError && error.hint) || 'Run `convox-ami resume` to continue.',
 			);
 		}
-		const scrub = this.options.scrub ?? ((text: string) => text);
+		const scrub = (text: string) => this.options.secrets.scrub(text);
 		const message = scrub((error as Error).message ?? String(error));
 		const hint = error instanceof OperatorError && error.hint ? scrub(error.hint) : undefined;
 		if (error instanceof WaitingError) {

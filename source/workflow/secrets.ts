@@ -1,22 +1,59 @@
-/** A secret the AMI is built with: the Packer variable, the environment variable it comes from, what it is. */
-export interface BuildSecret {
-	variable: string;
+import type {MetricsBackend} from '../config/observability';
+import type {Prompter} from './step';
+
+/** A secret the run may need: the environment variable it comes from, what it is. */
+export interface SecretDeclaration {
 	envName: string;
 	label: string;
 }
 
+/** A secret the AMI is built with, and the Packer variable that receives it. */
+export interface BuildSecret extends SecretDeclaration {
+	variable: string;
+	/** Needed only by this metrics backend (unless the template requires its variable); without it, by every build. */
+	onlyFor?: MetricsBackend;
+}
+
 /** The one list of the build's secrets: the build, the scrubbers, the rehearsal, `plan` and the shipped template follow it. */
 export const BUILD_SECRETS = [
-	{variable: 'librato_email', envName: 'LIBRATO_EMAIL', label: 'Librato account email'},
-	{variable: 'librato_token', envName: 'LIBRATO_TOKEN', label: 'Librato API token'},
+	{variable: 'librato_email', envName: 'LIBRATO_EMAIL', label: 'Librato account email', onlyFor: 'librato'},
+	{variable: 'librato_token', envName: 'LIBRATO_TOKEN', label: 'Librato API token', onlyFor: 'librato'},
 	{variable: 'logspout_token', envName: 'LOGSPOUT_TOKEN', label: 'logspout route token (SumoLogic)'},
 ] as const satisfies readonly BuildSecret[];
 
+/** Credentials of the checks: never given to Packer, only to the probe that needs them. */
+export const CHECK_SECRETS = [
+	{envName: 'SUMOLOGIC_ACCESS_ID', label: 'SumoLogic access id'},
+	{envName: 'SUMOLOGIC_ACCESS_KEY', label: 'SumoLogic access key'},
+] as const satisfies readonly SecretDeclaration[];
+
 export type BuildSecretVariable = (typeof BUILD_SECRETS)[number]['variable'];
 export type BuildSecretEnvName = (typeof BUILD_SECRETS)[number]['envName'];
+export type SecretEnvName = BuildSecretEnvName | (typeof CHECK_SECRETS)[number]['envName'];
+
+export const SECRETS: readonly SecretDeclaration[] = [...BUILD_SECRETS, ...CHECK_SECRETS];
 
 /** The AWS credentials Packer signs with, by the names its environment carries them under. */
 const AWS_CREDENTIAL_ENV_NAMES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
 
 /** Environment variables whose values no event, file or log may carry: both the run's scrubber and Packer's are built from it. */
-export const SECRET_ENV_NAMES: readonly string[] = [...BUILD_SECRETS.map(secret => secret.envName), ...AWS_CREDENTIAL_ENV_NAMES];
+export const SECRET_ENV_NAMES: readonly string[] = [...SECRETS.map(secret => secret.envName), ...AWS_CREDENTIAL_ENV_NAMES];
+
+/** Is this build secret needed by a build whose metrics go to `backend`? */
+export function buildNeeds(secret: BuildSecret, backend: MetricsBackend): boolean {
+	return secret.onlyFor === undefined || secret.onlyFor === backend;
+}
+
+/**
+ * The run's secrets, obtained once: from the environment, else typed at a masked prompt. The only
+ * source of every scrubber and of every check that needs a credential, so a value typed at the
+ * build's prompt is masked everywhere and used by the checks.
+ */
+export interface RunSecrets {
+	/** The value known now (the environment, or typed earlier), or undefined. */
+	get(envName: SecretEnvName): string | undefined;
+	/** The value, asked once with a masked prompt when it is not known yet. */
+	obtain(envName: SecretEnvName, prompt: Prompter): Promise<string>;
+	/** Replaces every value known so far, those typed later included, by `***`. */
+	scrub(text: string): string;
+}

@@ -1,5 +1,6 @@
 import type {AccountConfig, Config} from '../config/schema';
 import type {Services} from '../services/services';
+import type {RunSecrets} from './secrets';
 import type {RecordedOutputs, StepOutputs} from './step-outputs';
 import type {Run, RunEventInput, StepId} from './types';
 
@@ -67,6 +68,8 @@ export interface StepContext {
 	readonly region: string;
 	readonly flags: Flags;
 	readonly services: Services;
+	/** The run's secrets, obtained once; steps and checks take credentials from here, never from the environment. */
+	readonly secrets: RunSecrets;
 	readonly prompt: Prompter;
 	readonly paths: RunPaths;
 	readonly signal: AbortSignal;

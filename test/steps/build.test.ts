@@ -1,3 +1,4 @@
+import {createRunSecrets} from '../../source/services/run-secrets';
 import {spawn} from 'node:child_process';
 import {once} from 'node:events';
 import {chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises';
@@ -168,6 +169,7 @@ function setup({
 		region: 'us-east-1',
 		flags: {dryRun: mode === 'dry-run', rehearse: false, yes: false, confirm: [], json: false},
 		services,
+		secrets: createRunSecrets(services.env),
 		prompt,
 		paths: {
 			stateDir,

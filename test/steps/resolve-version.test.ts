@@ -1,3 +1,4 @@
+import {createRunSecrets} from '../../source/services/run-secrets';
 import {readFileSync} from 'node:fs';
 import {CloudFormationClient} from '@aws-sdk/client-cloudformation';
 import {EC2Client} from '@aws-sdk/client-ec2';
@@ -99,6 +100,7 @@ function contextFor(
 			env: {},
 			policy: LIVE_POLICY,
 		},
+		secrets: createRunSecrets({}),
 		prompt,
 		paths: {stateDir: '/tmp', journal: '/tmp/j.json', packerLog: '/tmp/p.log', report: '/tmp/r.md'},
 		signal: new AbortController().signal,

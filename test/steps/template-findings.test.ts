@@ -70,11 +70,13 @@ describe('templateFindings', () => {
 		]);
 	});
 
-	it('without a variables block every passed variable and every secret is missing', () => {
+	it('without a variables block every passed variable and every secret the metrics backend needs is missing', () => {
 		const result = findings({builders: [amazon()]});
 		expect(result.declaredVariables).toEqual([]);
 		expect(result.undeclaredPassed).toHaveLength(6);
-		expect(result.secretsNotReceived).toHaveLength(3);
+		expect(result.secretsNotReceived.map(secret => secret.envName)).toEqual(['LOGSPOUT_TOKEN']);
+		const librato = templateFindings(inspectTemplate(parseTemplate('packer.json', JSON.stringify({builders: [amazon()]}))), 'librato');
+		expect(librato.secretsNotReceived.map(secret => secret.envName)).toEqual(['LIBRATO_EMAIL', 'LIBRATO_TOKEN', 'LOGSPOUT_TOKEN']);
 	});
 
 	it('wants the ReleaseRun tag on every AMI builder and the run_id variable declared', () => {

@@ -1,3 +1,4 @@
+import {createRunSecrets} from '../../source/services/run-secrets';
 import {readFileSync} from 'node:fs';
 import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
@@ -157,6 +158,7 @@ function setup({
 		region: 'us-east-1',
 		flags: {dryRun: mode === 'dry-run', rehearse: mode === 'rehearsal', yes: false, confirm: [], json: false},
 		services,
+		secrets: createRunSecrets(services.env),
 		prompt,
 		paths: {stateDir: path.join(repo, '.convox-ami'), journal: '', packerLog: '', report: ''},
 		signal: new AbortController().signal,

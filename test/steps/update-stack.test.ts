@@ -1,3 +1,4 @@
+import {createRunSecrets} from '../../source/services/run-secrets';
 import {readFileSync} from 'node:fs';
 import {createServer, type Server} from 'node:http';
 import type {AddressInfo} from 'node:net';
@@ -192,6 +193,7 @@ function harness(
 			env: {...env},
 			policy,
 		},
+		secrets: createRunSecrets({...env}),
 		prompt: scriptedPrompter(answers, questions),
 		paths: {stateDir: '/tmp', journal: '/tmp/j.json', packerLog: '/tmp/p.log', report: '/tmp/r.md'},
 		signal: controller.signal,

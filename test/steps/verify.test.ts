@@ -1,3 +1,4 @@
+import {createRunSecrets} from '../../source/services/run-secrets';
 import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -150,6 +151,7 @@ function context(setup: Setup = {}) {
 		region: 'us-east-1',
 		flags,
 		services,
+		secrets: createRunSecrets(services.env),
 		prompt,
 		paths: {stateDir: work, journal: join(work, 'run.json'), packerLog: join(work, 'packer.log'), report: join(work, 'report.md')},
 		signal: new AbortController().signal,

@@ -1,3 +1,5 @@
+import {createRunSecrets} from '../../source/services/run-secrets';
+import type {RunSecrets} from '../../source/workflow/secrets';
 import {mkdtemp} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,12 +12,18 @@ import {InterruptRouter} from '../../source/workflow/interrupts';
 import {JournalStore, runFiles} from '../../source/workflow/journal-store';
 import {createRun} from '../../source/workflow/plan';
 import {Runner} from '../../source/workflow/runner';
-import type {Step, StepContext, StepTable} from '../../source/workflow/step';
+import type {Prompter, Step, StepContext, StepTable} from '../../source/workflow/step';
 import type {RunEvent, StepId} from '../../source/workflow/types';
 
 const config = parseConfig({accounts: {dev: {accountId: '111111111111', stackName: 'convox-dev'}}}, 'test');
 
-async function setup(steps: StepTable, kind: 'release' | 'checklist' = 'checklist', scrub?: (text: string) => string) {
+/** An operator who types `value` at the masked prompt and is asked nothing else. */
+function typingPrompter(value: string): Prompter {
+	const unasked = () => Promise.reject(new Error('not asked in this test'));
+	return {interactive: true, select: unasked, confirm: unasked, text: unasked, secret: async () => value};
+}
+
+async function setup(steps: StepTable, kind: 'release' | 'checklist' = 'checklist', secrets: RunSecrets = createRunSecrets({})) {
 	const stateDir = await mkdtemp(path.join(os.tmpdir(), 'convox-ami-runner-'));
 	const store = new JournalStore(stateDir);
 	await store.ensureWritable();
@@ -43,7 +51,7 @@ async function setup(steps: StepTable, kind: 'release' | 'checklist' = 'checklis
 			prompt: createUnattendedPrompter({yes: false}),
 			paths: {stateDir, ...runFiles(stateDir, run.id)},
 			interrupts,
-			...(scrub ? {scrub} : {}),
+			secrets,
 			...(resumed ? {resumed} : {}),
 		});
 	return {store, events, interrupts, make};
@@ -147,7 +155,7 @@ describe('runner', () => {
 				}),
 			},
 			'checklist',
-			text => text.replaceAll('s3cr3t-token', '***'),
+			createRunSecrets({LOGSPOUT_TOKEN: 's3cr3t-token'}),
 		);
 		const outcome = await make().drive();
 		expect(outcome.message).toBe('failed with ***');
@@ -155,5 +163,27 @@ describe('runner', () => {
 		expect(journal).not.toContain('s3cr3t');
 		expect(journal).toContain('token=*** rejected');
 		expect(JSON.stringify(events)).not.toContain('s3cr3t');
+	});
+
+	it('masks a secret typed at a prompt in every event after it, and hands the checks the typed value', async () => {
+		const typed = new Map<string, string>();
+		const secrets = createRunSecrets({}, typed);
+		const {store, events, make} = await setup(
+			{
+				account: step('account', async ctx => {
+					const token = await ctx.secrets.obtain('SUMOLOGIC_ACCESS_KEY', typingPrompter('typed-key-9f8e7d'));
+					ctx.emit({type: 'notice', level: 'info', message: `the probe was handed ${token}`});
+					return {known: ctx.secrets.get('SUMOLOGIC_ACCESS_KEY') === token};
+				}),
+			},
+			'checklist',
+			secrets,
+		);
+		const outcome = await make().drive();
+		expect(outcome.run.steps[0]?.outputs).toEqual({known: true});
+		expect(typed.get('SUMOLOGIC_ACCESS_KEY')).toBe('typed-key-9f8e7d');
+		expect(JSON.stringify(events)).toContain('the probe was handed ***');
+		expect(JSON.stringify(await store.load('r1'))).not.toContain('typed-key');
+		expect(JSON.stringify(events)).not.toContain('typed-key');
 	});
 });
