@@ -3,7 +3,7 @@ import globals from 'globals';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
-/** The house rules of layering (README "Layout"), as import restrictions per folder. */
+/** The house rules of layering (docs/architecture.md), as import restrictions per folder. */
 const forbid = (files, patterns) => ({
 	files,
 	rules: {

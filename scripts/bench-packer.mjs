@@ -117,7 +117,7 @@ function median(values) {
 
 /**
  * Each size in both modes, `repeats` fresh processes each (median CPU kept), and the two figures
- * the README reports: the pane's CPU over parsing alone, and peak RSS of the largest size over the smallest.
+ * docs/benchmarks.md reports: the pane's CPU over parsing alone, and peak RSS of the largest size over the smallest.
  */
 export async function benchPacker({sizes = [10_000, 200_000], repeats = 3} = {}) {
 	const results = [];
