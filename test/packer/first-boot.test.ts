@@ -238,7 +238,7 @@ interface Boot {
 async function provisionedBoot(release: AmazonLinux): Promise<Boot> {
 	const host = await buildHost(sandbox, release);
 	// Amazon Linux 1 has no CloudWatch agent (it needs systemd): its images ship to Librato.
-	const metrics = RELEASES[release].init === 'upstart' ? {METRICS_BACKEND: 'librato', LIBRATO_EMAIL: 'ops@example.com', LIBRATO_TOKEN: 'librato-0123456789abcdef'} : {};
+	const metrics: Record<string, string> = RELEASES[release].init === 'upstart' ? {METRICS_BACKEND: 'librato', LIBRATO_EMAIL: 'ops@example.com', LIBRATO_TOKEN: 'librato-0123456789abcdef'} : {};
 	const provision = await host.provision({...metrics, LOGSPOUT_TOKEN: TOKEN});
 	expect(provision.all).toContain('convox-ami provision: done');
 	const inRoot = (text: string) => text.replaceAll('/etc/convox-ami/', `${host.root}/etc/convox-ami/`).replaceAll('/usr/local/sbin/', `${host.root}/usr/local/sbin/`);
