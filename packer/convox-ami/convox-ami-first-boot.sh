@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # First boot of a Convox rack instance, exactly once per instance:
-# 1. names this instance aws.<env>.<instance-id> for collectd (the source Librato shows), then
+# 1. names this instance aws.<env>.<instance-id> for collectd (the host every metric carries), then
 #    enables and restarts collectd, so that no metric leaves under another name;
 # 2. once the ECS agent has registered this instance, starts the logspout task on it, handing the
 #    logspout token to the container as LOGSPOUT_TOKEN.

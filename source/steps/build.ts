@@ -22,7 +22,7 @@ import {
 	type PackerSecret,
 } from '../services/packer/runner';
 import {removeVarFileFolder} from '../services/packer/var-file';
-import {INSTANCE_TYPE_VARIABLE} from '../services/packer/variables';
+import {optionalVariables} from '../services/packer/variables';
 import type {AwsClients} from '../services/services';
 import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../workflow/errors';
 import {runModeOf} from '../workflow/run-mode';
@@ -324,10 +324,9 @@ class BuildRun {
 	private async invocation(aws: AwsClients): Promise<PackerInvocation> {
 		const {templatePath, amiVersion, env, region, sourceAmi, convoxVersion, declaredVariables} = this.template;
 		const {buildInstanceType} = this.ctx.outputs('resolve-version');
-		const instanceType: Record<string, string> =
-			typeof buildInstanceType === 'string' && declaredVariables?.includes(INSTANCE_TYPE_VARIABLE)
-				? {[INSTANCE_TYPE_VARIABLE]: buildInstanceType}
-				: {};
+		const optional = optionalVariables(declaredVariables, {
+			instanceType: typeof buildInstanceType === 'string' ? buildInstanceType : undefined,
+		});
 		return {
 			packer: this.ctx.services.binaries.packer,
 			template: templatePath,
@@ -338,7 +337,7 @@ class BuildRun {
 				version: amiVersion,
 				convox_version: convoxVersion,
 				run_id: this.ctx.run.id,
-				...instanceType,
+				...optional,
 			},
 			secrets: await this.readSecretsOnce(),
 			aws: await this.packerCredentials(aws, region),

@@ -237,7 +237,9 @@ interface Boot {
  */
 async function provisionedBoot(release: AmazonLinux): Promise<Boot> {
 	const host = await buildHost(sandbox, release);
-	const provision = await host.provision({LIBRATO_EMAIL: 'ops@example.com', LIBRATO_TOKEN: 'librato-0123456789abcdef', LOGSPOUT_TOKEN: TOKEN});
+	// Amazon Linux 1 has no CloudWatch agent (it needs systemd): its images ship to Librato.
+	const metrics: Record<string, string> = RELEASES[release].init === 'upstart' ? {METRICS_BACKEND: 'librato', LIBRATO_EMAIL: 'ops@example.com', LIBRATO_TOKEN: 'librato-0123456789abcdef'} : {};
+	const provision = await host.provision({...metrics, LOGSPOUT_TOKEN: TOKEN});
 	expect(provision.all).toContain('convox-ami provision: done');
 	const inRoot = (text: string) => text.replaceAll('/etc/convox-ami/', `${host.root}/etc/convox-ami/`).replaceAll('/usr/local/sbin/', `${host.root}/usr/local/sbin/`);
 	const tokenFile = {LOGSPOUT_TOKEN_FILE: path.join(host.root, 'etc', 'convox-ami', 'logspout-token')};

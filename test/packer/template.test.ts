@@ -47,12 +47,13 @@ describe('packer/packer.json', () => {
 		expect(result.exitCode).toBe(0);
 	});
 
-	it('requires every variable the build passes, except source_ami (the base AMI) and logspout_task_definition (logspout-<env>)', async () => {
+	it('requires every variable the build passes, except source_ami (the base AMI), logspout_task_definition (logspout-<env>) and metrics_backend (cloudwatch)', async () => {
 		const result = await validate({});
 		expect(result.exitCode).toBe(1);
 		for (const name of Object.keys(sampleVars)) expect(result.all).toContain(`required variable not set: ${name}`);
 		expect(result.all).not.toContain('source_ami');
 		expect(result.all).not.toContain('logspout_task_definition');
+		expect(result.all).not.toContain('metrics_backend');
 	});
 
 	it('reads each secret of the build from its environment variable, so they never stand on a command line', async () => {
@@ -72,6 +73,17 @@ describe('packer/packer.json', () => {
 		const provision = template.provisioners.find((provisioner: {script?: string}) => provisioner.script?.endsWith('provision.sh'));
 		expect(provision.environment_vars).toContain('LOGSPOUT_TASK_DEFINITION={{user `logspout_task_definition`}}');
 		expect(provision.environment_vars).toContain('CONVOX_AMI_ENV={{user `env`}}');
+	});
+
+	it('ships metrics through the CloudWatch agent unless told librato, and hands the backend to provisioning', async () => {
+		const template = JSON.parse(await readFile(templatePath, 'utf8'));
+		expect(template.variables.metrics_backend).toBe('cloudwatch');
+		const provision = template.provisioners.find((provisioner: {script?: string}) => provisioner.script?.endsWith('provision.sh'));
+		expect(provision.environment_vars).toContain('METRICS_BACKEND={{user `metrics_backend`}}');
+		expect(template['sensitive-variables']).not.toContain('metrics_backend');
+		const librato = await validate({...sampleVars, metrics_backend: 'librato'});
+		expect(librato.all).not.toMatch(/error/i);
+		expect(librato.exitCode).toBe(0);
 	});
 
 	it('builds on a t3.large unless told another instance type (an arm64 one for an arm64 base)', async () => {

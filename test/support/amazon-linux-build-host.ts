@@ -9,17 +9,21 @@ import {execa} from 'execa';
  * with the release's /etc/os-release, and fakes of its package managers and init tools that record
  * every call. The package managers install from fake repositories: a package that is not in an
  * enabled repository fails as dnf and yum do, and an installed package leaves its files in the root
- * (collectd's binary, the write_http plugin) or enables a repository (epel-release).
+ * (collectd's binary, plugins and types.db, the CloudWatch agent's control script) or enables a
+ * repository (epel-release).
  */
 
 export type AmazonLinux = 'al1' | 'al2' | 'al2023';
 
 const packerDir = fileURLToPath(new URL('../../packer/', import.meta.url));
 const osReleases = fileURLToPath(new URL('../fixtures/os-release/', import.meta.url));
-const TOOLS = ['sed', 'grep', 'chown', 'chmod', 'mv', 'mkdir', 'cp'];
+const TOOLS = ['sed', 'grep', 'chown', 'chmod', 'mv', 'mkdir', 'cp', 'cat', 'find', 'ln'];
 
 const COLLECTD = 'usr/sbin/collectd';
 const WRITE_HTTP = 'usr/lib64/collectd/write_http.so';
+const NETWORK = 'usr/lib64/collectd/network.so';
+export const TYPES_DB = 'usr/share/collectd/types.db';
+const CLOUDWATCH_AGENT = 'opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl';
 const EPEL = '+repo:epel';
 
 /** Package name → what installing it leaves: a path in the root, or `+repo:NAME` (a repository enabled from then on). */
@@ -33,7 +37,15 @@ interface Release {
 	init: 'systemd' | 'upstart';
 }
 
-const EPEL_COLLECTD: Repository = {collectd: [COLLECTD], 'collectd-write_http': [WRITE_HTTP]};
+const EPEL_COLLECTD: Repository = {collectd: [COLLECTD, NETWORK, TYPES_DB], 'collectd-write_http': [WRITE_HTTP]};
+
+const AL2023_PACKAGES: Repository = {
+	collectd: [COLLECTD, NETWORK, TYPES_DB],
+	'collectd-write_http': [WRITE_HTTP],
+	'amazon-cloudwatch-agent': [CLOUDWATCH_AGENT],
+	'awscli-2': [],
+	jq: [],
+};
 
 // Every release has curl on its path (Amazon Linux 2023's curl-minimal even conflicts with the curl package).
 export const RELEASES: Record<AmazonLinux, Release> = {
@@ -41,7 +53,7 @@ export const RELEASES: Record<AmazonLinux, Release> = {
 	al1: {
 		osRelease: 'amzn-2018.03',
 		commands: ['yum', 'initctl', 'chkconfig', 'curl'],
-		repositories: {yum: {collectd: [COLLECTD, WRITE_HTTP], 'aws-cli': [], jq: []}, 'yum+epel': EPEL_COLLECTD},
+		repositories: {yum: {collectd: [COLLECTD, WRITE_HTTP, NETWORK, TYPES_DB], 'aws-cli': [], jq: []}, 'yum+epel': EPEL_COLLECTD},
 		init: 'upstart',
 	},
 	// Amazon Linux 2: collectd is an amazon-linux-extras topic; EPEL 7 through the epel topic or its release package.
@@ -49,8 +61,8 @@ export const RELEASES: Record<AmazonLinux, Release> = {
 		osRelease: 'amzn-2',
 		commands: ['yum', 'amazon-linux-extras', 'systemctl', 'curl'],
 		repositories: {
-			yum: {awscli: [], jq: [], 'epel-release-latest-7.noarch.rpm': [EPEL]},
-			'amazon-linux-extras': {collectd: [COLLECTD, WRITE_HTTP], epel: [EPEL]},
+			yum: {awscli: [], jq: [], 'amazon-cloudwatch-agent': [CLOUDWATCH_AGENT], 'epel-release-latest-7.noarch.rpm': [EPEL]},
+			'amazon-linux-extras': {collectd: [COLLECTD, WRITE_HTTP, NETWORK, TYPES_DB], epel: [EPEL]},
 			'yum+epel': EPEL_COLLECTD,
 		},
 		init: 'systemd',
@@ -60,8 +72,8 @@ export const RELEASES: Record<AmazonLinux, Release> = {
 		osRelease: 'amzn-2023',
 		commands: ['dnf', 'yum', 'systemctl', 'curl'],
 		repositories: {
-			dnf: {collectd: [COLLECTD], 'collectd-write_http': [WRITE_HTTP], 'awscli-2': [], jq: []},
-			yum: {collectd: [COLLECTD], 'collectd-write_http': [WRITE_HTTP], 'awscli-2': [], jq: []},
+			dnf: AL2023_PACKAGES,
+			yum: AL2023_PACKAGES,
 		},
 		init: 'systemd',
 	},
@@ -131,6 +143,8 @@ export interface BuildHostOptions {
 	osRelease?: string | null;
 	/** Run systemd (or, false, not), whatever the release runs. */
 	systemd?: boolean;
+	/** Where the collectd packages put types.db instead of /usr/share/collectd (a path in the root), or null for nowhere. */
+	typesDb?: string | null;
 }
 
 export const SECRETS = {
@@ -159,7 +173,8 @@ export async function buildHost(sandbox: string, release: AmazonLinux, options: 
 		await mkdir(path.join(repos, key), {recursive: true});
 		for (const [name, items] of Object.entries(packages)) {
 			if (options.without?.includes(`${key}/${name}`)) continue;
-			await writeFile(path.join(repos, key, name), items.map(item => `${item}\n`).join(''));
+			const placed = items.flatMap(item => (item === TYPES_DB && options.typesDb !== undefined ? (options.typesDb ?? []) : item));
+			await writeFile(path.join(repos, key, name), placed.map(item => `${item}\n`).join(''));
 		}
 	}
 	for (const tool of TOOLS) await symlink((await execa('sh', ['-c', `command -v ${tool}`])).stdout, path.join(bin, tool));
