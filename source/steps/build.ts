@@ -326,6 +326,7 @@ class BuildRun {
 		const {buildInstanceType} = this.ctx.outputs('resolve-version');
 		const optional = optionalVariables(declaredVariables, {
 			instanceType: typeof buildInstanceType === 'string' ? buildInstanceType : undefined,
+			metricsBackend: metricsOf(this.ctx.account).backend,
 		});
 		return {
 			packer: this.ctx.services.binaries.packer,
