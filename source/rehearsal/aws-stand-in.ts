@@ -4,6 +4,7 @@ import {pathToFileURL} from 'node:url';
 import {parseArgs} from 'node:util';
 import {cloudFormationHandlers, cloudFormationWrites} from './aws/cloudformation';
 import {ec2Handlers} from './aws/ec2';
+import {iamHandlers} from './aws/iam';
 import {ssmError, ssmHandlers} from './aws/ssm';
 import {parseQueryParams, type QueryParams} from './aws/form';
 import {randomUUID} from './aws/ids';
@@ -13,6 +14,7 @@ import {emptyData, StandInState, stacksFromDescribeStacks, type ImageInput, type
 import {errorXml, successXml, type Protocol, type XmlValue} from './aws/xml';
 import {listenOnLoopback} from './loopback-server';
 
+export {type InstanceRoleSeed} from './aws/iam-roles';
 export {currentRackStackSeed, ecsAmiParameters, ecsOptimizedImages, rackStackSeed, stockImage, type RackStackOptions} from './aws/seeds';
 export {StandInState, type ImageInput, type StackSeed} from './aws/state';
 export {type ImageRecord, type InstanceRecord, type Scenario, type StackRecord, type StandInData} from './aws/model';
@@ -38,6 +40,8 @@ export interface AwsStandInOptions {
 	ssmParameters?: Record<string, string>;
 	/** SSM parameter names whose GetParameter answers AccessDeniedException. */
 	ssmDenied?: string[];
+	/** IAM actions refused to every caller with AccessDenied, e.g. ['iam:SimulatePrincipalPolicy']. */
+	iamDenied?: string[];
 	/** Scenario of the stacks whose seed names none; default 'clean'. */
 	scenario?: Scenario | Scenario[];
 	/** Period of the update clock; default 1000 ms (tests: 20-50). */
@@ -71,7 +75,7 @@ export interface AwsStandInOptions {
 }
 
 export interface AwsCall {
-	service: 'sts' | 'cloudformation' | 'ec2' | 'ssm' | 'unknown';
+	service: 'sts' | 'cloudformation' | 'ec2' | 'ssm' | 'iam' | 'unknown';
 	action: string;
 	params: QueryParams;
 	accessKeyId?: string;
@@ -99,6 +103,7 @@ const services: Record<string, {service: AwsCall['service']; protocol: Protocol;
 	'2011-06-15': {service: 'sts', protocol: 'query', namespace: 'https://sts.amazonaws.com/doc/2011-06-15/'},
 	'2010-05-15': {service: 'cloudformation', protocol: 'query', namespace: 'http://cloudformation.amazonaws.com/doc/2010-05-15/'},
 	'2016-11-15': {service: 'ec2', protocol: 'ec2', namespace: 'http://ec2.amazonaws.com/doc/2016-11-15/'},
+	'2010-05-08': {service: 'iam', protocol: 'query', namespace: 'https://iam.amazonaws.com/doc/2010-05-08/'},
 };
 
 async function readBody(request: IncomingMessage): Promise<string> {
@@ -170,6 +175,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 
 		data.ssmParameters = {...options.ssmParameters};
 		if (options.ssmDenied) data.ssmDenied = [...options.ssmDenied];
+		if (options.iamDenied) data.iamDenied = [...options.iamDenied];
 		for (const seed of options.stacks ?? []) {
 			state.addStack({...(options.scenario ? {scenario: options.scenario} : {}), ...seed});
 		}
@@ -295,6 +301,11 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		const ec2Handler = service === 'ec2' ? ec2Handlers[action] : undefined;
 		if (ec2Handler) {
 			return ec2Handler(state, params, {accountId: identity.accountId, region: callerRegion});
+		}
+
+		const iamHandler = service === 'iam' ? iamHandlers[action] : undefined;
+		if (iamHandler) {
+			return iamHandler(state, params, identity);
 		}
 
 		throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${version}`);

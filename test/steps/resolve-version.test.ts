@@ -2,6 +2,7 @@ import {createRunSecrets} from '../../source/services/run-secrets';
 import {readFileSync} from 'node:fs';
 import {CloudFormationClient} from '@aws-sdk/client-cloudformation';
 import {EC2Client} from '@aws-sdk/client-ec2';
+import {IAMClient} from '@aws-sdk/client-iam';
 import {SSMClient} from '@aws-sdk/client-ssm';
 import {STSClient} from '@aws-sdk/client-sts';
 import {afterEach, describe, expect, it} from 'vitest';
@@ -66,6 +67,7 @@ function contextFor(
 		ec2,
 		ec2For: () => ec2,
 		ssm: new SSMClient(config),
+		iam: new IAMClient(config),
 		credentials: async () => config.credentials,
 	};
 	const account: AccountConfig = {accountId: '111111111111', stackName: 'convox-dev', production: false, checks: []};

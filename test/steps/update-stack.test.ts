@@ -5,6 +5,7 @@ import type {AddressInfo} from 'node:net';
 import path from 'node:path';
 import {CloudFormationClient, DeleteChangeSetCommand} from '@aws-sdk/client-cloudformation';
 import {EC2Client} from '@aws-sdk/client-ec2';
+import {IAMClient} from '@aws-sdk/client-iam';
 import {SSMClient} from '@aws-sdk/client-ssm';
 import {STSClient} from '@aws-sdk/client-sts';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
@@ -167,6 +168,7 @@ function harness(
 		sts: new STSClient(config),
 		ec2: new EC2Client(config),
 		ssm: new SSMClient(config),
+		iam: new IAMClient(config),
 		ec2For: (region: string) => new EC2Client({...config, region}),
 		credentials: async () => config.credentials,
 	};

@@ -5,6 +5,7 @@ import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {CloudFormationClient, DescribeStacksCommand, type Stack} from '@aws-sdk/client-cloudformation';
 import {DescribeInstancesCommand, EC2Client} from '@aws-sdk/client-ec2';
+import {IAMClient} from '@aws-sdk/client-iam';
 import {SSMClient} from '@aws-sdk/client-ssm';
 import {STSClient} from '@aws-sdk/client-sts';
 import {mockClient} from 'aws-sdk-client-mock';
@@ -109,6 +110,7 @@ function context(setup: Setup = {}) {
 			ec2,
 			sts: new STSClient({region: 'us-east-1', credentials}),
 			ssm: new SSMClient({region: 'us-east-1', credentials}),
+			iam: new IAMClient({region: 'us-east-1', credentials}),
 			ec2For: () => ec2,
 			credentials: async () => credentials,
 		}),

@@ -241,6 +241,29 @@ export const cloudFormationHandlers: Record<string, Handler> = {
 		};
 	},
 
+	/** Answers for the stacks' instance roles, the only resources the stand-in keeps. */
+	DescribeStackResource(state, params) {
+		const stack = state.stack(required(params, 'StackName'));
+		const logicalId = required(params, 'LogicalResourceId');
+		const role = state.data.iamRoles?.find(candidate => candidate.stackName === stack.stackName && candidate.logicalId === logicalId);
+		if (!role) {
+			throw new AwsError('ValidationError', `Resource ${logicalId} does not exist for stack ${stack.stackName}`);
+		}
+
+		return {
+			StackResourceDetail: {
+				StackName: stack.stackName,
+				StackId: stack.stackId,
+				LogicalResourceId: logicalId,
+				PhysicalResourceId: role.roleName,
+				ResourceType: 'AWS::IAM::Role',
+				LastUpdatedTimestamp: role.createDate,
+				ResourceStatus: 'CREATE_COMPLETE',
+				DriftInformation: {StackResourceDriftStatus: 'NOT_CHECKED'},
+			},
+		};
+	},
+
 	async CreateChangeSet(state, params, settings) {
 		const stackName = required(params, 'StackName');
 		const name = required(params, 'ChangeSetName');

@@ -126,6 +126,7 @@ function instanceXml(instance: InstanceRecord): XmlValue {
 		placement: {availabilityZone: 'us-east-1a', tenancy: 'default'},
 		architecture: 'x86_64',
 		rootDeviceType: 'ebs',
+		iamInstanceProfile: instance.instanceProfileArn ? {arn: instance.instanceProfileArn} : undefined,
 		tagSet: tagSet(instanceTags(instance)),
 	};
 }

@@ -152,6 +152,24 @@ export interface InstanceRecord {
 	instanceType: string;
 	launchTime: string;
 	privateIpAddress: string;
+	/** The instance profile it runs with (its stack's); absent in state files of earlier versions. */
+	instanceProfileArn?: string;
+}
+
+/** An IAM role, as a rack's template makes it, with the instance profile that carries it. */
+export interface IamRoleRecord {
+	roleName: string;
+	roleId: string;
+	path: string;
+	arn: string;
+	createDate: string;
+	/** Actions its policies allow and deny (IAM wildcards): what SimulatePrincipalPolicy decides from. */
+	allows: string[];
+	denies: string[];
+	/** The stack resource that made it (DescribeStackResource). */
+	stackName: string;
+	logicalId: string;
+	instanceProfile: {name: string; id: string; arn: string};
 }
 
 export interface StandInData {
@@ -165,6 +183,10 @@ export interface StandInData {
 	ssmParameters?: Record<string, string>;
 	/** SSM parameter names whose GetParameter is refused (AccessDeniedException). */
 	ssmDenied?: string[];
+	/** IAM roles; absent in state files of earlier versions. */
+	iamRoles?: IamRoleRecord[];
+	/** IAM actions refused to every caller (AccessDenied), e.g. 'iam:SimulatePrincipalPolicy'. */
+	iamDenied?: string[];
 }
 
 export class AwsError extends Error {

@@ -1,6 +1,7 @@
 import currentFormation from '../data/formation-modern.json';
 import formation from '../data/formation.json';
 import rackStack from '../data/rack-stack.json';
+import type {InstanceRoleSeed} from './iam-roles';
 import type {Scenario} from './model';
 import {stacksFromDescribeStacks, type ImageInput, type StackSeed} from './state';
 
@@ -24,6 +25,8 @@ export interface RackStackOptions {
 	scenario?: Scenario | Scenario[];
 	status?: string;
 	instances?: number;
+	/** The instances' role (default: the template's, allowing the rack's actions); false: none. */
+	instanceRole?: InstanceRoleSeed | false;
 }
 
 /**
@@ -46,6 +49,8 @@ export function rackStackSeed(options: RackStackOptions = {}): StackSeed {
 		...(options.scenario ? {scenario: options.scenario} : {}),
 		...(options.status ? {StackStatus: options.status} : {}),
 		...(options.instances === undefined ? {} : {instances: options.instances}),
+		// 2016-era templates name the instances' role IamRole.
+		instanceRole: options.instanceRole === false ? false : {logicalId: 'IamRole', ...options.instanceRole},
 	};
 }
 
@@ -120,5 +125,6 @@ export function currentRackStackSeed(options: RackStackOptions = {}): StackSeed 
 		instanceImageId: ecsImages[0]!.imageId,
 		...(options.scenario ? {scenario: options.scenario} : {}),
 		...(options.instances === undefined ? {} : {instances: options.instances}),
+		...(options.instanceRole === undefined ? {} : {instanceRole: options.instanceRole}),
 	};
 }

@@ -1,3 +1,4 @@
+import {rackInstanceRole, type InstanceRoleSeed} from './iam-roles';
 import {hexId, randomUUID} from './ids';
 import {
 	AwsError,
@@ -39,6 +40,8 @@ export interface StackSeed {
 	instances?: number;
 	/** Image of those instances (default: the stack's Ami parameter, else the stand-in's baseImageId); with an empty Ami, also what an update back to an empty Ami launches. */
 	instanceImageId?: string;
+	/** The role its instances run with (default: an InstancesRole allowing the rack's actions); false: none. */
+	instanceRole?: InstanceRoleSeed | false;
 }
 
 export interface ImageInput {
@@ -192,6 +195,11 @@ export class StandInState {
 			],
 			stack.lastUpdatedTime ?? stack.creationTime,
 		);
+
+		if (seed.instanceRole !== false) {
+			const accountId = stack.stackId.split(':')[4] ?? this.settings.accountId;
+			this.data.iamRoles = [...(this.data.iamRoles ?? []), rackInstanceRole(stack.stackName, accountId, seed.instanceRole)];
+		}
 
 		const values = this.parameters(stack.stackName);
 		const count = seed.instances ?? (Number(values.InstanceCount) || 3);
@@ -560,6 +568,7 @@ export class StandInState {
 
 	private launchInstance(stack: StackRecord, imageId: string, state: InstanceRecord['state'], instanceId = hexId('i-')): void {
 		const instanceType = stack.parameters.find(parameter => parameter.key === 'InstanceType')?.value || 't2.small';
+		const instanceProfileArn = this.data.iamRoles?.find(role => role.stackName === stack.stackName)?.instanceProfile.arn;
 		this.data.instances.push({
 			instanceId,
 			imageId,
@@ -568,6 +577,7 @@ export class StandInState {
 			instanceType,
 			launchTime: new Date().toISOString(),
 			privateIpAddress: `10.0.${1 + (this.data.instances.length % 3)}.${10 + (this.data.instances.length % 240)}`,
+			...(instanceProfileArn ? {instanceProfileArn} : {}),
 		});
 	}
 

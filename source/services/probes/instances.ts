@@ -4,6 +4,8 @@ import {fail, pass, type ProbeOutcome} from './outcome';
 export interface RackInstance {
 	id: string;
 	ami: string;
+	/** The instance profile it runs with, when it has one. */
+	instanceProfileArn?: string;
 }
 
 /** Running instances tagged by CloudFormation with the stack's name (the rack's Auto Scaling group propagates the tag). */
@@ -22,7 +24,8 @@ export async function listRackInstances(ec2: EC2Client, stackName: string, signa
 		signal?.throwIfAborted();
 		for (const reservation of page.Reservations ?? []) {
 			for (const instance of reservation.Instances ?? []) {
-				instances.push({id: instance.InstanceId ?? '?', ami: instance.ImageId ?? '?'});
+				const instanceProfileArn = instance.IamInstanceProfile?.Arn;
+				instances.push({id: instance.InstanceId ?? '?', ami: instance.ImageId ?? '?', ...(instanceProfileArn ? {instanceProfileArn} : {})});
 			}
 		}
 	}
