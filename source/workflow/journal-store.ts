@@ -1,3 +1,4 @@
+import {currentCheckId} from './check-ids';
 import {mkdir, readdir, readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {replaceFileSync} from '../atomic-file';
@@ -126,5 +127,6 @@ function parseJournal(text: string, file: string): Run {
 			'Use the convox-ami version that wrote it.',
 		);
 	}
-	return run as Run;
+	// A journal of an older convox-ami may name a check by the id it had then.
+	return {...(run as Run), checks: (run.checks ?? []).map(check => ({...check, id: currentCheckId(check.id)}))};
 }

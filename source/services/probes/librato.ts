@@ -1,8 +1,12 @@
 import {describeFetchError} from './http';
-import {fail, pass, type ProbeOutcome} from './outcome';
+import {backendGone, fail, pass, type ProbeOutcome} from './outcome';
 import {formatDuration} from '../../format-duration';
 
 const LIBRATO_METRIC = 'collectd.cpu.percent.user';
+/** Network errors that mean nothing answers at that name: Librato's end of service, not a passing fault. */
+const GONE = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'EAI_NONAME']);
+export const LIBRATO_END_OF_SERVICE =
+	'Librato (SolarWinds AppOptics) reached its end of service on 2026-01-31; move the metrics to CloudWatch: "metrics": {"backend": "cloudwatch"} in the account and metrics_backend=cloudwatch in the template';
 export const DEFAULT_LIBRATO_API_URL = 'https://metrics-api.librato.com';
 
 export interface LibratoQuery {
@@ -49,7 +53,9 @@ export async function libratoAttempt(query: LibratoQuery): Promise<ProbeOutcome>
 		text = await response.text();
 	} catch (error) {
 		query.signal?.throwIfAborted();
-		return fail(`Librato API at ${url.origin} did not answer: ${describeFetchError(error)}`, true);
+		const reason = describeFetchError(error);
+		if (GONE.has(reason)) return backendGone(`Librato API at ${url.origin} is unreachable (${reason}). ${LIBRATO_END_OF_SERVICE}.`);
+		return fail(`Librato API at ${url.origin} did not answer: ${reason}`, true);
 	}
 	if (response.status === 401 || response.status === 403) {
 		return fail(`Librato refused the credentials (HTTP ${response.status}): check LIBRATO_EMAIL and LIBRATO_TOKEN`);
