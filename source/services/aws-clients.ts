@@ -17,11 +17,12 @@ export interface AwsClientOptions {
  * Adaptive retry paces calls when AWS throttles (a fleet polls many stacks and images at once).
  */
 export async function createAwsClients(options: AwsClientOptions): Promise<AwsClients> {
-	const [{STSClient}, {CloudFormationClient}, {EC2Client}, {SSMClient}, {fromNodeProviderChain}] = await Promise.all([
+	const [{STSClient}, {CloudFormationClient}, {EC2Client}, {SSMClient}, {CloudWatchClient}, {fromNodeProviderChain}] = await Promise.all([
 		import('@aws-sdk/client-sts'),
 		import('@aws-sdk/client-cloudformation'),
 		import('@aws-sdk/client-ec2'),
 		import('@aws-sdk/client-ssm'),
+		import('@aws-sdk/client-cloudwatch'),
 		import('@aws-sdk/credential-providers'),
 	]);
 	const fixed = options.credentials;
@@ -40,6 +41,7 @@ export async function createAwsClients(options: AwsClientOptions): Promise<AwsCl
 		cloudformation: new CloudFormationClient(common),
 		ec2,
 		ssm: new SSMClient(common),
+		cloudwatch: new CloudWatchClient(common),
 		ec2For(region) {
 			let client = regional.get(region);
 			if (!client) {

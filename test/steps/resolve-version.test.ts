@@ -1,5 +1,6 @@
 import {readFileSync} from 'node:fs';
 import {CloudFormationClient} from '@aws-sdk/client-cloudformation';
+import {CloudWatchClient} from '@aws-sdk/client-cloudwatch';
 import {EC2Client} from '@aws-sdk/client-ec2';
 import {SSMClient} from '@aws-sdk/client-ssm';
 import {STSClient} from '@aws-sdk/client-sts';
@@ -65,6 +66,7 @@ function contextFor(
 		ec2,
 		ec2For: () => ec2,
 		ssm: new SSMClient(config),
+		cloudwatch: new CloudWatchClient(config),
 		credentials: async () => config.credentials,
 	};
 	const account: AccountConfig = {accountId: '111111111111', stackName: 'convox-dev', production: false, checks: []};

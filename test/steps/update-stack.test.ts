@@ -3,6 +3,7 @@ import {createServer, type Server} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import path from 'node:path';
 import {CloudFormationClient, DeleteChangeSetCommand} from '@aws-sdk/client-cloudformation';
+import {CloudWatchClient} from '@aws-sdk/client-cloudwatch';
 import {EC2Client} from '@aws-sdk/client-ec2';
 import {SSMClient} from '@aws-sdk/client-ssm';
 import {STSClient} from '@aws-sdk/client-sts';
@@ -166,6 +167,7 @@ function harness(
 		sts: new STSClient(config),
 		ec2: new EC2Client(config),
 		ssm: new SSMClient(config),
+		cloudwatch: new CloudWatchClient(config),
 		ec2For: (region: string) => new EC2Client({...config, region}),
 		credentials: async () => config.credentials,
 	};

@@ -3,6 +3,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {CloudFormationClient, DescribeStacksCommand, type Stack} from '@aws-sdk/client-cloudformation';
+import {CloudWatchClient} from '@aws-sdk/client-cloudwatch';
 import {DescribeInstancesCommand, EC2Client} from '@aws-sdk/client-ec2';
 import {SSMClient} from '@aws-sdk/client-ssm';
 import {STSClient} from '@aws-sdk/client-sts';
@@ -108,6 +109,7 @@ function context(setup: Setup = {}) {
 			ec2,
 			sts: new STSClient({region: 'us-east-1', credentials}),
 			ssm: new SSMClient({region: 'us-east-1', credentials}),
+			cloudwatch: new CloudWatchClient({region: 'us-east-1', credentials}),
 			ec2For: () => ec2,
 			credentials: async () => credentials,
 		}),
