@@ -4,6 +4,7 @@ import {fail, pass, type ProbeOutcome} from './outcome';
 export interface RackInstance {
 	id: string;
 	ami: string;
+	launchedAt: Date;
 }
 
 /** Running instances tagged by CloudFormation with the stack's name (the rack's Auto Scaling group propagates the tag). */
@@ -22,14 +23,15 @@ export async function listRackInstances(ec2: EC2Client, stackName: string, signa
 		signal?.throwIfAborted();
 		for (const reservation of page.Reservations ?? []) {
 			for (const instance of reservation.Instances ?? []) {
-				instances.push({id: instance.InstanceId ?? '?', ami: instance.ImageId ?? '?'});
+				// EC2 always answers LaunchTime; without one, only what happens from now on would count.
+				instances.push({id: instance.InstanceId ?? '?', ami: instance.ImageId ?? '?', launchedAt: instance.LaunchTime ?? new Date()});
 			}
 		}
 	}
 	return instances;
 }
 
-export function judgeInstances(instances: RackInstance[], stackName: string, ami: string): ProbeOutcome {
+export function judgeInstances(instances: Array<Pick<RackInstance, 'id' | 'ami'>>, stackName: string, ami: string): ProbeOutcome {
 	if (instances.length === 0) return fail(`no running instances tagged aws:cloudformation:stack-name=${stackName}`);
 	const onTarget = instances.filter(instance => instance.ami === ami).length;
 	const summary = `${onTarget} of ${instances.length} on ${ami}`;
