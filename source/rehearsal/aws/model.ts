@@ -154,6 +154,16 @@ export interface InstanceRecord {
 	privateIpAddress: string;
 }
 
+/** One datapoint received by PutMetricData. */
+export interface MetricDatumRecord {
+	namespace: string;
+	metricName: string;
+	dimensions: Record<string, string>;
+	/** ISO time. */
+	timestamp: string;
+	value: number;
+}
+
 export interface StandInData {
 	schema: 1;
 	region: string;
@@ -165,6 +175,8 @@ export interface StandInData {
 	ssmParameters?: Record<string, string>;
 	/** SSM parameter names whose GetParameter is refused (AccessDeniedException). */
 	ssmDenied?: string[];
+	/** CloudWatch datapoints published with PutMetricData; absent in state files of earlier versions. */
+	metrics?: MetricDatumRecord[];
 }
 
 export class AwsError extends Error {
