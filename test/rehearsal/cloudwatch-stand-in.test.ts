@@ -1,4 +1,10 @@
-import {CloudWatchClient, GetMetricDataCommand, ListDashboardsCommand, PutMetricDataCommand} from '@aws-sdk/client-cloudwatch';
+import {
+	CloudWatchClient,
+	GetMetricDataCommand,
+	ListDashboardsCommand,
+	PutMetricDataCommand,
+	type MetricDataResult,
+} from '@aws-sdk/client-cloudwatch';
 import {afterEach, describe, expect, it} from 'vitest';
 import {rackStackSeed, startAwsStandIn, type AwsStandIn} from '../../source/rehearsal/aws-stand-in';
 import {clientConfig} from './aws-clients';
@@ -45,7 +51,7 @@ describe('the CloudWatch stand-in (awsJson1_0, query-compatible)', () => {
 				],
 			}),
 		);
-		const byId = Object.fromEntries(MetricDataResults!.map(result => [result.Id, result]));
+		const byId: Record<string, MetricDataResult> = Object.fromEntries(MetricDataResults!.map(result => [result.Id, result]));
 		const firstMinute = minute(now - 1000);
 		expect(byId.i0!.Timestamps!.map(time => time.getTime())).toEqual(
 			firstMinute === minute(now) ? [firstMinute] : [minute(now), firstMinute],
