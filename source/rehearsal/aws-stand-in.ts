@@ -2,10 +2,12 @@ import {readFileSync, realpathSync, renameSync, writeFileSync} from 'node:fs';
 import type {IncomingMessage, ServerResponse} from 'node:http';
 import {pathToFileURL} from 'node:url';
 import {parseArgs} from 'node:util';
+import {gunzipSync} from 'node:zlib';
 import {cloudFormationHandlers, cloudFormationWrites} from './aws/cloudformation';
+import {cloudWatchHandlers, type InstanceMetricsFeed} from './aws/cloudwatch';
 import {ec2Handlers} from './aws/ec2';
 import {iamHandlers} from './aws/iam';
-import {ssmError, ssmHandlers} from './aws/ssm';
+import {jsonError, ssmHandlers} from './aws/ssm';
 import {parseQueryParams, type QueryParams} from './aws/form';
 import {randomUUID} from './aws/ids';
 import {AwsError, scenarios, type Scenario, type StandInData} from './aws/model';
@@ -62,7 +64,14 @@ export interface AwsStandInOptions {
 	requiredCapabilities?: string[];
 	/** CopyImage: how long a copy stays pending (default `tickMs`), the target regions where copies fail. */
 	imageCopies?: {delayMs?: number; failIn?: string[]; failureReason?: string};
-	/** Answer the first `count` calls (of `actions`, when given) with Throttling. */
+	/**
+	 * CloudWatch: running instances publish `collectd_cpu_value` to CWAgent once they have run `delayMs`
+	 * (default 3 ticks), except the silent ones; false: only what PutMetricData sent.
+	 */
+	instanceMetrics?: false | Partial<InstanceMetricsFeed>;
+	/** GetMetricData datapoints per page; default 100,800 (as CloudWatch). */
+	metricDatapointsPerPage?: number;
+	/** Answer the first `count` calls (of `actions`, when given) with Throttling (SSM excepted). */
 	throttle?: {count: number; actions?: string[]};
 	/**
 	 * Templates known without HTTP: given a TemplateURL, the template (JSON object) or undefined to
@@ -75,7 +84,7 @@ export interface AwsStandInOptions {
 }
 
 export interface AwsCall {
-	service: 'sts' | 'cloudformation' | 'ec2' | 'ssm' | 'iam' | 'unknown';
+	service: 'sts' | 'cloudformation' | 'ec2' | 'ssm' | 'iam' | 'cloudwatch' | 'unknown';
 	action: string;
 	params: QueryParams;
 	accessKeyId?: string;
@@ -87,7 +96,7 @@ export interface AwsCall {
 }
 
 export interface AwsStandIn {
-	/** Base URL for AWS_ENDPOINT_URL_STS / _CLOUDFORMATION / _EC2 / _SSM (or a client's `endpoint`). */
+	/** Base URL for AWS_ENDPOINT_URL_STS / _CLOUDFORMATION / _EC2 / _SSM / _CLOUDWATCH (or a client's `endpoint`). */
 	url: string;
 	port: number;
 	calls: AwsCall[];
@@ -96,6 +105,8 @@ export interface AwsStandIn {
 	writes(): AwsCall[];
 	throttle(count: number, actions?: string[]): void;
 	setExpiredCredentials(expired: boolean): void;
+	/** Changes what instances publish by themselves from now on (e.g. silences one picked after the start). */
+	setInstanceMetrics(feed: false | Partial<InstanceMetricsFeed>): void;
 	close(): Promise<void>;
 }
 
@@ -112,7 +123,9 @@ async function readBody(request: IncomingMessage): Promise<string> {
 		chunks.push(chunk as Buffer);
 	}
 
-	return Buffer.concat(chunks).toString('utf8');
+	// The SDK gzips large PutMetricData bodies (the operation's request compression).
+	const body = Buffer.concat(chunks);
+	return (request.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body).toString('utf8');
 }
 
 function loadData(file: string): StandInData | undefined {
@@ -138,9 +151,9 @@ function saveData(file: string, data: StandInData): void {
 }
 
 /**
- * A local CloudFormation, STS, EC2 and SSM on 127.0.0.1 that the real AWS SDK talks to: awsQuery and
- * ec2Query requests in, the XML the SDK's deserializers expect out; SSM's JSON protocol in and out.
- * Stack updates play out on a clock.
+ * A local CloudFormation, STS, EC2, SSM and CloudWatch on 127.0.0.1 that the real AWS SDK talks to: awsQuery
+ * and ec2Query requests in, the XML the SDK's deserializers expect out; SSM's and CloudWatch's JSON protocols
+ * in and out. Stack updates play out on a clock.
  */
 export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<AwsStandIn> {
 	const accountId = options.accountId ?? '111111111111';
@@ -189,6 +202,14 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 	const calls: AwsCall[] = [];
 	let throttle = {remaining: options.throttle?.count ?? 0, actions: options.throttle?.actions};
 	let expiredCredentials = options.expiredCredentials ?? false;
+	const metricsFeed = (feed: false | Partial<InstanceMetricsFeed> = {}): InstanceMetricsFeed | undefined =>
+		feed === false ? undefined : {delayMs: feed.delayMs ?? 3 * tickMs, silentInstances: feed.silentInstances ?? []};
+	let instanceMetrics = metricsFeed(options.instanceMetrics);
+	const throttled = (action: string): boolean => {
+		if (throttle.remaining <= 0 || (throttle.actions && !throttle.actions.includes(action))) return false;
+		throttle.remaining--;
+		return true;
+	};
 	const cloudFormationSettings = {
 		accountId,
 		region,
@@ -198,24 +219,47 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		...(options.resolveTemplate ? {resolveTemplate: options.resolveTemplate} : {}),
 	};
 
+	/**
+	 * SSM speaks awsJson1_1; CloudWatch awsJson1_0 in query-compatible mode, whose errors also carry their
+	 * awsQuery code in `x-amzn-query-error` (the SDK names the error after it).
+	 */
 	function answerJson(target: string, body: string, accessKeyId: string | undefined, response: ServerResponse): void {
 		const [prefix, action = ''] = target.split('.');
 		const input = JSON.parse(body || '{}') as Record<string, unknown>;
+		const service = prefix === 'AmazonSSM' ? 'ssm' : prefix === 'GraniteServiceVersion20100801' ? 'cloudwatch' : 'unknown';
 		const call: AwsCall = {
-			service: prefix === 'AmazonSSM' ? 'ssm' : 'unknown',
+			service,
 			action,
 			params: input as QueryParams,
 			...(accessKeyId ? {accessKeyId} : {}),
 			time: new Date().toISOString(),
 		};
 		calls.push(call);
-		const type = {'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID()};
+		const cloudwatch = service === 'cloudwatch';
+		const headers: Record<string, string> = {
+			'content-type': cloudwatch ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1',
+			'x-amzn-requestid': randomUUID(),
+		};
 		try {
-			if (expiredCredentials) throw new AwsError('ExpiredTokenException', 'The security token included in the request is expired', 400);
-			const handler = call.service === 'ssm' ? ssmHandlers[action] : undefined;
-			if (!handler) throw new AwsError('UnknownOperationException', `Unknown operation ${target}`);
-			const result = handler(state, input);
-			response.writeHead(200, type);
+			if (expiredCredentials) {
+				throw cloudwatch
+					? new AwsError('ExpiredToken', 'The security token included in the request is expired', 403)
+					: new AwsError('ExpiredTokenException', 'The security token included in the request is expired', 400);
+			}
+
+			if (cloudwatch && throttled(action)) throw new AwsError('Throttling', 'Rate exceeded');
+			const settings = {
+				datapointsPerPage: options.metricDatapointsPerPage ?? 100_800,
+				now: new Date(),
+				...(instanceMetrics ? {feed: instanceMetrics} : {}),
+			};
+			const result = cloudwatch
+				? cloudWatchHandlers[action]?.(state, input, settings)
+				: service === 'ssm'
+					? ssmHandlers[action]?.(state, input)
+					: undefined;
+			if (!result) throw new AwsError('UnknownOperationException', `Unknown operation ${target}`);
+			response.writeHead(200, headers);
 			response.end(JSON.stringify(result));
 		} catch (error) {
 			const failure =
@@ -223,8 +267,9 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 					? error
 					: new AwsError('InternalServerError', error instanceof Error ? error.message : String(error), 500);
 			call.error = failure.code;
-			response.writeHead(failure.status, type);
-			response.end(ssmError(failure));
+			if (cloudwatch) headers['x-amzn-query-error'] = `${failure.code};${failure.status >= 500 ? 'Receiver' : 'Sender'}`;
+			response.writeHead(failure.status, headers);
+			response.end(jsonError(failure));
 		}
 	}
 
@@ -252,8 +297,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		const protocol = target?.protocol ?? 'query';
 		const namespace = target?.namespace ?? '';
 		try {
-			if (throttle.remaining > 0 && (!throttle.actions || throttle.actions.includes(action))) {
-				throttle.remaining--;
+			if (throttled(action)) {
 				throw new AwsError('Throttling', 'Rate exceeded');
 			}
 
@@ -327,6 +371,9 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		},
 		setExpiredCredentials(expired) {
 			expiredCredentials = expired;
+		},
+		setInstanceMetrics(feed) {
+			instanceMetrics = metricsFeed(feed);
 		},
 		async close() {
 			clearInterval(timer);

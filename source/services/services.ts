@@ -1,4 +1,5 @@
 import type {CloudFormationClient} from '@aws-sdk/client-cloudformation';
+import type {CloudWatchClient} from '@aws-sdk/client-cloudwatch';
 import type {EC2Client} from '@aws-sdk/client-ec2';
 import type {IAMClient} from '@aws-sdk/client-iam';
 import type {SSMClient} from '@aws-sdk/client-ssm';
@@ -13,6 +14,7 @@ export interface AwsClients {
 	readonly ec2: EC2Client;
 	readonly ssm: SSMClient;
 	readonly iam: IAMClient;
+	readonly cloudwatch: CloudWatchClient;
 	/** EC2 in another region of the same account, signing with the same credentials (cached per region). */
 	ec2For(region: string): EC2Client;
 	/** The credentials the clients sign with, resolved by the SDK (cached until they near expiry). */

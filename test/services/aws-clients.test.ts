@@ -24,7 +24,15 @@ describe('createAwsClients', () => {
 		aws = await startAwsStandIn({throttle: {count: 1, actions: ['DescribeImages']}});
 		aws.state.registerImage({name: 'convox-dev-3f2c1ab', tags: {ReleaseRun: 'run-1'}});
 		const clients = await createAwsClients({region: 'us-east-1', endpoint: aws.url, credentials});
-		for (const client of [clients.ec2, clients.cloudformation, clients.sts, clients.ssm, clients.iam, clients.ec2For('eu-west-1')]) {
+		for (const client of [
+			clients.ec2,
+			clients.cloudformation,
+			clients.sts,
+			clients.ssm,
+			clients.iam,
+			clients.cloudwatch,
+			clients.ec2For('eu-west-1'),
+		]) {
 			expect(await client.config.retryStrategy()).toMatchObject({mode: 'adaptive'});
 			expect(await client.config.maxAttempts()).toBe(6);
 		}

@@ -1,6 +1,7 @@
 import {createRunSecrets} from '../../source/services/run-secrets';
 import {readFileSync} from 'node:fs';
 import {CloudFormationClient} from '@aws-sdk/client-cloudformation';
+import {CloudWatchClient} from '@aws-sdk/client-cloudwatch';
 import {EC2Client} from '@aws-sdk/client-ec2';
 import {IAMClient} from '@aws-sdk/client-iam';
 import {SSMClient} from '@aws-sdk/client-ssm';
@@ -68,6 +69,7 @@ function contextFor(
 		ec2For: () => ec2,
 		ssm: new SSMClient(config),
 		iam: new IAMClient(config),
+		cloudwatch: new CloudWatchClient(config),
 		credentials: async () => config.credentials,
 	};
 	const account: AccountConfig = {accountId: '111111111111', stackName: 'convox-dev', production: false, checks: []};

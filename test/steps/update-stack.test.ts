@@ -4,6 +4,7 @@ import {createServer, type Server} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import path from 'node:path';
 import {CloudFormationClient, DeleteChangeSetCommand} from '@aws-sdk/client-cloudformation';
+import {CloudWatchClient} from '@aws-sdk/client-cloudwatch';
 import {EC2Client} from '@aws-sdk/client-ec2';
 import {IAMClient} from '@aws-sdk/client-iam';
 import {SSMClient} from '@aws-sdk/client-ssm';
@@ -169,6 +170,7 @@ function harness(
 		ec2: new EC2Client(config),
 		ssm: new SSMClient(config),
 		iam: new IAMClient(config),
+		cloudwatch: new CloudWatchClient(config),
 		ec2For: (region: string) => new EC2Client({...config, region}),
 		credentials: async () => config.credentials,
 	};

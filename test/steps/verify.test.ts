@@ -4,6 +4,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {CloudFormationClient, DescribeStacksCommand, type Stack} from '@aws-sdk/client-cloudformation';
+import {CloudWatchClient} from '@aws-sdk/client-cloudwatch';
 import {DescribeInstancesCommand, EC2Client} from '@aws-sdk/client-ec2';
 import {IAMClient} from '@aws-sdk/client-iam';
 import {SSMClient} from '@aws-sdk/client-ssm';
@@ -111,6 +112,7 @@ function context(setup: Setup = {}) {
 			sts: new STSClient({region: 'us-east-1', credentials}),
 			ssm: new SSMClient({region: 'us-east-1', credentials}),
 			iam: new IAMClient({region: 'us-east-1', credentials}),
+			cloudwatch: new CloudWatchClient({region: 'us-east-1', credentials}),
 			ec2For: () => ec2,
 			credentials: async () => credentials,
 		}),

@@ -172,6 +172,16 @@ export interface IamRoleRecord {
 	instanceProfile: {name: string; id: string; arn: string};
 }
 
+/** One datapoint received by PutMetricData. */
+export interface MetricDatumRecord {
+	namespace: string;
+	metricName: string;
+	dimensions: Record<string, string>;
+	/** ISO time. */
+	timestamp: string;
+	value: number;
+}
+
 export interface StandInData {
 	schema: 1;
 	region: string;
@@ -187,6 +197,8 @@ export interface StandInData {
 	iamRoles?: IamRoleRecord[];
 	/** IAM actions refused to every caller (AccessDenied), e.g. 'iam:SimulatePrincipalPolicy'. */
 	iamDenied?: string[];
+	/** CloudWatch datapoints published with PutMetricData; absent in state files of earlier versions. */
+	metrics?: MetricDatumRecord[];
 }
 
 export class AwsError extends Error {

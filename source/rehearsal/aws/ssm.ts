@@ -30,6 +30,6 @@ export const ssmHandlers: Record<string, (state: StandInState, input: Record<str
 	},
 };
 
-export function ssmError(failure: AwsError): string {
+export function jsonError(failure: AwsError): string {
 	return JSON.stringify({__type: failure.code, message: failure.message});
 }

@@ -6,6 +6,7 @@ export interface RackInstance {
 	ami: string;
 	/** The instance profile it runs with, when it has one. */
 	instanceProfileArn?: string;
+	launchedAt: Date;
 }
 
 /** Running instances tagged by CloudFormation with the stack's name (the rack's Auto Scaling group propagates the tag). */
@@ -25,14 +26,20 @@ export async function listRackInstances(ec2: EC2Client, stackName: string, signa
 		for (const reservation of page.Reservations ?? []) {
 			for (const instance of reservation.Instances ?? []) {
 				const instanceProfileArn = instance.IamInstanceProfile?.Arn;
-				instances.push({id: instance.InstanceId ?? '?', ami: instance.ImageId ?? '?', ...(instanceProfileArn ? {instanceProfileArn} : {})});
+				// EC2 always answers LaunchTime; without one, only what happens from now on would count.
+				instances.push({
+					id: instance.InstanceId ?? '?',
+					ami: instance.ImageId ?? '?',
+					launchedAt: instance.LaunchTime ?? new Date(),
+					...(instanceProfileArn ? {instanceProfileArn} : {}),
+				});
 			}
 		}
 	}
 	return instances;
 }
 
-export function judgeInstances(instances: RackInstance[], stackName: string, ami: string): ProbeOutcome {
+export function judgeInstances(instances: Array<Pick<RackInstance, 'id' | 'ami'>>, stackName: string, ami: string): ProbeOutcome {
 	if (instances.length === 0) return fail(`no running instances tagged aws:cloudformation:stack-name=${stackName}`);
 	const onTarget = instances.filter(instance => instance.ami === ami).length;
 	const summary = `${onTarget} of ${instances.length} on ${ami}`;

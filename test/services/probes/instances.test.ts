@@ -1,7 +1,9 @@
 import {DescribeInstancesCommand, EC2Client} from '@aws-sdk/client-ec2';
 import {mockClient} from 'aws-sdk-client-mock';
 import {afterEach, describe, expect, it} from 'vitest';
+import {rackStackSeed, startAwsStandIn} from '../../../source/rehearsal/aws-stand-in';
 import {judgeInstances, listRackInstances} from '../../../source/services/probes/instances';
+import {clients} from '../../rehearsal/aws-clients';
 
 const ec2 = new EC2Client({region: 'us-east-1', credentials: {accessKeyId: 'x', secretAccessKey: 'y'}});
 const mock = mockClient(ec2);
@@ -25,6 +27,21 @@ describe('listRackInstances', () => {
 		]);
 		expect(calls[1]!.args[0].input.NextToken).toBe('page-2');
 		expect(judgeInstances(instances, 'convox-dev', 'ami-new')).toEqual({status: 'pass', detail: '3 of 3 on ami-new'});
+	});
+
+	it('gives each instance its launch time, from EC2 as the SDK reads it', async () => {
+		const aws = await startAwsStandIn({stacks: [rackStackSeed({stackName: 'convox-dev'})]});
+		try {
+			const instances = await listRackInstances(clients(aws.url).ec2, 'convox-dev');
+			const launched = new Map(aws.state.instancesOf('convox-dev').map(instance => [instance.instanceId, instance.launchTime]));
+			expect(instances.length).toBe(launched.size);
+			for (const instance of instances) {
+				expect(instance.launchedAt).toBeInstanceOf(Date);
+				expect(instance.launchedAt.getTime()).toBe(Date.parse(launched.get(instance.id)!));
+			}
+		} finally {
+			await aws.close();
+		}
 	});
 });
 

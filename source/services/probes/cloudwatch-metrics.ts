@@ -1,0 +1,131 @@
+import {GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery} from '@aws-sdk/client-cloudwatch';
+import {fail, pass, type ProbeOutcome} from './outcome';
+
+/**
+ * SEARCH expressions per GetMetricData call. CloudWatch takes 500 queries per call but documents at most
+ * 100 search expressions on one graph: staying under the lower limit costs an extra call only past 100 instances.
+ */
+const SEARCHES_PER_CALL = 100;
+const PERIOD_SECONDS = 60;
+const THROTTLED = new Set(['Throttling', 'ThrottlingException']);
+const REFUSED = new Set([
+	'ExpiredToken',
+	'ExpiredTokenException',
+	'AccessDenied',
+	'AccessDeniedException',
+	'UnrecognizedClientException',
+	'InvalidClientTokenId',
+]);
+
+export interface LaunchedInstance {
+	id: string;
+	launchedAt: Date;
+}
+
+export interface MetricsQuery {
+	cloudwatch: CloudWatchClient;
+	/** e.g. CWAgent, where the CloudWatch agent publishes what collectd sends it. */
+	namespace: string;
+	/** Any metric of the instance when omitted (e.g. collectd_cpu_value to narrow it). */
+	metricName?: string;
+	instances: LaunchedInstance[];
+	now?: Date;
+	signal?: AbortSignal;
+}
+
+export interface MetricsAttempt {
+	/** Instances with a datapoint since their launch. */
+	reported: string[];
+	/** The others (every instance when CloudWatch did not answer). */
+	missing: string[];
+	outcome: ProbeOutcome;
+	/** For a progress pane, e.g. `instances reported 3/4`; undefined when CloudWatch did not answer. */
+	progress?: string;
+}
+
+/** A SEARCH by the InstanceId dimension: collectd's metrics carry more dimensions, so a braces schema would match none. */
+export function instanceSearch(namespace: string, instanceId: string, metricName?: string): string {
+	const term = (value: string) => (/^\w+$/.test(value) ? value : `"${value}"`);
+	const metric = metricName ? ` MetricName="${metricName}"` : '';
+	return `SEARCH('${term(namespace)} InstanceId="${instanceId}"${metric}', 'SampleCount', ${PERIOD_SECONDS})`;
+}
+
+/**
+ * One look at which instances have published to the namespace since they launched: one GetMetricData
+ * call (pages followed) per 100 instances. Missing instances and throttling are retryable; refused or
+ * expired credentials fail for good.
+ */
+export async function cloudWatchMetricsAttempt(query: MetricsQuery): Promise<MetricsAttempt> {
+	const {cloudwatch, namespace, metricName, instances, signal} = query;
+	const ids = instances.map(instance => instance.id);
+	if (instances.length === 0) {
+		return {reported: [], missing: [], outcome: fail(`no running instances to look for in ${namespace}`)};
+	}
+
+	const now = query.now ?? new Date();
+	const earliest = Math.min(...instances.map(instance => instance.launchedAt.getTime()));
+	const reported = new Set<string>();
+	try {
+		for (let offset = 0; offset < instances.length; offset += SEARCHES_PER_CALL) {
+			const chunk = instances.slice(offset, offset + SEARCHES_PER_CALL);
+			const queries: MetricDataQuery[] = chunk.map((instance, index) => ({
+				Id: `i${offset + index}`,
+				Expression: instanceSearch(namespace, instance.id, metricName),
+				ReturnData: true,
+			}));
+			let nextToken: string | undefined;
+			do {
+				const page = await cloudwatch.send(
+					new GetMetricDataCommand({
+						MetricDataQueries: queries,
+						StartTime: new Date(earliest - PERIOD_SECONDS * 1000),
+						EndTime: now,
+						...(nextToken ? {NextToken: nextToken} : {}),
+					}),
+					{abortSignal: signal},
+				);
+				for (const result of page.MetricDataResults ?? []) {
+					const instance = instances[Number(result.Id?.slice(1))];
+					// A datapoint stands for its whole minute: one whose minute ends after the launch is the instance's.
+					const since = (instance?.launchedAt.getTime() ?? Infinity) - PERIOD_SECONDS * 1000;
+					if (instance && result.Timestamps?.some(time => time.getTime() > since)) reported.add(instance.id);
+				}
+
+				nextToken = page.NextToken;
+			} while (nextToken);
+		}
+	} catch (error) {
+		signal?.throwIfAborted();
+		return {reported: [], missing: ids, outcome: judgeError(error)};
+	}
+
+	const missing = ids.filter(id => !reported.has(id));
+	const progress = `instances reported ${reported.size}/${ids.length}`;
+	const found = ids.filter(id => reported.has(id));
+	if (missing.length === 0) {
+		const what = metricName ? `${metricName} to ${namespace}` : `to ${namespace}`;
+		return {reported: found, missing, progress, outcome: pass(`${ids.length} of ${ids.length} instances published ${what} since launch`)};
+	}
+
+	const named = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ', …' : '');
+	return {
+		reported: found,
+		missing,
+		progress,
+		outcome: fail(`${found.length} of ${ids.length} instances reported; not yet: ${named}`, true),
+	};
+}
+
+function judgeError(error: unknown): ProbeOutcome {
+	const {name, message} = error instanceof Error ? error : {name: 'Error', message: String(error)};
+	const status = (error as {$metadata?: {httpStatusCode?: number}}).$metadata?.httpStatusCode;
+	if (THROTTLED.has(name) || status === 429) return fail(`CloudWatch throttled GetMetricData (${name})`, true);
+	if (REFUSED.has(name) || status === 403) {
+		return fail(
+			`CloudWatch refused GetMetricData (${name}: ${message}): the credentials must be current and allow cloudwatch:GetMetricData; sign in again or grant it`,
+		);
+	}
+
+	if (status === undefined) return fail(`CloudWatch did not answer: ${message}`, true);
+	return fail(`CloudWatch GetMetricData failed (${name}, HTTP ${status}): ${message}`, status >= 500);
+}
