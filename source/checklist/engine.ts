@@ -1,6 +1,7 @@
 import {InterruptedError, MissingInputError} from '../workflow/errors';
 import type {Prompter} from '../workflow/step';
 import type {CheckRecord, CheckStatus, RunEventInput} from '../workflow/types';
+import type {CheckFault} from '../services/probes/outcome';
 import type {AutoItem, ChecklistItem, ManualItem} from './item';
 import {askFollowUp, askManual, askNote, askReason} from './prompts';
 
@@ -27,6 +28,8 @@ export interface ChecklistResult {
 	required: boolean;
 	status: Extract<CheckStatus, 'pass' | 'fail' | 'skipped' | 'waiting'>;
 	detail: string;
+	/** On a failure: `backend` when the monitoring service, not the release, is at fault. */
+	fault?: CheckFault;
 	/** Taken from an earlier attempt instead of being run again. */
 	reused: boolean;
 }
@@ -42,7 +45,7 @@ export interface ChecklistSummary {
 /** The question and its link, so that every front-end (plain, JSON, Ink) shows where to look. */
 const withLink = (item: ManualItem) => (item.link ? `${item.question} ${item.link}` : item.question);
 
-type Settled = Pick<ChecklistResult, 'status' | 'detail'> & {note?: string};
+type Settled = Pick<ChecklistResult, 'status' | 'detail' | 'fault'> & {note?: string};
 
 /**
  * Runs the checklist: automated items all at once, manual items asked one at a time while those
@@ -68,7 +71,7 @@ export async function runChecklist(options: ChecklistOptions): Promise<Checklist
 	const kept = (item: ChecklistItem) =>
 		options.previous.find(record => record.id === item.id && (record.status === 'pass' || record.status === 'skipped'));
 
-	const emit = (item: ChecklistItem, status: CheckStatus, detail: string, note?: string) =>
+	const emit = (item: ChecklistItem, status: CheckStatus, detail: string, note?: string, fault?: CheckFault) =>
 		options.emit({
 			type: 'check',
 			id: item.id,
@@ -78,13 +81,18 @@ export async function runChecklist(options: ChecklistOptions): Promise<Checklist
 			status,
 			detail,
 			...(note ? {note} : {}),
+			...(fault ? {fault} : {}),
 		});
 
 	const settleAuto = async (item: AutoItem): Promise<Settled> => {
 		emit(item, 'running', 'running');
 		try {
 			const outcome = await item.probe(signal, detail => emit(item, 'running', detail));
-			return {status: outcome.status, detail: outcome.detail};
+			return {
+				status: outcome.status,
+				detail: outcome.detail,
+				...(outcome.status === 'fail' && outcome.fault ? {fault: outcome.fault} : {}),
+			};
 		} catch (error) {
 			signal.throwIfAborted();
 			return {status: 'fail', detail: error instanceof Error ? error.message : String(error)};
@@ -136,6 +144,7 @@ export async function runChecklist(options: ChecklistOptions): Promise<Checklist
 			required: item.required,
 			status: settled.status,
 			detail: settled.detail,
+			...(settled.fault ? {fault: settled.fault} : {}),
 			reused,
 		});
 		const earlier = kept(item);
@@ -147,7 +156,7 @@ export async function runChecklist(options: ChecklistOptions): Promise<Checklist
 		}
 		for (;;) {
 			const settled = item.kind === 'auto' ? await settleAuto(item) : await settleManual(item);
-			emit(item, settled.status, settled.detail, settled.note);
+			emit(item, settled.status, settled.detail, settled.note, settled.fault);
 			if (settled.status !== 'fail' || !canAsk) return result(settled);
 			const next = await followUp(item, settled);
 			if (next !== 'retry') return result(next);

@@ -1,4 +1,4 @@
-import type {VerifyTargets} from '../checklist/items';
+import type {VerifyTargets} from '../checklist/setup';
 import {parameterValue, type StackSnapshot} from '../services/cloudformation/stack';
 
 /** What a run put on the stack, as the verify step reads it from the earlier steps' outputs. */

@@ -1,4 +1,8 @@
-import {checklistItems, probeTimeoutMs} from '../checklist/items';
+import {checklistItems} from '../checklist/items';
+import {probeTimeoutMs} from '../checklist/setup';
+import {metricsOf} from '../config/observability';
+import {LIBRATO_END_OF_SERVICE} from '../services/probes/librato';
+import {currentCheckId} from '../workflow/check-ids';
 import {runChecklist, type ChecklistResult} from '../checklist/engine';
 import {describeStack, type StackSnapshot} from '../services/cloudformation/stack';
 import {StepFailedError, WaitingError} from '../workflow/errors';
@@ -94,9 +98,18 @@ export const verifyStep: Step<'verify'> = {
 		});
 		// The stock AMI has none of what ours installs: checks of its metrics and logs could only time out.
 		const onStockAmi = ctx.run.rollbackOf && !targets.ami ? {because: 'rolled back to the stock AMI'} : undefined;
+		if (metricsOf(ctx.account).backend === 'librato')
+			ctx.emit({
+				type: 'notice',
+				step: 'verify',
+				level: 'warn',
+				message: `Metrics are checked in Librato, as the config says. ${LIBRATO_END_OF_SERVICE}.`,
+			});
 		const items = checklistItems({
 			account: ctx.account,
 			services: ctx.services,
+			secrets: ctx.secrets,
+			runId: ctx.run.id,
 			configDir: ctx.configDir,
 			targets,
 			probeTimeoutMs: probeTimeoutMs(ctx.services.env, ctx.account),
@@ -106,7 +119,7 @@ export const verifyStep: Step<'verify'> = {
 			prompt: ctx.prompt,
 			emit: event => ctx.emit(event),
 			yes: ctx.flags.yes,
-			confirmed: [...new Set([...ctx.flags.confirm, ...ctx.run.options.confirm])],
+			confirmed: [...new Set([...ctx.flags.confirm, ...ctx.run.options.confirm].map(currentCheckId))],
 			previous: ctx.run.checks,
 			...(onStockAmi ? {onStockAmi} : {}),
 			signal: ctx.signal,
@@ -123,7 +136,9 @@ export const verifyStep: Step<'verify'> = {
 		const waiting = summary.results.filter(result => result.status === 'waiting');
 		const confirmFlags = waiting.map(result => `--confirm ${result.id}`).join(' ');
 		if (failedRequired.length > 0) {
-			const rollback = ctx.run.kind === 'release' ? ` (or \`convox-ami rollback ${ctx.run.id}\` puts back the previous AMI)` : '';
+			const releaseAtFault = failedRequired.some(result => result.fault !== 'backend');
+			const rollback =
+				ctx.run.kind === 'release' && releaseAtFault ? ` (or \`convox-ami rollback ${ctx.run.id}\` puts back the previous AMI)` : '';
 			const alsoWaiting = waiting.length > 0 ? ` Still to confirm: ${waiting.map(result => result.id).join(', ')}.` : '';
 			throw new StepFailedError(
 				`Verification failed: ${listed(failedRequired)}.${alsoWaiting}`,

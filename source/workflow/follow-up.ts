@@ -17,15 +17,21 @@ export type FollowUp =
 	/** A verified release outside production: release the same Convox version to a production account. */
 	| {kind: 'promotion'; convoxVersion: string; accounts: string[]; releaseId: string};
 
+/** A failed required check that the release could have caused: a monitoring service that is gone is not one. */
+function releaseAtFault(run: Run): boolean {
+	return run.checks.some(check => check.required && check.status === 'fail' && check.fault !== 'backend');
+}
+
 /**
  * The promotion and rollback policy. A rollback is offered after any release whose verification
- * failed once the stack was updated; a promotion only in the guided flow (`release` without --env,
+ * failed once the stack was updated, unless only monitoring services that are gone failed it; a promotion only in the guided flow (`release` without --env,
  * not a resume), after a finished non-production release, when the config has production accounts.
  */
 export function followUpOf(run: Run, config: Config, {guided}: {guided: boolean}): FollowUp | undefined {
 	if (run.kind !== 'release') return undefined;
 	const status = (id: string) => run.steps.find(step => step.id === id)?.status;
 	if (status('verify') === 'failed' && status('update-stack') === 'done') {
+		if (!releaseAtFault(run)) return undefined;
 		const target = rollbackTargetOf(run);
 		return target ? {kind: 'rollback', target} : undefined;
 	}

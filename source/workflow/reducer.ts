@@ -44,6 +44,8 @@ function updateCheck(run: Run, event: Extract<RunEvent, {type: 'check'}>): Check
 		required: event.required ?? base.required,
 		notes: event.note ? [...base.notes, event.note] : base.notes,
 	};
+	if (event.fault) next.fault = event.fault;
+	else delete next.fault;
 	if (event.status === 'running' && base.status !== 'running') {
 		next.startedAt = event.at;
 		next.attempts = base.attempts + 1;

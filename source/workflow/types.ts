@@ -45,6 +45,8 @@ export interface CheckRecord {
 	startedAt?: string;
 	endedAt?: string;
 	notes: string[];
+	/** On a failure: `backend` when the monitoring service, not the release, is at fault (no rollback is offered for it). */
+	fault?: 'release' | 'backend';
 }
 
 export interface HistoryEntry {
@@ -119,7 +121,17 @@ export type RunEventInput =
 	| {type: 'log'; step: StepId; line: string}
 	| {type: 'progress'; step: StepId; phase: string; activity?: string}
 	| {type: 'stack-event'; resource: string; status: string; reason: string; timestamp: string; resourceType?: string}
-	| {type: 'check'; id: string; kind: CheckKind; status: CheckStatus; detail: string; title?: string; required?: boolean; note?: string}
+	| {
+			type: 'check';
+			id: string;
+			kind: CheckKind;
+			status: CheckStatus;
+			detail: string;
+			title?: string;
+			required?: boolean;
+			note?: string;
+			fault?: CheckRecord['fault'];
+	  }
 	| {
 			type: 'change-set';
 			step: StepId;

@@ -1,0 +1,25 @@
+import {judgeInstances, listRackInstances} from '../../services/probes/instances';
+import type {CheckDeclaration} from '../declaration';
+
+export const instancesCheck: CheckDeclaration = {
+	id: 'instances',
+	title: 'Instances run the new AMI',
+	passesWhen: 'every running instance of the stack runs the new AMI',
+	runs: 'auto',
+	reads: ['stackName'],
+	secrets: [],
+	planFor: () => ({runs: 'auto', passesWhen: 'every running instance of the stack runs the new AMI'}),
+	body: ({services, targets}) => ({
+		kind: 'auto',
+		async probe(signal) {
+			const {ec2} = await services.aws();
+			const instances = await listRackInstances(ec2, targets.stackName, signal);
+			return judgeInstances(instances, targets.stackName, targetAmi(targets));
+		},
+	}),
+};
+
+/** The AMI the rack's instances should run: the released one, or the stock AMI when the Ami parameter is empty. */
+export function targetAmi(targets: {ami: string; stockAmi?: string}): string {
+	return targets.ami || targets.stockAmi || '';
+}

@@ -1,0 +1,35 @@
+import {describeStack} from '../../services/cloudformation/stack';
+import {runConvox} from '../../services/probes/convox-cli';
+import {fail} from '../../services/probes/outcome';
+import {judgeConvoxRack, judgeRack, judgeStack} from '../../services/probes/rack';
+import type {CheckDeclaration} from '../declaration';
+import {retried} from '../setup';
+
+export const rackCheck: CheckDeclaration = {
+	id: 'rack',
+	title: 'Rack runs the released version',
+	passesWhen: '`convox rack` shows `running` and the new Version, and the stack is UPDATE_COMPLETE with the new Ami and Version',
+	runs: 'auto',
+	reads: ['rack', 'stackName'],
+	secrets: [],
+	planFor: account => ({
+		runs: 'auto',
+		passesWhen: `\`convox rack${account.rack ? ` --rack ${account.rack}` : ''}\` shows \`running\` and the new Version, and the stack is UPDATE_COMPLETE with the new Ami and Version`,
+	}),
+	body: setup => ({
+		kind: 'auto',
+		probe: (signal, progress) =>
+			retried(setup, signal, progress, async () => {
+				const {services, account, targets} = setup;
+				const {cloudformation} = await services.aws();
+				const [convox, stack] = await Promise.all([
+					runConvox(services.binaries.convox, ['rack'], {rack: account.rack, env: services.env, signal}),
+					describeStack(cloudformation, targets.stackName, signal).then(
+						snapshot => judgeStack(snapshot, targets),
+						(error: Error) => fail(`DescribeStacks ${targets.stackName}: ${error.message}`),
+					),
+				]);
+				return judgeRack(judgeConvoxRack(convox, targets.convoxVersion), stack);
+			}),
+	}),
+};
