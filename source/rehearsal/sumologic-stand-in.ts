@@ -37,6 +37,8 @@ export interface StandInSearchJob {
 	from: number;
 	to: number;
 	polls: number;
+	/** The state the last poll reported. */
+	state: SearchJobState;
 	ended?: 'deleted' | 'cancelled';
 }
 
@@ -119,14 +121,13 @@ export async function startSumoLogicStandIn(options: SumoLogicStandInOptions = {
 		if (resource === 'records') {
 			return reply(response, 400, error(400, 'searchjob.no.records.not.an.aggregation.query', 'No records; query is not an aggregation'));
 		}
-		if (resource === 'messages') return messages(response, url.searchParams, job.polls === 0 ? [] : found());
-		const state = states[Math.min(job.polls, states.length - 1)]!;
+		if (resource === 'messages') return messages(response, url.searchParams, job.state === 'NOT STARTED' ? [] : found());
+		job.state = states[Math.min(job.polls, states.length - 1)]!;
 		job.polls++;
-		if (state === 'DONE GATHERING RESULTS') entry.found ??= matching(job);
-		const messageCount = state === 'NOT STARTED' ? 0 : found().length;
+		if (job.state === 'DONE GATHERING RESULTS') entry.found ??= matching(job);
 		return reply(response, 200, {
-			state,
-			messageCount,
+			state: job.state,
+			messageCount: job.state === 'NOT STARTED' ? 0 : found().length,
 			recordCount: 0,
 			histogramBuckets: [],
 			pendingErrors: [],
@@ -159,7 +160,15 @@ export async function startSumoLogicStandIn(options: SumoLogicStandInOptions = {
 			return reply(response, 400, error(400, 'searchjob.to.smaller.than.from', "The 'from' time cannot be larger than the 'to' time."));
 		if (!fields.timeZone && !fields.timezone)
 			return reply(response, 400, error(400, 'searchjob.empty.timezone', "The 'timezone' cannot be blank."));
-		const job: StandInSearchJob = {id: randomBytes(8).toString('hex').toUpperCase(), body: fields, query: fields.query, from, to, polls: 0};
+		const job: StandInSearchJob = {
+			id: randomBytes(8).toString('hex').toUpperCase(),
+			body: fields,
+			query: fields.query,
+			from,
+			to,
+			polls: 0,
+			state: 'NOT STARTED',
+		};
 		const session = randomBytes(16).toString('hex').toUpperCase();
 		standIn.jobs.push(job);
 		sessions.set(job.id, {job, session, touched: Date.now()});
