@@ -133,7 +133,7 @@ describe('probeSumoLogicLogs', () => {
 				`^no log line with marker ${MARKER_PATTERN} yet; search job DONE GATHERING RESULTS \\(\\d+ attempts in [\\d.]+ s; gave up after 1\\.2 s\\)$`,
 			),
 		);
-		expect(rehearsal.sumo.jobs.length).toBeGreaterThan(2);
+		expect(rehearsal.sumo.jobs.length).toBeGreaterThanOrEqual(2);
 		expect(rehearsal.sumo.jobs.every(job => job.ended === 'deleted')).toBe(true);
 	});
 
@@ -173,7 +173,7 @@ describe('probeSumoLogicLogs', () => {
 				pollMs: 150,
 				onProgress: detail => progress.push(detail),
 			},
-			{timeoutMs: 1000, initialDelayMs: 100, onRetry: detail => retries.push(detail)},
+			{timeoutMs: 2000, initialDelayMs: 100, onRetry: detail => retries.push(detail)},
 		);
 		expect(outcome).toMatchObject({status: 'fail', retryable: false});
 		expect(outcome.detail).toMatch(

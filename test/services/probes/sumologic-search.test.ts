@@ -150,7 +150,9 @@ describe('sumoLogicSearch', () => {
 			`search job ${job!.id} is gone (HTTP 404: searchjob.jobid.invalid: Job ID is invalid.): SumoLogic cancels a job not polled within 20-30 s`,
 		);
 		expect(job!.ended).toBe('cancelled');
-		expect(methods(standIn)).toEqual(['POST 202', 'GET 200', 'GET 404', 'DELETE 404']);
+		// Under load even the first poll may come too late.
+		expect(methods(standIn)).toEqual(expect.arrayContaining(['POST 202', 'GET 404', 'DELETE 404']));
+		expect(methods(standIn).at(-1)).toBe('DELETE 404');
 	});
 
 	it.each(['CANCELLED', 'FORCE PAUSED'] as const)('fails (retryable) on a job that ended %s, and deletes it', async state => {
