@@ -171,7 +171,11 @@ class SearchJobClient {
 			text = await response.text();
 		} catch (error) {
 			if (abortable) this.request.signal?.throwIfAborted();
-			throw new SumoLogicSearchError(`SumoLogic API at ${this.origin} did not answer the ${what}: ${describeFetchError(error)}`, true);
+			const why = describeFetchError(error);
+			// Every deployment's API host resolves: one that does not is a mistyped logs.api, not a passing fault.
+			if (why === 'ENOTFOUND')
+				throw new SumoLogicSearchError(`SumoLogic API host ${this.origin} does not resolve (ENOTFOUND): check logs.api`, false);
+			throw new SumoLogicSearchError(`SumoLogic API at ${this.origin} did not answer the ${what}: ${why}`, true);
 		}
 		for (const cookie of response.headers.getSetCookie()) {
 			const [pair = ''] = cookie.split(';');
@@ -209,12 +213,13 @@ class SearchJobClient {
 	}
 }
 
+/** The new job's id, from the body or else the Location header. */
 function jobIdOf(created: ApiAnswer): string {
-	const location = created.headers.get('location');
-	const id = typeof created.body.id === 'string' ? created.body.id : location?.split('/').filter(Boolean).pop();
 	if (created.status === 400) {
 		throw new SumoLogicSearchError(`SumoLogic rejected the search (HTTP 400${errorSummary(created.body)})`, false);
 	}
+	const location = created.headers.get('location');
+	const id = typeof created.body.id === 'string' ? created.body.id : location?.split('/').filter(Boolean).pop();
 	if (created.status < 200 || created.status > 299 || !id) {
 		throw new SumoLogicSearchError(
 			`SumoLogic answered the search job creation with HTTP ${created.status}${errorSummary(created.body)}`,

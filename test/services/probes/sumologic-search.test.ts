@@ -179,7 +179,7 @@ describe('sumoLogicSearch', () => {
 		expect(standIn.jobs[0]!.ended).toBe('deleted');
 	});
 
-	it('fails (retryable) when SumoLogic does not answer, and for good on a query it rejects', async () => {
+	it('fails (retryable) when SumoLogic does not answer, and for good on a host that does not resolve or a query it rejects', async () => {
 		const standIn = await start();
 		const toClosed = request();
 		await standIn.close();
@@ -187,6 +187,10 @@ describe('sumoLogicSearch', () => {
 		const unreachable = await searchError(sumoLogicSearch(toClosed));
 		expect(unreachable.retryable).toBe(true);
 		expect(unreachable.message).toBe(`SumoLogic API at ${standIn.url} did not answer the search job creation: ECONNREFUSED`);
+
+		const mistyped = await searchError(sumoLogicSearch({...toClosed, api: 'https://api.us9.sumologic.invalid'}));
+		expect(mistyped.retryable).toBe(false);
+		expect(mistyped.message).toBe('SumoLogic API host https://api.us9.sumologic.invalid does not resolve (ENOTFOUND): check logs.api');
 
 		await start();
 		const rejected = await searchError(sumoLogicSearch(request({query: ' '})));
