@@ -81,7 +81,7 @@ export async function sumoLogicSearch(request: SumoLogicSearchRequest): Promise<
 			const status = await client.call('GET', jobPath(jobId), 'search job status');
 			if (status.status === 404) {
 				throw new SumoLogicSearchError(
-					`search job ${jobId} is gone (HTTP 404${errorSummary(status.body)}): SumoLogic cancels a job not polled within 20-30 s`,
+					`search job ${jobId} was cancelled (HTTP 404${errorSummary(status.body)}): SumoLogic cancels a job not polled within 20-30 s`,
 					true,
 				);
 			}

@@ -177,7 +177,7 @@ describe('probeSumoLogicLogs', () => {
 		);
 		expect(outcome).toMatchObject({status: 'fail', retryable: false});
 		expect(outcome.detail).toMatch(
-			/^search job [0-9A-F]{16} is gone \(HTTP 404: searchjob\.jobid\.invalid: Job ID is invalid\.\): SumoLogic cancels a job not polled within 20-30 s \(\d+ attempts in /,
+			/^search job [0-9A-F]{16} was cancelled \(HTTP 404: searchjob\.jobid\.invalid: Job ID is invalid\.\): SumoLogic cancels a job not polled within 20-30 s \(\d+ attempts in /,
 		);
 		expect(retries.length).toBeGreaterThan(0);
 		expect(rehearsal.sumo.jobs.every(job => job.ended === 'cancelled')).toBe(true);

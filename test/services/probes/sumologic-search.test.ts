@@ -147,7 +147,7 @@ describe('sumoLogicSearch', () => {
 		const [job] = standIn.jobs;
 		expect(error.retryable).toBe(true);
 		expect(error.message).toBe(
-			`search job ${job!.id} is gone (HTTP 404: searchjob.jobid.invalid: Job ID is invalid.): SumoLogic cancels a job not polled within 20-30 s`,
+			`search job ${job!.id} was cancelled (HTTP 404: searchjob.jobid.invalid: Job ID is invalid.): SumoLogic cancels a job not polled within 20-30 s`,
 		);
 		expect(job!.ended).toBe('cancelled');
 		// Under load even the first poll may come too late.
