@@ -104,15 +104,14 @@ export async function startSumoLogicStandIn(options: SumoLogicStandInOptions = {
 		const [, id, resource] = /^\/api\/v1\/search\/jobs\/([^/]+)(?:\/(messages|records))?$/.exec(url.pathname) ?? [];
 		const entry = id === undefined ? undefined : sessions.get(decodeURIComponent(id));
 		const session = cookieValue(request.headers.cookie, SESSION_COOKIE);
-		if (!entry || entry.job.ended || entry.session !== session)
-			return reply(response, 404, error(404, 'searchjob.jobid.invalid', 'Job ID is invalid.'));
+		if (!entry || entry.job.ended || entry.session !== session) return jobIdInvalid(response);
 		const {job} = entry;
-		const found = () => entry.found ?? matching(job);
 		if (Date.now() - entry.touched > cancelAfterMs) {
 			job.ended = 'cancelled';
-			return reply(response, 404, error(404, 'searchjob.jobid.invalid', 'Job ID is invalid.'));
+			return jobIdInvalid(response);
 		}
 		entry.touched = Date.now();
+		const found = () => entry.found ?? matching(job);
 		if (request.method === 'DELETE' && !resource) {
 			job.ended = 'deleted';
 			return reply(response, 200, {id: job.id});
@@ -278,6 +277,8 @@ const error = (status: number, code: string, message: string) => ({
 	code,
 	message,
 });
+
+const jobIdInvalid = (response: ServerResponse) => reply(response, 404, error(404, 'searchjob.jobid.invalid', 'Job ID is invalid.'));
 
 const methodUnsupported = (response: ServerResponse) =>
 	reply(response, 405, error(405, 'method.unsupported', 'Unsupported method for URL.'));
