@@ -1,12 +1,15 @@
 import path from 'node:path';
-import {loadConfig} from '../config/load-config';
+import {instanceRoleNotice} from '../checklist/checks/metrics';
+import {loadConfig, type LoadedConfig} from '../config/load-config';
 import type {AccountConfig, Config} from '../config/schema';
 import {bundledTemplatePath} from '../services/packer-template';
 import {createReleasesService} from '../services/releases';
 import {planBaseAmi} from '../steps/base-ami';
 import {selectVersion} from '../steps/select-version';
 import {EXIT, UsageError, type ExitCode} from '../workflow/errors';
-import {BUILD_SECRETS} from '../workflow/secrets';
+import {planChecklist} from '../checklist/tables';
+import {metricsOf} from '../config/observability';
+import {BUILD_SECRETS, buildNeeds} from '../workflow/secrets';
 import type {CommandInput} from './run-command';
 
 export interface Resolved {
@@ -28,36 +31,14 @@ interface PlanInput {
 	releasesUrl: string;
 	pinned?: string;
 	resolved: Resolved;
+	/** Whether the rack's instance role may publish metrics (CloudWatch accounts). */
+	instanceRole?: string;
 }
 
 const code = (text: string) => `\`${text}\``;
 
-function checklist(account: AccountConfig): string[] {
-	const rows = [
-		[
-			'rack',
-			'auto',
-			`\`convox rack${account.rack ? ` --rack ${account.rack}` : ''}\` shows \`running\` and the new Version, and the stack is UPDATE_COMPLETE with the new Ami and Version`,
-		],
-		['instances', 'auto', 'every running instance of the stack runs the new AMI'],
-		[
-			'hello-world',
-			'auto',
-			`${account.helloWorldUrl ? code(account.helloWorldUrl) : 'the endpoint of `convox apps info hello-world`'} answers 2xx (retried while instances register)`,
-		],
-		[
-			'librato',
-			'auto with LIBRATO_EMAIL/LIBRATO_TOKEN, else manual',
-			`collectd.cpu.percent.user for source ${code(account.librato?.source ?? '(not configured)')} has measurements newer than the update`,
-		],
-		['sumologic', 'manual', `HTTP logs arrived in SumoLogic${account.sumologic ? ` (${account.sumologic.searchUrl})` : ''}`],
-		...account.checks.map(check => [check.id, check.kind === 'manual' ? 'manual' : 'auto', check.title]),
-	];
-	return ['| item | kind | passes when |', '| --- | --- | --- |', ...rows.map(row => `| ${row.join(' | ')} |`)];
-}
-
 /** The release procedure for one account as Markdown, with what is known filled in. */
-function renderPlan({config, configDir, envName, account, region, releasesUrl, pinned, resolved}: PlanInput): string {
+function renderPlan({config, configDir, envName, account, region, releasesUrl, pinned, resolved, instanceRole}: PlanInput): string {
 	const template = config.template ? path.resolve(configDir, config.template) : bundledTemplatePath();
 	const version = resolved.version
 		? `Convox **${resolved.version}**`
@@ -87,12 +68,19 @@ function renderPlan({config, configDir, envName, account, region, releasesUrl, p
 		`1. **account**: \`aws sts get-caller-identity${profile}\` must show account ${account.accountId}; nothing happens otherwise.`,
 		`2. **resolve-version**: ${version} from ${code(`${releasesUrl}/versions.json`)} (${rule}); base AMI ${ami}.`,
 		`3. **template**: ${code(template)}; AMI version ${amiVersion}; ${account.production ? 'the committed template must already record the base AMI as `source_ami`' : 'the base AMI is recorded as `source_ami` in the template (diff shown, confirmed)'}. The template is checked against what the build passes: undeclared variables (Packer ignores them), secrets outside \`sensitive-variables\`, the \`ReleaseRun\` tag from \`run_id\` (${account.production ? 'reported' : 'offered when missing, diff shown, confirmed'}); a template that shares the AMI (\`ami_users\`, \`ami_groups\`, \`snapshot_users\`, \`snapshot_groups\`) is refused.`,
-		`4. **build**: \`packer build -machine-readable -color=false -var region=${region} -var env=${envName} -var version=<AMI version> -var convox_version=<version> -var source_ami=<base AMI> -var run_id=<run> ${BUILD_SECRETS.map(secret => `-var ${secret.variable}=***`).join(' ')} ${path.basename(template)}\`. The AMI is private, encrypted and tagged \`ReleaseRun=<run>\`; a public or shared AMI fails the step.`,
+		`4. **build**: \`packer build -machine-readable -color=false -var region=${region} -var env=${envName} -var version=<AMI version> -var convox_version=<version> -var source_ami=<base AMI> -var run_id=<run> ${BUILD_SECRETS.filter(
+			secret => buildNeeds(secret, metricsOf(account).backend),
+		)
+			.map(secret => `-var ${secret.variable}=***`)
+			.join(
+				' ',
+			)} ${path.basename(template)}\`. The AMI is private, encrypted and tagged \`ReleaseRun=<run>\`; a public or shared AMI fails the step.`,
 		`5. **update-stack**: change set on ${code(account.stackName)} with \`TemplateURL=${releasesUrl}/<version>/formation.json\`, \`Ami=<new AMI>\`, \`Version=<version>\`, every other parameter kept (UsePreviousValue), \`CAPABILITY_IAM\`; preview, ${account.production ? 'type the stack name to confirm' : 'confirm'}, execute, watch until UPDATE_COMPLETE with the new Ami and Version (a rollback fails the run).`,
 		'6. **verify**:',
 		'',
-		...checklist(account),
+		...planChecklist(account, envName => Boolean(process.env[envName])),
 		'',
+		...(instanceRole ? [`Instance role: ${instanceRole}`, ''] : []),
 		`If verification fails: \`convox-ami rollback RUN_ID\` puts ${code(account.stackName)} back on the Ami and Version it had before the run.`,
 		'',
 	].join('\n');
@@ -124,6 +112,20 @@ async function resolveQuietly(releasesUrl: string, region: string, pinned: strin
 	}
 }
 
+const INSTANCE_ROLE_TIMEOUT_MS = 15_000;
+
+/** The instance role check (reads only), or why it could not be made: plan never fails for it. */
+async function instanceRoleQuietly(loaded: LoadedConfig, account: AccountConfig, region: string): Promise<string> {
+	const {createServices} = await import('../services/create-services');
+	const services = createServices({config: loaded.config, configDir: loaded.dir, account, region, env: process.env});
+	try {
+		const {message} = await instanceRoleNotice(await services.aws(), account.stackName, AbortSignal.timeout(INSTANCE_ROLE_TIMEOUT_MS));
+		return message;
+	} catch (error) {
+		return `not checked now (${(error as Error).message}); it needs cloudwatch:PutMetricData.`;
+	}
+}
+
 /** `convox-ami plan`: the procedure a run would follow, as Markdown, for review before a release. */
 export async function printPlan(input: CommandInput): Promise<ExitCode> {
 	const loaded = await loadConfig(input.configPath);
@@ -142,6 +144,7 @@ export async function printPlan(input: CommandInput): Promise<ExitCode> {
 		const region = input.flags.region ?? account.region ?? loaded.config.region;
 		if (!byRegion.has(region)) byRegion.set(region, resolveQuietly(releasesUrl, region, input.flags.convoxVersion));
 		const resolved = await byRegion.get(region)!;
+		const instanceRole = metricsOf(account).backend === 'cloudwatch' ? await instanceRoleQuietly(loaded, account, region) : undefined;
 		sections.push(
 			renderPlan({
 				config: loaded.config,
@@ -152,6 +155,7 @@ export async function printPlan(input: CommandInput): Promise<ExitCode> {
 				releasesUrl,
 				...(input.flags.convoxVersion ? {pinned: input.flags.convoxVersion} : {}),
 				resolved,
+				...(instanceRole ? {instanceRole} : {}),
 			}),
 		);
 	}

@@ -170,6 +170,8 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string}
 			AWS_ENDPOINT_URL_CLOUDFORMATION: aws.url,
 			AWS_ENDPOINT_URL_EC2: aws.url,
 			AWS_ENDPOINT_URL_SSM: aws.url,
+			AWS_ENDPOINT_URL_IAM: aws.url,
+			AWS_ENDPOINT_URL_CLOUDWATCH: aws.url,
 			CONVOX_RELEASES_URL: accountId === CURRENT_ERA ? currentReleases.url : releases.url,
 			LIBRATO_API_URL: librato.url,
 			CONVOX_AMI_REHEARSAL_HELLO_WORLD: helloWorld.url,

@@ -12,6 +12,7 @@ import {
 	type PackerTemplate,
 } from '../services/packer-template';
 import {inspectTemplate, RELEASE_RUN_TAG, withReleaseRun, type TemplateInspection} from '../services/packer-template-inspection';
+import {instanceRoleNotice} from '../checklist/checks/metrics';
 import {metricsOf} from '../config/observability';
 import {StepFailedError, UsageError} from '../workflow/errors';
 import {runModeOf} from '../workflow/run-mode';
@@ -355,6 +356,17 @@ function reportFindings(ctx: StepContext, file: string, inspection: TemplateInsp
 	return outputs;
 }
 
+/** The AMI's CloudWatch agent publishes with the instance role: say before the build whether it may. */
+async function noticeInstanceRole(ctx: StepContext): Promise<void> {
+	try {
+		const {level, message} = await instanceRoleNotice(await ctx.services.aws(), ctx.account.stackName, ctx.signal);
+		notice(ctx, message, level);
+	} catch (error) {
+		ctx.signal.throwIfAborted();
+		notice(ctx, `The rack's instance role was not checked for cloudwatch:PutMetricData: ${(error as Error).message}`, 'warn');
+	}
+}
+
 export const templateStep: Step<'template'> = {
 	id: 'template',
 	async run(ctx) {
@@ -406,6 +418,7 @@ export const templateStep: Step<'template'> = {
 			...reportFindings(ctx, template.path, builtInspection, templateFindings(builtInspection, metricsOf(ctx.account).backend)),
 		};
 		if (gitSha) outputs.gitSha = gitSha;
+		if (metricsOf(ctx.account).backend === 'cloudwatch') await noticeInstanceRole(ctx);
 		return outputs;
 	},
 };

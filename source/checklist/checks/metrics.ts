@@ -1,4 +1,5 @@
 import {metricsOf, type MetricsConfig} from '../../config/observability';
+import {checkInstanceRoleMetrics} from '../../services/instance-role';
 import {cloudWatchMetricsAttempt} from '../../services/probes/cloudwatch-metrics';
 import {listRackInstances} from '../../services/probes/instances';
 import {DEFAULT_LIBRATO_API_URL, LIBRATO_END_OF_SERVICE, libratoAttempt, libratoMetricPage} from '../../services/probes/librato';
@@ -90,3 +91,19 @@ export const metricsCheck: CheckDeclaration = {
 		};
 	},
 };
+
+/** Whether the rack's instance role may publish metrics, as a notice: before the build and in `plan`. */
+export async function instanceRoleNotice(
+	aws: Parameters<typeof checkInstanceRoleMetrics>[0],
+	stackName: string,
+	signal?: AbortSignal,
+): Promise<{level: 'info' | 'warn'; message: string}> {
+	const check = await checkInstanceRoleMetrics(aws, stackName, signal);
+	if (check.status === 'allowed')
+		return {level: 'info', message: `Instance role ${check.role} may publish metrics (cloudwatch:PutMetricData).`};
+	const consequence = 'without it the CloudWatch agent publishes nothing and the metrics check fails';
+	return {
+		level: 'warn',
+		message: `${check.detail} Add to the rack's instance role: ${check.statement} (${consequence}).`,
+	};
+}
