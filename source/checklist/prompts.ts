@@ -19,6 +19,8 @@ export function askManual(prompt: Prompter, item: ManualItem): Promise<ManualAns
 			{value: 'skip', label: 'Skip', hint: 'with a reason'},
 		],
 		remedy: `--confirm ${item.id}`,
+		// "Yes" passes the check: only a choice made on purpose answers it.
+		noDefault: true,
 	});
 }
 

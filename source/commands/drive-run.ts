@@ -289,6 +289,8 @@ async function nextRequest(session: Session, request: RunRequest, outcome: RunOu
 			{value: stop, label: 'Stop here', hint: `\`convox-ami release --env NAME --convox-version ${convoxVersion}\` later`},
 		],
 		remedy: '`convox-ami release --env NAME` for each account',
+		// The first choice starts a production release.
+		noDefault: true,
 	});
 	return target === stop ? undefined : {kind: 'release', env: target, convoxVersion, releaseId};
 }

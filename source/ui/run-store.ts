@@ -4,7 +4,7 @@ import type {CheckRecord, Run, RunEvent, StepId, StepRecord} from '../workflow/t
 import type {FleetRow} from './fleet-view';
 
 export type PromptRequest =
-	| {kind: 'select'; message: string; choices: Array<Choice<string>>}
+	| {kind: 'select'; message: string; choices: Array<Choice<string>>; noDefault?: boolean}
 	| {kind: 'confirm'; message: string; defaultValue: boolean}
 	| {kind: 'text'; message: string; placeholder?: string; defaultValue?: string; validate?: (value: string) => string | undefined}
 	| {kind: 'secret'; message: string};
@@ -202,7 +202,8 @@ export class RunStore {
 	prompter({yes}: {yes: boolean}): Prompter {
 		return {
 			interactive: true,
-			select: async ({message, choices}) => (await this.ask({kind: 'select', message, choices})) as (typeof choices)[number]['value'],
+			select: async ({message, choices, noDefault}) =>
+				(await this.ask({kind: 'select', message, choices, ...(noDefault ? {noDefault} : {})})) as (typeof choices)[number]['value'],
 			confirm: async ({message, defaultValue}) =>
 				yes ? true : ((await this.ask({kind: 'confirm', message, defaultValue: defaultValue ?? true})) as boolean),
 			text: async ({message, placeholder, defaultValue, validate}) =>

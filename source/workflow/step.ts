@@ -20,7 +20,11 @@ export type QuestionId = 'execute-change-set' | 'production-stack-name';
  */
 export interface Prompter {
 	readonly interactive: boolean;
-	select<T extends string>(question: {message: string; choices: Array<Choice<T>>; remedy: string}): Promise<T>;
+	/**
+	 * With `noDefault` no choice is highlighted at first and Enter alone answers nothing: for a
+	 * question whose first choice passes a check or starts a change, so a stray Enter cannot.
+	 */
+	select<T extends string>(question: {message: string; choices: Array<Choice<T>>; remedy: string; noDefault?: boolean}): Promise<T>;
 	/** Under --yes a confirmation is taken as given without asking. */
 	confirm(question: {message: string; remedy: string; defaultValue?: boolean; id?: QuestionId}): Promise<boolean>;
 	/** `defaultValue` is typed in already (Enter accepts it). */

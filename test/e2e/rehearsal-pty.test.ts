@@ -2,6 +2,7 @@ import {mkdtempSync, readFileSync, readdirSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
+import {PROMPT_READY} from '../support/ink-prompt';
 import {runInPty} from '../support/pty';
 
 /** The frames Ink drew, in order: each between the synchronized-output marks, escape sequences removed. */
@@ -36,7 +37,54 @@ describe('npx convox-ami --rehearse', () => {
 		}
 	}, 60_000);
 
-	it('completes a whole dev → prod rehearsal in a real terminal with only Enter and y pressed', async () => {
+	it('an Enter typed while the manual logs question is about to be drawn does not confirm the check', async () => {
+		const cwd = mkdtempSync(path.join(os.tmpdir(), 'convox-ami-rehearse-stray-'));
+		const env: NodeJS.ProcessEnv = {
+			PATH: process.env.PATH,
+			HOME: cwd,
+			LANG: 'C.UTF-8',
+			CONVOX_AMI_REHEARSAL_BUILD_SECONDS: '1',
+			CONVOX_AMI_REHEARSAL_TICK_MS: '20',
+		};
+		const session = runInPty(['release', '--rehearse', '--env', 'dev'], {cwd, env, rows: 50});
+		try {
+			const question = 'Logs reach SumoLogic';
+			// The change set is executed ('y'), then the checklist starts.
+			const confirm = setInterval(() => {
+				const prompt = session.screen().slice(session.screen().lastIndexOf('╭'));
+				if (prompt.includes(PROMPT_READY) && /y\/N|Y\/n/.test(prompt)) session.write('y');
+			}, 300);
+			await session.waitFor(/\d+ checks:/, 60_000).finally(() => clearInterval(confirm));
+			// Enter, again and again, from the start of the checklist until the question shows.
+			const deadline = Date.now() + 30_000;
+			while (!session.screen().includes(`${question}:`)) {
+				expect(Date.now(), session.screen()).toBeLessThan(deadline);
+				session.write('\r');
+				await new Promise(resolve => setTimeout(resolve, 20));
+			}
+			const ready = await session.waitFor(new RegExp(`${question}:[^]*${PROMPT_READY}`), 10_000);
+			expect(ready.slice(ready.lastIndexOf('╭'))).not.toContain('❯');
+			await new Promise(resolve => setTimeout(resolve, 500));
+			expect(session.screen()).toContain(`${question}:`);
+
+			// Chosen on purpose, it is answered.
+			session.write('n');
+			await session.waitFor(/❯ No/);
+			session.write('\r');
+			// Failed, it is offered the follow-ups of a failed check.
+			await session.waitFor('Leave it failed', 20_000);
+		} finally {
+			session.kill('SIGKILL');
+			await session.exited;
+		}
+		const runsDir = path.join(cwd, '.convox-ami', 'runs');
+		const [run] = readdirSync(runsDir)
+			.filter(name => /^\d{8}-\d{6}-\w+-\w{4}\.json$/.test(name))
+			.map(name => JSON.parse(readFileSync(path.join(runsDir, name), 'utf8')));
+		expect(run.checks.find((check: {id: string}) => check.id === 'sumologic')).toMatchObject({status: 'fail'});
+	}, 120_000);
+
+	it('completes a whole dev → prod rehearsal in a real terminal with only Enter, y and p pressed', async () => {
 		const cwd = mkdtempSync(path.join(os.tmpdir(), 'convox-ami-rehearse-'));
 		const env: NodeJS.ProcessEnv = {
 			PATH: process.env.PATH,
@@ -51,10 +99,13 @@ describe('npx convox-ami --rehearse', () => {
 		const answer = setInterval(() => {
 			const screen = session.screen();
 			const prompt = screen.slice(screen.lastIndexOf('╭'));
-			if (!screen.includes('╭') || prompt === answered) return;
+			// A prompt takes keys once it says so under its box.
+			if (!screen.includes('╭') || !prompt.includes(PROMPT_READY) || prompt === answered) return;
 			answered = prompt;
-			const key = /y\/N|Y\/n/.test(prompt) ? 'y' : '\r';
-			keys.push(key === 'y' ? 'y' : 'Enter');
+			// The manual check and the promotion start with nothing chosen: a letter chooses, then Enter.
+			const nothingChosen = /Yes {2}confirmed|Promote to/.test(prompt) && !prompt.includes('❯');
+			const key = /y\/N|Y\/n/.test(prompt) || (nothingChosen && prompt.includes('Yes')) ? 'y' : nothingChosen ? 'p' : '\r';
+			keys.push(key === '\r' ? 'Enter' : key);
 			session.write(key);
 		}, 150);
 		const code = await Promise.race([
@@ -63,7 +114,7 @@ describe('npx convox-ami --rehearse', () => {
 		]);
 		clearInterval(answer);
 		expect(code).toBe(0);
-		expect(new Set(keys)).toEqual(new Set(['Enter', 'y']));
+		expect(new Set(keys)).toEqual(new Set(['Enter', 'y', 'p']));
 		const screen = session.screen();
 		expect(screen).toContain('PRODUCTION');
 		expect(screen).toContain('REHEARSAL');

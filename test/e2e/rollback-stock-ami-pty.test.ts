@@ -2,6 +2,7 @@ import {readdir, readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {createChecklistWorld, type ChecklistWorld} from '../support/checklist-e2e-world';
+import {PROMPT_READY} from '../support/ink-prompt';
 import {runInPty, type PtySession} from '../support/pty';
 
 const DOWN = '\u001b[B';
@@ -36,7 +37,7 @@ describe('a guided release whose verification fails offers the rollback, in a re
 			// A box is answered once it is drawn whole: the same on two polls in a row (a loaded machine draws in pieces).
 			const settled = box === previous;
 			previous = box;
-			if (busy || !screen.includes('╭') || box === last || !settled) return;
+			if (busy || !screen.includes('╭') || !box.includes(PROMPT_READY) || box === last || !settled) return;
 			busy = true;
 			last = box;
 			if (box.includes('Metrics reach Librato failed')) {

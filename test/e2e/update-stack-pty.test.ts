@@ -1,5 +1,6 @@
 import {afterEach, describe, expect, it} from 'vitest';
 import {runCli} from '../support/cli-env';
+import {PROMPT_READY} from '../support/ink-prompt';
 import {runInPty, type PtySession} from '../support/pty';
 import {createStackWorld, eventsOf, noticesOf, stepEvent, type StackWorld} from '../support/stack-e2e-world';
 
@@ -31,6 +32,7 @@ async function startWatchedUpdate(): Promise<{world: StackWorld; session: PtySes
 	expect(preview).toMatch(/Modify LaunchConfiguration AWS::AutoScaling::LaunchConfiguration replacement: True/);
 	expect(preview).toContain('3 instance(s) will be replaced.');
 	expect(count(world.aws.calls, 'ExecuteChangeSet')).toBe(0);
+	await session.waitFor(PROMPT_READY);
 	session.write('y');
 	const live = await session.waitFor(/RackWebTasks\s+UPDATE_IN_PROGRESS/, 15_000);
 	expect(live).toMatch(/convox-dev\s+UPDATE_IN_PROGRESS\s+User Initiated/);
@@ -44,6 +46,7 @@ describe('update-stack in a real terminal', () => {
 		session.write(CTRL_C);
 		await session.waitFor('Cancel the update');
 		expect(session.screen()).toContain('Detach');
+		await session.waitFor(PROMPT_READY);
 		session.write('\r');
 		expect(await session.exited).toBe(130);
 		expect(session.screen()).toContain('Detached from the update of convox-dev');
@@ -67,6 +70,7 @@ describe('update-stack in a real terminal', () => {
 		const {world, session} = await startWatchedUpdate();
 		session.write(CTRL_C);
 		await session.waitFor('Cancel the update');
+		await session.waitFor(PROMPT_READY);
 		session.write(DOWN);
 		session.write('\r');
 		const rollback = await session.waitFor(/convox-dev\s+UPDATE_ROLLBACK_IN_PROGRESS\s+Stack update cancelled/);

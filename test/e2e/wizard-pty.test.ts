@@ -2,6 +2,7 @@ import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {createCliWorld, runCli, type CliWorld} from '../support/cli-env';
+import {PROMPT_READY} from '../support/ink-prompt';
 import {runInPty} from '../support/pty';
 
 let world: CliWorld | undefined;
@@ -15,6 +16,7 @@ describe('the wizard in a real terminal', () => {
 		const session = runInPty(['--dry-run'], {cwd: world.dir, env});
 		await session.waitFor('Which account?');
 		expect(session.screen()).toContain('111111111111 · convox-dev');
+		await session.waitFor(PROMPT_READY);
 		session.write('\r');
 		// Ink redraws the live area in pieces: each fact is waited for rather than read off one frame.
 		await session.waitFor('Base AMI for us-east-1: ami-6bb2d67c');

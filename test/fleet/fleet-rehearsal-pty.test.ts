@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import type {FleetRun} from '../../source/workflow/fleet/fleet-journal';
+import {PROMPT_READY} from '../support/ink-prompt';
 import {runInPty, type PtySession} from '../support/pty';
 
 const DOWN = '\u001B[B';
@@ -59,7 +60,7 @@ function answerPrompts(pty: PtySession, answer: (box: string) => string | undefi
 	let last = '';
 	const timer = setInterval(() => {
 		const box = promptOf(pty.screen());
-		if (!box || box === last) return;
+		if (!box?.includes(PROMPT_READY) || box === last) return;
 		const key = answer(box);
 		if (key === undefined) return;
 		last = box;

@@ -8,6 +8,7 @@ import type {CompletedStep, Notice, RunStore} from '../run-store';
 import {ChecklistPane} from './ChecklistPane';
 import {Clock} from './clock';
 import {LiveFleetTable} from './FleetTable';
+import type {Frames} from './frames';
 import {Header} from './Header';
 import {NoticeList} from './NoticeList';
 import {OutcomeView} from './OutcomeView';
@@ -56,7 +57,6 @@ const SessionNotices = memo(function SessionNotices({store}: {store: RunStore}) 
 const LiveHeader = memo(Header);
 
 const HINTS = {
-	prompt: '↑↓ choose · Enter answer · Ctrl-C stop',
 	run: 'Ctrl-C stop (the run is journaled; `convox-ami resume` continues)',
 	fleet: '↑↓ choose a rack · Enter open its panes · Ctrl-C stop (journaled; `convox-ami resume` continues)',
 	rack: 'Esc or Enter back to the fleet table · Ctrl-C stop (journaled; `convox-ami resume` continues)',
@@ -68,11 +68,14 @@ const KeyHint = memo(function KeyHint({keys}: {keys: keyof typeof HINTS}) {
 
 export function App({
 	store,
+	frames,
 	onInterrupt,
 	panes = {},
 	racks,
 }: {
 	store: RunStore;
+	/** The frames Ink writes: a prompt takes keys only once it is on the terminal. */
+	frames: Frames;
 	onInterrupt: () => void;
 	panes?: Partial<Record<StepId, PaneRenderer>>;
 	/** A fleet's racks: their panes open from the fleet table. */
@@ -114,9 +117,10 @@ export function App({
 					<LiveFleetTable rows={fleet} highlighted={browsing ? highlighted : undefined} />
 				) : null}
 				<SessionNotices store={store} />
-				{prompt ? <PromptView key={prompt.id} prompt={prompt} /> : null}
+				{prompt ? <PromptView key={prompt.id} prompt={prompt} frames={frames} /> : null}
 				{outcome ? <OutcomeView outcome={outcome} /> : null}
-				{outcome ? null : <KeyHint keys={prompt ? 'prompt' : rack ? 'rack' : browsing ? 'fleet' : 'run'} />}
+				{/* A prompt shows its own keys, once it takes them. */}
+				{outcome || prompt ? null : <KeyHint keys={rack ? 'rack' : browsing ? 'fleet' : 'run'} />}
 			</Box>
 		</ClockContext.Provider>
 	);

@@ -2,6 +2,7 @@ import {render} from 'ink';
 import {RackStores} from '../rack-stores';
 import {RunStore, type ViewReducer} from '../run-store';
 import {App} from './App';
+import {Frames} from './frames';
 import type {PaneRenderer} from './RunPanes';
 import type {StepId} from '../../workflow/types';
 
@@ -34,10 +35,12 @@ export function mountInk({
 	const store = new RunStore(title, reducers, EVENT_FLUSH_MS);
 	store.setBadges(badges);
 	const racks = new RackStores(reducers, EVENT_FLUSH_MS);
-	const instance = render(<App store={store} onInterrupt={onInterrupt} panes={panes} racks={racks} />, {
+	const frames = new Frames();
+	const instance = render(<App store={store} frames={frames} onInterrupt={onInterrupt} panes={panes} racks={racks} />, {
 		exitOnCtrlC: false,
 		maxFps: 10,
 		patchConsole: false,
+		onRender: frames.onWrite,
 	});
 	return {
 		store,

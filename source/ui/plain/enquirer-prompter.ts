@@ -3,6 +3,8 @@ import type {Prompter} from '../../workflow/step';
 
 type Question = Record<string, unknown> & {type: string; message: string};
 
+const NOTHING_CHOSEN = '__nothing-chosen';
+
 interface OpenPrompt {
 	cancel(): Promise<void>;
 }
@@ -43,11 +45,14 @@ export function createEnquirerPrompter(onInterrupt: () => void): EnquirerPrompte
 			stopped = true;
 			void open?.cancel();
 		},
-		async select({message, choices}) {
+		async select({message, choices, noDefault}) {
+			const listed = choices.map(choice => ({name: choice.value, message: choice.label, hint: choice.hint}));
 			const picked = await ask<string>({
 				type: 'select',
 				message,
-				choices: choices.map(choice => ({name: choice.value, message: choice.label, hint: choice.hint})),
+				// enquirer always highlights a choice: the first is one that answers nothing.
+				choices: noDefault ? [{name: NOTHING_CHOSEN, message: '(nothing chosen)', hint: 'choose with ↑↓'}, ...listed] : listed,
+				validate: (value: string) => (value === NOTHING_CHOSEN ? 'Nothing is chosen yet: choose with ↑↓, then Enter.' : true),
 			});
 			return picked as (typeof choices)[number]['value'];
 		},

@@ -1,10 +1,12 @@
 import {render} from 'ink-testing-library';
 import {describe, expect, it} from 'vitest';
 import {App} from '../../../source/ui/ink/App';
+import {Frames} from '../../../source/ui/ink/frames';
 import {RunStore} from '../../../source/ui/run-store';
 import {createRun} from '../../../source/workflow/plan';
 import {reduceRun} from '../../../source/workflow/reducer';
 import type {Run, RunEvent, RunEventInput} from '../../../source/workflow/types';
+import {promptDrawn} from '../../support/ink-prompt';
 
 const tick = (ms = 30) => new Promise(resolve => setTimeout(resolve, ms));
 
@@ -34,7 +36,7 @@ describe('Ink screen', () => {
 		const store = new RunStore('release · prod', {}, 5);
 		const run = newRun(true);
 		store.attach('release · prod · us-east-1 · r1', ['PRODUCTION'], run);
-		const {lastFrame, unmount} = render(<App store={store} onInterrupt={() => undefined} />);
+		const {lastFrame, unmount} = render(<App store={store} frames={new Frames()} onInterrupt={() => undefined} />);
 		feed(store, run, [
 			{type: 'step', step: 'account', status: 'running'},
 			{type: 'notice', step: 'account', level: 'info', message: 'Signed in as arn:aws:sts::222222222222:assumed-role/Admin/me'},
@@ -56,7 +58,8 @@ describe('Ink screen', () => {
 
 	it('asks the account with an Ink select and answers with Enter', async () => {
 		const store = new RunStore('', {}, 5);
-		const {lastFrame, stdin, unmount} = render(<App store={store} onInterrupt={() => undefined} />);
+		const frames = new Frames();
+		const {lastFrame, stdin, unmount} = render(<App store={store} frames={frames} onInterrupt={() => undefined} />);
 		const answer = store.prompter({yes: false}).select({
 			message: 'Which account?',
 			choices: [
@@ -68,6 +71,7 @@ describe('Ink screen', () => {
 		await tick();
 		expect(lastFrame()).toContain('Which account?');
 		expect(lastFrame()).toContain('222222222222 · convox-prod · PRODUCTION');
+		await promptDrawn(frames, lastFrame);
 		stdin.write('\u001B[B');
 		await tick();
 		stdin.write('\r');
@@ -80,7 +84,7 @@ describe('Ink screen', () => {
 	it('routes Ctrl-C to the interrupt handler and answers open questions with an interruption', async () => {
 		const store = new RunStore('', {}, 5);
 		let interrupts = 0;
-		const {stdin, unmount} = render(<App store={store} onInterrupt={() => interrupts++} />);
+		const {stdin, unmount} = render(<App store={store} frames={new Frames()} onInterrupt={() => interrupts++} />);
 		const pending = store.prompter({yes: false}).confirm({message: 'Go on?', remedy: '--yes'});
 		await tick();
 		stdin.write('\u0003');
@@ -99,7 +103,7 @@ describe('Ink screen', () => {
 
 	it('shows the outcome with the hint and the journal', async () => {
 		const store = new RunStore('', {}, 5);
-		const {lastFrame, unmount} = render(<App store={store} onInterrupt={() => undefined} />);
+		const {lastFrame, unmount} = render(<App store={store} frames={new Frames()} onInterrupt={() => undefined} />);
 		store.setOutcome({exitCode: 2, message: 'Wrong AWS account.', hint: 'Sign in to 111111111111.', journal: '/tmp/x.json'});
 		await tick();
 		expect(lastFrame()).toContain('Stopped: nothing was changed');
@@ -112,7 +116,7 @@ describe('Ink screen', () => {
 		const store = new RunStore('', {}, 5);
 		let run = newRun();
 		store.attach('release · dev · us-east-1 · r1', [], run);
-		const {frames, lastFrame, unmount} = render(<App store={store} onInterrupt={() => undefined} />);
+		const {frames, lastFrame, unmount} = render(<App store={store} frames={new Frames()} onInterrupt={() => undefined} />);
 		await tick();
 		const idle = frames.length;
 		run = feed(store, run, [{type: 'log', step: 'account', line: 'a line no pane shows'}]);

@@ -3,12 +3,14 @@ import {describe, expect, it} from 'vitest';
 import {createFleetReporter, type FleetReporter} from '../../../source/ui/fleet-reporter';
 import type {FrontEnd} from '../../../source/ui/front-end';
 import {App} from '../../../source/ui/ink/App';
+import {Frames} from '../../../source/ui/ink/frames';
 import {inkPanes, inkReducers} from '../../../source/ui/ink/panes';
 import {RackStores} from '../../../source/ui/rack-stores';
 import {RunStore} from '../../../source/ui/run-store';
 import {createRun} from '../../../source/workflow/plan';
 import {reduceRun} from '../../../source/workflow/reducer';
 import type {Run, RunEvent, RunEventInput} from '../../../source/workflow/types';
+import {promptDrawn} from '../../support/ink-prompt';
 
 const tick = (ms = 40) => new Promise(resolve => setTimeout(resolve, ms));
 const DOWN = '\u001B[B';
@@ -38,8 +40,9 @@ function fleetScreen() {
 		end: async outcome => store.setOutcome(outcome),
 	};
 	const reporter = createFleetReporter(frontEnd, {fleet: 'all', fleetRunId: 'f1', racks: ROWS});
-	const screen = render(<App store={store} onInterrupt={() => undefined} panes={inkPanes} racks={racks} />);
-	return {store, reporter, ...screen};
+	const frames = new Frames();
+	const screen = render(<App store={store} frames={frames} onInterrupt={() => undefined} panes={inkPanes} racks={racks} />);
+	return {store, reporter, inkFrames: frames, ...screen};
 }
 
 /** A rack's run in the fleet: its events go through the reporter's sink for that rack. */
@@ -177,7 +180,7 @@ describe('the fleet screen opens one rack’s panes from the fleet table', () =>
 	});
 
 	it('leaves the arrows and Enter to an open prompt: its answer moves no highlight and opens no rack', async () => {
-		const {store, reporter, lastFrame, stdin, unmount} = fleetScreen();
+		const {store, reporter, inkFrames, lastFrame, stdin, unmount} = fleetScreen();
 		driveTwoRacks(reporter);
 		const answer = store.prompter({yes: false}).select({
 			message: 'Which way?',
@@ -189,6 +192,7 @@ describe('the fleet screen opens one rack’s panes from the fleet table', () =>
 		});
 		await tick();
 		expect(lastFrame()).toContain('Which way?');
+		await promptDrawn(inkFrames, lastFrame);
 		expect(lastFrame()).toContain('↑↓ choose · Enter answer');
 		stdin.write(DOWN);
 		await tick();
@@ -212,6 +216,7 @@ describe('the fleet screen opens one rack’s panes from the fleet table', () =>
 		// A prompt that opens while a rack is shown keeps Esc and Enter too: the rack stays open.
 		const go = store.prompter({yes: false}).confirm({message: 'Execute the change sets?', remedy: '--yes', defaultValue: true});
 		await tick();
+		await promptDrawn(inkFrames, lastFrame);
 		stdin.write(ESC);
 		await tick();
 		expect(lastFrame()).toMatch(/LaunchConfiguration\s+UPDATE_COMPLETE/);
