@@ -203,7 +203,9 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 	let throttle = {remaining: options.throttle?.count ?? 0, actions: options.throttle?.actions};
 	let expiredCredentials = options.expiredCredentials ?? false;
 	const metricsFeed = (feed: false | Partial<InstanceMetricsFeed> = {}): InstanceMetricsFeed | undefined =>
-		feed === false ? undefined : {delayMs: feed.delayMs ?? 3 * tickMs, silentInstances: feed.silentInstances ?? []};
+		feed === false
+			? undefined
+			: {delayMs: feed.delayMs ?? 3 * tickMs, silentInstances: feed.silentInstances ?? [], silentStacks: feed.silentStacks ?? []};
 	let instanceMetrics = metricsFeed(options.instanceMetrics);
 	const throttled = (action: string): boolean => {
 		if (throttle.remaining <= 0 || (throttle.actions && !throttle.actions.includes(action))) return false;

@@ -3,11 +3,17 @@ import {chmod, mkdir, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import type {LoadedConfig} from '../config/load-config';
 import {parseConfig} from '../config/load-config';
-import type {BuildSecretEnvName} from '../workflow/secrets';
+import type {SecretEnvName} from '../workflow/secrets';
 import {currentRackStackSeed, ecsAmiParameters, ecsOptimizedImages, rackStackSeed, startAwsStandIn, type AwsCall} from './aws-stand-in';
 import {listenOnLoopback} from './loopback-server';
 import {rehearsalTemplate} from './packer-template';
 import {demoFleet} from './demo-fleet';
+import {
+	recordingHelloWorld,
+	startSumoLogicStandIn,
+	SUMOLOGIC_STAND_IN_ACCESS_ID,
+	SUMOLOGIC_STAND_IN_ACCESS_KEY,
+} from './sumologic-stand-in';
 import {bundledTemplateFor, startCurrentReleasesStandIn, startReleasesStandIn} from './releases-stand-in';
 
 export interface Rehearsal {
@@ -33,11 +39,19 @@ const CURRENT_ERA: string = ACCOUNTS.current.accountId;
 
 const REHEARSAL_SECRET_KEY = 'rehearsal-secret-access-key';
 /** A fake value for each of the build's secrets. */
-const SECRETS: Record<BuildSecretEnvName, string> = {
+const SECRETS: Record<SecretEnvName, string> = {
 	LIBRATO_EMAIL: 'rehearsal@example.com',
 	LIBRATO_TOKEN: 'rehearsal-librato-token',
 	LOGSPOUT_TOKEN: 'rehearsal-logspout-token',
+	SUMOLOGIC_ACCESS_ID: SUMOLOGIC_STAND_IN_ACCESS_ID,
+	SUMOLOGIC_ACCESS_KEY: SUMOLOGIC_STAND_IN_ACCESS_KEY,
 };
+
+/** A host that never resolves (RFC 2606), as metrics-api.librato.com no longer does. */
+const GONE_LIBRATO_API = 'http://metrics-api.librato.invalid';
+
+/** Rack names listed in a rehearsal knob, e.g. CONVOX_AMI_REHEARSAL_ROLLBACK=dev,prod. */
+const racksIn = (knob: string) => new Set((process.env[knob] ?? '').split(',').filter(Boolean));
 
 /** Variables that could lead a child process to real AWS; a rehearsal drops them all. */
 const REAL_AWS =
@@ -58,9 +72,9 @@ async function toolScript(binDir: string, tool: 'packer' | 'convox'): Promise<st
 
 /**
  * Local stand-ins for everything a release touches: the release files (of 2016 for dev and prod,
- * of 2022-2026 for `current`), STS/CloudFormation/EC2/SSM
+ * of 2022-2026 for `current`), STS/CloudFormation/EC2/SSM/IAM/CloudWatch
  * (state kept in STATE_DIR/rehearsal so a killed rehearsal resumes), Packer (a replay of a recorded
- * build), the convox CLI, the hello-world app and Librato. No AWS credentials are loaded.
+ * build), the convox CLI, the hello-world app (its requests shipped to the SumoLogic stand-in as log lines) and Librato. No AWS credentials are loaded.
  */
 export async function startRehearsal(stateDir: string, options: {fleet?: string} = {}): Promise<Rehearsal> {
 	const dir = path.join(stateDir, 'rehearsal');
@@ -74,8 +88,13 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string}
 				racks: Number(process.env.CONVOX_AMI_REHEARSAL_FLEET_RACKS ?? 20),
 			})
 		: undefined;
-	const rollingBack = new Set((process.env.CONVOX_AMI_REHEARSAL_ROLLBACK ?? '').split(',').filter(Boolean));
-	const staleInstances = new Set((process.env.CONVOX_AMI_REHEARSAL_STALE_INSTANCES ?? '').split(',').filter(Boolean));
+	// _SILENT_METRICS names racks of which one instance never publishes metrics; _LOGS=never drops every
+	// log line; _METRICS=librato configures the legacy Librato backend, =librato-gone one whose API no longer resolves.
+	const rollingBack = racksIn('CONVOX_AMI_REHEARSAL_ROLLBACK');
+	const staleInstances = racksIn('CONVOX_AMI_REHEARSAL_STALE_INSTANCES');
+	const silentMetrics = racksIn('CONVOX_AMI_REHEARSAL_SILENT_METRICS');
+	const metricsKnob = process.env.CONVOX_AMI_REHEARSAL_METRICS;
+	const librato = metricsKnob === 'librato' || metricsKnob === 'librato-gone';
 	const racks: Record<string, {accountId: string; stackName: string; rack: string; production: boolean; region?: string}> = {
 		...ACCOUNTS,
 		...demo?.racks,
@@ -105,13 +124,18 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string}
 		changeSetDelayMs: Number(process.env.CONVOX_AMI_REHEARSAL_CHANGE_SET_MS ?? 1000),
 		imageCopies: {delayMs: Number(process.env.CONVOX_AMI_REHEARSAL_COPY_MS ?? 3000)},
 		resolveTemplate: bundledTemplateFor,
+		instanceMetrics: {
+			silentStacks: Object.values(racks)
+				.filter(account => silentMetrics.has(account.rack))
+				.map(account => account.stackName),
+		},
 	});
 	const [releases, currentReleases] = await Promise.all([startReleasesStandIn(), startCurrentReleasesStandIn()]);
-	const helloWorld = await listenOnLoopback((_request, response) => {
-		response.setHeader('content-type', 'text/plain');
-		response.end('Hello, World!\n');
-	});
-	const librato = await listenOnLoopback((_request, response) => {
+	const sumo = await startSumoLogicStandIn({jobStates: ['DONE GATHERING RESULTS']});
+	const helloWorld = await listenOnLoopback(
+		recordingHelloWorld(sumo, {delayMs: 0, drop: process.env.CONVOX_AMI_REHEARSAL_LOGS === 'never'}),
+	);
+	const libratoApi = await listenOnLoopback((_request, response) => {
 		const now = Math.floor(Date.now() / 1000);
 		response.setHeader('content-type', 'application/json');
 		response.end(
@@ -139,8 +163,12 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string}
 			{
 				...account,
 				helloWorldUrl: `${helloWorld.url}/`,
-				librato: {source: `aws.${name}.*`},
-				sumologic: {searchUrl: `https://service.sumologic.com/ui/#/search/_sourceCategory=${name}/http`},
+				...(librato ? {metrics: {backend: 'librato', source: `aws.${name}.*`}} : {}),
+				logs: {
+					api: sumo.url,
+					query: `_sourceCategory=aws/${name}/logspout`,
+					searchUrl: `https://service.sumologic.com/ui/#/search/_sourceCategory=aws/${name}/logspout`,
+				},
 			},
 		]),
 	);
@@ -173,7 +201,7 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string}
 			AWS_ENDPOINT_URL_IAM: aws.url,
 			AWS_ENDPOINT_URL_CLOUDWATCH: aws.url,
 			CONVOX_RELEASES_URL: accountId === CURRENT_ERA ? currentReleases.url : releases.url,
-			LIBRATO_API_URL: librato.url,
+			LIBRATO_API_URL: metricsKnob === 'librato-gone' ? GONE_LIBRATO_API : libratoApi.url,
 			CONVOX_AMI_REHEARSAL_HELLO_WORLD: helloWorld.url,
 			CONVOX_AMI_PROBE_TIMEOUT: base.CONVOX_AMI_PROBE_TIMEOUT ?? '60',
 		}),
@@ -191,7 +219,7 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string}
 				}));
 				await writeFile(callLog, `${JSON.stringify(logged)}\n`);
 			}
-			await Promise.all([aws.close(), releases.close(), currentReleases.close(), helloWorld.close(), librato.close()]);
+			await Promise.all([aws.close(), releases.close(), currentReleases.close(), helloWorld.close(), libratoApi.close(), sumo.close()]);
 		},
 	};
 }

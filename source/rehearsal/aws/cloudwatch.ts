@@ -7,6 +7,21 @@ export interface InstanceMetricsFeed {
 	delayMs: number;
 	/** Instances that never report. */
 	silentInstances: string[];
+	/** Stacks of which one running instance (the first by id) never reports, whichever instances they run then. */
+	silentStacks?: string[];
+}
+
+/** The instances that publish nothing: those named, and the first running one of each silent stack. */
+function silencedBy(instances: InstanceRecord[], feed: InstanceMetricsFeed): Set<string> {
+	const silent = new Set(feed.silentInstances);
+	for (const stackName of feed.silentStacks ?? []) {
+		const first = instances
+			.filter(instance => instance.stackName === stackName && instance.state === 'running')
+			.map(instance => instance.instanceId)
+			.sort()[0];
+		if (first) silent.add(first);
+	}
+	return silent;
 }
 
 export interface CloudWatchSettings {
@@ -82,9 +97,14 @@ function matchesSearch(datum: MetricDatumRecord, search: Search): boolean {
 	);
 }
 
+function fedByInstances(instances: InstanceRecord[], feed: InstanceMetricsFeed, start: number, until: number): MetricDatumRecord[] {
+	const silent = silencedBy(instances, feed);
+	return instances.filter(instance => !silent.has(instance.instanceId)).flatMap(instance => fedDatapoints(instance, feed, start, until));
+}
+
 /** One datapoint a minute from `delayMs` after the instance's launch, within the window and not after `until`. */
 function fedDatapoints(instance: InstanceRecord, feed: InstanceMetricsFeed, start: number, until: number): MetricDatumRecord[] {
-	if (instance.state !== 'running' || feed.silentInstances.includes(instance.instanceId)) return [];
+	if (instance.state !== 'running') return [];
 	const first = Date.parse(instance.launchTime) + feed.delayMs;
 	const dimensions = {
 		InstanceId: instance.instanceId,
@@ -159,7 +179,7 @@ export const cloudWatchHandlers: Record<string, Handler> = {
 		const feed = settings.feed;
 		const datapoints = [
 			...(state.data.metrics ?? []),
-			...(feed ? state.data.instances.flatMap(instance => fedDatapoints(instance, feed, start, Math.min(end, now))) : []),
+			...(feed ? fedByInstances(state.data.instances, feed, start, Math.min(end, now)) : []),
 		];
 		const queries = (input.MetricDataQueries ?? []) as Array<{Id?: string; Expression?: string; Label?: string; ReturnData?: boolean}>;
 		const results = queries
