@@ -40,6 +40,8 @@ export async function findImagesByRun(ec2: EC2Client, runId: string): Promise<Ru
 export interface ImageState {
 	state: string;
 	ownerId: string | undefined;
+	architecture?: string;
+	name?: string;
 }
 
 /** One image by id as EC2 describes it, or undefined when EC2 does not know it. */
@@ -47,9 +49,16 @@ export async function describeImage(ec2: EC2Client, amiId: string): Promise<Imag
 	try {
 		const response = await ec2.send(new DescribeImagesCommand({ImageIds: [amiId]}));
 		const image = response.Images?.find(candidate => candidate.ImageId === amiId);
-		return image ? {state: image.State ?? 'unknown', ownerId: image.OwnerId} : undefined;
+		if (!image) return undefined;
+		return {
+			state: image.State ?? 'unknown',
+			ownerId: image.OwnerId,
+			...(image.Architecture ? {architecture: image.Architecture} : {}),
+			...(image.Name ? {name: image.Name} : {}),
+		};
 	} catch (error) {
-		if ((error as {name?: string}).name === 'InvalidAMIID.NotFound') return undefined;
+		const name = (error as {name?: string}).name;
+		if (name === 'InvalidAMIID.NotFound' || name === 'InvalidAMIID.Unavailable') return undefined;
 		throw error;
 	}
 }
@@ -93,11 +102,9 @@ export async function waitForImage(ec2: EC2Client, amiId: string, options: WaitO
 
 /** An image's architecture as EC2 reports it (`x86_64`, `arm64`, ...), or undefined when the image is not visible. */
 export async function imageArchitecture(ec2: EC2Client, amiId: string): Promise<string | undefined> {
-	try {
-		const {Images} = await ec2.send(new DescribeImagesCommand({ImageIds: [amiId]}));
-		return Images?.find(image => image.ImageId === amiId)?.Architecture;
-	} catch (error) {
-		if ((error as Error).name === 'InvalidAMIID.NotFound' || (error as Error).name === 'InvalidAMIID.Unavailable') return undefined;
-		throw error;
-	}
+	return (await describeImage(ec2, amiId))?.architecture;
+}
+
+export async function imageName(ec2: EC2Client, amiId: string): Promise<string | undefined> {
+	return (await describeImage(ec2, amiId))?.name;
 }

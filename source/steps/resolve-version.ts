@@ -1,9 +1,11 @@
 import type {CloudFormationClient} from '@aws-sdk/client-cloudformation';
 import type {TemplateParameter} from '../services/cloudformation/parameters';
 import {describeStack, parameterValue, StackNotFoundError, type StackSnapshot} from '../services/cloudformation/stack';
-import {imageArchitecture} from '../services/ec2-images';
+import {imageArchitecture, imageName} from '../services/ec2-images';
 import type {FetchedFormation, VersionEntry} from '../services/releases';
 import {getParameter} from '../services/ssm-parameters';
+import {metricsOf} from '../config/observability';
+import {amazonLinuxOf, baseEraNotice} from './amazon-linux';
 import {StepFailedError, UsageError} from '../workflow/errors';
 import type {Step, StepContext} from '../workflow/step';
 import {planBaseAmi, type Architecture, type BaseAmiPlan} from './base-ami';
@@ -256,6 +258,17 @@ async function assertArchitecture(ctx: StepContext, plan: Extract<BaseAmiPlan, {
 	}
 }
 
+/** The base image's name, for its era; a base that cannot be described here is judged by the build instead. */
+async function imageNameQuietly(ctx: StepContext, ami: string): Promise<string | undefined> {
+	try {
+		const {ec2} = await ctx.services.aws();
+		return await imageName(ec2, ami);
+	} catch {
+		ctx.signal.throwIfAborted();
+		return undefined;
+	}
+}
+
 export const resolveVersionStep: Step<'resolve-version'> = {
 	id: 'resolve-version',
 	async run(ctx) {
@@ -293,6 +306,11 @@ export const resolveVersionStep: Step<'resolve-version'> = {
 			sourceAmi = plan.ami;
 			notice(ctx, 'info', `Base AMI for ${ctx.region}: ${sourceAmi}`);
 		}
+		const era = baseEraNotice(
+			amazonLinuxOf(plan.era === 'ssm' ? {parameterPath: plan.parameterPath} : {imageName: await imageNameQuietly(ctx, sourceAmi)}),
+			metricsOf(ctx.account).backend,
+		);
+		if (era) notice(ctx, 'warn', era);
 		if (formation.bytes > TEMPLATE_BODY_LIMIT) {
 			notice(
 				ctx,
