@@ -17,9 +17,10 @@ export type FollowUp =
 	/** A verified release outside production: release the same Convox version to a production account. */
 	| {kind: 'promotion'; convoxVersion: string; accounts: string[]; releaseId: string};
 
-/** A failed required check that the release could have caused: a monitoring service that is gone is not one. */
-function releaseAtFault(run: Run): boolean {
-	return run.checks.some(check => check.required && check.status === 'fail' && check.fault !== 'backend');
+/** Verification failed only because monitoring services are gone: putting the stack back would change nothing. */
+function onlyMonitoringFailed(run: Run): boolean {
+	const failed = run.checks.filter(check => check.required && check.status === 'fail');
+	return failed.length > 0 && failed.every(check => check.fault === 'backend');
 }
 
 /**
@@ -31,7 +32,7 @@ export function followUpOf(run: Run, config: Config, {guided}: {guided: boolean}
 	if (run.kind !== 'release') return undefined;
 	const status = (id: string) => run.steps.find(step => step.id === id)?.status;
 	if (status('verify') === 'failed' && status('update-stack') === 'done') {
-		if (!releaseAtFault(run)) return undefined;
+		if (onlyMonitoringFailed(run)) return undefined;
 		const target = rollbackTargetOf(run);
 		return target ? {kind: 'rollback', target} : undefined;
 	}

@@ -101,6 +101,28 @@ describe('followUpOf', () => {
 		).toMatchObject({kind: 'rollback'});
 	});
 
+	it('offers no rollback when only a monitoring service that is gone failed the checks, and one when the release may be at fault', () => {
+		const checked = (checks: Array<{id: string; fault?: 'backend'}>) => {
+			let run = released({statuses: {verify: 'failed'}, runStatus: 'failed'});
+			for (const {id, fault} of checks)
+				run = reduceRun(run, {
+					type: 'check',
+					id,
+					kind: 'auto',
+					status: 'fail',
+					detail: 'failed',
+					...(fault ? {fault} : {}),
+					runId: 'r1',
+					at: new Date().toISOString(),
+				});
+			return run;
+		};
+		expect(followUpOf(checked([{id: 'metrics', fault: 'backend'}]), config, {guided: true})).toBeUndefined();
+		expect(followUpOf(checked([{id: 'metrics', fault: 'backend'}, {id: 'hello-world'}]), config, {guided: true})).toMatchObject({
+			kind: 'rollback',
+		});
+	});
+
 	it('offers no rollback when the update did not finish, or the run only showed its writes', () => {
 		expect(
 			followUpOf(released({statuses: {'update-stack': 'failed', verify: 'pending'}, runStatus: 'failed'}), config, {guided: true}),

@@ -104,6 +104,30 @@ describe('libratoAttempt', () => {
 });
 
 describe('libratoMetricPage', () => {
+	it('fails at once, for good and as the backend’s fault, when the API no longer resolves, naming Librato’s end of service', async () => {
+		const started = Date.now();
+		const outcome = await retryUntil(
+			() => libratoAttempt({email: EMAIL, token: TOKEN, timeoutMs: 2000, apiUrl: 'http://metrics-api.librato.invalid', since: new Date()}),
+			{timeoutMs: 300_000, initialDelayMs: 1000},
+		);
+		expect(outcome).toMatchObject({status: 'fail', retryable: false, fault: 'backend'});
+		expect(outcome.detail).toMatch(
+			/^Librato API at http:\/\/metrics-api\.librato\.invalid is unreachable \((ENOTFOUND|EAI_AGAIN|EAI_NONAME)\)/,
+		);
+		expect(outcome.detail).toContain('reached its end of service on 2026-01-31');
+		expect(Date.now() - started).toBeLessThan(20_000);
+	});
+
+	it('fails at once as the backend’s fault when nothing listens at the API', async () => {
+		server = await serve((_request, response) => reply(response, 200, series()));
+		const closed = server.url;
+		await server.close();
+		server = undefined;
+		const outcome = await libratoAttempt({email: EMAIL, token: TOKEN, timeoutMs: 2000, apiUrl: closed, since: new Date()});
+		expect(outcome).toMatchObject({status: 'fail', retryable: false, fault: 'backend'});
+		expect(outcome.detail).toContain('ECONNREFUSED');
+	});
+
 	it('links to the metric filtered by the source', () => {
 		expect(libratoMetricPage('aws.dev.*')).toBe('https://metrics.librato.com/s/metrics/collectd.cpu.percent.user?source=aws.dev.*');
 		expect(libratoMetricPage()).toBe('https://metrics.librato.com/s/metrics/collectd.cpu.percent.user');
