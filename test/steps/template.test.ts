@@ -56,6 +56,7 @@ const CHECKED = {
 	sensitiveSecrets: ['librato_email', 'librato_token', 'logspout_token'],
 	secretsNotSensitive: [],
 	secretsNotReceived: [],
+	requiredSecrets: [],
 	releaseRunTag: true,
 };
 
@@ -146,6 +147,7 @@ function setup({
 	} as unknown as Run;
 	const services = {
 		binaries: {packer: 'packer', convox: 'convox', git: gitBinary},
+		aws: () => Promise.reject(new Error('no AWS in this test')),
 		env: process.env,
 		policy: mode === 'rehearsal' ? REHEARSAL_POLICY : LIVE_POLICY,
 	} as unknown as Services;
@@ -403,6 +405,7 @@ describe("template step on an operator's template", () => {
 			expect.stringMatching(
 				/^librato_email, librato_token, logspout_token are not in "sensitive-variables" of .*: Packer masks only the variables listed there/,
 			),
+			"The rack's instance role was not checked for cloudwatch:PutMetricData: no AWS in this test",
 		]);
 		expect(notices()).toContain(`Manifest: the template's manifest post-processor writes ${path.join(repo, 'packer', 'manifest.json')}.`);
 	});

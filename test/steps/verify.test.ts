@@ -221,20 +221,20 @@ function rolledBack(ami: string) {
 }
 
 describe('verifyStep', () => {
-	it('after a rollback to the stock AMI skips librato and sumologic with the reason, runs the rest, and passes under --yes alone', async () => {
+	it('after a rollback to the stock AMI skips metrics and logs with the reason, runs the rest, and passes under --yes alone', async () => {
 		const {stock, releases, outputs, rollbackOf} = rolledBack('');
 		const {ctx, events, final} = context({kind: 'rollback', flags: {yes: true}, outputs, rollbackOf, releases});
 		const result = await verifyStep.run(ctx);
 		expect(result).toMatchObject({
 			passed: ['rack', 'instances', 'hello-world'],
-			skipped: ['librato', 'sumologic'],
+			skipped: ['metrics', 'logs'],
 			failed: [],
 			waiting: [],
 			amiId: '',
 			convoxVersion: VERSION,
 		});
-		expect(final('librato')).toMatchObject({status: 'skipped', detail: 'the stock AMI ships no collectd: rolled back to the stock AMI'});
-		expect(final('sumologic')).toMatchObject({status: 'skipped', detail: 'the stock AMI ships no logspout: rolled back to the stock AMI'});
+		expect(final('metrics')).toMatchObject({status: 'skipped', detail: 'the stock AMI ships no collectd: rolled back to the stock AMI'});
+		expect(final('logs')).toMatchObject({status: 'skipped', detail: 'the stock AMI ships no logspout: rolled back to the stock AMI'});
 		expect(final('instances')!.detail).toBe(`3 of 3 on ${stock}`);
 		expect(librato.requests, 'no query for metrics the stock AMI cannot send').toHaveLength(0);
 		expect(events.find(event => event.type === 'notice' && event.message.startsWith('Verifying'))).toMatchObject({
@@ -242,27 +242,27 @@ describe('verifyStep', () => {
 		});
 	});
 
-	it('after a rollback to an AMI of ours runs librato and sumologic as after a release', async () => {
+	it('after a rollback to an AMI of ours runs metrics and logs as after a release', async () => {
 		const {releases, outputs, rollbackOf} = rolledBack(AMI);
 		const {ctx, final} = context({kind: 'rollback', flags: {yes: true, confirm: ['sumologic']}, outputs, rollbackOf, releases});
 		const result = await verifyStep.run(ctx);
-		expect(result).toMatchObject({passed: ['rack', 'instances', 'hello-world', 'librato', 'sumologic'], skipped: []});
-		expect(final('librato')).toMatchObject({kind: 'auto', status: 'pass'});
+		expect(result).toMatchObject({passed: ['rack', 'instances', 'hello-world', 'metrics', 'logs'], skipped: []});
+		expect(final('metrics')).toMatchObject({kind: 'auto', status: 'pass'});
 	});
 
-	it('a standalone checklist of a rack on the stock AMI still runs librato and sumologic', async () => {
+	it('a standalone checklist of a rack on the stock AMI still runs metrics and logs', async () => {
 		const {releases} = rolledBack('');
 		const {ctx, final} = context({kind: 'checklist', flags: {yes: true}, releases});
 		await expect(verifyStep.run(ctx)).rejects.toBeInstanceOf(WaitingError);
-		expect(final('sumologic')!.status).toBe('waiting');
-		expect(final('librato')!.status).not.toBe('skipped');
+		expect(final('logs')!.status).toBe('waiting');
+		expect(final('metrics')!.status).not.toBe('skipped');
 	});
 
 	it('passes a released rack under --yes --confirm sumologic, with evidence for each item', async () => {
 		const {ctx, final, convoxCalls} = context({flags: {yes: true, confirm: ['sumologic']}, outputs: released});
 		const outputs = await verifyStep.run(ctx);
 		expect(outputs).toEqual({
-			passed: ['rack', 'instances', 'hello-world', 'librato', 'sumologic'],
+			passed: ['rack', 'instances', 'hello-world', 'metrics', 'logs'],
 			failed: [],
 			skipped: [],
 			waiting: [],
@@ -275,8 +275,8 @@ describe('verifyStep', () => {
 		);
 		expect(final('instances')!.detail).toBe(`3 of 3 on ${AMI}`);
 		expect(final('hello-world')!.detail).toMatch(/^HTTP 200 from http:\/\/127\.0\.0\.1:\d+\/ in \d+ ms$/);
-		expect(final('librato')).toMatchObject({kind: 'auto', status: 'pass'});
-		expect(final('sumologic')).toMatchObject({kind: 'manual', status: 'pass', detail: 'confirmed with --confirm sumologic'});
+		expect(final('metrics')).toMatchObject({kind: 'auto', status: 'pass'});
+		expect(final('logs')).toMatchObject({kind: 'manual', status: 'pass', detail: 'confirmed with --confirm logs'});
 		expect(convoxCalls()).toEqual(['rack --rack dev']);
 		const request = new URL(librato.requests[0]!.url!, librato.url);
 		expect(request.searchParams.get('source')).toBe('aws.dev.*');
@@ -298,9 +298,9 @@ describe('verifyStep', () => {
 		const error = await verifyStep.run(ctx).catch((caught: unknown) => caught);
 		expect(error).toBeInstanceOf(WaitingError);
 		expect((error as WaitingError).exitCode).toBe(EXIT.waiting);
-		expect((error as Error).message).toBe('Waiting for manual confirmation: sumologic (Logs reach SumoLogic).');
-		expect((error as WaitingError).hint).toContain('convox-ami resume 20261125-010000-dev --yes --confirm sumologic');
-		expect(final('sumologic')!.status).toBe('waiting');
+		expect((error as Error).message).toBe('Waiting for manual confirmation: logs (Logs reach SumoLogic).');
+		expect((error as WaitingError).hint).toContain('convox-ami resume 20261125-010000-dev --yes --confirm logs');
+		expect(final('logs')!.status).toBe('waiting');
 	});
 
 	it('on resume re-runs only the items that did not pass, and takes --confirm given then', async () => {
@@ -321,17 +321,17 @@ describe('verifyStep', () => {
 				earlier('rack', 'pass'),
 				earlier('instances', 'pass'),
 				earlier('hello-world', 'pass'),
-				earlier('librato', 'pass'),
-				earlier('sumologic', 'waiting', 'manual'),
+				earlier('metrics', 'pass'),
+				earlier('logs', 'waiting', 'manual'),
 			],
 		});
 		const outputs = await verifyStep.run(ctx);
-		expect(outputs.passed).toEqual(['rack', 'instances', 'hello-world', 'librato', 'sumologic']);
+		expect(outputs.passed).toEqual(['rack', 'instances', 'hello-world', 'metrics', 'logs']);
 		expect(convoxCalls()).toEqual([]);
 		expect(helloWorld.requests).toHaveLength(0);
-		expect(events.filter(event => event.type === 'check').map(event => (event as {id: string}).id)).toEqual(['sumologic', 'sumologic']);
+		expect(events.filter(event => event.type === 'check').map(event => (event as {id: string}).id)).toEqual(['logs', 'logs']);
 		expect(events).toContainEqual(
-			expect.objectContaining({type: 'notice', message: 'Kept from the earlier attempt: rack, instances, hello-world, librato.'}),
+			expect.objectContaining({type: 'notice', message: 'Kept from the earlier attempt: rack, instances, hello-world, metrics.'}),
 		);
 	});
 
@@ -345,7 +345,7 @@ describe('verifyStep', () => {
 			env: {FAKE_CONVOX_APPS_INFO: appsInfo, LIBRATO_EMAIL: undefined, LIBRATO_TOKEN: undefined},
 		});
 		const outputs = await verifyStep.run(ctx);
-		expect(outputs.passed).toEqual(['rack', 'instances', 'hello-world', 'librato', 'sumologic']);
+		expect(outputs.passed).toEqual(['rack', 'instances', 'hello-world', 'metrics', 'logs']);
 		expect(convoxCalls()).toContain('apps info hello-world --rack dev');
 		expect(final('hello-world')!.detail).toContain(`from ${helloWorld.url}/`);
 		expect(events).toContainEqual(
@@ -354,10 +354,10 @@ describe('verifyStep', () => {
 				message: `Verifying stack convox (UPDATE_COMPLETE): Convox ${VERSION}, AMI ${AMI}, as the stack is now.`,
 			}),
 		);
-		expect(final('librato')).toMatchObject({kind: 'manual', status: 'pass', detail: 'confirmed by the operator'});
+		expect(final('metrics')).toMatchObject({kind: 'manual', status: 'pass', detail: 'confirmed by the operator'});
 		expect(prompt.asked.map(question => question.message)).toEqual([
-			'Metrics reach Librato: Does collectd.cpu.percent.user from aws.dev.* show data since the update in Librato? (set LIBRATO_EMAIL and LIBRATO_TOKEN to check automatically)\nhttps://metrics.librato.com/s/metrics/collectd.cpu.percent.user?source=aws.dev.*',
-			'Logs reach SumoLogic: Do HTTP logs from this environment show up in the SumoLogic search since the update?\nhttps://service.sumologic.com/ui/#/search/abc',
+			'Instances publish metrics: Does collectd.cpu.percent.user from aws.dev.* show data since the update in Librato? (set LIBRATO_EMAIL and LIBRATO_TOKEN to check automatically)\nhttps://metrics.librato.com/s/metrics/collectd.cpu.percent.user?source=aws.dev.*',
+			'Logs reach SumoLogic: Do HTTP logs from this environment show up in the SumoLogic search since the update? (set logs.api, logs.query, SUMOLOGIC_ACCESS_ID, SUMOLOGIC_ACCESS_KEY to check automatically)\nhttps://service.sumologic.com/ui/#/search/abc',
 		]);
 		expect(final('rack')!.status).toBe('pass');
 	});
@@ -385,7 +385,7 @@ describe('verifyStep', () => {
 			},
 		});
 		const outputs = await verifyStep.run(ctx);
-		expect(outputs.passed).toEqual(['rack', 'instances', 'hello-world', 'librato', 'sumologic', 'status-page', 'smoke', 'dns']);
+		expect(outputs.passed).toEqual(['rack', 'instances', 'hello-world', 'metrics', 'logs', 'status-page', 'smoke', 'dns']);
 		expect(outputs.failed).toEqual(['extra']);
 		expect(final('smoke')!.detail).toMatch(/^`test -d \.` exited 0/);
 		expect(events).toContainEqual(

@@ -4,7 +4,7 @@ import {packerEnvironment} from '../../../source/services/packer/environment';
 const AWS = {accessKeyId: 'AKIAACCOUNT000000001', secretAccessKey: 'account-secret', sessionToken: 'account-session', region: 'eu-west-1'};
 
 describe('packerEnvironment', () => {
-	it('drops every ambient AWS credential and profile, sets the account keys and the region, keeps endpoints', () => {
+	it('drops every ambient AWS credential and profile and the checks' credentials, sets the account keys and the region, keeps endpoints', () => {
 		const ambient = {
 			PATH: '/usr/bin',
 			HOME: '/home/op',
@@ -29,6 +29,8 @@ describe('packerEnvironment', () => {
 			AWS_REGION: 'us-west-2',
 			AWS_DEFAULT_REGION: 'us-west-2',
 			AWS_ENDPOINT_URL_EC2: 'http://127.0.0.1:9999',
+			SUMOLOGIC_ACCESS_ID: 'su-check-only',
+			SUMOLOGIC_ACCESS_KEY: 'check-only-key',
 			UNSET: undefined,
 		};
 		expect(packerEnvironment(ambient, AWS, {LIBRATO_TOKEN: 'tok'})).toEqual({
