@@ -4,7 +4,7 @@ import {packerEnvironment} from '../../../source/services/packer/environment';
 const AWS = {accessKeyId: 'AKIAACCOUNT000000001', secretAccessKey: 'account-secret', sessionToken: 'account-session', region: 'eu-west-1'};
 
 describe('packerEnvironment', () => {
-	it('drops every ambient AWS credential and profile and the checks' credentials, sets the account keys and the region, keeps endpoints', () => {
+	it('drops every ambient AWS credential and profile and the checks’ credentials, sets the account keys and the region, keeps endpoints', () => {
 		const ambient = {
 			PATH: '/usr/bin',
 			HOME: '/home/op',
