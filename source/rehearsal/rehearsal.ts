@@ -89,11 +89,13 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string}
 			})
 		: undefined;
 	// _SILENT_METRICS names racks of which one instance never publishes metrics; _LOGS=never drops every
-	// log line; _METRICS=librato configures the legacy Librato backend, =librato-gone one whose API no longer resolves.
+	// log line, =manual leaves the Search Job API out (the manual question); _METRICS=librato configures the
+	// legacy Librato backend, =librato-gone one whose API no longer resolves.
 	const rollingBack = racksIn('CONVOX_AMI_REHEARSAL_ROLLBACK');
 	const staleInstances = racksIn('CONVOX_AMI_REHEARSAL_STALE_INSTANCES');
 	const silentMetrics = racksIn('CONVOX_AMI_REHEARSAL_SILENT_METRICS');
 	const metricsKnob = process.env.CONVOX_AMI_REHEARSAL_METRICS;
+	const logsKnob = process.env.CONVOX_AMI_REHEARSAL_LOGS;
 	const librato = metricsKnob === 'librato' || metricsKnob === 'librato-gone';
 	const racks: Record<string, {accountId: string; stackName: string; rack: string; production: boolean; region?: string}> = {
 		...ACCOUNTS,
@@ -132,9 +134,7 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string}
 	});
 	const [releases, currentReleases] = await Promise.all([startReleasesStandIn(), startCurrentReleasesStandIn()]);
 	const sumo = await startSumoLogicStandIn({jobStates: ['DONE GATHERING RESULTS']});
-	const helloWorld = await listenOnLoopback(
-		recordingHelloWorld(sumo, {delayMs: 0, drop: process.env.CONVOX_AMI_REHEARSAL_LOGS === 'never'}),
-	);
+	const helloWorld = await listenOnLoopback(recordingHelloWorld(sumo, {delayMs: 0, drop: logsKnob === 'never'}));
 	const libratoApi = await listenOnLoopback((_request, response) => {
 		const now = Math.floor(Date.now() / 1000);
 		response.setHeader('content-type', 'application/json');
@@ -165,8 +165,7 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string}
 				helloWorldUrl: `${helloWorld.url}/`,
 				...(librato ? {metrics: {backend: 'librato', source: `aws.${name}.*`}} : {}),
 				logs: {
-					api: sumo.url,
-					query: `_sourceCategory=aws/${name}/logspout`,
+					...(logsKnob === 'manual' ? {} : {api: sumo.url, query: `_sourceCategory=aws/${name}/logspout`}),
 					searchUrl: `https://service.sumologic.com/ui/#/search/_sourceCategory=aws/${name}/logspout`,
 				},
 			},

@@ -34,14 +34,14 @@ const git = (cwd: string, ...args: string[]) =>
 	execFileSync('git', ['-c', 'user.email=ops@example.com', '-c', 'user.name=Ops', ...args], {cwd, stdio: 'pipe'}).toString();
 
 describe.concurrent('bad input: template, Packer and the stack', () => {
-	it('a build secret nobody can give (no terminal): exit 2 naming LIBRATO_EMAIL, nothing built', async () => {
+	it('a build secret nobody can give (no terminal): exit 2 naming LOGSPOUT_TOKEN, nothing built', async () => {
 		const dir = stateDir(clean);
 		const env = {...clean.env};
-		delete env.LIBRATO_EMAIL;
+		delete env.LOGSPOUT_TOKEN;
 		const result = await run(clean, ['release', '--env', 'dev', '--yes'], dir, env);
 		expect(result.code).toBe(2);
-		expect(result.stderr).toContain('"Librato account email (LIBRATO_EMAIL)" needs an answer and no one can give it here');
-		expect(result.stderr).toContain('Pass LIBRATO_EMAIL');
+		expect(result.stderr).toContain('"logspout route token (SumoLogic) (LOGSPOUT_TOKEN)" needs an answer and no one can give it here');
+		expect(result.stderr).toContain('Pass LOGSPOUT_TOKEN');
 		expect((await onlyRun(dir)).steps.find(step => step.id === 'build')).toMatchObject({status: 'failed'});
 		await expect(stat(path.join(dir, 'runs', `${(await onlyRun(dir)).id}.packer.log`))).rejects.toThrow();
 	});

@@ -1,3 +1,4 @@
+import {PROMPT_READY} from '../support/ink-prompt';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
@@ -11,7 +12,7 @@ afterEach(async () => {
 	world = undefined;
 });
 
-const ITEMS = ['rack', 'instances', 'hello-world', 'librato', 'sumologic'];
+const ITEMS = ['rack', 'instances', 'hello-world', 'metrics', 'logs'];
 
 type Events = Array<Record<string, unknown>>;
 
@@ -33,7 +34,7 @@ async function journalOf(stateDir: string, runId: string) {
 }
 
 describe('convox-ami checklist, end to end against loopback servers and a fake convox', () => {
-	it('passes every item with --yes --confirm sumologic, exit 0, with the evidence of each', async () => {
+	it('passes every item of a config with the legacy librato and sumologic keys under --yes --confirm sumologic (the old id), exit 0, with the evidence of each', async () => {
 		world = await createChecklistWorld();
 		const result = await runCli(['checklist', '--env', 'dev', '--yes', '--json', '--confirm', 'sumologic'], {
 			cwd: world.dir,
@@ -48,8 +49,8 @@ describe('convox-ami checklist, end to end against loopback servers and a fake c
 		);
 		expect(checks.instances?.detail).toBe(`3 of 3 on ${RACK_AMI}`);
 		expect(checks['hello-world']?.detail).toMatch(new RegExp(`^HTTP 200 from ${world.helloWorld.url}/ in \\d+ ms$`));
-		expect(checks.librato?.detail).toContain('2 collectd.cpu.percent.user measurements from source aws.dev.*');
-		expect(checks.sumologic?.detail).toBe('confirmed with --confirm sumologic');
+		expect(checks.metrics?.detail).toContain('2 collectd.cpu.percent.user measurements from source aws.dev.*');
+		expect(checks.logs?.detail).toBe('confirmed with --confirm logs');
 		expect(result.events.at(-1)).toMatchObject({type: 'run', status: 'finished', kind: 'checklist'});
 
 		expect(world.helloWorld.requests.map(request => request.url)).toContain('/');
@@ -91,7 +92,7 @@ describe('convox-ami checklist, end to end against loopback servers and a fake c
 		});
 		expect(result.code).toBe(1);
 		expect(Date.now() - started).toBeLessThan(30_000);
-		expect(statuses(result.events)).toEqual({rack: 'pass', instances: 'pass', 'hello-world': 'fail', librato: 'pass', sumologic: 'pass'});
+		expect(statuses(result.events)).toEqual({rack: 'pass', instances: 'pass', 'hello-world': 'fail', metrics: 'pass', logs: 'pass'});
 		expect(verdicts(result.events)['hello-world']?.detail).toMatch(/127\.0\.0\.1/);
 		expect(result.events.find(event => event.type === 'step' && event.step === 'verify' && event.status === 'failed')?.error).toMatch(
 			/^Verification failed: hello-world \(/,
@@ -104,9 +105,9 @@ describe('convox-ami checklist, end to end against loopback servers and a fake c
 		world = await createChecklistWorld();
 		const first = await runCli(['checklist', '--env', 'dev', '--yes', '--json'], {cwd: world.dir, env: world.env});
 		expect(first.code).toBe(3);
-		expect(statuses(first.events)).toEqual({rack: 'pass', instances: 'pass', 'hello-world': 'pass', librato: 'pass', sumologic: 'waiting'});
-		expect(verdicts(first.events).sumologic?.detail).toContain('--confirm sumologic');
-		expect(first.stderr).toContain('--confirm sumologic');
+		expect(statuses(first.events)).toEqual({rack: 'pass', instances: 'pass', 'hello-world': 'pass', metrics: 'pass', logs: 'waiting'});
+		expect(verdicts(first.events).logs?.detail).toContain('--confirm logs');
+		expect(first.stderr).toContain('--confirm logs');
 		const runId = String(first.events[0]?.runId);
 		expect((await journalOf(world.stateDir, runId)).status).toBe('waiting');
 		const helloWorldCalls = world.helloWorld.requests.length;
@@ -116,10 +117,10 @@ describe('convox-ami checklist, end to end against loopback servers and a fake c
 		expect(resumed.code).toBe(0);
 		expect(resumed.events[0]).toMatchObject({type: 'run', status: 'resumed', runId, kind: 'checklist'});
 		expect(resumed.events.filter(event => event.type === 'check').map(event => `${String(event.id)} ${String(event.status)}`)).toEqual([
-			'sumologic pending',
-			'sumologic pass',
+			'logs pending',
+			'logs pass',
 		]);
-		expect(statuses(resumed.events)).toEqual({sumologic: 'pass'});
+		expect(statuses(resumed.events)).toEqual({logs: 'pass'});
 		expect(resumed.events.filter(event => event.type === 'step').map(event => `${String(event.step)} ${String(event.status)}`)).toEqual([
 			'verify running',
 			'verify done',
@@ -137,17 +138,20 @@ describe('convox-ami checklist, end to end against loopback servers and a fake c
 		const env = {...world.env};
 		delete env.CI;
 		const session = runInPty(['checklist', '--env', 'dev'], {cwd: world.dir, env});
-		const asking = await session.waitFor(/❯ Yes/);
+		const asking = await session.waitFor(PROMPT_READY);
 		expect(asking).toContain('convox-ami checklist · dev');
 		expect(asking).toContain('Logs reach SumoLogic: Do HTTP logs from this environment show up in the SumoLogic search');
 		expect(asking).toContain('https://service.sumologic.com/ui/#/search/_sourceCategory=dev/http');
+		expect(asking, 'no answer is chosen before the operator chooses one').not.toContain('❯');
 		const answered = await session.waitFor('4 passed, 1 running');
 		expect(answered).toContain(`3 of 3 on ${RACK_AMI}`);
+		session.write('y');
+		await session.waitFor(/❯ Yes/);
 		session.write('\r');
 		expect(await session.exited).toBe(0);
 		expect(session.screen()).toContain('✔ Finished');
 		const runId = /runs\/(\S+)\.json/.exec(session.screen())?.[1];
 		const journal = await journalOf(world.stateDir, String(runId));
-		expect(journal.checks.find(check => check.id === 'sumologic')).toMatchObject({status: 'pass', detail: 'confirmed by the operator'});
+		expect(journal.checks.find(check => check.id === 'logs')).toMatchObject({status: 'pass', detail: 'confirmed by the operator'});
 	});
 });

@@ -5,7 +5,7 @@ let world: CliWorld | undefined;
 afterEach(async () => world?.close());
 
 describe('convox-ami plan', () => {
-	it('prints the procedure as Markdown with the version and base AMI resolved, and writes nothing', async () => {
+	it('prints the procedure as Markdown with the version and base AMI resolved and the instance role checked where it can be, and writes nothing', async () => {
 		world = await createCliWorld({
 			config: {
 				accounts: {
@@ -27,7 +27,12 @@ describe('convox-ami plan', () => {
 		expect(markdown).toContain('base AMI **ami-6bb2d67c**');
 		expect(markdown).toContain('type the stack name to confirm');
 		expect(markdown).toContain('| grafana | manual | Grafana dashboards are green |');
-		expect(world.aws.calls).toEqual([]);
+		expect(world.aws.writes()).toEqual([]);
+		expect(world.aws.calls.every(call => /^(Describe|Get|Simulate)/.test(call.action))).toBe(true);
+		expect(markdown, 'plan never fails for the instance role check').toContain(
+			'Instance role: not checked now (Could not load credentials from any providers); it needs cloudwatch:PutMetricData.',
+		);
+		expect(markdown).toContain('| metrics | auto | every instance on the new AMI has published to CloudWatch `CWAgent` since it launched');
 	});
 
 	it('says what it could not resolve instead of failing', async () => {

@@ -8,8 +8,8 @@ import {createChecklistWorld, RACK_VERSION, type ChecklistWorld} from '../suppor
 /** The seed rack's Convox version: what a rollback of the first release puts back, with an empty Ami. */
 const SEED_VERSION = '20160820033210';
 const STOCK_REASON = {
-	librato: 'the stock AMI ships no collectd: rolled back to the stock AMI',
-	sumologic: 'the stock AMI ships no logspout: rolled back to the stock AMI',
+	metrics: 'the stock AMI ships no collectd: rolled back to the stock AMI',
+	logs: 'the stock AMI ships no logspout: rolled back to the stock AMI',
 };
 
 let world: ChecklistWorld | undefined;
@@ -33,7 +33,7 @@ async function rackRuns(version: string): Promise<void> {
 }
 
 describe('convox-ami rollback RUN_ID to a stack whose Ami was empty (the stock AMI), over the wire', () => {
-	it('skips librato and sumologic with the reason (events, journal, report), passes the rest, exit 0 under --yes alone', async () => {
+	it('skips metrics and logs with the reason (events, journal, report), passes the rest, exit 0 under --yes alone', async () => {
 		world = await createChecklistWorld({released: false});
 		const release = await runCli(['release', '--env', 'dev', '--yes', '--json', '--confirm', 'sumologic'], {
 			cwd: world.dir,
@@ -41,7 +41,7 @@ describe('convox-ami rollback RUN_ID to a stack whose Ami was empty (the stock A
 		});
 		expect(release.code, release.stderr).toBe(0);
 		const runId = String(release.events[0]?.runId);
-		expect(verdicts(release.events).librato?.status, 'the release itself checks the metrics').toBe('pass');
+		expect(verdicts(release.events).metrics?.status, 'the release itself checks the metrics').toBe('pass');
 		const libratoQueries = world.librato.requests.length;
 
 		await rackRuns(SEED_VERSION);
@@ -58,11 +58,11 @@ describe('convox-ami rollback RUN_ID to a stack whose Ami was empty (the stock A
 			rack: 'pass',
 			instances: 'pass',
 			'hello-world': 'pass',
-			librato: 'skipped',
-			sumologic: 'skipped',
+			metrics: 'skipped',
+			logs: 'skipped',
 		});
-		expect(checks.librato).toMatchObject({kind: 'auto', detail: STOCK_REASON.librato});
-		expect(checks.sumologic).toMatchObject({kind: 'manual', detail: STOCK_REASON.sumologic});
+		expect(checks.metrics).toMatchObject({kind: 'auto', detail: STOCK_REASON.metrics});
+		expect(checks.logs).toMatchObject({kind: 'manual', detail: STOCK_REASON.logs});
 		expect(checks.instances?.detail).toBe(`3 of 3 on ${stockImage.imageId}`);
 		expect(checks.rack?.detail).toContain(`stack convox-dev UPDATE_COMPLETE, Ami (empty: the stock AMI), Version ${SEED_VERSION}`);
 		const notices = rollback.events.filter(event => event.type === 'notice').map(event => String(event.message));
@@ -74,12 +74,12 @@ describe('convox-ami rollback RUN_ID to a stack whose Ami was empty (the stock A
 		expect(notices).toContain(`convox-dev is UPDATE_COMPLETE with Ami (empty: the stock AMI) and Version ${SEED_VERSION}.`);
 		expect(
 			rollback.events
-				.filter(event => event.type === 'check' && (event.id === 'librato' || event.id === 'sumologic'))
+				.filter(event => event.type === 'check' && (event.id === 'metrics' || event.id === 'logs'))
 				.map(event => event.status),
 		).toEqual(['skipped', 'skipped']);
 		expect(rollback.events.find(event => event.type === 'step' && event.step === 'verify' && event.status === 'done')).toMatchObject({
 			passed: ['rack', 'instances', 'hello-world'],
-			skipped: ['librato', 'sumologic'],
+			skipped: ['metrics', 'logs'],
 		});
 		expect(rollback.events.at(-1)).toMatchObject({type: 'run', status: 'finished', kind: 'rollback'});
 		expect(world.librato.requests, 'Librato was not asked for metrics the stock AMI cannot send').toHaveLength(libratoQueries);
@@ -94,16 +94,16 @@ describe('convox-ami rollback RUN_ID to a stack whose Ami was empty (the stock A
 			['rack', 'pass', ''],
 			['instances', 'pass', ''],
 			['hello-world', 'pass', ''],
-			['librato', 'skipped', STOCK_REASON.librato],
-			['sumologic', 'skipped', STOCK_REASON.sumologic],
+			['metrics', 'skipped', STOCK_REASON.metrics],
+			['logs', 'skipped', STOCK_REASON.logs],
 		]);
 		const report = await readFile(path.join(world.stateDir, 'runs', `${rollbackId}.report.md`), 'utf8');
 		expect(report).toContain('3 passed, 2 skipped');
-		expect(report).toContain(`| **Metrics reach Librato** (\`librato\`, auto) | ↷ skipped | ${STOCK_REASON.librato} |`);
-		expect(report).toContain(`| **Logs reach SumoLogic** (\`sumologic\`, manual) | ↷ skipped | ${STOCK_REASON.sumologic} |`);
+		expect(report).toContain(`| **Instances publish metrics** (\`metrics\`, auto) | ↷ skipped | ${STOCK_REASON.metrics} |`);
+		expect(report).toContain(`| **Logs reach SumoLogic** (\`logs\`, manual) | ↷ skipped | ${STOCK_REASON.logs} |`);
 	}, 120_000);
 
-	it('a rollback to an AMI of ours still checks librato and waits for sumologic (exit 3)', async () => {
+	it('a rollback to an AMI of ours still checks metrics and waits for logs (exit 3)', async () => {
 		world = await createChecklistWorld({released: false});
 		const first = await runCli(['release', '--env', 'dev', '--yes', '--json', '--confirm', 'sumologic'], {cwd: world.dir, env: world.env});
 		const second = await runCli(
@@ -114,7 +114,7 @@ describe('convox-ami rollback RUN_ID to a stack whose Ami was empty (the stock A
 		const rollback = await runCli(['rollback', String(second.events[0]?.runId), '--yes', '--json'], {cwd: world.dir, env: world.env});
 		expect(rollback.code, rollback.stderr).toBe(3);
 		const checks = verdicts(rollback.events);
-		expect(checks.librato?.status).toBe('pass');
-		expect(checks.sumologic?.status).toBe('waiting');
+		expect(checks.metrics?.status).toBe('pass');
+		expect(checks.logs?.status).toBe('waiting');
 	}, 120_000);
 });

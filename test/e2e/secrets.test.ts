@@ -75,7 +75,7 @@ describe('no secret reaches a file, stdout or the screen, while Packer leaks the
 		expect(result.code, result.stderr).toBe(0);
 		const logged = result.events.filter(event => event.type === 'log').map(event => String(event.line));
 		expect(logged).toContain('    amazon-ebs: librato_email=***, librato_token=***');
-		expect(result.events.find(event => event.type === 'check' && event.id === 'librato' && event.status === 'pass')).toBeDefined();
+		expect(result.events.find(event => event.type === 'check' && event.id === 'metrics' && event.status === 'pass')).toBeDefined();
 		expect([
 			...findSecrets('stdout', result.stdout),
 			...findSecrets('stderr', result.stderr),

@@ -55,7 +55,7 @@ describe('update-stack, end to end against the loopback CloudFormation', () => {
 				expect.objectContaining({key: 'Password', masked: true}),
 			]),
 		);
-		expect(stepEvent(json.events, 'verify', 'done')).toMatchObject({passed: ['rack', 'instances', 'hello-world', 'librato', 'sumologic']});
+		expect(stepEvent(json.events, 'verify', 'done')).toMatchObject({passed: ['rack', 'instances', 'hello-world', 'metrics', 'logs']});
 
 		const stackEvents = eventsOf(json.events, 'stack-event');
 		expect(stackEvents.at(-1)).toMatchObject({resource: 'convox-dev', status: 'UPDATE_COMPLETE'});
