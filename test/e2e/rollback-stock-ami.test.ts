@@ -73,9 +73,7 @@ describe('convox-ami rollback RUN_ID to a stack whose Ami was empty (the stock A
 		);
 		expect(notices).toContain(`convox-dev is UPDATE_COMPLETE with Ami (empty: the stock AMI) and Version ${SEED_VERSION}.`);
 		expect(
-			rollback.events
-				.filter(event => event.type === 'check' && (event.id === 'metrics' || event.id === 'logs'))
-				.map(event => event.status),
+			rollback.events.filter(event => event.type === 'check' && (event.id === 'metrics' || event.id === 'logs')).map(event => event.status),
 		).toEqual(['skipped', 'skipped']);
 		expect(rollback.events.find(event => event.type === 'step' && event.step === 'verify' && event.status === 'done')).toMatchObject({
 			passed: ['rack', 'instances', 'hello-world'],
