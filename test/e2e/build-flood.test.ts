@@ -1,3 +1,4 @@
+import {PROMPT_READY} from '../support/ink-prompt';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
@@ -51,7 +52,7 @@ describe('a build that floods the terminal, in a real pseudo-terminal', () => {
 			expect(floodedIn).toBeLessThan(45_000);
 
 			// The change-set question comes after the build: the peak so far covers all of it.
-			await session.waitFor('y/N', 30_000);
+			await session.waitFor(new RegExp(`y/N[^]*${PROMPT_READY}`), 30_000);
 			const peakKb = await peakRssKb(session.pid);
 			expect(peakKb).toBeGreaterThan(0);
 			expect(peakKb).toBeLessThan(300 * 1024);

@@ -21,7 +21,7 @@ afterEach(async () => {
 });
 
 describe('a guided release whose verification fails offers the rollback, in a real terminal', () => {
-	it('rolled back to the stock AMI, the rollback skips librato and sumologic with the reason and ends with exit 0', async () => {
+	it('rolled back to the stock AMI, the rollback skips metrics and logs with the reason and ends with exit 0', async () => {
 		world = await createChecklistWorld({released: false});
 		// Librato refuses the release's token: its metrics check fails, and with it the verification.
 		const env: NodeJS.ProcessEnv = {...world.env, LIBRATO_TOKEN: 'a-token-librato-refuses'};
@@ -40,8 +40,8 @@ describe('a guided release whose verification fails offers the rollback, in a re
 			if (busy || !screen.includes('╭') || !box.includes(PROMPT_READY) || box === last || !settled) return;
 			busy = true;
 			last = box;
-			if (box.includes('Metrics reach Librato failed')) {
-				answered.push('leave librato failed');
+			if (box.includes('Instances publish metrics failed')) {
+				answered.push('leave metrics failed');
 				session!.write(`${DOWN}${DOWN}${DOWN}\r`);
 			} else if (box.includes('Verification failed. Put convox-dev back')) {
 				answered.push('roll back');
@@ -64,7 +64,7 @@ describe('a guided release whose verification fails offers the rollback, in a re
 		]);
 		clearInterval(answer);
 		const screen = session.screen();
-		expect(answered, screen).toContain('leave librato failed');
+		expect(answered, screen).toContain('leave metrics failed');
 		expect(answered).toContain('roll back');
 		expect(code, screen).toBe(0);
 		expect(screen).toContain('the stock AMI ships no collectd: rolled back to the stock AMI');
@@ -84,8 +84,8 @@ describe('a guided release whose verification fails offers the rollback, in a re
 			['rack', 'pass'],
 			['instances', 'pass'],
 			['hello-world', 'pass'],
-			['librato', 'skipped'],
-			['sumologic', 'skipped'],
+			['metrics', 'skipped'],
+			['logs', 'skipped'],
 		]);
 		expect(world.aws.state.parameters('convox-dev')).toMatchObject({Ami: '', Version: SEED_VERSION});
 	}, 120_000);

@@ -1,3 +1,4 @@
+import {PROMPT_READY} from '../support/ink-prompt';
 import {readdir, readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
@@ -116,7 +117,7 @@ describe('no secret reaches a file, stdout or the screen, while Packer leaks the
 		try {
 			await session.waitFor('flood 200 of 200', 30_000);
 			expect(session.screen()).toContain('Provisioning with shell script');
-			await session.waitFor('y/N', 30_000);
+			await session.waitFor(new RegExp(`y/N[^]*${PROMPT_READY}`), 30_000);
 			session.write('y');
 			expect(await session.exited, session.screen()).toBe(0);
 		} finally {
