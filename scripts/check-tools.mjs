@@ -26,6 +26,7 @@ const HASHICORP_REPOSITORY = {
 	fedora:
 		'sudo dnf install -y dnf-plugins-core && sudo dnf config-manager addrepo --from-repofile=https://rpm.releases.hashicorp.com/fedora/hashicorp.repo',
 	rhel: 'sudo dnf install -y dnf-plugins-core && sudo dnf config-manager --add-repo https://rpm.releases.hashicorp.com/RHEL/hashicorp.repo',
+	amzn: 'sudo dnf install -y dnf-plugins-core && sudo dnf config-manager --add-repo https://rpm.releases.hashicorp.com/AmazonLinux/hashicorp.repo',
 };
 
 const executable = file => {
@@ -71,13 +72,14 @@ function platform() {
 	const field = name => new RegExp(`^${name}="?([^"\\n]*)`, 'm').exec(release)?.[1] ?? '';
 	const family = `${field('ID')} ${field('ID_LIKE')}`.split(/\s+/);
 	if (family.includes('debian') || family.includes('ubuntu')) return 'apt';
-	if (family.includes('fedora')) return field('ID') === 'fedora' ? 'dnf-fedora' : 'dnf-rhel';
+	if (family.includes('fedora')) return ['fedora', 'amzn'].includes(field('ID')) ? `dnf-${field('ID')}` : 'dnf-rhel';
 	return undefined;
 }
 
 /** The one command that installs what is missing on this platform, or undefined when there is none to name. */
 function installCommand(kind, missing) {
 	const packages = kind && [...new Set(missing.map(entry => entry[kind.replace(/-.*/, '')]).filter(Boolean))].join(' ');
+	if (!packages) return undefined;
 	if (kind === 'apt') return `sudo apt-get update && sudo apt-get install -y ${packages}`;
 	if (kind === 'brew') return `brew install ${packages}`;
 	if (kind?.startsWith('dnf')) {
