@@ -30,6 +30,22 @@ export default tseslint.config(
 			'no-constant-condition': ['error', {checkLoops: false}],
 		},
 	},
+	{
+		// Two type-checked rules: a promise nobody awaits loses its error, and one handed where a plain
+		// value is expected (an if, an event handler) is always truthy or never awaited.
+		files: ['cli.tsx', 'source/**', 'scripts/**', 'test/**'],
+		languageOptions: {
+			parserOptions: {
+				// The .mjs scripts are outside tsconfig.json (no allowJs): they get its options in a default project.
+				projectService: {allowDefaultProject: ['scripts/*.mjs']},
+				tsconfigRootDir: import.meta.dirname,
+			},
+		},
+		rules: {
+			'@typescript-eslint/no-floating-promises': 'error',
+			'@typescript-eslint/no-misused-promises': 'error',
+		},
+	},
 	forbid(['source/**'], [CLI]),
 	forbid(
 		['source/ui/**'],

@@ -1,5 +1,5 @@
 import {build} from 'esbuild';
-import {rm, writeFile} from 'node:fs/promises';
+import {chmod, rm, writeFile} from 'node:fs/promises';
 import {fileURLToPath} from 'node:url';
 import {thirdPartyNotices} from './third-party-notices.mjs';
 
@@ -36,6 +36,8 @@ const {metafile} = await build({
 	metafile: true,
 	logLevel: 'warning',
 });
+// esbuild writes files 0644: the bin (npx convox-ami, npm link) runs only once executable.
+await chmod(new URL('../dist/cli.js', import.meta.url), 0o755);
 await writeFile(
 	new URL('../dist/THIRD_PARTY_NOTICES.md', import.meta.url),
 	thirdPartyNotices(metafile, fileURLToPath(new URL('..', import.meta.url)), 'convox-ami'),

@@ -31,7 +31,10 @@ describe('a guided release whose verification fails offers the rollback, in a re
 		let last = '';
 		let previous = '';
 		let busy = false;
-		const answer = setInterval(async () => {
+		// A failure while answering (the fake rack unwritable) ends the test with its error, not as an unhandled rejection.
+		let failAnswering!: (error: unknown) => void;
+		const answeringFailed = new Promise<never>((_resolve, reject) => (failAnswering = reject));
+		const answerBox = async () => {
 			const screen = session!.screen();
 			const box = screen.slice(screen.lastIndexOf('╭'));
 			// A box is answered once it is drawn whole: the same on two polls in a row (a loaded machine draws in pieces).
@@ -57,9 +60,11 @@ describe('a guided release whose verification fails offers the rollback, in a re
 				session!.write('\r');
 			}
 			busy = false;
-		}, 200);
+		};
+		const answer = setInterval(() => void answerBox().catch(failAnswering), 200);
 		const code = await Promise.race([
 			session.exited,
+			answeringFailed,
 			new Promise<number>((_resolve, reject) => setTimeout(() => reject(new Error(`no exit; screen:\n${session!.screen()}`)), 100_000)),
 		]);
 		clearInterval(answer);

@@ -47,7 +47,12 @@ afterEach(async () => {
 const cleanup = () =>
 	execa('/bin/sh', [script], {
 		extendEnv: false,
-		env: {PATH: bin, CONVOX_AMI_FILES: path.join(root, 'tmp', 'convox-ami'), CONVOX_AMI_ROOT: root, FAKE_CALLS: path.join(sandbox, 'calls.log')},
+		env: {
+			PATH: bin,
+			CONVOX_AMI_FILES: path.join(root, 'tmp', 'convox-ami'),
+			CONVOX_AMI_ROOT: root,
+			FAKE_CALLS: path.join(sandbox, 'calls.log'),
+		},
 		reject: false,
 		all: true,
 	});
@@ -58,7 +63,13 @@ describe('cleanup.sh', () => {
 		expect(result.all).toBe('convox-ami cleanup: done');
 		expect(result.exitCode).toBe(0);
 		expect(await readFile(path.join(sandbox, 'calls.log'), 'utf8')).toBe('systemctl stop ecs\n');
-		for (const gone of ['tmp/convox-ami', 'var/lib/convox-ami', 'etc/collectd.d/hostname.conf', 'var/lib/ecs/data/ecs_agent_data.json', 'home/ec2-user/.ssh/authorized_keys']) {
+		for (const gone of [
+			'tmp/convox-ami',
+			'var/lib/convox-ami',
+			'etc/collectd.d/hostname.conf',
+			'var/lib/ecs/data/ecs_agent_data.json',
+			'home/ec2-user/.ssh/authorized_keys',
+		]) {
 			expect(existsSync(path.join(root, gone)), gone).toBe(false);
 		}
 		expect(await readdir(path.join(root, 'var/lib/cloud/instances'))).toEqual([]);
@@ -71,6 +82,8 @@ describe('cleanup.sh', () => {
 		await chmod(path.join(bin, 'cloud-init'), 0o755);
 		const result = await cleanup();
 		expect(result.exitCode).toBe(0);
-		expect(await readFile(path.join(sandbox, 'calls.log'), 'utf8')).toBe('systemctl stop ecs\ncloud-init clean --help\ncloud-init clean --logs\n');
+		expect(await readFile(path.join(sandbox, 'calls.log'), 'utf8')).toBe(
+			'systemctl stop ecs\ncloud-init clean --help\ncloud-init clean --logs\n',
+		);
 	});
 });

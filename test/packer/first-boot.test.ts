@@ -19,7 +19,27 @@ const CLUSTER = 'convox-dev-Cluster-1E4XJ0PQWNAYY';
 const TASK_ARN = 'arn:aws:ecs:us-east-1:123456789012:task/6f1e2d3c-4b5a-4978-8e6d-1c2b3a4f5e6d';
 const INSTANCE_ID = 'i-0123456789abcdef0';
 const TOKEN = 'logspout-fedcba9876543210';
-const TOOLS = ['bash', 'sh', 'curl', 'jq', 'date', 'cat', 'mkdir', 'flock', 'sleep', 'tr', 'cut', 'mv', 'rm', 'chmod', 'chown', 'stat', 'cp', 'sed', 'grep'];
+const TOOLS = [
+	'bash',
+	'sh',
+	'curl',
+	'jq',
+	'date',
+	'cat',
+	'mkdir',
+	'flock',
+	'sleep',
+	'tr',
+	'cut',
+	'mv',
+	'rm',
+	'chmod',
+	'chown',
+	'stat',
+	'cp',
+	'sed',
+	'grep',
+];
 
 // Records its argv (NUL-separated, one file per call) and the content and mode of any file:// argument.
 // Calls 1 up to FAKE_AWS_FAILURES fail: the first with an API error, the second with a parameter
@@ -195,7 +215,8 @@ async function awsCalls(): Promise<string[][]> {
 	return Promise.all(files.map(async name => (await readFile(path.join(sandbox, name), 'utf8')).split('\0').slice(0, -1)));
 }
 
-const calls = async () => (existsSync(path.join(sandbox, 'calls.log')) ? (await readFile(path.join(sandbox, 'calls.log'), 'utf8')).trim().split('\n') : []);
+const calls = async () =>
+	existsSync(path.join(sandbox, 'calls.log')) ? (await readFile(path.join(sandbox, 'calls.log'), 'utf8')).trim().split('\n') : [];
 const overridesFile = () => path.join(stateDir(), 'start-task-overrides.json');
 
 const startTask = (instanceArn: string, startedBy: string, region: string, taskDefinition = 'logspout-dev', overrides = true) => [
@@ -238,10 +259,14 @@ interface Boot {
 async function provisionedBoot(release: AmazonLinux): Promise<Boot> {
 	const host = await buildHost(sandbox, release);
 	// Amazon Linux 1 has no CloudWatch agent (it needs systemd): its images ship to Librato.
-	const metrics: Record<string, string> = RELEASES[release].init === 'upstart' ? {METRICS_BACKEND: 'librato', LIBRATO_EMAIL: 'ops@example.com', LIBRATO_TOKEN: 'librato-0123456789abcdef'} : {};
+	const metrics: Record<string, string> =
+		RELEASES[release].init === 'upstart'
+			? {METRICS_BACKEND: 'librato', LIBRATO_EMAIL: 'ops@example.com', LIBRATO_TOKEN: 'librato-0123456789abcdef'}
+			: {};
 	const provision = await host.provision({...metrics, LOGSPOUT_TOKEN: TOKEN});
 	expect(provision.all).toContain('convox-ami provision: done');
-	const inRoot = (text: string) => text.replaceAll('/etc/convox-ami/', `${host.root}/etc/convox-ami/`).replaceAll('/usr/local/sbin/', `${host.root}/usr/local/sbin/`);
+	const inRoot = (text: string) =>
+		text.replaceAll('/etc/convox-ami/', `${host.root}/etc/convox-ami/`).replaceAll('/usr/local/sbin/', `${host.root}/usr/local/sbin/`);
 	const tokenFile = {LOGSPOUT_TOKEN_FILE: path.join(host.root, 'etc', 'convox-ami', 'logspout-token')};
 	if (RELEASES[release].init === 'upstart') {
 		const job = await readFile(path.join(host.root, 'etc', 'init', 'convox-ami-first-boot.conf'), 'utf8');
@@ -306,7 +331,7 @@ describe.each<AmazonLinux>(['al1', 'al2', 'al2023'])('convox-ami-first-boot prov
 		expect(agent.requests()).toHaveLength(1);
 	});
 
-	it('starts logspout again on an instance launched from an image that carries another instance\'s markers', async () => {
+	it("starts logspout again on an instance launched from an image that carries another instance's markers", async () => {
 		const job = await provisionedBoot(release);
 		const agent = await startAgent([{status: 200, body: await fixture('agent-introspection-v1-metadata.json')}]);
 		await boot(job, agent, await startMetadata());
@@ -336,7 +361,10 @@ describe('convox-ami-first-boot', () => {
 		running.stderr!.on('data', (chunk: Buffer) => {
 			stderr += chunk.toString();
 		});
-		await vi.waitFor(() => expect(stderr).toMatch(/mkdir: cannot create directory|File exists|Not a directory/), {timeout: 10_000, interval: 20});
+		await vi.waitFor(() => expect(stderr).toMatch(/mkdir: cannot create directory|File exists|Not a directory/), {
+			timeout: 10_000,
+			interval: 20,
+		});
 		await rm(stateDir());
 		const result = await running;
 
@@ -370,7 +398,9 @@ describe('convox-ami-first-boot', () => {
 
 		expect(result.exitCode).toBe(0);
 		expect(result.stderr.split('waiting for the instance metadata service').length - 1).toBe(2);
-		expect(metadata.requests()).toEqual(Array.from({length: 3}, () => ['PUT /latest/api/token', 'GET /latest/meta-data/instance-id']).flat());
+		expect(metadata.requests()).toEqual(
+			Array.from({length: 3}, () => ['PUT /latest/api/token', 'GET /latest/meta-data/instance-id']).flat(),
+		);
 		expect(await readFile(path.join(collectdDir(), 'hostname.conf'), 'utf8')).toBe('Hostname "aws.staging.i-0123456789abcdef0"\n');
 		expect((await awsCalls())[0]).toEqual(startTask(INSTANCE_ARN, '3e7a4b2c-91d0-4c8e-b5f1-6a2d9c0e7f14', 'us-east-1', 'logspout-staging'));
 	});
@@ -414,9 +444,12 @@ describe('convox-ami-first-boot', () => {
 		const awsArgv = await awsCalls();
 		expect(awsArgv).toHaveLength(4);
 		for (const call of awsArgv) expect(call).toEqual(startTask(INSTANCE_ARN, '3e7a4b2c-91d0-4c8e-b5f1-6a2d9c0e7f14', 'us-east-1'));
-		for (const call of [1, 2, 3, 4]) expect(JSON.parse(await readFile(path.join(sandbox, `call-${call}.overrides`), 'utf8'))).toEqual(tokenOverride);
+		for (const call of [1, 2, 3, 4])
+			expect(JSON.parse(await readFile(path.join(sandbox, `call-${call}.overrides`), 'utf8'))).toEqual(tokenOverride);
 		expect(result.stderr).toContain('ServerException');
-		expect(result.stderr).toContain('Parameter validation failed: Invalid type for parameter overrides, value: {"containerOverrides":[{"name":"logspout","environment":[{"name":"LOGSPOUT_TOKEN","value":"***"}]}]}');
+		expect(result.stderr).toContain(
+			'Parameter validation failed: Invalid type for parameter overrides, value: {"containerOverrides":[{"name":"logspout","environment":[{"name":"LOGSPOUT_TOKEN","value":"***"}]}]}',
+		);
 		expect(result.stderr).toContain('RESOURCE:MEMORY');
 		expect(result.stderr.split('retrying').length - 1).toBe(3);
 		expect(result.stdout + result.stderr).not.toContain(TOKEN);
@@ -429,7 +462,11 @@ describe('convox-ami-first-boot', () => {
 		const agent = await startAgent([{status: 200, body: metadata}]);
 		const imds = await startMetadata();
 
-		const result = await firstBoot(agent.port, imds, {AWS_REGION: 'eu-west-1', LOGSPOUT_TASK_DEFINITION: 'logspout-custom:7', LOGSPOUT_CONTAINER_NAME: 'router'});
+		const result = await firstBoot(agent.port, imds, {
+			AWS_REGION: 'eu-west-1',
+			LOGSPOUT_TASK_DEFINITION: 'logspout-custom:7',
+			LOGSPOUT_CONTAINER_NAME: 'router',
+		});
 
 		expect(result.exitCode).toBe(0);
 		const [call] = await awsCalls();
@@ -464,7 +501,9 @@ describe('convox-ami-first-boot', () => {
 		const result = await firstBoot(agent.port, metadata, {CONVOX_AMI_ENV: ''});
 
 		expect(result.exitCode).toBe(1);
-		expect(result.stderr).toContain('CONVOX_AMI_ENV is not set: run this through the convox-ami-first-boot service, which reads /etc/convox-ami/first-boot.env');
+		expect(result.stderr).toContain(
+			'CONVOX_AMI_ENV is not set: run this through the convox-ami-first-boot service, which reads /etc/convox-ami/first-boot.env',
+		);
 		expect(metadata.requests()).toEqual([]);
 		expect(await awsCalls()).toEqual([]);
 	});

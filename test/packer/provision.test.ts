@@ -34,9 +34,13 @@ async function expectProvisioned(host: BuildHost) {
 	expect(await mode(host, 'etc/convox-ami/logspout-token')).toBe('600');
 	expect(await read(host, 'etc/convox-ami/first-boot.env')).toBe('CONVOX_AMI_ENV=dev\nLOGSPOUT_TASK_DEFINITION=logspout-dev\n');
 	expect(await mode(host, 'etc/convox-ami/first-boot.env')).toBe('600');
-	expect(await read(host, 'etc/convox-ami/release')).toBe('CONVOX_AMI_ENV=dev\nCONVOX_AMI_VERSION=dev-20261125010203\nCONVOX_VERSION=20160916121812\n');
+	expect(await read(host, 'etc/convox-ami/release')).toBe(
+		'CONVOX_AMI_ENV=dev\nCONVOX_AMI_VERSION=dev-20261125010203\nCONVOX_VERSION=20160916121812\n',
+	);
 	expect(await read(host, 'etc/collectd.conf')).toBe('LoadPlugin cpu\n\nInclude "/etc/collectd.d"\n');
-	expect(await read(host, 'usr/local/sbin/convox-ami-first-boot')).toBe(await readFile(path.join(packerDir, 'convox-ami', 'convox-ami-first-boot.sh'), 'utf8'));
+	expect(await read(host, 'usr/local/sbin/convox-ami-first-boot')).toBe(
+		await readFile(path.join(packerDir, 'convox-ami', 'convox-ami-first-boot.sh'), 'utf8'),
+	);
 	expect(await mode(host, 'usr/local/sbin/convox-ami-first-boot')).toBe('755');
 }
 
@@ -66,7 +70,9 @@ async function expectLibrato(host: BuildHost) {
 /** collectd to the local CloudWatch agent over its network plugin, and the agent's config: no secret, nothing of one instance. */
 async function expectCloudWatch(host: BuildHost) {
 	await expectProvisioned(host);
-	expect(await read(host, 'etc/collectd.d/cloudwatch.conf')).toBe(['LoadPlugin network', '<Plugin network>', '\tServer "127.0.0.1" "25826"', '</Plugin>', ''].join('\n'));
+	expect(await read(host, 'etc/collectd.d/cloudwatch.conf')).toBe(
+		['LoadPlugin network', '<Plugin network>', '\tServer "127.0.0.1" "25826"', '</Plugin>', ''].join('\n'),
+	);
 	expect(await mode(host, 'etc/collectd.d/cloudwatch.conf')).toBe('644');
 	expect(existsSync(path.join(host.root, 'etc/collectd.d/librato.conf'))).toBe(false);
 	expect(JSON.parse(await read(host, AGENT_CONFIG))).toEqual({
@@ -101,9 +107,16 @@ describe('provision.sh on Amazon Linux 1 (upstart, yum)', () => {
 		expect(result.all).toContain('convox-ami provision: Amazon Linux 1 (2018.03): upstart, yum');
 		expect(result.exitCode).toBe(0);
 
-		expect(await host.calls()).toEqual(['initctl version', 'yum install -y aws-cli jq', 'yum install -y collectd', 'chkconfig collectd off']);
+		expect(await host.calls()).toEqual([
+			'initctl version',
+			'yum install -y aws-cli jq',
+			'yum install -y collectd',
+			'chkconfig collectd off',
+		]);
 		await expectLibrato(host);
-		expect(await read(host, 'etc/init/convox-ami-first-boot.conf')).toBe(await readFile(path.join(packerDir, 'convox-ami', 'convox-ami-first-boot.conf'), 'utf8'));
+		expect(await read(host, 'etc/init/convox-ami-first-boot.conf')).toBe(
+			await readFile(path.join(packerDir, 'convox-ami', 'convox-ami-first-boot.conf'), 'utf8'),
+		);
 		expect(await mode(host, 'etc/init/convox-ami-first-boot.conf')).toBe('644');
 		expect(existsSync(path.join(host.root, 'etc/systemd'))).toBe(false);
 	});
@@ -143,7 +156,10 @@ describe('provision.sh on Amazon Linux 1 (upstart, yum)', () => {
 
 	it('recognises a 2016-era base by /etc/system-release when it has no /etc/os-release', async () => {
 		const host = await buildHost(sandbox, 'al1', {osRelease: null});
-		await copyFile(fileURLToPath(new URL('../fixtures/os-release/amzn-2016.09.system-release', import.meta.url)), path.join(host.root, 'etc/system-release'));
+		await copyFile(
+			fileURLToPath(new URL('../fixtures/os-release/amzn-2016.09.system-release', import.meta.url)),
+			path.join(host.root, 'etc/system-release'),
+		);
 		const result = await host.provision(LIBRATO);
 		expect(result.all).toContain('Amazon Linux 1 (2016.09): upstart, yum');
 		expect(result.exitCode).toBe(0);
@@ -154,7 +170,9 @@ describe('provision.sh on Amazon Linux 1 (upstart, yum)', () => {
 		const host = await buildHost(sandbox, 'al1', {missing: ['initctl']});
 		const result = await host.provision(LIBRATO);
 		expect(result.exitCode).toBe(1);
-		expect(result.all).toContain('Amazon Linux 1 runs upstart, but initctl does not answer as upstart here: cannot install the first-boot job');
+		expect(result.all).toContain(
+			'Amazon Linux 1 runs upstart, but initctl does not answer as upstart here: cannot install the first-boot job',
+		);
 		expect(await host.calls()).toEqual([]);
 	});
 });
@@ -238,7 +256,9 @@ describe('provision.sh on Amazon Linux 2 (systemd, yum)', () => {
 		const host = await buildHost(sandbox, 'al2', {systemd: false});
 		const result = await host.provision();
 		expect(result.exitCode).toBe(1);
-		expect(result.all).toContain('Amazon Linux 2 runs systemd, but systemd is not running here (/run/systemd/system is missing): cannot install the first-boot unit');
+		expect(result.all).toContain(
+			'Amazon Linux 2 runs systemd, but systemd is not running here (/run/systemd/system is missing): cannot install the first-boot unit',
+		);
 		expect(await host.calls()).toEqual([]);
 	});
 });
@@ -267,7 +287,12 @@ describe('provision.sh on Amazon Linux 2023 (systemd, dnf)', () => {
 		const result = await host.provision(LIBRATO);
 		expect(result.exitCode).toBe(0);
 		expect(result.stderr.split('\n')).toContain(LIBRATO_WARNING);
-		expect(await host.calls()).toEqual(['dnf install -y awscli-2 jq', 'dnf install -y collectd', 'dnf install -y collectd-write_http', ...SYSTEMD_INSTALL]);
+		expect(await host.calls()).toEqual([
+			'dnf install -y awscli-2 jq',
+			'dnf install -y collectd',
+			'dnf install -y collectd-write_http',
+			...SYSTEMD_INSTALL,
+		]);
 		await expectLibrato(host);
 	});
 
@@ -283,7 +308,9 @@ describe('provision.sh on Amazon Linux 2023 (systemd, dnf)', () => {
 		const host = await buildHost(sandbox, 'al2023', {typesDb: null});
 		const result = await host.provision();
 		expect(result.exitCode).toBe(1);
-		expect(result.all).toContain('collectd installed no types.db: the CloudWatch agent does not start without /usr/share/collectd/types.db');
+		expect(result.all).toContain(
+			'collectd installed no types.db: the CloudWatch agent does not start without /usr/share/collectd/types.db',
+		);
 		expect(existsSync(path.join(host.root, AGENT_CONFIG))).toBe(false);
 	});
 
@@ -307,7 +334,9 @@ describe('provision.sh on Amazon Linux 2023 (systemd, dnf)', () => {
 		const host = await buildHost(sandbox, 'al2023', {without: ['dnf/collectd-write_http']});
 		const result = await host.provision(LIBRATO);
 		expect(result.exitCode).toBe(1);
-		expect(result.all).toContain('the collectd write_http plugin is missing: neither collectd nor a collectd-write_http package from dnf installed write_http.so');
+		expect(result.all).toContain(
+			'the collectd write_http plugin is missing: neither collectd nor a collectd-write_http package from dnf installed write_http.so',
+		);
 		expect(existsSync(path.join(host.root, 'etc/collectd.d/librato.conf'))).toBe(false);
 	});
 });
@@ -346,7 +375,9 @@ describe('provision.sh refuses', () => {
 		const ubuntu = await buildHost(sandbox, 'al2', {osRelease: 'ubuntu-22.04'});
 		const refused = await ubuntu.provision();
 		expect(refused.exitCode).toBe(1);
-		expect(refused.all).toContain('unsupported base image: /etc/os-release says ID=ubuntu VERSION_ID=22.04; convox-ami provisions Amazon Linux 1 (YYYY.MM), 2 and 2023 (ECS-optimized) bases');
+		expect(refused.all).toContain(
+			'unsupported base image: /etc/os-release says ID=ubuntu VERSION_ID=22.04; convox-ami provisions Amazon Linux 1 (YYYY.MM), 2 and 2023 (ECS-optimized) bases',
+		);
 		expect(await ubuntu.calls()).toEqual([]);
 
 		const unknown = await buildHost(sandbox, 'al2023', {osRelease: null});
@@ -358,7 +389,11 @@ describe('provision.sh refuses', () => {
 
 	it('to run without the secrets its backend needs; CloudWatch needs none of Librato', async () => {
 		const host = await buildHost(sandbox, 'al2023');
-		const noToken = await host.provision({LIBRATO_EMAIL: SECRETS.LIBRATO_EMAIL, LOGSPOUT_TOKEN: SECRETS.LOGSPOUT_TOKEN, METRICS_BACKEND: 'librato'});
+		const noToken = await host.provision({
+			LIBRATO_EMAIL: SECRETS.LIBRATO_EMAIL,
+			LOGSPOUT_TOKEN: SECRETS.LOGSPOUT_TOKEN,
+			METRICS_BACKEND: 'librato',
+		});
 		expect(noToken.exitCode).not.toBe(0);
 		expect(noToken.all).toContain('LIBRATO_TOKEN is required with METRICS_BACKEND=librato');
 		const noLogspout = await host.provision({});
@@ -389,14 +424,21 @@ describe('provision.sh refuses', () => {
 		expect(noEnv.all).toContain("CONVOX_AMI_ENV must be lowercase letters, digits and hyphens, not ''");
 		const badFamily = await host.provision({...LIBRATO, LOGSPOUT_TASK_DEFINITION: 'logspout;reboot'});
 		expect(badFamily.exitCode).toBe(1);
-		expect(badFamily.all).toContain("LOGSPOUT_TASK_DEFINITION must be a task definition family, family:revision or ARN, not 'logspout;reboot'");
+		expect(badFamily.all).toContain(
+			"LOGSPOUT_TASK_DEFINITION must be a task definition family, family:revision or ARN, not 'logspout;reboot'",
+		);
 		expect(await host.calls()).toEqual([]);
 	});
 });
 
 describe('provisioning is architecture-neutral', () => {
 	it('names no CPU architecture in what it installs or downloads, so arm64 (Graviton) bases provision as x86_64 ones do', async () => {
-		for (const file of ['scripts/provision.sh', 'convox-ami/convox-ami-first-boot.sh', 'convox-ami/convox-ami-first-boot.service', 'convox-ami/convox-ami-first-boot.conf']) {
+		for (const file of [
+			'scripts/provision.sh',
+			'convox-ami/convox-ami-first-boot.sh',
+			'convox-ami/convox-ami-first-boot.service',
+			'convox-ami/convox-ami-first-boot.conf',
+		]) {
 			const text = await readFile(path.join(packerDir, file), 'utf8');
 			expect(text, file).not.toMatch(/x86_64|amd64|aarch64|arm64|i[36]86|\.x86|uname -m/);
 		}

@@ -19,7 +19,11 @@ const sampleVars = {
 };
 
 /** The secrets reach Packer through its environment, never its command line. */
-const sampleSecrets: Record<BuildSecretEnvName, string> = {LIBRATO_EMAIL: 'ops@example.com', LIBRATO_TOKEN: 'librato-token-sample', LOGSPOUT_TOKEN: 'logspout-token-sample'};
+const sampleSecrets: Record<BuildSecretEnvName, string> = {
+	LIBRATO_EMAIL: 'ops@example.com',
+	LIBRATO_TOKEN: 'librato-token-sample',
+	LOGSPOUT_TOKEN: 'logspout-token-sample',
+};
 
 const validate = (vars: Record<string, string>) =>
 	execa('packer', ['validate', ...Object.entries(vars).flatMap(([key, value]) => ['-var', `${key}=${value}`]), templatePath], {
@@ -58,7 +62,11 @@ describe('packer/packer.json', () => {
 
 	it('reads each secret of the build from its environment variable, so they never stand on a command line', async () => {
 		const template = JSON.parse(await readFile(templatePath, 'utf8'));
-		expect(template.variables).toMatchObject({librato_email: '{{env `LIBRATO_EMAIL`}}', librato_token: '{{env `LIBRATO_TOKEN`}}', logspout_token: '{{env `LOGSPOUT_TOKEN`}}'});
+		expect(template.variables).toMatchObject({
+			librato_email: '{{env `LIBRATO_EMAIL`}}',
+			librato_token: '{{env `LIBRATO_TOKEN`}}',
+			logspout_token: '{{env `LOGSPOUT_TOKEN`}}',
+		});
 		const provision = template.provisioners.find((provisioner: {script?: string}) => provisioner.script?.endsWith('provision.sh'));
 		for (const {variable, envName} of BUILD_SECRETS) {
 			expect(template.variables[variable]).toBe(`{{env \`${envName}\`}}`);
@@ -146,7 +154,9 @@ describe('the first-boot job', () => {
 	it('starts after UserData (cloud-final), docker and the ECS agent, without holding up boot or cfn-signal, and restarts on failure', async () => {
 		const unit = await readFile(path.join(packerDir, 'convox-ami/convox-ami-first-boot.service'), 'utf8');
 		const values = (key: string) => [...unit.matchAll(new RegExp(`^${key}=(.+)$`, 'gm'))].flatMap(match => match[1]!.split(/\s+/));
-		expect(values('After')).toEqual(expect.arrayContaining(['cloud-final.service', 'docker.service', 'ecs.service', 'network-online.target']));
+		expect(values('After')).toEqual(
+			expect.arrayContaining(['cloud-final.service', 'docker.service', 'ecs.service', 'network-online.target']),
+		);
 		expect(values('Wants')).toEqual(expect.arrayContaining(['docker.service', 'ecs.service']));
 		// Requires= or BindsTo= would stop the job when UserData restarts docker or the agent.
 		expect(values('Requires')).toEqual([]);
@@ -165,7 +175,10 @@ describe('the first-boot job', () => {
 			const unit = await readFile(path.join(packerDir, 'convox-ami/convox-ami-first-boot.service'), 'utf8');
 			// verify checks that ExecStart's binary exists here; the unit's own path is asserted above.
 			await writeFile(path.join(folder, 'convox-ami-first-boot.service'), unit.replace(/^ExecStart=.*$/m, 'ExecStart=/bin/true'));
-			const result = await execa('systemd-analyze', ['verify', path.join(folder, 'convox-ami-first-boot.service')], {reject: false, all: true});
+			const result = await execa('systemd-analyze', ['verify', path.join(folder, 'convox-ami-first-boot.service')], {
+				reject: false,
+				all: true,
+			});
 			expect(result.all).toBe('');
 			expect(result.exitCode).toBe(0);
 		} finally {
@@ -177,7 +190,11 @@ describe('the first-boot job', () => {
 describe('shell scripts in packer/', () => {
 	it('pass shellcheck', async () => {
 		const scripts = await shellScripts(packerDir);
-		expect(scripts.map(file => path.relative(packerDir, file)).sort()).toEqual(['convox-ami/convox-ami-first-boot.sh', 'scripts/cleanup.sh', 'scripts/provision.sh']);
+		expect(scripts.map(file => path.relative(packerDir, file)).sort()).toEqual([
+			'convox-ami/convox-ami-first-boot.sh',
+			'scripts/cleanup.sh',
+			'scripts/provision.sh',
+		]);
 		const result = await execa('shellcheck', ['--external-sources', ...scripts], {reject: false, all: true});
 		expect(result.all).toBe('');
 		expect(result.exitCode).toBe(0);

@@ -80,7 +80,13 @@ export async function runKeeper(input: Readable): Promise<number> {
 	process.on('SIGINT', () => {});
 	process.on('SIGHUP', () => {});
 	const config = JSON.parse(await readAll(input)) as KeeperConfig;
-	const record: KeeperRecord = {keeper: packerProcess(process.pid) ?? {pid: process.pid, startedAt: ''}, state: 'starting', amiIds: {}, cancelled: false, errors: []};
+	const record: KeeperRecord = {
+		keeper: packerProcess(process.pid) ?? {pid: process.pid, startedAt: ''},
+		state: 'starting',
+		amiIds: {},
+		cancelled: false,
+		errors: [],
+	};
 	const failed = (what: string, error: Error) => {
 		record.writeError ??= `Could not write ${what}: ${error.message}`;
 	};
@@ -102,7 +108,10 @@ export async function runKeeper(input: Readable): Promise<number> {
 	const resume = () => {
 		if (!out.writableNeedDrain && !log.writableNeedDrain) for (const stream of streams) stream.resume();
 	};
-	for (const [stream, file] of [[out, config.outPath], [log, config.logPath]] as const) {
+	for (const [stream, file] of [
+		[out, config.outPath],
+		[log, config.logPath],
+	] as const) {
 		stream.on('drain', resume);
 		// A full disk: Packer's output is still read to its end (else Packer blocks), only not kept.
 		stream.on('error', error => {
@@ -123,7 +132,10 @@ export async function runKeeper(input: Readable): Promise<number> {
 		varFile?.stop();
 		await Promise.all([closed(out), closed(log)]);
 		record.state = 'ended';
-		record.startError = {message: started.message, ...((started as NodeJS.ErrnoException).code ? {code: (started as NodeJS.ErrnoException).code} : {})};
+		record.startError = {
+			message: started.message,
+			...((started as NodeJS.ErrnoException).code ? {code: (started as NodeJS.ErrnoException).code} : {}),
+		};
 		save();
 		return 1;
 	}
@@ -131,7 +143,11 @@ export async function runKeeper(input: Readable): Promise<number> {
 	record.packer = packerProcess(child.pid) ?? {pid: child.pid!, startedAt: ''};
 	record.state = 'running';
 	save();
-	const exited = new Promise<number>(resolve => child.on('exit', (code, signal) => resolve(code ?? (signal === 'SIGKILL' ? 137 : signal === 'SIGTERM' ? 143 : signal === 'SIGINT' ? 130 : 1))));
+	const exited = new Promise<number>(resolve =>
+		child.on('exit', (code, signal) =>
+			resolve(code ?? (signal === 'SIGKILL' ? 137 : signal === 'SIGTERM' ? 143 : signal === 'SIGINT' ? 130 : 1)),
+		),
+	);
 	streams = [child.stdout, child.stderr];
 	let lastFound = '';
 	const onLine = (line: string) => {

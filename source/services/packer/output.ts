@@ -6,8 +6,7 @@ export type PackerLineLevel = 'say' | 'message' | 'error' | 'stderr';
 
 export type PackerOutputEvent =
 	/** One physical line for the screen: unescaped and scrubbed. */
-	| {type: 'line'; level: PackerLineLevel; text: string}
-	| {type: 'phase'; phase: BuildPhase; activity: string};
+	{type: 'line'; level: PackerLineLevel; text: string} | {type: 'phase'; phase: BuildPhase; activity: string};
 
 const CANCELLED_MESSAGE = 'Cleanly cancelled builds after being interrupted.';
 const ERRORS_KEPT = 20;

@@ -1,14 +1,5 @@
 export type BuildPhase =
-	| 'prevalidate'
-	| 'key-pair'
-	| 'launch'
-	| 'wait-instance'
-	| 'connect'
-	| 'provision'
-	| 'stop'
-	| 'create-ami'
-	| 'wait-ami'
-	| 'clean-up';
+	'prevalidate' | 'key-pair' | 'launch' | 'wait-instance' | 'connect' | 'provision' | 'stop' | 'create-ami' | 'wait-ami' | 'clean-up';
 
 /**
  * Packer's own amazon-ebs (and provisioner) `say` messages, first match wins: `Creating AMI tags`

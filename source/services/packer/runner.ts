@@ -98,7 +98,11 @@ function packerArgs(command: PackerCommand, invocation: Pick<PackerInvocation, '
 }
 
 function environmentOf(invocation: Pick<PackerInvocation, 'env' | 'secrets' | 'aws'>): Record<string, string> {
-	return packerEnvironment(invocation.env, invocation.aws, Object.fromEntries(invocation.secrets.map(secret => [secret.envName, secret.value])));
+	return packerEnvironment(
+		invocation.env,
+		invocation.aws,
+		Object.fromEntries(invocation.secrets.map(secret => [secret.envName, secret.value])),
+	);
 }
 
 /**
@@ -124,7 +128,12 @@ export function formatPackerCommand(command: PackerCommand, invocation: Omit<Pac
 	const masked = Object.keys(secretEnvironment(invocation)).map(name => `${name}=${MASK}`);
 	const scrub = createScrubber(secretValues(invocation));
 	const args = withVarFile(packerArgs(command, invocation), invocation.secrets.length > 0 ? VAR_FILE_SHOWN : undefined);
-	return ['CHECKPOINT_DISABLE=1', ...masked, `AWS_REGION=${invocation.aws.region}`, ...[invocation.packer, ...args].map(arg => shellQuote(scrub(arg)))].join(' ');
+	return [
+		'CHECKPOINT_DISABLE=1',
+		...masked,
+		`AWS_REGION=${invocation.aws.region}`,
+		...[invocation.packer, ...args].map(arg => shellQuote(scrub(arg))),
+	].join(' ');
 }
 
 /** The keeper runs through this very CLI: dist/cli.js from the bundle, cli.tsx through tsx from source. */
@@ -167,7 +176,9 @@ export async function startPackerBuild(options: PackerBuildOptions): Promise<Pac
 		outPath: files.out,
 		recordPath: files.record,
 		secrets: secretValues(options),
-		...(options.secrets.length > 0 ? {varFile: {dir: files.varFileDir, values: Object.fromEntries(options.secrets.map(secret => [secret.variable, secret.value]))}} : {}),
+		...(options.secrets.length > 0
+			? {varFile: {dir: files.varFileDir, values: Object.fromEntries(options.secrets.map(secret => [secret.variable, secret.value]))}}
+			: {}),
 	};
 	const keeper = keeperCommand();
 	const child = spawn(keeper.command, keeper.args, {cwd: keeper.cwd, stdio: ['pipe', 'ignore', 'ignore'], detached: true});
@@ -182,7 +193,8 @@ export async function startPackerBuild(options: PackerBuildOptions): Promise<Pac
 	const deadline = Date.now() + START_TIMEOUT_MS;
 	let record = readKeeperRecord(files.record);
 	while (!record?.packer && record?.state !== 'ended') {
-		if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) throw new Error(`The Packer keeper (pid ${child.pid}) ended before it started Packer.`);
+		if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline)
+			throw new Error(`The Packer keeper (pid ${child.pid}) ended before it started Packer.`);
 		await sleep(20);
 		record = readKeeperRecord(files.record);
 	}
@@ -301,11 +313,13 @@ export interface PackerValidation {
 
 const VALIDATE_LINES_KEPT = 200;
 
-
 /** `packer validate` with the same variables, var-file and environment a build would get; never contacts AWS. */
 export async function runPackerValidate(invocation: PackerInvocation & {varFileDir: string}): Promise<PackerValidation> {
 	const scrub = createScrubber(secretValues(invocation));
-	const varFile = invocation.secrets.length > 0 ? serveVarFile(invocation.varFileDir, Object.fromEntries(invocation.secrets.map(secret => [secret.variable, secret.value]))) : undefined;
+	const varFile =
+		invocation.secrets.length > 0
+			? serveVarFile(invocation.varFileDir, Object.fromEntries(invocation.secrets.map(secret => [secret.variable, secret.value])))
+			: undefined;
 	try {
 		const child = spawn(invocation.packer, withVarFile(packerArgs('validate', invocation), varFile && `-var-file=${varFile.path}`), {
 			cwd: invocation.cwd,

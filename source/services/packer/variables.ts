@@ -29,6 +29,8 @@ export function optionalVariables(declared: readonly string[] | undefined, value
 		[METRICS_BACKEND_VARIABLE]: values.metricsBackend,
 	};
 	return Object.fromEntries(
-		Object.entries(byVariable).flatMap(([variable, value]) => (value !== undefined && declared?.includes(variable) ? [[variable, value]] : [])),
+		Object.entries(byVariable).flatMap(([variable, value]) =>
+			value !== undefined && declared?.includes(variable) ? [[variable, value]] : [],
+		),
 	);
 }

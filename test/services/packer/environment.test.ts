@@ -50,7 +50,11 @@ describe('packerEnvironment', () => {
 	});
 
 	it('static keys: no session token at all, not an ambient one', () => {
-		const env = packerEnvironment({AWS_SESSION_TOKEN: 'ambient-session'}, {accessKeyId: 'AKIASTATIC', secretAccessKey: 's', region: 'us-east-1'}, {});
+		const env = packerEnvironment(
+			{AWS_SESSION_TOKEN: 'ambient-session'},
+			{accessKeyId: 'AKIASTATIC', secretAccessKey: 's', region: 'us-east-1'},
+			{},
+		);
 		expect(env).not.toHaveProperty('AWS_SESSION_TOKEN');
 		expect(env.AWS_ACCESS_KEY_ID).toBe('AKIASTATIC');
 	});

@@ -12,9 +12,14 @@ function feed(name: string, secrets: string[] = [], chunkSize = 37) {
 	const text = readFileSync(join(FIXTURES, name), 'utf8');
 	const events: PackerOutputEvent[] = [];
 	const log: string[] = [];
-	const output = new PackerOutput(createScrubber(secrets), event => events.push(event), line => log.push(line));
+	const output = new PackerOutput(
+		createScrubber(secrets),
+		event => events.push(event),
+		line => log.push(line),
+	);
 	const splitter = new LineSplitter();
-	for (let index = 0; index < text.length; index += chunkSize) splitter.push(text.slice(index, index + chunkSize), line => output.push(line));
+	for (let index = 0; index < text.length; index += chunkSize)
+		splitter.push(text.slice(index, index + chunkSize), line => output.push(line));
 	splitter.flush(line => output.push(line));
 	const lines = events.flatMap(event => (event.type === 'line' ? [event.text] : []));
 	const phases = events.flatMap(event => (event.type === 'phase' ? [event.phase] : []));
@@ -118,7 +123,11 @@ describe('machine-readable parsing', () => {
 		const {lines, log} = (() => {
 			const seen: string[] = [];
 			const logged: string[] = [];
-			const output = new PackerOutput(scrub, event => event.type === 'line' && seen.push(event.text), line => logged.push(line));
+			const output = new PackerOutput(
+				scrub,
+				event => event.type === 'line' && seen.push(event.text),
+				line => logged.push(line),
+			);
 			output.push(raw);
 			return {lines: seen, log: logged};
 		})();
@@ -135,7 +144,9 @@ describe('machine-readable parsing', () => {
 	});
 
 	it('reads the AMI of the artifact id the manifest post-processor records, and none from a null builder', () => {
-		const manifest = JSON.parse(readFileSync(join(FIXTURES, 'packer-manifest.sample.json'), 'utf8')) as {builds: Array<{artifact_id: string}>};
+		const manifest = JSON.parse(readFileSync(join(FIXTURES, 'packer-manifest.sample.json'), 'utf8')) as {
+			builds: Array<{artifact_id: string}>;
+		};
 		const artifact = (id: string) => {
 			const output = new PackerOutput(createScrubber([]));
 			output.push(`1795563115,amazon-ebs,artifact,0,id,${id.replaceAll(',', '%!(PACKER_COMMA)')}`);

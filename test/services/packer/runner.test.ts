@@ -6,13 +6,27 @@ import {afterAll, describe, expect, it} from 'vitest';
 import {readKeeperRecord} from '../../../source/services/packer/keeper';
 import {isRunning} from '../../../source/services/packer/orphan';
 import type {PackerOutputEvent} from '../../../source/services/packer/output';
-import {followPackerBuild, formatPackerCommand, KEEPER_COMMAND, packerFilesOf, runPackerValidate, startPackerBuild, type PackerInvocation, type PackerSecret} from '../../../source/services/packer/runner';
+import {
+	followPackerBuild,
+	formatPackerCommand,
+	KEEPER_COMMAND,
+	packerFilesOf,
+	runPackerValidate,
+	startPackerBuild,
+	type PackerInvocation,
+	type PackerSecret,
+} from '../../../source/services/packer/runner';
 import {SECRET_ENV_NAMES} from '../../../source/workflow/secrets';
 
 const TEMPLATE = new URL('../../fixtures/packer-null/template.json', import.meta.url).pathname;
 const REQUIRED = new URL('../../fixtures/packer-null/required-secrets.json', import.meta.url).pathname;
 const SECRET = 'sup3r,secret\u00e9';
-const AWS = {accessKeyId: 'AKIARUNNERTEST000001', secretAccessKey: 'runner-s3cret-access-key', sessionToken: 'runner-s3ssion-token', region: 'us-east-1'};
+const AWS = {
+	accessKeyId: 'AKIARUNNERTEST000001',
+	secretAccessKey: 'runner-s3cret-access-key',
+	sessionToken: 'runner-s3ssion-token',
+	region: 'us-east-1',
+};
 const dir = mkdtempSync(join(tmpdir(), 'packer-runner-'));
 afterAll(() => rmSync(dir, {recursive: true, force: true}));
 
@@ -87,7 +101,7 @@ describe('startPackerBuild with the real packer, under the keeper', () => {
 		expect(lines(events)).toContain('    null: env=dev token=*** logspout=*** key=*** profile=none');
 	});
 
-	it('while it builds, no secret is on Packer\'s or the keeper\'s command line nor in any file; the var-file is an empty named pipe at most', async () => {
+	it("while it builds, no secret is on Packer's or the keeper's command line nor in any file; the var-file is an empty named pipe at most", async () => {
 		const {build, events, logPath} = await start('proc', {sleep_seconds: '3'}, REQUIRED);
 		await waitForLine(events, 'starting long step');
 		const cmdlines = [build.packer.pid, build.keeper.pid].map(pid => readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
@@ -134,7 +148,12 @@ describe('startPackerBuild with the real packer, under the keeper', () => {
 		writeFileSync(stray, '#!/bin/sh\necho "1,,ui,say,==> null: Running local shell script: x"\nsleep 30 &\nexit 0\n', {mode: 0o755});
 		const events: PackerOutputEvent[] = [];
 		const startedAt = Date.now();
-		const build = await startPackerBuild({...invocation(), packer: stray, logPath: join(dir, 'runs', 'stray.packer.log'), onEvent: event => events.push(event)});
+		const build = await startPackerBuild({
+			...invocation(),
+			packer: stray,
+			logPath: join(dir, 'runs', 'stray.packer.log'),
+			onEvent: event => events.push(event),
+		});
 		const result = await build.result;
 		process.kill(-build.packer.pid, 'SIGKILL');
 		expect(Date.now() - startedAt).toBeLessThan(6000);
@@ -143,21 +162,32 @@ describe('startPackerBuild with the real packer, under the keeper', () => {
 	});
 
 	it('rejects with ENOENT when the packer binary does not exist', async () => {
-		await expect(startPackerBuild({...invocation(), packer: join(dir, 'no-packer'), logPath: join(dir, 'runs', 'missing.packer.log')})).rejects.toMatchObject({code: 'ENOENT'});
+		await expect(
+			startPackerBuild({...invocation(), packer: join(dir, 'no-packer'), logPath: join(dir, 'runs', 'missing.packer.log')}),
+		).rejects.toMatchObject({code: 'ENOENT'});
 	});
 
 	it('the keeper keeps Packer building and logging after its starter is killed; a follower reads the whole attempt', async () => {
 		const logPath = join(dir, 'runs', 'orphan.packer.log');
-		const starter = spawn(process.execPath, ['--import', 'tsx', new URL('../../support/build-orphan-cli.ts', import.meta.url).pathname, 'packer', TEMPLATE, logPath], {
-			env: {...process.env, PACKER_NULL_SLEEP: '2', BUILD_ORPHAN_MARKER: 'starting long step'},
-			stdio: ['ignore', 'pipe', 'inherit'],
-		});
+		const starter = spawn(
+			process.execPath,
+			['--import', 'tsx', new URL('../../support/build-orphan-cli.ts', import.meta.url).pathname, 'packer', TEMPLATE, logPath],
+			{
+				env: {...process.env, PACKER_NULL_SLEEP: '2', BUILD_ORPHAN_MARKER: 'starting long step'},
+				stdio: ['ignore', 'pipe', 'inherit'],
+			},
+		);
 		const [line] = (await new Promise(resolve => starter.stdout.once('data', chunk => resolve([chunk])))) as [Buffer];
 		const packer = JSON.parse(line.toString()) as {pid: number; startedAt: string};
 		starter.kill('SIGKILL');
 		expect(isRunning(packer)).toBe(true);
 		const events: PackerOutputEvent[] = [];
-		const followed = await followPackerBuild({files: packerFilesOf(logPath), secrets: [], fromEnd: true, onEvent: event => events.push(event)});
+		const followed = await followPackerBuild({
+			files: packerFilesOf(logPath),
+			secrets: [],
+			fromEnd: true,
+			onEvent: event => events.push(event),
+		});
 		expect(followed).toMatchObject({exitCode: 0, amiIds: {}, errors: [], cancelled: false});
 		expect(lines(events).some(text => text.startsWith("Build 'null' finished after"))).toBe(true);
 		expect(readFileSync(logPath, 'utf8')).toMatch(/Build 'null' finished after/);
@@ -208,7 +238,11 @@ describe('formatPackerCommand', () => {
 		const text = formatPackerCommand('build', {...invocation({note: `${SECRET}/${AWS.sessionToken}`}), template: '/t/packer.json'});
 		expect(text).toContain(` ${SECRET_ENV_NAMES.filter(name => !name.startsWith('SUMOLOGIC_')).map(name => `${name}=***`).join(' ')} AWS_REGION=`);
 		expect(text).toContain("'note=***/***'");
-		const withoutToken = formatPackerCommand('build', {...invocation(), aws: {...AWS, sessionToken: undefined}, template: '/t/packer.json'});
+		const withoutToken = formatPackerCommand('build', {
+			...invocation(),
+			aws: {...AWS, sessionToken: undefined},
+			template: '/t/packer.json',
+		});
 		expect(withoutToken).not.toContain('AWS_SESSION_TOKEN');
 	});
 });

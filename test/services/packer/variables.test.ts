@@ -4,7 +4,10 @@ import {optionalVariables} from '../../../source/services/packer/variables';
 describe('optionalVariables', () => {
 	it('passes instance_type and metrics_backend only to a template that declares them', () => {
 		const values = {instanceType: 't4g.large', metricsBackend: 'librato'} as const;
-		expect(optionalVariables(['source_ami', 'instance_type', 'metrics_backend'], values)).toEqual({instance_type: 't4g.large', metrics_backend: 'librato'});
+		expect(optionalVariables(['source_ami', 'instance_type', 'metrics_backend'], values)).toEqual({
+			instance_type: 't4g.large',
+			metrics_backend: 'librato',
+		});
 		expect(optionalVariables(['source_ami', 'metrics_backend'], values)).toEqual({metrics_backend: 'librato'});
 		expect(optionalVariables(['source_ami'], values)).toEqual({});
 		expect(optionalVariables(undefined, values)).toEqual({});
