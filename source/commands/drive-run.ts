@@ -355,7 +355,16 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 				'warn',
 				`Took over the lock of ${input.stateDir} left by pid ${lock.takenOver.pid} (${lock.takenOver.command}), which is no longer running.`,
 			);
-		const session: Session = {input, store, loaded, frontEnd, interrupts, model, typedSecrets: new Map(), ...(rehearsal ? {rehearsal} : {})};
+		const session: Session = {
+			input,
+			store,
+			loaded,
+			frontEnd,
+			interrupts,
+			model,
+			typedSecrets: new Map(),
+			...(rehearsal ? {rehearsal} : {}),
+		};
 		if (fleetName) {
 			const {driveFleet} = await import('./drive-fleet');
 			const ended = await driveFleet(session, fleetToResume ?? fleetName);

@@ -14,7 +14,7 @@ export interface LogsConfig {
 	searchUrl?: string;
 }
 
-export const DEFAULT_METRICS_NAMESPACE = 'CWAgent';
+const DEFAULT_METRICS_NAMESPACE = 'CWAgent';
 
 /** Where the account's metrics go: `metrics`, else the legacy `librato` key, else CloudWatch. */
 export function metricsOf(account: Pick<AccountConfig, 'metrics' | 'librato'>): MetricsConfig {

@@ -16,7 +16,7 @@ export type InstanceRoleCheck =
 const METRICS_ACTION = 'cloudwatch:PutMetricData';
 
 /** The policy statement the instance role needs for the CloudWatch agent to publish the instances' metrics. */
-export const METRICS_STATEMENT = `{"Effect": "Allow", "Action": "${METRICS_ACTION}", "Resource": "*"}`;
+const METRICS_STATEMENT = `{"Effect": "Allow", "Action": "${METRICS_ACTION}", "Resource": "*"}`;
 
 /** Where the role is a stack resource: InstancesRole in current Convox templates, IamRole in 2016-era ones. */
 const ROLE_LOGICAL_IDS = ['InstancesRole', 'IamRole'];

@@ -1,9 +1,9 @@
 export type AmazonLinux = 'al1' | 'al2' | 'al2023';
 
 /** The ECS-optimized Amazon Linux 2 AMIs' end of support. */
-export const AL2_END_OF_SUPPORT = '2026-06-30';
+const AL2_END_OF_SUPPORT = '2026-06-30';
 /** The first Convox release whose DefaultAmi and DefaultAmiArm are Amazon Linux 2023. */
-export const AL2023_CONVOX_VERSION = '20260708102410';
+const AL2023_CONVOX_VERSION = '20260708102410';
 
 /**
  * The Amazon Linux release of an ECS-optimized base AMI, from its SSM parameter path

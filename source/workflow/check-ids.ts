@@ -1,5 +1,5 @@
 /** Checks that were renamed, old id → id: the old one is still accepted wherever an id is given (`--confirm`, journals). */
-export const RENAMED_CHECKS: Readonly<Record<string, string>> = {librato: 'metrics', sumologic: 'logs'};
+const RENAMED_CHECKS: Readonly<Record<string, string>> = {librato: 'metrics', sumologic: 'logs'};
 
 export function currentCheckId(id: string): string {
 	return RENAMED_CHECKS[id] ?? id;

@@ -14,7 +14,12 @@ describe('tables generated from the declarations', () => {
 	it('the checks table has a row per declared check, with its old id', () => {
 		const table = CHECKS.map(check => check.id);
 		const rendered = GENERATED_TABLES.find(table => table.marker === 'checks-table')!.render();
-		expect(rendered.split('\n').slice(2).map(line => /^\| `([a-z-]+)`/.exec(line)?.[1])).toEqual(table);
+		expect(
+			rendered
+				.split('\n')
+				.slice(2)
+				.map(line => /^\| `([a-z-]+)`/.exec(line)?.[1]),
+		).toEqual(table);
 		expect(rendered).toContain('`metrics` (was `librato`)');
 		expect(rendered).toContain('`logs` (was `sumologic`)');
 	});

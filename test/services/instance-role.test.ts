@@ -11,7 +11,9 @@ import {
 	type AwsStandInOptions,
 } from '../../source/rehearsal/aws-stand-in';
 import {createAwsClients} from '../../source/services/aws-clients';
-import {checkInstanceRoleMetrics, METRICS_STATEMENT} from '../../source/services/instance-role';
+import {checkInstanceRoleMetrics} from '../../source/services/instance-role';
+
+const METRICS_STATEMENT = '{"Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*"}';
 
 const credentials = {accessKeyId: 'AKIAREHEARSAL0000000', secretAccessKey: 'rehearsal-secret'};
 let aws: AwsStandIn | undefined;

@@ -1,5 +1,6 @@
 import {logsOf, type LogsConfig} from '../../config/observability';
-import {newMarker, probeSumoLogicLogs} from '../../services/probes/sumologic-logs';
+import {probeSumoLogicLogs} from '../../services/probes/sumologic-logs';
+import {newMarker} from '../../services/probes/sumologic-marker';
 import type {RunSecrets} from '../../workflow/secrets';
 import type {CheckBody, CheckDeclaration} from '../declaration';
 import {retryOptions, type ChecklistSetup} from '../setup';

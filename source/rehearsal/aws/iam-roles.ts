@@ -2,7 +2,7 @@ import {physicalSuffix} from './ids';
 import type {IamRoleRecord} from './model';
 
 /** What a rack's instance role allows unless its seed says otherwise: the ECS agent's, the logs' and the CloudWatch agent's calls. */
-export const rackInstanceRoleActions = [
+const rackInstanceRoleActions = [
 	'ecs:*',
 	'ecr:GetAuthorizationToken',
 	'ecr:BatchGetImage',

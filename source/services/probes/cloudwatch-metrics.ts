@@ -44,7 +44,7 @@ export interface MetricsAttempt {
 }
 
 /** A SEARCH by the InstanceId dimension: collectd's metrics carry more dimensions, so a braces schema would match none. */
-export function instanceSearch(namespace: string, instanceId: string, metricName?: string): string {
+function instanceSearch(namespace: string, instanceId: string, metricName?: string): string {
 	const term = (value: string) => (/^\w+$/.test(value) ? value : `"${value}"`);
 	const metric = metricName ? ` MetricName="${metricName}"` : '';
 	return `SEARCH('${term(namespace)} InstanceId="${instanceId}"${metric}', 'SampleCount', ${PERIOD_SECONDS})`;

@@ -236,7 +236,11 @@ describe('formatPackerCommand', () => {
 
 	it("masks, and scrubs from the command line, exactly the environment variables the run's scrubber is built from", () => {
 		const text = formatPackerCommand('build', {...invocation({note: `${SECRET}/${AWS.sessionToken}`}), template: '/t/packer.json'});
-		expect(text).toContain(` ${SECRET_ENV_NAMES.filter(name => !name.startsWith('SUMOLOGIC_')).map(name => `${name}=***`).join(' ')} AWS_REGION=`);
+		expect(text).toContain(
+			` ${SECRET_ENV_NAMES.filter(name => !name.startsWith('SUMOLOGIC_'))
+				.map(name => `${name}=***`)
+				.join(' ')} AWS_REGION=`,
+		);
 		expect(text).toContain("'note=***/***'");
 		const withoutToken = formatPackerCommand('build', {
 			...invocation(),

@@ -1,7 +1,7 @@
 import {CloudWatchClient, PutMetricDataCommand} from '@aws-sdk/client-cloudwatch';
 import {afterEach, describe, expect, it} from 'vitest';
 import {rackStackSeed, startAwsStandIn, type AwsStandIn, type AwsStandInOptions} from '../../../source/rehearsal/aws-stand-in';
-import {cloudWatchMetricsAttempt, instanceSearch, type LaunchedInstance} from '../../../source/services/probes/cloudwatch-metrics';
+import {cloudWatchMetricsAttempt, type LaunchedInstance} from '../../../source/services/probes/cloudwatch-metrics';
 import {listRackInstances} from '../../../source/services/probes/instances';
 import {retryUntil} from '../../../source/services/probes/retry';
 import {clientConfig, clients} from '../../rehearsal/aws-clients';
@@ -63,12 +63,13 @@ describe('cloudWatchMetricsAttempt', () => {
 	});
 
 	it('names the metric when given one', async () => {
-		expect(instanceSearch('CWAgent', 'i-1', 'collectd_cpu_value')).toBe(
-			`SEARCH('CWAgent InstanceId="i-1" MetricName="collectd_cpu_value"', 'SampleCount', 60)`,
-		);
-		const {instances, cloudwatch} = await rack({instanceMetrics: {delayMs: 0}});
+		const {standIn, instances, cloudwatch} = await rack({instanceMetrics: {delayMs: 0}});
 		const cpu = await cloudWatchMetricsAttempt({cloudwatch, namespace: 'CWAgent', metricName: 'collectd_cpu_value', instances});
 		expect(cpu.outcome.detail).toBe('3 of 3 instances published collectd_cpu_value to CWAgent since launch');
+		const [query] = (
+			standIn.calls.find(call => call.service === 'cloudwatch')!.params as unknown as {MetricDataQueries: Array<{Expression: string}>}
+		).MetricDataQueries;
+		expect(query!.Expression).toBe(`SEARCH('CWAgent InstanceId="${instances[0]!.id}" MetricName="collectd_cpu_value"', 'SampleCount', 60)`);
 		const other = await cloudWatchMetricsAttempt({cloudwatch, namespace: 'CWAgent', metricName: 'collectd_df_value', instances});
 		expect(other.reported).toEqual([]);
 	});

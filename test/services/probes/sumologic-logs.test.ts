@@ -11,7 +11,10 @@ import {
 } from '../../../source/rehearsal/sumologic-stand-in';
 import type {ProbeOutcome} from '../../../source/services/probes/outcome';
 import type {RetryOptions} from '../../../source/services/probes/retry';
-import {MARKER_PARAMETER, newMarker, probeSumoLogicLogs, sendMarker} from '../../../source/services/probes/sumologic-logs';
+import {probeSumoLogicLogs} from '../../../source/services/probes/sumologic-logs';
+import {newMarker, sendMarker} from '../../../source/services/probes/sumologic-marker';
+
+const MARKER_PARAMETER = 'convox-ami-marker';
 
 const SCOPE = '_sourceCategory=aws/dev/logspout';
 const MARKER_PATTERN = 'convox-ami-[a-z0-9-]+';
