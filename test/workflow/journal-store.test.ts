@@ -28,6 +28,30 @@ describe('journal store', () => {
 		expect(runs.map(run => run.id)).toEqual(['b', 'a']);
 	});
 
+	it('loads a journal of an earlier version with its checks under their new ids (librato → metrics, sumologic → logs)', async () => {
+		const dir = await tempDir();
+		const store = new JournalStore(dir);
+		await store.ensureWritable();
+		const check = (id: string, status: 'pass' | 'waiting') => ({
+			id,
+			title: id,
+			kind: 'auto',
+			status,
+			detail: '',
+			required: true,
+			attempts: 1,
+			notes: [],
+		});
+		const old = {...newRun('old'), checks: [check('rack', 'pass'), check('librato', 'pass'), check('sumologic', 'waiting')]};
+		await writeFile(runFiles(dir, 'old').journal, JSON.stringify(old));
+		const loaded = await store.load('old');
+		expect(loaded.checks.map(record => [record.id, record.status])).toEqual([
+			['rack', 'pass'],
+			['metrics', 'pass'],
+			['logs', 'waiting'],
+		]);
+	});
+
 	it('records an event in another run through the reducer: its history grows, nothing else changes', async () => {
 		const store = new JournalStore(await tempDir());
 		await store.ensureWritable();

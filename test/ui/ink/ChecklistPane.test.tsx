@@ -105,6 +105,25 @@ describe('ChecklistPane', () => {
 		}
 	});
 
+	it("shows each probe's progress while it runs: the instances that reported, the search job's state", async () => {
+		const frames: string[] = [];
+		const metrics = auto('metrics', 'Instances publish metrics', async (_signal, progress) => {
+			progress('instances reported 3/4');
+			return {status: 'pass', detail: '4 of 4 instances published to CWAgent since launch'};
+		});
+		const logs = auto('logs', 'Logs reach SumoLogic', async (_signal, progress) => {
+			progress('search job GATHERING RESULTS, 0 messages');
+			return {status: 'pass', detail: '1 log line with marker convox-ami-r-1 found by SumoLogic in 3.0 s'};
+		});
+		await drive([metrics, logs], new ScriptedPrompter([]), {
+			onEvent: (view, event) => {
+				if (event.status === 'running' && event.detail !== 'running') frames.push(frameOf(view));
+			},
+		});
+		expect(frames.some(frame => /Instances publish metrics metrics[^]*instances reported 3\/4/.test(frame))).toBe(true);
+		expect(frames.some(frame => /Logs reach SumoLogic logs[^]*search job GATHERING RESULTS, 0 messages/.test(frame))).toBe(true);
+	});
+
 	it('shows a manual question being asked with its link, and the answer', async () => {
 		let asking = '';
 		const state = await drive([sumologic], new ScriptedPrompter(['yes']), {
