@@ -1,5 +1,5 @@
 import type {AccountConfig} from '../config/schema';
-import type {SecretEnvName} from '../workflow/secrets';
+import type {SecretEnvName} from '../core/secrets';
 import type {AutoItem, ChecklistItem, ManualItem} from './item';
 import type {ChecklistSetup} from './setup';
 

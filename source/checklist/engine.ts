@@ -1,6 +1,6 @@
-import {InterruptedError, MissingInputError} from '../workflow/errors';
-import type {Prompter} from '../workflow/step';
-import type {CheckRecord, CheckStatus, RunEventInput} from '../workflow/types';
+import {InterruptedError, MissingInputError} from '../core/errors';
+import type {Prompter} from '../core/step';
+import type {CheckRecord, CheckStatus, RunEventInput} from '../core/types';
 import type {CheckFault} from '../services/probes/outcome';
 import type {AutoItem, ChecklistItem, ManualItem} from './item';
 import {askFollowUp, askManual, askNote, askReason} from './prompts';

@@ -1,8 +1,8 @@
 import type {CustomCheck} from '../config/schema';
 import {probeCommand} from '../services/probes/command';
 import {probeHttp} from '../services/probes/http';
-import {UsageError} from '../workflow/errors';
-import {formerIdsOf} from '../workflow/check-ids';
+import {UsageError} from '../core/errors';
+import {formerIdsOf} from '../core/check-ids';
 import {CHECKS} from './checks/index';
 import {itemOf} from './declaration';
 import type {ChecklistItem} from './item';

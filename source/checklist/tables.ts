@@ -1,6 +1,6 @@
 import type {AccountConfig} from '../config/schema';
-import {formerIdsOf} from '../workflow/check-ids';
-import type {SecretEnvName} from '../workflow/secrets';
+import {formerIdsOf} from '../core/check-ids';
+import type {SecretEnvName} from '../core/secrets';
 import {CHECKS} from './checks/index';
 
 const row = (cells: string[]) => `| ${cells.map(cell => cell.replaceAll('|', '\\|')).join(' | ')} |`;

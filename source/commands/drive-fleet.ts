@@ -2,12 +2,12 @@ import {setMaxListeners} from 'node:events';
 import {writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {describeStack, parameterValue, StackNotFoundError} from '../services/cloudformation/stack';
-import type {Services, WorldPolicy} from '../services/services';
+import type {Services, WorldPolicy} from '../core/services';
 import {createFleetReporter, type FleetReporter} from '../ui/fleet-reporter';
 import type {Outcome} from '../ui/run-store';
-import {EXIT, OperatorError, StepFailedError, UsageError, type ExitCode} from '../workflow/errors';
+import {EXIT, OperatorError, StepFailedError, UsageError, type ExitCode} from '../core/errors';
 import {mapBounded} from '../workflow/fleet/bounded';
-import type {FleetEventInput} from '../workflow/fleet/fleet-events';
+import type {FleetEventInput} from '../core/fleet-events';
 import {
 	fleetFiles,
 	FleetStore,
@@ -25,9 +25,9 @@ import {schedule, type RackState} from '../workflow/fleet/wave-scheduler';
 import {runsDir} from '../workflow/journal-store';
 import {newRunId} from '../workflow/plan';
 import type {RunOutcome} from '../workflow/runner';
-import {runModeOf, storedMode} from '../workflow/run-mode';
-import {outputsOf} from '../workflow/step-outputs';
-import type {PrebuiltAmi, Run, StepId} from '../workflow/types';
+import {runModeOf, storedMode} from '../core/run-mode';
+import {outputsOf} from '../core/step-outputs';
+import type {PrebuiltAmi, Run, StepId} from '../core/types';
 import {driveOne, rollbackRequest, type RunRequest, type Session} from './drive-run';
 
 /** Stack reads while the fleet's version is resolved, side by side. */

@@ -1,9 +1,9 @@
 import {FleetStore, type FleetRun} from '../workflow/fleet/fleet-journal';
 import {JournalStore} from '../workflow/journal-store';
 import {firstUnfinishedStep} from '../workflow/plan';
-import {outputsOf} from '../workflow/step-outputs';
-import type {Run} from '../workflow/types';
-import {EXIT, type ExitCode} from '../workflow/errors';
+import {outputsOf} from '../core/step-outputs';
+import type {Run} from '../core/types';
+import {EXIT, type ExitCode} from '../core/errors';
 import type {CommandInput} from './run-command';
 
 export interface RunSummary {

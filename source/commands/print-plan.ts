@@ -6,10 +6,10 @@ import {bundledTemplatePath} from '../services/packer-template';
 import {createReleasesService} from '../services/releases';
 import {planBaseAmi} from '../steps/base-ami';
 import {selectVersion} from '../steps/select-version';
-import {EXIT, UsageError, type ExitCode} from '../workflow/errors';
+import {EXIT, UsageError, type ExitCode} from '../core/errors';
 import {planChecklist} from '../checklist/tables';
 import {metricsOf} from '../config/observability';
-import {BUILD_SECRETS, buildNeeds} from '../workflow/secrets';
+import {BUILD_SECRETS, buildNeeds} from '../core/secrets';
 import type {CommandInput} from './run-command';
 
 export interface Resolved {

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type {CliOptions, CommandName} from './cli-options';
 import {parseVersionId} from '../steps/select-version';
-import {EXIT, OperatorError, UsageError, type ExitCode} from '../workflow/errors';
-import type {Flags} from '../workflow/step';
+import {EXIT, OperatorError, UsageError, type ExitCode} from '../core/errors';
+import type {Flags} from '../core/step';
 
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const ENV_PATTERN = /^[a-z][a-z0-9-]*$/;

@@ -1,4 +1,4 @@
-import {EXIT} from '../workflow/errors';
+import {EXIT} from '../core/errors';
 import {InterruptRouter} from '../workflow/interrupts';
 
 export interface SignalWiring {

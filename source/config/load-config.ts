@@ -1,7 +1,7 @@
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import type {z} from 'zod';
-import {UsageError} from '../workflow/errors';
+import {UsageError} from '../core/errors';
 import {configSchema, type Config} from './schema';
 
 export interface LoadedConfig {

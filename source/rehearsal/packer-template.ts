@@ -1,5 +1,5 @@
 import {PACKER_VARIABLES} from '../services/packer/variables';
-import {BUILD_SECRETS} from '../workflow/secrets';
+import {BUILD_SECRETS} from '../core/secrets';
 import {stockImage} from './aws-stand-in';
 
 /**

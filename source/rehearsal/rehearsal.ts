@@ -3,7 +3,7 @@ import {chmod, mkdir, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import type {LoadedConfig} from '../config/load-config';
 import {parseConfig} from '../config/load-config';
-import type {SecretEnvName} from '../workflow/secrets';
+import type {SecretEnvName} from '../core/secrets';
 import {currentRackStackSeed, ecsAmiParameters, ecsOptimizedImages, rackStackSeed, startAwsStandIn, type AwsCall} from './aws-stand-in';
 import {listenOnLoopback} from './loopback-server';
 import {rehearsalTemplate} from './packer-template';

@@ -1,5 +1,5 @@
 import {GetCallerIdentityCommand, type STSClient} from '@aws-sdk/client-sts';
-import {StepFailedError, UsageError} from '../workflow/errors';
+import {StepFailedError, UsageError} from '../core/errors';
 
 export interface CallerIdentity {
 	accountId: string;

@@ -2,7 +2,7 @@ import {existsSync, readFileSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {replaceFile} from '../atomic-file';
+import {replaceFile} from '../core/atomic-file';
 
 export interface PackerTemplate {
 	path: string;

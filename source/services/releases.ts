@@ -1,6 +1,6 @@
 import pRetry, {AbortError} from 'p-retry';
 import {z} from 'zod';
-import {StepFailedError, UsageError} from '../workflow/errors';
+import {StepFailedError, UsageError} from '../core/errors';
 
 const DEFAULT_RELEASES_URL = 'https://convox.s3.amazonaws.com/release';
 

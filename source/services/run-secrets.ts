@@ -1,5 +1,5 @@
-import {SECRET_ENV_NAMES, SECRETS, type RunSecrets, type SecretEnvName} from '../workflow/secrets';
-import type {Prompter} from '../workflow/step';
+import {SECRET_ENV_NAMES, SECRETS, type RunSecrets, type SecretEnvName} from '../core/secrets';
+import type {Prompter} from '../core/step';
 import {createScrubber, type Scrubber} from './packer/scrubber';
 
 /** Shorter values would mask ordinary words. */

@@ -1,6 +1,6 @@
 import {getCallerIdentity} from '../services/caller-identity';
-import {UsageError} from '../workflow/errors';
-import type {Step} from '../workflow/step';
+import {UsageError} from '../core/errors';
+import type {Step} from '../core/step';
 
 export const accountStep: Step<'account'> = {
 	id: 'account',

@@ -23,14 +23,14 @@ import {
 } from '../services/packer/runner';
 import {removeVarFileFolder} from '../services/packer/var-file';
 import {optionalVariables} from '../services/packer/variables';
-import type {AwsClients} from '../services/services';
-import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../workflow/errors';
-import {runModeOf} from '../workflow/run-mode';
-import {BUILD_SECRETS, buildNeeds} from '../workflow/secrets';
+import type {AwsClients} from '../core/services';
+import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../core/errors';
+import {runModeOf} from '../core/run-mode';
+import {BUILD_SECRETS, buildNeeds} from '../core/secrets';
 import {metricsOf} from '../config/observability';
-import type {Step, StepContext} from '../workflow/step';
-import type {BuildOutputs, RecordedOutputs} from '../workflow/step-outputs';
-import type {PrebuiltAmi} from '../workflow/types';
+import type {Step, StepContext} from '../core/step';
+import type {BuildOutputs, RecordedOutputs} from '../core/step-outputs';
+import type {PrebuiltAmi} from '../core/types';
 import type {TemplateOutputs} from './template';
 
 const ERROR_LINES_SHOWN = 10;

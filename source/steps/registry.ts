@@ -1,4 +1,4 @@
-import type {StepTable} from '../workflow/step';
+import type {StepTable} from '../core/step';
 
 /** Every step this version of convox-ami can run, loaded when a run starts. */
 export async function stepRegistry(): Promise<StepTable> {

@@ -1,7 +1,7 @@
 import {INSTANCE_TYPE_VARIABLE, PACKER_VARIABLES, RUN_ID_VARIABLE} from '../services/packer/variables';
 import type {Sharing, TemplateInspection} from '../services/packer-template-inspection';
 import type {MetricsBackend} from '../config/observability';
-import {BUILD_SECRETS, buildNeeds, type BuildSecret} from '../workflow/secrets';
+import {BUILD_SECRETS, buildNeeds, type BuildSecret} from '../core/secrets';
 
 /** A variable name and, when the template spells one close to it, that spelling. */
 export interface NameCheck {

@@ -14,9 +14,9 @@ import {
 import {inspectTemplate, RELEASE_RUN_TAG, withReleaseRun, type TemplateInspection} from '../services/packer-template-inspection';
 import {instanceRoleNotice} from '../checklist/checks/metrics';
 import {metricsOf} from '../config/observability';
-import {StepFailedError, UsageError} from '../workflow/errors';
-import {runModeOf} from '../workflow/run-mode';
-import type {Step, StepContext} from '../workflow/step';
+import {StepFailedError, UsageError} from '../core/errors';
+import {runModeOf} from '../core/run-mode';
+import type {Step, StepContext} from '../core/step';
 import {templateFindings, type TemplateFindings} from './template-findings';
 
 /** What the template step found in the template, journaled with its outputs. */

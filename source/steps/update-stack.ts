@@ -25,11 +25,11 @@ import {
 import type {PollIntervals} from '../services/cloudformation/stack-status-poller';
 import {imageArchitecture} from '../services/ec2-images';
 import {instancesToReplace} from '../workflow/instances-to-replace';
-import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../workflow/errors';
-import {runModeOf} from '../workflow/run-mode';
-import type {Step, StepContext} from '../workflow/step';
-import type {UpdateStackOutputs} from '../workflow/step-outputs';
-import {formatDuration} from '../format-duration';
+import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../core/errors';
+import {runModeOf} from '../core/run-mode';
+import type {Step, StepContext} from '../core/step';
+import type {UpdateStackOutputs} from '../core/step-outputs';
+import {formatDuration} from '../core/format-duration';
 
 export interface UpdateStackOptions {
 	/** Stack event polling (2 s growing to 10 s by default). */

@@ -1,5 +1,5 @@
-import {outputsIn} from '../workflow/step-outputs';
-import type {RunEvent} from '../workflow/types';
+import {outputsIn} from '../core/step-outputs';
+import type {RunEvent} from '../core/types';
 
 const BUILD_PHASE_LABELS: Record<string, string> = {
 	start: 'start',

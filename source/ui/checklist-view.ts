@@ -1,4 +1,4 @@
-import type {CheckRecord} from '../workflow/types';
+import type {CheckRecord} from '../core/types';
 
 /** The pane shows the newest notes of an item, at most this many. */
 export const NOTE_LIMIT = 3;

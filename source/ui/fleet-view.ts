@@ -1,5 +1,5 @@
-import type {FleetEventInput} from '../workflow/fleet/fleet-events';
-import type {RunEvent, StepId} from '../workflow/types';
+import type {FleetEventInput} from '../core/fleet-events';
+import type {RunEvent, StepId} from '../core/types';
 
 /** One line of the fleet table: where a rack is and since when. */
 export interface FleetRow {

@@ -1,5 +1,5 @@
-import {runModeOf, type RunModel} from '../workflow/run-mode';
-import type {Run, RunOptions, StepRecord} from '../workflow/types';
+import {runModeOf, type RunModel} from '../core/run-mode';
+import type {Run, RunOptions, StepRecord} from '../core/types';
 
 export function stepDuration(step: StepRecord, now = Date.now()): number | undefined {
 	if (!step.startedAt) return undefined;

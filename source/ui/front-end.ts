@@ -1,6 +1,6 @@
 import type {EventSink} from '../workflow/runner';
-import type {Prompter} from '../workflow/step';
-import type {Run} from '../workflow/types';
+import type {Prompter} from '../core/step';
+import type {Run} from '../core/types';
 import type {FleetRow} from './fleet-view';
 import {runBadges, runTitle} from './format';
 import type {OutputMode} from './output-mode';

@@ -1,6 +1,6 @@
-import {InterruptedError} from '../workflow/errors';
-import type {Choice, Prompter} from '../workflow/step';
-import type {CheckRecord, Run, RunEvent, StepId, StepRecord} from '../workflow/types';
+import {InterruptedError} from '../core/errors';
+import type {Choice, Prompter} from '../core/step';
+import type {CheckRecord, Run, RunEvent, StepId, StepRecord} from '../core/types';
 import type {FleetRow} from './fleet-view';
 
 export type PromptRequest =

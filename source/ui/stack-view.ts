@@ -1,6 +1,6 @@
 import {instancesToReplace} from '../workflow/instances-to-replace';
 import {countResources, isCascade} from '../workflow/stack-progress';
-import type {ParameterChange, ResourceChange, RunEvent} from '../workflow/types';
+import type {ParameterChange, ResourceChange, RunEvent} from '../core/types';
 
 export interface StackEventView {
 	resource: string;

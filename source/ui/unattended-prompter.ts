@@ -1,5 +1,5 @@
-import {MissingInputError} from '../workflow/errors';
-import type {Prompter} from '../workflow/step';
+import {MissingInputError} from '../core/errors';
+import type {Prompter} from '../core/step';
 
 /**
  * For runs nobody can answer: confirmations are taken as given under --yes, and every other

@@ -1,7 +1,7 @@
 import type {Config} from '../config/schema';
-import {runModeOf} from './run-mode';
-import {outputsOf} from './step-outputs';
-import type {RollbackTarget, Run} from './types';
+import {runModeOf} from '../core/run-mode';
+import {outputsOf} from '../core/step-outputs';
+import type {RollbackTarget, Run} from '../core/types';
 
 /** What the stack had before this run changed it, or undefined when the run never changed it (a dry run, or no update recorded). */
 export function rollbackTargetOf(run: Run): RollbackTarget | undefined {

@@ -1,4 +1,4 @@
-import type {ParameterChange, ResourceChange} from './types';
+import type {ParameterChange, ResourceChange} from '../core/types';
 
 const GROUP_TEMPLATES = new Set(['AWS::AutoScaling::LaunchConfiguration', 'AWS::EC2::LaunchTemplate']);
 

@@ -1,10 +1,10 @@
-import {currentCheckId} from './check-ids';
+import {currentCheckId} from '../core/check-ids';
 import {mkdir, readdir, readFile} from 'node:fs/promises';
 import path from 'node:path';
-import {replaceFileSync} from '../atomic-file';
-import {OperatorError, UsageError, EXIT} from './errors';
+import {replaceFileSync} from '../core/atomic-file';
+import {OperatorError, UsageError, EXIT} from '../core/errors';
 import {reduceRun} from './reducer';
-import type {Run, RunEventInput} from './types';
+import type {Run, RunEventInput} from '../core/types';
 
 const SCHEMA_VERSION = 1;
 

@@ -1,4 +1,4 @@
-import {STEP_IDS, type RollbackTarget, type Run, type RunKind, type RunMode, type RunOptions, type StepId} from './types';
+import {STEP_IDS, type RollbackTarget, type Run, type RunKind, type RunMode, type RunOptions, type StepId} from '../core/types';
 
 const STEPS_BY_KIND: Record<RunKind, readonly StepId[]> = {
 	release: STEP_IDS,

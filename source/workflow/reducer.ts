@@ -1,4 +1,4 @@
-import type {CheckRecord, Run, RunEvent, StepRecord} from './types';
+import type {CheckRecord, Run, RunEvent, StepRecord} from '../core/types';
 
 const FINAL_STEP_STATUSES = new Set(['done', 'failed', 'skipped', 'waiting']);
 

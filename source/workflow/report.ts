@@ -1,7 +1,7 @@
-import {runModeOf} from './run-mode';
-import {outputsOf} from './step-outputs';
-import type {CheckRecord, Run, StepRecord} from './types';
-import {formatDuration} from '../format-duration';
+import {runModeOf} from '../core/run-mode';
+import {outputsOf} from '../core/step-outputs';
+import type {CheckRecord, Run, StepRecord} from '../core/types';
+import {formatDuration} from '../core/format-duration';
 
 const KIND_TITLES: Record<Run['kind'], string> = {release: 'Release', checklist: 'Checklist', rollback: 'Rollback'};
 const CHECK_MARKS: Record<CheckRecord['status'], string> = {

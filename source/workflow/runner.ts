@@ -1,13 +1,13 @@
 import type {AccountConfig, Config} from '../config/schema';
-import type {Services} from '../services/services';
-import {EXIT, InterruptedError, OperatorError, WaitingError, type ExitCode} from './errors';
+import type {Services} from '../core/services';
+import {EXIT, InterruptedError, OperatorError, WaitingError, type ExitCode} from '../core/errors';
 import {promptsUntilInterrupted, type InterruptRouter} from './interrupts';
 import type {JournalStore} from './journal-store';
 import {isJournaled, reduceRun} from './reducer';
-import type {RunSecrets} from './secrets';
-import type {Flags, Prompter, RunPaths, StepContext, StepTable} from './step';
-import {outputsOf} from './step-outputs';
-import type {Run, RunEvent, RunEventInput, StepId} from './types';
+import type {RunSecrets} from '../core/secrets';
+import type {Flags, Prompter, RunPaths, StepContext, StepTable} from '../core/step';
+import {outputsOf} from '../core/step-outputs';
+import type {Run, RunEvent, RunEventInput, StepId} from '../core/types';
 
 export type EventSink = (event: RunEvent, run: Run) => void;
 

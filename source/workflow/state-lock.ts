@@ -2,7 +2,7 @@ import {mkdir, open, readFile, unlink} from 'node:fs/promises';
 import {readFileSync, unlinkSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {UsageError} from './errors';
+import {UsageError} from '../core/errors';
 
 interface LockOwner {
 	pid: number;

@@ -1,6 +1,6 @@
-import {replaceFile} from '../atomic-file';
+import {replaceFile} from '../core/atomic-file';
 import {renderReport} from './report';
-import type {Run} from './types';
+import type {Run} from '../core/types';
 
 /** The release record, written when the run ends (replaced on every resume). */
 export async function writeReport(run: Run, file: string): Promise<void> {

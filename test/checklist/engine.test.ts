@@ -2,8 +2,8 @@ import {describe, expect, it} from 'vitest';
 import {runChecklist, type CheckEvent, type ChecklistOptions} from '../../source/checklist/engine';
 import type {AutoItem, ChecklistItem, ManualItem} from '../../source/checklist/item';
 import type {ProbeOutcome} from '../../source/services/probes/outcome';
-import {InterruptedError, MissingInputError} from '../../source/workflow/errors';
-import type {CheckRecord} from '../../source/workflow/types';
+import {InterruptedError, MissingInputError} from '../../source/core/errors';
+import type {CheckRecord} from '../../source/core/types';
 import {ScriptedPrompter} from './scripted-prompter';
 
 function auto(id: string, probe: AutoItem['probe'], required = true): AutoItem {

@@ -2,9 +2,9 @@ import {describe, expect, it} from 'vitest';
 import {checklistItems} from '../../source/checklist/items';
 import {probeTimeoutMs, type ChecklistSetup} from '../../source/checklist/setup';
 import {createRunSecrets} from '../../source/services/run-secrets';
-import {UsageError} from '../../source/workflow/errors';
+import {UsageError} from '../../source/core/errors';
 import {accountSchema} from '../../source/config/schema';
-import {LIVE_POLICY, type Services} from '../../source/services/services';
+import {LIVE_POLICY, type Services} from '../../source/core/services';
 
 const account = accountSchema.parse({
 	accountId: '111111111111',

@@ -1,5 +1,5 @@
-import {MissingInputError} from '../../source/workflow/errors';
-import type {Prompter} from '../../source/workflow/step';
+import {MissingInputError} from '../../source/core/errors';
+import type {Prompter} from '../../source/core/step';
 
 export interface Asked {
 	kind: 'select' | 'text' | 'confirm' | 'secret';

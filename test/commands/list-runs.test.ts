@@ -3,11 +3,11 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
 import {listRuns} from '../../source/commands/list-runs';
-import {EXIT} from '../../source/workflow/errors';
+import {EXIT} from '../../source/core/errors';
 import {JournalStore} from '../../source/workflow/journal-store';
 import {createRun} from '../../source/workflow/plan';
 import {reduceRun} from '../../source/workflow/reducer';
-import type {Run, RunEventInput} from '../../source/workflow/types';
+import type {Run, RunEventInput} from '../../source/core/types';
 
 function runWith(id: string, kind: Run['kind'], mode: Run['mode'], now: string, events: RunEventInput[]): Run {
 	const run = createRun({

@@ -1,6 +1,6 @@
 import {expect} from 'vitest';
 import {parseConfig} from '../../source/config/load-config';
-import {UsageError} from '../../source/workflow/errors';
+import {UsageError} from '../../source/core/errors';
 
 /** The message a refused config gets (a usage error, exit 2); fails the case when the config is accepted. */
 export function problemsOf(raw: unknown): string {

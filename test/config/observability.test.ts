@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {parseConfig} from '../../source/config/load-config';
 import {logsOf, metricsOf} from '../../source/config/observability';
-import {UsageError} from '../../source/workflow/errors';
+import {UsageError} from '../../source/core/errors';
 
 const account = (extra: Record<string, unknown>) =>
 	parseConfig({accounts: {dev: {accountId: '111111111111', stackName: 'convox-dev', ...extra}}}, 'test').accounts.dev!;

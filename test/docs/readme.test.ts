@@ -129,14 +129,14 @@ describe('the links of README.md and docs/*.md', () => {
 });
 
 describe('docs/events.md', () => {
-	it("lists exactly the run's event types that source/workflow/types.ts declares", () => {
-		const declared = eventTypes('source/workflow/types.ts', 'RunEventInput');
+	it("lists exactly the run's event types that source/core/types.ts declares", () => {
+		const declared = eventTypes('source/core/types.ts', 'RunEventInput');
 		expect(declared).toContain('run');
 		expect(documentedTypes('Run events')).toEqual(declared);
 	});
 
-	it('lists exactly the fleet event types that source/workflow/fleet/fleet-events.ts declares', () => {
-		const declared = eventTypes('source/workflow/fleet/fleet-events.ts', 'FleetEventInput');
+	it('lists exactly the fleet event types that source/core/fleet-events.ts declares', () => {
+		const declared = eventTypes('source/core/fleet-events.ts', 'FleetEventInput');
 		expect(declared).toContain('fleet');
 		expect(documentedTypes('Fleet events')).toEqual(declared);
 	});

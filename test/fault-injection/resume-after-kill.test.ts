@@ -3,8 +3,8 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {afterAll, describe, expect, test} from 'vitest';
 import type {StandInData} from '../../source/rehearsal/aws/model';
-import {outputsOf} from '../../source/workflow/step-outputs';
-import {STEP_IDS, type Run} from '../../source/workflow/types';
+import {outputsOf} from '../../source/core/step-outputs';
+import {STEP_IDS, type Run} from '../../source/core/types';
 import {createLimiter, faultEnv, runCliUntil, waitUntilGone, type CliEvent, type CliOutcome, type KillWhen} from '../support/fault-cli';
 import {imagesOfRun, parameterOf, readAwsState, readOnlyRun, reportOf, stackOf, updatesBegun} from '../support/fault-state';
 

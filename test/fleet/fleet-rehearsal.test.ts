@@ -4,7 +4,7 @@ import path from 'node:path';
 import {afterAll, describe, expect, test} from 'vitest';
 import type {StandInData} from '../../source/rehearsal/aws/model';
 import type {FleetRun} from '../../source/workflow/fleet/fleet-journal';
-import type {Run} from '../../source/workflow/types';
+import type {Run} from '../../source/core/types';
 import {createLimiter, faultEnv, runCliUntil, type CliEvent} from '../support/fault-cli';
 import {parameterOf, stackOf, updatesBegun} from '../support/fault-state';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {execa} from 'execa';
 import {describe, expect, it} from 'vitest';
-import {BUILD_SECRETS, type BuildSecretEnvName} from '../../source/workflow/secrets';
+import {BUILD_SECRETS, type BuildSecretEnvName} from '../../source/core/secrets';
 
 const packerDir = fileURLToPath(new URL('../../packer/', import.meta.url));
 const templatePath = path.join(packerDir, 'packer.json');

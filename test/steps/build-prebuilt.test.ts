@@ -1,11 +1,11 @@
 import {DescribeImageAttributeCommand, EC2Client} from '@aws-sdk/client-ec2';
 import {mockClient} from 'aws-sdk-client-mock';
 import {beforeEach, describe, expect, it} from 'vitest';
-import type {AwsClients, Services} from '../../source/services/services';
+import type {AwsClients, Services} from '../../source/core/services';
 import {buildStep} from '../../source/steps/build';
-import {StepFailedError} from '../../source/workflow/errors';
-import type {StepContext} from '../../source/workflow/step';
-import type {Run, RunEventInput} from '../../source/workflow/types';
+import {StepFailedError} from '../../source/core/errors';
+import type {StepContext} from '../../source/core/step';
+import type {Run, RunEventInput} from '../../source/core/types';
 
 const AMI = 'ami-0e1f2a3b4c5d6e7f8';
 const ec2 = new EC2Client({region: 'eu-west-1'});

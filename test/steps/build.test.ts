@@ -9,15 +9,15 @@ import {DescribeImageAttributeCommand, DescribeImagesCommand, EC2Client} from '@
 import {mockClient} from 'aws-sdk-client-mock';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import type {AccountConfig, Config} from '../../source/config/schema';
-import {LIVE_POLICY, type AwsClients, type Services} from '../../source/services/services';
+import {LIVE_POLICY, type AwsClients, type Services} from '../../source/core/services';
 import {isRunning, type PackerProcess} from '../../source/services/packer/orphan';
 import {readKeeperRecord, type KeeperRecord} from '../../source/services/packer/keeper';
 import {followPackerBuild, packerFilesOf} from '../../source/services/packer/runner';
 import {buildStep} from '../../source/steps/build';
-import {InterruptedError, MissingInputError, StepFailedError} from '../../source/workflow/errors';
-import type {Prompter, StepContext} from '../../source/workflow/step';
-import {outputsOf, type RecordedOutputs} from '../../source/workflow/step-outputs';
-import type {Run, RunEventInput, RunMode, StepRecord} from '../../source/workflow/types';
+import {InterruptedError, MissingInputError, StepFailedError} from '../../source/core/errors';
+import type {Prompter, StepContext} from '../../source/core/step';
+import {outputsOf, type RecordedOutputs} from '../../source/core/step-outputs';
+import type {Run, RunEventInput, RunMode, StepRecord} from '../../source/core/types';
 
 const NULL_TEMPLATE = fileURLToPath(new URL('../fixtures/packer-null/template.json', import.meta.url));
 const RECORDED = fileURLToPath(new URL('../fixtures/packer/packer-amazon-ebs.machine-readable.txt', import.meta.url));

@@ -12,11 +12,11 @@ import {startAwsStandIn, type AwsStandIn} from '../../source/rehearsal/aws-stand
 import {stacksFromDescribeStacks} from '../../source/rehearsal/aws/state';
 import {startReleasesStandIn, type ReleasesStandIn} from '../../source/rehearsal/releases-stand-in';
 import {createReleasesService} from '../../source/services/releases';
-import {LIVE_POLICY} from '../../source/services/services';
+import {LIVE_POLICY} from '../../source/core/services';
 import {resolveVersionStep} from '../../source/steps/resolve-version';
-import {MissingInputError, UsageError} from '../../source/workflow/errors';
-import type {Flags, StepContext} from '../../source/workflow/step';
-import {STEP_IDS, type Run, type RunEventInput} from '../../source/workflow/types';
+import {MissingInputError, UsageError} from '../../source/core/errors';
+import type {Flags, StepContext} from '../../source/core/step';
+import {STEP_IDS, type Run, type RunEventInput} from '../../source/core/types';
 import {ScriptedPrompter} from '../checklist/scripted-prompter';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8'));

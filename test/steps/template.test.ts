@@ -7,13 +7,13 @@ import {fileURLToPath} from 'node:url';
 import {execa} from 'execa';
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
 import type {AccountConfig, Config} from '../../source/config/schema';
-import {LIVE_POLICY, REHEARSAL_POLICY, type Services} from '../../source/services/services';
+import {LIVE_POLICY, REHEARSAL_POLICY, type Services} from '../../source/core/services';
 import {createUnattendedPrompter} from '../../source/ui/unattended-prompter';
 import {templateStep} from '../../source/steps/template';
-import {MissingInputError, StepFailedError, UsageError} from '../../source/workflow/errors';
-import type {Prompter, StepContext} from '../../source/workflow/step';
-import {outputsOf, type RecordedOutputs} from '../../source/workflow/step-outputs';
-import type {Run, RunEventInput, RunMode} from '../../source/workflow/types';
+import {MissingInputError, StepFailedError, UsageError} from '../../source/core/errors';
+import type {Prompter, StepContext} from '../../source/core/step';
+import {outputsOf, type RecordedOutputs} from '../../source/core/step-outputs';
+import type {Run, RunEventInput, RunMode} from '../../source/core/types';
 
 const shipped = fileURLToPath(new URL('../../packer/packer.json', import.meta.url));
 const OLD_AMI = 'ami-6bb2d67c';

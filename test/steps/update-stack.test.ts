@@ -13,13 +13,13 @@ import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import type {AccountConfig} from '../../source/config/schema';
 import {rackStackSeed, startAwsStandIn, type AwsStandIn, type AwsStandInOptions} from '../../source/rehearsal/aws-stand-in';
 import {stacksFromDescribeStacks} from '../../source/rehearsal/aws/state';
-import {LIVE_POLICY, REHEARSAL_POLICY, type WorldPolicy} from '../../source/services/services';
+import {LIVE_POLICY, REHEARSAL_POLICY, type WorldPolicy} from '../../source/core/services';
 import {createUpdateStackStep} from '../../source/steps/update-stack';
-import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../../source/workflow/errors';
+import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../../source/core/errors';
 import {reduceRun} from '../../source/workflow/reducer';
-import type {Flags, Prompter, StepContext} from '../../source/workflow/step';
-import {outputsOf} from '../../source/workflow/step-outputs';
-import {STEP_IDS, type Run, type RunEvent, type RunEventInput, type StepRecord} from '../../source/workflow/types';
+import type {Flags, Prompter, StepContext} from '../../source/core/step';
+import {outputsOf} from '../../source/core/step-outputs';
+import {STEP_IDS, type Run, type RunEvent, type RunEventInput, type StepRecord} from '../../source/core/types';
 
 const AMI = 'ami-0a7f3c9e21d4b5e86';
 const VERSION = '20160916121812';

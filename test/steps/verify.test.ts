@@ -13,13 +13,13 @@ import {mockClient} from 'aws-sdk-client-mock';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {accountSchema, type AccountConfig} from '../../source/config/schema';
 import bundledFormation from '../../source/rehearsal/data/formation.json';
-import {LIVE_POLICY, type Services} from '../../source/services/services';
+import {LIVE_POLICY, type Services} from '../../source/core/services';
 import {verifyStep} from '../../source/steps/verify';
-import {EXIT, StepFailedError, WaitingError} from '../../source/workflow/errors';
+import {EXIT, StepFailedError, WaitingError} from '../../source/core/errors';
 import {reduceRun} from '../../source/workflow/reducer';
 import {renderReport} from '../../source/workflow/report';
-import type {Flags, StepContext} from '../../source/workflow/step';
-import {outputsOf} from '../../source/workflow/step-outputs';
+import type {Flags, StepContext} from '../../source/core/step';
+import {outputsOf} from '../../source/core/step-outputs';
 import {
 	STEP_IDS,
 	type CheckRecord,
@@ -29,7 +29,7 @@ import {
 	type RunEvent,
 	type RunEventInput,
 	type StepId,
-} from '../../source/workflow/types';
+} from '../../source/core/types';
 import {ScriptedPrompter} from '../checklist/scripted-prompter';
 import {reply, serve, type Loopback} from '../support/loopback';
 

@@ -3,7 +3,7 @@ import {chmod, cp, mkdir, readdir, readFile, writeFile} from 'node:fs/promises';
 import http from 'node:http';
 import type {AddressInfo} from 'node:net';
 import path from 'node:path';
-import type {BuildSecretEnvName} from '../../source/workflow/secrets';
+import type {BuildSecretEnvName} from '../../source/core/secrets';
 import {createCliWorld, type CliResult, type CliWorld} from './cli-env';
 import {CLI} from './pty';
 

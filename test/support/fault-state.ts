@@ -1,7 +1,7 @@
 import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import type {ImageRecord, StackRecord, StandInData} from '../../source/rehearsal/aws/model';
-import type {Run} from '../../source/workflow/types';
+import type {Run} from '../../source/core/types';
 
 /** The one run a case's state dir holds, read the way an operator's tools would: plain JSON, schema 1. */
 export function readOnlyRun(stateDir: string): {run: Run; file: string} {

@@ -1,7 +1,7 @@
 import {JournalStore} from '../../source/workflow/journal-store';
 import {createRun} from '../../source/workflow/plan';
 import {reduceRun} from '../../source/workflow/reducer';
-import {STEP_IDS, type Run} from '../../source/workflow/types';
+import {STEP_IDS, type Run} from '../../source/core/types';
 
 // Saves a growing run as fast as it can until killed.
 const store = new JournalStore(process.argv[2]!);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type {AwsStandInOptions, ImageRecord} from '../../source/rehearsal/aws-stand-in';
 import type {ReleasesStandInOptions} from '../../source/rehearsal/releases-stand-in';
 import {resourceChanges} from '../../source/rehearsal/aws/update-plan';
-import type {BuildSecretEnvName} from '../../source/workflow/secrets';
+import type {BuildSecretEnvName} from '../../source/core/secrets';
 import {createCliWorld, type CliWorld} from './cli-env';
 import {serve} from './loopback';
 import {CLI} from './pty';

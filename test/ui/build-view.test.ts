@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {initialBuildView, phaseElapsed, reduceBuildView, tailLines, type BuildViewState} from '../../source/ui/build-view';
-import type {RunEvent, RunEventInput} from '../../source/workflow/types';
+import type {RunEvent, RunEventInput} from '../../source/core/types';
 
 const T0 = Date.parse('2026-11-25T01:00:00.000Z');
 

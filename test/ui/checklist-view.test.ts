@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest';
 import {checklistCounts, detailParts, itemElapsed} from '../../source/ui/checklist-view';
 import {createRun} from '../../source/workflow/plan';
 import {reduceRun} from '../../source/workflow/reducer';
-import type {Run, RunEvent} from '../../source/workflow/types';
+import type {Run, RunEvent} from '../../source/core/types';
 
 const at = (second: number) => new Date(Date.UTC(2026, 10, 25, 1, 0, second)).toISOString();
 const check = (

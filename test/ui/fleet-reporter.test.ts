@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest';
 import type {FrontEnd} from '../../source/ui/front-end';
 import {createFleetReporter} from '../../source/ui/fleet-reporter';
 import {createRun} from '../../source/workflow/plan';
-import type {RunEvent} from '../../source/workflow/types';
+import type {RunEvent} from '../../source/core/types';
 
 const run = createRun({
 	id: 'r1',

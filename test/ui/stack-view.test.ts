@@ -1,8 +1,8 @@
 import {describe, expect, it} from 'vitest';
 import {initialStackView, reduceStackView, type StackViewState} from '../../source/ui/stack-view';
 import {instancesToReplace} from '../../source/workflow/instances-to-replace';
-import type {RunEvent, RunEventInput} from '../../source/workflow/types';
-import {formatAge} from '../../source/format-duration';
+import type {RunEvent, RunEventInput} from '../../source/core/types';
+import {formatAge} from '../../source/core/format-duration';
 
 const stamp = (event: RunEventInput): RunEvent => ({...event, runId: 'run-1', at: '2026-11-25T01:00:00.000Z'}) as RunEvent;
 const stackEvent = (resource: string, status: string, second: number, reason = '', resourceType = 'AWS::AutoScaling::AutoScalingGroup') =>

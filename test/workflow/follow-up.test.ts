@@ -3,7 +3,7 @@ import {parseConfig} from '../../source/config/load-config';
 import {followUpOf, rollbackTargetOf} from '../../source/workflow/follow-up';
 import {createRun} from '../../source/workflow/plan';
 import {reduceRun} from '../../source/workflow/reducer';
-import type {Run, RunEvent, RunEventInput, RunMode, StepId, StepStatus} from '../../source/workflow/types';
+import type {Run, RunEvent, RunEventInput, RunMode, StepId, StepStatus} from '../../source/core/types';
 
 const config = parseConfig(
 	{

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {createRun, firstUnfinishedStep, newRunId} from '../../source/workflow/plan';
 import {isJournaled, reduceRun} from '../../source/workflow/reducer';
-import type {RunEvent, RunEventInput} from '../../source/workflow/types';
+import type {RunEvent, RunEventInput} from '../../source/core/types';
 
 const base = () =>
 	createRun({

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {renderReport} from '../../source/workflow/report';
-import type {Run, StepRecord} from '../../source/workflow/types';
+import type {Run, StepRecord} from '../../source/core/types';
 
 const at = (minute: number, second = 0) => new Date(Date.UTC(2026, 10, 25, 1, minute, second)).toISOString();
 

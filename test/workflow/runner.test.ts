@@ -1,5 +1,5 @@
 import {createRunSecrets} from '../../source/services/run-secrets';
-import type {RunSecrets} from '../../source/workflow/secrets';
+import type {RunSecrets} from '../../source/core/secrets';
 import {mkdtemp} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,13 +7,13 @@ import {describe, expect, it} from 'vitest';
 import {parseConfig} from '../../source/config/load-config';
 import {createServices} from '../../source/services/create-services';
 import {createUnattendedPrompter} from '../../source/ui/unattended-prompter';
-import {UsageError, WaitingError} from '../../source/workflow/errors';
+import {UsageError, WaitingError} from '../../source/core/errors';
 import {InterruptRouter} from '../../source/workflow/interrupts';
 import {JournalStore, runFiles} from '../../source/workflow/journal-store';
 import {createRun} from '../../source/workflow/plan';
 import {Runner} from '../../source/workflow/runner';
-import type {Prompter, Step, StepContext, StepTable} from '../../source/workflow/step';
-import type {RunEvent, StepId} from '../../source/workflow/types';
+import type {Prompter, Step, StepContext, StepTable} from '../../source/core/step';
+import type {RunEvent, StepId} from '../../source/core/types';
 
 const config = parseConfig({accounts: {dev: {accountId: '111111111111', stackName: 'convox-dev'}}}, 'test');
 

@@ -1,7 +1,7 @@
 import {logsOf, type LogsConfig} from '../../config/observability';
 import {probeSumoLogicLogs} from '../../services/probes/sumologic-logs';
 import {newMarker} from '../../services/probes/sumologic-marker';
-import type {RunSecrets} from '../../workflow/secrets';
+import type {RunSecrets} from '../../core/secrets';
 import type {CheckBody, CheckDeclaration} from '../declaration';
 import {retryOptions, type ChecklistSetup} from '../setup';
 import {helloWorldUrl} from './hello-world';

@@ -8,7 +8,7 @@ import {
 	type Parameter,
 } from '@aws-sdk/client-cloudformation';
 import {createWaiter, WaiterState, type WaiterResult} from '@smithy/core/client';
-import type {ResourceChange} from '../../workflow/types';
+import type {ResourceChange} from '../../core/types';
 
 export interface ChangeSetRequest {
 	stackName: string;

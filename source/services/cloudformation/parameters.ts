@@ -1,5 +1,5 @@
 import type {Parameter} from '@aws-sdk/client-cloudformation';
-import type {ParameterChange} from '../../workflow/types';
+import type {ParameterChange} from '../../core/types';
 
 export interface TemplateParameter {
 	name: string;

@@ -1,4 +1,4 @@
-import {CHECK_SECRETS} from '../../workflow/secrets';
+import {CHECK_SECRETS} from '../../core/secrets';
 
 /** The credentials Packer signs with: those the AWS SDK resolved for the account STS checked. */
 export interface PackerAws {

@@ -1,7 +1,7 @@
 import {spawn} from 'node:child_process';
 import {createWriteStream, readFileSync, type WriteStream} from 'node:fs';
 import type {Readable} from 'node:stream';
-import {replaceFileSync} from '../../atomic-file';
+import {replaceFileSync} from '../../core/atomic-file';
 import {readLines} from './machine-readable';
 import {packerProcess, type PackerProcess} from './orphan';
 import {PackerOutput} from './output';

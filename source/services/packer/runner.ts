@@ -3,7 +3,7 @@ import {closeSync, mkdirSync, openSync, readSync, rmSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {StringDecoder} from 'node:string_decoder';
 import {fileURLToPath} from 'node:url';
-import {SECRET_ENV_NAMES, type BuildSecretEnvName, type BuildSecretVariable} from '../../workflow/secrets';
+import {SECRET_ENV_NAMES, type BuildSecretEnvName, type BuildSecretVariable} from '../../core/secrets';
 import {packerEnvironment, type PackerAws} from './environment';
 import {readKeeperRecord, type KeeperConfig, type KeeperRecord} from './keeper';
 import {LineSplitter, readLines} from './machine-readable';
@@ -16,7 +16,7 @@ import {serveVarFile, withVarFile} from './var-file';
 /** The hidden CLI command that runs the keeper (see keeper.ts). */
 export const KEEPER_COMMAND = '__packer-keeper';
 
-/** One of the build's secrets (only those of workflow/secrets.ts: the scrubbers know no other), with its value. */
+/** One of the build's secrets (only those of core/secrets.ts: the scrubbers know no other), with its value. */
 export interface PackerSecret {
 	/** The template's variable (`librato_token`), set through the var-file. */
 	variable: BuildSecretVariable;

@@ -1,4 +1,4 @@
-/** The Packer variables every build passes with `-var`; the secrets are in workflow/secrets.ts. */
+/** The Packer variables every build passes with `-var`; the secrets are in core/secrets.ts. */
 export const PACKER_VARIABLES = ['source_ami', 'region', 'env', 'version', 'convox_version', 'run_id'] as const;
 
 export type PackerVariable = (typeof PACKER_VARIABLES)[number];

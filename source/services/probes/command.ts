@@ -1,6 +1,6 @@
 import {execa} from 'execa';
 import {excerpt, fail, pass, type ProbeOutcome} from './outcome';
-import {formatDuration} from '../../format-duration';
+import {formatDuration} from '../../core/format-duration';
 
 /**
  * Runs an operator-configured shell command and judges its exit code. The command gets its own

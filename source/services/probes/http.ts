@@ -1,6 +1,6 @@
 import {fail, pass, type ProbeOutcome} from './outcome';
 import {retryUntil, type RetryOptions} from './retry';
-import {formatDuration} from '../../format-duration';
+import {formatDuration} from '../../core/format-duration';
 
 export interface HttpExpectation {
 	/** Exact status expected; any 2xx when absent. */

@@ -1,6 +1,6 @@
 import {describeFetchError} from './http';
 import {backendGone, fail, pass, type ProbeOutcome} from './outcome';
-import {formatDuration} from '../../format-duration';
+import {formatDuration} from '../../core/format-duration';
 
 const LIBRATO_METRIC = 'collectd.cpu.percent.user';
 /** Network errors that mean nothing answers at that name: Librato's end of service, not a passing fault. */

@@ -1,6 +1,6 @@
 import {setTimeout as sleep} from 'node:timers/promises';
 import type {ProbeOutcome} from './outcome';
-import {formatDuration} from '../../format-duration';
+import {formatDuration} from '../../core/format-duration';
 
 /** The last attempt still gets this long to answer, so that it can report what it saw rather than a timeout. */
 const MIN_ATTEMPT_MS = 2000;

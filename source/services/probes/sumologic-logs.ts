@@ -3,7 +3,7 @@ import {newMarker, sendMarker} from './sumologic-marker';
 import {fail, pass, type ProbeOutcome} from './outcome';
 import {retryUntil, type RetryOptions} from './retry';
 import {sumoLogicSearch, SumoLogicSearchError, type SumoLogicAccount} from './sumologic-search';
-import {formatDuration} from '../../format-duration';
+import {formatDuration} from '../../core/format-duration';
 
 /** The search starts this long before the marker was sent, for clocks that disagree a little. */
 const SEARCH_LEAD_MS = 60_000;

@@ -1,6 +1,6 @@
 import {setTimeout as sleep} from 'node:timers/promises';
 import {describeFetchError} from './http';
-import {formatDuration} from '../../format-duration';
+import {formatDuration} from '../../core/format-duration';
 
 /** A SumoLogic deployment's API and an access key pair for it. */
 export interface SumoLogicAccount {

@@ -1,7 +1,7 @@
 import {Box, Static, Text, useInput} from 'ink';
 import {memo, useEffect, useMemo, useState} from 'react';
-import type {StepId} from '../../workflow/types';
-import {STEP_TITLES} from '../../workflow/types';
+import type {StepId} from '../../core/types';
+import {STEP_TITLES} from '../../core/types';
 import {stepDuration} from '../format';
 import type {RackStores} from '../rack-stores';
 import type {CompletedStep, Notice, RunStore} from '../run-store';
@@ -18,7 +18,7 @@ import {LIVE_NOTICES, RunPanes, type PaneRenderer} from './RunPanes';
 import {ClockContext} from './use-clock';
 import {useFleetKeys} from './use-fleet-keys';
 import {useRunState} from './use-run-state';
-import {formatDuration} from '../../format-duration';
+import {formatDuration} from '../../core/format-duration';
 
 /** Spinners and elapsed times move once a second: a waiting screen draws one frame a second. */
 const CLOCK_MS = 1000;

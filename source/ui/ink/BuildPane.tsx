@@ -1,6 +1,6 @@
 import {Box, Text} from 'ink';
 import {phaseElapsed, tailLines, type BuildViewState} from '../build-view';
-import {formatDuration} from '../../format-duration';
+import {formatDuration} from '../../core/format-duration';
 
 /**
  * The live build: finished phases with their times on one line, the current phase and activity,

@@ -1,9 +1,9 @@
 import {Box, Text} from 'ink';
 import terminalLink from 'terminal-link';
-import type {CheckStatus} from '../../workflow/types';
-import type {CheckRecord} from '../../workflow/types';
+import type {CheckStatus} from '../../core/types';
+import type {CheckRecord} from '../../core/types';
 import {checklistCounts, detailParts, itemElapsed, NOTE_LIMIT} from '../checklist-view';
-import {formatDuration} from '../../format-duration';
+import {formatDuration} from '../../core/format-duration';
 import {Spinner} from './Spinner';
 
 const MARKS: Record<Exclude<CheckStatus, 'running'>, {mark: string; color: string}> = {

@@ -1,6 +1,6 @@
 import {Box, Text} from 'ink';
-import {formatDuration} from '../../format-duration';
-import {STEP_TITLES} from '../../workflow/types';
+import {formatDuration} from '../../core/format-duration';
+import {STEP_TITLES} from '../../core/types';
 import type {FleetRow} from '../fleet-view';
 import {useNow} from './use-clock';
 

@@ -1,5 +1,5 @@
 import {Box} from 'ink';
-import type {StepId} from '../../workflow/types';
+import type {StepId} from '../../core/types';
 import type {RunStore} from '../run-store';
 import {Header} from './Header';
 import {RunPanes, type PaneRenderer} from './RunPanes';

@@ -1,6 +1,6 @@
 import {Box} from 'ink';
 import {useMemo, type ComponentType} from 'react';
-import type {StepId, StepRecord} from '../../workflow/types';
+import type {StepId, StepRecord} from '../../core/types';
 import type {Notice, RunStore} from '../run-store';
 import {NoticeList} from './NoticeList';
 import {StepList} from './StepList';

@@ -1,7 +1,7 @@
 import {Box, Text} from 'ink';
 import type {StackViewState} from '../stack-view';
 import {ChangeSetPreview} from './ChangeSetPreview';
-import {formatAge} from '../../format-duration';
+import {formatAge} from '../../core/format-duration';
 
 function statusColor(status: string): string {
 	if (status.includes('ROLLBACK') || status.endsWith('_FAILED')) return 'red';

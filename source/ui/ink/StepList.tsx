@@ -1,9 +1,9 @@
 import {Box, Text} from 'ink';
 import {memo} from 'react';
-import type {StepRecord} from '../../workflow/types';
-import {STEP_TITLES} from '../../workflow/types';
+import type {StepRecord} from '../../core/types';
+import {STEP_TITLES} from '../../core/types';
 import {stepDuration} from '../format';
-import {formatDuration} from '../../format-duration';
+import {formatDuration} from '../../core/format-duration';
 import {Spinner} from './Spinner';
 import {useNow} from './use-clock';
 

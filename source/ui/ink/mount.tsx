@@ -4,7 +4,7 @@ import {RunStore, type ViewReducer} from '../run-store';
 import {App} from './App';
 import {Frames} from './frames';
 import type {PaneRenderer} from './RunPanes';
-import type {StepId} from '../../workflow/types';
+import type {StepId} from '../../core/types';
 
 export interface InkScreen {
 	store: RunStore;

@@ -1,5 +1,5 @@
-import type {RunEvent, StepId} from '../../workflow/types';
-import type {CheckRecord} from '../../workflow/types';
+import type {RunEvent, StepId} from '../../core/types';
+import type {CheckRecord} from '../../core/types';
 import {initialBuildView, reduceBuildView, type BuildViewState} from '../build-view';
 import type {RunStore, ViewReducer} from '../run-store';
 import {initialStackView, reduceStackView, type StackViewState} from '../stack-view';

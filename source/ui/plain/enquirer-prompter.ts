@@ -1,5 +1,5 @@
-import {InterruptedError} from '../../workflow/errors';
-import type {Prompter} from '../../workflow/step';
+import {InterruptedError} from '../../core/errors';
+import type {Prompter} from '../../core/step';
 
 type Question = Record<string, unknown> & {type: string; message: string};
 

@@ -1,8 +1,8 @@
 import type {EventSink} from '../../workflow/runner';
-import type {Run, RunEvent} from '../../workflow/types';
-import {STEP_TITLES} from '../../workflow/types';
+import type {Run, RunEvent} from '../../core/types';
+import {STEP_TITLES} from '../../core/types';
 import {runBadges, stepDuration} from '../format';
-import {formatDuration} from '../../format-duration';
+import {formatDuration} from '../../core/format-duration';
 
 const STATUS_MARK: Record<string, string> = {
 	running: '▸',

@@ -1,8 +1,8 @@
 import {mkdir, readdir, readFile} from 'node:fs/promises';
 import path from 'node:path';
-import {replaceFileSync} from '../../atomic-file';
-import {UsageError} from '../errors';
-import type {HistoryEntry, RunMode} from '../types';
+import {replaceFileSync} from '../../core/atomic-file';
+import {UsageError} from '../../core/errors';
+import type {HistoryEntry, RunMode} from '../../core/types';
 import type {RackState} from './wave-scheduler';
 
 export type FleetStatus = 'running' | 'finished' | 'stopped' | 'failed' | 'waiting' | 'interrupted';

@@ -1,5 +1,5 @@
 import type {AccountConfig, Config} from '../../config/schema';
-import {UsageError} from '../errors';
+import {UsageError} from '../../core/errors';
 
 /** One rack of a fleet: an entry of `accounts`, where it runs and in which wave. */
 export interface FleetRack {

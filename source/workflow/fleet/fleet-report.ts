@@ -1,6 +1,6 @@
 import path from 'node:path';
-import type {Run} from '../types';
-import {outputsOf} from '../step-outputs';
+import type {Run} from '../../core/types';
+import {outputsOf} from '../../core/step-outputs';
 import type {FleetRackRecord, FleetRun} from './fleet-journal';
 
 export interface FleetReportInput {

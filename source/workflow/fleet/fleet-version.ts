@@ -1,6 +1,6 @@
 import type {VersionEntry} from '../../services/releases';
 import {parseVersionId, requiredBetween, selectVersion} from '../../steps/select-version';
-import {UsageError} from '../errors';
+import {UsageError} from '../../core/errors';
 
 export interface RackVersion {
 	rack: string;

@@ -1,6 +1,6 @@
 import {instancesToReplace} from '../instances-to-replace';
-import type {Prompter} from '../step';
-import type {ParameterChange, ResourceChange} from '../types';
+import type {Prompter} from '../../core/step';
+import type {ParameterChange, ResourceChange} from '../../core/types';
 
 /** One rack's change set, as its preview showed it. */
 export interface RackChangeSet {

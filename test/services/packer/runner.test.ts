@@ -16,7 +16,7 @@ import {
 	type PackerInvocation,
 	type PackerSecret,
 } from '../../../source/services/packer/runner';
-import {SECRET_ENV_NAMES} from '../../../source/workflow/secrets';
+import {SECRET_ENV_NAMES} from '../../../source/core/secrets';
 
 const TEMPLATE = new URL('../../fixtures/packer-null/template.json', import.meta.url).pathname;
 const REQUIRED = new URL('../../fixtures/packer-null/required-secrets.json', import.meta.url).pathname;

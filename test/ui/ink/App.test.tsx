@@ -5,7 +5,7 @@ import {Frames} from '../../../source/ui/ink/frames';
 import {RunStore} from '../../../source/ui/run-store';
 import {createRun} from '../../../source/workflow/plan';
 import {reduceRun} from '../../../source/workflow/reducer';
-import type {Run, RunEvent, RunEventInput} from '../../../source/workflow/types';
+import type {Run, RunEvent, RunEventInput} from '../../../source/core/types';
 import {promptDrawn} from '../../support/ink-prompt';
 
 const tick = (ms = 30) => new Promise(resolve => setTimeout(resolve, ms));

@@ -2,7 +2,7 @@ import {render} from 'ink-testing-library';
 import {describe, expect, it} from 'vitest';
 import {reduceBuildView, type BuildViewState} from '../../../source/ui/build-view';
 import {BuildPane} from '../../../source/ui/ink/BuildPane';
-import type {RunEvent, RunEventInput} from '../../../source/workflow/types';
+import type {RunEvent, RunEventInput} from '../../../source/core/types';
 
 const T0 = Date.parse('2026-11-25T01:00:00.000Z');
 

@@ -4,7 +4,7 @@ import {runChecklist, type CheckEvent} from '../../../source/checklist/engine';
 import type {AutoItem, ChecklistItem, ManualItem} from '../../../source/checklist/item';
 import {createRun} from '../../../source/workflow/plan';
 import {reduceRun} from '../../../source/workflow/reducer';
-import type {CheckRecord, Run, RunEvent} from '../../../source/workflow/types';
+import type {CheckRecord, Run, RunEvent} from '../../../source/core/types';
 import {ChecklistPane} from '../../../source/ui/ink/ChecklistPane';
 import {probeHttp} from '../../../source/services/probes/http';
 import {ScriptedPrompter} from '../../checklist/scripted-prompter';

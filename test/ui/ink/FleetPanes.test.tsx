@@ -9,7 +9,7 @@ import {RackStores} from '../../../source/ui/rack-stores';
 import {RunStore} from '../../../source/ui/run-store';
 import {createRun} from '../../../source/workflow/plan';
 import {reduceRun} from '../../../source/workflow/reducer';
-import type {Run, RunEvent, RunEventInput} from '../../../source/workflow/types';
+import type {Run, RunEvent, RunEventInput} from '../../../source/core/types';
 import {promptDrawn} from '../../support/ink-prompt';
 
 const tick = (ms = 40) => new Promise(resolve => setTimeout(resolve, ms));

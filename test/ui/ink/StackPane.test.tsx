@@ -2,7 +2,7 @@ import {render} from 'ink-testing-library';
 import {describe, expect, it} from 'vitest';
 import {StackPane} from '../../../source/ui/ink/StackPane';
 import {initialStackView, reduceStackView} from '../../../source/ui/stack-view';
-import type {RunEvent} from '../../../source/workflow/types';
+import type {RunEvent} from '../../../source/core/types';
 
 const at = (second: number) => new Date(Date.UTC(2026, 10, 25, 1, 0, second)).toISOString();
 const events: RunEvent[] = [

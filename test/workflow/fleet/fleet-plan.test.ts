@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {parseConfig} from '../../../source/config/load-config';
-import {UsageError} from '../../../source/workflow/errors';
+import {UsageError} from '../../../source/core/errors';
 import {planFleet} from '../../../source/workflow/fleet/fleet-plan';
 import {resolveFleetVersion} from '../../../source/workflow/fleet/fleet-version';
 import {schedule, type RackState} from '../../../source/workflow/fleet/wave-scheduler';

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
-import {modelOfFlags, runModeOf, storedMode} from '../../source/workflow/run-mode';
-import type {RunMode} from '../../source/workflow/types';
+import {modelOfFlags, runModeOf, storedMode} from '../../source/core/run-mode';
+import type {RunMode} from '../../source/core/types';
 
 describe('runModeOf', () => {
 	it('derives one model from the stored mode and options.dryRun, as journals have them', () => {

@@ -1,5 +1,5 @@
-import type {FleetStatus} from './fleet-journal';
-import type {RackState} from './wave-scheduler';
+import type {FleetStatus} from '../workflow/fleet/fleet-journal';
+import type {RackState} from '../workflow/fleet/wave-scheduler';
 
 /** What the fleet driver says beside its racks' own run events; stamped with `fleet`, `fleetRunId` and `at`. */
 export type FleetEventInput =
