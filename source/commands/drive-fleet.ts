@@ -7,21 +7,14 @@ import {createFleetReporter, type FleetReporter} from '../ui/fleet-reporter';
 import type {Outcome} from '../ui/run-store';
 import {EXIT, OperatorError, StepFailedError, UsageError, type ExitCode} from '../core/errors';
 import {mapBounded} from '../workflow/fleet/bounded';
-import type {FleetEventInput} from '../core/fleet-events';
-import {
-	fleetFiles,
-	FleetStore,
-	type FleetImageRecord,
-	type FleetRackRecord,
-	type FleetRun,
-	type FleetStatus,
-} from '../workflow/fleet/fleet-journal';
+import type {FleetEventInput, FleetStatus, RackState} from '../core/fleet-events';
+import {fleetFiles, FleetStore, type FleetImageRecord, type FleetRackRecord, type FleetRun} from '../workflow/fleet/fleet-journal';
 import {planFleet} from '../workflow/fleet/fleet-plan';
 import {followUpOf} from '../workflow/follow-up';
 import {fleetReport} from '../workflow/fleet/fleet-report';
 import {resolveFleetVersion} from '../workflow/fleet/fleet-version';
 import {changeSetTable, rackPrompter, WaveGate} from '../workflow/fleet/wave-gate';
-import {schedule, type RackState} from '../workflow/fleet/wave-scheduler';
+import {schedule} from '../workflow/fleet/wave-scheduler';
 import {runsDir} from '../workflow/journal-store';
 import {newRunId} from '../workflow/plan';
 import type {RunOutcome} from '../workflow/runner';

@@ -12,10 +12,10 @@ import {JournalStore, runFiles} from '../workflow/journal-store';
 import {createRun, firstUnfinishedStep, newRunId} from '../workflow/plan';
 import {fleetFiles, FleetStore, linkedRunIds, type FleetRun} from '../workflow/fleet/fleet-journal';
 import {modelOfFlags, runModeOf, storedMode, type RunModel} from '../core/run-mode';
-import {Runner, type EventSink, type RunOutcome} from '../workflow/runner';
+import {Runner, type RunOutcome} from '../workflow/runner';
 import type {Prompter} from '../core/step';
 import {acquireStateLock, type StateLock} from '../workflow/state-lock';
-import type {PrebuiltAmi, RollbackTarget, Run, RunKind, StepId} from '../core/types';
+import type {PrebuiltAmi, RollbackTarget, Run, RunKind, StepId, EventSink} from '../core/types';
 import type {CommandInput} from './run-command';
 import {wireSignals} from './signals';
 

@@ -1,5 +1,7 @@
-import type {FleetStatus} from '../workflow/fleet/fleet-journal';
-import type {RackState} from '../workflow/fleet/wave-scheduler';
+export type FleetStatus = 'running' | 'finished' | 'stopped' | 'failed' | 'waiting' | 'interrupted';
+
+/** Where a rack of a fleet stands, as the scheduler sees it. */
+export type RackState = 'pending' | 'running' | 'done' | 'failed' | 'waiting';
 
 /** What the fleet driver says beside its racks' own run events; stamped with `fleet`, `fleetRunId` and `at`. */
 export type FleetEventInput =

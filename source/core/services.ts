@@ -5,7 +5,7 @@ import type {IAMClient} from '@aws-sdk/client-iam';
 import type {SSMClient} from '@aws-sdk/client-ssm';
 import type {STSClient} from '@aws-sdk/client-sts';
 import type {AwsCredentialIdentity} from '@aws-sdk/types';
-import type {ReleasesService} from '../services/releases';
+import type {ReleasesService} from './releases';
 
 /** SDK clients for the run's account and region, created on first use. */
 export interface AwsClients {

@@ -1,6 +1,6 @@
-import type {ResolveVersionOutputs} from '../steps/resolve-version';
-import type {TemplateOutputs} from '../steps/template';
 import type {Outputs, Run, StepId} from './types';
+import type {Architecture, BaseAmiPlan} from './ami';
+import type {StackSnapshot, TemplateParameter} from './stack';
 
 export interface AccountOutputs {
 	accountId: string;
@@ -66,3 +66,62 @@ export function outputsOf<S extends StepId>(run: Pick<Run, 'steps'>, step: S): R
 export function outputsIn<S extends StepId>(event: {step?: StepId; outputs?: Outputs}, step: S): RecordedOutputs<S> | undefined {
 	return event.step === step ? (event.outputs as RecordedOutputs<S> | undefined) : undefined;
 }
+
+/** How the target version was chosen. */
+export type VersionRule = 'newest' | 'required' | 'pinned';
+
+/** What resolve-version records in the journal (and the `step` event on `done`). */
+export interface ResolveVersionOutputs {
+	convoxVersion: string;
+	versionRule: VersionRule;
+	/** With the `required` rule: the newest published version, for the run after this one. */
+	nextVersion: string | null;
+	sourceAmi: string;
+	/** `region-config` (2016-era templates) or `ssm` (from 20220728124649 on). */
+	amiSource: BaseAmiPlan['era'];
+	/** The SSM parameter path resolved for the base AMI (null for RegionConfig templates). */
+	amiParameter: string | null;
+	architecture: Architecture;
+	amiReason: string;
+	/** The instance type the build should launch (the template's `instance_type` variable, when it declares one). */
+	buildInstanceType: string;
+	instanceType: string | null;
+	buildInstance: string | null;
+	templateUrl: string;
+	templateBytes: number;
+	templateParameters: TemplateParameter[];
+	stackStatus: string;
+	stackParameters: StackSnapshot['parameters'];
+	stackVersion: string | null;
+	stackAmi: string | null;
+}
+
+/** What the template step found in the template, journaled with its outputs. */
+export interface TemplateCheckOutputs {
+	declaredVariables: string[];
+	/** Variables the build passes that the template does not declare (Packer ignores them). */
+	undeclaredPassed: string[];
+	/** Template variables receiving a secret that are listed in `sensitive-variables`, and those that are not. */
+	sensitiveSecrets: string[];
+	secretsNotSensitive: string[];
+	/** Packer variables of the secrets that no template variable receives. */
+	secretsNotReceived: string[];
+	/** Packer variables of the secrets whose template variable has a null default: the build needs them whatever the metrics backend. */
+	requiredSecrets?: string[];
+	/** Every AMI the template makes is tagged ReleaseRun = run_id. */
+	releaseRunTag: boolean;
+	/** Where the template's manifest post-processor writes. */
+	manifestPath?: string;
+}
+
+export interface TemplateOutputs extends TemplateCheckOutputs {
+	templatePath: string;
+	amiVersion: string;
+	env: string;
+	region: string;
+	sourceAmi: string;
+	convoxVersion: string;
+	gitSha?: string;
+}
+
+/** The AMI version of a dev build: `dev-` and the UTC time to the second, e.g. dev-20261125010203. */

@@ -150,3 +150,5 @@ export type RunEventInput =
 export type CheckpointEventInput = {[S in StepId]: {type: 'checkpoint'; step: S; outputs: Partial<StepOutputs[S]>}}[StepId];
 
 export type RunEvent = RunEventInput & {runId: string; at: string};
+
+export type EventSink = (event: RunEvent, run: Run) => void;

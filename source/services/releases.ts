@@ -1,44 +1,8 @@
 import pRetry, {AbortError} from 'p-retry';
-import {z} from 'zod';
 import {StepFailedError, UsageError} from '../core/errors';
+import {versionsSchema, type Formation, type ReleasesService} from '../core/releases';
 
 const DEFAULT_RELEASES_URL = 'https://convox.s3.amazonaws.com/release';
-
-const versionsSchema = z.array(
-	z.object({
-		version: z.string().min(1),
-		description: z.string().optional().default(''),
-		published: z.boolean(),
-		required: z.boolean().optional().default(false),
-	}),
-);
-export type VersionEntry = z.infer<typeof versionsSchema>[number];
-
-export interface FormationParameter {
-	Type?: string;
-	Default?: string | number;
-	NoEcho?: boolean | string;
-	Description?: string;
-}
-
-export interface Formation {
-	Parameters?: Record<string, FormationParameter>;
-	Mappings?: Record<string, Record<string, Record<string, unknown>>>;
-	[key: string]: unknown;
-}
-
-export interface FetchedFormation {
-	url: string;
-	bytes: number;
-	template: Formation;
-}
-
-export interface ReleasesService {
-	readonly baseUrl: string;
-	templateUrl(version: string): string;
-	versions(signal?: AbortSignal): Promise<VersionEntry[]>;
-	formation(version: string, signal?: AbortSignal): Promise<FetchedFormation>;
-}
 
 export interface ReleasesOptions {
 	baseUrl?: string;

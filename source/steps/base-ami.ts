@@ -1,32 +1,10 @@
-import type {Formation} from '../services/releases';
 import {sourceAmiFor} from './formation-ami';
 import {ConditionError, ConditionEvaluator, type ParameterValues} from './template-conditions';
-
-export type Architecture = 'x86_64' | 'arm64';
+import type {Formation} from '../core/releases';
+import type {Architecture, BaseAmiPlan} from '../core/ami';
 
 const SSM_AMI_TYPE = 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>';
 const PARAMETER_FOR: Record<Architecture, string> = {x86_64: 'DefaultAmi', arm64: 'DefaultAmiArm'};
-
-/** A dedicated build instance of the rack (the template's DedicatedBuilder condition), which runs the same AMI. */
-export interface Builder {
-	instanceType: string;
-	architecture: Architecture;
-}
-
-/** Where the base AMI of a Convox version comes from, and why. */
-export type BaseAmiPlan =
-	| {era: 'region-config'; ami: string; architecture: Architecture; reason: string}
-	| {
-			era: 'ssm';
-			/** The template parameter that names it: DefaultAmi or DefaultAmiArm. */
-			parameterKey: string;
-			/** The SSM parameter path to resolve. */
-			parameterPath: string;
-			architecture: Architecture;
-			instanceType: string;
-			reason: string;
-			builder?: Builder;
-	  };
 
 export type BaseAmiLookup = BaseAmiPlan | {problem: string};
 

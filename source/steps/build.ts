@@ -29,9 +29,8 @@ import {runModeOf} from '../core/run-mode';
 import {BUILD_SECRETS, buildNeeds} from '../core/secrets';
 import {metricsOf} from '../config/observability';
 import type {Step, StepContext} from '../core/step';
-import type {BuildOutputs, RecordedOutputs} from '../core/step-outputs';
+import type {BuildOutputs, RecordedOutputs, TemplateOutputs} from '../core/step-outputs';
 import type {PrebuiltAmi} from '../core/types';
-import type {TemplateOutputs} from './template';
 
 const ERROR_LINES_SHOWN = 10;
 const ERROR_LINE_CHARS = 2000;

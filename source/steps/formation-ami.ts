@@ -1,5 +1,5 @@
-import type {TemplateParameter} from '../services/cloudformation/parameters';
-import type {Formation} from '../services/releases';
+import type {TemplateParameter} from '../core/stack';
+import type {Formation} from '../core/releases';
 
 export type SourceAmiLookup = {ami: string} | {problem: string};
 

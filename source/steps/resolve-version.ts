@@ -1,50 +1,23 @@
 import type {CloudFormationClient} from '@aws-sdk/client-cloudformation';
-import type {TemplateParameter} from '../services/cloudformation/parameters';
-import {describeStack, parameterValue, StackNotFoundError, type StackSnapshot} from '../services/cloudformation/stack';
+import {describeStack, parameterValue, StackNotFoundError} from '../services/cloudformation/stack';
 import {imageArchitecture, imageName} from '../services/ec2-images';
-import type {FetchedFormation, VersionEntry} from '../services/releases';
 import {getParameter} from '../services/ssm-parameters';
 import {metricsOf} from '../config/observability';
 import {amazonLinuxOf, baseEraNotice} from './amazon-linux';
 import {StepFailedError, UsageError} from '../core/errors';
 import type {Step, StepContext} from '../core/step';
-import {planBaseAmi, type Architecture, type BaseAmiPlan} from './base-ami';
+import {planBaseAmi} from './base-ami';
 import {templateParameters} from './formation-ami';
 import {selectVersion} from './select-version';
+import type {Architecture, BaseAmiPlan} from '../core/ami';
+import type {StackSnapshot} from '../core/stack';
+import type {FetchedFormation, VersionEntry} from '../core/releases';
+import type {ResolveVersionOutputs, VersionRule} from '../core/step-outputs';
 
 const TEMPLATE_BODY_LIMIT = 51_200;
 
 /** The build instance type per architecture when the config sets none (`buildInstanceTypes`). */
 const DEFAULT_BUILD_INSTANCE_TYPES: Record<Architecture, string> = {x86_64: 't3.large', arm64: 't4g.large'};
-
-/** How the target version was chosen. */
-export type VersionRule = 'newest' | 'required' | 'pinned';
-
-/** What resolve-version records in the journal (and the `step` event on `done`). */
-export interface ResolveVersionOutputs {
-	convoxVersion: string;
-	versionRule: VersionRule;
-	/** With the `required` rule: the newest published version, for the run after this one. */
-	nextVersion: string | null;
-	sourceAmi: string;
-	/** `region-config` (2016-era templates) or `ssm` (from 20220728124649 on). */
-	amiSource: BaseAmiPlan['era'];
-	/** The SSM parameter path resolved for the base AMI (null for RegionConfig templates). */
-	amiParameter: string | null;
-	architecture: Architecture;
-	amiReason: string;
-	/** The instance type the build should launch (the template's `instance_type` variable, when it declares one). */
-	buildInstanceType: string;
-	instanceType: string | null;
-	buildInstance: string | null;
-	templateUrl: string;
-	templateBytes: number;
-	templateParameters: TemplateParameter[];
-	stackStatus: string;
-	stackParameters: StackSnapshot['parameters'];
-	stackVersion: string | null;
-	stackAmi: string | null;
-}
 
 function notice(ctx: StepContext, level: 'info' | 'warn', message: string): void {
 	ctx.emit({type: 'notice', step: 'resolve-version', level, message});

@@ -1,4 +1,4 @@
-import type {VersionEntry} from '../services/releases';
+import type {VersionEntry} from '../core/releases';
 
 const VERSION_ID = /^(\d{10}|\d{14})(-.+)?$/;
 

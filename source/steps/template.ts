@@ -18,36 +18,8 @@ import {StepFailedError, UsageError} from '../core/errors';
 import {runModeOf} from '../core/run-mode';
 import type {Step, StepContext} from '../core/step';
 import {templateFindings, type TemplateFindings} from './template-findings';
+import type {TemplateCheckOutputs, TemplateOutputs} from '../core/step-outputs';
 
-/** What the template step found in the template, journaled with its outputs. */
-export interface TemplateCheckOutputs {
-	declaredVariables: string[];
-	/** Variables the build passes that the template does not declare (Packer ignores them). */
-	undeclaredPassed: string[];
-	/** Template variables receiving a secret that are listed in `sensitive-variables`, and those that are not. */
-	sensitiveSecrets: string[];
-	secretsNotSensitive: string[];
-	/** Packer variables of the secrets that no template variable receives. */
-	secretsNotReceived: string[];
-	/** Packer variables of the secrets whose template variable has a null default: the build needs them whatever the metrics backend. */
-	requiredSecrets?: string[];
-	/** Every AMI the template makes is tagged ReleaseRun = run_id. */
-	releaseRunTag: boolean;
-	/** Where the template's manifest post-processor writes. */
-	manifestPath?: string;
-}
-
-export interface TemplateOutputs extends TemplateCheckOutputs {
-	templatePath: string;
-	amiVersion: string;
-	env: string;
-	region: string;
-	sourceAmi: string;
-	convoxVersion: string;
-	gitSha?: string;
-}
-
-/** The AMI version of a dev build: `dev-` and the UTC time to the second, e.g. dev-20261125010203. */
 function devVersion(): string {
 	return `dev-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
 }

@@ -13,15 +13,8 @@ import {
 } from '../services/cloudformation/change-set';
 import {StackWatcher, type StackEventRecord, type WatchProgress} from '../services/cloudformation/events';
 import {hasRelease, judgeOutcome, type ExpectedRelease} from '../services/cloudformation/outcome';
-import {buildUpdateParameters, type TemplateParameter, type UpdateParameters} from '../services/cloudformation/parameters';
-import {
-	describeStack,
-	parameterValue,
-	readinessOf,
-	StackNotFoundError,
-	templateParametersOf,
-	type StackSnapshot,
-} from '../services/cloudformation/stack';
+import {buildUpdateParameters, type UpdateParameters} from '../services/cloudformation/parameters';
+import {describeStack, parameterValue, readinessOf, StackNotFoundError, templateParametersOf} from '../services/cloudformation/stack';
 import type {PollIntervals} from '../services/cloudformation/stack-status-poller';
 import {imageArchitecture} from '../services/ec2-images';
 import {instancesToReplace} from '../workflow/instances-to-replace';
@@ -30,6 +23,7 @@ import {runModeOf} from '../core/run-mode';
 import type {Step, StepContext} from '../core/step';
 import type {UpdateStackOutputs} from '../core/step-outputs';
 import {formatDuration} from '../core/format-duration';
+import type {TemplateParameter, StackSnapshot} from '../core/stack';
 
 export interface UpdateStackOptions {
 	/** Stack event polling (2 s growing to 10 s by default). */

@@ -1,5 +1,6 @@
 import type {VerifyTargets} from '../checklist/setup';
-import {parameterValue, type StackSnapshot} from '../services/cloudformation/stack';
+import {parameterValue} from '../services/cloudformation/stack';
+import type {StackSnapshot} from '../core/stack';
 
 /** What a run put on the stack, as the verify step reads it from the earlier steps' outputs. */
 export interface ReleaseOutputs {

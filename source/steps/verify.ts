@@ -4,13 +4,14 @@ import {metricsOf} from '../config/observability';
 import {LIBRATO_END_OF_SERVICE} from '../services/probes/librato';
 import {currentCheckId} from '../core/check-ids';
 import {runChecklist, type ChecklistResult} from '../checklist/engine';
-import {describeStack, type StackSnapshot} from '../services/cloudformation/stack';
+import {describeStack} from '../services/cloudformation/stack';
 import {StepFailedError, WaitingError} from '../core/errors';
 import {runModeOf} from '../core/run-mode';
 import type {Step, StepContext} from '../core/step';
 import {planBaseAmi} from './base-ami';
 import {sourceAmiFor} from './formation-ami';
 import {resolveTargets, type ReleaseOutputs} from './verify-targets';
+import type {StackSnapshot} from '../core/stack';
 
 /** What this run put on the stack: a release its version and AMI, a rollback the values it went back to. */
 function releaseOutputs(ctx: StepContext): ReleaseOutputs {

@@ -1,6 +1,5 @@
 import type {FleetEvent, FleetEventInput} from '../core/fleet-events';
-import type {EventSink} from '../workflow/runner';
-import {STEP_TITLES} from '../core/types';
+import {STEP_TITLES, type EventSink} from '../core/types';
 import type {FrontEnd} from './front-end';
 import {createJsonReporter} from './plain/json-reporter';
 import {createPlainReporter} from './plain/plain-reporter';

@@ -1,6 +1,5 @@
-import type {EventSink} from '../workflow/runner';
 import type {Prompter} from '../core/step';
-import type {Run} from '../core/types';
+import type {Run, EventSink} from '../core/types';
 import type {FleetRow} from './fleet-view';
 import {runBadges, runTitle} from './format';
 import type {OutputMode} from './output-mode';

@@ -1,6 +1,6 @@
-import type {EventSink} from '../workflow/runner';
 import {runBadges, runTitle} from './format';
 import {RunStore, type ViewReducer} from './run-store';
+import type {EventSink} from '../core/types';
 
 /**
  * One store per rack of a fleet, fed from the rack's own events with the panes' reducers, so that

@@ -7,9 +7,7 @@ import {isJournaled, reduceRun} from './reducer';
 import type {RunSecrets} from '../core/secrets';
 import type {Flags, Prompter, RunPaths, StepContext, StepTable} from '../core/step';
 import {outputsOf} from '../core/step-outputs';
-import type {Run, RunEvent, RunEventInput, StepId} from '../core/types';
-
-export type EventSink = (event: RunEvent, run: Run) => void;
+import type {EventSink, Run, RunEvent, RunEventInput, StepId} from '../core/types';
 
 export interface RunOutcome {
 	exitCode: ExitCode;

@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
-import type {Formation} from '../../source/services/releases';
 import {planBaseAmi} from '../../source/steps/base-ami';
+import type {Formation} from '../../source/core/releases';
 
 const template = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/releases/${name}`, import.meta.url), 'utf8')) as Formation;
 const t2016 = template('formation.20160916121812.regenerated.json');

@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
-import type {VersionEntry} from '../../source/services/releases';
 import {parseVersionId, selectVersion} from '../../source/steps/select-version';
+import type {VersionEntry} from '../../source/core/releases';
 
 const fixtures = new URL('../fixtures/releases/', import.meta.url);
 const load = (name: string) => JSON.parse(readFileSync(new URL(name, fixtures), 'utf8')) as VersionEntry[];

@@ -1,8 +1,9 @@
 import {paginateDescribeStackEvents, type CloudFormationClient, type StackEvent} from '@aws-sdk/client-cloudformation';
-import {isSettled, type StackSnapshot} from './stack';
+import {isSettled} from './stack';
 import {StackStatusPoller, stackPollerFor, type PollIntervals, type RoundOutcome, type StatusReading} from './stack-status-poller';
 import {isThrottling} from './throttling';
 import {countResources, isCascade} from '../../workflow/stack-progress';
+import type {StackSnapshot} from '../../core/stack';
 
 export interface StackEventRecord {
 	eventId: string;

@@ -1,5 +1,6 @@
 import type {StackEventRecord} from './events';
-import {parameterValue, type StackSnapshot} from './stack';
+import {parameterValue} from './stack';
+import type {StackSnapshot} from '../../core/stack';
 
 export interface ExpectedRelease {
 	amiId: string;

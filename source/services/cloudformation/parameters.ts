@@ -1,18 +1,6 @@
 import type {Parameter} from '@aws-sdk/client-cloudformation';
 import type {ParameterChange} from '../../core/types';
-
-export interface TemplateParameter {
-	name: string;
-	default?: string;
-	noEcho: boolean;
-}
-
-export interface StackParameter {
-	key: string;
-	value: string;
-	/** SSM-typed parameters: the value CloudFormation resolved the named parameter to at the last update. */
-	resolvedValue?: string;
-}
+import type {StackParameter, TemplateParameter} from '../../core/stack';
 
 export interface UpdateParametersInput {
 	stackParameters: StackParameter[];

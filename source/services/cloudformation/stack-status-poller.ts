@@ -1,6 +1,7 @@
 import {paginateDescribeStacks, type CloudFormationClient} from '@aws-sdk/client-cloudformation';
 import {isThrottling} from './throttling';
-import {describeStack, snapshotOf, type StackSnapshot} from './stack';
+import {describeStack, snapshotOf} from './stack';
+import type {StackSnapshot} from '../../core/stack';
 
 export interface PollIntervals {
 	minMs: number;

@@ -1,14 +1,5 @@
 import {DescribeStacksCommand, GetTemplateSummaryCommand, type CloudFormationClient, type Stack} from '@aws-sdk/client-cloudformation';
-import type {StackParameter, TemplateParameter} from './parameters';
-
-export interface StackSnapshot {
-	stackId: string;
-	stackName: string;
-	status: string;
-	statusReason?: string;
-	parameters: StackParameter[];
-	lastUpdatedTime?: Date;
-}
+import type {StackSnapshot, TemplateParameter} from '../../core/stack';
 
 /** What may be done with a stack in a given status before our update. */
 export type StackReadiness = 'updatable' | 'update-in-progress' | 'rollback-failed' | 'busy' | 'broken';

@@ -1,6 +1,7 @@
-import {parameterValue, type StackSnapshot} from '../cloudformation/stack';
+import {parameterValue} from '../cloudformation/stack';
 import {parseKeyValues, type ConvoxResult} from './convox-cli';
 import {fail, pass, type ProbeOutcome} from './outcome';
+import type {StackSnapshot} from '../../core/stack';
 
 export interface RackTarget {
 	convoxVersion: string;

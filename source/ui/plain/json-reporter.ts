@@ -1,4 +1,4 @@
-import type {EventSink} from '../../workflow/runner';
+import type {EventSink} from '../../core/types';
 
 /** NDJSON on stdout: every event, one object per line; `step` done events carry their outputs at the top level too. */
 export function createJsonReporter(write: (text: string) => void = text => process.stdout.write(text)): EventSink {

@@ -1,6 +1,5 @@
-import type {EventSink} from '../../workflow/runner';
 import type {Run, RunEvent} from '../../core/types';
-import {STEP_TITLES} from '../../core/types';
+import {STEP_TITLES, type EventSink} from '../../core/types';
 import {runBadges, stepDuration} from '../format';
 import {formatDuration} from '../../core/format-duration';
 

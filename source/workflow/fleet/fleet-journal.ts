@@ -3,9 +3,7 @@ import path from 'node:path';
 import {replaceFileSync} from '../../core/atomic-file';
 import {UsageError} from '../../core/errors';
 import type {HistoryEntry, RunMode} from '../../core/types';
-import type {RackState} from './wave-scheduler';
-
-export type FleetStatus = 'running' | 'finished' | 'stopped' | 'failed' | 'waiting' | 'interrupted';
+import type {FleetStatus, RackState} from '../../core/fleet-events';
 
 /** A rack of a fleet run and the run (today's format, in runs/) that releases it. */
 export interface FleetRackRecord {

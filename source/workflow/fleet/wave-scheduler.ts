@@ -1,6 +1,4 @@
-/** Where a rack of a fleet stands, as the scheduler sees it. */
-export type RackState = 'pending' | 'running' | 'done' | 'failed' | 'waiting';
-
+import type {RackState} from '../../core/fleet-events';
 export type FleetVerdict = 'finished' | 'stopped' | 'waiting';
 
 export interface Schedule {

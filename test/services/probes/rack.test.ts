@@ -3,9 +3,10 @@ import {fileURLToPath} from 'node:url';
 import {CloudFormationClient, DescribeStacksCommand, type Stack} from '@aws-sdk/client-cloudformation';
 import {mockClient} from 'aws-sdk-client-mock';
 import {describe, expect, it} from 'vitest';
-import {describeStack, type StackSnapshot} from '../../../source/services/cloudformation/stack';
+import {describeStack} from '../../../source/services/cloudformation/stack';
 import {parseKeyValues, runConvox} from '../../../source/services/probes/convox-cli';
 import {judgeConvoxRack, judgeRack, judgeStack} from '../../../source/services/probes/rack';
+import type {StackSnapshot} from '../../../source/core/stack';
 
 const shared = (path: string) => fileURLToPath(new URL(`../../fixtures/${path}`, import.meta.url));
 const fakeConvox = fileURLToPath(new URL('../../fixtures/bin/convox', import.meta.url));

@@ -3,7 +3,8 @@ import {parseConfig} from '../../../source/config/load-config';
 import {UsageError} from '../../../source/core/errors';
 import {planFleet} from '../../../source/workflow/fleet/fleet-plan';
 import {resolveFleetVersion} from '../../../source/workflow/fleet/fleet-version';
-import {schedule, type RackState} from '../../../source/workflow/fleet/wave-scheduler';
+import {schedule} from '../../../source/workflow/fleet/wave-scheduler';
+import type {RackState} from '../../../source/core/fleet-events';
 
 const config = parseConfig(
 	{
