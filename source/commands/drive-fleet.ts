@@ -12,7 +12,7 @@ import {fleetFiles, FleetStore, type FleetImageRecord, type FleetRackRecord, typ
 import {planFleet} from '../workflow/fleet/fleet-plan';
 import {followUpOf} from '../workflow/follow-up';
 import {fleetReport} from '../workflow/fleet/fleet-report';
-import {resolveFleetVersion} from '../workflow/fleet/fleet-version';
+import {resolveFleetVersion} from '../convox/fleet-version';
 import {changeSetTable, rackPrompter, WaveGate} from '../workflow/fleet/wave-gate';
 import {schedule} from '../workflow/fleet/wave-scheduler';
 import {runsDir} from '../workflow/journal-store';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type {CliOptions, CommandName} from './cli-options';
-import {parseVersionId} from '../steps/select-version';
+import {parseVersionId} from '../convox/select-version';
 import {EXIT, OperatorError, UsageError, type ExitCode} from '../core/errors';
 import type {Flags} from '../core/step';
 

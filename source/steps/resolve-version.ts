@@ -3,12 +3,12 @@ import {describeStack, parameterValue, StackNotFoundError} from '../services/clo
 import {imageArchitecture, imageName} from '../services/ec2-images';
 import {getParameter} from '../services/ssm-parameters';
 import {metricsOf} from '../config/observability';
-import {amazonLinuxOf, baseEraNotice} from './amazon-linux';
+import {amazonLinuxOf, baseEraNotice} from '../convox/amazon-linux';
 import {StepFailedError, UsageError} from '../core/errors';
 import type {Step, StepContext} from '../core/step';
-import {planBaseAmi} from './base-ami';
-import {templateParameters} from './formation-ami';
-import {selectVersion} from './select-version';
+import {planBaseAmi} from '../convox/base-ami';
+import {templateParameters} from '../convox/formation-ami';
+import {selectVersion} from '../convox/select-version';
 import type {Architecture, BaseAmiPlan} from '../core/ami';
 import type {StackSnapshot} from '../core/stack';
 import type {FetchedFormation, VersionEntry} from '../core/releases';

@@ -13,11 +13,11 @@ import {
 } from '../services/cloudformation/change-set';
 import {StackWatcher, type StackEventRecord, type WatchProgress} from '../services/cloudformation/events';
 import {hasRelease, judgeOutcome, type ExpectedRelease} from '../services/cloudformation/outcome';
-import {buildUpdateParameters, type UpdateParameters} from '../services/cloudformation/parameters';
+import {buildUpdateParameters, type UpdateParameters} from '../convox/parameters';
 import {describeStack, parameterValue, readinessOf, StackNotFoundError, templateParametersOf} from '../services/cloudformation/stack';
 import type {PollIntervals} from '../services/cloudformation/stack-status-poller';
 import {imageArchitecture} from '../services/ec2-images';
-import {instancesToReplace} from '../workflow/instances-to-replace';
+import {instancesToReplace} from '../convox/instances-to-replace';
 import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../core/errors';
 import {runModeOf} from '../core/run-mode';
 import type {Step, StepContext} from '../core/step';

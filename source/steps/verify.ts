@@ -8,8 +8,8 @@ import {describeStack} from '../services/cloudformation/stack';
 import {StepFailedError, WaitingError} from '../core/errors';
 import {runModeOf} from '../core/run-mode';
 import type {Step, StepContext} from '../core/step';
-import {planBaseAmi} from './base-ami';
-import {sourceAmiFor} from './formation-ami';
+import {planBaseAmi} from '../convox/base-ami';
+import {sourceAmiFor} from '../convox/formation-ami';
 import {resolveTargets, type ReleaseOutputs} from './verify-targets';
 import type {StackSnapshot} from '../core/stack';
 

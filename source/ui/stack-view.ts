@@ -1,5 +1,5 @@
-import {instancesToReplace} from '../workflow/instances-to-replace';
-import {countResources, isCascade} from '../workflow/stack-progress';
+import {instancesToReplace} from '../convox/instances-to-replace';
+import {countResources, isCascade} from '../convox/stack-progress';
 import type {ParameterChange, ResourceChange, RunEvent} from '../core/types';
 
 export interface StackEventView {

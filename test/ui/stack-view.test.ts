@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {initialStackView, reduceStackView, type StackViewState} from '../../source/ui/stack-view';
-import {instancesToReplace} from '../../source/workflow/instances-to-replace';
+import {instancesToReplace} from '../../source/convox/instances-to-replace';
 import type {RunEvent, RunEventInput} from '../../source/core/types';
 import {formatAge} from '../../source/core/format-duration';
 

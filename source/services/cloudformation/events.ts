@@ -2,7 +2,7 @@ import {paginateDescribeStackEvents, type CloudFormationClient, type StackEvent}
 import {isSettled} from './stack';
 import {StackStatusPoller, stackPollerFor, type PollIntervals, type RoundOutcome, type StatusReading} from './stack-status-poller';
 import {isThrottling} from './throttling';
-import {countResources, isCascade} from '../../workflow/stack-progress';
+import {countResources, isCascade} from '../../convox/stack-progress';
 import type {StackSnapshot} from '../../core/stack';
 
 export interface StackEventRecord {

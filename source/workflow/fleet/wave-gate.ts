@@ -1,4 +1,4 @@
-import {instancesToReplace} from '../instances-to-replace';
+import {instancesToReplace} from '../../convox/instances-to-replace';
 import type {Prompter} from '../../core/step';
 import type {ParameterChange, ResourceChange} from '../../core/types';
 

@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest';
 import {parseConfig} from '../../../source/config/load-config';
 import {UsageError} from '../../../source/core/errors';
 import {planFleet} from '../../../source/workflow/fleet/fleet-plan';
-import {resolveFleetVersion} from '../../../source/workflow/fleet/fleet-version';
+import {resolveFleetVersion} from '../../../source/convox/fleet-version';
 import {schedule} from '../../../source/workflow/fleet/wave-scheduler';
 import type {RackState} from '../../../source/core/fleet-events';
 

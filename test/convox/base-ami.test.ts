@@ -1,6 +1,6 @@
 import {readFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
-import {planBaseAmi} from '../../source/steps/base-ami';
+import {planBaseAmi} from '../../source/convox/base-ami';
 import type {Formation} from '../../source/core/releases';
 
 const template = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/releases/${name}`, import.meta.url), 'utf8')) as Formation;

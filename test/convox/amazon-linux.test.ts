@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {amazonLinuxOf, baseEraNotice} from '../../source/steps/amazon-linux';
+import {amazonLinuxOf, baseEraNotice} from '../../source/convox/amazon-linux';
 
 describe('amazonLinuxOf', () => {
 	it('tells the release from the SSM parameter path of current templates', () => {

@@ -1,6 +1,6 @@
 import {readFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
-import {sourceAmiFor, templateParameters} from '../../source/steps/formation-ami';
+import {sourceAmiFor, templateParameters} from '../../source/convox/formation-ami';
 import type {Formation} from '../../source/core/releases';
 
 const formation = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/releases/${name}`, import.meta.url), 'utf8')) as Formation;

@@ -1,6 +1,6 @@
 import type {Parameter} from '@aws-sdk/client-cloudformation';
-import type {ParameterChange} from '../../core/types';
-import type {StackParameter, TemplateParameter} from '../../core/stack';
+import type {ParameterChange} from '../core/types';
+import type {StackParameter, TemplateParameter} from '../core/stack';
 
 export interface UpdateParametersInput {
 	stackParameters: StackParameter[];

@@ -1,6 +1,6 @@
-import {parseVersionId, requiredBetween, selectVersion} from '../../steps/select-version';
-import {UsageError} from '../../core/errors';
-import type {VersionEntry} from '../../core/releases';
+import {parseVersionId, requiredBetween, selectVersion} from './select-version';
+import {UsageError} from '../core/errors';
+import type {VersionEntry} from '../core/releases';
 
 export interface RackVersion {
 	rack: string;

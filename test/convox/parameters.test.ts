@@ -3,9 +3,9 @@ import path from 'node:path';
 import {CloudFormationClient, DescribeStacksCommand, GetTemplateSummaryCommand} from '@aws-sdk/client-cloudformation';
 import {mockClient} from 'aws-sdk-client-mock';
 import {afterEach, describe, expect, it} from 'vitest';
-import {buildUpdateParameters} from '../../../source/services/cloudformation/parameters';
-import {describeStack, templateParametersOf} from '../../../source/services/cloudformation/stack';
-import type {TemplateParameter} from '../../../source/core/stack';
+import {buildUpdateParameters} from '../../source/convox/parameters';
+import {describeStack, templateParametersOf} from '../../source/services/cloudformation/stack';
+import type {TemplateParameter} from '../../source/core/stack';
 
 const fixtures = path.resolve(import.meta.dirname, '../../fixtures');
 const readJson = (name: string) => JSON.parse(readFileSync(path.join(fixtures, name), 'utf8'));

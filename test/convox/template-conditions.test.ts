@@ -1,6 +1,6 @@
 import {readFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
-import {ConditionError, ConditionEvaluator} from '../../source/steps/template-conditions';
+import {ConditionError, ConditionEvaluator} from '../../source/convox/template-conditions';
 
 const template = (name: string) =>
 	JSON.parse(readFileSync(new URL(`../fixtures/releases/${name}`, import.meta.url), 'utf8')) as {Conditions: Record<string, unknown>};

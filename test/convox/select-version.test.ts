@@ -1,6 +1,6 @@
 import {readFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
-import {parseVersionId, selectVersion} from '../../source/steps/select-version';
+import {parseVersionId, selectVersion} from '../../source/convox/select-version';
 import type {VersionEntry} from '../../source/core/releases';
 
 const fixtures = new URL('../fixtures/releases/', import.meta.url);
