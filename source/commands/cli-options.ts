@@ -1,3 +1,5 @@
+import type {Flags} from '../core/step';
+
 /** What commander hands over: the options of every command, before they are checked. */
 export interface CliOptions {
 	env?: string;
@@ -15,3 +17,11 @@ export interface CliOptions {
 }
 
 export type CommandName = 'release' | 'resume' | 'checklist' | 'runs' | 'rollback' | 'plan';
+
+export interface CommandInput {
+	name: CommandName;
+	args: string[];
+	flags: Flags;
+	configPath?: string;
+	stateDir: string;
+}

@@ -21,7 +21,7 @@ import type {RunOutcome} from '../workflow/runner';
 import {runModeOf, storedMode} from '../core/run-mode';
 import {outputsOf} from '../core/step-outputs';
 import type {PrebuiltAmi, Run, StepId} from '../core/types';
-import {driveOne, rollbackRequest, type RunRequest, type Session} from './drive-run';
+import {driveOne, rollbackRequest, type RunRequest, type Session} from './drive-one';
 
 /** Stack reads while the fleet's version is resolved, side by side. */
 const READ_CONCURRENCY = 8;

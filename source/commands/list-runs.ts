@@ -4,7 +4,7 @@ import {firstUnfinishedStep} from '../workflow/plan';
 import {outputsOf} from '../core/step-outputs';
 import type {Run} from '../core/types';
 import {EXIT, type ExitCode} from '../core/errors';
-import type {CommandInput} from './run-command';
+import type {CommandInput} from './cli-options';
 
 export interface RunSummary {
 	id: string;

@@ -10,7 +10,7 @@ import {EXIT, UsageError, type ExitCode} from '../core/errors';
 import {planChecklist} from '../checklist/tables';
 import {metricsOf} from '../config/observability';
 import {BUILD_SECRETS, buildNeeds} from '../core/secrets';
-import type {CommandInput} from './run-command';
+import type {CommandInput} from './cli-options';
 
 export interface Resolved {
 	version?: string;

@@ -1,19 +1,11 @@
 import path from 'node:path';
-import type {CliOptions, CommandName} from './cli-options';
+import type {CliOptions, CommandInput, CommandName} from './cli-options';
 import {parseVersionId} from '../convox/select-version';
 import {EXIT, OperatorError, UsageError, type ExitCode} from '../core/errors';
 import type {Flags} from '../core/step';
 
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const ENV_PATTERN = /^[a-z][a-z0-9-]*$/;
-
-export interface CommandInput {
-	name: CommandName;
-	args: string[];
-	flags: Flags;
-	configPath?: string;
-	stateDir: string;
-}
 
 function toFlags(options: CliOptions, args: string[]): Flags {
 	if (options.convoxVersion !== undefined && !parseVersionId(options.convoxVersion)) {

@@ -1,0 +1,191 @@
+import type {LoadedConfig} from '../config/load-config';
+import type {Rehearsal} from '../rehearsal/rehearsal';
+import {stepRegistry} from '../steps/registry';
+import type {FrontEnd} from '../ui/front-end';
+import {UsageError} from '../core/errors';
+import {rollbackTargetOf} from '../workflow/follow-up';
+import type {InterruptRouter} from '../workflow/interrupts';
+import {type JournalStore, runFiles} from '../workflow/journal-store';
+import {createRun, firstUnfinishedStep, newRunId} from '../workflow/plan';
+import {runModeOf, storedMode, type RunModel} from '../core/run-mode';
+import {Runner, type RunOutcome} from '../workflow/runner';
+import type {Prompter} from '../core/step';
+import type {PrebuiltAmi, RollbackTarget, Run, RunKind, StepId, EventSink} from '../core/types';
+import type {CommandInput} from './cli-options';
+
+function describeResume(run: Run): string {
+	const step = run.steps.find(record => record.id === firstUnfinishedStep(run));
+	if (!step) return `Resumed run ${run.id}: every step is done.`;
+	const before =
+		step.status === 'running'
+			? `it was running when the process stopped (${run.status === 'running' ? 'killed or crashed' : run.status}); it is reconciled with the world before anything is repeated`
+			: step.status === 'pending'
+				? 'it had not started'
+				: `it had ${step.status}${step.error ? `: ${step.error.split('\n')[0]}` : ''}`;
+	return `Resumed at ${step.id}: ${before}.`;
+}
+
+async function chooseEnv(input: CommandInput, loaded: LoadedConfig, frontEnd: FrontEnd): Promise<string> {
+	const names = Object.keys(loaded.config.accounts);
+	if (input.flags.env) {
+		if (!loaded.config.accounts[input.flags.env])
+			throw new UsageError(`No account "${input.flags.env}" in ${loaded.path}; it has ${names.join(', ')}.`);
+		return input.flags.env;
+	}
+	if (names.length === 1 && !frontEnd.prompter.interactive) return names[0]!;
+	return frontEnd.prompter.select({
+		message: 'Which account?',
+		choices: accountChoices(loaded),
+		remedy: `--env NAME (one of ${names.join(', ')})`,
+	});
+}
+
+export function accountChoices(loaded: LoadedConfig): Array<{value: string; label: string; hint: string}> {
+	return Object.entries(loaded.config.accounts).map(([name, account]) => ({
+		value: name,
+		label: name,
+		hint: `${account.accountId} · ${account.stackName}${account.production ? ' · PRODUCTION' : ''}`,
+	}));
+}
+
+/** What the next run of a session is: a new run of some kind, or an interrupted one to resume. */
+export interface RunRequest {
+	kind: RunKind;
+	env?: string;
+	convoxVersion?: string;
+	releaseId?: string;
+	rollbackOf?: RollbackTarget;
+	resume?: Run;
+	/** What a resumed run or a rollback keeps from the run it continues or undoes. */
+	model?: RunModel;
+}
+
+export interface Session {
+	input: CommandInput;
+	store: JournalStore;
+	loaded: LoadedConfig;
+	frontEnd: FrontEnd;
+	interrupts: InterruptRouter;
+	rehearsal?: Rehearsal;
+	model: RunModel;
+	/** Secrets typed at a prompt, kept for every run of the session (a fleet's racks, a promotion): asked once. */
+	typedSecrets: Map<string, string>;
+}
+
+export function rollbackRequest(run: Run): RunRequest {
+	const target = rollbackTargetOf(run);
+	if (!target)
+		throw new UsageError(`Run ${run.id} never changed its stack, so there is nothing to roll back.`, 'List runs with `convox-ami runs`.');
+	return rollbackOf(run, target);
+}
+
+/** A rollback stays in the world of the run it undoes, and writes. */
+export function rollbackOf(run: Run, target: RollbackTarget): RunRequest {
+	return {
+		kind: 'rollback',
+		model: {world: runModeOf(run).world, readOnly: false},
+		env: run.env,
+		rollbackOf: target,
+		...(run.releaseId ? {releaseId: run.releaseId} : {}),
+	};
+}
+
+/** How a fleet drives one rack's run: its own sink and prompter, maybe the AMI its account built, maybe only up to the build. */
+export interface RackDrive {
+	sink: EventSink;
+	prompter: Prompter;
+	stopAfter?: StepId;
+	prebuiltAmi?: PrebuiltAmi;
+	/** Called with a new run before its journal is written: the fleet links it first. */
+	onCreated(run: Run): void;
+}
+
+export async function driveOne(session: Session, request: RunRequest, rack?: RackDrive): Promise<RunOutcome> {
+	const {input, store, loaded, frontEnd, interrupts, rehearsal} = session;
+	const {flags} = input;
+	const resumeOf = request.resume;
+	const env = resumeOf?.env ?? request.env ?? (await chooseEnv(input, loaded, frontEnd));
+	const account = loaded.config.accounts[env];
+	if (!account) throw new UsageError(`There is no account "${env}" in ${loaded.path} any more.`);
+	const region = resumeOf?.options.region ?? flags.region ?? account.region ?? loaded.config.region;
+	const convoxVersion = request.convoxVersion ?? flags.convoxVersion;
+	let run =
+		resumeOf ??
+		createRun({
+			id: newRunId(env),
+			kind: request.kind,
+			env,
+			mode: storedMode(session.model),
+			production: account.production,
+			options: {
+				region,
+				dryRun: session.model.readOnly,
+				confirm: flags.confirm,
+				yes: flags.yes,
+				...(convoxVersion ? {convoxVersion} : {}),
+				...(rack?.prebuiltAmi ? {prebuiltAmi: rack.prebuiltAmi} : {}),
+			},
+			...(request.releaseId ? {releaseId: request.releaseId} : {}),
+			...(request.rollbackOf ? {rollbackOf: request.rollbackOf} : {}),
+		});
+	if (!resumeOf && rack?.prebuiltAmi) {
+		// The AMI was built by another run of the account: this run's template step has nothing to prepare.
+		run = {...run, steps: run.steps.map(step => (step.id === 'template' ? {...step, status: 'skipped'} : step))};
+	}
+	if (!resumeOf) rack?.onCreated(run);
+	if (resumeOf) {
+		if (flags.convoxVersion && flags.convoxVersion !== resumeOf.options.convoxVersion) {
+			throw new UsageError(
+				`Run ${resumeOf.id} keeps the Convox version it started with; --convox-version cannot change it.`,
+				'Start a new run to release another version.',
+			);
+		}
+		run = {...run, options: {...run.options, confirm: [...new Set([...run.options.confirm, ...flags.confirm])], yes: flags.yes}};
+	}
+	store.save(run);
+	if (!rack) frontEnd.attach(run);
+	if (request.rollbackOf && !resumeOf) {
+		await store.record(request.rollbackOf.runId, {
+			type: 'history',
+			message: `Rollback run ${run.id} started: ${account.stackName} back to Ami ${request.rollbackOf.ami || '(stock)'} and Version ${request.rollbackOf.version}.`,
+		});
+	}
+
+	const {createServices} = await import('../services/create-services');
+	const services = createServices({
+		config: loaded.config,
+		configDir: loaded.dir,
+		account,
+		region,
+		env: rehearsal ? rehearsal.envFor(account.accountId) : process.env,
+		...(rehearsal ? {standIn: {endpoint: rehearsal.awsEndpoint, credentials: rehearsal.credentialsFor(account.accountId)}} : {}),
+		...(rack ? {sharedPace: true} : {}),
+	});
+	const files = runFiles(input.stateDir, run.id);
+	const {createRunSecrets} = await import('../services/run-secrets');
+	const runner = new Runner({
+		run,
+		steps: await stepRegistry(),
+		store,
+		sink: rack?.sink ?? frontEnd.sink,
+		config: loaded.config,
+		configDir: loaded.dir,
+		account,
+		flags: {...flags, env, confirm: run.options.confirm, dryRun: session.model.readOnly, rehearse: session.model.world === 'rehearsal'},
+		services,
+		prompt: rack?.prompter ?? frontEnd.prompter,
+		paths: {stateDir: input.stateDir, ...files},
+		interrupts,
+		secrets: createRunSecrets(services.env, session.typedSecrets),
+		...(resumeOf ? {resumed: {message: describeResume(resumeOf)}} : {}),
+		...(rack?.stopAfter ? {stopAfter: rack.stopAfter} : {}),
+	});
+	const outcome = await runner.drive();
+	if (outcome.run.status === 'running') return outcome;
+	const {writeReport} = await import('../workflow/write-report');
+	await writeReport(outcome.run, files.report);
+	if (outcome.run.rollbackOf) {
+		await store.record(outcome.run.rollbackOf.runId, {type: 'history', message: `Rollback run ${outcome.run.id} ${outcome.run.status}.`});
+	}
+	return outcome;
+}
