@@ -2,7 +2,7 @@ import type {AccountConfig} from '../config/schema';
 import type {RackTarget} from '../services/probes/rack';
 import {retryUntil, type RetryOptions} from '../services/probes/retry';
 import type {ProbeOutcome} from '../services/probes/outcome';
-import type {Services} from '../core/services';
+import type {Services} from '../core/ports';
 import type {RunSecrets} from '../core/secrets';
 
 export interface VerifyTargets extends RackTarget {

@@ -2,7 +2,7 @@ import {setMaxListeners} from 'node:events';
 import {writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {describeStack, parameterValue, StackNotFoundError} from '../services/cloudformation/stack';
-import type {Services, WorldPolicy} from '../core/services';
+import type {Services, WorldPolicy} from '../core/ports';
 import {createFleetReporter, type FleetReporter} from '../ui/fleet-reporter';
 import type {Outcome} from '../ui/run-store';
 import {EXIT, OperatorError, StepFailedError, UsageError, type ExitCode} from '../core/errors';

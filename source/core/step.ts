@@ -1,5 +1,5 @@
 import type {AccountConfig, Config} from '../config/schema';
-import type {Services} from './services';
+import type {Services} from './ports';
 import type {RunSecrets} from './secrets';
 import type {RecordedOutputs, StepOutputs} from './step-outputs';
 import type {Run, RunEventInput, StepId} from './types';

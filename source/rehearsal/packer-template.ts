@@ -1,4 +1,4 @@
-import {PACKER_VARIABLES} from '../services/packer/variables';
+import {PACKER_VARIABLES} from '../core/packer-variables';
 import {BUILD_SECRETS} from '../core/secrets';
 import {stockImage} from './aws-stand-in';
 

@@ -1,5 +1,5 @@
 import type {AwsCredentialIdentity} from '@aws-sdk/types';
-import type {AwsClients} from '../core/services';
+import type {AwsClients} from '../core/ports';
 
 export interface AwsClientOptions {
 	region: string;

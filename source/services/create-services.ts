@@ -3,7 +3,7 @@ import type {AccountConfig, Config} from '../config/schema';
 import {createAwsClients} from './aws-clients';
 import {callBudgetFor, withCallBudget} from './cloudformation/call-budget';
 import {createReleasesService} from './releases';
-import {LIVE_POLICY, REHEARSAL_POLICY, type AwsClients, type Services} from '../core/services';
+import {LIVE_POLICY, REHEARSAL_POLICY, type AwsClients, type Services} from '../core/ports';
 
 export interface ServiceOptions {
 	config: Config;

@@ -6,7 +6,7 @@ import {
 	type PolicyEvaluationDecisionType,
 } from '@aws-sdk/client-iam';
 import {listRackInstances} from './probes/instances';
-import type {AwsClients} from '../core/services';
+import type {AwsClients} from '../core/ports';
 
 export type InstanceRoleCheck =
 	| {status: 'allowed'; role: string}

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import {applyEdits, modify, type FormattingOptions} from 'jsonc-parser';
-import {RUN_ID_VARIABLE} from './packer/variables';
+import {RUN_ID_VARIABLE} from '../core/packer-variables';
 import type {PackerTemplate} from './packer-template';
 
 export interface DeclaredVariable {

@@ -22,8 +22,8 @@ import {
 	type PackerSecret,
 } from '../services/packer/runner';
 import {removeVarFileFolder} from '../services/packer/var-file';
-import {optionalVariables} from '../services/packer/variables';
-import type {AwsClients} from '../core/services';
+import {optionalVariables} from '../core/packer-variables';
+import type {AwsClients} from '../core/ports';
 import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../core/errors';
 import {runModeOf} from '../core/run-mode';
 import {BUILD_SECRETS, buildNeeds} from '../core/secrets';

@@ -1,4 +1,4 @@
-import {INSTANCE_TYPE_VARIABLE, PACKER_VARIABLES, RUN_ID_VARIABLE} from '../services/packer/variables';
+import {INSTANCE_TYPE_VARIABLE, PACKER_VARIABLES, RUN_ID_VARIABLE} from '../core/packer-variables';
 import type {Sharing, TemplateInspection} from '../services/packer-template-inspection';
 import type {MetricsBackend} from '../config/observability';
 import {BUILD_SECRETS, buildNeeds, type BuildSecret} from '../core/secrets';

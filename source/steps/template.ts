@@ -1,7 +1,7 @@
 import {realpath} from 'node:fs/promises';
 import path from 'node:path';
 import {createGit, type Git} from '../services/git';
-import {RUN_ID_VARIABLE} from '../services/packer/variables';
+import {RUN_ID_VARIABLE} from '../core/packer-variables';
 import {
 	bundledTemplatePath,
 	lineDiff,

@@ -1,5 +1,5 @@
 import type {AccountConfig, Config} from '../config/schema';
-import type {Services} from '../core/services';
+import type {Services} from '../core/ports';
 import {EXIT, InterruptedError, OperatorError, WaitingError, type ExitCode} from '../core/errors';
 import {promptsUntilInterrupted, type InterruptRouter} from './interrupts';
 import type {JournalStore} from './journal-store';

@@ -4,7 +4,7 @@ import {probeTimeoutMs, type ChecklistSetup} from '../../source/checklist/setup'
 import {createRunSecrets} from '../../source/services/run-secrets';
 import {UsageError} from '../../source/core/errors';
 import {accountSchema} from '../../source/config/schema';
-import {LIVE_POLICY, type Services} from '../../source/core/services';
+import {LIVE_POLICY, type Services} from '../../source/core/ports';
 
 const account = accountSchema.parse({
 	accountId: '111111111111',

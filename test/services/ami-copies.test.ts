@@ -8,7 +8,7 @@ import {afterEach, describe, expect, it} from 'vitest';
 import {startAwsStandIn, type AwsStandIn, type AwsStandInOptions} from '../../source/rehearsal/aws-stand-in';
 import {AmiCopiesError, copyAmiToRegions, type AmiCopyOptions, type AmiCopyProgress} from '../../source/services/ami-copies';
 import {createAwsClients} from '../../source/services/aws-clients';
-import type {AwsClients} from '../../source/core/services';
+import type {AwsClients} from '../../source/core/ports';
 
 const COPY_CLI = fileURLToPath(new URL('../support/ami-copy-cli.ts', import.meta.url));
 const FAST = {minDelaySeconds: 0.02, maxDelaySeconds: 0.1, maxWaitSeconds: 20};

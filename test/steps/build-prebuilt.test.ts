@@ -1,7 +1,7 @@
 import {DescribeImageAttributeCommand, EC2Client} from '@aws-sdk/client-ec2';
 import {mockClient} from 'aws-sdk-client-mock';
 import {beforeEach, describe, expect, it} from 'vitest';
-import type {AwsClients, Services} from '../../source/core/services';
+import type {AwsClients, Services} from '../../source/core/ports';
 import {buildStep} from '../../source/steps/build';
 import {StepFailedError} from '../../source/core/errors';
 import type {StepContext} from '../../source/core/step';

@@ -9,7 +9,7 @@ import {DescribeImageAttributeCommand, DescribeImagesCommand, EC2Client} from '@
 import {mockClient} from 'aws-sdk-client-mock';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import type {AccountConfig, Config} from '../../source/config/schema';
-import {LIVE_POLICY, type AwsClients, type Services} from '../../source/core/services';
+import {LIVE_POLICY, type AwsClients, type Services} from '../../source/core/ports';
 import {isRunning, type PackerProcess} from '../../source/services/packer/orphan';
 import {readKeeperRecord, type KeeperRecord} from '../../source/services/packer/keeper';
 import {followPackerBuild, packerFilesOf} from '../../source/services/packer/runner';

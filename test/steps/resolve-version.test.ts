@@ -12,7 +12,7 @@ import {startAwsStandIn, type AwsStandIn} from '../../source/rehearsal/aws-stand
 import {stacksFromDescribeStacks} from '../../source/rehearsal/aws/state';
 import {startReleasesStandIn, type ReleasesStandIn} from '../../source/rehearsal/releases-stand-in';
 import {createReleasesService} from '../../source/services/releases';
-import {LIVE_POLICY} from '../../source/core/services';
+import {LIVE_POLICY} from '../../source/core/ports';
 import {resolveVersionStep} from '../../source/steps/resolve-version';
 import {MissingInputError, UsageError} from '../../source/core/errors';
 import type {Flags, StepContext} from '../../source/core/step';

@@ -7,7 +7,7 @@ import {fileURLToPath} from 'node:url';
 import {execa} from 'execa';
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
 import type {AccountConfig, Config} from '../../source/config/schema';
-import {LIVE_POLICY, REHEARSAL_POLICY, type Services} from '../../source/core/services';
+import {LIVE_POLICY, REHEARSAL_POLICY, type Services} from '../../source/core/ports';
 import {createUnattendedPrompter} from '../../source/ui/unattended-prompter';
 import {templateStep} from '../../source/steps/template';
 import {MissingInputError, StepFailedError, UsageError} from '../../source/core/errors';

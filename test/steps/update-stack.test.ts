@@ -13,7 +13,7 @@ import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import type {AccountConfig} from '../../source/config/schema';
 import {rackStackSeed, startAwsStandIn, type AwsStandIn, type AwsStandInOptions} from '../../source/rehearsal/aws-stand-in';
 import {stacksFromDescribeStacks} from '../../source/rehearsal/aws/state';
-import {LIVE_POLICY, REHEARSAL_POLICY, type WorldPolicy} from '../../source/core/services';
+import {LIVE_POLICY, REHEARSAL_POLICY, type WorldPolicy} from '../../source/core/ports';
 import {createUpdateStackStep} from '../../source/steps/update-stack';
 import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../../source/core/errors';
 import {reduceRun} from '../../source/workflow/reducer';

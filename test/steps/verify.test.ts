@@ -13,7 +13,7 @@ import {mockClient} from 'aws-sdk-client-mock';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {accountSchema, type AccountConfig} from '../../source/config/schema';
 import bundledFormation from '../../source/rehearsal/data/formation.json';
-import {LIVE_POLICY, type Services} from '../../source/core/services';
+import {LIVE_POLICY, type Services} from '../../source/core/ports';
 import {verifyStep} from '../../source/steps/verify';
 import {EXIT, StepFailedError, WaitingError} from '../../source/core/errors';
 import {reduceRun} from '../../source/workflow/reducer';

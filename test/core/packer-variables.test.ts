@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {optionalVariables} from '../../../source/services/packer/variables';
+import {optionalVariables} from '../../source/core/packer-variables';
 
 describe('optionalVariables', () => {
 	it('passes instance_type and metrics_backend only to a template that declares them', () => {
