@@ -7,7 +7,7 @@ import {buildUpdateParameters} from '../../source/convox/parameters';
 import {describeStack, templateParametersOf} from '../../source/services/cloudformation/stack';
 import type {TemplateParameter} from '../../source/core/stack';
 
-const fixtures = path.resolve(import.meta.dirname, '../../fixtures');
+const fixtures = path.resolve(import.meta.dirname, '../fixtures');
 const readJson = (name: string) => JSON.parse(readFileSync(path.join(fixtures, name), 'utf8'));
 
 const formation = readJson('releases/formation.sample.json') as {Parameters: Record<string, {Default?: string; NoEcho?: boolean | string}>};
