@@ -150,6 +150,9 @@ describe('a fleet release over the loopback stand-ins (20 racks, 2 accounts, 3 r
 				expect(outcome.stderr).not.toContain('convox-ami rollback');
 				const fleet = readFleet(dir);
 				expect(fleet.status).toBe('stopped');
+				// The fleet's last JSON line names it, as every fleet event does, with the fleet run's id as its runId.
+				expect(outcome.events.at(-1)).toMatchObject({type: 'error', fleet: 'demo', fleetRunId: fleet.id, runId: fleet.id});
+				expect(outcome.events.filter(event => event.type === 'fleet').every(event => event.runId === fleet.id)).toBe(true);
 				expect(fleet.racks.find(rack => rack.name === 'dev-eu-2')?.state).toBe('failed');
 				expect(rackStates(outcome.events, 'untouched').sort()).toEqual([...WAVE_3].sort());
 				const aws = readAws(dir);
