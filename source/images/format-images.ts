@@ -6,7 +6,7 @@ function counted(items: string[], one: string, many: string): string[] {
 }
 
 /** Where an image is used, in a few words: `stack convox-dev, 3 instances`, or `unused`. */
-export function useSummary(use: ImageUse): string {
+function useSummary(use: ImageUse): string {
 	if (!isInUse(use)) return 'unused';
 	return [
 		...counted(use.stacks, 'stack', 'stacks'),
