@@ -24,10 +24,16 @@ function useSummary(use: ImageUse): string {
 	].join(', ');
 }
 
+/** A fleet's racks often share an account: `prod-us-1 +4` keeps the column narrow (`--json` names them all). */
+function shortAccount(account: string): string {
+	const [first = '', ...others] = account.split(',');
+	return others.length > 0 ? `${first} +${others.length}` : first;
+}
+
 const COLUMNS: Array<[title: string, cell: (row: ImageRow) => string]> = [
 	['IMAGE', row => row.imageId],
 	['REGION', row => row.region],
-	['ACCOUNT', row => row.account],
+	['ACCOUNT', row => shortAccount(row.account)],
 	['NAME', row => row.name],
 	['AGE', row => (row.ageDays === null ? '' : `${row.ageDays}d`)],
 	['CONVOX', row => row.convoxVersion],

@@ -5,6 +5,21 @@ import type {ImagePlace} from './image-places';
 import type {RegionInventory} from './image-usage';
 import type {JournalImages} from './journal-images';
 
+/** DescribeImageAttribute takes one image a call: a few at a time, not hundreds at once. */
+const ATTRIBUTE_CALLS_AT_ONCE = 8;
+
+async function lastLaunchedTimes(aws: AwsClients, imageIds: string[]): Promise<Record<string, string>> {
+	const times: Record<string, string> = {};
+	for (let start = 0; start < imageIds.length; start += ATTRIBUTE_CALLS_AT_ONCE) {
+		const batch = imageIds.slice(start, start + ATTRIBUTE_CALLS_AT_ONCE);
+		const launched = await Promise.all(batch.map(imageId => lastLaunchedAt(aws.ec2, imageId)));
+		batch.forEach((imageId, index) => {
+			if (launched[index]) times[imageId] = launched[index];
+		});
+	}
+	return times;
+}
+
 /** Every read of one account and region: our images, then what names them. */
 export async function readInventory(aws: AwsClients, place: ImagePlace, journal: JournalImages): Promise<RegionInventory> {
 	const journalIds = [
@@ -16,7 +31,7 @@ export async function readInventory(aws: AwsClients, place: ImagePlace, journal:
 		stackAmis(aws.cloudformation, place.stackNames),
 		launchTemplateImages(aws.ec2),
 		imageIds.length > 0 ? instancesOfImages(aws.ec2, imageIds) : [],
-		Promise.all(imageIds.map(async imageId => [imageId, await lastLaunchedAt(aws.ec2, imageId)] as const)),
+		lastLaunchedTimes(aws, imageIds),
 	]);
 	return {
 		accountId: place.accountId,
@@ -26,6 +41,6 @@ export async function readInventory(aws: AwsClients, place: ImagePlace, journal:
 		stacks,
 		launchTemplates,
 		instances,
-		lastLaunched: Object.fromEntries(launched.filter((entry): entry is readonly [string, string] => entry[1] !== undefined)),
+		lastLaunched: launched,
 	};
 }

@@ -145,6 +145,19 @@ describe('formatImagesTable', () => {
 	});
 });
 
+describe('formatImagesTable with a fleet', () => {
+	it('shows the first of the racks sharing an account and counts the others', () => {
+		const inventory = {
+			...emptyInventory,
+			accountNames: ['prod-us-1', 'prod-us-2', 'prod-us-3'],
+			images: [image('ami-p', {ReleaseRun: 'r'})],
+		};
+		const [row] = imageRows([inventory], {built: [], rollbackTargets: []}, new Date('2026-12-07T00:00:00Z'));
+		expect(row!.account).toBe('prod-us-1,prod-us-2,prod-us-3');
+		expect(formatImagesTable([row!]).split('\n')[1]).toMatch(/^ami-p\s+us-east-1\s+prod-us-1 \+2\s+convox-dev-ami-p /);
+	});
+});
+
 describe('imagePlaces', () => {
 	const config = parseConfig(
 		{
