@@ -71,11 +71,12 @@ async function listIn(world: World, input: CommandInput): Promise<ExitCode> {
 		}
 	}
 	const rows = imageRows(inventories, journal, new Date());
-	if (flags.json) {
-		for (const row of rows) process.stdout.write(`${JSON.stringify(row)}\n`);
-	} else if (rows.length === 0) {
+	if (rows.length === 0) {
 		const where = places.map(place => `${place.accountId} ${place.region}`).join(', ');
-		process.stdout.write(`No AMI made by convox-ami in ${where}.\n`);
+		// With --json, stdout stays a stream of images (none); the notice goes to stderr.
+		(flags.json ? process.stderr : process.stdout).write(`No AMI made by convox-ami in ${where}.\n`);
+	} else if (flags.json) {
+		for (const row of rows) process.stdout.write(`${JSON.stringify(row)}\n`);
 	} else {
 		process.stdout.write(`${formatImagesTable(rows)}\n`);
 	}

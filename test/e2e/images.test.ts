@@ -114,6 +114,8 @@ describe('convox-ami images', () => {
 		const listed = await shared.run(['images', '--env', 'dev', '--region', 'eu-west-1']);
 		expect(listed.code, listed.stderr).toBe(0);
 		expect(listed.stdout).toBe('No AMI made by convox-ami in 111111111111 eu-west-1.\n');
+		const json = await shared.run(['images', '--env', 'dev', '--region', 'eu-west-1', '--json']);
+		expect([json.code, json.stdout, json.stderr]).toEqual([0, '', 'No AMI made by convox-ami in 111111111111 eu-west-1.\n']);
 	});
 
 	it('refuses credentials of another account with exit 2, before reading anything', async () => {
