@@ -52,7 +52,7 @@ export default tseslint.config(
 		[{group: ['**/services/**', '**/services'], message: 'The UI never imports a service: it renders events.'}, CLI],
 	),
 	forbid(['source/services/**'], [UI, REACT, CLI]),
-	forbid(['source/steps/**'], [UI, REACT, CLI]),
+	forbid(['source/steps/**', 'source/images/**'], [UI, REACT, CLI]),
 	forbid(
 		['source/workflow/**'],
 		[

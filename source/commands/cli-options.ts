@@ -14,4 +14,4 @@ export interface CliOptions {
 	fleet?: string;
 }
 
-export type CommandName = 'release' | 'resume' | 'checklist' | 'runs' | 'rollback' | 'plan';
+export type CommandName = 'release' | 'resume' | 'checklist' | 'runs' | 'rollback' | 'plan' | 'images';

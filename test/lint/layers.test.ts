@@ -29,6 +29,7 @@ describe('the layering rules of the linter', () => {
 		['source/services/thing.ts', "import {Box} from 'ink';\nexport const x = Box;\n", 'no React or Ink here'],
 		['source/services/thing.ts', "import {formatDuration} from '../ui/format';\nexport const x = formatDuration;\n", 'never import the UI'],
 		['source/steps/thing.ts', "import {PACKER_LOG} from '../ui/build-view';\nexport const x = PACKER_LOG;\n", 'never import the UI'],
+		['source/images/thing.ts', "import {formatDuration} from '../ui/format';\nexport const x = formatDuration;\n", 'never import the UI'],
 		[
 			'source/workflow/thing.ts',
 			"import {createReleasesService} from '../services/releases';\nexport const x = createReleasesService;\n",
