@@ -1,5 +1,6 @@
 import path from 'node:path';
 import {applyEdits, modify, type FormattingOptions} from 'jsonc-parser';
+import type {PluginRequirement} from './packer/requirements';
 import {RUN_ID_VARIABLE} from './packer/variables';
 import type {PackerTemplate} from './packer-template';
 
@@ -41,6 +42,10 @@ export interface TemplateInspection {
 	manifestOutput?: string;
 	/** That output resolved against the template's folder, where the build runs Packer; absent when it uses other template functions than `template_dir`. */
 	manifestPath?: string;
+	/** The Packer versions the template accepts (`>= 1.9`): JSON's `min_packer_version`, HCL2's `required_version`. */
+	requiredPackerVersion?: string;
+	/** HCL2's `required_plugins`, which `packer init` installs. */
+	requiredPlugins?: PluginRequirement[];
 }
 
 export const RELEASE_RUN_TAG = 'ReleaseRun';
@@ -65,6 +70,8 @@ export function inspectTemplate(template: PackerTemplate): TemplateInspection {
 		sensitiveVariables: sensitiveVariables(root['sensitive-variables'], refuse),
 		builders: builders(root.builders, refuse),
 	};
+	if (typeof root.min_packer_version === 'string' && root.min_packer_version !== '')
+		inspection.requiredPackerVersion = `>= ${root.min_packer_version}`;
 	const output = manifestOutput(root['post-processors']);
 	if (output !== undefined) {
 		inspection.manifestOutput = output;

@@ -18,6 +18,7 @@ import {StepFailedError, UsageError} from '../workflow/errors';
 import {runModeOf} from '../workflow/run-mode';
 import type {Step, StepContext} from '../workflow/step';
 import {templateFindings, type TemplateFindings} from './template-findings';
+import {checkPackerAtHand} from './template-packer';
 
 /** What the template step found in the template, journaled with its outputs. */
 export interface TemplateCheckOutputs {
@@ -381,6 +382,7 @@ export const templateStep: Step<'template'> = {
 		const {template, inspection, bundled} = await locateTemplate(ctx);
 		const findings = templateFindings(inspection, metricsOf(ctx.account).backend);
 		refuseSharing(template, findings);
+		await checkPackerAtHand(ctx, inspection, template.path);
 		const git = createGit(ctx.services.binaries.git, ctx.services.env);
 		let root: Promise<string | undefined> | undefined;
 		const repoRoot = () => (root ??= findRepo(ctx, git, template.path));
