@@ -613,3 +613,69 @@ describe('template step and the Packer at hand', () => {
 		expect(notices()).toContain('Packer 1.6.6 (packer), amazon-ebs bundled.');
 	});
 });
+
+describe('template step with an HCL2 template', () => {
+	const hcl2Fixture = (name: string) => fileURLToPath(new URL(`../fixtures/hcl2/${name}`, import.meta.url));
+
+	async function commitHcl2(files: Record<string, string>) {
+		await mkdir(path.join(repo, 'packer', 'hcl2'), {recursive: true});
+		for (const [name, from] of Object.entries(files))
+			await writeFile(path.join(repo, 'packer', 'hcl2', name), await readFile(from, 'utf8'));
+		await git('add', 'packer/hcl2');
+		await git('commit', '--quiet', '-m', 'hcl2');
+	}
+
+	it('a folder (the operator twin): inspected like its JSON twin, left unedited, source_ami passed with -var', async () => {
+		await commitHcl2({
+			'template.pkr.hcl': hcl2Fixture('operator/template.pkr.hcl'),
+			'secrets.pkr.json': hcl2Fixture('operator/secrets.pkr.json'),
+		});
+		const folder = path.join(repo, 'packer', 'hcl2');
+		const {ctx, notices, questions} = setup({template: 'packer/hcl2'});
+		const outputs = await templateStep.run(ctx);
+		expect(outputs).toMatchObject({
+			templatePath: folder,
+			sourceAmi: NEW_AMI,
+			releaseRunTag: false,
+			requiredSecrets: ['librato_email', 'librato_token', 'logspout_token'],
+			manifestPath: path.join(repo, 'packer', 'manifest.json'),
+		});
+		expect(questions).toEqual([]);
+		expect(notices()).toEqual(
+			expect.arrayContaining([
+				`${folder} is an HCL2 template, which convox-ami does not edit yet: the build passes source_ami ${NEW_AMI} with -var instead of recording it in the template.`,
+				expect.stringContaining('Packer refuses an undeclared -var for an HCL2 template, so convox-ami leaves it out'),
+				expect.stringContaining('not marked sensitive = true in'),
+				expect.stringContaining('Add them to the HCL2 template yourself'),
+			]),
+		);
+		expect((await git('status', '--porcelain')).stdout).toBe('');
+	});
+
+	it('a .pkr.hcl file (the twin of the shipped template): the same findings as the JSON template', async () => {
+		await commitHcl2({'convox-ami.pkr.hcl': hcl2Fixture('convox-ami.pkr.hcl')});
+		const {ctx} = setup({template: 'packer/hcl2/convox-ami.pkr.hcl'});
+		const outputs = await templateStep.run(ctx);
+		expect({...outputs, declaredVariables: outputs.declaredVariables.toSorted()}).toMatchObject({
+			...CHECKED,
+			declaredVariables: [
+				...CHECKED.declaredVariables,
+				'instance_type',
+				'logspout_task_definition',
+				'metrics_backend',
+				'ssh_username',
+			].toSorted(),
+			templatePath: path.join(repo, 'packer', 'hcl2', 'convox-ami.pkr.hcl'),
+		});
+	});
+
+	it('in production: versioned by the commit, saying that the recorded source_ami is not checked', async () => {
+		await commitHcl2({'convox-ami.pkr.hcl': hcl2Fixture('convox-ami.pkr.hcl')});
+		const {ctx, notices} = setup({production: true, template: 'packer/hcl2/convox-ami.pkr.hcl'});
+		const outputs = await templateStep.run(ctx);
+		expect(outputs.amiVersion).toBe((await git('rev-parse', '--short', 'HEAD')).stdout);
+		expect(notices()).toEqual(
+			expect.arrayContaining([expect.stringContaining('is an HCL2 template: whether its committed source_ami default is')]),
+		);
+	});
+});
