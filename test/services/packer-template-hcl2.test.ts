@@ -2,6 +2,7 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {execa} from 'execa';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {isHcl2Path, passableVariables, readHcl2Template} from '../../source/services/packer-template-hcl2';
 import {inspectTemplate} from '../../source/services/packer-template-inspection';
@@ -126,6 +127,17 @@ build {
 		await expect(readHcl2Template(plain)).rejects.toThrow('Packer reads a file as HCL2 only when it is named *.pkr.hcl or *.pkr.json');
 		const empty = await mkdtemp(path.join(folder, 'empty-'));
 		await expect(readHcl2Template(empty)).rejects.toThrow(`${empty} holds no *.pkr.hcl or *.pkr.json file.`);
+	});
+});
+
+describe('the HCL2 twins', () => {
+	it('the real Packer 1.6.6 validates them', async () => {
+		const secrets = ['-var', 'librato_email=e', '-var', 'librato_token=t', '-var', 'logspout_token=l'];
+		const passed = ['-var', 'region=us-east-1', '-var', 'env=dev', '-var', 'version=1', '-var', 'convox_version=1', '-var', 'run_id=r'];
+		const validate = (args: string[]) => execa('packer', ['validate', ...args], {env: {CHECKPOINT_DISABLE: '1'}, reject: false});
+		expect((await validate([...passed, ...secrets, fixture('hcl2/convox-ami.pkr.hcl')])).exitCode).toBe(0);
+		expect((await validate([...secrets, fixture('hcl2/operator')])).exitCode).toBe(0);
+		expect((await validate(['-var', 'env=dev', ...secrets, fixture('hcl2/null/required-secrets.pkr.hcl')])).exitCode).toBe(0);
 	});
 });
 
