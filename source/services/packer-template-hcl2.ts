@@ -58,7 +58,8 @@ async function parseFile(file: string, text: string): Promise<Body> {
 			throw new Error(`${file} is not valid JSON: ${(error as Error).message}`, {cause: error});
 		}
 	}
-	const {parse} = await import('@cdktf/hcl2json');
+	// A CommonJS package whose exports are getters: bundled (dist/), only its default export (module.exports) has them.
+	const {parse} = (await import('@cdktf/hcl2json')).default;
 	try {
 		return await parse(path.basename(file), text);
 	} catch (error) {
