@@ -407,10 +407,10 @@ export const templateStep: Step<'template'> = {
 			await offerReleaseRun(ctx, template, findings, true, repoRoot);
 		} else if (isHcl2Path(template.path)) {
 			amiVersion = devVersion();
-			notice(
-				ctx,
-				`${template.path} is an HCL2 template, which convox-ami does not edit yet: the build passes source_ami ${sourceAmi} with -var instead of recording it in the template.`,
-			);
+			const passed = inspection.variables.some(variable => variable.name === 'source_ami')
+				? `the build passes source_ami ${sourceAmi} with -var instead of recording it in the template`
+				: `declare variable "source_ami" so that the build can pass ${sourceAmi} to it`;
+			notice(ctx, `${template.path} is an HCL2 template, which convox-ami does not edit yet: ${passed}.`);
 			await offerReleaseRun(ctx, template, findings, true, repoRoot);
 		} else {
 			amiVersion = devVersion();

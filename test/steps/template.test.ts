@@ -599,6 +599,16 @@ describe('template step and the Packer at hand', () => {
 		expect(await calls()).not.toContain('plugins install github.com/hashicorp/amazon');
 	});
 
+	it('under --dry-run only warns, naming the command a live run offers', async () => {
+		const {ctx, notices, questions} = setup({packerBinary: standIn, env: pluginEnv(), mode: 'dry-run'});
+		await templateStep.run(ctx);
+		expect(questions).toEqual([]);
+		expect(notices()).toContain(
+			`Packer 1.16.0 bundles no plugin, and github.com/hashicorp/amazon is not installed: the build would stop at once. A live run offers to run \`${INSTALL}\`.`,
+		);
+		expect(await calls()).toEqual(['-machine-readable version', 'plugins installed']);
+	});
+
 	it('the real Packer 1.6.6 and a template wanting a later one: a usage error naming both versions', async () => {
 		await commitTemplate(TEMPLATE.replace('{\n', '{\n  "min_packer_version": "1.9.0",\n'));
 		const {ctx} = setup();
