@@ -3,7 +3,8 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {afterAll, describe, expect, it} from 'vitest';
-import {installedPluginsOf, packerAtHand, runPackerCommand, versionOf} from '../../../source/services/packer/version';
+import {packerAtHand, runPackerCommand} from '../../../source/services/packer/version';
+import {installedPluginsOf, versionOf} from '../../../source/services/packer/version-output';
 
 const STAND_IN = fileURLToPath(new URL('../../fixtures/bin/packer-1.16', import.meta.url));
 const plugins = mkdtempSync(path.join(tmpdir(), 'packer-plugins-'));
