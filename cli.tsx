@@ -29,7 +29,7 @@ function withCommonOptions(command: Command): Command {
 		.addOption(new Option('--yes', 'no prompts: confirmations are taken as given'))
 		.addOption(new Option('--confirm <id>', 'mark a manual checklist item as confirmed (repeatable)').argParser(collect).default([]))
 		.addOption(new Option('--json', 'one JSON event per line on stdout'))
-		.addOption(new Option('--fleet <name>', 'release every rack of the named fleet in its waves'));
+		.addOption(new Option('--fleet <name>', 'release every rack of the named fleet in its waves (images: list its accounts and regions)'));
 }
 
 async function dispatch(name: CommandName, args: string[], options: CliOptions): Promise<void> {
@@ -62,6 +62,7 @@ Try it without AWS: convox-ami --rehearse`,
 		['runs', '', 'the runs in the journal'],
 		['rollback', '<run-id>', 'put the stack back on the Ami and Version it had before that run'],
 		['plan', '', 'print the release procedure a run would follow, as Markdown'],
+		['images', '', 'every AMI this tool made, per account and region, with where it is used'],
 	];
 	for (const [name, argument, description, isDefault] of commands) {
 		const command = program

@@ -46,8 +46,15 @@ const FLOORS = {
 		types: ['config'],
 		says: 'ui/ renders events: it imports core/ and convox/ (types of config/), never a service, a step or the workflow.',
 	},
+	images: {
+		imports: ['core', 'convox', 'config', 'services', 'workflow'],
+		says: 'images/ import core/, convox/, config/, services/ and workflow/ only.',
+	},
 	rehearsal: {imports: ['core', 'convox', 'config'], says: 'rehearsal/ imports core/, convox/ and config/ only; only commands/ import it.'},
-	commands: {imports: ['core', 'convox', 'config', 'services', 'checklist', 'steps', 'workflow', 'ui', 'rehearsal'], says: ''},
+	commands: {
+		imports: ['core', 'convox', 'config', 'services', 'checklist', 'steps', 'workflow', 'ui', 'images', 'rehearsal'],
+		says: '',
+	},
 };
 const floorGroup = name => [`**/${name}/**`, `**/${name}`];
 

@@ -1,5 +1,5 @@
 import {build} from 'esbuild';
-import {chmod, rm, writeFile} from 'node:fs/promises';
+import {chmod, copyFile, rm, writeFile} from 'node:fs/promises';
 import {fileURLToPath} from 'node:url';
 import {thirdPartyNotices} from './third-party-notices.mjs';
 
@@ -28,7 +28,8 @@ const {metafile} = await build({
 			"const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
 		].join('\n'),
 	},
-	external: ['react-devtools-core'],
+	// @cdktf/hcl2json's Go runtime requires "performance" only where globalThis has none (Node has it).
+	external: ['react-devtools-core', 'performance'],
 	mainFields: ['module', 'main'],
 	define: {'process.env.NODE_ENV': '"production"'},
 	// The licence texts go, in full, to dist/THIRD_PARTY_NOTICES.md instead.
@@ -36,6 +37,8 @@ const {metafile} = await build({
 	metafile: true,
 	logLevel: 'warning',
 });
+// @cdktf/hcl2json reads its parser from `${__dirname}/../main.wasm.gz`: its code lands in dist/chunks/.
+await copyFile(new URL('../node_modules/@cdktf/hcl2json/main.wasm.gz', import.meta.url), new URL('../dist/main.wasm.gz', import.meta.url));
 // esbuild writes files 0644: the bin (npx convox-ami, npm link) runs only once executable.
 await chmod(new URL('../dist/cli.js', import.meta.url), 0o755);
 await writeFile(

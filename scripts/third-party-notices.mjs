@@ -7,6 +7,8 @@ const LICENCE_FILE = /^(licen[cs]e|notice|copying)(\.|-|$)/i;
 
 /** Upstream licence texts of packages that publish none in their npm package. */
 const UNPUBLISHED_TEXTS = {
+	// hashicorp/terraform-cdk's LICENSE: the Mozilla Public License 2.0 (Debian's common-licenses copy).
+	'@cdktf/hcl2json': readFileSync(new URL('licences/cdktf-hcl2json.LICENSE', import.meta.url), 'utf8'),
 	'yoga-layout': `MIT License
 
 Copyright (c) Meta Platforms, Inc. and affiliates.

@@ -16,7 +16,7 @@ export interface CliOptions {
 	fleet?: string;
 }
 
-export type CommandName = 'release' | 'resume' | 'checklist' | 'runs' | 'rollback' | 'plan';
+export type CommandName = 'release' | 'resume' | 'checklist' | 'runs' | 'rollback' | 'plan' | 'images';
 
 export interface CommandInput {
 	name: CommandName;

@@ -75,6 +75,7 @@ class FleetDriver {
 			wave: rack.wave,
 			status: rack.state,
 		}));
+		session.frontEnd.attachFleet({fleet: fleet.fleet, fleetRunId: fleet.id});
 		this.reporter = createFleetReporter(session.frontEnd, {fleet: fleet.fleet, fleetRunId: fleet.id, racks});
 	}
 

@@ -170,6 +170,7 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 			? await (await import('../rehearsal/rehearsal')).startRehearsal(input.stateDir, fleetName ? {fleet: fleetName} : {})
 			: undefined;
 		const loaded = rehearsal?.config ?? configured!;
+		if (fleetToResume) frontEnd.attachFleet({fleet: fleetToResume.fleet, fleetRunId: fleetToResume.id});
 		if (lock.takenOver)
 			frontEnd.say(
 				'warn',

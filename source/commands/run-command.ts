@@ -67,6 +67,10 @@ export async function runCommand(name: CommandName, args: string[], options: Cli
 				const {listRuns} = await import('./list-runs');
 				return await listRuns(input);
 			}
+			case 'images': {
+				const {listImages} = await import('./list-images');
+				return await listImages(input);
+			}
 			default: {
 				const {driveRun} = await import('./drive-run');
 				return await driveRun(input);

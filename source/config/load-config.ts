@@ -32,7 +32,7 @@ export function parseConfig(raw: unknown, source: string): Config {
 	const problems = formatIssues(result.error.issues);
 	throw new UsageError(
 		`The config ${source} is not valid:\n${problems.map(problem => `  - ${problem}`).join('\n')}`,
-		'Fix these entries; the README lists every key.',
+		'Fix these entries; docs/configuration.md lists every key.',
 	);
 }
 

@@ -21,4 +21,5 @@ export type FleetEventInput =
 	| {type: 'change-sets'; wave: number; racks: string[]; table: string}
 	| {type: 'notice'; level: 'info' | 'warn'; message: string; rack?: string};
 
-export type FleetEvent = FleetEventInput & {fleet: string; fleetRunId: string; at: string};
+/** As printed: `runId` is the fleet run's id, so that every JSON event has one. */
+export type FleetEvent = FleetEventInput & {fleet: string; fleetRunId: string; runId: string; at: string};

@@ -12,7 +12,15 @@ import {parseQueryParams, type QueryParams} from './aws/form';
 import {randomUUID} from './aws/ids';
 import {AwsError, scenarios, type Scenario, type StandInData} from './aws/model';
 import {rackStackSeed, stockImage} from './aws/seeds';
-import {emptyData, StandInState, stacksFromDescribeStacks, type ImageInput, type StackSeed} from './aws/state';
+import {
+	emptyData,
+	StandInState,
+	stacksFromDescribeStacks,
+	type ImageInput,
+	type LaunchTemplateSeed,
+	type LooseInstanceSeed,
+	type StackSeed,
+} from './aws/state';
 import {errorXml, successXml, type Protocol, type XmlValue} from './aws/xml';
 import {listenOnLoopback} from './loopback-server';
 
@@ -38,6 +46,10 @@ export interface AwsStandInOptions {
 	stacks?: StackSeed[];
 	/** Images besides the stock ECS image (which is always there). */
 	images?: ImageInput[];
+	/** Launch templates, each of one version naming an image. */
+	launchTemplates?: LaunchTemplateSeed[];
+	/** Running instances outside any rack stack. */
+	looseInstances?: LooseInstanceSeed[];
 	/** SSM parameters by name, answered by GetParameter (e.g. the ECS-optimized AMI parameters). */
 	ssmParameters?: Record<string, string>;
 	/** SSM parameter names whose GetParameter answers AccessDeniedException. */
@@ -186,6 +198,8 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 			state.registerImage(image);
 		}
 
+		for (const template of options.launchTemplates ?? []) state.addLaunchTemplate(template);
+		for (const instance of options.looseInstances ?? []) state.runLooseInstance(instance);
 		data.ssmParameters = {...options.ssmParameters};
 		if (options.ssmDenied) data.ssmDenied = [...options.ssmDenied];
 		if (options.iamDenied) data.iamDenied = [...options.iamDenied];

@@ -46,6 +46,12 @@ const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
  */
 export async function replayPacker(args: string[]): Promise<number> {
 	const [command] = args;
+	if (command === '-machine-readable' && args[1] === 'version') {
+		// The recorded build is Packer 1.6.6's, which bundles amazon-ebs.
+		const now = Math.floor(Date.now() / 1000);
+		process.stdout.write(`${now},,version,1.6.6\n${now},,ui,say,Packer v1.6.6\n`);
+		return 0;
+	}
 	if (command === 'validate') {
 		process.stdout.write('Template validated successfully.\n');
 		return 0;

@@ -8,6 +8,7 @@ import {currentRackStackSeed, ecsAmiParameters, ecsOptimizedImages, rackStackSee
 import {listenOnLoopback} from './loopback-server';
 import {rehearsalTemplate} from './packer-template';
 import {demoFleet} from './demo-fleet';
+import {earlierAmis} from './earlier-amis';
 import {
 	recordingHelloWorld,
 	startSumoLogicStandIn,
@@ -120,7 +121,9 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string}
 				...(staleInstances.has(account.rack) ? {scenario: ['stale-instances', 'clean']} : {}),
 			}),
 		),
-		images: ecsOptimizedImages,
+		images: [...ecsOptimizedImages, ...earlierAmis.images],
+		launchTemplates: earlierAmis.launchTemplates,
+		looseInstances: earlierAmis.looseInstances,
 		ssmParameters: ecsAmiParameters,
 		tickMs: Number(process.env.CONVOX_AMI_REHEARSAL_TICK_MS ?? 200),
 		changeSetDelayMs: Number(process.env.CONVOX_AMI_REHEARSAL_CHANGE_SET_MS ?? 1000),

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import {applyEdits, modify, type FormattingOptions} from 'jsonc-parser';
 import {RUN_ID_VARIABLE} from '../core/packer-variables';
+import type {PluginRequirement} from './packer/requirements';
 import type {PackerTemplate} from './packer-template';
 
 export interface DeclaredVariable {
@@ -12,7 +13,7 @@ export interface DeclaredVariable {
 }
 
 /** Builder fields that share the AMI (or its snapshots) with other accounts. */
-const SHARING_FIELDS = ['ami_users', 'ami_groups', 'ami_org_arns', 'ami_ou_arns', 'snapshot_users', 'snapshot_groups'] as const;
+export const SHARING_FIELDS = ['ami_users', 'ami_groups', 'ami_org_arns', 'ami_ou_arns', 'snapshot_users', 'snapshot_groups'] as const;
 export type SharingField = (typeof SHARING_FIELDS)[number];
 
 export interface Sharing {
@@ -41,12 +42,16 @@ export interface TemplateInspection {
 	manifestOutput?: string;
 	/** That output resolved against the template's folder, where the build runs Packer; absent when it uses other template functions than `template_dir`. */
 	manifestPath?: string;
+	/** The Packer versions the template accepts (`>= 1.9`): JSON's `min_packer_version`, HCL2's `required_version`. */
+	requiredPackerVersion?: string;
+	/** HCL2's `required_plugins`, which `packer init` installs. */
+	requiredPlugins?: PluginRequirement[];
 }
 
 export const RELEASE_RUN_TAG = 'ReleaseRun';
 
-const AMI_BUILDERS = new Set(['amazon-ebs', 'amazon-chroot', 'amazon-instance', 'amazon-ebssurrogate']);
-const MANIFEST_DEFAULT_OUTPUT = 'packer-manifest.json';
+export const AMI_BUILDERS = new Set(['amazon-ebs', 'amazon-chroot', 'amazon-instance', 'amazon-ebssurrogate']);
+export const MANIFEST_DEFAULT_OUTPUT = 'packer-manifest.json';
 const ENV_DEFAULT = /^\s*\{\{\s*env\s+`([^`]+)`\s*\}\}\s*$/;
 const RUN_ID_REFERENCE = new RegExp(`\\{\\{\\s*user\\s+\`${RUN_ID_VARIABLE}\`\\s*\\}\\}`);
 const TEMPLATE_DIR = /\{\{\s*template_dir\s*\}\}/g;
@@ -65,6 +70,8 @@ export function inspectTemplate(template: PackerTemplate): TemplateInspection {
 		sensitiveVariables: sensitiveVariables(root['sensitive-variables'], refuse),
 		builders: builders(root.builders, refuse),
 	};
+	if (typeof root.min_packer_version === 'string' && root.min_packer_version !== '')
+		inspection.requiredPackerVersion = `>= ${root.min_packer_version}`;
 	const output = manifestOutput(root['post-processors']);
 	if (output !== undefined) {
 		inspection.manifestOutput = output;
@@ -118,7 +125,7 @@ function builders(value: unknown, refuse: (problem: string) => never): TemplateB
 }
 
 /** Packer decodes a single string into a one-element list, so a string shares as much as a list. */
-function sharedWith(value: unknown): string[] {
+export function sharedWith(value: unknown): string[] {
 	if (typeof value === 'string') return value === '' ? [] : [value];
 	if (Array.isArray(value))
 		return value.filter(entry => entry !== '' && entry !== null).map(entry => (typeof entry === 'string' ? entry : JSON.stringify(entry)));

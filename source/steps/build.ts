@@ -2,6 +2,7 @@ import {appendFile, mkdir} from 'node:fs/promises';
 import path from 'node:path';
 import type {EC2Client} from '@aws-sdk/client-ec2';
 import {describeImage, findImagesByRun, launchPermissions, waitForImage} from '../services/ec2-images';
+import {passableVariables} from '../services/packer-template-hcl2';
 import type {PackerAws} from '../services/packer/environment';
 import {readKeeperRecord} from '../services/packer/keeper';
 import {isRunning, signalPackerGroup, type PackerProcess} from '../services/packer/orphan';
@@ -330,15 +331,19 @@ class BuildRun {
 		return {
 			packer: this.ctx.services.binaries.packer,
 			template: templatePath,
-			variables: {
-				source_ami: sourceAmi,
-				region,
-				env,
-				version: amiVersion,
-				convox_version: convoxVersion,
-				run_id: this.ctx.run.id,
-				...optional,
-			},
+			variables: passableVariables(
+				templatePath,
+				{
+					source_ami: sourceAmi,
+					region,
+					env,
+					version: amiVersion,
+					convox_version: convoxVersion,
+					run_id: this.ctx.run.id,
+					...optional,
+				},
+				declaredVariables,
+			),
 			secrets: await this.readSecretsOnce(),
 			aws: await this.packerCredentials(aws, region),
 			env: this.ctx.services.env,

@@ -11,6 +11,7 @@ import {
 	writeTemplate,
 	type PackerTemplate,
 } from '../services/packer-template';
+import {isHcl2Path, readHcl2Template} from '../services/packer-template-hcl2';
 import {inspectTemplate, RELEASE_RUN_TAG, withReleaseRun, type TemplateInspection} from '../services/packer-template-inspection';
 import {instanceRoleNotice} from '../checklist/checks/metrics';
 import {metricsOf} from '../config/observability';
@@ -19,6 +20,7 @@ import {runModeOf} from '../core/run-mode';
 import type {Step, StepContext} from '../core/step';
 import {templateFindings, type TemplateFindings} from './template-findings';
 import type {TemplateCheckOutputs, TemplateOutputs} from '../core/step-outputs';
+import {checkPackerAtHand} from './template-packer';
 
 function devVersion(): string {
 	return `dev-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
@@ -35,6 +37,7 @@ async function locateTemplate(ctx: StepContext): Promise<{template: PackerTempla
 	let templatePath = configured ? path.resolve(ctx.configDir, configured) : undefined;
 	try {
 		templatePath ??= bundledTemplatePath();
+		if (isHcl2Path(templatePath)) return {...(await readHcl2Template(templatePath)), bundled: !configured};
 		const template = await readTemplate(templatePath);
 		return {template, inspection: inspectTemplate(template), bundled: !configured};
 	} catch (error) {
@@ -119,6 +122,14 @@ async function productionVersion(
 		);
 	}
 
+	if (isHcl2Path(template.path)) {
+		notice(
+			ctx,
+			`${template.path} is an HCL2 template: whether its committed source_ami default is ${sourceAmi} is not checked (convox-ami reads it only from JSON templates so far); the build passes source_ami ${sourceAmi} with -var.`,
+			'warn',
+		);
+		return {amiVersion: sha, gitSha: sha};
+	}
 	const relative = await git.relativePath(root, template.path);
 	const committed = await git.committedContent(root, template.path);
 	if (committed === undefined) {
@@ -223,11 +234,10 @@ async function offerReleaseRun(
 	if (findings.releaseRunTag || findings.amiBuilders.length === 0) return template.text;
 	const missing = missingReleaseRun(findings);
 	if (reportOnly) {
-		notice(
-			ctx,
-			`${template.path} lacks ${missing}, so the AMI is not tagged with its run: ${WITHOUT_TAG}. The dev release offers to add them; commit the template then.`,
-			'warn',
-		);
+		const remedy = isHcl2Path(template.path)
+			? `Add them to the HCL2 template yourself (variable "${RUN_ID_VARIABLE}", and ${RELEASE_RUN_TAG} = var.${RUN_ID_VARIABLE} in the tags); convox-ami does not edit HCL2 templates yet.`
+			: 'The dev release offers to add them; commit the template then.';
+		notice(ctx, `${template.path} lacks ${missing}, so the AMI is not tagged with its run: ${WITHOUT_TAG}. ${remedy}`, 'warn');
 		return template.text;
 	}
 	const updated = withReleaseRun(template);
@@ -277,9 +287,12 @@ function reportFindings(ctx: StepContext, file: string, inspection: TemplateInsp
 		const typos = findings.undeclaredPassed
 			.map(({name, didYouMean}) => (didYouMean ? ` The template declares "${didYouMean}": did you mean "${name}"?` : ''))
 			.join('');
+		const fate = isHcl2Path(file)
+			? 'Packer refuses an undeclared -var for an HCL2 template, so convox-ami leaves it out'
+			: 'Packer 1.6.6 ignores an undeclared -var without a word';
 		notice(
 			ctx,
-			`convox-ami passes ${names.join(', ')}, which ${file} does not declare: Packer 1.6.6 ignores an undeclared -var without a word, so the template never sees ${names.length > 1 ? 'these values' : 'this value'}.${typos}`,
+			`convox-ami passes ${names.join(', ')}, which ${file} does not declare: ${fate}, so the template never sees ${names.length > 1 ? 'these values' : 'this value'}.${typos}`,
 			'warn',
 		);
 	}
@@ -304,7 +317,7 @@ function reportFindings(ctx: StepContext, file: string, inspection: TemplateInsp
 	if (unprotected.length > 0) {
 		notice(
 			ctx,
-			`${unprotected.join(', ')} ${unprotected.length > 1 ? 'are' : 'is'} not in "sensitive-variables" of ${file}: Packer masks only the variables listed there in its own log (PACKER_LOG) and screen output. convox-ami removes the secrets from all it shows and logs either way, but list ${unprotected.length > 1 ? 'them' : 'it'} there.`,
+			`${unprotected.join(', ')} ${unprotected.length > 1 ? 'are' : 'is'} not ${isHcl2Path(file) ? 'marked sensitive = true in' : 'in "sensitive-variables" of'} ${file}: Packer masks only the variables listed there in its own log (PACKER_LOG) and screen output. convox-ami removes the secrets from all it shows and logs either way, but list ${unprotected.length > 1 ? 'them' : 'it'} there.`,
 			'warn',
 		);
 	}
@@ -353,6 +366,7 @@ export const templateStep: Step<'template'> = {
 		const {template, inspection, bundled} = await locateTemplate(ctx);
 		const findings = templateFindings(inspection, metricsOf(ctx.account).backend);
 		refuseSharing(template, findings);
+		await checkPackerAtHand(ctx, inspection, template.path);
 		const git = createGit(ctx.services.binaries.git, ctx.services.env);
 		let root: Promise<string | undefined> | undefined;
 		const repoRoot = () => (root ??= findRepo(ctx, git, template.path));
@@ -363,6 +377,13 @@ export const templateStep: Step<'template'> = {
 		if (ctx.account.production) {
 			({amiVersion, gitSha} = await productionVersion(ctx, git, template, sourceAmi, convoxVersion));
 			await offerReleaseRun(ctx, template, findings, true, repoRoot);
+		} else if (isHcl2Path(template.path)) {
+			amiVersion = devVersion();
+			const passed = inspection.variables.some(variable => variable.name === 'source_ami')
+				? `the build passes source_ami ${sourceAmi} with -var instead of recording it in the template`
+				: `declare variable "source_ami" so that the build can pass ${sourceAmi} to it`;
+			notice(ctx, `${template.path} is an HCL2 template, which convox-ami does not edit yet: ${passed}.`);
+			await offerReleaseRun(ctx, template, findings, true, repoRoot);
 		} else {
 			amiVersion = devVersion();
 			built = parseTemplate(template.path, await recordSourceAmi(ctx, template, bundled, sourceAmi, repoRoot));
@@ -371,7 +392,7 @@ export const templateStep: Step<'template'> = {
 				await offerReleaseRun(ctx, built, templateFindings(inspectTemplate(built), metricsOf(ctx.account).backend), bundled, repoRoot),
 			);
 		}
-		const builtInspection = inspectTemplate(built);
+		const builtInspection = built === template ? inspection : inspectTemplate(built);
 
 		notice(ctx, `Template: ${template.path}${bundled ? ' (shipped with convox-ami)' : ''}`);
 		notice(ctx, `Region: ${ctx.region}`);

@@ -58,6 +58,7 @@ export function createFleetReporter(
 		...event,
 		fleet: tag.fleet,
 		fleetRunId: tag.fleetRunId,
+		runId: tag.fleetRunId,
 		at: new Date().toISOString(),
 	});
 	switch (frontEnd.renderer) {

@@ -9,6 +9,11 @@ import {createJsonReporter} from './plain/json-reporter';
 import {createPlainReporter} from './plain/plain-reporter';
 import {createUnattendedPrompter} from './unattended-prompter';
 
+export interface FleetIdentity {
+	fleet: string;
+	fleetRunId: string;
+}
+
 /** One renderer of the event stream plus the way it asks questions. */
 export interface FrontEnd {
 	readonly renderer: OutputMode['renderer'];
@@ -21,6 +26,8 @@ export interface FrontEnd {
 	/** Something to say before or outside a run (a lock taken over, a listing). */
 	say(level: 'info' | 'warn', message: string): void;
 	attach(run: Run): void;
+	/** A fleet is driven: what is said outside a rack's run (its notices, its last error) names it. */
+	attachFleet(fleet: FleetIdentity): void;
 	/** The run was interrupted: questions still open are answered with the interruption. */
 	interrupted(): void;
 	end(outcome: Outcome): Promise<void>;
@@ -52,6 +59,7 @@ export async function createFrontEnd(
 			showFleet: rows => screen.store.setFleet(rows),
 			rackPanes: rack => screen.racks.sink(rack),
 			attach: run => screen.store.attach(runTitle(run), runBadges(run), run),
+			attachFleet: () => undefined,
 			interrupted: () => screen.store.cancelPrompts(),
 			async end(outcome) {
 				screen.store.setOutcome(outcome);
@@ -65,20 +73,25 @@ export async function createFrontEnd(
 	const interrupted = () => enquirer?.interrupted();
 	if (mode.renderer === 'json') {
 		let attached = false;
+		// A fleet's own lines carry its name and run id (the fleet run's id stands as their runId).
+		let context: {fleet?: string; fleetRunId?: string; runId?: string} = {};
 		return {
 			renderer: 'json',
 			prompter,
 			sink: createJsonReporter(),
-			say: (level, message) => process.stdout.write(`${JSON.stringify({type: 'notice', level, message})}\n`),
+			say: (level, message) => process.stdout.write(`${JSON.stringify({type: 'notice', level, message, ...context})}\n`),
 			attach: () => {
 				attached = true;
 			},
+			attachFleet: ({fleet, fleetRunId}) => {
+				context = {fleet, fleetRunId, runId: fleetRunId};
+			},
 			interrupted,
 			async end(outcome) {
-				// Inside a run the runner has emitted the error event already; before one, say it here.
+				// Inside a run the runner has emitted the error event already; before one, or for a fleet, say it here.
 				if (!attached && outcome.exitCode !== 0)
 					process.stdout.write(
-						`${JSON.stringify({type: 'error', message: outcome.message, ...(outcome.hint ? {hint: outcome.hint} : {})})}\n`,
+						`${JSON.stringify({type: 'error', message: outcome.message, ...(outcome.hint ? {hint: outcome.hint} : {}), ...context})}\n`,
 					);
 				printOutcome(outcome, stderr);
 			},
@@ -90,6 +103,7 @@ export async function createFrontEnd(
 		sink: createPlainReporter(),
 		say: (level, message) => process.stdout.write(`${level === 'warn' ? '! ' : ''}${message}\n`),
 		attach: () => undefined,
+		attachFleet: () => undefined,
 		interrupted,
 		end: async outcome => printOutcome(outcome, outcome.exitCode === 0 ? text => process.stdout.write(text) : stderr),
 	};

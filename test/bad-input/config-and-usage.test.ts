@@ -51,7 +51,7 @@ describe.concurrent('bad input: config, flags and the state dir', () => {
 		expect(result.stderr).toContain('(top level): unknown key "colour"');
 		expect(result.stderr).toContain('accounts.dev.accountId: expected 12 digits');
 		expect(result.stderr).toContain('accounts.dev.helloWorldUrl: expected an http(s) URL');
-		expect(result.stderr).toContain('the README lists every key');
+		expect(result.stderr).toContain('docs/configuration.md lists every key');
 	});
 
 	it('--env naming an unknown account: lists the accounts there are, exit 2', async () => {

@@ -1,4 +1,4 @@
-import {copyFile, mkdir, readFile, stat, writeFile} from 'node:fs/promises';
+import {copyFile, cp, mkdir, readFile, stat, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
@@ -6,6 +6,7 @@ import {runCli} from '../support/cli-env';
 import {createLiveWorld, onlyRun, type LiveWorld} from '../support/bad-input-world';
 
 const OPERATOR = fileURLToPath(new URL('../fixtures/operator-template/packer.json', import.meta.url));
+const OPERATOR_HCL2 = fileURLToPath(new URL('../fixtures/hcl2/operator', import.meta.url));
 
 let world: LiveWorld;
 let counter = 0;
@@ -59,6 +60,29 @@ describe("the template step on an operator's template, through the CLI", () => {
 		expect(resumed.events.find(event => event.type === 'step' && event.step === 'template' && event.status === 'done')).toMatchObject({
 			releaseRunTag: true,
 		});
+	}, 90_000);
+
+	it('an HCL2 template folder (the bundled HCL parser): inspected, left unedited, and the release finishes', async () => {
+		const name = `operator-hcl2-${++counter}`;
+		const dir = path.join(world.dir, name);
+		await cp(OPERATOR_HCL2, dir, {recursive: true});
+		const config = await world.liveConfig({}, {template: name}, `${name}.json`);
+		const stateDir = path.join(world.dir, `state-${name}`);
+		const args = ['release', '--env', 'dev', '--yes', '--json', '--confirm', 'sumologic', '--config', config, '--state-dir', stateDir];
+		const result = await runCli(args, {cwd: world.dir, env: world.env});
+		expect(result.code, result.stderr).toBe(0);
+		expect(result.events.find(event => event.type === 'step' && event.step === 'template' && event.status === 'done')).toMatchObject({
+			templatePath: dir,
+			undeclaredPassed: ['region', 'convox_version', 'run_id'],
+			requiredSecrets: ['librato_email', 'librato_token', 'logspout_token'],
+			releaseRunTag: false,
+			manifestPath: path.join(world.dir, 'manifest.json'),
+		});
+		const notices = result.events.filter(event => event.type === 'notice').map(event => String(event.message));
+		expect(notices).toContainEqual(expect.stringContaining(`${dir} is an HCL2 template, which convox-ami does not edit yet`));
+		expect(await readFile(path.join(dir, 'template.pkr.hcl'), 'utf8')).toBe(
+			await readFile(path.join(OPERATOR_HCL2, 'template.pkr.hcl'), 'utf8'),
+		);
 	}, 90_000);
 
 	it('the same refusal under --dry-run', async () => {

@@ -2,24 +2,14 @@ import {mkdtemp, readFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {runCli} from '../support/cli-env';
+import {rehearsalEnv, runCli} from '../support/cli-env';
 
 type Event = Record<string, unknown>;
 
 /** A dev release in the rehearsal (CloudWatch, SumoLogic and every other backend are loopback stand-ins), with these knobs. */
 async function rehearse(knobs: NodeJS.ProcessEnv = {}, args: string[] = []) {
 	const dir = await mkdtemp(path.join(os.tmpdir(), 'convox-ami-proof-'));
-	const env = {
-		PATH: process.env.PATH,
-		HOME: dir,
-		LANG: 'C.UTF-8',
-		CI: 'true',
-		CONVOX_AMI_REHEARSAL_BUILD_SECONDS: '1',
-		CONVOX_AMI_REHEARSAL_TICK_MS: '20',
-		CONVOX_AMI_REHEARSAL_CHANGE_SET_MS: '50',
-		CONVOX_AMI_REHEARSAL_PACKER: 'replay',
-		...knobs,
-	};
+	const env = rehearsalEnv(dir, {CI: 'true', CONVOX_AMI_REHEARSAL_CHANGE_SET_MS: '50', CONVOX_AMI_REHEARSAL_PACKER: 'replay', ...knobs});
 	const started = Date.now();
 	const result = await runCli(['release', '--rehearse', '--env', 'dev', '--yes', '--json', ...args], {cwd: dir, env});
 	return {...result, dir, elapsedMs: Date.now() - started};

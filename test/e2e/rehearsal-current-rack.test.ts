@@ -2,25 +2,20 @@ import {mkdtemp} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {runCli} from '../support/cli-env';
+import {rehearsalEnv, runCli} from '../support/cli-env';
 
 const stepDone = (events: Array<Record<string, unknown>>, step: string) =>
 	events.find(event => event.type === 'step' && event.step === step && event.status === 'done');
 
 describe('--rehearse with the current rack', () => {
-	it('releases the required version from the SSM-named AMI, then the newest on AL2023 when run again', async () => {
+	it('releases the required version from the SSM-named AMI (saying Amazon Linux 2 is past its support), then the newest on AL2023 when run again', async () => {
 		const dir = await mkdtemp(path.join(os.tmpdir(), 'convox-ami-rehearse-current-'));
-		const env = {
-			PATH: process.env.PATH,
-			HOME: dir,
-			LANG: 'C.UTF-8',
-			CI: 'true',
-			CONVOX_AMI_REHEARSAL_BUILD_SECONDS: '1',
-			CONVOX_AMI_REHEARSAL_TICK_MS: '20',
-			CONVOX_AMI_REHEARSAL_CHANGE_SET_MS: '50',
-			CONVOX_AMI_REHEARSAL_PACKER: 'replay',
-		};
-		const args = ['--rehearse', '--env', 'current', '--yes', '--confirm', 'sumologic', '--json'];
+		const env = rehearsalEnv(dir, {CI: 'true', CONVOX_AMI_REHEARSAL_CHANGE_SET_MS: '50', CONVOX_AMI_REHEARSAL_PACKER: 'replay'});
+		const args = ['--rehearse', '--env', 'current', '--yes', '--json'];
+		const eraNotices = (events: Array<Record<string, unknown>>) =>
+			events
+				.filter(event => event.type === 'notice' && event.step === 'resolve-version' && event.level === 'warn')
+				.map(event => String(event.message));
 		const first = await runCli(args, {cwd: dir, env});
 		expect(first.code, first.stderr).toBe(0);
 		expect(stepDone(first.events, 'resolve-version')).toMatchObject({
@@ -32,6 +27,11 @@ describe('--rehearse with the current rack', () => {
 			buildInstance: 't3.small',
 		});
 		expect(stepDone(first.events, 'verify')).toBeDefined();
+		expect(eraNotices(first.events)).toEqual([
+			expect.stringMatching(
+				/^The base AMI is Amazon Linux 2, whose ECS-optimized AMIs reached their end of support on 2026-06-30\. Convox 20260708102410 moves/,
+			),
+		]);
 
 		const second = await runCli(args, {cwd: dir, env});
 		expect(second.code, second.stderr).toBe(0);
@@ -42,5 +42,6 @@ describe('--rehearse with the current rack', () => {
 			stackVersion: '20260212195551',
 		});
 		expect(stepDone(second.events, 'update-stack')).toMatchObject({stackStatus: 'UPDATE_COMPLETE', previousVersion: '20260212195551'});
+		expect(eraNotices(second.events), 'Amazon Linux 2023 needs no word').toEqual([]);
 	});
 });

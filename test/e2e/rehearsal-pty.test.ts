@@ -2,6 +2,7 @@ import {mkdtempSync, readFileSync, readdirSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
+import {rehearsalEnv} from '../support/cli-env';
 import {PROMPT_READY} from '../support/ink-prompt';
 import {runInPty} from '../support/pty';
 
@@ -39,15 +40,8 @@ describe('npx convox-ami --rehearse', () => {
 
 	it('an Enter typed while the manual logs question is about to be drawn does not confirm the check', async () => {
 		const cwd = mkdtempSync(path.join(os.tmpdir(), 'convox-ami-rehearse-stray-'));
-		const env: NodeJS.ProcessEnv = {
-			PATH: process.env.PATH,
-			HOME: cwd,
-			LANG: 'C.UTF-8',
-			CONVOX_AMI_REHEARSAL_BUILD_SECONDS: '1',
-			CONVOX_AMI_REHEARSAL_TICK_MS: '20',
-			// Without the Search Job API the logs check is the operator's question.
-			CONVOX_AMI_REHEARSAL_LOGS: 'manual',
-		};
+		// Without the Search Job API the logs check is the operator's question.
+		const env = rehearsalEnv(cwd, {CONVOX_AMI_REHEARSAL_LOGS: 'manual'});
 		const session = runInPty(['release', '--rehearse', '--env', 'dev'], {cwd, env, rows: 50});
 		try {
 			const question = 'Logs reach SumoLogic';
@@ -88,13 +82,7 @@ describe('npx convox-ami --rehearse', () => {
 
 	it('completes a whole dev → prod rehearsal in a real terminal with only Enter, y and p pressed', async () => {
 		const cwd = mkdtempSync(path.join(os.tmpdir(), 'convox-ami-rehearse-'));
-		const env: NodeJS.ProcessEnv = {
-			PATH: process.env.PATH,
-			HOME: cwd,
-			LANG: 'C.UTF-8',
-			CONVOX_AMI_REHEARSAL_BUILD_SECONDS: '1',
-			CONVOX_AMI_REHEARSAL_TICK_MS: '20',
-		};
+		const env = rehearsalEnv(cwd);
 		const session = runInPty(['--rehearse'], {cwd, env, rows: 50});
 		const keys: string[] = [];
 		let answered = '';

@@ -9,7 +9,7 @@ import {runInPty, type PtySession} from '../support/pty';
 const DOWN = '\u001B[B';
 const ENTER = '\r';
 const ESC = '\u001B';
-const CASE_TIMEOUT_MS = 60_000;
+const CASE_TIMEOUT_MS = 120_000;
 
 let session: PtySession | undefined;
 const dirs: string[] = [];
@@ -155,7 +155,8 @@ describe('the fleet rehearsal on the Ink screen of a real terminal', () => {
 			});
 			try {
 				await openSecondRack(pty);
-				await pty.waitFor('Roll back dev-us-1 to the Ami and Version they had before this fleet run?', 40_000);
+				// Two checks fail (its instances, then their metrics): each is left failed before the offer.
+				await pty.waitFor('Roll back dev-us-1 to the Ami and Version they had before this fleet run?', 60_000);
 				// Asked under the fleet's lines, which name the rack that failed its checklist and why.
 				const screen = pty.screen();
 				expect(screen).toContain('[dev-us-1] Verify failed: Verification failed: instances (0 of 3 on ami-');

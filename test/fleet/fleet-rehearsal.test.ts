@@ -69,7 +69,9 @@ function expectEachRackUpdatedOnce(dir: string, fleet: FleetRun, racks = fleet.r
 /** One build per account (the images tagged with a run), one copy per other region (tagged with the fleet run). */
 function expectOneBuildPerAccountAndOneCopyPerRegion(dir: string, fleet: FleetRun): void {
 	const aws = readAws(dir);
-	const built = aws.images.filter(image => image.tags.ReleaseRun && !image.copiedFrom);
+	// The rehearsal's world also holds AMIs of earlier releases: only the fleet's runs count.
+	const fleetRuns = new Set(fleet.racks.map(rack => rack.runId));
+	const built = aws.images.filter(image => fleetRuns.has(image.tags.ReleaseRun) && !image.copiedFrom);
 	expect(built.map(image => image.tags.ReleaseRun).sort()).toEqual(
 		fleet.images
 			.filter(image => image.kind === 'build')
@@ -150,6 +152,9 @@ describe('a fleet release over the loopback stand-ins (20 racks, 2 accounts, 3 r
 				expect(outcome.stderr).not.toContain('convox-ami rollback');
 				const fleet = readFleet(dir);
 				expect(fleet.status).toBe('stopped');
+				// The fleet's last JSON line names it, as every fleet event does, with the fleet run's id as its runId.
+				expect(outcome.events.at(-1)).toMatchObject({type: 'error', fleet: 'demo', fleetRunId: fleet.id, runId: fleet.id});
+				expect(outcome.events.filter(event => event.type === 'fleet').every(event => event.runId === fleet.id)).toBe(true);
 				expect(fleet.racks.find(rack => rack.name === 'dev-eu-2')?.state).toBe('failed');
 				expect(rackStates(outcome.events, 'untouched').sort()).toEqual([...WAVE_3].sort());
 				const aws = readAws(dir);

@@ -42,6 +42,11 @@ describe('the floors of source/ (eslint.config.js)', () => {
 			'checklist/ imports core/, convox/, config/ and services/ only',
 		],
 		[
+			'source/images/thing.ts',
+			importing('formatDuration', '../ui/format'),
+			'images/ import core/, convox/, config/, services/ and workflow/ only',
+		],
+		[
 			'source/steps/thing.ts',
 			importing('PACKER_LOG', '../ui/build-view'),
 			'steps/ import core/, convox/, config/, services/ and checklist/ only',

@@ -360,6 +360,19 @@ describe('build step', () => {
 		expectNoSecret(JSON.stringify(events));
 	});
 
+	it('dry run: the real Packer 1.6.6 validates an HCL2 template, the secrets through the named pipe, only its declared variables on the command line', async () => {
+		const template = fileURLToPath(new URL('../fixtures/hcl2/null/required-secrets.pkr.hcl', import.meta.url));
+		const declaredVariables = ['env', 'version', 'librato_email', 'librato_token', 'logspout_token', 'sleep_seconds'];
+		const {ctx, notices, events} = setup({packer: 'packer', mode: 'dry-run', template, earlier: {template: {declaredVariables}}});
+		expect(await buildStep.run(ctx)).toEqual({amiIds: {}, validated: true});
+		const shown = notices().find(message => message.startsWith('Dry run:'))!;
+		expect(shown).toMatch(
+			/packer build -machine-readable -color=false -var env=dev -var version=dev-20261125010203 -var-file=… \S+required-secrets\.pkr\.hcl$/,
+		);
+		expect(notices()).toContain(`packer validate accepted ${template} with these variables; nothing was built.`);
+		expectNoSecret(JSON.stringify(events));
+	});
+
 	it('dry run: validates with placeholders for secrets nobody can give, and says so', async () => {
 		const {ctx, notices} = setup({packer: 'packer', mode: 'dry-run', interactive: false, env: {LIBRATO_TOKEN: ''}});
 		expect(await buildStep.run(ctx)).toEqual({amiIds: {}, validated: true});

@@ -103,6 +103,9 @@ interface Setup {
 	interactive?: boolean;
 	gitBinary?: string;
 	prompter?: Prompter;
+	packerBinary?: string;
+	env?: NodeJS.ProcessEnv;
+	yes?: boolean;
 }
 
 function setup({
@@ -115,6 +118,9 @@ function setup({
 	interactive = true,
 	gitBinary = 'git',
 	prompter,
+	packerBinary = 'packer',
+	env = process.env,
+	yes = false,
 }: Setup = {}) {
 	const events: RunEventInput[] = [];
 	const questions: string[] = [];
@@ -146,9 +152,9 @@ function setup({
 		history: [],
 	} as unknown as Run;
 	const services = {
-		binaries: {packer: 'packer', convox: 'convox', git: gitBinary},
+		binaries: {packer: packerBinary, convox: 'convox', git: gitBinary},
 		aws: () => Promise.reject(new Error('no AWS in this test')),
-		env: process.env,
+		env,
 		policy: mode === 'rehearsal' ? REHEARSAL_POLICY : LIVE_POLICY,
 	} as unknown as Services;
 	const ctx: StepContext = {
@@ -158,7 +164,7 @@ function setup({
 		envName: production ? 'prod' : 'dev',
 		account,
 		region: 'us-east-1',
-		flags: {dryRun: mode === 'dry-run', rehearse: mode === 'rehearsal', yes: false, confirm: [], json: false},
+		flags: {dryRun: mode === 'dry-run', rehearse: mode === 'rehearsal', yes, confirm: [], json: false},
 		services,
 		secrets: createRunSecrets(services.env),
 		prompt,
@@ -537,5 +543,149 @@ describe('the AMI version of a dev build', () => {
 		vi.useFakeTimers({toFake: ['Date'], now: new Date('2026-11-25T01:02:03.456Z')});
 		const {ctx} = setup({answers: [false]});
 		expect((await templateStep.run(ctx)).amiVersion).toBe('dev-20261125010203');
+	});
+});
+
+describe('template step and the Packer at hand', () => {
+	const standIn = fileURLToPath(new URL('../fixtures/bin/packer-1.16', import.meta.url));
+	const pluginEnv = () => ({
+		...process.env,
+		PACKER_PLUGIN_PATH: path.join(repo, 'plugins'),
+		STAND_IN_PACKER_CALLS: path.join(repo, 'calls'),
+	});
+	const calls = async () => (await readFile(path.join(repo, 'calls'), 'utf8')).trim().split('\n');
+	const INSTALL = `${standIn} plugins install github.com/hashicorp/amazon`;
+
+	it('Packer 1.16 without the Amazon plugin: stops before asking or writing anything, naming the command', async () => {
+		const {ctx, questions} = setup({packerBinary: standIn, env: pluginEnv(), interactive: false, answers: [true, true]});
+		const error = (await templateStep.run(ctx).catch(error_ => error_)) as UsageError;
+		expect(error).toBeInstanceOf(UsageError);
+		expect(error.message).toBe(
+			'Packer 1.16.0 bundles no plugin, and github.com/hashicorp/amazon is not installed: the build would stop at once.',
+		);
+		expect(error.hint).toContain(`Run \`${INSTALL}\` (or give --yes`);
+		expect(questions).toEqual([]);
+		expect(await readFile(templateFile(), 'utf8')).toBe(TEMPLATE);
+		expect(await calls()).toEqual(['-machine-readable version', 'plugins installed']);
+	});
+
+	it('under --yes installs the plugin, checks again, and goes on', async () => {
+		const {ctx, notices} = setup({packerBinary: standIn, env: pluginEnv(), yes: true, prompter: createUnattendedPrompter({yes: true})});
+		await templateStep.run(ctx);
+		expect(await calls()).toEqual([
+			'-machine-readable version',
+			'plugins installed',
+			'plugins install github.com/hashicorp/amazon',
+			'-machine-readable version',
+			'plugins installed',
+		]);
+		expect(notices()).toEqual(
+			expect.arrayContaining([
+				`Packer 1.16.0 (${standIn}); plugins installed: (none).`,
+				`Running ${INSTALL}`,
+				expect.stringMatching(
+					/^Installed plugin github.com\/hashicorp\/amazon v1.3.9 in ".*packer-plugin-amazon_v1.3.9_x5.0_linux_amd64"$/,
+				),
+			]),
+		);
+	});
+
+	it('asks first, and stops naming the command when the operator declines', async () => {
+		const {ctx, questions} = setup({packerBinary: standIn, env: pluginEnv(), answers: [false]});
+		await expect(templateStep.run(ctx)).rejects.toThrow(UsageError);
+		expect(questions).toEqual([
+			`Packer 1.16.0 bundles no plugin, and github.com/hashicorp/amazon is not installed: the build would stop at once. Run \`${INSTALL}\` now?`,
+		]);
+		expect(await calls()).not.toContain('plugins install github.com/hashicorp/amazon');
+	});
+
+	it('under --dry-run only warns, naming the command a live run offers', async () => {
+		const {ctx, notices, questions} = setup({packerBinary: standIn, env: pluginEnv(), mode: 'dry-run'});
+		await templateStep.run(ctx);
+		expect(questions).toEqual([]);
+		expect(notices()).toContain(
+			`Packer 1.16.0 bundles no plugin, and github.com/hashicorp/amazon is not installed: the build would stop at once. A live run offers to run \`${INSTALL}\`.`,
+		);
+		expect(await calls()).toEqual(['-machine-readable version', 'plugins installed']);
+	});
+
+	it('the real Packer 1.6.6 and a template wanting a later one: a usage error naming both versions', async () => {
+		await commitTemplate(TEMPLATE.replace('{\n', '{\n  "min_packer_version": "1.9.0",\n'));
+		const {ctx} = setup();
+		await expect(templateStep.run(ctx)).rejects.toThrow(
+			`The template ${templateFile()} needs Packer >= 1.9.0, and packer is Packer 1.6.6.`,
+		);
+	});
+
+	it('the real Packer 1.6.6 bundles amazon-ebs: it says so and asks nothing more', async () => {
+		const {ctx, notices} = setup({answers: [false]});
+		await templateStep.run(ctx);
+		expect(notices()).toContain('Packer 1.6.6 (packer), amazon-ebs bundled.');
+	});
+});
+
+describe('template step with an HCL2 template', () => {
+	const hcl2Fixture = (name: string) => fileURLToPath(new URL(`../fixtures/hcl2/${name}`, import.meta.url));
+
+	async function commitHcl2(files: Record<string, string>) {
+		await mkdir(path.join(repo, 'packer', 'hcl2'), {recursive: true});
+		for (const [name, from] of Object.entries(files))
+			await writeFile(path.join(repo, 'packer', 'hcl2', name), await readFile(from, 'utf8'));
+		await git('add', 'packer/hcl2');
+		await git('commit', '--quiet', '-m', 'hcl2');
+	}
+
+	it('a folder (the operator twin): inspected like its JSON twin, left unedited, source_ami passed with -var', async () => {
+		await commitHcl2({
+			'template.pkr.hcl': hcl2Fixture('operator/template.pkr.hcl'),
+			'secrets.pkr.json': hcl2Fixture('operator/secrets.pkr.json'),
+		});
+		const folder = path.join(repo, 'packer', 'hcl2');
+		const {ctx, notices, questions} = setup({template: 'packer/hcl2'});
+		const outputs = await templateStep.run(ctx);
+		expect(outputs).toMatchObject({
+			templatePath: folder,
+			sourceAmi: NEW_AMI,
+			releaseRunTag: false,
+			requiredSecrets: ['librato_email', 'librato_token', 'logspout_token'],
+			manifestPath: path.join(repo, 'packer', 'manifest.json'),
+		});
+		expect(questions).toEqual([]);
+		expect(notices()).toEqual(
+			expect.arrayContaining([
+				`${folder} is an HCL2 template, which convox-ami does not edit yet: the build passes source_ami ${NEW_AMI} with -var instead of recording it in the template.`,
+				expect.stringContaining('Packer refuses an undeclared -var for an HCL2 template, so convox-ami leaves it out'),
+				expect.stringContaining('not marked sensitive = true in'),
+				expect.stringContaining('Add them to the HCL2 template yourself'),
+			]),
+		);
+		expect((await git('status', '--porcelain')).stdout).toBe('');
+	});
+
+	it('a .pkr.hcl file (the twin of the shipped template): the same findings as the JSON template', async () => {
+		await commitHcl2({'convox-ami.pkr.hcl': hcl2Fixture('convox-ami.pkr.hcl')});
+		const {ctx} = setup({template: 'packer/hcl2/convox-ami.pkr.hcl'});
+		const outputs = await templateStep.run(ctx);
+		expect({...outputs, declaredVariables: outputs.declaredVariables.toSorted()}).toMatchObject({
+			...CHECKED,
+			declaredVariables: [
+				...CHECKED.declaredVariables,
+				'instance_type',
+				'logspout_task_definition',
+				'metrics_backend',
+				'ssh_username',
+			].toSorted(),
+			templatePath: path.join(repo, 'packer', 'hcl2', 'convox-ami.pkr.hcl'),
+		});
+	});
+
+	it('in production: versioned by the commit, saying that the recorded source_ami is not checked', async () => {
+		await commitHcl2({'convox-ami.pkr.hcl': hcl2Fixture('convox-ami.pkr.hcl')});
+		const {ctx, notices} = setup({production: true, template: 'packer/hcl2/convox-ami.pkr.hcl'});
+		const outputs = await templateStep.run(ctx);
+		expect(outputs.amiVersion).toBe((await git('rev-parse', '--short', 'HEAD')).stdout);
+		expect(notices()).toEqual(
+			expect.arrayContaining([expect.stringContaining('is an HCL2 template: whether its committed source_ami default is')]),
+		);
 	});
 });

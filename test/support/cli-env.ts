@@ -162,3 +162,15 @@ export async function exists(file: string): Promise<boolean> {
 		() => false,
 	);
 }
+
+/** The environment of a paced rehearsal in its own HOME: nothing of the shell's (no AWS profile), plus these knobs. */
+export function rehearsalEnv(home: string, knobs: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+	return {
+		PATH: process.env.PATH,
+		HOME: home,
+		LANG: 'C.UTF-8',
+		CONVOX_AMI_REHEARSAL_BUILD_SECONDS: '1',
+		CONVOX_AMI_REHEARSAL_TICK_MS: '20',
+		...knobs,
+	};
+}

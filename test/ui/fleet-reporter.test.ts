@@ -21,6 +21,7 @@ function frontEnd(renderer: FrontEnd['renderer'], said: string[] = []): FrontEnd
 		sink: () => undefined,
 		say: (level, message) => said.push(`${level}: ${message}`),
 		attach: () => undefined,
+		attachFleet: () => undefined,
 		interrupted: () => undefined,
 		end: async () => undefined,
 	};

@@ -223,7 +223,35 @@ export const ec2Handlers: Record<string, Handler> = {
 			return {imageId, description: {value: image.description}};
 		}
 
+		if (attribute === 'lastLaunchedTime') {
+			return {imageId, lastLaunchedTime: {value: image.lastLaunchedTime}};
+		}
+
 		throw new AwsError('InvalidParameterValue', `Value (${attribute}) for parameter attribute is invalid. Unknown attribute.`);
+	},
+
+	/** The `$Latest` and `$Default` versions of the caller's launch templates (each has one version, both at once). */
+	DescribeLaunchTemplateVersions(state, params, caller) {
+		const versions = listParam(params.LaunchTemplateVersion).map(String);
+		if (versions.some(version => version !== '$Latest' && version !== '$Default')) {
+			throw new AwsError('InvalidParameterValue', 'The stand-in answers only the $Latest and $Default versions');
+		}
+
+		const id = stringParam(params.LaunchTemplateId);
+		const name = stringParam(params.LaunchTemplateName);
+		const templates = state
+			.launchTemplatesOf(caller.accountId, caller.region)
+			.filter(template => (!id || template.launchTemplateId === id) && (!name || template.launchTemplateName === name));
+		return {
+			launchTemplateVersionSet: templates.map(template => ({
+				launchTemplateId: template.launchTemplateId,
+				launchTemplateName: template.launchTemplateName,
+				versionNumber: template.versionNumber,
+				createTime: template.createTime,
+				defaultVersion: true,
+				launchTemplateData: {imageId: template.imageId},
+			})),
+		};
 	},
 
 	DescribeInstances(state, params, caller) {

@@ -142,6 +142,8 @@ export interface ImageRecord {
 	clientToken?: string;
 	completesAt?: number;
 	stateReason?: {code: string; message: string};
+	/** What DescribeImageAttribute lastLaunchedTime answers (ISO time); absent: never launched. */
+	lastLaunchedTime?: string;
 }
 
 export interface InstanceRecord {
@@ -154,6 +156,17 @@ export interface InstanceRecord {
 	privateIpAddress: string;
 	/** The instance profile it runs with (its stack's); absent in state files of earlier versions. */
 	instanceProfileArn?: string;
+}
+
+/** A launch template of an account and region: its latest (and default) version names `imageId`. */
+export interface LaunchTemplateRecord {
+	launchTemplateId: string;
+	launchTemplateName: string;
+	accountId: string;
+	region: string;
+	versionNumber: number;
+	imageId: string;
+	createTime: string;
 }
 
 /** An IAM role, as a rack's template makes it, with the instance profile that carries it. */
@@ -199,6 +212,8 @@ export interface StandInData {
 	iamDenied?: string[];
 	/** CloudWatch datapoints published with PutMetricData; absent in state files of earlier versions. */
 	metrics?: MetricDatumRecord[];
+	/** Launch templates; absent in state files of earlier versions. */
+	launchTemplates?: LaunchTemplateRecord[];
 }
 
 export class AwsError extends Error {

@@ -7,6 +7,7 @@ import {
 	type EventSpec,
 	type ImageRecord,
 	type InstanceRecord,
+	type LaunchTemplateRecord,
 	type ResourceChangeRecord,
 	type Scenario,
 	type StackConfiguration,
@@ -60,6 +61,22 @@ export interface ImageInput {
 	region?: string;
 	encrypted?: boolean;
 	stateReason?: {code: string; message: string};
+	lastLaunchedTime?: string;
+}
+
+export interface LaunchTemplateSeed {
+	name: string;
+	accountId: string;
+	region: string;
+	imageId: string;
+	/** Default 1. */
+	versionNumber?: number;
+}
+
+/** An instance outside any rack (a bastion, a build host); `name` stands where a rack's stack name would. */
+export interface LooseInstanceSeed {
+	name: string;
+	imageId: string;
 }
 
 export interface ImageCopyRequest {
@@ -240,6 +257,7 @@ export class StandInState {
 			...(input.region ? {region: input.region} : {}),
 			...(input.encrypted === undefined ? {} : {encrypted: input.encrypted}),
 			...(input.stateReason ? {stateReason: input.stateReason} : {}),
+			...(input.lastLaunchedTime ? {lastLaunchedTime: input.lastLaunchedTime} : {}),
 		};
 		this.data.images = [...this.data.images.filter(existing => existing.imageId !== image.imageId), image];
 		this.changed();
@@ -249,6 +267,39 @@ export class StandInState {
 	image(imageId: string): ImageRecord | undefined {
 		this.settleCopies();
 		return this.data.images.find(image => image.imageId === imageId);
+	}
+
+	addLaunchTemplate(seed: LaunchTemplateSeed): LaunchTemplateRecord {
+		const template: LaunchTemplateRecord = {
+			launchTemplateId: hexId('lt-'),
+			launchTemplateName: seed.name,
+			accountId: seed.accountId,
+			region: seed.region,
+			versionNumber: seed.versionNumber ?? 1,
+			imageId: seed.imageId,
+			createTime: new Date().toISOString(),
+		};
+		this.data.launchTemplates = [...(this.data.launchTemplates ?? []), template];
+		this.changed();
+		return template;
+	}
+
+	/** The launch templates of an account in a region. */
+	launchTemplatesOf(accountId: string, region: string): LaunchTemplateRecord[] {
+		return (this.data.launchTemplates ?? []).filter(template => template.accountId === accountId && template.region === region);
+	}
+
+	runLooseInstance(seed: LooseInstanceSeed): void {
+		this.data.instances.push({
+			instanceId: hexId('i-'),
+			imageId: seed.imageId,
+			state: 'running',
+			stackName: seed.name,
+			instanceType: 't3.micro',
+			launchTime: new Date().toISOString(),
+			privateIpAddress: `10.0.9.${10 + (this.data.instances.length % 240)}`,
+		});
+		this.changed();
 	}
 
 	/** The images EC2 in `region` answers with: the region's own and those seeded without a region. */

@@ -25,7 +25,9 @@ export function removeVarFileFolder(dir: string): void {
 
 /**
  * A `-var-file` for Packer (JSON, accepted by 1.6.6 also for variables the template does not
- * declare) that never touches the disk: a named pipe in a 0700 folder. Packer 1.6.6 opens it
+ * declare; an HCL2 template only warns about those) that never touches the disk. Its name ends in
+ * `.json` because for an HCL2 template Packer picks the var file's parser by its extension (and
+ * refuses a name without `.json` or `.hcl`): a named pipe in a 0700 folder. Packer 1.6.6 opens it
  * once, in its panicwrap child; the values are written into the pipe when it does, then the pipe
  * is removed. A SIGKILL at any moment leaves at most an empty pipe behind.
  */

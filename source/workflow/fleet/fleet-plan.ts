@@ -47,7 +47,7 @@ export function planFleet(config: Config, fleetName: string, regionOverride?: st
 			names.length > 0
 				? `No fleet "${fleetName}" in the config; it has ${names.join(', ')}.`
 				: `No fleet "${fleetName}": the config has no "fleets" section.`,
-			'Name a fleet of the config with --fleet NAME (the README shows the "fleets" section).',
+			'Name a fleet of the config with --fleet NAME (docs/fleets.md shows the "fleets" section).',
 		);
 	}
 	const racks: FleetRack[] = fleet.waves.flatMap((wave, index) =>

@@ -36,6 +36,7 @@ function fleetScreen() {
 		showFleet: rows => store.setFleet(rows),
 		rackPanes: rack => racks.sink(rack),
 		attach: () => undefined,
+		attachFleet: () => undefined,
 		interrupted: () => store.cancelPrompts(),
 		end: async outcome => store.setOutcome(outcome),
 	};

@@ -1,0 +1,58 @@
+import {isInUse, type ImageRow, type ImageUse} from './image-usage';
+
+function counted(items: string[], one: string, many: string): string[] {
+	if (items.length === 0) return [];
+	return [items.length === 1 ? `${one} ${items[0]}` : `${items.length} ${many}`];
+}
+
+/** Where an image is used, in a few words: `stack convox-dev, 3 instances`, or `unused`. */
+function useSummary(use: ImageUse): string {
+	if (!isInUse(use)) return 'unused';
+	return [
+		...counted(use.stacks, 'stack', 'stacks'),
+		...counted(
+			use.rollbackOf.map(target => target.rack),
+			'rollback of',
+			'rollback targets',
+		),
+		...counted(
+			use.launchTemplates.map(template => template.name || template.id),
+			'launch template',
+			'launch templates',
+		),
+		...counted(use.instances, 'instance', 'instances'),
+	].join(', ');
+}
+
+/** A fleet's racks often share an account: `prod-us-1 +4` keeps the column narrow (`--json` names them all). */
+function shortAccount(account: string): string {
+	const [first = '', ...others] = account.split(',');
+	return others.length > 0 ? `${first} +${others.length}` : first;
+}
+
+const COLUMNS: Array<[title: string, cell: (row: ImageRow) => string]> = [
+	['IMAGE', row => row.imageId],
+	['REGION', row => row.region],
+	['ACCOUNT', row => shortAccount(row.account)],
+	['NAME', row => row.name],
+	['AGE', row => (row.ageDays === null ? '' : `${row.ageDays}d`)],
+	['CONVOX', row => row.convoxVersion],
+	['BASE', row => row.sourceAmi],
+	['RUN', row => row.runId],
+	['LAST LAUNCHED', row => row.lastLaunchedAt?.slice(0, 10) ?? ''],
+	['IN USE', row => useSummary(row.usedBy)],
+];
+
+/** A plain table, one line per image; empty cells show `-`. */
+export function formatImagesTable(rows: ImageRow[]): string {
+	const lines = [COLUMNS.map(([title]) => title), ...rows.map(row => COLUMNS.map(([, cell]) => cell(row) || '-'))];
+	const widths = COLUMNS.map((_, index) => Math.max(...lines.map(line => line[index]!.length)));
+	return lines
+		.map(line =>
+			line
+				.map((cell, index) => cell.padEnd(widths[index]!))
+				.join('  ')
+				.trimEnd(),
+		)
+		.join('\n');
+}
