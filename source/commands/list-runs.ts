@@ -1,3 +1,4 @@
+import {alignedTable} from '../core/aligned-table';
 import {FleetStore, type FleetRun} from '../workflow/fleet/fleet-journal';
 import {JournalStore} from '../workflow/journal-store';
 import {firstUnfinishedStep} from '../workflow/plan';
@@ -50,16 +51,7 @@ function noteOf(summary: RunSummary): string {
 
 function formatRunsTable(summaries: RunSummary[]): string {
 	const cell = (summary: RunSummary, key: keyof RunSummary | 'note') => (key === 'note' ? noteOf(summary) : summary[key] || '-');
-	const rows = [COLUMNS.map(([, title]) => title), ...summaries.map(summary => COLUMNS.map(([key]) => cell(summary, key)))];
-	const widths = COLUMNS.map((_, index) => Math.max(...rows.map(row => row[index]!.length)));
-	return rows
-		.map(row =>
-			row
-				.map((cell, index) => cell.padEnd(widths[index]!))
-				.join('  ')
-				.trimEnd(),
-		)
-		.join('\n');
+	return alignedTable([COLUMNS.map(([, title]) => title), ...summaries.map(summary => COLUMNS.map(([key]) => cell(summary, key)))]);
 }
 
 export interface FleetSummary {

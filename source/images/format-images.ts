@@ -1,3 +1,4 @@
+import {alignedTable} from '../core/aligned-table';
 import {isInUse, type ImageRow, type ImageUse} from './image-usage';
 
 function counted(items: string[], one: string, many: string): string[] {
@@ -45,14 +46,5 @@ const COLUMNS: Array<[title: string, cell: (row: ImageRow) => string]> = [
 
 /** A plain table, one line per image; empty cells show `-`. */
 export function formatImagesTable(rows: ImageRow[]): string {
-	const lines = [COLUMNS.map(([title]) => title), ...rows.map(row => COLUMNS.map(([, cell]) => cell(row) || '-'))];
-	const widths = COLUMNS.map((_, index) => Math.max(...lines.map(line => line[index]!.length)));
-	return lines
-		.map(line =>
-			line
-				.map((cell, index) => cell.padEnd(widths[index]!))
-				.join('  ')
-				.trimEnd(),
-		)
-		.join('\n');
+	return alignedTable([COLUMNS.map(([title]) => title), ...rows.map(row => COLUMNS.map(([, cell]) => cell(row) || '-'))]);
 }
