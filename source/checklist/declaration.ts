@@ -23,13 +23,13 @@ export interface CheckDeclaration {
 	secrets: readonly SecretEnvName[];
 	/** Its evidence comes from what our AMI installs: the stock AMI can never produce it. */
 	needsCustomAmi?: {installs: string};
-	/** How it runs and what passes it for this account, with the account's values: a line of `plan`. */
-	planFor(account: AccountConfig, secrets: {known(envName: SecretEnvName): boolean}): {runs: string; passesWhen: string};
+	/** How it runs and what passes it for this account, with the account's values: a line of `plan`; `runs` and `passesWhen` when absent. */
+	planFor?(account: AccountConfig, secrets: {known(envName: SecretEnvName): boolean}): {runs: string; passesWhen: string};
 	/** What the checklist runs for this account. */
 	body(setup: ChecklistSetup): CheckBody;
 }
 
 export function itemOf(declaration: CheckDeclaration, setup: ChecklistSetup): ChecklistItem {
 	const {id, title, needsCustomAmi} = declaration;
-	return {id, title, required: true, ...(needsCustomAmi ? {needsCustomAmi} : {}), ...declaration.body(setup)} as ChecklistItem;
+	return {id, title, required: true, ...(needsCustomAmi ? {needsCustomAmi} : {}), ...declaration.body(setup)};
 }

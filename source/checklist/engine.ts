@@ -1,7 +1,7 @@
 import {InterruptedError, MissingInputError} from '../core/errors';
 import type {Prompter} from '../core/step';
 import type {CheckRecord, CheckStatus, RunEventInput} from '../core/types';
-import type {CheckFault} from '../services/probes/outcome';
+import type {CheckFault} from '../core/check-faults';
 import type {AutoItem, ChecklistItem, ManualItem} from './item';
 import {askFollowUp, askManual, askNote, askReason} from './prompts';
 

@@ -1,3 +1,4 @@
+import type {CheckFault} from './check-faults';
 import type {StepOutputs} from './step-outputs';
 
 export const STEP_IDS = ['account', 'resolve-version', 'template', 'build', 'update-stack', 'verify'] as const;
@@ -46,7 +47,7 @@ export interface CheckRecord {
 	endedAt?: string;
 	notes: string[];
 	/** On a failure: `backend` when the monitoring service, not the release, is at fault (no rollback is offered for it). */
-	fault?: 'release' | 'backend';
+	fault?: CheckFault;
 }
 
 export interface HistoryEntry {

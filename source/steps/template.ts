@@ -364,7 +364,8 @@ export const templateStep: Step<'template'> = {
 		}
 		const {convoxVersion, sourceAmi} = version;
 		const {template, inspection, bundled} = await locateTemplate(ctx);
-		const findings = templateFindings(inspection, metricsOf(ctx.account).backend);
+		const {backend} = metricsOf(ctx.account);
+		const findings = templateFindings(inspection, backend);
 		refuseSharing(template, findings);
 		await checkPackerAtHand(ctx, inspection, template.path);
 		const git = createGit(ctx.services.binaries.git, ctx.services.env);
@@ -389,7 +390,7 @@ export const templateStep: Step<'template'> = {
 			built = parseTemplate(template.path, await recordSourceAmi(ctx, template, bundled, sourceAmi, repoRoot));
 			built = parseTemplate(
 				template.path,
-				await offerReleaseRun(ctx, built, templateFindings(inspectTemplate(built), metricsOf(ctx.account).backend), bundled, repoRoot),
+				await offerReleaseRun(ctx, built, templateFindings(inspectTemplate(built), backend), bundled, repoRoot),
 			);
 		}
 		const builtInspection = built === template ? inspection : inspectTemplate(built);
@@ -408,10 +409,10 @@ export const templateStep: Step<'template'> = {
 			region: ctx.region,
 			sourceAmi,
 			convoxVersion,
-			...reportFindings(ctx, template.path, builtInspection, templateFindings(builtInspection, metricsOf(ctx.account).backend)),
+			...reportFindings(ctx, template.path, builtInspection, templateFindings(builtInspection, backend)),
 		};
 		if (gitSha) outputs.gitSha = gitSha;
-		if (metricsOf(ctx.account).backend === 'cloudwatch') await noticeInstanceRole(ctx);
+		if (backend === 'cloudwatch') await noticeInstanceRole(ctx);
 		return outputs;
 	},
 };

@@ -3,6 +3,7 @@ import {probeTimeoutMs} from '../checklist/setup';
 import {metricsOf} from '../config/observability';
 import {LIBRATO_END_OF_SERVICE} from '../services/probes/librato';
 import {currentCheckId} from '../core/check-ids';
+import {onlyMonitoringFailed} from '../core/check-faults';
 import {runChecklist, type ChecklistResult} from '../checklist/engine';
 import {describeStack} from '../services/cloudformation/stack';
 import {StepFailedError, WaitingError} from '../core/errors';
@@ -137,9 +138,10 @@ export const verifyStep: Step<'verify'> = {
 		const waiting = summary.results.filter(result => result.status === 'waiting');
 		const confirmFlags = waiting.map(result => `--confirm ${result.id}`).join(' ');
 		if (failedRequired.length > 0) {
-			const releaseAtFault = failedRequired.some(result => result.fault !== 'backend');
 			const rollback =
-				ctx.run.kind === 'release' && releaseAtFault ? ` (or \`convox-ami rollback ${ctx.run.id}\` puts back the previous AMI)` : '';
+				ctx.run.kind === 'release' && !onlyMonitoringFailed(summary.results)
+					? ` (or \`convox-ami rollback ${ctx.run.id}\` puts back the previous AMI)`
+					: '';
 			const alsoWaiting = waiting.length > 0 ? ` Still to confirm: ${waiting.map(result => result.id).join(', ')}.` : '';
 			throw new StepFailedError(
 				`Verification failed: ${listed(failedRequired)}.${alsoWaiting}`,

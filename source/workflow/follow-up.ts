@@ -1,4 +1,5 @@
 import type {Config} from '../config/schema';
+import {onlyMonitoringFailed} from '../core/check-faults';
 import {runModeOf} from '../core/run-mode';
 import {outputsOf} from '../core/step-outputs';
 import type {RollbackTarget, Run} from '../core/types';
@@ -17,22 +18,16 @@ export type FollowUp =
 	/** A verified release outside production: release the same Convox version to a production account. */
 	| {kind: 'promotion'; convoxVersion: string; accounts: string[]; releaseId: string};
 
-/** Verification failed only because monitoring services are gone: putting the stack back would change nothing. */
-function onlyMonitoringFailed(run: Run): boolean {
-	const failed = run.checks.filter(check => check.required && check.status === 'fail');
-	return failed.length > 0 && failed.every(check => check.fault === 'backend');
-}
-
 /**
  * The promotion and rollback policy. A rollback is offered after any release whose verification
- * failed once the stack was updated, unless only monitoring services that are gone failed it; a promotion only in the guided flow (`release` without --env,
- * not a resume), after a finished non-production release, when the config has production accounts.
+ * failed once the stack was updated, unless only monitoring services that are gone failed it; a
+ * promotion only in the guided flow (`release` without --env, not a resume), after a finished non-production release, when the config has production accounts.
  */
 export function followUpOf(run: Run, config: Config, {guided}: {guided: boolean}): FollowUp | undefined {
 	if (run.kind !== 'release') return undefined;
 	const status = (id: string) => run.steps.find(step => step.id === id)?.status;
 	if (status('verify') === 'failed' && status('update-stack') === 'done') {
-		if (onlyMonitoringFailed(run)) return undefined;
+		if (onlyMonitoringFailed(run.checks)) return undefined;
 		const target = rollbackTargetOf(run);
 		return target ? {kind: 'rollback', target} : undefined;
 	}

@@ -8,7 +8,6 @@ export const instancesCheck: CheckDeclaration = {
 	runs: 'auto',
 	reads: ['stackName'],
 	secrets: [],
-	planFor: () => ({runs: 'auto', passesWhen: 'every running instance of the stack runs the new AMI'}),
 	body: ({services, targets}) => ({
 		kind: 'auto',
 		async probe(signal) {

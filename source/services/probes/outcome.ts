@@ -1,3 +1,5 @@
+import type {CheckFault} from '../../core/check-faults';
+
 /** A probe's judgement of one attempt. `retryable` outcomes are tried again until the deadline. */
 export interface ProbeOutcome {
 	status: 'pass' | 'fail';
@@ -6,8 +8,6 @@ export interface ProbeOutcome {
 	/** Who a failure lies with: `backend` when the monitoring service, not the release, is at fault (no rollback would help). */
 	fault?: CheckFault;
 }
-
-export type CheckFault = 'release' | 'backend';
 
 export const pass = (detail: string): ProbeOutcome => ({status: 'pass', detail});
 export const fail = (detail: string, retryable = false): ProbeOutcome => ({status: 'fail', detail, retryable});
