@@ -115,10 +115,12 @@ describe.concurrent('bad input: the journal, the lock and the probes', () => {
 	it('a lock held by a zombie (killed, not yet reaped by its parent) is taken over with a notice', async () => {
 		const dir = stateDir();
 		await mkdir(dir, {recursive: true});
-		// `sleep 30` inherits the shell's background child and never waits for it: once it exits it stays a zombie.
-		const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], {stdio: ['ignore', 'pipe', 'inherit']});
+		// Once the shell has become `sleep 60` (which never waits for children), its killed background child stays a zombie.
+		const parent = spawn('sh', ['-c', 'sleep 60 & echo $!; exec sleep 60'], {stdio: ['ignore', 'pipe', 'inherit']});
+		const zombie = Number((await once(parent.stdout, 'data'))[0].toString().trim());
 		try {
-			const zombie = Number((await once(parent.stdout, 'data'))[0].toString().trim());
+			await until(() => readFile(`/proc/${parent.pid}/cmdline`, 'utf8').then(line => line.startsWith('sleep\0')));
+			process.kill(zombie, 'SIGKILL');
 			await until(() => readFile(`/proc/${zombie}/stat`, 'utf8').then(stat => stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')));
 			expect(() => process.kill(zombie, 0), 'signal 0 still reaches a zombie').not.toThrow();
 			await writeFile(
@@ -135,6 +137,11 @@ describe.concurrent('bad input: the journal, the lock and the probes', () => {
 			expect(existsSync(path.join(dir, 'lock'))).toBe(false);
 		} finally {
 			parent.kill();
+			try {
+				process.kill(zombie, 'SIGKILL');
+			} catch {
+				// already gone
+			}
 		}
 	});
 
