@@ -1,6 +1,7 @@
 import {build} from 'esbuild';
 import {chmod, copyFile, rm, writeFile} from 'node:fs/promises';
 import {fileURLToPath} from 'node:url';
+import {inkBackports} from './ink-backports.mjs';
 import {thirdPartyNotices} from './third-party-notices.mjs';
 
 // Dependencies are bundled too: loading Ink and React from one bundle instead of hundreds of
@@ -35,6 +36,7 @@ const {metafile} = await build({
 	// The licence texts go, in full, to dist/THIRD_PARTY_NOTICES.md instead.
 	legalComments: 'none',
 	metafile: true,
+	plugins: [inkBackports],
 	logLevel: 'warning',
 });
 // @cdktf/hcl2json reads its parser from `${__dirname}/../main.wasm.gz`: its code lands in dist/chunks/.

@@ -80,6 +80,31 @@ describe('npx convox-ami --rehearse', () => {
 		expect(run.checks.find((check: {id: string}) => check.id === 'logs')).toMatchObject({status: 'fail'});
 	}, 120_000);
 
+	it('on a 24-row terminal, the finished checklist keeps the last line of the operator-confirmed check', async () => {
+		const cwd = mkdtempSync(path.join(os.tmpdir(), 'convox-ami-rehearse-rows-'));
+		const env = rehearsalEnv(cwd, {CONVOX_AMI_REHEARSAL_LOGS: 'manual'});
+		// The question's frame fills the terminal; the frames after it shrink below its height.
+		const session = runInPty(['release', '--rehearse', '--env', 'dev'], {cwd, env, rows: 24});
+		let answered = '';
+		const answer = setInterval(() => {
+			const screen = session.screen();
+			const prompt = screen.slice(screen.lastIndexOf('╭'));
+			if (!screen.includes('╭') || !prompt.includes(PROMPT_READY) || prompt === answered) return;
+			answered = prompt;
+			// The manual question starts with nothing chosen: 'y' chooses Yes, then Enter answers.
+			const nothingChosen = prompt.includes('Yes  confirmed') && !prompt.includes('❯');
+			session.write(/y\/N|Y\/n/.test(prompt) || nothingChosen ? 'y' : '\r');
+		}, 150);
+		const code = await Promise.race([
+			session.exited,
+			new Promise<number>((_resolve, reject) =>
+				setTimeout(() => reject(new Error(`no exit; screen:\n${session.screen().split('\n').slice(-14).join('\n')}`)), 90_000),
+			),
+		]).finally(() => clearInterval(answer));
+		expect(code, session.screen()).toBe(0);
+		expect(session.screen()).toMatch(/Logs reach SumoLogic logs · manual · [^\n]+\n +confirmed by the operator\n/);
+	}, 120_000);
+
 	it('completes a whole dev → prod rehearsal in a real terminal with only Enter, y and p pressed', async () => {
 		const cwd = mkdtempSync(path.join(os.tmpdir(), 'convox-ami-rehearse-'));
 		const env = rehearsalEnv(cwd);
