@@ -15,6 +15,8 @@ export interface ServiceOptions {
 	standIn?: {endpoint: string; credentials: {accessKeyId: string; secretAccessKey: string}};
 	/** A fleet's racks: their CloudFormation calls share one pace per account and region. */
 	sharedPace?: boolean;
+	/** Awaited before every AWS call: with a shared state, the journal write that announces a change reaches it before the change is made. */
+	beforeAwsCall?: () => Promise<void>;
 }
 
 /** A binary named with a path resolves from the config's folder; a bare name is looked up on PATH. */
@@ -23,7 +25,7 @@ function binary(name: string | undefined, fallback: string, configDir: string): 
 	return name.includes('/') ? path.resolve(configDir, name) : name;
 }
 
-export function createServices({config, configDir, account, region, env, standIn, sharedPace}: ServiceOptions): Services {
+export function createServices({config, configDir, account, region, env, standIn, sharedPace, beforeAwsCall}: ServiceOptions): Services {
 	let clients: Promise<AwsClients> | undefined;
 	return {
 		releases: createReleasesService(env.CONVOX_RELEASES_URL ? {baseUrl: env.CONVOX_RELEASES_URL} : {}),
@@ -31,6 +33,7 @@ export function createServices({config, configDir, account, region, env, standIn
 			(clients ??= createAwsClients({
 				region,
 				...(standIn ? {endpoint: standIn.endpoint, credentials: standIn.credentials} : account.profile ? {profile: account.profile} : {}),
+				...(beforeAwsCall ? {beforeCall: beforeAwsCall} : {}),
 			}).then(created => {
 				if (sharedPace) {
 					const rate = Number(env.CONVOX_AMI_CLOUDFORMATION_RATE);

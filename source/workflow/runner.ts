@@ -140,6 +140,7 @@ export class Runner {
 			try {
 				const outputs = await step.run(this.context(record.id));
 				this.emit({type: 'step', step: record.id, status: 'done', outputs});
+				await this.options.store.settled(this.current.id);
 			} catch (error) {
 				return this.fail(record.id, error);
 			}
