@@ -6,6 +6,7 @@ import {outputsOf} from '../core/step-outputs';
 import type {Run} from '../core/types';
 import {EXIT, type ExitCode} from '../core/errors';
 import type {CommandInput} from './cli-options';
+import {openSharedState} from './open-state';
 
 export interface RunSummary {
 	id: string;
@@ -89,6 +90,10 @@ function formatFleet(summary: FleetSummary): string {
 
 /** `convox-ami runs`: every run in the journal, newest first, then the fleet runs with their racks. */
 export async function listRuns(input: CommandInput): Promise<ExitCode> {
+	// With a shared state, the state dir is first made what the bucket holds.
+	const shared = await openSharedState(input);
+	await shared?.close();
+	if (shared?.advice) process.stderr.write(`! ${shared.advice}\n`);
 	const [{runs, unreadable}, fleets] = await Promise.all([new JournalStore(input.stateDir).list(), new FleetStore(input.stateDir).list()]);
 	const summaries = runs.map(summarize);
 	const fleetSummaries = fleets.fleets.map(summarizeFleet);
@@ -96,7 +101,7 @@ export async function listRuns(input: CommandInput): Promise<ExitCode> {
 		for (const summary of summaries) process.stdout.write(`${JSON.stringify({type: 'run-summary', ...summary})}\n`);
 		for (const summary of fleetSummaries) process.stdout.write(`${JSON.stringify({type: 'fleet-summary', ...summary})}\n`);
 	} else if (summaries.length === 0) {
-		process.stdout.write(`No runs in ${input.stateDir}.\n`);
+		process.stdout.write(`No runs in ${shared?.mirror.backend.where ?? input.stateDir}.\n`);
 	} else {
 		process.stdout.write(`${formatRunsTable(summaries)}\n`);
 		for (const summary of fleetSummaries) process.stdout.write(`\n${formatFleet(summary)}\n`);

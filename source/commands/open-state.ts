@@ -50,7 +50,11 @@ export async function openSharedState(input: CommandInput, {pull = true} = {}): 
 	if (input.flags.rehearse) {
 		const world = rehearsalWorldDir(process.env);
 		const {startS3StandIn} = await import('../rehearsal/s3-stand-in');
-		const standIn = await startS3StandIn({dir: path.join(world, 's3'), buckets: [location.bucket], versioning: {[location.bucket]: 'Enabled'}});
+		const standIn = await startS3StandIn({
+			dir: path.join(world, 's3'),
+			buckets: [location.bucket],
+			versioning: {[location.bucket]: 'Enabled'},
+		});
 		const backend = await createS3State({location, endpoint: standIn.url, credentials: REHEARSAL_KEY});
 		const mirror = new StateMirror(backend, input.stateDir);
 		try {

@@ -104,7 +104,9 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
 		const fail = (status: number, code = errorCodes[status]!, message = code) =>
 			send(
 				status,
-				request.method === 'HEAD' ? '' : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error>`,
+				request.method === 'HEAD'
+					? ''
+					: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error>`,
 				{'content-type': 'application/xml'},
 			);
 		const url = new URL(request.url ?? '/', 'http://localhost');
@@ -203,7 +205,8 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
 		calls.push(call);
 		const url = new URL(request.url ?? '/', 'http://localhost');
 		const slot = decodeURIComponent(url.pathname.slice(1));
-		const conditional = request.method === 'PUT' && (request.headers['if-none-match'] !== undefined || request.headers['if-match'] !== undefined);
+		const conditional =
+			request.method === 'PUT' && (request.headers['if-none-match'] !== undefined || request.headers['if-match'] !== undefined);
 		const claimed = conditional && !inFlight.has(slot);
 		if (claimed) inFlight.add(slot);
 		handle(request, response, call, conditional && !claimed)

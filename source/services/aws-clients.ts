@@ -14,7 +14,10 @@ export interface AwsClientOptions {
 
 interface WithMiddleware {
 	middlewareStack: {
-		add(middleware: (next: (args: object) => Promise<object>) => (args: object) => Promise<object>, options: {step: 'initialize'; name: string}): void;
+		add(
+			middleware: (next: (args: object) => Promise<object>) => (args: object) => Promise<object>,
+			options: {step: 'initialize'; name: string},
+		): void;
 	};
 }
 

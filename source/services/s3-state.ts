@@ -25,7 +25,10 @@ function statusOf(error: unknown): number | undefined {
 function describeFailure(error: unknown, where: string, action: string): Error {
 	const failure = error as S3Failure;
 	if (failure.name === 'NoSuchBucket')
-		return new UsageError(`The state bucket of ${where} does not exist.`, 'Create it (versioning on), or pass another --state s3://BUCKET/PREFIX.');
+		return new UsageError(
+			`The state bucket of ${where} does not exist.`,
+			'Create it (versioning on), or pass another --state s3://BUCKET/PREFIX.',
+		);
 	if (statusOf(error) === 403 || failure.name === 'AccessDenied')
 		return new UsageError(
 			`${action} on ${where} was refused (${failure.name ?? 'AccessDenied'}).`,

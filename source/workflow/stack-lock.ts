@@ -164,7 +164,8 @@ export async function releaseLockById(backend: StateBackend, lockId: string): Pr
 	const key = keyOf(`${accountId}.${region}.${stackName}`);
 	const current = await backend.get(key);
 	const holder = current && parseHolder(current.text);
-	if (!holder) throw new UsageError(`${stackName} (account ${accountId}, ${region}) is not locked in ${backend.where}.`, 'Nothing to unlock.');
+	if (!holder)
+		throw new UsageError(`${stackName} (account ${accountId}, ${region}) is not locked in ${backend.where}.`, 'Nothing to unlock.');
 	if (holder.id !== id)
 		throw new UsageError(
 			`The lock of ${stackName} is now held by someone else (${holder.user}@${holder.host}, run ${holder.runId}, lock id ${lockIdOf({accountId: accountId!, region: region!, stackName: stackName!}, holder)}); it was not released.`,
