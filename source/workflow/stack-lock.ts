@@ -25,6 +25,8 @@ export interface LockHolder {
 	command: string;
 	since: string;
 	heartbeat: string;
+	/** How long after `heartbeat` the holder counts as gone: its own setting, which every taker respects. */
+	expirySeconds: number;
 }
 
 export interface StackLock {
@@ -64,11 +66,14 @@ function parseHolder(text: string): LockHolder | undefined {
 	}
 }
 
+const expiryMsOf = (holder: LockHolder, timing: LockTiming) =>
+	Number.isFinite(holder.expirySeconds) && holder.expirySeconds > 0 ? holder.expirySeconds * 1000 : timing.expiryMs;
+
 function refusal(stack: LockedStack, holder: LockHolder, timing: LockTiming): UsageError {
 	const ago = formatDuration(Math.max(0, timing.now() - Date.parse(holder.heartbeat)));
 	return new UsageError(
 		`${stack.stackName} (account ${stack.accountId}, ${stack.region}) is locked by ${holder.user}@${holder.host} pid ${holder.pid}, run ${holder.runId} (\`${holder.command}\`), since ${holder.since}; last heartbeat ${ago} ago. Lock id: ${lockIdOf(stack, holder)}`,
-		`Wait for that run to end. If it is gone, its lock expires ${formatDuration(timing.expiryMs)} after its last heartbeat, or release it now with \`convox-ami unlock ${lockIdOf(stack, holder)}\`.`,
+		`Wait for that run to end. If it is gone, its lock expires ${formatDuration(expiryMsOf(holder, timing))} after its last heartbeat, or release it now with \`convox-ami unlock ${lockIdOf(stack, holder)}\`.`,
 	);
 }
 
@@ -95,6 +100,7 @@ export async function acquireStackLock(
 		command: owner.command,
 		since,
 		heartbeat: since,
+		expirySeconds: timing.expiryMs / 1000,
 	};
 	const text = () => `${JSON.stringify(holder, null, 2)}\n`;
 	let takenOver: LockHolder | undefined;
@@ -109,7 +115,7 @@ export async function acquireStackLock(
 		const current = await backend.get(key);
 		if (!current) continue;
 		const other = parseHolder(current.text);
-		if (other && timing.now() - Date.parse(other.heartbeat) < timing.expiryMs) throw refusal(stack, other, timing);
+		if (other && timing.now() - Date.parse(other.heartbeat) < expiryMsOf(other, timing)) throw refusal(stack, other, timing);
 		try {
 			etag = await backend.put(key, text(), {ifMatch: current.etag});
 			takenOver = other ?? {...holder, id: 'unreadable', user: 'unknown', host: 'unknown', pid: 0, runId: 'unknown', command: 'unknown'};
