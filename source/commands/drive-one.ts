@@ -158,7 +158,7 @@ async function lockStack(session: Session, stack: LockedStack, runId: string): P
 		store.mirror.backend,
 		stack,
 		{runId, command: `convox-ami ${input.name}`},
-		{timing: lockTiming(process.env), onLost: message => frontEnd.say('warn', message)},
+		{timing: lockTiming(process.env, {rehearsal: session.model.world === 'rehearsal'}), onLost: message => frontEnd.say('warn', message)},
 	);
 	if (lock.takenOver) {
 		const {user, host, pid, runId: heldFor, heartbeat} = lock.takenOver;

@@ -41,10 +41,14 @@ export interface LockTiming {
 	now(): number;
 }
 
-/** The constants, or CONVOX_AMI_LOCK_EXPIRY_SECONDS (the heartbeat a tenth of it) for a rehearsal or a test. */
-export function lockTiming(env: NodeJS.ProcessEnv): LockTiming {
+/** A rehearsal's machines are folders side by side: a killed one's lock expires in seconds. */
+const REHEARSAL_LOCK_EXPIRY_SECONDS = 10;
+
+/** The constants, or CONVOX_AMI_LOCK_EXPIRY_SECONDS (the heartbeat a tenth of it). */
+export function lockTiming(env: NodeJS.ProcessEnv, {rehearsal}: {rehearsal: boolean}): LockTiming {
 	const expiry = Number(env.CONVOX_AMI_LOCK_EXPIRY_SECONDS);
-	const expirySeconds = Number.isFinite(expiry) && expiry > 0 ? expiry : LOCK_EXPIRY_SECONDS;
+	const expirySeconds =
+		Number.isFinite(expiry) && expiry > 0 ? expiry : rehearsal ? REHEARSAL_LOCK_EXPIRY_SECONDS : LOCK_EXPIRY_SECONDS;
 	const heartbeatSeconds = expirySeconds === LOCK_EXPIRY_SECONDS ? LOCK_HEARTBEAT_SECONDS : expirySeconds / 10;
 	return {heartbeatMs: heartbeatSeconds * 1000, expiryMs: expirySeconds * 1000, now: () => Date.now()};
 }
