@@ -196,7 +196,7 @@ async function driveLocked(session: Session, request: RunRequest, started: Run, 
 		env: rehearsal ? rehearsal.envFor(account.accountId) : process.env,
 		...(rehearsal ? {standIn: {endpoint: rehearsal.awsEndpoint, credentials: rehearsal.credentialsFor(account.accountId)}} : {}),
 		...(rack ? {sharedPace: true} : {}),
-		...(store.mirror ? {beforeAwsCall: () => store.journaled()} : {}),
+		...(store.mirror ? {beforeAwsCall: () => store.journaled(), sharedState: store.mirror.backend.handOff} : {}),
 	});
 	const files = runFiles(input.stateDir, run.id);
 	const {createRunSecrets} = await import('../services/run-secrets');

@@ -1,3 +1,5 @@
+import type {StateHandOff} from './state-location';
+
 /** An object as the state backend holds it, with the ETag a conditional write names. */
 export interface StoredObject {
 	text: string;
@@ -31,6 +33,8 @@ export class WriteConflict extends Error {
 export interface StateBackend {
 	/** How messages name it, e.g. `s3://bucket/prefix`. */
 	readonly where: string;
+	/** How a child process reaches the same state (the Packer keeper sends its record and log there). */
+	readonly handOff: StateHandOff;
 	get(key: string): Promise<StoredObject | undefined>;
 	/** Gives back the new ETag; throws WriteConflict when `condition` does not hold. */
 	put(key: string, text: string, condition?: WriteCondition): Promise<string>;

@@ -10,6 +10,17 @@ export interface StateLocation {
 	kmsKeyId?: string;
 }
 
+/**
+ * What a child process (the Packer keeper) needs to write to the same state: the location, and under
+ * --rehearse the loopback stand-in with its fake key. Live credentials are never in it: the child
+ * resolves its own from the location's profile.
+ */
+export interface StateHandOff {
+	location: StateLocation;
+	endpoint?: string;
+	credentials?: {accessKeyId: string; secretAccessKey: string};
+}
+
 const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** The bucket and prefix of an `s3://BUCKET/PREFIX` URL; a clear refusal for anything else. */

@@ -3,6 +3,7 @@ import type {AccountConfig, Config} from '../config/schema';
 import {createAwsClients} from './aws-clients';
 import {callBudgetFor, withCallBudget} from './cloudformation/call-budget';
 import {createReleasesService} from './releases';
+import type {StateHandOff} from '../core/state-location';
 import {LIVE_POLICY, REHEARSAL_POLICY, type AwsClients, type Services} from '../core/ports';
 
 export interface ServiceOptions {
@@ -17,6 +18,7 @@ export interface ServiceOptions {
 	sharedPace?: boolean;
 	/** Awaited before every AWS call: with a shared state, the journal write that announces a change reaches it before the change is made. */
 	beforeAwsCall?: () => Promise<void>;
+	sharedState?: StateHandOff;
 }
 
 /** A binary named with a path resolves from the config's folder; a bare name is looked up on PATH. */
@@ -25,7 +27,17 @@ function binary(name: string | undefined, fallback: string, configDir: string): 
 	return name.includes('/') ? path.resolve(configDir, name) : name;
 }
 
-export function createServices({config, configDir, account, region, env, standIn, sharedPace, beforeAwsCall}: ServiceOptions): Services {
+export function createServices({
+	config,
+	configDir,
+	account,
+	region,
+	env,
+	standIn,
+	sharedPace,
+	beforeAwsCall,
+	sharedState,
+}: ServiceOptions): Services {
 	let clients: Promise<AwsClients> | undefined;
 	return {
 		releases: createReleasesService(env.CONVOX_RELEASES_URL ? {baseUrl: env.CONVOX_RELEASES_URL} : {}),
@@ -48,5 +60,6 @@ export function createServices({config, configDir, account, region, env, standIn
 		},
 		env,
 		policy: standIn ? REHEARSAL_POLICY : LIVE_POLICY,
+		...(sharedState ? {sharedState} : {}),
 	};
 }

@@ -1,15 +1,10 @@
 import type {S3Client} from '@aws-sdk/client-s3';
-import type {AwsCredentialIdentity} from '@aws-sdk/types';
 import {UsageError} from '../core/errors';
 import {WriteConflict, type StateBackend, type StoredObject, type WriteCondition} from '../core/state-backend';
-import type {StateLocation} from '../core/state-location';
+import type {StateHandOff} from '../core/state-location';
 
-export interface S3StateOptions {
-	location: StateLocation;
-	/** Rehearsal: the loopback S3 stand-in and its fake credentials; no profile is read. */
-	endpoint?: string;
-	credentials?: AwsCredentialIdentity;
-}
+/** Under --rehearse `endpoint` and `credentials` name the loopback S3 stand-in and its fake key; no profile is read. */
+export type S3StateOptions = StateHandOff;
 
 interface S3Failure {
 	name?: string;
@@ -57,6 +52,7 @@ export async function createS3State(options: S3StateOptions): Promise<StateBacke
 		: {ServerSideEncryption: 'AES256' as const};
 	return {
 		where,
+		handOff: options,
 		async get(key): Promise<StoredObject | undefined> {
 			try {
 				const answer = await client.send(new s3.GetObjectCommand({Bucket: location.bucket, Key: fullKey(key)}));

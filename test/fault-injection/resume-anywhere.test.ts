@@ -1,11 +1,12 @@
 import {execFile} from 'node:child_process';
 import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {hostname, tmpdir} from 'node:os';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import {afterAll, describe, expect, test} from 'vitest';
 import type {StandInData} from '../../source/rehearsal/aws/model';
 import type {Run} from '../../source/core/types';
+import {writeFileSync} from 'node:fs';
 import {faultEnv, runCliUntil, type CliEvent, type CliOutcome} from '../support/fault-cli';
 import {imagesOfRun, stackOf, updatesBegun} from '../support/fault-state';
 import {CLI} from '../support/pty';
@@ -55,6 +56,7 @@ function twoMachines() {
 			const name = existsSync(dir) ? readdirSync(dir).find(candidate => LOCK_KEY.test(decodeURIComponent(candidate))) : undefined;
 			return name ? path.join(dir, name) : undefined;
 		},
+		record: (runId: string) => path.join(bucket, 'runs', `${runId}.packer.record`),
 		journal: (runId: string) => JSON.parse(readFileSync(path.join(bucket, 'runs', `${runId}.json`), 'utf8')) as Run,
 	};
 }
@@ -133,6 +135,45 @@ describe('resume anywhere: a release killed in folder A is finished from folder 
 			expect(imagesOfRun(aws, runId)).toHaveLength(1);
 			expect(updatesBegun(stackOf(aws, 'convox-dev'))).toBe(1);
 			expect(world.journal(runId).status).toBe('finished');
+			expectNoSecretIn(world);
+		},
+		CASE_TIMEOUT_MS,
+	);
+});
+
+describe('the Packer keeper’s record in the shared state', () => {
+	test(
+		'a keeper on another host that still renews its heartbeat: B refuses to build again, naming the host; once it is silent, B adopts the AMI it announced',
+		async () => {
+			const world = twoMachines();
+			const first = await runCliUntil([...RELEASE, '--state-dir', world.a.stateDir], {
+				env: world.a.env,
+				killWhen: event => event.type === 'log' && typeof event.line === 'string' && event.line.includes('Waiting for AMI to become ready'),
+			});
+			expect(first.killed).toBe(true);
+			const runId = first.events.find(event => event.type === 'run')!.runId as string;
+			// The keeper sent its record while Packer ran: it names this host, the AMI Packer announced, no end.
+			const sent = JSON.parse(readFileSync(world.record(runId), 'utf8')) as Record<string, unknown>;
+			expect(sent).toMatchObject({host: hostname(), state: 'running', createdAmi: expect.stringMatching(/^ami-/)});
+			await lockExpired(world);
+			const onMachineA = (heartbeat: Date) =>
+				writeFileSync(world.record(runId), JSON.stringify({...sent, host: 'machine-a', heartbeat: heartbeat.toISOString()}));
+
+			onMachineA(new Date());
+			const refused = await runCliUntil([...RESUME, '--state-dir', world.b.stateDir], {env: world.b.env});
+			expect(refused.exitCode).toBe(1);
+			expect(messages(refused).join('\n')).toMatch(
+				/The build of this run is still running on machine-a \(keeper pid \d+, Packer pid \d+, last heartbeat \d+s ago\): it is not built again here/,
+			);
+			expect(imagesOfRun(world.aws(), runId)).toHaveLength(1);
+
+			onMachineA(new Date(Date.now() - 10 * 60_000));
+			await lockExpired(world);
+			const adopted = await runCliUntil([...RESUME, '--state-dir', world.b.stateDir], {env: world.b.env});
+			expect(adopted.exitCode, adopted.stderr).toBe(0);
+			expect(messages(adopted).some(message => /^Adopted AMI ami-\w+ .*its keeper kept the output/.test(message))).toBe(true);
+			expect(imagesOfRun(world.aws(), runId)).toHaveLength(1);
+			expect(updatesBegun(stackOf(world.aws(), 'convox-dev'))).toBe(1);
 			expectNoSecretIn(world);
 		},
 		CASE_TIMEOUT_MS,
