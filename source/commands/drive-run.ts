@@ -170,7 +170,9 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 		lock = await acquireStateLock(input.stateDir, `convox-ami ${input.name}`);
 		const fleetName = fleetToResume?.fleet ?? flags.fleet;
 		rehearsal = rehearse
-			? await (await import('../rehearsal/rehearsal')).startRehearsal(input.stateDir, {
+			? await (
+					await import('../rehearsal/rehearsal')
+				).startRehearsal(input.stateDir, {
 					...(fleetName ? {fleet: fleetName} : {}),
 					...(shared?.rehearsalWorld ? {worldDir: shared.rehearsalWorld} : {}),
 				})

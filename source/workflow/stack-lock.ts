@@ -5,8 +5,8 @@ import {formatDuration} from '../core/format-duration';
 import {WriteConflict, type StateBackend} from '../core/state-backend';
 
 /** How often a live holder renews its lock, and how long after its last renewal a lock counts as abandoned. */
-export const LOCK_HEARTBEAT_SECONDS = 30;
-export const LOCK_EXPIRY_SECONDS = 300;
+const LOCK_HEARTBEAT_SECONDS = 30;
+const LOCK_EXPIRY_SECONDS = 300;
 
 /** The stack a lock guards: one rack, whatever its run. */
 export interface LockedStack {
@@ -47,8 +47,7 @@ const REHEARSAL_LOCK_EXPIRY_SECONDS = 10;
 /** The constants, or CONVOX_AMI_LOCK_EXPIRY_SECONDS (the heartbeat a tenth of it). */
 export function lockTiming(env: NodeJS.ProcessEnv, {rehearsal}: {rehearsal: boolean}): LockTiming {
 	const expiry = Number(env.CONVOX_AMI_LOCK_EXPIRY_SECONDS);
-	const expirySeconds =
-		Number.isFinite(expiry) && expiry > 0 ? expiry : rehearsal ? REHEARSAL_LOCK_EXPIRY_SECONDS : LOCK_EXPIRY_SECONDS;
+	const expirySeconds = Number.isFinite(expiry) && expiry > 0 ? expiry : rehearsal ? REHEARSAL_LOCK_EXPIRY_SECONDS : LOCK_EXPIRY_SECONDS;
 	const heartbeatSeconds = expirySeconds === LOCK_EXPIRY_SECONDS ? LOCK_HEARTBEAT_SECONDS : expirySeconds / 10;
 	return {heartbeatMs: heartbeatSeconds * 1000, expiryMs: expirySeconds * 1000, now: () => Date.now()};
 }
@@ -57,7 +56,7 @@ const lockName = (stack: LockedStack) => `${stack.accountId}.${stack.region}.${s
 const keyOf = (name: string) => `locks/${name}.lock`;
 
 /** What `convox-ami unlock` takes: the stack and the holder's id, so that it never releases a later holder's lock. */
-export function lockIdOf(stack: LockedStack, holder: Pick<LockHolder, 'id'>): string {
+function lockIdOf(stack: LockedStack, holder: Pick<LockHolder, 'id'>): string {
 	return `${lockName(stack)}.${holder.id}`;
 }
 

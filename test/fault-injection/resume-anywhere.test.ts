@@ -43,13 +43,10 @@ function twoMachines() {
 		b: machine('b'),
 		aws: () => JSON.parse(readFileSync(path.join(world, 'aws.json'), 'utf8')) as StandInData,
 		bucketFiles: (): string[] => {
-			const files: string[] = [];
-			const walk = (dir: string) => {
-				for (const entry of readdirSync(dir, {withFileTypes: true}))
-					entry.isDirectory() ? walk(path.join(dir, entry.name)) : files.push(path.join(dir, entry.name));
-			};
-			if (existsSync(bucket)) walk(bucket);
-			return files;
+			if (!existsSync(bucket)) return [];
+			return readdirSync(bucket, {recursive: true, withFileTypes: true})
+				.filter(entry => entry.isFile())
+				.map(entry => path.join(entry.parentPath, entry.name));
 		},
 		lockFile: () => {
 			const dir = path.join(bucket, 'locks');

@@ -7,11 +7,13 @@ import {UsageError} from '../../source/core/errors';
 import {WriteConflict, type StateBackend} from '../../source/core/state-backend';
 import {startS3StandIn, type S3StandIn} from '../../source/rehearsal/s3-stand-in';
 import {createS3State} from '../../source/services/s3-state';
-import {acquireStackLock, lockIdOf, releaseLockById, type LockTiming} from '../../source/workflow/stack-lock';
+import {acquireStackLock, releaseLockById, type LockTiming} from '../../source/workflow/stack-lock';
 import {StateMirror} from '../../source/workflow/state-mirror';
 
 const CREDENTIALS = {accessKeyId: 'AKIATESTSTATE0000001', secretAccessKey: 'test-state-secret'};
 const STACK = {accountId: '111111111111', region: 'us-east-1', stackName: 'convox-dev'};
+/** What `unlock` takes: ACCOUNT.REGION.STACK.ID, as a refusal prints it. */
+const lockIdOf = (stack: typeof STACK, holder: {id: string}) => `${stack.accountId}.${stack.region}.${stack.stackName}.${holder.id}`;
 const dirs: string[] = [];
 afterAll(() => {
 	for (const dir of dirs) rmSync(dir, {recursive: true, force: true});

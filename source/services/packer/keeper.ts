@@ -77,7 +77,7 @@ function closed(stream: WriteStream): Promise<void> {
 }
 
 const STRAY_GRACE_MS = 1000;
-export const KEEPER_HEARTBEAT_MS = 10_000;
+const KEEPER_HEARTBEAT_MS = 10_000;
 /** A keeper on another host silent this long is gone (its machine stopped): its build is no longer followed there. */
 const KEEPER_SILENT_MS = 60_000;
 
