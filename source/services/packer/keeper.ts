@@ -109,7 +109,8 @@ export async function runKeeper(input: Readable): Promise<number> {
 		record.writeError ??= `Could not write ${what}: ${error.message}`;
 	};
 	// A record that cannot be written must not stop the keeper: Packer would die of SIGPIPE, without clean-up.
-	const share = config.share && shareKeeperFiles(config.share, [config.recordPath, config.logPath, config.outPath]);
+	// The record goes last: once the state's record says the build ended, its log and output are there whole.
+	const share = config.share && shareKeeperFiles(config.share, [config.logPath, config.outPath, config.recordPath]);
 	const save = () => {
 		record.heartbeat = new Date().toISOString();
 		try {
