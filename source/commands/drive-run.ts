@@ -151,6 +151,11 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 	interrupts.signal.addEventListener('abort', () => frontEnd.interrupted());
 	try {
 		shared = await openSharedState(input);
+		if (shared) {
+			// The working copy is locked before the bucket is pulled into it.
+			lock = await acquireStateLock(input.stateDir, `convox-ami ${input.name}`);
+			await shared.mirror.pull();
+		}
 		const store = new JournalStore(input.stateDir, shared?.mirror);
 		const {fleets} = input.name === 'resume' ? await new FleetStore(input.stateDir).list() : {fleets: []};
 		const fleetToResume = input.name === 'resume' ? await findFleetToResume(input, store, fleets) : undefined;
@@ -167,7 +172,7 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 		// A config that does not load leaves no trace, not even an empty state dir.
 		const configured = rehearse ? undefined : await (await import('../config/load-config')).loadConfig(input.configPath);
 		await store.ensureWritable();
-		lock = await acquireStateLock(input.stateDir, `convox-ami ${input.name}`);
+		lock ??= await acquireStateLock(input.stateDir, `convox-ami ${input.name}`);
 		const fleetName = fleetToResume?.fleet ?? flags.fleet;
 		rehearsal = rehearse
 			? await (

@@ -92,7 +92,11 @@ function formatFleet(summary: FleetSummary): string {
 export async function listRuns(input: CommandInput): Promise<ExitCode> {
 	// With a shared state, the state dir is first made what the bucket holds.
 	const shared = await openSharedState(input);
-	await shared?.close();
+	try {
+		await shared?.mirror.pull();
+	} finally {
+		await shared?.close();
+	}
 	if (shared?.advice) process.stderr.write(`! ${shared.advice}\n`);
 	const [{runs, unreadable}, fleets] = await Promise.all([new JournalStore(input.stateDir).list(), new FleetStore(input.stateDir).list()]);
 	const summaries = runs.map(summarize);

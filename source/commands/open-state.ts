@@ -40,10 +40,11 @@ async function locationOf(input: CommandInput): Promise<StateLocation | undefine
 }
 
 /**
- * Opens the S3 state named by `--state` or the config and pulls it into the state dir; undefined
- * when the state is the local folder alone. Under --rehearse the bucket is the loopback S3 stand-in's.
+ * Opens the S3 state named by `--state` or the config (the caller pulls it into the state dir once
+ * that is locked); undefined when the state is the local folder alone. Under --rehearse the bucket is
+ * the loopback S3 stand-in's.
  */
-export async function openSharedState(input: CommandInput, {pull = true} = {}): Promise<SharedState | undefined> {
+export async function openSharedState(input: CommandInput): Promise<SharedState | undefined> {
 	const location = await locationOf(input);
 	if (!location) return undefined;
 	const {createS3State} = await import('../services/s3-state');
@@ -56,18 +57,10 @@ export async function openSharedState(input: CommandInput, {pull = true} = {}): 
 			versioning: {[location.bucket]: 'Enabled'},
 		});
 		const backend = await createS3State({location, endpoint: standIn.url, credentials: REHEARSAL_KEY});
-		const mirror = new StateMirror(backend, input.stateDir);
-		try {
-			if (pull) await mirror.pull();
-		} catch (error) {
-			await standIn.close();
-			throw error;
-		}
-		return {mirror, rehearsalWorld: world, close: () => standIn.close()};
+		return {mirror: new StateMirror(backend, input.stateDir), rehearsalWorld: world, close: () => standIn.close()};
 	}
 	const backend = await createS3State({location});
-	const advice = pull ? await backend.advice() : undefined;
+	const advice = await backend.advice();
 	const mirror = new StateMirror(backend, input.stateDir);
-	if (pull) await mirror.pull();
 	return {mirror, ...(advice ? {advice} : {}), close: async () => undefined};
 }

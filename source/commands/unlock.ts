@@ -7,7 +7,7 @@ import {openSharedState} from './open-state';
 export async function unlock(input: CommandInput): Promise<ExitCode> {
 	const lockId = input.args[0];
 	if (!lockId) throw new UsageError('unlock needs the lock id that the refusal printed.', 'Run `convox-ami unlock LOCK_ID`.');
-	const shared = await openSharedState(input, {pull: false});
+	const shared = await openSharedState(input);
 	if (!shared)
 		throw new UsageError(
 			'Rack locks are kept in the S3 state; no state is configured here.',

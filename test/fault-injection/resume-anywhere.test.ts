@@ -122,7 +122,7 @@ describe('resume anywhere: a release killed in folder A is finished from folder 
 	);
 
 	test(
-		'killed mid-build after Packer registered the AMI: B adopts it instead of building again; one build, one stack update',
+		'killed mid-build after Packer registered the AMI: B adopts it instead of building again (one build, one stack update); back on A, runs and rollback read it from the bucket',
 		async () => {
 			const {world, runId, second} = await killedThenResumedElsewhere(
 				event => event.type === 'log' && typeof event.line === 'string' && event.line.includes('Waiting for AMI to become ready'),
@@ -132,6 +132,28 @@ describe('resume anywhere: a release killed in folder A is finished from folder 
 			expect(imagesOfRun(aws, runId)).toHaveLength(1);
 			expect(updatesBegun(stackOf(aws, 'convox-dev'))).toBe(1);
 			expect(world.journal(runId).status).toBe('finished');
+
+			// Back on A: `runs` and `rollback` read the run B finished from the bucket.
+			const listed = await promisify(execFile)(
+				process.execPath,
+				[CLI, 'runs', '--json', '--rehearse', '--state', STATE, '--state-dir', world.a.stateDir],
+				{
+					env: world.a.env,
+				},
+			);
+			expect(listed.stdout).toContain(`"id":"${runId}"`);
+			expect(listed.stdout).toContain('"status":"finished"');
+			const rollback = await runCliUntil(
+				['rollback', runId, '--rehearse', '--yes', '--json', '--state', STATE, '--state-dir', world.a.stateDir],
+				{
+					env: world.a.env,
+				},
+			);
+			expect(rollback.exitCode, rollback.stderr).toBe(0);
+			expect(updatesBegun(stackOf(world.aws(), 'convox-dev'))).toBe(2);
+			expect(world.journal(runId).history.map(entry => entry.message)).toContainEqual(
+				expect.stringMatching(/^Rollback run \S+ finished\.$/),
+			);
 			expectNoSecretIn(world);
 		},
 		CASE_TIMEOUT_MS,
