@@ -4,9 +4,11 @@ import {JournalStore} from '../workflow/journal-store';
 import {firstUnfinishedStep} from '../workflow/plan';
 import {outputsOf} from '../core/step-outputs';
 import type {Run} from '../core/types';
-import {EXIT, type ExitCode} from '../core/errors';
+import {EXIT, UsageError, type ExitCode} from '../core/errors';
 import type {CommandInput} from './cli-options';
 import {openSharedState} from './open-state';
+import {acquireStateLock, type StateLock} from '../workflow/state-lock';
+import type {StateMirror} from '../workflow/state-mirror';
 
 export interface RunSummary {
 	id: string;
@@ -88,12 +90,29 @@ function formatFleet(summary: FleetSummary): string {
 	].join('\n');
 }
 
+/** The working copy is made what the bucket holds, unless a process drives it now: then it is as new as the bucket, or newer. */
+async function pullUnlessDriven(stateDir: string, mirror: StateMirror): Promise<void> {
+	let lock: StateLock;
+	try {
+		lock = await acquireStateLock(stateDir, 'convox-ami runs');
+	} catch (error) {
+		if (!(error instanceof UsageError)) throw error;
+		process.stderr.write(`! ${error.message} The runs are listed from its working copy.\n`);
+		return;
+	}
+	try {
+		await mirror.pull();
+	} finally {
+		lock.release();
+	}
+}
+
 /** `convox-ami runs`: every run in the journal, newest first, then the fleet runs with their racks. */
 export async function listRuns(input: CommandInput): Promise<ExitCode> {
 	// With a shared state, the state dir is first made what the bucket holds.
 	const shared = await openSharedState(input);
 	try {
-		await shared?.mirror.pull();
+		if (shared) await pullUnlessDriven(input.stateDir, shared.mirror);
 	} finally {
 		await shared?.close();
 	}
