@@ -54,6 +54,10 @@ function twoMachines() {
 			return name ? path.join(dir, name) : undefined;
 		},
 		record: (runId: string) => path.join(bucket, 'runs', `${runId}.packer.record`),
+		recordFiles: () =>
+			(existsSync(path.join(bucket, 'runs')) ? readdirSync(path.join(bucket, 'runs')) : [])
+				.filter(name => name.endsWith('.packer.record'))
+				.map(name => path.join(bucket, 'runs', name)),
 		journal: (runId: string) => JSON.parse(readFileSync(path.join(bucket, 'runs', `${runId}.json`), 'utf8')) as Run,
 	};
 }
@@ -165,9 +169,20 @@ describe('the Packer keeper’s record in the shared state', () => {
 		'a keeper on another host that still renews its heartbeat: B refuses to build again, naming the host; once it is silent, B adopts the AMI it announced',
 		async () => {
 			const world = twoMachines();
+			const announced = () => {
+				const file = world.recordFiles()[0];
+				return file !== undefined && /"createdAmi":"ami-/.test(readFileSync(file, 'utf8'));
+			};
 			const first = await runCliUntil([...RELEASE, '--state-dir', world.a.stateDir], {
 				env: world.a.env,
-				killWhen: event => event.type === 'log' && typeof event.line === 'string' && event.line.includes('Waiting for AMI to become ready'),
+				// Held until the keeper's upload of the AMI it announced has reached the bucket.
+				killWhen: event =>
+					event.type === 'log' && typeof event.line === 'string' && event.line.includes('Waiting for AMI to become ready')
+						? expect
+								.poll(announced, {timeout: 60_000, interval: 50})
+								.toBe(true)
+								.then(() => true)
+						: false,
 			});
 			expect(first.killed).toBe(true);
 			const runId = first.events.find(event => event.type === 'run')!.runId as string;
