@@ -24,6 +24,11 @@ function describeFailure(error: unknown, where: string, action: string): Error {
 			`The state bucket of ${where} does not exist.`,
 			'Create it (versioning on), or pass another --state s3://BUCKET/PREFIX.',
 		);
+	if (failure.name === 'CredentialsProviderError')
+		return new UsageError(
+			`No AWS credentials for the state ${where}: ${failure.message ?? ''}`,
+			'Set state.s3.profile in the config (or AWS_PROFILE), or sign in first (aws sso login).',
+		);
 	if (statusOf(error) === 403 || failure.name === 'AccessDenied')
 		return new UsageError(
 			`${action} on ${where} was refused (${failure.name ?? 'AccessDenied'}).`,
