@@ -14,6 +14,7 @@ mkdirSync(home);
 const env = {
 	PATH: process.env.PATH,
 	HOME: home,
+	CONVOX_AMI_REHEARSAL_WORLD: path.join(root, 'world'),
 	AWS_EC2_METADATA_DISABLED: 'true',
 	AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
