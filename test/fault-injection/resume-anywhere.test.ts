@@ -104,13 +104,18 @@ async function killedThenResumedElsewhere(killWhen: (event: CliEvent, seen: read
 
 describe('resume anywhere: a release killed in folder A is finished from folder B against the same S3 state', () => {
 	test(
-		'killed mid-update: B takes the expired lock over, re-attaches to the update; one build, one stack update',
+		'killed mid-update: B takes the expired lock over and follows the update A started; one build, one stack update',
 		async () => {
 			const {world, runId, second} = await killedThenResumedElsewhere(event => event.type === 'stack-event');
 			expect(messages(second).some(message => message.startsWith('Took over the lock of convox-dev in s3://rehearsal/team'))).toBe(true);
-			expect(messages(second).some(message => message.startsWith('Re-attaching to the update of convox-dev that this run started'))).toBe(
-				true,
-			);
+			// The update goes on by the rehearsal's clock meanwhile: on a busy machine it may have ended before B looks.
+			expect(
+				messages(second).some(message =>
+					/^(Re-attaching to the update of convox-dev that this run started|The update this run started earlier is done: convox-dev is UPDATE_COMPLETE)/.test(
+						message,
+					),
+				),
+			).toBe(true);
 			const aws = world.aws();
 			expect(updatesBegun(stackOf(aws, 'convox-dev'))).toBe(1);
 			expect(imagesOfRun(aws, runId)).toHaveLength(1);
