@@ -16,6 +16,7 @@ function withCommonOptions(command: Command): Command {
 		.addOption(new Option('--env <name>', 'the account from the config (dev, prod, ...); skips the account prompt'))
 		.addOption(new Option('--config <path>', 'config file').default(undefined, 'convox-ami.config.json'))
 		.addOption(new Option('--state-dir <dir>', 'where runs are journaled').default(undefined, '.convox-ami'))
+		.addOption(new Option('--state <url>', 'keep runs and rack locks in S3 (s3://BUCKET/PREFIX); the state dir is its working copy'))
 		.addOption(
 			new Option(
 				'--convox-version <version>',
@@ -47,7 +48,7 @@ function buildProgram(): Command {
 			'after',
 			`
 Flags of every command (details: convox-ami release --help):
-  --env NAME  --config PATH  --state-dir DIR  --convox-version V  --region R
+  --env NAME  --config PATH  --state-dir DIR  --state s3://BUCKET/PREFIX  --convox-version V  --region R
   --skip-required  --dry-run  --rehearse  --yes  --confirm ID  --json  --fleet NAME
 
 Exit codes: 0 finished, 1 a step failed (resume continues), 2 usage/config/input error,
@@ -63,6 +64,7 @@ Try it without AWS: convox-ami --rehearse`,
 		['rollback', '<run-id>', 'put the stack back on the Ami and Version it had before that run'],
 		['plan', '', 'print the release procedure a run would follow, as Markdown'],
 		['images', '', 'every AMI this tool made, per account and region, with where it is used'],
+		['unlock', '<lock-id>', 'release by hand a rack lock of the S3 state (the id a refusal printed)'],
 	];
 	for (const [name, argument, description, isDefault] of commands) {
 		const command = program

@@ -14,9 +14,10 @@ export interface CliOptions {
 	confirm: string[];
 	json?: boolean;
 	fleet?: string;
+	state?: string;
 }
 
-export type CommandName = 'release' | 'resume' | 'checklist' | 'runs' | 'rollback' | 'plan' | 'images';
+export type CommandName = 'release' | 'resume' | 'checklist' | 'runs' | 'rollback' | 'plan' | 'images' | 'unlock';
 
 export interface CommandInput {
 	name: CommandName;
@@ -24,4 +25,6 @@ export interface CommandInput {
 	flags: Flags;
 	configPath?: string;
 	stateDir: string;
+	/** `--state s3://BUCKET/PREFIX`: the shared state, with the state dir as its working copy. */
+	state?: string;
 }

@@ -67,7 +67,7 @@ class FleetDriver {
 		private readonly fleet: FleetRun,
 		private readonly resumed: boolean,
 	) {
-		this.store = new FleetStore(session.input.stateDir);
+		this.store = new FleetStore(session.input.stateDir, session.store.mirror);
 		const racks = fleet.racks.map(rack => ({
 			rack: rack.name,
 			accountId: rack.accountId,
@@ -627,6 +627,7 @@ class FleetDriver {
 			runsDir: runsDir(this.session.input.stateDir),
 		});
 		await writeFile(this.files.report, report);
+		await this.store.settled(this.fleet.id);
 	}
 
 	private async end(status: FleetStatus, exitCode: ExitCode, message: string, hint?: string): Promise<FleetOutcome> {
@@ -727,7 +728,7 @@ function resumeFleetRun(session: Session, fleet: FleetRun): FleetRun {
 export async function driveFleet(session: Session, target: FleetRun | string): Promise<FleetOutcome> {
 	const resumed = typeof target !== 'string';
 	const fleet = resumed ? resumeFleetRun(session, target) : newFleetRun(session, target);
-	const store = new FleetStore(session.input.stateDir);
+	const store = new FleetStore(session.input.stateDir, session.store.mirror);
 	await store.ensureWritable();
 	// Every rack's run and watch listens to the session's one abort signal.
 	setMaxListeners(0, session.interrupts.signal);

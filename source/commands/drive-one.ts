@@ -12,6 +12,7 @@ import {Runner, type RunOutcome} from '../workflow/runner';
 import type {Prompter} from '../core/step';
 import type {PrebuiltAmi, RollbackTarget, Run, RunKind, StepId, EventSink} from '../core/types';
 import type {CommandInput} from './cli-options';
+import {acquireStackLock, lockTiming, type LockedStack, type StackLock} from '../workflow/stack-lock';
 
 function describeResume(run: Run): string {
 	const step = run.steps.find(record => record.id === firstUnfinishedStep(run));
@@ -101,7 +102,7 @@ export interface RackDrive {
 }
 
 export async function driveOne(session: Session, request: RunRequest, rack?: RackDrive): Promise<RunOutcome> {
-	const {input, store, loaded, frontEnd, interrupts, rehearsal} = session;
+	const {input, loaded, frontEnd} = session;
 	const {flags} = input;
 	const resumeOf = request.resume;
 	const env = resumeOf?.env ?? request.env ?? (await chooseEnv(input, loaded, frontEnd));
@@ -132,7 +133,6 @@ export async function driveOne(session: Session, request: RunRequest, rack?: Rac
 		// The AMI was built by another run of the account: this run's template step has nothing to prepare.
 		run = {...run, steps: run.steps.map(step => (step.id === 'template' ? {...step, status: 'skipped'} : step))};
 	}
-	if (!resumeOf) rack?.onCreated(run);
 	if (resumeOf) {
 		if (flags.convoxVersion && flags.convoxVersion !== resumeOf.options.convoxVersion) {
 			throw new UsageError(
@@ -142,6 +142,42 @@ export async function driveOne(session: Session, request: RunRequest, rack?: Rac
 		}
 		run = {...run, options: {...run.options, confirm: [...new Set([...run.options.confirm, ...flags.confirm])], yes: flags.yes}};
 	}
+	const stackLock = await lockStack(session, {accountId: account.accountId, region, stackName: account.stackName}, run.id);
+	try {
+		return await driveLocked(session, request, run, rack);
+	} finally {
+		await stackLock?.release();
+	}
+}
+
+/** One run at a time per rack stack when the state is shared (S3); a local state dir is locked whole by drive-run. */
+async function lockStack(session: Session, stack: LockedStack, runId: string): Promise<StackLock | undefined> {
+	const {store, input, frontEnd} = session;
+	if (!store.mirror) return undefined;
+	const lock = await acquireStackLock(
+		store.mirror.backend,
+		stack,
+		{runId, command: `convox-ami ${input.name}`},
+		{timing: lockTiming(process.env, {rehearsal: session.model.world === 'rehearsal'}), onLost: message => frontEnd.say('warn', message)},
+	);
+	if (lock.takenOver) {
+		const {user, host, pid, runId: heldFor, heartbeat} = lock.takenOver;
+		frontEnd.say(
+			'warn',
+			`Took over the lock of ${stack.stackName} in ${store.mirror.backend.where}: ${user}@${host} pid ${pid} (run ${heldFor}) last renewed it at ${heartbeat}, longer ago than the lock's expiry.`,
+		);
+	}
+	return lock;
+}
+
+async function driveLocked(session: Session, request: RunRequest, started: Run, rack?: RackDrive): Promise<RunOutcome> {
+	const {input, store, loaded, frontEnd, interrupts, rehearsal} = session;
+	const {flags} = input;
+	const resumeOf = request.resume;
+	const run = started;
+	const account = loaded.config.accounts[run.env]!;
+	const {region} = run.options;
+	if (!resumeOf) rack?.onCreated(run);
 	store.save(run);
 	if (!rack) frontEnd.attach(run);
 	if (request.rollbackOf && !resumeOf) {
@@ -160,6 +196,7 @@ export async function driveOne(session: Session, request: RunRequest, rack?: Rac
 		env: rehearsal ? rehearsal.envFor(account.accountId) : process.env,
 		...(rehearsal ? {standIn: {endpoint: rehearsal.awsEndpoint, credentials: rehearsal.credentialsFor(account.accountId)}} : {}),
 		...(rack ? {sharedPace: true} : {}),
+		...(store.mirror ? {beforeAwsCall: () => store.journaled(), sharedState: store.mirror.backend.handOff} : {}),
 	});
 	const files = runFiles(input.stateDir, run.id);
 	const {createRunSecrets} = await import('../services/run-secrets');
@@ -171,7 +208,13 @@ export async function driveOne(session: Session, request: RunRequest, rack?: Rac
 		config: loaded.config,
 		configDir: loaded.dir,
 		account,
-		flags: {...flags, env, confirm: run.options.confirm, dryRun: session.model.readOnly, rehearse: session.model.world === 'rehearsal'},
+		flags: {
+			...flags,
+			env: run.env,
+			confirm: run.options.confirm,
+			dryRun: session.model.readOnly,
+			rehearse: session.model.world === 'rehearsal',
+		},
 		services,
 		prompt: rack?.prompter ?? frontEnd.prompter,
 		paths: {stateDir: input.stateDir, ...files},
@@ -181,11 +224,16 @@ export async function driveOne(session: Session, request: RunRequest, rack?: Rac
 		...(rack?.stopAfter ? {stopAfter: rack.stopAfter} : {}),
 	});
 	const outcome = await runner.drive();
-	if (outcome.run.status === 'running') return outcome;
+	if (outcome.run.status === 'running') {
+		await store.settled(outcome.run.id);
+		return outcome;
+	}
 	const {writeReport} = await import('../workflow/write-report');
 	await writeReport(outcome.run, files.report);
 	if (outcome.run.rollbackOf) {
 		await store.record(outcome.run.rollbackOf.runId, {type: 'history', message: `Rollback run ${outcome.run.id} ${outcome.run.status}.`});
+		await store.settled(outcome.run.rollbackOf.runId);
 	}
+	await store.settled(outcome.run.id);
 	return outcome;
 }

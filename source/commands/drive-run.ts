@@ -15,6 +15,7 @@ import type {Run} from '../core/types';
 import {wireSignals} from './signals';
 import {accountChoices, driveOne, rollbackOf, rollbackRequest, type RunRequest, type Session} from './drive-one';
 import type {CommandInput} from './cli-options';
+import {openSharedState, type SharedState} from './open-state';
 
 async function findRunToResume(store: JournalStore, runId: string | undefined, linked: Set<string>): Promise<Run> {
 	if (runId) return store.load(runId);
@@ -138,6 +139,7 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 	const {flags} = input;
 	let lock: StateLock | undefined;
 	let rehearsal: Rehearsal | undefined;
+	let shared: SharedState | undefined;
 	const signals = wireSignals(() => lock?.release());
 	const {interrupts, onSignal} = signals;
 	// The screen comes first so the operator sees it at once; config, SDK and steps load behind it.
@@ -148,7 +150,13 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 	});
 	interrupts.signal.addEventListener('abort', () => frontEnd.interrupted());
 	try {
-		const store = new JournalStore(input.stateDir);
+		shared = await openSharedState(input);
+		if (shared) {
+			// The working copy is locked before the bucket is pulled into it.
+			lock = await acquireStateLock(input.stateDir, `convox-ami ${input.name}`);
+			await shared.mirror.pull();
+		}
+		const store = new JournalStore(input.stateDir, shared?.mirror);
 		const {fleets} = input.name === 'resume' ? await new FleetStore(input.stateDir).list() : {fleets: []};
 		const fleetToResume = input.name === 'resume' ? await findFleetToResume(input, store, fleets) : undefined;
 		if (flags.fleet && input.name !== 'release')
@@ -164,13 +172,19 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 		// A config that does not load leaves no trace, not even an empty state dir.
 		const configured = rehearse ? undefined : await (await import('../config/load-config')).loadConfig(input.configPath);
 		await store.ensureWritable();
-		lock = await acquireStateLock(input.stateDir, `convox-ami ${input.name}`);
+		lock ??= await acquireStateLock(input.stateDir, `convox-ami ${input.name}`);
 		const fleetName = fleetToResume?.fleet ?? flags.fleet;
 		rehearsal = rehearse
-			? await (await import('../rehearsal/rehearsal')).startRehearsal(input.stateDir, fleetName ? {fleet: fleetName} : {})
+			? await (
+					await import('../rehearsal/rehearsal')
+				).startRehearsal(input.stateDir, {
+					...(fleetName ? {fleet: fleetName} : {}),
+					...(shared?.rehearsalWorld ? {worldDir: shared.rehearsalWorld} : {}),
+				})
 			: undefined;
 		const loaded = rehearsal?.config ?? configured!;
 		if (fleetToResume) frontEnd.attachFleet({fleet: fleetToResume.fleet, fleetRunId: fleetToResume.id});
+		if (shared?.advice) frontEnd.say('warn', shared.advice);
 		if (lock.takenOver)
 			frontEnd.say(
 				'warn',
@@ -232,6 +246,9 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 	} finally {
 		signals.release();
 		await rehearsal?.stop();
+		// Whatever ended the session, what was journaled reaches the shared state before it closes.
+		await shared?.mirror.settled().catch(() => undefined);
+		await shared?.close();
 		lock?.release();
 	}
 }

@@ -4,8 +4,11 @@ import {JournalStore} from '../workflow/journal-store';
 import {firstUnfinishedStep} from '../workflow/plan';
 import {outputsOf} from '../core/step-outputs';
 import type {Run} from '../core/types';
-import {EXIT, type ExitCode} from '../core/errors';
+import {EXIT, UsageError, type ExitCode} from '../core/errors';
 import type {CommandInput} from './cli-options';
+import {openSharedState} from './open-state';
+import {acquireStateLock, type StateLock} from '../workflow/state-lock';
+import type {StateMirror} from '../workflow/state-mirror';
 
 export interface RunSummary {
 	id: string;
@@ -87,8 +90,33 @@ function formatFleet(summary: FleetSummary): string {
 	].join('\n');
 }
 
+/** The working copy is made what the bucket holds, unless a process drives it now: then it is as new as the bucket, or newer. */
+async function pullUnlessDriven(stateDir: string, mirror: StateMirror): Promise<void> {
+	let lock: StateLock;
+	try {
+		lock = await acquireStateLock(stateDir, 'convox-ami runs');
+	} catch (error) {
+		if (!(error instanceof UsageError)) throw error;
+		process.stderr.write(`! ${error.message} The runs are listed from its working copy.\n`);
+		return;
+	}
+	try {
+		await mirror.pull();
+	} finally {
+		lock.release();
+	}
+}
+
 /** `convox-ami runs`: every run in the journal, newest first, then the fleet runs with their racks. */
 export async function listRuns(input: CommandInput): Promise<ExitCode> {
+	// With a shared state, the state dir is first made what the bucket holds.
+	const shared = await openSharedState(input);
+	try {
+		if (shared) await pullUnlessDriven(input.stateDir, shared.mirror);
+	} finally {
+		await shared?.close();
+	}
+	if (shared?.advice) process.stderr.write(`! ${shared.advice}\n`);
 	const [{runs, unreadable}, fleets] = await Promise.all([new JournalStore(input.stateDir).list(), new FleetStore(input.stateDir).list()]);
 	const summaries = runs.map(summarize);
 	const fleetSummaries = fleets.fleets.map(summarizeFleet);
@@ -96,7 +124,7 @@ export async function listRuns(input: CommandInput): Promise<ExitCode> {
 		for (const summary of summaries) process.stdout.write(`${JSON.stringify({type: 'run-summary', ...summary})}\n`);
 		for (const summary of fleetSummaries) process.stdout.write(`${JSON.stringify({type: 'fleet-summary', ...summary})}\n`);
 	} else if (summaries.length === 0) {
-		process.stdout.write(`No runs in ${input.stateDir}.\n`);
+		process.stdout.write(`No runs in ${shared?.mirror.backend.where ?? input.stateDir}.\n`);
 	} else {
 		process.stdout.write(`${formatRunsTable(summaries)}\n`);
 		for (const summary of fleetSummaries) process.stdout.write(`\n${formatFleet(summary)}\n`);

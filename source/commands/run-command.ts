@@ -7,7 +7,7 @@ import type {Flags} from '../core/step';
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const ENV_PATTERN = /^[a-z][a-z0-9-]*$/;
 
-function toFlags(options: CliOptions, args: string[]): Flags {
+function toFlags(options: CliOptions, args: string[], name: CommandName): Flags {
 	if (options.convoxVersion !== undefined && !parseVersionId(options.convoxVersion)) {
 		throw new UsageError(
 			`--convox-version ${options.convoxVersion} is not a Convox version id (YYYYMMDDHHMMSS, optionally with a -suffix).`,
@@ -21,7 +21,7 @@ function toFlags(options: CliOptions, args: string[]): Flags {
 		throw new UsageError(`--fleet ${options.fleet} is not a fleet name (lowercase letters, digits and dashes).`);
 	if (options.fleet !== undefined && options.env !== undefined)
 		throw new UsageError('--fleet and --env exclude each other: a fleet names its racks.', 'Drop one of them.');
-	for (const id of args) {
+	for (const id of name === 'unlock' ? [] : args) {
 		if (!/^[\w-]+$/.test(id)) throw new UsageError(`${id} is not a run id (see \`convox-ami runs\`).`);
 	}
 	for (const id of options.confirm) {
@@ -50,13 +50,14 @@ function report(error: OperatorError | Error, json: boolean): void {
 export async function runCommand(name: CommandName, args: string[], options: CliOptions): Promise<ExitCode> {
 	let flags: Flags | undefined;
 	try {
-		flags = toFlags(options, args);
+		flags = toFlags(options, args, name);
 		const input: CommandInput = {
 			name,
 			args,
 			flags,
 			...(options.config ? {configPath: options.config} : {}),
 			stateDir: path.resolve(options.stateDir ?? '.convox-ami'),
+			...(options.state ? {state: options.state} : {}),
 		};
 		switch (name) {
 			case 'plan': {
@@ -66,6 +67,10 @@ export async function runCommand(name: CommandName, args: string[], options: Cli
 			case 'runs': {
 				const {listRuns} = await import('./list-runs');
 				return await listRuns(input);
+			}
+			case 'unlock': {
+				const {unlock} = await import('./unlock');
+				return await unlock(input);
 			}
 			case 'images': {
 				const {listImages} = await import('./list-images');

@@ -92,6 +92,18 @@ const fleetSchema = z.strictObject({
 	failureTolerance: z.number().int().min(0, 'expected 0 or more').default(0),
 });
 
+/** Where runs are kept beyond this machine (docs/state.md); `--state s3://BUCKET/PREFIX` wins over it. */
+const stateS3Schema = z.strictObject({
+	bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name'),
+	prefix: z.string().default(''),
+	region: z
+		.string()
+		.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1')
+		.optional(),
+	profile: z.string().min(1).optional(),
+	kmsKeyId: z.string().min(1).optional(),
+});
+
 export const configSchema = z
 	.strictObject({
 		$schema: z.string().optional(),
@@ -108,6 +120,7 @@ export const configSchema = z
 			.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lowercase account name'), accountSchema)
 			.refine(accounts => Object.keys(accounts).length > 0, 'expected at least one account'),
 		fleets: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lowercase fleet name'), fleetSchema).optional(),
+		state: z.strictObject({s3: stateS3Schema}).optional(),
 	})
 	.superRefine((config, ctx) => {
 		for (const [name, fleet] of Object.entries(config.fleets ?? {})) {

@@ -6,6 +6,7 @@ import type {SSMClient} from '@aws-sdk/client-ssm';
 import type {STSClient} from '@aws-sdk/client-sts';
 import type {AwsCredentialIdentity} from '@aws-sdk/types';
 import type {ReleasesService} from './releases';
+import type {StateHandOff} from './state-location';
 
 /** SDK clients for the run's account and region, created on first use. */
 export interface AwsClients {
@@ -59,4 +60,6 @@ export interface Services {
 	/** Environment for child processes and probes (rehearsal points it at stand-ins). */
 	readonly env: NodeJS.ProcessEnv;
 	readonly policy: WorldPolicy;
+	/** With a shared state (S3): where the Packer keeper sends its record and log, so that another machine can adopt the build. */
+	readonly sharedState?: StateHandOff;
 }

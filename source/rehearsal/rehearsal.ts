@@ -77,8 +77,9 @@ async function toolScript(binDir: string, tool: 'packer' | 'convox'): Promise<st
  * (state kept in STATE_DIR/rehearsal so a killed rehearsal resumes), Packer (a replay of a recorded
  * build), the convox CLI, the hello-world app (its requests shipped to the SumoLogic stand-in as log lines) and Librato. No AWS credentials are loaded.
  */
-export async function startRehearsal(stateDir: string, options: {fleet?: string} = {}): Promise<Rehearsal> {
-	const dir = path.join(stateDir, 'rehearsal');
+export async function startRehearsal(stateDir: string, options: {fleet?: string; worldDir?: string} = {}): Promise<Rehearsal> {
+	// A world of its own (--state s3://… under --rehearse) is shared by the folders that name it.
+	const dir = options.worldDir ?? path.join(stateDir, 'rehearsal');
 	// `--fleet NAME` rehearses the demo fleet under that name, in a world of its own.
 	// CONVOX_AMI_REHEARSAL_ROLLBACK names racks whose next update rolls back, _STALE_INSTANCES racks whose
 	// next update leaves the old instances running (their checklist fails); _FLEET_TOLERANCE sets the

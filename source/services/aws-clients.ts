@@ -8,6 +8,29 @@ export interface AwsClientOptions {
 	/** Rehearsal: every client talks to this loopback URL with fake credentials; no profile is read. */
 	endpoint?: string;
 	credentials?: AwsCredentialIdentity;
+	/** Awaited before each request is sent (the journal reaching the shared state first). */
+	beforeCall?: () => Promise<void>;
+}
+
+interface WithMiddleware {
+	middlewareStack: {
+		add(
+			middleware: (next: (args: object) => Promise<object>) => (args: object) => Promise<object>,
+			options: {step: 'initialize'; name: string},
+		): void;
+	};
+}
+
+function awaitingFirst<T>(client: T, beforeCall: (() => Promise<void>) | undefined): T {
+	if (beforeCall)
+		(client as unknown as WithMiddleware).middlewareStack.add(
+			next => async args => {
+				await beforeCall();
+				return next(args);
+			},
+			{step: 'initialize', name: 'awaitJournal'},
+		);
+	return client;
 }
 
 /**
@@ -36,20 +59,21 @@ export async function createAwsClients(options: AwsClientOptions): Promise<AwsCl
 		retryMode: 'adaptive',
 		...(options.endpoint ? {endpoint: options.endpoint} : {}),
 	};
-	const ec2 = new EC2Client(common);
+	const ready = <T>(client: T) => awaitingFirst(client, options.beforeCall);
+	const ec2 = ready(new EC2Client(common));
 	const regional = new Map([[options.region, ec2]]);
 	return {
-		sts: new STSClient(common),
-		cloudformation: new CloudFormationClient(common),
+		sts: ready(new STSClient(common)),
+		cloudformation: ready(new CloudFormationClient(common)),
 		ec2,
-		ssm: new SSMClient(common),
+		ssm: ready(new SSMClient(common)),
 		// IAM is global: the SDK resolves the partition's one endpoint (signing for us-east-1 in aws) from any of its regions.
-		iam: new IAMClient(common),
-		cloudwatch: new CloudWatchClient(common),
+		iam: ready(new IAMClient(common)),
+		cloudwatch: ready(new CloudWatchClient(common)),
 		ec2For(region) {
 			let client = regional.get(region);
 			if (!client) {
-				client = new EC2Client({...common, region});
+				client = ready(new EC2Client({...common, region}));
 				regional.set(region, client);
 			}
 			return client;

@@ -3,6 +3,7 @@ import type {AccountConfig, Config} from '../config/schema';
 import {createAwsClients} from './aws-clients';
 import {callBudgetFor, withCallBudget} from './cloudformation/call-budget';
 import {createReleasesService} from './releases';
+import type {StateHandOff} from '../core/state-location';
 import {LIVE_POLICY, REHEARSAL_POLICY, type AwsClients, type Services} from '../core/ports';
 
 export interface ServiceOptions {
@@ -15,6 +16,9 @@ export interface ServiceOptions {
 	standIn?: {endpoint: string; credentials: {accessKeyId: string; secretAccessKey: string}};
 	/** A fleet's racks: their CloudFormation calls share one pace per account and region. */
 	sharedPace?: boolean;
+	/** Awaited before every AWS call: with a shared state, the journal write that announces a change reaches it before the change is made. */
+	beforeAwsCall?: () => Promise<void>;
+	sharedState?: StateHandOff;
 }
 
 /** A binary named with a path resolves from the config's folder; a bare name is looked up on PATH. */
@@ -23,7 +27,17 @@ function binary(name: string | undefined, fallback: string, configDir: string): 
 	return name.includes('/') ? path.resolve(configDir, name) : name;
 }
 
-export function createServices({config, configDir, account, region, env, standIn, sharedPace}: ServiceOptions): Services {
+export function createServices({
+	config,
+	configDir,
+	account,
+	region,
+	env,
+	standIn,
+	sharedPace,
+	beforeAwsCall,
+	sharedState,
+}: ServiceOptions): Services {
 	let clients: Promise<AwsClients> | undefined;
 	return {
 		releases: createReleasesService(env.CONVOX_RELEASES_URL ? {baseUrl: env.CONVOX_RELEASES_URL} : {}),
@@ -31,6 +45,7 @@ export function createServices({config, configDir, account, region, env, standIn
 			(clients ??= createAwsClients({
 				region,
 				...(standIn ? {endpoint: standIn.endpoint, credentials: standIn.credentials} : account.profile ? {profile: account.profile} : {}),
+				...(beforeAwsCall ? {beforeCall: beforeAwsCall} : {}),
 			}).then(created => {
 				if (sharedPace) {
 					const rate = Number(env.CONVOX_AMI_CLOUDFORMATION_RATE);
@@ -45,5 +60,6 @@ export function createServices({config, configDir, account, region, env, standIn
 		},
 		env,
 		policy: standIn ? REHEARSAL_POLICY : LIVE_POLICY,
+		...(sharedState ? {sharedState} : {}),
 	};
 }

@@ -4,7 +4,7 @@ import type {EC2Client} from '@aws-sdk/client-ec2';
 import {describeImage, findImagesByRun, launchPermissions, waitForImage} from '../services/ec2-images';
 import {passableVariables} from '../services/packer-template-hcl2';
 import type {PackerAws} from '../services/packer/environment';
-import {readKeeperRecord} from '../services/packer/keeper';
+import {keeperElsewhere, readKeeperRecord} from '../services/packer/keeper';
 import {isRunning, signalPackerGroup, type PackerProcess} from '../services/packer/orphan';
 import type {PackerOutputEvent} from '../services/packer/output';
 import type {BuildResources} from '../services/packer/phases';
@@ -26,6 +26,7 @@ import {removeVarFileFolder} from '../services/packer/var-file';
 import {optionalVariables} from '../core/packer-variables';
 import type {AwsClients} from '../core/ports';
 import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../core/errors';
+import {formatAge} from '../core/format-duration';
 import {runModeOf} from '../core/run-mode';
 import {BUILD_SECRETS, buildNeeds} from '../core/secrets';
 import {metricsOf} from '../config/observability';
@@ -180,9 +181,17 @@ class BuildRun {
 	private async adoptInterrupted(ec2: EC2Client): Promise<BuildOutputs | undefined> {
 		const record = readKeeperRecord(this.files.record);
 		if (!record) return undefined;
-		const keeperAlive = record.state !== 'ended' && isRunning(record.keeper, KEEPER_COMMAND);
+		// A record from the shared state may be another machine's: its pids mean nothing here.
+		const elsewhere = keeperElsewhere(record, Date.now());
+		if (elsewhere === 'running') {
+			throw new StepFailedError(
+				`The build of this run is still running on ${record.host} (keeper pid ${record.keeper.pid}${record.packer ? `, Packer pid ${record.packer.pid}` : ''}, last heartbeat ${formatAge(record.heartbeat!, Date.now())} ago): it is not built again here.`,
+				`Wait until it ends (its record reaches the state), then run \`convox-ami resume\` again, here or on ${record.host}.`,
+			);
+		}
+		const keeperAlive = !elsewhere && record.state !== 'ended' && isRunning(record.keeper, KEEPER_COMMAND);
 		const packer = record.state !== 'ended' ? record.packer : undefined;
-		const packerAlive = packer !== undefined && isRunning(packer);
+		const packerAlive = !elsewhere && packer !== undefined && isRunning(packer);
 		let stop: OrphanStop | undefined;
 		if (packerAlive) {
 			notice(this.ctx, `Packer from the interrupted run (pid ${packer.pid}) is still building; following it until it ends.`, 'warn');
@@ -427,7 +436,12 @@ class BuildRun {
 		notice(this.ctx, `Running ${command}`);
 		let build: PackerBuild;
 		try {
-			build = await startPackerBuild({...invocation, logPath: this.logPath, onEvent: event => this.emitPackerEvent(event)});
+			build = await startPackerBuild({
+				...invocation,
+				logPath: this.logPath,
+				...(this.ctx.services.sharedState ? {share: this.ctx.services.sharedState} : {}),
+				onEvent: event => this.emitPackerEvent(event),
+			});
 		} catch (error) {
 			if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw this.notStarted(error);
 			throw new StepFailedError(

@@ -4,6 +4,7 @@ import path from 'node:path';
 import {replaceFileSync} from '../core/atomic-file';
 import {OperatorError, UsageError, EXIT} from '../core/errors';
 import {reduceRun} from './reducer';
+import type {StateMirror} from './state-mirror';
 import type {Run, RunEventInput} from '../core/types';
 
 const SCHEMA_VERSION = 1;
@@ -36,7 +37,11 @@ function describeWriteError(error: NodeJS.ErrnoException, file: string): Operato
 
 /** One JSON file per run, replaced atomically (temp file, fsync, rename) at every change. */
 export class JournalStore {
-	constructor(readonly stateDir: string) {}
+	/** With a mirror, the state dir is a working copy of the shared state (S3) and every save is written through. */
+	constructor(
+		readonly stateDir: string,
+		readonly mirror?: StateMirror,
+	) {}
 
 	async ensureWritable(): Promise<void> {
 		try {
@@ -52,12 +57,26 @@ export class JournalStore {
 	/** Synchronous on purpose: when an event has been emitted, its effect is on disk. */
 	save(run: Run): void {
 		const file = runFiles(this.stateDir, run.id).journal;
+		const text = `${JSON.stringify(run, null, 2)}\n`;
 		try {
-			replaceFileSync(file, `${JSON.stringify(run, null, 2)}\n`);
+			replaceFileSync(file, text);
 		} catch (error) {
 			if (!(error as NodeJS.ErrnoException).code) throw error;
 			throw describeWriteError(error as NodeJS.ErrnoException, file);
 		}
+		this.mirror?.journal(`runs/${run.id}.json`, text);
+	}
+
+	/** Once the shared state holds every save so far: a side effect waits for the journal that announces it. */
+	async journaled(): Promise<void> {
+		await this.mirror?.settled();
+	}
+
+	/** Once the shared state holds every save so far and the run's files (report, Packer log and record) as they are now. */
+	async settled(runId: string): Promise<void> {
+		if (!this.mirror) return;
+		this.mirror.files('runs/', runId);
+		await this.mirror.settled();
 	}
 
 	/** Records an event in another run than the one being driven (a release learns of the rollback that undoes it), through the reducer. */

@@ -143,6 +143,8 @@ export class Runner {
 			} catch (error) {
 				return this.fail(record.id, error);
 			}
+			// With a shared state, a step ends once the state holds it (and the files it wrote); a write lost to another machine stops the run here.
+			await this.options.store.settled(this.current.id);
 			if (record.id === this.options.stopAfter) return {exitCode: EXIT.ok, run: this.current};
 		}
 		return this.finish('finished', EXIT.ok);

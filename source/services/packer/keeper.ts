@@ -1,5 +1,6 @@
 import {spawn} from 'node:child_process';
 import {createWriteStream, readFileSync, type WriteStream} from 'node:fs';
+import os from 'node:os';
 import type {Readable} from 'node:stream';
 import {replaceFileSync} from '../../core/atomic-file';
 import {readLines} from './machine-readable';
@@ -7,6 +8,8 @@ import {packerProcess, type PackerProcess} from './orphan';
 import {PackerOutput} from './output';
 import {createScrubber} from './scrubber';
 import {serveVarFile, withVarFile} from './var-file';
+import type {StateHandOff} from '../../core/state-location';
+import {shareKeeperFiles} from './keeper-share';
 
 /** What the keeper is told through its stdin (never its argv: this holds the secrets). */
 export interface KeeperConfig {
@@ -22,11 +25,16 @@ export interface KeeperConfig {
 	/** Values scrubbed from every line. */
 	secrets: string[];
 	varFile?: {dir: string; values: Record<string, string>};
+	/** A shared state (S3): the record, the log and the output are sent there at every save. */
+	share?: StateHandOff;
 }
 
 /** The keeper's account of one attempt, replaced atomically at every change; never holds a secret. */
 export interface KeeperRecord {
 	keeper: PackerProcess;
+	/** Where the keeper runs, and when it last said it does (renewed every KEEPER_HEARTBEAT_MS): another machine reads both. */
+	host?: string;
+	heartbeat?: string;
 	packer?: PackerProcess;
 	state: 'starting' | 'running' | 'ended';
 	/** Packer's exit code once it ended. */
@@ -69,6 +77,15 @@ function closed(stream: WriteStream): Promise<void> {
 }
 
 const STRAY_GRACE_MS = 1000;
+const KEEPER_HEARTBEAT_MS = 10_000;
+/** A keeper on another host silent this long is gone (its machine stopped): its build is no longer followed there. */
+const KEEPER_SILENT_MS = 60_000;
+
+/** A keeper on another machine, by its record: 'running' while it still renews its heartbeat, else 'gone'; undefined when it ran here or ended. */
+export function keeperElsewhere(record: KeeperRecord, now: number): 'running' | 'gone' | undefined {
+	if (record.state === 'ended' || !record.host || record.host === os.hostname()) return undefined;
+	return record.heartbeat && now - Date.parse(record.heartbeat) < KEEPER_SILENT_MS ? 'running' : 'gone';
+}
 
 /**
  * The keeper: a detached process that runs one `packer build` and owns its output pipes, so that
@@ -82,6 +99,7 @@ export async function runKeeper(input: Readable): Promise<number> {
 	const config = JSON.parse(await readAll(input)) as KeeperConfig;
 	const record: KeeperRecord = {
 		keeper: packerProcess(process.pid) ?? {pid: process.pid, startedAt: ''},
+		host: os.hostname(),
 		state: 'starting',
 		amiIds: {},
 		cancelled: false,
@@ -91,14 +109,20 @@ export async function runKeeper(input: Readable): Promise<number> {
 		record.writeError ??= `Could not write ${what}: ${error.message}`;
 	};
 	// A record that cannot be written must not stop the keeper: Packer would die of SIGPIPE, without clean-up.
+	// The record goes last: once the state's record says the build ended, its log and output are there whole.
+	const share = config.share && shareKeeperFiles(config.share, [config.logPath, config.outPath, config.recordPath]);
 	const save = () => {
+		record.heartbeat = new Date().toISOString();
 		try {
 			replaceFileSync(config.recordPath, `${JSON.stringify(record)}\n`, 0o600);
 		} catch (error) {
 			failed(config.recordPath, error as Error);
 		}
+		share?.send();
 	};
 	save();
+	const heartbeat = setInterval(save, KEEPER_HEARTBEAT_MS);
+	heartbeat.unref();
 	const varFile = config.varFile ? serveVarFile(config.varFile.dir, config.varFile.values) : undefined;
 	const args = withVarFile(config.args, varFile && `-var-file=${varFile.path}`);
 	const scrub = createScrubber(config.secrets);
@@ -136,7 +160,9 @@ export async function runKeeper(input: Readable): Promise<number> {
 			message: started.message,
 			...((started as NodeJS.ErrnoException).code ? {code: (started as NodeJS.ErrnoException).code} : {}),
 		};
+		clearInterval(heartbeat);
 		save();
+		await share?.drained();
 		return 1;
 	}
 	// A Packer that already exited has no start time left to read: it is recorded as not running.
@@ -181,6 +207,8 @@ export async function runKeeper(input: Readable): Promise<number> {
 	record.amiIds = {...output.amiIds};
 	record.cancelled = output.cancelled;
 	record.errors = exitCode === 0 ? [] : output.failureLines();
+	clearInterval(heartbeat);
 	save();
+	await share?.drained();
 	return 0;
 }

@@ -12,6 +12,7 @@ import {PackerOutput, type PackerOutputEvent} from './output';
 import type {BuildResources} from './phases';
 import {createScrubber, MASK} from './scrubber';
 import {serveVarFile, withVarFile} from './var-file';
+import type {StateHandOff} from '../../core/state-location';
 
 /** The hidden CLI command that runs the keeper (see keeper.ts). */
 export const KEEPER_COMMAND = '__packer-keeper';
@@ -61,6 +62,8 @@ export function packerFilesOf(logPath: string): PackerFiles {
 
 export interface PackerBuildOptions extends PackerInvocation {
 	logPath: string;
+	/** The shared state the keeper sends its files to. */
+	share?: StateHandOff;
 	onEvent?: (event: PackerOutputEvent) => void;
 }
 
@@ -176,6 +179,7 @@ export async function startPackerBuild(options: PackerBuildOptions): Promise<Pac
 		outPath: files.out,
 		recordPath: files.record,
 		secrets: secretValues(options),
+		...(options.share ? {share: options.share} : {}),
 		...(options.secrets.length > 0
 			? {varFile: {dir: files.varFileDir, values: Object.fromEntries(options.secrets.map(secret => [secret.variable, secret.value]))}}
 			: {}),

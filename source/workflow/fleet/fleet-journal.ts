@@ -4,6 +4,7 @@ import {replaceFileSync} from '../../core/atomic-file';
 import {UsageError} from '../../core/errors';
 import type {HistoryEntry, RunMode} from '../../core/types';
 import type {FleetStatus, RackState} from '../../core/fleet-events';
+import type {StateMirror} from '../state-mirror';
 
 /** A rack of a fleet run and the run (today's format, in runs/) that releases it. */
 export interface FleetRackRecord {
@@ -71,14 +72,27 @@ export function fleetFiles(stateDir: string, fleetRunId: string) {
 
 /** One JSON file per fleet run in STATE_DIR/fleets/, replaced atomically at every change, as the runs' journals. */
 export class FleetStore {
-	constructor(readonly stateDir: string) {}
+	/** With a mirror, every save is written through to the shared state (S3) as well. */
+	constructor(
+		readonly stateDir: string,
+		private readonly mirror?: StateMirror,
+	) {}
 
 	async ensureWritable(): Promise<void> {
 		await mkdir(fleetsDir(this.stateDir), {recursive: true});
 	}
 
 	save(fleet: FleetRun): void {
-		replaceFileSync(fleetFiles(this.stateDir, fleet.id).journal, `${JSON.stringify(fleet, null, 2)}\n`);
+		const text = `${JSON.stringify(fleet, null, 2)}\n`;
+		replaceFileSync(fleetFiles(this.stateDir, fleet.id).journal, text);
+		this.mirror?.journal(`fleets/${fleet.id}.json`, text);
+	}
+
+	/** Once the shared state holds every save so far and the fleet's report. */
+	async settled(fleetRunId: string): Promise<void> {
+		if (!this.mirror) return;
+		this.mirror.files('fleets/', fleetRunId);
+		await this.mirror.settled();
 	}
 
 	async load(fleetRunId: string): Promise<FleetRun> {
