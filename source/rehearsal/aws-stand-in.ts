@@ -6,11 +6,12 @@ import {gunzipSync} from 'node:zlib';
 import {cloudFormationHandlers, cloudFormationWrites} from './aws/cloudformation';
 import {cloudWatchHandlers, type InstanceMetricsFeed} from './aws/cloudwatch';
 import {ec2Handlers} from './aws/ec2';
+import {imageLifecycleHandlers} from './aws/ec2-image-lifecycle';
 import {iamHandlers} from './aws/iam';
 import {jsonError, ssmHandlers} from './aws/ssm';
 import {parseQueryParams, type QueryParams} from './aws/form';
 import {randomUUID} from './aws/ids';
-import {AwsError, scenarios, type Scenario, type StandInData} from './aws/model';
+import {AwsError, scenarios, type ImageRefusal, type Scenario, type StandInData} from './aws/model';
 import {rackStackSeed, stockImage} from './aws/seeds';
 import {
 	emptyData,
@@ -27,7 +28,7 @@ import {listenOnLoopback} from './loopback-server';
 export {type InstanceRoleSeed} from './aws/iam-roles';
 export {currentRackStackSeed, ecsAmiParameters, ecsOptimizedImages, rackStackSeed, stockImage, type RackStackOptions} from './aws/seeds';
 export {StandInState, type ImageInput, type StackSeed} from './aws/state';
-export {type ImageRecord, type InstanceRecord, type Scenario, type StackRecord, type StandInData} from './aws/model';
+export {type ImageRecord, type ImageRefusal, type InstanceRecord, type Scenario, type StackRecord, type StandInData} from './aws/model';
 
 export interface Identity {
 	accountId: string;
@@ -56,6 +57,8 @@ export interface AwsStandInOptions {
 	ssmDenied?: string[];
 	/** IAM actions refused to every caller with AccessDenied, e.g. ['iam:SimulatePrincipalPolicy']. */
 	iamDenied?: string[];
+	/** EC2 calls refused for one image (AccessDenied, InvalidAMIID.Unavailable, ...). */
+	imageRefusals?: ImageRefusal[];
 	/** Scenario of the stacks whose seed names none; default 'clean'. */
 	scenario?: Scenario | Scenario[];
 	/** Period of the update clock; default 1000 ms (tests: 20-50). */
@@ -113,7 +116,7 @@ export interface AwsStandIn {
 	port: number;
 	calls: AwsCall[];
 	state: StandInState;
-	/** Calls that change something (change sets, updates, cancels, image copies). */
+	/** Calls that change something (change sets, updates, cancels, image copies, deprecations, deregistrations). */
 	writes(): AwsCall[];
 	throttle(count: number, actions?: string[]): void;
 	setExpiredCredentials(expired: boolean): void;
@@ -203,6 +206,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		data.ssmParameters = {...options.ssmParameters};
 		if (options.ssmDenied) data.ssmDenied = [...options.ssmDenied];
 		if (options.iamDenied) data.iamDenied = [...options.iamDenied];
+		if (options.imageRefusals) data.imageRefusals = [...options.imageRefusals];
 		for (const seed of options.stacks ?? []) {
 			state.addStack({...(options.scenario ? {scenario: options.scenario} : {}), ...seed});
 		}
@@ -381,7 +385,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		port: server.port,
 		calls,
 		state,
-		writes: () => calls.filter(call => cloudFormationWrites.has(call.action) || call.action === 'CopyImage'),
+		writes: () => calls.filter(call => cloudFormationWrites.has(call.action) || call.action === 'CopyImage' || call.action in imageLifecycleHandlers),
 		throttle(count, actions) {
 			throttle = {remaining: count, actions};
 		},
