@@ -14,9 +14,11 @@ export interface CliOptions {
 	confirm: string[];
 	json?: boolean;
 	fleet?: string;
+	keep?: string;
+	minAge?: string;
 }
 
-export type CommandName = 'release' | 'resume' | 'checklist' | 'runs' | 'rollback' | 'plan' | 'images';
+export type CommandName = 'release' | 'resume' | 'checklist' | 'runs' | 'rollback' | 'plan' | 'images' | 'prune';
 
 export interface CommandInput {
 	name: CommandName;

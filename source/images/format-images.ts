@@ -26,7 +26,7 @@ function useSummary(use: ImageUse): string {
 }
 
 /** A fleet's racks often share an account: `prod-us-1 +4` keeps the column narrow (`--json` names them all). */
-function shortAccount(account: string): string {
+export function shortAccount(account: string): string {
 	const [first = '', ...others] = account.split(',');
 	return others.length > 0 ? `${first} +${others.length}` : first;
 }

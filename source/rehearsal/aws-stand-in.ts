@@ -385,7 +385,8 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		port: server.port,
 		calls,
 		state,
-		writes: () => calls.filter(call => cloudFormationWrites.has(call.action) || call.action === 'CopyImage' || call.action in imageLifecycleHandlers),
+		writes: () =>
+			calls.filter(call => cloudFormationWrites.has(call.action) || call.action === 'CopyImage' || call.action in imageLifecycleHandlers),
 		throttle(count, actions) {
 			throttle = {remaining: count, actions};
 		},
