@@ -59,7 +59,7 @@ describe('convox-ami prune', () => {
 
 		const table = await shared.run(['prune', '--env', 'dev', '--dry-run', '--keep', '1', '--min-age', '11'], stateDir);
 		expect(table.stdout).toMatch(/^IMAGE\s+REGION\s+ACCOUNT\s+AGE\s+STAGE\s+NEXT\s+RULE\s+WHY$/m);
-		expect(table.stdout).toMatch(new RegExp(`^${AMI.newest2}\\s.*\\syoung\\s+10 days old, younger than 10$`, 'm'));
+		expect(table.stdout).toMatch(new RegExp(`^${AMI.newest2}\\s.*\\syoung\\s+10 days old, younger than 11$`, 'm'));
 		expect(table.stdout).toMatch(new RegExp(`^${AMI.young}\\s.*\\sdeprecate\\s+retire\\s`, 'm'));
 	});
 
