@@ -4,7 +4,7 @@ import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import type {PruneJournal} from '../../source/images/prune-journal';
 import {exists, sharedCliWorld, type SharedCliWorld} from '../support/cli-env';
-import {CLI} from '../support/pty';
+import {CLI, runInPty} from '../support/pty';
 import {AMI, holdingProxy, journalWithRollbackTarget, pruneWorldAws} from '../support/prune-world';
 
 const LIFECYCLE = new Set(['EnableImageDeprecation', 'DisableImage', 'EnableImage', 'DeregisterImage', 'DeleteSnapshot']);
@@ -173,5 +173,35 @@ describe('convox-ami prune in a production account', () => {
 		expect(refused.code).toBe(2);
 		expect(refused.events.at(-1)).toMatchObject({type: 'error', hint: expect.stringContaining('--yes')});
 		expect(lifecycleCalls(shared)).toEqual([]);
+	});
+});
+
+describe('convox-ami prune in a production account, in a real terminal', () => {
+	const shared = sharedCliWorld({
+		aws: pruneWorldAws,
+		config: {
+			region: 'us-east-1',
+			accounts: {prod: {profile: 'convox-dev', accountId: '111111111111', stackName: 'convox-dev', production: true}},
+		},
+	});
+
+	it('asks for the account id typed out before the first call', async () => {
+		const env: NodeJS.ProcessEnv = {...shared.world.env};
+		delete env.CI;
+		const session = runInPty(['prune', '--state-dir', shared.stateDir()], {cwd: shared.world.dir, env, cols: 200});
+		try {
+			await session.waitFor('Make these 6 change(s)?');
+			session.write('y');
+			session.write('\r');
+			await session.waitFor('is a PRODUCTION account. Type its id to prune:');
+			expect(lifecycleCalls(shared)).toEqual([]);
+			session.write('111111111112\r');
+			await session.waitFor('Type 111111111111 exactly');
+			session.write('\u007f1\r');
+			expect(await session.exited).toBe(1);
+			expect(lifecycleCalls(shared)).toHaveLength(6);
+		} finally {
+			session.kill();
+		}
 	});
 });
