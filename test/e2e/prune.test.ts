@@ -1,9 +1,11 @@
 import {spawn} from 'node:child_process';
+import {mkdtempSync} from 'node:fs';
 import {readdir, readFile} from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import type {PruneJournal} from '../../source/images/prune-journal';
-import {exists, sharedCliWorld, type SharedCliWorld} from '../support/cli-env';
+import {exists, rehearsalEnv, runCli, sharedCliWorld, type SharedCliWorld} from '../support/cli-env';
 import {CLI, runInPty} from '../support/pty';
 import {AMI, holdingProxy, journalWithRollbackTarget, pruneWorldAws} from '../support/prune-world';
 
@@ -203,5 +205,27 @@ describe('convox-ami prune in a production account, in a real terminal', () => {
 		} finally {
 			session.kill();
 		}
+	});
+});
+
+describe('convox-ami --rehearse prune', () => {
+	it('names every keep rule in the plan and retires the old AMIs one stage, never one in use', async () => {
+		const cwd = mkdtempSync(path.join(os.tmpdir(), 'convox-ami-prune-'));
+		const pruned = await runCli(['--rehearse', 'prune', '--yes', '--json'], {cwd, env: rehearsalEnv(cwd)});
+		expect(pruned.code, pruned.stderr).toBe(0);
+		const plan = pruned.events.filter(event => event.type === 'plan');
+		expect(new Set(plan.map(entry => entry.rule))).toEqual(new Set(['newest', 'young', 'in-use', 'protected', 'launched', 'retire', 'grace']));
+		const steps = pruned.events.filter(event => event.type === 'prune-step').map(step => [step.action, step.imageId, step.status]);
+		expect(steps).toEqual([
+			['deprecate', 'ami-0e1a2b3c4d5e6f703', 'done'],
+			['disable', 'ami-0e1a2b3c4d5e6f717', 'done'],
+			['deregister', 'ami-0e1a2b3c4d5e6f719', 'done'],
+			['deprecate', 'ami-0e1a2b3c4d5e6f705', 'done'],
+		]);
+		const listed = await runCli(['--rehearse', 'images', '--json'], {cwd, env: rehearsalEnv(cwd)});
+		const ids = listed.events.map(row => row.imageId);
+		expect(ids).toContain('ami-0e1a2b3c4d5e6f702');
+		expect(ids).toContain('ami-0e1a2b3c4d5e6f701');
+		expect(ids).not.toContain('ami-0e1a2b3c4d5e6f719');
 	});
 });
