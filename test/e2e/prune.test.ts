@@ -214,7 +214,9 @@ describe('convox-ami --rehearse prune', () => {
 		const pruned = await runCli(['--rehearse', 'prune', '--yes', '--json'], {cwd, env: rehearsalEnv(cwd)});
 		expect(pruned.code, pruned.stderr).toBe(0);
 		const plan = pruned.events.filter(event => event.type === 'plan');
-		expect(new Set(plan.map(entry => entry.rule))).toEqual(new Set(['newest', 'young', 'in-use', 'protected', 'launched', 'retire', 'grace']));
+		expect(new Set(plan.map(entry => entry.rule))).toEqual(
+			new Set(['newest', 'young', 'in-use', 'protected', 'launched', 'retire', 'grace']),
+		);
 		const steps = pruned.events.filter(event => event.type === 'prune-step').map(step => [step.action, step.imageId, step.status]);
 		expect(steps).toEqual([
 			['deprecate', 'ami-0e1a2b3c4d5e6f703', 'done'],
