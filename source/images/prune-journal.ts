@@ -33,7 +33,7 @@ export interface PruneJournal {
 	steps: PruneStep[];
 }
 
-export function prunesDir(stateDir: string): string {
+function prunesDir(stateDir: string): string {
 	return path.join(stateDir, 'prunes');
 }
 

@@ -3,9 +3,9 @@ import {imageRows, isInUse, type ImageRow, type RegionInventory} from './image-u
 import type {JournalImages} from './journal-images';
 
 /** A retired image stays deprecated this long (and unlaunched) before it is disabled. */
-export const DAYS_DEPRECATED_BEFORE_DISABLE = 14;
+const DAYS_DEPRECATED_BEFORE_DISABLE = 14;
 /** ... and disabled this long before it is deregistered with its snapshots. */
-export const DAYS_DISABLED_BEFORE_DEREGISTER = 14;
+const DAYS_DISABLED_BEFORE_DEREGISTER = 14;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -5,7 +5,7 @@ import {createRun} from '../../source/workflow/plan';
 import type {Run, StepRecord} from '../../source/core/types';
 import {serve, type Loopback} from './loopback';
 
-export const DEV = '111111111111';
+const DEV = '111111111111';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** A year of dev AMIs in us-east-1, each of which one keep rule or one stage decides. */
@@ -43,7 +43,7 @@ function ami(imageId: string, ageDays: number, more: Partial<ImageInput> = {}): 
 	};
 }
 
-export const pruneImages: ImageInput[] = [
+const pruneImages: ImageInput[] = [
 	ami(AMI.stack, 200),
 	ami(AMI.rollback, 190),
 	ami(AMI.template, 180),
