@@ -10,7 +10,7 @@ import {
 	type PruneJournal,
 	type PruneStep,
 } from '../images/prune-journal';
-import {prunePlan, type PruneEntry} from '../images/prune-plan';
+import {DEFAULT_KEEP, DEFAULT_MIN_AGE_DAYS, prunePlan, type PruneEntry} from '../images/prune-plan';
 import type {Prompter} from '../core/step';
 import {EXIT, InterruptedError, UsageError, type ExitCode} from '../core/errors';
 import {detectOutputMode} from '../ui/output-mode';
@@ -18,9 +18,6 @@ import {createEnquirerPrompter} from '../ui/plain/enquirer-prompter';
 import {createUnattendedPrompter} from '../ui/unattended-prompter';
 import type {CommandInput} from './cli-options';
 import {inImageWorld, readImages, type ImageWorld} from './image-world';
-
-const DEFAULT_KEEP = 3;
-const DEFAULT_MIN_AGE_DAYS = 30;
 
 /** convox-ami has no Recycle Bin client: it says so before anything is deregistered, rather than guess. */
 const RECYCLE_BIN_NOTICE =

@@ -2,6 +2,10 @@ import type {OwnImage} from '../services/own-images';
 import {imageRows, isInUse, type ImageRow, type RegionInventory} from './image-usage';
 import type {JournalImages} from './journal-images';
 
+/** `--keep` and `--min-age` when not given. */
+export const DEFAULT_KEEP = 3;
+export const DEFAULT_MIN_AGE_DAYS = 30;
+
 /** A retired image stays deprecated this long (and unlaunched) before it is disabled. */
 const DAYS_DEPRECATED_BEFORE_DISABLE = 14;
 /** ... and disabled this long before it is deregistered with its snapshots. */
