@@ -1,4 +1,5 @@
-import {formatImagesTable} from '../images/format-images';
+import {formatImagesTable, imagesTableCells} from '../images/format-images';
+import {detectOutputMode} from '../ui/output-mode';
 import {imageRows} from '../images/image-usage';
 import {EXIT, type ExitCode} from '../core/errors';
 import type {CommandInput} from './cli-options';
@@ -16,6 +17,10 @@ export function listImages(input: CommandInput): Promise<ExitCode> {
 			(flags.json ? process.stderr : process.stdout).write(`No AMI made by convox-ami in ${where}.\n`);
 		} else if (flags.json) {
 			for (const row of rows) process.stdout.write(`${JSON.stringify(row)}\n`);
+		} else if (detectOutputMode({json: false, yes: flags.yes}, process.env).renderer === 'ink') {
+			const {printImagesTable} = await import('../ui/ink/ImagesTable');
+			const table = imagesTableCells(rows);
+			await printImagesTable(table.headings, table.rows);
 		} else {
 			process.stdout.write(`${formatImagesTable(rows)}\n`);
 		}

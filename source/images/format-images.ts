@@ -44,7 +44,16 @@ const COLUMNS: Array<[title: string, cell: (row: ImageRow) => string]> = [
 	['IN USE', row => useSummary(row.usedBy)],
 ];
 
-/** A plain table, one line per image; empty cells show `-`. */
+/** The headings and, per image, its cells (empty ones show `-`) and whether it is in use: for the plain and the Ink table. */
+export function imagesTableCells(rows: ImageRow[]): {headings: string[]; rows: Array<{cells: string[]; inUse: boolean}>} {
+	return {
+		headings: COLUMNS.map(([title]) => title),
+		rows: rows.map(row => ({cells: COLUMNS.map(([, cell]) => cell(row) || '-'), inUse: isInUse(row.usedBy)})),
+	};
+}
+
+/** A plain table, one line per image. */
 export function formatImagesTable(rows: ImageRow[]): string {
-	return alignedTable([COLUMNS.map(([title]) => title), ...rows.map(row => COLUMNS.map(([, cell]) => cell(row) || '-'))]);
+	const table = imagesTableCells(rows);
+	return alignedTable([table.headings, ...table.rows.map(row => row.cells)]);
 }
