@@ -231,3 +231,21 @@ describe('convox-ami --rehearse prune', () => {
 		expect(ids).not.toContain('ami-0e1a2b3c4d5e6f719');
 	});
 });
+
+describe('convox-ami --rehearse --fleet all prune', () => {
+	it("prunes every account and region of the fleet's racks, each fleet copy with its source", async () => {
+		const cwd = mkdtempSync(path.join(os.tmpdir(), 'convox-ami-prune-fleet-'));
+		const pruned = await runCli(['--rehearse', '--fleet', 'all', 'prune', '--yes', '--json'], {cwd, env: rehearsalEnv(cwd)});
+		expect(pruned.code, pruned.stderr).toBe(0);
+		const plan = Object.fromEntries(pruned.events.filter(event => event.type === 'plan').map(entry => [entry.imageId, entry]));
+		expect(new Set(Object.values(plan).map(entry => `${entry.accountId} ${entry.region}`))).toEqual(
+			new Set(['111111111111 us-east-1', '111111111111 eu-west-1', '222222222222 us-east-1']),
+		);
+		// The source is retired, and its copy in eu-west-1 with it; the copy of an image in use is kept.
+		expect(plan['ami-0e1a2b3c4d5e6f703']).toMatchObject({next: 'deprecate'});
+		expect(plan['ami-0e1a2b3c4d5e6f704']).toMatchObject({region: 'eu-west-1', next: 'deprecate'});
+		expect(plan['ami-0e1a2b3c4d5e6f706']).toMatchObject({region: 'eu-west-1', next: null, rule: 'with-copy'});
+		const steps = pruned.events.filter(event => event.type === 'prune-step');
+		expect(steps.map(step => [step.imageId, step.region, step.status])).toContainEqual(['ami-0e1a2b3c4d5e6f704', 'eu-west-1', 'done']);
+	});
+});
