@@ -1,6 +1,7 @@
 import type {EC2Client} from '@aws-sdk/client-ec2';
 import {carryOutPrune} from '../images/carry-out-prune';
-import {formatPruneStep, formatPruneTable, pruneSummary} from '../images/format-prune';
+import {formatPruneStep, formatPruneTable, pruneSummary, recycleBinLine} from '../images/format-prune';
+import {recycleBinImageRules} from '../services/recycle-bin';
 import {
 	ensurePrunesDir,
 	newPruneId,
@@ -17,12 +18,7 @@ import {detectOutputMode} from '../ui/output-mode';
 import {createEnquirerPrompter} from '../ui/plain/enquirer-prompter';
 import {createUnattendedPrompter} from '../ui/unattended-prompter';
 import type {CommandInput} from './cli-options';
-import {inImageWorld, readImages, type ImageWorld} from './image-world';
-
-/** convox-ami has no Recycle Bin client: it says so before anything is deregistered, rather than guess. */
-const RECYCLE_BIN_NOTICE =
-	'Recycle Bin not checked: convox-ami cannot read its retention rules. Unless a rule for EC2 images covers them ' +
-	'(`aws rbin list-rules --resource-type EC2_IMAGE`), deregistered AMIs and their snapshots cannot be restored.';
+import {inImageWorld, readImages, type ImagesRead, type ImageWorld} from './image-world';
 
 function selectionOf(input: CommandInput): string {
 	const {env, fleet} = input.flags;
@@ -65,12 +61,23 @@ async function confirm(world: ImageWorld, plan: PruneEntry[], prompter: Prompter
 	});
 }
 
-function ec2Lookup(read: Awaited<ReturnType<typeof readImages>>): (accountId: string, region: string) => EC2Client {
+function ec2Lookup(read: ImagesRead): (accountId: string, region: string) => EC2Client {
 	return (accountId, region) => {
 		const place = read.places.find(candidate => candidate.accountId === accountId && candidate.region === region);
 		if (!place) throw new UsageError(`No credentials for ${accountId} ${region} in this prune's selection.`);
 		return read.clients.get(place)!.ec2;
 	};
+}
+
+/** Before a deregistration, for each account and region concerned: the Recycle Bin rules that would let it be undone, or that there are none. */
+async function sayRecycleBin(input: CommandInput, world: ImageWorld, read: ImagesRead, plan: PruneEntry[]): Promise<void> {
+	const endpoint = world.rehearsal ? world.rehearsal.awsEndpoint : (process.env.AWS_ENDPOINT_URL_RBIN ?? process.env.AWS_ENDPOINT_URL);
+	for (const place of read.places) {
+		if (!plan.some(entry => entry.next === 'deregister' && entry.accountId === place.accountId && entry.region === place.region)) continue;
+		const rules = await recycleBinImageRules(read.clients.get(place)!.ec2, endpoint).catch((error: Error) => ({unread: error.message}));
+		emit(input, {type: 'recycle-bin', accountId: place.accountId, region: place.region, ...('unread' in rules ? rules : {rules})});
+		say(input, recycleBinLine(`${place.accountId} ${place.region}`, rules));
+	}
 }
 
 /** `convox-ami prune`: the plan, then (confirmed, journaled) the next stage of every retired image. */
@@ -107,7 +114,7 @@ export function pruneImages(input: CommandInput): Promise<ExitCode> {
 			for (const entry of plan) emit(input, {type: 'plan', ...entry});
 			if (!flags.json) process.stdout.write(plan.length > 0 ? `${formatPruneTable(plan)}\n` : 'No AMI made by convox-ami here.\n');
 			say(input, pruneSummary(plan));
-			if (plan.some(entry => entry.next === 'deregister')) say(input, RECYCLE_BIN_NOTICE);
+			await sayRecycleBin(input, world, read, plan);
 			if (!plan.some(entry => entry.next)) return EXIT.ok;
 			if (flags.dryRun) {
 				if (interrupted) say(input, `The interrupted prune ${interrupted.id} is not finished: \`convox-ami prune\` continues it.`);

@@ -1,4 +1,5 @@
 import {alignedTable} from '../core/aligned-table';
+import type {RecycleBinRule} from '../services/recycle-bin';
 import {shortAccount} from './format-images';
 import type {PruneStep} from './prune-journal';
 import type {PruneEntry} from './prune-plan';
@@ -37,4 +38,17 @@ export function pruneSummary(plan: PruneEntry[]): string {
 export function formatPruneStep(step: PruneStep): string {
 	const mark = {done: '✓', failed: '✗', skipped: '-', pending: ' ', running: '…'}[step.status];
 	return `${mark} ${step.action} ${step.imageId} (${step.region}): ${step.status}${step.detail ? `, ${step.detail}` : ''}`;
+}
+
+/** What Recycle Bin does for the AMIs deregistered in one account and region, said before they are. */
+export function recycleBinLine(where: string, rules: RecycleBinRule[] | {unread: string}): string {
+	if ('unread' in rules) {
+		return `Recycle Bin in ${where} not checked (${rules.unread}): unless a retention rule for EC2 images covers them, deregistered AMIs cannot be restored.`;
+	}
+	if (rules.length === 0) return `Recycle Bin in ${where}: no retention rule for EC2 images. A deregistered AMI cannot be restored.`;
+	const named = rules.map(
+		rule =>
+			`rule ${rule.id}${rule.description ? ` (${rule.description})` : ''} keeps ${rule.resourceTags.length > 0 ? `AMIs tagged ${rule.resourceTags.join(', ')}` : 'every AMI'}${rule.excludedTags.length > 0 ? ` except those tagged ${rule.excludedTags.join(', ')}` : ''} for ${rule.retention}`,
+	);
+	return `Recycle Bin in ${where}: ${named.join('; ')}. A deregistered AMI it covers can be restored (aws ec2 restore-image-from-recycle-bin).`;
 }

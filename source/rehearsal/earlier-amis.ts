@@ -1,4 +1,5 @@
 import {stockImage} from './aws/seeds';
+import type {RecycleBinRuleRecord} from './aws/model';
 import type {ImageInput, LaunchTemplateSeed, LooseInstanceSeed} from './aws/state';
 
 const DEV_ACCOUNT = '111111111111';
@@ -40,6 +41,7 @@ const BASTION_AMI = 'ami-0e1a2b3c4d5e6f702';
  * names, one a stray instance runs, one protected, one launched after its deprecation, and retired ones
  * at each stage (to deprecate, deprecated in grace, to disable, disabled in grace, to deregister); fleet
  * copies in eu-west-1 (one of an image in use); in prod, three newer and an old one to deprecate.
+ * A Recycle Bin rule keeps dev's deregistered AMIs in us-east-1 for a week.
  */
 const EARLIER: Earlier[] = [
 	{imageId: 'ami-0e1a2b3c4d5e6f710', env: 'dev', version: 'f4a9c21', ageDays: 3},
@@ -92,12 +94,21 @@ function images(earlier: Earlier, now: Date): ImageInput[] {
 }
 
 /** The earlier releases as of `now` (the rehearsal's world is made once, then kept in its state dir). */
-export function earlierAmis(now: Date): {images: ImageInput[]; launchTemplates: LaunchTemplateSeed[]; looseInstances: LooseInstanceSeed[]} {
+export function earlierAmis(now: Date): {
+	images: ImageInput[];
+	launchTemplates: LaunchTemplateSeed[];
+	looseInstances: LooseInstanceSeed[];
+	recycleBinRules: RecycleBinRuleRecord[];
+} {
 	return {
 		images: EARLIER.flatMap(earlier => images(earlier, now)),
 		launchTemplates: [
 			{name: 'convox-dev-build-host', accountId: DEV_ACCOUNT, region: 'us-east-1', imageId: BUILD_HOST_AMI, versionNumber: 3},
 		],
 		looseInstances: [{name: 'convox-dev-bastion', imageId: BASTION_AMI}],
+		// dev keeps deregistered AMIs a week; prod has no rule, which prune says before a deregistration there.
+		recycleBinRules: [
+			{accountId: DEV_ACCOUNT, region: 'us-east-1', identifier: 'a1b2c3d4e5f', description: 'AMIs, one week', retentionDays: 7},
+		],
 	};
 }

@@ -125,6 +125,7 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string}
 		images: [...ecsOptimizedImages, ...earlier.images],
 		launchTemplates: earlier.launchTemplates,
 		looseInstances: earlier.looseInstances,
+		recycleBinRules: earlier.recycleBinRules,
 		ssmParameters: ecsAmiParameters,
 		tickMs: Number(process.env.CONVOX_AMI_REHEARSAL_TICK_MS ?? 200),
 		changeSetDelayMs: Number(process.env.CONVOX_AMI_REHEARSAL_CHANGE_SET_MS ?? 1000),

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import type {PruneJournal} from '../../source/images/prune-journal';
-import {exists, rehearsalEnv, runCli, sharedCliWorld, type SharedCliWorld} from '../support/cli-env';
+import {DEV_KEY, exists, rehearsalEnv, runCli, sharedCliWorld, type SharedCliWorld} from '../support/cli-env';
 import {CLI, runInPty} from '../support/pty';
 import {AMI, holdingProxy, journalWithRollbackTarget, pruneWorldAws} from '../support/prune-world';
 
@@ -54,10 +54,26 @@ describe('convox-ami prune', () => {
 			next: 'deregister',
 			snapshots: [{snapshotId: `snap-${AMI.toDeregister.slice(4)}`, sizeGiB: 8}],
 		});
-		expect(planned.stderr).toContain('Recycle Bin not checked');
+		expect(planned.stderr).toContain(
+			'Recycle Bin in 111111111111 us-east-1: rule rule-ami-week (AMIs) keeps AMIs tagged Team=convox for 7 days.',
+		);
+		expect(planned.events).toContainEqual(
+			expect.objectContaining({type: 'recycle-bin', rules: [expect.objectContaining({id: 'rule-ami-week'})]}),
+		);
+		const listRules = shared.world.aws.calls.slice(before).filter(call => call.service === 'rbin');
+		expect(listRules.map(call => [call.action, call.params.ResourceType, call.accessKeyId, call.region])).toEqual([
+			['ListRules', 'EC2_IMAGE', DEV_KEY, 'us-east-1'],
+		]);
 		expect(planned.stderr).toContain('Dry run: nothing was changed.');
 		expect(lifecycleCalls(shared, before)).toEqual([]);
 		expect(await exists(path.join(stateDir, 'prunes'))).toBe(false);
+
+		const unreachable = await runCli(['prune', '--env', 'dev', '--dry-run', '--state-dir', stateDir], {
+			cwd: shared.world.dir,
+			env: {...shared.world.env, AWS_ENDPOINT_URL_RBIN: 'http://127.0.0.1:9'},
+		});
+		expect(unreachable.code, unreachable.stderr).toBe(0);
+		expect(unreachable.stdout).toMatch(/^Recycle Bin in 111111111111 us-east-1 not checked \(.+\): unless a retention rule/m);
 
 		const table = await shared.run(['prune', '--env', 'dev', '--dry-run', '--keep', '1', '--min-age', '11'], stateDir);
 		expect(table.stdout).toMatch(/^IMAGE\s+REGION\s+ACCOUNT\s+AGE\s+STAGE\s+NEXT\s+RULE\s+WHY$/m);
@@ -163,7 +179,7 @@ describe('convox-ami prune killed half-way', () => {
 
 describe('convox-ami prune in a production account', () => {
 	const shared = sharedCliWorld({
-		aws: pruneWorldAws,
+		aws: {...pruneWorldAws, recycleBinRules: []},
 		config: {
 			region: 'us-east-1',
 			accounts: {prod: {profile: 'convox-dev', accountId: '111111111111', stackName: 'convox-dev', production: true}},
@@ -174,6 +190,9 @@ describe('convox-ami prune in a production account', () => {
 		const refused = await shared.run(['prune', '--json']);
 		expect(refused.code).toBe(2);
 		expect(refused.events.at(-1)).toMatchObject({type: 'error', hint: expect.stringContaining('--yes')});
+		expect(refused.stderr).toContain(
+			'Recycle Bin in 111111111111 us-east-1: no retention rule for EC2 images. A deregistered AMI cannot be restored.',
+		);
 		expect(lifecycleCalls(shared)).toEqual([]);
 	});
 });
@@ -213,6 +232,7 @@ describe('convox-ami --rehearse prune', () => {
 		const cwd = mkdtempSync(path.join(os.tmpdir(), 'convox-ami-prune-'));
 		const pruned = await runCli(['--rehearse', 'prune', '--yes', '--json'], {cwd, env: rehearsalEnv(cwd)});
 		expect(pruned.code, pruned.stderr).toBe(0);
+		expect(pruned.stderr).toContain('Recycle Bin in 111111111111 us-east-1: rule a1b2c3d4e5f (AMIs, one week) keeps every AMI for 7 days.');
 		const plan = pruned.events.filter(event => event.type === 'plan');
 		expect(new Set(plan.map(entry => entry.rule))).toEqual(
 			new Set(['newest', 'young', 'in-use', 'protected', 'launched', 'retire', 'grace']),
@@ -238,9 +258,8 @@ describe('convox-ami --rehearse --fleet all prune', () => {
 		const pruned = await runCli(['--rehearse', '--fleet', 'all', 'prune', '--yes', '--json'], {cwd, env: rehearsalEnv(cwd)});
 		expect(pruned.code, pruned.stderr).toBe(0);
 		const plan = Object.fromEntries(pruned.events.filter(event => event.type === 'plan').map(entry => [entry.imageId, entry]));
-		expect(new Set(Object.values(plan).map(entry => `${entry.accountId} ${entry.region}`))).toEqual(
-			new Set(['111111111111 us-east-1', '111111111111 eu-west-1', '222222222222 us-east-1']),
-		);
+		const places = pruned.events.filter(event => event.type === 'plan').map(entry => `${String(entry.accountId)} ${String(entry.region)}`);
+		expect(new Set(places)).toEqual(new Set(['111111111111 us-east-1', '111111111111 eu-west-1', '222222222222 us-east-1']));
 		// The source is retired, and its copy in eu-west-1 with it; the copy of an image in use is kept.
 		expect(plan['ami-0e1a2b3c4d5e6f703']).toMatchObject({next: 'deprecate'});
 		expect(plan['ami-0e1a2b3c4d5e6f704']).toMatchObject({region: 'eu-west-1', next: 'deprecate'});

@@ -68,6 +68,16 @@ export const pruneWorldAws = {
 	images: pruneImages,
 	launchTemplates: [{name: 'builder', accountId: DEV, region: 'us-east-1', imageId: AMI.template}],
 	looseInstances: [{name: 'bastion', imageId: AMI.instance}],
+	recycleBinRules: [
+		{
+			accountId: DEV,
+			region: 'us-east-1',
+			identifier: 'rule-ami-week',
+			description: 'AMIs',
+			retentionDays: 7,
+			resourceTags: ['Team=convox'],
+		},
+	],
 	imageRefusals: [
 		{action: 'EnableImageDeprecation', imageId: AMI.refused, code: 'UnauthorizedOperation'},
 		{action: 'DisableImage', imageId: AMI.unavailable, code: 'InvalidAMIID.Unavailable'},

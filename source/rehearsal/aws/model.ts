@@ -150,6 +150,17 @@ export interface ImageRecord {
 	deregistrationProtection?: boolean;
 }
 
+/** A Recycle Bin retention rule for EC2 images of one account and region. */
+export interface RecycleBinRuleRecord {
+	accountId: string;
+	region: string;
+	identifier: string;
+	description?: string;
+	retentionDays: number;
+	/** `Key=Value` tags an image must carry; none: every image. */
+	resourceTags?: string[];
+}
+
 /** A call EC2 refuses for one image (e.g. AccessDenied, InvalidAMIID.Unavailable), as a policy or a race would. */
 export interface ImageRefusal {
 	action: string;
@@ -227,6 +238,8 @@ export interface StandInData {
 	launchTemplates?: LaunchTemplateRecord[];
 	/** Calls refused for one image; absent in state files of earlier versions. */
 	imageRefusals?: ImageRefusal[];
+	/** Recycle Bin rules; absent in state files of earlier versions. */
+	recycleBinRules?: RecycleBinRuleRecord[];
 	/** Snapshots deleted (with their image, or by DeleteSnapshot); absent in state files of earlier versions. */
 	deletedSnapshots?: string[];
 }
