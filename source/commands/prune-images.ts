@@ -85,13 +85,15 @@ export function pruneImages(input: CommandInput): Promise<ExitCode> {
 	const {flags} = input;
 	return inImageWorld(input, 'convox-ami prune', {lock: true}, async world => {
 		const worldName = world.rehearsal ? 'rehearsal' : 'live';
-		const interrupted = await unfinishedPrune(input.stateDir, worldName);
-		if (interrupted && interrupted.selection !== selectionOf(input)) {
+		const unfinished = await unfinishedPrune(input.stateDir, worldName);
+		if (unfinished && unfinished.selection !== selectionOf(input) && !flags.dryRun) {
 			throw new UsageError(
-				`The prune ${interrupted.id} (${interrupted.selection}) was interrupted and is not finished.`,
-				`Finish it first: convox-ami prune ${interrupted.selection === 'every account' ? '' : interrupted.selection}`.trimEnd(),
+				`The prune ${unfinished.id} (${unfinished.selection}) was interrupted and is not finished.`,
+				`Finish it first: convox-ami prune ${unfinished.selection === 'every account' ? '' : unfinished.selection}`.trimEnd(),
 			);
 		}
+		// Only a prune of the same selection is continued (a dry run looks at another one without continuing it).
+		const interrupted = unfinished?.selection === selectionOf(input) ? unfinished : undefined;
 		const settings = {
 			keep: interrupted?.keep ?? flags.keep ?? DEFAULT_KEEP,
 			minAgeDays: interrupted?.minAgeDays ?? flags.minAgeDays ?? DEFAULT_MIN_AGE_DAYS,
@@ -117,7 +119,11 @@ export function pruneImages(input: CommandInput): Promise<ExitCode> {
 			await sayRecycleBin(input, world, read, plan);
 			if (!plan.some(entry => entry.next)) return EXIT.ok;
 			if (flags.dryRun) {
-				if (interrupted) say(input, `The interrupted prune ${interrupted.id} is not finished: \`convox-ami prune\` continues it.`);
+				if (unfinished)
+					say(
+						input,
+						`The interrupted prune ${unfinished.id} (${unfinished.selection}) is not finished: \`convox-ami prune\` continues it.`,
+					);
 				say(input, 'Dry run: nothing was changed.');
 				return EXIT.ok;
 			}
@@ -142,7 +148,7 @@ export function pruneImages(input: CommandInput): Promise<ExitCode> {
 		emit(input, {type: 'prune', id: journal.id, status: 'finished', done: count('done'), failed, skipped: count('skipped')});
 		say(input, `Prune ${journal.id}: ${count('done')} done, ${failed} refused, ${count('skipped')} skipped.`);
 		if (failed === 0) return EXIT.ok;
-		say(input, 'The refused calls are named above: grant the permissions (docs/images.md) and run `convox-ami prune` again.');
+		say(input, 'The refused calls are named above: grant the permissions (docs/prune.md) and run `convox-ami prune` again.');
 		return EXIT.failed;
 	});
 }

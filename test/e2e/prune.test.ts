@@ -160,6 +160,15 @@ describe('convox-ami prune killed half-way', () => {
 		expect(killed!.status).toBe('running');
 		expect(killed!.steps.slice(0, 2).map(step => step.status)).toEqual(['done', 'running']);
 
+		const before = shared.world.aws.calls.length;
+		const other = await shared.run(['prune', '--yes'], stateDir);
+		expect(other.code).toBe(2);
+		// The killed prune's lock is taken over: its process no longer runs.
+		expect(other.stderr).toContain('Took over the lock');
+		expect(other.stderr).toContain(`The prune ${killed!.id} (--env dev) was interrupted and is not finished.`);
+		expect(other.stderr).toContain('Finish it first: convox-ami prune --env dev');
+		expect(shared.world.aws.calls.slice(before)).toEqual([]);
+
 		const continued = await shared.run(['prune', '--env', 'dev', '--yes'], stateDir);
 		expect(continued.stdout).toContain(`Continuing the interrupted prune ${killed!.id}`);
 		expect(continued.stdout).toContain(`✓ disable ${AMI.toDisable} (us-east-1): done, found done`);
