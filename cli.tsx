@@ -30,7 +30,9 @@ function withCommonOptions(command: Command): Command {
 		.addOption(new Option('--yes', 'no prompts: confirmations are taken as given'))
 		.addOption(new Option('--confirm <id>', 'mark a manual checklist item as confirmed (repeatable)').argParser(collect).default([]))
 		.addOption(new Option('--json', 'one JSON event per line on stdout'))
-		.addOption(new Option('--fleet <name>', 'release every rack of the named fleet in its waves (images: list its accounts and regions)'));
+		.addOption(new Option('--fleet <name>', 'release every rack of the named fleet in its waves (images: list its accounts and regions)'))
+		.addOption(new Option('--keep <n>', 'prune: keep the newest N AMIs per account and region (default 3)'))
+		.addOption(new Option('--min-age <days>', 'prune: keep AMIs younger than this many days (default 30)'));
 }
 
 async function dispatch(name: CommandName, args: string[], options: CliOptions): Promise<void> {
@@ -50,6 +52,7 @@ function buildProgram(): Command {
 Flags of every command (details: convox-ami release --help):
   --env NAME  --config PATH  --state-dir DIR  --state s3://BUCKET/PREFIX  --convox-version V  --region R
   --skip-required  --dry-run  --rehearse  --yes  --confirm ID  --json  --fleet NAME
+  --keep N  --min-age DAYS (prune)
 
 Exit codes: 0 finished, 1 a step failed (resume continues), 2 usage/config/input error,
 3 waiting on a manual confirmation, 130 interrupted (resume continues).
@@ -65,6 +68,7 @@ Try it without AWS: convox-ami --rehearse`,
 		['plan', '', 'print the release procedure a run would follow, as Markdown'],
 		['images', '', 'every AMI this tool made, per account and region, with where it is used'],
 		['unlock', '<lock-id>', 'release by hand a rack lock of the S3 state (the id a refusal printed)'],
+		['prune', '', 'retire old AMIs in stages (deprecate, disable, deregister), never one in use'],
 	];
 	for (const [name, argument, description, isDefault] of commands) {
 		const command = program

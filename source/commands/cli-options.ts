@@ -15,9 +15,11 @@ export interface CliOptions {
 	json?: boolean;
 	fleet?: string;
 	state?: string;
+	keep?: string;
+	minAge?: string;
 }
 
-export type CommandName = 'release' | 'resume' | 'checklist' | 'runs' | 'rollback' | 'plan' | 'images' | 'unlock';
+export type CommandName = 'release' | 'resume' | 'checklist' | 'runs' | 'rollback' | 'plan' | 'images' | 'prune' | 'unlock';
 
 export interface CommandInput {
 	name: CommandName;

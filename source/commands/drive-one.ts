@@ -13,6 +13,8 @@ import type {Prompter} from '../core/step';
 import type {PrebuiltAmi, RollbackTarget, Run, RunKind, StepId, EventSink} from '../core/types';
 import type {CommandInput} from './cli-options';
 import {acquireStackLock, lockTiming, type LockedStack, type StackLock} from '../workflow/stack-lock';
+import type {Services} from '../core/ports';
+import type {ImageHoldings} from '../workflow/report';
 
 function describeResume(run: Run): string {
 	const step = run.steps.find(record => record.id === firstUnfinishedStep(run));
@@ -99,6 +101,11 @@ export interface RackDrive {
 	prebuiltAmi?: PrebuiltAmi;
 	/** Called with a new run before its journal is written: the fleet links it first. */
 	onCreated(run: Run): void;
+}
+
+async function countImages(services: Services, where: {accountId: string; region: string; env: string}): Promise<ImageHoldings> {
+	const {imageHoldings} = await import('../images/image-holdings');
+	return imageHoldings((await services.aws()).ec2, where);
 }
 
 export async function driveOne(session: Session, request: RunRequest, rack?: RackDrive): Promise<RunOutcome> {
@@ -229,7 +236,10 @@ async function driveLocked(session: Session, request: RunRequest, started: Run, 
 		return outcome;
 	}
 	const {writeReport} = await import('../workflow/write-report');
-	await writeReport(outcome.run, files.report);
+	// After a single release that changed something, one more read counts the account's AMIs (a fleet's racks skip it).
+	const counted = outcome.run.kind === 'release' && outcome.run.status === 'finished' && !session.model.readOnly && !rack;
+	const holdings = counted ? await countImages(services, {accountId: account.accountId, region, env: run.env}) : undefined;
+	await writeReport(outcome.run, files.report, holdings);
 	if (outcome.run.rollbackOf) {
 		await store.record(outcome.run.rollbackOf.runId, {type: 'history', message: `Rollback run ${outcome.run.id} ${outcome.run.status}.`});
 		await store.settled(outcome.run.rollbackOf.runId);

@@ -21,6 +21,13 @@ function toFlags(options: CliOptions, args: string[], name: CommandName): Flags 
 		throw new UsageError(`--fleet ${options.fleet} is not a fleet name (lowercase letters, digits and dashes).`);
 	if (options.fleet !== undefined && options.env !== undefined)
 		throw new UsageError('--fleet and --env exclude each other: a fleet names its racks.', 'Drop one of them.');
+	const count = (flag: string, value: string | undefined): number | undefined => {
+		if (value === undefined) return undefined;
+		if (!/^\d+$/.test(value)) throw new UsageError(`${flag} ${value} is not a whole number of ${flag === '--keep' ? 'images' : 'days'}.`);
+		return Number(value);
+	};
+	const keep = count('--keep', options.keep);
+	const minAgeDays = count('--min-age', options.minAge);
 	for (const id of name === 'unlock' ? [] : args) {
 		if (!/^[\w-]+$/.test(id)) throw new UsageError(`${id} is not a run id (see \`convox-ami runs\`).`);
 	}
@@ -38,6 +45,8 @@ function toFlags(options: CliOptions, args: string[], name: CommandName): Flags 
 		yes: Boolean(options.yes),
 		confirm: options.confirm,
 		json: Boolean(options.json),
+		...(keep === undefined ? {} : {keep}),
+		...(minAgeDays === undefined ? {} : {minAgeDays}),
 	};
 }
 
@@ -75,6 +84,10 @@ export async function runCommand(name: CommandName, args: string[], options: Cli
 			case 'images': {
 				const {listImages} = await import('./list-images');
 				return await listImages(input);
+			}
+			case 'prune': {
+				const {pruneImages} = await import('./prune-images');
+				return await pruneImages(input);
 			}
 			default: {
 				const {driveRun} = await import('./drive-run');

@@ -60,6 +60,10 @@ export interface Flags {
 	json: boolean;
 	/** A fleet of the config: every rack of it, in its waves. */
 	fleet?: string;
+	/** prune: the newest this many per account and region are kept. */
+	keep?: number;
+	/** prune: images younger than this many days are kept. */
+	minAgeDays?: number;
 }
 
 export interface StepContext {

@@ -26,7 +26,7 @@ function useSummary(use: ImageUse): string {
 }
 
 /** A fleet's racks often share an account: `prod-us-1 +4` keeps the column narrow (`--json` names them all). */
-function shortAccount(account: string): string {
+export function shortAccount(account: string): string {
 	const [first = '', ...others] = account.split(',');
 	return others.length > 0 ? `${first} +${others.length}` : first;
 }
@@ -44,7 +44,16 @@ const COLUMNS: Array<[title: string, cell: (row: ImageRow) => string]> = [
 	['IN USE', row => useSummary(row.usedBy)],
 ];
 
-/** A plain table, one line per image; empty cells show `-`. */
+/** The headings and, per image, its cells (empty ones show `-`) and whether it is in use: for the plain and the Ink table. */
+export function imagesTableCells(rows: ImageRow[]): {headings: string[]; rows: Array<{cells: string[]; inUse: boolean}>} {
+	return {
+		headings: COLUMNS.map(([title]) => title),
+		rows: rows.map(row => ({cells: COLUMNS.map(([, cell]) => cell(row) || '-'), inUse: isInUse(row.usedBy)})),
+	};
+}
+
+/** A plain table, one line per image. */
 export function formatImagesTable(rows: ImageRow[]): string {
-	return alignedTable([COLUMNS.map(([title]) => title), ...rows.map(row => COLUMNS.map(([, cell]) => cell(row) || '-'))]);
+	const table = imagesTableCells(rows);
+	return alignedTable([table.headings, ...table.rows.map(row => row.cells)]);
 }

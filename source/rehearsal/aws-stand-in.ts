@@ -6,11 +6,12 @@ import {gunzipSync} from 'node:zlib';
 import {cloudFormationHandlers, cloudFormationWrites} from './aws/cloudformation';
 import {cloudWatchHandlers, type InstanceMetricsFeed} from './aws/cloudwatch';
 import {ec2Handlers} from './aws/ec2';
+import {imageLifecycleHandlers} from './aws/ec2-image-lifecycle';
 import {iamHandlers} from './aws/iam';
 import {jsonError, ssmHandlers} from './aws/ssm';
 import {parseQueryParams, type QueryParams} from './aws/form';
 import {randomUUID} from './aws/ids';
-import {AwsError, scenarios, type Scenario, type StandInData} from './aws/model';
+import {AwsError, scenarios, type ImageRefusal, type RecycleBinRuleRecord, type Scenario, type StandInData} from './aws/model';
 import {rackStackSeed, stockImage} from './aws/seeds';
 import {
 	emptyData,
@@ -27,7 +28,7 @@ import {listenOnLoopback} from './loopback-server';
 export {type InstanceRoleSeed} from './aws/iam-roles';
 export {currentRackStackSeed, ecsAmiParameters, ecsOptimizedImages, rackStackSeed, stockImage, type RackStackOptions} from './aws/seeds';
 export {StandInState, type ImageInput, type StackSeed} from './aws/state';
-export {type ImageRecord, type InstanceRecord, type Scenario, type StackRecord, type StandInData} from './aws/model';
+export {type ImageRecord, type ImageRefusal, type InstanceRecord, type Scenario, type StackRecord, type StandInData} from './aws/model';
 
 export interface Identity {
 	accountId: string;
@@ -56,6 +57,10 @@ export interface AwsStandInOptions {
 	ssmDenied?: string[];
 	/** IAM actions refused to every caller with AccessDenied, e.g. ['iam:SimulatePrincipalPolicy']. */
 	iamDenied?: string[];
+	/** Recycle Bin retention rules (answered by rbin ListRules, `POST /list-rules`). */
+	recycleBinRules?: RecycleBinRuleRecord[];
+	/** EC2 calls refused for one image (AccessDenied, InvalidAMIID.Unavailable, ...). */
+	imageRefusals?: ImageRefusal[];
 	/** Scenario of the stacks whose seed names none; default 'clean'. */
 	scenario?: Scenario | Scenario[];
 	/** Period of the update clock; default 1000 ms (tests: 20-50). */
@@ -96,7 +101,7 @@ export interface AwsStandInOptions {
 }
 
 export interface AwsCall {
-	service: 'sts' | 'cloudformation' | 'ec2' | 'ssm' | 'iam' | 'cloudwatch' | 'unknown';
+	service: 'sts' | 'cloudformation' | 'ec2' | 'ssm' | 'iam' | 'cloudwatch' | 'rbin' | 'unknown';
 	action: string;
 	params: QueryParams;
 	accessKeyId?: string;
@@ -113,7 +118,7 @@ export interface AwsStandIn {
 	port: number;
 	calls: AwsCall[];
 	state: StandInState;
-	/** Calls that change something (change sets, updates, cancels, image copies). */
+	/** Calls that change something (change sets, updates, cancels, image copies, deprecations, deregistrations). */
 	writes(): AwsCall[];
 	throttle(count: number, actions?: string[]): void;
 	setExpiredCredentials(expired: boolean): void;
@@ -203,6 +208,8 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		data.ssmParameters = {...options.ssmParameters};
 		if (options.ssmDenied) data.ssmDenied = [...options.ssmDenied];
 		if (options.iamDenied) data.iamDenied = [...options.iamDenied];
+		if (options.imageRefusals) data.imageRefusals = [...options.imageRefusals];
+		if (options.recycleBinRules) data.recycleBinRules = [...options.recycleBinRules];
 		for (const seed of options.stacks ?? []) {
 			state.addStack({...(options.scenario ? {scenario: options.scenario} : {}), ...seed});
 		}
@@ -289,9 +296,53 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		}
 	}
 
+	/** Recycle Bin speaks REST-JSON: `POST /list-rules` with `{"ResourceType": "EC2_IMAGE"}`. */
+	function answerRecycleBin(
+		body: string,
+		caller: {accountId: string; region: string},
+		accessKeyId: string | undefined,
+		response: ServerResponse,
+	): void {
+		const input = JSON.parse(body || '{}') as {ResourceType?: string};
+		calls.push({
+			service: 'rbin',
+			action: 'ListRules',
+			params: input as QueryParams,
+			...(accessKeyId ? {accessKeyId} : {}),
+			region: caller.region,
+			time: new Date().toISOString(),
+		});
+		const rules = (data.recycleBinRules ?? []).filter(
+			rule => rule.accountId === caller.accountId && rule.region === caller.region && input.ResourceType === 'EC2_IMAGE',
+		);
+		response.writeHead(200, {'content-type': 'application/json', 'x-amzn-requestid': randomUUID()});
+		response.end(
+			JSON.stringify({
+				Rules: rules.map(rule => ({
+					Identifier: rule.identifier,
+					Description: rule.description ?? '',
+					ResourceType: 'EC2_IMAGE',
+					Status: 'available',
+					LockState: 'unlocked',
+					RetentionPeriod: {RetentionPeriodValue: rule.retentionDays, RetentionPeriodUnit: 'DAYS'},
+					ResourceTags: (rule.resourceTags ?? []).map(tag => {
+						const [key, value] = tag.split('=');
+						return {ResourceTagKey: key, ...(value === undefined ? {} : {ResourceTagValue: value})};
+					}),
+				})),
+			}),
+		);
+	}
+
 	async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
 		const body = await readBody(request);
 		const [, accessKeyId, signingRegion] = /Credential=([^/]+)\/(?:\d{8}\/([^/]+)\/)?/.exec(request.headers.authorization ?? '') ?? [];
+		if (request.url === '/list-rules') {
+			const caller = (accessKeyId ? options.identities?.[accessKeyId] : undefined) ?? defaultIdentity;
+			answerRecycleBin(body, {accountId: caller.accountId, region: signingRegion ?? region}, accessKeyId, response);
+			return;
+		}
+
 		const jsonTarget = request.headers['x-amz-target'];
 		if (typeof jsonTarget === 'string') {
 			answerJson(jsonTarget, body, accessKeyId, response);
@@ -381,7 +432,8 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		port: server.port,
 		calls,
 		state,
-		writes: () => calls.filter(call => cloudFormationWrites.has(call.action) || call.action === 'CopyImage'),
+		writes: () =>
+			calls.filter(call => cloudFormationWrites.has(call.action) || call.action === 'CopyImage' || call.action in imageLifecycleHandlers),
 		throttle(count, actions) {
 			throttle = {remaining: count, actions};
 		},

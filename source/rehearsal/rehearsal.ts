@@ -103,6 +103,7 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string;
 		...ACCOUNTS,
 		...demo?.racks,
 	};
+	const earlier = earlierAmis(new Date());
 	const binDir = path.join(dir, 'bin');
 	await mkdir(binDir, {recursive: true});
 	const aws = await startAwsStandIn({
@@ -122,9 +123,10 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string;
 				...(staleInstances.has(account.rack) ? {scenario: ['stale-instances', 'clean']} : {}),
 			}),
 		),
-		images: [...ecsOptimizedImages, ...earlierAmis.images],
-		launchTemplates: earlierAmis.launchTemplates,
-		looseInstances: earlierAmis.looseInstances,
+		images: [...ecsOptimizedImages, ...earlier.images],
+		launchTemplates: earlier.launchTemplates,
+		looseInstances: earlier.looseInstances,
+		recycleBinRules: earlier.recycleBinRules,
 		ssmParameters: ecsAmiParameters,
 		tickMs: Number(process.env.CONVOX_AMI_REHEARSAL_TICK_MS ?? 200),
 		changeSetDelayMs: Number(process.env.CONVOX_AMI_REHEARSAL_CHANGE_SET_MS ?? 1000),

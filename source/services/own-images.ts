@@ -12,11 +12,17 @@ export interface OwnImage {
 	name?: string;
 	creationDate?: string;
 	tags: Record<string, string>;
+	/** When EC2 deprecates (or deprecated) it: EnableImageDeprecation's time. */
+	deprecationTime?: string;
+	deregistrationProtection: boolean;
+	/** The EBS snapshots behind it, and their size in GiB. */
+	snapshots: Array<{snapshotId: string; sizeGiB: number}>;
 }
 
 async function describeOwn(ec2: EC2Client, region: string, filters: Filter[]): Promise<OwnImage[]> {
 	const images: OwnImage[] = [];
-	for await (const page of paginateDescribeImages({client: ec2}, {Owners: ['self'], Filters: filters})) {
+	const request = {Owners: ['self'], Filters: filters, IncludeDeprecated: true, IncludeDisabled: true};
+	for await (const page of paginateDescribeImages({client: ec2}, request)) {
 		for (const image of page.Images ?? []) {
 			if (!image.ImageId) continue;
 			images.push({
@@ -26,6 +32,12 @@ async function describeOwn(ec2: EC2Client, region: string, filters: Filter[]): P
 				...(image.Name ? {name: image.Name} : {}),
 				...(image.CreationDate ? {creationDate: image.CreationDate} : {}),
 				tags: Object.fromEntries((image.Tags ?? []).flatMap(tag => (tag.Key ? [[tag.Key, tag.Value ?? '']] : []))),
+				...(image.DeprecationTime ? {deprecationTime: image.DeprecationTime} : {}),
+				// `enabled` or `enabled-with-cooldown`: either refuses a deregistration.
+				deregistrationProtection: image.DeregistrationProtection?.startsWith('enabled') ?? false,
+				snapshots: (image.BlockDeviceMappings ?? []).flatMap(mapping =>
+					mapping.Ebs?.SnapshotId ? [{snapshotId: mapping.Ebs.SnapshotId, sizeGiB: mapping.Ebs.VolumeSize ?? 0}] : [],
+				),
 			});
 		}
 	}

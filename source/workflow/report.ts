@@ -169,12 +169,28 @@ function history(run: Run): string[] {
 	return ['## History', '', ...run.history.map(entry => `- ${time(entry.at)}: ${entry.message.replace(/\s*\r?\n\s*/g, ' ')}`)];
 }
 
+/** What the account holds of convox-ami's AMIs after a release (one DescribeImages), or why it is not known. */
+export type ImageHoldings =
+	{accountId: string; region: string; images: number; snapshots: number; gib: number; keep: number; env: string} | {unread: string};
+
+function holdingsSection(holdings: ImageHoldings | undefined): string[] {
+	if (!holdings) return [];
+	if ('unread' in holdings) return ['## AMIs in the account', '', `Not counted: ${holdings.unread}.`];
+	const {accountId, region, images, snapshots, gib, keep, env} = holdings;
+	const counted = `${accountId} ${region} holds ${images} AMI(s) made by convox-ami, with ${snapshots} snapshot(s) (${gib} GiB).`;
+	const advice =
+		images > keep
+			? ` That is more than the ${keep} \`convox-ami prune\` keeps: \`convox-ami prune --env ${env} --dry-run\` shows what it would retire (docs/prune.md).`
+			: '';
+	return ['## AMIs in the account', '', `${counted}${advice}`];
+}
+
 /**
  * The release record of a run as Markdown: who, which account, versions and AMI ids, the stack's
  * outcome, every check with its evidence and notes, every step with its timing, and the run's
  * history (interruptions, resumes, warnings). Holds only what the journal holds: never a secret.
  */
-export function renderReport(run: Run): string {
+export function renderReport(run: Run, holdings?: ImageHoldings): string {
 	const sections = [
 		[
 			`# convox-ami ${KIND_TITLES[run.kind].toLowerCase()} record: ${run.env}${run.production ? ' (production)' : ''}`,
@@ -186,6 +202,7 @@ export function renderReport(run: Run): string {
 		stack(run),
 		checks(run),
 		steps(run),
+		holdingsSection(holdings),
 		history(run),
 	];
 	return `${sections

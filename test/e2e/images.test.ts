@@ -7,6 +7,7 @@ import {JournalStore} from '../../source/workflow/journal-store';
 import {createRun} from '../../source/workflow/plan';
 import type {Run, StepRecord} from '../../source/core/types';
 import {rehearsalEnv, runCli, sharedCliWorld, WRONG_KEY} from '../support/cli-env';
+import {runInPty} from '../support/pty';
 
 const DEV = '111111111111';
 const STACK_AMI = 'ami-0a00000000000001a';
@@ -137,14 +138,39 @@ describe('convox-ami --rehearse images', () => {
 		const listed = await runCli(['--rehearse', 'images', '--json'], {cwd, env: rehearsalEnv(cwd)});
 		expect(listed.code, listed.stderr).toBe(0);
 		const usesOf = (usedBy: Record<string, unknown[]>) => Object.keys(usedBy).filter(kind => usedBy[kind]!.length > 0);
-		const summary = listed.events.map(row => [row.imageId, row.account, usesOf(row.usedBy as Record<string, unknown[]>)]);
-		expect(summary).toEqual([
+		const used = listed.events.filter(row => usesOf(row.usedBy as Record<string, unknown[]>).length > 0);
+		expect(used.map(row => [row.imageId, row.account, usesOf(row.usedBy as Record<string, unknown[]>)])).toEqual([
 			['ami-0e1a2b3c4d5e6f702', 'dev', ['instances']],
 			['ami-0e1a2b3c4d5e6f701', 'dev', ['launchTemplates']],
-			['ami-0e1a2b3c4d5e6f703', 'dev', []],
-			['ami-0e1a2b3c4d5e6f705', 'prod', []],
 		]);
+		// A year of releases: thirteen in dev, four in prod, newest first.
+		expect(listed.events.filter(row => row.account === 'dev')).toHaveLength(13);
+		expect(listed.events.filter(row => row.account === 'prod')).toHaveLength(4);
+		const ages = listed.events.filter(row => row.account === 'dev').map(row => row.ageDays as number);
+		expect(ages).toEqual([...ages].sort((a, b) => a - b));
 		const copies = await runCli(['--rehearse', 'images', '--region', 'eu-west-1', '--json'], {cwd, env: rehearsalEnv(cwd)});
-		expect(copies.events).toEqual([expect.objectContaining({imageId: 'ami-0e1a2b3c4d5e6f704', runId: 'fleet-20260602-101458-all-b3c8'})]);
+		expect(copies.events.map(row => row.imageId)).toEqual(['ami-0e1a2b3c4d5e6f706', 'ami-0e1a2b3c4d5e6f704']);
+		expect(copies.events[1]).toMatchObject({runId: expect.stringMatching(/^fleet-\d{8}-101500-dev-1c7d-all$/)});
+	});
+});
+
+describe('convox-ami images in a terminal', () => {
+	it('draws the same columns with Ink, unused images dimmed', async () => {
+		const cwd = mkdtempSync(path.join(os.tmpdir(), 'convox-ami-images-tty-'));
+		const session = runInPty(['--rehearse', 'images', '--env', 'dev'], {cwd, env: rehearsalEnv(cwd), cols: 220});
+		try {
+			expect(await session.exited).toBe(0);
+			const lines = session.screen().split('\n');
+			const heading = lines.findIndex(line =>
+				/^IMAGE\s+REGION\s+ACCOUNT\s+NAME\s+AGE\s+CONVOX\s+BASE\s+RUN\s+LAST LAUNCHED\s+IN USE$/.test(line),
+			);
+			expect(heading).toBeGreaterThanOrEqual(0);
+			expect(lines.slice(heading + 1).filter(line => line.startsWith('ami-'))).toHaveLength(13);
+			expect(lines.find(line => line.startsWith('ami-0e1a2b3c4d5e6f701'))).toMatch(/launch template convox-dev-build-host$/);
+			// SGR 2 (dim) before an unused image's row.
+			expect(session.output()).toContain('\u001B[2mami-0e1a2b3c4d5e6f703');
+		} finally {
+			session.kill();
+		}
 	});
 });

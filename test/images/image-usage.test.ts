@@ -40,6 +40,8 @@ const image = (imageId: string, tags: Record<string, string>, creationDate = '20
 	name: `convox-dev-${imageId}`,
 	creationDate,
 	tags,
+	deregistrationProtection: false,
+	snapshots: [],
 });
 
 describe('journalImages', () => {

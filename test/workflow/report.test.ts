@@ -231,4 +231,19 @@ describe('renderReport', () => {
 		expect(text).not.toContain('## Versions');
 		expect(text).not.toContain('## History');
 	});
+
+	it("counts the account's AMIs after a release, suggesting prune beyond the kept number, or says why it could not", () => {
+		const where = {accountId: '111111111111', region: 'us-east-1', env: 'dev', keep: 3};
+		const many = renderReport(release, {...where, images: 7, snapshots: 9, gib: 72});
+		expect(many).toContain(
+			'111111111111 us-east-1 holds 7 AMI(s) made by convox-ami, with 9 snapshot(s) (72 GiB). That is more than the 3 `convox-ami prune` keeps: `convox-ami prune --env dev --dry-run` shows what it would retire',
+		);
+		const few = renderReport(release, {...where, images: 2, snapshots: 2, gib: 16});
+		expect(few).toContain('holds 2 AMI(s) made by convox-ami, with 2 snapshot(s) (16 GiB).\n');
+		expect(few).not.toContain('convox-ami prune');
+		expect(renderReport(release, {unread: 'DescribeImages failed (UnauthorizedOperation: no)'})).toContain(
+			'Not counted: DescribeImages failed (UnauthorizedOperation: no).',
+		);
+		expect(renderReport(release)).not.toContain('## AMIs in the account');
+	});
 });

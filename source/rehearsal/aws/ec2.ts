@@ -1,4 +1,6 @@
+import {imageLifecycleHandlers} from './ec2-image-lifecycle';
 import {listParam, objectParam, stringParam, type QueryParams} from './form';
+import {snapshotIdOf} from './ids';
 import {AwsError, type ImageRecord, type InstanceRecord} from './model';
 import type {StandInState} from './state';
 import type {XmlValue} from './xml';
@@ -92,7 +94,7 @@ function imageXml(image: ImageRecord): XmlValue {
 			{
 				deviceName: '/dev/xvda',
 				ebs: {
-					snapshotId: `snap-${image.imageId.slice(4)}`,
+					snapshotId: snapshotIdOf(image.imageId),
 					volumeSize: 8,
 					volumeType: 'gp2',
 					deleteOnTermination: true,
@@ -102,6 +104,11 @@ function imageXml(image: ImageRecord): XmlValue {
 		],
 		stateReason: image.stateReason,
 		tagSet: tagSet(image.tags),
+		deprecationTime: image.deprecationTime,
+		deregistrationProtection: image.deregistrationProtection ? 'enabled' : 'disabled',
+		lastLaunchedTime: image.lastLaunchedTime,
+		sourceImageId: image.copiedFrom?.imageId,
+		sourceImageRegion: image.copiedFrom?.region,
 	};
 }
 
@@ -132,6 +139,8 @@ function instanceXml(instance: InstanceRecord): XmlValue {
 }
 
 export const ec2Handlers: Record<string, Handler> = {
+	...imageLifecycleHandlers,
+
 	/** The rehearsal's Packer replay registers the image it "built", as Packer's CreateImage would. */
 	RegisterImage(state, params, caller) {
 		const image = state.registerImage({
@@ -185,9 +194,12 @@ export const ec2Handlers: Record<string, Handler> = {
 			owners.some(
 				owner => owner === image.ownerId || (owner === 'self' && image.ownerId === caller.accountId) || owner === image.ownerAlias,
 			);
+		// A disabled image is listed only on request (IncludeDisabled), as EC2 does.
+		const includeDisabled = stringParam(params.IncludeDisabled) === 'true';
 		const images = inRegion.filter(
 			image =>
 				(imageIds.length === 0 || imageIds.includes(image.imageId)) &&
+				(image.state !== 'disabled' || includeDisabled || imageIds.length > 0) &&
 				(owners.length === 0 ? imageIds.length > 0 || visible(image) : ownedBy(image)) &&
 				matches(
 					filters,

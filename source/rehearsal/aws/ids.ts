@@ -14,3 +14,8 @@ export function physicalSuffix(): string {
 }
 
 export {randomUUID};
+
+/** The one EBS snapshot a stand-in image is backed by. */
+export function snapshotIdOf(imageId: string): string {
+	return `snap-${imageId.slice(4)}`;
+}

@@ -127,7 +127,7 @@ export interface ImageRecord {
 	name: string;
 	ownerId: string;
 	ownerAlias?: string;
-	state: 'pending' | 'available' | 'failed';
+	state: 'pending' | 'available' | 'failed' | 'disabled';
 	creationDate: string;
 	description?: string;
 	architecture: string;
@@ -144,6 +144,28 @@ export interface ImageRecord {
 	stateReason?: {code: string; message: string};
 	/** What DescribeImageAttribute lastLaunchedTime answers (ISO time); absent: never launched. */
 	lastLaunchedTime?: string;
+	/** EnableImageDeprecation's time (ISO, to the minute). */
+	deprecationTime?: string;
+	/** DeregisterImage is refused while set. */
+	deregistrationProtection?: boolean;
+}
+
+/** A Recycle Bin retention rule for EC2 images of one account and region. */
+export interface RecycleBinRuleRecord {
+	accountId: string;
+	region: string;
+	identifier: string;
+	description?: string;
+	retentionDays: number;
+	/** `Key=Value` tags an image must carry; none: every image. */
+	resourceTags?: string[];
+}
+
+/** A call EC2 refuses for one image (e.g. AccessDenied, InvalidAMIID.Unavailable), as a policy or a race would. */
+export interface ImageRefusal {
+	action: string;
+	imageId: string;
+	code: string;
 }
 
 export interface InstanceRecord {
@@ -214,6 +236,12 @@ export interface StandInData {
 	metrics?: MetricDatumRecord[];
 	/** Launch templates; absent in state files of earlier versions. */
 	launchTemplates?: LaunchTemplateRecord[];
+	/** Calls refused for one image; absent in state files of earlier versions. */
+	imageRefusals?: ImageRefusal[];
+	/** Recycle Bin rules; absent in state files of earlier versions. */
+	recycleBinRules?: RecycleBinRuleRecord[];
+	/** Snapshots deleted (with their image, or by DeleteSnapshot); absent in state files of earlier versions. */
+	deletedSnapshots?: string[];
 }
 
 export class AwsError extends Error {

@@ -62,6 +62,8 @@ export interface ImageInput {
 	encrypted?: boolean;
 	stateReason?: {code: string; message: string};
 	lastLaunchedTime?: string;
+	deprecationTime?: string;
+	deregistrationProtection?: boolean;
 }
 
 export interface LaunchTemplateSeed {
@@ -258,6 +260,8 @@ export class StandInState {
 			...(input.encrypted === undefined ? {} : {encrypted: input.encrypted}),
 			...(input.stateReason ? {stateReason: input.stateReason} : {}),
 			...(input.lastLaunchedTime ? {lastLaunchedTime: input.lastLaunchedTime} : {}),
+			...(input.deprecationTime ? {deprecationTime: input.deprecationTime} : {}),
+			...(input.deregistrationProtection ? {deregistrationProtection: true} : {}),
 		};
 		this.data.images = [...this.data.images.filter(existing => existing.imageId !== image.imageId), image];
 		this.changed();
