@@ -22,6 +22,21 @@ const yogaWithoutFetch = {
 	},
 };
 
+/**
+ * Zod's namespaces carry all its translations of error messages (`z.locales`, about half of the
+ * bundled zod, parsed at every start that reads the config); the config's messages are English,
+ * which zod imports on its own.
+ */
+const zodWithoutLocales = {
+	name: 'zod-without-locales',
+	setup(build) {
+		build.onResolve({filter: /^\.\.\/locales\/index\.js$/}, ({importer}) =>
+			/[\\/]zod[\\/]v4[\\/]/.test(importer) ? {path: 'zod-locales', namespace: 'zod-without-locales'} : undefined,
+		);
+		build.onLoad({filter: /.*/, namespace: 'zod-without-locales'}, () => ({contents: 'export {};', loader: 'js'}));
+	},
+};
+
 await rm(new URL('../dist', import.meta.url), {recursive: true, force: true});
 // Dependencies are bundled too: loading Ink and React from one bundle instead of hundreds of
 // node_modules files is what keeps the first frame fast. Heavy parts (the AWS SDK, Ink) still
@@ -53,7 +68,7 @@ const {metafile} = await build({
 	// The licence texts go, in full, to dist/THIRD_PARTY_NOTICES.md instead.
 	legalComments: 'none',
 	metafile: true,
-	plugins: [yogaWithoutFetch],
+	plugins: [yogaWithoutFetch, zodWithoutLocales],
 	// Less source to parse at every start; names stay, for stack traces.
 	minifyWhitespace: true,
 	minifySyntax: true,
