@@ -8,7 +8,7 @@ export function stepDuration(step: StepRecord, now = Date.now()): number | undef
 }
 
 /** Each badge's colour (the Ink screen's header, and the first frame drawn before Ink loads). */
-export const BADGE_COLORS = {PRODUCTION: 'red', REHEARSAL: 'magenta', 'DRY RUN': 'yellow'} as const;
+const BADGE_COLORS = {PRODUCTION: 'red', REHEARSAL: 'magenta', 'DRY RUN': 'yellow'} as const;
 
 export function badgeColor(badge: string): 'red' | 'magenta' | 'yellow' | 'white' {
 	return BADGE_COLORS[badge as keyof typeof BADGE_COLORS] ?? 'white';
