@@ -13,11 +13,14 @@ export interface FirstFrame {
  */
 export function drawFirstFrame(stream: NodeJS.WriteStream, badges: string[]): FirstFrame {
 	// Ink's header leaves a slot for the run's title, empty until a run is attached.
-	const header = [
-		styleText('bold', 'convox-ami'),
+	const words = ['convox-ami', '', ...badges.map(badge => ` ${badge} `)];
+	const styled = [
+		styleText('bold', words[0]!),
 		'',
 		...badges.map(badge => styleText(['inverse', 'bold', badgeColor(badge)], ` ${badge} `)),
 	];
-	stream.write(`\n${header.join(' ')}\n`);
-	return {clear: () => stream.write('\u001B[2A\r\u001B[J')};
+	stream.write(`\n${styled.join(' ')}\n`);
+	// The blank line, and the header's lines on a terminal too narrow for it.
+	const lines = 1 + Math.ceil(words.join(' ').length / (stream.columns || 80));
+	return {clear: () => stream.write(`\u001B[${lines}A\r\u001B[J`)};
 }

@@ -30,4 +30,23 @@ describe('the first frame in a real terminal', () => {
 			await session.exited;
 		}
 	});
+
+	it('clears all of a header that wrapped on a narrow terminal', async () => {
+		world = await createCliWorld();
+		const env = {...world.env};
+		delete env.CI;
+		const session = runInPty(['--dry-run', '--rehearse'], {cwd: world.dir, env, cols: 24});
+		try {
+			await session.waitFor('Which account');
+			expect(session.output().indexOf(INK_FRAME)).toBeGreaterThan(session.output().indexOf('REHEARSAL'));
+			// The first frame's header wraps as the terminal cuts it; Ink's lays its words out in columns.
+			expect(session.screen()).not.toContain('convox-ami');
+			expect(session.screen().match(/^convox- /gm)).toHaveLength(1);
+			// Ink's frame starts where the first frame started: one blank line above its header.
+			expect(session.screen().split('\n').slice(0, 2)).toEqual(['', expect.stringMatching(/^convox- /)]);
+		} finally {
+			session.kill('SIGKILL');
+			await session.exited;
+		}
+	});
 });
