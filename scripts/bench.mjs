@@ -112,6 +112,22 @@ verdict('--help / node -e 0', median(pairs.help), 1.15);
 verdict('--version / node -e 0', median(pairs.version), 1.15);
 verdict('first frame / node -e 0 (on a terminal)', median(pairs.frame), 1.6);
 verdict('account prompt / node -e 0 (on a terminal)', median(pairs.prompt), 2.2);
+
+/** Instructions `node ARGS` executes, all threads, counted by valgrind's callgrind: the same on a loaded machine. */
+function instructions(args) {
+	const result = spawnSync('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, ...args], {
+		encoding: 'utf8',
+	});
+	const count = /Collected : (\d+)/.exec(result.stderr ?? '')?.[1];
+	if (result.status !== 0 || !count) throw new Error(`valgrind ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+	return Number(count);
+}
+
+if (spawnSync('valgrind', ['--version']).status === 0) {
+	const node = instructions(['-e', '0']);
+	verdict('--help / node -e 0, instructions (callgrind)', instructions([cli, '--help']) / node, 1.15);
+	verdict('--version / node -e 0, instructions (callgrind)', instructions([cli, '--version']) / node, 1.15);
+} else console.log('  instruction counts: not measured (valgrind is missing: apt-get install valgrind)');
 if (process.argv.includes('--startup')) process.exit(overBudget() > 0 ? 1 : 0);
 
 const packerBench = path.join(root, 'scripts', 'bench-packer.mjs');
