@@ -84,7 +84,7 @@ export default tseslint.config(
 	{
 		// Two type-checked rules: a promise nobody awaits loses its error, and one handed where a plain
 		// value is expected (an if, an event handler) is always truthy or never awaited.
-		files: ['cli.tsx', 'source/**', 'scripts/**', 'test/**'],
+		files: ['bin.ts', 'cli.tsx', 'source/**', 'scripts/**', 'test/**'],
 		languageOptions: {
 			parserOptions: {
 				// The .mjs scripts are outside tsconfig.json (no allowJs): they get its options in a default project.
@@ -101,7 +101,7 @@ export default tseslint.config(
 	{
 		// No import circles in source/: a value import of a module that, by any path, imports the importer back.
 		// Type-only imports are left out (they vanish from the bundle); dynamic imports count.
-		files: ['cli.tsx', 'source/**'],
+		files: ['bin.ts', 'cli.tsx', 'source/**'],
 		plugins: {'import-x': importX},
 		settings: {
 			'import-x/extensions': ['.ts', '.tsx', '.js', '.mjs'],

@@ -7,6 +7,13 @@ export function stepDuration(step: StepRecord, now = Date.now()): number | undef
 	return end - Date.parse(step.startedAt);
 }
 
+/** Each badge's colour (the Ink screen's header, and the first frame drawn before Ink loads). */
+const BADGE_COLORS = {PRODUCTION: 'red', REHEARSAL: 'magenta', 'DRY RUN': 'yellow'} as const;
+
+export function badgeColor(badge: string): 'red' | 'magenta' | 'yellow' | 'white' {
+	return BADGE_COLORS[badge as keyof typeof BADGE_COLORS] ?? 'white';
+}
+
 function badges(production: boolean, {world, readOnly}: RunModel): string[] {
 	return [production ? 'PRODUCTION' : '', world === 'rehearsal' ? 'REHEARSAL' : '', readOnly ? 'DRY RUN' : ''].filter(Boolean);
 }

@@ -1,6 +1,7 @@
 import type {Prompter} from '../core/step';
 import type {Run, EventSink} from '../core/types';
 import type {FleetRow} from './fleet-view';
+import {drawFirstFrame} from './first-frame';
 import {runBadges, runTitle} from './format';
 import type {OutputMode} from './output-mode';
 import type {Outcome} from './run-store';
@@ -49,7 +50,9 @@ export async function createFrontEnd(
 	{yes, onInterrupt, badges}: {yes: boolean; onInterrupt: () => void; badges: string[]},
 ): Promise<FrontEnd> {
 	if (mode.renderer === 'ink') {
+		const firstFrame = drawFirstFrame(process.stdout, badges);
 		const [{mountInk}, {inkPanes, inkReducers}] = await Promise.all([import('./ink/mount'), import('./ink/panes')]);
+		firstFrame.clear();
 		const screen = mountInk({title: '', badges, onInterrupt, reducers: inkReducers, panes: inkPanes});
 		return {
 			renderer: 'ink',

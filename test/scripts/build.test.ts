@@ -1,5 +1,6 @@
 import {execFileSync} from 'node:child_process';
-import {readFileSync, statSync} from 'node:fs';
+import {copyFileSync, mkdtempSync, readFileSync, statSync} from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 
@@ -16,4 +17,25 @@ describe('the build (npm run build first)', () => {
 	it('answers npx convox-ami in the checkout, which runs the bin as it is', () => {
 		expect(execFileSync('npx', ['--no', '--', 'convox-ami', '--version'], {cwd: root}).toString().trim()).toBe(version);
 	}, 30_000);
+
+	it('answers --version and --help from the entry alone, word for word as commander does', () => {
+		// The entry and its answers without a single chunk beside them: nothing else can load.
+		const alone = mkdtempSync(path.join(os.tmpdir(), 'convox-ami-entry-'));
+		for (const file of ['cli.js', 'quick-answers.json']) copyFileSync(path.join(root, 'dist', file), path.join(alone, file));
+		const entry = path.join(alone, 'cli.js');
+		const quick = (...args: string[]) => execFileSync(process.execPath, [entry, ...args]).toString();
+		// Flags that are not a plain request for help send the same request to commander.
+		const commander = (...args: string[]) => execFileSync(process.execPath, [cli, ...args, '--json']).toString();
+		expect(quick('--version')).toBe(`${version}\n`);
+		expect(quick('-v')).toBe(`${version}\n`);
+		expect(quick('--help')).toBe(commander('--help'));
+		expect(quick('help')).toBe(commander('--help'));
+		const commands = [...quick('--help').matchAll(/^ {2}(\w+)\b/gm)].map(match => match[1]!).filter(name => name !== 'help');
+		expect(commands).toEqual(expect.arrayContaining(['release', 'resume', 'runs', 'rollback', 'plan']));
+		for (const command of commands) {
+			expect(quick(command, '--help')).toBe(commander(command, '--help'));
+			expect(quick('help', command)).toBe(commander(command, '--help'));
+		}
+		expect(() => execFileSync(process.execPath, [entry, '--rehearse', '--help'], {stdio: 'pipe'})).toThrow(/program\.js/);
+	}, 120_000);
 });

@@ -1,6 +1,5 @@
 import {Box, Text} from 'ink';
-
-const BADGE_COLORS: Record<string, string> = {PRODUCTION: 'red', REHEARSAL: 'magenta', 'DRY RUN': 'yellow'};
+import {badgeColor} from '../format';
 
 export function Header({title, badges, name = 'convox-ami'}: {title: string; badges: string[]; name?: string}) {
 	return (
@@ -8,7 +7,7 @@ export function Header({title, badges, name = 'convox-ami'}: {title: string; bad
 			<Text bold>{name}</Text>
 			<Text color="gray">{title}</Text>
 			{badges.map(badge => (
-				<Text key={badge} inverse bold color={BADGE_COLORS[badge] ?? 'white'}>
+				<Text key={badge} inverse bold color={badgeColor(badge)}>
 					{` ${badge} `}
 				</Text>
 			))}
