@@ -2,6 +2,7 @@ import {appendFile, mkdir} from 'node:fs/promises';
 import path from 'node:path';
 import type {EC2Client} from '@aws-sdk/client-ec2';
 import {describeImage, findImagesByRun, launchPermissions, waitForImage} from '../services/ec2-images';
+import {findPackerLeftovers, leftoverCommands, removePackerLeftovers} from '../services/packer-leftovers';
 import {passableVariables} from '../services/packer-template-hcl2';
 import type {PackerAws} from '../services/packer/environment';
 import {readKeeperRecord} from '../services/packer/keeper';
@@ -226,9 +227,59 @@ class BuildRun {
 		// build Packer itself reported as failed or cancelled deregisters its AMI, or should have.
 		const announced = followed.exitCode === undefined && !followed.cancelled ? followed.createdAmi : undefined;
 		const amiId = followed.amiIds[this.template.region] ?? Object.values(followed.amiIds)[0] ?? announced;
-		if (!amiId) return undefined;
-		const amiIds = built ? followed.amiIds : {[this.template.region]: amiId};
-		return this.adoptImage(ec2, amiId, amiIds);
+		const adopted = amiId ? await this.adoptImage(ec2, amiId, built ? followed.amiIds : {[this.template.region]: amiId}) : undefined;
+		// After the AMI is available: the stopped instance is its source until then.
+		if (followed.exitCode === undefined) await this.removeLeftovers(followed.leftBehind);
+		return adopted;
+	}
+
+	/**
+	 * A Packer killed with its keeper never cleaned up: what its log says it created and did not
+	 * remove (the instance, the `packer_…` key pair and security group) and EC2 still has is named,
+	 * and removed when the operator agrees (or --yes). Only those ids and names are looked up, so
+	 * nothing of another build is touched; a refusal is reported and the release goes on.
+	 */
+	private async removeLeftovers(left: BuildResources): Promise<void> {
+		const {ami: _ami, ...created} = left;
+		if (Object.keys(created).length === 0) return;
+		const region = this.template.region;
+		const ec2 = (await this.ctx.services.aws()).ec2For(region);
+		let leftovers;
+		try {
+			leftovers = await findPackerLeftovers(ec2, created, this.ctx.signal);
+		} catch (error) {
+			this.ctx.signal.throwIfAborted();
+			notice(
+				this.ctx,
+				`Could not look for what the interrupted Packer left behind (${describeResources(created)}, in ${region}): ${(error as Error).message}. Check the EC2 console.`,
+				'warn',
+			);
+			return;
+		}
+		if (leftovers.length === 0) return;
+		const names = leftovers.map(leftover => leftover.label).join(', ');
+		notice(this.ctx, `The interrupted Packer left behind in ${region}: ${names} (as its log ${this.logPath} names them).`, 'warn');
+		const byHand = (remaining: typeof leftovers) => leftoverCommands(region, remaining).join('; ');
+		if (this.dryRun) {
+			notice(this.ctx, `Dry run: nothing removed. A release removes them (asking first), or: ${byHand(leftovers)}`);
+			return;
+		}
+		let agreed = false;
+		try {
+			agreed = await this.ctx.prompt.confirm({message: `Remove ${names}?`, remedy: '--yes', defaultValue: true});
+		} catch (error) {
+			if (!(error instanceof MissingInputError)) throw error;
+		}
+		if (!agreed) {
+			notice(this.ctx, `Left in place: ${names}. Remove them with: ${byHand(leftovers)}`, 'warn');
+			return;
+		}
+		const results = await removePackerLeftovers(ec2, leftovers, this.ctx.signal);
+		const removed = results.filter(result => !result.error).map(result => result.leftover.label);
+		if (removed.length > 0) notice(this.ctx, `Removed what the interrupted Packer left behind: ${removed.join(', ')}.`, 'warn');
+		for (const {leftover, error} of results) {
+			if (error) notice(this.ctx, `Could not remove ${leftover.label}: ${error}. Remove it with: ${byHand([leftover])}`, 'warn');
+		}
 	}
 
 	/** An AMI the interrupted build produced, adopted only when EC2 shows it exists in this account (waiting while it is pending). */
