@@ -135,9 +135,58 @@ class BuildRun {
 		return runModeOf(this.ctx.run).readOnly;
 	}
 
+	/** Where Packer builds: the rack's region, unless the template's builder names another. */
+	private get buildRegion(): string {
+		return this.template.buildRegion ?? this.template.region;
+	}
+
 	async run(): Promise<BuildOutputs> {
 		const aws = await this.ctx.services.aws();
-		const {ec2} = aws;
+		return this.inRackRegion(aws, await this.buildOrAdopt(aws));
+	}
+
+	/**
+	 * The AMI in the rack's region: as built (or among Packer's `ami_regions`), else copied there
+	 * from where the template built it, tagged with the run (a resume finds the copy, not copying twice).
+	 */
+	private async inRackRegion(aws: AwsClients, outputs: BuildOutputs): Promise<BuildOutputs> {
+		const rackRegion = this.template.region;
+		const built = outputs.amiIds[this.buildRegion];
+		if (outputs.validated || !built || this.buildRegion === rackRegion) return outputs;
+		const present = outputs.amiIds[rackRegion];
+		if (present) return {...outputs, amiId: present};
+		const {copyAmiToRegions, AmiCopiesError} = await import('../services/ami-copies');
+		this.ctx.emit({
+			type: 'progress',
+			step: 'build',
+			phase: 'copy-to-rack',
+			activity: `Copying ${built} from ${this.buildRegion} to ${rackRegion}`,
+		});
+		let copy;
+		try {
+			[copy] = await copyAmiToRegions(
+				async region => aws.ec2For(region),
+				{region: this.buildRegion, amiId: built},
+				[rackRegion],
+				this.ctx.run.id,
+				{
+					signal: this.ctx.signal,
+					onProgress: progress => notice(this.ctx, progress.message),
+				},
+			);
+		} catch (error) {
+			if (this.ctx.signal.aborted)
+				throw new InterruptedError(`Stopped copying ${built} to ${rackRegion}.`, 'Run `convox-ami resume` to go on copying.');
+			const message =
+				error instanceof AmiCopiesError ? error.message : `Copying ${built} to ${rackRegion} failed: ${(error as Error).message}`;
+			throw new StepFailedError(message, 'Run `convox-ami resume`: it finds the copy made so far, or copies again.');
+		}
+		notice(this.ctx, `${copy!.amiId} in ${rackRegion} is the copy of ${built}, built in ${this.buildRegion} where the template builds.`);
+		return {...outputs, amiId: copy!.amiId, amiIds: {...outputs.amiIds, [rackRegion]: copy!.amiId}};
+	}
+
+	private async buildOrAdopt(aws: AwsClients): Promise<BuildOutputs> {
+		const ec2 = aws.ec2For(this.buildRegion);
 		if (this.triedBefore()) {
 			const adopted = (await this.adoptInterrupted(ec2)) ?? (await this.reconcile(ec2));
 			if (adopted) return adopted;
@@ -158,7 +207,7 @@ class BuildRun {
 				'Check that the template builds with amazon-ebs, then run `convox-ami resume`.',
 			);
 		}
-		const amiId = result.amiIds[this.template.region] ?? Object.values(result.amiIds)[0]!;
+		const amiId = result.amiIds[this.buildRegion] ?? Object.values(result.amiIds)[0]!;
 		await this.refuseUnlessPrivate(ec2, amiId);
 		const regions = Object.entries(result.amiIds)
 			.map(([region, id]) => `${id} (${region})`)
@@ -226,8 +275,8 @@ class BuildRun {
 		// The AMI Packer announced counts only when nobody saw Packer end (killed with its keeper): a
 		// build Packer itself reported as failed or cancelled deregisters its AMI, or should have.
 		const announced = followed.exitCode === undefined && !followed.cancelled ? followed.createdAmi : undefined;
-		const amiId = followed.amiIds[this.template.region] ?? Object.values(followed.amiIds)[0] ?? announced;
-		const adopted = amiId ? await this.adoptImage(ec2, amiId, built ? followed.amiIds : {[this.template.region]: amiId}) : undefined;
+		const amiId = followed.amiIds[this.buildRegion] ?? Object.values(followed.amiIds)[0] ?? announced;
+		const adopted = amiId ? await this.adoptImage(ec2, amiId, built ? followed.amiIds : {[this.buildRegion]: amiId}) : undefined;
 		// After the AMI is available: the stopped instance is its source until then.
 		if (followed.exitCode === undefined) await this.removeLeftovers(followed.leftBehind);
 		return adopted;
@@ -242,7 +291,7 @@ class BuildRun {
 	private async removeLeftovers(left: BuildResources): Promise<void> {
 		const {ami: _ami, ...created} = left;
 		if (Object.keys(created).length === 0) return;
-		const region = this.template.region;
+		const region = this.buildRegion;
 		const ec2 = (await this.ctx.services.aws()).ec2For(region);
 		let leftovers;
 		try {
@@ -326,7 +375,7 @@ class BuildRun {
 		await this.refuseUnlessPrivate(ec2, amiId);
 		notice(
 			this.ctx,
-			`Adopted AMI ${amiId} (${this.template.region}), built by the interrupted build (its keeper kept the output): not building again.`,
+			`Adopted AMI ${amiId} (${this.buildRegion}), built by the interrupted build (its keeper kept the output): not building again.`,
 		);
 		return {amiId, amiIds, logPath: this.logPath, adopted: true};
 	}
@@ -373,7 +422,8 @@ class BuildRun {
 	}
 
 	private async invocation(aws: AwsClients): Promise<PackerInvocation> {
-		const {templatePath, amiVersion, env, region, sourceAmi, convoxVersion, declaredVariables} = this.template;
+		const {templatePath, amiVersion, env, sourceAmi, convoxVersion, declaredVariables, regionVariable} = this.template;
+		const region = this.buildRegion;
 		const {buildInstanceType} = this.ctx.outputs('resolve-version');
 		const optional = optionalVariables(declaredVariables, {
 			instanceType: typeof buildInstanceType === 'string' ? buildInstanceType : undefined,
@@ -392,6 +442,7 @@ class BuildRun {
 					convox_version: convoxVersion,
 					run_id: this.ctx.run.id,
 					...optional,
+					...(regionVariable ? {[regionVariable]: region} : {}),
 				},
 				declaredVariables,
 			),
@@ -542,7 +593,7 @@ class BuildRun {
 			);
 		}
 		if (access.visibility === 'private') return;
-		const region = this.template.region;
+		const region = this.buildRegion;
 		if (access.visibility === 'public') {
 			throw new StepFailedError(
 				`AMI ${amiId} IS PUBLIC: anyone can launch it and read the Librato and logspout secrets baked into it. It will not be rolled out.`,
