@@ -2,6 +2,7 @@ import {copyFile, readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {createChecklistWorld, type ChecklistWorld} from '../support/checklist-e2e-world';
+import {runCli} from '../support/cli-env';
 import {runCliUntil, type CliOutcome} from '../support/fault-cli';
 
 const OPERATOR_TEMPLATE = new URL('../fixtures/operator-template/packer.json', import.meta.url).pathname;
@@ -34,8 +35,13 @@ async function rackInEuWest1(template: 'operator' | 'shipped'): Promise<Checklis
 }
 
 describe('the region the template really builds in', () => {
-	it('a rack in eu-west-1, a template hard-wired to us-east-1: built there from its base, copied to eu-west-1, the copy rolled out', async () => {
+	it('a rack in eu-west-1, a template hard-wired to us-east-1: the plan says so; built there from its base, copied to eu-west-1, the copy rolled out', async () => {
 		const world = await rackInEuWest1('operator');
+		const plan = await runCli(['plan', '--env', 'dev', '--config', world.configPath], {cwd: world.dir, env: world.env});
+		expect(plan.code, plan.stderr).toBe(0);
+		expect(plan.stdout).toContain(
+			"The template's builder builds in **us-east-1** (written in it): the AMI is built there from the same base image",
+		);
 		const outcome = await runCliUntil([...RELEASE, '--config', world.configPath, '--state-dir', world.stateDir], {env: world.env});
 		expect(outcome.exitCode, outcome.stderr).toBe(0);
 		const said = notices(outcome);
