@@ -185,8 +185,13 @@ class BuildRun {
 		return {...outputs, amiId: copy!.amiId, amiIds: {...outputs.amiIds, [rackRegion]: copy!.amiId}};
 	}
 
+	/** EC2 where Packer builds: the run's client, unless the template builds in another region. */
+	private buildEc2(aws: AwsClients): EC2Client {
+		return this.buildRegion === this.template.region ? aws.ec2 : aws.ec2For(this.buildRegion);
+	}
+
 	private async buildOrAdopt(aws: AwsClients): Promise<BuildOutputs> {
-		const ec2 = aws.ec2For(this.buildRegion);
+		const ec2 = this.buildEc2(aws);
 		if (this.triedBefore()) {
 			const adopted = (await this.adoptInterrupted(ec2)) ?? (await this.reconcile(ec2));
 			if (adopted) return adopted;
@@ -292,7 +297,7 @@ class BuildRun {
 		const {ami: _ami, ...created} = left;
 		if (Object.keys(created).length === 0) return;
 		const region = this.buildRegion;
-		const ec2 = (await this.ctx.services.aws()).ec2For(region);
+		const ec2 = this.buildEc2(await this.ctx.services.aws());
 		let leftovers;
 		try {
 			leftovers = await findPackerLeftovers(ec2, created, this.ctx.signal);
