@@ -1,6 +1,7 @@
 import {appendFile, mkdir} from 'node:fs/promises';
 import path from 'node:path';
 import type {EC2Client} from '@aws-sdk/client-ec2';
+import {AmiCopiesError, copyAmiToRegions} from '../services/ami-copies';
 import {describeImage, findImagesByRun, launchPermissions, waitForImage} from '../services/ec2-images';
 import {findPackerLeftovers, leftoverCommands, removePackerLeftovers} from '../services/packer-leftovers';
 import {passableVariables} from '../services/packer-template-hcl2';
@@ -155,7 +156,6 @@ class BuildRun {
 		if (outputs.validated || !built || this.buildRegion === rackRegion) return outputs;
 		const present = outputs.amiIds[rackRegion];
 		if (present) return {...outputs, amiId: present};
-		const {copyAmiToRegions, AmiCopiesError} = await import('../services/ami-copies');
 		this.ctx.emit({
 			type: 'progress',
 			step: 'build',

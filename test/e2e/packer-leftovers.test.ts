@@ -105,6 +105,21 @@ describe('what a killed Packer leaves behind', () => {
 		expect(report).toContain(`Removed what the interrupted Packer left behind: EC2 instance ${created.instance}`);
 	}, 120_000);
 
+	it('without --yes and nobody to answer, nothing is removed: they are named with the commands that remove them', async () => {
+		const {world, args, created} = await killedAfterTheAmi();
+		const resumed = await runCliUntil(args(['resume', '--json']), {env: world.env});
+		const left = notices(resumed).find(message => message.startsWith('Left in place: '));
+		expect(left, resumed.stderr).toContain(
+			`Remove them with: aws ec2 terminate-instances --region us-east-1 --instance-ids ${created.instance}`,
+		);
+		expect(left).toContain(`aws ec2 delete-key-pair --region us-east-1 --key-name ${created.keyPair}`);
+		expect(world.aws.calls.filter(call => ['TerminateInstances', 'DeleteKeyPair', 'DeleteSecurityGroup'].includes(call.action))).toEqual(
+			[],
+		);
+		expect(world.aws.state.data.instances.find(instance => instance.instanceId === created.instance)?.state).toBe('stopped');
+		expect(world.aws.state.data.securityGroups?.map(group => group.groupId)).toContain(created.group);
+	}, 120_000);
+
 	it('a delete EC2 refuses is reported with the command to run, the others are removed and the release goes on', async () => {
 		const {world, args, created} = await killedAfterTheAmi();
 		world.aws.state.data.ec2Denied = ['DeleteSecurityGroup'];
