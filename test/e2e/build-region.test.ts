@@ -3,7 +3,7 @@ import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {createChecklistWorld, type ChecklistWorld} from '../support/checklist-e2e-world';
 import {runCli} from '../support/cli-env';
-import {runCliUntil, type CliOutcome} from '../support/fault-cli';
+import {runCliUntil, type CliOutcome, type KillWhen} from '../support/fault-cli';
 
 const OPERATOR_TEMPLATE = new URL('../fixtures/operator-template/packer.json', import.meta.url).pathname;
 const RELEASE = ['release', '--env', 'dev', '--yes', '--json', '--confirm', 'sumologic'];
@@ -70,6 +70,21 @@ describe('the region the template really builds in', () => {
 		expect(said).toContain(`${copy!.imageId} in eu-west-1 is the copy of ${built!.imageId}, built in us-east-1 where the template builds.`);
 		expect(world.aws.state.parameters('convox-dev').Ami).toBe(copy!.imageId);
 	}, 120_000);
+
+	it('killed while the AMI is copied to the rack: the resume finds the copy, nothing built or copied twice', async () => {
+		const world = await rackInEuWest1('operator');
+		const args = [...RELEASE, '--config', world.configPath, '--state-dir', world.stateDir];
+		const killWhen: KillWhen = event => event.type === 'notice' && String(event.message).startsWith('eu-west-1: copying ');
+		const killed = await runCliUntil(args, {env: world.env, killWhen});
+		expect(killed.killed, killed.stderr).toBe(true);
+		const resumed = await runCliUntil(['resume', ...args.slice(1).filter(arg => arg !== '--env' && arg !== 'dev')], {env: world.env});
+		expect(resumed.exitCode, resumed.stderr).toBe(0);
+		expect(notices(resumed).some(message => /^eu-west-1: found ami-\w+ \((pending|available)\), copied earlier/.test(message))).toBe(true);
+		const calls = world.aws.calls.filter(call => !call.error);
+		expect(calls.filter(call => call.action === 'RegisterImage')).toHaveLength(1);
+		expect(calls.filter(call => call.action === 'CopyImage')).toHaveLength(1);
+		expect(world.aws.state.parameters('convox-dev').Ami).toBe(stepOutputs(resumed, 'build').amiId);
+	}, 180_000);
 
 	it('a template whose builder reads {{user `region`}}: the rack region goes through that variable, built in eu-west-1, nothing copied', async () => {
 		const world = await rackInEuWest1('shipped');
