@@ -52,6 +52,9 @@ async function keyPairLeftover(ec2: EC2Client, keyName: string, signal?: AbortSi
 		if (!KeyPairs?.some(pair => pair.KeyName === keyName)) return undefined;
 	} catch (error) {
 		if (notFound(error, 'InvalidKeyPair.NotFound')) return undefined;
+		// Packer's documented policy lacks ec2:DescribeKeyPairs; DeleteKeyPair of a missing pair succeeds anyway.
+		if (notFound(error, 'UnauthorizedOperation'))
+			return {kind: 'key-pair', id: keyName, label: `key pair ${keyName} (if it is still there)`};
 		throw error;
 	}
 	return {kind: 'key-pair', id: keyName, label: `key pair ${keyName}`};

@@ -58,6 +58,7 @@ export const buildResourceHandlers: Record<string, Ec2Handler> = {
 	},
 
 	DescribeKeyPairs(state, params, caller) {
+		authorize(state, 'DescribeKeyPairs');
 		const names = listParam(params.KeyName).map(String);
 		const pairs = keyPairsOf(state, caller);
 		const missing = names.find(name => !pairs.some(pair => pair.keyName === name));
