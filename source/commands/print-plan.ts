@@ -2,7 +2,10 @@ import path from 'node:path';
 import {instanceRoleNotice} from '../checklist/checks/metrics';
 import {loadConfig, type LoadedConfig} from '../config/load-config';
 import type {AccountConfig, Config} from '../config/schema';
-import {bundledTemplatePath} from '../services/packer-template';
+import {buildRegionOf} from '../services/packer-build-region';
+import {bundledTemplatePath, readTemplate} from '../services/packer-template';
+import {isHcl2Path, readHcl2Template} from '../services/packer-template-hcl2';
+import {inspectTemplate} from '../services/packer-template-inspection';
 import {createReleasesService} from '../services/releases';
 import {planBaseAmi} from '../convox/base-ami';
 import {selectVersion} from '../convox/select-version';
@@ -33,13 +36,45 @@ interface PlanInput {
 	resolved: Resolved;
 	/** Whether the rack's instance role may publish metrics (CloudWatch accounts). */
 	instanceRole?: string;
+	/** Where the template builds for this rack, when it says (a sentence). */
+	buildRegion?: string;
 }
 
 const code = (text: string) => `\`${text}\``;
 
 /** The release procedure for one account as Markdown, with what is known filled in. */
-function renderPlan({config, configDir, envName, account, region, releasesUrl, pinned, resolved, instanceRole}: PlanInput): string {
-	const template = config.template ? path.resolve(configDir, config.template) : bundledTemplatePath();
+function templatePathOf(config: Config, configDir: string): string {
+	return config.template ? path.resolve(configDir, config.template) : bundledTemplatePath();
+}
+
+/** Where the template's first AMI builder builds for a rack in `region`; undefined when the template cannot be read now. */
+async function buildRegionQuietly(template: string, region: string): Promise<string | undefined> {
+	try {
+		const {builders} = isHcl2Path(template) ? (await readHcl2Template(template)).inspection : inspectTemplate(await readTemplate(template));
+		const build = buildRegionOf(builders, region);
+		if (build.hardWired)
+			return ` The template's builder builds in **${build.region}** (written in it): the AMI is built there from the same base image (same owner and name) and copied to ${region} (CopyImage, encrypted, tagged with the run).`;
+		if (build.variable && build.variable !== 'region')
+			return ` The builder's region reads the variable ${code(build.variable)}: the build passes \`-var ${build.variable}=${region}\` too.`;
+		return undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+function renderPlan({
+	config,
+	configDir,
+	envName,
+	account,
+	region,
+	releasesUrl,
+	pinned,
+	resolved,
+	instanceRole,
+	buildRegion,
+}: PlanInput): string {
+	const template = templatePathOf(config, configDir);
 	const version = resolved.version
 		? `Convox **${resolved.version}**`
 		: pinned
@@ -74,7 +109,7 @@ function renderPlan({config, configDir, envName, account, region, releasesUrl, p
 			.map(secret => `-var ${secret.variable}=***`)
 			.join(
 				' ',
-			)} ${path.basename(template)}\`. The AMI is private, encrypted and tagged \`ReleaseRun=<run>\`; a public or shared AMI fails the step.`,
+			)} ${path.basename(template)}\`.${buildRegion ?? ''} The AMI is private, encrypted and tagged \`ReleaseRun=<run>\`; a public or shared AMI fails the step.`,
 		`5. **update-stack**: change set on ${code(account.stackName)} with \`TemplateURL=${releasesUrl}/<version>/formation.json\`, \`Ami=<new AMI>\`, \`Version=<version>\`, every other parameter kept (UsePreviousValue), \`CAPABILITY_IAM\`; preview, ${account.production ? 'type the stack name to confirm' : 'confirm'}, execute, watch until UPDATE_COMPLETE with the new Ami and Version (a rollback fails the run).`,
 		'6. **verify**:',
 		'',
@@ -145,6 +180,7 @@ export async function printPlan(input: CommandInput): Promise<ExitCode> {
 		if (!byRegion.has(region)) byRegion.set(region, resolveQuietly(releasesUrl, region, input.flags.convoxVersion));
 		const resolved = await byRegion.get(region)!;
 		const instanceRole = metricsOf(account).backend === 'cloudwatch' ? await instanceRoleQuietly(loaded, account, region) : undefined;
+		const buildRegion = await buildRegionQuietly(templatePathOf(loaded.config, loaded.dir), region);
 		sections.push(
 			renderPlan({
 				config: loaded.config,
@@ -156,6 +192,7 @@ export async function printPlan(input: CommandInput): Promise<ExitCode> {
 				...(input.flags.convoxVersion ? {pinned: input.flags.convoxVersion} : {}),
 				resolved,
 				...(instanceRole ? {instanceRole} : {}),
+				...(buildRegion ? {buildRegion} : {}),
 			}),
 		);
 	}

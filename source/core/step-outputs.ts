@@ -122,6 +122,10 @@ export interface TemplateOutputs extends TemplateCheckOutputs {
 	sourceAmi: string;
 	convoxVersion: string;
 	gitSha?: string;
+	/** Where Packer builds when the template's builder names another region than the rack's; the AMI is copied to `region`. */
+	buildRegion?: string;
+	/** The template variable that feeds its builder's region (the rack's region is passed through it). */
+	regionVariable?: string;
 }
 
 /** The AMI version of a dev build: `dev-` and the UTC time to the second, e.g. dev-20261125010203. */

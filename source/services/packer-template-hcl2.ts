@@ -9,6 +9,8 @@ import {
 	RELEASE_RUN_TAG,
 	SHARING_FIELDS,
 	sharedWith,
+	withRegion,
+	type BuilderRegion,
 	type DeclaredVariable,
 	type TemplateBuilder,
 	type TemplateInspection,
@@ -41,6 +43,15 @@ type Body = Record<string, unknown>;
 const ENV_DEFAULT = /^\$\{env\("([^"]+)"\)\}$/;
 const RUN_ID_REFERENCE = `\${var.${RUN_ID_VARIABLE}}`;
 const PATH_ROOT = /\$\{path\.root\}/g;
+/** `region = var.NAME` (hcl2json writes it `${var.NAME}`; so does the `.pkr.json` syntax). */
+const VAR_REFERENCE = /^\$\{var\.([A-Za-z_][A-Za-z0-9_-]*)\}$/;
+
+function hclRegion(value: unknown): BuilderRegion | undefined {
+	if (typeof value !== 'string' || value === '') return undefined;
+	const variable = VAR_REFERENCE.exec(value)?.[1];
+	if (variable) return {variable};
+	return value.includes('${') ? {expression: value} : {literal: value};
+}
 
 /** The files Packer reads for a location: the file itself, or the folder's `*.pkr.hcl` and `*.pkr.json` (not its var files). */
 async function templateFiles(location: string, isFolder: boolean): Promise<string[]> {
@@ -116,6 +127,7 @@ function builders(roots: Body[], refuse: (problem: string) => never): TemplateBu
 				const values = sharedWith(body[field]);
 				return values.length > 0 ? [{field, values}] : [];
 			}),
+			...withRegion(hclRegion(body.region)),
 		}));
 }
 

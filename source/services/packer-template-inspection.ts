@@ -32,7 +32,12 @@ export interface TemplateBuilder {
 	/** Its `tags` hold `ReleaseRun` = `{{user `run_id`}}`. */
 	releaseRunTag: boolean;
 	sharing: Sharing[];
+	/** Where it builds, as its `region` says; absent when it names none (Packer then reads AWS_REGION). */
+	region?: BuilderRegion;
 }
+
+/** A builder's `region`: written in the template, fed by one variable, or another expression. */
+export type BuilderRegion = {literal: string} | {variable: string} | {expression: string};
 
 export interface TemplateInspection {
 	variables: DeclaredVariable[];
@@ -55,6 +60,14 @@ export const MANIFEST_DEFAULT_OUTPUT = 'packer-manifest.json';
 const ENV_DEFAULT = /^\s*\{\{\s*env\s+`([^`]+)`\s*\}\}\s*$/;
 const RUN_ID_REFERENCE = new RegExp(`\\{\\{\\s*user\\s+\`${RUN_ID_VARIABLE}\`\\s*\\}\\}`);
 const TEMPLATE_DIR = /\{\{\s*template_dir\s*\}\}/g;
+const USER_REFERENCE = /^\s*\{\{\s*user\s+`([^`]+)`\s*\}\}\s*$/;
+
+function jsonRegion(value: unknown): BuilderRegion | undefined {
+	if (typeof value !== 'string' || value === '') return undefined;
+	const variable = USER_REFERENCE.exec(value)?.[1];
+	if (variable) return {variable};
+	return value.includes('{{') ? {expression: value} : {literal: value};
+}
 
 /**
  * What a Packer JSON template declares, tags and shares, read from its text (no Packer run).
@@ -120,8 +133,14 @@ function builders(value: unknown, refuse: (problem: string) => never): TemplateB
 				const values = sharedWith(builder[field]);
 				return values.length > 0 ? [{field, values}] : [];
 			}),
+			...withRegion(jsonRegion(builder.region)),
 		};
 	});
+}
+
+/** `{region}` when the builder names one, else nothing (an optional field stays absent). */
+export function withRegion(region: BuilderRegion | undefined): {region?: BuilderRegion} {
+	return region ? {region} : {};
 }
 
 /** Packer decodes a single string into a one-element list, so a string shares as much as a list. */

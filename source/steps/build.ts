@@ -1,7 +1,9 @@
 import {appendFile, mkdir} from 'node:fs/promises';
 import path from 'node:path';
 import type {EC2Client} from '@aws-sdk/client-ec2';
+import {AmiCopiesError, copyAmiToRegions} from '../services/ami-copies';
 import {describeImage, findImagesByRun, launchPermissions, waitForImage} from '../services/ec2-images';
+import {findPackerLeftovers, leftoverCommands, removePackerLeftovers} from '../services/packer-leftovers';
 import {passableVariables} from '../services/packer-template-hcl2';
 import type {PackerAws} from '../services/packer/environment';
 import {keeperElsewhere, readKeeperRecord} from '../services/packer/keeper';
@@ -135,9 +137,62 @@ class BuildRun {
 		return runModeOf(this.ctx.run).readOnly;
 	}
 
+	/** Where Packer builds: the rack's region, unless the template's builder names another. */
+	private get buildRegion(): string {
+		return this.template.buildRegion ?? this.template.region;
+	}
+
 	async run(): Promise<BuildOutputs> {
 		const aws = await this.ctx.services.aws();
-		const {ec2} = aws;
+		return this.inRackRegion(aws, await this.buildOrAdopt(aws));
+	}
+
+	/**
+	 * The AMI in the rack's region: as built (or among Packer's `ami_regions`), else copied there
+	 * from where the template built it, tagged with the run (a resume finds the copy, not copying twice).
+	 */
+	private async inRackRegion(aws: AwsClients, outputs: BuildOutputs): Promise<BuildOutputs> {
+		const rackRegion = this.template.region;
+		const built = outputs.amiIds[this.buildRegion];
+		if (outputs.validated || !built || this.buildRegion === rackRegion) return outputs;
+		const present = outputs.amiIds[rackRegion];
+		if (present) return {...outputs, amiId: present};
+		this.ctx.emit({
+			type: 'progress',
+			step: 'build',
+			phase: 'copy-to-rack',
+			activity: `Copying ${built} from ${this.buildRegion} to ${rackRegion}`,
+		});
+		let copy;
+		try {
+			[copy] = await copyAmiToRegions(
+				async region => aws.ec2For(region),
+				{region: this.buildRegion, amiId: built},
+				[rackRegion],
+				this.ctx.run.id,
+				{
+					signal: this.ctx.signal,
+					onProgress: progress => notice(this.ctx, progress.message),
+				},
+			);
+		} catch (error) {
+			if (this.ctx.signal.aborted)
+				throw new InterruptedError(`Stopped copying ${built} to ${rackRegion}.`, 'Run `convox-ami resume` to go on copying.');
+			const message =
+				error instanceof AmiCopiesError ? error.message : `Copying ${built} to ${rackRegion} failed: ${(error as Error).message}`;
+			throw new StepFailedError(message, 'Run `convox-ami resume`: it finds the copy made so far, or copies again.');
+		}
+		notice(this.ctx, `${copy!.amiId} in ${rackRegion} is the copy of ${built}, built in ${this.buildRegion} where the template builds.`);
+		return {...outputs, amiId: copy!.amiId, amiIds: {...outputs.amiIds, [rackRegion]: copy!.amiId}};
+	}
+
+	/** EC2 where Packer builds: the run's client, unless the template builds in another region. */
+	private buildEc2(aws: AwsClients): EC2Client {
+		return this.buildRegion === this.template.region ? aws.ec2 : aws.ec2For(this.buildRegion);
+	}
+
+	private async buildOrAdopt(aws: AwsClients): Promise<BuildOutputs> {
+		const ec2 = this.buildEc2(aws);
 		if (this.triedBefore()) {
 			const adopted = (await this.adoptInterrupted(ec2)) ?? (await this.reconcile(ec2));
 			if (adopted) return adopted;
@@ -158,7 +213,7 @@ class BuildRun {
 				'Check that the template builds with amazon-ebs, then run `convox-ami resume`.',
 			);
 		}
-		const amiId = result.amiIds[this.template.region] ?? Object.values(result.amiIds)[0]!;
+		const amiId = result.amiIds[this.buildRegion] ?? Object.values(result.amiIds)[0]!;
 		await this.refuseUnlessPrivate(ec2, amiId);
 		const regions = Object.entries(result.amiIds)
 			.map(([region, id]) => `${id} (${region})`)
@@ -234,10 +289,60 @@ class BuildRun {
 		// The AMI Packer announced counts only when nobody saw Packer end (killed with its keeper): a
 		// build Packer itself reported as failed or cancelled deregisters its AMI, or should have.
 		const announced = followed.exitCode === undefined && !followed.cancelled ? followed.createdAmi : undefined;
-		const amiId = followed.amiIds[this.template.region] ?? Object.values(followed.amiIds)[0] ?? announced;
-		if (!amiId) return undefined;
-		const amiIds = built ? followed.amiIds : {[this.template.region]: amiId};
-		return this.adoptImage(ec2, amiId, amiIds);
+		const amiId = followed.amiIds[this.buildRegion] ?? Object.values(followed.amiIds)[0] ?? announced;
+		const adopted = amiId ? await this.adoptImage(ec2, amiId, built ? followed.amiIds : {[this.buildRegion]: amiId}) : undefined;
+		// After the AMI is available: the stopped instance is its source until then.
+		if (followed.exitCode === undefined) await this.removeLeftovers(followed.leftBehind);
+		return adopted;
+	}
+
+	/**
+	 * A Packer killed with its keeper never cleaned up: what its log says it created and did not
+	 * remove (the instance, the `packer_…` key pair and security group) and EC2 still has is named,
+	 * and removed when the operator agrees (or --yes). Only those ids and names are looked up, so
+	 * nothing of another build is touched; a refusal is reported and the release goes on.
+	 */
+	private async removeLeftovers(left: BuildResources): Promise<void> {
+		const {ami: _ami, ...created} = left;
+		if (Object.keys(created).length === 0) return;
+		const region = this.buildRegion;
+		const ec2 = this.buildEc2(await this.ctx.services.aws());
+		let leftovers;
+		try {
+			leftovers = await findPackerLeftovers(ec2, created, this.ctx.signal);
+		} catch (error) {
+			this.ctx.signal.throwIfAborted();
+			notice(
+				this.ctx,
+				`Could not look for what the interrupted Packer left behind (${describeResources(created)}, in ${region}): ${(error as Error).message}. Check the EC2 console.`,
+				'warn',
+			);
+			return;
+		}
+		if (leftovers.length === 0) return;
+		const names = leftovers.map(leftover => leftover.label).join(', ');
+		notice(this.ctx, `The interrupted Packer left behind in ${region}: ${names} (as its log ${this.logPath} names them).`, 'warn');
+		const byHand = (remaining: typeof leftovers) => leftoverCommands(region, remaining).join('; ');
+		if (this.dryRun) {
+			notice(this.ctx, `Dry run: nothing removed. A release removes them (asking first), or: ${byHand(leftovers)}`);
+			return;
+		}
+		let agreed = false;
+		try {
+			agreed = await this.ctx.prompt.confirm({message: `Remove ${names}?`, remedy: '--yes', defaultValue: true});
+		} catch (error) {
+			if (!(error instanceof MissingInputError)) throw error;
+		}
+		if (!agreed) {
+			notice(this.ctx, `Left in place: ${names}. Remove them with: ${byHand(leftovers)}`, 'warn');
+			return;
+		}
+		const results = await removePackerLeftovers(ec2, leftovers, this.ctx.signal);
+		const removed = results.filter(result => !result.error).map(result => result.leftover.label);
+		if (removed.length > 0) notice(this.ctx, `Removed what the interrupted Packer left behind: ${removed.join(', ')}.`, 'warn');
+		for (const {leftover, error} of results) {
+			if (error) notice(this.ctx, `Could not remove ${leftover.label}: ${error}. Remove it with: ${byHand([leftover])}`, 'warn');
+		}
 	}
 
 	/** An AMI the interrupted build produced, adopted only when EC2 shows it exists in this account (waiting while it is pending). */
@@ -284,7 +389,7 @@ class BuildRun {
 		await this.refuseUnlessPrivate(ec2, amiId);
 		notice(
 			this.ctx,
-			`Adopted AMI ${amiId} (${this.template.region}), built by the interrupted build (its keeper kept the output): not building again.`,
+			`Adopted AMI ${amiId} (${this.buildRegion}), built by the interrupted build (its keeper kept the output): not building again.`,
 		);
 		return {amiId, amiIds, logPath: this.logPath, adopted: true};
 	}
@@ -331,7 +436,8 @@ class BuildRun {
 	}
 
 	private async invocation(aws: AwsClients): Promise<PackerInvocation> {
-		const {templatePath, amiVersion, env, region, sourceAmi, convoxVersion, declaredVariables} = this.template;
+		const {templatePath, amiVersion, env, sourceAmi, convoxVersion, declaredVariables, regionVariable} = this.template;
+		const region = this.buildRegion;
 		const {buildInstanceType} = this.ctx.outputs('resolve-version');
 		const optional = optionalVariables(declaredVariables, {
 			instanceType: typeof buildInstanceType === 'string' ? buildInstanceType : undefined,
@@ -350,6 +456,7 @@ class BuildRun {
 					convox_version: convoxVersion,
 					run_id: this.ctx.run.id,
 					...optional,
+					...(regionVariable ? {[regionVariable]: region} : {}),
 				},
 				declaredVariables,
 			),
@@ -505,7 +612,7 @@ class BuildRun {
 			);
 		}
 		if (access.visibility === 'private') return;
-		const region = this.template.region;
+		const region = this.buildRegion;
 		if (access.visibility === 'public') {
 			throw new StepFailedError(
 				`AMI ${amiId} IS PUBLIC: anyone can launch it and read the Librato and logspout secrets baked into it. It will not be rolled out.`,

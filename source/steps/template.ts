@@ -21,6 +21,7 @@ import type {Step, StepContext} from '../core/step';
 import {templateFindings, type TemplateFindings} from './template-findings';
 import type {TemplateCheckOutputs, TemplateOutputs} from '../core/step-outputs';
 import {checkPackerAtHand} from './template-packer';
+import {buildRegionOutputs, regionForBuild} from './template-region';
 
 function devVersion(): string {
 	return `dev-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
@@ -362,8 +363,10 @@ export const templateStep: Step<'template'> = {
 				'Run `convox-ami resume` so that the version step runs first.',
 			);
 		}
-		const {convoxVersion, sourceAmi} = version;
+		const {convoxVersion} = version;
 		const {template, inspection, bundled} = await locateTemplate(ctx);
+		const region = await regionForBuild(ctx, inspection, version.sourceAmi);
+		const {sourceAmi} = region;
 		const {backend} = metricsOf(ctx.account);
 		const findings = templateFindings(inspection, backend);
 		refuseSharing(template, findings);
@@ -396,7 +399,7 @@ export const templateStep: Step<'template'> = {
 		const builtInspection = built === template ? inspection : inspectTemplate(built);
 
 		notice(ctx, `Template: ${template.path}${bundled ? ' (shipped with convox-ami)' : ''}`);
-		notice(ctx, `Region: ${ctx.region}`);
+		notice(ctx, `Region: ${region.summary}`);
 		notice(ctx, `Source AMI: ${sourceAmi}`);
 		notice(ctx, `Env: ${ctx.envName}${ctx.account.production ? ' (production)' : ''}`);
 		notice(ctx, `AMI version: ${amiVersion}${gitSha ? " (the template's commit)" : ' (dev build id)'}`);
@@ -412,6 +415,7 @@ export const templateStep: Step<'template'> = {
 			...reportFindings(ctx, template.path, builtInspection, templateFindings(builtInspection, backend)),
 		};
 		if (gitSha) outputs.gitSha = gitSha;
+		Object.assign(outputs, buildRegionOutputs(region, ctx.region));
 		if (backend === 'cloudwatch') await noticeInstanceRole(ctx);
 		return outputs;
 	},

@@ -13,6 +13,7 @@ const BUILD_PHASE_LABELS: Record<string, string> = {
 	'create-ami': 'create AMI',
 	'wait-ami': 'wait for AMI',
 	'clean-up': 'clean up',
+	'copy-to-rack': "copy to the rack's region",
 };
 
 const PHASES_KEPT = 16;

@@ -52,7 +52,7 @@ describe('inspectTemplate', () => {
 		);
 		expect(inspection.sensitiveVariables).toEqual(['librato_email', 'librato_token', 'logspout_token']);
 		expect(inspection.builders).toEqual([
-			{index: 0, name: 'amazon-ebs', type: 'amazon-ebs', makesAmi: true, releaseRunTag: true, sharing: []},
+			{index: 0, name: 'amazon-ebs', type: 'amazon-ebs', makesAmi: true, releaseRunTag: true, sharing: [], region: {variable: 'region'}},
 		]);
 		expect(inspection.manifestPath).toBeUndefined();
 	});
@@ -69,7 +69,15 @@ describe('inspectTemplate', () => {
 		]);
 		expect(inspection.sensitiveVariables).toEqual([]);
 		expect(inspection.builders).toEqual([
-			{index: 0, name: 'amazon-ebs', type: 'amazon-ebs', makesAmi: true, releaseRunTag: false, sharing: []},
+			{
+				index: 0,
+				name: 'amazon-ebs',
+				type: 'amazon-ebs',
+				makesAmi: true,
+				releaseRunTag: false,
+				sharing: [],
+				region: {literal: 'us-east-1'},
+			},
 		]);
 		expect(inspection.manifestOutput).toBe('manifest.json');
 		expect(inspection.manifestPath).toBe(path.join(path.dirname(operator), 'manifest.json'));

@@ -1,15 +1,8 @@
+import type {Caller, Ec2Handler} from './ec2-query';
 import {stringParam, type QueryParams} from './form';
 import {snapshotIdOf} from './ids';
 import {AwsError, type ImageRecord} from './model';
 import type {StandInState} from './state';
-import type {XmlValue} from './xml';
-
-interface Caller {
-	accountId: string;
-	region: string;
-}
-
-type Handler = (state: StandInState, params: QueryParams, caller: Caller) => XmlValue;
 
 /** The caller's own image in its region, after the refusals seeded for this action and image. */
 function ownImage(state: StandInState, action: string, params: QueryParams, caller: Caller): ImageRecord {
@@ -42,7 +35,7 @@ function deprecationTimeOf(params: QueryParams): string {
 }
 
 /** EnableImageDeprecation, DisableImage, EnableImage, DeregisterImage and DeleteSnapshot, as EC2 answers them for an image's owner. */
-export const imageLifecycleHandlers: Record<string, Handler> = {
+export const imageLifecycleHandlers: Record<string, Ec2Handler> = {
 	EnableImageDeprecation(state, params, caller) {
 		const image = ownImage(state, 'EnableImageDeprecation', params, caller);
 		image.deprecationTime = deprecationTimeOf(params);

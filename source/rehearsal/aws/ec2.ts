@@ -1,77 +1,19 @@
+import {buildResourceHandlers} from './ec2-build-resources';
 import {imageLifecycleHandlers} from './ec2-image-lifecycle';
-import {listParam, objectParam, stringParam, type QueryParams} from './form';
+import {filtersOf, matches, specifiedTags, tagSet, type Ec2Handler} from './ec2-query';
+import {listParam, stringParam} from './form';
 import {snapshotIdOf} from './ids';
 import {AwsError, type ImageRecord, type InstanceRecord} from './model';
-import type {StandInState} from './state';
 import type {XmlValue} from './xml';
 
-/** The caller's account (from its access key) and the region its request was signed for. */
-export interface Caller {
-	accountId: string;
-	region: string;
-}
-
-type Handler = (state: StandInState, params: QueryParams, caller: Caller) => XmlValue;
-
-interface Filter {
-	name: string;
-	values: string[];
-}
-
-function filtersOf(params: QueryParams): Filter[] {
-	return listParam(params.Filter)
-		.map(objectParam)
-		.map(filter => ({
-			name: stringParam(filter.Name) ?? '',
-			values: listParam(filter.Value).map(String),
-		}));
-}
-
-function wildcard(pattern: string): RegExp {
-	const escaped = pattern
-		.replace(/[.+^${}()|[\]\\]/g, '\\$&')
-		.replace(/\*/g, '.*')
-		.replace(/\?/g, '.');
-	return new RegExp(`^${escaped}$`);
-}
-
-/** EC2 filter semantics: every filter must match; within one, any value (with * and ? wildcards). */
-function matches(filters: Filter[], fields: Record<string, string | undefined>, tags: Record<string, string>): boolean {
-	return filters.every(filter => {
-		let candidates: string[];
-		if (filter.name.startsWith('tag:')) {
-			const value = tags[filter.name.slice(4)];
-			candidates = value === undefined ? [] : [value];
-		} else if (filter.name === 'tag-key') {
-			candidates = Object.keys(tags);
-		} else if (filter.name in fields) {
-			const value = fields[filter.name];
-			candidates = value === undefined ? [] : [value];
-		} else {
-			throw new AwsError('InvalidParameterValue', `The filter '${filter.name}' is invalid`);
-		}
-
-		return filter.values.some(value => candidates.some(candidate => wildcard(value).test(candidate)));
-	});
-}
-
-/** Tags of the `image` TagSpecifications of a request. */
-function specifiedTags(params: QueryParams): Record<string, string> {
-	const tags: Record<string, string> = {};
-	const specifications = listParam(params.TagSpecification)
-		.map(objectParam)
-		.filter(specification => stringParam(specification.ResourceType) === 'image');
-	for (const specification of specifications) {
-		for (const tag of listParam(specification.Tag)) {
-			const {Key, Value} = objectParam(tag);
-			if (typeof Key === 'string') tags[Key] = stringParam(Value) ?? '';
-		}
-	}
-	return tags;
-}
-
-const tagSet = (tags: Record<string, string>) => Object.entries(tags).map(([key, value]) => ({key, value}));
-const stateCodes: Record<InstanceRecord['state'], number> = {pending: 0, running: 16, 'shutting-down': 32, terminated: 48};
+const stateCodes: Record<InstanceRecord['state'], number> = {
+	pending: 0,
+	running: 16,
+	'shutting-down': 32,
+	terminated: 48,
+	stopping: 64,
+	stopped: 80,
+};
 
 function imageXml(image: ImageRecord): XmlValue {
 	return {
@@ -113,6 +55,7 @@ function imageXml(image: ImageRecord): XmlValue {
 }
 
 function instanceTags(instance: InstanceRecord): Record<string, string> {
+	if (instance.tags) return instance.tags;
 	return {
 		Name: instance.stackName,
 		'aws:cloudformation:stack-name': instance.stackName,
@@ -134,12 +77,15 @@ function instanceXml(instance: InstanceRecord): XmlValue {
 		architecture: 'x86_64',
 		rootDeviceType: 'ebs',
 		iamInstanceProfile: instance.instanceProfileArn ? {arn: instance.instanceProfileArn} : undefined,
+		keyName: instance.keyName,
+		groupSet: instance.securityGroupIds?.map(groupId => ({groupId})),
 		tagSet: tagSet(instanceTags(instance)),
 	};
 }
 
-export const ec2Handlers: Record<string, Handler> = {
+export const ec2Handlers: Record<string, Ec2Handler> = {
 	...imageLifecycleHandlers,
+	...buildResourceHandlers,
 
 	/** The rehearsal's Packer replay registers the image it "built", as Packer's CreateImage would. */
 	RegisterImage(state, params, caller) {

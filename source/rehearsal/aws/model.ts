@@ -171,13 +171,38 @@ export interface ImageRefusal {
 export interface InstanceRecord {
 	instanceId: string;
 	imageId: string;
-	state: 'pending' | 'running' | 'shutting-down' | 'terminated';
+	state: 'pending' | 'running' | 'shutting-down' | 'terminated' | 'stopping' | 'stopped';
+	/** The rack stack it belongs to; empty for one launched with RunInstances (a Packer build's). */
 	stackName: string;
 	instanceType: string;
 	launchTime: string;
 	privateIpAddress: string;
 	/** The instance profile it runs with (its stack's); absent in state files of earlier versions. */
 	instanceProfileArn?: string;
+	/** Its own tags (RunInstances' TagSpecification); a stack's instances carry the stack's tags instead. */
+	tags?: Record<string, string>;
+	/** Key pair and security groups it was launched with (RunInstances). */
+	keyName?: string;
+	securityGroupIds?: string[];
+}
+
+/** A key pair made with CreateKeyPair in an account and region (a Packer build makes `packer_<uuid>`). */
+export interface KeyPairRecord {
+	keyPairId: string;
+	keyName: string;
+	accountId: string;
+	region: string;
+	tags: Record<string, string>;
+}
+
+/** A security group made with CreateSecurityGroup in an account and region. */
+export interface SecurityGroupRecord {
+	groupId: string;
+	groupName: string;
+	description: string;
+	accountId: string;
+	region: string;
+	tags: Record<string, string>;
 }
 
 /** A launch template of an account and region: its latest (and default) version names `imageId`. */
@@ -232,6 +257,11 @@ export interface StandInData {
 	iamRoles?: IamRoleRecord[];
 	/** IAM actions refused to every caller (AccessDenied), e.g. 'iam:SimulatePrincipalPolicy'. */
 	iamDenied?: string[];
+	/** EC2 actions refused to every caller (UnauthorizedOperation), e.g. 'DeleteSecurityGroup'. */
+	ec2Denied?: string[];
+	/** Key pairs and security groups; absent in state files of earlier versions. */
+	keyPairs?: KeyPairRecord[];
+	securityGroups?: SecurityGroupRecord[];
 	/** CloudWatch datapoints published with PutMetricData; absent in state files of earlier versions. */
 	metrics?: MetricDatumRecord[];
 	/** Launch templates; absent in state files of earlier versions. */

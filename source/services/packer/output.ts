@@ -11,6 +11,17 @@ export type PackerOutputEvent =
 const CANCELLED_MESSAGE = 'Cleanly cancelled builds after being interrupted.';
 const ERRORS_KEPT = 20;
 const AMI_ID = /^ami-[0-9a-f]+$/;
+/**
+ * The `builder-id` of the artifacts whose id is `region:ami-…[,region:ami-…]`: the Amazon builders'
+ * and the amazon-import post-processor's. The manifest post-processor passes its input on, builder id and all.
+ */
+const AMI_ARTIFACT_TYPES = new Set([
+	'mitchellh.amazonebs',
+	'mitchellh.amazon.ebssurrogate',
+	'mitchellh.amazon.instance',
+	'mitchellh.amazon.chroot',
+	'packer.post-processor.amazon-import',
+]);
 
 function keep(list: string[], item: string): void {
 	list.push(item);
@@ -50,6 +61,8 @@ export class PackerOutput {
 	cancelled = false;
 	private lastTimestamp = -1;
 	private lastStamp = '';
+	/** `build NUL index` → the artifact's builder id: an `artifact,N,id` line is read by the type announced before it. */
+	private readonly artifactTypes = new Map<string, string>();
 
 	constructor(
 		private readonly scrub: Scrubber,
@@ -100,7 +113,7 @@ export class PackerOutput {
 
 	private takeMachine(record: PackerRecord): void {
 		const [first = '', second = '', third = ''] = record.data;
-		if (record.type === 'artifact' && second === 'id') this.takeArtifactId(third);
+		if (record.type === 'artifact') this.takeArtifact(record.target, first, second, third);
 		else if (record.type === 'error-count') this.errorCount = Number(first) || 0;
 		else if (record.type === 'error' && record.target) keep(this.buildErrors, this.scrub(first).trim());
 		const fields = record.data.map(field => (field.includes('\n') ? JSON.stringify(this.scrub(field)) : this.scrub(field)));
@@ -108,8 +121,15 @@ export class PackerOutput {
 		this.onLogLine(`${this.stamp(record.timestamp)} ${target}${record.type} ${fields.join(' ')}`.trimEnd());
 	}
 
-	private takeArtifactId(value: string): void {
-		Object.assign(this.amiIds, parseArtifactId(value));
+	/**
+	 * `artifact,N,builder-id,TYPE` comes before `artifact,N,id,ID` for each artifact of a build (Packer
+	 * 1.6.6 to 1.16, whatever the build's name: `amazon-ebs`, a JSON builder's `name`, `amazon-ebs.NAME`).
+	 */
+	private takeArtifact(build: string, index: string, field: string, value: string): void {
+		const key = `${build}\0${index}`;
+		if (field === 'builder-id') this.artifactTypes.set(key, value);
+		else if (field === 'id' && AMI_ARTIFACT_TYPES.has(this.artifactTypes.get(key) ?? ''))
+			Object.assign(this.amiIds, parseArtifactId(value));
 	}
 
 	/** Packer's own account of what went wrong, most specific first. */

@@ -143,17 +143,20 @@ describe('machine-readable parsing', () => {
 		expect(output.errorCount).toBe(0);
 	});
 
-	it('reads the AMI of the artifact id the manifest post-processor records, and none from a null builder', () => {
+	it('reads the AMI of the artifact id the manifest post-processor records, and none from a null builder or an untyped artifact', () => {
 		const manifest = JSON.parse(readFileSync(join(FIXTURES, 'packer-manifest.sample.json'), 'utf8')) as {
 			builds: Array<{artifact_id: string}>;
 		};
-		const artifact = (id: string) => {
+		const artifact = (id: string, builderId: string | null = 'mitchellh.amazonebs') => {
 			const output = new PackerOutput(createScrubber([]));
+			if (builderId) output.push(`1795563115,amazon-ebs,artifact,0,builder-id,${builderId}`);
 			output.push(`1795563115,amazon-ebs,artifact,0,id,${id.replaceAll(',', '%!(PACKER_COMMA)')}`);
 			return output.amiIds;
 		};
 		expect(artifact(manifest.builds[0]!.artifact_id)).toEqual({'us-east-1': 'ami-0a7f3c9e21d4b5e86'});
-		expect(artifact('Null')).toEqual({});
+		expect(artifact('Null', 'fnoeding.null')).toEqual({});
+		expect(artifact(manifest.builds[0]!.artifact_id, null)).toEqual({});
+		expect(artifact('us-east-1:ami-0a7f3c9e21d4b5e86', 'packer.post-processor.checksum')).toEqual({});
 	});
 
 	it('takes human-readable output for what it is: no records, every line passed on as plain text', () => {
