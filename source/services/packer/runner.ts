@@ -12,6 +12,7 @@ import {PackerOutput, type PackerOutputEvent} from './output';
 import type {BuildResources} from './phases';
 import {createScrubber, MASK} from './scrubber';
 import {serveVarFile, withVarFile} from './var-file';
+import {varFileArgs} from './var-files';
 
 /** The hidden CLI command that runs the keeper (see keeper.ts). */
 export const KEEPER_COMMAND = '__packer-keeper';
@@ -29,6 +30,8 @@ export interface PackerInvocation {
 	/** The packer binary (a path or a name found on PATH). */
 	packer: string;
 	template: string;
+	/** The config's var files, passed in order before the variables: those win. */
+	varFiles?: string[];
 	variables: Record<string, string>;
 	/**
 	 * Never on the command line (anyone can read it with `ps`): each reaches Packer both through a
@@ -90,8 +93,9 @@ type PackerCommand = 'build' | 'validate';
 
 const VAR_FILE_SHOWN = '-var-file=…';
 
-function packerArgs(command: PackerCommand, invocation: Pick<PackerInvocation, 'template' | 'variables'>): string[] {
+function packerArgs(command: PackerCommand, invocation: Pick<PackerInvocation, 'template' | 'variables' | 'varFiles'>): string[] {
 	const args = command === 'build' ? ['build', '-machine-readable', '-color=false'] : ['validate'];
+	args.push(...varFileArgs(invocation.varFiles));
 	for (const [name, value] of Object.entries(invocation.variables)) args.push('-var', `${name}=${value}`);
 	args.push(invocation.template);
 	return args;
