@@ -122,6 +122,8 @@ export interface TemplateOutputs extends TemplateCheckOutputs {
 	sourceAmi: string;
 	convoxVersion: string;
 	gitSha?: string;
+	/** The config's var files (absolute paths), passed to Packer in this order. */
+	varFiles?: string[];
 }
 
 /** The AMI version of a dev build: `dev-` and the UTC time to the second, e.g. dev-20261125010203. */

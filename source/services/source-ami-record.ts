@@ -10,11 +10,35 @@ const SOURCE_AMI = 'source_ami';
 /** The file that records the base AMI a template builds from, and what it records. */
 export interface SourceAmiRecord {
 	file: string;
+	kind: 'template' | 'var file';
+	/** Where in the file, as an operator would look for it. */
+	where: string;
 	text: string;
 	/** The value it holds now, when a plain AMI id. */
 	sourceAmi?: string;
-	/** The file's text with `source_ami` set to `ami`; undefined when it cannot be edited safely. */
-	withSourceAmi(ami: string): Promise<string | undefined>;
+	/** The value a text of this file (the committed one) holds. */
+	sourceAmiIn(text: string): Promise<string | undefined>;
+	/** The file's text (or `text`) with `source_ami` set to `ami`; undefined when it cannot be edited safely. */
+	withSourceAmi(ami: string, text?: string): Promise<string | undefined>;
+}
+
+/** How one kind of file holds the value. */
+interface Holder {
+	read(text: string): Promise<string | undefined>;
+	edit(text: string, ami: string): Promise<string | undefined>;
+}
+
+async function recordOf(file: string, holder: Holder, place: Pick<SourceAmiRecord, 'kind' | 'where'>): Promise<SourceAmiRecord> {
+	const text = await readFile(file, 'utf8');
+	const sourceAmi = await holder.read(text);
+	return {
+		file,
+		...place,
+		text,
+		...(sourceAmi ? {sourceAmi} : {}),
+		sourceAmiIn: committed => holder.read(committed).catch(() => undefined),
+		withSourceAmi: (ami, original = text) => holder.edit(original, ami),
+	};
 }
 
 const isRecord = (value: unknown): value is Body => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -45,19 +69,15 @@ function jsonEdit(text: string, path: Array<string | number>, ami: string): stri
 	return applyEdits(text, modify(text, path, ami, {formattingOptions: {insertSpaces: !text.includes('\n\t'), tabSize: 2}}));
 }
 
-function varFileRecord(varFile: PackerVarFile): SourceAmiRecord {
-	const {path: file, text} = varFile;
-	const record: SourceAmiRecord = {
-		file,
-		text,
-		withSourceAmi: ami => {
+function varFileHolder(file: string): Holder {
+	return {
+		read: async text => plainAmi((await parseHcl2File(file, text))[SOURCE_AMI]),
+		edit: (text, ami) => {
 			const span = file.endsWith('.json') ? undefined : attributeValue(text, SOURCE_AMI);
 			const after = file.endsWith('.json') ? jsonEdit(text, [SOURCE_AMI], ami) : span && replaceSpan(text, span, JSON.stringify(ami));
 			return checked(file, text, after, parsed => (parsed[SOURCE_AMI] = ami));
 		},
 	};
-	const sourceAmi = plainAmi(varFile.values[SOURCE_AMI]);
-	return sourceAmi ? {...record, sourceAmi} : record;
 }
 
 /** The `variable "source_ami"` bodies of a parsed HCL2 file: hcl2json lists them, the JSON syntax may give one object. */
@@ -69,14 +89,12 @@ function declaration(parsed: Body): {bodies: Body[]; listed: boolean} | undefine
 	return isRecord(value) ? {bodies: [value], listed: false} : undefined;
 }
 
-async function hcl2Record(file: string): Promise<SourceAmiRecord | undefined> {
-	const text = await readFile(file, 'utf8');
-	const declared = declaration(await parseHcl2File(file, text));
-	if (!declared) return undefined;
-	const record: SourceAmiRecord = {
-		file,
-		text,
-		withSourceAmi: ami => {
+function hcl2Holder(file: string): Holder {
+	return {
+		read: async text => plainAmi(declaration(await parseHcl2File(file, text))?.bodies[0]?.default),
+		edit: async (text, ami) => {
+			const declared = declaration(await parseHcl2File(file, text));
+			if (!declared) return undefined;
 			let after: string | undefined;
 			if (file.endsWith('.json')) after = jsonEdit(text, ['variable', SOURCE_AMI, ...(declared.listed ? [0] : []), 'default'], ami);
 			else {
@@ -85,14 +103,16 @@ async function hcl2Record(file: string): Promise<SourceAmiRecord | undefined> {
 				after = span ? replaceSpan(text, span, JSON.stringify(ami)) : body && withAttribute(text, body, 'default', JSON.stringify(ami));
 			}
 			return checked(file, text, after, parsed => {
-				const found = declaration(parsed)!;
-				found.bodies[0]!.default = ami;
+				declaration(parsed)!.bodies[0]!.default = ami;
 			});
 		},
 	};
-	const sourceAmi = plainAmi(declared.bodies[0]?.default);
-	return sourceAmi ? {...record, sourceAmi} : record;
 }
+
+const jsonTemplateHolder = (file: string): Holder => ({
+	read: async text => parseTemplate(file, text).sourceAmi,
+	edit: async (text, ami) => withSourceAmi(text, ami),
+});
 
 /**
  * Where a release records its base AMI: the last of the config's var files that sets
@@ -101,20 +121,13 @@ async function hcl2Record(file: string): Promise<SourceAmiRecord | undefined> {
  */
 export async function sourceAmiRecord(templatePath: string, varFiles: readonly PackerVarFile[]): Promise<SourceAmiRecord | undefined> {
 	const fromVarFile = varFiles.findLast(varFile => SOURCE_AMI in varFile.values);
-	if (fromVarFile) return varFileRecord(fromVarFile);
-	if (!isHcl2Path(templatePath)) {
-		const template = parseTemplate(templatePath, await readFile(templatePath, 'utf8'));
-		const record: SourceAmiRecord = {
-			file: templatePath,
-			text: template.text,
-			withSourceAmi: async ami => withSourceAmi(template.text, ami),
-		};
-		return template.sourceAmi ? {...record, sourceAmi: template.sourceAmi} : record;
-	}
+	if (fromVarFile) return recordOf(fromVarFile.path, varFileHolder(fromVarFile.path), {kind: 'var file', where: SOURCE_AMI});
+	if (!isHcl2Path(templatePath))
+		return recordOf(templatePath, jsonTemplateHolder(templatePath), {kind: 'template', where: '"variables.source_ami"'});
 	const isFolder = !templatePath.endsWith('.pkr.hcl') && !templatePath.endsWith('.pkr.json');
 	for (const file of await templateFiles(templatePath, isFolder)) {
-		const record = await hcl2Record(file);
-		if (record) return record;
+		if (declaration(await parseHcl2File(file, await readFile(file, 'utf8'))))
+			return recordOf(file, hcl2Holder(file), {kind: 'template', where: 'the default of variable "source_ami"'});
 	}
 	return undefined;
 }

@@ -331,6 +331,7 @@ class BuildRun {
 		return {
 			packer: this.ctx.services.binaries.packer,
 			template: templatePath,
+			...(this.template.varFiles ? {varFiles: this.template.varFiles} : {}),
 			variables: passableVariables(
 				templatePath,
 				{

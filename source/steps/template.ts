@@ -2,15 +2,7 @@ import {realpath} from 'node:fs/promises';
 import path from 'node:path';
 import {createGit, type Git} from '../services/git';
 import {RUN_ID_VARIABLE} from '../core/packer-variables';
-import {
-	bundledTemplatePath,
-	lineDiff,
-	parseTemplate,
-	readTemplate,
-	withSourceAmi,
-	writeTemplate,
-	type PackerTemplate,
-} from '../services/packer-template';
+import {bundledTemplatePath, lineDiff, parseTemplate, readTemplate, writeTemplate, type PackerTemplate} from '../services/packer-template';
 import {isHcl2Path, readHcl2Template} from '../services/packer-template-hcl2';
 import {inspectTemplate, RELEASE_RUN_TAG, withReleaseRun, type TemplateInspection} from '../services/packer-template-inspection';
 import {instanceRoleNotice} from '../checklist/checks/metrics';
@@ -21,6 +13,8 @@ import type {Step, StepContext} from '../core/step';
 import {templateFindings, type TemplateFindings} from './template-findings';
 import type {TemplateCheckOutputs, TemplateOutputs} from '../core/step-outputs';
 import {checkPackerAtHand} from './template-packer';
+import {checkVarFiles, configuredVarFiles} from './template-var-files';
+import {sourceAmiRecord, type SourceAmiRecord} from '../services/source-ami-record';
 
 function devVersion(): string {
 	return `dev-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
@@ -74,8 +68,13 @@ async function dirtyFiles(ctx: StepContext, git: Git, root: string): Promise<str
 	return (await git.dirtyFiles(root)).filter(file => !own || !`${file}/`.startsWith(own));
 }
 
-function showDiff(ctx: StepContext, before: string, after: string, label: string) {
-	for (const line of lineDiff(before, after, label)) notice(ctx, line);
+/** `hidden`: the values of secrets a var file sets, masked on the diff's lines as everywhere. */
+function showDiff(ctx: StepContext, before: string, after: string, label: string, hidden: readonly string[] = []) {
+	for (const line of lineDiff(before, after, label))
+		notice(
+			ctx,
+			hidden.reduce((masked, value) => masked.replaceAll(value, '***'), line),
+		);
 }
 
 /**
@@ -87,6 +86,8 @@ async function productionVersion(
 	ctx: StepContext,
 	git: Git,
 	template: PackerTemplate,
+	record: SourceAmiRecord | undefined,
+	hidden: readonly string[],
 	sourceAmi: string,
 	convoxVersion: string,
 ): Promise<{amiVersion: string; gitSha?: string}> {
@@ -122,29 +123,30 @@ async function productionVersion(
 		);
 	}
 
-	if (isHcl2Path(template.path)) {
+	if (!record) {
 		notice(
 			ctx,
-			`${template.path} is an HCL2 template: whether its committed source_ami default is ${sourceAmi} is not checked (convox-ami reads it only from JSON templates so far); the build passes source_ami ${sourceAmi} with -var.`,
+			`${template.path} declares no source_ami variable, so no committed file records the base AMI; the build passes source_ami ${sourceAmi} with -var.`,
 			'warn',
 		);
 		return {amiVersion: sha, gitSha: sha};
 	}
-	const relative = await git.relativePath(root, template.path);
-	const committed = await git.committedContent(root, template.path);
+	const relative = await git.relativePath(root, record.file);
+	const committed = await git.committedContent(root, record.file);
 	if (committed === undefined) {
 		refuse(
-			`The template ${relative} is not committed in ${root}.`,
+			`The ${record.kind} ${relative} is not committed in ${root}.`,
 			`Commit it (git -C ${root} add ${relative} && git -C ${root} commit), then run \`convox-ami resume\`.`,
 		);
 		return {amiVersion: sha, gitSha: sha};
 	}
-	const recorded = parseTemplate(`${relative} at ${sha}`, committed).sourceAmi;
+	const recorded = await record.sourceAmiIn(committed);
 	if (recorded !== sourceAmi) {
-		showDiff(ctx, committed, withSourceAmi(committed, sourceAmi), relative);
+		const updated = await record.withSourceAmi(sourceAmi, committed);
+		if (updated) showDiff(ctx, committed, updated, relative, hidden);
 		refuse(
 			`The committed ${relative} records source_ami ${recorded ?? '(none)'}, but this release builds from ${sourceAmi} (Convox ${convoxVersion}, ${ctx.region}).`,
-			`Set "variables.source_ami" to "${sourceAmi}" in ${template.path} (the dev release of this version offers to write it), commit it (git -C ${root} commit -m "Base AMI ${sourceAmi} for Convox ${convoxVersion}" ${relative}), then run \`convox-ami resume\`.`,
+			`Set ${record.where} to "${sourceAmi}" in ${record.file} (the dev release of this version offers to write it), commit it (git -C ${root} commit -m "Base AMI ${sourceAmi} for Convox ${convoxVersion}" ${relative}), then run \`convox-ami resume\`.`,
 		);
 	}
 	return {amiVersion: sha, gitSha: sha};
@@ -155,24 +157,34 @@ function keepsTemplateAs(ctx: StepContext): string | undefined {
 	return ctx.services.policy.keepsFilesAs ?? (runModeOf(ctx.run).readOnly ? 'Dry run' : undefined);
 }
 
-/** Dev: offer to record the source AMI in the template, showing the change first. Returns the text the build will use. */
+/** Dev: offer to record the source AMI where the template takes it from, showing the change first. Returns the file's text the build will use. */
 async function recordSourceAmi(
 	ctx: StepContext,
-	template: PackerTemplate,
+	record: SourceAmiRecord,
+	hidden: readonly string[],
 	bundled: boolean,
 	sourceAmi: string,
 	repoRoot: () => Promise<string | undefined>,
 ): Promise<string> {
-	if (template.sourceAmi === sourceAmi) {
-		notice(ctx, `${template.path} already records source_ami ${sourceAmi}.`);
-		return template.text;
+	const {file, text} = record;
+	if (record.sourceAmi === sourceAmi) {
+		notice(ctx, `${file} already records source_ami ${sourceAmi}.`);
+		return text;
 	}
-	const updated = withSourceAmi(template.text, sourceAmi);
-	showDiff(ctx, template.text, updated, template.path);
+	const updated = await record.withSourceAmi(sourceAmi);
+	if (!updated) {
+		notice(
+			ctx,
+			`convox-ami cannot edit source_ami in ${file} without changing more than its value (a layout it does not edit). The build passes source_ami ${sourceAmi} with -var; set it there yourself before the production release.`,
+			'warn',
+		);
+		return text;
+	}
+	showDiff(ctx, text, updated, file, hidden);
 	const keptAs = keepsTemplateAs(ctx);
 	if (keptAs) {
-		notice(ctx, `${keptAs}: ${template.path} is not written.`);
-		return template.text;
+		notice(ctx, `${keptAs}: ${file} is not written.`);
+		return text;
 	}
 	const root = await repoRoot();
 	if (bundled && !root) {
@@ -181,24 +193,24 @@ async function recordSourceAmi(
 			`The build passes source_ami ${sourceAmi} as a variable. To record it for the production release, keep the packer/ folder in a git repository and name it with "template" in the config.`,
 			'warn',
 		);
-		return template.text;
+		return text;
 	}
 	const write = await ctx.prompt.confirm({
-		message: `Record source_ami ${sourceAmi} in ${template.path}?`,
+		message: `Record source_ami ${sourceAmi} in ${file}?`,
 		remedy: '--yes',
 		defaultValue: true,
 	});
 	if (!write) {
 		notice(
 			ctx,
-			`${template.path} left as it is: the build still uses ${sourceAmi}, but the production release refuses until the committed template records it.`,
+			`${file} left as it is: the build still uses ${sourceAmi}, but the production release refuses until the committed ${record.kind} records it.`,
 			'warn',
 		);
-		return template.text;
+		return text;
 	}
 	ctx.signal.throwIfAborted();
-	await writeTemplate(template.path, updated);
-	notice(ctx, `Wrote source_ami ${sourceAmi} into ${template.path}.${commitHint(root, template.path, `Base AMI ${sourceAmi}`)}`);
+	await writeTemplate(file, updated);
+	notice(ctx, `Wrote source_ami ${sourceAmi} into ${file}.${commitHint(root, file, `Base AMI ${sourceAmi}`)}`);
 	return updated;
 }
 
@@ -372,22 +384,30 @@ export const templateStep: Step<'template'> = {
 		let root: Promise<string | undefined> | undefined;
 		const repoRoot = () => (root ??= findRepo(ctx, git, template.path));
 
+		const varFiles = await configuredVarFiles(ctx);
+		const hidden = checkVarFiles(ctx, template.path, inspection, findings, varFiles);
+		const record = await sourceAmiRecord(template.path, varFiles);
+
 		let amiVersion: string;
 		let gitSha: string | undefined;
 		let built = template;
 		if (ctx.account.production) {
-			({amiVersion, gitSha} = await productionVersion(ctx, git, template, sourceAmi, convoxVersion));
+			({amiVersion, gitSha} = await productionVersion(ctx, git, template, record, hidden, sourceAmi, convoxVersion));
 			await offerReleaseRun(ctx, template, findings, true, repoRoot);
 		} else if (isHcl2Path(template.path)) {
 			amiVersion = devVersion();
-			const passed = inspection.variables.some(variable => variable.name === 'source_ami')
-				? `the build passes source_ami ${sourceAmi} with -var instead of recording it in the template`
-				: `declare variable "source_ami" so that the build can pass ${sourceAmi} to it`;
-			notice(ctx, `${template.path} is an HCL2 template, which convox-ami does not edit yet: ${passed}.`);
+			if (record) await recordSourceAmi(ctx, record, hidden, bundled, sourceAmi, repoRoot);
+			else
+				notice(
+					ctx,
+					`${template.path} declares no variable "source_ami": declare it so that the build can pass ${sourceAmi} to it.`,
+					'warn',
+				);
 			await offerReleaseRun(ctx, template, findings, true, repoRoot);
 		} else {
 			amiVersion = devVersion();
-			built = parseTemplate(template.path, await recordSourceAmi(ctx, template, bundled, sourceAmi, repoRoot));
+			const written = record && (await recordSourceAmi(ctx, record, hidden, bundled, sourceAmi, repoRoot));
+			if (written !== undefined && record?.file === template.path) built = parseTemplate(template.path, written);
 			built = parseTemplate(
 				template.path,
 				await offerReleaseRun(ctx, built, templateFindings(inspectTemplate(built), backend), bundled, repoRoot),
@@ -412,6 +432,7 @@ export const templateStep: Step<'template'> = {
 			...reportFindings(ctx, template.path, builtInspection, templateFindings(builtInspection, backend)),
 		};
 		if (gitSha) outputs.gitSha = gitSha;
+		if (varFiles.length > 0) outputs.varFiles = varFiles.map(varFile => varFile.path);
 		if (backend === 'cloudwatch') await noticeInstanceRole(ctx);
 		return outputs;
 	},
