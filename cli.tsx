@@ -63,6 +63,11 @@ Try it without AWS: convox-ami --rehearse`,
 		['rollback', '<run-id>', 'put the stack back on the Ami and Version it had before that run'],
 		['plan', '', 'print the release procedure a run would follow, as Markdown'],
 		['images', '', 'every AMI this tool made, per account and region, with where it is used'],
+		[
+			'template',
+			'<action>',
+			'template upgrade: the JSON Packer template to HCL2 (packer hcl2_upgrade), shown and checked before it is written',
+		],
 	];
 	for (const [name, argument, description, isDefault] of commands) {
 		const command = program

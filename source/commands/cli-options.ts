@@ -16,7 +16,7 @@ export interface CliOptions {
 	fleet?: string;
 }
 
-export type CommandName = 'release' | 'resume' | 'checklist' | 'runs' | 'rollback' | 'plan' | 'images';
+export type CommandName = 'release' | 'resume' | 'checklist' | 'runs' | 'rollback' | 'plan' | 'images' | 'template';
 
 export interface CommandInput {
 	name: CommandName;

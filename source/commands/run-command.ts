@@ -71,6 +71,10 @@ export async function runCommand(name: CommandName, args: string[], options: Cli
 				const {listImages} = await import('./list-images');
 				return await listImages(input);
 			}
+			case 'template': {
+				const {upgradeTemplate} = await import('./upgrade-template');
+				return await upgradeTemplate(input);
+			}
 			default: {
 				const {driveRun} = await import('./drive-run');
 				return await driveRun(input);
