@@ -1,7 +1,7 @@
 import path from 'node:path';
 import {isHcl2Path} from '../services/packer-template-hcl2';
 import type {TemplateInspection} from '../services/packer-template-inspection';
-import {isHclVarFile, readVarFiles, type PackerVarFile} from '../services/packer/var-files';
+import {isHclVarFile, readVarFiles, valueTexts, type PackerVarFile} from '../services/packer/var-files';
 import {PACKER_VARIABLES} from '../core/packer-variables';
 import {BUILD_SECRETS} from '../core/secrets';
 import {UsageError} from '../core/errors';
@@ -36,8 +36,9 @@ function shown(value: unknown): string {
  * Each var file against the template: its format must be one Packer reads for the template, and
  * every variable it sets must be declared (Packer 1.6.6 ignores an undeclared one in a JSON
  * template, and HCL2 only warns). Its values are shown, a secret's masked and warned about: a
- * secret in a file is on disk, where convox-ami keeps none. Returns the secrets' values, to be
- * masked wherever the files' lines are shown.
+ * secret in a file is on disk, where convox-ami keeps none. Returns the secrets' names (the
+ * build scrubs their values from Packer's output) and values (masked wherever the step shows the
+ * files' lines).
  */
 export function checkVarFiles(
 	ctx: StepContext,
@@ -45,7 +46,7 @@ export function checkVarFiles(
 	inspection: TemplateInspection,
 	findings: TemplateFindings,
 	varFiles: readonly PackerVarFile[],
-): string[] {
+): {names: string[]; values: string[]} {
 	const declared = new Set(inspection.variables.map(variable => variable.name));
 	const secrets = new Set([
 		...inspection.sensitiveVariables,
@@ -53,7 +54,7 @@ export function checkVarFiles(
 		...BUILD_SECRETS.map(secret => secret.variable),
 	]);
 	const passed: readonly string[] = PACKER_VARIABLES;
-	const hidden: string[] = [];
+	const hidden = {names: [] as string[], values: [] as string[]};
 	for (const varFile of varFiles) {
 		if (isHclVarFile(varFile.path) && !isHcl2Path(templatePath))
 			throw new UsageError(
@@ -70,7 +71,8 @@ export function checkVarFiles(
 		const values = names.map(name => `${name} = ${secrets.has(name) ? '***' : shown(varFile.values[name])}`);
 		notice(ctx, `Var file ${varFile.path}: ${values.join(', ') || '(empty)'}`);
 		const secretNames = names.filter(name => secrets.has(name));
-		hidden.push(...secretNames.flatMap(name => valueTexts(varFile.values[name])));
+		hidden.names.push(...secretNames.filter(name => !hidden.names.includes(name)));
+		hidden.values.push(...secretNames.flatMap(name => valueTexts(varFile.values[name])));
 		if (secretNames.length > 0)
 			notice(
 				ctx,
@@ -88,9 +90,3 @@ export function checkVarFiles(
 	return hidden;
 }
 
-/** The texts a value shows as in its file: a string, or each string inside a list or a map. */
-function valueTexts(value: unknown): string[] {
-	if (typeof value === 'string') return value === '' ? [] : [value];
-	if (typeof value === 'object' && value !== null) return Object.values(value).flatMap(valueTexts);
-	return value === undefined || value === null ? [] : [String(value)];
-}

@@ -385,7 +385,7 @@ export const templateStep: Step<'template'> = {
 		const repoRoot = () => (root ??= findRepo(ctx, git, template.path));
 
 		const varFiles = await configuredVarFiles(ctx);
-		const hidden = checkVarFiles(ctx, template.path, inspection, findings, varFiles);
+		const {names: varFileSecrets, values: hidden} = checkVarFiles(ctx, template.path, inspection, findings, varFiles);
 		const record = await sourceAmiRecord(template.path, varFiles);
 
 		let amiVersion: string;
@@ -433,6 +433,7 @@ export const templateStep: Step<'template'> = {
 		};
 		if (gitSha) outputs.gitSha = gitSha;
 		if (varFiles.length > 0) outputs.varFiles = varFiles.map(varFile => varFile.path);
+		if (varFileSecrets.length > 0) outputs.varFileSecrets = varFileSecrets;
 		if (backend === 'cloudwatch') await noticeInstanceRole(ctx);
 		return outputs;
 	},

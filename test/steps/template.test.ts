@@ -753,6 +753,7 @@ describe('template step with var files', () => {
 		const outputs = await templateStep.run(ctx);
 		const devVars = path.join(repo, 'packer', 'vars', 'dev.pkrvars.hcl');
 		expect(outputs.varFiles).toEqual([path.join(repo, 'packer', 'vars', 'all.pkrvars.hcl'), devVars]);
+		expect(outputs.varFileSecrets, 'names only: the build reads the values again to scrub them').toEqual(['librato_token']);
 		expect(notices()).toEqual(
 			expect.arrayContaining([
 				`Var file ${path.join(repo, 'packer', 'vars', 'all.pkrvars.hcl')}: instance_type = "t3.small", source_ami = "ami-all"`,

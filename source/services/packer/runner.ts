@@ -39,6 +39,8 @@ export interface PackerInvocation {
 	 * (templates whose variables default to `{{env ...}}`).
 	 */
 	secrets: PackerSecret[];
+	/** Secret values the config's var files set (Packer reads them there): scrubbed from its output like the secrets. */
+	varFileSecrets?: string[];
 	/** The account's credentials and the run's region, in Packer's environment only. */
 	aws: PackerAws;
 	env: NodeJS.ProcessEnv;
@@ -119,8 +121,8 @@ function secretEnvironment(invocation: Pick<PackerInvocation, 'secrets' | 'aws'>
 }
 
 /** Every value scrubbed from Packer's output. */
-function secretValues(invocation: Pick<PackerInvocation, 'secrets' | 'aws'>): string[] {
-	return Object.values(secretEnvironment(invocation));
+function secretValues(invocation: Pick<PackerInvocation, 'secrets' | 'aws' | 'varFileSecrets'>): string[] {
+	return [...Object.values(secretEnvironment(invocation)), ...(invocation.varFileSecrets ?? [])];
 }
 
 function shellQuote(arg: string): string {

@@ -30,3 +30,16 @@ export async function readVarFiles(files: readonly string[]): Promise<PackerVarF
 export function varFileArgs(files: readonly string[] | undefined): string[] {
 	return (files ?? []).map(file => `-var-file=${file}`);
 }
+
+/** The texts a value shows as in its file: a string, or each string inside a list or a map. */
+export function valueTexts(value: unknown): string[] {
+	if (typeof value === 'string') return value === '' ? [] : [value];
+	if (typeof value === 'object' && value !== null) return Object.values(value).flatMap(valueTexts);
+	return value === undefined || value === null ? [] : [String(value)];
+}
+
+/** What the named variables hold in the var files, read again (the journal keeps only their names): scrubbed from Packer's output as the secrets are. */
+export async function secretValuesIn(files: readonly string[], names: readonly string[]): Promise<string[]> {
+	const varFiles = await readVarFiles(files);
+	return varFiles.flatMap(varFile => names.flatMap(name => valueTexts(varFile.values[name])));
+}

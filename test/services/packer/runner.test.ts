@@ -121,6 +121,24 @@ describe('startPackerBuild with the real packer, under the keeper', () => {
 		expect(await fromFiles([first, second], {env: 'dev'})).toContain('env=dev ');
 	});
 
+	it("a secret set in the config's var file is scrubbed from Packer's output, log and files like the build's own", async () => {
+		const varFile = join(dir, 'secret.pkrvars.hcl');
+		writeFileSync(varFile, 'librato_token = "file-s3cret-token"\n');
+		const logPath = join(dir, 'runs', 'var-file-secret.packer.log');
+		const events: PackerOutputEvent[] = [];
+		const build = await startPackerBuild({
+			...invocation({}, REQUIRED_HCL2),
+			secrets: SECRETS.filter(secret => secret.variable !== 'librato_token'),
+			varFiles: [varFile],
+			varFileSecrets: ['file-s3cret-token'],
+			logPath,
+			onEvent: event => events.push(event),
+		});
+		expect(await build.result).toMatchObject({exitCode: 0});
+		expect(lines(events)).toContain('    null.secrets: env=dev token=*** logspout=*** key=*** profile=none');
+		expect(everythingIn(join(dir, 'runs'))).not.toContain('file-s3cret');
+	});
+
 	it("while it builds, no secret is on Packer's or the keeper's command line nor in any file; the var-file is an empty named pipe at most", async () => {
 		const {build, events, logPath} = await start('proc', {sleep_seconds: '3'}, REQUIRED);
 		await waitForLine(events, 'starting long step');
