@@ -2,6 +2,7 @@ import path from 'node:path';
 import {isHcl2Path} from '../services/packer-template-hcl2';
 import type {TemplateInspection} from '../services/packer-template-inspection';
 import {isHclVarFile, readVarFiles, valueTexts, type PackerVarFile} from '../services/packer/var-files';
+import {varFilePaths} from '../config/var-files';
 import {PACKER_VARIABLES} from '../core/packer-variables';
 import {BUILD_SECRETS} from '../core/secrets';
 import {UsageError} from '../core/errors';
@@ -14,9 +15,9 @@ function notice(ctx: StepContext, message: string, level: 'info' | 'warn' = 'inf
 	ctx.emit({type: 'notice', step: 'template', level, message});
 }
 
-/** The config's var files for this account: those for all accounts, then the account's own, resolved from the config's folder. */
+/** The config's var files for this account, read and parsed. */
 export async function configuredVarFiles(ctx: StepContext): Promise<PackerVarFile[]> {
-	const files = [...(ctx.config.varFiles ?? []), ...(ctx.account.varFiles ?? [])].map(file => path.resolve(ctx.configDir, file));
+	const files = varFilePaths(ctx.config, ctx.account, ctx.configDir);
 	try {
 		return await readVarFiles(files);
 	} catch (error) {
