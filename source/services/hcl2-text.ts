@@ -106,15 +106,20 @@ function tokens(text: string): Token[] {
 	return list;
 }
 
-/** The inside of the top-level block `TYPE "LABEL" { … }` (between its braces), the first such. */
-export function blockBody(text: string, type: string, label: string): Span | undefined {
+/** The inside of the top-level block `TYPE "LABEL" … { … }` (between its braces), the first such. */
+export function blockBody(text: string, type: string, ...labels: string[]): Span | undefined {
 	const list = tokens(text);
-	for (let index = 0; index + 2 < list.length; index++) {
-		const [keyword, name, open] = [list[index]!, list[index + 1]!, list[index + 2]!];
+	for (let index = 0; index + labels.length + 1 < list.length; index++) {
+		const keyword = list[index]!;
 		const startsLine = index === 0 || list[index - 1]!.kind === 'newline';
 		if (keyword.depth !== 0 || !startsLine || keyword.kind !== 'word' || keyword.text !== type) continue;
-		if (!((name.kind === 'string' || name.kind === 'word') && name.text === label) || open.text !== '{') continue;
-		const close = list.slice(index + 3).find(token => token.kind === 'close' && token.depth === 0);
+		const named = labels.every((label, at) => {
+			const token = list[index + 1 + at]!;
+			return (token.kind === 'string' || token.kind === 'word') && token.text === label;
+		});
+		const open = list[index + 1 + labels.length]!;
+		if (!named || open.text !== '{') continue;
+		const close = list.slice(index + 2 + labels.length).find(token => token.kind === 'close' && token.depth === 0);
 		return close ? {start: open.end, end: close.start} : undefined;
 	}
 	return undefined;
@@ -158,4 +163,13 @@ export function withAttribute(text: string, body: Span, name: string, value: str
 	const indent = /\n([ \t]+)\S/.exec(inside)?.[1] ?? `${/^[ \t]*/.exec(text.slice(closeLine))![0]}  `;
 	const eol = inside.includes('\r\n') ? '\r\n' : '\n';
 	return `${text.slice(0, closeLine)}${indent}${name} = ${value}${eol}${text.slice(closeLine)}`;
+}
+
+/** JSON with every object's keys sorted: where the parser puts an added key does not matter. */
+export function canonicalJson(value: unknown): string {
+	return JSON.stringify(value, (_key, inner: unknown) =>
+		typeof inner === 'object' && inner !== null && !Array.isArray(inner)
+			? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([left], [right]) => left.localeCompare(right)))
+			: inner,
+	);
 }

@@ -1,6 +1,6 @@
 import {readFile} from 'node:fs/promises';
 import {applyEdits, modify} from 'jsonc-parser';
-import {attributeValue, blockBody, replaceSpan, withAttribute} from './hcl2-text';
+import {attributeValue, blockBody, canonicalJson, replaceSpan, withAttribute} from './hcl2-text';
 import {isHcl2Path, parseHcl2File, templateFiles, type Body} from './packer-template-hcl2';
 import {parseTemplate, withSourceAmi} from './packer-template';
 import type {PackerVarFile} from './packer/var-files';
@@ -55,14 +55,7 @@ async function checked(
 	const expected = await parseHcl2File(file, before);
 	expect(expected);
 	const parsed = await parseHcl2File(file, after).catch(() => undefined);
-	return canonical(parsed) === canonical(expected) ? after : undefined;
-}
-
-/** JSON with every object's keys sorted: where the parser puts an added key does not matter. */
-function canonical(value: unknown): string {
-	return JSON.stringify(value, (_key, inner: unknown) =>
-		isRecord(inner) ? Object.fromEntries(Object.entries(inner).sort(([left], [right]) => left.localeCompare(right))) : inner,
-	);
+	return canonicalJson(parsed) === canonicalJson(expected) ? after : undefined;
 }
 
 function jsonEdit(text: string, path: Array<string | number>, ami: string): string {

@@ -15,6 +15,7 @@ import type {TemplateCheckOutputs, TemplateOutputs} from '../core/step-outputs';
 import {checkPackerAtHand} from './template-packer';
 import {checkVarFiles, configuredVarFiles} from './template-var-files';
 import {sourceAmiRecord, type SourceAmiRecord} from '../services/source-ami-record';
+import {hcl2ReleaseRunEdits} from '../services/hcl2-release-run';
 
 function devVersion(): string {
 	return `dev-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
@@ -214,8 +215,11 @@ async function recordSourceAmi(
 	return updated;
 }
 
-function commitHint(root: string | undefined, file: string, message: string): string {
-	return root ? ` Commit it before the production release: git -C ${root} commit -m "${message}" ${path.relative(root, file)}` : '';
+function commitHint(root: string | undefined, files: string | string[], message: string): string {
+	const relative = [files].flat().map(file => path.relative(root ?? '', file));
+	return root
+		? ` Commit ${relative.length > 1 ? 'them' : 'it'} before the production release: git -C ${root} commit -m "${message}" ${relative.join(' ')}`
+		: '';
 }
 
 const WITHOUT_TAG =
@@ -239,21 +243,29 @@ function missingReleaseRun(findings: TemplateFindings): string {
 async function offerReleaseRun(
 	ctx: StepContext,
 	template: PackerTemplate,
+	inspection: TemplateInspection,
 	findings: TemplateFindings,
 	reportOnly: boolean,
 	repoRoot: () => Promise<string | undefined>,
 ): Promise<string> {
 	if (findings.releaseRunTag || findings.amiBuilders.length === 0) return template.text;
 	const missing = missingReleaseRun(findings);
-	if (reportOnly) {
-		const remedy = isHcl2Path(template.path)
-			? `Add them to the HCL2 template yourself (variable "${RUN_ID_VARIABLE}", and ${RELEASE_RUN_TAG} = var.${RUN_ID_VARIABLE} in the tags); convox-ami does not edit HCL2 templates yet.`
-			: 'The dev release offers to add them; commit the template then.';
+	const hcl2 = isHcl2Path(template.path);
+	const edits = reportOnly
+		? undefined
+		: hcl2
+			? await hcl2ReleaseRunEdits(template.path, inspection)
+			: [{file: template.path, before: template.text, after: withReleaseRun(template)}];
+	if (!edits) {
+		const remedy = !hcl2
+			? 'The dev release offers to add them; commit the template then.'
+			: reportOnly
+				? `The dev release offers to add them (variable "${RUN_ID_VARIABLE}", and ${RELEASE_RUN_TAG} = var.${RUN_ID_VARIABLE} in the tags); commit the template then.`
+				: `Add them yourself (variable "${RUN_ID_VARIABLE}", and ${RELEASE_RUN_TAG} = var.${RUN_ID_VARIABLE} in the tags): convox-ami cannot add them to this template without changing more (a .pkr.json file, or tags built by an expression).`;
 		notice(ctx, `${template.path} lacks ${missing}, so the AMI is not tagged with its run: ${WITHOUT_TAG}. ${remedy}`, 'warn');
 		return template.text;
 	}
-	const updated = withReleaseRun(template);
-	showDiff(ctx, template.text, updated, template.path);
+	for (const edit of edits) showDiff(ctx, edit.before, edit.after, edit.file);
 	const keptAs = keepsTemplateAs(ctx);
 	if (keptAs) {
 		notice(ctx, `${keptAs}: ${template.path} is not written; a live run offers to add ${missing}.`);
@@ -269,9 +281,17 @@ async function offerReleaseRun(
 		return template.text;
 	}
 	ctx.signal.throwIfAborted();
-	await writeTemplate(template.path, updated);
-	notice(ctx, `Added ${missing} to ${template.path}.${commitHint(await repoRoot(), template.path, `Tag the AMI with its release run`)}`);
-	return updated;
+	for (const edit of edits) await writeTemplate(edit.file, edit.after);
+	const root = await repoRoot();
+	notice(
+		ctx,
+		`Added ${missing} to ${template.path}.${commitHint(
+			root,
+			edits.map(edit => edit.file),
+			`Tag the AMI with its release run`,
+		)}`,
+	);
+	return hcl2 ? template.text : edits[0]!.after;
 }
 
 /** Refused before anything is built or written, in every mode: the AMI carries the secrets. */
@@ -391,9 +411,10 @@ export const templateStep: Step<'template'> = {
 		let amiVersion: string;
 		let gitSha: string | undefined;
 		let built = template;
+		let hcl2Inspection: TemplateInspection | undefined;
 		if (ctx.account.production) {
 			({amiVersion, gitSha} = await productionVersion(ctx, git, template, record, hidden, sourceAmi, convoxVersion));
-			await offerReleaseRun(ctx, template, findings, true, repoRoot);
+			await offerReleaseRun(ctx, template, inspection, findings, true, repoRoot);
 		} else if (isHcl2Path(template.path)) {
 			amiVersion = devVersion();
 			if (record) await recordSourceAmi(ctx, record, hidden, bundled, sourceAmi, repoRoot);
@@ -403,17 +424,19 @@ export const templateStep: Step<'template'> = {
 					`${template.path} declares no variable "source_ami": declare it so that the build can pass ${sourceAmi} to it.`,
 					'warn',
 				);
-			await offerReleaseRun(ctx, template, findings, true, repoRoot);
+			await offerReleaseRun(ctx, template, inspection, findings, bundled, repoRoot);
+			// The files as they are now, with whatever the operator accepted to add.
+			hcl2Inspection = (await readHcl2Template(template.path)).inspection;
 		} else {
 			amiVersion = devVersion();
 			const written = record && (await recordSourceAmi(ctx, record, hidden, bundled, sourceAmi, repoRoot));
 			if (written !== undefined && record?.file === template.path) built = parseTemplate(template.path, written);
 			built = parseTemplate(
 				template.path,
-				await offerReleaseRun(ctx, built, templateFindings(inspectTemplate(built), backend), bundled, repoRoot),
+				await offerReleaseRun(ctx, built, inspectTemplate(built), templateFindings(inspectTemplate(built), backend), bundled, repoRoot),
 			);
 		}
-		const builtInspection = built === template ? inspection : inspectTemplate(built);
+		const builtInspection = hcl2Inspection ?? (built === template ? inspection : inspectTemplate(built));
 
 		notice(ctx, `Template: ${template.path}${bundled ? ' (shipped with convox-ami)' : ''}`);
 		notice(ctx, `Region: ${ctx.region}`);

@@ -650,38 +650,63 @@ describe('template step with an HCL2 template', () => {
 		await git('commit', '--quiet', '-m', 'hcl2');
 	}
 
-	it('a folder (the operator twin): inspected like its JSON twin; source_ami recorded in the file that declares it, after a diff', async () => {
+	it('a folder (the operator twin): inspected like its JSON twin; source_ami, run_id and the ReleaseRun tag added to the file that declares them, after a diff', async () => {
 		await commitHcl2({
 			'template.pkr.hcl': hcl2Fixture('operator/template.pkr.hcl'),
 			'secrets.pkr.json': hcl2Fixture('operator/secrets.pkr.json'),
 		});
 		const folder = path.join(repo, 'packer', 'hcl2');
 		const declaring = path.join(folder, 'template.pkr.hcl');
-		const {ctx, notices, questions} = setup({template: 'packer/hcl2', answers: [true]});
+		const {ctx, notices, questions} = setup({template: 'packer/hcl2', answers: [true, true]});
 		const outputs = await templateStep.run(ctx);
 		expect(outputs).toMatchObject({
 			templatePath: folder,
 			sourceAmi: NEW_AMI,
-			releaseRunTag: false,
+			releaseRunTag: true,
 			requiredSecrets: ['librato_email', 'librato_token', 'logspout_token'],
 			manifestPath: path.join(repo, 'packer', 'manifest.json'),
 		});
-		expect(questions).toEqual([`Record source_ami ${NEW_AMI} in ${declaring}?`]);
+		expect(questions).toEqual([
+			`Record source_ami ${NEW_AMI} in ${declaring}?`,
+			`Add the variable run_id and the tag ReleaseRun = {{user \`run_id\`}} on amazon-ebs.operator to ${folder}, so that the AMI is tagged with its run?`,
+		]);
 		expect(notices()).toEqual(
 			expect.arrayContaining([
 				`--- ${declaring}`,
 				`-  default = "${OLD_AMI}"`,
 				`+  default = "${NEW_AMI}"`,
 				expect.stringMatching(new RegExp(`^Wrote source_ami ${NEW_AMI} into ${declaring}\\. Commit it before the production release`)),
+				'+variable "run_id" {',
+				'+    ReleaseRun = var.run_id',
 				expect.stringContaining('Packer refuses an undeclared -var for an HCL2 template, so convox-ami leaves it out'),
 				expect.stringContaining('not marked sensitive = true in'),
-				expect.stringContaining('Add them to the HCL2 template yourself'),
+				"The AMI is tagged ReleaseRun = this run's id.",
 			]),
 		);
-		expect((await git('diff', '--numstat')).stdout).toBe('1\t1\tpacker/hcl2/template.pkr.hcl');
-		expect(await readFile(declaring, 'utf8')).toBe(
-			(await readFile(hcl2Fixture('operator/template.pkr.hcl'), 'utf8')).replace(OLD_AMI, NEW_AMI),
+		const original = await readFile(hcl2Fixture('operator/template.pkr.hcl'), 'utf8');
+		const written = await readFile(declaring, 'utf8');
+		expect(written).toBe(
+			`${original.replace(OLD_AMI, NEW_AMI).replace('    SourceAmi = var.source_ami\n', '    SourceAmi = var.source_ami\n    ReleaseRun = var.run_id\n')}\nvariable "run_id" {\n  type    = string\n  default = ""\n}\n`,
 		);
+		expect((await git('status', '--porcelain')).stdout).toBe(' M packer/hcl2/template.pkr.hcl');
+	});
+
+	it('a .pkr.json template: run_id and the tag are not added, the step says what to add', async () => {
+		await mkdir(path.join(repo, 'packer', 'hcl2'), {recursive: true});
+		const file = path.join(repo, 'packer', 'hcl2', 't.pkr.json');
+		await writeFile(
+			file,
+			JSON.stringify({
+				variable: {source_ami: {default: NEW_AMI}},
+				source: {'amazon-ebs': {x: {region: 'us-east-1', source_ami: '${var.source_ami}'}}},
+				build: {sources: ['source.amazon-ebs.x']},
+			}),
+		);
+		const {ctx, notices, questions} = setup({template: 'packer/hcl2/t.pkr.json'});
+		const outputs = await templateStep.run(ctx);
+		expect(questions).toEqual([]);
+		expect(outputs.releaseRunTag).toBe(false);
+		expect(notices()).toContainEqual(expect.stringContaining('convox-ami cannot add them to this template without changing more'));
 	});
 
 	it('declined: the file is left as it is, and the production release will refuse', async () => {
