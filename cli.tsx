@@ -69,6 +69,11 @@ Try it without AWS: convox-ami --rehearse`,
 		['images', '', 'every AMI this tool made, per account and region, with where it is used'],
 		['unlock', '<lock-id>', 'release by hand a rack lock of the S3 state (the id a refusal printed)'],
 		['prune', '', 'retire old AMIs in stages (deprecate, disable, deregister), never one in use'],
+		[
+			'template',
+			'<action>',
+			'template upgrade: the JSON Packer template to HCL2 (packer hcl2_upgrade), shown and checked before it is written',
+		],
 	];
 	for (const [name, argument, description, isDefault] of commands) {
 		const command = program

@@ -19,7 +19,7 @@ export interface CliOptions {
 	minAge?: string;
 }
 
-export type CommandName = 'release' | 'resume' | 'checklist' | 'runs' | 'rollback' | 'plan' | 'images' | 'prune' | 'unlock';
+export type CommandName = 'release' | 'resume' | 'checklist' | 'runs' | 'rollback' | 'plan' | 'images' | 'prune' | 'unlock' | 'template';
 
 export interface CommandInput {
 	name: CommandName;

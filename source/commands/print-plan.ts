@@ -2,6 +2,7 @@ import path from 'node:path';
 import {instanceRoleNotice} from '../checklist/checks/metrics';
 import {loadConfig, type LoadedConfig} from '../config/load-config';
 import type {AccountConfig, Config} from '../config/schema';
+import {varFilePaths} from '../config/var-files';
 import {buildRegionOf} from '../services/packer-build-region';
 import {bundledTemplatePath, readTemplate} from '../services/packer-template';
 import {isHcl2Path, readHcl2Template} from '../services/packer-template-hcl2';
@@ -95,6 +96,11 @@ function renderPlan({
 		? 'the short git SHA of the repository holding the template (clean working tree required)'
 		: '`dev-<UTC timestamp>`';
 	const profile = account.profile ? ` --profile ${account.profile}` : '';
+	const varFiles = varFilePaths(config, account, configDir).map(code);
+	const varFilesLine =
+		varFiles.length > 0
+			? ` Var files, passed in this order before convox-ami's own variables: ${varFiles.join(', ')}; each variable they set must be declared by the template, their values are shown (secrets masked).`
+			: '';
 	return [
 		`## ${envName}${account.production ? ' (PRODUCTION)' : ''}`,
 		'',
@@ -102,7 +108,7 @@ function renderPlan({
 		'',
 		`1. **account**: \`aws sts get-caller-identity${profile}\` must show account ${account.accountId}; nothing happens otherwise.`,
 		`2. **resolve-version**: ${version} from ${code(`${releasesUrl}/versions.json`)} (${rule}); base AMI ${ami}.`,
-		`3. **template**: ${code(template)}; AMI version ${amiVersion}; ${account.production ? 'the committed template must already record the base AMI as `source_ami`' : 'the base AMI is recorded as `source_ami` in the template (diff shown, confirmed)'}. The template is checked against what the build passes: undeclared variables (Packer ignores them), secrets outside \`sensitive-variables\`, the \`ReleaseRun\` tag from \`run_id\` (${account.production ? 'reported' : 'offered when missing, diff shown, confirmed'}); a template that shares the AMI (\`ami_users\`, \`ami_groups\`, \`snapshot_users\`, \`snapshot_groups\`) is refused.`,
+		`3. **template**: ${code(template)}; AMI version ${amiVersion}; ${account.production ? 'the committed template must already record the base AMI as `source_ami`' : 'the base AMI is recorded as `source_ami` in the template (diff shown, confirmed)'}. The template is checked against what the build passes: undeclared variables (Packer ignores them), secrets outside \`sensitive-variables\`, the \`ReleaseRun\` tag from \`run_id\` (${account.production ? 'reported' : 'offered when missing, diff shown, confirmed'}); a template that shares the AMI (\`ami_users\`, \`ami_groups\`, \`snapshot_users\`, \`snapshot_groups\`) is refused.${varFilesLine}`,
 		`4. **build**: \`packer build -machine-readable -color=false -var region=${region} -var env=${envName} -var version=<AMI version> -var convox_version=<version> -var source_ami=<base AMI> -var run_id=<run> ${BUILD_SECRETS.filter(
 			secret => buildNeeds(secret, metricsOf(account).backend),
 		)

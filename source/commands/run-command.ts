@@ -89,6 +89,10 @@ export async function runCommand(name: CommandName, args: string[], options: Cli
 				const {pruneImages} = await import('./prune-images');
 				return await pruneImages(input);
 			}
+			case 'template': {
+				const {upgradeTemplate} = await import('./upgrade-template');
+				return await upgradeTemplate(input);
+			}
 			default: {
 				const {driveRun} = await import('./drive-run');
 				return await driveRun(input);

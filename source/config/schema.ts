@@ -31,6 +31,9 @@ const customCheck = z.discriminatedUnion('kind', [
 	}),
 ]);
 
+/** Packer var files (`.pkrvars.hcl` or `.json`), relative to the config file, passed in order before convox-ami's own variables. */
+const varFiles = z.array(z.string().regex(/\.(pkrvars\.hcl|json)$/, 'expected a .pkrvars.hcl or .json var file')).optional();
+
 export const accountSchema = z
 	.strictObject({
 		profile: z.string().min(1).optional(),
@@ -68,6 +71,7 @@ export const accountSchema = z
 		probeTimeout: z.number().int().positive().optional(),
 		stackTimeoutMinutes: z.number().int().positive().optional(),
 		checks: z.array(customCheck).default([]),
+		varFiles,
 	})
 	.superRefine((account, ctx) => {
 		if (account.librato && account.metrics && account.metrics.backend !== 'librato')
@@ -112,6 +116,7 @@ export const configSchema = z
 			.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1')
 			.default('us-east-1'),
 		template: z.string().min(1).optional(),
+		varFiles,
 		binaries: z
 			.strictObject({packer: z.string().min(1).optional(), convox: z.string().min(1).optional(), git: z.string().min(1).optional()})
 			.default({}),

@@ -126,6 +126,10 @@ export interface TemplateOutputs extends TemplateCheckOutputs {
 	buildRegion?: string;
 	/** The template variable that feeds its builder's region (the rack's region is passed through it). */
 	regionVariable?: string;
+	/** The config's var files (absolute paths), passed to Packer in this order. */
+	varFiles?: string[];
+	/** Variables those files set that are secrets (names only): the build scrubs their values from Packer's output. */
+	varFileSecrets?: string[];
 }
 
 /** The AMI version of a dev build: `dev-` and the UTC time to the second, e.g. dev-20261125010203. */

@@ -38,7 +38,7 @@ export function passableVariables(
 }
 
 /** HCL2 as JSON (hcl2json's output and the `.pkr.json` syntax): blocks by type and labels, each a list of bodies. */
-type Body = Record<string, unknown>;
+export type Body = Record<string, unknown>;
 
 const ENV_DEFAULT = /^\$\{env\("([^"]+)"\)\}$/;
 const RUN_ID_REFERENCE = `\${var.${RUN_ID_VARIABLE}}`;
@@ -54,14 +54,15 @@ function hclRegion(value: unknown): BuilderRegion | undefined {
 }
 
 /** The files Packer reads for a location: the file itself, or the folder's `*.pkr.hcl` and `*.pkr.json` (not its var files). */
-async function templateFiles(location: string, isFolder: boolean): Promise<string[]> {
+export async function templateFiles(location: string, isFolder: boolean): Promise<string[]> {
 	if (!isFolder) return [location];
 	const names = (await readdir(location)).filter(name => name.endsWith('.pkr.hcl') || name.endsWith('.pkr.json')).sort();
 	if (names.length === 0) throw new Error(`${location} holds no *.pkr.hcl or *.pkr.json file.`);
 	return names.map(name => path.join(location, name));
 }
 
-async function parseFile(file: string, text: string): Promise<Body> {
+/** One file of HCL2 (`.hcl`, hcl2json's output as objects) or of its JSON syntax (`.json`). */
+export async function parseHcl2File(file: string, text: string): Promise<Body> {
 	if (file.endsWith('.json')) {
 		try {
 			return JSON.parse(text) as Body;
@@ -176,7 +177,7 @@ export async function readHcl2Template(location: string): Promise<Hcl2Template> 
 		);
 	const files = await templateFiles(location, isFolder);
 	const texts = await Promise.all(files.map(file => readFile(file, 'utf8')));
-	const roots = await Promise.all(files.map((file, index) => parseFile(file, texts[index]!)));
+	const roots = await Promise.all(files.map((file, index) => parseHcl2File(file, texts[index]!)));
 	const refuse = (problem: string): never => {
 		throw new Error(`${location}: ${problem}`);
 	};

@@ -25,6 +25,7 @@ import {
 	type PackerSecret,
 } from '../services/packer/runner';
 import {removeVarFileFolder} from '../services/packer/var-file';
+import {secretValuesIn} from '../services/packer/var-files';
 import {optionalVariables} from '../core/packer-variables';
 import type {AwsClients} from '../core/ports';
 import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../core/errors';
@@ -446,6 +447,7 @@ class BuildRun {
 		return {
 			packer: this.ctx.services.binaries.packer,
 			template: templatePath,
+			...(this.template.varFiles ? {varFiles: this.template.varFiles} : {}),
 			variables: passableVariables(
 				templatePath,
 				{
@@ -461,6 +463,9 @@ class BuildRun {
 				declaredVariables,
 			),
 			secrets: await this.readSecretsOnce(),
+			...(this.template.varFiles && this.template.varFileSecrets
+				? {varFileSecrets: await secretValuesIn(this.template.varFiles, this.template.varFileSecrets)}
+				: {}),
 			aws: await this.packerCredentials(aws, region),
 			env: this.ctx.services.env,
 			cwd: path.dirname(templatePath),

@@ -2,15 +2,7 @@ import {realpath} from 'node:fs/promises';
 import path from 'node:path';
 import {createGit, type Git} from '../services/git';
 import {RUN_ID_VARIABLE} from '../core/packer-variables';
-import {
-	bundledTemplatePath,
-	lineDiff,
-	parseTemplate,
-	readTemplate,
-	withSourceAmi,
-	writeTemplate,
-	type PackerTemplate,
-} from '../services/packer-template';
+import {bundledTemplatePath, lineDiff, parseTemplate, readTemplate, writeTemplate, type PackerTemplate} from '../services/packer-template';
 import {isHcl2Path, readHcl2Template} from '../services/packer-template-hcl2';
 import {inspectTemplate, RELEASE_RUN_TAG, withReleaseRun, type TemplateInspection} from '../services/packer-template-inspection';
 import {instanceRoleNotice} from '../checklist/checks/metrics';
@@ -22,6 +14,9 @@ import {templateFindings, type TemplateFindings} from './template-findings';
 import type {TemplateCheckOutputs, TemplateOutputs} from '../core/step-outputs';
 import {checkPackerAtHand} from './template-packer';
 import {buildRegionOutputs, regionForBuild} from './template-region';
+import {checkVarFiles, configuredVarFiles} from './template-var-files';
+import {sourceAmiRecord, type SourceAmiRecord} from '../services/source-ami-record';
+import {hcl2ReleaseRunEdits} from '../services/hcl2-release-run';
 
 function devVersion(): string {
 	return `dev-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
@@ -75,8 +70,13 @@ async function dirtyFiles(ctx: StepContext, git: Git, root: string): Promise<str
 	return (await git.dirtyFiles(root)).filter(file => !own || !`${file}/`.startsWith(own));
 }
 
-function showDiff(ctx: StepContext, before: string, after: string, label: string) {
-	for (const line of lineDiff(before, after, label)) notice(ctx, line);
+/** `hidden`: the values of secrets a var file sets, masked on the diff's lines as everywhere. */
+function showDiff(ctx: StepContext, before: string, after: string, label: string, hidden: readonly string[] = []) {
+	for (const line of lineDiff(before, after, label))
+		notice(
+			ctx,
+			hidden.reduce((masked, value) => masked.replaceAll(value, '***'), line),
+		);
 }
 
 /**
@@ -88,6 +88,8 @@ async function productionVersion(
 	ctx: StepContext,
 	git: Git,
 	template: PackerTemplate,
+	record: SourceAmiRecord | undefined,
+	hidden: readonly string[],
 	sourceAmi: string,
 	convoxVersion: string,
 ): Promise<{amiVersion: string; gitSha?: string}> {
@@ -123,29 +125,30 @@ async function productionVersion(
 		);
 	}
 
-	if (isHcl2Path(template.path)) {
+	if (!record) {
 		notice(
 			ctx,
-			`${template.path} is an HCL2 template: whether its committed source_ami default is ${sourceAmi} is not checked (convox-ami reads it only from JSON templates so far); the build passes source_ami ${sourceAmi} with -var.`,
+			`${template.path} declares no source_ami variable, so no committed file records the base AMI; the build passes source_ami ${sourceAmi} with -var.`,
 			'warn',
 		);
 		return {amiVersion: sha, gitSha: sha};
 	}
-	const relative = await git.relativePath(root, template.path);
-	const committed = await git.committedContent(root, template.path);
+	const relative = await git.relativePath(root, record.file);
+	const committed = await git.committedContent(root, record.file);
 	if (committed === undefined) {
 		refuse(
-			`The template ${relative} is not committed in ${root}.`,
+			`The ${record.kind} ${relative} is not committed in ${root}.`,
 			`Commit it (git -C ${root} add ${relative} && git -C ${root} commit), then run \`convox-ami resume\`.`,
 		);
 		return {amiVersion: sha, gitSha: sha};
 	}
-	const recorded = parseTemplate(`${relative} at ${sha}`, committed).sourceAmi;
+	const recorded = await record.sourceAmiIn(committed);
 	if (recorded !== sourceAmi) {
-		showDiff(ctx, committed, withSourceAmi(committed, sourceAmi), relative);
+		const updated = await record.withSourceAmi(sourceAmi, committed);
+		if (updated) showDiff(ctx, committed, updated, relative, hidden);
 		refuse(
 			`The committed ${relative} records source_ami ${recorded ?? '(none)'}, but this release builds from ${sourceAmi} (Convox ${convoxVersion}, ${ctx.region}).`,
-			`Set "variables.source_ami" to "${sourceAmi}" in ${template.path} (the dev release of this version offers to write it), commit it (git -C ${root} commit -m "Base AMI ${sourceAmi} for Convox ${convoxVersion}" ${relative}), then run \`convox-ami resume\`.`,
+			`Set ${record.where} to "${sourceAmi}" in ${record.file} (the dev release of this version offers to write it), commit it (git -C ${root} commit -m "Base AMI ${sourceAmi} for Convox ${convoxVersion}" ${relative}), then run \`convox-ami resume\`.`,
 		);
 	}
 	return {amiVersion: sha, gitSha: sha};
@@ -156,24 +159,34 @@ function keepsTemplateAs(ctx: StepContext): string | undefined {
 	return ctx.services.policy.keepsFilesAs ?? (runModeOf(ctx.run).readOnly ? 'Dry run' : undefined);
 }
 
-/** Dev: offer to record the source AMI in the template, showing the change first. Returns the text the build will use. */
+/** Dev: offer to record the source AMI where the template takes it from, showing the change first. Returns the file's text the build will use. */
 async function recordSourceAmi(
 	ctx: StepContext,
-	template: PackerTemplate,
+	record: SourceAmiRecord,
+	hidden: readonly string[],
 	bundled: boolean,
 	sourceAmi: string,
 	repoRoot: () => Promise<string | undefined>,
 ): Promise<string> {
-	if (template.sourceAmi === sourceAmi) {
-		notice(ctx, `${template.path} already records source_ami ${sourceAmi}.`);
-		return template.text;
+	const {file, text} = record;
+	if (record.sourceAmi === sourceAmi) {
+		notice(ctx, `${file} already records source_ami ${sourceAmi}.`);
+		return text;
 	}
-	const updated = withSourceAmi(template.text, sourceAmi);
-	showDiff(ctx, template.text, updated, template.path);
+	const updated = await record.withSourceAmi(sourceAmi);
+	if (!updated) {
+		notice(
+			ctx,
+			`convox-ami cannot edit source_ami in ${file} without changing more than its value (a layout it does not edit). The build passes source_ami ${sourceAmi} with -var; set it there yourself before the production release.`,
+			'warn',
+		);
+		return text;
+	}
+	showDiff(ctx, text, updated, file, hidden);
 	const keptAs = keepsTemplateAs(ctx);
 	if (keptAs) {
-		notice(ctx, `${keptAs}: ${template.path} is not written.`);
-		return template.text;
+		notice(ctx, `${keptAs}: ${file} is not written.`);
+		return text;
 	}
 	const root = await repoRoot();
 	if (bundled && !root) {
@@ -182,29 +195,32 @@ async function recordSourceAmi(
 			`The build passes source_ami ${sourceAmi} as a variable. To record it for the production release, keep the packer/ folder in a git repository and name it with "template" in the config.`,
 			'warn',
 		);
-		return template.text;
+		return text;
 	}
 	const write = await ctx.prompt.confirm({
-		message: `Record source_ami ${sourceAmi} in ${template.path}?`,
+		message: `Record source_ami ${sourceAmi} in ${file}?`,
 		remedy: '--yes',
 		defaultValue: true,
 	});
 	if (!write) {
 		notice(
 			ctx,
-			`${template.path} left as it is: the build still uses ${sourceAmi}, but the production release refuses until the committed template records it.`,
+			`${file} left as it is: the build still uses ${sourceAmi}, but the production release refuses until the committed ${record.kind} records it.`,
 			'warn',
 		);
-		return template.text;
+		return text;
 	}
 	ctx.signal.throwIfAborted();
-	await writeTemplate(template.path, updated);
-	notice(ctx, `Wrote source_ami ${sourceAmi} into ${template.path}.${commitHint(root, template.path, `Base AMI ${sourceAmi}`)}`);
+	await writeTemplate(file, updated);
+	notice(ctx, `Wrote source_ami ${sourceAmi} into ${file}.${commitHint(root, file, `Base AMI ${sourceAmi}`)}`);
 	return updated;
 }
 
-function commitHint(root: string | undefined, file: string, message: string): string {
-	return root ? ` Commit it before the production release: git -C ${root} commit -m "${message}" ${path.relative(root, file)}` : '';
+function commitHint(root: string | undefined, files: string | string[], message: string): string {
+	const relative = [files].flat().map(file => path.relative(root ?? '', file));
+	return root
+		? ` Commit ${relative.length > 1 ? 'them' : 'it'} before the production release: git -C ${root} commit -m "${message}" ${relative.join(' ')}`
+		: '';
 }
 
 const WITHOUT_TAG =
@@ -228,21 +244,29 @@ function missingReleaseRun(findings: TemplateFindings): string {
 async function offerReleaseRun(
 	ctx: StepContext,
 	template: PackerTemplate,
+	inspection: TemplateInspection,
 	findings: TemplateFindings,
 	reportOnly: boolean,
 	repoRoot: () => Promise<string | undefined>,
 ): Promise<string> {
 	if (findings.releaseRunTag || findings.amiBuilders.length === 0) return template.text;
 	const missing = missingReleaseRun(findings);
-	if (reportOnly) {
-		const remedy = isHcl2Path(template.path)
-			? `Add them to the HCL2 template yourself (variable "${RUN_ID_VARIABLE}", and ${RELEASE_RUN_TAG} = var.${RUN_ID_VARIABLE} in the tags); convox-ami does not edit HCL2 templates yet.`
-			: 'The dev release offers to add them; commit the template then.';
+	const hcl2 = isHcl2Path(template.path);
+	const edits = reportOnly
+		? undefined
+		: hcl2
+			? await hcl2ReleaseRunEdits(template.path, inspection)
+			: [{file: template.path, before: template.text, after: withReleaseRun(template)}];
+	if (!edits) {
+		const remedy = !hcl2
+			? 'The dev release offers to add them; commit the template then.'
+			: reportOnly
+				? `The dev release offers to add them (variable "${RUN_ID_VARIABLE}", and ${RELEASE_RUN_TAG} = var.${RUN_ID_VARIABLE} in the tags); commit the template then.`
+				: `Add them yourself (variable "${RUN_ID_VARIABLE}", and ${RELEASE_RUN_TAG} = var.${RUN_ID_VARIABLE} in the tags): convox-ami cannot add them to this template without changing more (a .pkr.json file, or tags built by an expression).`;
 		notice(ctx, `${template.path} lacks ${missing}, so the AMI is not tagged with its run: ${WITHOUT_TAG}. ${remedy}`, 'warn');
 		return template.text;
 	}
-	const updated = withReleaseRun(template);
-	showDiff(ctx, template.text, updated, template.path);
+	for (const edit of edits) showDiff(ctx, edit.before, edit.after, edit.file);
 	const keptAs = keepsTemplateAs(ctx);
 	if (keptAs) {
 		notice(ctx, `${keptAs}: ${template.path} is not written; a live run offers to add ${missing}.`);
@@ -258,9 +282,17 @@ async function offerReleaseRun(
 		return template.text;
 	}
 	ctx.signal.throwIfAborted();
-	await writeTemplate(template.path, updated);
-	notice(ctx, `Added ${missing} to ${template.path}.${commitHint(await repoRoot(), template.path, `Tag the AMI with its release run`)}`);
-	return updated;
+	for (const edit of edits) await writeTemplate(edit.file, edit.after);
+	const root = await repoRoot();
+	notice(
+		ctx,
+		`Added ${missing} to ${template.path}.${commitHint(
+			root,
+			edits.map(edit => edit.file),
+			`Tag the AMI with its release run`,
+		)}`,
+	);
+	return hcl2 ? template.text : edits[0]!.after;
 }
 
 /** Refused before anything is built or written, in every mode: the AMI carries the secrets. */
@@ -375,28 +407,39 @@ export const templateStep: Step<'template'> = {
 		let root: Promise<string | undefined> | undefined;
 		const repoRoot = () => (root ??= findRepo(ctx, git, template.path));
 
+		const varFiles = await configuredVarFiles(ctx);
+		const {names: varFileSecrets, values: hidden} = checkVarFiles(ctx, template.path, inspection, findings, varFiles);
+		const record = await sourceAmiRecord(template.path, varFiles);
+
 		let amiVersion: string;
 		let gitSha: string | undefined;
 		let built = template;
+		let hcl2Inspection: TemplateInspection | undefined;
 		if (ctx.account.production) {
-			({amiVersion, gitSha} = await productionVersion(ctx, git, template, sourceAmi, convoxVersion));
-			await offerReleaseRun(ctx, template, findings, true, repoRoot);
+			({amiVersion, gitSha} = await productionVersion(ctx, git, template, record, hidden, sourceAmi, convoxVersion));
+			await offerReleaseRun(ctx, template, inspection, findings, true, repoRoot);
 		} else if (isHcl2Path(template.path)) {
 			amiVersion = devVersion();
-			const passed = inspection.variables.some(variable => variable.name === 'source_ami')
-				? `the build passes source_ami ${sourceAmi} with -var instead of recording it in the template`
-				: `declare variable "source_ami" so that the build can pass ${sourceAmi} to it`;
-			notice(ctx, `${template.path} is an HCL2 template, which convox-ami does not edit yet: ${passed}.`);
-			await offerReleaseRun(ctx, template, findings, true, repoRoot);
+			if (record) await recordSourceAmi(ctx, record, hidden, bundled, sourceAmi, repoRoot);
+			else
+				notice(
+					ctx,
+					`${template.path} declares no variable "source_ami": declare it so that the build can pass ${sourceAmi} to it.`,
+					'warn',
+				);
+			await offerReleaseRun(ctx, template, inspection, findings, bundled, repoRoot);
+			// The files as they are now, with whatever the operator accepted to add.
+			hcl2Inspection = (await readHcl2Template(template.path)).inspection;
 		} else {
 			amiVersion = devVersion();
-			built = parseTemplate(template.path, await recordSourceAmi(ctx, template, bundled, sourceAmi, repoRoot));
+			const written = record && (await recordSourceAmi(ctx, record, hidden, bundled, sourceAmi, repoRoot));
+			if (written !== undefined && record?.file === template.path) built = parseTemplate(template.path, written);
 			built = parseTemplate(
 				template.path,
-				await offerReleaseRun(ctx, built, templateFindings(inspectTemplate(built), backend), bundled, repoRoot),
+				await offerReleaseRun(ctx, built, inspectTemplate(built), templateFindings(inspectTemplate(built), backend), bundled, repoRoot),
 			);
 		}
-		const builtInspection = built === template ? inspection : inspectTemplate(built);
+		const builtInspection = hcl2Inspection ?? (built === template ? inspection : inspectTemplate(built));
 
 		notice(ctx, `Template: ${template.path}${bundled ? ' (shipped with convox-ami)' : ''}`);
 		notice(ctx, `Region: ${region.summary}`);
@@ -416,6 +459,8 @@ export const templateStep: Step<'template'> = {
 		};
 		if (gitSha) outputs.gitSha = gitSha;
 		Object.assign(outputs, buildRegionOutputs(region, ctx.region));
+		if (varFiles.length > 0) outputs.varFiles = varFiles.map(varFile => varFile.path);
+		if (varFileSecrets.length > 0) outputs.varFileSecrets = varFileSecrets;
 		if (backend === 'cloudwatch') await noticeInstanceRole(ctx);
 		return outputs;
 	},

@@ -62,7 +62,7 @@ describe("the template step on an operator's template, through the CLI", () => {
 		});
 	}, 90_000);
 
-	it('an HCL2 template folder (the bundled HCL parser): inspected, left unedited, and the release finishes', async () => {
+	it('an HCL2 template folder (the bundled HCL parser): inspected, run_id and the ReleaseRun tag written under --yes, and the release finishes', async () => {
 		const name = `operator-hcl2-${++counter}`;
 		const dir = path.join(world.dir, name);
 		await cp(OPERATOR_HCL2, dir, {recursive: true});
@@ -73,16 +73,16 @@ describe("the template step on an operator's template, through the CLI", () => {
 		expect(result.code, result.stderr).toBe(0);
 		expect(result.events.find(event => event.type === 'step' && event.step === 'template' && event.status === 'done')).toMatchObject({
 			templatePath: dir,
-			undeclaredPassed: ['region', 'convox_version', 'run_id'],
+			undeclaredPassed: ['region', 'convox_version'],
 			requiredSecrets: ['librato_email', 'librato_token', 'logspout_token'],
-			releaseRunTag: false,
+			releaseRunTag: true,
 			manifestPath: path.join(world.dir, 'manifest.json'),
 		});
 		const notices = result.events.filter(event => event.type === 'notice').map(event => String(event.message));
-		expect(notices).toContainEqual(expect.stringContaining(`${dir} is an HCL2 template, which convox-ami does not edit yet`));
-		expect(await readFile(path.join(dir, 'template.pkr.hcl'), 'utf8')).toBe(
-			await readFile(path.join(OPERATOR_HCL2, 'template.pkr.hcl'), 'utf8'),
-		);
+		expect(notices).toContainEqual(expect.stringMatching(new RegExp(`^Added the variable run_id and the tag ReleaseRun .* to ${dir}\\.`)));
+		const written = await readFile(path.join(dir, 'template.pkr.hcl'), 'utf8');
+		expect(written).toContain('    ReleaseRun = var.run_id\n');
+		expect(written).toContain('\nvariable "run_id" {\n  type    = string\n  default = ""\n}\n');
 	}, 90_000);
 
 	it('the same refusal under --dry-run', async () => {

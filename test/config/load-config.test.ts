@@ -37,6 +37,16 @@ describe('config', () => {
 		expect(problemsOf({...valid, buildInstanceTypes: {x86_64: ''}})).toContain('buildInstanceTypes.x86_64');
 	});
 
+	it('takes Packer var files for all accounts and per account, .pkrvars.hcl or .json only', () => {
+		const config = parseConfig(
+			{...valid, varFiles: ['vars/all.json'], accounts: {dev: {...valid.accounts.dev, varFiles: ['vars/dev.pkrvars.hcl']}}},
+			'test.json',
+		);
+		expect([config.varFiles, config.accounts.dev?.varFiles]).toEqual([['vars/all.json'], ['vars/dev.pkrvars.hcl']]);
+		expect(problemsOf({...valid, varFiles: ['vars/dev.tfvars']})).toContain('varFiles[0]: expected a .pkrvars.hcl or .json var file');
+		expect(problemsOf({...valid, accounts: {dev: {...valid.accounts.dev, varFiles: 'vars/dev.json'}}})).toContain('accounts.dev.varFiles');
+	});
+
 	it('validates custom checklist items', () => {
 		const message = problemsOf({
 			...valid,

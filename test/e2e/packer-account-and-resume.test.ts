@@ -7,6 +7,7 @@ import {DEV_KEY, WRONG_KEY} from '../support/cli-env';
 import {isAlive, runCliUntil, waitUntilGone, type CliEvent, type CliOutcome, type KillWhen} from '../support/fault-cli';
 
 const OPERATOR_TEMPLATE = new URL('../fixtures/operator-template/', import.meta.url).pathname;
+const OPERATOR_HCL2 = new URL('../fixtures/hcl2/operator/', import.meta.url).pathname;
 const DEV_SECRET_KEY = 'devsecretdevsecretdevsecret';
 const OTHER_SECRET_KEY = 'othersecretothersecret00';
 const SECRETS = {
@@ -30,6 +31,8 @@ interface PackerRun {
 	accessKeyId: string | null;
 	profile: string | null;
 	varFile: boolean;
+	/** How many -var-file arguments it was given. */
+	varFiles: number;
 }
 
 interface Setup {
@@ -50,19 +53,39 @@ afterEach(async () => {
 	folders = [];
 });
 
-const TEMPLATES = [
-	{name: "the project's own template ({{env}} defaults, ReleaseRun tag)", operator: false},
+type TemplateKind = 'shipped' | 'operator' | 'operator-hcl2';
+
+const TEMPLATES: Array<{name: string; kind: TemplateKind}> = [
+	{name: "the project's own template ({{env}} defaults, ReleaseRun tag)", kind: 'shipped'},
 	{
 		name: 'an operator template like the original procedure (required secret variables, no ReleaseRun tag, manifest post-processor)',
-		operator: true,
+		kind: 'operator',
+	},
+	{
+		name: 'the HCL2 twin of the operator template (a folder), source_ami in a var file of the config',
+		kind: 'operator-hcl2',
 	},
 ];
+
+/** The operator's HCL2 folder beside the shipped template, and a var file that records source_ami, named by the config. */
+async function useOperatorHcl2(world: ChecklistWorld): Promise<void> {
+	const folder = path.join(world.dir, 'packer', 'hcl2');
+	await mkdir(folder);
+	for (const file of ['template.pkr.hcl', 'secrets.pkr.json']) await copyFile(path.join(OPERATOR_HCL2, file), path.join(folder, file));
+	await mkdir(path.join(world.dir, 'packer', 'vars'));
+	await writeFile(
+		path.join(world.dir, 'packer', 'vars', 'dev.pkrvars.hcl'),
+		'# the base AMI of dev\nsource_ami = "ami-0000000000000000a"\n',
+	);
+	const config = JSON.parse(await readFile(world.configPath, 'utf8')) as Record<string, unknown>;
+	await writeFile(world.configPath, JSON.stringify({...config, template: 'packer/hcl2', varFiles: ['packer/vars/dev.pkrvars.hcl']}));
+}
 
 /**
  * A rack ready for a release, the account's profile convox-dev, and a [default] profile of another
  * account (999999999999) that Packer's SDK would fall back on if it were given no credentials.
  */
-async function setup(operator: boolean, extraEnv: NodeJS.ProcessEnv = {}): Promise<Setup> {
+async function setup(kind: TemplateKind, extraEnv: NodeJS.ProcessEnv = {}): Promise<Setup> {
 	const outside = await mkdtemp(path.join(tmpdir(), 'convox-ami-packer-e2e-'));
 	folders.push(outside);
 	const record = path.join(outside, 'packer-runs.ndjson');
@@ -85,9 +108,8 @@ async function setup(operator: boolean, extraEnv: NodeJS.ProcessEnv = {}): Promi
 			'',
 		].join('\n'),
 	);
-	if (operator) {
-		for (const file of ['packer.json']) await copyFile(path.join(OPERATOR_TEMPLATE, file), path.join(world.dir, 'packer', file));
-	}
+	if (kind === 'operator') await copyFile(path.join(OPERATOR_TEMPLATE, 'packer.json'), path.join(world.dir, 'packer', 'packer.json'));
+	if (kind === 'operator-hcl2') await useOperatorHcl2(world);
 	const tmp = path.join(world.dir, 'tmp');
 	await mkdir(tmp);
 	return {
@@ -146,9 +168,10 @@ function buildOutputs(outcome: CliOutcome): Record<string, unknown> | undefined 
 		Record<string, unknown> | undefined;
 }
 
-describe.each(TEMPLATES)('Packer builds in the account STS checked, and resume never builds twice: $name', ({operator}) => {
+describe.each(TEMPLATES)('Packer builds in the account STS checked, and resume never builds twice: $name', ({kind}) => {
+	const operator = kind !== 'shipped';
 	it("release: Packer gets the account's keys (not [default], not AWS_PROFILE), the secrets through the var-file and its environment", async () => {
-		const {world, env, args, packerRuns} = await setup(operator);
+		const {world, env, args, packerRuns} = await setup(kind);
 		const outcome = await runCliUntil(args(RELEASE), {env: {...env, AWS_PROFILE: 'convox-wrong'}});
 		expect(outcome.exitCode, outcome.stderr).toBe(0);
 		const amiId = buildOutputs(outcome)?.amiId;
@@ -163,10 +186,23 @@ describe.each(TEMPLATES)('Packer builds in the account STS checked, and resume n
 			);
 		expect(NEEDLES.filter(needle => outcome.stderr.includes(needle) || JSON.stringify(outcome.events).includes(needle))).toEqual([]);
 		expect(await secretsInFiles(world)).toEqual([]);
+		if (kind === 'operator-hcl2') {
+			const varFile = path.join(world.dir, 'packer', 'vars', 'dev.pkrvars.hcl');
+			expect(running).toContain(`-var-file=${varFile} -var source_ami=`);
+			expect((await packerRuns()).find(run => run.command === 'build')?.varFiles, "the config's var file and the secrets' pipe").toBe(2);
+			const sourceAmi = (
+				outcome.events.find(event => event.type === 'step' && event.step === 'resolve-version' && event.status === 'done')?.outputs as {
+					sourceAmi: string;
+				}
+			).sourceAmi;
+			expect(await readFile(varFile, 'utf8'), 'the dev release recorded the base AMI in the var file').toBe(
+				`# the base AMI of dev\nsource_ami = "${sourceAmi}"\n`,
+			);
+		}
 	}, 120_000);
 
 	it('dry run: packer validate gets the same credentials, var-file and environment; nothing is built', async () => {
-		const {world, env, args, packerRuns} = await setup(operator);
+		const {world, env, args, packerRuns} = await setup(kind);
 		const outcome = await runCliUntil(args([...RELEASE, '--dry-run']), {env});
 		expect(outcome.exitCode, outcome.stderr).toBe(0);
 		expect(notices(outcome).some(message => message.startsWith('packer validate accepted'))).toBe(true);
@@ -178,7 +214,7 @@ describe.each(TEMPLATES)('Packer builds in the account STS checked, and resume n
 	}, 120_000);
 
 	it('the CLI killed before CreateImage: Packer goes on alone, nothing leaks meanwhile, the resume adopts its AMI', async () => {
-		const {world, env, args, packerRuns} = await setup(operator, {FAKE_PACKER_HOLD_MS: '3000'});
+		const {world, env, args, packerRuns} = await setup(kind, {FAKE_PACKER_HOLD_MS: '3000'});
 		const killWhen: KillWhen = event => event.type === 'log' && String(event.line).includes('Provisioning with shell script');
 		const killed = await runCliUntil(args(RELEASE), {env, killWhen, tree: false});
 		expect(killed.killed).toBe(true);
@@ -197,7 +233,7 @@ describe.each(TEMPLATES)('Packer builds in the account STS checked, and resume n
 	}, 120_000);
 
 	it('everything killed as the build starts (the var-file may be waiting for Packer): no secret on disk, the resume cleans up and builds once', async () => {
-		const {world, env, args, packerRuns} = await setup(operator);
+		const {world, env, args, packerRuns} = await setup(kind);
 		const killWhen: KillWhen = event => event.type === 'notice' && String(event.message).startsWith('Running ');
 		const killed = await runCliUntil(args(RELEASE), {env, killWhen});
 		expect(killed.killed).toBe(true);
@@ -216,7 +252,7 @@ describe.each(TEMPLATES)('Packer builds in the account STS checked, and resume n
 	}, 120_000);
 
 	it('the CLI, its keeper and Packer killed after CreateImage: the resume adopts the AMI the output announced', async () => {
-		const {world, env, args, packerRuns} = await setup(operator, {FAKE_PACKER_AFTER_AMI_MS: '5000'});
+		const {world, env, args, packerRuns} = await setup(kind, {FAKE_PACKER_AFTER_AMI_MS: '5000'});
 		const killWhen: KillWhen = (event: CliEvent) => event.type === 'log' && String(event.line).includes('Waiting for AMI to become ready');
 		const killed = await runCliUntil(args(RELEASE), {env, killWhen});
 		expect(killed.killed).toBe(true);

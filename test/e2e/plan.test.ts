@@ -1,3 +1,4 @@
+import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {createCliWorld, runCli, type CliWorld} from '../support/cli-env';
 
@@ -33,6 +34,20 @@ describe('convox-ami plan', () => {
 			'Instance role: not checked now (Could not load credentials from any providers); it needs cloudwatch:PutMetricData.',
 		);
 		expect(markdown).toContain('| metrics | auto | every instance on the new AMI has published to CloudWatch `CWAgent` since it launched');
+	});
+
+	it("names the account's var files in the order the build passes them", async () => {
+		world = await createCliWorld({
+			config: {
+				varFiles: ['vars/all.json'],
+				accounts: {dev: {accountId: '111111111111', stackName: 'convox-dev', varFiles: ['vars/dev.pkrvars.hcl']}},
+			},
+		});
+		const result = await runCli(['plan', '--env', 'dev'], {cwd: world.dir, env: world.env});
+		expect(result.code, result.stderr).toBe(0);
+		expect(result.stdout).toContain(
+			`Var files, passed in this order before convox-ami's own variables: \`${path.join(world.dir, 'vars', 'all.json')}\`, \`${path.join(world.dir, 'vars', 'dev.pkrvars.hcl')}\`;`,
+		);
 	});
 
 	it('says what it could not resolve instead of failing', async () => {

@@ -106,6 +106,8 @@ interface Setup {
 	packerBinary?: string;
 	env?: NodeJS.ProcessEnv;
 	yes?: boolean;
+	/** The config's var files: for all accounts, and the account's own. */
+	varFiles?: {all?: string[]; account?: string[]};
 }
 
 function setup({
@@ -121,11 +123,24 @@ function setup({
 	packerBinary = 'packer',
 	env = process.env,
 	yes = false,
+	varFiles = {},
 }: Setup = {}) {
 	const events: RunEventInput[] = [];
 	const questions: string[] = [];
-	const account: AccountConfig = {accountId: '111111111111', stackName: 'convox-dev', production, checks: []};
-	const config: Config = {region: 'us-east-1', binaries: {}, accounts: {dev: account}, ...(template === null ? {} : {template})};
+	const account: AccountConfig = {
+		accountId: '111111111111',
+		stackName: 'convox-dev',
+		production,
+		checks: [],
+		...(varFiles.account ? {varFiles: varFiles.account} : {}),
+	};
+	const config: Config = {
+		region: 'us-east-1',
+		binaries: {},
+		accounts: {dev: account},
+		...(template === null ? {} : {template}),
+		...(varFiles.all ? {varFiles: varFiles.all} : {}),
+	};
 	const prompt: Prompter = prompter ?? {
 		interactive,
 		async confirm({message, remedy}) {
@@ -635,36 +650,76 @@ describe('template step with an HCL2 template', () => {
 		await git('commit', '--quiet', '-m', 'hcl2');
 	}
 
-	it('a folder (the operator twin): inspected like its JSON twin, left unedited, source_ami passed with -var', async () => {
+	it('a folder (the operator twin): inspected like its JSON twin; source_ami, run_id and the ReleaseRun tag added to the file that declares them, after a diff', async () => {
 		await commitHcl2({
 			'template.pkr.hcl': hcl2Fixture('operator/template.pkr.hcl'),
 			'secrets.pkr.json': hcl2Fixture('operator/secrets.pkr.json'),
 		});
 		const folder = path.join(repo, 'packer', 'hcl2');
-		const {ctx, notices, questions} = setup({template: 'packer/hcl2'});
+		const declaring = path.join(folder, 'template.pkr.hcl');
+		const {ctx, notices, questions} = setup({template: 'packer/hcl2', answers: [true, true]});
 		const outputs = await templateStep.run(ctx);
 		expect(outputs).toMatchObject({
 			templatePath: folder,
 			sourceAmi: NEW_AMI,
-			releaseRunTag: false,
+			releaseRunTag: true,
 			requiredSecrets: ['librato_email', 'librato_token', 'logspout_token'],
 			manifestPath: path.join(repo, 'packer', 'manifest.json'),
 		});
-		expect(questions).toEqual([]);
+		expect(questions).toEqual([
+			`Record source_ami ${NEW_AMI} in ${declaring}?`,
+			`Add the variable run_id and the tag ReleaseRun = {{user \`run_id\`}} on amazon-ebs.operator to ${folder}, so that the AMI is tagged with its run?`,
+		]);
 		expect(notices()).toEqual(
 			expect.arrayContaining([
-				`${folder} is an HCL2 template, which convox-ami does not edit yet: the build passes source_ami ${NEW_AMI} with -var instead of recording it in the template.`,
+				`--- ${declaring}`,
+				`-  default = "${OLD_AMI}"`,
+				`+  default = "${NEW_AMI}"`,
+				expect.stringMatching(new RegExp(`^Wrote source_ami ${NEW_AMI} into ${declaring}\\. Commit it before the production release`)),
+				'+variable "run_id" {',
+				'+    ReleaseRun = var.run_id',
 				expect.stringContaining('Packer refuses an undeclared -var for an HCL2 template, so convox-ami leaves it out'),
 				expect.stringContaining('not marked sensitive = true in'),
-				expect.stringContaining('Add them to the HCL2 template yourself'),
+				"The AMI is tagged ReleaseRun = this run's id.",
 			]),
 		);
+		const original = await readFile(hcl2Fixture('operator/template.pkr.hcl'), 'utf8');
+		const written = await readFile(declaring, 'utf8');
+		expect(written).toBe(
+			`${original.replace(OLD_AMI, NEW_AMI).replace('    SourceAmi = var.source_ami\n', '    SourceAmi = var.source_ami\n    ReleaseRun = var.run_id\n')}\nvariable "run_id" {\n  type    = string\n  default = ""\n}\n`,
+		);
+		expect((await git('status', '--porcelain')).stdout).toBe(' M packer/hcl2/template.pkr.hcl');
+	});
+
+	it('a .pkr.json template: run_id and the tag are not added, the step says what to add', async () => {
+		await mkdir(path.join(repo, 'packer', 'hcl2'), {recursive: true});
+		const file = path.join(repo, 'packer', 'hcl2', 't.pkr.json');
+		await writeFile(
+			file,
+			JSON.stringify({
+				variable: {source_ami: {default: NEW_AMI}},
+				source: {'amazon-ebs': {x: {region: 'us-east-1', source_ami: '${var.source_ami}'}}},
+				build: {sources: ['source.amazon-ebs.x']},
+			}),
+		);
+		const {ctx, notices, questions} = setup({template: 'packer/hcl2/t.pkr.json'});
+		const outputs = await templateStep.run(ctx);
+		expect(questions).toEqual([]);
+		expect(outputs.releaseRunTag).toBe(false);
+		expect(notices()).toContainEqual(expect.stringContaining('convox-ami cannot add them to this template without changing more'));
+	});
+
+	it('declined: the file is left as it is, and the production release will refuse', async () => {
+		await commitHcl2({'convox-ami.pkr.hcl': hcl2Fixture('convox-ami.pkr.hcl')});
+		const {ctx, notices} = setup({template: 'packer/hcl2/convox-ami.pkr.hcl', answers: [false]});
+		await templateStep.run(ctx);
+		expect(notices()).toContainEqual(expect.stringContaining('the production release refuses until the committed template records it'));
 		expect((await git('status', '--porcelain')).stdout).toBe('');
 	});
 
 	it('a .pkr.hcl file (the twin of the shipped template): the same findings as the JSON template', async () => {
 		await commitHcl2({'convox-ami.pkr.hcl': hcl2Fixture('convox-ami.pkr.hcl')});
-		const {ctx} = setup({template: 'packer/hcl2/convox-ami.pkr.hcl'});
+		const {ctx} = setup({template: 'packer/hcl2/convox-ami.pkr.hcl', answers: [true]});
 		const outputs = await templateStep.run(ctx);
 		expect({...outputs, declaredVariables: outputs.declaredVariables.toSorted()}).toMatchObject({
 			...CHECKED,
@@ -679,13 +734,92 @@ describe('template step with an HCL2 template', () => {
 		});
 	});
 
-	it('in production: versioned by the commit, saying that the recorded source_ami is not checked', async () => {
+	it('in production: refused while the committed default is another AMI, showing the edit; versioned by the commit once it records it', async () => {
 		await commitHcl2({'convox-ami.pkr.hcl': hcl2Fixture('convox-ami.pkr.hcl')});
-		const {ctx, notices} = setup({production: true, template: 'packer/hcl2/convox-ami.pkr.hcl'});
+		const refused = setup({production: true, template: 'packer/hcl2/convox-ami.pkr.hcl'});
+		const error = await templateStep.run(refused.ctx).catch(caught => caught);
+		expect(error).toBeInstanceOf(StepFailedError);
+		expect(error.message).toContain(
+			`The committed packer/hcl2/convox-ami.pkr.hcl records source_ami ${OLD_AMI}, but this release builds from ${NEW_AMI}`,
+		);
+		expect(error.hint).toContain(`Set the default of variable "source_ami" to "${NEW_AMI}"`);
+		expect(refused.notices()).toContain(`+  default = "${NEW_AMI}"`);
+
+		const file = path.join(repo, 'packer', 'hcl2', 'convox-ami.pkr.hcl');
+		await writeFile(file, (await readFile(file, 'utf8')).replace(OLD_AMI, NEW_AMI));
+		await git('commit', '--quiet', '-am', 'base AMI');
+		const {ctx} = setup({production: true, template: 'packer/hcl2/convox-ami.pkr.hcl'});
 		const outputs = await templateStep.run(ctx);
 		expect(outputs.amiVersion).toBe((await git('rev-parse', '--short', 'HEAD')).stdout);
+	});
+});
+
+describe('template step with var files', () => {
+	const hcl2Fixture = (name: string) => fileURLToPath(new URL(`../fixtures/hcl2/${name}`, import.meta.url));
+
+	async function hcl2Template(varFiles: Record<string, string>) {
+		await mkdir(path.join(repo, 'packer', 'vars'), {recursive: true});
+		await writeFile(path.join(repo, 'packer', 'convox-ami.pkr.hcl'), await readFile(hcl2Fixture('convox-ami.pkr.hcl'), 'utf8'));
+		for (const [name, text] of Object.entries(varFiles)) await writeFile(path.join(repo, 'packer', 'vars', name), text);
+		await git('add', 'packer');
+		await git('commit', '--quiet', '-m', 'hcl2 and var files');
+	}
+
+	it('values shown (secrets masked), the files passed in order, passed in the outputs; source_ami recorded in the last var file that sets it', async () => {
+		await hcl2Template({
+			'all.pkrvars.hcl': 'instance_type = "t3.small"\nsource_ami = "ami-all"\n',
+			'dev.pkrvars.hcl': `# dev\nsource_ami    = "${OLD_AMI}"\nlibrato_token = "tok-in-a-file"\n`,
+		});
+		const {ctx, notices, questions, events} = setup({
+			template: 'packer/convox-ami.pkr.hcl',
+			varFiles: {all: ['packer/vars/all.pkrvars.hcl'], account: ['packer/vars/dev.pkrvars.hcl']},
+			answers: [true],
+		});
+		const outputs = await templateStep.run(ctx);
+		const devVars = path.join(repo, 'packer', 'vars', 'dev.pkrvars.hcl');
+		expect(outputs.varFiles).toEqual([path.join(repo, 'packer', 'vars', 'all.pkrvars.hcl'), devVars]);
+		expect(outputs.varFileSecrets, 'names only: the build reads the values again to scrub them').toEqual(['librato_token']);
 		expect(notices()).toEqual(
-			expect.arrayContaining([expect.stringContaining('is an HCL2 template: whether its committed source_ami default is')]),
+			expect.arrayContaining([
+				`Var file ${path.join(repo, 'packer', 'vars', 'all.pkrvars.hcl')}: instance_type = "t3.small", source_ami = "ami-all"`,
+				`Var file ${devVars}: librato_token = ***, source_ami = "${OLD_AMI}"`,
+				expect.stringMatching(/sets librato_token, which is a secret: the value lies in a file/),
+				`+source_ami    = "${NEW_AMI}"`,
+			]),
 		);
+		expect(JSON.stringify(events)).not.toContain('tok-in-a-file');
+		expect(questions).toEqual([`Record source_ami ${NEW_AMI} in ${devVars}?`]);
+		expect(await readFile(devVars, 'utf8')).toBe(`# dev\nsource_ami    = "${NEW_AMI}"\nlibrato_token = "tok-in-a-file"\n`);
+		expect(await readFile(path.join(repo, 'packer', 'convox-ami.pkr.hcl'), 'utf8')).toContain(`default = "${OLD_AMI}"`);
+	});
+
+	it('a variable the template does not declare: refused, naming the file and the variable', async () => {
+		await hcl2Template({'dev.pkrvars.hcl': 'instance_typo = "t3.small"\n'});
+		const {ctx} = setup({template: 'packer/convox-ami.pkr.hcl', varFiles: {account: ['packer/vars/dev.pkrvars.hcl']}});
+		const error = await templateStep.run(ctx).catch(caught => caught);
+		expect(error).toBeInstanceOf(UsageError);
+		expect(error.message).toBe(
+			`${path.join(repo, 'packer', 'vars', 'dev.pkrvars.hcl')} sets instance_typo, which the template ${path.join(repo, 'packer', 'convox-ami.pkr.hcl')} does not declare.`,
+		);
+	});
+
+	it('a missing var file and an HCL var file for a JSON template: refused with what to do', async () => {
+		const missing = await templateStep.run(setup({varFiles: {all: ['vars/none.json']}}).ctx).catch(caught => caught);
+		expect(missing).toBeInstanceOf(UsageError);
+		expect(missing.message).toContain(`the var file ${path.join(repo, 'vars', 'none.json')} does not exist`);
+		expect(missing.hint).toContain('"varFiles"');
+		await hcl2Template({'dev.pkrvars.hcl': 'env = "dev"\n'});
+		const hcl = await templateStep.run(setup({varFiles: {all: ['packer/vars/dev.pkrvars.hcl']}}).ctx).catch(caught => caught);
+		expect(hcl).toBeInstanceOf(UsageError);
+		expect(hcl.message).toContain('Packer reads only JSON var files for a JSON template');
+	});
+
+	it('a JSON var file beside the JSON template: a value convox-ami passes itself is said to be overridden', async () => {
+		await mkdir(path.join(repo, 'vars'));
+		await writeFile(path.join(repo, 'vars', 'dev.json'), '{"region": "eu-west-1"}\n');
+		const {ctx, notices} = setup({varFiles: {account: ['vars/dev.json']}, answers: [false]});
+		const outputs = await templateStep.run(ctx);
+		expect(outputs.varFiles).toEqual([path.join(repo, 'vars', 'dev.json')]);
+		expect(notices()).toContainEqual(expect.stringContaining('sets region, which convox-ami passes itself with -var after the var files'));
 	});
 });

@@ -13,6 +13,7 @@ import type {BuildResources} from './phases';
 import {createScrubber, MASK} from './scrubber';
 import {serveVarFile, withVarFile} from './var-file';
 import type {StateHandOff} from '../../core/state-location';
+import {varFileArgs} from './var-files';
 
 /** The hidden CLI command that runs the keeper (see keeper.ts). */
 export const KEEPER_COMMAND = '__packer-keeper';
@@ -30,6 +31,8 @@ export interface PackerInvocation {
 	/** The packer binary (a path or a name found on PATH). */
 	packer: string;
 	template: string;
+	/** The config's var files, passed in order before the variables: those win. */
+	varFiles?: string[];
 	variables: Record<string, string>;
 	/**
 	 * Never on the command line (anyone can read it with `ps`): each reaches Packer both through a
@@ -37,6 +40,8 @@ export interface PackerInvocation {
 	 * (templates whose variables default to `{{env ...}}`).
 	 */
 	secrets: PackerSecret[];
+	/** Secret values the config's var files set (Packer reads them there): scrubbed from its output like the secrets. */
+	varFileSecrets?: string[];
 	/** The account's credentials and the run's region, in Packer's environment only. */
 	aws: PackerAws;
 	env: NodeJS.ProcessEnv;
@@ -93,8 +98,9 @@ type PackerCommand = 'build' | 'validate';
 
 const VAR_FILE_SHOWN = '-var-file=…';
 
-function packerArgs(command: PackerCommand, invocation: Pick<PackerInvocation, 'template' | 'variables'>): string[] {
+function packerArgs(command: PackerCommand, invocation: Pick<PackerInvocation, 'template' | 'variables' | 'varFiles'>): string[] {
 	const args = command === 'build' ? ['build', '-machine-readable', '-color=false'] : ['validate'];
+	args.push(...varFileArgs(invocation.varFiles));
 	for (const [name, value] of Object.entries(invocation.variables)) args.push('-var', `${name}=${value}`);
 	args.push(invocation.template);
 	return args;
@@ -118,8 +124,8 @@ function secretEnvironment(invocation: Pick<PackerInvocation, 'secrets' | 'aws'>
 }
 
 /** Every value scrubbed from Packer's output. */
-function secretValues(invocation: Pick<PackerInvocation, 'secrets' | 'aws'>): string[] {
-	return Object.values(secretEnvironment(invocation));
+function secretValues(invocation: Pick<PackerInvocation, 'secrets' | 'aws' | 'varFileSecrets'>): string[] {
+	return [...Object.values(secretEnvironment(invocation)), ...(invocation.varFileSecrets ?? [])];
 }
 
 function shellQuote(arg: string): string {

@@ -20,6 +20,7 @@ import {SECRET_ENV_NAMES} from '../../../source/core/secrets';
 
 const TEMPLATE = new URL('../../fixtures/packer-null/template.json', import.meta.url).pathname;
 const REQUIRED = new URL('../../fixtures/packer-null/required-secrets.json', import.meta.url).pathname;
+const REQUIRED_HCL2 = new URL('../../fixtures/hcl2/null/required-secrets.pkr.hcl', import.meta.url).pathname;
 const SECRET = 'sup3r,secret\u00e9';
 const AWS = {
 	accessKeyId: 'AKIARUNNERTEST000001',
@@ -99,6 +100,43 @@ describe('startPackerBuild with the real packer, under the keeper', () => {
 		const {build, events} = await start('required', {}, REQUIRED);
 		expect(await build.result).toMatchObject({exitCode: 0});
 		expect(lines(events)).toContain('    null: env=dev token=*** logspout=*** key=*** profile=none');
+	});
+
+	it.each([
+		['an HCL2 template, .pkrvars.hcl and .json var files', REQUIRED_HCL2, ['first.pkrvars.hcl', 'second.json']],
+		['a JSON template, JSON var files', REQUIRED, ['first.json', 'second.json']],
+	])("the config's var files reach Packer in order, before the variables: %s", async (_name, template, names) => {
+		const [first, second] = names.map(name => join(dir, name)) as [string, string];
+		writeFileSync(first, first.endsWith('.hcl') ? 'env     = "from-first"\nversion = "1"\n' : '{"env": "from-first", "version": "1"}');
+		writeFileSync(second, '{"env": "from-second"}');
+		const fromFiles = async (varFiles: string[], variables: Record<string, string>) => {
+			const events: PackerOutputEvent[] = [];
+			const logPath = join(dir, 'runs', `var-files-${varFiles.length}-${Object.keys(variables).length}.packer.log`);
+			const build = await startPackerBuild({...invocation(), variables, varFiles, template, logPath, onEvent: event => events.push(event)});
+			expect(await build.result).toMatchObject({exitCode: 0});
+			return lines(events).find(line => /null(\.secrets)?: env=/.test(line));
+		};
+		expect(await fromFiles([first], {})).toContain('env=from-first ');
+		expect(await fromFiles([first, second], {})).toContain('env=from-second ');
+		expect(await fromFiles([first, second], {env: 'dev'})).toContain('env=dev ');
+	});
+
+	it("a secret set in the config's var file is scrubbed from Packer's output, log and files like the build's own", async () => {
+		const varFile = join(dir, 'secret.pkrvars.hcl');
+		writeFileSync(varFile, 'librato_token = "file-s3cret-token"\n');
+		const logPath = join(dir, 'runs', 'var-file-secret.packer.log');
+		const events: PackerOutputEvent[] = [];
+		const build = await startPackerBuild({
+			...invocation({}, REQUIRED_HCL2),
+			secrets: SECRETS.filter(secret => secret.variable !== 'librato_token'),
+			varFiles: [varFile],
+			varFileSecrets: ['file-s3cret-token'],
+			logPath,
+			onEvent: event => events.push(event),
+		});
+		expect(await build.result).toMatchObject({exitCode: 0});
+		expect(lines(events)).toContain('    null.secrets: env=dev token=*** logspout=*** key=*** profile=none');
+		expect(everythingIn(join(dir, 'runs'))).not.toContain('file-s3cret');
 	});
 
 	it("while it builds, no secret is on Packer's or the keeper's command line nor in any file; the var-file is an empty named pipe at most", async () => {
