@@ -14,6 +14,8 @@ export interface CliOptions {
 	confirm: string[];
 	json?: boolean;
 	fleet?: string;
+	until?: string;
+	approve?: boolean;
 }
 
 export type CommandName = 'release' | 'resume' | 'checklist' | 'runs' | 'rollback' | 'plan' | 'images';

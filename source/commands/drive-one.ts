@@ -123,6 +123,7 @@ export async function driveOne(session: Session, request: RunRequest, rack?: Rac
 				confirm: flags.confirm,
 				yes: flags.yes,
 				...(convoxVersion ? {convoxVersion} : {}),
+				...(flags.until ? {until: flags.until} : {}),
 				...(rack?.prebuiltAmi ? {prebuiltAmi: rack.prebuiltAmi} : {}),
 			},
 			...(request.releaseId ? {releaseId: request.releaseId} : {}),

@@ -60,6 +60,10 @@ export interface Flags {
 	json: boolean;
 	/** A fleet of the config: every rack of it, in its waves. */
 	fleet?: string;
+	/** `release --until preview`: stop once the change set is shown, waiting for an approval. */
+	until?: 'preview';
+	/** `resume --approve`: execute the change set previewed and waiting for approval. */
+	approve?: boolean;
 }
 
 export interface StepContext {
