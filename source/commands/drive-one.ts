@@ -1,4 +1,5 @@
 import type {LoadedConfig} from '../config/load-config';
+import {secretReferencesOf} from '../config/secret-references';
 import type {Rehearsal} from '../rehearsal/rehearsal';
 import {stepRegistry} from '../steps/registry';
 import type {FrontEnd} from '../ui/front-end';
@@ -177,7 +178,16 @@ export async function driveOne(session: Session, request: RunRequest, rack?: Rac
 		prompt: rack?.prompter ?? frontEnd.prompter,
 		paths: {stateDir: input.stateDir, ...files},
 		interrupts,
-		secrets: createRunSecrets(services.env, session.typedSecrets),
+		secrets: createRunSecrets(services.env, session.typedSecrets, {
+			references: secretReferencesOf(loaded.config, account),
+			target: async () => ({
+				clients: await services.aws(),
+				region,
+				accountId: account.accountId,
+				signal: interrupts.signal,
+				...(rehearsal ? {endpoint: rehearsal.awsEndpoint} : {}),
+			}),
+		}),
 		...(resumeOf ? {resumed: {message: describeResume(resumeOf)}} : {}),
 		...(rack?.stopAfter ? {stopAfter: rack.stopAfter} : {}),
 	});

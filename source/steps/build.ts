@@ -65,7 +65,7 @@ function templateOutputs(ctx: StepContext): BuildTemplate {
 const DRY_RUN_PLACEHOLDER = 'dry-run-placeholder';
 
 /**
- * The build's secrets, from the run's secrets (the environment, else a masked prompt, asked once).
+ * The build's secrets, from the run's secrets (the environment, else AWS, else a masked prompt, asked once).
  * A secret only another metrics backend needs is passed when known and not asked for, unless the
  * template requires its variable. A dry run that nobody can answer validates with a placeholder
  * instead (and says so): it builds nothing, so it need not hold the real ones.
@@ -77,7 +77,7 @@ async function readSecrets(ctx: StepContext, dryRun: boolean): Promise<PackerSec
 	for (const secret of BUILD_SECRETS) {
 		const {variable, envName, label} = secret;
 		const needed = buildNeeds(secret, backend) || (required?.includes(variable) ?? true);
-		let value = ctx.secrets.get(envName);
+		let value = await ctx.secrets.resolve(envName);
 		if (!value && !needed) continue;
 		if (!value) {
 			try {
