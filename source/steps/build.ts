@@ -364,11 +364,11 @@ class BuildRun {
 		}
 		if (credentials.expiration) {
 			const minutes = Math.floor((credentials.expiration.getTime() - Date.now()) / 60_000);
-			const when = `Packer's AWS credentials (temporary, from the account's profile) expire at ${clock(credentials.expiration)}, in ${minutes} min`;
+			const when = `Packer's AWS credentials (temporary, resolved for the account) expire at ${clock(credentials.expiration)}, in ${minutes} min`;
 			if (minutes < LONG_BUILD_MINUTES) {
 				notice(
 					this.ctx,
-					`${when}: a long build may outlive them and fail. For an assume-role profile set duration_seconds (up to the role's maximum session); for SSO, log in again just before building.`,
+					`${when}: a long build may outlive them and fail. Packer is not handed fresh ones mid-build: for an assume-role profile set duration_seconds (up to the role's maximum session); for SSO, log in again just before building; in CI raise the role's maximum session and the job's role-duration-seconds.`,
 					'warn',
 				);
 			} else notice(this.ctx, `${when}.`);
