@@ -1,5 +1,7 @@
 import type {LoadedConfig} from '../config/load-config';
 import {secretReferencesOf} from '../config/secret-references';
+import {createNotificationComposer} from '../services/notification-messages';
+import {notifyingSink, type Notifier} from '../services/notifications';
 import type {Rehearsal} from '../rehearsal/rehearsal';
 import {stepRegistry} from '../steps/registry';
 import type {FrontEnd} from '../ui/front-end';
@@ -71,6 +73,8 @@ export interface Session {
 	model: RunModel;
 	/** Secrets typed at a prompt, kept for every run of the session (a fleet's racks, a promotion): asked once. */
 	typedSecrets: Map<string, string>;
+	/** The config's `notify` targets, fed from every run's events. */
+	notifier?: Notifier;
 }
 
 export function rollbackRequest(run: Run): RunRequest {
@@ -165,11 +169,22 @@ export async function driveOne(session: Session, request: RunRequest, rack?: Rac
 	});
 	const files = runFiles(input.stateDir, run.id);
 	const {createRunSecrets} = await import('../services/run-secrets');
+	const secrets = createRunSecrets(services.env, session.typedSecrets, {
+		references: secretReferencesOf(loaded.config, account),
+		target: async () => ({
+			clients: await services.aws(),
+			region,
+			accountId: account.accountId,
+			signal: interrupts.signal,
+			...(rehearsal ? {endpoint: rehearsal.awsEndpoint} : {}),
+		}),
+	});
+	const sink = rack?.sink ?? frontEnd.sink;
 	const runner = new Runner({
 		run,
 		steps: await stepRegistry(),
 		store,
-		sink: rack?.sink ?? frontEnd.sink,
+		sink: session.notifier ? notifyingSink(sink, session.notifier, createNotificationComposer(account), secrets) : sink,
 		config: loaded.config,
 		configDir: loaded.dir,
 		account,
@@ -178,16 +193,7 @@ export async function driveOne(session: Session, request: RunRequest, rack?: Rac
 		prompt: rack?.prompter ?? frontEnd.prompter,
 		paths: {stateDir: input.stateDir, ...files},
 		interrupts,
-		secrets: createRunSecrets(services.env, session.typedSecrets, {
-			references: secretReferencesOf(loaded.config, account),
-			target: async () => ({
-				clients: await services.aws(),
-				region,
-				accountId: account.accountId,
-				signal: interrupts.signal,
-				...(rehearsal ? {endpoint: rehearsal.awsEndpoint} : {}),
-			}),
-		}),
+		secrets,
 		...(resumeOf ? {resumed: {message: describeResume(resumeOf)}} : {}),
 		...(rack?.stopAfter ? {stopAfter: rack.stopAfter} : {}),
 	});
