@@ -153,7 +153,7 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 	// Notifications still on their way are given their deadline before the last word.
 	const end = async (outcome: Outcome) => {
 		await notifier?.settled();
-		await end(outcome);
+		await frontEnd.end(outcome);
 	};
 	try {
 		const store = new JournalStore(input.stateDir);

@@ -21,12 +21,11 @@ type ChangeSetEvent = Extract<RunEventInput, {type: 'change-set'}>;
 
 const MAX_TABLE_ROWS = 30;
 
-/** The change set as a short table: the parameters that change, then every resource change. */
+/** The change set as a short table: the parameters whose value changes (NoEcho ones are never shown), then every resource change. */
 function changeSetTable(changeSet: ChangeSetEvent): string[] {
-	const parameters = changeSet.parameters.map(
-		parameter =>
-			`  ${parameter.key}: ${parameter.masked ? '****' : (parameter.old ?? '(none)')} → ${parameter.masked ? '****' : (parameter.new ?? '(none)')}`,
-	);
+	const parameters = changeSet.parameters
+		.filter(parameter => !parameter.masked && parameter.old !== parameter.new)
+		.map(parameter => `  ${parameter.key}: ${parameter.old ?? '(none)'} → ${parameter.new ?? '(none)'}`);
 	const resources = changeSet.changes.map(
 		change =>
 			`  ${change.action} ${change.logicalId} (${change.resourceType})${change.replacement === 'True' ? ' REPLACED' : change.replacement === 'Conditional' ? ' may be replaced' : ''}`,

@@ -1,3 +1,5 @@
+import {request as httpRequest} from 'node:http';
+import {request as httpsRequest} from 'node:https';
 import type {NotifyTarget} from '../config/schema';
 import type {RunSecrets} from '../core/secrets';
 import type {Run, RunEvent} from '../core/types';
@@ -55,24 +57,38 @@ function scrubbed(value: unknown, scrub: (text: string) => string): unknown {
 
 const retryable = (status: number) => status === 429 || status >= 500;
 
+/** One POST, its status, or a thrown error; no keep-alive, so a finished run's process is free to exit. */
+function post(url: string, body: string, timeoutMs: number): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const target = new URL(url);
+		const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+		const request = send(
+			target,
+			{method: 'POST', agent: false, headers: {'content-type': 'application/json', 'content-length': Buffer.byteLength(body)}},
+			response => {
+				response.resume();
+				response.on('end', () => resolve(response.statusCode ?? 0));
+				response.on('error', reject);
+			},
+		);
+		request.setTimeout(timeoutMs, () => request.destroy(Object.assign(new Error('no answer in time'), {name: 'TimeoutError'})));
+		request.on('error', reject);
+		request.end(body);
+	});
+}
+
 async function deliver(endpoint: Endpoint, body: string, deadline: number, attempts: number): Promise<string | undefined> {
 	let problem = 'no attempt';
 	for (let attempt = 1; attempt <= attempts; attempt++) {
 		const remaining = deadline - Date.now();
 		if (remaining <= 0) return `${problem}; gave up after ${attempt - 1} attempt(s) at the deadline`;
 		try {
-			const response = await fetch(endpoint.url, {
-				method: 'POST',
-				headers: {'content-type': 'application/json'},
-				body,
-				signal: AbortSignal.timeout(remaining),
-			});
-			await response.arrayBuffer().catch(() => undefined);
-			if (response.ok) return undefined;
-			problem = `HTTP ${response.status}`;
-			if (!retryable(response.status)) return `${problem}; not retried`;
+			const status = await post(endpoint.url, body, remaining);
+			if (status >= 200 && status < 300) return undefined;
+			problem = `HTTP ${status}`;
+			if (!retryable(status)) return `${problem}; not retried`;
 		} catch (error) {
-			problem = error instanceof Error && error.name === 'TimeoutError' ? 'no answer in time' : `${(error as Error).message}`;
+			problem = (error as Error).message;
 		}
 		const pause = Math.min(FIRST_BACKOFF_MS * 2 ** (attempt - 1), deadline - Date.now());
 		if (attempt < attempts && pause > 0) await new Promise(resolve => setTimeout(resolve, pause));
