@@ -90,9 +90,7 @@ describe('examples/github-actions/release.yml', () => {
 			'steps' in job ? job.steps.flatMap(step => ('uses' in step ? [step.uses.toString()] : [])) : [],
 		);
 		expect(uses.filter(action => action.startsWith('aws-actions/configure-aws-credentials@'))).toHaveLength(2);
-		expect(runs(preview).join('\n')).toMatch(
-			/convox-ami release --env "\$\{\{ inputs\.env \}\}" --state "\$CONVOX_AMI_STATE" --until preview/,
-		);
+		expect(runs(preview).join('\n')).toMatch(/convox-ami release --env "\$RACK_ENV" --state "\$CONVOX_AMI_STATE" --until preview/);
 		expect(runs(apply).join('\n')).toMatch(/convox-ami resume "\$RUN_ID" --state "\$CONVOX_AMI_STATE" --approve/);
 	});
 
