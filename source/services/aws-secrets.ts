@@ -54,7 +54,10 @@ function failure(envName: string, reference: SecretReference, target: AwsSecretT
 	);
 }
 
-async function readSecretsManager(reference: Extract<SecretReference, {store: 'secretsmanager'}>, target: AwsSecretTarget): Promise<string> {
+async function readSecretsManager(
+	reference: Extract<SecretReference, {store: 'secretsmanager'}>,
+	target: AwsSecretTarget,
+): Promise<string> {
 	const {SecretsManagerClient, GetSecretValueCommand} = await import('@aws-sdk/client-secrets-manager');
 	const client = new SecretsManagerClient({
 		region: target.region,

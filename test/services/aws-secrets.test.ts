@@ -1,5 +1,5 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {parseSecretReference, secretReferencesOf} from '../../source/config/secret-references';
+import {secretReferencesOf} from '../../source/config/secret-references';
 import {startAwsStandIn, type AwsStandIn} from '../../source/rehearsal/aws-stand-in';
 import {createAwsClients} from '../../source/services/aws-clients';
 import {createRunSecrets} from '../../source/services/run-secrets';
@@ -113,8 +113,11 @@ describe('secrets from SSM Parameter Store and Secrets Manager, over the wire', 
 	});
 
 	it('references parse into their store, name and key', () => {
-		expect(parseSecretReference('ssm:/a/b')).toEqual({store: 'ssm', name: '/a/b'});
-		expect(parseSecretReference('secretsmanager:a/b#k')).toEqual({store: 'secretsmanager', name: 'a/b', key: 'k'});
+		const references = secretReferencesOf({secrets: {LIBRATO_TOKEN: 'ssm:/a/b', SUMOLOGIC_ACCESS_KEY: 'secretsmanager:a/b#k'}}, {});
+		expect(Object.fromEntries(references)).toEqual({
+			LIBRATO_TOKEN: {store: 'ssm', name: '/a/b'},
+			SUMOLOGIC_ACCESS_KEY: {store: 'secretsmanager', name: 'a/b', key: 'k'},
+		});
 		expect(
 			secretReferencesOf({secrets: {LOGSPOUT_TOKEN: 'ssm:/top'}}, {secrets: {LOGSPOUT_TOKEN: 'ssm:/account'}}).get('LOGSPOUT_TOKEN'),
 		).toEqual({
