@@ -30,6 +30,8 @@ function withCommonOptions(command: Command): Command {
 		.addOption(new Option('--yes', 'no prompts: confirmations are taken as given'))
 		.addOption(new Option('--confirm <id>', 'mark a manual checklist item as confirmed (repeatable)').argParser(collect).default([]))
 		.addOption(new Option('--json', 'one JSON event per line on stdout'))
+		.addOption(new Option('--until <stop>', 'release: stop once the change set is shown (preview), waiting for approval (exit 3)'))
+		.addOption(new Option('--approve', 'resume: execute the change set previewed by `release --until preview`'))
 		.addOption(new Option('--fleet <name>', 'release every rack of the named fleet in its waves (images: list its accounts and regions)'))
 		.addOption(new Option('--keep <n>', 'prune: keep the newest N AMIs per account and region (default 3)'))
 		.addOption(new Option('--min-age <days>', 'prune: keep AMIs younger than this many days (default 30)'));
@@ -53,6 +55,7 @@ Flags of every command (details: convox-ami release --help):
   --env NAME  --config PATH  --state-dir DIR  --state s3://BUCKET/PREFIX  --convox-version V  --region R
   --skip-required  --dry-run  --rehearse  --yes  --confirm ID  --json  --fleet NAME
   --keep N  --min-age DAYS (prune)
+  --until preview  --approve
 
 Exit codes: 0 finished, 1 a step failed (resume continues), 2 usage/config/input error,
 3 waiting on a manual confirmation, 130 interrupted (resume continues).

@@ -11,5 +11,7 @@ export default defineConfig({
 		// CPU: on a 2-core machine vitest's default (cores - 1) would run them one at a time.
 		maxWorkers: Math.max(3, availableParallelism()),
 		env: {AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', CI: 'false'},
+		// GitHub's workflow parser imports its JSON schema without an import attribute, which Node refuses: Vite loads it instead.
+		server: {deps: {inline: ['@actions/workflow-parser']}},
 	},
 });

@@ -17,6 +17,8 @@ export interface CliOptions {
 	state?: string;
 	keep?: string;
 	minAge?: string;
+	until?: string;
+	approve?: boolean;
 }
 
 export type CommandName = 'release' | 'resume' | 'checklist' | 'runs' | 'rollback' | 'plan' | 'images' | 'prune' | 'unlock' | 'template';

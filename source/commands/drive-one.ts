@@ -1,4 +1,7 @@
 import type {LoadedConfig} from '../config/load-config';
+import {secretReferencesOf} from '../config/secret-references';
+import {createNotificationComposer} from '../services/notification-messages';
+import {notifyingSink, type Notifier} from '../services/notifications';
 import type {Rehearsal} from '../rehearsal/rehearsal';
 import {stepRegistry} from '../steps/registry';
 import type {FrontEnd} from '../ui/front-end';
@@ -73,6 +76,8 @@ export interface Session {
 	model: RunModel;
 	/** Secrets typed at a prompt, kept for every run of the session (a fleet's racks, a promotion): asked once. */
 	typedSecrets: Map<string, string>;
+	/** The config's `notify` targets, fed from every run's events. */
+	notifier?: Notifier;
 }
 
 export function rollbackRequest(run: Run): RunRequest {
@@ -131,6 +136,7 @@ export async function driveOne(session: Session, request: RunRequest, rack?: Rac
 				confirm: flags.confirm,
 				yes: flags.yes,
 				...(convoxVersion ? {convoxVersion} : {}),
+				...(flags.until ? {until: flags.until} : {}),
 				...(rack?.prebuiltAmi ? {prebuiltAmi: rack.prebuiltAmi} : {}),
 			},
 			...(request.releaseId ? {releaseId: request.releaseId} : {}),
@@ -207,11 +213,22 @@ async function driveLocked(session: Session, request: RunRequest, started: Run, 
 	});
 	const files = runFiles(input.stateDir, run.id);
 	const {createRunSecrets} = await import('../services/run-secrets');
+	const secrets = createRunSecrets(services.env, session.typedSecrets, {
+		references: secretReferencesOf(loaded.config, account),
+		target: async () => ({
+			clients: await services.aws(),
+			region,
+			accountId: account.accountId,
+			signal: interrupts.signal,
+			...(rehearsal ? {endpoint: rehearsal.awsEndpoint} : {}),
+		}),
+	});
+	const sink = rack?.sink ?? frontEnd.sink;
 	const runner = new Runner({
 		run,
 		steps: await stepRegistry(),
 		store,
-		sink: rack?.sink ?? frontEnd.sink,
+		sink: session.notifier ? notifyingSink(sink, session.notifier, createNotificationComposer(account), secrets) : sink,
 		config: loaded.config,
 		configDir: loaded.dir,
 		account,
@@ -226,7 +243,7 @@ async function driveLocked(session: Session, request: RunRequest, started: Run, 
 		prompt: rack?.prompter ?? frontEnd.prompter,
 		paths: {stateDir: input.stateDir, ...files},
 		interrupts,
-		secrets: createRunSecrets(services.env, session.typedSecrets),
+		secrets,
 		...(resumeOf ? {resumed: {message: describeResume(resumeOf)}} : {}),
 		...(rack?.stopAfter ? {stopAfter: rack.stopAfter} : {}),
 	});

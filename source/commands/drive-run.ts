@@ -13,6 +13,8 @@ import type {RunOutcome} from '../workflow/runner';
 import {acquireStateLock, type StateLock} from '../workflow/state-lock';
 import type {Run} from '../core/types';
 import {wireSignals} from './signals';
+import {createNotifier, type Notifier} from '../services/notifications';
+import type {Outcome} from '../ui/run-store';
 import {accountChoices, driveOne, rollbackOf, rollbackRequest, type RunRequest, type Session} from './drive-one';
 import type {CommandInput} from './cli-options';
 import {openSharedState, type SharedState} from './open-state';
@@ -140,6 +142,7 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 	let lock: StateLock | undefined;
 	let rehearsal: Rehearsal | undefined;
 	let shared: SharedState | undefined;
+	let notifier: Notifier | undefined;
 	const signals = wireSignals(() => lock?.release());
 	const {interrupts, onSignal} = signals;
 	// The screen comes first so the operator sees it at once; config, SDK and steps load behind it.
@@ -149,6 +152,11 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 		badges: sessionBadges(modelOfFlags(flags)),
 	});
 	interrupts.signal.addEventListener('abort', () => frontEnd.interrupted());
+	// Notifications still on their way are given their deadline before the last word.
+	const end = async (outcome: Outcome) => {
+		await notifier?.settled();
+		await frontEnd.end(outcome);
+	};
 	try {
 		shared = await openSharedState(input);
 		if (shared) {
@@ -183,6 +191,7 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 				})
 			: undefined;
 		const loaded = rehearsal?.config ?? configured!;
+		if (loaded.config.notify?.length) notifier = createNotifier({targets: loaded.config.notify, env: process.env, say: frontEnd.say});
 		if (fleetToResume) frontEnd.attachFleet({fleet: fleetToResume.fleet, fleetRunId: fleetToResume.id});
 		if (shared?.advice) frontEnd.say('warn', shared.advice);
 		if (lock.takenOver)
@@ -198,12 +207,13 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 			interrupts,
 			model,
 			typedSecrets: new Map(),
+			...(notifier ? {notifier} : {}),
 			...(rehearsal ? {rehearsal} : {}),
 		};
 		if (fleetName) {
 			const {driveFleet} = await import('./drive-fleet');
 			const ended = await driveFleet(session, fleetToResume ?? fleetName);
-			await frontEnd.end(ended);
+			await end(ended);
 			return ended.exitCode;
 		}
 		if (
@@ -217,7 +227,7 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 			if ('fleet' in picked) {
 				const {driveFleet} = await import('./drive-fleet');
 				const ended = await driveFleet(session, picked.fleet);
-				await frontEnd.end(ended);
+				await end(ended);
 				return ended.exitCode;
 			}
 			request = {...request, env: picked.account};
@@ -227,7 +237,7 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 			outcome = await driveOne(session, request);
 			request = await nextRequest(session, request, outcome);
 		}
-		await frontEnd.end({
+		await end({
 			exitCode: outcome!.exitCode,
 			...(outcome!.message ? {message: outcome!.message} : {}),
 			...(outcome!.hint ? {hint: outcome!.hint} : {}),
@@ -237,7 +247,7 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 		return outcome!.exitCode;
 	} catch (error) {
 		const operatorError = error instanceof OperatorError ? error : interrupts.signal.aborted ? new InterruptedError() : undefined;
-		await frontEnd.end({
+		await end({
 			exitCode: operatorError?.exitCode ?? EXIT.failed,
 			message: (operatorError ?? (error as Error)).message,
 			...(operatorError?.hint ? {hint: operatorError.hint} : {}),

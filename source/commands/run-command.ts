@@ -21,6 +21,8 @@ function toFlags(options: CliOptions, args: string[], name: CommandName): Flags 
 		throw new UsageError(`--fleet ${options.fleet} is not a fleet name (lowercase letters, digits and dashes).`);
 	if (options.fleet !== undefined && options.env !== undefined)
 		throw new UsageError('--fleet and --env exclude each other: a fleet names its racks.', 'Drop one of them.');
+	if (options.until !== undefined && options.until !== 'preview')
+		throw new UsageError(`--until ${options.until} is not a stop this tool knows; the one there is: --until preview.`);
 	const count = (flag: string, value: string | undefined): number | undefined => {
 		if (value === undefined) return undefined;
 		if (!/^\d+$/.test(value)) throw new UsageError(`${flag} ${value} is not a whole number of ${flag === '--keep' ? 'images' : 'days'}.`);
@@ -47,7 +49,32 @@ function toFlags(options: CliOptions, args: string[], name: CommandName): Flags 
 		json: Boolean(options.json),
 		...(keep === undefined ? {} : {keep}),
 		...(minAgeDays === undefined ? {} : {minAgeDays}),
+		...(options.until === 'preview' ? {until: options.until} : {}),
+		...(options.approve ? {approve: true} : {}),
 	};
+}
+
+/** `--until preview` starts a release that waits for approval; `--approve` gives that approval to a run waiting for it. */
+function assertApprovalFlags(name: CommandName, flags: Flags): void {
+	if (flags.until && name !== 'release')
+		throw new UsageError(
+			`--until preview goes with \`convox-ami release\`, not with ${name}.`,
+			'Approve a previewed run with `convox-ami resume RUN_ID --approve`.',
+		);
+	if (flags.until && flags.fleet)
+		throw new UsageError(
+			'--until preview is not available for a fleet yet: release the fleet without it, or release each rack with --env.',
+		);
+	if (flags.until && flags.dryRun)
+		throw new UsageError(
+			'--until preview and --dry-run exclude each other: a dry run deletes the change set it shows.',
+			'Drop one of them.',
+		);
+	if (flags.approve && name !== 'resume')
+		throw new UsageError(
+			`--approve goes with \`convox-ami resume RUN_ID\`, not with ${name}.`,
+			'Preview first with `convox-ami release --until preview`.',
+		);
 }
 
 function report(error: OperatorError | Error, json: boolean): void {
@@ -60,6 +87,7 @@ export async function runCommand(name: CommandName, args: string[], options: Cli
 	let flags: Flags | undefined;
 	try {
 		flags = toFlags(options, args, name);
+		assertApprovalFlags(name, flags);
 		const input: CommandInput = {
 			name,
 			args,

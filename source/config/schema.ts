@@ -1,7 +1,22 @@
 import {z} from 'zod';
+import {SECRETS} from '../core/secrets';
 
 const accountId = z.string().regex(/^\d{12}$/, 'expected 12 digits');
 const httpUrl = z.url({protocol: /^https?$/, error: 'expected an http(s) URL'});
+
+const secretName = z.enum(SECRETS.map(secret => secret.envName) as [string, ...string[]], {
+	error: `expected one of ${SECRETS.map(secret => secret.envName).join(', ')}`,
+});
+/** Where a secret is read from in AWS: `ssm:/path/to/parameter` or `secretsmanager:NAME` (`#key` picks a key of a JSON secret). */
+const secretReferences = z.partialRecord(
+	secretName,
+	z.string().regex(/^(ssm:[^#\s]+|secretsmanager:[^#\s]+(#[^\s]+)?)$/, 'expected ssm:/PARAMETER or secretsmanager:NAME[#KEY]'),
+);
+
+const notifyTarget = z.discriminatedUnion('kind', [
+	z.strictObject({kind: z.literal('slack'), webhookEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name')}),
+	z.strictObject({kind: z.literal('webhook'), url: httpUrl}),
+]);
 
 const customCheck = z.discriminatedUnion('kind', [
 	z.strictObject({
@@ -72,6 +87,7 @@ export const accountSchema = z
 		stackTimeoutMinutes: z.number().int().positive().optional(),
 		checks: z.array(customCheck).default([]),
 		varFiles,
+		secrets: secretReferences.optional(),
 	})
 	.superRefine((account, ctx) => {
 		if (account.librato && account.metrics && account.metrics.backend !== 'librato')
@@ -126,6 +142,8 @@ export const configSchema = z
 			.refine(accounts => Object.keys(accounts).length > 0, 'expected at least one account'),
 		fleets: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lowercase fleet name'), fleetSchema).optional(),
 		state: z.strictObject({s3: stateS3Schema}).optional(),
+		secrets: secretReferences.optional(),
+		notify: z.array(notifyTarget).optional(),
 	})
 	.superRefine((config, ctx) => {
 		for (const [name, fleet] of Object.entries(config.fleets ?? {})) {
@@ -146,3 +164,4 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type AccountConfig = z.infer<typeof accountSchema>;
 export type CustomCheck = z.infer<typeof customCheck>;
+export type NotifyTarget = z.infer<typeof notifyTarget>;

@@ -45,14 +45,17 @@ export function buildNeeds(secret: BuildSecret, backend: MetricsBackend): boolea
 }
 
 /**
- * The run's secrets, obtained once: from the environment, else typed at a masked prompt. The only
+ * The run's secrets, obtained once: from the environment, else read from AWS (the config's `secrets`),
+ * else typed at a masked prompt; held in memory only. The only
  * source of every scrubber and of every check that needs a credential, so a value typed at the
  * build's prompt is masked everywhere and used by the checks.
  */
 export interface RunSecrets {
-	/** The value known now (the environment, or typed earlier), or undefined. */
+	/** The value known now (the environment, typed or read from AWS earlier), or undefined. */
 	get(envName: SecretEnvName): string | undefined;
-	/** The value, asked once with a masked prompt when it is not known yet. */
+	/** The value known, else read once from AWS when the config names where it is kept (`secrets`), else undefined. */
+	resolve(envName: SecretEnvName): Promise<string | undefined>;
+	/** The value resolved, else asked once with a masked prompt. */
 	obtain(envName: SecretEnvName, prompt: Prompter): Promise<string>;
 	/** Replaces every value known so far, those typed later included, by `***`. */
 	scrub(text: string): string;

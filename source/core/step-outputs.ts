@@ -32,6 +32,29 @@ export interface UpdateStackOutputs {
 	previousVersion: string;
 	changeSetName: string | null;
 	completedAt: string;
+	/** The change set shown and waiting for approval (`release --until preview`), with the stack as it was then. */
+	preview?: ChangeSetPreview;
+	/** Who approved the preview's change set. */
+	approval?: ChangeSetApproval;
+}
+
+export interface ChangeSetPreview {
+	changeSetName: string;
+	consoleUrl: string;
+	previewedAt: string;
+	stackStatus: string;
+	stackLastUpdated: string | null;
+	/** SHA-256 of the stack's parameters when previewed: a change since means a fresh change set and a fresh approval. */
+	parametersDigest: string;
+}
+
+export interface ChangeSetApproval {
+	changeSetName: string;
+	/** The STS caller ARN of the approver's credentials. */
+	arn: string;
+	/** The approver's local user (GITHUB_ACTOR in GitHub Actions). */
+	user: string;
+	at: string;
 }
 
 export interface VerifyOutputs {

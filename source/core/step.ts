@@ -64,6 +64,10 @@ export interface Flags {
 	keep?: number;
 	/** prune: images younger than this many days are kept. */
 	minAgeDays?: number;
+	/** `release --until preview`: stop once the change set is shown, waiting for an approval. */
+	until?: 'preview';
+	/** `resume --approve`: execute the change set previewed and waiting for approval. */
+	approve?: boolean;
 }
 
 export interface StepContext {

@@ -64,6 +64,8 @@ export interface RunOptions {
 	yes: boolean;
 	/** A fleet rack's AMI, built by another run of its account (or copied to this region): the build step adopts it. */
 	prebuiltAmi?: PrebuiltAmi;
+	/** `release --until preview`: the change set is executed only once approved (`resume RUN_ID --approve`). */
+	until?: 'preview';
 }
 
 export interface PrebuiltAmi {
@@ -138,6 +140,8 @@ export type RunEventInput =
 			step: StepId;
 			stackName: string;
 			changeSetName: string;
+			/** The change set in the CloudFormation console. */
+			consoleUrl?: string;
 			parameters: ParameterChange[];
 			changes: ResourceChange[];
 			dropped: string[];

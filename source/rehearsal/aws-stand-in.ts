@@ -9,6 +9,7 @@ import {ec2Handlers} from './aws/ec2';
 import {imageLifecycleHandlers} from './aws/ec2-image-lifecycle';
 import {iamHandlers} from './aws/iam';
 import {jsonError, ssmHandlers} from './aws/ssm';
+import {secretsManagerHandlers} from './aws/secrets-manager';
 import {parseQueryParams, type QueryParams} from './aws/form';
 import {randomUUID} from './aws/ids';
 import {AwsError, scenarios, type ImageRefusal, type RecycleBinRuleRecord, type Scenario, type StandInData} from './aws/model';
@@ -41,6 +42,11 @@ export interface AwsStandInOptions {
 	arn?: string;
 	/** Per access key id (the fake credentials a client signs with), the account it belongs to. */
 	identities?: Record<string, Identity>;
+	/**
+	 * AssumeRoleWithWebIdentity (GitHub's OIDC): the token it accepts (any non-empty one when unset) and
+	 * how long the temporary credentials it hands out last; they sign as the role in the role's account.
+	 */
+	webIdentity?: {token?: string; durationSeconds?: number};
 	/** Every call answers ExpiredToken (HTTP 403), as with expired session credentials. */
 	expiredCredentials?: boolean;
 	region?: string;
@@ -55,6 +61,11 @@ export interface AwsStandInOptions {
 	ssmParameters?: Record<string, string>;
 	/** SSM parameter names whose GetParameter answers AccessDeniedException. */
 	ssmDenied?: string[];
+	/** SSM SecureString parameters by name, decrypted by GetParameter WithDecryption. */
+	ssmSecureStrings?: Record<string, string>;
+	/** Secrets Manager secrets by name (SecretString), and names whose GetSecretValue answers AccessDeniedException. */
+	secrets?: Record<string, string>;
+	secretsDenied?: string[];
 	/** IAM actions refused to every caller with AccessDenied, e.g. ['iam:SimulatePrincipalPolicy']. */
 	iamDenied?: string[];
 	/** Recycle Bin retention rules (answered by rbin ListRules, `POST /list-rules`). */
@@ -101,7 +112,7 @@ export interface AwsStandInOptions {
 }
 
 export interface AwsCall {
-	service: 'sts' | 'cloudformation' | 'ec2' | 'ssm' | 'iam' | 'cloudwatch' | 'rbin' | 'unknown';
+	service: 'sts' | 'cloudformation' | 'ec2' | 'ssm' | 'secretsmanager' | 'iam' | 'cloudwatch' | 'rbin' | 'unknown';
 	action: string;
 	params: QueryParams;
 	accessKeyId?: string;
@@ -168,8 +179,8 @@ function saveData(file: string, data: StandInData): void {
 }
 
 /**
- * A local CloudFormation, STS, EC2, SSM and CloudWatch on 127.0.0.1 that the real AWS SDK talks to: awsQuery
- * and ec2Query requests in, the XML the SDK's deserializers expect out; SSM's and CloudWatch's JSON protocols
+ * A local CloudFormation, STS, EC2, SSM, Secrets Manager and CloudWatch on 127.0.0.1 that the real AWS SDK talks to: awsQuery
+ * and ec2Query requests in, the XML the SDK's deserializers expect out; SSM's, Secrets Manager's and CloudWatch's JSON protocols
  * in and out. Stack updates play out on a clock.
  */
 export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<AwsStandIn> {
@@ -207,6 +218,9 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		for (const instance of options.looseInstances ?? []) state.runLooseInstance(instance);
 		data.ssmParameters = {...options.ssmParameters};
 		if (options.ssmDenied) data.ssmDenied = [...options.ssmDenied];
+		if (options.ssmSecureStrings) data.ssmSecureStrings = {...options.ssmSecureStrings};
+		if (options.secrets) data.secrets = {...options.secrets};
+		if (options.secretsDenied) data.secretsDenied = [...options.secretsDenied];
 		if (options.iamDenied) data.iamDenied = [...options.iamDenied];
 		if (options.imageRefusals) data.imageRefusals = [...options.imageRefusals];
 		if (options.recycleBinRules) data.recycleBinRules = [...options.recycleBinRules];
@@ -220,6 +234,36 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		saveData(stateFile, data);
 	}
 
+	const identities: Record<string, Identity> = {...options.identities};
+	const identityOf = (accessKeyId: string | undefined): Identity => (accessKeyId ? identities[accessKeyId] : undefined) ?? defaultIdentity;
+
+	/** Temporary credentials for the role the token's holder asked for; later calls signed with them are the role's. */
+	function assumeRoleWithWebIdentity(params: QueryParams): XmlValue {
+		const roleArn = String(params.RoleArn ?? '');
+		const token = String(params.WebIdentityToken ?? '');
+		const [, , , , roleAccount = '', resource = ''] = roleArn.split(':');
+		if (!/^\d{12}$/.test(roleAccount) || !resource.startsWith('role/'))
+			throw new AwsError('ValidationError', `${roleArn} is not a role ARN`, 400);
+		if (!token || (options.webIdentity?.token !== undefined && token !== options.webIdentity.token))
+			throw new AwsError('InvalidIdentityToken', "Couldn't retrieve verification key from your identity provider", 400);
+		const sessionName = String(params.RoleSessionName ?? 'session');
+		const arn = `arn:aws:sts::${roleAccount}:assumed-role/${resource.split('/').at(-1)}/${sessionName}`;
+		const accessKeyId = `ASIA${randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase()}`;
+		identities[accessKeyId] = {accountId: roleAccount, arn};
+		const expiration = new Date(Date.now() + (options.webIdentity?.durationSeconds ?? 3600) * 1000);
+		return {
+			Credentials: {
+				AccessKeyId: accessKeyId,
+				SecretAccessKey: randomUUID(),
+				SessionToken: `web-identity-session-${randomUUID()}`,
+				Expiration: expiration.toISOString(),
+			},
+			AssumedRoleUser: {Arn: arn, AssumedRoleId: `AROAREHEARSAL:${sessionName}`},
+			SubjectFromWebIdentityToken: 'repo:example/convox-ami:environment:production',
+			Audience: 'sts.amazonaws.com',
+			Provider: 'token.actions.githubusercontent.com',
+		};
+	}
 	const calls: AwsCall[] = [];
 	let throttle = {remaining: options.throttle?.count ?? 0, actions: options.throttle?.actions};
 	let expiredCredentials = options.expiredCredentials ?? false;
@@ -249,7 +293,14 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 	function answerJson(target: string, body: string, accessKeyId: string | undefined, response: ServerResponse): void {
 		const [prefix, action = ''] = target.split('.');
 		const input = JSON.parse(body || '{}') as Record<string, unknown>;
-		const service = prefix === 'AmazonSSM' ? 'ssm' : prefix === 'GraniteServiceVersion20100801' ? 'cloudwatch' : 'unknown';
+		const service =
+			prefix === 'AmazonSSM'
+				? 'ssm'
+				: prefix === 'secretsmanager'
+					? 'secretsmanager'
+					: prefix === 'GraniteServiceVersion20100801'
+						? 'cloudwatch'
+						: 'unknown';
 		const call: AwsCall = {
 			service,
 			action,
@@ -280,7 +331,9 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 				? cloudWatchHandlers[action]?.(state, input, settings)
 				: service === 'ssm'
 					? ssmHandlers[action]?.(state, input)
-					: undefined;
+					: service === 'secretsmanager'
+						? secretsManagerHandlers[action]?.(state, input, identityOf(accessKeyId).accountId)
+						: undefined;
 			if (!result) throw new AwsError('UnknownOperationException', `Unknown operation ${target}`);
 			response.writeHead(200, headers);
 			response.end(JSON.stringify(result));
@@ -350,7 +403,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		}
 
 		const {action, version, params} = parseQueryParams(body);
-		const identity = (accessKeyId ? options.identities?.[accessKeyId] : undefined) ?? defaultIdentity;
+		const identity = identityOf(accessKeyId);
 		const target = services[version];
 		const call: AwsCall = {
 			service: target?.service ?? 'unknown',
@@ -395,6 +448,8 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		if (expiredCredentials) {
 			throw new AwsError('ExpiredToken', 'The security token included in the request is expired', 403);
 		}
+
+		if (service === 'sts' && action === 'AssumeRoleWithWebIdentity') return assumeRoleWithWebIdentity(params);
 
 		if (service === 'sts' && action === 'GetCallerIdentity') {
 			return {

@@ -15,24 +15,25 @@ const REJECTED = /InvalidClientTokenId|SignatureDoesNotMatch|UnrecognizedClient|
 function explainIdentityError(error: unknown, profile: string | undefined): Error {
 	const err = error as Error & {name?: string; Code?: string};
 	const text = `${err.name ?? ''} ${err.Code ?? ''} ${err.message ?? ''}`;
-	const profileName = profile ?? 'default';
+	const whose = profile
+		? `profile ${profile}`
+		: "the SDK's default chain (environment keys, web identity, container or instance role; no profile is set)";
+	const refresh = profile
+		? `\`aws sso login --profile ${profile}\` or new keys`
+		: "in CI the OIDC step, e.g. aws-actions/configure-aws-credentials, or set the account's profile in the config";
 	if (EXPIRED.test(text)) {
-		return new UsageError(
-			`The AWS session for profile ${profileName} has expired.`,
-			`Run \`aws sso login --profile ${profileName}\`, then try again.`,
-		);
+		return new UsageError(`The AWS session for ${whose} has expired.`, `Refresh it (${refresh}), then try again.`);
 	}
 	if (NO_CREDENTIALS.test(text)) {
 		return new UsageError(
-			`No AWS credentials for profile ${profileName}: ${err.message}`,
-			`Check ~/.aws/config for [profile ${profileName}], or run \`aws configure --profile ${profileName}\`.`,
+			`No AWS credentials for ${whose}: ${err.message}`,
+			profile
+				? `Check ~/.aws/config for [profile ${profile}], or run \`aws configure --profile ${profile}\`.`
+				: `Give the account a profile in the config, or provide credentials (${refresh}).`,
 		);
 	}
 	if (REJECTED.test(text)) {
-		return new UsageError(
-			`AWS rejected the credentials of profile ${profileName}: ${err.message}`,
-			`Refresh them (\`aws sso login --profile ${profileName}\` or new keys), then try again.`,
-		);
+		return new UsageError(`AWS rejected the credentials of ${whose}: ${err.message}`, `Refresh them (${refresh}), then try again.`);
 	}
 	return new StepFailedError(
 		`Cannot reach AWS STS to check the account: ${err.message}`,

@@ -69,7 +69,7 @@ function templateOutputs(ctx: StepContext): BuildTemplate {
 const DRY_RUN_PLACEHOLDER = 'dry-run-placeholder';
 
 /**
- * The build's secrets, from the run's secrets (the environment, else a masked prompt, asked once).
+ * The build's secrets, from the run's secrets (the environment, else AWS, else a masked prompt, asked once).
  * A secret only another metrics backend needs is passed when known and not asked for, unless the
  * template requires its variable. A dry run that nobody can answer validates with a placeholder
  * instead (and says so): it builds nothing, so it need not hold the real ones.
@@ -81,7 +81,7 @@ async function readSecrets(ctx: StepContext, dryRun: boolean): Promise<PackerSec
 	for (const secret of BUILD_SECRETS) {
 		const {variable, envName, label} = secret;
 		const needed = buildNeeds(secret, backend) || (required?.includes(variable) ?? true);
-		let value = ctx.secrets.get(envName);
+		let value = await ctx.secrets.resolve(envName);
 		if (!value && !needed) continue;
 		if (!value) {
 			try {
@@ -485,11 +485,11 @@ class BuildRun {
 		}
 		if (credentials.expiration) {
 			const minutes = Math.floor((credentials.expiration.getTime() - Date.now()) / 60_000);
-			const when = `Packer's AWS credentials (temporary, from the account's profile) expire at ${clock(credentials.expiration)}, in ${minutes} min`;
+			const when = `Packer's AWS credentials (temporary, resolved for the account) expire at ${clock(credentials.expiration)}, in ${minutes} min`;
 			if (minutes < LONG_BUILD_MINUTES) {
 				notice(
 					this.ctx,
-					`${when}: a long build may outlive them and fail. For an assume-role profile set duration_seconds (up to the role's maximum session); for SSO, log in again just before building.`,
+					`${when}: a long build may outlive them and fail. Packer is not handed fresh ones mid-build: for an assume-role profile set duration_seconds (up to the role's maximum session); for SSO, log in again just before building; in CI raise the role's maximum session and the job's role-duration-seconds.`,
 					'warn',
 				);
 			} else notice(this.ctx, `${when}.`);

@@ -18,10 +18,11 @@ import {describeStack, parameterValue, readinessOf, StackNotFoundError, template
 import type {PollIntervals} from '../services/cloudformation/stack-status-poller';
 import {imageArchitecture} from '../services/ec2-images';
 import {instancesToReplace} from '../convox/instances-to-replace';
-import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../core/errors';
+import {InterruptedError, MissingInputError, StepFailedError, UsageError, WaitingError} from '../core/errors';
 import {runModeOf} from '../core/run-mode';
 import type {Step, StepContext} from '../core/step';
-import type {UpdateStackOutputs} from '../core/step-outputs';
+import type {ChangeSetPreview, UpdateStackOutputs} from '../core/step-outputs';
+import {approverOf, changeSincePreview, previewOf} from './change-set-approval';
 import {formatDuration} from '../core/format-duration';
 import type {TemplateParameter, StackSnapshot} from '../core/stack';
 
@@ -95,18 +96,35 @@ class StackUpdate {
 		}
 
 		const update = await this.parameters(stack);
-		const reused = attempt.changeSetName ? await this.reusableChangeSet(attempt.changeSetName) : undefined;
+		const moved = attempt.preview && changeSincePreview(attempt.preview, stack);
+		if (attempt.preview && moved) {
+			this.notice(
+				'warn',
+				`${this.stackName} changed since change set ${attempt.preview.changeSetName} was previewed (${moved}): preparing a fresh change set, which needs a fresh approval.`,
+			);
+			await this.discardChangeSet(attempt.preview.changeSetName);
+		}
+		const reused = attempt.changeSetName && !moved ? await this.reusableChangeSet(attempt.changeSetName) : undefined;
 		const changeSetName = reused?.name ?? changeSetNameFor(this.ctx.run.id);
 		const changeSet = reused ?? (await this.prepareChangeSet(changeSetName, update, previous));
 		if (!changeSet) return this.outputs(stack.status, previous, changeSetName);
 
-		const replaced = this.preview(changeSet, update);
+		const preview = previewOf(changeSet, stack, this.ctx.region);
+		const replaced = this.preview(changeSet, update, preview.consoleUrl);
 		if (runModeOf(this.ctx.run).readOnly) {
 			await deleteChangeSet(this.client, this.stackName, changeSetName);
 			this.notice('info', `Dry run: change set ${changeSetName} was shown and deleted; ${this.stackName} was not changed.`);
 			return this.outputs(stack.status, previous, changeSetName);
 		}
-		await this.confirm(changeSetName, replaced);
+		if (this.ctx.run.options.until === 'preview') {
+			const approvable = attempt.preview && !moved && attempt.preview.changeSetName === changeSet.name;
+			if (attempt.preview && !moved && !approvable)
+				this.notice(
+					'warn',
+					`Change set ${attempt.preview.changeSetName}, previewed earlier, is gone or no longer executable: change set ${changeSet.name} needs a fresh approval.`,
+				);
+			await this.approve(approvable ? attempt.preview! : preview, Boolean(approvable), replaced);
+		} else await this.confirm(changeSetName, replaced);
 
 		const watcher = new StackWatcher(this.watcherOptions({}));
 		await watcher.markExisting();
@@ -119,9 +137,9 @@ class StackUpdate {
 	}
 
 	/** What an attempt left in the journal before it wrote (its checkpoint), so that `resume` knows what it made. */
-	private earlierAttempt(): {changeSetName?: string; previousAmi?: string; previousVersion?: string} {
-		const {changeSetName, previousAmi, previousVersion} = this.ctx.outputs('update-stack');
-		return {changeSetName: changeSetName ?? undefined, previousAmi, previousVersion};
+	private earlierAttempt(): {changeSetName?: string; previousAmi?: string; previousVersion?: string; preview?: ChangeSetPreview} {
+		const {changeSetName, previousAmi, previousVersion, preview} = this.ctx.outputs('update-stack');
+		return {changeSetName: changeSetName ?? undefined, previousAmi, previousVersion, preview};
 	}
 
 	private async describe(): Promise<StackSnapshot> {
@@ -340,12 +358,13 @@ class StackUpdate {
 		);
 	}
 
-	private preview(changeSet: ChangeSetDescription, update: UpdateParameters): number | undefined {
+	private preview(changeSet: ChangeSetDescription, update: UpdateParameters, consoleUrl: string): number | undefined {
 		this.ctx.emit({
 			type: 'change-set',
 			step: 'update-stack',
 			stackName: this.stackName,
 			changeSetName: changeSet.name,
+			consoleUrl,
 			parameters: update.changes,
 			changes: changeSet.changes,
 			dropped: update.dropped,
@@ -359,6 +378,30 @@ class StackUpdate {
 			} to be replaced.`,
 		);
 		return replaced;
+	}
+
+	/**
+	 * `--until preview`: a change set shown in this process waits (exit 3) for an approval; one previewed
+	 * earlier, with the stack unchanged since, is approved by --approve or --yes, or at the prompt.
+	 */
+	private async approve(preview: ChangeSetPreview, previewedEarlier: boolean, replaced: number | undefined): Promise<void> {
+		const {flags, prompt, run} = this.ctx;
+		const approved = previewedEarlier && (flags.approve || flags.yes);
+		if (!approved && !(previewedEarlier && prompt.interactive)) {
+			this.ctx.emit({type: 'checkpoint', step: 'update-stack', outputs: {preview}});
+			throw new WaitingError(
+				`Waiting for approval: change set ${preview.changeSetName} on ${this.stackName} (${preview.consoleUrl}).`,
+				`Review it, then run \`convox-ami resume ${run.id} --approve\` to execute exactly that change set.`,
+			);
+		}
+		if (!approved) await this.confirm(preview.changeSetName, replaced);
+		const approval = await approverOf(this.ctx, preview.changeSetName);
+		this.ctx.emit({type: 'checkpoint', step: 'update-stack', outputs: {approval}});
+		this.notice('info', `Change set ${preview.changeSetName} approved by ${approval.user} (${approval.arn}).`);
+	}
+
+	private async discardChangeSet(name: string): Promise<void> {
+		if (await findChangeSet(this.client, this.stackName, name)) await deleteChangeSet(this.client, this.stackName, name);
 	}
 
 	private async confirm(changeSetName: string, replaced: number | undefined): Promise<void> {

@@ -13,6 +13,7 @@ import {planBaseAmi} from '../convox/base-ami';
 import {sourceAmiFor} from '../convox/formation-ami';
 import {resolveTargets, type ReleaseOutputs} from './verify-targets';
 import type {StackSnapshot} from '../core/stack';
+import {BUILD_SECRETS, buildNeeds, CHECK_SECRETS} from '../core/secrets';
 
 /** What this run put on the stack: a release its version and AMI, a rollback the values it went back to. */
 function releaseOutputs(ctx: StepContext): ReleaseOutputs {
@@ -57,6 +58,13 @@ async function stockAmiOf(ctx: StepContext, version: string): Promise<string | u
 }
 
 const listed = (results: ChecklistResult[]) => results.map(result => `${result.id} (${result.detail})`).join('; ');
+
+/** The checks read their credentials with `secrets.get`: those the config keeps in AWS are read now, once. */
+async function resolveCheckSecrets(ctx: StepContext): Promise<void> {
+	const backend = metricsOf(ctx.account).backend;
+	const metricsSecrets = BUILD_SECRETS.filter(secret => 'onlyFor' in secret && buildNeeds(secret, backend));
+	for (const {envName} of [...CHECK_SECRETS, ...metricsSecrets]) await ctx.secrets.resolve(envName);
+}
 
 export const verifyStep: Step<'verify'> = {
 	id: 'verify',
@@ -107,6 +115,7 @@ export const verifyStep: Step<'verify'> = {
 				level: 'warn',
 				message: `Metrics are checked in Librato, as the config says. ${LIBRATO_END_OF_SERVICE}.`,
 			});
+		await resolveCheckSecrets(ctx);
 		const items = checklistItems({
 			account: ctx.account,
 			services: ctx.services,

@@ -1,5 +1,5 @@
 import {runModeOf} from '../core/run-mode';
-import {outputsOf} from '../core/step-outputs';
+import {outputsOf, type RecordedOutputs} from '../core/step-outputs';
 import type {CheckRecord, Run, StepRecord} from '../core/types';
 import {formatDuration} from '../core/format-duration';
 
@@ -96,6 +96,19 @@ function versions(run: Run): string[] {
 	return ['## Versions', '', ...table(['', ''], rows)];
 }
 
+/** The change set shown for approval, who approved it, or that it still waits. */
+function approval(update: RecordedOutputs<'update-stack'>): string[] {
+	const {preview, approval: given} = update;
+	if (!preview) return [];
+	const shown = `Change set ${code(preview.changeSetName)} previewed ${time(preview.previewedAt)} ([console](${preview.consoleUrl}))`;
+	return [
+		'',
+		given && given.changeSetName === preview.changeSetName
+			? `${shown}, approved by ${cell(given.user)} (${code(given.arn)}) ${time(given.at)}.`
+			: `${shown}: **waiting for approval**.`,
+	];
+}
+
 function stack(run: Run): string[] {
 	const update = outputsOf(run, 'update-stack');
 	const verify = outputsOf(run, 'verify');
@@ -114,6 +127,7 @@ function stack(run: Run): string[] {
 					['Version', code(update.previousVersion), code(version.convoxVersion)],
 				],
 			),
+			...approval(update),
 		];
 	}
 	if (text(verify.stackStatus)) {
@@ -123,7 +137,7 @@ function stack(run: Run): string[] {
 			`As found by the checklist: **${verify.stackStatus}**, Ami ${code(verify.amiId)}, Version ${code(verify.convoxVersion)}. This run did not change it.`,
 		];
 	}
-	return ['## Stack', '', 'Not changed by this run.'];
+	return ['## Stack', '', 'Not changed by this run.', ...approval(update)];
 }
 
 function checks(run: Run): string[] {

@@ -82,6 +82,7 @@ export async function createCliWorld({
 		AWS_ENDPOINT_URL_CLOUDFORMATION: awsStandIn.url,
 		AWS_ENDPOINT_URL_EC2: awsStandIn.url,
 		AWS_ENDPOINT_URL_SSM: awsStandIn.url,
+		AWS_ENDPOINT_URL_SECRETS_MANAGER: awsStandIn.url,
 		AWS_ENDPOINT_URL_IAM: awsStandIn.url,
 		AWS_ENDPOINT_URL_CLOUDWATCH: awsStandIn.url,
 		AWS_ENDPOINT_URL_RBIN: awsStandIn.url,

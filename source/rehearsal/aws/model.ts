@@ -253,6 +253,11 @@ export interface StandInData {
 	ssmParameters?: Record<string, string>;
 	/** SSM parameter names whose GetParameter is refused (AccessDeniedException). */
 	ssmDenied?: string[];
+	/** SSM SecureString parameters by name: GetParameter decrypts them only WithDecryption. */
+	ssmSecureStrings?: Record<string, string>;
+	/** Secrets Manager secrets by name (their SecretString), and the names whose GetSecretValue answers AccessDeniedException. */
+	secrets?: Record<string, string>;
+	secretsDenied?: string[];
 	/** IAM roles; absent in state files of earlier versions. */
 	iamRoles?: IamRoleRecord[];
 	/** IAM actions refused to every caller (AccessDenied), e.g. 'iam:SimulatePrincipalPolicy'. */

@@ -14,13 +14,15 @@ export const ssmHandlers: Record<string, (state: StandInState, input: Record<str
 				'AccessDeniedException',
 				`User is not authorized to perform: ssm:GetParameter on resource: ${arn} because no identity-based policy allows the ssm:GetParameter action`,
 			);
-		const value = state.data.ssmParameters?.[name];
+		const secure = state.data.ssmSecureStrings?.[name];
+		const value = secure ?? state.data.ssmParameters?.[name];
 		if (value === undefined) throw new AwsError('ParameterNotFound', '');
 		return {
 			Parameter: {
 				Name: name,
-				Type: 'String',
-				Value: value,
+				Type: secure === undefined ? 'String' : 'SecureString',
+				// Without WithDecryption a SecureString comes back as its KMS ciphertext.
+				Value: secure === undefined || input.WithDecryption === true ? value : Buffer.from(`kms-ciphertext:${name}`).toString('base64'),
 				Version: 1,
 				LastModifiedDate: LAST_MODIFIED,
 				ARN: arn,

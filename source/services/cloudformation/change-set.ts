@@ -20,6 +20,9 @@ export interface ChangeSetRequest {
 
 export interface ChangeSetDescription {
 	name: string;
+	/** The change set's ARN and its stack's (the console links to both). */
+	id: string;
+	stackId: string;
 	status: string;
 	executionStatus: string;
 	statusReason?: string;
@@ -45,6 +48,12 @@ export function changeSetNameFor(runId: string, now = Date.now()): string {
 	return `convox-ami-${safe}-${now.toString(36)}`.slice(0, 128);
 }
 
+/** The change set's page in the CloudFormation console, where a reviewer sees its changes. */
+export function changeSetConsoleUrl(region: string, changeSet: Pick<ChangeSetDescription, 'id' | 'stackId'>): string {
+	const query = new URLSearchParams({stackId: changeSet.stackId, changeSetId: changeSet.id});
+	return `https://${region}.console.aws.amazon.com/cloudformation/home?region=${region}#/stacks/changesets/changes?${query.toString()}`;
+}
+
 export async function createChangeSet(client: CloudFormationClient, request: ChangeSetRequest, abortSignal?: AbortSignal): Promise<string> {
 	const {Id} = await client.send(
 		new CreateChangeSetCommand({
@@ -67,6 +76,8 @@ async function describeChangeSet(client: CloudFormationClient, stackName: string
 	for await (const page of paginateDescribeChangeSet({client}, {StackName: stackName, ChangeSetName: changeSetName})) {
 		first ??= {
 			name: page.ChangeSetName ?? changeSetName,
+			id: page.ChangeSetId ?? '',
+			stackId: page.StackId ?? '',
 			status: page.Status ?? 'UNKNOWN',
 			executionStatus: page.ExecutionStatus ?? 'UNAVAILABLE',
 			statusReason: page.StatusReason,
