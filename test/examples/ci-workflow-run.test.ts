@@ -105,6 +105,7 @@ describe('examples/github-actions/release.yml, its jobs run as GitHub would agai
 			secrets: {SLACK_WEBHOOK_URL},
 			vars: {CONVOX_AMI_RELEASE_ROLE_ARN: ROLE_ARN},
 			actions: {
+				// Each runner's workspace is a copy of the repository already (see machine()).
 				'actions/checkout': async () => ({}),
 				'actions/setup-node': async () => ({}),
 				// The config's binaries.packer is the rehearsal's Packer replay.
