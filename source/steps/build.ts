@@ -547,12 +547,15 @@ class BuildRun {
 		notice(this.ctx, `Packer log: ${this.logPath}`);
 		notice(this.ctx, `Running ${command}`);
 		let build: PackerBuild;
+		// Packer may print before its start is known here: its lines wait for the pid's checkpoint.
+		const early: PackerOutputEvent[] = [];
+		let started = false;
 		try {
 			build = await startPackerBuild({
 				...invocation,
 				logPath: this.logPath,
 				...(this.ctx.services.sharedState ? {share: this.ctx.services.sharedState} : {}),
-				onEvent: event => this.emitPackerEvent(event),
+				onEvent: event => (started ? this.emitPackerEvent(event) : early.push(event)),
 			});
 		} catch (error) {
 			if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw this.notStarted(error);
@@ -569,6 +572,8 @@ class BuildRun {
 			outputs: {packerPid: build.packer.pid, packerStartedAt: build.packer.startedAt, keeperPid: build.keeper.pid},
 		});
 		this.ctx.emit({type: 'progress', step: 'build', phase: 'start', activity: 'Starting Packer'});
+		for (const event of early) this.emitPackerEvent(event);
+		started = true;
 		let result: PackerResult;
 		try {
 			result = await build.result;
