@@ -29,6 +29,7 @@ const emptyInventory: RegionInventory = {
 	images: [],
 	stacks: [],
 	launchTemplates: [],
+	launchConfigurations: {references: []},
 	instances: [],
 	lastLaunched: {},
 };

@@ -27,6 +27,7 @@ function inventory(region: string, images: OwnImage[], instances: Array<{instanc
 		images,
 		stacks: [],
 		launchTemplates: [],
+		launchConfigurations: {references: []},
 		instances: instances.map(instance => ({...instance, state: 'running'})),
 		lastLaunched: {},
 	};
