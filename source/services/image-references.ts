@@ -56,7 +56,7 @@ export async function launchConfigurationImages(autoScaling: AutoScalingClient):
 			}
 		}
 	} catch (error) {
-		if (!/AccessDenied|UnauthorizedOperation/.test((error as Error).name)) throw error;
+		if (!(error as Error).name.startsWith('AccessDenied')) throw error;
 		return {refused: `${(error as Error).name}: ${(error as Error).message}`};
 	}
 	return {references};
