@@ -78,6 +78,11 @@ export async function readImages(world: ImageWorld, input: CommandInput): Promis
 		for (const stack of inventory.stacks.filter(stack => stack.ami === undefined)) {
 			process.stderr.write(`! The stack ${stack.stackName} does not exist in ${inventory.accountId} ${inventory.region}.\n`);
 		}
+		if ('refused' in inventory.launchConfigurations) {
+			process.stderr.write(
+				`! The launch configurations of ${inventory.accountId} ${inventory.region} were not read (${inventory.launchConfigurations.refused}): allow autoscaling:DescribeLaunchConfigurations. Until then an AMI an Auto Scaling group launches from its launch configuration is not shown as in use there, and prune retires nothing there.\n`,
+			);
+		}
 	}
 	return {selected, journal, places, clients, inventories};
 }

@@ -1,3 +1,4 @@
+import type {AutoScalingClient} from '@aws-sdk/client-auto-scaling';
 import type {CloudFormationClient} from '@aws-sdk/client-cloudformation';
 import type {CloudWatchClient} from '@aws-sdk/client-cloudwatch';
 import type {EC2Client} from '@aws-sdk/client-ec2';
@@ -16,6 +17,7 @@ export interface AwsClients {
 	readonly ssm: SSMClient;
 	readonly iam: IAMClient;
 	readonly cloudwatch: CloudWatchClient;
+	readonly autoScaling: AutoScalingClient;
 	/** EC2 in another region of the same account, signing with the same credentials (cached per region). */
 	ec2For(region: string): EC2Client;
 	/** The credentials the clients sign with, resolved by the SDK (cached until they near expiry). */

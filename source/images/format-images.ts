@@ -21,6 +21,7 @@ function useSummary(use: ImageUse): string {
 			'launch template',
 			'launch templates',
 		),
+		...counted(use.launchConfigurations, 'launch configuration', 'launch configurations'),
 		...counted(use.instances, 'instance', 'instances'),
 	].join(', ');
 }

@@ -1,4 +1,4 @@
-import type {InstanceReference, LaunchTemplateReference, StackAmi} from '../services/image-references';
+import type {InstanceReference, LaunchConfigurationsRead, LaunchTemplateReference, StackAmi} from '../services/image-references';
 import type {OwnImage} from '../services/own-images';
 import type {JournalImages} from './journal-images';
 
@@ -11,6 +11,7 @@ export interface RegionInventory {
 	images: OwnImage[];
 	stacks: StackAmi[];
 	launchTemplates: LaunchTemplateReference[];
+	launchConfigurations: LaunchConfigurationsRead;
 	instances: InstanceReference[];
 	/** Image id → when an instance was last launched from it. */
 	lastLaunched: Record<string, string>;
@@ -22,6 +23,8 @@ export interface ImageUse {
 	/** Runs whose rollback would put the image back on their rack. */
 	rollbackOf: Array<{rack: string; runId: string}>;
 	launchTemplates: Array<{id: string; name: string; version: number}>;
+	/** Names of the launch configurations that name the image. */
+	launchConfigurations: string[];
 	instances: string[];
 }
 
@@ -44,7 +47,9 @@ export interface ImageRow {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export function isInUse(use: ImageUse): boolean {
-	return use.stacks.length + use.rollbackOf.length + use.launchTemplates.length + use.instances.length > 0;
+	return (
+		use.stacks.length + use.rollbackOf.length + use.launchTemplates.length + use.launchConfigurations.length + use.instances.length > 0
+	);
 }
 
 function useOf(image: OwnImage, inventory: RegionInventory, journal: JournalImages): ImageUse {
@@ -56,6 +61,12 @@ function useOf(image: OwnImage, inventory: RegionInventory, journal: JournalImag
 		launchTemplates: inventory.launchTemplates
 			.filter(template => template.imageId === image.imageId)
 			.map(({id, name, version}) => ({id, name, version})),
+		launchConfigurations:
+			'references' in inventory.launchConfigurations
+				? inventory.launchConfigurations.references
+						.filter(configuration => configuration.imageId === image.imageId)
+						.map(configuration => configuration.name)
+				: [],
 		instances: inventory.instances.filter(instance => instance.imageId === image.imageId).map(instance => instance.instanceId),
 	};
 }

@@ -18,7 +18,8 @@ export type PruneAction = 'deprecate' | 'disable' | 'deregister';
 export type PruneStage = 'available' | 'deprecated' | 'disabled' | 'pending' | 'failed';
 
 /** The rules that keep an image, in the order they are tried (the first that holds is named). */
-export type KeepRule = 'in-use' | 'rollback-target' | 'protected' | 'launched' | 'with-copy' | 'newest' | 'young' | 'not-settled';
+export type KeepRule =
+	'in-use' | 'rollback-target' | 'uses-unread' | 'protected' | 'launched' | 'with-copy' | 'newest' | 'young' | 'not-settled';
 /** `retire`: the image moves to its next stage now; `grace`: it is retired but waits out its grace period. */
 export type PruneRule = KeepRule | 'retire' | 'grace';
 
@@ -61,22 +62,36 @@ function day(iso: string): string {
 }
 
 function uses(row: ImageRow): string {
-	const {stacks, launchTemplates, instances} = row.usedBy;
+	const {stacks, launchTemplates, launchConfigurations, instances} = row.usedBy;
 	return [
 		...stacks.map(stack => `stack ${stack}`),
 		...launchTemplates.map(template => `launch template ${template.name || template.id}`),
+		...launchConfigurations.map(configuration => `launch configuration ${configuration}`),
 		...(instances.length > 0 ? [`${instances.length} instance(s) (${instances.slice(0, 3).join(', ')})`] : []),
 	].join(', ');
 }
 
 type Kept = {rule: KeepRule; why: string};
 
+/** The places (`account/region`) whose launch configurations could not be read: a use there cannot be ruled out. */
+function placesUnread(inventories: RegionInventory[]): Set<string> {
+	return new Set(
+		inventories
+			.filter(inventory => 'refused' in inventory.launchConfigurations)
+			.map(inventory => `${inventory.accountId}/${inventory.region}`),
+	);
+}
+
 /** The keep rule of the image's own uses and settings, if one holds. */
-function useRule({row, image}: Candidate): Kept | undefined {
+function useRule({row, image}: Candidate, unread: Set<string>): Kept | undefined {
 	if (isInUse({...row.usedBy, rollbackOf: []})) return {rule: 'in-use', why: `in use: ${uses(row)}`};
 	if (row.usedBy.rollbackOf.length > 0) {
 		const targets = row.usedBy.rollbackOf.map(target => `${target.rack} (rollback ${target.runId})`);
 		return {rule: 'rollback-target', why: `the rollback target of ${targets.join(', ')}`};
+	}
+	if (unread.has(`${row.accountId}/${row.region}`)) {
+		const why = `the launch configurations of ${row.accountId} ${row.region} could not be read (autoscaling:DescribeLaunchConfigurations refused): a use cannot be ruled out`;
+		return {rule: 'uses-unread', why};
 	}
 	if (image.deregistrationProtection) return {rule: 'protected', why: 'deregistration protection is enabled'};
 	if (image.state === 'pending' || image.state === 'failed') return {rule: 'not-settled', why: `${image.state}: neither used nor retired`};
@@ -122,6 +137,7 @@ export function prunePlan(inventories: RegionInventory[], journal: JournalImages
 	const rows = imageRows(inventories, journal, settings.now);
 	const images = new Map(inventories.flatMap(inventory => inventory.images.map(image => [`${image.region}/${image.imageId}`, image])));
 	const candidates: Candidate[] = rows.map(row => ({row, image: images.get(`${row.region}/${row.imageId}`)!}));
+	const unread = placesUnread(inventories);
 	const read = new Set(inventories.map(inventory => `${inventory.accountId}/${inventory.region}`));
 	const sourceOf = (candidate: Candidate) => {
 		const {SourceAmiId: source, SourceRegion: sourceRegion} = candidate.image.tags;
@@ -134,7 +150,7 @@ export function prunePlan(inventories: RegionInventory[], journal: JournalImages
 		const source = sourceOf(candidate);
 		return source && 'row' in source ? source : candidate;
 	};
-	const used = new Map(candidates.map(candidate => [candidate, useRule(candidate)]));
+	const used = new Map(candidates.map(candidate => [candidate, useRule(candidate, unread)]));
 	// Rows come newest first within an account and region; a copy whose source is here is not ranked itself.
 	const ranked = candidates.filter(candidate => releaseOf(candidate) === candidate);
 	const ages = new Map(

@@ -1,4 +1,4 @@
-import {instancesOfImages, lastLaunchedAt, launchTemplateImages, stackAmis} from '../services/image-references';
+import {instancesOfImages, lastLaunchedAt, launchConfigurationImages, launchTemplateImages, stackAmis} from '../services/image-references';
 import {findOwnImages} from '../services/own-images';
 import type {AwsClients} from '../core/ports';
 import type {ImagePlace} from './image-places';
@@ -27,9 +27,10 @@ export async function readInventory(aws: AwsClients, place: ImagePlace, journal:
 	];
 	const images = await findOwnImages(aws.ec2, journalIds);
 	const imageIds = images.map(image => image.imageId);
-	const [stacks, launchTemplates, instances, launched] = await Promise.all([
+	const [stacks, launchTemplates, launchConfigurations, instances, launched] = await Promise.all([
 		stackAmis(aws.cloudformation, place.stackNames),
 		launchTemplateImages(aws.ec2),
+		launchConfigurationImages(aws.autoScaling),
 		imageIds.length > 0 ? instancesOfImages(aws.ec2, imageIds) : [],
 		lastLaunchedTimes(aws, imageIds),
 	]);
@@ -40,6 +41,7 @@ export async function readInventory(aws: AwsClients, place: ImagePlace, journal:
 		images,
 		stacks,
 		launchTemplates,
+		launchConfigurations,
 		instances,
 		lastLaunched: launched,
 	};

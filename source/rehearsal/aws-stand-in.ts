@@ -3,6 +3,7 @@ import type {IncomingMessage, ServerResponse} from 'node:http';
 import {pathToFileURL} from 'node:url';
 import {parseArgs} from 'node:util';
 import {gunzipSync} from 'node:zlib';
+import {autoScalingHandlers} from './aws/auto-scaling';
 import {cloudFormationHandlers, cloudFormationWrites} from './aws/cloudformation';
 import {cloudWatchHandlers, type InstanceMetricsFeed} from './aws/cloudwatch';
 import {ec2Handlers} from './aws/ec2';
@@ -19,6 +20,7 @@ import {
 	StandInState,
 	stacksFromDescribeStacks,
 	type ImageInput,
+	type LaunchConfigurationSeed,
 	type LaunchTemplateSeed,
 	type LooseInstanceSeed,
 	type StackSeed,
@@ -55,6 +57,12 @@ export interface AwsStandInOptions {
 	images?: ImageInput[];
 	/** Launch templates, each of one version naming an image. */
 	launchTemplates?: LaunchTemplateSeed[];
+	/** Launch configurations (Auto Scaling), each naming an image. */
+	launchConfigurations?: LaunchConfigurationSeed[];
+	/** DescribeLaunchConfigurations page size when the caller gives no MaxRecords; default 50 (as Auto Scaling). */
+	launchConfigurationsPageSize?: number;
+	/** Auto Scaling actions refused to every caller with AccessDenied, e.g. ['DescribeLaunchConfigurations']. */
+	autoScalingDenied?: string[];
 	/** Running instances outside any rack stack. */
 	looseInstances?: LooseInstanceSeed[];
 	/** SSM parameters by name, answered by GetParameter (e.g. the ECS-optimized AMI parameters). */
@@ -112,7 +120,7 @@ export interface AwsStandInOptions {
 }
 
 export interface AwsCall {
-	service: 'sts' | 'cloudformation' | 'ec2' | 'ssm' | 'secretsmanager' | 'iam' | 'cloudwatch' | 'rbin' | 'unknown';
+	service: 'sts' | 'cloudformation' | 'ec2' | 'ssm' | 'secretsmanager' | 'iam' | 'cloudwatch' | 'autoscaling' | 'rbin' | 'unknown';
 	action: string;
 	params: QueryParams;
 	accessKeyId?: string;
@@ -124,7 +132,7 @@ export interface AwsCall {
 }
 
 export interface AwsStandIn {
-	/** Base URL for AWS_ENDPOINT_URL_STS / _CLOUDFORMATION / _EC2 / _SSM / _CLOUDWATCH (or a client's `endpoint`). */
+	/** Base URL for AWS_ENDPOINT_URL_STS / _CLOUDFORMATION / _EC2 / _SSM / _CLOUDWATCH / _AUTO_SCALING (or a client's `endpoint`). */
 	url: string;
 	port: number;
 	calls: AwsCall[];
@@ -143,6 +151,7 @@ const services: Record<string, {service: AwsCall['service']; protocol: Protocol;
 	'2010-05-15': {service: 'cloudformation', protocol: 'query', namespace: 'http://cloudformation.amazonaws.com/doc/2010-05-15/'},
 	'2016-11-15': {service: 'ec2', protocol: 'ec2', namespace: 'http://ec2.amazonaws.com/doc/2016-11-15/'},
 	'2010-05-08': {service: 'iam', protocol: 'query', namespace: 'https://iam.amazonaws.com/doc/2010-05-08/'},
+	'2011-01-01': {service: 'autoscaling', protocol: 'query', namespace: 'http://autoscaling.amazonaws.com/doc/2011-01-01/'},
 };
 
 async function readBody(request: IncomingMessage): Promise<string> {
@@ -179,7 +188,7 @@ function saveData(file: string, data: StandInData): void {
 }
 
 /**
- * A local CloudFormation, STS, EC2, SSM, Secrets Manager and CloudWatch on 127.0.0.1 that the real AWS SDK talks to: awsQuery
+ * A local CloudFormation, STS, EC2, Auto Scaling, SSM, Secrets Manager and CloudWatch on 127.0.0.1 that the real AWS SDK talks to: awsQuery
  * and ec2Query requests in, the XML the SDK's deserializers expect out; SSM's, Secrets Manager's and CloudWatch's JSON protocols
  * in and out. Stack updates play out on a clock.
  */
@@ -215,6 +224,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		}
 
 		for (const template of options.launchTemplates ?? []) state.addLaunchTemplate(template);
+		for (const configuration of options.launchConfigurations ?? []) state.addLaunchConfiguration(configuration);
 		for (const instance of options.looseInstances ?? []) state.runLooseInstance(instance);
 		data.ssmParameters = {...options.ssmParameters};
 		if (options.ssmDenied) data.ssmDenied = [...options.ssmDenied];
@@ -222,6 +232,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		if (options.secrets) data.secrets = {...options.secrets};
 		if (options.secretsDenied) data.secretsDenied = [...options.secretsDenied];
 		if (options.iamDenied) data.iamDenied = [...options.iamDenied];
+		if (options.autoScalingDenied) data.autoScalingDenied = [...options.autoScalingDenied];
 		if (options.imageRefusals) data.imageRefusals = [...options.imageRefusals];
 		if (options.recycleBinRules) data.recycleBinRules = [...options.recycleBinRules];
 		for (const seed of options.stacks ?? []) {
@@ -467,6 +478,16 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 		const ec2Handler = service === 'ec2' ? ec2Handlers[action] : undefined;
 		if (ec2Handler) {
 			return ec2Handler(state, params, {accountId: identity.accountId, region: callerRegion});
+		}
+
+		const autoScalingHandler = service === 'autoscaling' ? autoScalingHandlers[action] : undefined;
+		if (autoScalingHandler) {
+			const caller = {
+				accountId: identity.accountId,
+				arn: identity.arn ?? `arn:aws:iam::${identity.accountId}:user/rehearsal`,
+				region: callerRegion,
+			};
+			return autoScalingHandler(state, params, caller, {launchConfigurationsPageSize: options.launchConfigurationsPageSize ?? 50});
 		}
 
 		const iamHandler = service === 'iam' ? iamHandlers[action] : undefined;

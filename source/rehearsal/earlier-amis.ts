@@ -1,6 +1,6 @@
 import {stockImage} from './aws/seeds';
 import type {RecycleBinRuleRecord} from './aws/model';
-import type {ImageInput, LaunchTemplateSeed, LooseInstanceSeed} from './aws/state';
+import type {ImageInput, LaunchConfigurationSeed, LaunchTemplateSeed, LooseInstanceSeed} from './aws/state';
 
 const DEV_ACCOUNT = '111111111111';
 const PROD_ACCOUNT = '222222222222';
@@ -34,13 +34,15 @@ interface Earlier {
 
 const BUILD_HOST_AMI = 'ami-0e1a2b3c4d5e6f701';
 const BASTION_AMI = 'ami-0e1a2b3c4d5e6f702';
+const LEGACY_GROUP_AMI = 'ami-0e1a2b3c4d5e6f723';
 
 /**
  * A year of releases, one a month or so, so that `--rehearse images` and `--rehearse prune` show every
  * rule at work: in dev (us-east-1) the newest three, one younger than 30 days, one a launch template
  * names, one a stray instance runs, one protected, one launched after its deprecation, and retired ones
  * at each stage (to deprecate, deprecated in grace, to disable, disabled in grace, to deregister); fleet
- * copies in eu-west-1 (one of an image in use); in prod, three newer and an old one to deprecate.
+ * copies in eu-west-1 (one of an image in use); in prod, three newer, an old one to deprecate and an older
+ * one an Auto Scaling group's launch configuration still names.
  * A Recycle Bin rule keeps dev's deregistered AMIs in us-east-1 for a week.
  */
 const EARLIER: Earlier[] = [
@@ -61,6 +63,7 @@ const EARLIER: Earlier[] = [
 	{imageId: 'ami-0e1a2b3c4d5e6f721', env: 'prod', version: 'c91f3a8', ageDays: 23},
 	{imageId: 'ami-0e1a2b3c4d5e6f722', env: 'prod', version: '8a4f3b1', ageDays: 60},
 	{imageId: 'ami-0e1a2b3c4d5e6f705', env: 'prod', version: '1c7d9e4', ageDays: 186},
+	{imageId: LEGACY_GROUP_AMI, env: 'prod', version: '2a7c4e9', ageDays: 305},
 ];
 
 function daysBefore(now: Date, days: number): string {
@@ -97,6 +100,7 @@ function images(earlier: Earlier, now: Date): ImageInput[] {
 export function earlierAmis(now: Date): {
 	images: ImageInput[];
 	launchTemplates: LaunchTemplateSeed[];
+	launchConfigurations: LaunchConfigurationSeed[];
 	looseInstances: LooseInstanceSeed[];
 	recycleBinRules: RecycleBinRuleRecord[];
 } {
@@ -104,6 +108,9 @@ export function earlierAmis(now: Date): {
 		images: EARLIER.flatMap(earlier => images(earlier, now)),
 		launchTemplates: [
 			{name: 'convox-dev-build-host', accountId: DEV_ACCOUNT, region: 'us-east-1', imageId: BUILD_HOST_AMI, versionNumber: 3},
+		],
+		launchConfigurations: [
+			{name: 'convox-prod-LaunchConfiguration-1Q2W3E4R5T6Y', accountId: PROD_ACCOUNT, region: 'us-east-1', imageId: LEGACY_GROUP_AMI},
 		],
 		looseInstances: [{name: 'convox-dev-bastion', imageId: BASTION_AMI}],
 		// dev keeps deregistered AMIs a week; prod has no rule, which prune says before a deregistration there.

@@ -40,16 +40,25 @@ function awaitingFirst<T>(client: T, beforeCall: (() => Promise<void>) | undefin
  * Adaptive retry paces calls when AWS throttles (a fleet polls many stacks and images at once).
  */
 export async function createAwsClients(options: AwsClientOptions): Promise<AwsClients> {
-	const [{STSClient}, {CloudFormationClient}, {EC2Client}, {SSMClient}, {IAMClient}, {CloudWatchClient}, {fromNodeProviderChain}] =
-		await Promise.all([
-			import('@aws-sdk/client-sts'),
-			import('@aws-sdk/client-cloudformation'),
-			import('@aws-sdk/client-ec2'),
-			import('@aws-sdk/client-ssm'),
-			import('@aws-sdk/client-iam'),
-			import('@aws-sdk/client-cloudwatch'),
-			import('@aws-sdk/credential-providers'),
-		]);
+	const [
+		{STSClient},
+		{CloudFormationClient},
+		{EC2Client},
+		{SSMClient},
+		{IAMClient},
+		{CloudWatchClient},
+		{AutoScalingClient},
+		{fromNodeProviderChain},
+	] = await Promise.all([
+		import('@aws-sdk/client-sts'),
+		import('@aws-sdk/client-cloudformation'),
+		import('@aws-sdk/client-ec2'),
+		import('@aws-sdk/client-ssm'),
+		import('@aws-sdk/client-iam'),
+		import('@aws-sdk/client-cloudwatch'),
+		import('@aws-sdk/client-auto-scaling'),
+		import('@aws-sdk/credential-providers'),
+	]);
 	const fixed = options.credentials;
 	const provider = fixed ? async () => fixed : fromNodeProviderChain(options.profile ? {profile: options.profile} : {});
 	const common = {
@@ -70,6 +79,7 @@ export async function createAwsClients(options: AwsClientOptions): Promise<AwsCl
 		// IAM is global: the SDK resolves the partition's one endpoint (signing for us-east-1 in aws) from any of its regions.
 		iam: ready(new IAMClient(common)),
 		cloudwatch: ready(new CloudWatchClient(common)),
+		autoScaling: ready(new AutoScalingClient(common)),
 		ec2For(region) {
 			let client = regional.get(region);
 			if (!client) {

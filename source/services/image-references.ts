@@ -1,3 +1,4 @@
+import {paginateDescribeLaunchConfigurations, type AutoScalingClient} from '@aws-sdk/client-auto-scaling';
 import {DescribeStacksCommand, type CloudFormationClient} from '@aws-sdk/client-cloudformation';
 import {
 	DescribeImageAttributeCommand,
@@ -34,6 +35,31 @@ export async function launchTemplateImages(ec2: EC2Client): Promise<LaunchTempla
 		}
 	}
 	return references;
+}
+
+export interface LaunchConfigurationReference {
+	name: string;
+	imageId: string;
+}
+
+/** What DescribeLaunchConfigurations told, or why it was refused (then no use by a launch configuration can be ruled out). */
+export type LaunchConfigurationsRead = {references: LaunchConfigurationReference[]} | {refused: string};
+
+/** The image of every launch configuration in the client's region (the Auto Scaling groups of older racks launch from them). */
+export async function launchConfigurationImages(autoScaling: AutoScalingClient): Promise<LaunchConfigurationsRead> {
+	const references: LaunchConfigurationReference[] = [];
+	try {
+		for await (const page of paginateDescribeLaunchConfigurations({client: autoScaling}, {})) {
+			for (const configuration of page.LaunchConfigurations ?? []) {
+				if (configuration.LaunchConfigurationName && configuration.ImageId)
+					references.push({name: configuration.LaunchConfigurationName, imageId: configuration.ImageId});
+			}
+		}
+	} catch (error) {
+		if (!(error as Error).name.startsWith('AccessDenied')) throw error;
+		return {refused: `${(error as Error).name}: ${(error as Error).message}`};
+	}
+	return {references};
 }
 
 export interface InstanceReference {

@@ -142,10 +142,11 @@ describe('convox-ami --rehearse images', () => {
 		expect(used.map(row => [row.imageId, row.account, usesOf(row.usedBy as Record<string, unknown[]>)])).toEqual([
 			['ami-0e1a2b3c4d5e6f702', 'dev', ['instances']],
 			['ami-0e1a2b3c4d5e6f701', 'dev', ['launchTemplates']],
+			['ami-0e1a2b3c4d5e6f723', 'prod', ['launchConfigurations']],
 		]);
-		// A year of releases: thirteen in dev, four in prod, newest first.
+		// A year of releases: thirteen in dev, five in prod, newest first.
 		expect(listed.events.filter(row => row.account === 'dev')).toHaveLength(13);
-		expect(listed.events.filter(row => row.account === 'prod')).toHaveLength(4);
+		expect(listed.events.filter(row => row.account === 'prod')).toHaveLength(5);
 		const ages = listed.events.filter(row => row.account === 'dev').map(row => row.ageDays as number);
 		expect(ages).toEqual([...ages].sort((a, b) => a - b));
 		const copies = await runCli(['--rehearse', 'images', '--region', 'eu-west-1', '--json'], {cwd, env: rehearsalEnv(cwd)});

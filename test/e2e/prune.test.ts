@@ -246,6 +246,10 @@ describe('convox-ami --rehearse prune', () => {
 		expect(new Set(plan.map(entry => entry.rule))).toEqual(
 			new Set(['newest', 'young', 'in-use', 'protected', 'launched', 'retire', 'grace']),
 		);
+		expect(plan.find(entry => entry.imageId === 'ami-0e1a2b3c4d5e6f723')).toMatchObject({
+			rule: 'in-use',
+			why: 'in use: launch configuration convox-prod-LaunchConfiguration-1Q2W3E4R5T6Y',
+		});
 		const steps = pruned.events.filter(event => event.type === 'prune-step').map(step => [step.action, step.imageId, step.status]);
 		expect(steps).toEqual([
 			['deprecate', 'ami-0e1a2b3c4d5e6f703', 'done'],

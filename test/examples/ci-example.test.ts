@@ -17,6 +17,7 @@ const CLIENTS = {
 	secretsmanager: '@aws-sdk/client-secrets-manager',
 	s3: '@aws-sdk/client-s3',
 	sts: '@aws-sdk/client-sts',
+	autoscaling: '@aws-sdk/client-auto-scaling',
 } as const;
 
 /** Where an S3 API call is authorized by another action than its name. */

@@ -29,6 +29,7 @@ const emptyInventory: RegionInventory = {
 	images: [],
 	stacks: [],
 	launchTemplates: [],
+	launchConfigurations: {references: []},
 	instances: [],
 	lastLaunched: {},
 };
@@ -61,19 +62,26 @@ describe('journalImages', () => {
 });
 
 describe('imageRows', () => {
-	it('joins each image with the stacks, rollbacks, launch templates and instances that name it', () => {
+	it('joins each image with the stacks, rollbacks, launch templates, launch configurations and instances that name it', () => {
 		const inventory: RegionInventory = {
 			...emptyInventory,
 			images: [
 				image('ami-stack', {ReleaseRun: 'r-built', ConvoxVersion: '20260708102410', SourceAmi: 'ami-base'}, '2026-11-30T00:00:00.000Z'),
 				image('ami-copy', {ReleaseRun: 'r-built', FleetRun: 'fleet-1', SourceAmiId: 'ami-x'}),
 				image('ami-untagged', {}, '2026-01-01T00:00:00.000Z'),
+				image('ami-legacy', {ReleaseRun: 'r-legacy'}, '2025-12-01T00:00:00.000Z'),
 			],
 			stacks: [
 				{stackName: 'convox-dev', ami: 'ami-stack'},
 				{stackName: 'convox-gone', ami: undefined},
 			],
 			launchTemplates: [{id: 'lt-1', name: 'builder', version: 4, imageId: 'ami-copy'}],
+			launchConfigurations: {
+				references: [
+					{name: 'convox-dev-LaunchConfiguration-1', imageId: 'ami-legacy'},
+					{name: 'convox-dev-LaunchConfiguration-2', imageId: 'ami-legacy'},
+				],
+			},
 			instances: [
 				{instanceId: 'i-1', imageId: 'ami-stack', state: 'running'},
 				{instanceId: 'i-2', imageId: 'ami-copy', state: 'stopped'},
@@ -88,7 +96,7 @@ describe('imageRows', () => {
 			],
 		};
 		const rows = imageRows([inventory], journal, new Date('2026-12-07T00:00:00.000Z'));
-		expect(rows.map(row => row.imageId)).toEqual(['ami-stack', 'ami-copy', 'ami-untagged']);
+		expect(rows.map(row => row.imageId)).toEqual(['ami-stack', 'ami-copy', 'ami-untagged', 'ami-legacy']);
 		expect(rows[0]).toEqual({
 			imageId: 'ami-stack',
 			region: 'us-east-1',
@@ -100,7 +108,7 @@ describe('imageRows', () => {
 			convoxVersion: '20260708102410',
 			sourceAmi: 'ami-base',
 			runId: 'r-built',
-			usedBy: {stacks: ['convox-dev'], rollbackOf: [], launchTemplates: [], instances: ['i-1']},
+			usedBy: {stacks: ['convox-dev'], rollbackOf: [], launchTemplates: [], launchConfigurations: [], instances: ['i-1']},
 			lastLaunchedAt: '2026-11-30T12:00:00Z',
 		});
 		expect(rows[1]).toMatchObject({
@@ -109,6 +117,13 @@ describe('imageRows', () => {
 			lastLaunchedAt: null,
 		});
 		expect(rows[2]).toMatchObject({runId: 'r-operator', convoxVersion: '', usedBy: {rollbackOf: [{rack: 'dev', runId: 'r-later'}]}});
+		expect(rows[3]!.usedBy).toEqual({
+			stacks: [],
+			rollbackOf: [],
+			launchTemplates: [],
+			launchConfigurations: ['convox-dev-LaunchConfiguration-1', 'convox-dev-LaunchConfiguration-2'],
+			instances: [],
+		});
 	});
 
 	it('orders by account and region, then newest first', () => {
@@ -129,9 +144,20 @@ describe('formatImagesTable', () => {
 	it('one line per image under fixed columns; in use says unused, names a single use and counts several', () => {
 		const inventory: RegionInventory = {
 			...emptyInventory,
-			images: [image('ami-used', {ReleaseRun: 'r1'}, '2026-12-01T00:00:00Z'), image('ami-unused', {}, '2026-11-01T00:00:00Z')],
+			images: [
+				image('ami-used', {ReleaseRun: 'r1'}, '2026-12-01T00:00:00Z'),
+				image('ami-unused', {}, '2026-11-01T00:00:00Z'),
+				image('ami-legacy', {}, '2026-10-01T00:00:00Z'),
+			],
 			stacks: [{stackName: 'convox-dev', ami: 'ami-used'}],
 			launchTemplates: [{id: 'lt-1', name: '', version: 1, imageId: 'ami-used'}],
+			launchConfigurations: {
+				references: [
+					{name: 'convox-dev-LC-1', imageId: 'ami-used'},
+					{name: 'convox-dev-LC-2', imageId: 'ami-used'},
+					{name: 'convox-old-LC', imageId: 'ami-legacy'},
+				],
+			},
 			instances: [
 				{instanceId: 'i-1', imageId: 'ami-used', state: 'running'},
 				{instanceId: 'i-2', imageId: 'ami-used', state: 'running'},
@@ -141,8 +167,9 @@ describe('formatImagesTable', () => {
 		const lines = formatImagesTable(imageRows([inventory], journal, new Date('2026-12-07T00:00:00Z'))).split('\n');
 		expect(lines).toEqual([
 			'IMAGE       REGION     ACCOUNT  NAME                   AGE  CONVOX  BASE  RUN  LAST LAUNCHED  IN USE',
-			'ami-used    us-east-1  dev      convox-dev-ami-used    6d   -       -     r1   -              stack convox-dev, rollback of prod, launch template lt-1, 2 instances',
+			'ami-used    us-east-1  dev      convox-dev-ami-used    6d   -       -     r1   -              stack convox-dev, rollback of prod, launch template lt-1, 2 launch configurations, 2 instances',
 			'ami-unused  us-east-1  dev      convox-dev-ami-unused  36d  -       -     -    -              unused',
+			'ami-legacy  us-east-1  dev      convox-dev-ami-legacy  67d  -       -     -    -              launch configuration convox-old-LC',
 		]);
 	});
 });

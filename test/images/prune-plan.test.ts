@@ -27,6 +27,7 @@ function inventory(region: string, images: OwnImage[], instances: Array<{instanc
 		images,
 		stacks: [],
 		launchTemplates: [],
+		launchConfigurations: {references: []},
 		instances: instances.map(instance => ({...instance, state: 'running'})),
 		lastLaunched: {},
 	};
@@ -89,5 +90,42 @@ describe('prunePlan: a fleet copy goes with its source', () => {
 		const disabled = {...image('ami-off', 'us-east-1', '2026-01-01T00:00:00Z'), state: 'disabled'};
 		const plan = prunePlan([inventory('us-east-1', [disabled])], noJournal, {...SETTINGS, keep: 0});
 		expect(plan).toEqual([expect.objectContaining({stage: 'disabled', next: 'deprecate', rule: 'retire'})]);
+	});
+});
+
+describe('prunePlan: launch configurations', () => {
+	it('keeps an image a launch configuration names, and names the configuration', () => {
+		const plan = prunePlan(
+			[
+				{
+					...inventory('us-east-1', [image('ami-legacy', 'us-east-1', '2026-01-01T00:00:00Z')]),
+					launchConfigurations: {references: [{name: 'convox-dev-LaunchConfiguration-1', imageId: 'ami-legacy'}]},
+				},
+			],
+			noJournal,
+			{...SETTINGS, keep: 0},
+		);
+		expect(plan).toEqual([
+			expect.objectContaining({next: null, rule: 'in-use', why: 'in use: launch configuration convox-dev-LaunchConfiguration-1'}),
+		]);
+	});
+
+	it('retires nothing where the launch configurations could not be read, nor a copy of an image there', () => {
+		const refused = {refused: 'AccessDenied: not authorized to perform: autoscaling:DescribeLaunchConfigurations'};
+		const plan = prunePlan(
+			[
+				{...inventory('us-east-1', [image('ami-old', 'us-east-1', '2026-01-01T00:00:00Z')]), launchConfigurations: refused},
+				inventory('eu-west-1', [copyOf('ami-old-eu', 'ami-old', '2026-01-01T01:00:00Z')]),
+			],
+			noJournal,
+			{...SETTINGS, keep: 0},
+		);
+		const byId = Object.fromEntries(plan.map(entry => [entry.imageId, entry]));
+		expect(byId['ami-old']).toMatchObject({
+			next: null,
+			rule: 'uses-unread',
+			why: 'the launch configurations of 111111111111 us-east-1 could not be read (autoscaling:DescribeLaunchConfigurations refused): a use cannot be ruled out',
+		});
+		expect(byId['ami-old-eu']).toMatchObject({next: null, rule: 'with-copy', why: expect.stringContaining('(uses-unread)')});
 	});
 });

@@ -31,6 +31,7 @@ describe('createAwsClients', () => {
 			clients.ssm,
 			clients.iam,
 			clients.cloudwatch,
+			clients.autoScaling,
 			clients.ec2For('eu-west-1'),
 		]) {
 			expect(await client.config.retryStrategy()).toMatchObject({mode: 'adaptive'});

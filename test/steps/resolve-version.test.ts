@@ -1,3 +1,4 @@
+import {AutoScalingClient} from '@aws-sdk/client-auto-scaling';
 import {createRunSecrets} from '../../source/services/run-secrets';
 import {readFileSync} from 'node:fs';
 import {CloudFormationClient} from '@aws-sdk/client-cloudformation';
@@ -70,6 +71,7 @@ function contextFor(
 		ssm: new SSMClient(config),
 		iam: new IAMClient(config),
 		cloudwatch: new CloudWatchClient(config),
+		autoScaling: new AutoScalingClient(config),
 		credentials: async () => config.credentials,
 	};
 	const account: AccountConfig = {accountId: '111111111111', stackName: 'convox-dev', production: false, checks: []};

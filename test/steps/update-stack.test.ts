@@ -1,3 +1,4 @@
+import {AutoScalingClient} from '@aws-sdk/client-auto-scaling';
 import {createRunSecrets} from '../../source/services/run-secrets';
 import {readFileSync} from 'node:fs';
 import {createServer, type Server} from 'node:http';
@@ -171,6 +172,7 @@ function harness(
 		ssm: new SSMClient(config),
 		iam: new IAMClient(config),
 		cloudwatch: new CloudWatchClient(config),
+		autoScaling: new AutoScalingClient(config),
 		ec2For: (region: string) => new EC2Client({...config, region}),
 		credentials: async () => config.credentials,
 	};

@@ -1,3 +1,4 @@
+import {AutoScalingClient} from '@aws-sdk/client-auto-scaling';
 import {createRunSecrets} from '../../source/services/run-secrets';
 import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
@@ -113,6 +114,7 @@ function context(setup: Setup = {}) {
 			ssm: new SSMClient({region: 'us-east-1', credentials}),
 			iam: new IAMClient({region: 'us-east-1', credentials}),
 			cloudwatch: new CloudWatchClient({region: 'us-east-1', credentials}),
+			autoScaling: new AutoScalingClient({region: 'us-east-1', credentials}),
 			ec2For: () => ec2,
 			credentials: async () => credentials,
 		}),

@@ -85,6 +85,7 @@ export async function createCliWorld({
 		AWS_ENDPOINT_URL_SECRETS_MANAGER: awsStandIn.url,
 		AWS_ENDPOINT_URL_IAM: awsStandIn.url,
 		AWS_ENDPOINT_URL_CLOUDWATCH: awsStandIn.url,
+		AWS_ENDPOINT_URL_AUTO_SCALING: awsStandIn.url,
 		AWS_ENDPOINT_URL_RBIN: awsStandIn.url,
 		AWS_EC2_METADATA_DISABLED: 'true',
 		CONVOX_RELEASES_URL: releasesStandIn.url,

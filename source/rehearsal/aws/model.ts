@@ -216,6 +216,16 @@ export interface LaunchTemplateRecord {
 	createTime: string;
 }
 
+/** A launch configuration of an account and region (older racks' Auto Scaling groups launch from one). */
+export interface LaunchConfigurationRecord {
+	name: string;
+	accountId: string;
+	region: string;
+	imageId: string;
+	instanceType: string;
+	createdTime: string;
+}
+
 /** An IAM role, as a rack's template makes it, with the instance profile that carries it. */
 export interface IamRoleRecord {
 	roleName: string;
@@ -271,6 +281,10 @@ export interface StandInData {
 	metrics?: MetricDatumRecord[];
 	/** Launch templates; absent in state files of earlier versions. */
 	launchTemplates?: LaunchTemplateRecord[];
+	/** Launch configurations; absent in state files of earlier versions. */
+	launchConfigurations?: LaunchConfigurationRecord[];
+	/** Auto Scaling actions refused to every caller (AccessDenied), e.g. 'DescribeLaunchConfigurations'. */
+	autoScalingDenied?: string[];
 	/** Calls refused for one image; absent in state files of earlier versions. */
 	imageRefusals?: ImageRefusal[];
 	/** Recycle Bin rules; absent in state files of earlier versions. */

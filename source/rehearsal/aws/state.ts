@@ -7,6 +7,7 @@ import {
 	type EventSpec,
 	type ImageRecord,
 	type InstanceRecord,
+	type LaunchConfigurationRecord,
 	type LaunchTemplateRecord,
 	type ResourceChangeRecord,
 	type Scenario,
@@ -73,6 +74,15 @@ export interface LaunchTemplateSeed {
 	imageId: string;
 	/** Default 1. */
 	versionNumber?: number;
+}
+
+export interface LaunchConfigurationSeed {
+	name: string;
+	accountId: string;
+	region: string;
+	imageId: string;
+	/** Default t3.medium. */
+	instanceType?: string;
 }
 
 /** An instance outside any rack (a bastion, a build host); `name` stands where a rack's stack name would. */
@@ -291,6 +301,19 @@ export class StandInState {
 	/** The launch templates of an account in a region. */
 	launchTemplatesOf(accountId: string, region: string): LaunchTemplateRecord[] {
 		return (this.data.launchTemplates ?? []).filter(template => template.accountId === accountId && template.region === region);
+	}
+
+	addLaunchConfiguration(seed: LaunchConfigurationSeed): void {
+		const configuration = {instanceType: 't3.medium', ...seed, createdTime: new Date().toISOString()};
+		this.data.launchConfigurations = [...(this.data.launchConfigurations ?? []), configuration];
+		this.changed();
+	}
+
+	/** The launch configurations of an account in a region, by name (as Auto Scaling lists them). */
+	launchConfigurationsOf(accountId: string, region: string): LaunchConfigurationRecord[] {
+		return (this.data.launchConfigurations ?? [])
+			.filter(configuration => configuration.accountId === accountId && configuration.region === region)
+			.sort((a, b) => a.name.localeCompare(b.name));
 	}
 
 	runLooseInstance(seed: LooseInstanceSeed): void {
