@@ -8,9 +8,18 @@ export interface PollIntervals {
 	maxMs: number;
 	/** How much the wait grows after a round in which no watched stack changed. */
 	factor: number;
+	/**
+	 * The least wait after a round per CloudFormation call it made (its share of the account and
+	 * region's calls): the more stacks a round reads, the longer the wait, so that the watch's calls
+	 * per minute do not grow with the stacks watched.
+	 */
+	callMs?: number;
 }
 
-const DEFAULT_POLL_INTERVALS: PollIntervals = {minMs: 2000, maxMs: 10_000, factor: 1.5};
+/** The intervals of a watch whose quickest round is every `minMs`: at most 1000 × 60 / (0.75 × minMs) calls a minute (40 at 2 s). */
+export const pollIntervalsOf = (minMs: number): PollIntervals => ({minMs, maxMs: minMs * 5, factor: 1.5, callMs: minMs * 0.75});
+
+const DEFAULT_POLL_INTERVALS = pollIntervalsOf(2000);
 
 /** A throttled round doubles the wait, from at least `maxMs`, up to this many times `maxMs`. */
 const THROTTLED_CEILING = 4;
@@ -59,6 +68,8 @@ export class StackStatusPoller {
 	private listingRefused = false;
 	/** Watched stacks the last listing left out. */
 	private readonly unlisted = new Set<string>();
+	/** CloudFormation calls of the round under way. */
+	private roundCalls = 0;
 	private running = false;
 	private woken = false;
 	private wake?: () => void;
@@ -117,9 +128,10 @@ export class StackStatusPoller {
 		let delay = this.intervals.minMs;
 		while (this.members.length > 0) {
 			this.woken = false;
+			this.roundCalls = 0;
 			const outcomes = await this.round([...this.members]);
 			delay = this.nextDelay(delay, outcomes);
-			await this.pause(delay);
+			await this.pause(Math.max(delay, this.spacing(outcomes)));
 		}
 		this.running = false;
 	}
@@ -129,6 +141,12 @@ export class StackStatusPoller {
 		if (outcomes.includes('throttled')) return Math.min(maxMs * THROTTLED_CEILING, Math.max(maxMs, delay * 2));
 		if (outcomes.includes('changed') || outcomes.includes('done')) return minMs;
 		return Math.min(maxMs, Math.round(delay * factor));
+	}
+
+	/** The least wait after a round: its status reads, and one events read per stack that changed or settled. */
+	private spacing(outcomes: Array<RoundOutcome<unknown>['kind']>): number {
+		const eventReads = outcomes.filter(kind => kind === 'changed' || kind === 'done').length;
+		return (this.roundCalls + eventReads) * (this.intervals.callMs ?? 0);
 	}
 
 	/** Waits `ms`, or less when a stack joins (its first reading is due now) or the last one leaves. */
@@ -184,7 +202,10 @@ export class StackStatusPoller {
 				let stack = listed?.get(stackName);
 				if (listed && !stack) this.unlisted.add(stackName);
 				try {
-					stack ??= await describeStack(client, stackName);
+					if (!stack) {
+						this.roundCalls++;
+						stack = await describeStack(client, stackName);
+					}
 				} catch (error) {
 					if (isThrottling(error)) {
 						readings.set(member, {kind: 'throttled'});
@@ -211,6 +232,7 @@ export class StackStatusPoller {
 		try {
 			for await (const page of paginateDescribeStacks({client: listable[0]!.stack.client}, {})) {
 				pages++;
+				this.roundCalls++;
 				for (const stack of page.Stacks ?? []) {
 					const snapshot = snapshotOf(stack);
 					stacks.set(snapshot.stackName, snapshot).set(snapshot.stackId, snapshot);

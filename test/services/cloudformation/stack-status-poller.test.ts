@@ -168,7 +168,7 @@ describe('the stack-status poller of an account and region', () => {
 		leaving!.stop.abort();
 		expect(await leaving!.result).toEqual({kind: 'stopped', status: 'UPDATE_IN_PROGRESS'});
 		const left = aws.calls.length;
-		await until(() => eventCalls(aws.calls.slice(left), 'rack-2').length >= 4);
+		await until(() => stackCalls(aws.calls.slice(left)).length >= 4);
 		const alone = aws.calls.slice(left);
 		expect(eventCalls(alone, 'rack-1')).toEqual([]);
 		// One stack left: named, as a lone watcher names it.
