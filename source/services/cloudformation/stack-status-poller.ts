@@ -1,6 +1,6 @@
 import {paginateDescribeStacks, type CloudFormationClient} from '@aws-sdk/client-cloudformation';
 import {isThrottling} from './throttling';
-import {describeStack, snapshotOf} from './stack';
+import {describeStack, isSettled, snapshotOf} from './stack';
 import type {StackSnapshot} from '../../core/stack';
 
 export interface PollIntervals {
@@ -31,6 +31,11 @@ export type StatusReading =
 			stack: StackSnapshot;
 			/** The status (or the time of the last update) differs from the member's previous round, or this is its first. */
 			changed: boolean;
+			/**
+			 * The member's turn to read its events although its status did not change: one stack a
+			 * round, of those still updating, the one whose events were read the longest ago.
+			 */
+			due: boolean;
 	  }
 	| {kind: 'throttled'};
 
@@ -46,6 +51,8 @@ export interface PolledStack<T> {
 interface Member {
 	readonly stack: PolledStack<unknown>;
 	fingerprint?: string;
+	/** The round in which the member last read its events (changed or due). */
+	eventsRound: number;
 	busy: boolean;
 	stopped: boolean;
 	settle(result: unknown): void;
@@ -68,8 +75,10 @@ export class StackStatusPoller {
 	private listingRefused = false;
 	/** Watched stacks the last listing left out. */
 	private readonly unlisted = new Set<string>();
-	/** CloudFormation calls of the round under way. */
+	/** CloudFormation calls of the round under way, and its events reads (stacks that changed or were due). */
 	private roundCalls = 0;
+	private eventReads = 0;
+	private rounds = 0;
 	private running = false;
 	private woken = false;
 	private wake?: () => void;
@@ -90,6 +99,7 @@ export class StackStatusPoller {
 			};
 			const member: Member = {
 				stack,
+				eventsRound: 0,
 				busy: false,
 				stopped: false,
 				settle: result => {
@@ -129,6 +139,8 @@ export class StackStatusPoller {
 		while (this.members.length > 0) {
 			this.woken = false;
 			this.roundCalls = 0;
+			this.eventReads = 0;
+			this.rounds++;
 			const outcomes = await this.round([...this.members]);
 			delay = this.nextDelay(delay, outcomes);
 			await this.pause(Math.max(delay, this.spacing(outcomes)));
@@ -143,10 +155,10 @@ export class StackStatusPoller {
 		return Math.min(maxMs, Math.round(delay * factor));
 	}
 
-	/** The least wait after a round: its status reads, and one events read per stack that changed or settled. */
+	/** The least wait after a round: its status reads, and one events read per stack that changed, was due or settled. */
 	private spacing(outcomes: Array<RoundOutcome<unknown>['kind']>): number {
-		const eventReads = outcomes.filter(kind => kind === 'changed' || kind === 'done').length;
-		return (this.roundCalls + eventReads) * (this.intervals.callMs ?? 0);
+		const settled = outcomes.filter(kind => kind === 'done').length;
+		return (this.roundCalls + this.eventReads + settled) * (this.intervals.callMs ?? 0);
 	}
 
 	/** Waits `ms`, or less when a stack joins (its first reading is due now) or the last one leaves. */
@@ -216,11 +228,36 @@ export class StackStatusPoller {
 					return;
 				}
 				const fingerprint = fingerprintOf(stack);
-				readings.set(member, {kind: 'status', stack, changed: fingerprint !== member.fingerprint});
+				readings.set(member, {kind: 'status', stack, changed: fingerprint !== member.fingerprint, due: false});
 				member.fingerprint = fingerprint;
 			}),
 		);
+		this.markDue(readings);
 		return readings;
+	}
+
+	/**
+	 * Events are read for every stack whose status changed, and for one more stack still updating:
+	 * the one read the longest ago. A lone stack still streams its events every round; many stacks
+	 * add one events read a round, not one each.
+	 */
+	private markDue(readings: Map<Member, StatusReading>): void {
+		let due: (StatusReading & {kind: 'status'}) | undefined;
+		let dueMember: Member | undefined;
+		for (const [member, reading] of readings) {
+			if (reading.kind !== 'status') continue;
+			if (reading.changed) {
+				member.eventsRound = this.rounds;
+				this.eventReads++;
+			} else if (!isSettled(reading.stack.status) && (!dueMember || member.eventsRound < dueMember.eventsRound)) {
+				due = reading;
+				dueMember = member;
+			}
+		}
+		if (!due || !dueMember) return;
+		due.due = true;
+		dueMember.eventsRound = this.rounds;
+		this.eventReads++;
 	}
 
 	/** The listed stacks by name and by id, or undefined when naming each stack is cheaper (or listing was refused). */
