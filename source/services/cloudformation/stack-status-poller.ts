@@ -242,21 +242,18 @@ export class StackStatusPoller {
 	 * add one events read a round, not one each.
 	 */
 	private markDue(readings: Map<Member, StatusReading>): void {
-		let due: (StatusReading & {kind: 'status'}) | undefined;
-		let dueMember: Member | undefined;
+		let due: Member | undefined;
 		for (const [member, reading] of readings) {
 			if (reading.kind !== 'status') continue;
 			if (reading.changed) {
 				member.eventsRound = this.rounds;
 				this.eventReads++;
-			} else if (!isSettled(reading.stack.status) && (!dueMember || member.eventsRound < dueMember.eventsRound)) {
-				due = reading;
-				dueMember = member;
-			}
+			} else if (!isSettled(reading.stack.status) && (!due || member.eventsRound < due.eventsRound)) due = member;
 		}
-		if (!due || !dueMember) return;
-		due.due = true;
-		dueMember.eventsRound = this.rounds;
+		const reading = due && readings.get(due);
+		if (!due || reading?.kind !== 'status') return;
+		readings.set(due, {...reading, due: true});
+		due.eventsRound = this.rounds;
 		this.eventReads++;
 	}
 
