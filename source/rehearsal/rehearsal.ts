@@ -83,7 +83,7 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string;
 	// `--fleet NAME` rehearses the demo fleet under that name, in a world of its own.
 	// CONVOX_AMI_REHEARSAL_ROLLBACK names racks whose next update rolls back, _STALE_INSTANCES racks whose
 	// next update leaves the old instances running (their checklist fails); _FLEET_TOLERANCE sets the
-	// demo's failureTolerance, _FLEET_RACKS keeps its first N racks.
+	// demo's failureTolerance, _FLEET_RACKS keeps its first N racks (more than 20 adds generated ones).
 	const demo = options.fleet
 		? demoFleet(options.fleet, {
 				failureTolerance: Number(process.env.CONVOX_AMI_REHEARSAL_FLEET_TOLERANCE ?? 0),

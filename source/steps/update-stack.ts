@@ -15,7 +15,7 @@ import {StackWatcher, type StackEventRecord, type WatchProgress} from '../servic
 import {hasRelease, judgeOutcome, type ExpectedRelease} from '../services/cloudformation/outcome';
 import {buildUpdateParameters, type UpdateParameters} from '../convox/parameters';
 import {describeStack, parameterValue, readinessOf, StackNotFoundError, templateParametersOf} from '../services/cloudformation/stack';
-import type {PollIntervals} from '../services/cloudformation/stack-status-poller';
+import {pollIntervalsOf, type PollIntervals} from '../services/cloudformation/stack-status-poller';
 import {imageArchitecture} from '../services/ec2-images';
 import {instancesToReplace} from '../convox/instances-to-replace';
 import {InterruptedError, MissingInputError, StepFailedError, UsageError, WaitingError} from '../core/errors';
@@ -582,7 +582,7 @@ function releaseOf(ctx: StepContext): Release {
 
 function pollIntervalsFrom(env: NodeJS.ProcessEnv): PollIntervals | undefined {
 	const minMs = Number(env[POLL_VARIABLE]);
-	return Number.isFinite(minMs) && minMs > 0 ? {minMs, maxMs: minMs * 5, factor: 1.5} : undefined;
+	return Number.isFinite(minMs) && minMs > 0 ? pollIntervalsOf(minMs) : undefined;
 }
 
 function assertAccount(ctx: StepContext): void {

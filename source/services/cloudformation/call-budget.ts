@@ -2,8 +2,12 @@ import {setTimeout as sleep} from 'node:timers/promises';
 import type {CloudFormationClient} from '@aws-sdk/client-cloudformation';
 import {isThrottling} from './throttling';
 
-/** CloudFormation calls per second that every client of one account and region shares (CONVOX_AMI_CLOUDFORMATION_RATE overrides). */
-const CALLS_PER_SECOND = 3;
+/**
+ * CloudFormation calls per second that every client of one account and region shares
+ * (CONVOX_AMI_CLOUDFORMATION_RATE overrides): 54 a minute, so that no minute of an account and
+ * region goes over 60 calls however many racks a fleet has there.
+ */
+const CALLS_PER_SECOND = 0.9;
 /** After a throttle, the shared pace stays halved this long, then recovers step by step. */
 const SLOW_MS = 30_000;
 const FLOOR_PER_SECOND = 0.25;

@@ -66,8 +66,9 @@ function recordOf(event: StackEvent, stackName: string): StackEventRecord {
 /**
  * Follows one stack update: new events oldest first, each once. Its stack's status comes from a
  * poller shared with the other watchers of the account and region, which polls faster while any
- * of their stacks changes and slower while none does; events are read only while the stack is not
- * settled or its status changed. The SDK retries throttled calls itself; a throttle that outlasts
+ * of their stacks changes and slower while none does; events are read in a round where the
+ * stack's status or last update time changed, when the poller says they are due (one updating stack
+ * a round), and once more when it settles. The SDK retries throttled calls itself; a throttle that outlasts
  * its retries only slows the rounds down.
  */
 export class StackWatcher {
@@ -108,10 +109,10 @@ export class StackWatcher {
 		let outcome: 'changed' | 'quiet' | 'throttled' = 'throttled';
 		if (reading.kind === 'status') {
 			try {
-				const {stack, changed} = reading;
+				const {stack, changed, due} = reading;
 				this.status = stack.status;
 				const settled = isSettled(stack.status);
-				const fresh = !settled || changed ? await this.pollEvents() : 0;
+				const fresh = changed || due ? await this.pollEvents() : 0;
 				if (!settled) this.started = true;
 				else if (this.started || this.now() - this.startedAt > (this.options.startGraceMs ?? 60_000)) {
 					if (!changed) await this.pollEvents();

@@ -1,6 +1,6 @@
 import {paginateDescribeStacks, type CloudFormationClient} from '@aws-sdk/client-cloudformation';
 import {isThrottling} from './throttling';
-import {describeStack, snapshotOf} from './stack';
+import {describeStack, isSettled, snapshotOf} from './stack';
 import type {StackSnapshot} from '../../core/stack';
 
 export interface PollIntervals {
@@ -8,9 +8,18 @@ export interface PollIntervals {
 	maxMs: number;
 	/** How much the wait grows after a round in which no watched stack changed. */
 	factor: number;
+	/**
+	 * The least wait after a round per CloudFormation call it made (its share of the account and
+	 * region's calls): the more stacks a round reads, the longer the wait, so that the watch's calls
+	 * per minute do not grow with the stacks watched.
+	 */
+	callMs?: number;
 }
 
-const DEFAULT_POLL_INTERVALS: PollIntervals = {minMs: 2000, maxMs: 10_000, factor: 1.5};
+/** The intervals of a watch whose quickest round is every `minMs`: at most 1000 × 60 / (0.75 × minMs) calls a minute (40 at 2 s). */
+export const pollIntervalsOf = (minMs: number): PollIntervals => ({minMs, maxMs: minMs * 5, factor: 1.5, callMs: minMs * 0.75});
+
+const DEFAULT_POLL_INTERVALS = pollIntervalsOf(2000);
 
 /** A throttled round doubles the wait, from at least `maxMs`, up to this many times `maxMs`. */
 const THROTTLED_CEILING = 4;
@@ -22,6 +31,11 @@ export type StatusReading =
 			stack: StackSnapshot;
 			/** The status (or the time of the last update) differs from the member's previous round, or this is its first. */
 			changed: boolean;
+			/**
+			 * The member's turn to read its events although its status did not change: one stack a
+			 * round, of those still updating, the one whose events were read the longest ago.
+			 */
+			due: boolean;
 	  }
 	| {kind: 'throttled'};
 
@@ -37,6 +51,8 @@ export interface PolledStack<T> {
 interface Member {
 	readonly stack: PolledStack<unknown>;
 	fingerprint?: string;
+	/** The round in which the member last read its events (changed or due). */
+	eventsRound: number;
 	busy: boolean;
 	stopped: boolean;
 	settle(result: unknown): void;
@@ -59,6 +75,10 @@ export class StackStatusPoller {
 	private listingRefused = false;
 	/** Watched stacks the last listing left out. */
 	private readonly unlisted = new Set<string>();
+	/** CloudFormation calls of the round under way, and its events reads (stacks that changed or were due). */
+	private roundCalls = 0;
+	private eventReads = 0;
+	private rounds = 0;
 	private running = false;
 	private woken = false;
 	private wake?: () => void;
@@ -79,6 +99,7 @@ export class StackStatusPoller {
 			};
 			const member: Member = {
 				stack,
+				eventsRound: 0,
 				busy: false,
 				stopped: false,
 				settle: result => {
@@ -117,9 +138,12 @@ export class StackStatusPoller {
 		let delay = this.intervals.minMs;
 		while (this.members.length > 0) {
 			this.woken = false;
+			this.roundCalls = 0;
+			this.eventReads = 0;
+			this.rounds++;
 			const outcomes = await this.round([...this.members]);
 			delay = this.nextDelay(delay, outcomes);
-			await this.pause(delay);
+			await this.pause(Math.max(delay, this.spacing(outcomes)));
 		}
 		this.running = false;
 	}
@@ -129,6 +153,12 @@ export class StackStatusPoller {
 		if (outcomes.includes('throttled')) return Math.min(maxMs * THROTTLED_CEILING, Math.max(maxMs, delay * 2));
 		if (outcomes.includes('changed') || outcomes.includes('done')) return minMs;
 		return Math.min(maxMs, Math.round(delay * factor));
+	}
+
+	/** The least wait after a round: its status reads, and one events read per stack that changed, was due or settled. */
+	private spacing(outcomes: Array<RoundOutcome<unknown>['kind']>): number {
+		const settled = outcomes.filter(kind => kind === 'done').length;
+		return (this.roundCalls + this.eventReads + settled) * (this.intervals.callMs ?? 0);
 	}
 
 	/** Waits `ms`, or less when a stack joins (its first reading is due now) or the last one leaves. */
@@ -184,7 +214,10 @@ export class StackStatusPoller {
 				let stack = listed?.get(stackName);
 				if (listed && !stack) this.unlisted.add(stackName);
 				try {
-					stack ??= await describeStack(client, stackName);
+					if (!stack) {
+						this.roundCalls++;
+						stack = await describeStack(client, stackName);
+					}
 				} catch (error) {
 					if (isThrottling(error)) {
 						readings.set(member, {kind: 'throttled'});
@@ -195,11 +228,33 @@ export class StackStatusPoller {
 					return;
 				}
 				const fingerprint = fingerprintOf(stack);
-				readings.set(member, {kind: 'status', stack, changed: fingerprint !== member.fingerprint});
+				readings.set(member, {kind: 'status', stack, changed: fingerprint !== member.fingerprint, due: false});
 				member.fingerprint = fingerprint;
 			}),
 		);
+		this.markDue(readings);
 		return readings;
+	}
+
+	/**
+	 * Events are read for every stack whose status changed, and for one more stack still updating:
+	 * the one read the longest ago. A lone stack still streams its events every round; many stacks
+	 * add one events read a round, not one each.
+	 */
+	private markDue(readings: Map<Member, StatusReading>): void {
+		let due: Member | undefined;
+		for (const [member, reading] of readings) {
+			if (reading.kind !== 'status') continue;
+			if (reading.changed) {
+				member.eventsRound = this.rounds;
+				this.eventReads++;
+			} else if (!isSettled(reading.stack.status) && (!due || member.eventsRound < due.eventsRound)) due = member;
+		}
+		const reading = due && readings.get(due);
+		if (!due || reading?.kind !== 'status') return;
+		readings.set(due, {...reading, due: true});
+		due.eventsRound = this.rounds;
+		this.eventReads++;
 	}
 
 	/** The listed stacks by name and by id, or undefined when naming each stack is cheaper (or listing was refused). */
@@ -211,6 +266,7 @@ export class StackStatusPoller {
 		try {
 			for await (const page of paginateDescribeStacks({client: listable[0]!.stack.client}, {})) {
 				pages++;
+				this.roundCalls++;
 				for (const stack of page.Stacks ?? []) {
 					const snapshot = snapshotOf(stack);
 					stacks.set(snapshot.stackName, snapshot).set(snapshot.stackId, snapshot);

@@ -51,17 +51,18 @@ function event(resource: string, status: string, reason = '', type = 'AWS::AutoS
 	};
 }
 
-/** Plays the rollback: each DescribeStackEvents call reveals one more batch, newest first as CloudFormation returns them. */
+/**
+ * Plays the rollback: each status read reveals one more batch of events (DescribeStackEvents shows
+ * them newest first, as CloudFormation does), the stack rolling back until the last batch is out.
+ */
 async function watchRollback(batches: StackEvent[][]) {
 	const shown: StackEvent[] = [];
-	let call = 0;
-	cloudformation.on(DescribeStackEventsCommand).callsFake(() => {
-		if (call < batches.length) shown.push(...batches[call++]!);
-		return {StackEvents: [...shown].reverse()};
+	let revealed = 0;
+	cloudformation.on(DescribeStackEventsCommand).callsFake(() => ({StackEvents: [...shown].reverse()}));
+	cloudformation.on(DescribeStacksCommand).callsFake(() => {
+		if (revealed < batches.length) shown.push(...batches[revealed++]!);
+		return stackWith(revealed < batches.length ? 'UPDATE_ROLLBACK_IN_PROGRESS' : 'UPDATE_ROLLBACK_COMPLETE', 'ami-old', 'dev');
 	});
-	cloudformation
-		.on(DescribeStacksCommand)
-		.callsFake(() => stackWith(call < batches.length ? 'UPDATE_ROLLBACK_IN_PROGRESS' : 'UPDATE_ROLLBACK_COMPLETE', 'ami-old', 'dev'));
 	const received: StackEventRecord[] = [];
 	const watcher = new StackWatcher({
 		client,

@@ -168,7 +168,7 @@ describe('the stack-status poller of an account and region', () => {
 		leaving!.stop.abort();
 		expect(await leaving!.result).toEqual({kind: 'stopped', status: 'UPDATE_IN_PROGRESS'});
 		const left = aws.calls.length;
-		await until(() => eventCalls(aws.calls.slice(left), 'rack-2').length >= 4);
+		await until(() => stackCalls(aws.calls.slice(left)).length >= 4);
 		const alone = aws.calls.slice(left);
 		expect(eventCalls(alone, 'rack-1')).toEqual([]);
 		// One stack left: named, as a lone watcher names it.
@@ -302,5 +302,57 @@ describe('the stack-status poller of an account and region', () => {
 		const [listing, named] = [single.slice(0, 5), single.slice(5, 15)];
 		expect(listing.map(call => call.params.StackName ?? null)).toEqual([null, null, null, null, null]);
 		expect(new Set(named.map(call => call.params.StackName))).toEqual(new Set(RACKS));
+	});
+});
+
+describe('the calls of a shared watch as the stacks grow', () => {
+	/**
+	 * Watches `count` stacks that all update at once, each watcher counting the statuses it was told
+	 * of; returns the watch's calls as the stand-in received them.
+	 */
+	async function watchUpdates(count: number, intervals: PollIntervals) {
+		const names = Array.from({length: count}, (_, index) => `rack-${index + 1}`);
+		const {aws, client} = await world({}, names);
+		for (const name of names) await update(client, name);
+		const statuses = new Map(names.map(name => [name, new Set<string>()]));
+		const key = `poller-test-${keys++}`;
+		const before = aws.calls.length;
+		const results = names.map(stackName =>
+			new StackWatcher({
+				client,
+				stackName,
+				pollerKey: key,
+				intervals,
+				since: 'update-start',
+				started: true,
+				onEvent: () => undefined,
+				onProgress: ({status}) => statuses.get(stackName)!.add(status),
+			}).watch(new AbortController().signal),
+		);
+		expect(await Promise.all(results)).toEqual(names.map(() => expect.objectContaining({kind: 'settled'})));
+		return {calls: aws.calls.slice(before), statusesOf: statuses};
+	}
+
+	it('keeps the calls per watched second within the same budget for 5 and 40 stacks, reading events for the stacks that changed and one more a round', async () => {
+		// callMs over minMs: without the wait per call, quiet rounds alone would go over the budget.
+		const intervals = {minMs: 10, maxMs: 50, factor: 1.5, callMs: 25};
+		for (const count of [5, 40]) {
+			const {calls, statusesOf} = await watchUpdates(count, intervals);
+			const starts = listings(calls).map(call => Date.parse(call.time));
+			expect(starts.length).toBeGreaterThanOrEqual(3);
+			// Every round is followed by a wait of callMs per call it made, however many stacks it read.
+			const first = calls.indexOf(listings(calls)[0]!);
+			const last = calls.indexOf(listings(calls).at(-1)!);
+			const watched = starts.at(-1)! - starts[0]!;
+			expect(last - first).toBeLessThanOrEqual(watched / intervals.callMs);
+			// Events are read once per status a stack was told of (its first, each change), plus one
+			// stack still updating per round: never once per stack and round.
+			let statuses = 0;
+			for (const [name, seen] of statusesOf) {
+				statuses += seen.size;
+				expect(eventCalls(calls, name).length).toBeLessThanOrEqual(seen.size + Math.ceil(starts.length / count) + 1);
+			}
+			expect(calls.filter(call => call.action === 'DescribeStackEvents').length).toBeLessThanOrEqual(statuses + starts.length);
+		}
 	});
 });
