@@ -4,9 +4,8 @@ import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {rackStackSeed} from '../../source/rehearsal/aws-stand-in';
 import {JournalStore} from '../../source/workflow/journal-store';
-import {createRun} from '../../source/workflow/plan';
-import type {Run, StepRecord} from '../../source/core/types';
 import {rehearsalEnv, runCli, sharedCliWorld, WRONG_KEY} from '../support/cli-env';
+import {finishedRun} from '../support/prune-world';
 import {runInPty} from '../support/pty';
 
 const DEV = '111111111111';
@@ -43,28 +42,12 @@ const shared = sharedCliWorld({
 	},
 });
 
-function doneRun(id: string, outputs: Partial<Record<StepRecord['id'], object>>): Run {
-	const run = createRun({
-		id,
-		kind: 'release',
-		env: 'dev',
-		mode: 'live',
-		production: false,
-		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
-	});
-	return {
-		...run,
-		status: 'finished',
-		steps: run.steps.map(step => (outputs[step.id] ? {...step, status: 'done', outputs: outputs[step.id]!} : step)),
-	};
-}
-
 async function journalWithRuns(stateDir: string): Promise<void> {
 	const store = new JournalStore(stateDir);
 	await store.ensureWritable();
-	store.save(doneRun('r-operator', {build: {amiId: ROLLBACK_AMI, amiIds: {'us-east-1': ROLLBACK_AMI}}}));
+	store.save(finishedRun('r-operator', {build: {amiId: ROLLBACK_AMI, amiIds: {'us-east-1': ROLLBACK_AMI}}}));
 	store.save(
-		doneRun('r-stack', {
+		finishedRun('r-stack', {
 			build: {amiId: STACK_AMI, amiIds: {'us-east-1': STACK_AMI}},
 			'update-stack': {stackStatus: 'UPDATE_COMPLETE', previousAmi: ROLLBACK_AMI, previousVersion: '20160820033210', changeSetName: null},
 		}),

@@ -4,7 +4,7 @@ import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {rehearsalEnv} from '../support/cli-env';
 import {PROMPT_READY} from '../support/ink-prompt';
-import {runInPty} from '../support/pty';
+import {runInPty, type PtySession} from '../support/pty';
 
 /** The frames Ink drew, in order: each between the synchronized-output marks, escape sequences removed. */
 function framesOf(raw: string): string[] {
@@ -15,6 +15,32 @@ function framesOf(raw: string): string[] {
 			.map(frame => frame.replaceAll(/\u001B\][^\u0007]*\u0007|\u001B\[[0-9;?]*[A-Za-z]/g, ''))
 			.filter(frame => frame.trim() !== '')
 	);
+}
+
+/**
+ * The key an operator presses at a prompt of a rehearsal: y to confirm; the manual check and the
+ * promotion start with nothing chosen, so a letter chooses (y: Yes, p: Promote); Enter otherwise.
+ */
+function keyFor(prompt: string): string {
+	const nothingChosen = /Yes {2}confirmed|Promote to/.test(prompt) && !prompt.includes('❯');
+	if (/y\/N|Y\/n/.test(prompt) || (nothingChosen && prompt.includes('Yes'))) return 'y';
+	return nothingChosen ? 'p' : '\r';
+}
+
+/** Answers each prompt once, when it says under its box that it takes keys, until the CLI exits. */
+async function answerUntilExit(session: PtySession, key: (prompt: string) => string): Promise<number> {
+	let answered = '';
+	const answer = setInterval(() => {
+		const screen = session.screen();
+		const prompt = screen.slice(screen.lastIndexOf('╭'));
+		if (!screen.includes('╭') || !prompt.includes(PROMPT_READY) || prompt === answered) return;
+		answered = prompt;
+		session.write(key(prompt));
+	}, 150);
+	const timeout = new Promise<number>((_resolve, reject) =>
+		setTimeout(() => reject(new Error(`no exit; screen:\n${session.screen().split('\n').slice(-14).join('\n')}`)), 90_000),
+	);
+	return await Promise.race([session.exited, timeout]).finally(() => clearInterval(answer));
 }
 
 describe('npx convox-ami --rehearse', () => {
@@ -85,22 +111,7 @@ describe('npx convox-ami --rehearse', () => {
 		const env = rehearsalEnv(cwd, {CONVOX_AMI_REHEARSAL_LOGS: 'manual'});
 		// The question's frame fills the terminal; the frames after it shrink below its height.
 		const session = runInPty(['release', '--rehearse', '--env', 'dev'], {cwd, env, rows: 24});
-		let answered = '';
-		const answer = setInterval(() => {
-			const screen = session.screen();
-			const prompt = screen.slice(screen.lastIndexOf('╭'));
-			if (!screen.includes('╭') || !prompt.includes(PROMPT_READY) || prompt === answered) return;
-			answered = prompt;
-			// The manual question starts with nothing chosen: 'y' chooses Yes, then Enter answers.
-			const nothingChosen = prompt.includes('Yes  confirmed') && !prompt.includes('❯');
-			session.write(/y\/N|Y\/n/.test(prompt) || nothingChosen ? 'y' : '\r');
-		}, 150);
-		const code = await Promise.race([
-			session.exited,
-			new Promise<number>((_resolve, reject) =>
-				setTimeout(() => reject(new Error(`no exit; screen:\n${session.screen().split('\n').slice(-14).join('\n')}`)), 90_000),
-			),
-		]).finally(() => clearInterval(answer));
+		const code = await answerUntilExit(session, keyFor);
 		expect(code, session.screen()).toBe(0);
 		expect(session.screen()).toMatch(/Logs reach SumoLogic logs · manual · [^\n]+\n +confirmed by the operator\n/);
 	}, 120_000);
@@ -110,24 +121,11 @@ describe('npx convox-ami --rehearse', () => {
 		const env = rehearsalEnv(cwd);
 		const session = runInPty(['--rehearse'], {cwd, env, rows: 50});
 		const keys: string[] = [];
-		let answered = '';
-		const answer = setInterval(() => {
-			const screen = session.screen();
-			const prompt = screen.slice(screen.lastIndexOf('╭'));
-			// A prompt takes keys once it says so under its box.
-			if (!screen.includes('╭') || !prompt.includes(PROMPT_READY) || prompt === answered) return;
-			answered = prompt;
-			// The manual check and the promotion start with nothing chosen: a letter chooses, then Enter.
-			const nothingChosen = /Yes {2}confirmed|Promote to/.test(prompt) && !prompt.includes('❯');
-			const key = /y\/N|Y\/n/.test(prompt) || (nothingChosen && prompt.includes('Yes')) ? 'y' : nothingChosen ? 'p' : '\r';
+		const code = await answerUntilExit(session, prompt => {
+			const key = keyFor(prompt);
 			keys.push(key === '\r' ? 'Enter' : key);
-			session.write(key);
-		}, 150);
-		const code = await Promise.race([
-			session.exited,
-			new Promise<number>((_resolve, reject) => setTimeout(() => reject(new Error(`no exit; screen:\n${session.screen()}`)), 90_000)),
-		]);
-		clearInterval(answer);
+			return key;
+		});
 		expect(code).toBe(0);
 		expect(new Set(keys)).toEqual(new Set(['Enter', 'y', 'p']));
 		const screen = session.screen();

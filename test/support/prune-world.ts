@@ -84,7 +84,8 @@ export const pruneWorldAws = {
 	],
 };
 
-function finishedRun(id: string, outputs: Partial<Record<StepRecord['id'], object>>): Run {
+/** A finished release run of dev in us-east-1 whose steps named in `outputs` are done with them. */
+export function finishedRun(id: string, outputs: Partial<Record<StepRecord['id'], object>>): Run {
 	const run = createRun({
 		id,
 		kind: 'release',
