@@ -67,7 +67,12 @@ export async function parseHcl2File(file: string, text: string): Promise<Body> {
 		try {
 			return JSON.parse(text) as Body;
 		} catch (error) {
-			throw new Error(`${file} is not valid JSON: ${(error as Error).message}`, {cause: error});
+			// V8's message quotes the text around the fault, which may be a secret of a var file: only where it is.
+			const position = /at position (\d+)/.exec((error as Error).message)?.[1];
+			const before = position === undefined ? undefined : text.slice(0, Number(position)).split('\n');
+			const where = before ? ` (line ${before.length}, column ${before.at(-1)!.length + 1})` : '';
+			// eslint-disable-next-line preserve-caught-error -- the cause's message quotes the file's text
+			throw new Error(`${file} is not valid JSON${where}.`);
 		}
 	}
 	// A CommonJS package whose exports are getters: bundled (dist/), only its default export (module.exports) has them.

@@ -303,6 +303,25 @@ class BuildRun {
 	 * and removed when the operator agrees (or --yes). Only those ids and names are looked up, so
 	 * nothing of another build is touched; a refusal is reported and the release goes on.
 	 */
+	/** Asked first (a production account: its id typed too); `--yes` agrees, nobody to answer does not. */
+	private async agreesToRemove(names: string): Promise<boolean> {
+		const {production, accountId} = this.ctx.account;
+		try {
+			if (!(await this.ctx.prompt.confirm({message: `Remove ${names}?`, remedy: '--yes', defaultValue: !production}))) return false;
+			if (production && !this.ctx.flags.yes) {
+				await this.ctx.prompt.text({
+					message: `They are in the PRODUCTION account ${accountId}. Type its id to remove them:`,
+					remedy: '--yes',
+					validate: value => (value.trim() === accountId ? undefined : `Type ${accountId} exactly, or press Ctrl-C to stop`),
+				});
+			}
+			return true;
+		} catch (error) {
+			if (error instanceof MissingInputError) return false;
+			throw error;
+		}
+	}
+
 	private async removeLeftovers(left: BuildResources): Promise<void> {
 		const {ami: _ami, ...created} = left;
 		if (Object.keys(created).length === 0) return;
@@ -328,12 +347,7 @@ class BuildRun {
 			notice(this.ctx, `Dry run: nothing removed. A release removes them (asking first), or: ${byHand(leftovers)}`);
 			return;
 		}
-		let agreed = false;
-		try {
-			agreed = await this.ctx.prompt.confirm({message: `Remove ${names}?`, remedy: '--yes', defaultValue: true});
-		} catch (error) {
-			if (!(error instanceof MissingInputError)) throw error;
-		}
+		const agreed = await this.agreesToRemove(names);
 		if (!agreed) {
 			notice(this.ctx, `Left in place: ${names}. Remove them with: ${byHand(leftovers)}`, 'warn');
 			return;

@@ -139,11 +139,16 @@ export async function acquireStackLock(
 			try {
 				etag = await backend.put(key, text(), {ifMatch: etag});
 			} catch (error) {
-				etag = undefined;
+				if (error instanceof WriteConflict) {
+					etag = undefined;
+					options.onLost(
+						`The lock of ${stack.stackName} in ${backend.where} was released by hand or taken over (its heartbeat had expired); this run no longer holds it.`,
+					);
+					return;
+				}
+				// A passing S3 error: the lock is still ours, the next heartbeat tries again.
 				options.onLost(
-					error instanceof WriteConflict
-						? `The lock of ${stack.stackName} in ${backend.where} was released by hand or taken over (its heartbeat had expired); this run no longer holds it.`
-						: `Could not renew the lock of ${stack.stackName} in ${backend.where}: ${(error as Error).message}`,
+					`Could not renew the lock of ${stack.stackName} in ${backend.where} (trying again at the next heartbeat): ${(error as Error).message}`,
 				);
 			}
 		});

@@ -4,7 +4,7 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {execa} from 'execa';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {isHcl2Path, passableVariables, readHcl2Template} from '../../source/services/packer-template-hcl2';
+import {isHcl2Path, parseHcl2File, passableVariables, readHcl2Template} from '../../source/services/packer-template-hcl2';
 import {inspectTemplate} from '../../source/services/packer-template-inspection';
 import {readTemplate} from '../../source/services/packer-template';
 import type {TemplateInspection} from '../../source/services/packer-template-inspection';
@@ -39,6 +39,14 @@ afterAll(async () => {
 });
 
 describe('readHcl2Template', () => {
+	it('a JSON var file that does not parse is named with where, never with its text (it may hold a secret)', async () => {
+		const quoted = parseHcl2File('vars.json', `{\n  "logspout_token": 's3cr3t-TOKEN-value'\n}`);
+		await expect(quoted).rejects.toThrow(/^vars\.json is not valid JSON\.$/);
+		await expect(quoted).rejects.not.toThrow(/s3cr3t/);
+		await expect(parseHcl2File('vars.json', `{"region": "eu-west-1",\n "logspout_token": "s3cr3t",}`)).rejects.toThrow(
+			/^vars\.json is not valid JSON \(line 2, column \d+\)\.$/,
+		);
+	});
 	it("the twin of packer/packer.json: the same variables, secrets, sensitive list, tag and builder as the JSON's", async () => {
 		const {template, inspection} = await readHcl2Template(fixture('hcl2/convox-ami.pkr.hcl'));
 		const json = inspectTemplate(await readTemplate(shippedJson));

@@ -223,6 +223,29 @@ describe('the per-stack lock', () => {
 		await lock.release();
 	});
 
+	test('a renewal that S3 refuses once (a 500) is said and tried again: the lock is still held and released at the end', async () => {
+		let now = Date.parse('2026-12-07T04:00:00Z');
+		const timing: LockTiming = {heartbeatMs: 20, expiryMs: 300_000, now: () => now};
+		let failures = 1;
+		const flaky: StateBackend = {
+			...backend,
+			async put(key, text, condition) {
+				if (condition && 'ifMatch' in condition && failures-- > 0) throw new Error('We encountered an internal error. Please try again.');
+				return await backend.put(key, text, condition);
+			},
+		};
+		const lost: string[] = [];
+		const lock = await acquireStackLock(flaky, STACK, owner, {timing, onLost: message => lost.push(message)});
+		const key = 'locks/111111111111.us-east-1.convox-dev.lock';
+		now += 60_000;
+		await expect
+			.poll(async () => (JSON.parse((await backend.get(key))!.text) as {heartbeat: string}).heartbeat)
+			.toBe(new Date(now).toISOString());
+		expect(lost).toEqual([expect.stringMatching(/^Could not renew the lock of convox-dev .*trying again at the next heartbeat/)]);
+		await lock.release();
+		expect(await backend.get(key)).toBeUndefined();
+	});
+
 	test('unlock releases only the holder its id names', async () => {
 		const {timing} = manualClock(Date.now());
 		const lock = await acquireStackLock(backend, STACK, owner, {timing, onLost: () => undefined});
