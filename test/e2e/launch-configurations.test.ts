@@ -1,9 +1,8 @@
 import {describe, expect, it} from 'vitest';
-import type {ImageInput} from '../../source/rehearsal/aws-stand-in';
 import {sharedCliWorld, type SharedCliWorld} from '../support/cli-env';
+import {ami, daysAgo} from '../support/prune-world';
 
 const DEV = '111111111111';
-const DAY_MS = 24 * 60 * 60 * 1000;
 const LIFECYCLE = new Set(['EnableImageDeprecation', 'DisableImage', 'DeregisterImage', 'DeleteSnapshot']);
 
 const AMI = {
@@ -17,18 +16,6 @@ const AMI = {
 	legacyDeprecated: 'ami-0d000000000000006',
 	legacyDisabled: 'ami-0d000000000000007',
 } as const;
-
-const daysAgo = (days: number) => new Date(Date.now() - days * DAY_MS).toISOString();
-
-const ami = (imageId: string, ageDays: number, more: Partial<ImageInput> = {}): ImageInput => ({
-	imageId,
-	name: `convox-dev-${imageId.slice(-2)}`,
-	ownerId: DEV,
-	region: 'us-east-1',
-	creationDate: daysAgo(ageDays),
-	tags: {ReleaseRun: `r-${imageId.slice(-2)}`},
-	...more,
-});
 
 const images = [
 	ami(AMI.newest1, 40),

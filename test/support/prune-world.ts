@@ -29,9 +29,10 @@ export const AMI = {
 	unavailable: 'ami-0a000000000000011',
 } as const;
 
-const daysAgo = (days: number) => new Date(Date.now() - days * DAY_MS).toISOString();
+export const daysAgo = (days: number) => new Date(Date.now() - days * DAY_MS).toISOString();
 
-function ami(imageId: string, ageDays: number, more: Partial<ImageInput> = {}): ImageInput {
+/** One of dev's AMIs in us-east-1, made `ageDays` ago by a release of this tool. */
+export function ami(imageId: string, ageDays: number, more: Partial<ImageInput> = {}): ImageInput {
 	return {
 		imageId,
 		name: `convox-dev-${imageId.slice(-2)}`,
