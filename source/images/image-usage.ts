@@ -81,9 +81,10 @@ function runOf(image: OwnImage, journal: JournalImages): string {
 	);
 }
 
-function ageInDays(creationDate: string | undefined, now: Date): number | null {
-	const created = creationDate ? Date.parse(creationDate) : Number.NaN;
-	return Number.isNaN(created) ? null : Math.max(0, Math.floor((now.getTime() - created) / DAY_MS));
+/** Whole days since `date` (none when it is missing or unreadable; a date still to come counts 0). */
+export function ageInDays(date: string | undefined, now: Date): number | null {
+	const since = date ? Date.parse(date) : Number.NaN;
+	return Number.isNaN(since) ? null : Math.max(0, Math.floor((now.getTime() - since) / DAY_MS));
 }
 
 /** Every image of every inventory with where it is used, by account, region and then newest first. */

@@ -1,5 +1,5 @@
 import type {OwnImage} from '../services/own-images';
-import {imageRows, isInUse, type ImageRow, type RegionInventory} from './image-usage';
+import {ageInDays, imageRows, isInUse, type ImageRow, type RegionInventory} from './image-usage';
 import type {JournalImages} from './journal-images';
 
 /** `--keep` and `--min-age` when not given. */
@@ -10,8 +10,6 @@ export const DEFAULT_MIN_AGE_DAYS = 30;
 const DAYS_DEPRECATED_BEFORE_DISABLE = 14;
 /** ... and disabled this long before it is deregistered with its snapshots. */
 const DAYS_DISABLED_BEFORE_DEREGISTER = 14;
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export type PruneAction = 'deprecate' | 'disable' | 'deregister';
 /** Where an image stands: `deprecated` from the moment EnableImageDeprecation set its time. */
@@ -111,11 +109,10 @@ function ageRule({row}: Candidate, rank: number, settings: PruneSettings): Kept 
 
 /** The next stage of a retired image, or the grace it still waits out. */
 function retirement({image}: Candidate, now: Date): {next: PruneAction | null; rule: PruneRule; why: string} {
-	const deprecatedAt = image.deprecationTime ? Date.parse(image.deprecationTime) : Number.NaN;
-	if (Number.isNaN(deprecatedAt)) {
+	const days = ageInDays(image.deprecationTime, now);
+	if (days === null) {
 		return {next: 'deprecate', rule: 'retire', why: 'unused, not among the newest, old enough: deprecated first'};
 	}
-	const days = Math.floor((now.getTime() - deprecatedAt) / DAY_MS);
 	if (image.state !== 'disabled') {
 		if (days >= DAYS_DEPRECATED_BEFORE_DISABLE) {
 			return {next: 'disable', rule: 'retire', why: `deprecated ${days} days ago and not launched since`};
