@@ -169,7 +169,7 @@ function manifestOutput(value: unknown): string | undefined {
  */
 export function withReleaseRun(template: PackerTemplate): string {
 	const inspection = inspectTemplate(template);
-	const options = {formattingOptions: formattingOf(template.text)};
+	const options = {formattingOptions: jsonFormatting(template.text)};
 	let text = template.text;
 	if (!inspection.variables.some(variable => variable.name === RUN_ID_VARIABLE)) {
 		text = applyEdits(text, modify(text, ['variables', RUN_ID_VARIABLE], '', options));
@@ -180,7 +180,8 @@ export function withReleaseRun(template: PackerTemplate): string {
 	return text;
 }
 
-function formattingOf(text: string): FormattingOptions {
+/** The indentation and line ends a JSON file already uses, for the edits made to it. */
+export function jsonFormatting(text: string): FormattingOptions {
 	const indent = /\n([ \t]+)"/.exec(text)?.[1] ?? '  ';
 	const eol = text.includes('\r\n') ? '\r\n' : '\n';
 	return indent.startsWith('\t') ? {insertSpaces: false, tabSize: 1, eol} : {insertSpaces: true, tabSize: indent.length, eol};

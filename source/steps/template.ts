@@ -226,12 +226,11 @@ function commitHint(root: string | undefined, files: string | string[], message:
 const WITHOUT_TAG =
 	"resume then finds an AMI that an interrupted build registered only from the build's own record (the journal and Packer's log), not by its tag, and builds again when that record does not name it";
 
-function missingReleaseRun(findings: TemplateFindings): string {
+function missingReleaseRun(findings: TemplateFindings, hcl2: boolean): string {
+	const value = hcl2 ? `var.${RUN_ID_VARIABLE}` : `{{user \`${RUN_ID_VARIABLE}\`}}`;
 	const parts = [
 		...(findings.runIdDeclared ? [] : [`the variable ${RUN_ID_VARIABLE}`]),
-		...(findings.untagged.length > 0
-			? [`the tag ${RELEASE_RUN_TAG} = {{user \`${RUN_ID_VARIABLE}\`}} on ${findings.untagged.join(', ')}`]
-			: []),
+		...(findings.untagged.length > 0 ? [`the tag ${RELEASE_RUN_TAG} = ${value} on ${findings.untagged.join(', ')}`] : []),
 	];
 	return parts.join(' and ');
 }
@@ -250,8 +249,8 @@ async function offerReleaseRun(
 	repoRoot: () => Promise<string | undefined>,
 ): Promise<string> {
 	if (findings.releaseRunTag || findings.amiBuilders.length === 0) return template.text;
-	const missing = missingReleaseRun(findings);
 	const hcl2 = isHcl2Path(template.path);
+	const missing = missingReleaseRun(findings, hcl2);
 	const edits = reportOnly
 		? undefined
 		: hcl2
@@ -262,7 +261,7 @@ async function offerReleaseRun(
 			? 'The dev release offers to add them; commit the template then.'
 			: reportOnly
 				? `The dev release offers to add them (variable "${RUN_ID_VARIABLE}", and ${RELEASE_RUN_TAG} = var.${RUN_ID_VARIABLE} in the tags); commit the template then.`
-				: `Add them yourself (variable "${RUN_ID_VARIABLE}", and ${RELEASE_RUN_TAG} = var.${RUN_ID_VARIABLE} in the tags): convox-ami cannot add them to this template without changing more (a .pkr.json file, or tags built by an expression).`;
+				: `Add them yourself (variable "${RUN_ID_VARIABLE}", and ${RELEASE_RUN_TAG} = var.${RUN_ID_VARIABLE} in the tags): convox-ami cannot add them to this template without changing more (its tags are built by an expression).`;
 		notice(ctx, `${template.path} lacks ${missing}, so the AMI is not tagged with its run: ${WITHOUT_TAG}. ${remedy}`, 'warn');
 		return template.text;
 	}

@@ -1,4 +1,4 @@
-import {cp, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
+import {cp, mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -80,5 +80,42 @@ describe('run_id and the ReleaseRun tag added to an HCL2 template, nothing else 
 			env: {...process.env, CHECKPOINT_DISABLE: '1'},
 		});
 		expect(validated.exitCode, validated.all).toBe(0);
+	});
+});
+
+describe('run_id and the ReleaseRun tag added to a template in the .pkr.json syntax', () => {
+	it.each([
+		['a source as an object, tags present', {'amazon-ebs': {a: {region: 'us-east-1', tags: {Name: 'x'}}}}],
+		['a source as a list of bodies, no tags', {'amazon-ebs': {a: [{region: 'us-east-1'}]}}],
+		['sources of a type as a list', {'amazon-ebs': [{other: {region: 'eu-west-1'}}, {a: {region: 'us-east-1'}}]}],
+	])('%s: the file keeps its indentation, the real Packer 1.6.6 accepts it', async (_shape, source) => {
+		const original = `${JSON.stringify({variable: {env: {default: 'dev'}}, source}, null, '\t')}\n`;
+		const {text, edits, inspection} = await edited(`j${Math.random().toString(36).slice(2)}.pkr.json`, original);
+		expect(edits).toHaveLength(1);
+		expect(text).toMatch(/\n\t"variable": \{\n\t\t"env"/);
+		const after = JSON.parse(text) as {variable: Record<string, unknown>};
+		expect(after.variable.run_id).toEqual({type: 'string', default: ''});
+		expect(inspection.builders.filter(builder => builder.makesAmi).map(builder => builder.releaseRunTag)).toEqual(
+			inspection.builders.filter(builder => builder.makesAmi).map(() => true),
+		);
+		const validated = await execa('packer', ['validate', '-syntax-only', edits![0]!.file], {
+			reject: false,
+			all: true,
+			env: {...process.env, CHECKPOINT_DISABLE: '1'},
+		});
+		expect(validated.all).not.toMatch(/Error/);
+		expect(validated.exitCode).toBe(0);
+	});
+
+	it('in a folder of .pkr.json files, run_id goes to the file that declares the variables, the tag to the file of the source', async () => {
+		const dir = path.join(folder, 'json-folder');
+		await mkdir(dir);
+		await writeFile(path.join(dir, 'a-sources.pkr.json'), JSON.stringify({source: {'amazon-ebs': {a: {region: 'us-east-1'}}}}, null, 2));
+		await writeFile(path.join(dir, 'b-variables.pkr.json'), JSON.stringify({variable: {env: {default: 'dev'}}}, null, 2));
+		const edits = await hcl2ReleaseRunEdits(dir, (await readHcl2Template(dir)).inspection);
+		expect(Object.fromEntries(edits!.map(edit => [path.basename(edit.file), JSON.parse(edit.after) as unknown]))).toEqual({
+			'a-sources.pkr.json': {source: {'amazon-ebs': {a: {region: 'us-east-1', tags: {ReleaseRun: '${var.run_id}'}}}}},
+			'b-variables.pkr.json': {variable: {env: {default: 'dev'}, run_id: {type: 'string', default: ''}}},
+		});
 	});
 });
