@@ -668,7 +668,7 @@ describe('template step with an HCL2 template', () => {
 		});
 		expect(questions).toEqual([
 			`Record source_ami ${NEW_AMI} in ${declaring}?`,
-			`Add the variable run_id and the tag ReleaseRun = {{user \`run_id\`}} on amazon-ebs.operator to ${folder}, so that the AMI is tagged with its run?`,
+			`Add the variable run_id and the tag ReleaseRun = var.run_id on amazon-ebs.operator to ${folder}, so that the AMI is tagged with its run?`,
 		]);
 		expect(notices()).toEqual(
 			expect.arrayContaining([
@@ -691,22 +691,25 @@ describe('template step with an HCL2 template', () => {
 		expect((await git('status', '--porcelain')).stdout).toBe(' M packer/hcl2/template.pkr.hcl');
 	});
 
-	it('a .pkr.json template: run_id and the tag are not added, the step says what to add', async () => {
+	it('a .pkr.json template: run_id and the tag are added in its own syntax once the operator agrees', async () => {
 		await mkdir(path.join(repo, 'packer', 'hcl2'), {recursive: true});
 		const file = path.join(repo, 'packer', 'hcl2', 't.pkr.json');
-		await writeFile(
-			file,
-			JSON.stringify({
-				variable: {source_ami: {default: NEW_AMI}},
-				source: {'amazon-ebs': {x: {region: 'us-east-1', source_ami: '${var.source_ami}'}}},
-				build: {sources: ['source.amazon-ebs.x']},
-			}),
-		);
-		const {ctx, notices, questions} = setup({template: 'packer/hcl2/t.pkr.json'});
-		const outputs = await templateStep.run(ctx);
-		expect(questions).toEqual([]);
-		expect(outputs.releaseRunTag).toBe(false);
-		expect(notices()).toContainEqual(expect.stringContaining('convox-ami cannot add them to this template without changing more'));
+		const template = {
+			variable: {source_ami: {default: NEW_AMI}},
+			source: {'amazon-ebs': {x: {region: 'us-east-1', source_ami: '${var.source_ami}'}}},
+			build: {sources: ['source.amazon-ebs.x']},
+		};
+		await writeFile(file, JSON.stringify(template, null, 2));
+		const {ctx, questions} = setup({template: 'packer/hcl2/t.pkr.json', answers: [true]});
+		await templateStep.run(ctx);
+		expect(questions).toEqual([
+			`Add the variable run_id and the tag ReleaseRun = var.run_id on amazon-ebs.x to ${file}, so that the AMI is tagged with its run?`,
+		]);
+		expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({
+			...template,
+			variable: {...template.variable, run_id: {type: 'string', default: ''}},
+			source: {'amazon-ebs': {x: {...template.source['amazon-ebs'].x, tags: {ReleaseRun: '${var.run_id}'}}}},
+		});
 	});
 
 	it('declined: the file is left as it is, and the production release will refuse', async () => {
