@@ -13,17 +13,23 @@ export interface BuildRegion {
 	expression?: string;
 }
 
-/**
- * The region of the template's first AMI builder, resolved against the rack's: through the variable
- * that feeds it (Packer 1.6.6 silently ignores a `-var region=…` the template does not declare),
- * or the region written in it, where the AMI must then be built and copied from.
- */
-export function buildRegionOf(builders: readonly TemplateBuilder[], rackRegion: string): BuildRegion {
-	const region = builders.find(builder => builder.makesAmi && builder.region)?.region;
+function resolved(region: TemplateBuilder['region'], rackRegion: string): BuildRegion {
 	if (!region) return {region: rackRegion};
 	if ('variable' in region) return {region: rackRegion, variable: region.variable};
 	if ('expression' in region) return {region: rackRegion, expression: region.expression};
 	return region.literal === rackRegion ? {region: rackRegion} : {region: region.literal, hardWired: true};
+}
+
+/**
+ * Where the template's AMI builders build, resolved against the rack's region: through the variable
+ * that feeds a builder's region (Packer 1.6.6 silently ignores a `-var region=…` the template does
+ * not declare), or the region written in it. Of several AMI builders, the one fed by a variable
+ * wins, then one building in the rack's region; only when every one is written elsewhere is the
+ * AMI built there and copied (the build step takes the artifact of the chosen region).
+ */
+export function buildRegionOf(builders: readonly TemplateBuilder[], rackRegion: string): BuildRegion {
+	const candidates = builders.filter(builder => builder.makesAmi && builder.region).map(builder => resolved(builder.region, rackRegion));
+	return candidates.find(build => build.variable) ?? candidates.find(build => !build.hardWired) ?? candidates[0] ?? {region: rackRegion};
 }
 
 /**

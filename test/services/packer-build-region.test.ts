@@ -105,6 +105,13 @@ describe('buildRegionOf: where Packer builds for a rack in eu-west-1', () => {
 		expect(buildRegionOf([ami({literal: 'us-east-1'}, false)], 'eu-west-1')).toEqual({region: 'eu-west-1'});
 		expect(buildRegionOf([ami({expression: '${local.r}'})], 'eu-west-1')).toEqual({region: 'eu-west-1', expression: '${local.r}'});
 	});
+
+	it('of several AMI builders, the one fed by a variable, then one in the rack region, wins over one written elsewhere', () => {
+		const wired = ami({literal: 'us-east-1'});
+		expect(buildRegionOf([wired, ami({variable: 'aws_region'})], 'eu-west-1')).toEqual({region: 'eu-west-1', variable: 'aws_region'});
+		expect(buildRegionOf([wired, ami({literal: 'eu-west-1'})], 'eu-west-1')).toEqual({region: 'eu-west-1'});
+		expect(buildRegionOf([wired, ami({literal: 'ap-south-1'})], 'eu-west-1')).toEqual({region: 'us-east-1', hardWired: true});
+	});
 });
 
 describe('sameImageIn: the base AMI of another region, over the wire to the EC2 stand-in', () => {
