@@ -65,6 +65,8 @@ function decodeAwsChunked(body: Buffer): Buffer {
 	return Buffer.concat(parts);
 }
 
+const STALE_CLAIM_MS = 10_000;
+
 /**
  * S3 on loopback, as the SDK reaches it with `forcePathStyle` (REST-XML, `/BUCKET/KEY`): PutObject,
  * GetObject, HeadObject, DeleteObject, ListObjectsV2 (prefix, pages of 1000), GetBucketVersioning,
@@ -80,6 +82,24 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
 	const injected = new Map<string, 409 | 412>();
 	const fileOf = (bucket: string, key: string) => path.join(options.dir, bucket, ...key.split('/').map(encodeURIComponent));
 	const keyOf = (relative: string) => relative.split(path.sep).map(decodeURIComponent).join('/');
+	// An If-Match replace reads, compares and renames: another process sharing the folder (a second
+	// rehearsal "machine") must not do the same between those, so the key is claimed by a directory
+	// that only one process can create; a claim left by a killed process is stale after a while.
+	const claims = path.join(options.dir, '.conditional-writes');
+	mkdirSync(claims, {recursive: true});
+	const slotClaimOf = (slot: string) => path.join(claims, encodeURIComponent(slot));
+	function claimSlotAcrossProcesses(slot: string, stale = false): boolean {
+		const claim = slotClaimOf(slot);
+		try {
+			mkdirSync(claim);
+			return true;
+		} catch {
+			const since = statSync(claim, {throwIfNoEntry: false})?.mtimeMs;
+			if (stale || since === undefined || Date.now() - since < STALE_CLAIM_MS) return false;
+			rmSync(claim, {recursive: true, force: true});
+			return claimSlotAcrossProcesses(slot, true);
+		}
+	}
 
 	function listKeys(bucket: string): string[] {
 		const root = path.join(options.dir, bucket);
@@ -176,24 +196,29 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
 					}
 					if (concurrent) return fail(409);
 				}
-				const latest = existsSync(file) ? readFileSync(file) : undefined;
-				if (ifNoneMatch === '*' && latest) return fail(412);
-				if (ifMatch !== undefined && !latest) return fail(404);
-				if (ifMatch !== undefined && latest && ifMatch !== etagOf(latest)) return fail(412);
-				mkdirSync(path.dirname(file), {recursive: true});
-				const temporary = `${file}.${process.pid}.${randomUUID()}.tmp`;
-				writeFileSync(temporary, body);
-				if (ifNoneMatch === '*') {
-					// link() fails when the name exists: another process sharing the folder cannot create it twice.
-					try {
-						linkSync(temporary, file);
-					} catch {
-						return fail(412);
-					} finally {
-						rmSync(temporary, {force: true});
-					}
-				} else renameSync(temporary, file);
-				return send(200, '', {etag: etagOf(body)});
+				if (ifMatch !== undefined && !claimSlotAcrossProcesses(slot)) return fail(409);
+				try {
+					const latest = existsSync(file) ? readFileSync(file) : undefined;
+					if (ifNoneMatch === '*' && latest) return fail(412);
+					if (ifMatch !== undefined && !latest) return fail(404);
+					if (ifMatch !== undefined && latest && ifMatch !== etagOf(latest)) return fail(412);
+					mkdirSync(path.dirname(file), {recursive: true});
+					const temporary = `${file}.${process.pid}.${randomUUID()}.tmp`;
+					writeFileSync(temporary, body);
+					if (ifNoneMatch === '*') {
+						// link() fails when the name exists: another process sharing the folder cannot create it twice.
+						try {
+							linkSync(temporary, file);
+						} catch {
+							return fail(412);
+						} finally {
+							rmSync(temporary, {force: true});
+						}
+					} else renameSync(temporary, file);
+					return send(200, '', {etag: etagOf(body)});
+				} finally {
+					if (ifMatch !== undefined) rmSync(slotClaimOf(slot), {recursive: true, force: true});
+				}
 			}
 			default:
 				return fail(405, 'MethodNotAllowed', `${request.method} is not allowed.`);

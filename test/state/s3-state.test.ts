@@ -2,6 +2,7 @@ import {request as httpRequest} from 'node:http';
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import {execa} from 'execa';
 import {afterAll, afterEach, beforeEach, describe, expect, test} from 'vitest';
 import {UsageError} from '../../source/core/errors';
 import {WriteConflict, type StateBackend} from '../../source/core/state-backend';
@@ -109,6 +110,51 @@ describe('the S3 backend over the loopback stand-in (real SDK, path style)', () 
 		slow.end('abc');
 		expect(await answered).toBe(200);
 		expect((await backend.get('runs/c.json'))?.text).toBe('abc');
+	});
+
+	test('If-Match writes of one key through two stand-in processes sharing the folder: exactly one replaces it', async () => {
+		const first = await backend.put('runs/d.json', 'zero', {ifNoneMatch: '*'});
+		// A second "machine": the same stand-in in another process over the same folder.
+		const child = execa(
+			process.execPath,
+			[
+				'--import',
+				'tsx',
+				'--input-type=module',
+				'-e',
+				`const {startS3StandIn} = await import(${JSON.stringify(new URL('../../source/rehearsal/s3-stand-in.ts', import.meta.url).pathname)});
+				const standIn = await startS3StandIn({dir: ${JSON.stringify(path.dirname(bucketDir))}, buckets: ['team-state']});
+				console.log(standIn.url);`,
+			],
+			{cwd: path.dirname(new URL(import.meta.url).pathname), buffer: false, reject: false},
+		);
+		try {
+			const url = await new Promise<string>((resolve, reject) => {
+				child.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+				child.once('exit', code => reject(new Error(`the second stand-in exited with ${code}`)));
+			});
+			const otherBackend = await createS3State({
+				location: {bucket: 'team-state', prefix: 'convox', region: 'us-east-1'},
+				endpoint: url,
+				credentials: CREDENTIALS,
+			});
+			const outcomes = await Promise.all(
+				Array.from({length: 16}, (_, index) =>
+					(index % 2 ? otherBackend : backend).put('runs/d.json', `writer ${index}`, {ifMatch: first}).then(
+						() => 'replaced',
+						(error: unknown) => (error instanceof WriteConflict ? error.reason : String(error)),
+					),
+				),
+			);
+			expect(outcomes.filter(outcome => outcome === 'replaced')).toHaveLength(1);
+			expect(outcomes.filter(outcome => outcome !== 'replaced').every(outcome => outcome === 'changed' || outcome === 'conflict')).toBe(
+				true,
+			);
+			expect((await backend.get('runs/d.json'))?.text).toBe(`writer ${outcomes.indexOf('replaced')}`);
+		} finally {
+			child.kill();
+			await child;
+		}
 	});
 
 	test('versioning off is advised once; a missing bucket is a clear refusal', async () => {
