@@ -6,6 +6,12 @@ export interface StoredObject {
 	etag: string;
 }
 
+/** A key as a listing names it, with the ETag of its current version. */
+export interface ListedObject {
+	key: string;
+	etag: string;
+}
+
 /**
  * How a write is guarded: `ifNoneMatch` creates only when the key is absent (a lock), `ifMatch`
  * replaces only the version read last (a journal); without either the object is simply written.
@@ -39,8 +45,8 @@ export interface StateBackend {
 	/** Gives back the new ETag; throws WriteConflict when `condition` does not hold. */
 	put(key: string, text: string, condition?: WriteCondition): Promise<string>;
 	delete(key: string): Promise<void>;
-	/** Every key under `prefix`, relative to the backend's own prefix. */
-	list(prefix: string): Promise<string[]>;
+	/** Every key under `prefix` (relative to the backend's own prefix) with its ETag. */
+	list(prefix: string): Promise<ListedObject[]>;
 	/** A notice about the backend itself (versioning off), once per session; undefined when all is well. */
 	advice(): Promise<string | undefined>;
 }

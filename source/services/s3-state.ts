@@ -1,6 +1,6 @@
 import type {S3Client} from '@aws-sdk/client-s3';
 import {UsageError} from '../core/errors';
-import {WriteConflict, type StateBackend, type StoredObject, type WriteCondition} from '../core/state-backend';
+import {WriteConflict, type ListedObject, type StateBackend, type StoredObject, type WriteCondition} from '../core/state-backend';
 import type {StateHandOff} from '../core/state-location';
 
 /** Under --rehearse `endpoint` and `credentials` name the loopback S3 stand-in and its fake key; no profile is read. */
@@ -100,25 +100,17 @@ export async function createS3State(options: S3StateOptions): Promise<StateBacke
 			}
 		},
 		async list(prefix) {
-			const keys: string[] = [];
+			const listed: ListedObject[] = [];
 			const base = fullKey('');
-			let token: string | undefined;
 			try {
-				do {
-					const page = await client.send(
-						new s3.ListObjectsV2Command({
-							Bucket: location.bucket,
-							Prefix: fullKey(prefix),
-							...(token ? {ContinuationToken: token} : {}),
-						}),
-					);
-					for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key.slice(base.length));
-					token = page.IsTruncated ? page.NextContinuationToken : undefined;
-				} while (token);
+				for await (const page of s3.paginateListObjectsV2({client}, {Bucket: location.bucket, Prefix: fullKey(prefix)})) {
+					for (const object of page.Contents ?? [])
+						if (object.Key) listed.push({key: object.Key.slice(base.length), etag: object.ETag ?? ''});
+				}
 			} catch (error) {
 				throw describeFailure(error, where, 's3:ListBucket');
 			}
-			return keys;
+			return listed;
 		},
 		async advice() {
 			try {

@@ -1,14 +1,24 @@
-import {mkdir, readdir, stat} from 'node:fs/promises';
+import {createHash} from 'node:crypto';
+import {mkdir, readdir, readFile, stat} from 'node:fs/promises';
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {replaceFile} from '../core/atomic-file';
 import {EXIT, OperatorError} from '../core/errors';
-import {WriteConflict, type StateBackend} from '../core/state-backend';
+import {WriteConflict, type ListedObject, type StateBackend} from '../core/state-backend';
+import {mapBounded} from './fleet/bounded';
 
 /** Folders of the state that the backend holds: single runs and fleet runs, with their side files. */
 const MIRRORED = ['runs/', 'fleets/'];
 /** A lost conditional write is tried again this often when nobody else changed the journal meanwhile. */
 const CONFLICT_RETRIES = 3;
+/** Objects fetched at once by a pull. */
+const PARALLEL_GETS = 8;
+/** What the last pull or write left in each local copy (the object's ETag, the copy's hash), so a pull fetches only what changed. */
+const PULLED = '.pulled.json';
+
+type Pulled = Record<string, {etag: string; sha256: string}>;
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
  * The local state dir as a working copy of a shared backend (S3). `pull` makes the folder what the
@@ -21,6 +31,7 @@ export class StateMirror {
 	/** What this process last read or wrote per journal key: the base its next write replaces. */
 	private readonly texts = new Map<string, string>();
 	private readonly pushedFiles = new Map<string, string>();
+	private pulled: Pulled = {};
 	private queue: Promise<void> = Promise.resolve();
 	private failure: Error | undefined;
 
@@ -29,21 +40,44 @@ export class StateMirror {
 		private readonly stateDir: string,
 	) {}
 
-	/** Replaces the local copies of journals and their files with the bucket's (the bucket is the truth). */
+	/**
+	 * Makes the local copies of journals and their files the bucket's (the bucket is the truth),
+	 * fetching only the objects whose version or local copy differs from what the last pull or write left.
+	 */
 	async pull(): Promise<void> {
+		this.pulled = await readFile(path.join(this.stateDir, PULLED), 'utf8')
+			.then(text => JSON.parse(text) as Pulled)
+			.catch(() => ({}));
 		for (const folder of MIRRORED) {
 			await mkdir(path.join(this.stateDir, folder), {recursive: true});
-			for (const key of await this.backend.list(folder)) {
-				const object = await this.backend.get(key);
-				if (!object) continue;
-				const file = path.join(this.stateDir, key);
-				await replaceFile(file, object.text, 0o600);
-				if (key.endsWith('.json')) {
-					this.etags.set(key, object.etag);
-					this.texts.set(key, object.text);
-				} else this.pushedFiles.set(key, await this.signatureOf(file));
-			}
+			await mapBounded(await this.backend.list(folder), PARALLEL_GETS, listed => this.pullOne(listed));
 		}
+		await this.savePulled();
+	}
+
+	private async pullOne({key, etag}: ListedObject): Promise<void> {
+		const file = path.join(this.stateDir, key);
+		const local = await readFile(file, 'utf8').catch(() => undefined);
+		const known = this.pulled[key];
+		let object = local !== undefined && etag && known?.etag === etag && known.sha256 === sha256(local) ? {text: local, etag} : undefined;
+		if (!object) {
+			object = await this.backend.get(key);
+			if (!object) return;
+			await replaceFile(file, object.text, 0o600);
+		}
+		this.remember(key, object.etag, object.text);
+		if (key.endsWith('.json')) {
+			this.etags.set(key, object.etag);
+			this.texts.set(key, object.text);
+		} else this.pushedFiles.set(key, await this.signatureOf(file));
+	}
+
+	private remember(key: string, etag: string, text: string): void {
+		this.pulled[key] = {etag, sha256: sha256(text)};
+	}
+
+	private async savePulled(): Promise<void> {
+		await replaceFile(path.join(this.stateDir, PULLED), `${JSON.stringify(this.pulled)}\n`, 0o600);
 	}
 
 	/** Queues the conditional write of a journal (`runs/ID.json`, `fleets/ID.json`); a failure surfaces at the next call. */
@@ -72,6 +106,7 @@ export class StateMirror {
 			if (this.failure) return;
 			try {
 				await work();
+				await this.savePulled();
 			} catch (error) {
 				this.failure = error as Error;
 			}
@@ -82,8 +117,10 @@ export class StateMirror {
 		for (let attempt = 0; ; attempt++) {
 			const etag = this.etags.get(key);
 			try {
-				this.etags.set(key, await this.backend.put(key, text, etag ? {ifMatch: etag} : {ifNoneMatch: '*'}));
+				const written = await this.backend.put(key, text, etag ? {ifMatch: etag} : {ifNoneMatch: '*'});
+				this.etags.set(key, written);
 				this.texts.set(key, text);
+				this.remember(key, written, text);
 				return;
 			} catch (error) {
 				if (!(error instanceof WriteConflict)) throw error;
@@ -119,7 +156,8 @@ export class StateMirror {
 			const file = path.join(dir, name);
 			const signature = await this.signatureOf(file);
 			if (this.pushedFiles.get(key) === signature) continue;
-			await this.backend.put(key, readFileSync(file, 'utf8'));
+			const text = readFileSync(file, 'utf8');
+			this.remember(key, await this.backend.put(key, text), text);
 			this.pushedFiles.set(key, signature);
 		}
 	}

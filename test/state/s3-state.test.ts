@@ -1,5 +1,6 @@
 import {request as httpRequest} from 'node:http';
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {execa} from 'execa';
@@ -65,7 +66,8 @@ describe('the S3 backend over the loopback stand-in (real SDK, path style)', () 
 		await backend.put('runs/a.report.md', '# report\n');
 		await backend.put('fleets/f.json', '{}\n');
 		expect(await backend.get('runs/a.json')).toEqual({text: '{"a":1}\n', etag});
-		expect(await backend.list('runs/')).toEqual(['runs/a.json', 'runs/a.report.md']);
+		expect((await backend.list('runs/')).map(listed => listed.key)).toEqual(['runs/a.json', 'runs/a.report.md']);
+		expect((await backend.list('runs/'))[0]!.etag).toBe(etag);
 		expect(readFileSync(path.join(bucketDir, 'convox', 'runs', 'a.json'), 'utf8')).toBe('{"a":1}\n');
 		await backend.delete('runs/a.json');
 		expect(await backend.get('runs/a.json')).toBeUndefined();
@@ -182,6 +184,35 @@ describe('the state dir as a working copy of the bucket', () => {
 		const write = standIn.calls.slice(before).find(call => call.method === 'PUT')!;
 		expect(write.headers['if-match']).toMatch(/^"[0-9a-f]{32}"$/);
 		expect((await backend.get('runs/r1.json'))?.text).toBe('{"v":2}\n');
+	});
+
+	test('a second pull fetches only what changed in the bucket or was changed locally', async () => {
+		await backend.put('runs/p1.json', '{"v":1}\n');
+		await backend.put('runs/p1.packer.log', 'log\n');
+		await backend.put('runs/p2.json', '{"v":1}\n');
+		const dir = tempDir();
+		const fetched = async () => {
+			const before = standIn.calls.length;
+			await new StateMirror(backend, dir).pull();
+			return standIn.calls
+				.slice(before)
+				.filter(call => call.method === 'GET' && call.key.includes('/runs/'))
+				.map(call => call.key.slice('convox/'.length))
+				.sort();
+		};
+		expect(await fetched()).toEqual(['runs/p1.json', 'runs/p1.packer.log', 'runs/p2.json']);
+		expect(await fetched()).toEqual([]);
+		await backend.put('runs/p2.json', '{"v":2}\n');
+		await writeFile(path.join(dir, 'runs', 'p1.packer.log'), 'edited here\n');
+		expect(await fetched()).toEqual(['runs/p1.packer.log', 'runs/p2.json']);
+		expect(readFileSync(path.join(dir, 'runs', 'p1.packer.log'), 'utf8')).toBe('log\n');
+		expect(readFileSync(path.join(dir, 'runs', 'p2.json'), 'utf8')).toBe('{"v":2}\n');
+		const mirror = new StateMirror(backend, dir);
+		await mirror.pull();
+		await writeFile(path.join(dir, 'runs', 'p2.json'), '{"v":3}\n');
+		mirror.journal('runs/p2.json', '{"v":3}\n');
+		await mirror.settled();
+		expect(await fetched()).toEqual([]);
 	});
 
 	test('a 409 or a 412 while nobody changed the journal: the write is applied again on the fresh ETag', async () => {
