@@ -2,8 +2,6 @@ import {execFileSync, spawn} from 'node:child_process';
 import {once} from 'node:events';
 import {existsSync} from 'node:fs';
 import {mkdir, readFile, rm, stat, writeFile} from 'node:fs/promises';
-import http from 'node:http';
-import type {AddressInfo} from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
@@ -12,12 +10,13 @@ import bundledFormation from '../../source/rehearsal/data/formation.json';
 import bundledVersions from '../../source/rehearsal/data/versions.json';
 import {startReleasesStandIn} from '../../source/rehearsal/releases-stand-in';
 import {runCli} from '../support/cli-env';
+import {serve as serveLoopback, type Loopback} from '../support/loopback';
 import {createLiveWorld, journals, onlyRun, runCliWithFileSizeLimit, startCli, until, type LiveWorld} from '../support/bad-input-world';
 
 let world: LiveWorld;
 let probed: LiveWorld;
 let counter = 0;
-const servers: http.Server[] = [];
+const servers: Loopback[] = [];
 
 beforeAll(async () => {
 	// The stack of the probe world runs a custom AMI already, so that only hello-world can fail.
@@ -28,11 +27,7 @@ beforeAll(async () => {
 	await world.liveConfig();
 });
 afterAll(async () => {
-	for (const server of servers) {
-		server.closeAllConnections();
-		server.close();
-	}
-	await Promise.all([world?.close(), probed?.close()]);
+	await Promise.all([...servers.map(server => server.close()), world?.close(), probed?.close()]);
 });
 
 function stateDir(): string {
@@ -42,11 +37,10 @@ function stateDir(): string {
 const run = (args: string[], dir: string, env: NodeJS.ProcessEnv = world.env) =>
 	runCli([...args, '--state-dir', dir], {cwd: world.dir, env});
 
-async function serve(handler: http.RequestListener): Promise<string> {
-	const server = http.createServer(handler);
+async function serve(handler: Parameters<typeof serveLoopback>[0]): Promise<string> {
+	const server = await serveLoopback(handler);
 	servers.push(server);
-	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-	return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+	return server.url;
 }
 
 /** The release files, calling `beforeFormation` (synchronously) when the template is asked for. */

@@ -4,7 +4,8 @@ import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {rackStackSeed} from '../../source/rehearsal/aws-stand-in';
 import {runCli} from '../support/cli-env';
-import {createLiveWorld, onlyRun, script, type LiveWorld} from '../support/bad-input-world';
+import {createLiveWorld, onlyRun, type LiveWorld} from '../support/bad-input-world';
+import {script} from '../support/tool-scripts';
 
 let clean: LiveWorld;
 let rollbackFailed: LiveWorld;

@@ -1,20 +1,13 @@
 import {execFile, spawn} from 'node:child_process';
-import {chmod, cp, mkdir, readdir, readFile, writeFile} from 'node:fs/promises';
-import http from 'node:http';
-import type {AddressInfo} from 'node:net';
+import {cp, mkdir, readdir, readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
-import type {BuildSecretEnvName} from '../../source/core/secrets';
 import {createCliWorld, type CliResult, type CliWorld} from './cli-env';
+import {DUMMY_BUILD_SECRETS} from './dummy-secrets';
+import {serve} from './loopback';
 import {CLI} from './pty';
+import {rehearsalTool} from './tool-scripts';
 
 const REPO = path.resolve(new URL('../..', import.meta.url).pathname);
-
-/** Fake secrets for the build: Packer's replay never sees a real one. */
-const BUILD_SECRETS: Record<BuildSecretEnvName, string> = {
-	LIBRATO_EMAIL: 'bad-input@example.com',
-	LIBRATO_TOKEN: 'bad-input-librato-token',
-	LOGSPOUT_TOKEN: 'bad-input-logspout-token',
-};
 
 export interface LiveWorld extends CliWorld {
 	templateDir: string;
@@ -24,25 +17,6 @@ export interface LiveWorld extends CliWorld {
 	 * the stand-in convox and a hello-world on loopback; returns its path.
 	 */
 	liveConfig(account?: Record<string, unknown>, extra?: Record<string, unknown>, file?: string): Promise<string>;
-}
-
-export async function script(file: string, body: string): Promise<string> {
-	await writeFile(file, `#!/bin/sh\n${body}\n`);
-	await chmod(file, 0o755);
-	return file;
-}
-
-async function serve(handler: http.RequestListener): Promise<{url: string; close(): Promise<void>}> {
-	const server = http.createServer(handler);
-	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-	return {
-		url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
-		close: () =>
-			new Promise(resolve => {
-				server.closeAllConnections();
-				server.close(() => resolve());
-			}),
-	};
 }
 
 /**
@@ -55,8 +29,7 @@ export async function createLiveWorld(options: Parameters<typeof createCliWorld>
 	const templateDir = path.join(world.dir, 'packer');
 	await mkdir(binDir, {recursive: true});
 	await cp(path.join(REPO, 'packer'), templateDir, {recursive: true});
-	await script(path.join(binDir, 'packer'), `exec '${process.execPath}' '${CLI}' __rehearsal packer "$@"`);
-	await script(path.join(binDir, 'convox'), `exec '${process.execPath}' '${CLI}' __rehearsal convox "$@"`);
+	await Promise.all([rehearsalTool(binDir, 'packer'), rehearsalTool(binDir, 'convox')]);
 	const hello = await serve((_request, response) => response.end('Hello, World!\n'));
 	const librato = await serve((_request, response) => {
 		const now = Math.floor(Date.now() / 1000);
@@ -69,7 +42,7 @@ export async function createLiveWorld(options: Parameters<typeof createCliWorld>
 		...world,
 		env: {
 			...world.env,
-			...BUILD_SECRETS,
+			...DUMMY_BUILD_SECRETS,
 			LIBRATO_API_URL: librato.url,
 			CONVOX_AMI_REHEARSAL_BUILD_SECONDS: '0.5',
 			CONVOX_AMI_PROBE_TIMEOUT: '5',
@@ -87,7 +60,7 @@ export async function createLiveWorld(options: Parameters<typeof createCliWorld>
 						accountId: '111111111111',
 						stackName: 'convox-dev',
 						rack: 'dev',
-						helloWorldUrl: hello.url,
+						helloWorldUrl: `${hello.url}/`,
 						...account,
 					},
 				},

@@ -2,6 +2,7 @@ import {copyFile, mkdir, readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {rackStackSeed} from '../../source/rehearsal/aws-stand-in';
 import {createCliWorld, DEV_KEY, type CliWorld} from './cli-env';
+import {DUMMY_BUILD_SECRETS} from './dummy-secrets';
 import {serve, type Loopback} from './loopback';
 
 const FAKE_CONVOX = new URL('../fixtures/bin/convox', import.meta.url).pathname;
@@ -43,12 +44,6 @@ export interface ChecklistWorld extends CliWorld {
 	secrets: Secrets;
 }
 
-const DEFAULT_SECRETS: Secrets = {
-	LIBRATO_EMAIL: 'ops@example.com',
-	LIBRATO_TOKEN: 'librato-e2e-token',
-	LOGSPOUT_TOKEN: 'logspout-e2e-token',
-};
-
 /**
  * A Convox rack for the checklist and for whole releases: the stack (released on RACK_AMI /
  * RACK_VERSION with three instances, or the seed rack), a hello-world that answers 200, a Librato
@@ -57,7 +52,7 @@ const DEFAULT_SECRETS: Secrets = {
  */
 export async function createChecklistWorld({
 	released = true,
-	secrets = DEFAULT_SECRETS,
+	secrets = DUMMY_BUILD_SECRETS,
 	awsKeys,
 	extraEnv = {},
 	identities = {},

@@ -1,12 +1,13 @@
-import {chmod, cp, mkdir, writeFile} from 'node:fs/promises';
+import {cp, mkdir, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import type {AwsStandInOptions, ImageRecord} from '../../source/rehearsal/aws-stand-in';
 import type {ReleasesStandInOptions} from '../../source/rehearsal/releases-stand-in';
 import {resourceChanges} from '../../source/rehearsal/aws/update-plan';
-import type {BuildSecretEnvName} from '../../source/core/secrets';
 import {createCliWorld, type CliWorld} from './cli-env';
+import {DUMMY_BUILD_SECRETS} from './dummy-secrets';
 import {serve} from './loopback';
 import {CLI} from './pty';
+import {rehearsalTool} from './tool-scripts';
 
 export interface StackWorld extends CliWorld {
 	/** `release --env dev --yes --confirm sumologic`: a whole dev release with nobody to ask. */
@@ -14,20 +15,6 @@ export interface StackWorld extends CliWorld {
 }
 
 const REPO = path.resolve(path.dirname(CLI), '..');
-
-/** Dummy secrets, long enough that scrubbing them never masks ordinary words in the output. */
-const DUMMY_SECRETS: Record<BuildSecretEnvName, string> = {
-	LIBRATO_EMAIL: 'e2e-operator@example.com',
-	LIBRATO_TOKEN: 'e2e-dummy-librato-token',
-	LOGSPOUT_TOKEN: 'e2e-dummy-logspout-token',
-};
-
-async function toolScript(binDir: string, tool: 'packer' | 'convox'): Promise<string> {
-	const file = path.join(binDir, tool);
-	await writeFile(file, `#!/bin/sh\nexec '${process.execPath}' '${CLI}' __rehearsal ${tool} "$@"\n`);
-	await chmod(file, 0o755);
-	return file;
-}
 
 /**
  * A world for whole releases against the loopback CloudFormation (not --rehearse): Packer is the
@@ -58,7 +45,7 @@ export async function createStackWorld({
 	const binDir = path.join(base.dir, 'bin');
 	await mkdir(binDir);
 	await cp(path.join(REPO, 'packer'), path.join(base.dir, 'packer'), {recursive: true});
-	const [packer, convox] = await Promise.all([toolScript(binDir, 'packer'), toolScript(binDir, 'convox')]);
+	const [packer, convox] = await Promise.all([rehearsalTool(binDir, 'packer'), rehearsalTool(binDir, 'convox')]);
 	await writeFile(
 		base.configPath,
 		JSON.stringify(
@@ -85,7 +72,7 @@ export async function createStackWorld({
 		...base,
 		env: {
 			...base.env,
-			...DUMMY_SECRETS,
+			...DUMMY_BUILD_SECRETS,
 			LIBRATO_API_URL: librato.url,
 			CONVOX_AMI_REHEARSAL_BUILD_SECONDS: '1',
 			CONVOX_AMI_PROBE_TIMEOUT: '5',
