@@ -40,15 +40,15 @@ async function actionsTheCodeCalls(): Promise<Set<string>> {
 	const actions = new Set<string>();
 	for (const file of await sourceFiles(path.join(REPO, 'source'))) {
 		const text = await readFile(file, 'utf8');
+		const action = (prefix: string, operation: string) => `${prefix}:${prefix === 's3' ? (S3_ACTIONS[operation] ?? operation) : operation}`;
 		for (const [, command] of text.matchAll(/new ([A-Z]\w+)Command\(/g)) {
 			const owner = modules.find(([, exports]) => `${command}Command` in exports);
 			expect(owner, `${command}Command in ${file} comes from a known client`).toBeDefined();
-			const [prefix] = owner!;
-			actions.add(`${prefix}:${prefix === 's3' ? (S3_ACTIONS[command!] ?? command) : command}`);
+			actions.add(action(owner![0], command!));
 		}
 		for (const [, operation] of text.matchAll(/\bpaginate([A-Z]\w+)\b/g)) {
 			const owner = modules.find(([, exports]) => `paginate${operation}` in exports);
-			if (owner) actions.add(`${owner[0]}:${operation}`);
+			if (owner) actions.add(action(owner[0], operation!));
 		}
 		for (const [, waiter] of text.matchAll(/\bwaitUntil(Image)Available\b/g)) actions.add(`ec2:Describe${waiter}s`);
 	}
@@ -91,8 +91,10 @@ describe('examples/github-actions/release.yml', () => {
 			'steps' in job ? job.steps.flatMap(step => ('uses' in step ? [step.uses.toString()] : [])) : [],
 		);
 		expect(uses.filter(action => action.startsWith('aws-actions/configure-aws-credentials@'))).toHaveLength(2);
-		expect(runs(preview).join('\n')).toMatch(/convox-ami release --env "\$RACK_ENV" --state "\$CONVOX_AMI_STATE" --until preview/);
-		expect(runs(apply).join('\n')).toMatch(/convox-ami resume "\$RUN_ID" --state "\$CONVOX_AMI_STATE" --approve/);
+		expect(runs(preview).join('\n')).toMatch(
+			/npx --yes "\$CONVOX_AMI" release --env "\$RACK_ENV" --state "\$CONVOX_AMI_STATE" --until preview/,
+		);
+		expect(runs(apply).join('\n')).toMatch(/npx --yes "\$CONVOX_AMI" resume "\$RUN_ID" --state "\$CONVOX_AMI_STATE" --approve/);
 	});
 
 	it('uses only flags the CLI declares (and --state, the S3 state backend of the contract)', async () => {

@@ -9,6 +9,7 @@ import {updatesBegun} from '../support/fault-state';
 
 const REPO = path.resolve(import.meta.dirname, '..', '..');
 const WORKFLOW = path.join(REPO, 'examples', 'github-actions', 'release.yml');
+const {version: PACKAGE_VERSION} = JSON.parse(await readFile(path.join(REPO, 'package.json'), 'utf8')) as {version: string};
 
 const ACTOR = 'octocat';
 const ROLE_ARN = 'arn:aws:iam::111111111111:role/convox-ami-release';
@@ -56,15 +57,15 @@ async function repository(stack: StackWorld): Promise<string> {
 	return dir;
 }
 
-/** `npx --yes convox-ami` of the runner resolves to the CLI built from this checkout, never to the registry. */
-async function npxShim(dir: string): Promise<void> {
+/** `npx --yes convox-ami@VERSION` of the runner resolves to the CLI built from this checkout, never to the registry. */
+async function npxShim(dir: string, pinned: string): Promise<void> {
 	await mkdir(dir, {recursive: true});
 	const npx = path.join(dir, 'npx');
 	await writeFile(
 		npx,
 		[
 			'#!/bin/sh',
-			'if [ "$1" != --yes ] || [ "$2" != convox-ami ]; then echo "npx of the test knows only --yes convox-ami, not: $*" >&2; exit 127; fi',
+			`if [ "$1" != --yes ] || [ "$2" != '${pinned}' ]; then echo "npx of the test knows only --yes ${pinned}, not: $*" >&2; exit 127; fi`,
 			'shift 2',
 			`exec '${process.execPath}' '${CLI}' "$@"`,
 			'',
@@ -89,7 +90,8 @@ describe('examples/github-actions/release.yml, its jobs run as GitHub would agai
 		s3 = await startS3StandIn({dir: bucketDir, buckets: [state.host], versioning: {[state.host]: 'Enabled'}});
 		const checkout = await repository(world);
 		const bin = path.join(world.dir, 'runner-bin');
-		await npxShim(bin);
+		expect(workflow.env.CONVOX_AMI, "the example pins this package's own version").toBe(`convox-ami@${PACKAGE_VERSION}`);
+		await npxShim(bin, String(workflow.env.CONVOX_AMI));
 
 		const {LIBRATO_TOKEN: _token, LOGSPOUT_TOKEN: _logspout, ...worldEnv} = world.env;
 		const runnerEnv = {...worldEnv, PATH: `${bin}:${process.env.PATH}`, AWS_ENDPOINT_URL_S3: s3.url, GITHUB_ACTOR: ACTOR};
