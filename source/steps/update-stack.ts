@@ -580,9 +580,9 @@ function releaseOf(ctx: StepContext): Release {
 	return {amiId, convoxVersion: resolved.convoxVersion, templateUrl: resolved.templateUrl};
 }
 
-function pollIntervalsFrom(env: NodeJS.ProcessEnv): PollIntervals | undefined {
+function pollMsFrom(env: NodeJS.ProcessEnv): number | undefined {
 	const minMs = Number(env[POLL_VARIABLE]);
-	return Number.isFinite(minMs) && minMs > 0 ? pollIntervalsOf(minMs) : undefined;
+	return Number.isFinite(minMs) && minMs > 0 ? minMs : undefined;
 }
 
 function assertAccount(ctx: StepContext): void {
@@ -622,8 +622,15 @@ export function createUpdateStackStep(options: UpdateStackOptions = {}): Step<'u
 			const release = ctx.run.rollbackOf ? await rollbackRelease(ctx, ctx.run.rollbackOf) : releaseOf(ctx);
 			const {cloudformation, ec2} = await ctx.services.aws();
 			await assertArchitecture(ctx, ec2, release.amiId);
-			const intervals = options.intervals ?? pollIntervalsFrom(ctx.services.env);
-			return new StackUpdate(ctx, cloudformation, release, {...options, ...(intervals ? {intervals} : {})}).run();
+			const pollMs = pollMsFrom(ctx.services.env);
+			const intervals = options.intervals ?? (pollMs ? pollIntervalsOf(pollMs) : undefined);
+			// The change set is read at the same pace as the stack (the waiter counts in seconds).
+			const changeSetWait = options.changeSetWait ?? (pollMs ? {minDelay: pollMs / 1000, maxDelay: (pollMs * 5) / 1000} : undefined);
+			return new StackUpdate(ctx, cloudformation, release, {
+				...options,
+				...(intervals ? {intervals} : {}),
+				...(changeSetWait ? {changeSetWait} : {}),
+			}).run();
 		},
 	};
 }

@@ -132,6 +132,7 @@ export async function createChecklistWorld({
 			FAKE_CONVOX_RACK: rackOutput,
 			FAKE_CONVOX_ARGS_LOG: convoxArgsLog,
 			CONVOX_AMI_PROBE_TIMEOUT: '20',
+			CONVOX_AMI_STACK_POLL_MS: '200',
 			...extraEnv,
 		},
 		async close() {
