@@ -174,6 +174,8 @@ export function rehearsalEnv(home: string, knobs: NodeJS.ProcessEnv = {}): NodeJ
 		LANG: 'C.UTF-8',
 		CONVOX_AMI_REHEARSAL_BUILD_SECONDS: '1',
 		CONVOX_AMI_REHEARSAL_TICK_MS: '20',
+		CONVOX_AMI_REHEARSAL_CHANGE_SET_MS: '200',
+		CONVOX_AMI_STACK_POLL_MS: '250',
 		...knobs,
 	};
 }
