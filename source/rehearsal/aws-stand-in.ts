@@ -107,6 +107,8 @@ export interface AwsStandInOptions {
 	instanceMetrics?: false | Partial<InstanceMetricsFeed>;
 	/** GetMetricData datapoints per page; default 100,800 (as CloudWatch). */
 	metricDatapointsPerPage?: number;
+	/** GetMetricData's SEARCH expressions as an emulator without search takes them: answered empty, or refused (ValidationError). */
+	metricSearch?: 'empty' | 'refused';
 	/** Answer the first `count` calls (of `actions`, when given) with Throttling (SSM excepted). */
 	throttle?: {count: number; actions?: string[]};
 	/**
@@ -335,6 +337,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 			if (cloudwatch && throttled(action)) throw new AwsError('Throttling', 'Rate exceeded');
 			const settings = {
 				datapointsPerPage: options.metricDatapointsPerPage ?? 100_800,
+				...(options.metricSearch ? {search: options.metricSearch} : {}),
 				now: new Date(),
 				...(instanceMetrics ? {feed: instanceMetrics} : {}),
 			};

@@ -29,6 +29,8 @@ export interface CloudWatchSettings {
 	feed?: InstanceMetricsFeed;
 	/** Datapoints per GetMetricData page before a NextToken (CloudWatch: 100,800). */
 	datapointsPerPage: number;
+	/** SEARCH expressions as an emulator without search takes them: they find nothing, or are refused. */
+	search?: 'empty' | 'refused';
 	now: Date;
 }
 
@@ -42,6 +44,14 @@ interface Search {
 	schema?: string[];
 	statistic: (values: number[]) => number;
 	periodMs: number;
+	/** A MetricStat names one metric: a datum matches only with exactly its dimensions. */
+	exact?: boolean;
+}
+
+interface MetricStatQuery {
+	Metric?: {Namespace?: string; MetricName?: string; Dimensions?: Array<{Name?: string; Value?: string}>};
+	Period?: number;
+	Stat?: string;
 }
 
 interface Series {
@@ -87,8 +97,25 @@ function parseSearch(expression: string): Search {
 	return search;
 }
 
+/** A MetricStat query as the search for exactly its metric. */
+function metricStatSearch(stat: MetricStatQuery): Search {
+	const statistic = statistics[stat.Stat ?? ''];
+	if (!statistic || !stat.Metric?.MetricName)
+		throw new AwsError('ValidationError', 'A MetricStat needs a Metric with a MetricName and a Stat.');
+	const dimensions = Object.fromEntries((stat.Metric.Dimensions ?? []).map(dimension => [dimension.Name ?? '', dimension.Value ?? '']));
+	return {
+		...(stat.Metric.Namespace ? {namespace: stat.Metric.Namespace} : {}),
+		metricName: stat.Metric.MetricName,
+		dimensions,
+		statistic,
+		periodMs: (stat.Period ?? 60) * 1000,
+		exact: true,
+	};
+}
+
 function matchesSearch(datum: MetricDatumRecord, search: Search): boolean {
 	const names = Object.keys(datum.dimensions);
+	if (search.exact && names.length !== Object.keys(search.dimensions).length) return false;
 	return (
 		(search.namespace === undefined || datum.namespace === search.namespace) &&
 		(search.metricName === undefined || datum.metricName === search.metricName) &&
@@ -181,11 +208,20 @@ export const cloudWatchHandlers: Record<string, Handler> = {
 			...(state.data.metrics ?? []),
 			...(feed ? fedByInstances(state.data.instances, feed, start, Math.min(end, now)) : []),
 		];
-		const queries = (input.MetricDataQueries ?? []) as Array<{Id?: string; Expression?: string; Label?: string; ReturnData?: boolean}>;
+		const queries = (input.MetricDataQueries ?? []) as Array<{
+			Id?: string;
+			Expression?: string;
+			MetricStat?: MetricStatQuery;
+			Label?: string;
+			ReturnData?: boolean;
+		}>;
 		const results = queries
 			.filter(query => query.ReturnData !== false)
 			.flatMap(query => {
-				const found = searchSeries(datapoints, parseSearch(query.Expression ?? ''), start, end);
+				if (!query.MetricStat && settings.search === 'refused')
+					throw new AwsError('ValidationError', `Unsupported expression: ${query.Expression ?? ''}`);
+				const search = query.MetricStat ? metricStatSearch(query.MetricStat) : parseSearch(query.Expression ?? '');
+				const found = query.MetricStat || settings.search !== 'empty' ? searchSeries(datapoints, search, start, end) : [];
 				const series = found.length > 0 ? found : [{label: query.Label ?? query.Id ?? '', points: []}];
 				return series.map(({label, points}) => ({
 					Id: query.Id,
@@ -207,5 +243,37 @@ export const cloudWatchHandlers: Record<string, Handler> = {
 			...(until < results.length ? {NextToken: String(until)} : {}),
 			Messages: [],
 		};
+	},
+
+	/** The metrics with a datapoint in the last two weeks (three hours with RecentlyActive), by namespace, name and dimensions. */
+	ListMetrics(state, input, settings) {
+		const now = settings.now.getTime();
+		const since = now - (input.RecentlyActive === 'PT3H' ? 3 * 60 * MINUTE : 14 * 24 * 60 * MINUTE);
+		const feed = settings.feed;
+		const datapoints = [...(state.data.metrics ?? []), ...(feed ? fedByInstances(state.data.instances, feed, since, now) : [])];
+		const wanted = (input.Dimensions ?? []) as Array<{Name?: string; Value?: string}>;
+		const metrics = new Map<string, {Namespace: string; MetricName: string; Dimensions: Array<{Name: string; Value: string}>}>();
+		for (const datum of datapoints) {
+			if (Date.parse(datum.timestamp) < since) continue;
+			if (typeof input.Namespace === 'string' && datum.namespace !== input.Namespace) continue;
+			if (typeof input.MetricName === 'string' && datum.metricName !== input.MetricName) continue;
+			const matches = wanted.every(
+				dimension =>
+					dimension.Name !== undefined &&
+					dimension.Name in datum.dimensions &&
+					(dimension.Value === undefined || datum.dimensions[dimension.Name] === dimension.Value),
+			);
+			if (!matches) continue;
+			const dimensions = Object.entries(datum.dimensions)
+				.sort(([a], [b]) => a.localeCompare(b))
+				.map(([Name, Value]) => ({Name, Value}));
+			metrics.set(JSON.stringify([datum.namespace, datum.metricName, dimensions]), {
+				Namespace: datum.namespace,
+				MetricName: datum.metricName,
+				Dimensions: dimensions,
+			});
+		}
+
+		return {Metrics: [...metrics.values()]};
 	},
 };

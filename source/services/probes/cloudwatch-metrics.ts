@@ -1,4 +1,10 @@
-import {GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery} from '@aws-sdk/client-cloudwatch';
+import {
+	GetMetricDataCommand,
+	ListMetricsCommand,
+	type CloudWatchClient,
+	type Metric,
+	type MetricDataQuery,
+} from '@aws-sdk/client-cloudwatch';
 import {fail, pass, type ProbeOutcome} from './outcome';
 
 /**
@@ -6,6 +12,11 @@ import {fail, pass, type ProbeOutcome} from './outcome';
  * 100 search expressions on one graph: staying under the lower limit costs an extra call only past 100 instances.
  */
 const SEARCHES_PER_CALL = 100;
+/** Instances a SEARCH did not find that are looked up by ListMetrics in one attempt, and metrics read per instance. */
+const LISTED_PER_ATTEMPT = 10;
+const METRICS_PER_INSTANCE = 5;
+/** How a service without SEARCH expressions (an emulator) refuses one. */
+const SEARCH_REFUSED = new Set(['ValidationError', 'ValidationException', 'InvalidParameterValue', 'InvalidParameterCombination']);
 const PERIOD_SECONDS = 60;
 const THROTTLED = new Set(['Throttling', 'ThrottlingException']);
 const REFUSED = new Set([
@@ -50,53 +61,111 @@ function instanceSearch(namespace: string, instanceId: string, metricName?: stri
 	return `SEARCH('${term(namespace)} InstanceId="${instanceId}"${metric}', 'SampleCount', ${PERIOD_SECONDS})`;
 }
 
+/** Which of `instances` a SEARCH per instance finds a datapoint for since its launch. */
+async function reportedBySearch(query: MetricsQuery, start: Date, now: Date): Promise<Set<string>> {
+	const {cloudwatch, namespace, metricName, instances, signal} = query;
+	const reported = new Set<string>();
+	for (let offset = 0; offset < instances.length; offset += SEARCHES_PER_CALL) {
+		const chunk = instances.slice(offset, offset + SEARCHES_PER_CALL);
+		const queries: MetricDataQuery[] = chunk.map((instance, index) => ({
+			Id: `i${offset + index}`,
+			Expression: instanceSearch(namespace, instance.id, metricName),
+			ReturnData: true,
+		}));
+		for (const id of await reportingIds(cloudwatch, queries, instances, start, now, signal)) reported.add(id);
+	}
+	return reported;
+}
+
+/**
+ * Which of `instances` publish, found through ListMetrics and read by MetricStat: for the instances a
+ * SEARCH did not find, since a service without SEARCH expressions (an emulator) answers them empty.
+ * On CloudWatch itself a new metric reaches ListMetrics minutes late, so this only ever adds.
+ */
+async function reportedByListing(query: MetricsQuery, candidates: LaunchedInstance[], start: Date, now: Date): Promise<Set<string>> {
+	const {cloudwatch, namespace, metricName, instances, signal} = query;
+	const listed = await Promise.all(
+		candidates.map(async instance => {
+			const answer = await cloudwatch.send(
+				new ListMetricsCommand({
+					Namespace: namespace,
+					...(metricName ? {MetricName: metricName} : {}),
+					Dimensions: [{Name: 'InstanceId', Value: instance.id}],
+				}),
+				{abortSignal: signal},
+			);
+			return (answer.Metrics ?? []).slice(0, METRICS_PER_INSTANCE).map(metric => ({instance, metric}));
+		}),
+	);
+	const queries: MetricDataQuery[] = listed.flat().map(({instance, metric}: {instance: LaunchedInstance; metric: Metric}, index) => ({
+		Id: `m${instances.indexOf(instance)}_${index}`,
+		MetricStat: {Metric: metric, Period: PERIOD_SECONDS, Stat: 'SampleCount'},
+		ReturnData: true,
+	}));
+	return queries.length === 0 ? new Set() : new Set(await reportingIds(cloudwatch, queries, instances, start, now, signal));
+}
+
+/** Runs `queries` (pages followed); the instances (by the index in a query's id) with a datapoint whose minute ends after their launch. */
+async function reportingIds(
+	cloudwatch: CloudWatchClient,
+	queries: MetricDataQuery[],
+	instances: LaunchedInstance[],
+	start: Date,
+	now: Date,
+	signal?: AbortSignal,
+): Promise<string[]> {
+	const found: string[] = [];
+	let nextToken: string | undefined;
+	do {
+		const page = await cloudwatch.send(
+			new GetMetricDataCommand({MetricDataQueries: queries, StartTime: start, EndTime: now, ...(nextToken ? {NextToken: nextToken} : {})}),
+			{abortSignal: signal},
+		);
+		for (const result of page.MetricDataResults ?? []) {
+			const instance = instances[Number(/^[im](\d+)/.exec(result.Id ?? '')?.[1])];
+			// A datapoint stands for its whole minute: one whose minute ends after the launch is the instance's.
+			const since = (instance?.launchedAt.getTime() ?? Infinity) - PERIOD_SECONDS * 1000;
+			if (instance && result.Timestamps?.some(time => time.getTime() > since)) found.push(instance.id);
+		}
+		nextToken = page.NextToken;
+	} while (nextToken);
+	return found;
+}
+
 /**
  * One look at which instances have published to the namespace since they launched: one GetMetricData
- * call (pages followed) per 100 instances. Missing instances and throttling are retryable; refused or
- * expired credentials fail for good.
+ * call (pages followed) per 100 instances, then, for up to 10 instances it did not find, their metrics
+ * by ListMetrics read by MetricStat. Missing instances and throttling are retryable; refused or expired
+ * credentials fail for good.
  */
 export async function cloudWatchMetricsAttempt(query: MetricsQuery): Promise<MetricsAttempt> {
-	const {cloudwatch, namespace, metricName, instances, signal} = query;
+	const {namespace, metricName, instances, signal} = query;
 	const ids = instances.map(instance => instance.id);
 	if (instances.length === 0) {
 		return {reported: [], missing: [], outcome: fail(`no running instances to look for in ${namespace}`)};
 	}
 
 	const now = query.now ?? new Date();
-	const earliest = Math.min(...instances.map(instance => instance.launchedAt.getTime()));
-	const reported = new Set<string>();
+	const start = new Date(Math.min(...instances.map(instance => instance.launchedAt.getTime())) - PERIOD_SECONDS * 1000);
+	let reported: Set<string>;
+	let searchRefused = false;
 	try {
-		for (let offset = 0; offset < instances.length; offset += SEARCHES_PER_CALL) {
-			const chunk = instances.slice(offset, offset + SEARCHES_PER_CALL);
-			const queries: MetricDataQuery[] = chunk.map((instance, index) => ({
-				Id: `i${offset + index}`,
-				Expression: instanceSearch(namespace, instance.id, metricName),
-				ReturnData: true,
-			}));
-			let nextToken: string | undefined;
-			do {
-				const page = await cloudwatch.send(
-					new GetMetricDataCommand({
-						MetricDataQueries: queries,
-						StartTime: new Date(earliest - PERIOD_SECONDS * 1000),
-						EndTime: now,
-						...(nextToken ? {NextToken: nextToken} : {}),
-					}),
-					{abortSignal: signal},
-				);
-				for (const result of page.MetricDataResults ?? []) {
-					const instance = instances[Number(result.Id?.slice(1))];
-					// A datapoint stands for its whole minute: one whose minute ends after the launch is the instance's.
-					const since = (instance?.launchedAt.getTime() ?? Infinity) - PERIOD_SECONDS * 1000;
-					if (instance && result.Timestamps?.some(time => time.getTime() > since)) reported.add(instance.id);
-				}
-
-				nextToken = page.NextToken;
-			} while (nextToken);
-		}
+		reported = await reportedBySearch(query, start, now);
 	} catch (error) {
 		signal?.throwIfAborted();
-		return {reported: [], missing: ids, outcome: judgeError(error)};
+		if (!SEARCH_REFUSED.has((error as Error).name)) return {reported: [], missing: ids, outcome: judgeError(error)};
+		reported = new Set();
+		searchRefused = true;
+	}
+	const unfound = instances.filter(instance => !reported.has(instance.id)).slice(0, LISTED_PER_ATTEMPT);
+	if (unfound.length > 0) {
+		try {
+			for (const id of await reportedByListing(query, unfound, start, now)) reported.add(id);
+		} catch (error) {
+			signal?.throwIfAborted();
+			// The listing only adds to what SEARCH found; it decides only when SEARCH itself was refused.
+			if (searchRefused) return {reported: [], missing: ids, outcome: judgeError(error)};
+		}
 	}
 
 	const missing = ids.filter(id => !reported.has(id));

@@ -110,6 +110,43 @@ describe('cloudWatchMetricsAttempt', () => {
 		expect(outcome.detail).toMatch(new RegExp(`^2 of 3 instances reported; not yet: ${silent} \\(\\d+ attempts in .*; gave up after `));
 	});
 
+	it.each(['empty', 'refused'] as const)(
+		'with an emulator whose SEARCH is %s: the instances are found by ListMetrics and read by MetricStat',
+		async metricSearch => {
+			const {standIn, instances, cloudwatch} = await rack({instanceMetrics: false, metricSearch});
+			const [silent, ...publishing] = instances.map(instance => instance.id);
+			await publish(cloudwatch, publishing, new Date());
+			const attempt = await cloudWatchMetricsAttempt({cloudwatch, namespace: 'CWAgent', instances});
+			expect(attempt).toMatchObject({reported: publishing, missing: [silent], progress: 'instances reported 2/3'});
+			const listings = standIn.calls.filter(call => call.action === 'ListMetrics').map(call => call.params);
+			expect(listings).toEqual(instances.map(instance => ({Namespace: 'CWAgent', Dimensions: [{Name: 'InstanceId', Value: instance.id}]})));
+			const read = standIn.calls.filter(call => call.action === 'GetMetricData').at(-1)!.params as unknown as {
+				MetricDataQueries: Array<{MetricStat: unknown}>;
+			};
+			const dimensions = [
+				{Name: 'InstanceId', Value: publishing[0]},
+				{Name: 'host', Value: `host-${publishing[0]}`},
+				{Name: 'type', Value: 'load'},
+			];
+			expect(read.MetricDataQueries[0]!.MetricStat).toEqual({
+				Metric: {Namespace: 'CWAgent', MetricName: 'collectd_load_shortterm', Dimensions: expect.arrayContaining(dimensions)},
+				Period: 60,
+				Stat: 'SampleCount',
+			});
+			await publish(cloudwatch, [silent!], new Date());
+			expect((await cloudWatchMetricsAttempt({cloudwatch, namespace: 'CWAgent', instances})).outcome.status).toBe('pass');
+		},
+	);
+
+	it('a ListMetrics refused or throttled leaves what SEARCH found as it is', async () => {
+		const {standIn, instances, cloudwatch} = await rack({instanceMetrics: {delayMs: 0}, throttle: {count: 100, actions: ['ListMetrics']}});
+		const silent = instances[2]!.id;
+		standIn.setInstanceMetrics({delayMs: 0, silentInstances: [silent]});
+		const attempt = await cloudWatchMetricsAttempt({cloudwatch, namespace: 'CWAgent', instances});
+		expect(attempt.outcome).toEqual({status: 'fail', retryable: true, detail: `2 of 3 instances reported; not yet: ${silent}`});
+		expect(standIn.calls.filter(call => call.action === 'ListMetrics').map(call => call.error)).toEqual(['Throttling']);
+	});
+
 	it('does not count datapoints from before an instance launched', async () => {
 		const {instances, cloudwatch} = await rack({instanceMetrics: false});
 		const earliest = Math.min(...instances.map(instance => instance.launchedAt.getTime()));
