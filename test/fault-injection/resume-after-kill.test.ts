@@ -113,7 +113,8 @@ const killPoints: KillPoint[] = [
 	{
 		name: 'change set computed, not yet seen by the run',
 		when: event => event.type === 'notice' && typeof event.message === 'string' && event.message.startsWith('Created change set'),
-		// The rehearsal computes a change set in 1 s; the run's waiter looks again only after 2 s.
+		// The rehearsal computes a change set in 1 s; the run's waiter (paced by the stack poll) looks again only after 2 s.
+		env: {CONVOX_AMI_STACK_POLL_MS: '2000'},
 		hold: stateDir =>
 			waitForWorld(stateDir, aws => stackOf(aws, STACK).changeSets.some(changeSet => Date.now() - changeSet.createdAt > 1100)),
 		landed({run, aws}) {
