@@ -7,18 +7,18 @@ import {createFleetReporter, type FleetReporter} from '../ui/fleet-reporter';
 import type {Outcome} from '../ui/run-store';
 import {EXIT, OperatorError, StepFailedError, UsageError, type ExitCode} from '../core/errors';
 import {mapBounded} from '../workflow/fleet/bounded';
-import type {FleetEventInput, FleetStatus, RackState} from '../core/fleet-events';
+import type {FleetChangeInput, FleetEventInput, FleetStatus, ImagePlace, RackState} from '../core/fleet-events';
 import {fleetFiles, FleetStore, type FleetImageRecord, type FleetRackRecord, type FleetRun} from '../workflow/fleet/fleet-journal';
-import {planFleet} from '../workflow/fleet/fleet-plan';
+import {reduceFleet} from '../workflow/fleet/fleet-reducer';
+import {newFleetRun} from '../workflow/fleet/new-fleet-run';
 import {followUpOf} from '../workflow/follow-up';
 import {fleetReport} from '../workflow/fleet/fleet-report';
 import {resolveFleetVersion} from '../convox/fleet-version';
 import {changeSetTable, rackPrompter, WaveGate} from '../workflow/fleet/wave-gate';
 import {schedule} from '../workflow/fleet/wave-scheduler';
 import {runsDir} from '../workflow/journal-store';
-import {newRunId} from '../workflow/plan';
 import type {RunOutcome} from '../workflow/runner';
-import {runModeOf, storedMode} from '../core/run-mode';
+import {runModeOf} from '../core/run-mode';
 import {outputsOf} from '../core/step-outputs';
 import type {PrebuiltAmi, Run, StepId} from '../core/types';
 import {driveOne, rollbackRequest, type RunRequest, type Session} from './drive-one';
@@ -64,7 +64,7 @@ class FleetDriver {
 
 	constructor(
 		private readonly session: Session,
-		private readonly fleet: FleetRun,
+		private fleet: FleetRun,
 		private readonly resumed: boolean,
 	) {
 		this.store = new FleetStore(session.input.stateDir, session.store.mirror);
@@ -83,14 +83,10 @@ class FleetDriver {
 		return fleetFiles(this.session.input.stateDir, this.fleet.id);
 	}
 
-	private save(): void {
-		this.fleet.updatedAt = new Date().toISOString();
+	/** The one way the fleet run changes: reduced, then journaled. */
+	private change(change: FleetChangeInput): void {
+		this.fleet = reduceFleet(this.fleet, {...change, at: new Date().toISOString()});
 		this.store.save(this.fleet);
-	}
-
-	private note(message: string): void {
-		this.fleet.history.push({at: new Date().toISOString(), message});
-		this.save();
 	}
 
 	private emit(event: FleetEventInput): void {
@@ -101,8 +97,8 @@ class FleetDriver {
 		return this.fleet.racks.find(rack => rack.name === name)!;
 	}
 
-	private imageFor(accountId: string, region: string): FleetImageRecord {
-		return this.fleet.images.find(image => image.accountId === accountId && image.region === region)!;
+	private image(place: ImagePlace): FleetImageRecord {
+		return this.fleet.images.find(image => image.accountId === place.accountId && image.region === place.region)!;
 	}
 
 	async drive(): Promise<FleetOutcome> {
@@ -120,15 +116,10 @@ class FleetDriver {
 			if (copied) return copied;
 			return await this.runWaves();
 		} catch (error) {
-			this.setStatus(this.session.interrupts.signal.aborted ? 'interrupted' : 'failed');
+			this.change({type: 'status', status: this.session.interrupts.signal.aborted ? 'interrupted' : 'failed'});
 			await this.writeReport([]);
 			throw error;
 		}
-	}
-
-	private setStatus(status: FleetStatus): void {
-		this.fleet.status = status;
-		this.save();
 	}
 
 	private async servicesFor(rack: FleetRackRecord): Promise<Services> {
@@ -181,17 +172,20 @@ class FleetDriver {
 				? `--convox-version ${version.version} jumps over required versions for ${version.holders.map(holder => `${holder.rack} (on ${holder.current}, required ${holder.required})`).join(', ')}.`
 				: `Convox ${version.version} for the whole fleet, not the newest ${version.newest}: ${named} must pass through the required ${version.version} first. Release the fleet again afterwards for ${version.newest}.`;
 			this.emit({type: 'notice', level: 'warn', message});
-			this.note(message);
+			this.change({type: 'history', note: message});
 		}
-		this.fleet.convoxVersion = version.version;
-		this.note(`Convox ${version.version} for every rack${version.pinned ? ' (pinned)' : ''}.`);
+		this.change({
+			type: 'version-resolved',
+			convoxVersion: version.version,
+			note: `Convox ${version.version} for every rack${version.pinned ? ' (pinned)' : ''}.`,
+		});
 		this.emit({type: 'fleet', status: 'running', mode: this.fleet.mode, convoxVersion: version.version});
 	}
 
 	/** The run of one rack, new or resumed, with the fleet's sink and prompter. */
 	private async driveRackRun(
 		rack: FleetRackRecord,
-		{stopAfter, prebuiltAmi, onCreated}: {stopAfter?: StepId; prebuiltAmi?: PrebuiltAmi; onCreated?: (run: Run) => void},
+		{stopAfter, prebuiltAmi, onCreated}: {stopAfter?: StepId; prebuiltAmi?: PrebuiltAmi; onCreated?: (run: Run) => FleetChangeInput},
 	): Promise<RunOutcome> {
 		const existing = rack.runId ? await this.session.store.load(rack.runId).catch(() => undefined) : undefined;
 		const request: RunRequest = existing
@@ -221,9 +215,8 @@ class FleetDriver {
 			...(prebuiltAmi ? {prebuiltAmi} : {}),
 			onCreated: run => {
 				// Linked before the run's own journal exists: a kill in between leaves a link to no run, which starts anew.
-				rack.runId = run.id;
-				onCreated?.(run);
-				this.save();
+				this.change({type: 'rack-run-created', rack: rack.name, runId: run.id});
+				if (onCreated) this.change(onCreated(run));
 			},
 		});
 	}
@@ -252,47 +245,48 @@ class FleetDriver {
 
 	private async build(image: FleetImageRecord): Promise<void> {
 		const rack = this.rack(image.rack!);
+		const place = {accountId: image.accountId, region: image.region};
 		const report = (status: 'running' | 'done' | 'failed', details: {amiId?: string; message?: string} = {}) =>
-			this.emit({type: 'image', kind: 'build', accountId: image.accountId, region: image.region, status, rack: rack.name, ...details});
-		image.status = 'running';
-		this.save();
+			this.emit({type: 'image', kind: 'build', ...place, status, rack: rack.name, ...details});
+		this.change({type: 'image-started', ...place});
 		report('running', image.runId ? {message: `resuming run ${image.runId}`} : {});
-		const outcome = await this.driveRackRun(rack, {stopAfter: 'build', onCreated: run => (image.runId = run.id)});
+		const outcome = await this.driveRackRun(rack, {
+			stopAfter: 'build',
+			onCreated: run => ({type: 'image-run-created', ...place, runId: run.id}),
+		});
 		const build = outcome.run.steps.find(step => step.id === 'build');
 		const {amiId} = outputsOf(outcome.run, 'build');
 		if (build?.status === 'done' && amiId) {
-			image.status = 'done';
-			image.amiId = amiId;
-			delete image.error;
-			this.note(`Built ${amiId} for account ${image.accountId} in ${image.region} (run ${outcome.run.id} of ${rack.name}).`);
+			this.change({
+				type: 'image-made',
+				...place,
+				amiId,
+				note: `Built ${amiId} for account ${image.accountId} in ${image.region} (run ${outcome.run.id} of ${rack.name}).`,
+			});
 			report('done', {amiId});
 			return;
 		}
 		if (build?.status === 'done' && this.fleet.dryRun) {
-			image.status = 'done';
-			this.note(
-				`Dry run: the build for account ${image.accountId} was validated, nothing was built; each rack's dry run validates its own.`,
-			);
+			this.change({
+				type: 'image-made',
+				...place,
+				note: `Dry run: the build for account ${image.accountId} was validated, nothing was built; each rack's dry run validates its own.`,
+			});
 			report('done', {message: 'dry run: validated, nothing built'});
 			return;
 		}
-		if (build?.status === 'done') {
-			image.status = 'failed';
-			image.error = 'the build recorded no AMI';
-		} else {
-			image.status = 'failed';
-			image.error = outcome.message ?? `run ${outcome.run.id} ${outcome.run.status}`;
-		}
-		if (outcome.exitCode === EXIT.interrupted || outcome.exitCode === EXIT.usage || outcome.exitCode === EXIT.waiting) {
-			image.status = 'pending';
+		const error =
+			build?.status === 'done' ? 'the build recorded no AMI' : (outcome.message ?? `run ${outcome.run.id} ${outcome.run.status}`);
+		const halted = outcome.exitCode === EXIT.interrupted || outcome.exitCode === EXIT.usage || outcome.exitCode === EXIT.waiting;
+		if (halted) {
 			this.halt ??= {
 				exitCode: outcome.exitCode,
 				message: outcome.message ?? `The build of account ${image.accountId} stopped.`,
 				...(outcome.hint ? {hint: outcome.hint} : {}),
 			};
 		}
-		this.save();
-		report('failed', {message: image.error});
+		this.change({type: 'image-failed', ...place, error, retry: halted});
+		report('failed', {message: error});
 	}
 
 	/** Each account's AMI to the other regions of its racks, every copy side by side; found again by its tags on resume. */
@@ -328,7 +322,7 @@ class FleetDriver {
 		const source = this.fleet.images.find(image => image.kind === 'build' && image.accountId === accountId)!;
 		if (this.fleet.dryRun) {
 			for (const copy of copies) {
-				copy.status = 'done';
+				this.change({type: 'image-made', accountId, region: copy.region});
 				this.emit({
 					type: 'image',
 					kind: 'copy',
@@ -338,15 +332,13 @@ class FleetDriver {
 					message: `dry run: would copy the AMI of ${source.region} here (CopyImage, encrypted, tags copied)`,
 				});
 			}
-			this.save();
 			return;
 		}
 		const builder = this.rack(source.rack!);
 		const aws = await (await this.servicesFor(builder)).aws();
 		const {copyAmiToRegions, AmiCopiesError} = await import('../services/ami-copies');
 		for (const copy of copies) {
-			copy.status = 'running';
-			copy.copiedFrom = {region: source.region, amiId: source.amiId!};
+			this.change({type: 'image-started', accountId, region: copy.region, copiedFrom: {region: source.region, amiId: source.amiId!}});
 			this.emit({
 				type: 'image',
 				kind: 'copy',
@@ -356,16 +348,15 @@ class FleetDriver {
 				message: `from ${source.amiId} (${source.region})`,
 			});
 		}
-		this.save();
 		const record = (region: string, amiId: string, adopted: boolean) => {
-			const copy = copies.find(candidate => candidate.region === region)!;
-			copy.status = 'done';
-			copy.amiId = amiId;
-			copy.adopted = adopted;
-			delete copy.error;
-			this.note(
-				`Copied ${source.amiId} (${source.region}) to ${region} for account ${accountId}: ${amiId}${adopted ? ' (found from an earlier attempt)' : ''}.`,
-			);
+			this.change({
+				type: 'image-made',
+				accountId,
+				region,
+				amiId,
+				adopted,
+				note: `Copied ${source.amiId} (${source.region}) to ${region} for account ${accountId}: ${amiId}${adopted ? ' (found from an earlier attempt)' : ''}.`,
+			});
 			this.emit({
 				type: 'image',
 				kind: 'copy',
@@ -377,11 +368,9 @@ class FleetDriver {
 			});
 		};
 		const fail = (region: string, error: unknown) => {
-			const copy = copies.find(candidate => candidate.region === region)!;
-			copy.status = this.session.interrupts.signal.aborted ? 'pending' : 'failed';
-			copy.error = (error as Error).message;
-			this.save();
-			this.emit({type: 'image', kind: 'copy', accountId, region, status: 'failed', message: copy.error});
+			const message = (error as Error).message;
+			this.change({type: 'image-failed', accountId, region, error: message, retry: this.session.interrupts.signal.aborted});
+			this.emit({type: 'image', kind: 'copy', accountId, region, status: 'failed', message});
 		};
 		try {
 			const done = await copyAmiToRegions(
@@ -411,7 +400,7 @@ class FleetDriver {
 				for (const failure of error.failures) fail(failure.targetRegion, failure.error);
 				return;
 			}
-			for (const copy of copies.filter(candidate => candidate.status !== 'done')) fail(copy.region, error);
+			for (const copy of copies.filter(candidate => this.image(candidate).status !== 'done')) fail(copy.region, error);
 		}
 	}
 
@@ -429,10 +418,8 @@ class FleetDriver {
 				confirmed: this.fleet.confirmedWaves.includes(wave),
 				prefill: policy.prefillsProductionConfirmation,
 				show: (rows, index) => this.emit({type: 'change-sets', wave: index, racks: rows.map(row => row.rack), table: changeSetTable(rows)}),
-				onConfirmed: index => {
-					if (!this.fleet.confirmedWaves.includes(index)) this.fleet.confirmedWaves.push(index);
-					this.note(`Wave ${index + 1} confirmed${input.flags.yes ? ' (--yes)' : ''}.`);
-				},
+				onConfirmed: index =>
+					this.change({type: 'wave-confirmed', wave: index, note: `Wave ${index + 1} confirmed${input.flags.yes ? ' (--yes)' : ''}.`}),
 			});
 			this.gates.set(wave, gate);
 		}
@@ -440,7 +427,7 @@ class FleetDriver {
 	}
 
 	private prebuiltFor(rack: FleetRackRecord): PrebuiltAmi | undefined {
-		const image = this.imageFor(rack.accountId, rack.region);
+		const image = this.image(rack);
 		// A dry run built nothing: each rack's own dry run validates the build.
 		if ((image.kind === 'build' && image.rack === rack.name) || !image.amiId) return undefined;
 		const origin =
@@ -450,45 +437,43 @@ class FleetDriver {
 		return {amiId: image.amiId!, region: image.region, origin};
 	}
 
-	private async releaseRack(rack: FleetRackRecord): Promise<void> {
-		rack.state = 'running';
-		delete rack.detail;
-		this.save();
-		this.emit({type: 'rack-state', rack: rack.name, state: 'running', wave: rack.wave, ...(rack.runId ? {runId: rack.runId} : {})});
+	private async releaseRack(name: string): Promise<void> {
+		this.change({type: 'rack-started', rack: name});
+		const rack = this.rack(name);
+		this.emit({type: 'rack-state', rack: name, state: 'running', wave: rack.wave, ...(rack.runId ? {runId: rack.runId} : {})});
 		const gate = this.gateFor(rack.wave, (await this.servicesFor(rack)).policy);
-		gate.enter(rack.name);
+		gate.enter(name);
+		let ended: {state: RackState; detail?: string};
 		try {
 			const prebuiltAmi = this.prebuiltFor(rack);
 			const outcome = await this.driveRackRun(rack, prebuiltAmi ? {prebuiltAmi} : {});
-			rack.state = rackStateOf(outcome.run);
-			if (outcome.message && rack.state !== 'done') rack.detail = outcome.message;
-			if (outcome.exitCode === EXIT.interrupted || outcome.exitCode === EXIT.usage) {
-				rack.state = 'pending';
+			const state = rackStateOf(outcome.run);
+			const halted = outcome.exitCode === EXIT.interrupted || outcome.exitCode === EXIT.usage;
+			ended = {state: halted ? 'pending' : state, ...(outcome.message && state !== 'done' ? {detail: outcome.message} : {})};
+			if (halted) {
 				this.halt ??= {
 					exitCode: outcome.exitCode,
-					message: `${rack.name}: ${outcome.message ?? 'stopped'}`,
+					message: `${name}: ${outcome.message ?? 'stopped'}`,
 					...(outcome.hint ? {hint: outcome.hint} : {}),
 				};
 			}
 		} catch (error) {
-			rack.state = this.session.interrupts.signal.aborted ? 'pending' : 'failed';
-			rack.detail = (error as Error).message;
-			if (error instanceof OperatorError && error.exitCode === EXIT.usage) {
-				rack.state = 'pending';
-				this.halt ??= {exitCode: EXIT.usage, message: `${rack.name}: ${error.message}`, ...(error.hint ? {hint: error.hint} : {})};
-			}
+			const usage = error instanceof OperatorError && error.exitCode === EXIT.usage;
+			ended = {state: usage || this.session.interrupts.signal.aborted ? 'pending' : 'failed', detail: (error as Error).message};
+			if (usage) this.halt ??= {exitCode: EXIT.usage, message: `${name}: ${error.message}`, ...(error.hint ? {hint: error.hint} : {})};
 		} finally {
-			gate.leave(rack.name);
-			this.save();
-			this.emit({
-				type: 'rack-state',
-				rack: rack.name,
-				state: rack.state,
-				wave: rack.wave,
-				...(rack.runId ? {runId: rack.runId} : {}),
-				...(rack.detail ? {detail: rack.detail.split('\n')[0]!} : {}),
-			});
+			gate.leave(name);
 		}
+		this.change({type: 'rack-ended', rack: name, ...ended});
+		const {runId, detail} = this.rack(name);
+		this.emit({
+			type: 'rack-state',
+			rack: name,
+			state: ended.state,
+			wave: rack.wave,
+			...(runId ? {runId} : {}),
+			...(detail ? {detail: detail.split('\n')[0]!} : {}),
+		});
 	}
 
 	private states(): Record<string, RackState> {
@@ -511,7 +496,7 @@ class FleetDriver {
 			for (const name of stopping ? [] : next.start) {
 				active.set(
 					name,
-					this.releaseRack(this.rack(name)).finally(() => active.delete(name)),
+					this.releaseRack(name).finally(() => active.delete(name)),
 				);
 			}
 			if (active.size === 0) return this.conclude(next.untouched);
@@ -608,7 +593,8 @@ class FleetDriver {
 				driveOne(this.session, rollbackRequest(run), {sink: this.reporter.rackSink(run.env), prompter, onCreated: () => undefined}),
 			),
 		);
-		for (const outcome of outcomes) this.note(`Rollback run ${outcome.run.id} of ${outcome.run.env} ${outcome.run.status}.`);
+		for (const outcome of outcomes)
+			this.change({type: 'history', note: `Rollback run ${outcome.run.id} of ${outcome.run.env} ${outcome.run.status}.`});
 		return `Rolled back: ${outcomes.map(outcome => `${outcome.run.env} (${outcome.run.status})`).join(', ')}.`;
 	}
 
@@ -631,8 +617,7 @@ class FleetDriver {
 	}
 
 	private async end(status: FleetStatus, exitCode: ExitCode, message: string, hint?: string): Promise<FleetOutcome> {
-		this.setStatus(status);
-		this.note(`Fleet ${status}: ${message.split('\n')[0]}`);
+		this.change({type: 'status', status, note: `Fleet ${status}: ${message.split('\n')[0]}`});
 		const untouched = this.fleet.racks.filter(rack => rack.state === 'pending' && !rack.runId).map(rack => rack.name);
 		await this.writeReport(status === 'stopped' || status === 'waiting' ? untouched : []);
 		this.emit({
@@ -644,53 +629,6 @@ class FleetDriver {
 		});
 		return {exitCode, message, ...(hint ? {hint} : {}), journal: this.files.journal, report: this.files.report};
 	}
-}
-
-function newFleetRun(session: Session, name: string): FleetRun {
-	const {loaded, input} = session;
-	const plan = planFleet(loaded.config, name, input.flags.region);
-	const at = new Date().toISOString();
-	return {
-		schemaVersion: 1,
-		kind: 'fleet',
-		id: newRunId(`fleet-${name}`),
-		fleet: name,
-		mode: storedMode(session.model),
-		dryRun: session.model.readOnly,
-		status: 'running',
-		createdAt: at,
-		updatedAt: at,
-		waves: plan.waves,
-		maxConcurrent: plan.maxConcurrent,
-		failureTolerance: plan.failureTolerance,
-		confirmedWaves: [],
-		confirm: input.flags.confirm,
-		racks: plan.racks.map(rack => ({
-			name: rack.name,
-			accountId: rack.accountId,
-			region: rack.region,
-			stackName: rack.account.stackName,
-			wave: rack.wave,
-			production: rack.production,
-			state: 'pending',
-		})),
-		images: [
-			...plan.builds.map(build => ({
-				accountId: build.accountId,
-				region: build.region,
-				kind: 'build' as const,
-				status: 'pending' as const,
-				rack: build.rack,
-			})),
-			...plan.copies.map(copy => ({accountId: copy.accountId, region: copy.region, kind: 'copy' as const, status: 'pending' as const})),
-		],
-		history: [
-			{
-				at,
-				message: `Fleet run of ${name} started: ${plan.racks.length} racks, ${plan.builds.length} build(s), ${plan.copies.length} copy(ies).`,
-			},
-		],
-	};
 }
 
 /** A resumed fleet: racks that did not finish go again through their own runs (reconciled as today), done ones are left. */
@@ -707,27 +645,24 @@ function resumeFleetRun(session: Session, fleet: FleetRun): FleetRun {
 			'Start a new fleet run to release another version.',
 		);
 	}
-	const racks = fleet.racks.map(rack => (rack.state === 'done' ? rack : {...rack, state: 'pending' as const}));
-	const images = fleet.images.map(image => (image.status === 'done' ? image : {...image, status: 'pending' as const}));
-	return {
-		...fleet,
-		status: 'running',
-		racks,
-		images,
-		history: [
-			...fleet.history,
-			{
-				at: new Date().toISOString(),
-				message: `Fleet run resumed: ${racks.filter(rack => rack.state === 'done').length} of ${racks.length} racks done.`,
-			},
-		],
-	};
+	return reduceFleet(fleet, {
+		type: 'resumed',
+		at: new Date().toISOString(),
+		note: `Fleet run resumed: ${fleet.racks.filter(rack => rack.state === 'done').length} of ${fleet.racks.length} racks done.`,
+	});
 }
 
 /** `release --fleet NAME` and `resume` of a fleet run. */
 export async function driveFleet(session: Session, target: FleetRun | string): Promise<FleetOutcome> {
 	const resumed = typeof target !== 'string';
-	const fleet = resumed ? resumeFleetRun(session, target) : newFleetRun(session, target);
+	const {loaded, input, model} = session;
+	const fleet = resumed
+		? resumeFleetRun(session, target)
+		: newFleetRun(loaded.config, target, {
+				model,
+				confirm: input.flags.confirm,
+				...(input.flags.region ? {region: input.flags.region} : {}),
+			});
 	const store = new FleetStore(session.input.stateDir, session.store.mirror);
 	await store.ensureWritable();
 	// Every rack's run and watch listens to the session's one abort signal.
