@@ -1,3 +1,5 @@
+import type {EventSink} from './types';
+
 export type FleetStatus = 'running' | 'finished' | 'stopped' | 'failed' | 'waiting' | 'interrupted';
 
 /** Where a rack of a fleet stands, as the scheduler sees it. */
@@ -53,3 +55,9 @@ export type FleetChangeInput = (
 ) & {note?: string};
 
 export type FleetChange = FleetChangeInput & {at: string};
+
+/** Where a fleet's events go: its own, and each rack's run events (carrying `fleet` and `rack` where printed). */
+export interface FleetSink {
+	emit(event: FleetEventInput): void;
+	rackSink(rack: string): EventSink;
+}

@@ -1,15 +1,9 @@
-import type {FleetEvent, FleetEventInput} from '../core/fleet-events';
-import {STEP_TITLES, type EventSink} from '../core/types';
+import type {FleetEvent, FleetEventInput, FleetSink} from '../core/fleet-events';
+import {STEP_TITLES} from '../core/types';
 import type {FrontEnd} from './front-end';
 import {createJsonReporter} from './plain/json-reporter';
 import {createPlainReporter} from './plain/plain-reporter';
 import {reduceFleetRow, reduceRackRow, type FleetRow} from './fleet-view';
-
-export interface FleetReporter {
-	/** The sink of one rack's run: its events carry `fleet` and `rack`. */
-	rackSink(rack: string): EventSink;
-	emit(event: FleetEventInput): void;
-}
 
 export interface FleetTag {
 	fleet: string;
@@ -53,7 +47,7 @@ export function createFleetReporter(
 	frontEnd: FrontEnd,
 	tag: FleetTag,
 	write: (text: string) => void = text => process.stdout.write(text),
-): FleetReporter {
+): FleetSink {
 	const stamp = (event: FleetEventInput): FleetEvent => ({
 		...event,
 		fleet: tag.fleet,

@@ -1,6 +1,7 @@
 import {render} from 'ink-testing-library';
 import {describe, expect, it} from 'vitest';
-import {createFleetReporter, type FleetReporter} from '../../../source/ui/fleet-reporter';
+import type {FleetSink} from '../../../source/core/fleet-events';
+import {createFleetReporter} from '../../../source/ui/fleet-reporter';
 import type {FrontEnd} from '../../../source/ui/front-end';
 import {App} from '../../../source/ui/ink/App';
 import {Frames} from '../../../source/ui/ink/frames';
@@ -47,7 +48,7 @@ function fleetScreen() {
 }
 
 /** A rack's run in the fleet: its events go through the reporter's sink for that rack. */
-function rackRun(reporter: FleetReporter, rack: string, production: boolean) {
+function rackRun(reporter: FleetSink, rack: string, production: boolean) {
 	const sink = reporter.rackSink(rack);
 	let run: Run = createRun({
 		id: `r-${rack}`,
@@ -76,7 +77,7 @@ const stackEvent = (resource: string, status: string, resourceType: string): Run
 });
 
 /** Two racks of the first wave under way: one builds, one updates its stack; returns the second's feed. */
-function driveTwoRacks(reporter: FleetReporter): (inputs: RunEventInput[]) => void {
+function driveTwoRacks(reporter: FleetSink): (inputs: RunEventInput[]) => void {
 	reporter.emit({type: 'rack-state', rack: 'dev-us-1', state: 'running', wave: 0});
 	reporter.emit({type: 'rack-state', rack: 'prod-eu-1', state: 'running', wave: 0});
 	const prodEu = rackRun(reporter, 'prod-eu-1', true);
