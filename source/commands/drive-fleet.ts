@@ -1,4 +1,3 @@
-import {createFleetReporter} from '../ui/fleet-reporter';
 import {driveFleetRun, resumeFleetRun} from '../workflow/fleet/fleet-driver';
 import type {FleetRun} from '../workflow/fleet/fleet-journal';
 import type {FleetOutcome, FleetSession} from '../workflow/fleet/fleet-world';
@@ -31,7 +30,7 @@ export async function driveFleet(session: Session, target: FleetRun | string): P
 		yes: flags.yes,
 		...convoxVersion,
 		signal: interrupts.signal,
-		sink: createFleetReporter(frontEnd, {fleet: fleet.fleet, fleetRunId: fleet.id, racks}),
+		sink: frontEnd.fleet({fleet: fleet.fleet, fleetRunId: fleet.id, racks}),
 		world: fleetWorld(session),
 	};
 	return driveFleetRun(fleetSession, fleet, {resumed});

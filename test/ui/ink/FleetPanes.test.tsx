@@ -1,8 +1,7 @@
 import {render} from 'ink-testing-library';
 import {describe, expect, it} from 'vitest';
 import type {FleetSink} from '../../../source/core/fleet-events';
-import {createFleetReporter} from '../../../source/ui/fleet-reporter';
-import type {FrontEnd} from '../../../source/ui/front-end';
+import {inkFleetSink} from '../../../source/ui/fleet-reporter';
 import {App} from '../../../source/ui/ink/App';
 import {Frames} from '../../../source/ui/ink/frames';
 import {inkPanes, inkReducers} from '../../../source/ui/ink/panes';
@@ -25,23 +24,18 @@ const ROWS = [
 	{rack: 'prod-ap-1', accountId: '222222222222', region: 'ap-southeast-2', wave: 1, status: 'pending'},
 ];
 
-/** The Ink front end of a fleet, as createFrontEnd wires it, over a store and rack stores of the test's. */
+/** The Ink front end's fleet sink, as createFrontEnd wires it, over a store and rack stores of the test's. */
 function fleetScreen() {
 	const store = new RunStore('', inkReducers, 5);
 	const racks = new RackStores(inkReducers, 5);
-	const frontEnd: FrontEnd = {
-		renderer: 'ink',
-		prompter: store.prompter({yes: false}),
-		sink: () => undefined,
-		say: (level, message) => store.addNotice({level, message}),
-		showFleet: rows => store.setFleet(rows),
-		rackPanes: rack => racks.sink(rack),
-		attach: () => undefined,
-		attachFleet: () => undefined,
-		interrupted: () => store.cancelPrompts(),
-		end: async outcome => store.setOutcome(outcome),
-	};
-	const reporter = createFleetReporter(frontEnd, {fleet: 'all', fleetRunId: 'f1', racks: ROWS});
+	const reporter = inkFleetSink(
+		{fleet: 'all', fleetRunId: 'f1', racks: ROWS},
+		{
+			setFleet: rows => store.setFleet(rows),
+			rackPanes: rack => racks.sink(rack),
+			say: (level, message) => store.addNotice({level, message}),
+		},
+	);
 	const frames = new Frames();
 	const screen = render(<App store={store} frames={frames} onInterrupt={() => undefined} panes={inkPanes} racks={racks} />);
 	return {store, reporter, inkFrames: frames, ...screen};
