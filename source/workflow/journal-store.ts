@@ -5,8 +5,11 @@ import {reduceRun} from './reducer';
 import type {StateMirror} from './state-mirror';
 import type {Run, RunEventInput} from '../core/types';
 
+/** STATE_DIR/runs/ holds the runs. */
+const FOLDER = 'runs';
+
 export function runsDir(stateDir: string): string {
-	return path.join(stateDir, 'runs');
+	return path.join(stateDir, FOLDER);
 }
 
 export function runFiles(stateDir: string, runId: string) {
@@ -19,7 +22,7 @@ export class JournalStore extends JsonJournal<Run> {
 	constructor(stateDir: string, mirror?: StateMirror) {
 		super(
 			{
-				folder: 'runs',
+				folder: FOLDER,
 				entry: 'run',
 				file: 'journal',
 				recognises: run => Array.isArray(run.steps),

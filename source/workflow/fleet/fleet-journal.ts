@@ -59,8 +59,11 @@ export interface FleetRun {
 	history: HistoryEntry[];
 }
 
+/** STATE_DIR/fleets/ holds the fleet runs. */
+const FOLDER = 'fleets';
+
 export function fleetFiles(stateDir: string, fleetRunId: string) {
-	const base = path.join(stateDir, 'fleets', fleetRunId);
+	const base = path.join(stateDir, FOLDER, fleetRunId);
 	return {journal: `${base}.json`, report: `${base}.report.md`};
 }
 
@@ -69,7 +72,7 @@ export class FleetStore extends JsonJournal<FleetRun> {
 	constructor(stateDir: string, mirror?: StateMirror) {
 		super(
 			{
-				folder: 'fleets',
+				folder: FOLDER,
 				entry: 'fleet run',
 				file: 'fleet journal',
 				recognises: fleet => fleet.kind === 'fleet' && Array.isArray(fleet.racks) && Array.isArray(fleet.images),
