@@ -15,13 +15,6 @@ export async function driveFleet(session: Session, target: FleetRun | string): P
 		? resumeFleetRun(target, {config: loaded.config, ...convoxVersion})
 		: newFleetRun(loaded.config, target, {model, confirm: flags.confirm, ...(flags.region ? {region: flags.region} : {})});
 	frontEnd.attachFleet({fleet: fleet.fleet, fleetRunId: fleet.id});
-	const racks = fleet.racks.map(rack => ({
-		rack: rack.name,
-		accountId: rack.accountId,
-		region: rack.region,
-		wave: rack.wave,
-		status: rack.state,
-	}));
 	const fleetSession: FleetSession = {
 		stateDir: input.stateDir,
 		runs: store,
@@ -30,7 +23,7 @@ export async function driveFleet(session: Session, target: FleetRun | string): P
 		yes: flags.yes,
 		...convoxVersion,
 		signal: interrupts.signal,
-		sink: frontEnd.fleet({fleet: fleet.fleet, fleetRunId: fleet.id, racks}),
+		sink: frontEnd.fleet({fleet: fleet.fleet, fleetRunId: fleet.id, racks: fleet.racks}),
 		world: fleetWorld(session),
 	};
 	return driveFleetRun(fleetSession, fleet, {resumed});

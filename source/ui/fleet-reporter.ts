@@ -4,11 +4,20 @@ import {createJsonReporter} from './plain/json-reporter';
 import {createPlainReporter} from './plain/plain-reporter';
 import {reduceFleetRow, reduceRackRow, type FleetRow} from './fleet-view';
 
+/** A rack of the fleet as its journal holds it when the fleet (re)starts. */
+interface FleetTagRack {
+	name: string;
+	accountId: string;
+	region: string;
+	wave: number;
+	state: string;
+}
+
 export interface FleetTag {
 	fleet: string;
 	fleetRunId: string;
-	/** The fleet table's first rows (the Ink screen keeps them up to date). */
-	racks?: FleetRow[];
+	/** The racks: the Ink screen's fleet table starts from them and keeps them up to date. */
+	racks?: readonly FleetTagRack[];
 }
 
 /** One line for people per fleet event. */
@@ -69,7 +78,13 @@ export interface FleetScreen {
 
 /** The Ink screen: the fleet table follows the racks' runs and states; steps that fail and the fleet's lines become notices. */
 export function inkFleetSink(tag: FleetTag, screen: FleetScreen): FleetSink {
-	let rows = tag.racks ?? [];
+	let rows: FleetRow[] = (tag.racks ?? []).map(({name, accountId, region, wave, state}) => ({
+		rack: name,
+		accountId,
+		region,
+		wave,
+		status: state,
+	}));
 	const show = (next: FleetRow[]) => {
 		if (next.every((row, index) => row === rows[index])) return;
 		rows = next;

@@ -84,8 +84,8 @@ describe('fleet table on the Ink screen', () => {
 	it('one row per rack: its step follows its run, its state and clock follow the fleet', () => {
 		const tables: FleetRow[][] = [];
 		const racks = [
-			{rack: 'dev', accountId: '111111111111', region: 'us-east-1', wave: 0, status: 'pending'},
-			{rack: 'prod-eu', accountId: '222222222222', region: 'eu-west-1', wave: 1, status: 'pending'},
+			{name: 'dev', accountId: '111111111111', region: 'us-east-1', wave: 0, state: 'pending'},
+			{name: 'prod-eu', accountId: '222222222222', region: 'eu-west-1', wave: 1, state: 'pending'},
 		];
 		const reporter = inkFleetSink({fleet: 'all', fleetRunId: 'f1', racks}, screen([], tables));
 		expect(tables).toHaveLength(1);

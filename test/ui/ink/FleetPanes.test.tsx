@@ -19,9 +19,9 @@ const ENTER = '\r';
 const ESC = '\u001B';
 
 const ROWS = [
-	{rack: 'dev-us-1', accountId: '111111111111', region: 'us-east-1', wave: 0, status: 'pending'},
-	{rack: 'prod-eu-1', accountId: '222222222222', region: 'eu-west-1', wave: 0, status: 'pending'},
-	{rack: 'prod-ap-1', accountId: '222222222222', region: 'ap-southeast-2', wave: 1, status: 'pending'},
+	{name: 'dev-us-1', accountId: '111111111111', region: 'us-east-1', wave: 0, state: 'pending'},
+	{name: 'prod-eu-1', accountId: '222222222222', region: 'eu-west-1', wave: 0, state: 'pending'},
+	{name: 'prod-ap-1', accountId: '222222222222', region: 'ap-southeast-2', wave: 1, state: 'pending'},
 ];
 
 /** The Ink front end's fleet sink, as createFrontEnd wires it, over a store and rack stores of the test's. */
