@@ -12,8 +12,8 @@ import {type JournalStore, runFiles} from '../workflow/journal-store';
 import {createRun, firstUnfinishedStep, newRunId} from '../workflow/plan';
 import {runModeOf, storedMode, type RunModel} from '../core/run-mode';
 import {Runner, type RunOutcome} from '../workflow/runner';
-import type {Prompter} from '../core/step';
-import type {PrebuiltAmi, RollbackTarget, Run, RunKind, StepId, EventSink} from '../core/types';
+import type {RollbackTarget, Run, RunKind} from '../core/types';
+import type {RackDrive} from '../workflow/fleet/fleet-world';
 import type {CommandInput} from './cli-options';
 import {acquireStackLock, lockTiming, type LockedStack, type StackLock} from '../workflow/stack-lock';
 import type {Services} from '../core/ports';
@@ -96,16 +96,6 @@ export function rollbackOf(run: Run, target: RollbackTarget): RunRequest {
 		rollbackOf: target,
 		...(run.releaseId ? {releaseId: run.releaseId} : {}),
 	};
-}
-
-/** How a fleet drives one rack's run: its own sink and prompter, maybe the AMI its account built, maybe only up to the build. */
-export interface RackDrive {
-	sink: EventSink;
-	prompter: Prompter;
-	stopAfter?: StepId;
-	prebuiltAmi?: PrebuiltAmi;
-	/** Called with a new run before its journal is written: the fleet links it first. */
-	onCreated(run: Run): void;
 }
 
 async function countImages(services: Services, where: {accountId: string; region: string; env: string}): Promise<ImageHoldings> {

@@ -21,7 +21,7 @@ import {openSharedState, type SharedState} from './open-state';
 
 async function findRunToResume(store: JournalStore, runId: string | undefined, linked: Set<string>): Promise<Run> {
 	if (runId) return store.load(runId);
-	const {runs, unreadable} = await store.list();
+	const {entries: runs, unreadable} = await store.list();
 	// A run killed after its last journal write but before its report counts as unfinished; a fleet's runs are resumed with their fleet.
 	const unfinished = runs.find(
 		run => !linked.has(run.id) && (run.status !== 'finished' || !existsSync(runFiles(store.stateDir, run.id).report)),
@@ -129,7 +129,7 @@ async function findFleetToResume(input: CommandInput, store: JournalStore, fleet
 	const unfinished = fleets.find(fleet => fleet.status !== 'finished' || !existsSync(fleetFiles(store.stateDir, fleet.id).report));
 	if (!unfinished) return undefined;
 	const linked = linkedRunIds(fleets);
-	const {runs} = await store.list();
+	const {entries: runs} = await store.list();
 	const single = runs.find(
 		run => !linked.has(run.id) && (run.status !== 'finished' || !existsSync(runFiles(store.stateDir, run.id).report)),
 	);
@@ -165,7 +165,7 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 			await shared.mirror.pull();
 		}
 		const store = new JournalStore(input.stateDir, shared?.mirror);
-		const {fleets} = input.name === 'resume' ? await new FleetStore(input.stateDir).list() : {fleets: []};
+		const fleets = input.name === 'resume' ? (await new FleetStore(input.stateDir).list()).entries : [];
 		const fleetToResume = input.name === 'resume' ? await findFleetToResume(input, store, fleets) : undefined;
 		if (flags.fleet && input.name !== 'release')
 			throw new UsageError(

@@ -57,7 +57,7 @@ async function checkAccount(world: ImageWorld, name: string, aws: AwsClients): P
 export async function readImages(world: ImageWorld, input: CommandInput): Promise<ImagesRead> {
 	const {flags} = input;
 	const selected = selectedAccounts(world.config, flags, world.configPath);
-	const {runs, unreadable} = await new JournalStore(input.stateDir).list();
+	const {entries: runs, unreadable} = await new JournalStore(input.stateDir).list();
 	for (const {file, problem} of unreadable) process.stderr.write(`! ${file} was not read: ${problem}\n`);
 	// A rehearsal's AMIs exist only in its stand-in, a live run's only in AWS.
 	const journal = journalImages(runs.filter(run => runModeOf(run).world === (world.rehearsal ? 'rehearsal' : 'live')));

@@ -117,9 +117,12 @@ export async function listRuns(input: CommandInput): Promise<ExitCode> {
 		await shared?.close();
 	}
 	if (shared?.advice) process.stderr.write(`! ${shared.advice}\n`);
-	const [{runs, unreadable}, fleets] = await Promise.all([new JournalStore(input.stateDir).list(), new FleetStore(input.stateDir).list()]);
+	const [{entries: runs, unreadable}, fleets] = await Promise.all([
+		new JournalStore(input.stateDir).list(),
+		new FleetStore(input.stateDir).list(),
+	]);
 	const summaries = runs.map(summarize);
-	const fleetSummaries = fleets.fleets.map(summarizeFleet);
+	const fleetSummaries = fleets.entries.map(summarizeFleet);
 	if (input.flags.json) {
 		for (const summary of summaries) process.stdout.write(`${JSON.stringify({type: 'run-summary', ...summary})}\n`);
 		for (const summary of fleetSummaries) process.stdout.write(`${JSON.stringify({type: 'fleet-summary', ...summary})}\n`);

@@ -1,25 +1,23 @@
-import type {FleetEvent, FleetEventInput} from '../core/fleet-events';
+import type {FleetEvent, FleetEventInput, FleetSink} from '../core/fleet-events';
 import {STEP_TITLES, type EventSink} from '../core/types';
-import type {FrontEnd} from './front-end';
 import {createJsonReporter} from './plain/json-reporter';
 import {createPlainReporter} from './plain/plain-reporter';
 import {reduceFleetRow, reduceRackRow, type FleetRow} from './fleet-view';
 
-export interface FleetReporter {
-	/** The sink of one rack's run: its events carry `fleet` and `rack`. */
-	rackSink(rack: string): EventSink;
-	emit(event: FleetEventInput): void;
+/** A rack of the fleet as its journal holds it when the fleet (re)starts. */
+interface FleetTagRack {
+	name: string;
+	accountId: string;
+	region: string;
+	wave: number;
+	state: string;
 }
 
 export interface FleetTag {
 	fleet: string;
 	fleetRunId: string;
-	/** The fleet table's first rows (the Ink screen keeps them up to date). */
-	racks?: FleetRow[];
-}
-
-function prefixed(prefix: string, write: (text: string) => void): (text: string) => void {
-	return text => write(text.replace(/^(?=.)/gm, prefix));
+	/** The racks: the Ink screen's fleet table starts from them and keeps them up to date. */
+	racks?: readonly FleetTagRack[];
 }
 
 /** One line for people per fleet event. */
@@ -45,60 +43,69 @@ function describeFleetEvent(event: FleetEventInput, fleet: string): string {
 	}
 }
 
-/**
- * A fleet's racks run side by side: JSON events gain `fleet` and `rack`; plain lines of a rack
- * start with `[rack]`; the Ink screen keeps the fleet table and each rack's own panes, with the fleet's lines.
- */
-export function createFleetReporter(
-	frontEnd: FrontEnd,
-	tag: FleetTag,
-	write: (text: string) => void = text => process.stdout.write(text),
-): FleetReporter {
-	const stamp = (event: FleetEventInput): FleetEvent => ({
-		...event,
-		fleet: tag.fleet,
-		fleetRunId: tag.fleetRunId,
-		runId: tag.fleetRunId,
-		at: new Date().toISOString(),
-	});
-	switch (frontEnd.renderer) {
-		case 'json': {
-			const json = createJsonReporter(write);
-			return {
-				rackSink: rack => (event, run) => json(Object.assign({}, event, {fleet: tag.fleet, rack}), run),
-				emit: event => write(`${JSON.stringify(stamp(event))}\n`),
+/** JSON: a rack's run events gain `fleet` and `rack`; the fleet's own carry `fleet`, `fleetRunId` and the fleet run's id as `runId`. */
+export function jsonFleetSink(tag: FleetTag, write: (text: string) => void): FleetSink {
+	const json = createJsonReporter(write);
+	return {
+		rackSink: rack => (event, run) => json(Object.assign({}, event, {fleet: tag.fleet, rack}), run),
+		emit: event => {
+			const stamped: FleetEvent = {
+				...event,
+				fleet: tag.fleet,
+				fleetRunId: tag.fleetRunId,
+				runId: tag.fleetRunId,
+				at: new Date().toISOString(),
 			};
-		}
-		case 'plain':
-			return {
-				rackSink: rack => createPlainReporter(prefixed(`[${rack}] `, write)),
-				emit: event => write(`${describeFleetEvent(event, tag.fleet)}\n`),
+			write(`${JSON.stringify(stamped)}\n`);
+		},
+	};
+}
+
+/** Plain lines: every line of a rack's run starts with `[rack]`; the fleet's own events say what happened. */
+export function plainFleetSink(tag: FleetTag, write: (text: string) => void): FleetSink {
+	return {
+		rackSink: rack => createPlainReporter(text => write(text.replace(/^(?=.)/gm, `[${rack}] `))),
+		emit: event => write(`${describeFleetEvent(event, tag.fleet)}\n`),
+	};
+}
+
+/** What the Ink screen offers a fleet: its table, each rack's own panes, its notices. */
+export interface FleetScreen {
+	setFleet(rows: FleetRow[]): void;
+	rackPanes(rack: string): EventSink;
+	say(level: 'info' | 'warn', message: string): void;
+}
+
+/** The Ink screen: the fleet table follows the racks' runs and states; steps that fail and the fleet's lines become notices. */
+export function inkFleetSink(tag: FleetTag, screen: FleetScreen): FleetSink {
+	let rows: FleetRow[] = (tag.racks ?? []).map(({name, accountId, region, wave, state}) => ({
+		rack: name,
+		accountId,
+		region,
+		wave,
+		status: state,
+	}));
+	const show = (next: FleetRow[]) => {
+		if (next.every((row, index) => row === rows[index])) return;
+		rows = next;
+		screen.setFleet(rows);
+	};
+	screen.setFleet(rows);
+	return {
+		rackSink: rack => {
+			const panes = screen.rackPanes(rack);
+			return (event, run) => {
+				panes(event, run);
+				show(rows.map(row => (row.rack === rack ? reduceRackRow(row, event) : row)));
+				if (event.type === 'step' && event.status === 'failed')
+					screen.say('warn', `[${rack}] ${STEP_TITLES[event.step]} failed${event.error ? `: ${event.error}` : ''}`);
 			};
-		case 'ink': {
-			let rows = tag.racks ?? [];
-			const show = (next: FleetRow[]) => {
-				if (next.every((row, index) => row === rows[index])) return;
-				rows = next;
-				frontEnd.showFleet?.(rows);
-			};
-			frontEnd.showFleet?.(rows);
-			return {
-				rackSink: rack => {
-					const panes = frontEnd.rackPanes?.(rack);
-					return (event, run) => {
-						panes?.(event, run);
-						show(rows.map(row => (row.rack === rack ? reduceRackRow(row, event) : row)));
-						if (event.type === 'step' && event.status === 'failed')
-							frontEnd.say('warn', `[${rack}] ${STEP_TITLES[event.step]} failed${event.error ? `: ${event.error}` : ''}`);
-					};
-				},
-				emit: event => {
-					const now = Date.now();
-					show(rows.map(row => reduceFleetRow(row, event, now)));
-					if (event.type !== 'rack-state')
-						frontEnd.say(event.type === 'notice' && event.level === 'warn' ? 'warn' : 'info', describeFleetEvent(event, tag.fleet));
-				},
-			};
-		}
-	}
+		},
+		emit: event => {
+			const now = Date.now();
+			show(rows.map(row => reduceFleetRow(row, event, now)));
+			if (event.type !== 'rack-state')
+				screen.say(event.type === 'notice' && event.level === 'warn' ? 'warn' : 'info', describeFleetEvent(event, tag.fleet));
+		},
+	};
 }

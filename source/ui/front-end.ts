@@ -1,6 +1,7 @@
+import type {FleetSink} from '../core/fleet-events';
 import type {Prompter} from '../core/step';
 import type {Run, EventSink} from '../core/types';
-import type {FleetRow} from './fleet-view';
+import {inkFleetSink, jsonFleetSink, plainFleetSink, type FleetTag} from './fleet-reporter';
 import {drawFirstFrame} from './first-frame';
 import {runBadges, runTitle} from './format';
 import type {OutputMode} from './output-mode';
@@ -15,15 +16,12 @@ export interface FleetIdentity {
 	fleetRunId: string;
 }
 
-/** One renderer of the event stream plus the way it asks questions. */
+/** One renderer of the event stream (a run's, a fleet's) plus the way it asks questions. */
 export interface FrontEnd {
-	readonly renderer: OutputMode['renderer'];
 	readonly prompter: Prompter;
 	readonly sink: EventSink;
-	/** The Ink screen's fleet table (other renderers print the fleet's lines instead). */
-	showFleet?(rows: FleetRow[]): void;
-	/** The Ink screen's own record of one rack's events, from which the fleet table opens its panes. */
-	rackPanes?(rack: string): EventSink;
+	/** Where a fleet's events and its racks' run events go: each renderer shows them its way. */
+	fleet(tag: FleetTag): FleetSink;
 	/** Something to say before or outside a run (a lock taken over, a listing). */
 	say(level: 'info' | 'warn', message: string): void;
 	attach(run: Run): void;
@@ -54,13 +52,12 @@ export async function createFrontEnd(
 		const [{mountInk}, {inkPanes, inkReducers}] = await Promise.all([import('./ink/mount'), import('./ink/panes')]);
 		firstFrame.clear();
 		const screen = mountInk({title: '', badges, onInterrupt, reducers: inkReducers, panes: inkPanes});
+		const say = (level: 'info' | 'warn', message: string) => screen.store.addNotice({level, message});
 		return {
-			renderer: 'ink',
 			prompter: mode.canPrompt ? screen.store.prompter({yes}) : createUnattendedPrompter({yes}),
 			sink: (event, run) => screen.store.onEvent(event, run),
-			say: (level, message) => screen.store.addNotice({level, message}),
-			showFleet: rows => screen.store.setFleet(rows),
-			rackPanes: rack => screen.racks.sink(rack),
+			fleet: tag => inkFleetSink(tag, {setFleet: rows => screen.store.setFleet(rows), rackPanes: rack => screen.racks.sink(rack), say}),
+			say,
 			attach: run => screen.store.attach(runTitle(run), runBadges(run), run),
 			attachFleet: () => undefined,
 			interrupted: () => screen.store.cancelPrompts(),
@@ -71,6 +68,7 @@ export async function createFrontEnd(
 		};
 	}
 	const stderr = (text: string) => process.stderr.write(text);
+	const stdout = (text: string) => process.stdout.write(text);
 	const enquirer = mode.canPrompt ? createEnquirerPrompter(onInterrupt) : undefined;
 	const prompter = enquirer ?? createUnattendedPrompter({yes});
 	const interrupted = () => enquirer?.interrupted();
@@ -79,9 +77,9 @@ export async function createFrontEnd(
 		// A fleet's own lines carry its name and run id (the fleet run's id stands as their runId).
 		let context: {fleet?: string; fleetRunId?: string; runId?: string} = {};
 		return {
-			renderer: 'json',
 			prompter,
 			sink: createJsonReporter(),
+			fleet: tag => jsonFleetSink(tag, stdout),
 			say: (level, message) => process.stdout.write(`${JSON.stringify({type: 'notice', level, message, ...context})}\n`),
 			attach: () => {
 				attached = true;
@@ -101,9 +99,9 @@ export async function createFrontEnd(
 		};
 	}
 	return {
-		renderer: 'plain',
 		prompter,
 		sink: createPlainReporter(),
+		fleet: tag => plainFleetSink(tag, stdout),
 		say: (level, message) => process.stdout.write(`${level === 'warn' ? '! ' : ''}${message}\n`),
 		attach: () => undefined,
 		attachFleet: () => undefined,

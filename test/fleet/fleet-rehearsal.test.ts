@@ -247,6 +247,37 @@ describe('a fleet release over the loopback stand-ins (20 racks, 2 accounts, 3 r
 	);
 
 	test.concurrent(
+		'without --json, plain lines: each rack run line starts with [rack], the fleet says each rack and its end',
+		() =>
+			limit(async () => {
+				const dir = stateDir();
+				const outcome = await runCliUntil(
+					['release', '--rehearse', '--fleet', 'demo', '--yes', '--confirm', 'sumologic', '--state-dir', dir],
+					{env: fast({CONVOX_AMI_REHEARSAL_FLEET_RACKS: '3'})},
+				);
+				expect(outcome.exitCode).toBe(0);
+				const lines = outcome.events.map(event => String(event.line));
+				expect(outcome.events.every(event => event.type === 'unparsed')).toBe(true);
+				const fleet = readFleet(dir);
+				expect(lines[0]).toBe(`fleet demo started: 3 racks in 1 waves; run ${fleet.id}`);
+				for (const rack of fleet.racks) {
+					expect(lines.filter(line => line.startsWith(`[${rack.name}] `)).length).toBeGreaterThan(5);
+					expect(lines).toContain(`rack ${rack.name} (wave 1) done · run ${rack.runId}`);
+				}
+				// The fleet's last line, then the outcome (on stdout: the fleet finished).
+				const last = lines.indexOf(
+					`fleet demo finished · Convox ${CONVOX_VERSION}: Fleet demo: all 3 racks released and verified with Convox ${CONVOX_VERSION}.`,
+				);
+				expect(lines.slice(last + 1)).toEqual([
+					`Fleet demo: all 3 racks released and verified with Convox ${CONVOX_VERSION}.`,
+					`Report: ${path.join(dir, 'fleets', `${fleet.id}.report.md`)}`,
+					`Journal: ${path.join(dir, 'fleets', `${fleet.id}.json`)}`,
+				]);
+			}),
+		CASE_TIMEOUT_MS,
+	);
+
+	test.concurrent(
 		'SIGKILL mid-copy, then resume: the copies made are found again, every AMI is copied exactly once',
 		() =>
 			limit(async () => {

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
-import type {FrontEnd} from '../../source/ui/front-end';
-import {createFleetReporter} from '../../source/ui/fleet-reporter';
+import {inkFleetSink, jsonFleetSink, plainFleetSink, type FleetScreen} from '../../source/ui/fleet-reporter';
+import type {FleetRow} from '../../source/ui/fleet-view';
 import {createRun} from '../../source/workflow/plan';
 import type {RunEvent} from '../../source/core/types';
 
@@ -14,23 +14,19 @@ const run = createRun({
 });
 const at = '2026-12-02T07:00:00.000Z';
 
-function frontEnd(renderer: FrontEnd['renderer'], said: string[] = []): FrontEnd {
+/** The Ink screen's side of a fleet, recording what it is told to show. */
+function screen(said: string[] = [], tables: FleetRow[][] = []): FleetScreen {
 	return {
-		renderer,
-		prompter: undefined as never,
-		sink: () => undefined,
+		setFleet: rows => tables.push(rows),
+		rackPanes: () => () => undefined,
 		say: (level, message) => said.push(`${level}: ${message}`),
-		attach: () => undefined,
-		attachFleet: () => undefined,
-		interrupted: () => undefined,
-		end: async () => undefined,
 	};
 }
 
 describe('fleet reporter', () => {
 	it('JSON: a rack run event carries fleet and rack; a fleet event carries fleet and fleetRunId', () => {
 		const lines: string[] = [];
-		const reporter = createFleetReporter(frontEnd('json'), {fleet: 'all', fleetRunId: 'f1'}, text => lines.push(text));
+		const reporter = jsonFleetSink({fleet: 'all', fleetRunId: 'f1'}, text => lines.push(text));
 		const event: RunEvent = {type: 'step', step: 'build', status: 'done', outputs: {amiId: 'ami-1'}, runId: 'r1', at};
 		reporter.rackSink('prod-eu')(event, run);
 		reporter.emit({type: 'wave', wave: 0, status: 'started', racks: ['dev']});
@@ -49,7 +45,7 @@ describe('fleet reporter', () => {
 
 	it('plain: every line of a rack starts with [rack], a multi-line event included; fleet lines say what happened', () => {
 		const lines: string[] = [];
-		const reporter = createFleetReporter(frontEnd('plain'), {fleet: 'all', fleetRunId: 'f1'}, text => lines.push(text));
+		const reporter = plainFleetSink({fleet: 'all', fleetRunId: 'f1'}, text => lines.push(text));
 		reporter.rackSink('prod-eu')(
 			{
 				type: 'change-set',
@@ -74,7 +70,7 @@ describe('fleet reporter', () => {
 
 	it('Ink: steps that end and the fleet lines become the screen notices, running steps and log lines do not', () => {
 		const said: string[] = [];
-		const reporter = createFleetReporter(frontEnd('ink', said), {fleet: 'all', fleetRunId: 'f1'});
+		const reporter = inkFleetSink({fleet: 'all', fleetRunId: 'f1'}, screen(said));
 		const sink = reporter.rackSink('dev');
 		sink({type: 'step', step: 'verify', status: 'running', runId: 'r1', at}, run);
 		sink({type: 'log', step: 'build', line: 'noise', runId: 'r1', at}, run);
@@ -86,13 +82,12 @@ describe('fleet reporter', () => {
 
 describe('fleet table on the Ink screen', () => {
 	it('one row per rack: its step follows its run, its state and clock follow the fleet', () => {
-		const tables: Array<Array<{rack: string; step?: string; status: string; startedAt?: number; endedAt?: number}>> = [];
-		const screen = {...frontEnd('ink'), showFleet: (rows: (typeof tables)[number]) => tables.push(rows)};
+		const tables: FleetRow[][] = [];
 		const racks = [
-			{rack: 'dev', accountId: '111111111111', region: 'us-east-1', wave: 0, status: 'pending'},
-			{rack: 'prod-eu', accountId: '222222222222', region: 'eu-west-1', wave: 1, status: 'pending'},
+			{name: 'dev', accountId: '111111111111', region: 'us-east-1', wave: 0, state: 'pending'},
+			{name: 'prod-eu', accountId: '222222222222', region: 'eu-west-1', wave: 1, state: 'pending'},
 		];
-		const reporter = createFleetReporter(screen, {fleet: 'all', fleetRunId: 'f1', racks});
+		const reporter = inkFleetSink({fleet: 'all', fleetRunId: 'f1', racks}, screen([], tables));
 		expect(tables).toHaveLength(1);
 		reporter.emit({type: 'rack-state', rack: 'dev', state: 'running', wave: 0});
 		reporter.rackSink('dev')({type: 'step', step: 'update-stack', status: 'running', runId: 'r1', at}, run);

@@ -24,7 +24,7 @@ describe('journal store', () => {
 		store.save({...newRun('a'), createdAt: '2026-01-01T00:00:00.000Z'});
 		store.save({...newRun('b'), createdAt: '2026-02-01T00:00:00.000Z'});
 		expect((await store.load('a')).schemaVersion).toBe(1);
-		const {runs} = await store.list();
+		const {entries: runs} = await store.list();
 		expect(runs.map(run => run.id)).toEqual(['b', 'a']);
 	});
 
@@ -76,7 +76,7 @@ describe('journal store', () => {
 		await writeFile(file, '{"schemaVersion": 1, "id": "bro');
 		await expect(store.load('broken')).rejects.toMatchObject({exitCode: 2, message: expect.stringMatching(/corrupt.*left as it is/)});
 		expect(await readFile(file, 'utf8')).toBe('{"schemaVersion": 1, "id": "bro');
-		const {runs, unreadable} = await store.list();
+		const {entries: runs, unreadable} = await store.list();
 		expect(runs).toEqual([]);
 		expect(unreadable[0]?.file).toBe(file);
 	});

@@ -1,7 +1,7 @@
 import {render} from 'ink-testing-library';
 import {describe, expect, it} from 'vitest';
-import {createFleetReporter, type FleetReporter} from '../../../source/ui/fleet-reporter';
-import type {FrontEnd} from '../../../source/ui/front-end';
+import type {FleetSink} from '../../../source/core/fleet-events';
+import {inkFleetSink} from '../../../source/ui/fleet-reporter';
 import {App} from '../../../source/ui/ink/App';
 import {Frames} from '../../../source/ui/ink/frames';
 import {inkPanes, inkReducers} from '../../../source/ui/ink/panes';
@@ -19,35 +19,30 @@ const ENTER = '\r';
 const ESC = '\u001B';
 
 const ROWS = [
-	{rack: 'dev-us-1', accountId: '111111111111', region: 'us-east-1', wave: 0, status: 'pending'},
-	{rack: 'prod-eu-1', accountId: '222222222222', region: 'eu-west-1', wave: 0, status: 'pending'},
-	{rack: 'prod-ap-1', accountId: '222222222222', region: 'ap-southeast-2', wave: 1, status: 'pending'},
+	{name: 'dev-us-1', accountId: '111111111111', region: 'us-east-1', wave: 0, state: 'pending'},
+	{name: 'prod-eu-1', accountId: '222222222222', region: 'eu-west-1', wave: 0, state: 'pending'},
+	{name: 'prod-ap-1', accountId: '222222222222', region: 'ap-southeast-2', wave: 1, state: 'pending'},
 ];
 
-/** The Ink front end of a fleet, as createFrontEnd wires it, over a store and rack stores of the test's. */
+/** The Ink front end's fleet sink, as createFrontEnd wires it, over a store and rack stores of the test's. */
 function fleetScreen() {
 	const store = new RunStore('', inkReducers, 5);
 	const racks = new RackStores(inkReducers, 5);
-	const frontEnd: FrontEnd = {
-		renderer: 'ink',
-		prompter: store.prompter({yes: false}),
-		sink: () => undefined,
-		say: (level, message) => store.addNotice({level, message}),
-		showFleet: rows => store.setFleet(rows),
-		rackPanes: rack => racks.sink(rack),
-		attach: () => undefined,
-		attachFleet: () => undefined,
-		interrupted: () => store.cancelPrompts(),
-		end: async outcome => store.setOutcome(outcome),
-	};
-	const reporter = createFleetReporter(frontEnd, {fleet: 'all', fleetRunId: 'f1', racks: ROWS});
+	const reporter = inkFleetSink(
+		{fleet: 'all', fleetRunId: 'f1', racks: ROWS},
+		{
+			setFleet: rows => store.setFleet(rows),
+			rackPanes: rack => racks.sink(rack),
+			say: (level, message) => store.addNotice({level, message}),
+		},
+	);
 	const frames = new Frames();
 	const screen = render(<App store={store} frames={frames} onInterrupt={() => undefined} panes={inkPanes} racks={racks} />);
 	return {store, reporter, inkFrames: frames, ...screen};
 }
 
 /** A rack's run in the fleet: its events go through the reporter's sink for that rack. */
-function rackRun(reporter: FleetReporter, rack: string, production: boolean) {
+function rackRun(reporter: FleetSink, rack: string, production: boolean) {
 	const sink = reporter.rackSink(rack);
 	let run: Run = createRun({
 		id: `r-${rack}`,
@@ -76,7 +71,7 @@ const stackEvent = (resource: string, status: string, resourceType: string): Run
 });
 
 /** Two racks of the first wave under way: one builds, one updates its stack; returns the second's feed. */
-function driveTwoRacks(reporter: FleetReporter): (inputs: RunEventInput[]) => void {
+function driveTwoRacks(reporter: FleetSink): (inputs: RunEventInput[]) => void {
 	reporter.emit({type: 'rack-state', rack: 'dev-us-1', state: 'running', wave: 0});
 	reporter.emit({type: 'rack-state', rack: 'prod-eu-1', state: 'running', wave: 0});
 	const prodEu = rackRun(reporter, 'prod-eu-1', true);

@@ -1,0 +1,149 @@
+import {describe, expect, it} from 'vitest';
+import {parseConfig} from '../../../source/config/load-config';
+import type {FleetChange, FleetChangeInput} from '../../../source/core/fleet-events';
+import type {FleetRun} from '../../../source/workflow/fleet/fleet-journal';
+import {reduceFleet} from '../../../source/workflow/fleet/fleet-reducer';
+import {newFleetRun} from '../../../source/workflow/fleet/new-fleet-run';
+
+const config = parseConfig(
+	{
+		region: 'us-east-1',
+		accounts: {
+			dev: {accountId: '111111111111', stackName: 'convox-dev'},
+			'prod-us': {accountId: '222222222222', stackName: 'convox-prod-us', production: true},
+			'prod-eu': {accountId: '222222222222', stackName: 'convox-prod-eu', production: true, region: 'eu-west-1'},
+		},
+		fleets: {all: {waves: [['dev'], ['prod-us', 'prod-eu']], maxConcurrent: 2, failureTolerance: 0}},
+	},
+	'test.json',
+);
+
+const created = () =>
+	newFleetRun(config, 'all', {model: {world: 'live', readOnly: false}, confirm: [], now: new Date('2026-12-01T00:00:00Z')});
+
+let clock = 0;
+const stamped = (input: FleetChangeInput): FleetChange => ({...input, at: new Date(Date.UTC(2026, 11, 1, 0, 0, ++clock)).toISOString()});
+const after = (fleet: FleetRun, ...inputs: FleetChangeInput[]) => inputs.reduce((run, input) => reduceFleet(run, stamped(input)), fleet);
+
+const PROD_EU = {accountId: '222222222222', region: 'eu-west-1'};
+const PROD_US = {accountId: '222222222222', region: 'us-east-1'};
+
+describe('newFleetRun', () => {
+	it('plans every rack pending, one build per account and one copy per other region', () => {
+		const fleet = created();
+		expect(fleet.racks.map(rack => [rack.name, rack.wave, rack.state])).toEqual([
+			['dev', 0, 'pending'],
+			['prod-us', 1, 'pending'],
+			['prod-eu', 1, 'pending'],
+		]);
+		expect(fleet.images.map(image => [image.kind, image.accountId, image.region, image.rack])).toEqual([
+			['build', '111111111111', 'us-east-1', 'dev'],
+			['build', '222222222222', 'us-east-1', 'prod-us'],
+			['copy', '222222222222', 'eu-west-1', undefined],
+		]);
+		expect(fleet).toMatchObject({schemaVersion: 1, kind: 'fleet', status: 'running', mode: 'live', dryRun: false});
+		expect(fleet.id).toMatch(/^20261201-000000-fleet-all-\w{4}$/);
+	});
+});
+
+describe('reduceFleet', () => {
+	it('is pure: the fleet run it is given is left as it was', () => {
+		const fleet = created();
+		const before = structuredClone(fleet);
+		const next = after(fleet, {type: 'rack-started', rack: 'dev'}, {type: 'wave-confirmed', wave: 0, note: 'Wave 1 confirmed.'});
+		expect(fleet).toEqual(before);
+		expect(next).not.toBe(fleet);
+	});
+
+	it('stamps every change as the last one, and adds its note to the history', () => {
+		const fleet = created();
+		const change = stamped({type: 'version-resolved', convoxVersion: '20260708102410', note: 'Convox 20260708102410 for every rack.'});
+		const next = reduceFleet(fleet, change);
+		expect(next.convoxVersion).toBe('20260708102410');
+		expect(next.updatedAt).toBe(change.at);
+		expect(next.history.at(-1)).toEqual({at: change.at, message: 'Convox 20260708102410 for every rack.'});
+		expect(reduceFleet(fleet, stamped({type: 'rack-started', rack: 'dev'})).history).toEqual(fleet.history);
+	});
+
+	it('a rack: started, linked to its run, ended with why it failed; started again, the old detail goes', () => {
+		let fleet = after(
+			created(),
+			{type: 'rack-started', rack: 'prod-us'},
+			{type: 'rack-run-created', rack: 'prod-us', runId: 'run-1'},
+			{type: 'rack-ended', rack: 'prod-us', state: 'failed', detail: 'Verify failed: hello-world'},
+		);
+		expect(fleet.racks[1]).toMatchObject({name: 'prod-us', state: 'failed', runId: 'run-1', detail: 'Verify failed: hello-world'});
+		expect(fleet.racks[0]!.state).toBe('pending');
+		fleet = after(fleet, {type: 'rack-started', rack: 'prod-us'});
+		expect(fleet.racks[1]).toEqual(expect.objectContaining({state: 'running', runId: 'run-1'}));
+		expect(fleet.racks[1]!.detail).toBeUndefined();
+		fleet = after(fleet, {type: 'rack-ended', rack: 'prod-us', state: 'done'});
+		expect(fleet.racks[1]!.state).toBe('done');
+	});
+
+	it('a build: started, linked to its run, made; a failure before it is forgotten', () => {
+		const fleet = after(
+			created(),
+			{type: 'image-started', ...PROD_US},
+			{type: 'image-run-created', ...PROD_US, runId: 'run-2'},
+			{type: 'image-failed', ...PROD_US, error: 'Packer exited 1', retry: false},
+			{type: 'image-started', ...PROD_US},
+			{type: 'image-made', ...PROD_US, amiId: 'ami-0123', note: 'Built ami-0123.'},
+		);
+		const image = fleet.images[1]!;
+		expect(image).toMatchObject({kind: 'build', status: 'done', runId: 'run-2', amiId: 'ami-0123'});
+		expect(image.error).toBeUndefined();
+		expect(fleet.history.at(-1)?.message).toBe('Built ami-0123.');
+	});
+
+	it('a copy: started from the build, made or found again; a dry run makes none', () => {
+		const copied = after(
+			created(),
+			{type: 'image-started', ...PROD_EU, copiedFrom: {region: 'us-east-1', amiId: 'ami-0123'}},
+			{type: 'image-made', ...PROD_EU, amiId: 'ami-0456', adopted: true},
+		);
+		expect(copied.images[2]).toEqual({
+			...PROD_EU,
+			kind: 'copy',
+			status: 'done',
+			copiedFrom: {region: 'us-east-1', amiId: 'ami-0123'},
+			amiId: 'ami-0456',
+			adopted: true,
+		});
+		const dry = after(created(), {type: 'image-made', ...PROD_EU});
+		expect(dry.images[2]).toEqual({...PROD_EU, kind: 'copy', status: 'done'});
+	});
+
+	it('an image that failed under a halt is pending again, with its error; otherwise it failed', () => {
+		const halted = after(created(), {type: 'image-started', ...PROD_EU}, {type: 'image-failed', ...PROD_EU, error: 'aborted', retry: true});
+		expect(halted.images[2]).toMatchObject({status: 'pending', error: 'aborted'});
+		const failed = after(created(), {type: 'image-failed', ...PROD_EU, error: 'AccessDenied', retry: false});
+		expect(failed.images[2]).toMatchObject({status: 'failed', error: 'AccessDenied'});
+	});
+
+	it('a wave is confirmed once', () => {
+		const fleet = after(created(), {type: 'wave-confirmed', wave: 1}, {type: 'wave-confirmed', wave: 1}, {type: 'wave-confirmed', wave: 0});
+		expect(fleet.confirmedWaves).toEqual([1, 0]);
+	});
+
+	it('resumed: what did not finish goes back to pending, what is done stays, the run is running again', () => {
+		const stopped = after(
+			created(),
+			{type: 'image-made', ...PROD_US, amiId: 'ami-0123'},
+			{type: 'image-failed', ...PROD_EU, error: 'AccessDenied', retry: false},
+			{type: 'rack-ended', rack: 'dev', state: 'done'},
+			{type: 'rack-ended', rack: 'prod-us', state: 'failed', detail: 'Verify failed'},
+			{type: 'rack-started', rack: 'prod-eu'},
+			{type: 'status', status: 'stopped', note: 'Fleet stopped: 1 rack(s) failed.'},
+		);
+		expect(stopped.status).toBe('stopped');
+		const resumed = after(stopped, {type: 'resumed', note: 'Fleet run resumed: 1 of 3 racks done.'});
+		expect(resumed.status).toBe('running');
+		expect(resumed.racks.map(rack => rack.state)).toEqual(['done', 'pending', 'pending']);
+		expect(resumed.images.map(image => image.status)).toEqual(['pending', 'done', 'pending']);
+		expect(resumed.history.map(entry => entry.message).slice(-2)).toEqual([
+			'Fleet stopped: 1 rack(s) failed.',
+			'Fleet run resumed: 1 of 3 racks done.',
+		]);
+	});
+});
