@@ -1,5 +1,5 @@
 import {InterruptedError, MissingInputError} from '../core/errors';
-import type {Prompter} from '../core/step';
+import type {Prompter} from '../core/prompter';
 import type {CheckRecord, CheckStatus, RunEventInput} from '../core/types';
 import type {CheckFault} from '../core/check-faults';
 import type {AutoItem, ChecklistItem, ManualItem} from './item';

@@ -12,7 +12,7 @@ import {type JournalStore, runFiles} from '../workflow/journal-store';
 import {createRun, firstUnfinishedStep, newRunId} from '../workflow/plan';
 import {runModeOf, storedMode, type RunModel} from '../core/run-mode';
 import {Runner, type RunOutcome} from '../workflow/runner';
-import type {Prompter} from '../core/step';
+import type {Prompter} from '../core/prompter';
 import type {PrebuiltAmi, RollbackTarget, Run, RunKind, StepId, EventSink} from '../core/types';
 import type {CommandInput} from './cli-options';
 import {acquireStackLock, lockTiming, type LockedStack, type StackLock} from '../workflow/stack-lock';

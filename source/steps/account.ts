@@ -4,6 +4,9 @@ import type {Step} from '../core/step';
 
 export const accountStep: Step<'account'> = {
 	id: 'account',
+	plan: ({account}) => ({
+		summary: `\`aws sts get-caller-identity${account.profile ? ` --profile ${account.profile}` : ''}\` must show account ${account.accountId}; nothing happens otherwise.`,
+	}),
 	async run(ctx) {
 		const {sts} = await ctx.services.aws();
 		const identity = await getCallerIdentity(sts, ctx.account.profile ?? ctx.services.env.AWS_PROFILE, ctx.signal);

@@ -34,6 +34,7 @@ import {runModeOf} from '../core/run-mode';
 import {BUILD_SECRETS, buildNeeds} from '../core/secrets';
 import {metricsOf} from '../config/observability';
 import type {Step, StepContext} from '../core/step';
+import type {PlanEntry, PlanFacts} from '../core/plan-facts';
 import type {BuildOutputs, RecordedOutputs, TemplateOutputs} from '../core/step-outputs';
 import type {PrebuiltAmi} from '../core/types';
 
@@ -800,8 +801,19 @@ async function adoptPrebuilt(ctx: StepContext, prebuilt: PrebuiltAmi): Promise<B
 	return {amiId: prebuilt.amiId, amiIds: {[prebuilt.region]: prebuilt.amiId}, adopted: true, prebuilt: true};
 }
 
+/** The Packer command line, secrets masked, and what the AMI must be. */
+function planLine({envName, account, region, templatePath, buildRegion}: PlanFacts): PlanEntry {
+	const secrets = BUILD_SECRETS.filter(secret => buildNeeds(secret, metricsOf(account).backend)).map(
+		secret => `-var ${secret.variable}=***`,
+	);
+	return {
+		summary: `\`packer build -machine-readable -color=false -var region=${region} -var env=${envName} -var version=<AMI version> -var convox_version=<version> -var source_ami=<base AMI> -var run_id=<run> ${secrets.join(' ')} ${path.basename(templatePath)}\`.${buildRegion ?? ''} The AMI is private, encrypted and tagged \`ReleaseRun=<run>\`; a public or shared AMI fails the step.`,
+	};
+}
+
 export const buildStep: Step<'build'> = {
 	id: 'build',
+	plan: planLine,
 	run: ctx => {
 		// Contexts made by hand (tests, older callers) may carry a run without options.
 		const prebuilt = ctx.run.options?.prebuiltAmi;

@@ -6,6 +6,7 @@ import {metricsOf} from '../config/observability';
 import {amazonLinuxOf, baseEraNotice} from '../convox/amazon-linux';
 import {StepFailedError, UsageError} from '../core/errors';
 import type {Step, StepContext} from '../core/step';
+import {inlineCode, type PlanEntry, type PlanFacts} from '../core/plan-facts';
 import {planBaseAmi} from '../convox/base-ami';
 import {templateParameters} from '../convox/formation-ami';
 import {selectVersion} from '../convox/select-version';
@@ -242,8 +243,30 @@ async function imageNameQuietly(ctx: StepContext, ami: string): Promise<string |
 	}
 }
 
+/** The version and base AMI a run would take, with what `plan` resolved now. */
+function planLine({region, releasesUrl, pinned, resolved}: PlanFacts): PlanEntry {
+	const version = resolved.version
+		? `Convox **${resolved.version}**`
+		: pinned
+			? `Convox ${pinned}`
+			: 'the newest published Convox version at run time';
+	const required = resolved.required?.length ? ` (of ${resolved.required.join(', ')})` : '';
+	const rule = pinned
+		? "pinned; a pin that jumps over a version marked `required` after the stack's Version is asked about, and under `--yes` needs `--skip-required`"
+		: `Convox's rule, as \`convox rack update\`: the first published version marked \`required\` that is newer than the stack's Version${required}, else the newest published by timestamp, branch builds skipped; ${resolved.version ?? 'the newest'} is that newest`;
+	const lookup = `Mappings.RegionConfig.${region}.Ami of its formation.json`;
+	const ssm = resolved.ssm
+		? `the SSM parameter of the stack's DefaultAmi (default ${inlineCode(resolved.ssm.x86_64 ?? '?')}), or of DefaultAmiArm (default ${inlineCode(resolved.ssm.arm64 ?? '?')}) when the stack's InstanceType is ARM by the template's InstanceARM condition, resolved with \`ssm:GetParameter\` at run time; its architecture must fit InstanceType and a dedicated BuildInstance`
+		: undefined;
+	const ami = resolved.sourceAmi
+		? `**${resolved.sourceAmi}**`
+		: (ssm ?? `${lookup}${resolved.problem ? ` (not resolved now: ${resolved.problem.replace(/\.$/, '')})` : ''}`);
+	return {summary: `${version} from ${inlineCode(`${releasesUrl}/versions.json`)} (${rule}); base AMI ${ami}.`};
+}
+
 export const resolveVersionStep: Step<'resolve-version'> = {
 	id: 'resolve-version',
+	plan: planLine,
 	async run(ctx) {
 		const {releases} = ctx.services;
 		const versionsUrl = `${releases.baseUrl}/versions.json`;

@@ -10,6 +10,8 @@ import {metricsOf} from '../config/observability';
 import {StepFailedError, UsageError} from '../core/errors';
 import {runModeOf} from '../core/run-mode';
 import type {Step, StepContext} from '../core/step';
+import {inlineCode, type PlanEntry, type PlanFacts} from '../core/plan-facts';
+import {varFilePaths} from '../config/var-files';
 import {templateFindings, type TemplateFindings} from './template-findings';
 import type {TemplateCheckOutputs, TemplateOutputs} from '../core/step-outputs';
 import {checkPackerAtHand} from './template-packer';
@@ -385,8 +387,24 @@ async function noticeInstanceRole(ctx: StepContext): Promise<void> {
 	}
 }
 
+/** The template the build uses, the AMI version, what is checked in it and where `source_ami` is recorded. */
+function planLine({config, configDir, account, templatePath}: PlanFacts): PlanEntry {
+	const amiVersion = account.production
+		? 'the short git SHA of the repository holding the template (clean working tree required)'
+		: '`dev-<UTC timestamp>`';
+	const varFiles = varFilePaths(config, account, configDir).map(inlineCode);
+	const varFilesLine =
+		varFiles.length > 0
+			? ` Var files, passed in this order before convox-ami's own variables: ${varFiles.join(', ')}; each variable they set must be declared by the template, their values are shown (secrets masked).`
+			: '';
+	return {
+		summary: `${inlineCode(templatePath)}; AMI version ${amiVersion}; ${account.production ? 'the committed template must already record the base AMI as `source_ami`' : 'the base AMI is recorded as `source_ami` in the template (diff shown, confirmed)'}. The template is checked against what the build passes: undeclared variables (Packer ignores them), secrets outside \`sensitive-variables\`, the \`ReleaseRun\` tag from \`run_id\` (${account.production ? 'reported' : 'offered when missing, diff shown, confirmed'}); a template that shares the AMI (\`ami_users\`, \`ami_groups\`, \`snapshot_users\`, \`snapshot_groups\`) is refused.${varFilesLine}`,
+	};
+}
+
 export const templateStep: Step<'template'> = {
 	id: 'template',
+	plan: planLine,
 	async run(ctx) {
 		const version = ctx.outputs('resolve-version');
 		if (!version.convoxVersion || !version.sourceAmi) {

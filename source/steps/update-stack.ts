@@ -21,6 +21,7 @@ import {instancesToReplace} from '../convox/instances-to-replace';
 import {InterruptedError, MissingInputError, StepFailedError, UsageError, WaitingError} from '../core/errors';
 import {runModeOf} from '../core/run-mode';
 import type {Step, StepContext} from '../core/step';
+import {inlineCode, type PlanEntry, type PlanFacts} from '../core/plan-facts';
 import type {ChangeSetPreview, UpdateStackOutputs} from '../core/step-outputs';
 import {approverOf, changeSincePreview, previewOf} from './change-set-approval';
 import {formatDuration} from '../core/format-duration';
@@ -614,9 +615,17 @@ async function assertArchitecture(ctx: StepContext, ec2: EC2Client, amiId: strin
 	);
 }
 
+/** The change set a release makes on the stack, and how it is confirmed and watched. */
+function planLine({account, releasesUrl}: PlanFacts): PlanEntry {
+	return {
+		summary: `change set on ${inlineCode(account.stackName)} with \`TemplateURL=${releasesUrl}/<version>/formation.json\`, \`Ami=<new AMI>\`, \`Version=<version>\`, every other parameter kept (UsePreviousValue), \`CAPABILITY_IAM\`; preview, ${account.production ? 'type the stack name to confirm' : 'confirm'}, execute, watch until UPDATE_COMPLETE with the new Ami and Version (a rollback fails the run).`,
+	};
+}
+
 export function createUpdateStackStep(options: UpdateStackOptions = {}): Step<'update-stack'> {
 	return {
 		id: 'update-stack',
+		plan: planLine,
 		async run(ctx) {
 			assertAccount(ctx);
 			const release = ctx.run.rollbackOf ? await rollbackRelease(ctx, ctx.run.rollbackOf) : releaseOf(ctx);

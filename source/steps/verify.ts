@@ -1,4 +1,5 @@
 import {checklistItems} from '../checklist/items';
+import {planChecklist} from '../checklist/tables';
 import {probeTimeoutMs} from '../checklist/setup';
 import {metricsOf} from '../config/observability';
 import {LIBRATO_END_OF_SERVICE} from '../services/probes/librato';
@@ -68,6 +69,8 @@ async function resolveCheckSecrets(ctx: StepContext): Promise<void> {
 
 export const verifyStep: Step<'verify'> = {
 	id: 'verify',
+	/** The account's checklist; a secret counts as known when the environment holds it. */
+	plan: ({account}) => ({summary: '', details: planChecklist(account, envName => Boolean(process.env[envName]))}),
 	async run(ctx) {
 		if (runModeOf(ctx.run).readOnly) {
 			ctx.emit({

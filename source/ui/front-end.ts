@@ -1,4 +1,4 @@
-import type {Prompter} from '../core/step';
+import type {Prompter} from '../core/prompter';
 import type {Run, EventSink} from '../core/types';
 import type {FleetRow} from './fleet-view';
 import {drawFirstFrame} from './first-frame';

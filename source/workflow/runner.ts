@@ -5,7 +5,8 @@ import {promptsUntilInterrupted, type InterruptRouter} from './interrupts';
 import type {JournalStore} from './journal-store';
 import {isJournaled, reduceRun} from './reducer';
 import type {RunSecrets} from '../core/secrets';
-import type {Flags, Prompter, RunPaths, StepContext, StepTable} from '../core/step';
+import type {Flags, RunPaths, StepContext, StepTable} from '../core/step';
+import type {Prompter} from '../core/prompter';
 import {outputsOf} from '../core/step-outputs';
 import type {EventSink, Run, RunEvent, RunEventInput, StepId} from '../core/types';
 

@@ -11,7 +11,8 @@ import {LIVE_POLICY, REHEARSAL_POLICY, type Services} from '../../source/core/po
 import {createUnattendedPrompter} from '../../source/ui/unattended-prompter';
 import {templateStep} from '../../source/steps/template';
 import {MissingInputError, StepFailedError, UsageError} from '../../source/core/errors';
-import type {Prompter, StepContext} from '../../source/core/step';
+import type {StepContext} from '../../source/core/step';
+import type {Prompter} from '../../source/core/prompter';
 import {outputsOf, type RecordedOutputs} from '../../source/core/step-outputs';
 import type {Run, RunEventInput, RunMode} from '../../source/core/types';
 

@@ -18,7 +18,8 @@ import {LIVE_POLICY, REHEARSAL_POLICY, type WorldPolicy} from '../../source/core
 import {createUpdateStackStep} from '../../source/steps/update-stack';
 import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../../source/core/errors';
 import {reduceRun} from '../../source/workflow/reducer';
-import type {Flags, Prompter, StepContext} from '../../source/core/step';
+import type {Flags, StepContext} from '../../source/core/step';
+import type {Prompter} from '../../source/core/prompter';
 import {outputsOf} from '../../source/core/step-outputs';
 import {STEP_IDS, type Run, type RunEvent, type RunEventInput, type StepRecord} from '../../source/core/types';
 

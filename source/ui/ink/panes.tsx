@@ -1,3 +1,4 @@
+import {STEP_DECLARATIONS, type PaneId} from '../../core/step-declarations';
 import type {RunEvent, StepId} from '../../core/types';
 import type {CheckRecord} from '../../core/types';
 import {initialBuildView, reduceBuildView, type BuildViewState} from '../build-view';
@@ -35,8 +36,13 @@ function LiveChecklistPane({store}: {store: RunStore}) {
 	return <ChecklistPane checks={checks} now={useNow(checks.some(check => check.startedAt !== undefined && check.endedAt === undefined))} />;
 }
 
-export const inkPanes: Partial<Record<StepId, PaneRenderer>> = {
+const PANES: Record<PaneId, PaneRenderer> = {
 	build: LiveBuildPane,
-	'update-stack': LiveStackPane,
-	verify: LiveChecklistPane,
+	stack: LiveStackPane,
+	checklist: LiveChecklistPane,
 };
+
+/** The pane of each step that declares one. */
+export const inkPanes: Partial<Record<StepId, PaneRenderer>> = Object.fromEntries(
+	STEP_DECLARATIONS.flatMap(step => ('pane' in step ? [[step.id, PANES[step.pane]]] : [])),
+);
