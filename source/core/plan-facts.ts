@@ -33,6 +33,3 @@ export interface PlanEntry {
 	summary: string;
 	details?: readonly string[];
 }
-
-/** Markdown inline code. */
-export const inlineCode = (text: string): string => `\`${text}\``;
