@@ -4,7 +4,7 @@ import type {Services} from './ports';
 import type {Prompter} from './prompter';
 import type {RunSecrets} from './secrets';
 import type {RecordedOutputs, StepOutputs} from './step-outputs';
-import type {Run, RunEventInput, StepId} from './types';
+import type {NoticeLevel, Run, RunEventInput, StepId} from './types';
 
 export interface RunPaths {
 	stateDir: string;
@@ -55,6 +55,10 @@ export interface StepContext {
 	/** Outputs of an earlier step of this run (empty when it has none), as `outputsOf` reads them. */
 	outputs<S extends StepId>(step: S): RecordedOutputs<S>;
 	emit(event: RunEventInput): void;
+	/** Tells the operator something about this step: shown, and kept in the run's events. */
+	notice(level: NoticeLevel, message: string): void;
+	/** Where this step is now (`phase`) and, for the screen, what it is doing (`activity`). */
+	progress(phase: string, activity?: string): void;
 	/**
 	 * While registered, Ctrl-C calls `handler` instead of aborting `signal` (a build or stack watch
 	 * wants to ask first, then cancel cleanly). Call the returned function to unregister.
@@ -73,3 +77,11 @@ export interface Step<S extends StepId = StepId> {
 
 /** The steps a runner may drive, each typed by its id. */
 export type StepTable = {[S in StepId]?: Step<S>};
+
+/** The verbs of a step's context, said through `emit` as events of `step`. */
+export function stepVerbs(step: StepId, emit: (event: RunEventInput) => void): Pick<StepContext, 'notice' | 'progress'> {
+	return {
+		notice: (level, message) => emit({type: 'notice', step, level, message}),
+		progress: (phase, activity) => emit({type: 'progress', step, phase, ...(activity === undefined ? {} : {activity})}),
+	};
+}

@@ -5,6 +5,9 @@ import type {Outputs, StepOutputs} from './step-outputs';
 // The step vocabulary is declared in step-declarations.ts; a run's types are read from here.
 export {STEP_IDS, STEP_TITLES, type RunKind, type StepId} from './step-declarations';
 
+/** `warn`: something the operator should act on or know before going on; `info`: what happened. */
+export type NoticeLevel = 'info' | 'warn';
+
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped' | 'waiting';
 export type RunStatus = 'running' | 'finished' | 'failed' | 'waiting' | 'interrupted';
 export type RunMode = 'live' | 'dry-run' | 'rehearsal';
@@ -134,7 +137,7 @@ export type RunEventInput =
 			changes: ResourceChange[];
 			dropped: string[];
 	  }
-	| {type: 'notice'; step?: StepId; level: 'info' | 'warn'; message: string}
+	| {type: 'notice'; step?: StepId; level: NoticeLevel; message: string}
 	| {type: 'error'; step?: StepId; message: string}
 	/** A line in the run's history that no step says, e.g. on a release: the rollback run that undoes it started or ended. */
 	| {type: 'history'; message: string};

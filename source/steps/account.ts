@@ -16,19 +16,9 @@ export const accountStep: Step<'account'> = {
 				`Sign in to ${ctx.account.accountId}${ctx.account.profile ? ` (aws sso login --profile ${ctx.account.profile})` : ''} or fix accounts.${ctx.envName}.accountId.`,
 			);
 		}
-		ctx.emit({
-			type: 'notice',
-			step: 'account',
-			level: 'info',
-			message: `Signed in as ${identity.arn} (account ${identity.accountId}, ${ctx.region})`,
-		});
+		ctx.notice('info', `Signed in as ${identity.arn} (account ${identity.accountId}, ${ctx.region})`);
 		if (ctx.account.production) {
-			ctx.emit({
-				type: 'notice',
-				step: 'account',
-				level: 'info',
-				message: `${ctx.envName} is a PRODUCTION account: every write is previewed and needs your confirmation.`,
-			});
+			ctx.notice('info', `${ctx.envName} is a PRODUCTION account: every write is previewed and needs your confirmation.`);
 		}
 		return {accountId: identity.accountId, arn: identity.arn, profile: ctx.account.profile ?? null, region: ctx.region};
 	},

@@ -21,10 +21,6 @@ const TEMPLATE_BODY_LIMIT = 51_200;
 /** The build instance type per architecture when the config sets none (`buildInstanceTypes`). */
 const DEFAULT_BUILD_INSTANCE_TYPES: Record<Architecture, string> = {x86_64: 't3.large', arm64: 't4g.large'};
 
-function notice(ctx: StepContext, level: 'info' | 'warn', message: string): void {
-	ctx.emit({type: 'notice', step: 'resolve-version', level, message});
-}
-
 async function readStack(cloudformation: CloudFormationClient, ctx: StepContext): Promise<StackSnapshot> {
 	try {
 		return await describeStack(cloudformation, ctx.account.stackName, ctx.signal);
@@ -70,8 +66,7 @@ async function confirmPastRequired(ctx: StepContext, version: string, required: 
 				`Release ${required[0]!.version} first (run without --convox-version).`,
 			);
 	}
-	notice(
-		ctx,
+	ctx.notice(
 		'warn',
 		`Jumping over the required Convox ${names} to ${version} (${ctx.flags.yes ? '--skip-required' : 'confirmed by the operator'}).`,
 	);
@@ -91,7 +86,7 @@ async function chooseVersion(ctx: StepContext, entries: VersionEntry[], url: str
 		case 'pinned':
 			if (selection.pastRequired.length > 0)
 				await confirmPastRequired(ctx, selection.entry.version, selection.pastRequired, stackVersion ?? '?');
-			notice(ctx, 'info', `Convox ${selection.entry.version} (pinned: --convox-version, or the version a promoted release carries)`);
+			ctx.notice('info', `Convox ${selection.entry.version} (pinned: --convox-version, or the version a promoted release carries)`);
 			return {version: selection.entry.version, rule: 'pinned'};
 		case 'pinned-unknown':
 		case 'pinned-unpublished': {
@@ -108,30 +103,27 @@ async function chooseVersion(ctx: StepContext, entries: VersionEntry[], url: str
 				defaultValue: false,
 			});
 			if (!sure) throw new UsageError(`Stopped: the pinned Convox version ${what}.`, 'Pin a published version with --convox-version.');
-			notice(ctx, 'warn', `Using Convox ${version} although ${what} (confirmed by the operator).`);
+			ctx.notice('warn', `Using Convox ${version} although ${what} (confirmed by the operator).`);
 			return {version, rule: 'pinned'};
 		}
 		case 'required':
 			if (selection.skippedBranches.length > 0)
-				notice(ctx, 'info', `Skipped published branch builds: ${selection.skippedBranches.join(', ')}`);
-			notice(
-				ctx,
+				ctx.notice('info', `Skipped published branch builds: ${selection.skippedBranches.join(', ')}`);
+			ctx.notice(
 				'info',
 				`Convox ${selection.entry.version}: the first version marked required after the stack's ${stackVersion} (Convox's rule). ${selection.entry.version} is required before anything newer; run again afterwards for ${selection.newest.version}.`,
 			);
 			return {version: selection.entry.version, rule: 'required', next: selection.newest.version};
 		case 'newest':
 			if (selection.convoxRule) {
-				notice(
-					ctx,
+				ctx.notice(
 					'warn',
 					`Convox's own CLI would take ${selection.convoxRule.version} (the last published entry of versions.json); taking ${selection.entry.version}, the newest published by timestamp. Pin with --convox-version to choose.`,
 				);
 			}
 			if (selection.skippedBranches.length > 0)
-				notice(ctx, 'info', `Skipped published branch builds: ${selection.skippedBranches.join(', ')}`);
-			notice(
-				ctx,
+				ctx.notice('info', `Skipped published branch builds: ${selection.skippedBranches.join(', ')}`);
+			ctx.notice(
 				'info',
 				`Convox ${selection.entry.version}: the newest published version${stackVersion ? ` (no version marked required lies between the stack's ${stackVersion} and it)` : ''}`,
 			);
@@ -163,8 +155,7 @@ async function planFor(
 		current = await ctx.services.releases.formation(stackVersion, ctx.signal);
 	} catch (error) {
 		ctx.signal.throwIfAborted();
-		notice(
-			ctx,
+		ctx.notice(
 			'warn',
 			`Cannot read the template of the stack's ${stackVersion} (${(error as Error).message}); its ${plan.parameterKey} ${own} is taken as the operator's own choice.`,
 		);
@@ -277,8 +268,7 @@ export const resolveVersionStep: Step<'resolve-version'> = {
 		const stack = await readStack(cloudformation, ctx);
 		const current = (key: string) => parameterValue(stack, key);
 		const stackVersion = current('Version');
-		notice(
-			ctx,
+		ctx.notice(
 			'info',
 			`Stack ${ctx.account.stackName}: ${stack.status}, Convox ${stackVersion ?? '?'} on ${current('Ami') || 'the stock AMI'}`,
 		);
@@ -289,28 +279,26 @@ export const resolveVersionStep: Step<'resolve-version'> = {
 		const plan = await planFor(ctx, formation, convoxVersion, stack, stackVersion);
 		let sourceAmi: string;
 		if (plan.era === 'ssm') {
-			notice(ctx, 'info', `Base AMI: SSM parameter ${plan.parameterPath} (${plan.architecture}). ${plan.reason}.`);
+			ctx.notice('info', `Base AMI: SSM parameter ${plan.parameterPath} (${plan.architecture}). ${plan.reason}.`);
 			if (plan.builder)
-				notice(
-					ctx,
+				ctx.notice(
 					'info',
 					`Dedicated builder: BuildInstance ${plan.builder.instanceType} (${plan.builder.architecture}), on the same AMI.`,
 				);
 			sourceAmi = await resolveSsmAmi(ctx, plan);
 			await assertArchitecture(ctx, plan, sourceAmi);
-			notice(ctx, 'info', `Base AMI for ${ctx.region}: ${sourceAmi} (${plan.parameterPath}, ${plan.architecture})`);
+			ctx.notice('info', `Base AMI for ${ctx.region}: ${sourceAmi} (${plan.parameterPath}, ${plan.architecture})`);
 		} else {
 			sourceAmi = plan.ami;
-			notice(ctx, 'info', `Base AMI for ${ctx.region}: ${sourceAmi}`);
+			ctx.notice('info', `Base AMI for ${ctx.region}: ${sourceAmi}`);
 		}
 		const era = baseEraNotice(
 			amazonLinuxOf(plan.era === 'ssm' ? {parameterPath: plan.parameterPath} : {imageName: await imageNameQuietly(ctx, sourceAmi)}),
 			metricsOf(ctx.account).backend,
 		);
-		if (era) notice(ctx, 'warn', era);
+		if (era) ctx.notice('warn', era);
 		if (formation.bytes > TEMPLATE_BODY_LIMIT) {
-			notice(
-				ctx,
+			ctx.notice(
 				'info',
 				`${formation.url.split('/').at(-1)} is ${Math.round(formation.bytes / 1024)} KB, over the 50 KB TemplateBody limit: the update goes by TemplateURL.`,
 			);

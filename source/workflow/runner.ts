@@ -5,7 +5,7 @@ import {promptsUntilInterrupted, type InterruptRouter} from './interrupts';
 import type {JournalStore} from './journal-store';
 import {isJournaled, reduceRun} from './reducer';
 import type {RunSecrets} from '../core/secrets';
-import type {Flags, RunPaths, StepContext, StepTable} from '../core/step';
+import {stepVerbs, type Flags, type RunPaths, type StepContext, type StepTable} from '../core/step';
 import type {Prompter} from '../core/prompter';
 import {outputsOf} from '../core/step-outputs';
 import type {EventSink, Run, RunEvent, RunEventInput, StepId} from '../core/types';
@@ -80,6 +80,7 @@ export class Runner {
 	private context(stepId: StepId): StepContext {
 		const {config, configDir, account, flags, services, secrets, prompt, paths, interrupts} = this.options;
 		const current = (): Run => this.current;
+		const emit = (event: RunEventInput) => this.emit('step' in event && event.step ? event : ({...event, step: stepId} as RunEventInput));
 		return {
 			get run() {
 				return current();
@@ -96,7 +97,8 @@ export class Runner {
 			paths,
 			signal: interrupts.signal,
 			outputs: step => outputsOf(this.current, step),
-			emit: event => this.emit('step' in event && event.step ? event : ({...event, step: stepId} as RunEventInput)),
+			emit,
+			...stepVerbs(stepId, emit),
 			interceptInterrupt: handler => interrupts.intercept(handler),
 		};
 	}

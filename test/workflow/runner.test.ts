@@ -86,6 +86,29 @@ describe('runner', () => {
 		expect(events.find(event => event.type === 'notice')).toMatchObject({step: 'account', runId: 'r1'});
 	});
 
+	it("a step's notice and progress verbs become events of that step, its secrets masked", async () => {
+		const secrets = createRunSecrets({LOGSPOUT_TOKEN: 'tok-123'});
+		const {events, make} = await setup(
+			{
+				account: step('account', async () => ({})),
+				verify: step('verify', async ctx => {
+					ctx.notice('warn', 'the token tok-123 leaked into a message');
+					ctx.progress('probing', 'hello-world');
+					return {};
+				}),
+			},
+			'checklist',
+			secrets,
+		);
+		expect((await make().drive()).exitCode).toBe(0);
+		expect(events.find(event => event.type === 'notice')).toMatchObject({
+			step: 'verify',
+			level: 'warn',
+			message: 'the token *** leaked into a message',
+		});
+		expect(events.find(event => event.type === 'progress')).toMatchObject({step: 'verify', phase: 'probing', activity: 'hello-world'});
+	});
+
 	it('stops with "not available yet" at a step this version lacks', async () => {
 		const {store, make} = await setup({account: step('account', async () => ({}))}, 'release');
 		const outcome = await make().drive();
