@@ -9,7 +9,7 @@ import {inspectTemplate} from '../services/packer-template-inspection';
 import {createReleasesService} from '../services/releases';
 import {planBaseAmi} from '../convox/base-ami';
 import {selectVersion} from '../convox/select-version';
-import {EXIT, UsageError, type ExitCode} from '../core/errors';
+import {EXIT, UsageError, type ExitCode, errorText} from '../core/errors';
 import {metricsOf} from '../config/observability';
 import {inlineCode} from '../core/markdown';
 import type {PlanFacts, ResolvedRelease} from '../core/plan-facts';
@@ -90,7 +90,7 @@ async function resolveQuietly(releasesUrl: string, region: string, pinned: strin
 			template.Parameters?.[key]?.Default === undefined ? undefined : String(template.Parameters[key].Default);
 		return {version, required, ssm: {x86_64: defaultOf('DefaultAmi'), arm64: defaultOf('DefaultAmiArm')}};
 	} catch (error) {
-		return {problem: `the release files could not be read (${(error as Error).message})`};
+		return {problem: `the release files could not be read (${errorText(error)})`};
 	}
 }
 
@@ -104,7 +104,7 @@ async function instanceRoleQuietly(loaded: LoadedConfig, account: AccountConfig,
 		const {message} = await instanceRoleNotice(await services.aws(), account.stackName, AbortSignal.timeout(INSTANCE_ROLE_TIMEOUT_MS));
 		return message;
 	} catch (error) {
-		return `not checked now (${(error as Error).message}); it needs cloudwatch:PutMetricData.`;
+		return `not checked now (${errorText(error)}); it needs cloudwatch:PutMetricData.`;
 	}
 }
 

@@ -28,7 +28,7 @@ import {removeVarFileFolder} from '../services/packer/var-file';
 import {secretValuesIn} from '../services/packer/var-files';
 import {optionalVariables} from '../core/packer-variables';
 import type {AwsClients} from '../core/ports';
-import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../core/errors';
+import {InterruptedError, MissingInputError, StepFailedError, UsageError, errorText} from '../core/errors';
 import {formatAge} from '../core/format-duration';
 import {runModeOf} from '../core/run-mode';
 import {BUILD_SECRETS, buildNeeds} from '../core/secrets';
@@ -171,8 +171,7 @@ class BuildRun {
 		} catch (error) {
 			if (this.ctx.signal.aborted)
 				throw new InterruptedError(`Stopped copying ${built} to ${rackRegion}.`, 'Run `convox-ami resume` to go on copying.');
-			const message =
-				error instanceof AmiCopiesError ? error.message : `Copying ${built} to ${rackRegion} failed: ${(error as Error).message}`;
+			const message = error instanceof AmiCopiesError ? error.message : `Copying ${built} to ${rackRegion} failed: ${errorText(error)}`;
 			throw new StepFailedError(message, 'Run `convox-ami resume`: it finds the copy made so far, or copies again.');
 		}
 		this.ctx.notice(
@@ -329,7 +328,7 @@ class BuildRun {
 			this.ctx.signal.throwIfAborted();
 			this.ctx.notice(
 				'warn',
-				`Could not look for what the interrupted Packer left behind (${describeResources(created)}, in ${region}): ${(error as Error).message}. Check the EC2 console.`,
+				`Could not look for what the interrupted Packer left behind (${describeResources(created)}, in ${region}): ${errorText(error)}. Check the EC2 console.`,
 			);
 			return;
 		}
@@ -361,7 +360,7 @@ class BuildRun {
 			image = await describeImage(ec2, amiId);
 		} catch (error) {
 			throw new StepFailedError(
-				`Could not look up AMI ${amiId} of the interrupted build (DescribeImages): ${(error as Error).message}`,
+				`Could not look up AMI ${amiId} of the interrupted build (DescribeImages): ${errorText(error)}`,
 				'Check the network and the credentials, then run `convox-ami resume`.',
 			);
 		}
@@ -386,7 +385,7 @@ class BuildRun {
 				if (this.ctx.signal.aborted)
 					throw new InterruptedError(`Stopped waiting for AMI ${amiId}.`, 'Run `convox-ami resume` to wait again.');
 				throw new StepFailedError(
-					`AMI ${amiId} from the interrupted build did not become available: ${(error as Error).message}`,
+					`AMI ${amiId} from the interrupted build did not become available: ${errorText(error)}`,
 					'Deregister it if it failed, then run `convox-ami resume` to build again.',
 				);
 			}
@@ -409,7 +408,7 @@ class BuildRun {
 			images = await findImagesByRun(ec2, runId);
 		} catch (error) {
 			throw new StepFailedError(
-				`Could not look for an AMI of an earlier attempt (DescribeImages, tag ReleaseRun=${runId}): ${(error as Error).message}`,
+				`Could not look for an AMI of an earlier attempt (DescribeImages, tag ReleaseRun=${runId}): ${errorText(error)}`,
 				'Check the network and the credentials, then run `convox-ami resume`.',
 			);
 		}
@@ -430,7 +429,7 @@ class BuildRun {
 				if (this.ctx.signal.aborted)
 					throw new InterruptedError(`Stopped waiting for AMI ${image.imageId}.`, 'Run `convox-ami resume` to wait again.');
 				throw new StepFailedError(
-					`AMI ${image.imageId} from an earlier attempt did not become available: ${(error as Error).message}`,
+					`AMI ${image.imageId} from an earlier attempt did not become available: ${errorText(error)}`,
 					'Deregister it if it failed, then run `convox-ami resume` to build again.',
 				);
 			}
@@ -486,7 +485,7 @@ class BuildRun {
 			credentials = await aws.credentials();
 		} catch (error) {
 			throw new StepFailedError(
-				`Could not resolve the AWS credentials of account ${this.ctx.account.accountId} for Packer: ${(error as Error).message}`,
+				`Could not resolve the AWS credentials of account ${this.ctx.account.accountId} for Packer: ${errorText(error)}`,
 				'Log in again (aws sso login, or refresh the profile), then run `convox-ami resume`.',
 			);
 		}
@@ -539,7 +538,7 @@ class BuildRun {
 
 	private notStarted(error: unknown): StepFailedError {
 		return new StepFailedError(
-			`Packer (${this.ctx.services.binaries.packer}) could not be started: ${(error as Error).message}`,
+			`Packer (${this.ctx.services.binaries.packer}) could not be started: ${errorText(error)}`,
 			'Install Packer (Debian: apt-get install packer) or set "binaries.packer" in the config.',
 		);
 	}
@@ -566,7 +565,7 @@ class BuildRun {
 		} catch (error) {
 			if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw this.notStarted(error);
 			throw new StepFailedError(
-				`Could not start Packer under its keeper: ${(error as Error).message}`,
+				`Could not start Packer under its keeper: ${errorText(error)}`,
 				`Check that ${path.dirname(this.logPath)} is writable, then run \`convox-ami resume\`.`,
 			);
 		}
@@ -586,7 +585,7 @@ class BuildRun {
 		} catch (error) {
 			if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw this.notStarted(error);
 			throw new StepFailedError(
-				`The build broke off: ${(error as Error).message}`,
+				`The build broke off: ${errorText(error)}`,
 				'Run `convox-ami resume`: it looks for the AMI first, then builds again.',
 			);
 		} finally {
@@ -623,7 +622,7 @@ class BuildRun {
 			access = await launchPermissions(ec2, amiId);
 		} catch (error) {
 			throw new StepFailedError(
-				`Could not read the launch permissions of ${amiId} (DescribeImageAttribute): ${(error as Error).message}`,
+				`Could not read the launch permissions of ${amiId} (DescribeImageAttribute): ${errorText(error)}`,
 				'Run `convox-ami resume` to check again.',
 			);
 		}
@@ -772,7 +771,7 @@ async function adoptPrebuilt(ctx: StepContext, prebuilt: PrebuiltAmi): Promise<B
 		access = await launchPermissions(ec2, prebuilt.amiId);
 	} catch (error) {
 		throw new StepFailedError(
-			`Could not read the launch permissions of ${prebuilt.amiId} in ${prebuilt.region} (DescribeImageAttribute): ${(error as Error).message}`,
+			`Could not read the launch permissions of ${prebuilt.amiId} in ${prebuilt.region} (DescribeImageAttribute): ${errorText(error)}`,
 			'Run `convox-ami resume` to check again.',
 		);
 	}

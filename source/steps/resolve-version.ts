@@ -4,7 +4,7 @@ import {imageArchitecture, imageName} from '../services/ec2-images';
 import {getParameter} from '../services/ssm-parameters';
 import {metricsOf} from '../config/observability';
 import {amazonLinuxOf, baseEraNotice} from '../convox/amazon-linux';
-import {StepFailedError, UsageError} from '../core/errors';
+import {StepFailedError, UsageError, errorText} from '../core/errors';
 import type {Step, StepContext} from '../core/step';
 import {inlineCode} from '../core/markdown';
 import type {PlanEntry, PlanFacts} from '../core/plan-facts';
@@ -33,7 +33,7 @@ async function readStack(cloudformation: CloudFormationClient, ctx: StepContext)
 		}
 		ctx.signal.throwIfAborted();
 		throw new StepFailedError(
-			`Cannot read the stack ${ctx.account.stackName}: ${(error as Error).message}`,
+			`Cannot read the stack ${ctx.account.stackName}: ${errorText(error)}`,
 			'Check the network and permissions, then run `convox-ami resume`.',
 		);
 	}
@@ -157,7 +157,7 @@ async function planFor(
 		ctx.signal.throwIfAborted();
 		ctx.notice(
 			'warn',
-			`Cannot read the template of the stack's ${stackVersion} (${(error as Error).message}); its ${plan.parameterKey} ${own} is taken as the operator's own choice.`,
+			`Cannot read the template of the stack's ${stackVersion} (${errorText(error)}); its ${plan.parameterKey} ${own} is taken as the operator's own choice.`,
 		);
 		return plan;
 	}
@@ -175,7 +175,7 @@ async function resolveSsmAmi(ctx: StepContext, plan: Extract<BaseAmiPlan, {era: 
 	} catch (error) {
 		ctx.signal.throwIfAborted();
 		throw new StepFailedError(
-			`Cannot read the SSM parameter ${plan.parameterPath} (${where}): ${(error as Error).message}`,
+			`Cannot read the SSM parameter ${plan.parameterPath} (${where}): ${errorText(error)}`,
 			'Check the network and permissions, then run `convox-ami resume`.',
 		);
 	}
@@ -201,7 +201,7 @@ async function assertArchitecture(ctx: StepContext, plan: Extract<BaseAmiPlan, {
 	} catch (error) {
 		ctx.signal.throwIfAborted();
 		throw new StepFailedError(
-			`Cannot describe the base AMI ${ami} (account ${ctx.account.accountId}, ${ctx.region}): ${(error as Error).message}`,
+			`Cannot describe the base AMI ${ami} (account ${ctx.account.accountId}, ${ctx.region}): ${errorText(error)}`,
 			'Check the network and permissions (ec2:DescribeImages), then run `convox-ami resume`.',
 		);
 	}

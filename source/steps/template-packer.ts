@@ -1,7 +1,7 @@
 import {packerFindings, type PackerFinding} from '../services/packer/requirements';
 import {packerAtHand, runPackerCommand, type PackerAtHand} from '../services/packer/version';
 import type {TemplateInspection} from '../services/packer-template-inspection';
-import {StepFailedError, UsageError} from '../core/errors';
+import {StepFailedError, UsageError, errorText} from '../core/errors';
 import {runModeOf} from '../core/run-mode';
 import type {StepContext} from '../core/step';
 
@@ -38,10 +38,7 @@ export async function checkPackerAtHand(ctx: StepContext, inspection: TemplateIn
 		atHand = await packerAtHand(binary, ctx.services.env, ctx.signal);
 	} catch (error) {
 		ctx.signal.throwIfAborted();
-		ctx.notice(
-			'warn',
-			`The Packer version was not checked: ${(error as Error).message}. The build will tell whether it can build the template.`,
-		);
+		ctx.notice('warn', `The Packer version was not checked: ${errorText(error)}. The build will tell whether it can build the template.`);
 		return;
 	}
 	ctx.notice('info', describe(atHand));

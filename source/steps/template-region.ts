@@ -1,4 +1,4 @@
-import {StepFailedError} from '../core/errors';
+import {StepFailedError, errorText} from '../core/errors';
 import type {StepContext} from '../core/step';
 import type {TemplateOutputs} from '../core/step-outputs';
 import {buildRegionOf, sameImageIn, type BuildRegion} from '../services/packer-build-region';
@@ -22,7 +22,7 @@ async function sourceAmiIn(ctx: StepContext, region: string, sourceAmi: string):
 	} catch (error) {
 		ctx.signal.throwIfAborted();
 		throw new StepFailedError(
-			`Could not find the base AMI ${sourceAmi} of ${ctx.region} in ${region}, where the template builds (DescribeImages): ${(error as Error).message}`,
+			`Could not find the base AMI ${sourceAmi} of ${ctx.region} in ${region}, where the template builds (DescribeImages): ${errorText(error)}`,
 			`Check the network and the credentials, then run \`convox-ami resume\`. Or: ${change}`,
 		);
 	}

@@ -5,7 +5,7 @@ import {isHclVarFile, readVarFiles, valueTexts, type PackerVarFile} from '../ser
 import {varFilePaths} from '../config/var-files';
 import {PACKER_VARIABLES} from '../core/packer-variables';
 import {BUILD_SECRETS} from '../core/secrets';
-import {UsageError} from '../core/errors';
+import {UsageError, errorText} from '../core/errors';
 import type {StepContext} from '../core/step';
 import type {TemplateFindings} from './template-findings';
 
@@ -18,7 +18,7 @@ export async function configuredVarFiles(ctx: StepContext): Promise<PackerVarFil
 		return await readVarFiles(files);
 	} catch (error) {
 		throw new UsageError(
-			`A var file of the config cannot be read: ${(error as Error).message}`,
+			`A var file of the config cannot be read: ${errorText(error)}`,
 			`Fix "varFiles" in the config (relative paths resolve from ${ctx.configDir}) or the file, then run again.`,
 		);
 	}

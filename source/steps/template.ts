@@ -7,7 +7,7 @@ import {isHcl2Path, readHcl2Template} from '../services/packer-template-hcl2';
 import {inspectTemplate, RELEASE_RUN_TAG, withReleaseRun, type TemplateInspection} from '../services/packer-template-inspection';
 import {instanceRoleNotice} from '../checklist/checks/metrics';
 import {metricsOf} from '../config/observability';
-import {StepFailedError, UsageError} from '../core/errors';
+import {StepFailedError, UsageError, errorText} from '../core/errors';
 import {runModeOf} from '../core/run-mode';
 import type {Step, StepContext} from '../core/step';
 import {inlineCode} from '../core/markdown';
@@ -36,7 +36,7 @@ async function locateTemplate(ctx: StepContext): Promise<{template: PackerTempla
 		const template = await readTemplate(templatePath);
 		return {template, inspection: inspectTemplate(template), bundled: !configured};
 	} catch (error) {
-		const problem = (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${templatePath} does not exist.` : (error as Error).message;
+		const problem = (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${templatePath} does not exist.` : errorText(error);
 		if (configured)
 			throw new UsageError(
 				`The Packer template of the config cannot be read: ${problem}`,
@@ -53,7 +53,7 @@ async function findRepo(ctx: StepContext, git: Git, templatePath: string): Promi
 	try {
 		return await git.repoRoot(templatePath);
 	} catch (error) {
-		const message = `git (${ctx.services.binaries.git}) could not be run: ${(error as Error).message}`;
+		const message = `git (${ctx.services.binaries.git}) could not be run: ${errorText(error)}`;
 		if (ctx.account.production)
 			throw new StepFailedError(message, 'Install git or set "binaries.git" in the config: a production AMI is versioned by its commit.');
 		ctx.notice('warn', `${message}; the template's commit is not recorded.`);
@@ -372,7 +372,7 @@ async function noticeInstanceRole(ctx: StepContext): Promise<void> {
 		ctx.notice(level, message);
 	} catch (error) {
 		ctx.signal.throwIfAborted();
-		ctx.notice('warn', `The rack's instance role was not checked for cloudwatch:PutMetricData: ${(error as Error).message}`);
+		ctx.notice('warn', `The rack's instance role was not checked for cloudwatch:PutMetricData: ${errorText(error)}`);
 	}
 }
 

@@ -18,7 +18,7 @@ import {describeStack, parameterValue, readinessOf, StackNotFoundError, template
 import {pollIntervalsOf, type PollIntervals} from '../services/cloudformation/stack-status-poller';
 import {imageArchitecture} from '../services/ec2-images';
 import {instancesToReplace} from '../convox/instances-to-replace';
-import {InterruptedError, MissingInputError, StepFailedError, UsageError, WaitingError} from '../core/errors';
+import {InterruptedError, MissingInputError, StepFailedError, UsageError, WaitingError, errorText} from '../core/errors';
 import {runModeOf} from '../core/run-mode';
 import type {Step, StepContext} from '../core/step';
 import {inlineCode} from '../core/markdown';
@@ -470,7 +470,7 @@ class StackUpdate {
 				.watch(stop.signal, deadline)
 				.catch((error: unknown) => {
 					throw new StepFailedError(
-						`Lost sight of the update of ${this.stackName}: ${error instanceof Error ? error.message : String(error)}. The update goes on in CloudFormation.`,
+						`Lost sight of the update of ${this.stackName}: ${errorText(error)}. The update goes on in CloudFormation.`,
 						'Run `convox-ami resume` to re-attach (sign in again first if the credentials expired).',
 					);
 				})
@@ -511,7 +511,7 @@ class StackUpdate {
 		try {
 			await cancelUpdate(this.client, this.stackName);
 		} catch (error) {
-			this.ctx.notice('warn', `CancelUpdateStack was refused: ${error instanceof Error ? error.message : String(error)}. Still watching.`);
+			this.ctx.notice('warn', `CancelUpdateStack was refused: ${errorText(error)}. Still watching.`);
 			return false;
 		}
 		this.ctx.notice(

@@ -7,7 +7,7 @@ import {currentCheckId} from '../core/check-ids';
 import {onlyMonitoringFailed} from '../core/check-faults';
 import {runChecklist, type ChecklistResult} from '../checklist/engine';
 import {describeStack} from '../services/cloudformation/stack';
-import {StepFailedError, WaitingError} from '../core/errors';
+import {StepFailedError, WaitingError, errorText} from '../core/errors';
 import {runModeOf} from '../core/run-mode';
 import type {Step, StepContext} from '../core/step';
 import {planBaseAmi} from '../convox/base-ami';
@@ -86,7 +86,7 @@ export const verifyStep: Step<'verify'> = {
 		} catch (error) {
 			ctx.signal.throwIfAborted();
 			throw new StepFailedError(
-				`Could not read stack ${ctx.account.stackName} in ${ctx.region}: ${(error as Error).message}`,
+				`Could not read stack ${ctx.account.stackName} in ${ctx.region}: ${errorText(error)}`,
 				'Check the account, region and stackName in the config, then run `convox-ami resume`.',
 			);
 		}

@@ -1,6 +1,6 @@
 import type {AccountConfig, Config} from '../config/schema';
 import type {Services} from '../core/ports';
-import {EXIT, InterruptedError, OperatorError, WaitingError, type ExitCode} from '../core/errors';
+import {EXIT, InterruptedError, OperatorError, WaitingError, type ExitCode, errorText} from '../core/errors';
 import {promptsUntilInterrupted, type InterruptRouter} from './interrupts';
 import type {JournalStore} from './journal-store';
 import {isJournaled, reduceRun} from './reducer';
@@ -166,7 +166,7 @@ export class Runner {
 			);
 		}
 		const scrub = (text: string) => this.options.secrets.scrub(text);
-		const message = scrub((error as Error).message ?? String(error));
+		const message = scrub(errorText(error));
 		const hint = error instanceof OperatorError && error.hint ? scrub(error.hint) : undefined;
 		if (error instanceof WaitingError) {
 			this.emit({type: 'step', step: stepId, status: 'waiting', error: message});
