@@ -4,7 +4,6 @@ import {markdownRow as row} from '../core/markdown';
 import type {SecretEnvName} from '../core/secrets';
 import {CHECKS} from './checks/index';
 
-
 /** The checklist of `plan` for one account: every default check with the account's values, then its own checks. */
 export function planChecklist(account: AccountConfig, known: (envName: SecretEnvName) => boolean): string[] {
 	const rows = [

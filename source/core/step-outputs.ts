@@ -84,7 +84,10 @@ export type Outputs = Partial<StepOutputs[StepId]>;
 export type RecordedOutputs<S extends StepId> = Partial<StepOutputs[S]>;
 
 /** The one reader of a step's outputs in a run (empty when the step recorded none). */
-export function outputsOf<S extends StepId, R extends {id: StepId; outputs: Outputs}>(run: {steps: readonly R[]}, step: S): RecordedOutputs<S> {
+export function outputsOf<S extends StepId, R extends {id: StepId; outputs: Outputs}>(
+	run: {steps: readonly R[]},
+	step: S,
+): RecordedOutputs<S> {
 	return (run.steps.find(record => record.id === step)?.outputs ?? {}) as RecordedOutputs<S>;
 }
 

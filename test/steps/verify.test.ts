@@ -21,7 +21,15 @@ import {reduceRun} from '../../source/workflow/reducer';
 import {renderReport} from '../../source/workflow/report';
 import {stepVerbs, type Flags, type StepContext} from '../../source/core/step';
 import {outputsOf} from '../../source/core/step-outputs';
-import {STEP_IDS, type CheckRecord, type RollbackTarget, type Run, type RunEvent, type RunEventInput, type StepId} from '../../source/core/types';
+import {
+	STEP_IDS,
+	type CheckRecord,
+	type RollbackTarget,
+	type Run,
+	type RunEvent,
+	type RunEventInput,
+	type StepId,
+} from '../../source/core/types';
 import type {Outputs} from '../../source/core/step-outputs';
 import {ScriptedPrompter} from '../checklist/scripted-prompter';
 import {reply, serve, type Loopback} from '../support/loopback';

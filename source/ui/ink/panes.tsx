@@ -1,5 +1,5 @@
-import {STEP_DECLARATIONS, type PaneId} from '../../core/step-declarations';
-import type {RunEvent, StepId} from '../../core/types';
+import {stepDeclaration, type PaneId} from '../../core/step-declarations';
+import {STEP_IDS, type RunEvent, type StepId} from '../../core/types';
 import type {CheckRecord} from '../../core/types';
 import {initialBuildView, reduceBuildView, type BuildViewState} from '../build-view';
 import type {RunStore, ViewReducer} from '../run-store';
@@ -44,5 +44,8 @@ const PANES: Record<PaneId, PaneRenderer> = {
 
 /** The pane of each step that declares one. */
 export const inkPanes: Partial<Record<StepId, PaneRenderer>> = Object.fromEntries(
-	STEP_DECLARATIONS.flatMap(step => ('pane' in step ? [[step.id, PANES[step.pane]]] : [])),
+	STEP_IDS.flatMap(id => {
+		const {pane} = stepDeclaration(id);
+		return pane ? [[id, PANES[pane]]] : [];
+	}),
 );
