@@ -141,6 +141,7 @@ export async function printPlan(input: CommandInput): Promise<ExitCode> {
 			resolved,
 			templatePath,
 			...(buildRegion ? {buildRegion} : {}),
+			knownSecret: envName => Boolean(process.env[envName]),
 		};
 		sections.push(renderPlan({facts, steps, ...(instanceRole ? {instanceRole} : {})}));
 	}

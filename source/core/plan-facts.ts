@@ -1,4 +1,5 @@
 import type {AccountConfig, Config} from '../config/schema';
+import type {SecretEnvName} from './secrets';
 
 /** What `plan` learned of the release without writing: the version and base AMI, or why it could not. */
 export interface ResolvedRelease {
@@ -26,6 +27,8 @@ export interface PlanFacts {
 	templatePath: string;
 	/** Where the template builds for this rack, when it says (a sentence). */
 	buildRegion?: string;
+	/** Whether a secret is known now (`plan` reads only the environment). */
+	knownSecret(envName: SecretEnvName): boolean;
 }
 
 /** A step's part of the numbered procedure: its line, and the lines shown under it. */

@@ -69,8 +69,7 @@ async function resolveCheckSecrets(ctx: StepContext): Promise<void> {
 
 export const verifyStep: Step<'verify'> = {
 	id: 'verify',
-	/** The account's checklist; a secret counts as known when the environment holds it. */
-	plan: ({account}) => ({summary: '', details: planChecklist(account, envName => Boolean(process.env[envName]))}),
+	plan: ({account, knownSecret}) => ({summary: '', details: planChecklist(account, knownSecret)}),
 	async run(ctx) {
 		if (runModeOf(ctx.run).readOnly) {
 			ctx.notice(

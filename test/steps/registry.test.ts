@@ -40,6 +40,7 @@ describe('steps declared once (core/step-declarations.ts)', () => {
 			releasesUrl: 'https://releases.example',
 			resolved: {version: '20160916121812', sourceAmi: 'ami-6bb2d67c'},
 			templatePath: '/srv/ami/packer/packer.json',
+			knownSecret: () => false,
 		} as unknown as PlanFacts;
 		expect(steps.account!.plan(facts).summary).toBe(
 			'`aws sts get-caller-identity --profile prod` must show account 222222222222; nothing happens otherwise.',
