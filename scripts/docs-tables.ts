@@ -1,5 +1,5 @@
 // npm run docs: writes the tables the docs derive from the code's declarations between their
-// markers (`<!-- checks-table -->` … `<!-- /checks-table -->`); test/docs/generated-tables.test.ts
+// markers (`<!-- checks-table -->` … `<!-- /checks-table -->`, `steps-table`); test/docs/generated-tables.test.ts
 // fails when one has drifted.
 import {readFile, writeFile} from 'node:fs/promises';
 import {GENERATED_TABLES, withTable} from './generated-tables';

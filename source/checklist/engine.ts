@@ -1,5 +1,5 @@
-import {InterruptedError, MissingInputError} from '../core/errors';
-import type {Prompter} from '../core/step';
+import {InterruptedError, MissingInputError, errorText} from '../core/errors';
+import type {Prompter} from '../core/prompter';
 import type {CheckRecord, CheckStatus, RunEventInput} from '../core/types';
 import type {CheckFault} from '../core/check-faults';
 import type {AutoItem, ChecklistItem, ManualItem} from './item';
@@ -95,7 +95,7 @@ export async function runChecklist(options: ChecklistOptions): Promise<Checklist
 			};
 		} catch (error) {
 			signal.throwIfAborted();
-			return {status: 'fail', detail: error instanceof Error ? error.message : String(error)};
+			return {status: 'fail', detail: errorText(error)};
 		}
 	};
 

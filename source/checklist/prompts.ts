@@ -1,5 +1,5 @@
 import terminalLink from 'terminal-link';
-import type {Prompter} from '../core/step';
+import type {Prompter} from '../core/prompter';
 import type {ManualItem} from './item';
 
 export type ManualAnswer = 'yes' | 'no' | 'skip';

@@ -1,9 +1,8 @@
 import type {AccountConfig} from '../config/schema';
 import {formerIdsOf} from '../core/check-ids';
+import {markdownRow as row} from '../core/markdown';
 import type {SecretEnvName} from '../core/secrets';
 import {CHECKS} from './checks/index';
-
-const row = (cells: string[]) => `| ${cells.map(cell => cell.replaceAll('|', '\\|')).join(' | ')} |`;
 
 /** The checklist of `plan` for one account: every default check with the account's values, then its own checks. */
 export function planChecklist(account: AccountConfig, known: (envName: SecretEnvName) => boolean): string[] {

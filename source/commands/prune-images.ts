@@ -12,7 +12,7 @@ import {
 	type PruneStep,
 } from '../images/prune-journal';
 import {DEFAULT_KEEP, DEFAULT_MIN_AGE_DAYS, prunePlan, type PruneEntry} from '../images/prune-plan';
-import type {Prompter} from '../core/step';
+import type {Prompter} from '../core/prompter';
 import {EXIT, InterruptedError, UsageError, type ExitCode} from '../core/errors';
 import {detectOutputMode} from '../ui/output-mode';
 import {createEnquirerPrompter} from '../ui/plain/enquirer-prompter';

@@ -1,7 +1,7 @@
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import type {z} from 'zod';
-import {UsageError} from '../core/errors';
+import {UsageError, errorText} from '../core/errors';
 import {configSchema, type Config} from './schema';
 
 export interface LoadedConfig {
@@ -50,13 +50,13 @@ export async function loadConfig(file: string | undefined, cwd = process.cwd()):
 					: `Create ${DEFAULT_CONFIG_FILE} here (start from convox-ami.config.sample.json), pass --config PATH, or try --rehearse.`,
 			);
 		}
-		throw new UsageError(`Cannot read the config ${configPath}: ${(error as Error).message}`);
+		throw new UsageError(`Cannot read the config ${configPath}: ${errorText(error)}`);
 	}
 	let raw: unknown;
 	try {
 		raw = JSON.parse(text);
 	} catch (error) {
-		throw new UsageError(`The config ${configPath} is not valid JSON: ${(error as Error).message}`);
+		throw new UsageError(`The config ${configPath} is not valid JSON: ${errorText(error)}`);
 	}
 	return {config: parseConfig(raw, configPath), path: configPath, dir: path.dirname(configPath)};
 }

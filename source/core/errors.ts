@@ -47,3 +47,10 @@ export class MissingInputError extends UsageError {
 		super(`${what} needs an answer and no one can give it here.`, `Pass ${remedy}.`);
 	}
 }
+
+/** What an error says, whatever was thrown: its message, or the thrown value as text. */
+export function errorText(error: unknown): string {
+	if (error instanceof Error) return error.message;
+	if (typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string') return error.message;
+	return String(error);
+}

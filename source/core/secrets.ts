@@ -1,5 +1,5 @@
 import type {MetricsBackend} from '../config/observability';
-import type {Prompter} from './step';
+import type {Prompter} from './prompter';
 
 /** A secret the run may need: the environment variable it comes from, what it is. */
 export interface SecretDeclaration {

@@ -1,4 +1,4 @@
-import type {Outputs, Run, StepId} from './types';
+import type {StepId} from './step-declarations';
 import type {Architecture, BaseAmiPlan} from './ami';
 import type {StackSnapshot, TemplateParameter} from './stack';
 
@@ -77,11 +77,17 @@ export interface StepOutputs {
 	verify: VerifyOutputs;
 }
 
+/** Step outputs as a record holds them; read them through `outputsOf`, which knows each step's type. */
+export type Outputs = Partial<StepOutputs[StepId]>;
+
 /** Outputs as journaled: a checkpoint records part of them before the step is done, an old journal may lack a field. */
 export type RecordedOutputs<S extends StepId> = Partial<StepOutputs[S]>;
 
 /** The one reader of a step's outputs in a run (empty when the step recorded none). */
-export function outputsOf<S extends StepId>(run: Pick<Run, 'steps'>, step: S): RecordedOutputs<S> {
+export function outputsOf<S extends StepId, R extends {id: StepId; outputs: Outputs}>(
+	run: {steps: readonly R[]},
+	step: S,
+): RecordedOutputs<S> {
 	return (run.steps.find(record => record.id === step)?.outputs ?? {}) as RecordedOutputs<S>;
 }
 

@@ -1,43 +1,10 @@
 import type {AccountConfig, Config} from '../config/schema';
+import type {PlanEntry, PlanFacts} from './plan-facts';
 import type {Services} from './ports';
+import type {Prompter} from './prompter';
 import type {RunSecrets} from './secrets';
 import type {RecordedOutputs, StepOutputs} from './step-outputs';
-import type {Run, RunEventInput, StepId} from './types';
-
-export interface Choice<T extends string> {
-	value: T;
-	label: string;
-	hint?: string;
-}
-
-/** Questions a fleet answers for its racks at once (one confirmation per wave). */
-export type QuestionId = 'execute-change-set' | 'production-stack-name';
-
-/**
- * How a step asks the operator something. Each question names `remedy`: the flag or variable
- * that answers it when nobody can (no terminal, CI, --json); then the prompter throws
- * MissingInputError (exit 2) instead of waiting.
- */
-export interface Prompter {
-	readonly interactive: boolean;
-	/**
-	 * With `noDefault` no choice is highlighted at first and Enter alone answers nothing: for a
-	 * question whose first choice passes a check or starts a change, so a stray Enter cannot.
-	 */
-	select<T extends string>(question: {message: string; choices: Array<Choice<T>>; remedy: string; noDefault?: boolean}): Promise<T>;
-	/** Under --yes a confirmation is taken as given without asking. */
-	confirm(question: {message: string; remedy: string; defaultValue?: boolean; id?: QuestionId}): Promise<boolean>;
-	/** `defaultValue` is typed in already (Enter accepts it). */
-	text(question: {
-		message: string;
-		remedy: string;
-		placeholder?: string;
-		defaultValue?: string;
-		validate?: (value: string) => string | undefined;
-		id?: QuestionId;
-	}): Promise<string>;
-	secret(question: {message: string; remedy: string}): Promise<string>;
-}
+import type {NoticeLevel, Run, RunEventInput, StepId} from './types';
 
 export interface RunPaths {
 	stateDir: string;
@@ -88,6 +55,10 @@ export interface StepContext {
 	/** Outputs of an earlier step of this run (empty when it has none), as `outputsOf` reads them. */
 	outputs<S extends StepId>(step: S): RecordedOutputs<S>;
 	emit(event: RunEventInput): void;
+	/** Tells the operator something about this step: shown, and kept in the run's events. */
+	notice(level: NoticeLevel, message: string): void;
+	/** Where this step is now (`phase`) and, for the screen, what it is doing (`activity`). */
+	progress(phase: string, activity?: string): void;
 	/**
 	 * While registered, Ctrl-C calls `handler` instead of aborting `signal` (a build or stack watch
 	 * wants to ask first, then cancel cleanly). Call the returned function to unregister.
@@ -95,12 +66,22 @@ export interface StepContext {
 	interceptInterrupt(handler: () => void): () => void;
 }
 
-/** A step of a run; its title for people is STEP_TITLES[id]. */
+/** A step of a run: what it is (id, title, kinds of run, pane) is declared in step-declarations.ts; this is what it does. */
 export interface Step<S extends StepId = StepId> {
 	id: S;
+	/** Its part of `convox-ami plan`'s numbered procedure for one account (read-only, never fails). */
+	plan(facts: PlanFacts): PlanEntry;
 	/** Does the work and returns the outputs recorded on `done`. Throws an OperatorError to fail. */
 	run(context: StepContext): Promise<StepOutputs[S]>;
 }
 
 /** The steps a runner may drive, each typed by its id. */
 export type StepTable = {[S in StepId]?: Step<S>};
+
+/** The verbs of a step's context, said through `emit` as events of `step`. */
+export function stepVerbs(step: StepId, emit: (event: RunEventInput) => void): Pick<StepContext, 'notice' | 'progress'> {
+	return {
+		notice: (level, message) => emit({type: 'notice', step, level, message}),
+		progress: (phase, activity) => emit({type: 'progress', step, phase, ...(activity === undefined ? {} : {activity})}),
+	};
+}

@@ -1,25 +1,16 @@
 import type {CheckFault} from './check-faults';
-import type {StepOutputs} from './step-outputs';
+import type {RunKind, StepId} from './step-declarations';
+import type {Outputs, StepOutputs} from './step-outputs';
 
-export const STEP_IDS = ['account', 'resolve-version', 'template', 'build', 'update-stack', 'verify'] as const;
-export type StepId = (typeof STEP_IDS)[number];
+// The step vocabulary is declared in step-declarations.ts; a run's types are read from here.
+export {STEP_IDS, STEP_TITLES, type RunKind, type StepId} from './step-declarations';
 
-export const STEP_TITLES: Record<StepId, string> = {
-	account: 'Account',
-	'resolve-version': 'Convox version',
-	template: 'Template',
-	build: 'Build AMI',
-	'update-stack': 'Update stack',
-	verify: 'Verify',
-};
+/** `warn`: something the operator should act on or know before going on; `info`: what happened. */
+export type NoticeLevel = 'info' | 'warn';
 
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped' | 'waiting';
 export type RunStatus = 'running' | 'finished' | 'failed' | 'waiting' | 'interrupted';
-export type RunKind = 'release' | 'checklist' | 'rollback';
 export type RunMode = 'live' | 'dry-run' | 'rehearsal';
-
-/** Step outputs as a record holds them; read them through `outputsOf` (step-outputs.ts), which knows each step's type. */
-export type Outputs = Partial<StepOutputs[StepId]>;
 
 export interface StepRecord {
 	id: StepId;
@@ -146,7 +137,7 @@ export type RunEventInput =
 			changes: ResourceChange[];
 			dropped: string[];
 	  }
-	| {type: 'notice'; step?: StepId; level: 'info' | 'warn'; message: string}
+	| {type: 'notice'; step?: StepId; level: NoticeLevel; message: string}
 	| {type: 'error'; step?: StepId; message: string}
 	/** A line in the run's history that no step says, e.g. on a release: the rollback run that undoes it started or ended. */
 	| {type: 'history'; message: string};

@@ -1,7 +1,7 @@
 import {mkdir, readdir, readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {replaceFileSync} from '../core/atomic-file';
-import {UsageError} from '../core/errors';
+import {UsageError, errorText} from '../core/errors';
 import type {PruneAction, PruneEntry} from './prune-plan';
 
 export type PruneStepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
@@ -64,7 +64,7 @@ export async function ensurePrunesDir(stateDir: string): Promise<void> {
 		await mkdir(prunesDir(stateDir), {recursive: true});
 	} catch (error) {
 		throw new UsageError(
-			`The state dir ${stateDir} cannot be used: ${(error as Error).message}`,
+			`The state dir ${stateDir} cannot be used: ${errorText(error)}`,
 			'Pass --state-dir DIR with a folder you can write.',
 		);
 	}

@@ -3,6 +3,7 @@ import {existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, 
 import type {IncomingMessage, ServerResponse} from 'node:http';
 import path from 'node:path';
 import {listenOnLoopback} from './loopback-server';
+import {errorText} from '../core/errors';
 
 export interface S3StandInOptions {
 	/** Where the objects live, one file per key under DIR/BUCKET/: two stand-ins on one folder share their buckets. */
@@ -238,7 +239,7 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
 			.catch(error => {
 				call.status = 500;
 				if (!response.headersSent) response.writeHead(500, {'content-type': 'application/xml'});
-				response.end(`<Error><Code>InternalError</Code><Message>${escapeXml((error as Error).message)}</Message></Error>`);
+				response.end(`<Error><Code>InternalError</Code><Message>${escapeXml(errorText(error))}</Message></Error>`);
 			})
 			.finally(() => {
 				if (claimed) inFlight.delete(slot);

@@ -1,6 +1,7 @@
 import {createHash} from 'node:crypto';
 import {CopyImageCommand, DescribeImagesCommand, paginateDescribeImages, type EC2Client, type Image} from '@aws-sdk/client-ec2';
 import {launchPermissions, waitForImage, type LaunchAccess} from './ec2-images';
+import {errorText} from '../core/errors';
 
 const FLEET_RUN_TAG = 'FleetRun';
 const SOURCE_AMI_TAG = 'SourceAmiId';
@@ -161,7 +162,7 @@ async function startCopy(
 		return ImageId;
 	} catch (error) {
 		if (error instanceof Error && error.name === 'AbortError') throw error;
-		const message = error instanceof Error ? error.message : String(error);
+		const message = errorText(error);
 		if (error instanceof Error && error.name === 'InvalidAMIName.Duplicate') {
 			throw new Error(
 				`Cannot copy ${request.sourceAmiId} to ${request.targetRegion}: ${message}, an image this fleet run did not copy. Deregister it or give the build a new version, then resume.`,

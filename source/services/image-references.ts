@@ -6,6 +6,7 @@ import {
 	paginateDescribeLaunchTemplateVersions,
 	type EC2Client,
 } from '@aws-sdk/client-ec2';
+import {errorText} from '../core/errors';
 
 /** DescribeInstances takes at most 200 values in one filter. */
 const FILTER_VALUES_MAX = 200;
@@ -57,7 +58,7 @@ export async function launchConfigurationImages(autoScaling: AutoScalingClient):
 		}
 	} catch (error) {
 		if (!(error as Error).name.startsWith('AccessDenied')) throw error;
-		return {refused: `${(error as Error).name}: ${(error as Error).message}`};
+		return {refused: `${(error as Error).name}: ${errorText(error)}`};
 	}
 	return {references};
 }
@@ -106,8 +107,7 @@ export async function stackAmis(cloudformation: CloudFormationClient, stackNames
 				const ami = Stacks?.[0]?.Parameters?.find(parameter => parameter.ParameterKey === 'Ami')?.ParameterValue ?? '';
 				return {stackName, ami};
 			} catch (error) {
-				if ((error as Error).name === 'ValidationError' && /does not exist/.test((error as Error).message))
-					return {stackName, ami: undefined};
+				if ((error as Error).name === 'ValidationError' && /does not exist/.test(errorText(error))) return {stackName, ami: undefined};
 				throw error;
 			}
 		}),

@@ -4,6 +4,7 @@ import type {NotifyTarget} from '../config/schema';
 import type {RunSecrets} from '../core/secrets';
 import type {Run, RunEvent} from '../core/types';
 import type {Notification} from './notification-messages';
+import {errorText} from '../core/errors';
 
 export interface NotifierOptions {
 	targets: NotifyTarget[];
@@ -88,7 +89,7 @@ async function deliver(endpoint: Endpoint, body: string, deadline: number, attem
 			problem = `HTTP ${status}`;
 			if (!retryable(status)) return `${problem}; not retried`;
 		} catch (error) {
-			problem = (error as Error).message;
+			problem = errorText(error);
 		}
 		const pause = Math.min(FIRST_BACKOFF_MS * 2 ** (attempt - 1), deadline - Date.now());
 		if (attempt < attempts && pause > 0) await new Promise(resolve => setTimeout(resolve, pause));

@@ -1,5 +1,5 @@
 import pRetry, {AbortError} from 'p-retry';
-import {StepFailedError, UsageError} from '../core/errors';
+import {StepFailedError, UsageError, errorText} from '../core/errors';
 import {versionsSchema, type Formation, type ReleasesService} from '../core/releases';
 
 const DEFAULT_RELEASES_URL = 'https://convox.s3.amazonaws.com/release';
@@ -51,7 +51,7 @@ function operatorError(error: unknown, url: string, {timeoutMs, retries}: HttpOp
 	const reason =
 		(error as Error).name === 'TimeoutError'
 			? `no answer within ${timeoutMs / 1000} s`
-			: ((error as Error & {cause?: Error}).cause?.message ?? (error as Error).message);
+			: ((error as Error & {cause?: Error}).cause?.message ?? errorText(error));
 	return new StepFailedError(
 		`Cannot fetch ${url}: ${reason} (after ${retries + 1} attempts).`,
 		'Check the network or CONVOX_RELEASES_URL, then run `convox-ami resume`.',
@@ -88,7 +88,7 @@ function parseJson(text: string, url: string): unknown {
 		return JSON.parse(text);
 	} catch (error) {
 		throw new UsageError(
-			`${url} is not valid JSON: ${(error as Error).message}`,
+			`${url} is not valid JSON: ${errorText(error)}`,
 			'The release files may be mid-publish; try again later or pin --convox-version.',
 		);
 	}

@@ -1,6 +1,6 @@
 import type {SecretReference} from '../config/secret-references';
 import {SECRET_ENV_NAMES, SECRETS, type RunSecrets, type SecretEnvName} from '../core/secrets';
-import type {Prompter} from '../core/step';
+import type {Prompter} from '../core/prompter';
 import {readAwsSecret, type AwsSecretTarget} from './aws-secrets';
 import {createScrubber, type Scrubber} from './packer/scrubber';
 

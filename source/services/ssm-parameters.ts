@@ -1,4 +1,5 @@
 import {GetParameterCommand, type SSMClient} from '@aws-sdk/client-ssm';
+import {errorText} from '../core/errors';
 
 export type ParameterLookup = {kind: 'found'; value: string; version?: number} | {kind: 'not-found'} | {kind: 'denied'; message: string};
 
@@ -12,7 +13,7 @@ export async function getParameter(ssm: SSMClient, name: string, abortSignal?: A
 		const name = (error as Error).name;
 		if (name === 'ParameterNotFound' || name === 'ParameterVersionNotFound') return {kind: 'not-found'};
 		if (name === 'AccessDeniedException' || name === 'AccessDenied' || name === 'UnauthorizedOperation')
-			return {kind: 'denied', message: (error as Error).message};
+			return {kind: 'denied', message: errorText(error)};
 		throw error;
 	}
 }

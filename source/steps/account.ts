@@ -4,6 +4,9 @@ import type {Step} from '../core/step';
 
 export const accountStep: Step<'account'> = {
 	id: 'account',
+	plan: ({account}) => ({
+		summary: `\`aws sts get-caller-identity${account.profile ? ` --profile ${account.profile}` : ''}\` must show account ${account.accountId}; nothing happens otherwise.`,
+	}),
 	async run(ctx) {
 		const {sts} = await ctx.services.aws();
 		const identity = await getCallerIdentity(sts, ctx.account.profile ?? ctx.services.env.AWS_PROFILE, ctx.signal);
@@ -13,19 +16,9 @@ export const accountStep: Step<'account'> = {
 				`Sign in to ${ctx.account.accountId}${ctx.account.profile ? ` (aws sso login --profile ${ctx.account.profile})` : ''} or fix accounts.${ctx.envName}.accountId.`,
 			);
 		}
-		ctx.emit({
-			type: 'notice',
-			step: 'account',
-			level: 'info',
-			message: `Signed in as ${identity.arn} (account ${identity.accountId}, ${ctx.region})`,
-		});
+		ctx.notice('info', `Signed in as ${identity.arn} (account ${identity.accountId}, ${ctx.region})`);
 		if (ctx.account.production) {
-			ctx.emit({
-				type: 'notice',
-				step: 'account',
-				level: 'info',
-				message: `${ctx.envName} is a PRODUCTION account: every write is previewed and needs your confirmation.`,
-			});
+			ctx.notice('info', `${ctx.envName} is a PRODUCTION account: every write is previewed and needs your confirmation.`);
 		}
 		return {accountId: identity.accountId, arn: identity.arn, profile: ctx.account.profile ?? null, region: ctx.region};
 	},

@@ -28,12 +28,13 @@ import {removeVarFileFolder} from '../services/packer/var-file';
 import {secretValuesIn} from '../services/packer/var-files';
 import {optionalVariables} from '../core/packer-variables';
 import type {AwsClients} from '../core/ports';
-import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../core/errors';
+import {InterruptedError, MissingInputError, StepFailedError, UsageError, errorText} from '../core/errors';
 import {formatAge} from '../core/format-duration';
 import {runModeOf} from '../core/run-mode';
 import {BUILD_SECRETS, buildNeeds} from '../core/secrets';
 import {metricsOf} from '../config/observability';
 import type {Step, StepContext} from '../core/step';
+import type {PlanEntry, PlanFacts} from '../core/plan-facts';
 import type {BuildOutputs, RecordedOutputs, TemplateOutputs} from '../core/step-outputs';
 import type {PrebuiltAmi} from '../core/types';
 
@@ -42,10 +43,6 @@ const ERROR_LINE_CHARS = 2000;
 const IMAGE_WAIT_SECONDS = 3600;
 /** Shorter-lived credentials than this may run out during a build (an amazon-ebs build takes 10 to 60 minutes). */
 const LONG_BUILD_MINUTES = 120;
-
-function notice(ctx: StepContext, message: string, level: 'info' | 'warn' = 'info') {
-	ctx.emit({type: 'notice', step: 'build', level, message});
-}
 
 /** What the build needs from the template step; the findings may be missing from an older journal. */
 type BuildTemplate = RecordedOutputs<'template'> &
@@ -88,7 +85,7 @@ async function readSecrets(ctx: StepContext, dryRun: boolean): Promise<PackerSec
 				value = await ctx.secrets.obtain(envName, ctx.prompt);
 			} catch (error) {
 				if (!dryRun || !(error instanceof MissingInputError)) throw error;
-				notice(ctx, `${envName} is not set: the dry run validates with a placeholder; a live build needs it.`, 'warn');
+				ctx.notice('warn', `${envName} is not set: the dry run validates with a placeholder; a live build needs it.`);
 				value = DRY_RUN_PLACEHOLDER;
 			}
 		}
@@ -158,12 +155,7 @@ class BuildRun {
 		if (outputs.validated || !built || this.buildRegion === rackRegion) return outputs;
 		const present = outputs.amiIds[rackRegion];
 		if (present) return {...outputs, amiId: present};
-		this.ctx.emit({
-			type: 'progress',
-			step: 'build',
-			phase: 'copy-to-rack',
-			activity: `Copying ${built} from ${this.buildRegion} to ${rackRegion}`,
-		});
+		this.ctx.progress('copy-to-rack', `Copying ${built} from ${this.buildRegion} to ${rackRegion}`);
 		let copy;
 		try {
 			[copy] = await copyAmiToRegions(
@@ -173,17 +165,19 @@ class BuildRun {
 				this.ctx.run.id,
 				{
 					signal: this.ctx.signal,
-					onProgress: progress => notice(this.ctx, progress.message),
+					onProgress: progress => this.ctx.notice('info', progress.message),
 				},
 			);
 		} catch (error) {
 			if (this.ctx.signal.aborted)
 				throw new InterruptedError(`Stopped copying ${built} to ${rackRegion}.`, 'Run `convox-ami resume` to go on copying.');
-			const message =
-				error instanceof AmiCopiesError ? error.message : `Copying ${built} to ${rackRegion} failed: ${(error as Error).message}`;
+			const message = error instanceof AmiCopiesError ? error.message : `Copying ${built} to ${rackRegion} failed: ${errorText(error)}`;
 			throw new StepFailedError(message, 'Run `convox-ami resume`: it finds the copy made so far, or copies again.');
 		}
-		notice(this.ctx, `${copy!.amiId} in ${rackRegion} is the copy of ${built}, built in ${this.buildRegion} where the template builds.`);
+		this.ctx.notice(
+			'info',
+			`${copy!.amiId} in ${rackRegion} is the copy of ${built}, built in ${this.buildRegion} where the template builds.`,
+		);
 		return {...outputs, amiId: copy!.amiId, amiIds: {...outputs.amiIds, [rackRegion]: copy!.amiId}};
 	}
 
@@ -206,7 +200,7 @@ class BuildRun {
 		if (Object.keys(result.amiIds).length === 0) {
 			// Packer succeeded without an artifact line (a template without amazon-ebs, such as the
 			// rehearsal's): the image this run tagged is the one it built.
-			notice(this.ctx, `Packer reported no AMI artifact; looking for the image tagged ReleaseRun=${this.ctx.run.id}.`);
+			this.ctx.notice('info', `Packer reported no AMI artifact; looking for the image tagged ReleaseRun=${this.ctx.run.id}.`);
 			const found = await this.reconcile(ec2, 'this build');
 			if (found) return found;
 			throw new StepFailedError(
@@ -219,7 +213,7 @@ class BuildRun {
 		const regions = Object.entries(result.amiIds)
 			.map(([region, id]) => `${id} (${region})`)
 			.join(', ');
-		notice(this.ctx, `Built ${regions}; launch permissions checked: private.`);
+		this.ctx.notice('info', `Built ${regions}; launch permissions checked: private.`);
 		return {amiId, amiIds: result.amiIds, logPath: this.logPath};
 	}
 
@@ -250,8 +244,8 @@ class BuildRun {
 		const packerAlive = !elsewhere && packer !== undefined && isRunning(packer);
 		let stop: OrphanStop | undefined;
 		if (packerAlive) {
-			notice(this.ctx, `Packer from the interrupted run (pid ${packer.pid}) is still building; following it until it ends.`, 'warn');
-			this.ctx.emit({type: 'progress', step: 'build', phase: 'start', activity: `Following Packer pid ${packer.pid} (interrupted run)`});
+			this.ctx.notice('warn', `Packer from the interrupted run (pid ${packer.pid}) is still building; following it until it ends.`);
+			this.ctx.progress('start', `Following Packer pid ${packer.pid} (interrupted run)`);
 			stop = new OrphanStop(this.ctx, packer);
 		}
 		let followed: FollowedBuild;
@@ -269,8 +263,8 @@ class BuildRun {
 			.join(', ');
 		if (packerAlive) {
 			const ended = `Packer from the interrupted run (pid ${packer.pid}) has ended`;
-			if (built) notice(this.ctx, `${ended}: it built ${built}.`);
-			else if (followed.cancelled) notice(this.ctx, `${ended}: it cancelled the build and cleaned up what it had created.`, 'warn');
+			if (built) this.ctx.notice('info', `${ended}: it built ${built}.`);
+			else if (followed.cancelled) this.ctx.notice('warn', `${ended}: it cancelled the build and cleaned up what it had created.`);
 			else {
 				const left = followed.leftBehind;
 				const leftNames =
@@ -278,7 +272,7 @@ class BuildRun {
 						? ` Its log (${this.logPath}) shows it may have left behind in AWS: ${describeResources(left)}; check for them in the EC2 console and delete them.`
 						: '';
 				const errors = followed.errors.length > 0 ? `:\n${indent(followed.errors)}\n` : ' without building an AMI.';
-				notice(this.ctx, `${ended}${errors}${leftNames}`, 'warn');
+				this.ctx.notice('warn', `${ended}${errors}${leftNames}`);
 			}
 			if (stop && stop.state !== 'idle' && !built) {
 				throw new InterruptedError(
@@ -332,31 +326,30 @@ class BuildRun {
 			leftovers = await findPackerLeftovers(ec2, created, this.ctx.signal);
 		} catch (error) {
 			this.ctx.signal.throwIfAborted();
-			notice(
-				this.ctx,
-				`Could not look for what the interrupted Packer left behind (${describeResources(created)}, in ${region}): ${(error as Error).message}. Check the EC2 console.`,
+			this.ctx.notice(
 				'warn',
+				`Could not look for what the interrupted Packer left behind (${describeResources(created)}, in ${region}): ${errorText(error)}. Check the EC2 console.`,
 			);
 			return;
 		}
 		if (leftovers.length === 0) return;
 		const names = leftovers.map(leftover => leftover.label).join(', ');
-		notice(this.ctx, `The interrupted Packer left behind in ${region}: ${names} (as its log ${this.logPath} names them).`, 'warn');
+		this.ctx.notice('warn', `The interrupted Packer left behind in ${region}: ${names} (as its log ${this.logPath} names them).`);
 		const byHand = (remaining: typeof leftovers) => leftoverCommands(region, remaining).join('; ');
 		if (this.dryRun) {
-			notice(this.ctx, `Dry run: nothing removed. A release removes them (asking first), or: ${byHand(leftovers)}`);
+			this.ctx.notice('info', `Dry run: nothing removed. A release removes them (asking first), or: ${byHand(leftovers)}`);
 			return;
 		}
 		const agreed = await this.agreesToRemove(names);
 		if (!agreed) {
-			notice(this.ctx, `Left in place: ${names}. Remove them with: ${byHand(leftovers)}`, 'warn');
+			this.ctx.notice('warn', `Left in place: ${names}. Remove them with: ${byHand(leftovers)}`);
 			return;
 		}
 		const results = await removePackerLeftovers(ec2, leftovers, this.ctx.signal);
 		const removed = results.filter(result => !result.error).map(result => result.leftover.label);
-		if (removed.length > 0) notice(this.ctx, `Removed what the interrupted Packer left behind: ${removed.join(', ')}.`, 'warn');
+		if (removed.length > 0) this.ctx.notice('warn', `Removed what the interrupted Packer left behind: ${removed.join(', ')}.`);
 		for (const {leftover, error} of results) {
-			if (error) notice(this.ctx, `Could not remove ${leftover.label}: ${error}. Remove it with: ${byHand([leftover])}`, 'warn');
+			if (error) this.ctx.notice('warn', `Could not remove ${leftover.label}: ${error}. Remove it with: ${byHand([leftover])}`);
 		}
 	}
 
@@ -367,43 +360,42 @@ class BuildRun {
 			image = await describeImage(ec2, amiId);
 		} catch (error) {
 			throw new StepFailedError(
-				`Could not look up AMI ${amiId} of the interrupted build (DescribeImages): ${(error as Error).message}`,
+				`Could not look up AMI ${amiId} of the interrupted build (DescribeImages): ${errorText(error)}`,
 				'Check the network and the credentials, then run `convox-ami resume`.',
 			);
 		}
 		const accountId = this.ctx.account.accountId;
 		if (!image) {
-			notice(this.ctx, `The interrupted build announced AMI ${amiId}, but EC2 does not know it; it is not used.`, 'warn');
+			this.ctx.notice('warn', `The interrupted build announced AMI ${amiId}, but EC2 does not know it; it is not used.`);
 			return undefined;
 		}
 		if (image.ownerId !== accountId) {
-			notice(
-				this.ctx,
-				`AMI ${amiId} of the interrupted build belongs to account ${image.ownerId ?? '(unknown)'}, not ${accountId}; it is not used.`,
+			this.ctx.notice(
 				'warn',
+				`AMI ${amiId} of the interrupted build belongs to account ${image.ownerId ?? '(unknown)'}, not ${accountId}; it is not used.`,
 			);
 			return undefined;
 		}
 		if (image.state === 'pending') {
-			notice(this.ctx, `AMI ${amiId} from the interrupted build is still pending; waiting for it instead of building again.`);
-			this.ctx.emit({type: 'progress', step: 'build', phase: 'wait-ami', activity: `Waiting for ${amiId} (interrupted build)`});
+			this.ctx.notice('info', `AMI ${amiId} from the interrupted build is still pending; waiting for it instead of building again.`);
+			this.ctx.progress('wait-ami', `Waiting for ${amiId} (interrupted build)`);
 			try {
 				await waitForImage(ec2, amiId, {maxWaitSeconds: IMAGE_WAIT_SECONDS, signal: this.ctx.signal});
 			} catch (error) {
 				if (this.ctx.signal.aborted)
 					throw new InterruptedError(`Stopped waiting for AMI ${amiId}.`, 'Run `convox-ami resume` to wait again.');
 				throw new StepFailedError(
-					`AMI ${amiId} from the interrupted build did not become available: ${(error as Error).message}`,
+					`AMI ${amiId} from the interrupted build did not become available: ${errorText(error)}`,
 					'Deregister it if it failed, then run `convox-ami resume` to build again.',
 				);
 			}
 		} else if (image.state !== 'available') {
-			notice(this.ctx, `AMI ${amiId} from the interrupted build is ${image.state}; it is not used.`, 'warn');
+			this.ctx.notice('warn', `AMI ${amiId} from the interrupted build is ${image.state}; it is not used.`);
 			return undefined;
 		}
 		await this.refuseUnlessPrivate(ec2, amiId);
-		notice(
-			this.ctx,
+		this.ctx.notice(
+			'info',
 			`Adopted AMI ${amiId} (${this.buildRegion}), built by the interrupted build (its keeper kept the output): not building again.`,
 		);
 		return {amiId, amiIds, logPath: this.logPath, adopted: true};
@@ -416,35 +408,35 @@ class BuildRun {
 			images = await findImagesByRun(ec2, runId);
 		} catch (error) {
 			throw new StepFailedError(
-				`Could not look for an AMI of an earlier attempt (DescribeImages, tag ReleaseRun=${runId}): ${(error as Error).message}`,
+				`Could not look for an AMI of an earlier attempt (DescribeImages, tag ReleaseRun=${runId}): ${errorText(error)}`,
 				'Check the network and the credentials, then run `convox-ami resume`.',
 			);
 		}
 		const image = images.find(candidate => candidate.state === 'available') ?? images.find(candidate => candidate.state === 'pending');
 		for (const other of images.filter(candidate => candidate !== image)) {
-			notice(this.ctx, `An earlier attempt of this run left AMI ${other.imageId} in state ${other.state}; it is not used.`, 'warn');
+			this.ctx.notice('warn', `An earlier attempt of this run left AMI ${other.imageId} in state ${other.state}; it is not used.`);
 		}
 		if (!image) return undefined;
 		if (image.state === 'pending') {
-			notice(
-				this.ctx,
+			this.ctx.notice(
+				'info',
 				`AMI ${image.imageId} from ${builtBy} is still pending in ${image.region}; waiting for it instead of building again.`,
 			);
-			this.ctx.emit({type: 'progress', step: 'build', phase: 'wait-ami', activity: `Waiting for ${image.imageId} (earlier attempt)`});
+			this.ctx.progress('wait-ami', `Waiting for ${image.imageId} (earlier attempt)`);
 			try {
 				await waitForImage(ec2, image.imageId, {maxWaitSeconds: IMAGE_WAIT_SECONDS, signal: this.ctx.signal});
 			} catch (error) {
 				if (this.ctx.signal.aborted)
 					throw new InterruptedError(`Stopped waiting for AMI ${image.imageId}.`, 'Run `convox-ami resume` to wait again.');
 				throw new StepFailedError(
-					`AMI ${image.imageId} from an earlier attempt did not become available: ${(error as Error).message}`,
+					`AMI ${image.imageId} from an earlier attempt did not become available: ${errorText(error)}`,
 					'Deregister it if it failed, then run `convox-ami resume` to build again.',
 				);
 			}
 		}
 		await this.refuseUnlessPrivate(ec2, image.imageId);
-		notice(
-			this.ctx,
+		this.ctx.notice(
+			'info',
 			`Adopted AMI ${image.imageId} (${image.region}), built by ${builtBy}${builtBy === 'this build' ? '' : ': not building again'}.`,
 		);
 		return {amiId: image.imageId, amiIds: {[image.region]: image.imageId}, logPath: this.logPath, adopted: true};
@@ -493,7 +485,7 @@ class BuildRun {
 			credentials = await aws.credentials();
 		} catch (error) {
 			throw new StepFailedError(
-				`Could not resolve the AWS credentials of account ${this.ctx.account.accountId} for Packer: ${(error as Error).message}`,
+				`Could not resolve the AWS credentials of account ${this.ctx.account.accountId} for Packer: ${errorText(error)}`,
 				'Log in again (aws sso login, or refresh the profile), then run `convox-ami resume`.',
 			);
 		}
@@ -501,12 +493,11 @@ class BuildRun {
 			const minutes = Math.floor((credentials.expiration.getTime() - Date.now()) / 60_000);
 			const when = `Packer's AWS credentials (temporary, resolved for the account) expire at ${clock(credentials.expiration)}, in ${minutes} min`;
 			if (minutes < LONG_BUILD_MINUTES) {
-				notice(
-					this.ctx,
-					`${when}: a long build may outlive them and fail. Packer is not handed fresh ones mid-build: for an assume-role profile set duration_seconds (up to the role's maximum session); for SSO, log in again just before building; in CI raise the role's maximum session and the job's role-duration-seconds.`,
+				this.ctx.notice(
 					'warn',
+					`${when}: a long build may outlive them and fail. Packer is not handed fresh ones mid-build: for an assume-role profile set duration_seconds (up to the role's maximum session); for SSO, log in again just before building; in CI raise the role's maximum session and the job's role-duration-seconds.`,
 				);
-			} else notice(this.ctx, `${when}.`);
+			} else this.ctx.notice('info', `${when}.`);
 		}
 		return {
 			accessKeyId: credentials.accessKeyId,
@@ -523,12 +514,12 @@ class BuildRun {
 
 	private emitPackerEvent(event: PackerOutputEvent): void {
 		if (event.type === 'line') this.ctx.emit({type: 'log', step: 'build', line: event.text});
-		else this.ctx.emit({type: 'progress', step: 'build', phase: event.phase, activity: event.activity});
+		else this.ctx.progress(event.phase, event.activity);
 	}
 
 	private async validate(invocation: PackerInvocation): Promise<BuildOutputs> {
 		const command = formatPackerCommand('build', invocation);
-		notice(this.ctx, `Dry run: the build would run, in ${invocation.cwd}: ${command}`);
+		this.ctx.notice('info', `Dry run: the build would run, in ${invocation.cwd}: ${command}`);
 		let validation;
 		try {
 			validation = await runPackerValidate({...invocation, varFileDir: this.files.varFileDir});
@@ -541,13 +532,13 @@ class BuildRun {
 				'Fix the template or its variables, then run again.',
 			);
 		}
-		notice(this.ctx, `packer validate accepted ${invocation.template} with these variables; nothing was built.`);
+		this.ctx.notice('info', `packer validate accepted ${invocation.template} with these variables; nothing was built.`);
 		return {amiIds: {}, validated: true};
 	}
 
 	private notStarted(error: unknown): StepFailedError {
 		return new StepFailedError(
-			`Packer (${this.ctx.services.binaries.packer}) could not be started: ${(error as Error).message}`,
+			`Packer (${this.ctx.services.binaries.packer}) could not be started: ${errorText(error)}`,
 			'Install Packer (Debian: apt-get install packer) or set "binaries.packer" in the config.',
 		);
 	}
@@ -558,8 +549,8 @@ class BuildRun {
 		await mkdir(path.dirname(this.logPath), {recursive: true});
 		await appendFile(this.logPath, `# ${new Date().toISOString()} convox-ami run ${this.ctx.run.id}: ${command}\n`, {mode: 0o600});
 		this.ctx.emit({type: 'checkpoint', step: 'build', outputs: {logPath: this.logPath}});
-		notice(this.ctx, `Packer log: ${this.logPath}`);
-		notice(this.ctx, `Running ${command}`);
+		this.ctx.notice('info', `Packer log: ${this.logPath}`);
+		this.ctx.notice('info', `Running ${command}`);
 		let build: PackerBuild;
 		// Packer may print before its start is known here: its lines wait for the pid's checkpoint.
 		const early: PackerOutputEvent[] = [];
@@ -574,7 +565,7 @@ class BuildRun {
 		} catch (error) {
 			if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw this.notStarted(error);
 			throw new StepFailedError(
-				`Could not start Packer under its keeper: ${(error as Error).message}`,
+				`Could not start Packer under its keeper: ${errorText(error)}`,
 				`Check that ${path.dirname(this.logPath)} is writable, then run \`convox-ami resume\`.`,
 			);
 		}
@@ -585,7 +576,7 @@ class BuildRun {
 			step: 'build',
 			outputs: {packerPid: build.packer.pid, packerStartedAt: build.packer.startedAt, keeperPid: build.keeper.pid},
 		});
-		this.ctx.emit({type: 'progress', step: 'build', phase: 'start', activity: 'Starting Packer'});
+		this.ctx.progress('start', 'Starting Packer');
 		for (const event of early) this.emitPackerEvent(event);
 		started = true;
 		let result: PackerResult;
@@ -594,7 +585,7 @@ class BuildRun {
 		} catch (error) {
 			if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw this.notStarted(error);
 			throw new StepFailedError(
-				`The build broke off: ${(error as Error).message}`,
+				`The build broke off: ${errorText(error)}`,
 				'Run `convox-ami resume`: it looks for the AMI first, then builds again.',
 			);
 		} finally {
@@ -613,7 +604,7 @@ class BuildRun {
 				: `Packer exited ${result.exitCode} without confirming its clean-up; see the log ${this.logPath}.`;
 			throw new InterruptedError(`Build cancelled. ${how}`, 'Run `convox-ami resume` to build again.');
 		}
-		if (cancellation.state === 'cancelling') notice(this.ctx, 'The cancel came too late: Packer had already finished the AMI.', 'warn');
+		if (cancellation.state === 'cancelling') this.ctx.notice('warn', 'The cancel came too late: Packer had already finished the AMI.');
 		if (result.exitCode !== 0) {
 			const errors = result.errors.length > 0 ? indent(result.errors) : '  (Packer printed no error line)';
 			throw new StepFailedError(
@@ -631,7 +622,7 @@ class BuildRun {
 			access = await launchPermissions(ec2, amiId);
 		} catch (error) {
 			throw new StepFailedError(
-				`Could not read the launch permissions of ${amiId} (DescribeImageAttribute): ${(error as Error).message}`,
+				`Could not read the launch permissions of ${amiId} (DescribeImageAttribute): ${errorText(error)}`,
 				'Run `convox-ami resume` to check again.',
 			);
 		}
@@ -702,7 +693,7 @@ class Cancellation {
 				if (yes) this.cancel();
 				else {
 					this.state = 'building';
-					notice(this.ctx, 'The build goes on.');
+					this.ctx.notice('info', 'The build goes on.');
 				}
 			});
 		}
@@ -725,18 +716,17 @@ class Cancellation {
 		if (this.done || this.state === 'cancelling' || this.state === 'killed') return;
 		this.state = 'cancelling';
 		this.build.cancel();
-		this.ctx.emit({type: 'progress', step: 'build', phase: 'clean-up', activity: 'Cancelling: Packer is cleaning up'});
-		notice(
-			this.ctx,
-			'Cancelling the build: Packer is cleaning up what it created. Ctrl-C again stops it at once and leaves those behind.',
+		this.ctx.progress('clean-up', 'Cancelling: Packer is cleaning up');
+		this.ctx.notice(
 			'warn',
+			'Cancelling the build: Packer is cleaning up what it created. Ctrl-C again stops it at once and leaves those behind.',
 		);
 	}
 
 	private kill(): void {
 		this.state = 'killed';
 		this.leftBehind = this.build.resources();
-		notice(this.ctx, `Stopping Packer at once: this leaves behind ${describeResources(this.leftBehind)}.`, 'warn');
+		this.ctx.notice('warn', `Stopping Packer at once: this leaves behind ${describeResources(this.leftBehind)}.`);
 		this.build.kill();
 	}
 }
@@ -761,15 +751,14 @@ class OrphanStop {
 		if (this.state === 'idle') {
 			this.state = 'cancelling';
 			signalPackerGroup(this.packer, 'SIGINT');
-			notice(
-				this.ctx,
-				`Cancelling: sent SIGINT to Packer pid ${this.packer.pid} (interrupted run), which cleans up what it created. Ctrl-C again stops it at once and leaves those behind.`,
+			this.ctx.notice(
 				'warn',
+				`Cancelling: sent SIGINT to Packer pid ${this.packer.pid} (interrupted run), which cleans up what it created. Ctrl-C again stops it at once and leaves those behind.`,
 			);
 		} else if (this.state === 'cancelling') {
 			this.state = 'killed';
 			signalPackerGroup(this.packer, 'SIGKILL');
-			notice(this.ctx, `Stopped Packer pid ${this.packer.pid} (interrupted run) at once (SIGKILL).`, 'warn');
+			this.ctx.notice('warn', `Stopped Packer pid ${this.packer.pid} (interrupted run) at once (SIGKILL).`);
 		}
 	}
 }
@@ -782,7 +771,7 @@ async function adoptPrebuilt(ctx: StepContext, prebuilt: PrebuiltAmi): Promise<B
 		access = await launchPermissions(ec2, prebuilt.amiId);
 	} catch (error) {
 		throw new StepFailedError(
-			`Could not read the launch permissions of ${prebuilt.amiId} in ${prebuilt.region} (DescribeImageAttribute): ${(error as Error).message}`,
+			`Could not read the launch permissions of ${prebuilt.amiId} in ${prebuilt.region} (DescribeImageAttribute): ${errorText(error)}`,
 			'Run `convox-ami resume` to check again.',
 		);
 	}
@@ -793,15 +782,26 @@ async function adoptPrebuilt(ctx: StepContext, prebuilt: PrebuiltAmi): Promise<B
 			`Remove the launch permissions (aws ec2 reset-image-attribute --region ${prebuilt.region} --image-id ${prebuilt.amiId} --attribute launchPermission), rotate the tokens, then run \`convox-ami resume\`.`,
 		);
 	}
-	notice(
-		ctx,
+	ctx.notice(
+		'info',
 		`Adopted AMI ${prebuilt.amiId} (${prebuilt.region}), ${prebuilt.origin}: not building again; launch permissions checked: private.`,
 	);
 	return {amiId: prebuilt.amiId, amiIds: {[prebuilt.region]: prebuilt.amiId}, adopted: true, prebuilt: true};
 }
 
+/** The Packer command line, secrets masked, and what the AMI must be. */
+function planLine({envName, account, region, templatePath, buildRegion}: PlanFacts): PlanEntry {
+	const secrets = BUILD_SECRETS.filter(secret => buildNeeds(secret, metricsOf(account).backend)).map(
+		secret => `-var ${secret.variable}=***`,
+	);
+	return {
+		summary: `\`packer build -machine-readable -color=false -var region=${region} -var env=${envName} -var version=<AMI version> -var convox_version=<version> -var source_ami=<base AMI> -var run_id=<run> ${secrets.join(' ')} ${path.basename(templatePath)}\`.${buildRegion ?? ''} The AMI is private, encrypted and tagged \`ReleaseRun=<run>\`; a public or shared AMI fails the step.`,
+	};
+}
+
 export const buildStep: Step<'build'> = {
 	id: 'build',
+	plan: planLine,
 	run: ctx => {
 		// Contexts made by hand (tests, older callers) may carry a run without options.
 		const prebuilt = ctx.run.options?.prebuiltAmi;

@@ -4,8 +4,10 @@ import {imageArchitecture, imageName} from '../services/ec2-images';
 import {getParameter} from '../services/ssm-parameters';
 import {metricsOf} from '../config/observability';
 import {amazonLinuxOf, baseEraNotice} from '../convox/amazon-linux';
-import {StepFailedError, UsageError} from '../core/errors';
+import {StepFailedError, UsageError, errorText} from '../core/errors';
 import type {Step, StepContext} from '../core/step';
+import {inlineCode} from '../core/markdown';
+import type {PlanEntry, PlanFacts} from '../core/plan-facts';
 import {planBaseAmi} from '../convox/base-ami';
 import {templateParameters} from '../convox/formation-ami';
 import {selectVersion} from '../convox/select-version';
@@ -19,10 +21,6 @@ const TEMPLATE_BODY_LIMIT = 51_200;
 /** The build instance type per architecture when the config sets none (`buildInstanceTypes`). */
 const DEFAULT_BUILD_INSTANCE_TYPES: Record<Architecture, string> = {x86_64: 't3.large', arm64: 't4g.large'};
 
-function notice(ctx: StepContext, level: 'info' | 'warn', message: string): void {
-	ctx.emit({type: 'notice', step: 'resolve-version', level, message});
-}
-
 async function readStack(cloudformation: CloudFormationClient, ctx: StepContext): Promise<StackSnapshot> {
 	try {
 		return await describeStack(cloudformation, ctx.account.stackName, ctx.signal);
@@ -35,7 +33,7 @@ async function readStack(cloudformation: CloudFormationClient, ctx: StepContext)
 		}
 		ctx.signal.throwIfAborted();
 		throw new StepFailedError(
-			`Cannot read the stack ${ctx.account.stackName}: ${(error as Error).message}`,
+			`Cannot read the stack ${ctx.account.stackName}: ${errorText(error)}`,
 			'Check the network and permissions, then run `convox-ami resume`.',
 		);
 	}
@@ -68,8 +66,7 @@ async function confirmPastRequired(ctx: StepContext, version: string, required: 
 				`Release ${required[0]!.version} first (run without --convox-version).`,
 			);
 	}
-	notice(
-		ctx,
+	ctx.notice(
 		'warn',
 		`Jumping over the required Convox ${names} to ${version} (${ctx.flags.yes ? '--skip-required' : 'confirmed by the operator'}).`,
 	);
@@ -89,7 +86,7 @@ async function chooseVersion(ctx: StepContext, entries: VersionEntry[], url: str
 		case 'pinned':
 			if (selection.pastRequired.length > 0)
 				await confirmPastRequired(ctx, selection.entry.version, selection.pastRequired, stackVersion ?? '?');
-			notice(ctx, 'info', `Convox ${selection.entry.version} (pinned: --convox-version, or the version a promoted release carries)`);
+			ctx.notice('info', `Convox ${selection.entry.version} (pinned: --convox-version, or the version a promoted release carries)`);
 			return {version: selection.entry.version, rule: 'pinned'};
 		case 'pinned-unknown':
 		case 'pinned-unpublished': {
@@ -106,30 +103,27 @@ async function chooseVersion(ctx: StepContext, entries: VersionEntry[], url: str
 				defaultValue: false,
 			});
 			if (!sure) throw new UsageError(`Stopped: the pinned Convox version ${what}.`, 'Pin a published version with --convox-version.');
-			notice(ctx, 'warn', `Using Convox ${version} although ${what} (confirmed by the operator).`);
+			ctx.notice('warn', `Using Convox ${version} although ${what} (confirmed by the operator).`);
 			return {version, rule: 'pinned'};
 		}
 		case 'required':
 			if (selection.skippedBranches.length > 0)
-				notice(ctx, 'info', `Skipped published branch builds: ${selection.skippedBranches.join(', ')}`);
-			notice(
-				ctx,
+				ctx.notice('info', `Skipped published branch builds: ${selection.skippedBranches.join(', ')}`);
+			ctx.notice(
 				'info',
 				`Convox ${selection.entry.version}: the first version marked required after the stack's ${stackVersion} (Convox's rule). ${selection.entry.version} is required before anything newer; run again afterwards for ${selection.newest.version}.`,
 			);
 			return {version: selection.entry.version, rule: 'required', next: selection.newest.version};
 		case 'newest':
 			if (selection.convoxRule) {
-				notice(
-					ctx,
+				ctx.notice(
 					'warn',
 					`Convox's own CLI would take ${selection.convoxRule.version} (the last published entry of versions.json); taking ${selection.entry.version}, the newest published by timestamp. Pin with --convox-version to choose.`,
 				);
 			}
 			if (selection.skippedBranches.length > 0)
-				notice(ctx, 'info', `Skipped published branch builds: ${selection.skippedBranches.join(', ')}`);
-			notice(
-				ctx,
+				ctx.notice('info', `Skipped published branch builds: ${selection.skippedBranches.join(', ')}`);
+			ctx.notice(
 				'info',
 				`Convox ${selection.entry.version}: the newest published version${stackVersion ? ` (no version marked required lies between the stack's ${stackVersion} and it)` : ''}`,
 			);
@@ -161,10 +155,9 @@ async function planFor(
 		current = await ctx.services.releases.formation(stackVersion, ctx.signal);
 	} catch (error) {
 		ctx.signal.throwIfAborted();
-		notice(
-			ctx,
+		ctx.notice(
 			'warn',
-			`Cannot read the template of the stack's ${stackVersion} (${(error as Error).message}); its ${plan.parameterKey} ${own} is taken as the operator's own choice.`,
+			`Cannot read the template of the stack's ${stackVersion} (${errorText(error)}); its ${plan.parameterKey} ${own} is taken as the operator's own choice.`,
 		);
 		return plan;
 	}
@@ -182,7 +175,7 @@ async function resolveSsmAmi(ctx: StepContext, plan: Extract<BaseAmiPlan, {era: 
 	} catch (error) {
 		ctx.signal.throwIfAborted();
 		throw new StepFailedError(
-			`Cannot read the SSM parameter ${plan.parameterPath} (${where}): ${(error as Error).message}`,
+			`Cannot read the SSM parameter ${plan.parameterPath} (${where}): ${errorText(error)}`,
 			'Check the network and permissions, then run `convox-ami resume`.',
 		);
 	}
@@ -208,7 +201,7 @@ async function assertArchitecture(ctx: StepContext, plan: Extract<BaseAmiPlan, {
 	} catch (error) {
 		ctx.signal.throwIfAborted();
 		throw new StepFailedError(
-			`Cannot describe the base AMI ${ami} (account ${ctx.account.accountId}, ${ctx.region}): ${(error as Error).message}`,
+			`Cannot describe the base AMI ${ami} (account ${ctx.account.accountId}, ${ctx.region}): ${errorText(error)}`,
 			'Check the network and permissions (ec2:DescribeImages), then run `convox-ami resume`.',
 		);
 	}
@@ -242,8 +235,30 @@ async function imageNameQuietly(ctx: StepContext, ami: string): Promise<string |
 	}
 }
 
+/** The version and base AMI a run would take, with what `plan` resolved now. */
+function planLine({region, releasesUrl, pinned, resolved}: PlanFacts): PlanEntry {
+	const version = resolved.version
+		? `Convox **${resolved.version}**`
+		: pinned
+			? `Convox ${pinned}`
+			: 'the newest published Convox version at run time';
+	const required = resolved.required?.length ? ` (of ${resolved.required.join(', ')})` : '';
+	const rule = pinned
+		? "pinned; a pin that jumps over a version marked `required` after the stack's Version is asked about, and under `--yes` needs `--skip-required`"
+		: `Convox's rule, as \`convox rack update\`: the first published version marked \`required\` that is newer than the stack's Version${required}, else the newest published by timestamp, branch builds skipped; ${resolved.version ?? 'the newest'} is that newest`;
+	const lookup = `Mappings.RegionConfig.${region}.Ami of its formation.json`;
+	const ssm = resolved.ssm
+		? `the SSM parameter of the stack's DefaultAmi (default ${inlineCode(resolved.ssm.x86_64 ?? '?')}), or of DefaultAmiArm (default ${inlineCode(resolved.ssm.arm64 ?? '?')}) when the stack's InstanceType is ARM by the template's InstanceARM condition, resolved with \`ssm:GetParameter\` at run time; its architecture must fit InstanceType and a dedicated BuildInstance`
+		: undefined;
+	const ami = resolved.sourceAmi
+		? `**${resolved.sourceAmi}**`
+		: (ssm ?? `${lookup}${resolved.problem ? ` (not resolved now: ${resolved.problem.replace(/\.$/, '')})` : ''}`);
+	return {summary: `${version} from ${inlineCode(`${releasesUrl}/versions.json`)} (${rule}); base AMI ${ami}.`};
+}
+
 export const resolveVersionStep: Step<'resolve-version'> = {
 	id: 'resolve-version',
+	plan: planLine,
 	async run(ctx) {
 		const {releases} = ctx.services;
 		const versionsUrl = `${releases.baseUrl}/versions.json`;
@@ -253,8 +268,7 @@ export const resolveVersionStep: Step<'resolve-version'> = {
 		const stack = await readStack(cloudformation, ctx);
 		const current = (key: string) => parameterValue(stack, key);
 		const stackVersion = current('Version');
-		notice(
-			ctx,
+		ctx.notice(
 			'info',
 			`Stack ${ctx.account.stackName}: ${stack.status}, Convox ${stackVersion ?? '?'} on ${current('Ami') || 'the stock AMI'}`,
 		);
@@ -265,28 +279,26 @@ export const resolveVersionStep: Step<'resolve-version'> = {
 		const plan = await planFor(ctx, formation, convoxVersion, stack, stackVersion);
 		let sourceAmi: string;
 		if (plan.era === 'ssm') {
-			notice(ctx, 'info', `Base AMI: SSM parameter ${plan.parameterPath} (${plan.architecture}). ${plan.reason}.`);
+			ctx.notice('info', `Base AMI: SSM parameter ${plan.parameterPath} (${plan.architecture}). ${plan.reason}.`);
 			if (plan.builder)
-				notice(
-					ctx,
+				ctx.notice(
 					'info',
 					`Dedicated builder: BuildInstance ${plan.builder.instanceType} (${plan.builder.architecture}), on the same AMI.`,
 				);
 			sourceAmi = await resolveSsmAmi(ctx, plan);
 			await assertArchitecture(ctx, plan, sourceAmi);
-			notice(ctx, 'info', `Base AMI for ${ctx.region}: ${sourceAmi} (${plan.parameterPath}, ${plan.architecture})`);
+			ctx.notice('info', `Base AMI for ${ctx.region}: ${sourceAmi} (${plan.parameterPath}, ${plan.architecture})`);
 		} else {
 			sourceAmi = plan.ami;
-			notice(ctx, 'info', `Base AMI for ${ctx.region}: ${sourceAmi}`);
+			ctx.notice('info', `Base AMI for ${ctx.region}: ${sourceAmi}`);
 		}
 		const era = baseEraNotice(
 			amazonLinuxOf(plan.era === 'ssm' ? {parameterPath: plan.parameterPath} : {imageName: await imageNameQuietly(ctx, sourceAmi)}),
 			metricsOf(ctx.account).backend,
 		);
-		if (era) notice(ctx, 'warn', era);
+		if (era) ctx.notice('warn', era);
 		if (formation.bytes > TEMPLATE_BODY_LIMIT) {
-			notice(
-				ctx,
+			ctx.notice(
 				'info',
 				`${formation.url.split('/').at(-1)} is ${Math.round(formation.bytes / 1024)} KB, over the 50 KB TemplateBody limit: the update goes by TemplateURL.`,
 			);

@@ -1,15 +1,11 @@
 import {packerFindings, type PackerFinding} from '../services/packer/requirements';
 import {packerAtHand, runPackerCommand, type PackerAtHand} from '../services/packer/version';
 import type {TemplateInspection} from '../services/packer-template-inspection';
-import {StepFailedError, UsageError} from '../core/errors';
+import {StepFailedError, UsageError, errorText} from '../core/errors';
 import {runModeOf} from '../core/run-mode';
 import type {StepContext} from '../core/step';
 
 type MissingPlugins = Extract<PackerFinding, {kind: 'missing-plugins'}>;
-
-function notice(ctx: StepContext, message: string, level: 'info' | 'warn' = 'info') {
-	ctx.emit({type: 'notice', step: 'template', level, message});
-}
 
 const commandLine = (binary: string, finding: MissingPlugins) => [binary, ...finding.command].join(' ');
 const pluginList = (finding: MissingPlugins) =>
@@ -23,9 +19,9 @@ function describe(atHand: PackerAtHand): string {
 
 async function install(ctx: StepContext, binary: string, finding: MissingPlugins): Promise<void> {
 	const line = commandLine(binary, finding);
-	notice(ctx, `Running ${line}`);
+	ctx.notice('info', `Running ${line}`);
 	const result = await runPackerCommand(binary, finding.command, ctx.services.env, ctx.signal);
-	for (const output of result.output.split('\n').filter(Boolean)) notice(ctx, output);
+	for (const output of result.output.split('\n').filter(Boolean)) ctx.notice('info', output);
 	if (result.exitCode !== 0)
 		throw new StepFailedError(`\`${line}\` failed (exit ${result.exitCode}).`, 'Run it yourself to see why, then `convox-ami resume`.');
 }
@@ -42,14 +38,10 @@ export async function checkPackerAtHand(ctx: StepContext, inspection: TemplateIn
 		atHand = await packerAtHand(binary, ctx.services.env, ctx.signal);
 	} catch (error) {
 		ctx.signal.throwIfAborted();
-		notice(
-			ctx,
-			`The Packer version was not checked: ${(error as Error).message}. The build will tell whether it can build the template.`,
-			'warn',
-		);
+		ctx.notice('warn', `The Packer version was not checked: ${errorText(error)}. The build will tell whether it can build the template.`);
 		return;
 	}
-	notice(ctx, describe(atHand));
+	ctx.notice('info', describe(atHand));
 	const findings = packerFindings(atHand, inspection, templateLocation);
 	for (const finding of findings) {
 		if (finding.kind === 'packer-too-old')
@@ -62,7 +54,7 @@ export async function checkPackerAtHand(ctx: StepContext, inspection: TemplateIn
 		const line = commandLine(binary, finding);
 		const problem = `Packer ${atHand.version} bundles no plugin, and ${pluginList(finding)} is not installed: the build would stop at once.`;
 		if (runModeOf(ctx.run).readOnly) {
-			notice(ctx, `${problem} A live run offers to run \`${line}\`.`, 'warn');
+			ctx.notice('warn', `${problem} A live run offers to run \`${line}\`.`);
 			continue;
 		}
 		if (!ctx.prompt.interactive && !ctx.flags.yes)

@@ -1,4 +1,4 @@
-import {StepFailedError} from '../core/errors';
+import {StepFailedError, errorText} from '../core/errors';
 import type {StepContext} from '../core/step';
 import type {TemplateOutputs} from '../core/step-outputs';
 import {buildRegionOf, sameImageIn, type BuildRegion} from '../services/packer-build-region';
@@ -12,10 +12,6 @@ export interface TemplateRegion {
 	summary: string;
 }
 
-function warn(ctx: StepContext, message: string): void {
-	ctx.emit({type: 'notice', step: 'template', level: 'warn', message});
-}
-
 /** The base AMI where a hard-wired template builds; refused with what to change when there is none. */
 async function sourceAmiIn(ctx: StepContext, region: string, sourceAmi: string): Promise<{amiId: string; name: string}> {
 	const aws = await ctx.services.aws();
@@ -26,7 +22,7 @@ async function sourceAmiIn(ctx: StepContext, region: string, sourceAmi: string):
 	} catch (error) {
 		ctx.signal.throwIfAborted();
 		throw new StepFailedError(
-			`Could not find the base AMI ${sourceAmi} of ${ctx.region} in ${region}, where the template builds (DescribeImages): ${(error as Error).message}`,
+			`Could not find the base AMI ${sourceAmi} of ${ctx.region} in ${region}, where the template builds (DescribeImages): ${errorText(error)}`,
 			`Check the network and the credentials, then run \`convox-ami resume\`. Or: ${change}`,
 		);
 	}
@@ -48,15 +44,15 @@ export async function regionForBuild(ctx: StepContext, inspection: TemplateInspe
 	const build = buildRegionOf(inspection.builders, ctx.region);
 	if (build.variable) return {build, sourceAmi, summary: `${ctx.region} (passed to the builder through the variable ${build.variable})`};
 	if (build.expression) {
-		warn(
-			ctx,
+		ctx.notice(
+			'warn',
 			`The builder's region is ${build.expression}, which convox-ami does not evaluate: it passes ${ctx.region} as the variable region and takes the build to happen there.`,
 		);
 	}
 	if (!build.hardWired) return {build, sourceAmi, summary: ctx.region};
 	const base = await sourceAmiIn(ctx, build.region, sourceAmi);
-	warn(
-		ctx,
+	ctx.notice(
+		'warn',
 		`The template builds in ${build.region} (written in its builder, not a variable): the AMI is built there from ${base.amiId} (${base.name}, the base ${sourceAmi} of ${ctx.region}) and copied to ${ctx.region}.`,
 	);
 	return {build, sourceAmi: base.amiId, summary: `${ctx.region}, built in ${build.region} and copied`};

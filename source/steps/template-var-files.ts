@@ -5,15 +5,11 @@ import {isHclVarFile, readVarFiles, valueTexts, type PackerVarFile} from '../ser
 import {varFilePaths} from '../config/var-files';
 import {PACKER_VARIABLES} from '../core/packer-variables';
 import {BUILD_SECRETS} from '../core/secrets';
-import {UsageError} from '../core/errors';
+import {UsageError, errorText} from '../core/errors';
 import type {StepContext} from '../core/step';
 import type {TemplateFindings} from './template-findings';
 
 const SHOWN_VALUE_LENGTH = 60;
-
-function notice(ctx: StepContext, message: string, level: 'info' | 'warn' = 'info') {
-	ctx.emit({type: 'notice', step: 'template', level, message});
-}
 
 /** The config's var files for this account, read and parsed. */
 export async function configuredVarFiles(ctx: StepContext): Promise<PackerVarFile[]> {
@@ -22,7 +18,7 @@ export async function configuredVarFiles(ctx: StepContext): Promise<PackerVarFil
 		return await readVarFiles(files);
 	} catch (error) {
 		throw new UsageError(
-			`A var file of the config cannot be read: ${(error as Error).message}`,
+			`A var file of the config cannot be read: ${errorText(error)}`,
 			`Fix "varFiles" in the config (relative paths resolve from ${ctx.configDir}) or the file, then run again.`,
 		);
 	}
@@ -70,22 +66,20 @@ export function checkVarFiles(
 				`Remove ${undeclared.length > 1 ? 'them' : 'it'} from the var file, or declare ${undeclared.length > 1 ? 'them' : 'it'} in the template; then run again.`,
 			);
 		const values = names.map(name => `${name} = ${secrets.has(name) ? '***' : shown(varFile.values[name])}`);
-		notice(ctx, `Var file ${varFile.path}: ${values.join(', ') || '(empty)'}`);
+		ctx.notice('info', `Var file ${varFile.path}: ${values.join(', ') || '(empty)'}`);
 		const secretNames = names.filter(name => secrets.has(name));
 		hidden.names.push(...secretNames.filter(name => !hidden.names.includes(name)));
 		hidden.values.push(...secretNames.flatMap(name => valueTexts(varFile.values[name])));
 		if (secretNames.length > 0)
-			notice(
-				ctx,
-				`${varFile.path} sets ${secretNames.join(', ')}, which ${secretNames.length > 1 ? 'are secrets' : 'is a secret'}: the value lies in a file, readable by anyone who can read it. convox-ami passes the build's secrets from the environment through a pipe, never a file; remove ${secretNames.length > 1 ? 'them' : 'it'} from the var file.`,
+			ctx.notice(
 				'warn',
+				`${varFile.path} sets ${secretNames.join(', ')}, which ${secretNames.length > 1 ? 'are secrets' : 'is a secret'}: the value lies in a file, readable by anyone who can read it. convox-ami passes the build's secrets from the environment through a pipe, never a file; remove ${secretNames.length > 1 ? 'them' : 'it'} from the var file.`,
 			);
 		const overridden = names.filter(name => passed.includes(name) && name !== 'source_ami');
 		if (overridden.length > 0)
-			notice(
-				ctx,
-				`${varFile.path} sets ${overridden.join(', ')}, which convox-ami passes itself with -var after the var files: the var file's value is not used.`,
+			ctx.notice(
 				'warn',
+				`${varFile.path} sets ${overridden.join(', ')}, which convox-ami passes itself with -var after the var files: the var file's value is not used.`,
 			);
 	}
 	return hidden;

@@ -7,9 +7,12 @@ import {isHcl2Path, readHcl2Template} from '../services/packer-template-hcl2';
 import {inspectTemplate, RELEASE_RUN_TAG, withReleaseRun, type TemplateInspection} from '../services/packer-template-inspection';
 import {instanceRoleNotice} from '../checklist/checks/metrics';
 import {metricsOf} from '../config/observability';
-import {StepFailedError, UsageError} from '../core/errors';
+import {StepFailedError, UsageError, errorText} from '../core/errors';
 import {runModeOf} from '../core/run-mode';
 import type {Step, StepContext} from '../core/step';
+import {inlineCode} from '../core/markdown';
+import type {PlanEntry, PlanFacts} from '../core/plan-facts';
+import {varFilePaths} from '../config/var-files';
 import {templateFindings, type TemplateFindings} from './template-findings';
 import type {TemplateCheckOutputs, TemplateOutputs} from '../core/step-outputs';
 import {checkPackerAtHand} from './template-packer';
@@ -24,10 +27,6 @@ function devVersion(): string {
 
 const SHOWN_DIRTY_FILES = 10;
 
-function notice(ctx: StepContext, message: string, level: 'info' | 'warn' = 'info') {
-	ctx.emit({type: 'notice', step: 'template', level, message});
-}
-
 async function locateTemplate(ctx: StepContext): Promise<{template: PackerTemplate; inspection: TemplateInspection; bundled: boolean}> {
 	const configured = ctx.config.template;
 	let templatePath = configured ? path.resolve(ctx.configDir, configured) : undefined;
@@ -37,7 +36,7 @@ async function locateTemplate(ctx: StepContext): Promise<{template: PackerTempla
 		const template = await readTemplate(templatePath);
 		return {template, inspection: inspectTemplate(template), bundled: !configured};
 	} catch (error) {
-		const problem = (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${templatePath} does not exist.` : (error as Error).message;
+		const problem = (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${templatePath} does not exist.` : errorText(error);
 		if (configured)
 			throw new UsageError(
 				`The Packer template of the config cannot be read: ${problem}`,
@@ -54,10 +53,10 @@ async function findRepo(ctx: StepContext, git: Git, templatePath: string): Promi
 	try {
 		return await git.repoRoot(templatePath);
 	} catch (error) {
-		const message = `git (${ctx.services.binaries.git}) could not be run: ${(error as Error).message}`;
+		const message = `git (${ctx.services.binaries.git}) could not be run: ${errorText(error)}`;
 		if (ctx.account.production)
 			throw new StepFailedError(message, 'Install git or set "binaries.git" in the config: a production AMI is versioned by its commit.');
-		notice(ctx, `${message}; the template's commit is not recorded.`, 'warn');
+		ctx.notice('warn', `${message}; the template's commit is not recorded.`);
 		return undefined;
 	}
 }
@@ -73,8 +72,8 @@ async function dirtyFiles(ctx: StepContext, git: Git, root: string): Promise<str
 /** `hidden`: the values of secrets a var file sets, masked on the diff's lines as everywhere. */
 function showDiff(ctx: StepContext, before: string, after: string, label: string, hidden: readonly string[] = []) {
 	for (const line of lineDiff(before, after, label))
-		notice(
-			ctx,
+		ctx.notice(
+			'info',
 			hidden.reduce((masked, value) => masked.replaceAll(value, '***'), line),
 		);
 }
@@ -95,7 +94,7 @@ async function productionVersion(
 ): Promise<{amiVersion: string; gitSha?: string}> {
 	const refuse = (message: string, hint: string) => {
 		if (ctx.services.policy.refusesUncommittedProduction) throw new StepFailedError(message, hint);
-		notice(ctx, `A live production run would stop here: ${message} ${hint}`, 'warn');
+		ctx.notice('warn', `A live production run would stop here: ${message} ${hint}`);
 	};
 
 	const root = await findRepo(ctx, git, template.path);
@@ -126,10 +125,9 @@ async function productionVersion(
 	}
 
 	if (!record) {
-		notice(
-			ctx,
-			`${template.path} declares no source_ami variable, so no committed file records the base AMI; the build passes source_ami ${sourceAmi} with -var.`,
+		ctx.notice(
 			'warn',
+			`${template.path} declares no source_ami variable, so no committed file records the base AMI; the build passes source_ami ${sourceAmi} with -var.`,
 		);
 		return {amiVersion: sha, gitSha: sha};
 	}
@@ -170,30 +168,28 @@ async function recordSourceAmi(
 ): Promise<string> {
 	const {file, text} = record;
 	if (record.sourceAmi === sourceAmi) {
-		notice(ctx, `${file} already records source_ami ${sourceAmi}.`);
+		ctx.notice('info', `${file} already records source_ami ${sourceAmi}.`);
 		return text;
 	}
 	const updated = await record.withSourceAmi(sourceAmi);
 	if (!updated) {
-		notice(
-			ctx,
-			`convox-ami cannot edit source_ami in ${file} without changing more than its value (a layout it does not edit). The build passes source_ami ${sourceAmi} with -var; set it there yourself before the production release.`,
+		ctx.notice(
 			'warn',
+			`convox-ami cannot edit source_ami in ${file} without changing more than its value (a layout it does not edit). The build passes source_ami ${sourceAmi} with -var; set it there yourself before the production release.`,
 		);
 		return text;
 	}
 	showDiff(ctx, text, updated, file, hidden);
 	const keptAs = keepsTemplateAs(ctx);
 	if (keptAs) {
-		notice(ctx, `${keptAs}: ${file} is not written.`);
+		ctx.notice('info', `${keptAs}: ${file} is not written.`);
 		return text;
 	}
 	const root = await repoRoot();
 	if (bundled && !root) {
-		notice(
-			ctx,
-			`The build passes source_ami ${sourceAmi} as a variable. To record it for the production release, keep the packer/ folder in a git repository and name it with "template" in the config.`,
+		ctx.notice(
 			'warn',
+			`The build passes source_ami ${sourceAmi} as a variable. To record it for the production release, keep the packer/ folder in a git repository and name it with "template" in the config.`,
 		);
 		return text;
 	}
@@ -203,16 +199,15 @@ async function recordSourceAmi(
 		defaultValue: true,
 	});
 	if (!write) {
-		notice(
-			ctx,
-			`${file} left as it is: the build still uses ${sourceAmi}, but the production release refuses until the committed ${record.kind} records it.`,
+		ctx.notice(
 			'warn',
+			`${file} left as it is: the build still uses ${sourceAmi}, but the production release refuses until the committed ${record.kind} records it.`,
 		);
 		return text;
 	}
 	ctx.signal.throwIfAborted();
 	await writeTemplate(file, updated);
-	notice(ctx, `Wrote source_ami ${sourceAmi} into ${file}.${commitHint(root, file, `Base AMI ${sourceAmi}`)}`);
+	ctx.notice('info', `Wrote source_ami ${sourceAmi} into ${file}.${commitHint(root, file, `Base AMI ${sourceAmi}`)}`);
 	return updated;
 }
 
@@ -262,13 +257,13 @@ async function offerReleaseRun(
 			: reportOnly
 				? `The dev release offers to add them (variable "${RUN_ID_VARIABLE}", and ${RELEASE_RUN_TAG} = var.${RUN_ID_VARIABLE} in the tags); commit the template then.`
 				: `Add them yourself (variable "${RUN_ID_VARIABLE}", and ${RELEASE_RUN_TAG} = var.${RUN_ID_VARIABLE} in the tags): convox-ami cannot add them to this template without changing more (its tags are built by an expression).`;
-		notice(ctx, `${template.path} lacks ${missing}, so the AMI is not tagged with its run: ${WITHOUT_TAG}. ${remedy}`, 'warn');
+		ctx.notice('warn', `${template.path} lacks ${missing}, so the AMI is not tagged with its run: ${WITHOUT_TAG}. ${remedy}`);
 		return template.text;
 	}
 	for (const edit of edits) showDiff(ctx, edit.before, edit.after, edit.file);
 	const keptAs = keepsTemplateAs(ctx);
 	if (keptAs) {
-		notice(ctx, `${keptAs}: ${template.path} is not written; a live run offers to add ${missing}.`);
+		ctx.notice('info', `${keptAs}: ${template.path} is not written; a live run offers to add ${missing}.`);
 		return template.text;
 	}
 	const write = await ctx.prompt.confirm({
@@ -277,14 +272,14 @@ async function offerReleaseRun(
 		defaultValue: true,
 	});
 	if (!write) {
-		notice(ctx, `${template.path} left as it is: the AMI gets no ${RELEASE_RUN_TAG} tag, and ${WITHOUT_TAG}.`, 'warn');
+		ctx.notice('warn', `${template.path} left as it is: the AMI gets no ${RELEASE_RUN_TAG} tag, and ${WITHOUT_TAG}.`);
 		return template.text;
 	}
 	ctx.signal.throwIfAborted();
 	for (const edit of edits) await writeTemplate(edit.file, edit.after);
 	const root = await repoRoot();
-	notice(
-		ctx,
+	ctx.notice(
+		'info',
 		`Added ${missing} to ${template.path}.${commitHint(
 			root,
 			edits.map(edit => edit.file),
@@ -310,8 +305,8 @@ function refuseSharing(template: PackerTemplate, findings: TemplateFindings) {
 /** What the template declares against what the build passes, as notices; the outputs journaled on the step. */
 function reportFindings(ctx: StepContext, file: string, inspection: TemplateInspection, findings: TemplateFindings): TemplateCheckOutputs {
 	const required = inspection.variables.filter(variable => variable.required).map(variable => variable.name);
-	notice(
-		ctx,
+	ctx.notice(
+		'info',
 		`Template variables: ${findings.declaredVariables.join(', ') || '(none)'}${required.length > 0 ? `; required (null default): ${required.join(', ')}` : ''}`,
 	);
 	if (findings.undeclaredPassed.length > 0) {
@@ -322,42 +317,38 @@ function reportFindings(ctx: StepContext, file: string, inspection: TemplateInsp
 		const fate = isHcl2Path(file)
 			? 'Packer refuses an undeclared -var for an HCL2 template, so convox-ami leaves it out'
 			: 'Packer 1.6.6 ignores an undeclared -var without a word';
-		notice(
-			ctx,
-			`convox-ami passes ${names.join(', ')}, which ${file} does not declare: ${fate}, so the template never sees ${names.length > 1 ? 'these values' : 'this value'}.${typos}`,
+		ctx.notice(
 			'warn',
+			`convox-ami passes ${names.join(', ')}, which ${file} does not declare: ${fate}, so the template never sees ${names.length > 1 ? 'these values' : 'this value'}.${typos}`,
 		);
 	}
 	for (const {name, didYouMean} of findings.requiredNotPassed) {
 		const remedy = didYouMean ? `Did you mean "${didYouMean}"?` : 'Give it a default in the template.';
-		notice(
-			ctx,
-			`${file} requires ${name} (null default), which convox-ami does not pass: Packer refuses to build without it. ${remedy}`,
+		ctx.notice(
 			'warn',
+			`${file} requires ${name} (null default), which convox-ami does not pass: Packer refuses to build without it. ${remedy}`,
 		);
 	}
 	for (const secret of findings.secretsNotReceived) {
-		notice(
-			ctx,
-			`${file} neither declares ${secret.variable} nor reads ${secret.envName} with {{env}}: the AMI would be built without the ${secret.label}. Declare "${secret.variable}" in "variables".`,
+		ctx.notice(
 			'warn',
+			`${file} neither declares ${secret.variable} nor reads ${secret.envName} with {{env}}: the AMI would be built without the ${secret.label}. Declare "${secret.variable}" in "variables".`,
 		);
 	}
 	const unprotected = findings.carriers
 		.filter(carrier => !inspection.sensitiveVariables.includes(carrier.variable))
 		.map(carrier => carrier.variable);
 	if (unprotected.length > 0) {
-		notice(
-			ctx,
-			`${unprotected.join(', ')} ${unprotected.length > 1 ? 'are' : 'is'} not ${isHcl2Path(file) ? 'marked sensitive = true in' : 'in "sensitive-variables" of'} ${file}: Packer masks only the variables listed there in its own log (PACKER_LOG) and screen output. convox-ami removes the secrets from all it shows and logs either way, but list ${unprotected.length > 1 ? 'them' : 'it'} there.`,
+		ctx.notice(
 			'warn',
+			`${unprotected.join(', ')} ${unprotected.length > 1 ? 'are' : 'is'} not ${isHcl2Path(file) ? 'marked sensitive = true in' : 'in "sensitive-variables" of'} ${file}: Packer masks only the variables listed there in its own log (PACKER_LOG) and screen output. convox-ami removes the secrets from all it shows and logs either way, but list ${unprotected.length > 1 ? 'them' : 'it'} there.`,
 		);
 	}
-	if (findings.releaseRunTag) notice(ctx, `The AMI is tagged ${RELEASE_RUN_TAG} = this run's id.`);
-	if (inspection.manifestPath) notice(ctx, `Manifest: the template's manifest post-processor writes ${inspection.manifestPath}.`);
+	if (findings.releaseRunTag) ctx.notice('info', `The AMI is tagged ${RELEASE_RUN_TAG} = this run's id.`);
+	if (inspection.manifestPath) ctx.notice('info', `Manifest: the template's manifest post-processor writes ${inspection.manifestPath}.`);
 	else if (inspection.manifestOutput)
-		notice(
-			ctx,
+		ctx.notice(
+			'info',
 			`Manifest: the template's manifest post-processor writes "${inspection.manifestOutput}", a path with template functions convox-ami does not resolve.`,
 		);
 	const outputs: TemplateCheckOutputs = {
@@ -377,15 +368,31 @@ function reportFindings(ctx: StepContext, file: string, inspection: TemplateInsp
 async function noticeInstanceRole(ctx: StepContext): Promise<void> {
 	try {
 		const {level, message} = await instanceRoleNotice(await ctx.services.aws(), ctx.account.stackName, ctx.signal);
-		notice(ctx, message, level);
+		ctx.notice(level, message);
 	} catch (error) {
 		ctx.signal.throwIfAborted();
-		notice(ctx, `The rack's instance role was not checked for cloudwatch:PutMetricData: ${(error as Error).message}`, 'warn');
+		ctx.notice('warn', `The rack's instance role was not checked for cloudwatch:PutMetricData: ${errorText(error)}`);
 	}
+}
+
+/** The template the build uses, the AMI version, what is checked in it and where `source_ami` is recorded. */
+function planLine({config, configDir, account, templatePath}: PlanFacts): PlanEntry {
+	const amiVersion = account.production
+		? 'the short git SHA of the repository holding the template (clean working tree required)'
+		: '`dev-<UTC timestamp>`';
+	const varFiles = varFilePaths(config, account, configDir).map(inlineCode);
+	const varFilesLine =
+		varFiles.length > 0
+			? ` Var files, passed in this order before convox-ami's own variables: ${varFiles.join(', ')}; each variable they set must be declared by the template, their values are shown (secrets masked).`
+			: '';
+	return {
+		summary: `${inlineCode(templatePath)}; AMI version ${amiVersion}; ${account.production ? 'the committed template must already record the base AMI as `source_ami`' : 'the base AMI is recorded as `source_ami` in the template (diff shown, confirmed)'}. The template is checked against what the build passes: undeclared variables (Packer ignores them), secrets outside \`sensitive-variables\`, the \`ReleaseRun\` tag from \`run_id\` (${account.production ? 'reported' : 'offered when missing, diff shown, confirmed'}); a template that shares the AMI (\`ami_users\`, \`ami_groups\`, \`snapshot_users\`, \`snapshot_groups\`) is refused.${varFilesLine}`,
+	};
 }
 
 export const templateStep: Step<'template'> = {
 	id: 'template',
+	plan: planLine,
 	async run(ctx) {
 		const version = ctx.outputs('resolve-version');
 		if (!version.convoxVersion || !version.sourceAmi) {
@@ -421,11 +428,7 @@ export const templateStep: Step<'template'> = {
 			amiVersion = devVersion();
 			if (record) await recordSourceAmi(ctx, record, hidden, bundled, sourceAmi, repoRoot);
 			else
-				notice(
-					ctx,
-					`${template.path} declares no variable "source_ami": declare it so that the build can pass ${sourceAmi} to it.`,
-					'warn',
-				);
+				ctx.notice('warn', `${template.path} declares no variable "source_ami": declare it so that the build can pass ${sourceAmi} to it.`);
 			await offerReleaseRun(ctx, template, inspection, findings, bundled, repoRoot);
 			// The files as they are now, with whatever the operator accepted to add.
 			hcl2Inspection = (await readHcl2Template(template.path)).inspection;
@@ -440,12 +443,12 @@ export const templateStep: Step<'template'> = {
 		}
 		const builtInspection = hcl2Inspection ?? (built === template ? inspection : inspectTemplate(built));
 
-		notice(ctx, `Template: ${template.path}${bundled ? ' (shipped with convox-ami)' : ''}`);
-		notice(ctx, `Region: ${region.summary}`);
-		notice(ctx, `Source AMI: ${sourceAmi}`);
-		notice(ctx, `Env: ${ctx.envName}${ctx.account.production ? ' (production)' : ''}`);
-		notice(ctx, `AMI version: ${amiVersion}${gitSha ? " (the template's commit)" : ' (dev build id)'}`);
-		notice(ctx, `Convox version: ${convoxVersion}`);
+		ctx.notice('info', `Template: ${template.path}${bundled ? ' (shipped with convox-ami)' : ''}`);
+		ctx.notice('info', `Region: ${region.summary}`);
+		ctx.notice('info', `Source AMI: ${sourceAmi}`);
+		ctx.notice('info', `Env: ${ctx.envName}${ctx.account.production ? ' (production)' : ''}`);
+		ctx.notice('info', `AMI version: ${amiVersion}${gitSha ? " (the template's commit)" : ' (dev build id)'}`);
+		ctx.notice('info', `Convox version: ${convoxVersion}`);
 
 		const outputs: TemplateOutputs = {
 			templatePath: template.path,

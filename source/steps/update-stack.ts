@@ -18,9 +18,11 @@ import {describeStack, parameterValue, readinessOf, StackNotFoundError, template
 import {pollIntervalsOf, type PollIntervals} from '../services/cloudformation/stack-status-poller';
 import {imageArchitecture} from '../services/ec2-images';
 import {instancesToReplace} from '../convox/instances-to-replace';
-import {InterruptedError, MissingInputError, StepFailedError, UsageError, WaitingError} from '../core/errors';
+import {InterruptedError, MissingInputError, StepFailedError, UsageError, WaitingError, errorText} from '../core/errors';
 import {runModeOf} from '../core/run-mode';
 import type {Step, StepContext} from '../core/step';
+import {inlineCode} from '../core/markdown';
+import type {PlanEntry, PlanFacts} from '../core/plan-facts';
 import type {ChangeSetPreview, UpdateStackOutputs} from '../core/step-outputs';
 import {approverOf, changeSincePreview, previewOf} from './change-set-approval';
 import {formatDuration} from '../core/format-duration';
@@ -71,7 +73,7 @@ class StackUpdate {
 
 		if (readinessOf(stack.status) === 'update-in-progress') {
 			if (attempt.changeSetName) {
-				this.notice(
+				this.ctx.notice(
 					'info',
 					`Re-attaching to the update of ${this.stackName} that this run started (change set ${attempt.changeSetName}, ${stack.status}).`,
 				);
@@ -83,12 +85,12 @@ class StackUpdate {
 		const previous = previousOf(stack);
 
 		if (attempt.changeSetName && stack.status.startsWith('UPDATE_ROLLBACK')) {
-			this.notice(
+			this.ctx.notice(
 				'warn',
 				`The update this run started earlier ended in ${stack.status}${stack.statusReason ? ` (${stack.statusReason})` : ''}; previewing it again.`,
 			);
 		} else if (attempt.changeSetName && hasRelease(stack, this.release)) {
-			this.notice(
+			this.ctx.notice(
 				'info',
 				`The update this run started earlier is done: ${this.stackName} is ${stack.status} with Ami ${shownAmi(this.release.amiId)} and Version ${this.release.convoxVersion}.`,
 			);
@@ -98,7 +100,7 @@ class StackUpdate {
 		const update = await this.parameters(stack);
 		const moved = attempt.preview && changeSincePreview(attempt.preview, stack);
 		if (attempt.preview && moved) {
-			this.notice(
+			this.ctx.notice(
 				'warn',
 				`${this.stackName} changed since change set ${attempt.preview.changeSetName} was previewed (${moved}): preparing a fresh change set, which needs a fresh approval.`,
 			);
@@ -113,13 +115,13 @@ class StackUpdate {
 		const replaced = this.preview(changeSet, update, preview.consoleUrl);
 		if (runModeOf(this.ctx.run).readOnly) {
 			await deleteChangeSet(this.client, this.stackName, changeSetName);
-			this.notice('info', `Dry run: change set ${changeSetName} was shown and deleted; ${this.stackName} was not changed.`);
+			this.ctx.notice('info', `Dry run: change set ${changeSetName} was shown and deleted; ${this.stackName} was not changed.`);
 			return this.outputs(stack.status, previous, changeSetName);
 		}
 		if (this.ctx.run.options.until === 'preview') {
 			const approvable = attempt.preview && !moved && attempt.preview.changeSetName === changeSet.name;
 			if (attempt.preview && !moved && !approvable)
-				this.notice(
+				this.ctx.notice(
 					'warn',
 					`Change set ${attempt.preview.changeSetName}, previewed earlier, is gone or no longer executable: change set ${changeSet.name} needs a fresh approval.`,
 				);
@@ -128,7 +130,7 @@ class StackUpdate {
 
 		const watcher = new StackWatcher(this.watcherOptions({}));
 		await watcher.markExisting();
-		this.notice(
+		this.ctx.notice(
 			'info',
 			`Executing change set ${changeSetName} on ${this.stackName}: Ami ${shownAmi(previous.ami)} → ${shownAmi(this.release.amiId)}, Version ${previous.version || '(none)'} → ${this.release.convoxVersion}.`,
 		);
@@ -186,7 +188,7 @@ class StackUpdate {
 			);
 		}
 		const {stack: settled} = await this.follow(this.watcherFor());
-		this.notice('info', `The other update of ${this.stackName} settled in ${settled.status}.`);
+		this.ctx.notice('info', `The other update of ${this.stackName} settled in ${settled.status}.`);
 		return settled;
 	}
 
@@ -220,12 +222,7 @@ class StackUpdate {
 				if (summary === last && now - lastAt < PROGRESS_EVERY_MS) return;
 				last = summary;
 				lastAt = now;
-				this.ctx.emit({
-					type: 'progress',
-					step: 'update-stack',
-					phase: 'stack update',
-					activity: `${summary} (${formatDuration(progress.elapsedMs)} elapsed)`,
-				});
+				this.ctx.progress('stack update', `${summary} (${formatDuration(progress.elapsedMs)} elapsed)`);
 			},
 		};
 	}
@@ -249,7 +246,7 @@ class StackUpdate {
 		let update = buildUpdateParameters(input);
 		if (update.missing.length > 0) update = buildUpdateParameters({...input, given: await this.askMissing(update.missing)});
 		if (update.dropped.length > 0) {
-			this.notice(
+			this.ctx.notice(
 				'warn',
 				`The new template drops ${update.dropped.length} parameter(s) the stack has; their values will be gone: ${update.dropped.join(', ')}.`,
 			);
@@ -290,7 +287,7 @@ class StackUpdate {
 		let existing = await findChangeSet(this.client, this.stackName, name);
 		if (existing?.status === 'CREATE_PENDING' || existing?.status === 'CREATE_IN_PROGRESS') {
 			// Preparing another now would leave this one on the stack whenever the new one is not executed.
-			this.notice(
+			this.ctx.notice(
 				'info',
 				`Change set ${name} from the earlier attempt is still being computed (${existing.status}); waiting for it instead of preparing another.`,
 			);
@@ -304,11 +301,14 @@ class StackUpdate {
 			values.get('Ami') === this.release.amiId &&
 			values.get('Version') === this.release.convoxVersion
 		) {
-			this.notice('info', `Reusing change set ${name}, created by this run earlier and never executed.`);
+			this.ctx.notice('info', `Reusing change set ${name}, created by this run earlier and never executed.`);
 			return existing;
 		}
 		await deleteChangeSet(this.client, this.stackName, name);
-		this.notice('info', `Deleted change set ${name} from an earlier attempt (${existing.status}, parameters differ); preparing a new one.`);
+		this.ctx.notice(
+			'info',
+			`Deleted change set ${name} from an earlier attempt (${existing.status}, parameters differ); preparing a new one.`,
+		);
 		return undefined;
 	}
 
@@ -335,7 +335,7 @@ class StackUpdate {
 			},
 			this.ctx.signal,
 		);
-		this.notice('info', `Created change set ${name} on ${this.stackName}; waiting for CloudFormation to compute it.`);
+		this.ctx.notice('info', `Created change set ${name} on ${this.stackName}; waiting for CloudFormation to compute it.`);
 		const result = await waitForChangeSet(this.client, this.stackName, name, {...this.options.changeSetWait, abortSignal: this.ctx.signal});
 		if (result.kind === 'ready') return result.changeSet;
 		if (result.kind === 'gone') {
@@ -346,7 +346,7 @@ class StackUpdate {
 		}
 		await deleteChangeSet(this.client, this.stackName, name);
 		if (result.kind === 'empty') {
-			this.notice(
+			this.ctx.notice(
 				'info',
 				`Nothing to change: CloudFormation says the stack already matches (${result.reason}). The change set was deleted.`,
 			);
@@ -371,7 +371,7 @@ class StackUpdate {
 		});
 		const replaced = instancesToReplace(changeSet.changes, update.changes);
 		const replacements = changeSet.changes.filter(change => change.replacement === 'True' || change.replacement === 'Conditional').length;
-		this.notice(
+		this.ctx.notice(
 			'info',
 			`Change set ${changeSet.name}: ${changeSet.changes.length} resource change(s), ${replacements} with replacement; ${
 				replaced === undefined ? 'every instance of the cluster' : `${replaced} instance(s)`
@@ -397,7 +397,7 @@ class StackUpdate {
 		if (!approved) await this.confirm(preview.changeSetName, replaced);
 		const approval = await approverOf(this.ctx, preview.changeSetName);
 		this.ctx.emit({type: 'checkpoint', step: 'update-stack', outputs: {approval}});
-		this.notice('info', `Change set ${preview.changeSetName} approved by ${approval.user} (${approval.arn}).`);
+		this.ctx.notice('info', `Change set ${preview.changeSetName} approved by ${approval.user} (${approval.arn}).`);
 	}
 
 	private async discardChangeSet(name: string): Promise<void> {
@@ -438,8 +438,8 @@ class StackUpdate {
 		const {stack, cancelled} = await this.follow(watcher);
 		const outcome = judgeOutcome(stack, this.release, watcher.rootCause());
 		if (outcome.ok) {
-			if (cancelled) this.notice('warn', `The cancel came too late: the update of ${this.stackName} had already completed.`);
-			this.notice(
+			if (cancelled) this.ctx.notice('warn', `The cancel came too late: the update of ${this.stackName} had already completed.`);
+			this.ctx.notice(
 				'info',
 				`${this.stackName} is ${stack.status} with Ami ${shownAmi(this.release.amiId)} and Version ${this.release.convoxVersion}.`,
 			);
@@ -470,7 +470,7 @@ class StackUpdate {
 				.watch(stop.signal, deadline)
 				.catch((error: unknown) => {
 					throw new StepFailedError(
-						`Lost sight of the update of ${this.stackName}: ${error instanceof Error ? error.message : String(error)}. The update goes on in CloudFormation.`,
+						`Lost sight of the update of ${this.stackName}: ${errorText(error)}. The update goes on in CloudFormation.`,
 						'Run `convox-ami resume` to re-attach (sign in again first if the credentials expired).',
 					);
 				})
@@ -511,10 +511,10 @@ class StackUpdate {
 		try {
 			await cancelUpdate(this.client, this.stackName);
 		} catch (error) {
-			this.notice('warn', `CancelUpdateStack was refused: ${error instanceof Error ? error.message : String(error)}. Still watching.`);
+			this.ctx.notice('warn', `CancelUpdateStack was refused: ${errorText(error)}. Still watching.`);
 			return false;
 		}
-		this.notice(
+		this.ctx.notice(
 			'warn',
 			`Cancel requested: CloudFormation rolls ${this.stackName} back. Streaming the rollback until it settles (Ctrl-C again detaches).`,
 		);
@@ -536,10 +536,6 @@ class StackUpdate {
 			changeSetName: changeSetName ?? null,
 			completedAt: new Date().toISOString(),
 		};
-	}
-
-	private notice(level: 'info' | 'warn', message: string): void {
-		this.ctx.emit({type: 'notice', step: 'update-stack', level, message});
 	}
 }
 
@@ -564,12 +560,7 @@ function releaseOf(ctx: StepContext): Release {
 	}
 	if (!amiId && runModeOf(ctx.run).readOnly && resolved.sourceAmi) {
 		// A dry run builds nothing; the base AMI stands in so the preview shows the instance replacement the release would make.
-		ctx.emit({
-			type: 'notice',
-			step: 'update-stack',
-			level: 'info',
-			message: `Dry run: no AMI was built, so the change set previews the base AMI ${resolved.sourceAmi} in its place.`,
-		});
+		ctx.notice('info', `Dry run: no AMI was built, so the change set previews the base AMI ${resolved.sourceAmi} in its place.`);
 		return {amiId: resolved.sourceAmi, convoxVersion: resolved.convoxVersion, templateUrl: resolved.templateUrl};
 	}
 	if (!amiId)
@@ -614,9 +605,17 @@ async function assertArchitecture(ctx: StepContext, ec2: EC2Client, amiId: strin
 	);
 }
 
+/** The change set a release makes on the stack, and how it is confirmed and watched. */
+function planLine({account, releasesUrl}: PlanFacts): PlanEntry {
+	return {
+		summary: `change set on ${inlineCode(account.stackName)} with \`TemplateURL=${releasesUrl}/<version>/formation.json\`, \`Ami=<new AMI>\`, \`Version=<version>\`, every other parameter kept (UsePreviousValue), \`CAPABILITY_IAM\`; preview, ${account.production ? 'type the stack name to confirm' : 'confirm'}, execute, watch until UPDATE_COMPLETE with the new Ami and Version (a rollback fails the run).`,
+	};
+}
+
 export function createUpdateStackStep(options: UpdateStackOptions = {}): Step<'update-stack'> {
 	return {
 		id: 'update-stack',
+		plan: planLine,
 		async run(ctx) {
 			assertAccount(ctx);
 			const release = ctx.run.rollbackOf ? await rollbackRelease(ctx, ctx.run.rollbackOf) : releaseOf(ctx);

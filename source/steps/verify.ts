@@ -1,4 +1,5 @@
 import {checklistItems} from '../checklist/items';
+import {planChecklist} from '../checklist/tables';
 import {probeTimeoutMs} from '../checklist/setup';
 import {metricsOf} from '../config/observability';
 import {LIBRATO_END_OF_SERVICE} from '../services/probes/librato';
@@ -6,7 +7,7 @@ import {currentCheckId} from '../core/check-ids';
 import {onlyMonitoringFailed} from '../core/check-faults';
 import {runChecklist, type ChecklistResult} from '../checklist/engine';
 import {describeStack} from '../services/cloudformation/stack';
-import {StepFailedError, WaitingError} from '../core/errors';
+import {StepFailedError, WaitingError, errorText} from '../core/errors';
 import {runModeOf} from '../core/run-mode';
 import type {Step, StepContext} from '../core/step';
 import {planBaseAmi} from '../convox/base-ami';
@@ -68,14 +69,13 @@ async function resolveCheckSecrets(ctx: StepContext): Promise<void> {
 
 export const verifyStep: Step<'verify'> = {
 	id: 'verify',
+	plan: ({account, knownSecret}) => ({summary: '', details: planChecklist(account, knownSecret)}),
 	async run(ctx) {
 		if (runModeOf(ctx.run).readOnly) {
-			ctx.emit({
-				type: 'notice',
-				step: 'verify',
-				level: 'info',
-				message: 'Dry run: nothing was released, so there is nothing to verify; `convox-ami checklist` checks the rack as it is now.',
-			});
+			ctx.notice(
+				'info',
+				'Dry run: nothing was released, so there is nothing to verify; `convox-ami checklist` checks the rack as it is now.',
+			);
 			return {passed: [], failed: [], skipped: [], waiting: []};
 		}
 		const {cloudformation} = await ctx.services.aws();
@@ -85,7 +85,7 @@ export const verifyStep: Step<'verify'> = {
 		} catch (error) {
 			ctx.signal.throwIfAborted();
 			throw new StepFailedError(
-				`Could not read stack ${ctx.account.stackName} in ${ctx.region}: ${(error as Error).message}`,
+				`Could not read stack ${ctx.account.stackName} in ${ctx.region}: ${errorText(error)}`,
 				'Check the account, region and stackName in the config, then run `convox-ami resume`.',
 			);
 		}
@@ -100,21 +100,14 @@ export const verifyStep: Step<'verify'> = {
 			: release.convoxVersion || release.amiId
 				? 'as released by this run'
 				: 'as the stack is now';
-		ctx.emit({
-			type: 'notice',
-			step: 'verify',
-			level: 'info',
-			message: `Verifying stack ${targets.stackName} (${stack.status}): Convox ${targets.convoxVersion}, AMI ${targets.ami || `${targets.stockAmi ?? '?'} (the stock AMI: the Ami parameter is empty)`}, ${origin}.`,
-		});
+		ctx.notice(
+			'info',
+			`Verifying stack ${targets.stackName} (${stack.status}): Convox ${targets.convoxVersion}, AMI ${targets.ami || `${targets.stockAmi ?? '?'} (the stock AMI: the Ami parameter is empty)`}, ${origin}.`,
+		);
 		// The stock AMI has none of what ours installs: checks of its metrics and logs could only time out.
 		const onStockAmi = ctx.run.rollbackOf && !targets.ami ? {because: 'rolled back to the stock AMI'} : undefined;
 		if (metricsOf(ctx.account).backend === 'librato')
-			ctx.emit({
-				type: 'notice',
-				step: 'verify',
-				level: 'warn',
-				message: `Metrics are checked in Librato, as the config says. ${LIBRATO_END_OF_SERVICE}.`,
-			});
+			ctx.notice('warn', `Metrics are checked in Librato, as the config says. ${LIBRATO_END_OF_SERVICE}.`);
 		await resolveCheckSecrets(ctx);
 		const items = checklistItems({
 			account: ctx.account,
@@ -137,12 +130,12 @@ export const verifyStep: Step<'verify'> = {
 		});
 		const reused = summary.results.filter(result => result.reused).map(result => result.id);
 		if (reused.length > 0) {
-			ctx.emit({type: 'notice', step: 'verify', level: 'info', message: `Kept from the earlier attempt: ${reused.join(', ')}.`});
+			ctx.notice('info', `Kept from the earlier attempt: ${reused.join(', ')}.`);
 		}
 		const failed = summary.results.filter(result => result.status === 'fail');
 		const failedRequired = failed.filter(result => result.required);
 		for (const result of failed.filter(result => !result.required)) {
-			ctx.emit({type: 'notice', step: 'verify', level: 'warn', message: `Optional check ${result.id} failed: ${result.detail}`});
+			ctx.notice('warn', `Optional check ${result.id} failed: ${result.detail}`);
 		}
 		const waiting = summary.results.filter(result => result.status === 'waiting');
 		const confirmFlags = waiting.map(result => `--confirm ${result.id}`).join(' ');

@@ -1,5 +1,5 @@
 import type {FleetSink} from '../core/fleet-events';
-import type {Prompter} from '../core/step';
+import type {Prompter} from '../core/prompter';
 import type {Run, EventSink} from '../core/types';
 import {inkFleetSink, jsonFleetSink, plainFleetSink, type FleetTag} from './fleet-reporter';
 import {drawFirstFrame} from './first-frame';

@@ -1,5 +1,5 @@
 import {InterruptedError} from '../core/errors';
-import type {Choice, Prompter} from '../core/step';
+import type {Choice, Prompter} from '../core/prompter';
 import type {CheckRecord, Run, RunEvent, StepId, StepRecord} from '../core/types';
 import type {FleetRow} from './fleet-view';
 

@@ -1,5 +1,5 @@
 import {MissingInputError} from '../core/errors';
-import type {Prompter} from '../core/step';
+import type {Prompter} from '../core/prompter';
 
 /**
  * For runs nobody can answer: confirmations are taken as given under --yes, and every other

@@ -1,5 +1,5 @@
 import {InterruptedError} from '../core/errors';
-import type {Prompter} from '../core/step';
+import type {Prompter} from '../core/prompter';
 
 /**
  * One place where every Ctrl-C lands (SIGINT in cooked mode, a keypress in Ink's raw mode, an

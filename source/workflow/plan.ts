@@ -1,14 +1,5 @@
-import {STEP_IDS, type RollbackTarget, type Run, type RunKind, type RunMode, type RunOptions, type StepId} from '../core/types';
-
-const STEPS_BY_KIND: Record<RunKind, readonly StepId[]> = {
-	release: STEP_IDS,
-	checklist: ['account', 'verify'],
-	rollback: ['account', 'update-stack', 'verify'],
-};
-
-function planSteps(kind: RunKind): readonly StepId[] {
-	return STEPS_BY_KIND[kind];
-}
+import {stepsOfKind} from '../core/step-declarations';
+import type {RollbackTarget, Run, RunKind, RunMode, RunOptions, StepId} from '../core/types';
 
 function pad(value: number): string {
 	return String(value).padStart(2, '0');
@@ -49,7 +40,7 @@ export function createRun({id, kind, env, mode, production, options, releaseId, 
 		createdAt: at,
 		updatedAt: at,
 		options,
-		steps: planSteps(kind).map(step => ({id: step, status: 'pending', attempts: 0, outputs: {}})),
+		steps: stepsOfKind(kind).map(step => ({id: step, status: 'pending', attempts: 0, outputs: {}})),
 		checks: [],
 		history: [],
 	};

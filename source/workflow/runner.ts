@@ -1,11 +1,12 @@
 import type {AccountConfig, Config} from '../config/schema';
 import type {Services} from '../core/ports';
-import {EXIT, InterruptedError, OperatorError, WaitingError, type ExitCode} from '../core/errors';
+import {EXIT, InterruptedError, OperatorError, WaitingError, type ExitCode, errorText} from '../core/errors';
 import {promptsUntilInterrupted, type InterruptRouter} from './interrupts';
 import type {JournalStore} from './journal-store';
 import {isJournaled, reduceRun} from './reducer';
 import type {RunSecrets} from '../core/secrets';
-import type {Flags, Prompter, RunPaths, StepContext, StepTable} from '../core/step';
+import {stepVerbs, type Flags, type RunPaths, type StepContext, type StepTable} from '../core/step';
+import type {Prompter} from '../core/prompter';
 import {outputsOf} from '../core/step-outputs';
 import type {EventSink, Run, RunEvent, RunEventInput, StepId} from '../core/types';
 
@@ -79,6 +80,7 @@ export class Runner {
 	private context(stepId: StepId): StepContext {
 		const {config, configDir, account, flags, services, secrets, prompt, paths, interrupts} = this.options;
 		const current = (): Run => this.current;
+		const emit = (event: RunEventInput) => this.emit('step' in event && event.step ? event : ({...event, step: stepId} as RunEventInput));
 		return {
 			get run() {
 				return current();
@@ -95,7 +97,8 @@ export class Runner {
 			paths,
 			signal: interrupts.signal,
 			outputs: step => outputsOf(this.current, step),
-			emit: event => this.emit('step' in event && event.step ? event : ({...event, step: stepId} as RunEventInput)),
+			emit,
+			...stepVerbs(stepId, emit),
 			interceptInterrupt: handler => interrupts.intercept(handler),
 		};
 	}
@@ -163,7 +166,7 @@ export class Runner {
 			);
 		}
 		const scrub = (text: string) => this.options.secrets.scrub(text);
-		const message = scrub((error as Error).message ?? String(error));
+		const message = scrub(errorText(error));
 		const hint = error instanceof OperatorError && error.hint ? scrub(error.hint) : undefined;
 		if (error instanceof WaitingError) {
 			this.emit({type: 'step', step: stepId, status: 'waiting', error: message});

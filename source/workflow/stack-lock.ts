@@ -1,6 +1,6 @@
 import {randomUUID} from 'node:crypto';
 import os from 'node:os';
-import {UsageError} from '../core/errors';
+import {UsageError, errorText} from '../core/errors';
 import {formatDuration} from '../core/format-duration';
 import {WriteConflict, type StateBackend} from '../core/state-backend';
 
@@ -148,7 +148,7 @@ export async function acquireStackLock(
 				}
 				// A passing S3 error: the lock is still ours, the next heartbeat tries again.
 				options.onLost(
-					`Could not renew the lock of ${stack.stackName} in ${backend.where} (trying again at the next heartbeat): ${(error as Error).message}`,
+					`Could not renew the lock of ${stack.stackName} in ${backend.where} (trying again at the next heartbeat): ${errorText(error)}`,
 				);
 			}
 		});

@@ -2,7 +2,7 @@ import {mkdir, open, readFile, unlink} from 'node:fs/promises';
 import {readFileSync, unlinkSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {UsageError} from '../core/errors';
+import {UsageError, errorText} from '../core/errors';
 
 interface LockOwner {
 	pid: number;
@@ -68,7 +68,7 @@ export async function acquireStateLock(stateDir: string, command: string): Promi
 		await mkdir(stateDir, {recursive: true});
 	} catch (error) {
 		throw new UsageError(
-			`The state dir ${stateDir} cannot be created: ${(error as Error).message}`,
+			`The state dir ${stateDir} cannot be created: ${errorText(error)}`,
 			'Pass --state-dir DIR with a folder you can write.',
 		);
 	}
@@ -81,7 +81,7 @@ export async function acquireStateLock(stateDir: string, command: string): Promi
 			created = await tryCreate(file, owner);
 		} catch (error) {
 			throw new UsageError(
-				`Cannot lock the state dir ${stateDir}: ${(error as Error).message}`,
+				`Cannot lock the state dir ${stateDir}: ${errorText(error)}`,
 				'Pass --state-dir DIR with a folder you can write.',
 			);
 		}

@@ -1,5 +1,5 @@
 import {MissingInputError} from '../../source/core/errors';
-import type {Prompter} from '../../source/core/step';
+import type {Prompter} from '../../source/core/prompter';
 
 export interface Asked {
 	kind: 'select' | 'text' | 'confirm' | 'secret';

@@ -1,7 +1,6 @@
 import {execFileSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
-import {STEP_IDS} from '../../source/core/types';
 
 const read = (file: string) => readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
 const cli = (...args: string[]) => execFileSync(process.execPath, ['dist/cli.js', ...args], {encoding: 'utf8'});
@@ -46,9 +45,5 @@ describe('tables of the docs checked against what the code declares', () => {
 		);
 		const named = [...new Set([...paragraph.matchAll(/`(--[a-z-]+)/g)].map(match => match[1]!))];
 		expect(named.sort()).toEqual([...declared].sort());
-	});
-
-	it('docs/steps.md: the steps table lists the step ids in their order', () => {
-		expect(firstColumn(read('docs/steps.md'), '## What a release does')).toEqual(STEP_IDS.map(id => `\`${id}\``));
 	});
 });

@@ -2,6 +2,7 @@ import {readFile} from 'node:fs/promises';
 import {describe, expect, it} from 'vitest';
 import {GENERATED_TABLES, tableIn} from '../../scripts/generated-tables';
 import {CHECKS} from '../../source/checklist/checks/index';
+import {STEP_IDS} from '../../source/core/types';
 
 describe('tables generated from the declarations', () => {
 	for (const {file, marker, render} of GENERATED_TABLES) {
@@ -22,5 +23,12 @@ describe('tables generated from the declarations', () => {
 		).toEqual(table);
 		expect(rendered).toContain('`metrics` (was `librato`)');
 		expect(rendered).toContain('`logs` (was `sumologic`)');
+	});
+
+	it('the steps table has a row per declared step, in the order a release runs them', () => {
+		const rendered = GENERATED_TABLES.find(table => table.marker === 'steps-table')!.render();
+		const rows = rendered.split('\n').slice(2);
+		expect(rows.map(line => /^\| `([a-z-]+)`/.exec(line)?.[1])).toEqual(STEP_IDS);
+		expect(rows.find(line => line.startsWith('| `update-stack`'))).toContain('| release, rollback |');
 	});
 });

@@ -4,7 +4,7 @@ import {startAwsStandIn, type AwsStandIn} from '../../source/rehearsal/aws-stand
 import {createAwsClients} from '../../source/services/aws-clients';
 import {createRunSecrets} from '../../source/services/run-secrets';
 import type {SecretEnvName} from '../../source/core/secrets';
-import type {Prompter} from '../../source/core/step';
+import type {Prompter} from '../../source/core/prompter';
 import {StepFailedError} from '../../source/core/errors';
 
 const LIBRATO = 'ssm-librato-token-4Fq9Zt';

@@ -4,7 +4,7 @@ import {beforeEach, describe, expect, it} from 'vitest';
 import type {AwsClients, Services} from '../../source/core/ports';
 import {buildStep} from '../../source/steps/build';
 import {StepFailedError} from '../../source/core/errors';
-import type {StepContext} from '../../source/core/step';
+import {stepVerbs, type StepContext} from '../../source/core/step';
 import type {Run, RunEventInput} from '../../source/core/types';
 
 const AMI = 'ami-0e1f2a3b4c5d6e7f8';
@@ -35,6 +35,7 @@ function context(events: RunEventInput[]): StepContext {
 		run,
 		services,
 		emit: (event: RunEventInput) => events.push(event),
+		...stepVerbs('build', event => events.push(event)),
 		signal: new AbortController().signal,
 	} as unknown as StepContext;
 }

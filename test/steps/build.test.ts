@@ -15,7 +15,8 @@ import {readKeeperRecord, type KeeperRecord} from '../../source/services/packer/
 import {followPackerBuild, packerFilesOf} from '../../source/services/packer/runner';
 import {buildStep} from '../../source/steps/build';
 import {InterruptedError, MissingInputError, StepFailedError} from '../../source/core/errors';
-import type {Prompter, StepContext} from '../../source/core/step';
+import {stepVerbs, type StepContext} from '../../source/core/step';
+import type {Prompter} from '../../source/core/prompter';
 import {outputsOf, type RecordedOutputs} from '../../source/core/step-outputs';
 import type {Run, RunEventInput, RunMode, StepRecord} from '../../source/core/types';
 
@@ -180,6 +181,7 @@ function setup({
 		signal: abort.signal,
 		outputs: step => outputsOf({steps: earlierSteps}, step),
 		emit: event => events.push(event),
+		...stepVerbs('build', event => events.push(event)),
 		interceptInterrupt: handler => {
 			interrupts.push(handler);
 			return () => interrupts.splice(interrupts.indexOf(handler), 1);

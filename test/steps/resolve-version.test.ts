@@ -16,7 +16,7 @@ import {createReleasesService} from '../../source/services/releases';
 import {LIVE_POLICY} from '../../source/core/ports';
 import {resolveVersionStep} from '../../source/steps/resolve-version';
 import {MissingInputError, UsageError} from '../../source/core/errors';
-import type {Flags, StepContext} from '../../source/core/step';
+import {stepVerbs, type Flags, type StepContext} from '../../source/core/step';
 import {STEP_IDS, type Run, type RunEventInput} from '../../source/core/types';
 import {ScriptedPrompter} from '../checklist/scripted-prompter';
 
@@ -112,6 +112,7 @@ function contextFor(
 		signal: new AbortController().signal,
 		outputs: () => ({}),
 		emit: event => events.push(event),
+		...stepVerbs('resolve-version', event => events.push(event)),
 		interceptInterrupt: () => () => undefined,
 	};
 }

@@ -11,7 +11,8 @@ import {LIVE_POLICY, REHEARSAL_POLICY, type Services} from '../../source/core/po
 import {createUnattendedPrompter} from '../../source/ui/unattended-prompter';
 import {templateStep} from '../../source/steps/template';
 import {MissingInputError, StepFailedError, UsageError} from '../../source/core/errors';
-import type {Prompter, StepContext} from '../../source/core/step';
+import {stepVerbs, type StepContext} from '../../source/core/step';
+import type {Prompter} from '../../source/core/prompter';
 import {outputsOf, type RecordedOutputs} from '../../source/core/step-outputs';
 import type {Run, RunEventInput, RunMode} from '../../source/core/types';
 
@@ -187,6 +188,7 @@ function setup({
 		signal: new AbortController().signal,
 		outputs: step => outputsOf({steps: [{id: 'resolve-version', status: 'done', attempts: 1, outputs: resolved}]}, step),
 		emit: event => events.push(event),
+		...stepVerbs('template', event => events.push(event)),
 		interceptInterrupt: () => () => {},
 	};
 	const notices = () => events.flatMap(event => (event.type === 'notice' ? [event.message] : []));

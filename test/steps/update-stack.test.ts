@@ -18,7 +18,8 @@ import {LIVE_POLICY, REHEARSAL_POLICY, type WorldPolicy} from '../../source/core
 import {createUpdateStackStep} from '../../source/steps/update-stack';
 import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../../source/core/errors';
 import {reduceRun} from '../../source/workflow/reducer';
-import type {Flags, Prompter, StepContext} from '../../source/core/step';
+import {stepVerbs, type Flags, type StepContext} from '../../source/core/step';
+import type {Prompter} from '../../source/core/prompter';
 import {outputsOf} from '../../source/core/step-outputs';
 import {STEP_IDS, type Run, type RunEvent, type RunEventInput, type StepRecord} from '../../source/core/types';
 
@@ -182,6 +183,12 @@ function harness(
 		{id: 'resolve-version', status: 'done', attempts: 1, outputs: {convoxVersion: VERSION, templateUrl}},
 		{id: 'build', status: 'done', attempts: 1, outputs: {amiId: AMI, amiIds: {'us-east-1': AMI}}},
 	];
+	const emit = (input: RunEventInput) => {
+		const event = {...input, runId: holder.run.id, at: new Date().toISOString()} as RunEvent;
+		events.push(event);
+		holder.run = reduceRun(holder.run, event);
+		onEvent?.(event, interrupt);
+	};
 	const ctx: StepContext = {
 		get run() {
 			return holder.run;
@@ -204,12 +211,8 @@ function harness(
 		paths: {stateDir: '/tmp', journal: '/tmp/j.json', packerLog: '/tmp/p.log', report: '/tmp/r.md'},
 		signal: controller.signal,
 		outputs: step => (step === 'update-stack' ? outputsOf(holder.run, step) : outputsOf({steps: earlier}, step)),
-		emit(input: RunEventInput) {
-			const event = {...input, runId: holder.run.id, at: new Date().toISOString()} as RunEvent;
-			events.push(event);
-			holder.run = reduceRun(holder.run, event);
-			onEvent?.(event, interrupt);
-		},
+		emit,
+		...stepVerbs('update-stack', emit),
 		interceptInterrupt(handler) {
 			handlers.push(handler);
 			return () => handlers.splice(handlers.indexOf(handler), 1);

@@ -19,18 +19,18 @@ import {verifyStep} from '../../source/steps/verify';
 import {EXIT, StepFailedError, WaitingError} from '../../source/core/errors';
 import {reduceRun} from '../../source/workflow/reducer';
 import {renderReport} from '../../source/workflow/report';
-import type {Flags, StepContext} from '../../source/core/step';
+import {stepVerbs, type Flags, type StepContext} from '../../source/core/step';
 import {outputsOf} from '../../source/core/step-outputs';
 import {
 	STEP_IDS,
 	type CheckRecord,
-	type Outputs,
 	type RollbackTarget,
 	type Run,
 	type RunEvent,
 	type RunEventInput,
 	type StepId,
 } from '../../source/core/types';
+import type {Outputs} from '../../source/core/step-outputs';
 import {ScriptedPrompter} from '../checklist/scripted-prompter';
 import {reply, serve, type Loopback} from '../support/loopback';
 
@@ -163,6 +163,7 @@ function context(setup: Setup = {}) {
 		signal: new AbortController().signal,
 		outputs: step => outputsOf({steps: STEP_IDS.map(id => ({id, status: 'done', attempts: 1, outputs: setup.outputs?.[id] ?? {}}))}, step),
 		emit: event => events.push(event),
+		...stepVerbs('verify', event => events.push(event)),
 		interceptInterrupt: () => () => undefined,
 	};
 	const checks = () => events.filter((event): event is Extract<RunEventInput, {type: 'check'}> => event.type === 'check');

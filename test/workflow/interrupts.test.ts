@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {InterruptRouter, promptsUntilInterrupted} from '../../source/workflow/interrupts';
-import type {Prompter} from '../../source/core/step';
+import type {Prompter} from '../../source/core/prompter';
 
 const never = () => new Promise<never>(() => undefined);
 const waitingPrompter: Prompter = {interactive: true, select: never, confirm: never, text: never, secret: never};

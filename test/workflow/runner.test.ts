@@ -12,7 +12,8 @@ import {InterruptRouter} from '../../source/workflow/interrupts';
 import {JournalStore, runFiles} from '../../source/workflow/journal-store';
 import {createRun} from '../../source/workflow/plan';
 import {Runner} from '../../source/workflow/runner';
-import type {Prompter, Step, StepContext, StepTable} from '../../source/core/step';
+import type {Step, StepContext, StepTable} from '../../source/core/step';
+import type {Prompter} from '../../source/core/prompter';
 import type {RunEvent, StepId} from '../../source/core/types';
 
 const config = parseConfig({accounts: {dev: {accountId: '111111111111', stackName: 'convox-dev'}}}, 'test');
@@ -58,7 +59,11 @@ async function setup(steps: StepTable, kind: 'release' | 'checklist' = 'checklis
 }
 
 /** A fake step: the runner journals whatever it returns, so the tests record what they need to see. */
-const step = <S extends StepId>(id: S, run: (ctx: StepContext) => Promise<object>): Step<S> => ({id, run: run as Step<S>['run']});
+const step = <S extends StepId>(id: S, run: (ctx: StepContext) => Promise<object>): Step<S> => ({
+	id,
+	plan: () => ({summary: ''}),
+	run: run as Step<S>['run'],
+});
 
 describe('runner', () => {
 	it('runs the steps in order, journals each, and finishes with exit 0', async () => {
@@ -79,6 +84,29 @@ describe('runner', () => {
 		]);
 		expect(saved.steps[1]?.outputs).toEqual({seen: '111111111111'});
 		expect(events.find(event => event.type === 'notice')).toMatchObject({step: 'account', runId: 'r1'});
+	});
+
+	it("a step's notice and progress verbs become events of that step, its secrets masked", async () => {
+		const secrets = createRunSecrets({LOGSPOUT_TOKEN: 'tok-123'});
+		const {events, make} = await setup(
+			{
+				account: step('account', async () => ({})),
+				verify: step('verify', async ctx => {
+					ctx.notice('warn', 'the token tok-123 leaked into a message');
+					ctx.progress('probing', 'hello-world');
+					return {};
+				}),
+			},
+			'checklist',
+			secrets,
+		);
+		expect((await make().drive()).exitCode).toBe(0);
+		expect(events.find(event => event.type === 'notice')).toMatchObject({
+			step: 'verify',
+			level: 'warn',
+			message: 'the token *** leaked into a message',
+		});
+		expect(events.find(event => event.type === 'progress')).toMatchObject({step: 'verify', phase: 'probing', activity: 'hello-world'});
 	});
 
 	it('stops with "not available yet" at a step this version lacks', async () => {

@@ -1,7 +1,7 @@
 import {ConfirmInput, PasswordInput, TextInput} from '@inkjs/ui';
 import {Box, Text, useInput} from 'ink';
 import {useEffect, useRef, useState} from 'react';
-import type {Choice} from '../../core/step';
+import type {Choice} from '../../core/prompter';
 import type {PendingPrompt} from '../run-store';
 import type {Frames} from './frames';
 

@@ -1,4 +1,5 @@
-import type {RunEvent, StepId} from '../../core/types';
+import {stepDeclaration, type PaneId} from '../../core/step-declarations';
+import {STEP_IDS, type RunEvent, type StepId} from '../../core/types';
 import type {CheckRecord} from '../../core/types';
 import {initialBuildView, reduceBuildView, type BuildViewState} from '../build-view';
 import type {RunStore, ViewReducer} from '../run-store';
@@ -35,8 +36,16 @@ function LiveChecklistPane({store}: {store: RunStore}) {
 	return <ChecklistPane checks={checks} now={useNow(checks.some(check => check.startedAt !== undefined && check.endedAt === undefined))} />;
 }
 
-export const inkPanes: Partial<Record<StepId, PaneRenderer>> = {
+const PANES: Record<PaneId, PaneRenderer> = {
 	build: LiveBuildPane,
-	'update-stack': LiveStackPane,
-	verify: LiveChecklistPane,
+	stack: LiveStackPane,
+	checklist: LiveChecklistPane,
 };
+
+/** The pane of each step that declares one. */
+export const inkPanes: Partial<Record<StepId, PaneRenderer>> = Object.fromEntries(
+	STEP_IDS.flatMap(id => {
+		const {pane} = stepDeclaration(id);
+		return pane ? [[id, PANES[pane]]] : [];
+	}),
+);

@@ -1,5 +1,5 @@
 import {InterruptedError} from '../../core/errors';
-import type {Prompter} from '../../core/step';
+import type {Prompter} from '../../core/prompter';
 
 type Question = Record<string, unknown> & {type: string; message: string};
 

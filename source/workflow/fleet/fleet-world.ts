@@ -2,7 +2,7 @@ import type {Config} from '../../config/schema';
 import type {ExitCode} from '../../core/errors';
 import type {FleetSink} from '../../core/fleet-events';
 import type {Services} from '../../core/ports';
-import type {Prompter} from '../../core/step';
+import type {Prompter} from '../../core/prompter';
 import type {EventSink, PrebuiltAmi, Run, StepId} from '../../core/types';
 import type {JournalStore} from '../journal-store';
 import type {RunOutcome} from '../runner';

@@ -1,5 +1,5 @@
 import {instancesToReplace} from '../../convox/instances-to-replace';
-import type {Prompter} from '../../core/step';
+import type {Prompter} from '../../core/prompter';
 import type {ParameterChange, ResourceChange} from '../../core/types';
 
 /** One rack's change set, as its preview showed it. */

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {MissingInputError} from '../../../source/core/errors';
-import type {Prompter} from '../../../source/core/step';
+import type {Prompter} from '../../../source/core/prompter';
 import {changeSetTable, rackPrompter, WaveGate, type RackChangeSet} from '../../../source/workflow/fleet/wave-gate';
 
 interface Asked {
