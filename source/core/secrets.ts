@@ -33,8 +33,13 @@ export type SecretEnvName = BuildSecretEnvName | (typeof CHECK_SECRETS)[number][
 
 export const SECRETS: readonly SecretDeclaration[] = [...BUILD_SECRETS, ...CHECK_SECRETS];
 
-/** The AWS credentials Packer signs with, by the names its environment carries them under. */
-const AWS_CREDENTIAL_ENV_NAMES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
+/** The AWS credentials Packer signs with (or the token it fetches them with), by the names its environment carries them under. */
+const AWS_CREDENTIAL_ENV_NAMES = [
+	'AWS_ACCESS_KEY_ID',
+	'AWS_SECRET_ACCESS_KEY',
+	'AWS_SESSION_TOKEN',
+	'AWS_CONTAINER_AUTHORIZATION_TOKEN',
+] as const;
 
 /** Environment variables whose values no event, file or log may carry: both the run's scrubber and Packer's are built from it. */
 export const SECRET_ENV_NAMES: readonly string[] = [...SECRETS.map(secret => secret.envName), ...AWS_CREDENTIAL_ENV_NAMES];
