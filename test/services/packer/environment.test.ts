@@ -58,4 +58,22 @@ describe('packerEnvironment', () => {
 		expect(env).not.toHaveProperty('AWS_SESSION_TOKEN');
 		expect(env.AWS_ACCESS_KEY_ID).toBe('AKIASTATIC');
 	});
+
+	it('temporary credentials: the endpoint and its token instead of any key, ambient container variables replaced', () => {
+		const env = packerEnvironment(
+			{
+				AWS_ACCESS_KEY_ID: 'AKIAAMBIENT',
+				AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.2/creds',
+				AWS_CONTAINER_AUTHORIZATION_TOKEN: 'other',
+			},
+			{endpoint: {url: 'http://127.0.0.1:4567/packer-credentials', token: 'served-token'}, region: 'us-east-1'},
+			{},
+		);
+		expect(env).toMatchObject({
+			AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1:4567/packer-credentials',
+			AWS_CONTAINER_AUTHORIZATION_TOKEN: 'served-token',
+			AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+		});
+		expect(Object.keys(env).filter(name => /^AWS_(ACCESS|SECRET|SESSION)/.test(name))).toEqual([]);
+	});
 });
