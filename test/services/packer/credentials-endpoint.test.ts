@@ -47,7 +47,8 @@ describe('the credentials endpoint', () => {
 			Token: 'session-ASIASERVED0000000001',
 			Expiration: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
 		});
-		for (const headers of [{}, {authorization: 'wrong'}, {authorization: `${endpoint.token}x`}]) {
+		const wrong: Record<string, string>[] = [{}, {authorization: 'wrong'}, {authorization: `${endpoint.token}x`}];
+		for (const headers of wrong) {
 			const refused = await fetch(endpoint.url, {headers});
 			expect(refused.status).toBe(403);
 			expect(JSON.stringify(await refused.json())).not.toContain('ASIASERVED');
