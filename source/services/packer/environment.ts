@@ -1,4 +1,4 @@
-import {CHECK_SECRETS} from '../../core/secrets';
+import {CHECK_SECRETS, CI_TOKEN_ENV_NAME} from '../../core/secrets';
 import type {CredentialsEndpointAddress} from './credentials-endpoint';
 
 /** Long-lived keys of the account (no expiration), handed to Packer as they are. */
@@ -31,19 +31,19 @@ function credentialsEnvironment(aws: PackerAws): Record<string, string> {
 const AMBIENT_AWS =
 	/^AWS_(PROFILE|DEFAULT_PROFILE|ACCESS_KEY(_ID)?|SECRET_(ACCESS_)?KEY|SESSION_TOKEN|SECURITY_TOKEN|CREDENTIAL_EXPIRATION|WEB_IDENTITY_TOKEN_FILE|ROLE_ARN|ROLE_SESSION_NAME|CONTAINER_.*|SDK_LOAD_CONFIG|SHARED_CREDENTIALS_FILE|CONFIG_FILE|REGION|DEFAULT_REGION)$/;
 
-/** The checks' credentials: the build has no use for them. */
-const CHECK_SECRET_NAMES = new Set<string>(CHECK_SECRETS.map(secret => secret.envName));
+/** The checks' credentials and the CI job's token: the build has no use for them. */
+const NOT_FOR_PACKER = new Set<string>([...CHECK_SECRETS.map(secret => secret.envName), CI_TOKEN_ENV_NAME]);
 
 /**
  * Packer's environment: the services' one without any ambient AWS credential or profile, the
- * account's resolved keys (or the endpoint serving them) and the run's region (the checks' credentials left out), and each secret under its environment name (for
+ * account's resolved keys (or the endpoint serving them) and the run's region (the checks' credentials and the CI token left out), and each secret under its environment name (for
  * templates whose variables default to `{{env ...}}`). The shared files point at /dev/null, so a
  * `[default]` profile of another account can never be fallen back on. Endpoints stay (the
  * rehearsal and the tests point them at stand-ins).
  */
 export function packerEnvironment(env: NodeJS.ProcessEnv, aws: PackerAws, secrets: Record<string, string>): Record<string, string> {
 	const kept = Object.entries(env).filter(
-		(entry): entry is [string, string] => entry[1] !== undefined && !AMBIENT_AWS.test(entry[0]) && !CHECK_SECRET_NAMES.has(entry[0]),
+		(entry): entry is [string, string] => entry[1] !== undefined && !AMBIENT_AWS.test(entry[0]) && !NOT_FOR_PACKER.has(entry[0]),
 	);
 	return {
 		...Object.fromEntries(kept),

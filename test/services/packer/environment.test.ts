@@ -4,7 +4,7 @@ import {packerEnvironment} from '../../../source/services/packer/environment';
 const AWS = {accessKeyId: 'AKIAACCOUNT000000001', secretAccessKey: 'account-secret', sessionToken: 'account-session', region: 'eu-west-1'};
 
 describe('packerEnvironment', () => {
-	it('drops every ambient AWS credential and profile and the checks’ credentials, sets the account keys and the region, keeps endpoints', () => {
+	it('drops every ambient AWS credential and profile, the checks’ credentials and the CI token, sets the account keys and the region, keeps endpoints', () => {
 		const ambient = {
 			PATH: '/usr/bin',
 			HOME: '/home/op',
@@ -31,6 +31,7 @@ describe('packerEnvironment', () => {
 			AWS_ENDPOINT_URL_EC2: 'http://127.0.0.1:9999',
 			SUMOLOGIC_ACCESS_ID: 'su-check-only',
 			SUMOLOGIC_ACCESS_KEY: 'check-only-key',
+			GITHUB_TOKEN: 'ghs_ci-only-token',
 			UNSET: undefined,
 		};
 		expect(packerEnvironment(ambient, AWS, {LIBRATO_TOKEN: 'tok'})).toEqual({
