@@ -147,7 +147,7 @@ export async function driveOne(session: Session, request: RunRequest, rack?: Rac
 	}
 	const stackLock = await lockStack(session, {accountId: account.accountId, region, stackName: account.stackName}, run.id);
 	try {
-		return await driveLocked(session, request, run, rack);
+		return await driveLocked(session, request, run, rack, stackLock);
 	} finally {
 		await stackLock?.release();
 	}
@@ -173,7 +173,13 @@ async function lockStack(session: Session, stack: LockedStack, runId: string): P
 	return lock;
 }
 
-async function driveLocked(session: Session, request: RunRequest, started: Run, rack?: RackDrive): Promise<RunOutcome> {
+async function driveLocked(
+	session: Session,
+	request: RunRequest,
+	started: Run,
+	rack?: RackDrive,
+	stackLock?: StackLock,
+): Promise<RunOutcome> {
 	const {input, store, loaded, frontEnd, interrupts, rehearsal} = session;
 	const {flags} = input;
 	const resumeOf = request.resume;
@@ -236,6 +242,7 @@ async function driveLocked(session: Session, request: RunRequest, started: Run, 
 		secrets,
 		...(resumeOf ? {resumed: {message: describeResume(resumeOf)}} : {}),
 		...(rack?.stopAfter ? {stopAfter: rack.stopAfter} : {}),
+		...(stackLock ? {lockLost: () => stackLock.lost()} : {}),
 	});
 	const outcome = await runner.drive();
 	if (outcome.run.status === 'running') {

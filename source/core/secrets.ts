@@ -33,11 +33,23 @@ export type SecretEnvName = BuildSecretEnvName | (typeof CHECK_SECRETS)[number][
 
 export const SECRETS: readonly SecretDeclaration[] = [...BUILD_SECRETS, ...CHECK_SECRETS];
 
-/** The AWS credentials Packer signs with, by the names its environment carries them under. */
-const AWS_CREDENTIAL_ENV_NAMES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
+/** The AWS credentials Packer signs with (or the token it fetches them with), by the names its environment carries them under. */
+const AWS_CREDENTIAL_ENV_NAMES = [
+	'AWS_ACCESS_KEY_ID',
+	'AWS_SECRET_ACCESS_KEY',
+	'AWS_SESSION_TOKEN',
+	'AWS_CONTAINER_AUTHORIZATION_TOKEN',
+] as const;
+
+/** The CI job's token (GitHub Actions), read for the reviewers of an approval: never given to Packer. */
+export const CI_TOKEN_ENV_NAME = 'GITHUB_TOKEN';
 
 /** Environment variables whose values no event, file or log may carry: both the run's scrubber and Packer's are built from it. */
-export const SECRET_ENV_NAMES: readonly string[] = [...SECRETS.map(secret => secret.envName), ...AWS_CREDENTIAL_ENV_NAMES];
+export const SECRET_ENV_NAMES: readonly string[] = [
+	...SECRETS.map(secret => secret.envName),
+	...AWS_CREDENTIAL_ENV_NAMES,
+	CI_TOKEN_ENV_NAME,
+];
 
 /** Is this build secret needed by a build whose metrics go to `backend`? */
 export function buildNeeds(secret: BuildSecret, backend: MetricsBackend): boolean {

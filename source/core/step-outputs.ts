@@ -48,13 +48,35 @@ export interface ChangeSetPreview {
 	parametersDigest: string;
 }
 
+/** A required reviewer who approved the GitHub environment of the job that executes the change set. */
+export interface EnvironmentReviewer {
+	login: string;
+	comment: string;
+	environments: string[];
+}
+
 export interface ChangeSetApproval {
 	changeSetName: string;
 	/** The STS caller ARN of the approver's credentials. */
 	arn: string;
-	/** The approver's local user (GITHUB_ACTOR in GitHub Actions). */
+	/** The approver: the environment's reviewers in GitHub Actions, else the local user (or GITHUB_ACTOR, who started the workflow). */
 	user: string;
 	at: string;
+	/** GitHub Actions: the reviewers who approved the job's environment, from the run's review history. */
+	reviewers?: EnvironmentReviewer[];
+	/** GitHub Actions: who started the workflow run (GITHUB_ACTOR). */
+	startedBy?: string;
+}
+
+/** Who approved, in words: the environment's reviewers (with the workflow's starter), or who started the job, or the local user. */
+export function describeApprover(approval: ChangeSetApproval): string {
+	if (approval.reviewers?.length) {
+		const reviewers = approval.reviewers
+			.map(({login, comment, environments}) => `${login} (environment ${environments.join(', ')}${comment ? `: "${comment}"` : ''})`)
+			.join(', ');
+		return `${reviewers}; workflow started by ${approval.startedBy ?? 'unknown'}`;
+	}
+	return approval.startedBy ? `the job started by ${approval.startedBy}` : approval.user;
 }
 
 export interface VerifyOutputs {

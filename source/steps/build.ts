@@ -5,6 +5,7 @@ import {AmiCopiesError, copyAmiToRegions} from '../services/ami-copies';
 import {describeImage, findImagesByRun, launchPermissions, waitForImage} from '../services/ec2-images';
 import {findPackerLeftovers, leftoverCommands, removePackerLeftovers} from '../services/packer-leftovers';
 import {passableVariables} from '../services/packer-template-hcl2';
+import {serveCredentials, type CredentialsEndpoint} from '../services/packer/credentials-endpoint';
 import type {PackerAws} from '../services/packer/environment';
 import {keeperElsewhere, readKeeperRecord} from '../services/packer/keeper';
 import {isRunning, signalPackerGroup, type PackerProcess} from '../services/packer/orphan';
@@ -41,8 +42,6 @@ import type {PrebuiltAmi} from '../core/types';
 const ERROR_LINES_SHOWN = 10;
 const ERROR_LINE_CHARS = 2000;
 const IMAGE_WAIT_SECONDS = 3600;
-/** Shorter-lived credentials than this may run out during a build (an amazon-ebs build takes 10 to 60 minutes). */
-const LONG_BUILD_MINUTES = 120;
 
 /** What the build needs from the template step; the findings may be missing from an older journal. */
 type BuildTemplate = RecordedOutputs<'template'> &
@@ -124,6 +123,8 @@ class BuildRun {
 	private readonly logPath: string;
 	private readonly files: PackerFiles;
 	private secrets: Promise<PackerSecret[]> | undefined;
+	/** Serves temporary credentials to Packer while the build runs. */
+	private credentialsEndpoint: CredentialsEndpoint | undefined;
 
 	constructor(private readonly ctx: StepContext) {
 		this.template = templateOutputs(ctx);
@@ -142,7 +143,11 @@ class BuildRun {
 
 	async run(): Promise<BuildOutputs> {
 		const aws = await this.ctx.services.aws();
-		return this.inRackRegion(aws, await this.buildOrAdopt(aws));
+		try {
+			return this.inRackRegion(aws, await this.buildOrAdopt(aws));
+		} finally {
+			await this.credentialsEndpoint?.close();
+		}
 	}
 
 	/**
@@ -478,7 +483,10 @@ class BuildRun {
 		};
 	}
 
-	/** The credentials STS was called with, for Packer's environment; says how long they last when they expire. */
+	/**
+	 * The credentials STS was called with, for Packer's environment: long-lived keys as they are;
+	 * temporary ones through a loopback endpoint serving them refreshed (a dry run's validate needs none).
+	 */
 	private async packerCredentials(aws: AwsClients, region: string): Promise<PackerAws> {
 		let credentials;
 		try {
@@ -489,15 +497,14 @@ class BuildRun {
 				'Log in again (aws sso login, or refresh the profile), then run `convox-ami resume`.',
 			);
 		}
-		if (credentials.expiration) {
+		if (credentials.expiration && !this.dryRun) {
 			const minutes = Math.floor((credentials.expiration.getTime() - Date.now()) / 60_000);
-			const when = `Packer's AWS credentials (temporary, resolved for the account) expire at ${clock(credentials.expiration)}, in ${minutes} min`;
-			if (minutes < LONG_BUILD_MINUTES) {
-				this.ctx.notice(
-					'warn',
-					`${when}: a long build may outlive them and fail. Packer is not handed fresh ones mid-build: for an assume-role profile set duration_seconds (up to the role's maximum session); for SSO, log in again just before building; in CI raise the role's maximum session and the job's role-duration-seconds.`,
-				);
-			} else this.ctx.notice('info', `${when}.`);
+			this.ctx.notice(
+				'info',
+				`Packer's AWS credentials are temporary (they expire at ${clock(credentials.expiration)}, in ${minutes} min): this process serves them to Packer on 127.0.0.1, refreshed by the AWS SDK as they near expiry, for as long as it runs. Keep convox-ami running until the build ends.`,
+			);
+			this.credentialsEndpoint ??= await serveCredentials(() => aws.credentials());
+			return {endpoint: {url: this.credentialsEndpoint.url, token: this.credentialsEndpoint.token}, region};
 		}
 		return {
 			accessKeyId: credentials.accessKeyId,

@@ -2,6 +2,7 @@ import {createHash} from 'node:crypto';
 import os from 'node:os';
 import {changeSetConsoleUrl, type ChangeSetDescription} from '../services/cloudformation/change-set';
 import {getCallerIdentity} from '../services/caller-identity';
+import {readEnvironmentReviews} from '../services/github-approvals';
 import {UsageError} from '../core/errors';
 import type {StepContext} from '../core/step';
 import type {ChangeSetApproval, ChangeSetPreview} from '../core/step-outputs';
@@ -35,7 +36,8 @@ export function changeSincePreview(preview: ChangeSetPreview, stack: StackSnapsh
 
 /**
  * The approver: the credentials' STS caller (which must still be the account's, as before any write)
- * and the local user, or the GitHub actor in Actions.
+ * and the local user; in GitHub Actions the reviewers who approved the job's environment, else who
+ * started the workflow (GITHUB_ACTOR), said as such.
  */
 export async function approverOf(ctx: StepContext, changeSetName: string): Promise<ChangeSetApproval> {
 	const {sts} = await ctx.services.aws();
@@ -46,5 +48,17 @@ export async function approverOf(ctx: StepContext, changeSetName: string): Promi
 			`Sign in to ${ctx.account.accountId}, then run \`convox-ami resume ${ctx.run.id} --approve\` again.`,
 		);
 	}
-	return {changeSetName, arn: identity.arn, user: ctx.services.env.GITHUB_ACTOR || os.userInfo().username, at: new Date().toISOString()};
+	const {env} = ctx.services;
+	const approval = {changeSetName, arn: identity.arn, user: env.GITHUB_ACTOR || os.userInfo().username, at: new Date().toISOString()};
+	const reviews = await readEnvironmentReviews(env, ctx.signal);
+	if (!reviews) return approval;
+	const startedBy = env.GITHUB_ACTOR || 'unknown';
+	if ('reviewers' in reviews && reviews.reviewers.length > 0)
+		return {...approval, user: reviews.reviewers.map(reviewer => reviewer.login).join(', '), reviewers: reviews.reviewers, startedBy};
+	ctx.emit({
+		type: 'notice',
+		level: 'warn',
+		message: `No reviewer of this job's GitHub environment is known (${'unavailable' in reviews ? reviews.unavailable : 'the run has no approved review'}): the approval is journaled as the job started by ${startedBy}.`,
+	});
+	return {...approval, startedBy};
 }

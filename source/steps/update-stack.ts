@@ -23,7 +23,7 @@ import {runModeOf} from '../core/run-mode';
 import type {Step, StepContext} from '../core/step';
 import {inlineCode} from '../core/markdown';
 import type {PlanEntry, PlanFacts} from '../core/plan-facts';
-import type {ChangeSetPreview, UpdateStackOutputs} from '../core/step-outputs';
+import {describeApprover, type ChangeSetPreview, type UpdateStackOutputs} from '../core/step-outputs';
 import {approverOf, changeSincePreview, previewOf} from './change-set-approval';
 import {formatDuration} from '../core/format-duration';
 import type {TemplateParameter, StackSnapshot} from '../core/stack';
@@ -397,7 +397,7 @@ class StackUpdate {
 		if (!approved) await this.confirm(preview.changeSetName, replaced);
 		const approval = await approverOf(this.ctx, preview.changeSetName);
 		this.ctx.emit({type: 'checkpoint', step: 'update-stack', outputs: {approval}});
-		this.ctx.notice('info', `Change set ${preview.changeSetName} approved by ${approval.user} (${approval.arn}).`);
+		this.ctx.notice('info', `Change set ${preview.changeSetName} approved by ${describeApprover(approval)} (${approval.arn}).`);
 	}
 
 	private async discardChangeSet(name: string): Promise<void> {

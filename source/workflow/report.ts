@@ -1,5 +1,5 @@
 import {runModeOf} from '../core/run-mode';
-import {outputsOf, type RecordedOutputs} from '../core/step-outputs';
+import {describeApprover, outputsOf, type RecordedOutputs} from '../core/step-outputs';
 import type {CheckRecord, Run, StepRecord} from '../core/types';
 import {formatDuration} from '../core/format-duration';
 
@@ -104,7 +104,7 @@ function approval(update: RecordedOutputs<'update-stack'>): string[] {
 	return [
 		'',
 		given && given.changeSetName === preview.changeSetName
-			? `${shown}, approved by ${cell(given.user)} (${code(given.arn)}) ${time(given.at)}.`
+			? `${shown}, approved by ${cell(describeApprover(given))} (${code(given.arn)}) ${time(given.at)}.`
 			: `${shown}: **waiting for approval**.`,
 	];
 }

@@ -35,6 +35,8 @@ export interface RunnerOptions {
 	resumed?: {message: string};
 	/** Stop (exit 0, run still running) once this step is done: a fleet builds its account's AMI before the rack's wave. */
 	stopAfter?: StepId;
+	/** Asked before each step: why the run no longer holds its rack's lock (it then stops there), or undefined. */
+	lockLost?: () => Promise<string | undefined>;
 }
 
 /** Fields that name things rather than say them; never masked. */
@@ -132,6 +134,16 @@ export class Runner {
 			}
 			if (interrupts.signal.aborted)
 				return this.finish('interrupted', EXIT.interrupted, `Interrupted before ${record.id}.`, 'Run `convox-ami resume` to continue.');
+			const lost = await this.options.lockLost?.();
+			if (lost) {
+				this.emit({type: 'error', step: record.id, message: `${lost} Stopped before the ${record.id} step.`});
+				return this.finish(
+					'failed',
+					EXIT.failed,
+					`${lost} Stopped before the ${record.id} step; nothing of it was done.`,
+					`Run \`convox-ami resume ${this.current.id}\` once the other run is over: it takes the lock again and continues with ${record.id}.`,
+				);
+			}
 			const step = this.options.steps[record.id];
 			if (!step) {
 				const message = `The ${record.id} step is not available yet in this version of convox-ami; the run stops here.`;

@@ -32,6 +32,11 @@ export interface LockHolder {
 export interface StackLock {
 	/** The holder whose expired lock was taken over. */
 	takenOver?: LockHolder;
+	/**
+	 * Why this run no longer holds the lock (released by hand, taken over, refused at a renewal),
+	 * read afresh from the state; undefined while it still holds it.
+	 */
+	lost(): Promise<string | undefined>;
 	release(): Promise<void>;
 }
 
@@ -131,6 +136,21 @@ export async function acquireStackLock(
 			`Could not take the lock of ${stack.stackName} in ${backend.where}: other processes keep taking it.`,
 			'Try again in a minute.',
 		);
+	let lostBecause: string | undefined;
+	/** Reads the lock: while it names this holder, its version is ours to renew; else the lock is lost. */
+	const stillHeld = async (): Promise<boolean> => {
+		const current = await backend.get(key);
+		const named = current && parseHolder(current.text);
+		if (current && named?.id === holder.id) {
+			etag = current.etag;
+			return true;
+		}
+		etag = undefined;
+		lostBecause = named
+			? `The lock of ${stack.stackName} in ${backend.where} is now held by ${named.user}@${named.host} (run ${named.runId}): it was taken over once this run's heartbeat had expired; this run no longer holds it.`
+			: `The lock of ${stack.stackName} in ${backend.where} was released by hand (\`convox-ami unlock\`); this run no longer holds it.`;
+		return false;
+	};
 	let renewing: Promise<void> = Promise.resolve();
 	const timer = setInterval(() => {
 		renewing = renewing.then(async () => {
@@ -139,11 +159,9 @@ export async function acquireStackLock(
 			try {
 				etag = await backend.put(key, text(), {ifMatch: etag});
 			} catch (error) {
+				// A refused conditional write (412, 409, 404) may be a concurrent write of ours: the object says whose the lock is.
 				if (error instanceof WriteConflict) {
-					etag = undefined;
-					options.onLost(
-						`The lock of ${stack.stackName} in ${backend.where} was released by hand or taken over (its heartbeat had expired); this run no longer holds it.`,
-					);
+					if (!(await stillHeld().catch(() => true))) options.onLost(`${lostBecause} The run stops before its next step.`);
 					return;
 				}
 				// A passing S3 error: the lock is still ours, the next heartbeat tries again.
@@ -156,6 +174,12 @@ export async function acquireStackLock(
 	timer.unref();
 	return {
 		...(takenOver ? {takenOver} : {}),
+		async lost() {
+			await renewing;
+			// A passing S3 error is not a loss: the next heartbeat tells.
+			if (etag) await stillHeld().catch(() => true);
+			return lostBecause;
+		},
 		async release() {
 			clearInterval(timer);
 			await renewing;

@@ -72,6 +72,33 @@ describe('approval between preview and execution, against the loopback CloudForm
 		);
 	});
 
+	it("in GitHub Actions without the job's token: the approver is journaled as who started the workflow, said as such", async () => {
+		const w = await world();
+		const preview = await runCli([...w.releaseArgs, '--until', 'preview', '--json'], {cwd: w.dir, env: w.env});
+		expect(preview.code, preview.stderr).toBe(3);
+		const runId = String(preview.events[0]?.runId);
+		const actions: NodeJS.ProcessEnv = {
+			...w.env,
+			GITHUB_ACTIONS: 'true',
+			GITHUB_ACTOR: 'octocat',
+			GITHUB_REPOSITORY: 'octo-org/racks',
+			GITHUB_RUN_ID: '42',
+			GITHUB_TOKEN: undefined,
+		};
+		const approved = await runCli(['resume', runId, '--approve', '--confirm', 'sumologic', '--json'], {cwd: w.dir, env: actions});
+		expect(approved.code, approved.stderr).toBe(0);
+		expect(noticesOf(approved.events, 'update-stack')).toEqual(
+			expect.arrayContaining([
+				"No reviewer of this job's GitHub environment is known (GITHUB_TOKEN not set in the job's environment): the approval is journaled as the job started by octocat.",
+				expect.stringMatching(/approved by the job started by octocat \(arn:aws:sts::111111111111:assumed-role\/Admin\/operator\)\.$/),
+			]),
+		);
+		expect((await updateStackOf(w, runId)).outputs.approval).toMatchObject({user: 'octocat', startedBy: 'octocat'});
+		expect(await readFile(path.join(w.stateDir, 'runs', `${runId}.report.md`), 'utf8')).toContain(
+			'approved by the job started by octocat (',
+		);
+	});
+
 	it('a stack changed since the preview gets a fresh change set and a fresh approval; the stale one is deleted', async () => {
 		const w = await world();
 		const preview = await runCli([...w.releaseArgs, '--until', 'preview', '--json'], {cwd: w.dir, env: w.env});

@@ -47,7 +47,7 @@ async function stateDirText(stateDir: string): Promise<string> {
 const RELEASE = ['release', '--env', 'dev', '--yes', '--json', '--confirm', 'sumologic'];
 
 describe('an account without a profile: the SDK default chain, with web identity as GitHub OIDC sets it', () => {
-	it('assumes the role with the token, passes the STS guard as the role, and hands Packer the temporary keys with their session token', async () => {
+	it('assumes the role with the token, passes the STS guard as the role, and serves Packer the temporary keys with their session token', async () => {
 		const setup = await webIdentityWorld('111111111111');
 		world = setup.world;
 		const result = await runCli(RELEASE, {cwd: world.dir, env: setup.env});
@@ -72,9 +72,23 @@ describe('an account without a profile: the SDK default chain, with web identity
 		const builds = (await readFile(setup.record, 'utf8'))
 			.trim()
 			.split('\n')
-			.map(line => JSON.parse(line) as {command: string; accessKeyId: string; sessionToken: boolean; ambientWebIdentity: boolean});
+			.map(
+				line =>
+					JSON.parse(line) as {
+						command: string;
+						accessKeyId: string;
+						sessionToken: boolean;
+						credentialsFrom: string;
+						ambientWebIdentity: boolean;
+					},
+			);
 		const build = builds.find(entry => entry.command === 'build');
-		expect(build).toMatchObject({accessKeyId: identity?.accessKeyId, sessionToken: true, ambientWebIdentity: false});
+		expect(build).toMatchObject({
+			accessKeyId: identity?.accessKeyId,
+			sessionToken: true,
+			credentialsFrom: 'endpoint',
+			ambientWebIdentity: false,
+		});
 		const everything = `${result.stdout}\n${result.stderr}\n${await stateDirText(world.stateDir)}`;
 		expect(everything).not.toContain('web-identity-session-');
 		expect(everything).not.toContain(TOKEN);

@@ -6,12 +6,19 @@ import {readWorkflow, runJob, type ActionStandIn, type JobOutcome, type Machine}
 import {CLI} from '../support/pty';
 import {createStackWorld, type StackWorld} from '../support/stack-e2e-world';
 import {updatesBegun} from '../support/fault-state';
+import {reviewHistory, serveApprovals} from '../support/github-approvals-stand-in';
+import type {Loopback} from '../support/loopback';
 
 const REPO = path.resolve(import.meta.dirname, '..', '..');
 const WORKFLOW = path.join(REPO, 'examples', 'github-actions', 'release.yml');
 const {version: PACKAGE_VERSION} = JSON.parse(await readFile(path.join(REPO, 'package.json'), 'utf8')) as {version: string};
 
 const ACTOR = 'octocat';
+const REVIEWER = 'hubot';
+const REPOSITORY = 'octo-org/convox-racks';
+const WORKFLOW_RUN_ID = '9876543210';
+/** The job's token (`secrets.GITHUB_TOKEN`): read for the review history, a secret like any other. */
+const GITHUB_TOKEN = 'ghs_ciJobT0kenOfTheRun42';
 const ROLE_ARN = 'arn:aws:iam::111111111111:role/convox-ami-release';
 const OIDC_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.github-actions-oidc.signature';
 const SLACK_WEBHOOK_URL = 'https://hooks.slack.com/services/T0000/B0000/ci-kept-webhook-Qm27';
@@ -23,8 +30,9 @@ const SESSION_TOKEN_MARK = 'web-identity-session-';
 
 let world: StackWorld | undefined;
 let s3: S3StandIn | undefined;
+let github: Loopback | undefined;
 afterAll(async () => {
-	await Promise.all([world?.close(), s3?.close()]);
+	await Promise.all([world?.close(), s3?.close(), github?.close()]);
 });
 
 /** What aws-actions/configure-aws-credentials leaves for OIDC, as web identity: the SDK assumes the role with the token (at the STS stand-in). */
@@ -94,7 +102,22 @@ describe('examples/github-actions/release.yml, its jobs run as GitHub would agai
 		await npxShim(bin, String(workflow.env.CONVOX_AMI));
 
 		const {LIBRATO_TOKEN: _token, LOGSPOUT_TOKEN: _logspout, ...worldEnv} = world.env;
-		const runnerEnv = {...worldEnv, PATH: `${bin}:${process.env.PATH}`, AWS_ENDPOINT_URL_S3: s3.url, GITHUB_ACTOR: ACTOR};
+		github = await serveApprovals({
+			token: GITHUB_TOKEN,
+			repository: REPOSITORY,
+			runId: WORKFLOW_RUN_ID,
+			history: reviewHistory('convox-dev', [{login: REVIEWER, state: 'approved', comment: 'Change set checked'}]),
+		});
+		// What every GitHub runner sets; the token reaches a step only through the workflow's own `env:`.
+		const runnerEnv = {
+			...worldEnv,
+			PATH: `${bin}:${process.env.PATH}`,
+			AWS_ENDPOINT_URL_S3: s3.url,
+			GITHUB_ACTOR: ACTOR,
+			GITHUB_API_URL: github.url,
+			GITHUB_REPOSITORY: REPOSITORY,
+			GITHUB_RUN_ID: WORKFLOW_RUN_ID,
+		};
 		const machine = async (name: string): Promise<Machine> => {
 			const root = path.join(world!.dir, name);
 			const workspace = path.join(root, 'workspace');
@@ -104,7 +127,7 @@ describe('examples/github-actions/release.yml, its jobs run as GitHub would agai
 		const run = {
 			env: runnerEnv,
 			inputs: workflow.inputDefaults,
-			secrets: {SLACK_WEBHOOK_URL},
+			secrets: {SLACK_WEBHOOK_URL, GITHUB_TOKEN},
 			vars: {CONVOX_AMI_RELEASE_ROLE_ARN: ROLE_ARN},
 			actions: {
 				// Each runner's workspace is a copy of the repository already (see machine()).
@@ -153,9 +176,10 @@ describe('examples/github-actions/release.yml, its jobs run as GitHub would agai
 		expect(assumed.length).toBeGreaterThanOrEqual(2);
 		expect(assumed.every(call => call.params.RoleArn === ROLE_ARN && call.params.WebIdentityToken === OIDC_TOKEN)).toBe(true);
 		const report = await readFile(path.join(runs, `${runId}.report.md`), 'utf8');
-		expect(report).toMatch(
-			new RegExp(`approved by ${ACTOR} \\(\`arn:aws:sts::111111111111:assumed-role/convox-ami-release/GitHubActions\`\\)`),
+		expect(report).toContain(
+			`approved by ${REVIEWER} (environment convox-dev: "Change set checked"); workflow started by ${ACTOR} (\`arn:aws:sts::111111111111:assumed-role/convox-ami-release/GitHubActions\`)`,
 		);
+		expect(github.requests).toHaveLength(1);
 		const finished = JSON.parse(await readFile(path.join(runs, `${runId}.json`), 'utf8')) as {status: string};
 		expect(finished.status).toBe('finished');
 
@@ -163,7 +187,7 @@ describe('examples/github-actions/release.yml, its jobs run as GitHub would agai
 		expect(bucket.length).toBeGreaterThan(2);
 		for (const file of bucket) {
 			const text = await readFile(file, 'utf8');
-			for (const secret of [OIDC_TOKEN, SLACK_WEBHOOK_URL, LIBRATO_TOKEN, LOGSPOUT_TOKEN, SESSION_TOKEN_MARK])
+			for (const secret of [OIDC_TOKEN, SLACK_WEBHOOK_URL, LIBRATO_TOKEN, LOGSPOUT_TOKEN, SESSION_TOKEN_MARK, GITHUB_TOKEN])
 				expect(text, `${file} holds a secret`).not.toContain(secret);
 		}
 	}, 120_000);

@@ -277,6 +277,8 @@ describe('the per-stack lock', () => {
 		clock.advance(clock.timing.expiryMs + 1000);
 		const taker = await acquireStackLock(backend, STACK, {...owner, runId: 'taker'}, {timing: clock.timing, onLost: () => undefined});
 		expect(taker.takenOver).toMatchObject({runId: owner.runId, pid: process.pid});
+		expect(await stale.lost()).toMatch(/is now held by .* \(run taker\): it was taken over once this run's heartbeat had expired/);
+		expect(await taker.lost()).toBeUndefined();
 		// The stale holder's release leaves the new holder's lock alone.
 		await stale.release();
 		expect(JSON.parse((await backend.get('locks/111111111111.us-east-1.convox-dev.lock'))!.text)).toMatchObject({runId: 'taker'});
@@ -296,7 +298,10 @@ describe('the per-stack lock', () => {
 		const held = JSON.parse((await backend.get(key))!.text) as {id: string};
 		await releaseLockById(backend, lockIdOf(STACK, held));
 		await expect.poll(() => lost.length).toBe(1);
-		expect(lost[0]).toMatch(/was released by hand or taken over/);
+		expect(lost[0]).toMatch(
+			/was released by hand \(`convox-ami unlock`\); this run no longer holds it\. The run stops before its next step\./,
+		);
+		expect(await lock.lost()).toMatch(/^The lock of convox-dev in s3:\/\/team-state\/convox was released by hand/);
 		await lock.release();
 	});
 
@@ -319,6 +324,7 @@ describe('the per-stack lock', () => {
 			.poll(async () => (JSON.parse((await backend.get(key))!.text) as {heartbeat: string}).heartbeat)
 			.toBe(new Date(now).toISOString());
 		expect(lost).toEqual([expect.stringMatching(/^Could not renew the lock of convox-dev .*trying again at the next heartbeat/)]);
+		expect(await lock.lost()).toBeUndefined();
 		await lock.release();
 		expect(await backend.get(key)).toBeUndefined();
 	});

@@ -37,6 +37,12 @@ const FAKE_PACKER = `#!/bin/bash
 printf '%s\\n' "$@" > "$FAKE_ARGS"
 printf 'LIBRATO_TOKEN=%s\\n' "$LIBRATO_TOKEN" > "$FAKE_ARGS.env"
 printf 'AWS=%s %s %s profile=%s\\n' "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$AWS_SESSION_TOKEN" "$AWS_PROFILE" > "$FAKE_ARGS.aws"
+if [ -n "$AWS_CONTAINER_CREDENTIALS_FULL_URI" ]; then
+	curl -s -H "Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN" "$AWS_CONTAINER_CREDENTIALS_FULL_URI" > "$FAKE_ARGS.served"
+	curl -s -o /dev/null -w '%{http_code}' -H "Authorization: wrong" "$AWS_CONTAINER_CREDENTIALS_FULL_URI" > "$FAKE_ARGS.refused"
+	printf '%s' "$AWS_CONTAINER_AUTHORIZATION_TOKEN" > "$FAKE_ARGS.token"
+	printf 'AWS_CONTAINER_CREDENTIALS_FULL_URI=%s\\n' "$AWS_CONTAINER_CREDENTIALS_FULL_URI" > "$FAKE_ARGS.url"
+fi
 [ "$1" = validate ] && exit 0
 token=$LIBRATO_TOKEN
 while IFS= read -r line; do
@@ -691,16 +697,58 @@ describe('build step after the CLI was killed mid-build', () => {
 });
 
 describe('build step credentials and secrets', () => {
-	it('says when temporary credentials expire, and warns when a long build may outlive them', async () => {
-		const expiration = new Date(Date.now() + 30 * 60_000);
-		const {ctx, notices} = setup({credentials: {...ACCOUNT_KEYS, expiration}});
+	it('serves temporary credentials to Packer from a loopback endpoint (never its environment), refreshed, and closes it after the build', async () => {
+		const first = new Date(Date.now() + 30 * 60_000);
+		let served = {...ACCOUNT_KEYS, expiration: first};
+		let resolved = 0;
+		const {ctx, notices, events, stateDir} = setup({credentials: ACCOUNT_KEYS});
+		const refreshed = {accessKeyId: 'AKIAREFRESHED0000002', secretAccessKey: 'refreshed-s3cret', sessionToken: 'refreshed-s3ssion'};
+		const outputs = await buildStep.run({
+			...ctx,
+			services: {
+				...ctx.services,
+				aws: async () =>
+					({
+						ec2,
+						credentials: async () => {
+							resolved += 1;
+							// The first resolution is the build step's own; the endpoint's is the SDK's refresh.
+							const now = served;
+							served = {...refreshed, expiration: new Date(Date.now() + 60 * 60_000)};
+							return now;
+						},
+					}) as unknown as AwsClients,
+			},
+		});
+		expect(outputs).toMatchObject({amiId: AMI});
+		expect(await readFile(path.join(dir, 'args.txt.aws'), 'utf8')).toBe('AWS=   profile=\n');
+		expect(JSON.parse(await readFile(path.join(dir, 'args.txt.served'), 'utf8'))).toEqual({
+			AccessKeyId: refreshed.accessKeyId,
+			SecretAccessKey: refreshed.secretAccessKey,
+			Token: refreshed.sessionToken,
+			Expiration: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+		});
+		expect(resolved).toBe(2);
+		expect(await readFile(path.join(dir, 'args.txt.refused'), 'utf8')).toBe('403');
+		expect(notices().find(message => message.startsWith("Packer's AWS credentials"))).toMatch(
+			/temporary \(they expire at \d\d:\d\d, in (29|30) min\): this process serves them to Packer on 127\.0\.0\.1, refreshed/,
+		);
+		const token = await readFile(path.join(dir, 'args.txt.token'), 'utf8');
+		expect(token.length).toBeGreaterThan(20);
+		const written = (await filesUnder(stateDir)) + JSON.stringify(events);
+		expect(written).not.toContain(token);
+		expect(written).not.toContain(refreshed.secretAccessKey);
+		const url = /AWS_CONTAINER_CREDENTIALS_FULL_URI=(\S+)/.exec(await readFile(path.join(dir, 'args.txt.url'), 'utf8'))?.[1];
+		await expect(fetch(url!)).rejects.toThrow();
+	});
+
+	it('hands long-lived keys (no expiration) to Packer in its environment, as they are', async () => {
+		const {ctx, notices} = setup({credentials: ACCOUNT_KEYS});
 		await buildStep.run(ctx);
-		const warning = notices().find(message => message.startsWith("Packer's AWS credentials"));
-		expect(warning).toMatch(/expire at \d\d:\d\d, in (29|30) min: a long build may outlive them/);
-		expect(warning).toContain('duration_seconds');
-		const later = setup({credentials: {...ACCOUNT_KEYS, expiration: new Date(Date.now() + 12 * 3600_000)}});
-		await buildStep.run(later.ctx);
-		expect(later.notices().find(message => message.startsWith("Packer's AWS credentials"))).toMatch(/in 7(19|20) min\.$/);
+		expect(await readFile(path.join(dir, 'args.txt.aws'), 'utf8')).toBe(
+			`AWS=${ACCOUNT_KEYS.accessKeyId} ${ACCOUNT_KEYS.secretAccessKey} ${ACCOUNT_KEYS.sessionToken} profile=\n`,
+		);
+		expect(notices().some(message => message.startsWith("Packer's AWS credentials"))).toBe(false);
 	});
 
 	it("fails clearly when the account's credentials cannot be resolved", async () => {

@@ -4,7 +4,7 @@ import {packerEnvironment} from '../../../source/services/packer/environment';
 const AWS = {accessKeyId: 'AKIAACCOUNT000000001', secretAccessKey: 'account-secret', sessionToken: 'account-session', region: 'eu-west-1'};
 
 describe('packerEnvironment', () => {
-	it('drops every ambient AWS credential and profile and the checks’ credentials, sets the account keys and the region, keeps endpoints', () => {
+	it('drops every ambient AWS credential and profile, the checks’ credentials and the CI token, sets the account keys and the region, keeps endpoints', () => {
 		const ambient = {
 			PATH: '/usr/bin',
 			HOME: '/home/op',
@@ -31,6 +31,7 @@ describe('packerEnvironment', () => {
 			AWS_ENDPOINT_URL_EC2: 'http://127.0.0.1:9999',
 			SUMOLOGIC_ACCESS_ID: 'su-check-only',
 			SUMOLOGIC_ACCESS_KEY: 'check-only-key',
+			GITHUB_TOKEN: 'ghs_ci-only-token',
 			UNSET: undefined,
 		};
 		expect(packerEnvironment(ambient, AWS, {LIBRATO_TOKEN: 'tok'})).toEqual({
@@ -57,5 +58,23 @@ describe('packerEnvironment', () => {
 		);
 		expect(env).not.toHaveProperty('AWS_SESSION_TOKEN');
 		expect(env.AWS_ACCESS_KEY_ID).toBe('AKIASTATIC');
+	});
+
+	it('temporary credentials: the endpoint and its token instead of any key, ambient container variables replaced', () => {
+		const env = packerEnvironment(
+			{
+				AWS_ACCESS_KEY_ID: 'AKIAAMBIENT',
+				AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.2/creds',
+				AWS_CONTAINER_AUTHORIZATION_TOKEN: 'other',
+			},
+			{endpoint: {url: 'http://127.0.0.1:4567/packer-credentials', token: 'served-token'}, region: 'us-east-1'},
+			{},
+		);
+		expect(env).toMatchObject({
+			AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1:4567/packer-credentials',
+			AWS_CONTAINER_AUTHORIZATION_TOKEN: 'served-token',
+			AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+		});
+		expect(Object.keys(env).filter(name => /^AWS_(ACCESS|SECRET|SESSION)/.test(name))).toEqual([]);
 	});
 });

@@ -275,7 +275,7 @@ describe('formatPackerCommand', () => {
 	it("masks, and scrubs from the command line, exactly the environment variables the run's scrubber is built from", () => {
 		const text = formatPackerCommand('build', {...invocation({note: `${SECRET}/${AWS.sessionToken}`}), template: '/t/packer.json'});
 		expect(text).toContain(
-			` ${SECRET_ENV_NAMES.filter(name => !name.startsWith('SUMOLOGIC_'))
+			` ${SECRET_ENV_NAMES.filter(name => !/^(SUMOLOGIC_|GITHUB_TOKEN$|AWS_CONTAINER_AUTHORIZATION_TOKEN$)/.test(name))
 				.map(name => `${name}=***`)
 				.join(' ')} AWS_REGION=`,
 		);
