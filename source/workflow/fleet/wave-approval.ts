@@ -6,7 +6,7 @@ import {changeSetTable, type RackChangeSet} from './wave-gate';
 import type {WaveGates} from './wave-gates';
 
 /** The change set a run shows and waits to have approved (`--until preview`): previewed, not approved since. */
-export function awaitingApproval(run: Run): ChangeSetPreview | undefined {
+function awaitingApproval(run: Run): ChangeSetPreview | undefined {
 	const {preview, approval} = outputsOf(run, 'update-stack');
 	const waiting = run.steps.find(step => step.id === 'update-stack')?.status === 'waiting';
 	return waiting && preview && approval?.changeSetName !== preview.changeSetName ? preview : undefined;

@@ -10,7 +10,7 @@ import {FleetContext} from '../../../source/workflow/fleet/fleet-context';
 import {fleetFiles, FleetStore, type FleetRackRecord, type FleetRun} from '../../../source/workflow/fleet/fleet-journal';
 import type {FleetSession, FleetWorld} from '../../../source/workflow/fleet/fleet-world';
 import {newFleetRun} from '../../../source/workflow/fleet/new-fleet-run';
-import {awaitingApproval, recheckPreviews} from '../../../source/workflow/fleet/wave-approval';
+import {recheckPreviews} from '../../../source/workflow/fleet/wave-approval';
 import {WaveGates} from '../../../source/workflow/fleet/wave-gates';
 import {JournalStore} from '../../../source/workflow/journal-store';
 import {createRun} from '../../../source/workflow/plan';
@@ -45,7 +45,7 @@ function previewedRun(id: string, env: string, outputs: Record<string, unknown>)
 		env,
 		mode: 'live',
 		production: false,
-		options: {region: 'us-east-1', dryRun: false, confirm: []},
+		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
 	});
 	return {
 		...run,
@@ -86,17 +86,6 @@ function linked(fleet: FleetRun, runIds: Record<string, string>): FleetRun {
 	return {...fleet, racks: fleet.racks.map(rack => (runIds[rack.name] ? {...rack, runId: runIds[rack.name]} : rack))};
 }
 
-describe('awaitingApproval', () => {
-	it('is the preview of a run waiting at update-stack, until its change set is approved', () => {
-		expect(awaitingApproval(previewedRun('r1', 'dev', {preview: preview('cs-1')}))?.changeSetName).toBe('cs-1');
-		const approved = {preview: preview('cs-1'), approval: {changeSetName: 'cs-1', arn: 'arn', user: 'ada', at: 'now'}};
-		expect(awaitingApproval(previewedRun('r1', 'dev', approved))).toBeUndefined();
-		// An approval of an earlier change set does not approve a fresh one.
-		expect(awaitingApproval(previewedRun('r1', 'dev', {...approved, preview: preview('cs-2')}))?.changeSetName).toBe('cs-2');
-		expect(awaitingApproval(previewedRun('r1', 'dev', {}))).toBeUndefined();
-	});
-});
-
 describe('recheckPreviews: a resumed fleet of --until preview', () => {
 	const previewing = () =>
 		linked(newFleetRun(config, 'all', {model: {world: 'live', readOnly: false}, confirm: [], until: 'preview'}), {
@@ -125,7 +114,9 @@ describe('recheckPreviews: a resumed fleet of --until preview', () => {
 
 	it('holds nothing when every previewed stack is as it was, and reads no stack of a rack approved already', async () => {
 		const {session, runs, reads} = await sessionFor({});
-		runs.save(previewedRun('run-us', 'prod-us', {preview: preview('cs-us')}));
+		// An approval of an earlier change set does not approve the fresh one.
+		const earlier = {changeSetName: 'cs-us-0', arn: 'arn', user: 'ada', at: 'now'};
+		runs.save(previewedRun('run-us', 'prod-us', {preview: preview('cs-us'), approval: earlier}));
 		runs.save(
 			previewedRun('run-eu', 'prod-eu', {
 				preview: preview('cs-eu'),
