@@ -7,6 +7,8 @@ import type {FleetRun} from '../../source/workflow/fleet/fleet-journal';
 import type {Run} from '../../source/core/types';
 import {faultEnv, runCliUntil, type CliEvent} from '../support/fault-cli';
 import {parameterOf, stackOf, updatesBegun} from '../support/fault-state';
+import {PROMPT_READY} from '../support/ink-prompt';
+import {runInPty} from '../support/pty';
 
 /** The demo fleet's first four racks: wave 1 is dev-us-1, dev-eu-1 and dev-ap-1; wave 2 is dev-us-2. */
 const env = faultEnv({CONVOX_AMI_CLOUDFORMATION_RATE: '100', CONVOX_AMI_REHEARSAL_FLEET_RACKS: '4'});
@@ -149,6 +151,38 @@ describe('a fleet wave approved between preview and execution (4 racks, 2 waves,
 			const executed = stackOf(readAws(dir), 'convox-dev-eu-1').changeSets;
 			expect(executed.map(changeSet => [changeSet.name, changeSet.executionStatus])).toEqual([[second['dev-eu-1'], 'EXECUTE_COMPLETE']]);
 			expect(parameterOf(stackOf(readAws(dir), 'convox-dev-eu-1'), 'ApiCpu')).toBe('256');
+		},
+		CASE_TIMEOUT_MS,
+	);
+
+	test(
+		"at a terminal, resume without --approve asks the wave's question over the previewed change sets; answered, it executes them",
+		async () => {
+			const dir = stateDir();
+			const previewed = await runCliUntil(
+				['release', '--rehearse', '--fleet', 'demo', '--until', 'preview', '--json', '--confirm', 'sumologic', '--state-dir', dir],
+				{env: faultEnv({CONVOX_AMI_CLOUDFORMATION_RATE: '100', CONVOX_AMI_REHEARSAL_FLEET_RACKS: '3'})},
+			);
+			expect(previewed.exitCode, previewed.stderr).toBe(3);
+			const first = previewedChangeSets(readFleet(dir), 0);
+			const {CI: _ci, ...terminalEnv} = faultEnv({CONVOX_AMI_CLOUDFORMATION_RATE: '100', CONVOX_AMI_REHEARSAL_FLEET_RACKS: '3', HOME: dir});
+			const pty = runInPty(['resume', '--confirm', 'sumologic', '--state-dir', dir], {cwd: dir, env: terminalEnv, rows: 50, cols: 120});
+			try {
+				await pty.waitFor('Execute the 3 change set(s) of wave 1 of fleet demo? They replace 9 instance(s) in all.', 60_000);
+				await pty.waitFor(PROMPT_READY, 20_000);
+				expect(updates(dir, WAVE_1)).toEqual([0, 0, 0]);
+				pty.write('y');
+				const code = await pty.exited;
+				expect(code, pty.screen()).toBe(0);
+			} finally {
+				pty.kill();
+			}
+			const fleet = readFleet(dir);
+			expect(fleet.confirmedWaves).toEqual([0]);
+			expect(updates(dir, WAVE_1)).toEqual([1, 1, 1]);
+			for (const rack of WAVE_1)
+				expect(stackOf(readAws(dir), `convox-${rack}`).changeSets.map(changeSet => changeSet.name)).toEqual([first[rack]]);
+			expect(fleet.waveApprovals?.[0]?.approvals.map(given => given.rack).sort()).toEqual([...WAVE_1].sort());
 		},
 		CASE_TIMEOUT_MS,
 	);
