@@ -13,7 +13,12 @@ export async function driveFleet(session: Session, target: FleetRun | string): P
 	const resumed = typeof target !== 'string';
 	const fleet = resumed
 		? resumeFleetRun(target, {config: loaded.config, ...convoxVersion})
-		: newFleetRun(loaded.config, target, {model, confirm: flags.confirm, ...(flags.region ? {region: flags.region} : {})});
+		: newFleetRun(loaded.config, target, {
+				model,
+				confirm: flags.confirm,
+				...(flags.region ? {region: flags.region} : {}),
+				...(flags.until ? {until: flags.until} : {}),
+			});
 	frontEnd.attachFleet({fleet: fleet.fleet, fleetRunId: fleet.id});
 	const fleetSession: FleetSession = {
 		stateDir: input.stateDir,

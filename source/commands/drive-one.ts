@@ -61,6 +61,8 @@ export interface RunRequest {
 	convoxVersion?: string;
 	releaseId?: string;
 	rollbackOf?: RollbackTarget;
+	/** A fleet's rack run stops at its preview as its fleet does, whatever this command's flags. */
+	until?: 'preview';
 	resume?: Run;
 	/** What a resumed run or a rollback keeps from the run it continues or undoes. */
 	model?: RunModel;
@@ -112,6 +114,7 @@ export async function driveOne(session: Session, request: RunRequest, rack?: Rac
 	if (!account) throw new UsageError(`There is no account "${env}" in ${loaded.path} any more.`);
 	const region = resumeOf?.options.region ?? flags.region ?? account.region ?? loaded.config.region;
 	const convoxVersion = request.convoxVersion ?? flags.convoxVersion;
+	const until = request.until ?? flags.until;
 	let run =
 		resumeOf ??
 		createRun({
@@ -126,7 +129,7 @@ export async function driveOne(session: Session, request: RunRequest, rack?: Rac
 				confirm: flags.confirm,
 				yes: flags.yes,
 				...(convoxVersion ? {convoxVersion} : {}),
-				...(flags.until ? {until: flags.until} : {}),
+				...(until ? {until} : {}),
 				...(rack?.prebuiltAmi ? {prebuiltAmi: rack.prebuiltAmi} : {}),
 			},
 			...(request.releaseId ? {releaseId: request.releaseId} : {}),
@@ -234,6 +237,7 @@ async function driveLocked(
 			confirm: run.options.confirm,
 			dryRun: session.model.readOnly,
 			rehearse: session.model.world === 'rehearsal',
+			...(rack?.withholdApproval ? {approve: false, yes: false} : {}),
 		},
 		services,
 		prompt: rack?.prompter ?? frontEnd.prompter,

@@ -50,6 +50,12 @@ export function fleetWorld(session: Session): FleetWorld {
 				);
 			}
 		},
+		async stackChangedSince(rack, preview, signal) {
+			const {cloudformation} = await (await servicesFor(rack)).aws();
+			const {describeStack} = await import('../services/cloudformation/stack');
+			const {changeSincePreview} = await import('../steps/change-set-approval');
+			return changeSincePreview(preview, await describeStack(cloudformation, rack.stackName, signal));
+		},
 		async copyImage(builder, {source, regions, fleetRunId, signal, onProgress}): Promise<ImageCopies> {
 			const aws = await (await servicesFor(builder)).aws();
 			const {copyAmiToRegions, AmiCopiesError} = await import('../services/ami-copies');
@@ -78,7 +84,13 @@ export function fleetWorld(session: Session): FleetWorld {
 				session,
 				'resume' in run
 					? {kind: run.resume.kind, resume: run.resume, model: runModeOf(run.resume)}
-					: {kind: 'release', env: run.rack, convoxVersion: run.convoxVersion, releaseId: run.fleetRunId},
+					: {
+							kind: 'release',
+							env: run.rack,
+							convoxVersion: run.convoxVersion,
+							releaseId: run.fleetRunId,
+							...(run.until ? {until: run.until} : {}),
+						},
 				drive,
 			),
 		rollBack: (release, drive) => driveOne(session, rollbackRequest(release), drive),

@@ -61,10 +61,6 @@ function assertApprovalFlags(name: CommandName, flags: Flags): void {
 			`--until preview goes with \`convox-ami release\`, not with ${name}.`,
 			'Approve a previewed run with `convox-ami resume RUN_ID --approve`.',
 		);
-	if (flags.until && flags.fleet)
-		throw new UsageError(
-			'--until preview is not available for a fleet yet: release the fleet without it, or release each rack with --env.',
-		);
 	if (flags.until && flags.dryRun)
 		throw new UsageError(
 			'--until preview and --dry-run exclude each other: a dry run deletes the change set it shows.',

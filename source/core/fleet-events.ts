@@ -1,3 +1,4 @@
+import type {ChangeSetApproval} from './step-outputs';
 import type {EventSink} from './types';
 
 export type FleetStatus = 'running' | 'finished' | 'stopped' | 'failed' | 'waiting' | 'interrupted';
@@ -32,6 +33,14 @@ export interface ImagePlace {
 	region: string;
 }
 
+/** A rack's change set shown for approval with its wave (`release --fleet NAME --until preview`). */
+export interface WaveChangeSet {
+	rack: string;
+	runId: string;
+	changeSetName: string;
+	consoleUrl: string;
+}
+
 /**
  * A change of the fleet run, the only way it changes: reduced by `reduceFleet` and journaled.
  * `note` is its line in the fleet's history, when it has one.
@@ -42,6 +51,10 @@ export type FleetChangeInput = (
 	| {type: 'history'; note: string}
 	| {type: 'version-resolved'; convoxVersion: string}
 	| {type: 'wave-confirmed'; wave: number}
+	/** The wave's change sets wait for approval; `table` is the wave gate's table of them, as shown. */
+	| {type: 'wave-previewed'; wave: number; changeSets: WaveChangeSet[]; table: string}
+	/** A rack's change set of a previewed wave was approved: by whom, as its run journaled it. */
+	| {type: 'rack-approved'; rack: string; wave: number; approval: ChangeSetApproval}
 	| {type: 'rack-started'; rack: string}
 	| {type: 'rack-run-created'; rack: string; runId: string}
 	/** `pending` when the fleet halted under the rack's run: `resume` starts it again. */

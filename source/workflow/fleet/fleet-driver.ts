@@ -15,6 +15,7 @@ import {resolveVersion} from './fleet-version';
 import type {FleetOutcome, FleetSession} from './fleet-world';
 import {offerRollback} from './rollback-offer';
 import {runWaves, scheduleNow} from './run-waves';
+import {approvalWait, recheckPreviews, recordPreviewedWave} from './wave-approval';
 import {WaveGates} from './wave-gates';
 
 /** The fleet's release record, next to its journal, and both in the shared state. */
@@ -78,7 +79,7 @@ function endWithoutCopies(context: FleetContext, failed: FleetImageRecord[]): Pr
 }
 
 /** The fleet's verdict once its waves stopped: finished, waiting on a confirmation, or stopped by its tolerance. */
-async function conclude(context: FleetContext, untouched: string[]): Promise<FleetOutcome> {
+async function conclude(context: FleetContext, gates: WaveGates, untouched: string[]): Promise<FleetOutcome> {
 	const {fleet} = context;
 	const final = scheduleNow(context);
 	const failed = fleet.racks.filter(rack => rack.state === 'failed');
@@ -122,12 +123,20 @@ async function conclude(context: FleetContext, untouched: string[]): Promise<Fle
 		}
 		case 'waiting': {
 			const waiting = fleet.racks.filter(rack => rack.state === 'waiting');
+			const previewed = await recordPreviewedWave(context, gates, waiting);
+			const approval = previewed && approvalWait(context.fleet, previewed);
+			const confirming = waiting.filter(rack => !previewed?.racks.includes(rack.name));
+			const later = `Later waves not started: ${left.join(', ') || 'none'}.`;
+			const confirmations =
+				confirming.length > 0
+					? `Fleet ${fleet.fleet} waits on ${confirming.map(rack => `${rack.name} (${rack.detail?.split('\n')[0] ?? 'a manual confirmation'})`).join(', ')}.`
+					: '';
 			return end(
 				context,
 				'waiting',
 				EXIT.waiting,
-				`Fleet ${fleet.fleet} waits on ${waiting.map(rack => `${rack.name} (${rack.detail?.split('\n')[0] ?? 'a manual confirmation'})`).join(', ')}; later waves not started: ${left.join(', ') || 'none'}.`,
-				'Confirm with `convox-ami resume --confirm ID`.',
+				[approval?.message, confirmations, later].filter(Boolean).join(' '),
+				[approval?.hint, confirmations && 'Confirm with `convox-ami resume --confirm ID`.'].filter(Boolean).join(' '),
 			);
 		}
 		default: {
@@ -167,7 +176,8 @@ async function drive(context: FleetContext, resumed: boolean): Promise<FleetOutc
 				'Run `convox-ami resume`: copies made are found again by their tags.',
 			);
 		if (uncopied.length > 0) return await endWithoutCopies(context, uncopied);
-		return await conclude(context, await runWaves(context, gates));
+		if (resumed) await recheckPreviews(context, gates);
+		return await conclude(context, gates, await runWaves(context, gates));
 	} catch (error) {
 		context.change({type: 'status', status: session.signal.aborted ? 'interrupted' : 'failed'});
 		await writeFleetReport(context, []);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type {HistoryEntry, RunMode} from '../../core/types';
-import type {FleetStatus, RackState} from '../../core/fleet-events';
+import type {FleetStatus, RackState, WaveChangeSet} from '../../core/fleet-events';
+import type {ChangeSetApproval} from '../../core/step-outputs';
 import {JsonJournal} from '../json-journal';
 import type {StateMirror} from '../state-mirror';
 
@@ -36,6 +37,17 @@ export interface FleetImageRecord {
 	error?: string;
 }
 
+/**
+ * A wave of a fleet run with `until: 'preview'`: its last preview (the change sets shown for
+ * approval), and who approved its racks' change sets since.
+ */
+export interface WaveApproval {
+	wave: number;
+	/** Absent when the fleet stopped before it recorded the preview (its racks' runs hold theirs). */
+	preview?: {at: string; changeSets: WaveChangeSet[]; table: string};
+	approvals: Array<ChangeSetApproval & {rack: string}>;
+}
+
 export interface FleetRun {
 	schemaVersion: 1;
 	kind: 'fleet';
@@ -54,6 +66,10 @@ export interface FleetRun {
 	/** Waves the operator confirmed (a production wave once, by typing the fleet's name). */
 	confirmedWaves: number[];
 	confirm: string[];
+	/** `release --fleet NAME --until preview`: each wave stops once its change sets are shown, until approved. Absent in older journals. */
+	until?: 'preview';
+	/** The waves previewed for approval; absent in older journals. */
+	waveApprovals?: WaveApproval[];
 	racks: FleetRackRecord[];
 	images: FleetImageRecord[];
 	history: HistoryEntry[];

@@ -1,5 +1,5 @@
 import type {FleetChange, ImagePlace} from '../../core/fleet-events';
-import type {FleetImageRecord, FleetRackRecord, FleetRun} from './fleet-journal';
+import type {FleetImageRecord, FleetRackRecord, FleetRun, WaveApproval} from './fleet-journal';
 
 function updateRack(fleet: FleetRun, name: string, update: (rack: FleetRackRecord) => FleetRackRecord): FleetRackRecord[] {
 	return fleet.racks.map(rack => (rack.name === name ? update(rack) : rack));
@@ -7,6 +7,12 @@ function updateRack(fleet: FleetRun, name: string, update: (rack: FleetRackRecor
 
 function updateImage(fleet: FleetRun, place: ImagePlace, update: (image: FleetImageRecord) => FleetImageRecord): FleetImageRecord[] {
 	return fleet.images.map(image => (image.accountId === place.accountId && image.region === place.region ? update(image) : image));
+}
+
+function updateWaveApproval(fleet: FleetRun, wave: number, update: (approval: WaveApproval) => WaveApproval): WaveApproval[] {
+	const approvals = fleet.waveApprovals ?? [];
+	const updated = update(approvals.find(approval => approval.wave === wave) ?? {wave, approvals: []});
+	return [...approvals.filter(approval => approval.wave !== wave), updated].sort((a, b) => a.wave - b.wave);
 }
 
 function withoutError({error: _error, ...image}: FleetImageRecord): FleetImageRecord {
@@ -35,6 +41,24 @@ function applyChange(fleet: FleetRun, change: FleetChange): FleetRun {
 			return {...fleet, convoxVersion: change.convoxVersion};
 		case 'wave-confirmed':
 			return fleet.confirmedWaves.includes(change.wave) ? fleet : {...fleet, confirmedWaves: [...fleet.confirmedWaves, change.wave]};
+		case 'wave-previewed':
+			// A fresh preview of the wave replaces the earlier one, and needs its own approvals.
+			return {
+				...fleet,
+				waveApprovals: updateWaveApproval(fleet, change.wave, () => ({
+					wave: change.wave,
+					preview: {at: change.at, changeSets: change.changeSets, table: change.table},
+					approvals: [],
+				})),
+			};
+		case 'rack-approved':
+			return {
+				...fleet,
+				waveApprovals: updateWaveApproval(fleet, change.wave, approval => ({
+					...approval,
+					approvals: [...approval.approvals, {rack: change.rack, ...change.approval}],
+				})),
+			};
 		case 'rack-started':
 			return {...fleet, racks: updateRack(fleet, change.rack, rack => ({...withoutDetail(rack), state: 'running'}))};
 		case 'rack-run-created':

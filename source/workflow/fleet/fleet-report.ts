@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type {Run} from '../../core/types';
 import {outputsOf} from '../../core/step-outputs';
-import type {FleetRackRecord, FleetRun} from './fleet-journal';
+import type {FleetRackRecord, FleetRun, WaveApproval} from './fleet-journal';
 
 export interface FleetReportInput {
 	fleet: FleetRun;
@@ -32,6 +32,26 @@ function cell(text: string): string {
 	return text.replaceAll('|', '\\|');
 }
 
+/** A previewed wave: its change sets as shown, and who approved each, or that it still waits. */
+function waveApproval({wave, preview, approvals}: WaveApproval): string[] {
+	const approvalOf = (rack: string, changeSetName: string) =>
+		approvals.find(approval => approval.rack === rack && approval.changeSetName === changeSetName);
+	const lines = [`### Wave ${wave + 1}`];
+	if (preview) {
+		lines.push('', `Previewed ${preview.at}:`, '', '```', preview.table, '```', '');
+		for (const {rack, changeSetName, consoleUrl, runId} of preview.changeSets) {
+			const given = approvalOf(rack, changeSetName);
+			lines.push(
+				`- ${rack}: change set \`${changeSetName}\` ([console](${consoleUrl}), run ${runId}): ${given ? `approved by ${given.user} (\`${given.arn}\`) at ${given.at}` : '**waiting for approval**'}`,
+			);
+		}
+	}
+	const unlisted = approvals.filter(approval => !preview?.changeSets.some(set => set.changeSetName === approval.changeSetName));
+	for (const {rack, changeSetName, user, arn, at} of unlisted)
+		lines.push(`- ${rack}: change set \`${changeSetName}\` approved by ${user} (\`${arn}\`) at ${at}`);
+	return lines;
+}
+
 /** The fleet's release record: every rack with its outcome and a link to its own report. */
 export function fleetReport({fleet, runs, untouched, reportDir, runsDir}: FleetReportInput): string {
 	const lines = [
@@ -42,6 +62,7 @@ export function fleetReport({fleet, runs, untouched, reportDir, runsDir}: FleetR
 		`- Waves: ${fleet.waves.map((wave, index) => `${index + 1}. ${wave.join(', ')}`).join('; ')}`,
 		`- At most ${fleet.maxConcurrent} rack(s) at a time; failure tolerance ${fleet.failureTolerance}`,
 		`- Started ${fleet.createdAt}, last change ${fleet.updatedAt}`,
+		...(fleet.until ? ['- Each wave stops once its change sets are shown, until they are approved (`--until preview`)'] : []),
 		'',
 		'## AMIs',
 		'',
@@ -65,6 +86,7 @@ export function fleetReport({fleet, runs, untouched, reportDir, runsDir}: FleetR
 			`| ${rack.name} | ${rack.accountId} | ${rack.region} | ${rack.wave + 1} | ${cell(outcomeOf(rack, run, untouched.includes(rack.name)))} | ${typeof ami === 'string' ? ami : '-'} | ${link} |`,
 		);
 	}
+	if (fleet.waveApprovals?.length) lines.push('', '## Approvals', ...fleet.waveApprovals.flatMap(wave => ['', ...waveApproval(wave)]));
 	lines.push('', '## History', '', ...fleet.history.map(entry => `- ${entry.at} ${entry.message}`), '');
 	return lines.join('\n');
 }

@@ -3,6 +3,7 @@ import type {ExitCode} from '../../core/errors';
 import type {FleetSink} from '../../core/fleet-events';
 import type {Services} from '../../core/ports';
 import type {Prompter} from '../../core/prompter';
+import type {ChangeSetPreview} from '../../core/step-outputs';
 import type {EventSink, PrebuiltAmi, Run, StepId} from '../../core/types';
 import type {JournalStore} from '../journal-store';
 import type {RunOutcome} from '../runner';
@@ -14,12 +15,14 @@ export interface RackDrive {
 	prompter: Prompter;
 	stopAfter?: StepId;
 	prebuiltAmi?: PrebuiltAmi;
+	/** Its wave's previews are stale: `--approve` and `--yes` approve nothing in this run, which shows its change set and waits. */
+	withholdApproval?: boolean;
 	/** Called with a new run before its journal is written: the fleet links it first. */
 	onCreated(run: Run): void;
 }
 
 /** A rack's run: the one it linked, resumed, or a new release of the fleet's version. */
-export type RackRun = {resume: Run} | {rack: string; convoxVersion: string; fleetRunId: string};
+export type RackRun = {resume: Run} | {rack: string; convoxVersion: string; fleetRunId: string; until?: 'preview'};
 
 /** An AMI copied to a region of its account, or why it was not. */
 export interface ImageCopies {
@@ -41,6 +44,8 @@ export interface FleetWorld {
 	servicesFor(rack: FleetRackRecord): Promise<Services>;
 	/** The rack stack's `Version` parameter now; an error saying what to do when it cannot be read. */
 	stackVersion(rack: FleetRackRecord, fleet: string, signal: AbortSignal): Promise<string | undefined>;
+	/** How the rack's stack changed since its change set was previewed, in words; undefined when it is as it was. */
+	stackChangedSince(rack: FleetRackRecord, preview: ChangeSetPreview, signal: AbortSignal): Promise<string | undefined>;
 	/** The AMI of a rack's account copied to other regions, found again by its tags when copied before. */
 	copyImage(builder: FleetRackRecord, request: ImageCopyRequest): Promise<ImageCopies>;
 	/** One rack's run, driven as a single run is (its stack lock, its journal, its report). */

@@ -8,7 +8,7 @@ import {planFleet} from './fleet-plan';
 export function newFleetRun(
 	config: Config,
 	name: string,
-	{model, region, confirm, now = new Date()}: {model: RunModel; region?: string; confirm: string[]; now?: Date},
+	{model, region, confirm, until, now = new Date()}: {model: RunModel; region?: string; confirm: string[]; until?: 'preview'; now?: Date},
 ): FleetRun {
 	const plan = planFleet(config, name, region);
 	const at = now.toISOString();
@@ -27,6 +27,7 @@ export function newFleetRun(
 		failureTolerance: plan.failureTolerance,
 		confirmedWaves: [],
 		confirm,
+		...(until ? {until} : {}),
 		racks: plan.racks.map(rack => ({
 			name: rack.name,
 			accountId: rack.accountId,

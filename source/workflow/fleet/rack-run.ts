@@ -48,10 +48,23 @@ export async function driveRackRun(
 ): Promise<RunOutcome> {
 	const {session, fleet} = context;
 	const existing = rack.runId ? await session.runs.load(rack.runId).catch(() => undefined) : undefined;
-	const run: RackRun = existing ? {resume: existing} : {rack: rack.name, convoxVersion: fleet.convoxVersion!, fleetRunId: fleet.id};
+	const run: RackRun = existing
+		? {resume: existing}
+		: {rack: rack.name, convoxVersion: fleet.convoxVersion!, fleetRunId: fleet.id, ...(fleet.until ? {until: fleet.until} : {})};
 	const sink = session.sink.rackSink(rack.name);
+	const held = Boolean(gates.held(rack.wave));
 	return session.world.driveRack(run, {
 		sink: (event, current) => {
+			if (event.type === 'checkpoint' && event.step === 'update-stack' && event.outputs.approval) {
+				const {approval} = event.outputs;
+				context.change({
+					type: 'rack-approved',
+					rack: rack.name,
+					wave: rack.wave,
+					approval,
+					note: `Wave ${rack.wave + 1}: change set ${approval.changeSetName} of ${rack.name} approved by ${approval.user} (${approval.arn}).`,
+				});
+			}
 			if (event.type === 'change-set') {
 				gates.of(rack.wave).preview({
 					rack: rack.name,
@@ -64,11 +77,13 @@ export async function driveRackRun(
 			}
 			sink(event, current);
 		},
-		prompter: rackPrompter(session.prompter, () => gates.of(rack.wave), {
-			rack: rack.name,
-			stackName: rack.stackName,
-			production: rack.production,
-		}),
+		prompter: rackPrompter(
+			session.prompter,
+			() => gates.of(rack.wave),
+			{rack: rack.name, stackName: rack.stackName, production: rack.production},
+			{held},
+		),
+		...(held ? {withholdApproval: true} : {}),
 		...(stopAfter ? {stopAfter} : {}),
 		...(prebuiltAmi ? {prebuiltAmi} : {}),
 		onCreated: created => {

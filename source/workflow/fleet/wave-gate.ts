@@ -92,6 +92,11 @@ export class WaveGate {
 		this.previews.set(changeSet.rack, changeSet);
 	}
 
+	/** The change set the rack's run showed last in this process. */
+	previewed(rack: string): RackChangeSet | undefined {
+		return this.previews.get(rack);
+	}
+
 	/** The rack's update-stack asks to execute its change set: answered for the wave. */
 	arrive(rack: string, fallback: Omit<RackChangeSet, 'parameters' | 'changes'>): Promise<boolean> {
 		const changeSet = this.previews.get(rack) ?? {...fallback, parameters: [], changes: []};
@@ -160,10 +165,12 @@ export function rackPrompter(
 	prompter: Prompter,
 	gate: () => WaveGate,
 	rack: Omit<RackChangeSet, 'parameters' | 'changes' | 'changeSetName'>,
+	{held = false}: {held?: boolean} = {},
 ): Prompter {
 	return {
+		/** A held wave asks nobody: its racks' previewed change sets go on waiting. */
 		get interactive() {
-			return prompter.interactive;
+			return prompter.interactive && !held;
 		},
 		select: question => prompter.select(question),
 		secret: question => prompter.secret(question),

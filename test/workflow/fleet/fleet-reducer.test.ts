@@ -146,4 +146,82 @@ describe('reduceFleet', () => {
 			'Fleet run resumed: 1 of 3 racks done.',
 		]);
 	});
+
+	describe('approval of a previewed wave (--until preview)', () => {
+		const changeSet = (rack: string, name: string) => ({
+			rack,
+			runId: `run-${rack}`,
+			changeSetName: name,
+			consoleUrl: `https://console/${name}`,
+		});
+		const approval = (changeSetName: string, arn: string) => ({changeSetName, arn, user: 'ada', at: '2026-12-01T01:00:00.000Z'});
+
+		it('a fleet run made with --until preview journals it; one made without has none, as older journals', () => {
+			const previewing = newFleetRun(config, 'all', {model: {world: 'live', readOnly: false}, confirm: [], until: 'preview'});
+			expect(previewing.until).toBe('preview');
+			expect(created().until).toBeUndefined();
+			expect(created().waveApprovals).toBeUndefined();
+		});
+
+		it('a wave previewed, then its racks approved one by one, each with its approver', () => {
+			const previewed = after(created(), {
+				type: 'wave-previewed',
+				wave: 1,
+				changeSets: [changeSet('prod-us', 'cs-us-1'), changeSet('prod-eu', 'cs-eu-1')],
+				table: 'RACK ...',
+				note: 'Wave 2 previewed: 2 change set(s) wait for approval (prod-us, prod-eu).',
+			});
+			expect(previewed.waveApprovals).toEqual([
+				{
+					wave: 1,
+					preview: {
+						at: previewed.updatedAt,
+						changeSets: [changeSet('prod-us', 'cs-us-1'), changeSet('prod-eu', 'cs-eu-1')],
+						table: 'RACK ...',
+					},
+					approvals: [],
+				},
+			]);
+			expect(previewed.history.at(-1)?.message).toBe('Wave 2 previewed: 2 change set(s) wait for approval (prod-us, prod-eu).');
+			const approved = after(
+				previewed,
+				{
+					type: 'rack-approved',
+					rack: 'prod-us',
+					wave: 1,
+					approval: approval('cs-us-1', 'arn:aws:sts::222222222222:assumed-role/Admin/ada'),
+				},
+				{
+					type: 'rack-approved',
+					rack: 'prod-eu',
+					wave: 1,
+					approval: approval('cs-eu-1', 'arn:aws:sts::222222222222:assumed-role/Admin/ada'),
+				},
+			);
+			expect(approved.waveApprovals?.[0]?.approvals.map(given => [given.rack, given.changeSetName, given.user])).toEqual([
+				['prod-us', 'cs-us-1', 'ada'],
+				['prod-eu', 'cs-eu-1', 'ada'],
+			]);
+			expect(approved.waveApprovals?.[0]?.preview?.changeSets).toHaveLength(2);
+		});
+
+		it('a fresh preview of a wave replaces the earlier one and its approvals; other waves keep theirs, in wave order', () => {
+			const fleet = after(
+				created(),
+				{type: 'wave-previewed', wave: 1, changeSets: [changeSet('prod-us', 'cs-us-1')], table: 'first'},
+				{type: 'rack-approved', rack: 'prod-us', wave: 1, approval: approval('cs-us-1', 'arn:1')},
+				{type: 'wave-previewed', wave: 0, changeSets: [changeSet('dev', 'cs-dev-1')], table: 'dev'},
+				{type: 'wave-previewed', wave: 1, changeSets: [changeSet('prod-us', 'cs-us-2')], table: 'fresh'},
+			);
+			expect(fleet.waveApprovals?.map(wave => [wave.wave, wave.preview?.table, wave.approvals.length])).toEqual([
+				[0, 'dev', 0],
+				[1, 'fresh', 0],
+			]);
+		});
+
+		it('an approval of a wave whose preview the fleet never recorded (it stopped first) is kept all the same', () => {
+			const fleet = after(created(), {type: 'rack-approved', rack: 'dev', wave: 0, approval: approval('cs-dev-1', 'arn:1')});
+			expect(fleet.waveApprovals).toEqual([{wave: 0, approvals: [{rack: 'dev', ...approval('cs-dev-1', 'arn:1')}]}]);
+		});
+	});
 });
