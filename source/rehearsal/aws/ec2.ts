@@ -1,8 +1,9 @@
 import {buildResourceHandlers} from './ec2-build-resources';
 import {imageLifecycleHandlers} from './ec2-image-lifecycle';
+import {packerBuildHandlers} from './ec2-packer-builds';
 import {filtersOf, matches, specifiedTags, tagSet, type Ec2Handler} from './ec2-query';
 import {listParam, stringParam} from './form';
-import {snapshotIdOf} from './ids';
+import {snapshotIdOf, volumeIdOf} from './ids';
 import {AwsError, type ImageRecord, type InstanceRecord} from './model';
 import type {XmlValue} from './xml';
 
@@ -71,11 +72,19 @@ function instanceXml(instance: InstanceRecord): XmlValue {
 		instanceState: {code: stateCodes[instance.state], name: instance.state},
 		privateDnsName: `ip-${instance.privateIpAddress.replaceAll('.', '-')}.ec2.internal`,
 		privateIpAddress: instance.privateIpAddress,
+		ipAddress: instance.publicIpAddress,
 		instanceType: instance.instanceType,
 		launchTime: instance.launchTime,
 		placement: {availabilityZone: 'us-east-1a', tenancy: 'default'},
+		vpcId: 'vpc-standin',
+		subnetId: 'subnet-standin',
 		architecture: 'x86_64',
 		rootDeviceType: 'ebs',
+		rootDeviceName: '/dev/xvda',
+		blockDeviceMapping:
+			instance.state === 'terminated'
+				? []
+				: [{deviceName: '/dev/xvda', ebs: {volumeId: volumeIdOf(instance), status: 'attached', deleteOnTermination: true}}],
 		iamInstanceProfile: instance.instanceProfileArn ? {arn: instance.instanceProfileArn} : undefined,
 		keyName: instance.keyName,
 		groupSet: instance.securityGroupIds?.map(groupId => ({groupId})),
@@ -86,6 +95,7 @@ function instanceXml(instance: InstanceRecord): XmlValue {
 export const ec2Handlers: Record<string, Ec2Handler> = {
 	...imageLifecycleHandlers,
 	...buildResourceHandlers,
+	...packerBuildHandlers,
 
 	/** The rehearsal's Packer replay registers the image it "built", as Packer's CreateImage would. */
 	RegisterImage(state, params, caller) {
