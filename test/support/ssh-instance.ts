@@ -73,9 +73,10 @@ function acceptKeyCheck(context: PublicKeyAuthContext): void {
 /**
  * The instance of an amazon-ebs build, as the real Packer reaches it over SSH on 127.0.0.1: it lets
  * in only the keys `authorizedKeys()` names at that moment (the EC2 stand-in's key pairs), takes
- * uploads into memory and records every command, answering exit status 0 without running anything.
+ * uploads into memory and records every command (`onExec` hears of each as it arrives), answering exit
+ * status 0 without running anything.
  */
-export async function startSshInstance(authorizedKeys: () => string[]): Promise<SshInstance> {
+export async function startSshInstance(authorizedKeys: () => string[], onExec: (command: string) => void = () => {}): Promise<SshInstance> {
 	const commands: string[] = [];
 	const uploads: Upload[] = [];
 	const refusedKeys: string[] = [];
@@ -106,6 +107,7 @@ export async function startSshInstance(authorizedKeys: () => string[]): Promise<
 				session.on('env', accept => accept?.());
 				session.on('exec', (accept, _reject, {command}) => {
 					commands.push(command);
+					onExec(command);
 					const channel = accept();
 					const scp = /^scp (?:-\w+ )*-\w*t\w* (.+)$/.exec(command);
 					if (scp) return scpSink(channel, scp[1]!, upload => uploads.push(upload));

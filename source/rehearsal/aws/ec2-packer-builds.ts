@@ -99,6 +99,20 @@ export const packerBuildHandlers: Record<string, Ec2Handler> = {
 		return {imageId: image.imageId};
 	},
 
+	/** Packer sets `ami_description` (and would share with `ami_users`) after CreateImage. */
+	ModifyImageAttribute(state, params, caller) {
+		const imageId = stringParam(params.ImageId) ?? '';
+		const image = ownImage(state, caller, imageId);
+		if (!image) throw new AwsError('InvalidAMIID.NotFound', `The image id '[${imageId}]' does not exist`);
+		const description = stringParam(objectParam(params.Description).Value);
+		if (description !== undefined) image.description = description;
+		const added = listParam(objectParam(params.LaunchPermission).Add).map(objectParam);
+		image.launchPermissions = [...image.launchPermissions, ...added.flatMap(permission => stringParam(permission.UserId) ?? [])];
+		if (added.some(permission => stringParam(permission.Group) === 'all')) image.public = true;
+		state.commit();
+		return {return: true};
+	},
+
 	CreateTags(state, params, caller) {
 		const tags = tagsOf(params);
 		for (const resourceId of listParam(params.ResourceId).map(String)) tagResource(state, caller, resourceId, tags);
