@@ -1,8 +1,9 @@
 import {readdirSync, readFileSync} from 'node:fs';
-import {readFile} from 'node:fs/promises';
+import {readdir, readFile, rm} from 'node:fs/promises';
+import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {createChecklistWorld, type ChecklistWorld} from '../support/checklist-e2e-world';
-import {runCliUntil, type CliOutcome} from '../support/fault-cli';
+import {runCliUntil, type CliOutcome, type KillWhen} from '../support/fault-cli';
 import {useHcl2Template, type Hcl2Template} from '../support/hcl2-templates';
 import {secretsInFiles} from '../support/secret-scan';
 import {startSshInstance, type SshInstance} from '../support/ssh-instance';
@@ -114,6 +115,31 @@ async function expectNoSecretOutsideTheInstance(world: ChecklistWorld, outcome: 
 	expect(await secretsInFiles(world.dir, NEEDLES, world.home), 'in a file of the state dir, the work dir or the templates').toEqual([]);
 }
 
+/** A stopped builder of another run, with Packer's naming: nothing of it may be removed. */
+function seedOtherRunsBuilder(world: ChecklistWorld): void {
+	const data = world.aws.state.data;
+	const common = {accountId: '111111111111', region: 'us-east-1', tags: {}};
+	(data.keyPairs ??= []).push({...common, keyPairId: 'key-0other0000000001', keyName: 'packer_0ther000-0000-4000-8000-000000000001'});
+	(data.securityGroups ??= []).push({
+		...common,
+		groupId: 'sg-0other00000000001',
+		groupName: 'packer_0ther000-0000-4000-8000-000000000002',
+		description: 'Temporary group for Packer',
+	});
+	data.instances.push({
+		instanceId: 'i-0other00000000001',
+		imageId: 'ami-6bb2d67c',
+		state: 'stopped',
+		stackName: '',
+		instanceType: 't3.large',
+		launchTime: '2026-11-25T00:00:00.000Z',
+		privateIpAddress: '10.0.8.200',
+		tags: {Name: 'Packer Builder', ReleaseRun: '20261125-000000-dev-0thr'},
+		keyName: 'packer_0ther000-0000-4000-8000-000000000001',
+		securityGroupIds: ['sg-0other00000000001'],
+	});
+}
+
 describe('the real Packer 1.6.6 builds HCL2 twins with amazon-ebs against the loopback stand-ins, through the whole release', () => {
 	it('the HCL2 twin of the shipped template: tags, run tags, the provisioning files uploaded and run, secrets only in the env var file on the instance', async () => {
 		const {world, instance, packerCmdlines} = await realPackerWorld('shipped');
@@ -161,4 +187,40 @@ describe('the real Packer 1.6.6 builds HCL2 twins with amazon-ebs against the lo
 		expect(provisioning).toContain(`LOGSPOUT_TOKEN='${SECRETS.LOGSPOUT_TOKEN}'`);
 		await expectNoSecretOutsideTheInstance(world, outcome, packerCmdlines);
 	}, 120_000);
+
+	it("killed while Packer cleans up, the keeper's record lost: the resume adopts the AMI by its ReleaseRun tag and removes the stopped instance tagged with the run, its packer_ key pair and security group, nothing of another run", async () => {
+		const {world} = await realPackerWorld('shipped');
+		seedOtherRunsBuilder(world);
+		// Packer cannot terminate its instance, so it retries deleting the security group the instance still uses: killed there.
+		world.aws.state.data.ec2Denied = ['TerminateInstances'];
+		const killWhen: KillWhen = event => event.type === 'log' && String(event.line).includes('Deleting temporary security group');
+		const killed = await runCliUntil(release(world), {env: world.env, killWhen});
+		expect(killed.killed).toBe(true);
+		world.aws.state.data.ec2Denied = [];
+		const runs = path.join(world.stateDir, 'runs');
+		for (const record of (await readdir(runs)).filter(name => name.endsWith('.record'))) await rm(path.join(runs, record));
+		const data = world.aws.state.data;
+		const builder = data.instances.find(instance => instance.state === 'stopped' && instance.instanceId !== 'i-0other00000000001')!;
+		const ours = {keyPair: builder.keyName!, group: builder.securityGroupIds![0]!};
+		const groupName = data.securityGroups?.find(group => group.groupId === ours.group)?.groupName;
+		expect(ours.keyPair).toMatch(/^packer_/);
+
+		const resumed = await runCliUntil(
+			['resume', '--yes', '--json', '--confirm', 'sumologic', '--config', world.configPath, '--state-dir', world.stateDir],
+			{env: world.env},
+		);
+		expect(resumed.exitCode, resumed.stderr).toBe(0);
+		const runId = String(resumed.events.find(event => event.type === 'run')?.runId);
+		const said = resumed.events.filter(event => event.type === 'notice').map(event => String(event.message));
+		expect(said).toContainEqual(expect.stringMatching(/^Adopted AMI ami-\w+ .*not building again/));
+		expect(said).toContain(
+			`The interrupted Packer left behind in us-east-1: EC2 instance ${builder.instanceId} (stopped), key pair ${ours.keyPair}, security group ${ours.group} (${groupName}) (found by its run tag ReleaseRun=${runId}).`,
+		);
+		expect(succeeded(world, 'CreateImage'), 'built once').toHaveLength(1);
+		expect(builder.state).toBe('terminated');
+		expect(data.keyPairs?.map(pair => pair.keyName)).toEqual(['packer_0ther000-0000-4000-8000-000000000001']);
+		expect(data.securityGroups?.map(group => group.groupId)).toEqual(['sg-0other00000000001']);
+		expect(data.instances.find(instance => instance.instanceId === 'i-0other00000000001')?.state).toBe('stopped');
+		expect(world.aws.state.parameters('convox-dev').Ami).toBe(String(stepOutputs(resumed, 'build').amiId));
+	}, 180_000);
 });

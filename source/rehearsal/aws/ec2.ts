@@ -4,7 +4,7 @@ import {packerBuildHandlers} from './ec2-packer-builds';
 import {filtersOf, matches, specifiedTags, tagSet, type Ec2Handler} from './ec2-query';
 import {listParam, stringParam} from './form';
 import {snapshotIdOf, volumeIdOf} from './ids';
-import {AwsError, type ImageRecord, type InstanceRecord} from './model';
+import {AwsError, type ImageRecord, type InstanceRecord, type SecurityGroupRecord} from './model';
 import type {XmlValue} from './xml';
 
 const stateCodes: Record<InstanceRecord['state'], number> = {
@@ -65,7 +65,7 @@ function instanceTags(instance: InstanceRecord): Record<string, string> {
 	};
 }
 
-function instanceXml(instance: InstanceRecord): XmlValue {
+function instanceXml(instance: InstanceRecord, groups: SecurityGroupRecord[]): XmlValue {
 	return {
 		instanceId: instance.instanceId,
 		imageId: instance.imageId,
@@ -87,7 +87,7 @@ function instanceXml(instance: InstanceRecord): XmlValue {
 				: [{deviceName: '/dev/xvda', ebs: {volumeId: volumeIdOf(instance), status: 'attached', deleteOnTermination: true}}],
 		iamInstanceProfile: instance.instanceProfileArn ? {arn: instance.instanceProfileArn} : undefined,
 		keyName: instance.keyName,
-		groupSet: instance.securityGroupIds?.map(groupId => ({groupId})),
+		groupSet: instance.securityGroupIds?.map(groupId => ({groupId, groupName: groups.find(group => group.groupId === groupId)?.groupName})),
 		tagSet: tagSet(instanceTags(instance)),
 	};
 }
@@ -253,7 +253,7 @@ export const ec2Handlers: Record<string, Ec2Handler> = {
 				reservationId: `r-${instance.instanceId.slice(2)}`,
 				ownerId: caller.accountId,
 				groupSet: [],
-				instancesSet: [instanceXml(instance)],
+				instancesSet: [instanceXml(instance, state.data.securityGroups ?? [])],
 			})),
 			nextToken: start + size < selected.length ? String(start + size) : undefined,
 		};
