@@ -82,6 +82,46 @@ export async function findPackerLeftovers(ec2: EC2Client, created: BuildResource
 	return found.filter(leftover => leftover !== undefined);
 }
 
+/** Packer names its temporary key pair and security group `packer_<uuid>`; nothing else is ever taken for one of its leftovers. */
+const PACKER_NAME = /^packer_[0-9a-f-]+$/;
+
+/**
+ * A killed Packer's leftovers when no log names them: the stopped instances that carry the run's
+ * `ReleaseRun` tag (the template's `run_tags`; stopped, as Packer leaves its instance for CreateImage,
+ * never one a live Packer still provisions), and the `packer_…` key pair and security groups each was
+ * launched with, read from that instance. Another run's never carry this run's tag.
+ */
+export async function findRunLeftovers(ec2: EC2Client, runId: string, signal?: AbortSignal): Promise<PackerLeftover[]> {
+	const {Reservations} = await ec2.send(
+		new DescribeInstancesCommand({
+			Filters: [
+				{Name: 'tag:ReleaseRun', Values: [runId]},
+				{Name: 'instance-state-name', Values: ['stopped']},
+			],
+		}),
+		{abortSignal: signal},
+	);
+	const instances = (Reservations ?? []).flatMap(reservation => reservation.Instances ?? []);
+	const found: PackerLeftover[] = [];
+	for (const instance of instances) {
+		found.push({
+			kind: 'instance',
+			id: instance.InstanceId!,
+			label: `EC2 instance ${instance.InstanceId!} (${instance.State?.Name ?? 'unknown'})`,
+		});
+		if (instance.KeyName && PACKER_NAME.test(instance.KeyName)) {
+			const pair = await keyPairLeftover(ec2, instance.KeyName, signal);
+			if (pair) found.push(pair);
+		}
+		for (const group of instance.SecurityGroups ?? []) {
+			if (group.GroupId && group.GroupName && PACKER_NAME.test(group.GroupName)) {
+				found.push({kind: 'security-group', id: group.GroupId, label: `security group ${group.GroupId} (${group.GroupName})`});
+			}
+		}
+	}
+	return found;
+}
+
 async function removal(leftover: PackerLeftover, remove: () => Promise<unknown>): Promise<LeftoverRemoval> {
 	try {
 		await remove();

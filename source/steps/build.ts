@@ -3,7 +3,13 @@ import path from 'node:path';
 import type {EC2Client} from '@aws-sdk/client-ec2';
 import {AmiCopiesError, copyAmiToRegions} from '../services/ami-copies';
 import {describeImage, findImagesByRun, launchPermissions, waitForImage} from '../services/ec2-images';
-import {findPackerLeftovers, leftoverCommands, removePackerLeftovers} from '../services/packer-leftovers';
+import {
+	findPackerLeftovers,
+	findRunLeftovers,
+	leftoverCommands,
+	removePackerLeftovers,
+	type PackerLeftover,
+} from '../services/packer-leftovers';
 import {passableVariables} from '../services/packer-template-hcl2';
 import {serveCredentials, type CredentialsEndpoint} from '../services/packer/credentials-endpoint';
 import type {PackerAws} from '../services/packer/environment';
@@ -194,8 +200,12 @@ class BuildRun {
 	private async buildOrAdopt(aws: AwsClients): Promise<BuildOutputs> {
 		const ec2 = this.buildEc2(aws);
 		if (this.triedBefore()) {
-			const adopted = (await this.adoptInterrupted(ec2)) ?? (await this.reconcile(ec2));
-			if (adopted) return adopted;
+			const followed = await this.adoptInterrupted(ec2);
+			if (followed) return followed;
+			const reconciled = await this.reconcile(ec2);
+			// Without the keeper's record no log names what a killed Packer made: its run tags do.
+			if (reconciled && !readKeeperRecord(this.files.record)) await this.removeTaggedLeftovers();
+			if (reconciled) return reconciled;
 		}
 		// A var-file folder left by a process that died (at most an empty named pipe).
 		removeVarFileFolder(this.files.varFileDir);
@@ -292,16 +302,10 @@ class BuildRun {
 		const amiId = followed.amiIds[this.buildRegion] ?? Object.values(followed.amiIds)[0] ?? announced;
 		const adopted = amiId ? await this.adoptImage(ec2, amiId, built ? followed.amiIds : {[this.buildRegion]: amiId}) : undefined;
 		// After the AMI is available: the stopped instance is its source until then.
-		if (followed.exitCode === undefined) await this.removeLeftovers(followed.leftBehind);
+		if (followed.exitCode === undefined) await this.removeLoggedLeftovers(followed.leftBehind);
 		return adopted;
 	}
 
-	/**
-	 * A Packer killed with its keeper never cleaned up: what its log says it created and did not
-	 * remove (the instance, the `packer_…` key pair and security group) and EC2 still has is named,
-	 * and removed when the operator agrees (or --yes). Only those ids and names are looked up, so
-	 * nothing of another build is touched; a refusal is reported and the release goes on.
-	 */
 	/** Asked first (a production account: its id typed too); `--yes` agrees, nobody to answer does not. */
 	private async agreesToRemove(names: string): Promise<boolean> {
 		const {production, accountId} = this.ctx.account;
@@ -321,25 +325,57 @@ class BuildRun {
 		}
 	}
 
-	private async removeLeftovers(left: BuildResources): Promise<void> {
+	/** What the interrupted Packer's log says it created and did not remove (the instance, the `packer_…` key pair and security group). */
+	private async removeLoggedLeftovers(left: BuildResources): Promise<void> {
 		const {ami: _ami, ...created} = left;
 		if (Object.keys(created).length === 0) return;
+		await this.removeLeftovers({
+			lookedFor: describeResources(created),
+			foundBy: `as its log ${this.logPath} names them`,
+			find: ec2 => findPackerLeftovers(ec2, created, this.ctx.signal),
+		});
+	}
+
+	/** The stopped instance carrying this run's `ReleaseRun` run tag, and the `packer_…` key pair and security group it was launched with. */
+	private async removeTaggedLeftovers(): Promise<void> {
+		const tag = `ReleaseRun=${this.ctx.run.id}`;
+		await this.removeLeftovers({
+			lookedFor: `a stopped instance tagged ${tag}`,
+			foundBy: `found by its run tag ${tag}`,
+			find: ec2 => findRunLeftovers(ec2, this.ctx.run.id, this.ctx.signal),
+		});
+	}
+
+	/**
+	 * A Packer killed with its keeper never cleaned up: what it made and EC2 still has is named, and
+	 * removed when the operator agrees (or --yes). Only what `find` looks up by this build's ids,
+	 * names or run tag, so nothing of another build is touched; a refusal is reported and the release goes on.
+	 */
+	private async removeLeftovers({
+		lookedFor,
+		foundBy,
+		find,
+	}: {
+		lookedFor: string;
+		foundBy: string;
+		find: (ec2: EC2Client) => Promise<PackerLeftover[]>;
+	}): Promise<void> {
 		const region = this.buildRegion;
 		const ec2 = this.buildEc2(await this.ctx.services.aws());
 		let leftovers;
 		try {
-			leftovers = await findPackerLeftovers(ec2, created, this.ctx.signal);
+			leftovers = await find(ec2);
 		} catch (error) {
 			this.ctx.signal.throwIfAborted();
 			this.ctx.notice(
 				'warn',
-				`Could not look for what the interrupted Packer left behind (${describeResources(created)}, in ${region}): ${errorText(error)}. Check the EC2 console.`,
+				`Could not look for what the interrupted Packer left behind (${lookedFor}, in ${region}): ${errorText(error)}. Check the EC2 console.`,
 			);
 			return;
 		}
 		if (leftovers.length === 0) return;
 		const names = leftovers.map(leftover => leftover.label).join(', ');
-		this.ctx.notice('warn', `The interrupted Packer left behind in ${region}: ${names} (as its log ${this.logPath} names them).`);
+		this.ctx.notice('warn', `The interrupted Packer left behind in ${region}: ${names} (${foundBy}).`);
 		const byHand = (remaining: typeof leftovers) => leftoverCommands(region, remaining).join('; ');
 		if (this.dryRun) {
 			this.ctx.notice('info', `Dry run: nothing removed. A release removes them (asking first), or: ${byHand(leftovers)}`);

@@ -5,9 +5,10 @@ import {afterEach, describe, expect, it} from 'vitest';
 import {createChecklistWorld, type ChecklistWorld} from '../support/checklist-e2e-world';
 import {DEV_KEY, WRONG_KEY} from '../support/cli-env';
 import {isAlive, runCliUntil, waitUntilGone, type CliEvent, type CliOutcome, type KillWhen} from '../support/fault-cli';
+import {DEV_VAR_FILE, useHcl2Template} from '../support/hcl2-templates';
+import {secretsInCmdline, secretsInFiles} from '../support/secret-scan';
 
 const OPERATOR_TEMPLATE = new URL('../fixtures/operator-template/', import.meta.url).pathname;
-const OPERATOR_HCL2 = new URL('../fixtures/hcl2/operator/', import.meta.url).pathname;
 const DEV_SECRET_KEY = 'devsecretdevsecretdevsecret';
 const OTHER_SECRET_KEY = 'othersecretothersecret00';
 const SECRETS = {
@@ -67,20 +68,6 @@ const TEMPLATES: Array<{name: string; kind: TemplateKind}> = [
 	},
 ];
 
-/** The operator's HCL2 folder beside the shipped template, and a var file that records source_ami, named by the config. */
-async function useOperatorHcl2(world: ChecklistWorld): Promise<void> {
-	const folder = path.join(world.dir, 'packer', 'hcl2');
-	await mkdir(folder);
-	for (const file of ['template.pkr.hcl', 'secrets.pkr.json']) await copyFile(path.join(OPERATOR_HCL2, file), path.join(folder, file));
-	await mkdir(path.join(world.dir, 'packer', 'vars'));
-	await writeFile(
-		path.join(world.dir, 'packer', 'vars', 'dev.pkrvars.hcl'),
-		'# the base AMI of dev\nsource_ami = "ami-0000000000000000a"\n',
-	);
-	const config = JSON.parse(await readFile(world.configPath, 'utf8')) as Record<string, unknown>;
-	await writeFile(world.configPath, JSON.stringify({...config, template: 'packer/hcl2', varFiles: ['packer/vars/dev.pkrvars.hcl']}));
-}
-
 /**
  * A rack ready for a release, the account's profile convox-dev, and a [default] profile of another
  * account (999999999999) that Packer's SDK would fall back on if it were given no credentials.
@@ -109,7 +96,7 @@ async function setup(kind: TemplateKind, extraEnv: NodeJS.ProcessEnv = {}): Prom
 		].join('\n'),
 	);
 	if (kind === 'operator') await copyFile(path.join(OPERATOR_TEMPLATE, 'packer.json'), path.join(world.dir, 'packer', 'packer.json'));
-	if (kind === 'operator-hcl2') await useOperatorHcl2(world);
+	if (kind === 'operator-hcl2') await useHcl2Template(world, 'operator', '# the base AMI of dev\nsource_ami = "ami-0000000000000000a"\n');
 	const tmp = path.join(world.dir, 'tmp');
 	await mkdir(tmp);
 	return {
@@ -128,22 +115,7 @@ async function setup(kind: TemplateKind, extraEnv: NodeJS.ProcessEnv = {}): Prom
 }
 
 /** Every regular file under the operator's folder (state dir, TMPDIR, template folder), HOME and its ~/.aws excepted. */
-async function secretsInFiles(world: ChecklistWorld): Promise<string[]> {
-	const entries = await readdir(world.dir, {recursive: true, withFileTypes: true});
-	const files = entries.filter(entry => entry.isFile() && !path.join(entry.parentPath, entry.name).startsWith(world.home));
-	const hits: string[] = [];
-	for (const entry of files) {
-		const file = path.join(entry.parentPath, entry.name);
-		const text = await readFile(file, 'utf8').catch(() => '');
-		hits.push(...NEEDLES.filter(needle => text.includes(needle)).map(needle => `${path.relative(world.dir, file)}: ${needle}`));
-	}
-	return hits;
-}
-
-async function secretsInCmdline(pid: number): Promise<string[]> {
-	const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
-	return NEEDLES.filter(needle => cmdline.includes(needle));
-}
+const secretsInWorld = (world: ChecklistWorld) => secretsInFiles(world.dir, NEEDLES, world.home);
 
 const notices = (outcome: CliOutcome) => outcome.events.filter(event => event.type === 'notice').map(event => String(event.message));
 
@@ -185,9 +157,9 @@ describe.each(TEMPLATES)('Packer builds in the account STS checked, and resume n
 				`us-east-1:${String(amiId)}`,
 			);
 		expect(NEEDLES.filter(needle => outcome.stderr.includes(needle) || JSON.stringify(outcome.events).includes(needle))).toEqual([]);
-		expect(await secretsInFiles(world)).toEqual([]);
+		expect(await secretsInWorld(world)).toEqual([]);
 		if (kind === 'operator-hcl2') {
-			const varFile = path.join(world.dir, 'packer', 'vars', 'dev.pkrvars.hcl');
+			const varFile = path.join(world.dir, DEV_VAR_FILE);
 			expect(running).toContain(`-var-file=${varFile} -var source_ami=`);
 			expect((await packerRuns()).find(run => run.command === 'build')?.varFiles, "the config's var file and the secrets' pipe").toBe(2);
 			const sourceAmi = (
@@ -210,7 +182,7 @@ describe.each(TEMPLATES)('Packer builds in the account STS checked, and resume n
 			expect.objectContaining({command: 'validate', accessKeyId: DEV_KEY, profile: null, varFile: true}),
 		]);
 		expect(registered(world)).toEqual([]);
-		expect(await secretsInFiles(world)).toEqual([]);
+		expect(await secretsInWorld(world)).toEqual([]);
 	}, 120_000);
 
 	it('the CLI killed before CreateImage: Packer goes on alone, nothing leaks meanwhile, the resume adopts its AMI', async () => {
@@ -221,15 +193,15 @@ describe.each(TEMPLATES)('Packer builds in the account STS checked, and resume n
 		expect(registered(world)).toEqual([]);
 		const [build] = (await packerRuns()).filter(run => run.command === 'build');
 		expect(isAlive(build!.pid), 'Packer outlived the CLI').toBe(true);
-		expect(await secretsInCmdline(build!.pid)).toEqual([]);
-		expect(await secretsInFiles(world)).toEqual([]);
+		expect(await secretsInCmdline(build!.pid, NEEDLES)).toEqual([]);
+		expect(await secretsInWorld(world)).toEqual([]);
 		expect(await waitUntilGone(killed.orphans, 20_000), 'Packer and its keeper finish alone').toEqual([]);
 		expect(registered(world)).toHaveLength(1);
 		const resumed = await runCliUntil(args(RESUME), {env});
 		expect(resumed.exitCode, resumed.stderr).toBe(0);
 		expect(notices(resumed).some(message => /^Adopted AMI ami-\w+ .*not building again/.test(message))).toBe(true);
 		expectBuiltInTheAccount(world, await packerRuns(), buildOutputs(resumed)?.amiId);
-		expect(await secretsInFiles(world)).toEqual([]);
+		expect(await secretsInWorld(world)).toEqual([]);
 	}, 120_000);
 
 	it('everything killed as the build starts (the var-file may be waiting for Packer): no secret on disk, the resume cleans up and builds once', async () => {
@@ -237,7 +209,7 @@ describe.each(TEMPLATES)('Packer builds in the account STS checked, and resume n
 		const killWhen: KillWhen = event => event.type === 'notice' && String(event.message).startsWith('Running ');
 		const killed = await runCliUntil(args(RELEASE), {env, killWhen});
 		expect(killed.killed).toBe(true);
-		expect(await secretsInFiles(world)).toEqual([]);
+		expect(await secretsInWorld(world)).toEqual([]);
 		const resumed = await runCliUntil(args(RESUME), {env});
 		expect(resumed.exitCode, resumed.stderr).toBe(0);
 		const runs = (await packerRuns()).filter(run => run.command === 'build');
@@ -248,7 +220,7 @@ describe.each(TEMPLATES)('Packer builds in the account STS checked, and resume n
 		).toEqual([DEV_KEY]);
 		const leftovers = (await readdir(path.join(world.stateDir, 'runs'))).filter(name => name.endsWith('.vars'));
 		expect(leftovers).toEqual([]);
-		expect(await secretsInFiles(world)).toEqual([]);
+		expect(await secretsInWorld(world)).toEqual([]);
 	}, 120_000);
 
 	it('the CLI, its keeper and Packer killed after CreateImage: the resume adopts the AMI the output announced', async () => {
@@ -257,11 +229,11 @@ describe.each(TEMPLATES)('Packer builds in the account STS checked, and resume n
 		const killed = await runCliUntil(args(RELEASE), {env, killWhen});
 		expect(killed.killed).toBe(true);
 		expect(registered(world)).toHaveLength(1);
-		expect(await secretsInFiles(world)).toEqual([]);
+		expect(await secretsInWorld(world)).toEqual([]);
 		const resumed = await runCliUntil(args(RESUME), {env});
 		expect(resumed.exitCode, resumed.stderr).toBe(0);
 		expect(notices(resumed).some(message => /^Adopted AMI ami-\w+ .*not building again/.test(message))).toBe(true);
 		expectBuiltInTheAccount(world, await packerRuns(), buildOutputs(resumed)?.amiId);
-		expect(await secretsInFiles(world)).toEqual([]);
+		expect(await secretsInWorld(world)).toEqual([]);
 	}, 120_000);
 });

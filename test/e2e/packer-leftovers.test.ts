@@ -1,9 +1,11 @@
-import {readFile} from 'node:fs/promises';
+import {readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import type {InstanceRecord, KeyPairRecord, SecurityGroupRecord} from '../../source/rehearsal/aws/model';
 import {createChecklistWorld, type ChecklistWorld} from '../support/checklist-e2e-world';
 import {runCliUntil, type CliOutcome, type KillWhen} from '../support/fault-cli';
+import {PROMPT_READY} from '../support/ink-prompt';
+import {runInPty, type PtySession} from '../support/pty';
 
 const RELEASE = ['release', '--env', 'dev', '--yes', '--json', '--confirm', 'sumologic'];
 const RESUME = ['resume', '--yes', '--json', '--confirm', 'sumologic'];
@@ -139,4 +141,47 @@ describe('what a killed Packer leaves behind', () => {
 		expect(resumed.events.find(event => event.type === 'run' && event.status === 'finished')).toBeDefined();
 		otherRunUntouched(world);
 	}, 120_000);
+});
+
+/** Keys that come before a prompt takes keys are dropped: pressed again until the screen shows they were taken. */
+async function pressUntil(session: PtySession, keys: string, taken: RegExp): Promise<void> {
+	for (let tries = 0; !taken.test(session.screen()); tries++) {
+		session.write(keys);
+		await session.waitFor(taken, 2000).catch((error: unknown) => {
+			if (tries >= 10) throw error;
+		});
+	}
+}
+
+describe('what a killed Packer leaves behind in a production account, in a real terminal', () => {
+	it('the resume removes them only after the account id is typed: a wrong id is refused, nothing removed until the right one', async () => {
+		const {world, args, created} = await killedAfterTheAmi();
+		const config = JSON.parse(await readFile(world.configPath, 'utf8')) as {accounts: {dev: Record<string, unknown>}};
+		config.accounts.dev.production = true;
+		await writeFile(world.configPath, JSON.stringify(config));
+		const env: NodeJS.ProcessEnv = {...world.env};
+		delete env.CI;
+		const removals = () =>
+			world.aws.calls.filter(call => ['TerminateInstances', 'DeleteKeyPair', 'DeleteSecurityGroup'].includes(call.action));
+		const session = runInPty(args(['resume']), {cwd: world.dir, env, cols: 200});
+		try {
+			const confirm = new RegExp(`│ Remove EC2 instance ${created.instance} \\(stopped\\)[\\s\\S]*${PROMPT_READY}`);
+			const typeTheId = new RegExp(`They are in the PRODUCTION account ${ACCOUNT}. Type its id to remove them:[\\s\\S]*${PROMPT_READY}`);
+			await session.waitFor(confirm, 60_000);
+			await pressUntil(session, 'y', typeTheId);
+			await pressUntil(session, '111111111112', /│ 111111111112/);
+			session.write('\r');
+			await session.waitFor(`Type ${ACCOUNT} exactly`);
+			expect(removals(), 'nothing removed before the id is typed').toEqual([]);
+			await pressUntil(session, '\u007f', /│ 11111111111\s+│/);
+			await pressUntil(session, '1', new RegExp(`│ ${ACCOUNT}\\s+│`));
+			session.write('\r');
+			await session.waitFor(`Removed what the interrupted Packer left behind: EC2 instance ${created.instance}`, 60_000);
+			expect(world.aws.state.data.instances.find(instance => instance.instanceId === created.instance)?.state).toBe('terminated');
+			expect(world.aws.state.data.keyPairs?.map(pair => pair.keyName)).toEqual([OTHER_RUN.keyPair.keyName]);
+			otherRunUntouched(world);
+		} finally {
+			session.kill();
+		}
+	}, 180_000);
 });

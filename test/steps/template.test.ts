@@ -734,6 +734,9 @@ describe('template step with an HCL2 template', () => {
 				'logspout_task_definition',
 				'metrics_backend',
 				'ssh_username',
+				// The twin's own, for the loopback stand-ins.
+				'custom_endpoint_ec2',
+				'ssh_port',
 			].toSorted(),
 			templatePath: path.join(repo, 'packer', 'hcl2', 'convox-ami.pkr.hcl'),
 		});

@@ -1,3 +1,4 @@
+import {createHash, generateKeyPairSync, type KeyObject} from 'node:crypto';
 import {filtersOf, matches, specifiedTags, tagSet, type Caller, type Ec2Handler} from './ec2-query';
 import {listParam, stringParam, type QueryParams} from './form';
 import {hexId} from './ids';
@@ -25,6 +26,34 @@ function instance(state: StandInState, instanceId: string): InstanceRecord {
 	return found;
 }
 
+/** A new RSA key as EC2 hands it out (PKCS#1 PEM, SHA-1 fingerprint of its PKCS#8 form), and its public half for SSH. */
+function newKeyPair(): {keyMaterial: string; keyFingerprint: string; publicKey: string} {
+	const {privateKey, publicKey} = generateKeyPairSync('rsa', {modulusLength: 2048});
+	const fingerprint = createHash('sha1')
+		.update(privateKey.export({type: 'pkcs8', format: 'der'}))
+		.digest('hex');
+	return {
+		keyMaterial: privateKey.export({type: 'pkcs1', format: 'pem'}).toString(),
+		keyFingerprint: fingerprint.match(/../g)!.join(':'),
+		publicKey: openSshPublicKey(publicKey),
+	};
+}
+
+/** `ssh-rsa AAAA…`: the key's exponent and modulus as SSH wire strings (RFC 4253 §6.6). */
+function openSshPublicKey(key: KeyObject): string {
+	const {e, n} = key.export({format: 'jwk'});
+	const wire = (bytes: Buffer) => {
+		const length = Buffer.alloc(4);
+		length.writeUInt32BE(bytes.length);
+		return Buffer.concat([length, bytes]);
+	};
+	const mpint = (base64url: string) => {
+		const bytes = Buffer.from(base64url, 'base64url');
+		return wire((bytes[0]! & 0x80) === 0 ? bytes : Buffer.concat([Buffer.from([0]), bytes]));
+	};
+	return `ssh-rsa ${Buffer.concat([wire(Buffer.from('ssh-rsa')), mpint(e!), mpint(n!)]).toString('base64')}`;
+}
+
 function stateChanges(state: StandInState, params: QueryParams, next: InstanceRecord['state'], shown: InstanceRecord['state']) {
 	const ids = listParam(params.InstanceId).map(String);
 	const changes = ids.map(instanceId => {
@@ -45,16 +74,18 @@ export const buildResourceHandlers: Record<string, Ec2Handler> = {
 		if (keyPairsOf(state, caller).some(pair => pair.keyName === keyName)) {
 			throw new AwsError('InvalidKeyPair.Duplicate', `The keypair '${keyName}' already exists.`);
 		}
+		const {keyMaterial, keyFingerprint, publicKey} = newKeyPair();
 		const pair: KeyPairRecord = {
 			keyPairId: hexId('key-'),
 			keyName,
 			accountId: caller.accountId,
 			region: caller.region,
 			tags: specifiedTags(params, 'key-pair'),
+			publicKey,
 		};
 		(state.data.keyPairs ??= []).push(pair);
 		state.commit();
-		return {keyName, keyPairId: pair.keyPairId, keyFingerprint: '1f:51:ae:28:bf:89:e9:d8:1f:25:5d:37:2d:7d:b8:ca', keyMaterial: 'stand-in'};
+		return {keyName, keyPairId: pair.keyPairId, keyFingerprint, keyMaterial};
 	},
 
 	DescribeKeyPairs(state, params, caller) {
@@ -141,13 +172,13 @@ export const buildResourceHandlers: Record<string, Ec2Handler> = {
 		return {return: true};
 	},
 
-	/** One instance, running at once, outside any stack. */
+	/** One instance outside any stack, `pending` until the next tick, on the loopback address. */
 	RunInstances(state, params) {
 		authorize(state, 'RunInstances');
 		const record: InstanceRecord = {
 			instanceId: hexId('i-'),
 			imageId: stringParam(params.ImageId) ?? '',
-			state: 'running',
+			state: 'pending',
 			stackName: '',
 			instanceType: stringParam(params.InstanceType) ?? 't3.micro',
 			launchTime: new Date().toISOString(),
@@ -155,18 +186,19 @@ export const buildResourceHandlers: Record<string, Ec2Handler> = {
 			tags: specifiedTags(params, 'instance'),
 			...(stringParam(params.KeyName) ? {keyName: stringParam(params.KeyName)!} : {}),
 			securityGroupIds: listParam(params.SecurityGroupId).map(String),
+			publicIpAddress: '127.0.0.1',
 		};
 		state.data.instances.push(record);
 		state.commit();
 		return {
 			reservationId: `r-${record.instanceId.slice(2)}`,
-			instancesSet: [{instanceId: record.instanceId, imageId: record.imageId, instanceState: {code: 16, name: 'running'}}],
+			instancesSet: [{instanceId: record.instanceId, imageId: record.imageId, instanceState: {code: 0, name: 'pending'}}],
 		};
 	},
 
 	StopInstances(state, params) {
 		authorize(state, 'StopInstances');
-		return {instancesSet: stateChanges(state, params, 'stopped', 'stopping')};
+		return {instancesSet: stateChanges(state, params, 'stopping', 'stopping')};
 	},
 
 	/** The answer says `shutting-down`, as EC2's does; the next DescribeInstances shows it terminated. */

@@ -1,9 +1,10 @@
 import {buildResourceHandlers} from './ec2-build-resources';
 import {imageLifecycleHandlers} from './ec2-image-lifecycle';
+import {packerBuildHandlers} from './ec2-packer-builds';
 import {filtersOf, matches, specifiedTags, tagSet, type Ec2Handler} from './ec2-query';
 import {listParam, stringParam} from './form';
-import {snapshotIdOf} from './ids';
-import {AwsError, type ImageRecord, type InstanceRecord} from './model';
+import {snapshotIdOf, volumeIdOf} from './ids';
+import {AwsError, type ImageRecord, type InstanceRecord, type SecurityGroupRecord} from './model';
 import type {XmlValue} from './xml';
 
 const stateCodes: Record<InstanceRecord['state'], number> = {
@@ -64,21 +65,29 @@ function instanceTags(instance: InstanceRecord): Record<string, string> {
 	};
 }
 
-function instanceXml(instance: InstanceRecord): XmlValue {
+function instanceXml(instance: InstanceRecord, groups: SecurityGroupRecord[]): XmlValue {
 	return {
 		instanceId: instance.instanceId,
 		imageId: instance.imageId,
 		instanceState: {code: stateCodes[instance.state], name: instance.state},
 		privateDnsName: `ip-${instance.privateIpAddress.replaceAll('.', '-')}.ec2.internal`,
 		privateIpAddress: instance.privateIpAddress,
+		ipAddress: instance.publicIpAddress,
 		instanceType: instance.instanceType,
 		launchTime: instance.launchTime,
 		placement: {availabilityZone: 'us-east-1a', tenancy: 'default'},
+		vpcId: 'vpc-standin',
+		subnetId: 'subnet-standin',
 		architecture: 'x86_64',
 		rootDeviceType: 'ebs',
+		rootDeviceName: '/dev/xvda',
+		blockDeviceMapping:
+			instance.state === 'terminated'
+				? []
+				: [{deviceName: '/dev/xvda', ebs: {volumeId: volumeIdOf(instance), status: 'attached', deleteOnTermination: true}}],
 		iamInstanceProfile: instance.instanceProfileArn ? {arn: instance.instanceProfileArn} : undefined,
 		keyName: instance.keyName,
-		groupSet: instance.securityGroupIds?.map(groupId => ({groupId})),
+		groupSet: instance.securityGroupIds?.map(groupId => ({groupId, groupName: groups.find(group => group.groupId === groupId)?.groupName})),
 		tagSet: tagSet(instanceTags(instance)),
 	};
 }
@@ -86,6 +95,7 @@ function instanceXml(instance: InstanceRecord): XmlValue {
 export const ec2Handlers: Record<string, Ec2Handler> = {
 	...imageLifecycleHandlers,
 	...buildResourceHandlers,
+	...packerBuildHandlers,
 
 	/** The rehearsal's Packer replay registers the image it "built", as Packer's CreateImage would. */
 	RegisterImage(state, params, caller) {
@@ -243,7 +253,7 @@ export const ec2Handlers: Record<string, Ec2Handler> = {
 				reservationId: `r-${instance.instanceId.slice(2)}`,
 				ownerId: caller.accountId,
 				groupSet: [],
-				instancesSet: [instanceXml(instance)],
+				instancesSet: [instanceXml(instance, state.data.securityGroups ?? [])],
 			})),
 			nextToken: start + size < selected.length ? String(start + size) : undefined,
 		};

@@ -19,3 +19,8 @@ export {randomUUID};
 export function snapshotIdOf(imageId: string): string {
 	return `snap-${imageId.slice(4)}`;
 }
+
+/** The root EBS volume of a stand-in instance (deleted with it). */
+export function volumeIdOf(instance: {instanceId: string}): string {
+	return `vol-${instance.instanceId.slice(2)}`;
+}

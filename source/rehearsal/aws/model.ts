@@ -148,6 +148,10 @@ export interface ImageRecord {
 	deprecationTime?: string;
 	/** DeregisterImage is refused while set. */
 	deregistrationProtection?: boolean;
+	/** Tags of the image's EBS snapshot (CreateTags on its `snap-` id). */
+	snapshotTags?: Record<string, string>;
+	/** The instance CreateImage made it from. */
+	instanceId?: string;
 }
 
 /** A Recycle Bin retention rule for EC2 images of one account and region. */
@@ -184,6 +188,8 @@ export interface InstanceRecord {
 	/** Key pair and security groups it was launched with (RunInstances). */
 	keyName?: string;
 	securityGroupIds?: string[];
+	/** An instance launched with RunInstances answers on the loopback address (where a test's SSH stand-in listens). */
+	publicIpAddress?: string;
 }
 
 /** A key pair made with CreateKeyPair in an account and region (a Packer build makes `packer_<uuid>`). */
@@ -193,6 +199,8 @@ export interface KeyPairRecord {
 	accountId: string;
 	region: string;
 	tags: Record<string, string>;
+	/** The public half (OpenSSH format) of the key CreateKeyPair handed out; absent for seeded pairs. */
+	publicKey?: string;
 }
 
 /** A security group made with CreateSecurityGroup in an account and region. */

@@ -125,6 +125,9 @@ export interface SimulationSettings {
 	imageCopies?: ImageCopySettings;
 }
 
+/** Where an instance RunInstances or StopInstances left in a passing state is one tick later. */
+const settledStates = {pending: 'running', stopping: 'stopped'} as const;
+
 const updatableStatuses = new Set([
 	'CREATE_COMPLETE',
 	'UPDATE_COMPLETE',
@@ -509,9 +512,9 @@ export class StandInState {
 		this.changed();
 	}
 
-	/** Advances every update by one step (or one idle tick of a slow one). */
+	/** Advances every update by one step (or one idle tick of a slow one); a starting or stopping instance gets there. */
 	tick(): boolean {
-		let changed = false;
+		let changed = this.settleInstances();
 		for (const stack of Object.values(this.data.stacks)) {
 			const update = stack.update;
 			if (!update) {
@@ -532,6 +535,13 @@ export class StandInState {
 		}
 
 		return changed;
+	}
+
+	private settleInstances(): boolean {
+		// A stack's instances move with its update; only those of RunInstances settle by themselves.
+		const moving = this.data.instances.filter(instance => instance.stackName === '' && instance.state in settledStates);
+		for (const instance of moving) instance.state = settledStates[instance.state as keyof typeof settledStates];
+		return moving.length > 0;
 	}
 
 	private startInProgressUpdate(stack: StackRecord): void {
