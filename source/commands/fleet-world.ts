@@ -1,4 +1,4 @@
-import {StepFailedError, UsageError} from '../core/errors';
+import {StepFailedError, UsageError, errorText} from '../core/errors';
 import type {Services} from '../core/ports';
 import {runModeOf} from '../core/run-mode';
 import type {FleetRackRecord} from '../workflow/fleet/fleet-journal';
@@ -45,7 +45,7 @@ export function fleetWorld(session: Session): FleetWorld {
 				}
 				signal.throwIfAborted();
 				throw new StepFailedError(
-					`Cannot read the stack ${rack.stackName} of rack ${rack.name}: ${(error as Error).message}`,
+					`Cannot read the stack ${rack.stackName} of rack ${rack.name}: ${errorText(error)}`,
 					'Check the network and permissions, then run `convox-ami resume`.',
 				);
 			}

@@ -1,4 +1,5 @@
 import type {EnvironmentReviewer} from '../core/step-outputs';
+import {errorText} from '../core/errors';
 
 /** One entry of GitHub's review history of a workflow run (`environment-approvals`). */
 interface EnvironmentApproval {
@@ -34,7 +35,7 @@ export async function readEnvironmentReviews(env: NodeJS.ProcessEnv, signal?: Ab
 			signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
 		});
 	} catch (error) {
-		return {unavailable: `${url} did not answer: ${(error as Error).message}`};
+		return {unavailable: `${url} did not answer: ${errorText(error)}`};
 	}
 	if (!response.ok) {
 		const hint = response.status === 403 || response.status === 404 ? " (the job's permissions need `actions: read`)" : '';

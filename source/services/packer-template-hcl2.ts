@@ -15,6 +15,7 @@ import {
 	type TemplateBuilder,
 	type TemplateInspection,
 } from './packer-template-inspection';
+import {errorText} from '../core/errors';
 
 /**
  * Packer's own rule: a `.pkr.hcl` or `.pkr.json` file, or a folder of them, is HCL2; any other
@@ -68,7 +69,7 @@ export async function parseHcl2File(file: string, text: string): Promise<Body> {
 			return JSON.parse(text) as Body;
 		} catch (error) {
 			// V8's message quotes the text around the fault, which may be a secret of a var file: only where it is.
-			const position = /at position (\d+)/.exec((error as Error).message)?.[1];
+			const position = /at position (\d+)/.exec(errorText(error))?.[1];
 			const before = position === undefined ? undefined : text.slice(0, Number(position)).split('\n');
 			const where = before ? ` (line ${before.length}, column ${before.at(-1)!.length + 1})` : '';
 			// eslint-disable-next-line preserve-caught-error -- the cause's message quotes the file's text
@@ -80,7 +81,7 @@ export async function parseHcl2File(file: string, text: string): Promise<Body> {
 	try {
 		return await parse(path.basename(file), text);
 	} catch (error) {
-		throw new Error(`${file} is not valid HCL2: ${(error as Error).message}`, {cause: error});
+		throw new Error(`${file} is not valid HCL2: ${errorText(error)}`, {cause: error});
 	}
 }
 

@@ -3,6 +3,7 @@ import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {replaceFile} from '../core/atomic-file';
+import {errorText} from '../core/errors';
 
 export interface PackerTemplate {
 	path: string;
@@ -39,7 +40,7 @@ export function parseTemplate(file: string, text: string): PackerTemplate {
 	try {
 		parsed = JSON.parse(text);
 	} catch (error) {
-		throw new Error(`${file} is not valid JSON: ${(error as Error).message}`, {cause: error});
+		throw new Error(`${file} is not valid JSON: ${errorText(error)}`, {cause: error});
 	}
 	if (!isRecord(parsed) || !Array.isArray(parsed.builders)) {
 		throw new Error(`${file} is not a Packer JSON template (no "builders" list).`);

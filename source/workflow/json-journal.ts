@@ -1,7 +1,7 @@
 import {mkdir, readdir, readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {replaceFileSync} from '../core/atomic-file';
-import {EXIT, OperatorError, UsageError} from '../core/errors';
+import {EXIT, OperatorError, UsageError, errorText} from '../core/errors';
 import type {StateMirror} from './state-mirror';
 
 /** The one schema version of every journal this convox-ami writes and reads. */
@@ -77,7 +77,7 @@ export class JsonJournal<T extends JournalEntry> {
 			await mkdir(this.dir, {recursive: true});
 		} catch (error) {
 			throw new UsageError(
-				`The state dir ${this.stateDir} cannot be used: ${(error as Error).message}`,
+				`The state dir ${this.stateDir} cannot be used: ${errorText(error)}`,
 				'Pass --state-dir DIR with a folder you can write.',
 			);
 		}
@@ -132,7 +132,7 @@ export class JsonJournal<T extends JournalEntry> {
 			try {
 				entries.push(this.parse(await readFile(file, 'utf8'), file));
 			} catch (error) {
-				unreadable.push({file, problem: (error as Error).message});
+				unreadable.push({file, problem: errorText(error)});
 			}
 		}
 		entries.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
@@ -146,7 +146,7 @@ export class JsonJournal<T extends JournalEntry> {
 			data = JSON.parse(text);
 		} catch (error) {
 			throw new UsageError(
-				`The ${kind.file} ${file} is corrupt (${(error as Error).message}); it was left as it is.`,
+				`The ${kind.file} ${file} is corrupt (${errorText(error)}); it was left as it is.`,
 				'Move it aside to start over, or restore it from a backup.',
 			);
 		}

@@ -2,6 +2,7 @@ import {randomBytes, timingSafeEqual} from 'node:crypto';
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import type {AwsCredentialIdentity} from '@aws-sdk/types';
+import {errorText} from '../../core/errors';
 
 /** Where Packer asks for credentials: aws-sdk-go's container-credentials endpoint, on loopback. */
 export interface CredentialsEndpointAddress {
@@ -47,7 +48,7 @@ export async function serveCredentials(resolve: () => Promise<AwsCredentialIdent
 		} catch (error) {
 			return reply(response, 500, {
 				code: 'CredentialsUnavailable',
-				message: `Could not refresh the account's credentials: ${(error as Error).message}`,
+				message: `Could not refresh the account's credentials: ${errorText(error)}`,
 			});
 		}
 		reply(response, 200, {

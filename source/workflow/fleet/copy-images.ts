@@ -1,5 +1,6 @@
 import type {FleetContext} from './fleet-context';
 import type {FleetImageRecord} from './fleet-journal';
+import {errorText} from '../../core/errors';
 
 async function copyForAccount(context: FleetContext, accountId: string, copies: FleetImageRecord[]): Promise<void> {
 	const {fleet, session} = context;
@@ -48,7 +49,7 @@ async function copyForAccount(context: FleetContext, accountId: string, copies: 
 			onProgress: message => context.emit({type: 'notice', level: 'info', message}),
 		});
 	} catch (error) {
-		for (const copy of copies) fail(copy.region, (error as Error).message);
+		for (const copy of copies) fail(copy.region, errorText(error));
 		return;
 	}
 	for (const {region, amiId, adopted} of result.copied) {

@@ -1,4 +1,4 @@
-import {EXIT, OperatorError} from '../../core/errors';
+import {EXIT, OperatorError, errorText} from '../../core/errors';
 import type {RackState} from '../../core/fleet-events';
 import type {FleetContext} from './fleet-context';
 import {driveRackRun, prebuiltFor, rackStateOf} from './rack-run';
@@ -30,7 +30,7 @@ async function releaseRack(context: FleetContext, gates: WaveGates, name: string
 	} catch (error) {
 		// A question nobody can answer stops the fleet at once; the rack is started again by `resume`.
 		const usage = error instanceof OperatorError && error.exitCode === EXIT.usage;
-		ended = {state: usage || session.signal.aborted ? 'pending' : 'failed', detail: (error as Error).message};
+		ended = {state: usage || session.signal.aborted ? 'pending' : 'failed', detail: errorText(error)};
 		if (usage) context.stop({exitCode: EXIT.usage, message: `${name}: ${error.message}`, ...(error.hint ? {hint: error.hint} : {})});
 	} finally {
 		gate.leave(name);
