@@ -227,7 +227,7 @@ async function driveLocked(
 		run,
 		steps: await stepRegistry(),
 		store,
-		sink: session.notifier ? notifyingSink(sink, session.notifier, createNotificationComposer(account), secrets) : sink,
+		sink: session.notifier ? notifyingSink(sink, session.notifier, createNotificationComposer(account, rack?.resumeCommand), secrets) : sink,
 		config: loaded.config,
 		configDir: loaded.dir,
 		account,

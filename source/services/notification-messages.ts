@@ -47,7 +47,7 @@ function failureOf(run: Run): {step: string; reason: string} {
  * change set shown last) or for a manual confirmation, a failure (with the resume command) and the end
  * (with the AMI and the Convox version). Other events only feed what later messages say.
  */
-export function createNotificationComposer(account: Pick<AccountConfig, 'stackName' | 'accountId'>) {
+export function createNotificationComposer(account: Pick<AccountConfig, 'stackName' | 'accountId'>, resumeCommand?: string) {
 	let lastChangeSet: ChangeSetEvent | undefined;
 	return (event: RunEvent, run: Run): Notification | undefined => {
 		if (event.type === 'change-set') lastChangeSet = event;
@@ -55,7 +55,8 @@ export function createNotificationComposer(account: Pick<AccountConfig, 'stackNa
 		const kind: NotificationKind = event.status === 'resumed' ? 'started' : event.status;
 		const title = `convox-ami ${run.kind} ${run.id} (${run.env}: ${account.stackName}, account ${account.accountId}${run.mode === 'live' ? '' : `, ${run.mode}`})`;
 		const base = {kind, runId: run.id, env: run.env, stackName: account.stackName, runKind: run.kind, mode: run.mode};
-		const resume = `convox-ami resume ${run.id}`;
+		// A fleet's rack is continued by its fleet's resume, never on its own.
+		const resume = resumeCommand ?? `convox-ami resume ${run.id}`;
 		switch (kind) {
 			case 'started':
 				return {...base, text: `${title} ${event.status}.`, details: {}};

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type {Run} from '../../core/types';
-import {outputsOf} from '../../core/step-outputs';
+import {describeApprover, outputsOf} from '../../core/step-outputs';
 import type {FleetRackRecord, FleetRun, WaveApproval} from './fleet-journal';
 
 export interface FleetReportInput {
@@ -42,7 +42,7 @@ function waveApproval({wave, preview, approvals}: WaveApproval): string[] {
 		for (const {rack, changeSetName, consoleUrl, runId} of preview.changeSets) {
 			const given = approvalOf(rack, changeSetName);
 			lines.push(
-				`- ${rack}: change set \`${changeSetName}\` ([console](${consoleUrl}), run ${runId}): ${given ? `approved by ${given.user} (\`${given.arn}\`) at ${given.at}` : '**waiting for approval**'}`,
+				`- ${rack}: change set \`${changeSetName}\` ([console](${consoleUrl}), run ${runId}): ${given ? `approved by ${describeApprover(given)} (\`${given.arn}\`) at ${given.at}` : '**waiting for approval**'}`,
 			);
 		}
 	}

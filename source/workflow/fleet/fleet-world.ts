@@ -19,6 +19,8 @@ export interface RackDrive {
 	withholdApproval?: boolean;
 	/** Called with a new run before its journal is written: the fleet links it first. */
 	onCreated(run: Run): void;
+	/** What continues this run when it stops (its fleet's resume), as notifications name it; its own resume when absent. */
+	resumeCommand?: string;
 }
 
 /** A rack's run: the one it linked, resumed, or a new release of the fleet's version. */

@@ -1,5 +1,6 @@
 import type {FleetChangeInput, RackState} from '../../core/fleet-events';
 import type {PrebuiltAmi, Run, StepId} from '../../core/types';
+import {describeApprover} from '../../core/step-outputs';
 import type {RunOutcome} from '../runner';
 import type {FleetContext} from './fleet-context';
 import type {FleetRackRecord} from './fleet-journal';
@@ -54,6 +55,7 @@ export async function driveRackRun(
 	const sink = session.sink.rackSink(rack.name);
 	const held = Boolean(gates.held(rack.wave));
 	return session.world.driveRack(run, {
+		resumeCommand: `convox-ami resume ${fleet.id}`,
 		sink: (event, current) => {
 			if (event.type === 'checkpoint' && event.step === 'update-stack' && event.outputs.approval) {
 				const {approval} = event.outputs;
@@ -62,7 +64,7 @@ export async function driveRackRun(
 					rack: rack.name,
 					wave: rack.wave,
 					approval,
-					note: `Wave ${rack.wave + 1}: change set ${approval.changeSetName} of ${rack.name} approved by ${approval.user} (${approval.arn}).`,
+					note: `Wave ${rack.wave + 1}: change set ${approval.changeSetName} of ${rack.name} approved by ${describeApprover(approval)} (${approval.arn}).`,
 				});
 			}
 			if (event.type === 'change-set') {
