@@ -1,7 +1,7 @@
 import type {Prompter} from '../core/step';
 import type {Run, EventSink} from '../core/types';
 import type {FleetRow} from './fleet-view';
-import {drawFirstFrame} from './first-frame';
+import {drawFirstFrame, type FirstQuestion} from './first-frame';
 import {runBadges, runTitle} from './format';
 import type {OutputMode} from './output-mode';
 import type {Outcome} from './run-store';
@@ -44,16 +44,28 @@ function printOutcome(outcome: Outcome, write: (text: string) => void): void {
 	write(`${lines.join('\n')}\n`);
 }
 
-/** `badges` mark the screen from its first frame, before a run (and its own badges) is attached. */
+/**
+ * `badges` mark the screen from its first frame, before a run (and its own badges) is attached;
+ * `question`, the one the run will ask first, is shown from the first frame too (it takes keys once
+ * the run asks it).
+ */
 export async function createFrontEnd(
 	mode: OutputMode,
-	{yes, onInterrupt, badges}: {yes: boolean; onInterrupt: () => void; badges: string[]},
+	{yes, onInterrupt, badges, question}: {yes: boolean; onInterrupt: () => void; badges: string[]; question?: FirstQuestion | undefined},
 ): Promise<FrontEnd> {
 	if (mode.renderer === 'ink') {
-		const firstFrame = drawFirstFrame(process.stdout, badges);
+		const shown = mode.canPrompt ? question : undefined;
+		const firstFrame = drawFirstFrame({stdout: process.stdout, stdin: process.stdin, onInterrupt}, badges, shown);
 		const [{mountInk}, {inkPanes, inkReducers}] = await Promise.all([import('./ink/mount'), import('./ink/panes')]);
 		firstFrame.clear();
-		const screen = mountInk({title: '', badges, onInterrupt, reducers: inkReducers, panes: inkPanes});
+		const screen = mountInk({
+			title: '',
+			badges,
+			onInterrupt,
+			reducers: inkReducers,
+			panes: inkPanes,
+			...(shown ? {question: {kind: 'select', ...shown}} : {}),
+		});
 		return {
 			renderer: 'ink',
 			prompter: mode.canPrompt ? screen.store.prompter({yes}) : createUnattendedPrompter({yes}),
