@@ -6,9 +6,11 @@ import {readFile} from 'node:fs/promises';
  * above the live area (the last line of the finished steps) was erased. Ink 7 needs Node 22; this
  * applies the same one-line fix to the Ink 6 we bundle.
  *
- * Ink measures and tokenizes every line of every frame again (its caches live as long as one
- * frame): a screen that waits redraws the same lines once a second, and that was most of its CPU.
- * Here one cache serves every frame, started afresh once it holds many lines.
+ * Ink measures and tokenizes every line of every frame again (its output caches live as long as
+ * one frame, and it takes the width of every text it draws without its own cache of text sizes): a
+ * screen that waits redraws the same lines once a second, and that was most of its CPU (the fleet
+ * table and its notices: about 50 ms a frame). Here one output cache serves every frame, started
+ * afresh once it holds many lines, and the drawing takes a text's width from Ink's text sizes.
  *
  * The build fails if a line to replace moved.
  */
@@ -27,6 +29,16 @@ const FIXES = [
 		file: /[\\/]node_modules[\\/]ink[\\/]build[\\/]output\.js$/,
 		from: '    caches = new OutputCaches();',
 		to: '    caches = OutputCaches.acrossFrames();',
+	},
+	{
+		file: /[\\/]node_modules[\\/]ink[\\/]build[\\/]render-node-to-output\.js$/,
+		from: 'const currentWidth = widestLine(text);',
+		to: 'const currentWidth = measureText(text).width;',
+	},
+	{
+		file: /[\\/]node_modules[\\/]ink[\\/]build[\\/]render-node-to-output\.js$/,
+		from: "import wrapText from './wrap-text.js';",
+		to: "import wrapText from './wrap-text.js';\nimport measureText from './measure-text.js';",
 	},
 ];
 
