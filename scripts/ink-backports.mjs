@@ -23,7 +23,7 @@ const FIXES = [
 	{
 		file: /[\\/]node_modules[\\/]ink[\\/]build[\\/]output\.js$/,
 		from: 'class OutputCaches {\n',
-		to: 'class OutputCaches {\n    static shared;\n    static acrossFrames() {\n        const caches = OutputCaches.shared;\n        if (caches && caches.styledChars.size + caches.widths.size + caches.blockWidths.size < 20000) return caches;\n        return (OutputCaches.shared = new OutputCaches());\n    }\n',
+		to: 'class OutputCaches {\n    static shared;\n    static acrossFrames() {\n        const caches = OutputCaches.shared;\n        if (caches && caches.styledChars.size + caches.widths.size + caches.blockWidths.size < 5000) return caches;\n        return (OutputCaches.shared = new OutputCaches());\n    }\n',
 	},
 	{
 		file: /[\\/]node_modules[\\/]ink[\\/]build[\\/]output\.js$/,
