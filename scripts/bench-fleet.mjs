@@ -61,7 +61,8 @@ function peakPerMinute(times) {
 function cloudFormationRate(calls) {
 	const cloudformation = calls.filter(call => call.service === 'cloudformation');
 	const times = cloudformation.map(call => Date.parse(call.time)).sort((a, b) => a - b);
-	if (times.length === 0) return {total: 0, perMinute: 0, peak: 0, peakAccountRegion: 0, describeStacks: 0, listings: 0, stackEvents: 0};
+	if (times.length === 0)
+		return {total: 0, perMinute: 0, peak: 0, peakAccountRegion: 0, describeStacks: 0, listings: 0, stackEvents: 0, byTools: 0};
 	const minutes = Math.max(1 / 60, (times.at(-1) - times[0]) / 60_000);
 	const byAccountRegion = new Map();
 	for (const call of cloudformation) {
@@ -78,6 +79,8 @@ function cloudFormationRate(calls) {
 		describeStacks: cloudformation.filter(call => call.action === 'DescribeStacks').length,
 		listings: cloudformation.filter(call => call.action === 'DescribeStacks' && call.stackName === undefined).length,
 		stackEvents: cloudformation.filter(call => call.action === 'DescribeStackEvents').length,
+		// Calls not made by our SDK clients: the rehearsal's convox stand-in, as the rack's API (`convox rack`).
+		byTools: cloudformation.filter(call => !call.userAgent?.startsWith('aws-sdk-js')).length,
 	};
 }
 
@@ -141,6 +144,9 @@ for (const [name, waves, figures] of rows) {
 	);
 }
 console.log("  budget: 1.5 x waves x one rack's wall time (20 racks); listings: DescribeStacks without StackName");
+console.log(
+	`  of them by the convox stand-in (the rack's API, \`convox rack\`, paced with the SDK's calls): ${rows.map(([name, , figures]) => `${name} ${cloudFormationRate(figures.calls).byTools}`).join(', ')}`,
+);
 if (screen) {
 	console.log(
 		`  fleet demo, 20 racks, Ink screen in a pty beside it: wall ${screen.wall.toFixed(1)} s, CPU ${screen.cpu.toFixed(1)} s (${((screen.cpu / screen.wall) * 100).toFixed(0)} % of a core)`,

@@ -15,6 +15,7 @@ import {Runner, type RunOutcome} from '../workflow/runner';
 import type {RollbackTarget, Run, RunKind} from '../core/types';
 import type {RackDrive} from '../workflow/fleet/fleet-world';
 import type {CommandInput} from './cli-options';
+import {ACCOUNT_QUESTION, accountChoices} from './account-question';
 import {acquireStackLock, lockTiming, type LockedStack, type StackLock} from '../workflow/stack-lock';
 import type {Services} from '../core/ports';
 import type {ImageHoldings} from '../workflow/report';
@@ -40,18 +41,10 @@ async function chooseEnv(input: CommandInput, loaded: LoadedConfig, frontEnd: Fr
 	}
 	if (names.length === 1 && !frontEnd.prompter.interactive) return names[0]!;
 	return frontEnd.prompter.select({
-		message: 'Which account?',
-		choices: accountChoices(loaded),
+		message: ACCOUNT_QUESTION,
+		choices: accountChoices(loaded.config.accounts),
 		remedy: `--env NAME (one of ${names.join(', ')})`,
 	});
-}
-
-export function accountChoices(loaded: LoadedConfig): Array<{value: string; label: string; hint: string}> {
-	return Object.entries(loaded.config.accounts).map(([name, account]) => ({
-		value: name,
-		label: name,
-		hint: `${account.accountId} · ${account.stackName}${account.production ? ' · PRODUCTION' : ''}`,
-	}));
 }
 
 /** What the next run of a session is: a new run of some kind, or an interrupted one to resume. */
@@ -227,7 +220,9 @@ async function driveLocked(
 		run,
 		steps: await stepRegistry(),
 		store,
-		sink: session.notifier ? notifyingSink(sink, session.notifier, createNotificationComposer(account, rack?.resumeCommand), secrets) : sink,
+		sink: session.notifier
+			? notifyingSink(sink, session.notifier, createNotificationComposer(account, rack?.resumeCommand), secrets)
+			: sink,
 		config: loaded.config,
 		configDir: loaded.dir,
 		account,

@@ -15,8 +15,9 @@ import type {Run} from '../core/types';
 import {wireSignals} from './signals';
 import {createNotifier, type Notifier} from '../services/notifications';
 import type {Outcome} from '../ui/run-store';
-import {accountChoices, driveOne, rollbackOf, rollbackRequest, type RunRequest, type Session} from './drive-one';
+import {driveOne, rollbackOf, rollbackRequest, type RunRequest, type Session} from './drive-one';
 import type {CommandInput} from './cli-options';
+import {accountChoices, firstAccountQuestion} from './account-question';
 import {openSharedState, type SharedState} from './open-state';
 
 async function findRunToResume(store: JournalStore, runId: string | undefined, linked: Set<string>): Promise<Run> {
@@ -44,7 +45,7 @@ async function findRunToResume(store: JournalStore, runId: string | undefined, l
 async function chooseAccountOrFleet(loaded: LoadedConfig, frontEnd: FrontEnd): Promise<{account: string} | {fleet: string}> {
 	const fleets = Object.entries(loaded.config.fleets ?? {});
 	const picks = new Map<string, {account: string} | {fleet: string}>();
-	const accounts = accountChoices(loaded).map((choice, index) => {
+	const accounts = accountChoices(loaded.config.accounts).map((choice, index) => {
 		picks.set(`account-${index}`, {account: choice.value});
 		return {...choice, value: `account-${index}`};
 	});
@@ -150,6 +151,7 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 		yes: flags.yes,
 		onInterrupt: onSignal,
 		badges: sessionBadges(modelOfFlags(flags)),
+		question: firstAccountQuestion(input),
 	});
 	interrupts.signal.addEventListener('abort', () => frontEnd.interrupted());
 	// Notifications still on their way are given their deadline before the last word.
@@ -210,6 +212,8 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 			...(notifier ? {notifier} : {}),
 			...(rehearsal ? {rehearsal} : {}),
 		};
+		// A Ctrl-C while the screen and the config loaded (the first frame's question on the screen) stops here, not at a prompt.
+		interrupts.signal.throwIfAborted();
 		if (fleetName) {
 			const {driveFleet} = await import('./drive-fleet');
 			const ended = await driveFleet(session, fleetToResume ?? fleetName);

@@ -2,6 +2,7 @@ import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import type {z} from 'zod';
 import {UsageError, errorText} from '../core/errors';
+import {configPathOf, NO_CONFIG_HINT} from './config-file';
 import {configSchema, type Config} from './schema';
 
 export interface LoadedConfig {
@@ -9,8 +10,6 @@ export interface LoadedConfig {
 	path: string;
 	dir: string;
 }
-
-const DEFAULT_CONFIG_FILE = 'convox-ami.config.json';
 
 /** `fleets.all.waves[2][0]`: keys joined by dots, array indexes in brackets. */
 function formatPath(path: PropertyKey[]): string {
@@ -37,18 +36,13 @@ export function parseConfig(raw: unknown, source: string): Config {
 }
 
 export async function loadConfig(file: string | undefined, cwd = process.cwd()): Promise<LoadedConfig> {
-	const configPath = path.resolve(cwd, file ?? DEFAULT_CONFIG_FILE);
+	const configPath = configPathOf(file, cwd);
 	let text: string;
 	try {
 		text = await readFile(configPath, 'utf8');
 	} catch (error) {
 		if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-			throw new UsageError(
-				`No config at ${configPath}.`,
-				file
-					? 'Check the --config path.'
-					: `Create ${DEFAULT_CONFIG_FILE} here (start from convox-ami.config.sample.json), pass --config PATH, or try --rehearse.`,
-			);
+			throw new UsageError(`No config at ${configPath}.`, file ? 'Check the --config path.' : NO_CONFIG_HINT);
 		}
 		throw new UsageError(`Cannot read the config ${configPath}: ${errorText(error)}`);
 	}

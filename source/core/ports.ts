@@ -64,4 +64,10 @@ export interface Services {
 	readonly policy: WorldPolicy;
 	/** With a shared state (S3): where the Packer keeper sends its record and log, so that another machine can adopt the build. */
 	readonly sharedState?: StateHandOff;
+	/**
+	 * A fleet's rack: resolves when a CloudFormation call of the account and region that does not go
+	 * through our clients may be made (`convox rack`: the rack's API describes its stack), in turn with
+	 * every other call of the shared pace.
+	 */
+	readonly cloudFormationTurn?: () => Promise<void>;
 }

@@ -131,6 +131,8 @@ export interface AwsCall {
 	/** The error code answered, if any. */
 	error?: string;
 	time: string;
+	/** The request's user agent: the SDK's clients, or the rehearsal's own tools (the bench tells them apart). */
+	userAgent?: string;
 }
 
 export interface AwsStandIn {
@@ -426,6 +428,7 @@ export async function startAwsStandIn(options: AwsStandInOptions = {}): Promise<
 			...(accessKeyId ? {accessKeyId} : {}),
 			...(signingRegion ? {region: signingRegion} : {}),
 			time: new Date().toISOString(),
+			...(request.headers['user-agent'] ? {userAgent: request.headers['user-agent']} : {}),
 		};
 		calls.push(call);
 		const protocol = target?.protocol ?? 'query';

@@ -28,7 +28,7 @@ export interface Rehearsal {
 }
 
 /** A line of CONVOX_AMI_REHEARSAL_CALL_LOG, which scripts/bench-fleet.mjs reads. */
-type BenchCall = Pick<AwsCall, 'service' | 'action' | 'time' | 'accessKeyId' | 'region'> & {stackName?: string};
+type BenchCall = Pick<AwsCall, 'service' | 'action' | 'time' | 'accessKeyId' | 'region' | 'userAgent'> & {stackName?: string};
 
 /** dev and prod are 2016-era racks (RegionConfig AMIs); `current` runs a template of 2026 (base AMI from SSM). */
 const ACCOUNTS = {
@@ -216,10 +216,11 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string;
 			// For the bench: the calls the stand-in answered, when, for which account (key), region and stack.
 			const callLog = process.env.CONVOX_AMI_REHEARSAL_CALL_LOG;
 			if (callLog) {
-				const logged: BenchCall[] = aws.calls.map(({service, action, time, accessKeyId, region, params}) => ({
+				const logged: BenchCall[] = aws.calls.map(({service, action, time, accessKeyId, region, params, userAgent}) => ({
 					service,
 					action,
 					time,
+					...(userAgent ? {userAgent} : {}),
 					...(accessKeyId ? {accessKeyId} : {}),
 					...(region ? {region} : {}),
 					...(typeof params.StackName === 'string' ? {stackName: params.StackName} : {}),

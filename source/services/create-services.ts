@@ -39,6 +39,8 @@ export function createServices({
 	sharedState,
 }: ServiceOptions): Services {
 	let clients: Promise<AwsClients> | undefined;
+	const rate = Number(env.CONVOX_AMI_CLOUDFORMATION_RATE);
+	const pace = sharedPace ? callBudgetFor(account.accountId, region, rate > 0 ? rate : undefined) : undefined;
 	return {
 		releases: createReleasesService(env.CONVOX_RELEASES_URL ? {baseUrl: env.CONVOX_RELEASES_URL} : {}),
 		aws: () =>
@@ -47,10 +49,7 @@ export function createServices({
 				...(standIn ? {endpoint: standIn.endpoint, credentials: standIn.credentials} : account.profile ? {profile: account.profile} : {}),
 				...(beforeAwsCall ? {beforeCall: beforeAwsCall} : {}),
 			}).then(created => {
-				if (sharedPace) {
-					const rate = Number(env.CONVOX_AMI_CLOUDFORMATION_RATE);
-					withCallBudget(created.cloudformation, callBudgetFor(account.accountId, region, rate > 0 ? rate : undefined));
-				}
+				if (pace) withCallBudget(created.cloudformation, pace);
 				return created;
 			})),
 		binaries: {
@@ -58,8 +57,10 @@ export function createServices({
 			convox: binary(config.binaries.convox, 'convox', configDir),
 			git: binary(config.binaries.git, 'git', configDir),
 		},
-		env,
+		// A rehearsal's tools (the convox stand-in) call the stand-in in the run's region, as the rack's API does.
+		env: standIn ? {...env, AWS_REGION: region} : env,
 		policy: standIn ? REHEARSAL_POLICY : LIVE_POLICY,
 		...(sharedState ? {sharedState} : {}),
+		...(pace ? {cloudFormationTurn: () => pace.take()} : {}),
 	};
 }

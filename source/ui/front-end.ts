@@ -2,7 +2,7 @@ import type {FleetSink} from '../core/fleet-events';
 import type {Prompter} from '../core/prompter';
 import type {Run, EventSink} from '../core/types';
 import {inkFleetSink, jsonFleetSink, plainFleetSink, type FleetTag} from './fleet-reporter';
-import {drawFirstFrame} from './first-frame';
+import {drawFirstFrame, type FirstQuestion} from './first-frame';
 import {runBadges, runTitle} from './format';
 import type {OutputMode} from './output-mode';
 import type {Outcome} from './run-store';
@@ -42,16 +42,28 @@ function printOutcome(outcome: Outcome, write: (text: string) => void): void {
 	write(`${lines.join('\n')}\n`);
 }
 
-/** `badges` mark the screen from its first frame, before a run (and its own badges) is attached. */
+/**
+ * `badges` mark the screen from its first frame, before a run (and its own badges) is attached;
+ * `question`, the one the run will ask first, is shown from the first frame too (it takes keys once
+ * the run asks it).
+ */
 export async function createFrontEnd(
 	mode: OutputMode,
-	{yes, onInterrupt, badges}: {yes: boolean; onInterrupt: () => void; badges: string[]},
+	{yes, onInterrupt, badges, question}: {yes: boolean; onInterrupt: () => void; badges: string[]; question?: FirstQuestion | undefined},
 ): Promise<FrontEnd> {
 	if (mode.renderer === 'ink') {
-		const firstFrame = drawFirstFrame(process.stdout, badges);
+		const shown = mode.canPrompt ? question : undefined;
+		const firstFrame = drawFirstFrame({stdout: process.stdout, stdin: process.stdin, onInterrupt}, badges, shown);
 		const [{mountInk}, {inkPanes, inkReducers}] = await Promise.all([import('./ink/mount'), import('./ink/panes')]);
 		firstFrame.clear();
-		const screen = mountInk({title: '', badges, onInterrupt, reducers: inkReducers, panes: inkPanes});
+		const screen = mountInk({
+			title: '',
+			badges,
+			onInterrupt,
+			reducers: inkReducers,
+			panes: inkPanes,
+			...(shown ? {question: {kind: 'select', ...shown}} : {}),
+		});
 		const say = (level: 'info' | 'warn', message: string) => screen.store.addNotice({level, message});
 		return {
 			prompter: mode.canPrompt ? screen.store.prompter({yes}) : createUnattendedPrompter({yes}),

@@ -49,6 +49,8 @@ export interface UiState {
 	/** Each step pane's state, kept by that pane's own reducer. */
 	views: Record<string, unknown>;
 	prompt?: PendingPrompt;
+	/** A question shown before it is asked (the first frame's), taking no keys: the first prompt or the outcome replaces it. */
+	question?: PromptRequest;
 	outcome?: Outcome;
 	/** A fleet run: one row per rack. */
 	fleet?: FleetRow[];
@@ -160,7 +162,11 @@ export class RunStore {
 	}
 
 	setOutcome(outcome: Outcome): void {
-		this.update({outcome}, true);
+		this.update({outcome, question: undefined}, true);
+	}
+
+	showQuestion(question: PromptRequest): void {
+		this.update({question}, true);
 	}
 
 	ask(request: PromptRequest): Promise<string | boolean> {
@@ -179,6 +185,7 @@ export class RunStore {
 		const id = this.nextId++;
 		this.update(
 			{
+				question: undefined,
 				prompt: {
 					id,
 					request: next.request,
@@ -196,7 +203,7 @@ export class RunStore {
 	/** Ctrl-C stopped the run: every open question is answered with an interruption. */
 	cancelPrompts(): void {
 		for (const pending of this.queue.splice(0)) pending.reject(new InterruptedError('Interrupted at a prompt.'));
-		this.update({prompt: undefined}, true);
+		this.update({prompt: undefined, question: undefined}, true);
 	}
 
 	prompter({yes}: {yes: boolean}): Prompter {

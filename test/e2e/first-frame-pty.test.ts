@@ -1,5 +1,6 @@
 import {afterEach, describe, expect, it} from 'vitest';
-import {createCliWorld, type CliWorld} from '../support/cli-env';
+import {createCliWorld, runCli, type CliWorld} from '../support/cli-env';
+import {PROMPT_READY} from '../support/ink-prompt';
 import {runInPty} from '../support/pty';
 
 let world: CliWorld | undefined;
@@ -15,7 +16,7 @@ describe('the first frame in a real terminal', () => {
 		delete env.CI;
 		const session = runInPty(['--dry-run'], {cwd: world.dir, env});
 		try {
-			await session.waitFor('Which account?');
+			await session.waitFor(PROMPT_READY);
 			const raw = session.output();
 			const beforeInk = raw.slice(0, raw.indexOf(INK_FRAME));
 			expect(raw.indexOf(INK_FRAME)).toBeGreaterThan(0);
@@ -29,6 +30,43 @@ describe('the first frame in a real terminal', () => {
 			session.kill('SIGKILL');
 			await session.exited;
 		}
+	});
+
+	it('shows the account question in the first frame; it takes keys only once Ink asks it, and Ink draws it in the same place', async () => {
+		world = await createCliWorld();
+		const env = {...world.env};
+		delete env.CI;
+		const session = runInPty([], {cwd: world.dir, env});
+		try {
+			await session.waitFor('Which account?');
+			const beforeInk = session.output().split(INK_FRAME)[0]!;
+			expect(beforeInk).toContain('Which account?');
+			expect(beforeInk).toContain('111111111111 · convox-dev');
+			expect(beforeInk).not.toContain('Enter answer');
+			// Enter pressed on the first frame's question answers nothing: the run asks it again, and only that takes keys.
+			session.write('\r');
+			await session.waitFor(PROMPT_READY);
+			const screen = session.screen();
+			expect(screen.match(/Which account\?/g)).toHaveLength(1);
+			expect(screen.match(/convox-ami/g)).toHaveLength(1);
+			expect(screen.split('\n').slice(0, 3)).toEqual(['', expect.stringMatching(/^convox-ami *$/), expect.stringMatching(/^╭─+╮$/)]);
+			const runs = await runCli(['runs', '--json'], {cwd: world.dir, env: world.env});
+			expect(runs.events.filter(event => event.type === 'run-summary')).toEqual([]);
+		} finally {
+			session.kill('SIGKILL');
+			await session.exited;
+		}
+	});
+
+	it('a Ctrl-C while the first frame’s question waits for Ink stops the run with 130, before any question takes keys', async () => {
+		world = await createCliWorld();
+		const env = {...world.env};
+		delete env.CI;
+		const session = runInPty([], {cwd: world.dir, env});
+		await session.waitFor('Which account?');
+		session.write('\u0003');
+		expect(await session.exited).toBe(130);
+		expect(session.output()).not.toContain('Enter answer');
 	});
 
 	it('clears all of a header that wrapped on a narrow terminal', async () => {

@@ -22,8 +22,13 @@ export const rackCheck: CheckDeclaration = {
 			retried(setup, signal, progress, async () => {
 				const {services, account, targets} = setup;
 				const {cloudformation} = await services.aws();
+				const convoxRack = async () => {
+					// The rack's API describes its stack for `convox rack`: a CloudFormation call of the account and region like ours.
+					await services.cloudFormationTurn?.();
+					return runConvox(services.binaries.convox, ['rack'], {rack: account.rack, env: services.env, signal});
+				};
 				const [convox, stack] = await Promise.all([
-					runConvox(services.binaries.convox, ['rack'], {rack: account.rack, env: services.env, signal}),
+					convoxRack(),
 					describeStack(cloudformation, targets.stackName, signal).then(
 						snapshot => judgeStack(snapshot, targets),
 						(error: Error) => fail(`DescribeStacks ${targets.stackName}: ${error.message}`),

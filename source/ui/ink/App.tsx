@@ -96,6 +96,7 @@ export function App({
 	const title = useRunState(store, state => state.title);
 	const badges = useRunState(store, state => state.badges);
 	const prompt = useRunState(store, state => state.prompt);
+	const question = useRunState(store, state => state.question);
 	const outcome = useRunState(store, state => state.outcome);
 	const fleet = useRunState(store, state => state.fleet);
 	useInput((input, key) => {
@@ -117,10 +118,14 @@ export function App({
 					<LiveFleetTable rows={fleet} highlighted={browsing ? highlighted : undefined} />
 				) : null}
 				<SessionNotices store={store} />
-				{prompt ? <PromptView key={prompt.id} prompt={prompt} frames={frames} /> : null}
+				{prompt ? (
+					<PromptView key={prompt.id} prompt={prompt} frames={frames} />
+				) : question ? (
+					<PromptView key="shown" prompt={{id: 0, request: question, resolve: () => undefined}} frames={frames} shownOnly />
+				) : null}
 				{outcome ? <OutcomeView outcome={outcome} /> : null}
 				{/* A prompt shows its own keys, once it takes them. */}
-				{outcome || prompt ? null : <KeyHint keys={rack ? 'rack' : browsing ? 'fleet' : 'run'} />}
+				{outcome || prompt || question ? null : <KeyHint keys={rack ? 'rack' : browsing ? 'fleet' : 'run'} />}
 			</Box>
 		</ClockContext.Provider>
 	);

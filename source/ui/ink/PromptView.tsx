@@ -83,10 +83,11 @@ function ChoiceSelect({
 	);
 }
 
-export function PromptView({prompt, frames}: {prompt: PendingPrompt; frames: Frames}) {
+/** `shownOnly`: the question is on the screen before it is asked, and takes no keys. */
+export function PromptView({prompt, frames, shownOnly = false}: {prompt: PendingPrompt; frames: Frames; shownOnly?: boolean}) {
 	const {request} = prompt;
 	const [problem, setProblem] = useState<string>();
-	const drawn = useDrawn(frames);
+	const drawn = useDrawn(frames) && !shownOnly;
 	return (
 		<Box flexDirection="column">
 			<Box flexDirection="column" borderStyle="round" borderColor="cyan" paddingX={1}>

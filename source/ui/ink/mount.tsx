@@ -1,6 +1,6 @@
 import {render} from 'ink';
 import {RackStores} from '../rack-stores';
-import {RunStore, type ViewReducer} from '../run-store';
+import {RunStore, type PromptRequest, type ViewReducer} from '../run-store';
 import {App} from './App';
 import {Frames} from './frames';
 import type {PaneRenderer} from './RunPanes';
@@ -25,15 +25,19 @@ export function mountInk({
 	onInterrupt,
 	reducers,
 	panes,
+	question,
 }: {
 	title: string;
 	badges: string[];
 	onInterrupt: () => void;
 	reducers: Record<string, ViewReducer>;
 	panes: Partial<Record<StepId, PaneRenderer>>;
+	/** The question the first frame showed: it stays on the screen until it is asked. */
+	question?: PromptRequest;
 }): InkScreen {
 	const store = new RunStore(title, reducers, EVENT_FLUSH_MS);
 	store.setBadges(badges);
+	if (question) store.showQuestion(question);
 	const racks = new RackStores(reducers, EVENT_FLUSH_MS);
 	const frames = new Frames();
 	const instance = render(<App store={store} frames={frames} onInterrupt={onInterrupt} panes={panes} racks={racks} />, {
