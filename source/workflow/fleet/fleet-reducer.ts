@@ -42,13 +42,14 @@ function applyChange(fleet: FleetRun, change: FleetChange): FleetRun {
 		case 'wave-confirmed':
 			return fleet.confirmedWaves.includes(change.wave) ? fleet : {...fleet, confirmedWaves: [...fleet.confirmedWaves, change.wave]};
 		case 'wave-previewed':
-			// A fresh preview of the wave replaces the earlier one, and needs its own approvals.
+			// A fresh preview of the wave replaces the earlier one: its racks need approvals of their own;
+			// a rack approved before and not previewed again keeps its approval.
 			return {
 				...fleet,
-				waveApprovals: updateWaveApproval(fleet, change.wave, () => ({
+				waveApprovals: updateWaveApproval(fleet, change.wave, approval => ({
 					wave: change.wave,
 					preview: {at: change.at, changeSets: change.changeSets, table: change.table},
-					approvals: [],
+					approvals: approval.approvals.filter(given => !change.changeSets.some(changeSet => changeSet.rack === given.rack)),
 				})),
 			};
 		case 'rack-approved':

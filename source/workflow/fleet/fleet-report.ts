@@ -47,8 +47,10 @@ function waveApproval({wave, preview, approvals}: WaveApproval): string[] {
 		}
 	}
 	const unlisted = approvals.filter(approval => !preview?.changeSets.some(set => set.changeSetName === approval.changeSetName));
-	for (const {rack, changeSetName, user, arn, at} of unlisted)
-		lines.push(`- ${rack}: change set \`${changeSetName}\` approved by ${user} (\`${arn}\`) at ${at}`);
+	for (const given of unlisted)
+		lines.push(
+			`- ${given.rack}: change set \`${given.changeSetName}\` approved by ${describeApprover(given)} (\`${given.arn}\`) at ${given.at}`,
+		);
 	return lines;
 }
 

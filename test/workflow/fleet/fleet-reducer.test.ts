@@ -219,6 +219,18 @@ describe('reduceFleet', () => {
 			]);
 		});
 
+		it('a fresh preview of part of a wave keeps the approvals of its racks not previewed again (executed already)', () => {
+			const fleet = after(
+				created(),
+				{type: 'wave-previewed', wave: 0, changeSets: [changeSet('dev-a', 'cs-a-1'), changeSet('dev-b', 'cs-b-1')], table: 'first'},
+				{type: 'rack-approved', rack: 'dev-a', wave: 0, approval: approval('cs-a-1', 'arn:a')},
+				{type: 'rack-approved', rack: 'dev-b', wave: 0, approval: approval('cs-b-1', 'arn:b')},
+				{type: 'wave-previewed', wave: 0, changeSets: [changeSet('dev-b', 'cs-b-1')], table: 'b again'},
+			);
+			expect(fleet.waveApprovals?.[0]?.approvals.map(given => [given.rack, given.arn])).toEqual([['dev-a', 'arn:a']]);
+			expect(fleet.waveApprovals?.[0]?.preview?.table).toBe('b again');
+		});
+
 		it('an approval of a wave whose preview the fleet never recorded (it stopped first) is kept all the same', () => {
 			const fleet = after(created(), {type: 'rack-approved', rack: 'dev', wave: 0, approval: approval('cs-dev-1', 'arn:1')});
 			expect(fleet.waveApprovals).toEqual([{wave: 0, approvals: [{rack: 'dev', ...approval('cs-dev-1', 'arn:1')}]}]);
