@@ -49,13 +49,17 @@ function withTagEntry(map: string, eol: string): string | undefined {
 	return `${map.slice(0, closeLine)}${indent}${TAG}${eol}${map.slice(closeLine)}`;
 }
 
-/** A `.pkr.json` file with `value` set at `at`, in the file's own indentation. */
-function jsonWith(text: string, at: JSONPath, value: unknown): string {
-	return applyEdits(text, modify(text, at, value, {formattingOptions: jsonFormatting(text)}));
+/** A `.pkr.json` file with `value` set at `at`, in the file's own indentation; undefined where that path cannot be made (a block in the list form). */
+function jsonWith(text: string, at: JSONPath, value: unknown): string | undefined {
+	try {
+		return applyEdits(text, modify(text, at, value, {formattingOptions: jsonFormatting(text)}));
+	} catch {
+		return undefined;
+	}
 }
 
 /** `text` with `variable "run_id"` declared, in the file's syntax. */
-function withRunIdVariable(file: string, text: string): string {
+function withRunIdVariable(file: string, text: string): string | undefined {
 	if (file.endsWith('.pkr.json')) return jsonWith(text, ['variable', RUN_ID_VARIABLE], {type: 'string', default: ''});
 	const eol = text.includes('\r\n') ? '\r\n' : '\n';
 	const block = [`variable "${RUN_ID_VARIABLE}" {`, '  type    = string', '  default = ""', '}', ''].join(eol);
@@ -91,7 +95,9 @@ export async function hcl2ReleaseRunEdits(location: string, inspection: Template
 		const declaring = files.filter(candidate => isRecord(parsed.get(candidate)!.variable));
 		const file = declaring.find(candidate => candidate.endsWith('.pkr.hcl')) ?? declaring[0] ?? files[0];
 		if (!file) return undefined;
-		edited.set(file, withRunIdVariable(file, texts.get(file)!));
+		const withVariable = withRunIdVariable(file, texts.get(file)!);
+		if (withVariable === undefined) return undefined;
+		edited.set(file, withVariable);
 		const root = expected.get(file)!;
 		const declared = file.endsWith('.pkr.json') ? {type: 'string', default: ''} : [{default: '', type: '${string}'}];
 		root.variable = {...(isRecord(root.variable) ? root.variable : {}), [RUN_ID_VARIABLE]: declared};

@@ -107,6 +107,13 @@ describe('run_id and the ReleaseRun tag added to a template in the .pkr.json syn
 		expect(validated.exitCode).toBe(0);
 	});
 
+	it('variables in the list form of the .pkr.json syntax: no edit is offered (the step says what to add), nothing thrown', async () => {
+		const original = JSON.stringify({variable: [{env: {default: 'dev'}}], source: {'amazon-ebs': {a: {region: 'us-east-1'}}}}, null, 2);
+		const {edits, text} = await edited('listed.pkr.json', original);
+		expect(edits).toBeUndefined();
+		expect(text).toBe(original);
+	});
+
 	it('in a folder of .pkr.json files, run_id goes to the file that declares the variables, the tag to the file of the source', async () => {
 		const dir = path.join(folder, 'json-folder');
 		await mkdir(dir);

@@ -164,7 +164,7 @@ export async function cloudWatchMetricsAttempt(query: MetricsQuery): Promise<Met
 		} catch (error) {
 			signal?.throwIfAborted();
 			// The listing only adds to what SEARCH found; it decides only when SEARCH itself was refused.
-			if (searchRefused) return {reported: [], missing: ids, outcome: judgeError(error)};
+			if (searchRefused) return {reported: [], missing: ids, outcome: judgeError(error, ['ListMetrics', 'GetMetricData'])};
 		}
 	}
 
@@ -185,16 +185,18 @@ export async function cloudWatchMetricsAttempt(query: MetricsQuery): Promise<Met
 	};
 }
 
-function judgeError(error: unknown): ProbeOutcome {
+/** What CloudWatch's answer means for the check; `calls`, the API calls that may have made it. */
+function judgeError(error: unknown, calls: string[] = ['GetMetricData']): ProbeOutcome {
 	const {name, message} = error instanceof Error ? error : {name: 'Error', message: String(error)};
 	const status = (error as {$metadata?: {httpStatusCode?: number}}).$metadata?.httpStatusCode;
-	if (THROTTLED.has(name) || status === 429) return fail(`CloudWatch throttled GetMetricData (${name})`, true);
+	const what = calls.join(' or ');
+	if (THROTTLED.has(name) || status === 429) return fail(`CloudWatch throttled ${what} (${name})`, true);
 	if (REFUSED.has(name) || status === 403) {
 		return fail(
-			`CloudWatch refused GetMetricData (${name}: ${message}): the credentials must be current and allow cloudwatch:GetMetricData; sign in again or grant it`,
+			`CloudWatch refused ${what} (${name}: ${message}): the credentials must be current and allow ${calls.map(call => `cloudwatch:${call}`).join(' and ')}; sign in again or grant it`,
 		);
 	}
 
 	if (status === undefined) return fail(`CloudWatch did not answer: ${message}`, true);
-	return fail(`CloudWatch GetMetricData failed (${name}, HTTP ${status}): ${message}`, status >= 500);
+	return fail(`CloudWatch ${what} failed (${name}, HTTP ${status}): ${message}`, status >= 500);
 }

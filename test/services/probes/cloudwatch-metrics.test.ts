@@ -138,6 +138,16 @@ describe('cloudWatchMetricsAttempt', () => {
 		},
 	);
 
+	it('with SEARCH refused, a throttled listing decides the attempt and is named', async () => {
+		const {instances, cloudwatch} = await rack({metricSearch: 'refused', throttle: {count: 100, actions: ['ListMetrics']}});
+		const attempt = await cloudWatchMetricsAttempt({cloudwatch, namespace: 'CWAgent', instances});
+		expect(attempt.outcome).toEqual({
+			status: 'fail',
+			retryable: true,
+			detail: 'CloudWatch throttled ListMetrics or GetMetricData (Throttling)',
+		});
+	});
+
 	it('a ListMetrics refused or throttled leaves what SEARCH found as it is', async () => {
 		const {standIn, instances, cloudwatch} = await rack({instanceMetrics: {delayMs: 0}, throttle: {count: 100, actions: ['ListMetrics']}});
 		const silent = instances[2]!.id;
