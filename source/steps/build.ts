@@ -45,6 +45,8 @@ import type {PlanEntry, PlanFacts} from '../core/plan-facts';
 import type {BuildOutputs, RecordedOutputs, TemplateOutputs} from '../core/step-outputs';
 import type {PrebuiltAmi} from '../core/types';
 
+/** Temporary credentials with less life than this are named with a warning: a build may outlive them where they cannot be renewed. */
+const SHORT_CREDENTIALS_MINUTES = 120;
 const ERROR_LINES_SHOWN = 10;
 const ERROR_LINE_CHARS = 2000;
 const IMAGE_WAIT_SECONDS = 3600;
@@ -535,10 +537,14 @@ class BuildRun {
 		}
 		if (credentials.expiration && !this.dryRun) {
 			const minutes = Math.floor((credentials.expiration.getTime() - Date.now()) / 60_000);
-			this.ctx.notice(
-				'info',
-				`Packer's AWS credentials are temporary (they expire at ${clock(credentials.expiration)}, in ${minutes} min): this process serves them to Packer on 127.0.0.1, refreshed by the AWS SDK as they near expiry, for as long as it runs. Keep convox-ami running until the build ends.`,
-			);
+			const served = `Packer's AWS credentials are temporary (they expire at ${clock(credentials.expiration)}, in ${minutes} min): this process serves them to Packer on 127.0.0.1, renewed by the AWS SDK as they near expiry where their source can renew them (SSO, assume-role, web identity, a role), for as long as it runs. Keep convox-ami running until the build ends.`;
+			// Keys from the environment (AWS_CREDENTIAL_EXPIRATION) or a credential_process may not be renewable.
+			if (minutes < SHORT_CREDENTIALS_MINUTES)
+				this.ctx.notice(
+					'warn',
+					`${served} If their source cannot renew them (keys in the environment, a credential_process), a build longer than ${minutes} min fails: get longer-lived ones first.`,
+				);
+			else this.ctx.notice('info', served);
 			this.credentialsEndpoint ??= await serveCredentials(() => aws.credentials());
 			return {endpoint: {url: this.credentialsEndpoint.url, token: this.credentialsEndpoint.token}, region};
 		}

@@ -731,7 +731,7 @@ describe('build step credentials and secrets', () => {
 		expect(resolved).toBe(2);
 		expect(await readFile(path.join(dir, 'args.txt.refused'), 'utf8')).toBe('403');
 		expect(notices().find(message => message.startsWith("Packer's AWS credentials"))).toMatch(
-			/temporary \(they expire at \d\d:\d\d, in (29|30) min\): this process serves them to Packer on 127\.0\.0\.1, refreshed/,
+			/temporary \(they expire at \d\d:\d\d, in (29|30) min\): this process serves them to Packer on 127\.0\.0\.1, renewed by the AWS SDK .* If their source cannot renew them \(keys in the environment, a credential_process\), a build longer than (29|30) min fails/,
 		);
 		const token = await readFile(path.join(dir, 'args.txt.token'), 'utf8');
 		expect(token.length).toBeGreaterThan(20);

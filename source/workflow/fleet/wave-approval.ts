@@ -1,3 +1,4 @@
+import {errorText} from '../../core/errors';
 import {outputsOf, type ChangeSetPreview} from '../../core/step-outputs';
 import type {Run} from '../../core/types';
 import type {FleetContext} from './fleet-context';
@@ -43,9 +44,17 @@ export async function recheckPreviews(context: FleetContext, gates: WaveGates): 
 		context,
 		fleet.racks.filter(rack => rack.state !== 'done'),
 	);
+	// A stack that cannot be read now holds its wave as a changed one would: nothing runs on an unchecked preview.
 	const changes = await Promise.all(
-		pending.map(async ({rack, preview}) => ({rack, preview, how: await session.world.stackChangedSince(rack, preview, session.signal)})),
+		pending.map(async ({rack, preview}) => ({
+			rack,
+			preview,
+			how: await session.world
+				.stackChangedSince(rack, preview, session.signal)
+				.catch((error: unknown) => `it could not be read: ${errorText(error)}`),
+		})),
 	);
+	session.signal.throwIfAborted();
 	const held = new Map<number, Map<string, string>>();
 	for (const {rack, preview, how} of changes) {
 		if (!how) continue;

@@ -57,7 +57,7 @@ function previewedRun(id: string, env: string, outputs: Record<string, unknown>)
 }
 
 /** A fleet session over a real journal; the world answers how a stack changed, and counts the reads. */
-async function sessionFor(changed: Record<string, string>) {
+async function sessionFor(changed: Record<string, string | Error>) {
 	const stateDir = await mkdtemp(path.join(os.tmpdir(), 'convox-ami-wave-approval-'));
 	const runs = new JournalStore(stateDir);
 	await runs.ensureWritable();
@@ -66,7 +66,9 @@ async function sessionFor(changed: Record<string, string>) {
 	const world = {
 		stackChangedSince: async (rack: FleetRackRecord) => {
 			reads.push(rack.name);
-			return changed[rack.name];
+			const how = changed[rack.name];
+			if (how instanceof Error) throw how;
+			return how;
 		},
 	} as Partial<FleetWorld> as FleetWorld;
 	const session: FleetSession = {
@@ -110,6 +112,15 @@ describe('recheckPreviews: a resumed fleet of --until preview', () => {
 				message: expect.stringContaining('convox-prod-eu changed since change set cs-eu was previewed (its parameters changed)'),
 			}),
 		);
+	});
+
+	it('holds a wave whose rack stack cannot be read now (throttled, no network), naming why', async () => {
+		const {session, runs} = await sessionFor({'prod-us': new Error('Rate exceeded')});
+		runs.save(previewedRun('run-us', 'prod-us', {preview: preview('cs-us')}));
+		runs.save(previewedRun('run-eu', 'prod-eu', {preview: preview('cs-eu')}));
+		const gates = new WaveGates(new FleetContext(session, previewing()));
+		await recheckPreviews(new FleetContext(session, previewing()), gates);
+		expect([...(gates.held(1) ?? [])]).toEqual([['prod-us', 'it could not be read: Rate exceeded']]);
 	});
 
 	it('holds nothing when every previewed stack is as it was, and reads no stack of a rack approved already', async () => {
