@@ -242,6 +242,7 @@ async function driveLocked(
 		...(resumeOf ? {resumed: {message: describeResume(resumeOf)}} : {}),
 		...(rack?.stopAfter ? {stopAfter: rack.stopAfter} : {}),
 		...(stackLock ? {lockLost: () => stackLock.lost()} : {}),
+		...(rack?.resumeCommand ? {resumeCommand: rack.resumeCommand} : {}),
 	});
 	const outcome = await runner.drive();
 	if (outcome.run.status === 'running') {

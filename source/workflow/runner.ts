@@ -37,6 +37,8 @@ export interface RunnerOptions {
 	stopAfter?: StepId;
 	/** Asked before each step: why the run no longer holds its rack's lock (it then stops there), or undefined. */
 	lockLost?: () => Promise<string | undefined>;
+	/** What continues this run when it stops (a fleet rack's: its fleet's resume); `convox-ami resume RUN_ID` when absent. */
+	resumeCommand?: string;
 }
 
 /** Fields that name things rather than say them; never masked. */
@@ -141,7 +143,7 @@ export class Runner {
 					'failed',
 					EXIT.failed,
 					`${lost} Stopped before the ${record.id} step; nothing of it was done.`,
-					`Run \`convox-ami resume ${this.current.id}\` once the other run is over: it takes the lock again and continues with ${record.id}.`,
+					`Run \`${this.options.resumeCommand ?? `convox-ami resume ${this.current.id}`}\` once nobody else holds the lock (\`convox-ami runs\` shows who drives the rack): it takes the lock again and continues with ${record.id}.`,
 				);
 			}
 			const step = this.options.steps[record.id];

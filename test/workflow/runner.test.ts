@@ -11,7 +11,7 @@ import {UsageError, WaitingError} from '../../source/core/errors';
 import {InterruptRouter} from '../../source/workflow/interrupts';
 import {JournalStore, runFiles} from '../../source/workflow/journal-store';
 import {createRun} from '../../source/workflow/plan';
-import {Runner} from '../../source/workflow/runner';
+import {Runner, type RunnerOptions} from '../../source/workflow/runner';
 import type {Step, StepContext, StepTable} from '../../source/core/step';
 import type {Prompter} from '../../source/core/prompter';
 import type {RunEvent, StepId} from '../../source/core/types';
@@ -38,7 +38,7 @@ async function setup(steps: StepTable, kind: 'release' | 'checklist' = 'checklis
 	});
 	const events: RunEvent[] = [];
 	const interrupts = new InterruptRouter(() => undefined);
-	const make = (current = run, resumed?: {message: string}) =>
+	const make = (current = run, resumed?: {message: string}, more: Partial<RunnerOptions> = {}) =>
 		new Runner({
 			run: current,
 			steps,
@@ -54,6 +54,7 @@ async function setup(steps: StepTable, kind: 'release' | 'checklist' = 'checklis
 			interrupts,
 			secrets,
 			...(resumed ? {resumed} : {}),
+			...more,
 		});
 	return {store, events, interrupts, make};
 }
@@ -107,6 +108,24 @@ describe('runner', () => {
 			message: 'the token *** leaked into a message',
 		});
 		expect(events.find(event => event.type === 'progress')).toMatchObject({step: 'verify', phase: 'probing', activity: 'hello-world'});
+	});
+
+	it.each([
+		[undefined, 'convox-ami resume r1'],
+		['convox-ami resume 20261207-105500-fleet-demo-wxyz', 'convox-ami resume 20261207-105500-fleet-demo-wxyz'],
+	])('a lost rack lock stops the run before its next step; the hint resumes it (%s)', async (resumeCommand, resume) => {
+		const ran: string[] = [];
+		const {store, make} = await setup({
+			account: step('account', async () => (ran.push('account'), {})),
+			verify: step('verify', async () => (ran.push('verify'), {})),
+		});
+		let asked = 0;
+		const lockLost = async () => (++asked > 1 ? 'The lock of convox-dev was released by hand.' : undefined);
+		const outcome = await make(undefined, undefined, {lockLost, ...(resumeCommand ? {resumeCommand} : {})}).drive();
+		expect(outcome.exitCode).toBe(1);
+		expect(ran).toEqual(['account']);
+		expect(outcome.hint).toContain(`Run \`${resume}\``);
+		expect((await store.load('r1')).steps.map(record => record.status)).toEqual(['done', 'pending']);
 	});
 
 	it('stops with "not available yet" at a step this version lacks', async () => {
