@@ -175,9 +175,13 @@ export async function acquireStackLock(
 	return {
 		...(takenOver ? {takenOver} : {}),
 		async lost() {
-			await renewing;
+			// In the renewals' queue, so that a heartbeat's new version is never replaced by an older read.
 			// A passing S3 error is not a loss: the next heartbeat tells.
-			if (etag) await stillHeld().catch(() => true);
+			const checked = renewing.then(async () => {
+				if (etag) await stillHeld().catch(() => true);
+			});
+			renewing = checked;
+			await checked;
 			return lostBecause;
 		},
 		async release() {
