@@ -86,17 +86,22 @@ export async function findPackerLeftovers(ec2: EC2Client, created: BuildResource
 const PACKER_NAME = /^packer_[0-9a-f-]+$/;
 
 /**
- * A killed Packer's leftovers when no log names them: the stopped instances that carry the run's
- * `ReleaseRun` tag (the template's `run_tags`; stopped, as Packer leaves its instance for CreateImage,
- * never one a live Packer still provisions), and the `packer_…` key pair and security groups each was
- * launched with, read from that instance. Another run's never carry this run's tag.
+ * A killed Packer's leftovers when no log names them: the instances that carry the run's `ReleaseRun`
+ * tag (the template's `run_tags`) in `states` (by default stopped, as Packer leaves its instance for
+ * CreateImage, never one a live Packer still provisions), and the `packer_…` key pair and security
+ * groups each was launched with, read from that instance. Another run's never carry this run's tag.
  */
-export async function findRunLeftovers(ec2: EC2Client, runId: string, signal?: AbortSignal): Promise<PackerLeftover[]> {
+export async function findRunLeftovers(
+	ec2: EC2Client,
+	runId: string,
+	signal?: AbortSignal,
+	states: string[] = ['stopped'],
+): Promise<PackerLeftover[]> {
 	const {Reservations} = await ec2.send(
 		new DescribeInstancesCommand({
 			Filters: [
 				{Name: 'tag:ReleaseRun', Values: [runId]},
-				{Name: 'instance-state-name', Values: ['stopped']},
+				{Name: 'instance-state-name', Values: states},
 			],
 		}),
 		{abortSignal: signal},

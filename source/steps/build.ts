@@ -208,6 +208,7 @@ class BuildRun {
 			// Without the keeper's record no log names what a killed Packer made: its run tags do.
 			if (reconciled && !readKeeperRecord(this.files.record)) await this.removeTaggedLeftovers();
 			if (reconciled) return reconciled;
+			if (!readKeeperRecord(this.files.record)) await this.nameUnfinishedInstances(ec2);
 		}
 		// A var-file folder left by a process that died (at most an empty named pipe).
 		removeVarFileFolder(this.files.varFileDir);
@@ -346,6 +347,23 @@ class BuildRun {
 			foundBy: `found by its run tag ${tag}`,
 			find: ec2 => findRunLeftovers(ec2, this.ctx.run.id, this.ctx.signal),
 		});
+	}
+
+	/**
+	 * A Packer killed before its AMI, with no record of it: the instances it launched for this run may
+	 * still run (and cost). They are named with the commands that remove them, never removed here:
+	 * nothing says that no Packer of this run still provisions one on another machine.
+	 */
+	private async nameUnfinishedInstances(ec2: EC2Client): Promise<void> {
+		const region = this.buildRegion;
+		const leftovers = await findRunLeftovers(ec2, this.ctx.run.id, this.ctx.signal, ['pending', 'running', 'stopping', 'stopped']).catch(
+			() => [],
+		);
+		if (leftovers.length === 0) return;
+		this.ctx.notice(
+			'warn',
+			`An earlier attempt of this run left ${leftovers.map(leftover => leftover.label).join(', ')} in ${region} (tagged ReleaseRun=${this.ctx.run.id}, no AMI made). This attempt builds again; once no Packer of this run is running anywhere, remove them: ${leftoverCommands(region, leftovers).join('; ')}`,
+		);
 	}
 
 	/**

@@ -5,7 +5,13 @@ import {chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/p
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {DescribeImageAttributeCommand, DescribeImagesCommand, EC2Client} from '@aws-sdk/client-ec2';
+import {
+	DescribeImageAttributeCommand,
+	DescribeImagesCommand,
+	DescribeInstancesCommand,
+	EC2Client,
+	TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import {mockClient} from 'aws-sdk-client-mock';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import type {AccountConfig, Config} from '../../source/config/schema';
@@ -352,6 +358,26 @@ describe('build step', () => {
 		const {ctx, notices} = setup({record: {status: 'running', attempts: 1}});
 		expect(await buildStep.run(ctx)).toMatchObject({amiId: AMI});
 		expect(notices()).toContain('An earlier attempt of this run left AMI ami-0failed in state failed; it is not used.');
+	});
+
+	it('builds again and names, without removing, the instances an earlier attempt left with no AMI and no record', async () => {
+		ec2Mock.on(DescribeImagesCommand).resolves({Images: []});
+		ec2Mock.on(DescribeInstancesCommand).resolves({
+			Reservations: [{Instances: [{InstanceId: 'i-0left', State: {Name: 'running'}, SecurityGroups: []}]}],
+		});
+		const {ctx, notices} = setup({record: {status: 'running', attempts: 1}});
+		expect(await buildStep.run(ctx)).toMatchObject({amiId: AMI});
+		const described = ec2Mock.commandCalls(DescribeInstancesCommand)[0]!.args[0].input;
+		expect(described.Filters).toEqual([
+			{Name: 'tag:ReleaseRun', Values: ['run-7']},
+			{Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped']},
+		]);
+		expect(notices()).toContainEqual(
+			expect.stringMatching(
+				/^An earlier attempt of this run left EC2 instance i-0left \(running\).* in us-east-1 \(tagged ReleaseRun=run-7, no AMI made\)\. This attempt builds again; .*aws ec2 terminate-instances --region us-east-1 --instance-ids i-0left/,
+			),
+		);
+		expect(ec2Mock.commandCalls(TerminateInstancesCommand)).toHaveLength(0);
 	});
 
 	it('dry run: validates with the real variables and shows the masked command, builds nothing', async () => {
