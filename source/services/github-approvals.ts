@@ -14,7 +14,9 @@ export type EnvironmentReviews = {reviewers: EnvironmentReviewer[]} | {unavailab
 const TIMEOUT_MS = 10_000;
 
 /**
- * In GitHub Actions, the reviewers who approved the environments of this workflow run:
+ * In GitHub Actions, the reviewers who approved the environments of this workflow run (only those
+ * of `CONVOX_AMI_GITHUB_ENVIRONMENT` when the job names its environment there: a run's history
+ * holds every environment's reviews):
  * `GET {GITHUB_API_URL}/repos/{GITHUB_REPOSITORY}/actions/runs/{GITHUB_RUN_ID}/approvals` with
  * `GITHUB_TOKEN` (which needs `actions: read`). Undefined outside Actions; `unavailable` says why
  * they could not be read (never with the token).
@@ -48,9 +50,11 @@ export async function readEnvironmentReviews(env: NodeJS.ProcessEnv, signal?: Ab
 		return {unavailable: `${url} answered something that is not JSON`};
 	}
 	if (!Array.isArray(history)) return {unavailable: `${url} answered something that is not a review history`};
+	const environment = env.CONVOX_AMI_GITHUB_ENVIRONMENT;
+	const ofThisJob = (review: EnvironmentApproval) => !environment || (review.environments ?? []).some(named => named.name === environment);
 	return {
 		reviewers: history
-			.filter(review => review.state === 'approved' && review.user?.login)
+			.filter(review => review.state === 'approved' && review.user?.login && ofThisJob(review))
 			.map(review => ({
 				login: review.user!.login!,
 				comment: review.comment ?? '',

@@ -35,6 +35,17 @@ describe("the reviewers of the job's GitHub environment", () => {
 		expect(github!.requests[0]!.headers).toMatchObject({accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28'});
 	});
 
+	it("with CONVOX_AMI_GITHUB_ENVIRONMENT, only that environment's reviewers (the run's history holds every environment's)", async () => {
+		const env = await withHistory([
+			...reviewHistory('convox-staging', [{login: 'xu', state: 'approved', comment: 'staging ok'}]),
+			...reviewHistory('convox-prod', [{login: 'ana', state: 'approved', comment: 'Ship it!'}]),
+		]);
+		expect(await readEnvironmentReviews({...env, CONVOX_AMI_GITHUB_ENVIRONMENT: 'convox-prod'})).toEqual({
+			reviewers: [{login: 'ana', comment: 'Ship it!', environments: ['convox-prod']}],
+		});
+		expect((await readEnvironmentReviews(env)) as {reviewers: unknown[]}).toMatchObject({reviewers: [{login: 'xu'}, {login: 'ana'}]});
+	});
+
 	it('outside GitHub Actions: not asked', async () => {
 		expect(await readEnvironmentReviews({GITHUB_ACTOR: 'ana'})).toBeUndefined();
 	});
