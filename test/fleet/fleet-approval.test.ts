@@ -1,11 +1,11 @@
-import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import {afterAll, describe, expect, test} from 'vitest';
+import {describe, expect, test} from 'vitest';
 import type {StandInData} from '../../source/rehearsal/aws/model';
 import type {FleetRun} from '../../source/workflow/fleet/fleet-journal';
 import type {Run} from '../../source/core/types';
 import {faultEnv, runCliUntil, type CliEvent} from '../support/fault-cli';
+import {fleetStateDirs} from '../support/fleet-state';
 import {parameterOf, stackOf, updatesBegun} from '../support/fault-state';
 import {PROMPT_READY} from '../support/ink-prompt';
 import {runInPty} from '../support/pty';
@@ -16,22 +16,7 @@ const WAVE_1 = ['dev-us-1', 'dev-eu-1', 'dev-ap-1'];
 const APPROVER_ARN = 'arn:aws:sts::111111111111:assumed-role/Rehearsal/operator';
 const CASE_TIMEOUT_MS = 240_000;
 
-const stateDirs: string[] = [];
-afterAll(() => {
-	for (const dir of stateDirs) rmSync(dir, {recursive: true, force: true});
-});
-
-function stateDir(): string {
-	const dir = mkdtempSync(path.join(tmpdir(), 'convox-ami-fleet-approval-'));
-	stateDirs.push(dir);
-	return dir;
-}
-
-function readFleet(dir: string): FleetRun {
-	const files = readdirSync(path.join(dir, 'fleets')).filter(name => name.endsWith('.json'));
-	expect(files).toHaveLength(1);
-	return JSON.parse(readFileSync(path.join(dir, 'fleets', files[0]!), 'utf8')) as FleetRun;
-}
+const {stateDir, readFleet} = fleetStateDirs('convox-ami-fleet-approval-');
 
 const awsFile = (dir: string) => path.join(dir, 'rehearsal', 'aws-fleet-demo.json');
 const readAws = (dir: string) => JSON.parse(readFileSync(awsFile(dir), 'utf8')) as StandInData;

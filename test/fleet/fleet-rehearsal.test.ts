@@ -1,11 +1,11 @@
-import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {readFileSync} from 'node:fs';
 import path from 'node:path';
-import {afterAll, describe, expect, test} from 'vitest';
+import {describe, expect, test} from 'vitest';
 import type {StandInData} from '../../source/rehearsal/aws/model';
 import type {FleetRun} from '../../source/workflow/fleet/fleet-journal';
 import type {Run} from '../../source/core/types';
 import {createLimiter, faultEnv, runCliUntil, type CliEvent} from '../support/fault-cli';
+import {fleetStateDirs} from '../support/fleet-state';
 import {parameterOf, stackOf, updatesBegun} from '../support/fault-state';
 
 const RELEASE = ['release', '--rehearse', '--fleet', 'demo', '--yes', '--json', '--confirm', 'sumologic'];
@@ -28,22 +28,7 @@ const WAVE_3 = [
 const limit = createLimiter(2);
 const CASE_TIMEOUT_MS = 300_000;
 
-const stateDirs: string[] = [];
-afterAll(() => {
-	for (const dir of stateDirs) rmSync(dir, {recursive: true, force: true});
-});
-
-function stateDir(): string {
-	const dir = mkdtempSync(path.join(tmpdir(), 'convox-ami-fleet-'));
-	stateDirs.push(dir);
-	return dir;
-}
-
-function readFleet(dir: string): FleetRun {
-	const files = readdirSync(path.join(dir, 'fleets')).filter(name => name.endsWith('.json'));
-	expect(files).toHaveLength(1);
-	return JSON.parse(readFileSync(path.join(dir, 'fleets', files[0]!), 'utf8')) as FleetRun;
-}
+const {stateDir, readFleet} = fleetStateDirs('convox-ami-fleet-');
 
 function readAws(dir: string): StandInData {
 	return JSON.parse(readFileSync(path.join(dir, 'rehearsal', 'aws-fleet-demo.json'), 'utf8')) as StandInData;

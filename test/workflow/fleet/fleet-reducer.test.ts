@@ -1,22 +1,11 @@
 import {describe, expect, it} from 'vitest';
-import {parseConfig} from '../../../source/config/load-config';
+import {twoWaveFleetConfig} from '../../support/fleet-state';
 import type {FleetChange, FleetChangeInput} from '../../../source/core/fleet-events';
 import type {FleetRun} from '../../../source/workflow/fleet/fleet-journal';
 import {reduceFleet} from '../../../source/workflow/fleet/fleet-reducer';
 import {newFleetRun} from '../../../source/workflow/fleet/new-fleet-run';
 
-const config = parseConfig(
-	{
-		region: 'us-east-1',
-		accounts: {
-			dev: {accountId: '111111111111', stackName: 'convox-dev'},
-			'prod-us': {accountId: '222222222222', stackName: 'convox-prod-us', production: true},
-			'prod-eu': {accountId: '222222222222', stackName: 'convox-prod-eu', production: true, region: 'eu-west-1'},
-		},
-		fleets: {all: {waves: [['dev'], ['prod-us', 'prod-eu']], maxConcurrent: 2, failureTolerance: 0}},
-	},
-	'test.json',
-);
+const config = twoWaveFleetConfig;
 
 const created = () =>
 	newFleetRun(config, 'all', {model: {world: 'live', readOnly: false}, confirm: [], now: new Date('2026-12-01T00:00:00Z')});

@@ -2,7 +2,7 @@ import {copyFile, mkdtemp} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {parseConfig} from '../../../source/config/load-config';
+import {twoWaveFleetConfig} from '../../support/fleet-state';
 import type {FleetEventInput} from '../../../source/core/fleet-events';
 import type {ChangeSetPreview} from '../../../source/core/step-outputs';
 import type {Run} from '../../../source/core/types';
@@ -15,18 +15,7 @@ import {WaveGates} from '../../../source/workflow/fleet/wave-gates';
 import {JournalStore} from '../../../source/workflow/journal-store';
 import {createRun} from '../../../source/workflow/plan';
 
-const config = parseConfig(
-	{
-		region: 'us-east-1',
-		accounts: {
-			dev: {accountId: '111111111111', stackName: 'convox-dev'},
-			'prod-us': {accountId: '222222222222', stackName: 'convox-prod-us', production: true},
-			'prod-eu': {accountId: '222222222222', stackName: 'convox-prod-eu', production: true, region: 'eu-west-1'},
-		},
-		fleets: {all: {waves: [['dev'], ['prod-us', 'prod-eu']], maxConcurrent: 2, failureTolerance: 0}},
-	},
-	'test.json',
-);
+const config = twoWaveFleetConfig;
 
 const preview = (changeSetName: string): ChangeSetPreview => ({
 	changeSetName,
