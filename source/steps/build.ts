@@ -356,9 +356,17 @@ class BuildRun {
 	 */
 	private async nameUnfinishedInstances(ec2: EC2Client): Promise<void> {
 		const region = this.buildRegion;
-		const leftovers = await findRunLeftovers(ec2, this.ctx.run.id, this.ctx.signal, ['pending', 'running', 'stopping', 'stopped']).catch(
-			() => [],
-		);
+		let leftovers;
+		try {
+			leftovers = await findRunLeftovers(ec2, this.ctx.run.id, this.ctx.signal, ['pending', 'running', 'stopping', 'stopped']);
+		} catch (error) {
+			this.ctx.signal.throwIfAborted();
+			this.ctx.notice(
+				'warn',
+				`Could not look for instances an earlier attempt of this run left (tagged ReleaseRun=${this.ctx.run.id}, in ${region}): ${errorText(error)}. Check the EC2 console.`,
+			);
+			return;
+		}
 		if (leftovers.length === 0) return;
 		this.ctx.notice(
 			'warn',
