@@ -206,9 +206,10 @@ class BuildRun {
 			if (followed) return followed;
 			const reconciled = await this.reconcile(ec2);
 			// Without the keeper's record no log names what a killed Packer made: its run tags do.
-			if (reconciled && !readKeeperRecord(this.files.record)) await this.removeTaggedLeftovers();
+			const unrecorded = !readKeeperRecord(this.files.record);
+			if (reconciled && unrecorded) await this.removeTaggedLeftovers();
 			if (reconciled) return reconciled;
-			if (!readKeeperRecord(this.files.record)) await this.nameUnfinishedInstances(ec2);
+			if (unrecorded) await this.nameUnfinishedInstances(ec2);
 		}
 		// A var-file folder left by a process that died (at most an empty named pipe).
 		removeVarFileFolder(this.files.varFileDir);

@@ -9,12 +9,18 @@ afterEach(async () => world?.close());
 /** Ink draws each of its frames in synchronized output. */
 const INK_FRAME = '\u001B[?2026h';
 
+/** The CLI in a real terminal, as an operator starts it (CI unset), in a fresh world. */
+async function interactive(args: string[], cols?: number) {
+	const started = await createCliWorld();
+	world = started;
+	const env = {...started.env};
+	delete env.CI;
+	return {world: started, session: runInPty(args, {cwd: started.dir, env, ...(cols ? {cols} : {})})};
+}
+
 describe('the first frame in a real terminal', () => {
 	it('shows the header with its badges before Ink draws, and Ink draws over it: one header on the screen', async () => {
-		world = await createCliWorld();
-		const env = {...world.env};
-		delete env.CI;
-		const session = runInPty(['--dry-run'], {cwd: world.dir, env});
+		const {session} = await interactive(['--dry-run']);
 		try {
 			await session.waitFor(PROMPT_READY);
 			const raw = session.output();
@@ -33,10 +39,7 @@ describe('the first frame in a real terminal', () => {
 	});
 
 	it('shows the account question in the first frame; it takes keys only once Ink asks it, and Ink draws it in the same place', async () => {
-		world = await createCliWorld();
-		const env = {...world.env};
-		delete env.CI;
-		const session = runInPty([], {cwd: world.dir, env});
+		const {session, world: started} = await interactive([]);
 		try {
 			await session.waitFor('Which account?');
 			const beforeInk = session.output().split(INK_FRAME)[0]!;
@@ -50,7 +53,7 @@ describe('the first frame in a real terminal', () => {
 			expect(screen.match(/Which account\?/g)).toHaveLength(1);
 			expect(screen.match(/convox-ami/g)).toHaveLength(1);
 			expect(screen.split('\n').slice(0, 3)).toEqual(['', expect.stringMatching(/^convox-ami *$/), expect.stringMatching(/^╭─+╮$/)]);
-			const runs = await runCli(['runs', '--json'], {cwd: world.dir, env: world.env});
+			const runs = await runCli(['runs', '--json'], {cwd: started.dir, env: started.env});
 			expect(runs.events.filter(event => event.type === 'run-summary')).toEqual([]);
 		} finally {
 			session.kill('SIGKILL');
@@ -59,10 +62,7 @@ describe('the first frame in a real terminal', () => {
 	});
 
 	it('a Ctrl-C while the first frame’s question waits for Ink stops the run with 130, before any question takes keys', async () => {
-		world = await createCliWorld();
-		const env = {...world.env};
-		delete env.CI;
-		const session = runInPty([], {cwd: world.dir, env});
+		const {session} = await interactive([]);
 		await session.waitFor('Which account?');
 		session.write('\u0003');
 		expect(await session.exited).toBe(130);
@@ -70,10 +70,7 @@ describe('the first frame in a real terminal', () => {
 	});
 
 	it('clears all of a header that wrapped on a narrow terminal', async () => {
-		world = await createCliWorld();
-		const env = {...world.env};
-		delete env.CI;
-		const session = runInPty(['--dry-run', '--rehearse'], {cwd: world.dir, env, cols: 24});
+		const {session} = await interactive(['--dry-run', '--rehearse'], 24);
 		try {
 			await session.waitFor('Which account');
 			expect(session.output().indexOf(INK_FRAME)).toBeGreaterThan(session.output().indexOf('REHEARSAL'));

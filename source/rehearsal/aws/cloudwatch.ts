@@ -172,6 +172,11 @@ function searchSeries(datapoints: MetricDatumRecord[], search: Search, start: nu
 	}));
 }
 
+/** What was published by PutMetricData, and what the running instances publish by themselves between `start` and `until`. */
+function datapointsOf(state: StandInState, settings: CloudWatchSettings, start: number, until: number): MetricDatumRecord[] {
+	return [...(state.data.metrics ?? []), ...(settings.feed ? fedByInstances(state.data.instances, settings.feed, start, until) : [])];
+}
+
 const seconds = (value: unknown, fallback: number): number => (typeof value === 'number' ? value * 1000 : fallback);
 
 /** CloudWatch's awsJson1_0 protocol (`X-Amz-Target: GraniteServiceVersion20100801.<Action>`), answered from the stand-in's datapoints. */
@@ -203,11 +208,7 @@ export const cloudWatchHandlers: Record<string, Handler> = {
 		const now = settings.now.getTime();
 		const start = seconds(input.StartTime, now);
 		const end = seconds(input.EndTime, now);
-		const feed = settings.feed;
-		const datapoints = [
-			...(state.data.metrics ?? []),
-			...(feed ? fedByInstances(state.data.instances, feed, start, Math.min(end, now)) : []),
-		];
+		const datapoints = datapointsOf(state, settings, start, Math.min(end, now));
 		const queries = (input.MetricDataQueries ?? []) as Array<{
 			Id?: string;
 			Expression?: string;
@@ -249,8 +250,7 @@ export const cloudWatchHandlers: Record<string, Handler> = {
 	ListMetrics(state, input, settings) {
 		const now = settings.now.getTime();
 		const since = now - (input.RecentlyActive === 'PT3H' ? 3 * 60 * MINUTE : 14 * 24 * 60 * MINUTE);
-		const feed = settings.feed;
-		const datapoints = [...(state.data.metrics ?? []), ...(feed ? fedByInstances(state.data.instances, feed, since, now) : [])];
+		const datapoints = datapointsOf(state, settings, since, now);
 		const wanted = (input.Dimensions ?? []) as Array<{Name?: string; Value?: string}>;
 		const metrics = new Map<string, {Namespace: string; MetricName: string; Dimensions: Array<{Name: string; Value: string}>}>();
 		for (const datum of datapoints) {
