@@ -3,18 +3,14 @@ import {chmod, mkdir, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import type {LoadedConfig} from '../config/load-config';
 import {parseConfig} from '../config/load-config';
-import type {SecretEnvName} from '../core/secrets';
 import {currentRackStackSeed, ecsAmiParameters, ecsOptimizedImages, rackStackSeed, startAwsStandIn, type AwsCall} from './aws-stand-in';
 import {listenOnLoopback} from './loopback-server';
 import {rehearsalTemplate} from './packer-template';
 import {demoFleet} from './demo-fleet';
 import {earlierAmis} from './earlier-amis';
-import {
-	recordingHelloWorld,
-	startSumoLogicStandIn,
-	SUMOLOGIC_STAND_IN_ACCESS_ID,
-	SUMOLOGIC_STAND_IN_ACCESS_KEY,
-} from './sumologic-stand-in';
+import {REHEARSAL_SECRETS} from './rehearsal-secrets';
+import {awsStandInEnv} from './stand-in-env';
+import {recordingHelloWorld, startSumoLogicStandIn} from './sumologic-stand-in';
 import {bundledTemplateFor, startCurrentReleasesStandIn, startReleasesStandIn} from './releases-stand-in';
 
 export interface Rehearsal {
@@ -39,14 +35,6 @@ const ACCOUNTS = {
 const CURRENT_ERA: string = ACCOUNTS.current.accountId;
 
 const REHEARSAL_SECRET_KEY = 'rehearsal-secret-access-key';
-/** A fake value for each of the build's secrets. */
-const SECRETS: Record<SecretEnvName, string> = {
-	LIBRATO_EMAIL: 'rehearsal@example.com',
-	LIBRATO_TOKEN: 'rehearsal-librato-token',
-	LOGSPOUT_TOKEN: 'rehearsal-logspout-token',
-	SUMOLOGIC_ACCESS_ID: SUMOLOGIC_STAND_IN_ACCESS_ID,
-	SUMOLOGIC_ACCESS_KEY: SUMOLOGIC_STAND_IN_ACCESS_KEY,
-};
 
 /** A host that never resolves (RFC 2606), as metrics-api.librato.com no longer does. */
 const GONE_LIBRATO_API = 'http://metrics-api.librato.invalid';
@@ -195,18 +183,11 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string;
 		credentialsFor: accountId => ({accessKeyId: accessKeyFor(accountId), secretAccessKey: REHEARSAL_SECRET_KEY}),
 		envFor: accountId => ({
 			...base,
-			...SECRETS,
+			...REHEARSAL_SECRETS,
 			AWS_ACCESS_KEY_ID: accessKeyFor(accountId),
 			AWS_SECRET_ACCESS_KEY: REHEARSAL_SECRET_KEY,
 			AWS_REGION: 'us-east-1',
-			AWS_ENDPOINT_URL: aws.url,
-			AWS_ENDPOINT_URL_STS: aws.url,
-			AWS_ENDPOINT_URL_CLOUDFORMATION: aws.url,
-			AWS_ENDPOINT_URL_EC2: aws.url,
-			AWS_ENDPOINT_URL_SSM: aws.url,
-			AWS_ENDPOINT_URL_IAM: aws.url,
-			AWS_ENDPOINT_URL_CLOUDWATCH: aws.url,
-			AWS_ENDPOINT_URL_AUTO_SCALING: aws.url,
+			...awsStandInEnv(aws.url),
 			CONVOX_RELEASES_URL: accountId === CURRENT_ERA ? currentReleases.url : releases.url,
 			LIBRATO_API_URL: metricsKnob === 'librato-gone' ? GONE_LIBRATO_API : libratoApi.url,
 			CONVOX_AMI_REHEARSAL_HELLO_WORLD: helloWorld.url,
