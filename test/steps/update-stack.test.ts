@@ -1,27 +1,17 @@
-import {AutoScalingClient} from '@aws-sdk/client-auto-scaling';
-import {createRunSecrets} from '../../source/services/run-secrets';
 import {readFileSync} from 'node:fs';
-import {createServer, type Server} from 'node:http';
-import type {AddressInfo} from 'node:net';
 import path from 'node:path';
 import {CloudFormationClient, DeleteChangeSetCommand} from '@aws-sdk/client-cloudformation';
-import {CloudWatchClient} from '@aws-sdk/client-cloudwatch';
-import {EC2Client} from '@aws-sdk/client-ec2';
-import {IAMClient} from '@aws-sdk/client-iam';
-import {SSMClient} from '@aws-sdk/client-ssm';
-import {STSClient} from '@aws-sdk/client-sts';
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
-import type {AccountConfig} from '../../source/config/schema';
-import {rackStackSeed, startAwsStandIn, type AwsStandIn, type AwsStandInOptions} from '../../source/rehearsal/aws-stand-in';
+import {describe, expect, it} from 'vitest';
+import {rackStackSeed, type AwsStandInOptions} from '../../source/rehearsal/aws-stand-in';
 import {stacksFromDescribeStacks} from '../../source/rehearsal/aws/state';
-import {LIVE_POLICY, REHEARSAL_POLICY, type WorldPolicy} from '../../source/core/ports';
+import {REHEARSAL_POLICY, type WorldPolicy} from '../../source/core/ports';
 import {createUpdateStackStep} from '../../source/steps/update-stack';
 import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../../source/core/errors';
-import {reduceRun} from '../../source/workflow/reducer';
-import {stepVerbs, type Flags, type StepContext} from '../../source/core/step';
+import type {Flags} from '../../source/core/step';
 import type {Prompter} from '../../source/core/prompter';
 import {outputsOf} from '../../source/core/step-outputs';
-import {STEP_IDS, type Run, type RunEvent, type RunEventInput, type StepRecord} from '../../source/core/types';
+import type {Run, RunEvent} from '../../source/core/types';
+import {stepWorlds, type StepHarness, type StepWorld} from '../support/step-world';
 
 const AMI = 'ami-0a7f3c9e21d4b5e86';
 const VERSION = '20160916121812';
@@ -36,39 +26,21 @@ const olderRack = stacksFromDescribeStacks(
 );
 const withOwner = {...formation, Parameters: {...formation.Parameters, Owner: {Type: 'String'}}};
 
-let templates: Server;
-let templateBase = '';
+const worlds = stepWorlds();
 
-beforeAll(async () => {
-	templates = createServer((request, response) => {
-		const body = request.url?.startsWith('/owner/') ? withOwner : formation;
-		response.writeHead(200, {'content-type': 'application/json'});
-		response.end(JSON.stringify(body));
+/** The rack stack `convox` on a fast update clock; the release files serve VERSION's template, and `owner`'s with a new parameter. */
+async function startStandIn(options: AwsStandInOptions = {}, seed: Parameters<typeof rackStackSeed>[0] = {}): Promise<StepWorld> {
+	return worlds.start({
+		aws: {
+			accountId: ACCOUNT_ID,
+			tickMs: 15,
+			changeSetDelayMs: 30,
+			failureReason: FAILURE,
+			stacks: [rackStackSeed({stackName: STACK, ...seed})],
+			...options,
+		},
+		releases: {formations: {[VERSION]: formation, owner: withOwner}},
 	});
-	await new Promise<void>(resolve => templates.listen(0, '127.0.0.1', resolve));
-	templateBase = `http://127.0.0.1:${(templates.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-	await new Promise(resolve => templates.close(resolve));
-});
-
-let standIn: AwsStandIn | undefined;
-afterEach(async () => {
-	await standIn?.close();
-	standIn = undefined;
-});
-
-async function startStandIn(options: AwsStandInOptions = {}, seed: Parameters<typeof rackStackSeed>[0] = {}): Promise<AwsStandIn> {
-	standIn = await startAwsStandIn({
-		accountId: ACCOUNT_ID,
-		tickMs: 15,
-		changeSetDelayMs: 30,
-		failureReason: FAILURE,
-		stacks: [rackStackSeed({stackName: STACK, ...seed})],
-		...options,
-	});
-	return standIn;
 }
 
 interface Answers {
@@ -105,120 +77,52 @@ function scriptedPrompter(answers: Answers, questions: string[]): Prompter {
 	};
 }
 
-function newRun(): Run {
-	const now = new Date().toISOString();
-	return {
-		schemaVersion: 1,
-		id: '20261125T010000Z-dev',
-		kind: 'release',
-		env: 'dev',
-		mode: 'live',
-		production: false,
-		status: 'running',
-		createdAt: now,
-		updatedAt: now,
-		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
-		steps: STEP_IDS.map(id => ({
-			id,
-			status: id === 'update-stack' ? 'running' : 'done',
-			attempts: id === 'update-stack' ? 1 : 1,
-			outputs: {},
-		})),
-		checks: [],
-		history: [],
-	};
-}
-
 interface Harness {
-	ctx: StepContext;
+	ctx: StepHarness['ctx'];
 	events: RunEvent[];
 	questions: string[];
-	holder: {run: Run};
+	run(): Run;
 }
 
 function harness(
-	server: AwsStandIn,
+	world: StepWorld,
 	{
 		answers = {},
 		flags = {},
 		account = {},
-		holder = {run: newRun()},
-		templateUrl = `${templateBase}/release/${VERSION}/formation.json`,
+		continues,
+		templateUrl = `${world.releases!.url}/${VERSION}/formation.json`,
 		onEvent,
 		env = {},
-		policy = LIVE_POLICY,
+		policy,
 	}: {
 		answers?: Answers;
 		flags?: Partial<Flags>;
-		account?: Partial<AccountConfig>;
-		holder?: {run: Run};
+		account?: Record<string, unknown>;
+		/** The run of an earlier attempt, which this one resumes. */
+		continues?: Run;
 		templateUrl?: string;
 		onEvent?: (event: RunEvent, interrupt: () => void) => void;
 		env?: NodeJS.ProcessEnv;
 		policy?: WorldPolicy;
 	} = {},
 ): Harness {
-	// A dry run is the run's mode, as the journal keeps it; steps do not read the flag.
-	if (flags.dryRun) holder.run = {...holder.run, mode: 'dry-run', options: {...holder.run.options, dryRun: true}};
-	const events: RunEvent[] = [];
 	const questions: string[] = [];
-	const controller = new AbortController();
-	const handlers: Array<() => void> = [];
-	const interrupt = () => (handlers.length > 0 ? handlers.at(-1)!() : controller.abort());
-	const config = {credentials: {accessKeyId: 'AKIAREHEARSAL', secretAccessKey: 'not-a-secret'}, region: 'us-east-1', endpoint: server.url};
-	const clients = {
-		cloudformation: new CloudFormationClient(config),
-		sts: new STSClient(config),
-		ec2: new EC2Client(config),
-		ssm: new SSMClient(config),
-		iam: new IAMClient(config),
-		cloudwatch: new CloudWatchClient(config),
-		autoScaling: new AutoScalingClient(config),
-		ec2For: (region: string) => new EC2Client({...config, region}),
-		credentials: async () => config.credentials,
-	};
-	const fullAccount: AccountConfig = {accountId: ACCOUNT_ID, stackName: STACK, production: false, checks: [], ...account};
-	const earlier: StepRecord[] = [
-		{id: 'account', status: 'done', attempts: 1, outputs: {accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/rehearsal`}},
-		{id: 'resolve-version', status: 'done', attempts: 1, outputs: {convoxVersion: VERSION, templateUrl}},
-		{id: 'build', status: 'done', attempts: 1, outputs: {amiId: AMI, amiIds: {'us-east-1': AMI}}},
-	];
-	const emit = (input: RunEventInput) => {
-		const event = {...input, runId: holder.run.id, at: new Date().toISOString()} as RunEvent;
-		events.push(event);
-		holder.run = reduceRun(holder.run, event);
-		onEvent?.(event, interrupt);
-	};
-	const ctx: StepContext = {
-		get run() {
-			return holder.run;
+	const {ctx, events, run} = world.context('update-stack', {
+		account: {stackName: STACK, ...account},
+		flags,
+		...(continues ? {continues} : {}),
+		earlier: {
+			account: {accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/rehearsal`},
+			'resolve-version': {convoxVersion: VERSION, templateUrl},
+			build: {amiId: AMI, amiIds: {'us-east-1': AMI}},
 		},
-		config: {region: 'us-east-1', binaries: {}, accounts: {dev: fullAccount}},
-		configDir: '/tmp',
-		envName: 'dev',
-		account: fullAccount,
-		region: 'us-east-1',
-		flags: {dryRun: false, rehearse: false, yes: false, confirm: [], json: false, ...flags},
-		services: {
-			releases: {} as never,
-			aws: async () => clients,
-			binaries: {packer: 'packer', convox: 'convox', git: 'git'},
-			env: {...env},
-			policy,
-		},
-		secrets: createRunSecrets({...env}),
 		prompt: scriptedPrompter(answers, questions),
-		paths: {stateDir: '/tmp', journal: '/tmp/j.json', packerLog: '/tmp/p.log', report: '/tmp/r.md'},
-		signal: controller.signal,
-		outputs: step => (step === 'update-stack' ? outputsOf(holder.run, step) : outputsOf({steps: earlier}, step)),
-		emit,
-		...stepVerbs('update-stack', emit),
-		interceptInterrupt(handler) {
-			handlers.push(handler);
-			return () => handlers.splice(handlers.indexOf(handler), 1);
-		},
-	};
-	return {ctx, events, questions, holder};
+		env,
+		...(policy ? {policy} : {}),
+		...(onEvent ? {onEvent} : {}),
+	});
+	return {ctx, events, questions, run};
 }
 
 const step = createUpdateStackStep({
@@ -226,7 +130,7 @@ const step = createUpdateStackStep({
 	changeSetWait: {minDelay: 0.02, maxDelay: 0.05, maxWaitTime: 10},
 });
 
-const writesOf = (server: AwsStandIn) => server.writes().map(call => call.action);
+const writesOf = (server: StepWorld) => server.aws.writes().map(call => call.action);
 const stackEvents = (events: RunEvent[]) =>
 	events.filter((event): event is Extract<RunEvent, {type: 'stack-event'}> => event.type === 'stack-event');
 const notices = (events: RunEvent[]) => events.flatMap(event => (event.type === 'notice' ? [event.message] : []));
@@ -234,17 +138,17 @@ const notices = (events: RunEvent[]) => events.flatMap(event => (event.type === 
 describe('update-stack step against the CloudFormation stand-in', () => {
 	it('previews, executes and follows a clean update to UPDATE_COMPLETE with our Ami and Version', async () => {
 		const server = await startStandIn();
-		const before = server.state.parameters(STACK);
+		const before = server.aws.state.parameters(STACK);
 		const {ctx, events, questions} = harness(server, {answers: {confirm: [true]}});
 
 		const outputs = await step.run(ctx);
 
 		expect(outputs).toMatchObject({stackStatus: 'UPDATE_COMPLETE', previousAmi: before.Ami, previousVersion: before.Version});
 		expect(outputs.changeSetName).toMatch(/^convox-ami-20261125T010000Z-dev-/);
-		expect(server.state.parameters(STACK)).toMatchObject({Ami: AMI, Version: VERSION});
+		expect(server.aws.state.parameters(STACK)).toMatchObject({Ami: AMI, Version: VERSION});
 		expect(writesOf(server)).toEqual(['CreateChangeSet', 'ExecuteChangeSet']);
-		const create = server.calls.find(call => call.action === 'CreateChangeSet')!;
-		expect(create.params).toMatchObject({ChangeSetType: 'UPDATE', TemplateURL: `${templateBase}/release/${VERSION}/formation.json`});
+		const create = server.aws.calls.find(call => call.action === 'CreateChangeSet')!;
+		expect(create.params).toMatchObject({ChangeSetType: 'UPDATE', TemplateURL: `${server.releases!.url}/${VERSION}/formation.json`});
 		expect(JSON.stringify(create.params.Capabilities)).toContain('CAPABILITY_IAM');
 
 		const changeSet = events.find(event => event.type === 'change-set');
@@ -276,13 +180,13 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 		const other = new CloudFormationClient({
 			credentials: {accessKeyId: 'AKIAOTHER', secretAccessKey: 'not-a-secret'},
 			region: 'us-east-1',
-			endpoint: server.url,
+			endpoint: server.aws.url,
 		});
 		const {ctx} = harness(server, {
 			answers: {confirm: [true]},
 			onEvent: event => {
 				if (event.type === 'notice' && event.message.startsWith('Created change set')) {
-					const name = server.calls.find(call => call.action === 'CreateChangeSet')!.params.ChangeSetName as string;
+					const name = server.aws.calls.find(call => call.action === 'CreateChangeSet')!.params.ChangeSetName as string;
 					void other.send(new DeleteChangeSetCommand({StackName: STACK, ChangeSetName: name}));
 				}
 			},
@@ -309,7 +213,7 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 				/drops 7 parameter\(s\).*Certificate, DockerImageApi, DockerImageApp, DockerImageBuild, DockerImageService, RegistryHost, RegistryPort/,
 			),
 		);
-		const values = server.state.parameters('convox-dev');
+		const values = server.aws.state.parameters('convox-dev');
 		expect(values).toMatchObject({Ami: AMI, Version: VERSION, SwapSize: '5', InstanceCount: '3', Key: 'convox-keypair-4415'});
 		expect(values).not.toHaveProperty('Certificate');
 	});
@@ -324,7 +228,7 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 		expect((error as Error).message).toMatch(/rolled it back \(UPDATE_ROLLBACK_COMPLETE\)/);
 		expect((error as Error).message).toContain(FAILURE);
 		expect((error as Error).message).not.toMatch(/First failure: [^\n]*Resource update cancelled/);
-		expect(server.state.stack(STACK).status).toBe('UPDATE_ROLLBACK_COMPLETE');
+		expect(server.aws.state.stack(STACK).status).toBe('UPDATE_ROLLBACK_COMPLETE');
 		expect(stackEvents(events).some(event => event.status === 'UPDATE_FAILED' && event.reason === FAILURE)).toBe(true);
 	});
 
@@ -342,7 +246,7 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 
 	it('offers to watch an update already in progress, then makes its own', async () => {
 		const server = await startStandIn({scenario: 'in-progress'});
-		expect(server.state.stack(STACK).status).toBe('UPDATE_IN_PROGRESS');
+		expect(server.aws.state.stack(STACK).status).toBe('UPDATE_IN_PROGRESS');
 		const {ctx, events, questions} = harness(server, {answers: {confirm: [true, true]}});
 
 		const outputs = await step.run(ctx);
@@ -350,7 +254,7 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 		expect(questions[0]).toMatch(/already being updated \(UPDATE_IN_PROGRESS\), not by this run/);
 		expect(notices(events).some(message => /The other update of convox settled in UPDATE_COMPLETE/.test(message))).toBe(true);
 		expect(outputs.stackStatus).toBe('UPDATE_COMPLETE');
-		expect(server.state.parameters(STACK)).toMatchObject({Ami: AMI, Version: VERSION});
+		expect(server.aws.state.parameters(STACK)).toMatchObject({Ami: AMI, Version: VERSION});
 	});
 
 	it('changes nothing when the operator declines to wait for an update in progress', async () => {
@@ -362,10 +266,8 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 
 	it('detaches on Ctrl-C, and resume re-attaches to the same update without a second change set', async () => {
 		const server = await startStandIn({scenario: 'slow', slowTicks: 4});
-		const holder = {run: newRun()};
 		let interrupted = false;
 		const first = harness(server, {
-			holder,
 			answers: {confirm: [true], select: ['detach']},
 			onEvent(event, interrupt) {
 				if (event.type === 'stack-event' && !interrupted) {
@@ -378,11 +280,11 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 		const error = await step.run(first.ctx).catch((caught: unknown) => caught);
 		expect(error).toBeInstanceOf(InterruptedError);
 		expect((error as InterruptedError).hint).toContain('convox-ami resume');
-		expect(server.state.stack(STACK).status).toBe('UPDATE_IN_PROGRESS');
-		const recorded = outputsOf(holder.run, 'update-stack');
+		expect(server.aws.state.stack(STACK).status).toBe('UPDATE_IN_PROGRESS');
+		const recorded = outputsOf(first.run(), 'update-stack');
 		expect(recorded.changeSetName).toMatch(/^convox-ami-/);
 
-		const second = harness(server, {holder});
+		const second = harness(server, {continues: first.run()});
 		const outputs = await step.run(second.ctx);
 
 		expect(outputs).toMatchObject({
@@ -424,22 +326,22 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 		expect((error as Error).message).toMatch(/Cancelled the update of convox; it settled in UPDATE_ROLLBACK_COMPLETE/);
 		expect(writesOf(server)).toEqual(['CreateChangeSet', 'ExecuteChangeSet', 'CancelUpdateStack']);
 		expect(stackEvents(events).at(-1)).toMatchObject({resource: STACK, status: 'UPDATE_ROLLBACK_COMPLETE'});
-		expect(server.state.stack(STACK).status).toBe('UPDATE_ROLLBACK_COMPLETE');
+		expect(server.aws.state.stack(STACK).status).toBe('UPDATE_ROLLBACK_COMPLETE');
 	});
 
 	it('--dry-run creates the change set, shows it and deletes it, and changes nothing else', async () => {
 		const server = await startStandIn();
-		const before = server.state.parameters(STACK);
-		const {ctx, events, holder} = harness(server, {flags: {dryRun: true}});
+		const before = server.aws.state.parameters(STACK);
+		const {ctx, events, run} = harness(server, {flags: {dryRun: true}});
 
 		const outputs = await step.run(ctx);
 
 		expect(outputs.stackStatus).toBe('UPDATE_COMPLETE');
 		expect(writesOf(server)).toEqual(['CreateChangeSet', 'DeleteChangeSet']);
-		expect(server.state.parameters(STACK)).toEqual(before);
-		expect(server.state.stack(STACK).changeSets).toEqual([]);
+		expect(server.aws.state.parameters(STACK)).toEqual(before);
+		expect(server.aws.state.stack(STACK).changeSets).toEqual([]);
 		expect(events.some(event => event.type === 'change-set')).toBe(true);
-		expect(holder.run.steps.find(record => record.id === 'update-stack')!.outputs).toEqual({});
+		expect(run().steps.find(record => record.id === 'update-stack')!.outputs).toEqual({});
 	});
 
 	it('stops before any write on UPDATE_ROLLBACK_FAILED and says how to continue the rollback', async () => {
@@ -453,16 +355,16 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 
 	it('a rollback that fails too ends the run failed, and the next attempt stops at UPDATE_ROLLBACK_FAILED', async () => {
 		const server = await startStandIn({scenario: 'rollback-failed'});
-		const holder = {run: newRun()};
-		await expect(step.run(harness(server, {holder, answers: {confirm: [true]}}).ctx)).rejects.toThrow(/UPDATE_ROLLBACK_FAILED/);
-		await expect(step.run(harness(server, {holder}).ctx)).rejects.toThrow(/continue.*rollback|takes no update/);
+		const first = harness(server, {answers: {confirm: [true]}});
+		await expect(step.run(first.ctx)).rejects.toThrow(/UPDATE_ROLLBACK_FAILED/);
+		await expect(step.run(harness(server, {continues: first.run()}).ctx)).rejects.toThrow(/continue.*rollback|takes no update/);
 	});
 
 	it('resume after a rollback of this run previews the update again instead of adopting the stack', async () => {
 		const server = await startStandIn({scenario: ['rollback', 'clean']});
-		const holder = {run: newRun()};
-		await expect(step.run(harness(server, {holder, answers: {confirm: [true]}}).ctx)).rejects.toThrow(/UPDATE_ROLLBACK_COMPLETE/);
-		const again = harness(server, {holder});
+		const first = harness(server, {answers: {confirm: [true]}});
+		await expect(step.run(first.ctx)).rejects.toThrow(/UPDATE_ROLLBACK_COMPLETE/);
+		const again = harness(server, {continues: first.run()});
 		await expect(step.run(again.ctx)).rejects.toBeInstanceOf(MissingInputError);
 		expect(notices(again.events)).toContainEqual(
 			expect.stringMatching(/started earlier ended in UPDATE_ROLLBACK_COMPLETE; previewing it again/),
@@ -471,13 +373,12 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 
 	it('resume reuses a change set that was created but never executed', async () => {
 		const server = await startStandIn();
-		const holder = {run: newRun()};
-		const first = harness(server, {holder, answers: {confirm: []}});
+		const first = harness(server, {answers: {confirm: []}});
 		await expect(step.run(first.ctx)).rejects.toBeInstanceOf(MissingInputError);
-		const name = outputsOf(holder.run, 'update-stack').changeSetName;
-		expect(server.state.stack(STACK).changeSets.map(changeSet => changeSet.name)).toEqual([name]);
+		const name = outputsOf(first.run(), 'update-stack').changeSetName;
+		expect(server.aws.state.stack(STACK).changeSets.map(changeSet => changeSet.name)).toEqual([name]);
 
-		const second = harness(server, {holder, answers: {confirm: [true]}});
+		const second = harness(server, {continues: first.run(), answers: {confirm: [true]}});
 		const outputs = await step.run(second.ctx);
 
 		expect(outputs).toMatchObject({stackStatus: 'UPDATE_COMPLETE', changeSetName: name});
@@ -487,9 +388,9 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 
 	it('resume adopts an update of this run that already completed', async () => {
 		const server = await startStandIn();
-		const holder = {run: newRun()};
-		await step.run(harness(server, {holder, answers: {confirm: [true]}}).ctx);
-		const again = harness(server, {holder});
+		const first = harness(server, {answers: {confirm: [true]}});
+		await step.run(first.ctx);
+		const again = harness(server, {continues: first.run()});
 		const outputs = await step.run(again.ctx);
 		expect(outputs.stackStatus).toBe('UPDATE_COMPLETE');
 		expect(notices(again.events).some(message => message.startsWith('The update this run started earlier is done'))).toBe(true);
@@ -512,9 +413,9 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 		const typed = harness(server, {account: {production: true}, answers: {confirm: [true], text: [STACK]}});
 		await step.run(typed.ctx);
 		expect(typed.questions[1]).toMatch(/convox is a PRODUCTION stack. Type its name/);
-		expect(server.state.parameters(STACK)).toMatchObject({Ami: AMI, Version: VERSION});
+		expect(server.aws.state.parameters(STACK)).toMatchObject({Ami: AMI, Version: VERSION});
 
-		await server.close();
+		await server.aws.close();
 		const rehearsed = await startStandIn();
 		const live = harness(rehearsed, {account: {production: true}, answers: {confirm: [true], text: ['']}});
 		await expect(step.run(live.ctx)).rejects.toThrow(/invalid answer : Type convox exactly/);
@@ -522,7 +423,7 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 		expect(await step.run(enter.ctx)).toMatchObject({stackStatus: 'UPDATE_COMPLETE'});
 		expect(enter.questions[1]).toMatch(/convox is a PRODUCTION stack. Type its name/);
 
-		await rehearsed.close();
+		await rehearsed.aws.close();
 		const again = await startStandIn();
 		const unattended = harness(again, {account: {production: true}, flags: {yes: true}, answers: {confirm: [true]}});
 		expect(await step.run(unattended.ctx)).toMatchObject({stackStatus: 'UPDATE_COMPLETE'});
@@ -531,7 +432,7 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 
 	it('a new parameter without a default is asked for, taken from CONVOX_AMI_PARAMETER_<name>, or refused under --yes', async () => {
 		const server = await startStandIn();
-		const templateUrl = `${templateBase}/owner/formation.json`;
+		const templateUrl = `${server.releases!.url}/owner/formation.json`;
 		const refused = await step.run(harness(server, {templateUrl, flags: {yes: true}}).ctx).catch((caught: unknown) => caught);
 		expect(refused).toBeInstanceOf(UsageError);
 		expect((refused as UsageError).message).toContain('Owner');
@@ -553,11 +454,11 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 		const {ctx} = harness(server, {
 			answers: {confirm: [true]},
 			onEvent: event =>
-				event.type === 'notice' && event.message.startsWith('Executing') ? server.throttle(4, ['DescribeStackEvents']) : undefined,
+				event.type === 'notice' && event.message.startsWith('Executing') ? server.aws.throttle(4, ['DescribeStackEvents']) : undefined,
 		});
 		const outputs = await step.run(ctx);
 		expect(outputs.stackStatus).toBe('UPDATE_COMPLETE');
-		expect(server.calls.filter(call => call.error === 'Throttling').length).toBe(4);
+		expect(server.aws.calls.filter(call => call.error === 'Throttling').length).toBe(4);
 	});
 
 	it('fails with "resume re-attaches" when CloudFormation cannot be reached while watching', async () => {
@@ -568,7 +469,7 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 			onEvent(event) {
 				if (event.type === 'stack-event' && !closed) {
 					closed = true;
-					void server.close();
+					void server.aws.close();
 				}
 			},
 		});
@@ -589,6 +490,6 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 		expect(error).toBeInstanceOf(StepFailedError);
 		expect((error as StepFailedError).message).toMatch(/still UPDATE_IN_PROGRESS .* The update goes on in CloudFormation/);
 		expect((error as StepFailedError).hint).toContain('convox-ami resume');
-		expect(server.state.stack(STACK).status).toBe('UPDATE_IN_PROGRESS');
+		expect(server.aws.state.stack(STACK).status).toBe('UPDATE_IN_PROGRESS');
 	});
 });

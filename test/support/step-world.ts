@@ -54,6 +54,8 @@ export interface StepContextOptions {
 	env?: NodeJS.ProcessEnv;
 	/** Default the policy of the run's mode: the rehearsal's under `rehearse`, else the live one. */
 	policy?: WorldPolicy;
+	/** Called with each event as the step emits it, e.g. to press Ctrl-C at the first stack event. */
+	onEvent?: (event: RunEvent, interrupt: () => void) => void;
 }
 
 /** A step's real context in the world, and what the step said through it. */
@@ -158,11 +160,13 @@ export async function startStepWorld(options: StepWorldOptions = {}): Promise<St
 		const events: RunEvent[] = [];
 		const controller = new AbortController();
 		const handlers: Array<() => void> = [];
+		const interrupt = () => (handlers.length > 0 ? handlers.at(-1)!() : controller.abort());
 		const emit = (input: RunEventInput) => {
 			const said = 'step' in input && input.step ? input : ({...input, step} as RunEventInput);
 			const event = {...said, runId: run.id, at: new Date().toISOString()} as RunEvent;
 			events.push(event);
 			run = reduceRun(run, event);
+			contextOptions.onEvent?.(event, interrupt);
 		};
 		const stateDir = path.join(dir, 'state');
 		const ctx: StepContext = {
@@ -199,7 +203,7 @@ export async function startStepWorld(options: StepWorldOptions = {}): Promise<St
 			run: () => run,
 			notices: () => events.flatMap(event => (event.type === 'notice' ? [event.message] : [])),
 			logLines: () => events.flatMap(event => (event.type === 'log' ? [event.line] : [])),
-			interrupt: () => (handlers.length > 0 ? handlers.at(-1)!() : controller.abort()),
+			interrupt,
 		};
 	}
 
