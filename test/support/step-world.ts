@@ -36,6 +36,8 @@ export interface StepContextOptions {
 	config?: Record<string, unknown>;
 	/** The account's name in the config and the run; default `dev`. */
 	envName?: string;
+	/** The run's region (a rack of a fleet may have its own); default the config's, us-east-1. */
+	region?: string;
 	configDir?: string;
 	flags?: Partial<Flags>;
 	/** Outputs of earlier steps of the run, recorded as done. */
@@ -88,7 +90,7 @@ const REGION = 'us-east-1';
 
 const modeOf = (flags: Partial<Flags>): RunMode => (flags.rehearse ? 'rehearsal' : flags.dryRun ? 'dry-run' : 'live');
 
-function freshRun(envName: string, production: boolean, step: StepId, mode: RunMode, options: StepContextOptions): Run {
+function freshRun(envName: string, production: boolean, region: string, step: StepId, mode: RunMode, options: StepContextOptions): Run {
 	const now = new Date().toISOString();
 	const flags = options.flags ?? {};
 	const steps = STEP_IDS.map((id): StepRecord => {
@@ -109,7 +111,7 @@ function freshRun(envName: string, production: boolean, step: StepId, mode: RunM
 		checks: [],
 		history: [],
 		...options.run,
-		options: {region: REGION, dryRun: mode === 'dry-run', confirm: flags.confirm ?? [], yes: flags.yes ?? false, ...options.run?.options},
+		options: {region, dryRun: mode === 'dry-run', confirm: flags.confirm ?? [], yes: flags.yes ?? false, ...options.run?.options},
 		steps,
 	};
 }
@@ -143,6 +145,7 @@ export async function startStepWorld(options: StepWorldOptions = {}): Promise<St
 			'the step world config',
 		);
 		const account = config.accounts[envName]!;
+		const region = contextOptions.region ?? REGION;
 		const configDir = contextOptions.configDir ?? dir;
 		const env: NodeJS.ProcessEnv = {
 			PATH: process.env.PATH,
@@ -153,10 +156,10 @@ export async function startStepWorld(options: StepWorldOptions = {}): Promise<St
 			...contextOptions.env,
 		};
 		const services: Services = {
-			...createServices({config, configDir, account, region: REGION, env, standIn: {endpoint: aws.url, credentials}}),
+			...createServices({config, configDir, account, region, env, standIn: {endpoint: aws.url, credentials}}),
 			policy: contextOptions.policy ?? (mode === 'rehearsal' ? REHEARSAL_POLICY : LIVE_POLICY),
 		};
-		let run = contextOptions.continues ?? freshRun(envName, account.production, step, mode, contextOptions);
+		let run = contextOptions.continues ?? freshRun(envName, account.production, region, step, mode, contextOptions);
 		const events: RunEvent[] = [];
 		const controller = new AbortController();
 		const handlers: Array<() => void> = [];
@@ -177,7 +180,7 @@ export async function startStepWorld(options: StepWorldOptions = {}): Promise<St
 			configDir,
 			envName,
 			account,
-			region: REGION,
+			region,
 			flags,
 			services,
 			secrets: createRunSecrets(services.env),
