@@ -1,4 +1,3 @@
-import {createRunSecrets} from '../../source/services/run-secrets';
 import {readFileSync} from 'node:fs';
 import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
@@ -6,15 +5,13 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {execa} from 'execa';
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
-import type {AccountConfig, Config} from '../../source/config/schema';
-import {LIVE_POLICY, REHEARSAL_POLICY, type Services} from '../../source/core/ports';
 import {createUnattendedPrompter} from '../../source/ui/unattended-prompter';
 import {templateStep} from '../../source/steps/template';
 import {MissingInputError, StepFailedError, UsageError} from '../../source/core/errors';
-import {stepVerbs, type StepContext} from '../../source/core/step';
 import type {Prompter} from '../../source/core/prompter';
-import {outputsOf, type RecordedOutputs} from '../../source/core/step-outputs';
-import type {Run, RunEventInput, RunMode} from '../../source/core/types';
+import type {RecordedOutputs} from '../../source/core/step-outputs';
+import type {RunMode} from '../../source/core/types';
+import {stepWorlds, type StepWorld} from '../support/step-world';
 
 const shipped = fileURLToPath(new URL('../../packer/packer.json', import.meta.url));
 const OLD_AMI = 'ami-6bb2d67c';
@@ -89,6 +86,13 @@ beforeEach(async () => {
 	await commitTemplate();
 });
 
+const worlds = stepWorlds();
+let world: StepWorld;
+
+beforeEach(async () => {
+	world = await worlds.start();
+});
+
 afterEach(async () => {
 	vi.useRealTimers();
 	await rm(repo, {recursive: true, force: true});
@@ -122,26 +126,11 @@ function setup({
 	gitBinary = 'git',
 	prompter,
 	packerBinary = 'packer',
-	env = process.env,
+	env = {},
 	yes = false,
 	varFiles = {},
 }: Setup = {}) {
-	const events: RunEventInput[] = [];
 	const questions: string[] = [];
-	const account: AccountConfig = {
-		accountId: '111111111111',
-		stackName: 'convox-dev',
-		production,
-		checks: [],
-		...(varFiles.account ? {varFiles: varFiles.account} : {}),
-	};
-	const config: Config = {
-		region: 'us-east-1',
-		binaries: {},
-		accounts: {dev: account},
-		...(template === null ? {} : {template}),
-		...(varFiles.all ? {varFiles: varFiles.all} : {}),
-	};
 	const prompt: Prompter = prompter ?? {
 		interactive,
 		async confirm({message, remedy}) {
@@ -155,44 +144,22 @@ function setup({
 		text: () => Promise.reject(new Error('no text expected')),
 		secret: () => Promise.reject(new Error('no secret expected')),
 	};
-	const run = {
-		id: 'run-1',
-		env: 'dev',
-		mode,
-		production,
-		kind: 'release',
-		status: 'running',
-		options: {region: 'us-east-1', dryRun: mode === 'dry-run', confirm: [], yes: false},
-		steps: [],
-		checks: [],
-		history: [],
-	} as unknown as Run;
-	const services = {
-		binaries: {packer: packerBinary, convox: 'convox', git: gitBinary},
-		aws: () => Promise.reject(new Error('no AWS in this test')),
-		env,
-		policy: mode === 'rehearsal' ? REHEARSAL_POLICY : LIVE_POLICY,
-	} as unknown as Services;
-	const ctx: StepContext = {
-		run,
-		config,
-		configDir,
+	const harness = world.context('template', {
 		envName: production ? 'prod' : 'dev',
-		account,
-		region: 'us-east-1',
-		flags: {dryRun: mode === 'dry-run', rehearse: mode === 'rehearsal', yes, confirm: [], json: false},
-		services,
-		secrets: createRunSecrets(services.env),
+		account: {production, ...(varFiles.account ? {varFiles: varFiles.account} : {})},
+		config: {
+			binaries: {packer: packerBinary, git: gitBinary},
+			...(template === null ? {} : {template}),
+			...(varFiles.all ? {varFiles: varFiles.all} : {}),
+		},
+		configDir,
+		stateDir: path.join(repo, '.convox-ami'),
+		flags: {dryRun: mode === 'dry-run', rehearse: mode === 'rehearsal', yes},
+		earlier: {'resolve-version': resolved},
 		prompt,
-		paths: {stateDir: path.join(repo, '.convox-ami'), journal: '', packerLog: '', report: ''},
-		signal: new AbortController().signal,
-		outputs: step => outputsOf({steps: [{id: 'resolve-version', status: 'done', attempts: 1, outputs: resolved}]}, step),
-		emit: event => events.push(event),
-		...stepVerbs('template', event => events.push(event)),
-		interceptInterrupt: () => () => {},
-	};
-	const notices = () => events.flatMap(event => (event.type === 'notice' ? [event.message] : []));
-	return {ctx, events, questions, notices};
+		env,
+	});
+	return {...harness, questions};
 }
 
 const templateFile = () => path.join(repo, 'packer', 'packer.json');
@@ -428,8 +395,8 @@ describe("template step on an operator's template", () => {
 			expect.stringMatching(
 				/^librato_email, librato_token, logspout_token are not in "sensitive-variables" of .*: Packer masks only the variables listed there/,
 			),
-			"The rack's instance role was not checked for cloudwatch:PutMetricData: no AWS in this test",
 		]);
+		expect(world.aws.calls.filter(call => call.service === 'iam').map(call => call.action)).toContain('SimulatePrincipalPolicy');
 		expect(notices()).toContain(`Manifest: the template's manifest post-processor writes ${path.join(repo, 'packer', 'manifest.json')}.`);
 	});
 

@@ -10,7 +10,7 @@ import type {SecretEnvName} from '../../source/core/secrets';
 import {stepVerbs, type Flags, type StepContext} from '../../source/core/step';
 import {outputsOf, type RecordedOutputs} from '../../source/core/step-outputs';
 import {STEP_IDS, type Run, type RunEvent, type RunEventInput, type RunMode, type StepId, type StepRecord} from '../../source/core/types';
-import {startAwsStandIn, type AwsStandIn, type AwsStandInOptions} from '../../source/rehearsal/aws-stand-in';
+import {rackStackSeed, startAwsStandIn, type AwsStandIn, type AwsStandInOptions} from '../../source/rehearsal/aws-stand-in';
 import {REHEARSAL_SECRETS} from '../../source/rehearsal/rehearsal-secrets';
 import {startReleasesStandIn, type ReleasesStandIn, type ReleasesStandInOptions} from '../../source/rehearsal/releases-stand-in';
 import {awsStandInEnv} from '../../source/rehearsal/stand-in-env';
@@ -21,7 +21,10 @@ import {ScriptedPrompter} from '../checklist/scripted-prompter';
 import {rehearsalTool} from './tool-scripts';
 
 export interface StepWorldOptions {
-	/** Seeds and scenarios of the AWS stand-in (STS, CloudFormation, EC2, SSM, ...); its `accountId` is the world's account. */
+	/**
+	 * Seeds and scenarios of the AWS stand-in (STS, CloudFormation, EC2, SSM, ...); its `accountId` is the world's account.
+	 * Without `stacks`, the account's rack: the 2016-era stack `convox-dev`, as the rehearsal's dev rack.
+	 */
 	aws?: AwsStandInOptions;
 	/** Starts the stand-in of the Convox release files (CONVOX_RELEASES_URL); without it none is served. */
 	releases?: ReleasesStandInOptions;
@@ -39,6 +42,8 @@ export interface StepContextOptions {
 	/** The run's region (a rack of a fleet may have its own); default the config's, us-east-1. */
 	region?: string;
 	configDir?: string;
+	/** Where the run is journaled; default a folder of the world's. */
+	stateDir?: string;
 	flags?: Partial<Flags>;
 	/** Outputs of earlier steps of the run, recorded as done. */
 	earlier?: {[S in StepId]?: RecordedOutputs<S>};
@@ -122,6 +127,7 @@ export async function startStepWorld(options: StepWorldOptions = {}): Promise<St
 	const accountId = options.aws?.accountId ?? '111111111111';
 	const credentials = {accessKeyId: `AKIASTEPWORLD${accountId}`, secretAccessKey: 'step-world-secret-access-key'};
 	const aws = await startAwsStandIn({
+		stacks: [rackStackSeed({stackName: 'convox-dev', accountId})],
 		...options.aws,
 		accountId,
 		identities: {[credentials.accessKeyId]: {accountId, arn: `arn:aws:iam::${accountId}:user/step-world`}, ...options.aws?.identities},
@@ -171,7 +177,7 @@ export async function startStepWorld(options: StepWorldOptions = {}): Promise<St
 			run = reduceRun(run, event);
 			contextOptions.onEvent?.(event, interrupt);
 		};
-		const stateDir = path.join(dir, 'state');
+		const stateDir = contextOptions.stateDir ?? path.join(dir, 'state');
 		const ctx: StepContext = {
 			get run() {
 				return run;
