@@ -1,38 +1,20 @@
-import {AutoScalingClient} from '@aws-sdk/client-auto-scaling';
-import {createRunSecrets} from '../../source/services/run-secrets';
 import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {CloudFormationClient, DescribeStacksCommand, type Stack} from '@aws-sdk/client-cloudformation';
-import {CloudWatchClient} from '@aws-sdk/client-cloudwatch';
-import {DescribeInstancesCommand, EC2Client} from '@aws-sdk/client-ec2';
-import {IAMClient} from '@aws-sdk/client-iam';
-import {SSMClient} from '@aws-sdk/client-ssm';
-import {STSClient} from '@aws-sdk/client-sts';
-import {mockClient} from 'aws-sdk-client-mock';
+import type {Stack} from '@aws-sdk/client-cloudformation';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {accountSchema, type AccountConfig} from '../../source/config/schema';
 import bundledFormation from '../../source/rehearsal/data/formation.json';
-import {LIVE_POLICY, type Services} from '../../source/core/ports';
+import {stacksFromDescribeStacks} from '../../source/rehearsal/aws/state';
 import {verifyStep} from '../../source/steps/verify';
 import {EXIT, StepFailedError, WaitingError} from '../../source/core/errors';
-import {reduceRun} from '../../source/workflow/reducer';
 import {renderReport} from '../../source/workflow/report';
-import {stepVerbs, type Flags, type StepContext} from '../../source/core/step';
-import {outputsOf} from '../../source/core/step-outputs';
-import {
-	STEP_IDS,
-	type CheckRecord,
-	type RollbackTarget,
-	type Run,
-	type RunEvent,
-	type RunEventInput,
-	type StepId,
-} from '../../source/core/types';
-import type {Outputs} from '../../source/core/step-outputs';
+import type {Flags} from '../../source/core/step';
+import type {CheckRecord, RollbackTarget, Run, RunEvent, StepId} from '../../source/core/types';
+import type {RecordedOutputs} from '../../source/core/step-outputs';
 import {ScriptedPrompter} from '../checklist/scripted-prompter';
 import {reply, serve, type Loopback} from '../support/loopback';
+import {stepWorlds, type StepWorld} from '../support/step-world';
 
 const fakeConvox = fileURLToPath(new URL('../fixtures/bin/convox', import.meta.url));
 const rackOutput = fileURLToPath(new URL('../fixtures/convox/convox-rack.stdout.txt', import.meta.url));
@@ -47,12 +29,13 @@ const afterUpdate = (
 
 const VERSION = '20160916121812';
 const AMI = 'ami-0a7f3c9e21d4b5e86';
-const credentials = {accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret'};
-const cloudformation = new CloudFormationClient({region: 'us-east-1', credentials});
-const ec2 = new EC2Client({region: 'us-east-1', credentials});
-const cfnMock = mockClient(cloudformation);
-const ec2Mock = mockClient(ec2);
 
+const worlds = stepWorlds();
+/** The stack `convox` as an update left it, with its three instances; the release files of 2016 (the bundled template). */
+const rackAfterUpdate = (stack: Stack = afterUpdate) =>
+	worlds.start({aws: {stacks: stacksFromDescribeStacks({Stacks: [stack]}).map(seed => ({...seed, instances: 3}))}, releases: {}});
+
+let world: StepWorld;
 let helloWorld: Loopback;
 let librato: Loopback;
 let helloWorldUp = true;
@@ -65,108 +48,61 @@ beforeEach(async () => {
 		reply(response, 200, {series: [{tags: {}, measurements: [{time: Math.floor(Date.now() / 1000) - 5, value: 2}]}]}),
 	);
 	work = mkdtempSync(join(tmpdir(), 'verify-'));
-	cfnMock.on(DescribeStacksCommand).resolves({Stacks: [afterUpdate]});
-	ec2Mock.on(DescribeInstancesCommand).resolves({
-		Reservations: [{Instances: ['i-1', 'i-2', 'i-3'].map(id => ({InstanceId: id, ImageId: AMI}))}],
-	});
+	world = await rackAfterUpdate();
 });
 
 afterEach(async () => {
-	cfnMock.reset();
-	ec2Mock.reset();
 	await helloWorld.close();
 	await librato.close();
 });
 
 interface Setup {
+	world?: StepWorld;
 	kind?: Run['kind'];
 	flags?: Partial<Flags>;
 	answers?: string[];
 	interactive?: boolean;
-	outputs?: Partial<Record<StepId, Outputs>>;
+	outputs?: {[S in StepId]?: RecordedOutputs<S>};
 	checks?: CheckRecord[];
-	account?: Partial<AccountConfig>;
+	account?: Record<string, unknown>;
 	env?: NodeJS.ProcessEnv;
 	rollbackOf?: RollbackTarget;
-	releases?: Services['releases'];
 }
 
 function context(setup: Setup = {}) {
-	const events: RunEventInput[] = [];
-	const account = accountSchema.parse({
-		accountId: '111111111111',
-		stackName: 'convox',
-		rack: 'dev',
-		helloWorldUrl: `${helloWorld.url}/`,
-		librato: {source: 'aws.dev.*'},
-		sumologic: {searchUrl: 'https://service.sumologic.com/ui/#/search/abc'},
-		...setup.account,
-	});
-	const flags: Flags = {dryRun: false, rehearse: false, yes: false, confirm: [], json: false, ...setup.flags};
+	const flags: Partial<Flags> = {yes: false, confirm: [], ...setup.flags};
 	const argsLog = join(work, 'convox-args.log');
 	writeFileSync(argsLog, '');
-	const services = {
-		releases: setup.releases ?? (undefined as never),
-		aws: async () => ({
-			cloudformation,
-			ec2,
-			sts: new STSClient({region: 'us-east-1', credentials}),
-			ssm: new SSMClient({region: 'us-east-1', credentials}),
-			iam: new IAMClient({region: 'us-east-1', credentials}),
-			cloudwatch: new CloudWatchClient({region: 'us-east-1', credentials}),
-			autoScaling: new AutoScalingClient({region: 'us-east-1', credentials}),
-			ec2For: () => ec2,
-			credentials: async () => credentials,
-		}),
-		binaries: {packer: 'packer', convox: fakeConvox, git: 'git'},
+	const prompt = new ScriptedPrompter(setup.answers ?? [], setup.interactive ?? !flags.yes);
+	const {ctx, events} = (setup.world ?? world).context('verify', {
+		account: {
+			stackName: 'convox',
+			helloWorldUrl: `${helloWorld.url}/`,
+			librato: {source: 'aws.dev.*'},
+			sumologic: {searchUrl: 'https://service.sumologic.com/ui/#/search/abc'},
+			...setup.account,
+		},
+		config: {binaries: {convox: fakeConvox}},
+		configDir: work,
+		flags,
+		run: {
+			id: '20261125-010000-dev',
+			kind: setup.kind ?? 'release',
+			...(setup.rollbackOf ? {rollbackOf: setup.rollbackOf} : {}),
+			checks: setup.checks ?? [],
+		},
+		...(setup.outputs ? {earlier: setup.outputs} : {}),
+		prompt,
+		secrets: {LIBRATO_EMAIL: 'ops@example.com', LIBRATO_TOKEN: 'token-never-shown'},
 		env: {
-			...process.env,
 			FAKE_CONVOX_RACK: rackOutput,
 			FAKE_CONVOX_ARGS_LOG: argsLog,
-			LIBRATO_EMAIL: 'ops@example.com',
-			LIBRATO_TOKEN: 'token-never-shown',
 			LIBRATO_API_URL: librato.url,
 			CONVOX_AMI_PROBE_TIMEOUT: '0.6',
 			...setup.env,
 		},
-		policy: LIVE_POLICY,
-	} satisfies Services;
-	const run: Run = {
-		schemaVersion: 1,
-		id: '20261125-010000-dev',
-		kind: setup.kind ?? 'release',
-		...(setup.rollbackOf ? {rollbackOf: setup.rollbackOf} : {}),
-		env: 'dev',
-		mode: 'live',
-		production: false,
-		status: 'running',
-		createdAt: new Date().toISOString(),
-		updatedAt: new Date().toISOString(),
-		options: {region: 'us-east-1', dryRun: false, confirm: flags.confirm, yes: flags.yes},
-		steps: [],
-		checks: setup.checks ?? [],
-		history: [],
-	};
-	const prompt = new ScriptedPrompter(setup.answers ?? [], setup.interactive ?? !flags.yes);
-	const ctx: StepContext = {
-		run,
-		config: {region: 'us-east-1', binaries: {}, accounts: {dev: account}},
-		configDir: work,
-		envName: 'dev',
-		account,
-		region: 'us-east-1',
-		flags,
-		services,
-		secrets: createRunSecrets(services.env),
-		prompt,
-		paths: {stateDir: work, journal: join(work, 'run.json'), packerLog: join(work, 'packer.log'), report: join(work, 'report.md')},
-		signal: new AbortController().signal,
-		outputs: step => outputsOf({steps: STEP_IDS.map(id => ({id, status: 'done', attempts: 1, outputs: setup.outputs?.[id] ?? {}}))}, step),
-		emit: event => events.push(event),
-		...stepVerbs('verify', event => events.push(event)),
-		interceptInterrupt: () => () => undefined,
-	};
-	const checks = () => events.filter((event): event is Extract<RunEventInput, {type: 'check'}> => event.type === 'check');
+	});
+	const checks = () => events.filter((event): event is Extract<RunEvent, {type: 'check'}> => event.type === 'check');
 	const final = (id: string) =>
 		checks()
 			.filter(event => event.id === id)
@@ -187,31 +123,12 @@ const released = {
 };
 
 /** A rollback run's verify: the stack is back on RollbackTarget, with the stock AMI when its Ami is empty. */
-function rolledBack(ami: string) {
+async function rolledBack(ami: string) {
 	const stock = bundledFormation.Mappings.RegionConfig['us-east-1'].Ami;
-	cfnMock.on(DescribeStacksCommand).resolves({
-		Stacks: [
-			{
-				...afterUpdate,
-				Parameters: afterUpdate.Parameters!.map(parameter =>
-					parameter.ParameterKey === 'Ami' ? {...parameter, ParameterValue: ami} : parameter,
-				),
-			},
-		],
-	});
-	ec2Mock
-		.on(DescribeInstancesCommand)
-		.resolves({Reservations: [{Instances: ['i-1', 'i-2', 'i-3'].map(id => ({InstanceId: id, ImageId: ami || stock}))}]});
-	const releases = {
-		baseUrl: 'https://releases.example',
-		templateUrl: (version: string) => `https://releases.example/${version}/formation.json`,
-		versions: async () => [],
-		formation: async (version: string) => ({
-			url: `https://releases.example/${version}/formation.json`,
-			bytes: 1,
-			template: bundledFormation,
-		}),
-	} as unknown as Services['releases'];
+	const parameters = afterUpdate.Parameters!.map(parameter =>
+		parameter.ParameterKey === 'Ami' ? {...parameter, ParameterValue: ami} : parameter,
+	);
+	const world = await rackAfterUpdate({...afterUpdate, Parameters: parameters});
 	const outputs = {
 		'update-stack': {
 			stackStatus: 'UPDATE_COMPLETE',
@@ -220,13 +137,13 @@ function rolledBack(ami: string) {
 			completedAt: new Date(Date.now() - 60_000).toISOString(),
 		},
 	};
-	return {stock, releases, outputs, rollbackOf: {runId: '20261124-090000-dev-abcd', ami, version: VERSION}};
+	return {stock, world, outputs, rollbackOf: {runId: '20261124-090000-dev-abcd', ami, version: VERSION}};
 }
 
 describe('verifyStep', () => {
 	it('after a rollback to the stock AMI skips metrics and logs with the reason, runs the rest, and passes under --yes alone', async () => {
-		const {stock, releases, outputs, rollbackOf} = rolledBack('');
-		const {ctx, events, final} = context({kind: 'rollback', flags: {yes: true}, outputs, rollbackOf, releases});
+		const {stock, world, outputs, rollbackOf} = await rolledBack('');
+		const {ctx, events, final} = context({world, kind: 'rollback', flags: {yes: true}, outputs, rollbackOf});
 		const result = await verifyStep.run(ctx);
 		expect(result).toMatchObject({
 			passed: ['rack', 'instances', 'hello-world'],
@@ -246,16 +163,16 @@ describe('verifyStep', () => {
 	});
 
 	it('after a rollback to an AMI of ours runs metrics and logs as after a release', async () => {
-		const {releases, outputs, rollbackOf} = rolledBack(AMI);
-		const {ctx, final} = context({kind: 'rollback', flags: {yes: true, confirm: ['sumologic']}, outputs, rollbackOf, releases});
+		const {world, outputs, rollbackOf} = await rolledBack(AMI);
+		const {ctx, final} = context({world, kind: 'rollback', flags: {yes: true, confirm: ['sumologic']}, outputs, rollbackOf});
 		const result = await verifyStep.run(ctx);
 		expect(result).toMatchObject({passed: ['rack', 'instances', 'hello-world', 'metrics', 'logs'], skipped: []});
 		expect(final('metrics')).toMatchObject({kind: 'auto', status: 'pass'});
 	});
 
 	it('a standalone checklist of a rack on the stock AMI still runs metrics and logs', async () => {
-		const {releases} = rolledBack('');
-		const {ctx, final} = context({kind: 'checklist', flags: {yes: true}, releases});
+		const {world} = await rolledBack('');
+		const {ctx, final} = context({world, kind: 'checklist', flags: {yes: true}});
 		await expect(verifyStep.run(ctx)).rejects.toBeInstanceOf(WaitingError);
 		expect(final('logs')!.status).toBe('waiting');
 		expect(final('metrics')!.status).not.toBe('skipped');
@@ -366,8 +283,8 @@ describe('verifyStep', () => {
 	});
 
 	it('fails the rack item on a rolled-back stack even though convox says running', async () => {
-		cfnMock.on(DescribeStacksCommand).resolves({Stacks: [{...afterUpdate, StackStatus: 'UPDATE_ROLLBACK_COMPLETE'}]});
-		const {ctx, final} = context({flags: {yes: true, confirm: ['sumologic']}, outputs: released});
+		const rolledBackStack = await rackAfterUpdate({...afterUpdate, StackStatus: 'UPDATE_ROLLBACK_COMPLETE'});
+		const {ctx, final} = context({world: rolledBackStack, flags: {yes: true, confirm: ['sumologic']}, outputs: released});
 		await expect(verifyStep.run(ctx)).rejects.toThrow(
 			'Verification failed: rack (stack convox is UPDATE_ROLLBACK_COMPLETE, expected UPDATE_COMPLETE',
 		);
@@ -402,17 +319,10 @@ describe('verifyStep', () => {
 
 	it('leaves its results in the journal and the report, with the skip reason', async () => {
 		helloWorldUp = false;
-		const {ctx, events} = context({answers: ['yes', 'retry', 'skip', 'the hello-world app is being redeployed']});
+		const {ctx} = context({answers: ['yes', 'retry', 'skip', 'the hello-world app is being redeployed']});
 		const outputs = await verifyStep.run(ctx);
 		expect(outputs).toMatchObject({skipped: ['hello-world'], failed: []});
-		const run = events.reduce<Run>(
-			(state, event, index) =>
-				reduceRun(state, {...event, runId: state.id, at: new Date(Date.UTC(2026, 10, 25, 1, 0, index)).toISOString()} as RunEvent),
-			{
-				...ctx.run,
-				steps: [{id: 'verify', status: 'done', attempts: 1, outputs}],
-			},
-		);
+		const run: Run = {...ctx.run, steps: [{id: 'verify', status: 'done', attempts: 1, outputs}]};
 		expect(run.checks.find(check => check.id === 'hello-world')).toMatchObject({
 			status: 'skipped',
 			notes: ['Skipped: the hello-world app is being redeployed'],
