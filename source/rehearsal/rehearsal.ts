@@ -1,5 +1,5 @@
 import {spawnSync} from 'node:child_process';
-import {chmod, mkdir, writeFile} from 'node:fs/promises';
+import {mkdir, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import type {LoadedConfig} from '../config/load-config';
 import {parseConfig} from '../config/load-config';
@@ -10,6 +10,7 @@ import {demoFleet} from './demo-fleet';
 import {earlierAmis} from './earlier-amis';
 import {REHEARSAL_SECRETS} from './rehearsal-secrets';
 import {awsStandInEnv} from './stand-in-env';
+import {rehearsalToolScript} from './tool-script';
 import {recordingHelloWorld, startSumoLogicStandIn} from './sumologic-stand-in';
 import {bundledTemplateFor, startCurrentReleasesStandIn, startReleasesStandIn} from './releases-stand-in';
 
@@ -48,15 +49,6 @@ const REAL_AWS =
 
 function accessKeyFor(accountId: string): string {
 	return `AKIAREHEARSAL${accountId}`;
-}
-
-/** A shell script on disk that runs one of the rehearsal's tools through this very CLI. */
-async function toolScript(binDir: string, tool: 'packer' | 'convox'): Promise<string> {
-	const file = path.join(binDir, tool);
-	const cli = process.argv[1] ?? '';
-	await writeFile(file, `#!/bin/sh\nexec '${process.execPath}' '${cli}' __rehearsal ${tool} "$@"\n`);
-	await chmod(file, 0o755);
-	return file;
 }
 
 /**
@@ -145,13 +137,15 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string;
 			}),
 		);
 	});
-	const [replay, convox] = await Promise.all([toolScript(binDir, 'packer'), toolScript(binDir, 'convox')]);
+	// The tools run through this very CLI.
+	const cli = process.argv[1] ?? '';
+	const [replay, convox] = await Promise.all([rehearsalToolScript(binDir, 'packer', cli), rehearsalToolScript(binDir, 'convox', cli)]);
 	// The real Packer builds the rehearsal template when it is installed; otherwise (or with
 	// CONVOX_AMI_REHEARSAL_PACKER=replay) a recorded amazon-ebs build is replayed.
 	const realPacker =
 		process.env.CONVOX_AMI_REHEARSAL_PACKER !== 'replay' && spawnSync('packer', ['version'], {stdio: 'ignore'}).status === 0;
 	const template = path.join(dir, 'packer.json');
-	if (realPacker) await writeFile(template, `${JSON.stringify(rehearsalTemplate(process.argv[1] ?? ''), null, 2)}\n`);
+	if (realPacker) await writeFile(template, `${JSON.stringify(rehearsalTemplate(cli), null, 2)}\n`);
 	const accounts = Object.fromEntries(
 		Object.entries(racks).map(([name, account]) => [
 			name,

@@ -9,8 +9,7 @@ import {rackStackSeed, startAwsStandIn, type AwsStandIn} from '../../source/rehe
 import {callBudgetFor} from '../../source/services/cloudformation/call-budget';
 import {createServices} from '../../source/services/create-services';
 import {createRunSecrets} from '../../source/services/run-secrets';
-import {script} from '../support/tool-scripts';
-import {CLI} from '../support/pty';
+import {rehearsalTool} from '../support/tool-scripts';
 
 const ACCOUNT_ID = '444444444444';
 const REGION = 'eu-west-1';
@@ -32,7 +31,7 @@ describe('the rack check in a fleet (needs `npm run build`: the convox stand-in 
 			identities: {[KEY]: {accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/pace`}},
 		});
 		dir = await mkdtemp(path.join(os.tmpdir(), 'convox-ami-rack-pace-'));
-		const convox = await script(path.join(dir, 'convox'), `exec '${process.execPath}' '${CLI}' __rehearsal convox "$@"`);
+		const convox = await rehearsalTool(dir, 'convox');
 		const config = parseConfig(
 			{region: REGION, binaries: {convox}, accounts: {pace: {accountId: ACCOUNT_ID, stackName: 'convox-pace', rack: 'pace'}}},
 			'pace.json',

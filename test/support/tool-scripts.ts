@@ -1,5 +1,5 @@
 import {chmod, writeFile} from 'node:fs/promises';
-import path from 'node:path';
+import {rehearsalToolScript} from '../../source/rehearsal/tool-script';
 import {CLI} from './pty';
 
 /** An executable shell script at `file`. */
@@ -10,6 +10,4 @@ export async function script(file: string, body: string): Promise<string> {
 }
 
 /** `BIN_DIR/packer` or `BIN_DIR/convox` as the rehearsal plays them (the built CLI's `__rehearsal TOOL`). */
-export function rehearsalTool(binDir: string, tool: 'packer' | 'convox'): Promise<string> {
-	return script(path.join(binDir, tool), `exec '${process.execPath}' '${CLI}' __rehearsal ${tool} "$@"`);
-}
+export const rehearsalTool = (binDir: string, tool: 'packer' | 'convox'): Promise<string> => rehearsalToolScript(binDir, tool, CLI);
