@@ -1,12 +1,12 @@
 import {chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile} from 'node:fs/promises';
 import {existsSync} from 'node:fs';
-import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
-import type {AddressInfo} from 'node:net';
+import type {IncomingMessage, ServerResponse} from 'node:http';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {execa} from 'execa';
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
+import {listenOnLoopback} from '../../source/rehearsal/loopback-server';
 import {buildHost, RELEASES, type AmazonLinux} from '../support/amazon-linux-build-host.js';
 
 const packerDir = fileURLToPath(new URL('../../packer/', import.meta.url));
@@ -89,18 +89,11 @@ interface Endpoint {
 
 async function listen(handler: (request: IncomingMessage, response: ServerResponse) => void, port = 0): Promise<Endpoint> {
 	const requests: string[] = [];
-	const server: Server = createServer((request, response) => {
+	const server = await listenOnLoopback((request, response) => {
 		requests.push(`${request.method} ${request.url}`);
 		handler(request, response);
-	});
-	await new Promise<void>(resolve => server.listen(port, '127.0.0.1', resolve));
-	const actual = (server.address() as AddressInfo).port;
-	const endpoint = {
-		port: actual,
-		url: `http://127.0.0.1:${actual}`,
-		requests: () => requests,
-		close: () => new Promise<void>(resolve => server.close(() => resolve())),
-	};
+	}, port);
+	const endpoint = {...server, requests: () => requests};
 	endpoints.push(endpoint);
 	return endpoint;
 }

@@ -1,5 +1,5 @@
-import {createServer, type IncomingMessage, type ServerResponse} from 'node:http';
-import type {AddressInfo} from 'node:net';
+import type {IncomingMessage, ServerResponse} from 'node:http';
+import {listenOnLoopback} from '../../source/rehearsal/loopback-server';
 
 export interface Loopback {
 	url: string;
@@ -7,24 +7,14 @@ export interface Loopback {
 	close(): Promise<void>;
 }
 
-/** A real HTTP server on 127.0.0.1, on a free port, recording the requests it served. */
+/** The rehearsal's loopback server (127.0.0.1, a free port), recording the requests it served. */
 export async function serve(handler: (request: IncomingMessage, response: ServerResponse, index: number) => void): Promise<Loopback> {
 	const requests: IncomingMessage[] = [];
-	const server = createServer((request, response) => {
+	const server = await listenOnLoopback((request, response) => {
 		requests.push(request);
 		handler(request, response, requests.length - 1);
 	});
-	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-	const {port} = server.address() as AddressInfo;
-	return {
-		url: `http://127.0.0.1:${port}`,
-		requests,
-		close: () =>
-			new Promise<void>(resolve => {
-				server.closeAllConnections();
-				server.close(() => resolve());
-			}),
-	};
+	return {url: server.url, requests, close: server.close};
 }
 
 export function reply(response: ServerResponse, status: number, body: unknown = ''): void {
