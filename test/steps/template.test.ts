@@ -10,7 +10,7 @@ import {templateStep} from '../../source/steps/template';
 import {MissingInputError, StepFailedError, UsageError} from '../../source/core/errors';
 import type {Prompter} from '../../source/core/prompter';
 import type {RecordedOutputs} from '../../source/core/step-outputs';
-import type {RunMode} from '../../source/core/types';
+import type {RunEventInput, RunMode} from '../../source/core/types';
 import {stepWorlds, type StepWorld} from '../support/step-world';
 
 const shipped = fileURLToPath(new URL('../../packer/packer.json', import.meta.url));

@@ -61,6 +61,8 @@ export interface StepContextOptions {
 	env?: NodeJS.ProcessEnv;
 	/** Default the policy of the run's mode: the rehearsal's under `rehearse`, else the live one. */
 	policy?: WorldPolicy;
+	/** As a fleet's rack: CloudFormation calls take turns in the account-region's shared pace. */
+	sharedPace?: boolean;
 	/** Called with each event as the step emits it, e.g. to press Ctrl-C at the first stack event. */
 	onEvent?: (event: RunEvent, interrupt: () => void) => void;
 }
@@ -122,7 +124,7 @@ function freshRun(envName: string, production: boolean, region: string, step: St
 }
 
 /** Starts the stand-ins a step test asks for, on loopback ports, with a folder of their own. */
-export async function startStepWorld(options: StepWorldOptions = {}): Promise<StepWorld> {
+async function startStepWorld(options: StepWorldOptions = {}): Promise<StepWorld> {
 	const dir = await mkdtemp(path.join(tmpdir(), 'convox-ami-step-world-'));
 	const accountId = options.aws?.accountId ?? '111111111111';
 	const credentials = {accessKeyId: `AKIASTEPWORLD${accountId}`, secretAccessKey: 'step-world-secret-access-key'};
@@ -144,8 +146,8 @@ export async function startStepWorld(options: StepWorldOptions = {}): Promise<St
 		const config: Config = parseConfig(
 			{
 				region: REGION,
-				...(convox ? {binaries: {convox}} : {}),
 				...contextOptions.config,
+				binaries: {...(convox ? {convox} : {}), ...(contextOptions.config?.binaries as object | undefined)},
 				accounts: {[envName]: {accountId, stackName: 'convox-dev', rack: 'dev', ...contextOptions.account}},
 			},
 			'the step world config',
@@ -157,12 +159,23 @@ export async function startStepWorld(options: StepWorldOptions = {}): Promise<St
 			PATH: process.env.PATH,
 			HOME: dir,
 			...awsStandInEnv(aws.url),
+			// The rehearsal's tools (convox, the Packer replay) sign as the world's account, as under --rehearse.
+			AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+			AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
 			...(releases ? {CONVOX_RELEASES_URL: releases.url} : {}),
 			...(contextOptions.secrets ?? REHEARSAL_SECRETS),
 			...contextOptions.env,
 		};
 		const services: Services = {
-			...createServices({config, configDir, account, region, env, standIn: {endpoint: aws.url, credentials}}),
+			...createServices({
+				config,
+				configDir,
+				account,
+				region,
+				env,
+				standIn: {endpoint: aws.url, credentials},
+				...(contextOptions.sharedPace ? {sharedPace: true} : {}),
+			}),
 			policy: contextOptions.policy ?? (mode === 'rehearsal' ? REHEARSAL_POLICY : LIVE_POLICY),
 		};
 		let run = contextOptions.continues ?? freshRun(envName, account.production, region, step, mode, contextOptions);
