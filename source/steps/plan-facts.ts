@@ -1,4 +1,3 @@
-import path from 'node:path';
 import {instanceRoleNotice} from '../checklist/checks/metrics';
 import type {LoadedConfig} from '../config/load-config';
 import {metricsOf} from '../config/observability';
@@ -9,7 +8,7 @@ import {UsageError, errorText} from '../core/errors';
 import {inlineCode} from '../core/markdown';
 import type {PlanFacts, ResolvedRelease} from '../core/plan-facts';
 import {buildRegionOf} from '../services/packer-build-region';
-import {bundledTemplatePath, readTemplate} from '../services/packer-template';
+import {configuredTemplatePath, readTemplate} from '../services/packer-template';
 import {isHcl2Path, readHcl2Template} from '../services/packer-template-hcl2';
 import {inspectTemplate} from '../services/packer-template-inspection';
 import {createReleasesService} from '../services/releases';
@@ -90,7 +89,7 @@ async function instanceRoleQuietly(reading: PlanReading, account: AccountConfig,
 export function planFactsReader(reading: PlanReading): (accountName: string) => Promise<AccountPlanFacts> {
 	const {loaded, environment, convoxVersion} = reading;
 	const releasesUrl = createReleasesService(environment.CONVOX_RELEASES_URL ? {baseUrl: environment.CONVOX_RELEASES_URL} : {}).baseUrl;
-	const templatePath = loaded.config.template ? path.resolve(loaded.dir, loaded.config.template) : bundledTemplatePath();
+	const templatePath = configuredTemplatePath(loaded.config.template, loaded.dir);
 	const byRegion = new Map<string, Promise<ResolvedRelease>>();
 	return async accountName => {
 		const account = loaded.config.accounts[accountName];
