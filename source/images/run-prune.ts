@@ -1,5 +1,5 @@
 import type {EC2Client} from '@aws-sdk/client-ec2';
-import {EXIT, InterruptedError, UsageError, type ExitCode} from '../core/errors';
+import {EXIT, InterruptedError, UsageError, errorText, type ExitCode} from '../core/errors';
 import type {Flags} from '../core/step';
 import type {Prompter} from '../core/prompter';
 import {recycleBinImageRules} from '../services/recycle-bin';
@@ -71,7 +71,9 @@ async function sayRecycleBin(request: PruneRequest, read: ImagesRead, plan: Prun
 	const endpoint = world.rehearsal ? world.rehearsal.awsEndpoint : (environment.AWS_ENDPOINT_URL_RBIN ?? environment.AWS_ENDPOINT_URL);
 	for (const place of read.places) {
 		if (!plan.some(entry => entry.next === 'deregister' && entry.accountId === place.accountId && entry.region === place.region)) continue;
-		const rules = await recycleBinImageRules(read.clients.get(place)!.ec2, endpoint).catch((error: Error) => ({unread: error.message}));
+		const rules = await recycleBinImageRules(read.clients.get(place)!.ec2, endpoint).catch((error: unknown) => ({
+			unread: errorText(error),
+		}));
 		output.emit({type: 'recycle-bin', accountId: place.accountId, region: place.region, ...('unread' in rules ? rules : {rules})});
 		output.say(recycleBinLine(`${place.accountId} ${place.region}`, rules));
 	}

@@ -2,7 +2,7 @@ import {existsSync} from 'node:fs';
 import {writeFile} from 'node:fs/promises';
 import type {LoadedConfig} from '../config/load-config';
 import {metricsOf} from '../config/observability';
-import {EXIT, UsageError, type ExitCode} from '../core/errors';
+import {EXIT, UsageError, errorText, type ExitCode} from '../core/errors';
 import {configuredTemplatePath, lineDiff, readTemplate} from '../services/packer-template';
 import {isHcl2Path, readHcl2Template} from '../services/packer-template-hcl2';
 import {inspectTemplate, type TemplateInspection} from '../services/packer-template-inspection';
@@ -65,12 +65,12 @@ export async function upgradeConfigTemplate(request: TemplateUpgradeRequest): Pr
 			'Move it away (or compare it yourself), then run again.',
 		);
 	if (existsSync(target)) throw refuseExisting();
-	const json = await readTemplate(source).catch((error: Error) => {
-		throw new UsageError(`The template of the config cannot be read: ${error.message}`, `Fix "template" in ${loaded.path}.`);
+	const json = await readTemplate(source).catch((error: unknown) => {
+		throw new UsageError(`The template of the config cannot be read: ${errorText(error)}`, `Fix "template" in ${loaded.path}.`);
 	});
 	const packer = loaded.config.binaries.packer ?? 'packer';
-	const upgrade = await upgradeToHcl2(packer, source, request.environment, new AbortController().signal).catch((error: Error) => {
-		throw new UsageError(error.message, 'Packer 1.6.2 and later have hcl2_upgrade; name another with "binaries.packer" in the config.');
+	const upgrade = await upgradeToHcl2(packer, source, request.environment, new AbortController().signal).catch((error: unknown) => {
+		throw new UsageError(errorText(error), 'Packer 1.6.2 and later have hcl2_upgrade; name another with "binaries.packer" in the config.');
 	});
 	try {
 		say(`Template: ${source} (JSON)`);
