@@ -3,13 +3,14 @@ import {detectOutputMode} from '../ui/output-mode';
 import {imageRows} from '../images/image-usage';
 import {EXIT, type ExitCode} from '../core/errors';
 import type {CommandInput} from './cli-options';
-import {inImageWorld, readImages} from './image-world';
+import {readImages} from '../images/read-images';
+import {inImageWorld, warnOnStderr} from './image-world';
 
 /** `convox-ami images`: every AMI this tool made in the selected accounts and regions, with where it is used. */
 export function listImages(input: CommandInput): Promise<ExitCode> {
 	const {flags} = input;
 	return inImageWorld(input, 'convox-ami images', {lock: false}, async world => {
-		const {places, inventories, journal} = await readImages(world, input);
+		const {places, inventories, journal} = await readImages(world, {stateDir: input.stateDir, flags, warn: warnOnStderr});
 		const rows = imageRows(inventories, journal, new Date());
 		if (rows.length === 0) {
 			const where = places.map(place => `${place.accountId} ${place.region}`).join(', ');

@@ -27,6 +27,11 @@ export function bundledTemplatePath(from: string = import.meta.url): string {
 	}
 }
 
+/** The Packer template a config builds with: its "template" (relative to the config's folder), else the bundled one. */
+export function configuredTemplatePath(templateOption: string | undefined, configDir: string): string {
+	return templateOption ? path.resolve(configDir, templateOption) : bundledTemplatePath();
+}
+
 function packageName(manifest: string): string | undefined {
 	try {
 		return (JSON.parse(readFileSync(manifest, 'utf8')) as {name?: string}).name;

@@ -1,9 +1,10 @@
-import {mkdtemp, rm} from 'node:fs/promises';
+import {copyFile, mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
 import {listRuns} from '../../source/commands/list-runs';
 import {EXIT} from '../../source/core/errors';
+import {fleetFiles, FleetStore} from '../../source/workflow/fleet/fleet-journal';
 import {JournalStore} from '../../source/workflow/journal-store';
 import {createRun} from '../../source/workflow/plan';
 import {reduceRun} from '../../source/workflow/reducer';
@@ -82,5 +83,44 @@ describe('convox-ami runs', () => {
 		expect(table[2]).toMatch(/^20261125-012547-prod-ysa4 +prod +done +finished +ami-571ad642a3f94a746 +20160916121812$/);
 		for (const line of [table[0]!, table[2]!]) expect(line.length).toBeLessThanOrEqual(100);
 		expect(table).toHaveLength(3);
+	});
+
+	it('lists each fleet run after the runs: its progress, then one line per rack with its wave, state and run', async () => {
+		const store = new JournalStore(stateDir);
+		await store.ensureWritable();
+		store.save(
+			runWith('20261205-101502-dev-a1b2', 'release', 'live', '2026-12-05T10:15:02Z', [
+				{type: 'run', status: 'finished', env: 'prod', mode: 'live', kind: 'release'},
+			]),
+		);
+		// A fleet run as the previous convox-ami journaled it, killed in its second wave.
+		const fleetId = '20261205-101500-fleet-all-k3x9';
+		await new FleetStore(stateDir).ensureWritable();
+		await copyFile(path.join(import.meta.dirname, '../fixtures/fleet-journal', `${fleetId}.json`), fleetFiles(stateDir, fleetId).journal);
+		const events = (await printedRuns(true))
+			.trimEnd()
+			.split('\n')
+			.map(line => JSON.parse(line) as Record<string, unknown>);
+		expect(events.map(event => event.type)).toEqual(['run-summary', 'fleet-summary']);
+		expect(events[1]).toEqual({
+			type: 'fleet-summary',
+			id: fleetId,
+			fleet: 'all',
+			mode: 'live',
+			status: 'running',
+			convoxVersion: '20260708102410',
+			createdAt: expect.any(String),
+			racks: [
+				{rack: 'dev', wave: 1, state: 'done', runId: '20261205-101502-dev-a1b2'},
+				{rack: 'prod-us', wave: 2, state: 'running', runId: '20261205-101502-prod-us-c3d4'},
+				{rack: 'prod-eu', wave: 2, state: 'failed', runId: '20261205-103340-prod-eu-e5f6'},
+			],
+		});
+		expect((await printedRuns(false)).trimEnd().split('\n').slice(3)).toEqual([
+			`FLEET ${fleetId}  all  running  1/3 racks done  Convox 20260708102410`,
+			'  dev      wave 1  done     20261205-101502-dev-a1b2',
+			'  prod-us  wave 2  running  20261205-101502-prod-us-c3d4',
+			'  prod-eu  wave 2  failed   20261205-103340-prod-eu-e5f6',
+		]);
 	});
 });

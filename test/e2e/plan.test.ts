@@ -24,6 +24,7 @@ describe('convox-ami plan', () => {
 		const markdown = result.stdout;
 		expect(markdown).toMatch(/^# convox-ami release procedure/);
 		expect(markdown.indexOf('## dev')).toBeLessThan(markdown.indexOf('## prod (PRODUCTION)'));
+		expect(markdown).toContain('Each account is its own run; dev → prod, the same Convox version and base AMI in each.');
 		expect(markdown).toContain('Convox **20160916121812**');
 		expect(markdown).toContain('base AMI **ami-6bb2d67c**');
 		expect(markdown).toContain('type the stack name to confirm');

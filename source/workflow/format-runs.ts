@@ -1,0 +1,34 @@
+import {alignedTable} from '../core/aligned-table';
+import type {FleetSummary, RunSummary} from './run-listing';
+
+const COLUMNS: Array<[keyof RunSummary | 'note', string]> = [
+	['id', 'RUN'],
+	['env', 'ENV'],
+	['step', 'STEP'],
+	['status', 'STATUS'],
+	['ami', 'AMI'],
+	['convoxVersion', 'CONVOX'],
+	['note', ''],
+];
+
+/** What sets a run apart from a live release, last so that ordinary rows stay within 100 columns. */
+function noteOf(summary: RunSummary): string {
+	return [summary.kind === 'release' ? '' : summary.kind, summary.mode === 'live' ? '' : summary.mode].filter(Boolean).join(', ');
+}
+
+/** The runs, one aligned row each. */
+export function formatRunsTable(summaries: RunSummary[]): string {
+	const cell = (summary: RunSummary, key: keyof RunSummary | 'note') => (key === 'note' ? noteOf(summary) : summary[key] || '-');
+	return alignedTable([COLUMNS.map(([, title]) => title), ...summaries.map(summary => COLUMNS.map(([key]) => cell(summary, key)))]);
+}
+
+/** A fleet run, then one line per rack: wave, state and its run. */
+export function formatFleet(summary: FleetSummary): string {
+	const done = summary.racks.filter(rack => rack.state === 'done').length;
+	const head = `FLEET ${summary.id}  ${summary.fleet}  ${summary.status}  ${done}/${summary.racks.length} racks done  Convox ${summary.convoxVersion || '-'}${summary.mode === 'live' ? '' : `  ${summary.mode}`}`;
+	const width = Math.max(...summary.racks.map(rack => rack.rack.length));
+	return [
+		head,
+		...summary.racks.map(rack => `  ${rack.rack.padEnd(width)}  wave ${rack.wave}  ${rack.state.padEnd(7)}  ${rack.runId || '-'}`),
+	].join('\n');
+}

@@ -1,0 +1,45 @@
+import {inlineCode} from '../core/markdown';
+import type {PlanFacts} from '../core/plan-facts';
+import type {StepTable} from '../core/step';
+import {stepsOfKind} from '../core/step-declarations';
+
+/** One account's section of `convox-ami plan`: its facts, the steps that write their lines, its instance role's notice. */
+export interface ProcedureSection {
+	facts: PlanFacts;
+	steps: StepTable;
+	/** Whether the rack's instance role may publish metrics (CloudWatch accounts). */
+	instanceRole?: string;
+}
+
+/** The release steps in their declared order, numbered, each with its line of the plan. */
+function procedure(steps: StepTable, facts: PlanFacts): string[] {
+	return stepsOfKind('release').flatMap((id, index) => {
+		const {summary, details} = steps[id]!.plan(facts);
+		return [`${index + 1}. **${id}**:${summary ? ` ${summary}` : ''}`, ...(details ? ['', ...details] : [])];
+	});
+}
+
+/** The release procedure for one account as Markdown, with what is known filled in. */
+export function procedureSection({facts, steps, instanceRole}: ProcedureSection): string {
+	const {envName, account} = facts;
+	return [
+		`## ${envName}${account.production ? ' (PRODUCTION)' : ''}`,
+		'',
+		`Account ${account.accountId}, region ${facts.region}, stack ${inlineCode(account.stackName)}${account.profile ? `, profile ${inlineCode(account.profile)}` : ''}.`,
+		'',
+		...procedure(steps, facts),
+		'',
+		...(instanceRole ? [`Instance role: ${instanceRole}`, ''] : []),
+		`If verification fails: \`convox-ami rollback RUN_ID\` puts ${inlineCode(account.stackName)} back on the Ami and Version it had before the run.`,
+		'',
+	].join('\n');
+}
+
+/** The whole document: the accounts in the order given, each its own run. */
+export function procedureDocument(accountNames: string[], sections: string[]): string {
+	const intro =
+		accountNames.length > 1
+			? `Each account is its own run; ${accountNames.join(' → ')}, the same Convox version and base AMI in each.\n\n`
+			: '';
+	return `# convox-ami release procedure\n\n${intro}${sections.join('\n')}`;
+}

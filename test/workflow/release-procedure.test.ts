@@ -1,0 +1,50 @@
+import {describe, expect, it} from 'vitest';
+import type {PlanFacts} from '../../source/core/plan-facts';
+import {stepsOfKind} from '../../source/core/step-declarations';
+import {stepRegistry} from '../../source/steps/registry';
+import {procedureDocument, procedureSection} from '../../source/workflow/release-procedure';
+
+const account = {accountId: '222222222222', stackName: 'convox-prod', production: true, profile: 'prod', checks: []};
+const facts = {
+	config: {region: 'us-east-1', accounts: {prod: account}},
+	configDir: '/srv/ami',
+	envName: 'prod',
+	account,
+	region: 'us-east-1',
+	releasesUrl: 'https://releases.example',
+	resolved: {version: '20160916121812', sourceAmi: 'ami-6bb2d67c'},
+	templatePath: '/srv/ami/packer/packer.json',
+	knownSecret: () => false,
+} as unknown as PlanFacts;
+
+describe("plan's procedure (workflow/release-procedure.ts)", () => {
+	it('numbers the release steps in their declared order, each with its own line and the lines under it', async () => {
+		const steps = await stepRegistry();
+		const lines = procedureSection({facts, steps}).split('\n');
+		expect(lines.slice(0, 3)).toEqual([
+			'## prod (PRODUCTION)',
+			'',
+			'Account 222222222222, region us-east-1, stack `convox-prod`, profile `prod`.',
+		]);
+		const numbered = lines.filter(line => /^\d+\. /.test(line));
+		expect(numbered.map(line => /^(\d+)\. \*\*([\w-]+)\*\*:/.exec(line)?.slice(1))).toEqual(
+			stepsOfKind('release').map((id, index) => [String(index + 1), id]),
+		);
+		const verify = lines.findIndex(line => line.startsWith(`${numbered.length}. **verify**:`));
+		expect(lines.slice(verify + 1, verify + 3)).toEqual(['', '| item | kind | passes when |']);
+		expect(lines.at(-2)).toBe(
+			'If verification fails: `convox-ami rollback RUN_ID` puts `convox-prod` back on the Ami and Version it had before the run.',
+		);
+		expect(lines.some(line => line.startsWith('Instance role'))).toBe(false);
+	});
+
+	it("says the instance role's notice when there is one, and joins the accounts in their order", async () => {
+		const steps = await stepRegistry();
+		const section = procedureSection({facts, steps, instanceRole: 'may publish metrics.'});
+		expect(section).toContain('\nInstance role: may publish metrics.\n\nIf verification fails');
+		expect(procedureDocument(['prod'], [section])).toBe(`# convox-ami release procedure\n\n${section}`);
+		expect(procedureDocument(['dev', 'prod'], ['A\n', 'B\n'])).toBe(
+			'# convox-ami release procedure\n\nEach account is its own run; dev → prod, the same Convox version and base AMI in each.\n\nA\n\nB\n',
+		);
+	});
+});
