@@ -28,18 +28,18 @@ export async function driveOne(session: SessionContext, request: RunRequest, rac
 	const {loaded} = world;
 	const {flags} = input;
 	const resumeOf = request.resume;
-	const env = resumeOf?.env ?? request.env ?? (await chooseAccount(flags.env, loaded, screen.prompter));
-	const account = loaded.config.accounts[env];
-	if (!account) throw new UsageError(`There is no account "${env}" in ${loaded.path} any more.`);
+	const accountName = resumeOf?.env ?? request.account ?? (await chooseAccount(flags.env, loaded, screen.prompter));
+	const account = loaded.config.accounts[accountName];
+	if (!account) throw new UsageError(`There is no account "${accountName}" in ${loaded.path} any more.`);
 	const region = resumeOf?.options.region ?? flags.region ?? account.region ?? loaded.config.region;
 	const convoxVersion = request.convoxVersion ?? flags.convoxVersion;
 	const until = request.until ?? flags.until;
 	let run =
 		resumeOf ??
 		createRun({
-			id: newRunId(env),
+			id: newRunId(accountName),
 			kind: request.kind,
-			env,
+			env: accountName,
 			mode: storedMode(session.model),
 			production: account.production,
 			options: {

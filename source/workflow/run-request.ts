@@ -13,7 +13,8 @@ import type {SessionInput} from './session-world';
 /** What the next run of a session is: a new run of some kind, or an interrupted one to resume. */
 export interface RunRequest {
 	kind: RunKind;
-	env?: string;
+	/** The account of a new run, when it is known before the operator is asked. */
+	account?: string;
 	convoxVersion?: string;
 	releaseId?: string;
 	rollbackOf?: RollbackTarget;
@@ -43,7 +44,7 @@ function rollbackOf(run: Run, target: RollbackTarget): RunRequest {
 	return {
 		kind: 'rollback',
 		model: {world: runModeOf(run).world, readOnly: false},
-		env: run.env,
+		account: run.env,
 		rollbackOf: target,
 		...(run.releaseId ? {releaseId: run.releaseId} : {}),
 	};
@@ -165,5 +166,5 @@ export async function nextRequest(
 		// The first choice starts a production release.
 		noDefault: true,
 	});
-	return target === stop ? undefined : {kind: 'release', env: target, convoxVersion, releaseId};
+	return target === stop ? undefined : {kind: 'release', account: target, convoxVersion, releaseId};
 }

@@ -51,14 +51,14 @@ export class Session implements SessionContext {
 		let request = start.request;
 		if (
 			request?.kind === 'release' &&
-			!request.env &&
+			!request.account &&
 			!input.flags.env &&
 			Object.keys(world.loaded.config.fleets ?? {}).length > 0 &&
 			screen.prompter.interactive
 		) {
 			const picked = await chooseAccountOrFleet(world.loaded, screen.prompter);
 			if ('fleet' in picked) return this.driveFleet(picked.fleet);
-			request = {...request, env: picked.account};
+			request = {...request, account: picked.account};
 		}
 		let outcome: RunOutcome | undefined;
 		while (request) {
@@ -126,7 +126,7 @@ export class Session implements SessionContext {
 						? {kind: run.resume.kind, resume: run.resume, model: runModeOf(run.resume)}
 						: {
 								kind: 'release',
-								env: run.rack,
+								account: run.rack,
 								convoxVersion: run.convoxVersion,
 								releaseId: run.fleetRunId,
 								...(run.until ? {until: run.until} : {}),
