@@ -2,22 +2,7 @@ import {readFileSync} from 'node:fs';
 import type {CommandInput} from './cli-options';
 import {configPathOf} from '../config/config-file';
 import type {Choice} from '../core/prompter';
-
-export const ACCOUNT_QUESTION = 'Which account?';
-
-interface AccountSummary {
-	accountId: string;
-	stackName: string;
-	production?: boolean;
-}
-
-export function accountChoices(accounts: Record<string, AccountSummary>): Array<Choice<string>> {
-	return Object.entries(accounts).map(([name, account]) => ({
-		value: name,
-		label: name,
-		hint: `${account.accountId} · ${account.stackName}${account.production ? ' · PRODUCTION' : ''}`,
-	}));
-}
+import {ACCOUNT_QUESTION, accountChoices, type AccountSummary} from '../workflow/account-choice';
 
 const isSummary = (account: unknown): account is AccountSummary =>
 	typeof account === 'object' &&

@@ -1,7 +1,5 @@
-import {existsSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {parseStateUrl, type StateLocation} from '../core/state-location';
 import {StateMirror} from '../workflow/state-mirror';
 import type {CommandInput} from './cli-options';
 
@@ -22,30 +20,15 @@ function rehearsalWorldDir(env: NodeJS.ProcessEnv): string {
 	return path.resolve(env.CONVOX_AMI_REHEARSAL_WORLD ?? path.join(os.tmpdir(), 'convox-ami-rehearsal-world'));
 }
 
-/** `--state s3://…` wins; else the config's `state.s3`, read only when a config is there to read. */
-async function locationOf(input: CommandInput): Promise<StateLocation | undefined> {
-	const region = input.flags.region ?? process.env.AWS_REGION ?? 'us-east-1';
-	if (input.state) return {...parseStateUrl(input.state), region};
-	if (input.flags.rehearse || (!input.configPath && !existsSync(path.resolve('convox-ami.config.json')))) return undefined;
-	const {config} = await (await import('../config/load-config')).loadConfig(input.configPath);
-	const s3 = config.state?.s3;
-	if (!s3) return undefined;
-	return {
-		bucket: s3.bucket,
-		prefix: s3.prefix.replace(/^\/+|\/+$/g, ''),
-		region: s3.region ?? config.region,
-		...(s3.profile ? {profile: s3.profile} : {}),
-		...(s3.kmsKeyId ? {kmsKeyId: s3.kmsKeyId} : {}),
-	};
-}
-
 /**
  * Opens the S3 state named by `--state` or the config (the caller pulls it into the state dir once
  * that is locked); undefined when the state is the local folder alone. Under --rehearse the bucket is
  * the loopback S3 stand-in's.
  */
 export async function openSharedState(input: CommandInput): Promise<SharedState | undefined> {
-	const location = await locationOf(input);
+	const location = await (
+		await import('../config/shared-state')
+	).sharedStateLocation({state: input.state, configPath: input.configPath, region: input.flags.region, rehearse: input.flags.rehearse});
 	if (!location) return undefined;
 	const {createS3State} = await import('../services/s3-state');
 	if (input.flags.rehearse) {

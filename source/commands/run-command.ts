@@ -119,7 +119,7 @@ export async function runCommand(name: CommandName, args: string[], options: Cli
 			}
 			default: {
 				const {driveRun} = await import('./drive-run');
-				return await driveRun(input);
+				return await driveRun(input, name);
 			}
 		}
 	} catch (error) {

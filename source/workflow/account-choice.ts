@@ -1,0 +1,54 @@
+import type {LoadedConfig} from '../config/load-config';
+import {UsageError} from '../core/errors';
+import type {Choice, Prompter} from '../core/prompter';
+
+export const ACCOUNT_QUESTION = 'Which account?';
+
+export interface AccountSummary {
+	accountId: string;
+	stackName: string;
+	production?: boolean;
+}
+
+export function accountChoices(accounts: Record<string, AccountSummary>): Array<Choice<string>> {
+	return Object.entries(accounts).map(([name, account]) => ({
+		value: name,
+		label: name,
+		hint: `${account.accountId} · ${account.stackName}${account.production ? ' · PRODUCTION' : ''}`,
+	}));
+}
+
+/** The account of a new run: `--env`, the only one when nobody can be asked, else the operator's pick. */
+export async function chooseAccount(named: string | undefined, loaded: LoadedConfig, prompter: Prompter): Promise<string> {
+	const names = Object.keys(loaded.config.accounts);
+	if (named) {
+		if (!loaded.config.accounts[named]) throw new UsageError(`No account "${named}" in ${loaded.path}; it has ${names.join(', ')}.`);
+		return named;
+	}
+	if (names.length === 1 && !prompter.interactive) return names[0]!;
+	return prompter.select({
+		message: ACCOUNT_QUESTION,
+		choices: accountChoices(loaded.config.accounts),
+		remedy: `--env NAME (one of ${names.join(', ')})`,
+	});
+}
+
+/** The guided release of a config with fleets: one account, or one fleet. */
+export async function chooseAccountOrFleet(loaded: LoadedConfig, prompter: Prompter): Promise<{account: string} | {fleet: string}> {
+	const fleets = Object.entries(loaded.config.fleets ?? {});
+	const picks = new Map<string, {account: string} | {fleet: string}>();
+	const accounts = accountChoices(loaded.config.accounts).map((choice, index) => {
+		picks.set(`account-${index}`, {account: choice.value});
+		return {...choice, value: `account-${index}`};
+	});
+	const fleetChoices = fleets.map(([name, fleet], index) => {
+		picks.set(`fleet-${index}`, {fleet: name});
+		return {value: `fleet-${index}`, label: `Fleet ${name}`, hint: `${fleet.waves.flat().length} racks in ${fleet.waves.length} waves`};
+	});
+	const picked = await prompter.select({
+		message: 'Which account, or which fleet?',
+		choices: [...accounts, ...fleetChoices],
+		remedy: '--env NAME or --fleet NAME',
+	});
+	return picks.get(picked)!;
+}
