@@ -93,7 +93,7 @@ export function rollbackOf(run: Run, target: RollbackTarget): RunRequest {
 	};
 }
 
-async function countImages(services: Services, where: {accountId: string; region: string; env: string}): Promise<ImageHoldings> {
+async function countImages(services: Services, where: {accountId: string; region: string; account: string}): Promise<ImageHoldings> {
 	const {imageHoldings} = await import('../images/image-holdings');
 	return imageHoldings((await services.aws()).ec2, where);
 }
@@ -113,7 +113,7 @@ export async function driveOne(session: Session, request: RunRequest, rack?: Rac
 		createRun({
 			id: newRunId(env),
 			kind: request.kind,
-			env,
+			account: env,
 			mode: storedMode(session.model),
 			production: account.production,
 			options: {
@@ -198,14 +198,14 @@ async function driveLocked(
 		configDir: loaded.dir,
 		account,
 		region,
-		env: rehearsal ? rehearsal.envFor(account.accountId) : process.env,
+		environment: rehearsal ? rehearsal.environmentFor(account.accountId) : process.env,
 		...(rehearsal ? {standIn: {endpoint: rehearsal.awsEndpoint, credentials: rehearsal.credentialsFor(account.accountId)}} : {}),
 		...(rack ? {sharedPace: true} : {}),
 		...(store.mirror ? {beforeAwsCall: () => store.journaled(), sharedState: store.mirror.backend.handOff} : {}),
 	});
 	const files = runFiles(input.stateDir, run.id);
 	const {createRunSecrets} = await import('../services/run-secrets');
-	const secrets = createRunSecrets(services.env, session.typedSecrets, {
+	const secrets = createRunSecrets(services.environment, session.typedSecrets, {
 		references: secretReferencesOf(loaded.config, account),
 		target: async () => ({
 			clients: await services.aws(),
@@ -252,7 +252,7 @@ async function driveLocked(
 	const {writeReport} = await import('../workflow/write-report');
 	// After a single release that changed something, one more read counts the account's AMIs (a fleet's racks skip it).
 	const counted = outcome.run.kind === 'release' && outcome.run.status === 'finished' && !session.model.readOnly && !rack;
-	const holdings = counted ? await countImages(services, {accountId: account.accountId, region, env: run.env}) : undefined;
+	const holdings = counted ? await countImages(services, {accountId: account.accountId, region, account: run.env}) : undefined;
 	await writeReport(outcome.run, files.report, holdings);
 	if (outcome.run.rollbackOf) {
 		await store.record(outcome.run.rollbackOf.runId, {type: 'history', message: `Rollback run ${outcome.run.id} ${outcome.run.status}.`});

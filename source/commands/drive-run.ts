@@ -193,7 +193,8 @@ export async function driveRun(input: CommandInput): Promise<ExitCode> {
 				})
 			: undefined;
 		const loaded = rehearsal?.config ?? configured!;
-		if (loaded.config.notify?.length) notifier = createNotifier({targets: loaded.config.notify, env: process.env, say: frontEnd.say});
+		if (loaded.config.notify?.length)
+			notifier = createNotifier({targets: loaded.config.notify, environment: process.env, say: frontEnd.say});
 		if (fleetToResume) frontEnd.attachFleet({fleet: fleetToResume.fleet, fleetRunId: fleetToResume.id});
 		if (shared?.advice) frontEnd.say('warn', shared.advice);
 		if (lock.takenOver)

@@ -22,7 +22,7 @@ export function fleetWorld(session: Session): FleetWorld {
 			configDir: loaded.dir,
 			account,
 			region: rack.region,
-			env: rehearsal ? rehearsal.envFor(account.accountId) : process.env,
+			environment: rehearsal ? rehearsal.environmentFor(account.accountId) : process.env,
 			...(rehearsal ? {standIn: {endpoint: rehearsal.awsEndpoint, credentials: rehearsal.credentialsFor(account.accountId)}} : {}),
 			sharedPace: true,
 		});

@@ -37,7 +37,7 @@ function clientsFor(world: ImageWorld, account: AccountConfig, region: string): 
 		configDir: world.configDir,
 		account,
 		region,
-		env: rehearsal ? rehearsal.envFor(account.accountId) : process.env,
+		environment: rehearsal ? rehearsal.environmentFor(account.accountId) : process.env,
 		...(rehearsal ? {standIn: {endpoint: rehearsal.awsEndpoint, credentials: rehearsal.credentialsFor(account.accountId)}} : {}),
 	}).aws();
 }

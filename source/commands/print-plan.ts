@@ -54,7 +54,7 @@ function procedure(steps: StepTable, facts: PlanFacts): string[] {
 
 /** The release procedure for one account as Markdown, with what is known filled in. */
 function renderPlan({facts, steps, instanceRole}: PlanInput): string {
-	const {envName, account} = facts;
+	const {accountName: envName, account} = facts;
 	return [
 		`## ${envName}${account.production ? ' (PRODUCTION)' : ''}`,
 		'',
@@ -99,7 +99,7 @@ const INSTANCE_ROLE_TIMEOUT_MS = 15_000;
 /** The instance role check (reads only), or why it could not be made: plan never fails for it. */
 async function instanceRoleQuietly(loaded: LoadedConfig, account: AccountConfig, region: string): Promise<string> {
 	const {createServices} = await import('../services/create-services');
-	const services = createServices({config: loaded.config, configDir: loaded.dir, account, region, env: process.env});
+	const services = createServices({config: loaded.config, configDir: loaded.dir, account, region, environment: process.env});
 	try {
 		const {message} = await instanceRoleNotice(await services.aws(), account.stackName, AbortSignal.timeout(INSTANCE_ROLE_TIMEOUT_MS));
 		return message;
@@ -133,7 +133,7 @@ export async function printPlan(input: CommandInput): Promise<ExitCode> {
 		const facts: PlanFacts = {
 			config: loaded.config,
 			configDir: loaded.dir,
-			envName,
+			accountName: envName,
 			account,
 			region,
 			releasesUrl,

@@ -42,7 +42,7 @@ export interface StepContext {
 	readonly config: Config;
 	/** Folder of the config file; relative config paths resolve from here. */
 	readonly configDir: string;
-	readonly envName: string;
+	readonly accountName: string;
 	readonly account: AccountConfig;
 	readonly region: string;
 	readonly flags: Flags;

@@ -28,7 +28,7 @@ async function readStack(cloudformation: CloudFormationClient, ctx: StepContext)
 		if (error instanceof StackNotFoundError) {
 			throw new UsageError(
 				`The stack ${ctx.account.stackName} does not exist in account ${ctx.account.accountId} (${ctx.region}).`,
-				`Check accounts.${ctx.envName}.stackName and the region.`,
+				`Check accounts.${ctx.accountName}.stackName and the region.`,
 			);
 		}
 		ctx.signal.throwIfAborted();

@@ -151,7 +151,7 @@ class StackUpdate {
 			if (error instanceof StackNotFoundError) {
 				throw new UsageError(
 					`Stack ${this.stackName} does not exist in account ${this.ctx.account.accountId} (${this.ctx.region}). Nothing was changed.`,
-					`Check accounts.${this.ctx.envName}.stackName and the region in the config.`,
+					`Check accounts.${this.ctx.accountName}.stackName and the region in the config.`,
 				);
 			}
 			throw error;
@@ -263,9 +263,9 @@ class StackUpdate {
 		const given: Record<string, string> = {};
 		for (const parameter of missing) {
 			const variable = `${PARAMETER_VARIABLE}${parameter.name}`;
-			const fromEnv = this.ctx.services.env[variable];
-			if (fromEnv !== undefined) {
-				given[parameter.name] = fromEnv;
+			const fromEnvironment = this.ctx.services.environment[variable];
+			if (fromEnvironment !== undefined) {
+				given[parameter.name] = fromEnvironment;
 				continue;
 			}
 			if (this.ctx.flags.yes) {
@@ -571,8 +571,8 @@ function releaseOf(ctx: StepContext): Release {
 	return {amiId, convoxVersion: resolved.convoxVersion, templateUrl: resolved.templateUrl};
 }
 
-function pollMsFrom(env: NodeJS.ProcessEnv): number | undefined {
-	const minMs = Number(env[POLL_VARIABLE]);
+function pollMsFrom(environment: NodeJS.ProcessEnv): number | undefined {
+	const minMs = Number(environment[POLL_VARIABLE]);
 	return Number.isFinite(minMs) && minMs > 0 ? minMs : undefined;
 }
 
@@ -581,7 +581,7 @@ function assertAccount(ctx: StepContext): void {
 	if (accountId !== ctx.account.accountId) {
 		throw new StepFailedError(
 			accountId
-				? `The credentials belong to account ${accountId}, but ${ctx.envName} is ${ctx.account.accountId}. Nothing was changed.`
+				? `The credentials belong to account ${accountId}, but ${ctx.accountName} is ${ctx.account.accountId}. Nothing was changed.`
 				: `The account of the credentials was not verified (the account step has no outputs). Nothing was changed.`,
 			'Run `convox-ami resume` to verify the account again.',
 		);
@@ -621,7 +621,7 @@ export function createUpdateStackStep(options: UpdateStackOptions = {}): Step<'u
 			const release = ctx.run.rollbackOf ? await rollbackRelease(ctx, ctx.run.rollbackOf) : releaseOf(ctx);
 			const {cloudformation, ec2} = await ctx.services.aws();
 			await assertArchitecture(ctx, ec2, release.amiId);
-			const pollMs = pollMsFrom(ctx.services.env);
+			const pollMs = pollMsFrom(ctx.services.environment);
 			const intervals = options.intervals ?? (pollMs ? pollIntervalsOf(pollMs) : undefined);
 			// The change set is read at the same pace as the stack (the waiter counts in seconds).
 			const changeSetWait = options.changeSetWait ?? (pollMs ? {minDelay: pollMs / 1000, maxDelay: (pollMs * 5) / 1000} : undefined);

@@ -116,7 +116,7 @@ export const verifyStep: Step<'verify'> = {
 			runId: ctx.run.id,
 			configDir: ctx.configDir,
 			targets,
-			probeTimeoutMs: probeTimeoutMs(ctx.services.env, ctx.account),
+			probeTimeoutMs: probeTimeoutMs(ctx.services.environment, ctx.account),
 		});
 		const summary = await runChecklist({
 			items,

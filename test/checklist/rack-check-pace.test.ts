@@ -40,13 +40,13 @@ describe('the rack check in a fleet (needs `npm run build`: the convox stand-in 
 		const account = config.accounts.pace!;
 		const pace = callBudgetFor(ACCOUNT_ID, REGION, 50);
 		const turns = vi.spyOn(pace, 'take');
-		const env = {PATH: process.env.PATH, AWS_ENDPOINT_URL_CLOUDFORMATION: aws.url, AWS_ACCESS_KEY_ID: KEY, AWS_REGION: 'us-east-1'};
+		const environment = {PATH: process.env.PATH, AWS_ENDPOINT_URL_CLOUDFORMATION: aws.url, AWS_ACCESS_KEY_ID: KEY, AWS_REGION: 'us-east-1'};
 		const services = createServices({
 			config,
 			configDir: dir,
 			account,
 			region: REGION,
-			env,
+			environment,
 			standIn: {endpoint: aws.url, credentials: {accessKeyId: KEY, secretAccessKey: 'secret'}},
 			sharedPace: true,
 		});
@@ -54,10 +54,10 @@ describe('the rack check in a fleet (needs `npm run build`: the convox stand-in 
 		const body = rackCheck.body({
 			account,
 			services,
-			secrets: createRunSecrets(env),
+			secrets: createRunSecrets(environment),
 			runId: 'pace-run',
 			configDir: dir,
-			probeTimeoutMs: probeTimeoutMs(env, account),
+			probeTimeoutMs: probeTimeoutMs(environment, account),
 			targets: {
 				stackName: 'convox-pace',
 				convoxVersion: parameter('Version'),

@@ -119,7 +119,7 @@ function context(setup: Setup = {}) {
 			credentials: async () => credentials,
 		}),
 		binaries: {packer: 'packer', convox: fakeConvox, git: 'git'},
-		env: {
+		environment: {
 			...process.env,
 			FAKE_CONVOX_RACK: rackOutput,
 			FAKE_CONVOX_ARGS_LOG: argsLog,
@@ -152,12 +152,12 @@ function context(setup: Setup = {}) {
 		run,
 		config: {region: 'us-east-1', binaries: {}, accounts: {dev: account}},
 		configDir: work,
-		envName: 'dev',
+		accountName: 'dev',
 		account,
 		region: 'us-east-1',
 		flags,
 		services,
-		secrets: createRunSecrets(services.env),
+		secrets: createRunSecrets(services.environment),
 		prompt,
 		paths: {stateDir: work, journal: join(work, 'run.json'), packerLog: join(work, 'packer.log'), report: join(work, 'report.md')},
 		signal: new AbortController().signal,

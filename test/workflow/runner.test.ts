@@ -31,7 +31,7 @@ async function setup(steps: StepTable, kind: 'release' | 'checklist' = 'checklis
 	const run = createRun({
 		id: 'r1',
 		kind,
-		env: 'dev',
+		account: 'dev',
 		mode: 'live',
 		production: false,
 		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
@@ -48,7 +48,7 @@ async function setup(steps: StepTable, kind: 'release' | 'checklist' = 'checklis
 			configDir: stateDir,
 			account: config.accounts.dev!,
 			flags: {dryRun: false, rehearse: false, yes: false, confirm: [], json: false},
-			services: createServices({config, configDir: stateDir, account: config.accounts.dev!, region: 'us-east-1', env: {}}),
+			services: createServices({config, configDir: stateDir, account: config.accounts.dev!, region: 'us-east-1', environment: {}}),
 			prompt: createUnattendedPrompter({yes: false}),
 			paths: {stateDir, ...runFiles(stateDir, run.id)},
 			interrupts,

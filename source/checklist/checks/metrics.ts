@@ -52,7 +52,7 @@ function libratoBody(setup: ChecklistSetup, source: string | undefined): CheckBo
 		kind: 'auto',
 		probe(signal, progress) {
 			const since = evidenceSince(setup, STANDALONE_METRICS_WINDOW_MS);
-			const apiUrl = setup.services.env.LIBRATO_API_URL || DEFAULT_LIBRATO_API_URL;
+			const apiUrl = setup.services.environment.LIBRATO_API_URL || DEFAULT_LIBRATO_API_URL;
 			return retried(setup, signal, progress, remaining =>
 				libratoAttempt({apiUrl, email, token, ...(source ? {source} : {}), since, timeoutMs: remaining, signal}),
 			);
