@@ -105,7 +105,7 @@ interface Setup {
 	gitBinary?: string;
 	prompter?: Prompter;
 	packerBinary?: string;
-	env?: NodeJS.ProcessEnv;
+	environment?: NodeJS.ProcessEnv;
 	yes?: boolean;
 	/** The config's var files: for all accounts, and the account's own. */
 	varFiles?: {all?: string[]; account?: string[]};
@@ -122,7 +122,7 @@ function setup({
 	gitBinary = 'git',
 	prompter,
 	packerBinary = 'packer',
-	env = process.env,
+	environment = process.env,
 	yes = false,
 	varFiles = {},
 }: Setup = {}) {
@@ -170,7 +170,7 @@ function setup({
 	const services = {
 		binaries: {packer: packerBinary, convox: 'convox', git: gitBinary},
 		aws: () => Promise.reject(new Error('no AWS in this test')),
-		env,
+		environment,
 		policy: mode === 'rehearsal' ? REHEARSAL_POLICY : LIVE_POLICY,
 	} as unknown as Services;
 	const ctx: StepContext = {
@@ -565,7 +565,7 @@ describe('the AMI version of a dev build', () => {
 
 describe('template step and the Packer at hand', () => {
 	const standIn = fileURLToPath(new URL('../fixtures/bin/packer-1.16', import.meta.url));
-	const pluginEnv = () => ({
+	const pluginEnvironment = () => ({
 		...process.env,
 		PACKER_PLUGIN_PATH: path.join(repo, 'plugins'),
 		STAND_IN_PACKER_CALLS: path.join(repo, 'calls'),
@@ -574,7 +574,7 @@ describe('template step and the Packer at hand', () => {
 	const INSTALL = `${standIn} plugins install github.com/hashicorp/amazon`;
 
 	it('Packer 1.16 without the Amazon plugin: stops before asking or writing anything, naming the command', async () => {
-		const {ctx, questions} = setup({packerBinary: standIn, env: pluginEnv(), interactive: false, answers: [true, true]});
+		const {ctx, questions} = setup({packerBinary: standIn, environment: pluginEnvironment(), interactive: false, answers: [true, true]});
 		const error = (await templateStep.run(ctx).catch(error_ => error_)) as UsageError;
 		expect(error).toBeInstanceOf(UsageError);
 		expect(error.message).toBe(
@@ -587,7 +587,12 @@ describe('template step and the Packer at hand', () => {
 	});
 
 	it('under --yes installs the plugin, checks again, and goes on', async () => {
-		const {ctx, notices} = setup({packerBinary: standIn, env: pluginEnv(), yes: true, prompter: createUnattendedPrompter({yes: true})});
+		const {ctx, notices} = setup({
+			packerBinary: standIn,
+			environment: pluginEnvironment(),
+			yes: true,
+			prompter: createUnattendedPrompter({yes: true}),
+		});
 		await templateStep.run(ctx);
 		expect(await calls()).toEqual([
 			'-machine-readable version',
@@ -608,7 +613,7 @@ describe('template step and the Packer at hand', () => {
 	});
 
 	it('asks first, and stops naming the command when the operator declines', async () => {
-		const {ctx, questions} = setup({packerBinary: standIn, env: pluginEnv(), answers: [false]});
+		const {ctx, questions} = setup({packerBinary: standIn, environment: pluginEnvironment(), answers: [false]});
 		await expect(templateStep.run(ctx)).rejects.toThrow(UsageError);
 		expect(questions).toEqual([
 			`Packer 1.16.0 bundles no plugin, and github.com/hashicorp/amazon is not installed: the build would stop at once. Run \`${INSTALL}\` now?`,
@@ -617,7 +622,7 @@ describe('template step and the Packer at hand', () => {
 	});
 
 	it('under --dry-run only warns, naming the command a live run offers', async () => {
-		const {ctx, notices, questions} = setup({packerBinary: standIn, env: pluginEnv(), mode: 'dry-run'});
+		const {ctx, notices, questions} = setup({packerBinary: standIn, environment: pluginEnvironment(), mode: 'dry-run'});
 		await templateStep.run(ctx);
 		expect(questions).toEqual([]);
 		expect(notices()).toContain(

@@ -94,7 +94,7 @@ describe('runner', () => {
 				account: step('account', async () => ({})),
 				verify: step('verify', async ctx => {
 					ctx.notice('warn', 'the token tok-123 leaked into a message');
-					ctx.progress('probing', 'hello-world');
+					ctx.progress('start', 'hello-world');
 					return {};
 				}),
 			},
@@ -107,7 +107,7 @@ describe('runner', () => {
 			level: 'warn',
 			message: 'the token *** leaked into a message',
 		});
-		expect(events.find(event => event.type === 'progress')).toMatchObject({step: 'verify', phase: 'probing', activity: 'hello-world'});
+		expect(events.find(event => event.type === 'progress')).toMatchObject({step: 'verify', phase: 'start', activity: 'hello-world'});
 	});
 
 	it.each([

@@ -1,11 +1,10 @@
-export type BuildPhase =
-	'prevalidate' | 'key-pair' | 'launch' | 'wait-instance' | 'connect' | 'provision' | 'stop' | 'create-ami' | 'wait-ami' | 'clean-up';
+import type {PackerPhase} from '../../core/step-phases';
 
 /**
  * Packer's own amazon-ebs (and provisioner) `say` messages, first match wins: `Creating AMI tags`
  * must be seen before `Creating AMI ` or tagging would look like a second AMI creation.
  */
-const PHASE_BY_PREFIX: ReadonlyArray<readonly [string, BuildPhase]> = [
+const PHASE_BY_PREFIX: ReadonlyArray<readonly [string, PackerPhase]> = [
 	['Prevalidating', 'prevalidate'],
 	['Creating temporary keypair', 'key-pair'],
 	['Using existing SSH private key', 'key-pair'],
@@ -68,7 +67,7 @@ function afterPrefix(body: string, prefix: string): string | undefined {
 
 /** Follows an amazon-ebs build through its phases, from Packer's own messages. */
 export class PhaseTracker {
-	phase: BuildPhase | undefined;
+	phase: PackerPhase | undefined;
 	activity: string | undefined;
 	readonly created: BuildResources = {};
 	private readonly removed = new Set<keyof BuildResources>();
