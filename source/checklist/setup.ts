@@ -10,7 +10,7 @@ export interface VerifyTargets extends RackTarget {
 	/** When the stack update completed; absent for a standalone checklist. */
 	updatedAt?: Date;
 	/** What instances run when the stack's Ami is empty: the version's stock AMI for the region. */
-	stockAmi?: string;
+	stockAmiId?: string;
 }
 
 export interface ChecklistSetup {

@@ -75,7 +75,7 @@ export async function readImages(world: ImageWorld, input: CommandInput): Promis
 	}
 	const inventories = await Promise.all(places.map(place => readInventory(clients.get(place)!, place, journal)));
 	for (const inventory of inventories) {
-		for (const stack of inventory.stacks.filter(stack => stack.ami === undefined)) {
+		for (const stack of inventory.stacks.filter(stack => stack.amiId === undefined)) {
 			process.stderr.write(`! The stack ${stack.stackName} does not exist in ${inventory.accountId} ${inventory.region}.\n`);
 		}
 		if ('refused' in inventory.launchConfigurations) {

@@ -85,7 +85,7 @@ async function resolveQuietly(releasesUrl: string, region: string, pinned: strin
 		const template = (await releases.formation(version)).template;
 		const lookup = planBaseAmi({template, version, region, stackValues: {}});
 		if ('problem' in lookup) return {version, required, problem: lookup.problem};
-		if (lookup.era === 'region-config') return {version, required, sourceAmi: lookup.ami};
+		if (lookup.era === 'region-config') return {version, required, sourceAmi: lookup.amiId};
 		const defaultOf = (key: string) =>
 			template.Parameters?.[key]?.Default === undefined ? undefined : String(template.Parameters[key].Default);
 		return {version, required, ssm: {x86_64: defaultOf('DefaultAmi'), arm64: defaultOf('DefaultAmiArm')}};

@@ -66,8 +66,8 @@ class StackUpdate {
 	async run(): Promise<UpdateStackOutputs> {
 		const attempt = this.earlierAttempt();
 		let stack = await this.describe();
-		const previousOf = (snapshot: StackSnapshot) => ({
-			ami: attempt.previousAmi ?? parameterValue(snapshot, 'Ami') ?? '',
+		const previousOf = (snapshot: StackSnapshot): PreviousValues => ({
+			amiId: attempt.previousAmi ?? parameterValue(snapshot, 'Ami') ?? '',
 			version: attempt.previousVersion ?? parameterValue(snapshot, 'Version') ?? '',
 		});
 
@@ -132,7 +132,7 @@ class StackUpdate {
 		await watcher.markExisting();
 		this.ctx.notice(
 			'info',
-			`Executing change set ${changeSetName} on ${this.stackName}: Ami ${shownAmi(previous.ami)} → ${shownAmi(this.release.amiId)}, Version ${previous.version || '(none)'} → ${this.release.convoxVersion}.`,
+			`Executing change set ${changeSetName} on ${this.stackName}: Ami ${shownAmi(previous.amiId)} → ${shownAmi(this.release.amiId)}, Version ${previous.version || '(none)'} → ${this.release.convoxVersion}.`,
 		);
 		await executeChangeSet(this.client, this.stackName, changeSetName);
 		return this.followOurUpdate(watcher, previous, changeSetName);
@@ -315,13 +315,13 @@ class StackUpdate {
 	private async prepareChangeSet(
 		name: string,
 		update: UpdateParameters,
-		previous: {ami: string; version: string},
+		previous: PreviousValues,
 	): Promise<ChangeSetDescription | undefined> {
 		if (!runModeOf(this.ctx.run).readOnly) {
 			this.ctx.emit({
 				type: 'checkpoint',
 				step: 'update-stack',
-				outputs: {changeSetName: name, previousAmi: previous.ami, previousVersion: previous.version},
+				outputs: {changeSetName: name, previousAmi: previous.amiId, previousVersion: previous.version},
 			});
 		}
 		await createChangeSet(
@@ -430,11 +430,7 @@ class StackUpdate {
 		}
 	}
 
-	private async followOurUpdate(
-		watcher: StackWatcher,
-		previous: {ami: string; version: string},
-		changeSetName: string,
-	): Promise<UpdateStackOutputs> {
+	private async followOurUpdate(watcher: StackWatcher, previous: PreviousValues, changeSetName: string): Promise<UpdateStackOutputs> {
 		const {stack, cancelled} = await this.follow(watcher);
 		const outcome = judgeOutcome(stack, this.release, watcher.rootCause());
 		if (outcome.ok) {
@@ -528,10 +524,10 @@ class StackUpdate {
 		);
 	}
 
-	private outputs(stackStatus: string, previous: {ami: string; version: string}, changeSetName?: string): UpdateStackOutputs {
+	private outputs(stackStatus: string, previous: PreviousValues, changeSetName?: string): UpdateStackOutputs {
 		return {
 			stackStatus,
-			previousAmi: previous.ami,
+			previousAmi: previous.amiId,
 			previousVersion: previous.version,
 			changeSetName: changeSetName ?? null,
 			completedAt: new Date().toISOString(),
@@ -540,7 +536,10 @@ class StackUpdate {
 }
 
 /** An empty Ami parameter puts the rack on the Convox version's stock AMI. */
-const shownAmi = (ami: string) => ami || '(empty: the stock AMI)';
+/** The stack's Ami and Version before this run's update. */
+type PreviousValues = {amiId: string; version: string};
+
+const shownAmi = (amiId: string) => amiId || '(empty: the stock AMI)';
 
 /** A rollback goes back to the template of its version as published: formation.json, else rack.json. */
 async function rollbackRelease(ctx: StepContext, rollbackOf: NonNullable<StepContext['run']['rollbackOf']>): Promise<Release> {

@@ -80,7 +80,7 @@ function versions(run: Run): string[] {
 	const build = outputsOf(run, 'build');
 	const verify = outputsOf(run, 'verify');
 	const amiIds = Object.entries(build.amiIds ?? {});
-	const newAmis = amiIds.length > 0 ? amiIds.map(([region, ami]) => `${code(ami)} (${region})`).join(', ') : code(build.amiId);
+	const newAmis = amiIds.length > 0 ? amiIds.map(([region, amiId]) => `${code(amiId)} (${region})`).join(', ') : code(build.amiId);
 	const rows = [
 		['Convox version', code(version.convoxVersion ?? template.convoxVersion ?? verify.convoxVersion)],
 		...(text(version.versionRule)

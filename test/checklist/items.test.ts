@@ -29,7 +29,7 @@ function setup(environment: NodeJS.ProcessEnv, overrides: Partial<typeof account
 		runId: 'dev-20261207-abc',
 		configDir: '.',
 		probeTimeoutMs: 1000,
-		targets: {stackName: 'convox-dev', convoxVersion: 'v', ami: 'ami-x', acceptedStatuses: ['UPDATE_COMPLETE']},
+		targets: {stackName: 'convox-dev', convoxVersion: 'v', amiId: 'ami-x', acceptedStatuses: ['UPDATE_COMPLETE']},
 	};
 }
 

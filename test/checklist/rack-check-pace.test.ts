@@ -61,7 +61,7 @@ describe('the rack check in a fleet (needs `npm run build`: the convox stand-in 
 			targets: {
 				stackName: 'convox-pace',
 				convoxVersion: parameter('Version'),
-				ami: parameter('Ami'),
+				amiId: parameter('Ami'),
 				acceptedStatuses: ['UPDATE_COMPLETE', 'CREATE_COMPLETE'],
 			},
 		});

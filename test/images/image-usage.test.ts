@@ -72,8 +72,8 @@ describe('imageRows', () => {
 				image('ami-legacy', {ReleaseRun: 'r-legacy'}, '2025-12-01T00:00:00.000Z'),
 			],
 			stacks: [
-				{stackName: 'convox-dev', ami: 'ami-stack'},
-				{stackName: 'convox-gone', ami: undefined},
+				{stackName: 'convox-dev', amiId: 'ami-stack'},
+				{stackName: 'convox-gone', amiId: undefined},
 			],
 			launchTemplates: [{id: 'lt-1', name: 'builder', version: 4, imageId: 'ami-copy'}],
 			launchConfigurations: {
@@ -149,7 +149,7 @@ describe('formatImagesTable', () => {
 				image('ami-unused', {}, '2026-11-01T00:00:00Z'),
 				image('ami-legacy', {}, '2026-10-01T00:00:00Z'),
 			],
-			stacks: [{stackName: 'convox-dev', ami: 'ami-used'}],
+			stacks: [{stackName: 'convox-dev', amiId: 'ami-used'}],
 			launchTemplates: [{id: 'lt-1', name: '', version: 1, imageId: 'ami-used'}],
 			launchConfigurations: {
 				references: [

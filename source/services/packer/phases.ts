@@ -108,8 +108,8 @@ export class PhaseTracker {
 		if (group) this.created.securityGroup = group;
 		const instance = afterPrefix(body, 'Instance ID:');
 		if (instance) this.created.instance = instance;
-		const ami = afterPrefix(body, 'AMI:');
-		if (ami?.startsWith('ami-')) this.created.ami = ami;
+		const amiId = afterPrefix(body, 'AMI:');
+		if (amiId?.startsWith('ami-')) this.created.ami = amiId;
 		if (body.startsWith('Terminating the source')) this.removed.add('instance');
 		if (body.startsWith('Deleting temporary security group')) this.removed.add('securityGroup');
 		if (body.startsWith('Deleting temporary keypair')) this.removed.add('keyPair');

@@ -14,7 +14,7 @@ const stackFixture = (name: string) => (JSON.parse(readFileSync(shared(`cloudfor
 
 const VERSION = '20160916121812';
 const AMI = 'ami-0a7f3c9e21d4b5e86';
-const target = {convoxVersion: VERSION, ami: AMI, acceptedStatuses: ['UPDATE_COMPLETE']};
+const target = {convoxVersion: VERSION, amiId: AMI, acceptedStatuses: ['UPDATE_COMPLETE']};
 
 function convox(args: string[], env: Record<string, string>, rack?: string) {
 	return runConvox(fakeConvox, args, {rack, environment: {...process.env, ...env}});
