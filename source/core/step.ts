@@ -15,6 +15,7 @@ export interface RunPaths {
 }
 
 export interface Flags {
+	/** `--env NAME`: an account of the config. */
 	env?: string;
 	convoxVersion?: string;
 	/** With --yes, allows a pinned version that jumps over a required one. */

@@ -14,7 +14,7 @@ export interface AwsSecretSource {
 }
 
 /**
- * Secrets from `env`, else read once from AWS, else typed once. `typed` is shared by every run of a
+ * Secrets from `environment`, else read once from AWS, else typed once. `typed` is shared by every run of a
  * session (a fleet's racks, a promotion after dev), so nobody types a secret twice; what AWS gave is
  * the run's own (another account may keep another value).
  */

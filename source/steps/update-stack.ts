@@ -478,7 +478,7 @@ class StackUpdate {
 			if (result.kind === 'timed-out') {
 				throw new StepFailedError(
 					`${this.stackName} is still ${result.status} after ${formatDuration(this.timeoutMs)}. The update goes on in CloudFormation; this run stopped watching it.`,
-					'Run `convox-ami resume` to re-attach (raise accounts.<env>.stackTimeoutMinutes for slow instance rollovers).',
+					'Run `convox-ami resume` to re-attach (raise accounts.NAME.stackTimeoutMinutes for slow instance rollovers).',
 				);
 			}
 			if (this.ctx.signal.aborted || cancelled || (await this.detachOrCancel()) === 'detach') throw this.detached(result.status);
