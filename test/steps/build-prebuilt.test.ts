@@ -30,7 +30,7 @@ function context(events: RunEventInput[]): StepContext {
 			prebuiltAmi: {amiId: AMI, region: 'eu-west-1', origin: 'copied from ami-1 (us-east-1)'},
 		},
 	} as unknown as Run;
-	const services = {aws: async () => ({ec2}) as unknown as AwsClients, env: {}} as unknown as Services;
+	const services = {aws: async () => ({ec2}) as unknown as AwsClients, environment: {}} as unknown as Services;
 	return {
 		run,
 		services,

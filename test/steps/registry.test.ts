@@ -34,7 +34,7 @@ describe('steps declared once (core/step-declarations.ts)', () => {
 		const facts = {
 			config: {region: 'us-east-1', accounts: {prod: account}},
 			configDir: '/srv/ami',
-			envName: 'prod',
+			accountName: 'prod',
 			account,
 			region: 'us-east-1',
 			releasesUrl: 'https://releases.example',
