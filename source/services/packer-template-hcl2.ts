@@ -107,7 +107,7 @@ function variables(roots: Body[]): DeclaredVariable[] {
 		const fallback = body.default;
 		if (!('default' in body) || fallback === null) return {name, required: true};
 		const fromEnvironment = typeof fallback === 'string' ? ENV_DEFAULT.exec(fallback)?.[1] : undefined;
-		return fromEnvironment ? {name, required: false, fromEnv: fromEnvironment} : {name, required: false};
+		return fromEnvironment ? {name, required: false, fromEnvironment} : {name, required: false};
 	});
 }
 

@@ -102,7 +102,7 @@ function declaredVariables(value: unknown, refuse: (problem: string) => never): 
 		if (typeof defaultValue !== 'string')
 			return refuse(`variable ${name}: Packer takes a string (or null) as its default, not ${JSON.stringify(defaultValue)}.`);
 		const fromEnvironment = ENV_DEFAULT.exec(defaultValue)?.[1];
-		return fromEnvironment ? {name, required: false, fromEnv: fromEnvironment} : {name, required: false};
+		return fromEnvironment ? {name, required: false, fromEnvironment} : {name, required: false};
 	});
 }
 

@@ -5,12 +5,13 @@ function pad(value: number): string {
 	return String(value).padStart(2, '0');
 }
 
-export function newRunId(account: string, now = new Date(), random = Math.random): string {
+/** A run's id: the time, the account (or `fleet-NAME`) and a random suffix. */
+export function newRunId(name: string, now = new Date(), random = Math.random): string {
 	const stamp = `${now.getUTCFullYear()}${pad(now.getUTCMonth() + 1)}${pad(now.getUTCDate())}-${pad(now.getUTCHours())}${pad(now.getUTCMinutes())}${pad(now.getUTCSeconds())}`;
 	const suffix = Math.floor(random() * 36 ** 4)
 		.toString(36)
 		.padStart(4, '0');
-	return `${stamp}-${account}-${suffix}`;
+	return `${stamp}-${name}-${suffix}`;
 }
 
 export interface NewRun {
