@@ -42,7 +42,7 @@ function customItem(setup: ChecklistSetup, check: CustomCheck): ChecklistItem {
 				probe: signal =>
 					probeCommand(check.command, check.expectExitCode, {
 						cwd: setup.configDir,
-						env: setup.services.env,
+						environment: setup.services.environment,
 						timeoutMs: setup.probeTimeoutMs,
 						signal,
 					}),

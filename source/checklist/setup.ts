@@ -10,7 +10,7 @@ export interface VerifyTargets extends RackTarget {
 	/** When the stack update completed; absent for a standalone checklist. */
 	updatedAt?: Date;
 	/** What instances run when the stack's Ami is empty: the version's stock AMI for the region. */
-	stockAmi?: string;
+	stockAmiId?: string;
 }
 
 export interface ChecklistSetup {
@@ -30,11 +30,11 @@ export interface ChecklistSetup {
 const DEFAULT_PROBE_TIMEOUT_SECONDS = 300;
 
 /** `CONVOX_AMI_PROBE_TIMEOUT` (seconds) wins over the account's `probeTimeout`; 300 s otherwise. */
-export function probeTimeoutMs(env: NodeJS.ProcessEnv, account: AccountConfig): number {
-	const fromEnv = Number(env.CONVOX_AMI_PROBE_TIMEOUT);
+export function probeTimeoutMs(environment: NodeJS.ProcessEnv, account: AccountConfig): number {
+	const fromEnvironment = Number(environment.CONVOX_AMI_PROBE_TIMEOUT);
 	const seconds =
-		env.CONVOX_AMI_PROBE_TIMEOUT && Number.isFinite(fromEnv) && fromEnv > 0
-			? fromEnv
+		environment.CONVOX_AMI_PROBE_TIMEOUT && Number.isFinite(fromEnvironment) && fromEnvironment > 0
+			? fromEnvironment
 			: (account.probeTimeout ?? DEFAULT_PROBE_TIMEOUT_SECONDS);
 	return seconds * 1000;
 }

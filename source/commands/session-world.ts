@@ -26,7 +26,7 @@ export function sessionWorld(
 				configDir: loaded.dir,
 				account,
 				region,
-				env: rehearsal ? rehearsal.envFor(account.accountId) : process.env,
+				environment: rehearsal ? rehearsal.environmentFor(account.accountId) : process.env,
 				...(rehearsal ? {standIn: {endpoint: rehearsal.awsEndpoint, credentials: rehearsal.credentialsFor(account.accountId)}} : {}),
 				...(sharedPace ? {sharedPace} : {}),
 				...(store.mirror ? {beforeAwsCall: () => store.journaled(), sharedState: store.mirror.backend.handOff} : {}),
@@ -34,7 +34,7 @@ export function sessionWorld(
 		},
 		async runSecrets(services, account, {region, typed, signal}) {
 			const {createRunSecrets} = await import('../services/run-secrets');
-			return createRunSecrets(services.env, typed, {
+			return createRunSecrets(services.environment, typed, {
 				references: secretReferencesOf(loaded.config, account),
 				target: async () => ({
 					clients: await services.aws(),

@@ -57,10 +57,10 @@ function parameterPathFor(key: string, input: BaseAmiInput): {path: string; why:
 export function planBaseAmi(input: BaseAmiInput): BaseAmiLookup {
 	const {template, version, region} = input;
 	const regionConfig = sourceAmiFor(template, version, region);
-	if ('ami' in regionConfig)
+	if ('amiId' in regionConfig)
 		return {
 			era: 'region-config',
-			ami: regionConfig.ami,
+			amiId: regionConfig.amiId,
 			architecture: 'x86_64',
 			reason: `Mappings.RegionConfig.${region}.Ami of the ${version} template`,
 		};

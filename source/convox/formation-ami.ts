@@ -1,13 +1,13 @@
 import type {TemplateParameter} from '../core/stack';
 import type {Formation} from '../core/releases';
 
-export type SourceAmiLookup = {ami: string} | {problem: string};
+export type SourceAmiLookup = {amiId: string} | {problem: string};
 
 /** The stock AMI of a 2016-era Convox version for a region: `Mappings.RegionConfig[region].Ami` (current templates: see base-ami). */
 export function sourceAmiFor(template: Formation, version: string, region: string): SourceAmiLookup {
 	const regions = template.Mappings?.RegionConfig ?? {};
-	const ami = regions[region]?.Ami;
-	if (typeof ami === 'string' && /^ami-[0-9a-f]+$/.test(ami)) return {ami};
+	const amiId = regions[region]?.Ami;
+	if (typeof amiId === 'string' && /^ami-[0-9a-f]+$/.test(amiId)) return {amiId};
 	const withAmi = Object.keys(regions).filter(name => typeof regions[name]?.Ami === 'string');
 	if (withAmi.length > 0) {
 		return {

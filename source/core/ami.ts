@@ -8,7 +8,7 @@ export interface Builder {
 
 /** Where the base AMI of a Convox version comes from, and why. */
 export type BaseAmiPlan =
-	| {era: 'region-config'; ami: string; architecture: Architecture; reason: string}
+	| {era: 'region-config'; amiId: string; architecture: Architecture; reason: string}
 	| {
 			era: 'ssm';
 			/** The template parameter that names it: DefaultAmi or DefaultAmiArm. */

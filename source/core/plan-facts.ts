@@ -16,7 +16,7 @@ export interface ResolvedRelease {
 export interface PlanFacts {
 	config: Config;
 	configDir: string;
-	envName: string;
+	accountName: string;
 	account: AccountConfig;
 	region: string;
 	releasesUrl: string;

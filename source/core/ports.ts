@@ -60,7 +60,7 @@ export interface Services {
 	aws(): Promise<AwsClients>;
 	readonly binaries: Binaries;
 	/** Environment for child processes and probes (rehearsal points it at stand-ins). */
-	readonly env: NodeJS.ProcessEnv;
+	readonly environment: NodeJS.ProcessEnv;
 	readonly policy: WorldPolicy;
 	/** With a shared state (S3): where the Packer keeper sends its record and log, so that another machine can adopt the build. */
 	readonly sharedState?: StateHandOff;

@@ -168,6 +168,7 @@ export interface TemplateCheckOutputs {
 export interface TemplateOutputs extends TemplateCheckOutputs {
 	templatePath: string;
 	amiVersion: string;
+	/** The account, as the Packer variable `env` receives it. */
 	env: string;
 	region: string;
 	sourceAmi: string;

@@ -3,6 +3,7 @@ import type {PlanEntry, PlanFacts} from './plan-facts';
 import type {Services} from './ports';
 import type {Prompter} from './prompter';
 import type {RunSecrets} from './secrets';
+import type {StepPhase} from './step-phases';
 import type {RecordedOutputs, StepOutputs} from './step-outputs';
 import type {NoticeLevel, Run, RunEventInput, StepId} from './types';
 
@@ -14,6 +15,7 @@ export interface RunPaths {
 }
 
 export interface Flags {
+	/** `--env NAME`: an account of the config. */
 	env?: string;
 	convoxVersion?: string;
 	/** With --yes, allows a pinned version that jumps over a required one. */
@@ -42,7 +44,7 @@ export interface StepContext {
 	readonly config: Config;
 	/** Folder of the config file; relative config paths resolve from here. */
 	readonly configDir: string;
-	readonly envName: string;
+	readonly accountName: string;
 	readonly account: AccountConfig;
 	readonly region: string;
 	readonly flags: Flags;
@@ -58,7 +60,7 @@ export interface StepContext {
 	/** Tells the operator something about this step: shown, and kept in the run's events. */
 	notice(level: NoticeLevel, message: string): void;
 	/** Where this step is now (`phase`) and, for the screen, what it is doing (`activity`). */
-	progress(phase: string, activity?: string): void;
+	progress(phase: StepPhase, activity?: string): void;
 	/**
 	 * While registered, Ctrl-C calls `handler` instead of aborting `signal` (a build or stack watch
 	 * wants to ask first, then cancel cleanly). Call the returned function to unregister.

@@ -76,6 +76,7 @@ export interface Run {
 	schemaVersion: 1;
 	id: string;
 	kind: RunKind;
+	/** The config's account; named `env` in the journal since its first version. */
 	env: string;
 	mode: RunMode;
 	production: boolean;

@@ -5,7 +5,7 @@ import {DEFAULT_KEEP} from './prune-plan';
 import {errorText} from '../core/errors';
 
 /** How many AMIs (and snapshots, GiB) convox-ami made in the client's account and region; a failed read says why instead. */
-export async function imageHoldings(ec2: EC2Client, where: {accountId: string; region: string; env: string}): Promise<ImageHoldings> {
+export async function imageHoldings(ec2: EC2Client, where: {accountId: string; region: string; account: string}): Promise<ImageHoldings> {
 	try {
 		const images = await findOwnImages(ec2, []);
 		const snapshots = images.flatMap(image => image.snapshots);

@@ -57,7 +57,7 @@ export function imagePlaces(config: Config, selected: string[], journal: Journal
 	};
 	for (const name of selected) add(name, regionOf(name));
 	if (!regionOverride) {
-		for (const built of journal.built) if (selected.includes(built.env)) add(built.env, built.region);
+		for (const built of journal.built) if (selected.includes(built.account)) add(built.account, built.region);
 	}
 	return [...places.values()].map(place => ({...place, stackNames: [...new Set(place.stackNames)]}));
 }

@@ -54,10 +54,10 @@ export function isInUse(use: ImageUse): boolean {
 
 function useOf(image: OwnImage, inventory: RegionInventory, journal: JournalImages): ImageUse {
 	return {
-		stacks: inventory.stacks.filter(stack => stack.ami === image.imageId).map(stack => stack.stackName),
+		stacks: inventory.stacks.filter(stack => stack.amiId === image.imageId).map(stack => stack.stackName),
 		rollbackOf: journal.rollbackTargets
 			.filter(target => target.imageId === image.imageId && target.region === image.region)
-			.map(target => ({rack: target.env, runId: target.runId})),
+			.map(target => ({rack: target.account, runId: target.runId})),
 		launchTemplates: inventory.launchTemplates
 			.filter(template => template.imageId === image.imageId)
 			.map(({id, name, version}) => ({id, name, version})),

@@ -6,7 +6,7 @@ export interface JournalImage {
 	imageId: string;
 	region: string;
 	/** The account (config name) of the run. */
-	env: string;
+	account: string;
 	runId: string;
 }
 
@@ -20,12 +20,12 @@ export function journalImages(runs: Run[]): JournalImages {
 	const built = runs.flatMap(run => {
 		const {amiId, amiIds} = outputsOf(run, 'build');
 		const byRegion = {...(amiId ? {[run.options.region]: amiId} : {}), ...amiIds};
-		return Object.entries(byRegion).map(([region, imageId]) => ({imageId, region, env: run.env, runId: run.id}));
+		return Object.entries(byRegion).map(([region, imageId]) => ({imageId, region, account: run.env, runId: run.id}));
 	});
 	const rollbackTargets = runs.flatMap(run => {
 		const target = rollbackTargetOf(run);
 		// An empty Ami is the stock image, which is not ours.
-		return target?.ami ? [{imageId: target.ami, region: run.options.region, env: run.env, runId: run.id}] : [];
+		return target?.ami ? [{imageId: target.ami, region: run.options.region, account: run.env, runId: run.id}] : [];
 	});
 	return {built, rollbackTargets};
 }

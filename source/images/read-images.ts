@@ -17,7 +17,7 @@ export interface AwsStandIn {
 	/** Fake credentials of an account: the stand-in tells accounts apart by their key id. */
 	credentialsFor(accountId: string): {accessKeyId: string; secretAccessKey: string};
 	/** The environment of an account's services: every endpoint is a stand-in. */
-	envFor(accountId: string): NodeJS.ProcessEnv;
+	environmentFor(accountId: string): NodeJS.ProcessEnv;
 }
 
 /** The config (the rehearsal's, under --rehearse) and, in a rehearsal, its AWS stand-in. */
@@ -52,7 +52,7 @@ function clientsFor(world: ImageWorld, account: AccountConfig, region: string): 
 		configDir: world.configDir,
 		account,
 		region,
-		env: rehearsal ? rehearsal.envFor(account.accountId) : process.env,
+		environment: rehearsal ? rehearsal.environmentFor(account.accountId) : process.env,
 		...(rehearsal ? {standIn: {endpoint: rehearsal.awsEndpoint, credentials: rehearsal.credentialsFor(account.accountId)}} : {}),
 	}).aws();
 }
@@ -89,7 +89,7 @@ export async function readImages(world: ImageWorld, {stateDir, flags, warn}: Ima
 	}
 	const inventories = await Promise.all(places.map(place => readInventory(clients.get(place)!, place, journal)));
 	for (const inventory of inventories) {
-		for (const stack of inventory.stacks.filter(stack => stack.ami === undefined)) {
+		for (const stack of inventory.stacks.filter(stack => stack.amiId === undefined)) {
 			warn(`! The stack ${stack.stackName} does not exist in ${inventory.accountId} ${inventory.region}.`);
 		}
 		if ('refused' in inventory.launchConfigurations) {

@@ -7,10 +7,10 @@ const PROD_ACCOUNT = '222222222222';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Tags as the bundled template writes them on a build of the 2016-era rack on Convox 20160820033210. */
-function buildTags(env: string, version: string, runId: string): Record<string, string> {
+function buildTags(account: string, version: string, runId: string): Record<string, string> {
 	return {
-		Name: `convox-${env}-${version}`,
-		Env: env,
+		Name: `convox-${account}-${version}`,
+		Env: account,
 		Version: version,
 		ConvoxVersion: '20160820033210',
 		SourceAmi: stockImage.imageId!,
@@ -20,7 +20,7 @@ function buildTags(env: string, version: string, runId: string): Record<string, 
 
 interface Earlier {
 	imageId: string;
-	env: 'dev' | 'prod';
+	account: 'dev' | 'prod';
 	version: string;
 	ageDays: number;
 	/** Deprecated this many days ago. */
@@ -46,24 +46,24 @@ const LEGACY_GROUP_AMI = 'ami-0e1a2b3c4d5e6f723';
  * A Recycle Bin rule keeps dev's deregistered AMIs in us-east-1 for a week.
  */
 const EARLIER: Earlier[] = [
-	{imageId: 'ami-0e1a2b3c4d5e6f710', env: 'dev', version: 'f4a9c21', ageDays: 3},
-	{imageId: 'ami-0e1a2b3c4d5e6f711', env: 'dev', version: 'e8b1d07', ageDays: 9},
-	{imageId: 'ami-0e1a2b3c4d5e6f712', env: 'dev', version: 'd2c7e55', ageDays: 16},
-	{imageId: 'ami-0e1a2b3c4d5e6f713', env: 'dev', version: 'c91f3a8', ageDays: 24},
-	{imageId: BASTION_AMI, env: 'dev', version: '8a4f3b1', ageDays: 61, launchedDaysAgo: 52, euCopy: 'ami-0e1a2b3c4d5e6f706'},
-	{imageId: BUILD_HOST_AMI, env: 'dev', version: '5d1e0c2', ageDays: 96, launchedDaysAgo: 8},
-	{imageId: 'ami-0e1a2b3c4d5e6f714', env: 'dev', version: '4b8e2f0', ageDays: 124, protectedImage: true},
-	{imageId: 'ami-0e1a2b3c4d5e6f715', env: 'dev', version: '3e6a1d9', ageDays: 153, deprecatedDaysAgo: 20, launchedDaysAgo: 6},
-	{imageId: 'ami-0e1a2b3c4d5e6f703', env: 'dev', version: '1c7d9e4', ageDays: 187, euCopy: 'ami-0e1a2b3c4d5e6f704'},
-	{imageId: 'ami-0e1a2b3c4d5e6f716', env: 'dev', version: '0f2b8c6', ageDays: 214, deprecatedDaysAgo: 5},
-	{imageId: 'ami-0e1a2b3c4d5e6f717', env: 'dev', version: '9d3c5a2', ageDays: 246, deprecatedDaysAgo: 21},
-	{imageId: 'ami-0e1a2b3c4d5e6f718', env: 'dev', version: '8c4d2b7', ageDays: 277, deprecatedDaysAgo: 19, disabled: true},
-	{imageId: 'ami-0e1a2b3c4d5e6f719', env: 'dev', version: '7b5e1c3', ageDays: 338, deprecatedDaysAgo: 45, disabled: true},
-	{imageId: 'ami-0e1a2b3c4d5e6f720', env: 'prod', version: 'e8b1d07', ageDays: 8},
-	{imageId: 'ami-0e1a2b3c4d5e6f721', env: 'prod', version: 'c91f3a8', ageDays: 23},
-	{imageId: 'ami-0e1a2b3c4d5e6f722', env: 'prod', version: '8a4f3b1', ageDays: 60},
-	{imageId: 'ami-0e1a2b3c4d5e6f705', env: 'prod', version: '1c7d9e4', ageDays: 186},
-	{imageId: LEGACY_GROUP_AMI, env: 'prod', version: '2a7c4e9', ageDays: 305},
+	{imageId: 'ami-0e1a2b3c4d5e6f710', account: 'dev', version: 'f4a9c21', ageDays: 3},
+	{imageId: 'ami-0e1a2b3c4d5e6f711', account: 'dev', version: 'e8b1d07', ageDays: 9},
+	{imageId: 'ami-0e1a2b3c4d5e6f712', account: 'dev', version: 'd2c7e55', ageDays: 16},
+	{imageId: 'ami-0e1a2b3c4d5e6f713', account: 'dev', version: 'c91f3a8', ageDays: 24},
+	{imageId: BASTION_AMI, account: 'dev', version: '8a4f3b1', ageDays: 61, launchedDaysAgo: 52, euCopy: 'ami-0e1a2b3c4d5e6f706'},
+	{imageId: BUILD_HOST_AMI, account: 'dev', version: '5d1e0c2', ageDays: 96, launchedDaysAgo: 8},
+	{imageId: 'ami-0e1a2b3c4d5e6f714', account: 'dev', version: '4b8e2f0', ageDays: 124, protectedImage: true},
+	{imageId: 'ami-0e1a2b3c4d5e6f715', account: 'dev', version: '3e6a1d9', ageDays: 153, deprecatedDaysAgo: 20, launchedDaysAgo: 6},
+	{imageId: 'ami-0e1a2b3c4d5e6f703', account: 'dev', version: '1c7d9e4', ageDays: 187, euCopy: 'ami-0e1a2b3c4d5e6f704'},
+	{imageId: 'ami-0e1a2b3c4d5e6f716', account: 'dev', version: '0f2b8c6', ageDays: 214, deprecatedDaysAgo: 5},
+	{imageId: 'ami-0e1a2b3c4d5e6f717', account: 'dev', version: '9d3c5a2', ageDays: 246, deprecatedDaysAgo: 21},
+	{imageId: 'ami-0e1a2b3c4d5e6f718', account: 'dev', version: '8c4d2b7', ageDays: 277, deprecatedDaysAgo: 19, disabled: true},
+	{imageId: 'ami-0e1a2b3c4d5e6f719', account: 'dev', version: '7b5e1c3', ageDays: 338, deprecatedDaysAgo: 45, disabled: true},
+	{imageId: 'ami-0e1a2b3c4d5e6f720', account: 'prod', version: 'e8b1d07', ageDays: 8},
+	{imageId: 'ami-0e1a2b3c4d5e6f721', account: 'prod', version: 'c91f3a8', ageDays: 23},
+	{imageId: 'ami-0e1a2b3c4d5e6f722', account: 'prod', version: '8a4f3b1', ageDays: 60},
+	{imageId: 'ami-0e1a2b3c4d5e6f705', account: 'prod', version: '1c7d9e4', ageDays: 186},
+	{imageId: LEGACY_GROUP_AMI, account: 'prod', version: '2a7c4e9', ageDays: 305},
 ];
 
 function daysBefore(now: Date, days: number): string {
@@ -71,15 +71,15 @@ function daysBefore(now: Date, days: number): string {
 }
 
 function images(earlier: Earlier, now: Date): ImageInput[] {
-	const runId = `${daysBefore(now, earlier.ageDays).slice(0, 10).replaceAll('-', '')}-101500-${earlier.env}-${earlier.version.slice(0, 4)}`;
+	const runId = `${daysBefore(now, earlier.ageDays).slice(0, 10).replaceAll('-', '')}-101500-${earlier.account}-${earlier.version.slice(0, 4)}`;
 	const build: ImageInput = {
 		imageId: earlier.imageId,
-		name: `convox-${earlier.env}-${earlier.version}`,
-		ownerId: earlier.env === 'prod' ? PROD_ACCOUNT : DEV_ACCOUNT,
+		name: `convox-${earlier.account}-${earlier.version}`,
+		ownerId: earlier.account === 'prod' ? PROD_ACCOUNT : DEV_ACCOUNT,
 		region: 'us-east-1',
 		creationDate: daysBefore(now, earlier.ageDays),
 		encrypted: true,
-		tags: buildTags(earlier.env, earlier.version, runId),
+		tags: buildTags(earlier.account, earlier.version, runId),
 		...(earlier.launchedDaysAgo === undefined ? {} : {lastLaunchedTime: daysBefore(now, earlier.launchedDaysAgo)}),
 		...(earlier.deprecatedDaysAgo === undefined ? {} : {deprecationTime: daysBefore(now, earlier.deprecatedDaysAgo)}),
 		...(earlier.disabled ? {state: 'disabled' as const} : {}),

@@ -20,7 +20,7 @@ export interface Rehearsal {
 	/** Fake credentials of an account: the stand-in tells accounts apart by their key id. */
 	credentialsFor(accountId: string): {accessKeyId: string; secretAccessKey: string};
 	/** Environment for the run's services and child processes: every endpoint is a stand-in. */
-	envFor(accountId: string): NodeJS.ProcessEnv;
+	environmentFor(accountId: string): NodeJS.ProcessEnv;
 	stop(): Promise<void>;
 }
 
@@ -175,7 +175,7 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string;
 		config: {config, path: '(built-in rehearsal config)', dir},
 		awsEndpoint: aws.url,
 		credentialsFor: accountId => ({accessKeyId: accessKeyFor(accountId), secretAccessKey: REHEARSAL_SECRET_KEY}),
-		envFor: accountId => ({
+		environmentFor: accountId => ({
 			...base,
 			...REHEARSAL_SECRETS,
 			AWS_ACCESS_KEY_ID: accessKeyFor(accountId),

@@ -11,7 +11,7 @@ export interface ServiceOptions {
 	configDir: string;
 	account: AccountConfig;
 	region: string;
-	env: NodeJS.ProcessEnv;
+	environment: NodeJS.ProcessEnv;
 	/** Rehearsal: the loopback stand-in every AWS client talks to, with fake credentials. */
 	standIn?: {endpoint: string; credentials: {accessKeyId: string; secretAccessKey: string}};
 	/** A fleet's racks: their CloudFormation calls share one pace per account and region. */
@@ -32,17 +32,17 @@ export function createServices({
 	configDir,
 	account,
 	region,
-	env,
+	environment,
 	standIn,
 	sharedPace,
 	beforeAwsCall,
 	sharedState,
 }: ServiceOptions): Services {
 	let clients: Promise<AwsClients> | undefined;
-	const rate = Number(env.CONVOX_AMI_CLOUDFORMATION_RATE);
+	const rate = Number(environment.CONVOX_AMI_CLOUDFORMATION_RATE);
 	const pace = sharedPace ? callBudgetFor(account.accountId, region, rate > 0 ? rate : undefined) : undefined;
 	return {
-		releases: createReleasesService(env.CONVOX_RELEASES_URL ? {baseUrl: env.CONVOX_RELEASES_URL} : {}),
+		releases: createReleasesService(environment.CONVOX_RELEASES_URL ? {baseUrl: environment.CONVOX_RELEASES_URL} : {}),
 		aws: () =>
 			(clients ??= createAwsClients({
 				region,
@@ -58,7 +58,7 @@ export function createServices({
 			git: binary(config.binaries.git, 'git', configDir),
 		},
 		// A rehearsal's tools (the convox stand-in) call the stand-in in the run's region, as the rack's API does.
-		env: standIn ? {...env, AWS_REGION: region} : env,
+		environment: standIn ? {...environment, AWS_REGION: region} : environment,
 		policy: standIn ? REHEARSAL_POLICY : LIVE_POLICY,
 		...(sharedState ? {sharedState} : {}),
 		...(pace ? {cloudFormationTurn: () => pace.take()} : {}),

@@ -28,11 +28,11 @@ function parsePorcelain(output: string): string[] {
 	return files;
 }
 
-export function createGit(binary: string, env: NodeJS.ProcessEnv = process.env): Git {
+export function createGit(binary: string, environment: NodeJS.ProcessEnv = process.env): Git {
 	const git = (cwd: string, args: string[]) =>
 		execa(binary, args, {
 			cwd,
-			env: {...env, LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0'},
+			env: {...environment, LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0'},
 			extendEnv: false,
 			reject: false,
 			stripFinalNewline: false,

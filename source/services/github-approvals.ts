@@ -21,14 +21,17 @@ const TIMEOUT_MS = 10_000;
  * `GITHUB_TOKEN` (which needs `actions: read`). Undefined outside Actions; `unavailable` says why
  * they could not be read (never with the token).
  */
-export async function readEnvironmentReviews(env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<EnvironmentReviews | undefined> {
-	if (env.GITHUB_ACTIONS !== 'true') return undefined;
-	const {GITHUB_TOKEN: token, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId} = env;
+export async function readEnvironmentReviews(
+	environment: NodeJS.ProcessEnv,
+	signal?: AbortSignal,
+): Promise<EnvironmentReviews | undefined> {
+	if (environment.GITHUB_ACTIONS !== 'true') return undefined;
+	const {GITHUB_TOKEN: token, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId} = environment;
 	const missing = Object.entries({GITHUB_TOKEN: token, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId})
 		.filter(([, value]) => !value)
 		.map(([name]) => name);
 	if (missing.length > 0) return {unavailable: `${missing.join(', ')} not set in the job's environment`};
-	const url = `${(env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, '')}/repos/${repository}/actions/runs/${runId}/approvals`;
+	const url = `${(environment.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, '')}/repos/${repository}/actions/runs/${runId}/approvals`;
 	const timeout = AbortSignal.timeout(TIMEOUT_MS);
 	let response: Response;
 	try {
@@ -50,15 +53,16 @@ export async function readEnvironmentReviews(env: NodeJS.ProcessEnv, signal?: Ab
 		return {unavailable: `${url} answered something that is not JSON`};
 	}
 	if (!Array.isArray(history)) return {unavailable: `${url} answered something that is not a review history`};
-	const environment = env.CONVOX_AMI_GITHUB_ENVIRONMENT;
-	const ofThisJob = (review: EnvironmentApproval) => !environment || (review.environments ?? []).some(named => named.name === environment);
+	const jobEnvironment = environment.CONVOX_AMI_GITHUB_ENVIRONMENT;
+	const ofThisJob = (review: EnvironmentApproval) =>
+		!jobEnvironment || (review.environments ?? []).some(named => named.name === jobEnvironment);
 	return {
 		reviewers: history
 			.filter(review => review.state === 'approved' && review.user?.login && ofThisJob(review))
 			.map(review => ({
 				login: review.user!.login!,
 				comment: review.comment ?? '',
-				environments: (review.environments ?? []).flatMap(environment => (environment.name ? [environment.name] : [])),
+				environments: (review.environments ?? []).flatMap(named => (named.name ? [named.name] : [])),
 			})),
 	};
 }

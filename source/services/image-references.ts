@@ -96,7 +96,7 @@ export async function lastLaunchedAt(ec2: EC2Client, imageId: string): Promise<s
 export interface StackAmi {
 	stackName: string;
 	/** The stack's `Ami` parameter ('' for the stock image); undefined when the stack does not exist. */
-	ami: string | undefined;
+	amiId: string | undefined;
 }
 
 export async function stackAmis(cloudformation: CloudFormationClient, stackNames: string[]): Promise<StackAmi[]> {
@@ -104,10 +104,10 @@ export async function stackAmis(cloudformation: CloudFormationClient, stackNames
 		stackNames.map(async stackName => {
 			try {
 				const {Stacks} = await cloudformation.send(new DescribeStacksCommand({StackName: stackName}));
-				const ami = Stacks?.[0]?.Parameters?.find(parameter => parameter.ParameterKey === 'Ami')?.ParameterValue ?? '';
-				return {stackName, ami};
+				const amiId = Stacks?.[0]?.Parameters?.find(parameter => parameter.ParameterKey === 'Ami')?.ParameterValue ?? '';
+				return {stackName, amiId};
 			} catch (error) {
-				if ((error as Error).name === 'ValidationError' && /does not exist/.test(errorText(error))) return {stackName, ami: undefined};
+				if ((error as Error).name === 'ValidationError' && /does not exist/.test(errorText(error))) return {stackName, amiId: undefined};
 				throw error;
 			}
 		}),

@@ -8,7 +8,7 @@ import {errorText} from '../core/errors';
 
 export interface NotifierOptions {
 	targets: NotifyTarget[];
-	env: NodeJS.ProcessEnv;
+	environment: NodeJS.ProcessEnv;
 	/** What a target that could not be reached, or is not configured, is worth saying. */
 	say(level: 'info' | 'warn', message: string): void;
 	/** How long one message may take to one target, all attempts together; default 10 s (`CONVOX_AMI_NOTIFY_TIMEOUT`, seconds). */
@@ -34,11 +34,11 @@ const DEFAULT_DEADLINE_MS = 10_000;
 const DEFAULT_ATTEMPTS = 3;
 const FIRST_BACKOFF_MS = 250;
 
-function endpointsOf(targets: NotifyTarget[], env: NodeJS.ProcessEnv, say: NotifierOptions['say']): Endpoint[] {
+function endpointsOf(targets: NotifyTarget[], environment: NodeJS.ProcessEnv, say: NotifierOptions['say']): Endpoint[] {
 	return targets.flatMap((target): Endpoint[] => {
 		if (target.kind === 'webhook')
 			return [{name: `webhook ${new URL(target.url).origin}`, url: target.url, body: notification => notification}];
-		const url = env[target.webhookEnv];
+		const url = environment[target.webhookEnv];
 		if (!url) {
 			say('warn', `${target.webhookEnv} is not set: no Slack notifications for this run.`);
 			return [];
@@ -99,9 +99,9 @@ async function deliver(endpoint: Endpoint, body: string, deadline: number, attem
 
 /** Notifications as one more consumer of a run's events: in the background, with retries and a deadline, never failing the release. */
 export function createNotifier(options: NotifierOptions): Notifier {
-	const endpoints = endpointsOf(options.targets, options.env, options.say);
-	const fromEnv = Number(options.env.CONVOX_AMI_NOTIFY_TIMEOUT) * 1000;
-	const deadlineMs = options.deadlineMs ?? (fromEnv > 0 ? fromEnv : DEFAULT_DEADLINE_MS);
+	const endpoints = endpointsOf(options.targets, options.environment, options.say);
+	const fromEnvironment = Number(options.environment.CONVOX_AMI_NOTIFY_TIMEOUT) * 1000;
+	const deadlineMs = options.deadlineMs ?? (fromEnvironment > 0 ? fromEnvironment : DEFAULT_DEADLINE_MS);
 	const attempts = options.attempts ?? DEFAULT_ATTEMPTS;
 	const pending = new Set<Promise<void>>();
 	return {

@@ -106,8 +106,8 @@ function variables(roots: Body[]): DeclaredVariable[] {
 	return labelled(roots, 'variable').map(([name, [body = {}]]) => {
 		const fallback = body.default;
 		if (!('default' in body) || fallback === null) return {name, required: true};
-		const fromEnv = typeof fallback === 'string' ? ENV_DEFAULT.exec(fallback)?.[1] : undefined;
-		return fromEnv ? {name, required: false, fromEnv} : {name, required: false};
+		const fromEnvironment = typeof fallback === 'string' ? ENV_DEFAULT.exec(fallback)?.[1] : undefined;
+		return fromEnvironment ? {name, required: false, fromEnvironment} : {name, required: false};
 	});
 }
 

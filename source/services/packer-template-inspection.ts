@@ -9,7 +9,7 @@ export interface DeclaredVariable {
 	/** A `null` default: Packer refuses to build unless the variable is given. */
 	required: boolean;
 	/** The environment variable its default reads with `{{env `NAME`}}`. */
-	fromEnv?: string;
+	fromEnvironment?: string;
 }
 
 /** Builder fields that share the AMI (or its snapshots) with other accounts. */
@@ -101,8 +101,8 @@ function declaredVariables(value: unknown, refuse: (problem: string) => never): 
 		if (defaultValue === null) return {name, required: true};
 		if (typeof defaultValue !== 'string')
 			return refuse(`variable ${name}: Packer takes a string (or null) as its default, not ${JSON.stringify(defaultValue)}.`);
-		const fromEnv = ENV_DEFAULT.exec(defaultValue)?.[1];
-		return fromEnv ? {name, required: false, fromEnv} : {name, required: false};
+		const fromEnvironment = ENV_DEFAULT.exec(defaultValue)?.[1];
+		return fromEnvironment ? {name, required: false, fromEnvironment} : {name, required: false};
 	});
 }
 

@@ -64,11 +64,11 @@ export async function readTemplate(file: string): Promise<PackerTemplate> {
  * that the file keeps its layout and the diff is one line; a template where that is not possible
  * is re-serialised.
  */
-export function withSourceAmi(text: string, ami: string): string {
+export function withSourceAmi(text: string, amiId: string): string {
 	const parsed = JSON.parse(text) as Record<string, unknown>;
-	const expected = {...parsed, variables: {...(isRecord(parsed.variables) ? parsed.variables : {}), source_ami: ami}};
+	const expected = {...parsed, variables: {...(isRecord(parsed.variables) ? parsed.variables : {}), source_ami: amiId}};
 	const variablesBlock = /("variables"\s*:\s*\{[^{}]*?"source_ami"\s*:\s*)(null|"(?:[^"\\]|\\.)*")/;
-	const replaced = text.replace(variablesBlock, (_match, head: string) => `${head}${JSON.stringify(ami)}`);
+	const replaced = text.replace(variablesBlock, (_match, head: string) => `${head}${JSON.stringify(amiId)}`);
 	if (replaced !== text && sameJson(JSON.parse(replaced), expected)) return replaced;
 	const indent = /\n([ \t]+)"/.exec(text)?.[1] ?? '  ';
 	return `${JSON.stringify(expected, null, indent)}\n`;

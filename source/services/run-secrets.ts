@@ -14,15 +14,19 @@ export interface AwsSecretSource {
 }
 
 /**
- * Secrets from `env`, else read once from AWS, else typed once. `typed` is shared by every run of a
+ * Secrets from `environment`, else read once from AWS, else typed once. `typed` is shared by every run of a
  * session (a fleet's racks, a promotion after dev), so nobody types a secret twice; what AWS gave is
  * the run's own (another account may keep another value).
  */
-export function createRunSecrets(env: NodeJS.ProcessEnv, typed: Map<string, string> = new Map(), aws?: AwsSecretSource): RunSecrets {
+export function createRunSecrets(
+	environment: NodeJS.ProcessEnv,
+	typed: Map<string, string> = new Map(),
+	aws?: AwsSecretSource,
+): RunSecrets {
 	let scrubber: Scrubber | undefined;
 	const fetched = new Map<string, Promise<string>>();
 	const read = new Map<string, string>();
-	const known = (envName: string) => env[envName] || typed.get(envName) || read.get(envName) || undefined;
+	const known = (envName: string) => environment[envName] || typed.get(envName) || read.get(envName) || undefined;
 	const resolve = async (envName: SecretEnvName) => {
 		const value = known(envName);
 		const reference = aws?.references.get(envName);
@@ -56,7 +60,7 @@ export function createRunSecrets(env: NodeJS.ProcessEnv, typed: Map<string, stri
 		},
 		scrub(text) {
 			scrubber ??= createScrubber(
-				[...SECRET_ENV_NAMES.map(name => env[name] ?? ''), ...typed.values(), ...read.values()].filter(
+				[...SECRET_ENV_NAMES.map(name => environment[name] ?? ''), ...typed.values(), ...read.values()].filter(
 					value => value.length >= MIN_SCRUBBED_LENGTH,
 				),
 			);

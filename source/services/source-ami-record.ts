@@ -19,13 +19,13 @@ export interface SourceAmiRecord {
 	/** The value a text of this file (the committed one) holds. */
 	sourceAmiIn(text: string): Promise<string | undefined>;
 	/** The file's text (or `text`) with `source_ami` set to `ami`; undefined when it cannot be edited safely. */
-	withSourceAmi(ami: string, text?: string): Promise<string | undefined>;
+	withSourceAmi(amiId: string, text?: string): Promise<string | undefined>;
 }
 
 /** How one kind of file holds the value. */
 interface Holder {
 	read(text: string): Promise<string | undefined>;
-	edit(text: string, ami: string): Promise<string | undefined>;
+	edit(text: string, amiId: string): Promise<string | undefined>;
 }
 
 async function recordOf(file: string, holder: Holder, place: Pick<SourceAmiRecord, 'kind' | 'where'>): Promise<SourceAmiRecord> {
@@ -37,7 +37,7 @@ async function recordOf(file: string, holder: Holder, place: Pick<SourceAmiRecor
 		text,
 		...(sourceAmi ? {sourceAmi} : {}),
 		sourceAmiIn: committed => holder.read(committed).catch(() => undefined),
-		withSourceAmi: (ami, original = text) => holder.edit(original, ami),
+		withSourceAmi: (amiId, original = text) => holder.edit(original, amiId),
 	};
 }
 
@@ -58,17 +58,17 @@ async function checked(
 	return canonicalJson(parsed) === canonicalJson(expected) ? after : undefined;
 }
 
-function jsonEdit(text: string, path: Array<string | number>, ami: string): string {
-	return applyEdits(text, modify(text, path, ami, {formattingOptions: {insertSpaces: !text.includes('\n\t'), tabSize: 2}}));
+function jsonEdit(text: string, path: Array<string | number>, amiId: string): string {
+	return applyEdits(text, modify(text, path, amiId, {formattingOptions: {insertSpaces: !text.includes('\n\t'), tabSize: 2}}));
 }
 
 function varFileHolder(file: string): Holder {
 	return {
 		read: async text => plainAmi((await parseHcl2File(file, text))[SOURCE_AMI]),
-		edit: (text, ami) => {
+		edit: (text, amiId) => {
 			const span = file.endsWith('.json') ? undefined : attributeValue(text, SOURCE_AMI);
-			const after = file.endsWith('.json') ? jsonEdit(text, [SOURCE_AMI], ami) : span && replaceSpan(text, span, JSON.stringify(ami));
-			return checked(file, text, after, parsed => (parsed[SOURCE_AMI] = ami));
+			const after = file.endsWith('.json') ? jsonEdit(text, [SOURCE_AMI], amiId) : span && replaceSpan(text, span, JSON.stringify(amiId));
+			return checked(file, text, after, parsed => (parsed[SOURCE_AMI] = amiId));
 		},
 	};
 }
@@ -85,18 +85,18 @@ function declaration(parsed: Body): {bodies: Body[]; listed: boolean} | undefine
 function hcl2Holder(file: string): Holder {
 	return {
 		read: async text => plainAmi(declaration(await parseHcl2File(file, text))?.bodies[0]?.default),
-		edit: async (text, ami) => {
+		edit: async (text, amiId) => {
 			const declared = declaration(await parseHcl2File(file, text));
 			if (!declared) return undefined;
 			let after: string | undefined;
-			if (file.endsWith('.json')) after = jsonEdit(text, ['variable', SOURCE_AMI, ...(declared.listed ? [0] : []), 'default'], ami);
+			if (file.endsWith('.json')) after = jsonEdit(text, ['variable', SOURCE_AMI, ...(declared.listed ? [0] : []), 'default'], amiId);
 			else {
 				const body = blockBody(text, 'variable', SOURCE_AMI);
 				const span = body && attributeValue(text, 'default', body);
-				after = span ? replaceSpan(text, span, JSON.stringify(ami)) : body && withAttribute(text, body, 'default', JSON.stringify(ami));
+				after = span ? replaceSpan(text, span, JSON.stringify(amiId)) : body && withAttribute(text, body, 'default', JSON.stringify(amiId));
 			}
 			return checked(file, text, after, parsed => {
-				declaration(parsed)!.bodies[0]!.default = ami;
+				declaration(parsed)!.bodies[0]!.default = amiId;
 			});
 		},
 	};
@@ -104,7 +104,7 @@ function hcl2Holder(file: string): Holder {
 
 const jsonTemplateHolder = (file: string): Holder => ({
 	read: async text => parseTemplate(file, text).sourceAmi,
-	edit: async (text, ami) => withSourceAmi(text, ami),
+	edit: async (text, amiId) => withSourceAmi(text, amiId),
 });
 
 /**

@@ -57,9 +57,9 @@ type BuildTemplate = RecordedOutputs<'template'> &
 
 function templateOutputs(ctx: StepContext): BuildTemplate {
 	const outputs = ctx.outputs('template');
-	const {templatePath, amiVersion, env, sourceAmi, convoxVersion} = outputs;
-	if (!templatePath || !amiVersion || !env || !sourceAmi || !convoxVersion) {
-		const missing = Object.entries({templatePath, amiVersion, env, sourceAmi, convoxVersion})
+	const {templatePath, amiVersion, env: account, sourceAmi, convoxVersion} = outputs;
+	if (!templatePath || !amiVersion || !account || !sourceAmi || !convoxVersion) {
+		const missing = Object.entries({templatePath, amiVersion, env: account, sourceAmi, convoxVersion})
 			.filter(([, value]) => !value)
 			.map(([name]) => name);
 		throw new StepFailedError(
@@ -67,7 +67,7 @@ function templateOutputs(ctx: StepContext): BuildTemplate {
 			'Run `convox-ami resume` so that the template step runs again.',
 		);
 	}
-	return {...outputs, templatePath, amiVersion, env, sourceAmi, convoxVersion, region: outputs.region || ctx.region};
+	return {...outputs, templatePath, amiVersion, env: account, sourceAmi, convoxVersion, region: outputs.region || ctx.region};
 }
 
 const DRY_RUN_PLACEHOLDER = 'dry-run-placeholder';
@@ -513,7 +513,7 @@ class BuildRun {
 	}
 
 	private async invocation(aws: AwsClients): Promise<PackerInvocation> {
-		const {templatePath, amiVersion, env, sourceAmi, convoxVersion, declaredVariables, regionVariable} = this.template;
+		const {templatePath, amiVersion, env: account, sourceAmi, convoxVersion, declaredVariables, regionVariable} = this.template;
 		const region = this.buildRegion;
 		const {buildInstanceType} = this.ctx.outputs('resolve-version');
 		const optional = optionalVariables(declaredVariables, {
@@ -529,7 +529,7 @@ class BuildRun {
 				{
 					source_ami: sourceAmi,
 					region,
-					env,
+					env: account,
 					version: amiVersion,
 					convox_version: convoxVersion,
 					run_id: this.ctx.run.id,
@@ -543,7 +543,7 @@ class BuildRun {
 				? {varFileSecrets: await secretValuesIn(this.template.varFiles, this.template.varFileSecrets)}
 				: {}),
 			aws: await this.packerCredentials(aws, region),
-			env: this.ctx.services.env,
+			environment: this.ctx.services.environment,
 			cwd: path.dirname(templatePath),
 		};
 	}
@@ -866,12 +866,12 @@ async function adoptPrebuilt(ctx: StepContext, prebuilt: PrebuiltAmi): Promise<B
 }
 
 /** The Packer command line, secrets masked, and what the AMI must be. */
-function planLine({envName, account, region, templatePath, buildRegion}: PlanFacts): PlanEntry {
+function planLine({accountName, account, region, templatePath, buildRegion}: PlanFacts): PlanEntry {
 	const secrets = BUILD_SECRETS.filter(secret => buildNeeds(secret, metricsOf(account).backend)).map(
 		secret => `-var ${secret.variable}=***`,
 	);
 	return {
-		summary: `\`packer build -machine-readable -color=false -var region=${region} -var env=${envName} -var version=<AMI version> -var convox_version=<version> -var source_ami=<base AMI> -var run_id=<run> ${secrets.join(' ')} ${path.basename(templatePath)}\`.${buildRegion ?? ''} The AMI is private, encrypted and tagged \`ReleaseRun=<run>\`; a public or shared AMI fails the step.`,
+		summary: `\`packer build -machine-readable -color=false -var region=${region} -var env=${accountName} -var version=<AMI version> -var convox_version=<version> -var source_ami=<base AMI> -var run_id=<run> ${secrets.join(' ')} ${path.basename(templatePath)}\`.${buildRegion ?? ''} The AMI is private, encrypted and tagged \`ReleaseRun=<run>\`; a public or shared AMI fails the step.`,
 	};
 }
 

@@ -41,18 +41,23 @@ export function changeSincePreview(preview: ChangeSetPreview, stack: StackSnapsh
  */
 export async function approverOf(ctx: StepContext, changeSetName: string): Promise<ChangeSetApproval> {
 	const {sts} = await ctx.services.aws();
-	const identity = await getCallerIdentity(sts, ctx.account.profile ?? ctx.services.env.AWS_PROFILE, ctx.signal);
+	const identity = await getCallerIdentity(sts, ctx.account.profile ?? ctx.services.environment.AWS_PROFILE, ctx.signal);
 	if (identity.accountId !== ctx.account.accountId) {
 		throw new UsageError(
-			`The approver's credentials belong to account ${identity.accountId} (${identity.arn}), but ${ctx.envName} is ${ctx.account.accountId}. Change set ${changeSetName} was not executed.`,
+			`The approver's credentials belong to account ${identity.accountId} (${identity.arn}), but ${ctx.accountName} is ${ctx.account.accountId}. Change set ${changeSetName} was not executed.`,
 			`Sign in to ${ctx.account.accountId}, then run \`convox-ami resume ${ctx.run.id} --approve\` again.`,
 		);
 	}
-	const {env} = ctx.services;
-	const approval = {changeSetName, arn: identity.arn, user: env.GITHUB_ACTOR || os.userInfo().username, at: new Date().toISOString()};
-	const reviews = await readEnvironmentReviews(env, ctx.signal);
+	const {environment} = ctx.services;
+	const approval = {
+		changeSetName,
+		arn: identity.arn,
+		user: environment.GITHUB_ACTOR || os.userInfo().username,
+		at: new Date().toISOString(),
+	};
+	const reviews = await readEnvironmentReviews(environment, ctx.signal);
 	if (!reviews) return approval;
-	const startedBy = env.GITHUB_ACTOR || 'unknown';
+	const startedBy = environment.GITHUB_ACTOR || 'unknown';
 	if ('reviewers' in reviews && reviews.reviewers.length > 0)
 		return {...approval, user: reviews.reviewers.map(reviewer => reviewer.login).join(', '), reviewers: reviews.reviewers, startedBy};
 	ctx.emit({

@@ -61,7 +61,7 @@ async function resolveQuietly(releasesUrl: string, region: string, pinned: strin
 		const template = (await releases.formation(version)).template;
 		const lookup = planBaseAmi({template, version, region, stackValues: {}});
 		if ('problem' in lookup) return {version, required, problem: lookup.problem};
-		if (lookup.era === 'region-config') return {version, required, sourceAmi: lookup.ami};
+		if (lookup.era === 'region-config') return {version, required, sourceAmi: lookup.amiId};
 		const defaultOf = (key: string) =>
 			template.Parameters?.[key]?.Default === undefined ? undefined : String(template.Parameters[key].Default);
 		return {version, required, ssm: {x86_64: defaultOf('DefaultAmi'), arm64: defaultOf('DefaultAmiArm')}};
@@ -76,7 +76,7 @@ const INSTANCE_ROLE_TIMEOUT_MS = 15_000;
 async function instanceRoleQuietly(reading: PlanReading, account: AccountConfig, region: string): Promise<string> {
 	const {createServices} = await import('../services/create-services');
 	const {loaded, environment} = reading;
-	const services = createServices({config: loaded.config, configDir: loaded.dir, account, region, env: environment});
+	const services = createServices({config: loaded.config, configDir: loaded.dir, account, region, environment});
 	try {
 		const {message} = await instanceRoleNotice(await services.aws(), account.stackName, AbortSignal.timeout(INSTANCE_ROLE_TIMEOUT_MS));
 		return message;
@@ -103,7 +103,7 @@ export function planFactsReader(reading: PlanReading): (accountName: string) => 
 		const facts: PlanFacts = {
 			config: loaded.config,
 			configDir: loaded.dir,
-			envName: accountName,
+			accountName,
 			account,
 			region,
 			releasesUrl,

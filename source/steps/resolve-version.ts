@@ -28,7 +28,7 @@ async function readStack(cloudformation: CloudFormationClient, ctx: StepContext)
 		if (error instanceof StackNotFoundError) {
 			throw new UsageError(
 				`The stack ${ctx.account.stackName} does not exist in account ${ctx.account.accountId} (${ctx.region}).`,
-				`Check accounts.${ctx.envName}.stackName and the region.`,
+				`Check accounts.${ctx.accountName}.stackName and the region.`,
 			);
 		}
 		ctx.signal.throwIfAborted();
@@ -193,42 +193,42 @@ async function resolveSsmAmi(ctx: StepContext, plan: Extract<BaseAmiPlan, {era: 
 }
 
 /** The base AMI's own architecture must fit the rack's instances and its dedicated builder, which run the same AMI. */
-async function assertArchitecture(ctx: StepContext, plan: Extract<BaseAmiPlan, {era: 'ssm'}>, ami: string): Promise<void> {
+async function assertArchitecture(ctx: StepContext, plan: Extract<BaseAmiPlan, {era: 'ssm'}>, amiId: string): Promise<void> {
 	const {ec2} = await ctx.services.aws();
 	let actual: string | undefined;
 	try {
-		actual = await imageArchitecture(ec2, ami);
+		actual = await imageArchitecture(ec2, amiId);
 	} catch (error) {
 		ctx.signal.throwIfAborted();
 		throw new StepFailedError(
-			`Cannot describe the base AMI ${ami} (account ${ctx.account.accountId}, ${ctx.region}): ${errorText(error)}`,
+			`Cannot describe the base AMI ${amiId} (account ${ctx.account.accountId}, ${ctx.region}): ${errorText(error)}`,
 			'Check the network and permissions (ec2:DescribeImages), then run `convox-ami resume`.',
 		);
 	}
 	if (!actual)
 		throw new UsageError(
-			`The base AMI ${ami} that ${plan.parameterPath} names is not visible in account ${ctx.account.accountId} (${ctx.region}). Nothing was changed.`,
+			`The base AMI ${amiId} that ${plan.parameterPath} names is not visible in account ${ctx.account.accountId} (${ctx.region}). Nothing was changed.`,
 			'Check the SSM parameter and the region.',
 		);
 	if (actual !== plan.architecture) {
 		throw new UsageError(
-			`The base AMI ${ami} (${plan.parameterPath}) is ${actual}, but the rack's InstanceType ${plan.instanceType} needs ${plan.architecture}. Nothing was built.`,
+			`The base AMI ${amiId} (${plan.parameterPath}) is ${actual}, but the rack's InstanceType ${plan.instanceType} needs ${plan.architecture}. Nothing was built.`,
 			`Point ${plan.parameterKey} at a parameter of a ${plan.architecture} AMI, or change InstanceType.`,
 		);
 	}
 	if (plan.builder && plan.builder.architecture !== actual) {
 		throw new UsageError(
-			`The rack's dedicated builder BuildInstance ${plan.builder.instanceType} is ${plan.builder.architecture}, but it runs the same AMI as the instances, and the base AMI ${ami} (InstanceType ${plan.instanceType}) is ${actual}. Nothing was built.`,
+			`The rack's dedicated builder BuildInstance ${plan.builder.instanceType} is ${plan.builder.architecture}, but it runs the same AMI as the instances, and the base AMI ${amiId} (InstanceType ${plan.instanceType}) is ${actual}. Nothing was built.`,
 			`Give BuildInstance a ${actual} instance type (or InstanceType a ${plan.builder.architecture} one) with \`convox rack params set\`, then run again.`,
 		);
 	}
 }
 
 /** The base image's name, for its era; a base that cannot be described here is judged by the build instead. */
-async function imageNameQuietly(ctx: StepContext, ami: string): Promise<string | undefined> {
+async function imageNameQuietly(ctx: StepContext, amiId: string): Promise<string | undefined> {
 	try {
 		const {ec2} = await ctx.services.aws();
-		return await imageName(ec2, ami);
+		return await imageName(ec2, amiId);
 	} catch {
 		ctx.signal.throwIfAborted();
 		return undefined;
@@ -250,10 +250,10 @@ function planLine({region, releasesUrl, pinned, resolved}: PlanFacts): PlanEntry
 	const ssm = resolved.ssm
 		? `the SSM parameter of the stack's DefaultAmi (default ${inlineCode(resolved.ssm.x86_64 ?? '?')}), or of DefaultAmiArm (default ${inlineCode(resolved.ssm.arm64 ?? '?')}) when the stack's InstanceType is ARM by the template's InstanceARM condition, resolved with \`ssm:GetParameter\` at run time; its architecture must fit InstanceType and a dedicated BuildInstance`
 		: undefined;
-	const ami = resolved.sourceAmi
+	const amiId = resolved.sourceAmi
 		? `**${resolved.sourceAmi}**`
 		: (ssm ?? `${lookup}${resolved.problem ? ` (not resolved now: ${resolved.problem.replace(/\.$/, '')})` : ''}`);
-	return {summary: `${version} from ${inlineCode(`${releasesUrl}/versions.json`)} (${rule}); base AMI ${ami}.`};
+	return {summary: `${version} from ${inlineCode(`${releasesUrl}/versions.json`)} (${rule}); base AMI ${amiId}.`};
 }
 
 export const resolveVersionStep: Step<'resolve-version'> = {
@@ -289,7 +289,7 @@ export const resolveVersionStep: Step<'resolve-version'> = {
 			await assertArchitecture(ctx, plan, sourceAmi);
 			ctx.notice('info', `Base AMI for ${ctx.region}: ${sourceAmi} (${plan.parameterPath}, ${plan.architecture})`);
 		} else {
-			sourceAmi = plan.ami;
+			sourceAmi = plan.amiId;
 			ctx.notice('info', `Base AMI for ${ctx.region}: ${sourceAmi}`);
 		}
 		const era = baseEraNotice(

@@ -41,7 +41,7 @@ export function templateFindings(inspection: TemplateInspection, backend: Metric
 	const carriers = BUILD_SECRETS.flatMap(secret => {
 		const variable = declared.includes(secret.variable)
 			? secret.variable
-			: inspection.variables.find(candidate => candidate.fromEnv === secret.envName)?.name;
+			: inspection.variables.find(candidate => candidate.fromEnvironment === secret.envName)?.name;
 		return variable ? [{secret, variable}] : [];
 	});
 	const known = new Set([

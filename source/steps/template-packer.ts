@@ -20,7 +20,7 @@ function describe(atHand: PackerAtHand): string {
 async function install(ctx: StepContext, binary: string, finding: MissingPlugins): Promise<void> {
 	const line = commandLine(binary, finding);
 	ctx.notice('info', `Running ${line}`);
-	const result = await runPackerCommand(binary, finding.command, ctx.services.env, ctx.signal);
+	const result = await runPackerCommand(binary, finding.command, ctx.services.environment, ctx.signal);
 	for (const output of result.output.split('\n').filter(Boolean)) ctx.notice('info', output);
 	if (result.exitCode !== 0)
 		throw new StepFailedError(`\`${line}\` failed (exit ${result.exitCode}).`, 'Run it yourself to see why, then `convox-ami resume`.');
@@ -35,7 +35,7 @@ export async function checkPackerAtHand(ctx: StepContext, inspection: TemplateIn
 	const binary = ctx.services.binaries.packer;
 	let atHand: PackerAtHand;
 	try {
-		atHand = await packerAtHand(binary, ctx.services.env, ctx.signal);
+		atHand = await packerAtHand(binary, ctx.services.environment, ctx.signal);
 	} catch (error) {
 		ctx.signal.throwIfAborted();
 		ctx.notice('warn', `The Packer version was not checked: ${errorText(error)}. The build will tell whether it can build the template.`);
@@ -65,7 +65,7 @@ export async function checkPackerAtHand(ctx: StepContext, inspection: TemplateIn
 		await install(ctx, binary, finding);
 	}
 	if (findings.some(finding => finding.kind === 'missing-plugins') && !runModeOf(ctx.run).readOnly) {
-		const still = packerFindings(await packerAtHand(binary, ctx.services.env, ctx.signal), inspection, templateLocation);
+		const still = packerFindings(await packerAtHand(binary, ctx.services.environment, ctx.signal), inspection, templateLocation);
 		const missing = still.filter((finding): finding is MissingPlugins => finding.kind === 'missing-plugins');
 		if (missing.length > 0)
 			throw new StepFailedError(

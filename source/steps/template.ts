@@ -409,7 +409,7 @@ export const templateStep: Step<'template'> = {
 		const findings = templateFindings(inspection, backend);
 		refuseSharing(template, findings);
 		await checkPackerAtHand(ctx, inspection, template.path);
-		const git = createGit(ctx.services.binaries.git, ctx.services.env);
+		const git = createGit(ctx.services.binaries.git, ctx.services.environment);
 		let root: Promise<string | undefined> | undefined;
 		const repoRoot = () => (root ??= findRepo(ctx, git, template.path));
 
@@ -446,14 +446,14 @@ export const templateStep: Step<'template'> = {
 		ctx.notice('info', `Template: ${template.path}${bundled ? ' (shipped with convox-ami)' : ''}`);
 		ctx.notice('info', `Region: ${region.summary}`);
 		ctx.notice('info', `Source AMI: ${sourceAmi}`);
-		ctx.notice('info', `Env: ${ctx.envName}${ctx.account.production ? ' (production)' : ''}`);
+		ctx.notice('info', `Env: ${ctx.accountName}${ctx.account.production ? ' (production)' : ''}`);
 		ctx.notice('info', `AMI version: ${amiVersion}${gitSha ? " (the template's commit)" : ' (dev build id)'}`);
 		ctx.notice('info', `Convox version: ${convoxVersion}`);
 
 		const outputs: TemplateOutputs = {
 			templatePath: template.path,
 			amiVersion,
-			env: ctx.envName,
+			env: ctx.accountName,
 			region: ctx.region,
 			sourceAmi,
 			convoxVersion,

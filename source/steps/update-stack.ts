@@ -66,8 +66,8 @@ class StackUpdate {
 	async run(): Promise<UpdateStackOutputs> {
 		const attempt = this.earlierAttempt();
 		let stack = await this.describe();
-		const previousOf = (snapshot: StackSnapshot) => ({
-			ami: attempt.previousAmi ?? parameterValue(snapshot, 'Ami') ?? '',
+		const previousOf = (snapshot: StackSnapshot): PreviousValues => ({
+			amiId: attempt.previousAmi ?? parameterValue(snapshot, 'Ami') ?? '',
 			version: attempt.previousVersion ?? parameterValue(snapshot, 'Version') ?? '',
 		});
 
@@ -132,7 +132,7 @@ class StackUpdate {
 		await watcher.markExisting();
 		this.ctx.notice(
 			'info',
-			`Executing change set ${changeSetName} on ${this.stackName}: Ami ${shownAmi(previous.ami)} → ${shownAmi(this.release.amiId)}, Version ${previous.version || '(none)'} → ${this.release.convoxVersion}.`,
+			`Executing change set ${changeSetName} on ${this.stackName}: Ami ${shownAmi(previous.amiId)} → ${shownAmi(this.release.amiId)}, Version ${previous.version || '(none)'} → ${this.release.convoxVersion}.`,
 		);
 		await executeChangeSet(this.client, this.stackName, changeSetName);
 		return this.followOurUpdate(watcher, previous, changeSetName);
@@ -151,7 +151,7 @@ class StackUpdate {
 			if (error instanceof StackNotFoundError) {
 				throw new UsageError(
 					`Stack ${this.stackName} does not exist in account ${this.ctx.account.accountId} (${this.ctx.region}). Nothing was changed.`,
-					`Check accounts.${this.ctx.envName}.stackName and the region in the config.`,
+					`Check accounts.${this.ctx.accountName}.stackName and the region in the config.`,
 				);
 			}
 			throw error;
@@ -263,9 +263,9 @@ class StackUpdate {
 		const given: Record<string, string> = {};
 		for (const parameter of missing) {
 			const variable = `${PARAMETER_VARIABLE}${parameter.name}`;
-			const fromEnv = this.ctx.services.env[variable];
-			if (fromEnv !== undefined) {
-				given[parameter.name] = fromEnv;
+			const fromEnvironment = this.ctx.services.environment[variable];
+			if (fromEnvironment !== undefined) {
+				given[parameter.name] = fromEnvironment;
 				continue;
 			}
 			if (this.ctx.flags.yes) {
@@ -315,13 +315,13 @@ class StackUpdate {
 	private async prepareChangeSet(
 		name: string,
 		update: UpdateParameters,
-		previous: {ami: string; version: string},
+		previous: PreviousValues,
 	): Promise<ChangeSetDescription | undefined> {
 		if (!runModeOf(this.ctx.run).readOnly) {
 			this.ctx.emit({
 				type: 'checkpoint',
 				step: 'update-stack',
-				outputs: {changeSetName: name, previousAmi: previous.ami, previousVersion: previous.version},
+				outputs: {changeSetName: name, previousAmi: previous.amiId, previousVersion: previous.version},
 			});
 		}
 		await createChangeSet(
@@ -430,11 +430,7 @@ class StackUpdate {
 		}
 	}
 
-	private async followOurUpdate(
-		watcher: StackWatcher,
-		previous: {ami: string; version: string},
-		changeSetName: string,
-	): Promise<UpdateStackOutputs> {
+	private async followOurUpdate(watcher: StackWatcher, previous: PreviousValues, changeSetName: string): Promise<UpdateStackOutputs> {
 		const {stack, cancelled} = await this.follow(watcher);
 		const outcome = judgeOutcome(stack, this.release, watcher.rootCause());
 		if (outcome.ok) {
@@ -482,7 +478,7 @@ class StackUpdate {
 			if (result.kind === 'timed-out') {
 				throw new StepFailedError(
 					`${this.stackName} is still ${result.status} after ${formatDuration(this.timeoutMs)}. The update goes on in CloudFormation; this run stopped watching it.`,
-					'Run `convox-ami resume` to re-attach (raise accounts.<env>.stackTimeoutMinutes for slow instance rollovers).',
+					'Run `convox-ami resume` to re-attach (raise accounts.NAME.stackTimeoutMinutes for slow instance rollovers).',
 				);
 			}
 			if (this.ctx.signal.aborted || cancelled || (await this.detachOrCancel()) === 'detach') throw this.detached(result.status);
@@ -528,10 +524,10 @@ class StackUpdate {
 		);
 	}
 
-	private outputs(stackStatus: string, previous: {ami: string; version: string}, changeSetName?: string): UpdateStackOutputs {
+	private outputs(stackStatus: string, previous: PreviousValues, changeSetName?: string): UpdateStackOutputs {
 		return {
 			stackStatus,
-			previousAmi: previous.ami,
+			previousAmi: previous.amiId,
 			previousVersion: previous.version,
 			changeSetName: changeSetName ?? null,
 			completedAt: new Date().toISOString(),
@@ -540,7 +536,10 @@ class StackUpdate {
 }
 
 /** An empty Ami parameter puts the rack on the Convox version's stock AMI. */
-const shownAmi = (ami: string) => ami || '(empty: the stock AMI)';
+/** The stack's Ami and Version before this run's update. */
+type PreviousValues = {amiId: string; version: string};
+
+const shownAmi = (amiId: string) => amiId || '(empty: the stock AMI)';
 
 /** A rollback goes back to the template of its version as published: formation.json, else rack.json. */
 async function rollbackRelease(ctx: StepContext, rollbackOf: NonNullable<StepContext['run']['rollbackOf']>): Promise<Release> {
@@ -571,8 +570,8 @@ function releaseOf(ctx: StepContext): Release {
 	return {amiId, convoxVersion: resolved.convoxVersion, templateUrl: resolved.templateUrl};
 }
 
-function pollMsFrom(env: NodeJS.ProcessEnv): number | undefined {
-	const minMs = Number(env[POLL_VARIABLE]);
+function pollMsFrom(environment: NodeJS.ProcessEnv): number | undefined {
+	const minMs = Number(environment[POLL_VARIABLE]);
 	return Number.isFinite(minMs) && minMs > 0 ? minMs : undefined;
 }
 
@@ -581,7 +580,7 @@ function assertAccount(ctx: StepContext): void {
 	if (accountId !== ctx.account.accountId) {
 		throw new StepFailedError(
 			accountId
-				? `The credentials belong to account ${accountId}, but ${ctx.envName} is ${ctx.account.accountId}. Nothing was changed.`
+				? `The credentials belong to account ${accountId}, but ${ctx.accountName} is ${ctx.account.accountId}. Nothing was changed.`
 				: `The account of the credentials was not verified (the account step has no outputs). Nothing was changed.`,
 			'Run `convox-ami resume` to verify the account again.',
 		);
@@ -621,7 +620,7 @@ export function createUpdateStackStep(options: UpdateStackOptions = {}): Step<'u
 			const release = ctx.run.rollbackOf ? await rollbackRelease(ctx, ctx.run.rollbackOf) : releaseOf(ctx);
 			const {cloudformation, ec2} = await ctx.services.aws();
 			await assertArchitecture(ctx, ec2, release.amiId);
-			const pollMs = pollMsFrom(ctx.services.env);
+			const pollMs = pollMsFrom(ctx.services.environment);
 			const intervals = options.intervals ?? (pollMs ? pollIntervalsOf(pollMs) : undefined);
 			// The change set is read at the same pace as the stack (the waiter counts in seconds).
 			const changeSetWait = options.changeSetWait ?? (pollMs ? {minDelay: pollMs / 1000, maxDelay: (pollMs * 5) / 1000} : undefined);

@@ -23,7 +23,7 @@ export function resolveTargets(stack: StackSnapshot, release: ReleaseOutputs, re
 	return {
 		stackName: stack.stackName,
 		convoxVersion: release.convoxVersion ?? parameterValue(stack, 'Version') ?? '',
-		ami: release.amiIds?.[region] ?? release.amiId ?? parameterValue(stack, 'Ami') ?? '',
+		amiId: release.amiIds?.[region] ?? release.amiId ?? parameterValue(stack, 'Ami') ?? '',
 		acceptedStatuses: updated ? ['UPDATE_COMPLETE'] : ['UPDATE_COMPLETE', 'CREATE_COMPLETE'],
 		...(updatedAt && !Number.isNaN(updatedAt.getTime()) ? {updatedAt} : {}),
 	};

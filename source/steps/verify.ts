@@ -42,7 +42,7 @@ async function stockAmiOf(ctx: StepContext, version: string): Promise<string | u
 	try {
 		const {template} = await ctx.services.releases.formation(version, ctx.signal);
 		const lookup = sourceAmiFor(template, version, ctx.region);
-		if ('ami' in lookup) return lookup.ami;
+		if ('amiId' in lookup) return lookup.amiId;
 		const {cloudformation} = await ctx.services.aws();
 		const stack = await describeStack(cloudformation, ctx.account.stackName, ctx.signal);
 		const plan = planBaseAmi({
@@ -91,9 +91,9 @@ export const verifyStep: Step<'verify'> = {
 		}
 		const release = releaseOutputs(ctx);
 		const targets = resolveTargets(stack, release, ctx.region);
-		if (!targets.ami) {
+		if (!targets.amiId) {
 			const stock = await stockAmiOf(ctx, targets.convoxVersion);
-			if (stock) targets.stockAmi = stock;
+			if (stock) targets.stockAmiId = stock;
 		}
 		const origin = ctx.run.rollbackOf
 			? 'as rolled back by this run'
@@ -102,10 +102,10 @@ export const verifyStep: Step<'verify'> = {
 				: 'as the stack is now';
 		ctx.notice(
 			'info',
-			`Verifying stack ${targets.stackName} (${stack.status}): Convox ${targets.convoxVersion}, AMI ${targets.ami || `${targets.stockAmi ?? '?'} (the stock AMI: the Ami parameter is empty)`}, ${origin}.`,
+			`Verifying stack ${targets.stackName} (${stack.status}): Convox ${targets.convoxVersion}, AMI ${targets.amiId || `${targets.stockAmiId ?? '?'} (the stock AMI: the Ami parameter is empty)`}, ${origin}.`,
 		);
 		// The stock AMI has none of what ours installs: checks of its metrics and logs could only time out.
-		const onStockAmi = ctx.run.rollbackOf && !targets.ami ? {because: 'rolled back to the stock AMI'} : undefined;
+		const onStockAmi = ctx.run.rollbackOf && !targets.amiId ? {because: 'rolled back to the stock AMI'} : undefined;
 		if (metricsOf(ctx.account).backend === 'librato')
 			ctx.notice('warn', `Metrics are checked in Librato, as the config says. ${LIBRATO_END_OF_SERVICE}.`);
 		await resolveCheckSecrets(ctx);
@@ -116,7 +116,7 @@ export const verifyStep: Step<'verify'> = {
 			runId: ctx.run.id,
 			configDir: ctx.configDir,
 			targets,
-			probeTimeoutMs: probeTimeoutMs(ctx.services.env, ctx.account),
+			probeTimeoutMs: probeTimeoutMs(ctx.services.environment, ctx.account),
 		});
 		const summary = await runChecklist({
 			items,
@@ -163,7 +163,7 @@ export const verifyStep: Step<'verify'> = {
 			waiting: summary.waiting,
 			stackStatus: stack.status,
 			convoxVersion: targets.convoxVersion,
-			amiId: targets.ami,
+			amiId: targets.amiId,
 		};
 	},
 };

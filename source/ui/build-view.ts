@@ -1,20 +1,6 @@
+import {buildPhaseLabel} from '../core/step-phases';
 import {outputsIn} from '../core/step-outputs';
 import type {RunEvent} from '../core/types';
-
-const BUILD_PHASE_LABELS: Record<string, string> = {
-	start: 'start',
-	prevalidate: 'prevalidate',
-	'key-pair': 'key pair & security group',
-	launch: 'launch',
-	'wait-instance': 'wait for instance',
-	connect: 'connect',
-	provision: 'provision',
-	stop: 'stop',
-	'create-ami': 'create AMI',
-	'wait-ami': 'wait for AMI',
-	'clean-up': 'clean up',
-	'copy-to-rack': "copy to the rack's region",
-};
 
 const PHASES_KEPT = 16;
 const ERROR_LINES_KEPT = 8;
@@ -139,7 +125,7 @@ function enterPhase(state: BuildViewState, id: string, activity: string | undefi
 	}
 	if (found >= 0) phases[found] = {id, label: phases[found]!.label, elapsedMs: phases[found]!.elapsedMs, since: at};
 	else {
-		phases.push({id, label: BUILD_PHASE_LABELS[id] ?? id, elapsedMs: 0, since: at});
+		phases.push({id, label: buildPhaseLabel(id), elapsedMs: 0, since: at});
 		if (phases.length > PHASES_KEPT) phases.shift();
 	}
 	return withActivity(state, phases, id, activity);

@@ -18,7 +18,7 @@ function badges(production: boolean, {world, readOnly}: RunModel): string[] {
 	return [production ? 'PRODUCTION' : '', world === 'rehearsal' ? 'REHEARSAL' : '', readOnly ? 'DRY RUN' : ''].filter(Boolean);
 }
 
-/** A run's header: kind, env, region and id. */
+/** A run's header: kind, account, region and id. */
 export function runTitle(run: Pick<Run, 'kind' | 'env' | 'id'> & {options: Pick<RunOptions, 'region'>}): string {
 	return `${run.kind} · ${run.env} · ${run.options.region} · ${run.id}`;
 }

@@ -12,17 +12,17 @@ interface Streams {
 	stderr: {isTTY?: boolean};
 }
 
-function isCi(env: NodeJS.ProcessEnv): boolean {
-	const value = env.CI;
+function isCi(environment: NodeJS.ProcessEnv): boolean {
+	const value = environment.CI;
 	return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
 }
 
 export function detectOutputMode(
 	{json, yes}: {json: boolean; yes: boolean},
-	env: NodeJS.ProcessEnv,
+	environment: NodeJS.ProcessEnv,
 	streams: Streams = process,
 ): OutputMode {
-	const ci = isCi(env);
+	const ci = isCi(environment);
 	const terminal = Boolean(streams.stdin.isTTY && streams.stdout.isTTY) && !ci;
 	const renderer: Renderer = json ? 'json' : terminal ? 'ink' : 'plain';
 	const canPrompt = !yes && !ci && Boolean(streams.stdin.isTTY) && (renderer === 'ink' || Boolean(streams.stderr.isTTY));

@@ -33,7 +33,7 @@ export interface Outcome {
 /** A finished step as the scrollback keeps it, across every run of the session. */
 export interface CompletedStep {
 	key: string;
-	env: string;
+	account: string;
 	step: StepRecord;
 	notices: Notice[];
 	/** The verify step keeps its checklist in the scrollback. */
@@ -143,7 +143,7 @@ export class RunStore {
 			const checks = event.step === 'verify' ? {checks: run.checks} : {};
 			patch.completed = [
 				...this.state.completed,
-				{key: `${run.id}:${event.step}:${step.attempts}`, env: run.env, step, notices, ...checks},
+				{key: `${run.id}:${event.step}:${step.attempts}`, account: run.env, step, notices, ...checks},
 			];
 		}
 		if (event.type === 'notice')

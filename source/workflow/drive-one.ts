@@ -39,7 +39,7 @@ export async function driveOne(session: SessionContext, request: RunRequest, rac
 		createRun({
 			id: newRunId(accountName),
 			kind: request.kind,
-			env: accountName,
+			account: accountName,
 			mode: storedMode(session.model),
 			production: account.production,
 			options: {
@@ -154,7 +154,7 @@ async function driveLocked(
 	const {writeReport} = await import('./write-report');
 	// After a single release that changed something, one more read counts the account's AMIs (a fleet's racks skip it).
 	const counted = outcome.run.kind === 'release' && outcome.run.status === 'finished' && !session.model.readOnly && !rack;
-	const holdings = counted ? await world.imageHoldings(services, {accountId: account.accountId, region, env: run.env}) : undefined;
+	const holdings = counted ? await world.imageHoldings(services, {accountId: account.accountId, region, account: run.env}) : undefined;
 	await writeReport(outcome.run, files.report, holdings);
 	if (outcome.run.rollbackOf) {
 		await store.record(outcome.run.rollbackOf.runId, {type: 'history', message: `Rollback run ${outcome.run.id} ${outcome.run.status}.`});

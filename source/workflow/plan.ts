@@ -5,18 +5,19 @@ function pad(value: number): string {
 	return String(value).padStart(2, '0');
 }
 
-export function newRunId(env: string, now = new Date(), random = Math.random): string {
+/** A run's id: the time, the account (or `fleet-NAME`) and a random suffix. */
+export function newRunId(name: string, now = new Date(), random = Math.random): string {
 	const stamp = `${now.getUTCFullYear()}${pad(now.getUTCMonth() + 1)}${pad(now.getUTCDate())}-${pad(now.getUTCHours())}${pad(now.getUTCMinutes())}${pad(now.getUTCSeconds())}`;
 	const suffix = Math.floor(random() * 36 ** 4)
 		.toString(36)
 		.padStart(4, '0');
-	return `${stamp}-${env}-${suffix}`;
+	return `${stamp}-${name}-${suffix}`;
 }
 
 export interface NewRun {
 	id: string;
 	kind: RunKind;
-	env: string;
+	account: string;
 	mode: RunMode;
 	production: boolean;
 	options: RunOptions;
@@ -25,13 +26,13 @@ export interface NewRun {
 	now?: Date;
 }
 
-export function createRun({id, kind, env, mode, production, options, releaseId, rollbackOf, now = new Date()}: NewRun): Run {
+export function createRun({id, kind, account, mode, production, options, releaseId, rollbackOf, now = new Date()}: NewRun): Run {
 	const at = now.toISOString();
 	return {
 		schemaVersion: 1,
 		id,
 		kind,
-		env,
+		env: account,
 		mode,
 		production,
 		...(releaseId ? {releaseId} : {}),

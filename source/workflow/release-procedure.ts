@@ -21,9 +21,9 @@ function procedure(steps: StepTable, facts: PlanFacts): string[] {
 
 /** The release procedure for one account as Markdown, with what is known filled in. */
 export function procedureSection({facts, steps, instanceRole}: ProcedureSection): string {
-	const {envName, account} = facts;
+	const {accountName, account} = facts;
 	return [
-		`## ${envName}${account.production ? ' (PRODUCTION)' : ''}`,
+		`## ${accountName}${account.production ? ' (PRODUCTION)' : ''}`,
 		'',
 		`Account ${account.accountId}, region ${facts.region}, stack ${inlineCode(account.stackName)}${account.profile ? `, profile ${inlineCode(account.profile)}` : ''}.`,
 		'',

@@ -80,7 +80,7 @@ function versions(run: Run): string[] {
 	const build = outputsOf(run, 'build');
 	const verify = outputsOf(run, 'verify');
 	const amiIds = Object.entries(build.amiIds ?? {});
-	const newAmis = amiIds.length > 0 ? amiIds.map(([region, ami]) => `${code(ami)} (${region})`).join(', ') : code(build.amiId);
+	const newAmis = amiIds.length > 0 ? amiIds.map(([region, amiId]) => `${code(amiId)} (${region})`).join(', ') : code(build.amiId);
 	const rows = [
 		['Convox version', code(version.convoxVersion ?? template.convoxVersion ?? verify.convoxVersion)],
 		...(text(version.versionRule)
@@ -185,16 +185,16 @@ function history(run: Run): string[] {
 
 /** What the account holds of convox-ami's AMIs after a release (one DescribeImages), or why it is not known. */
 export type ImageHoldings =
-	{accountId: string; region: string; images: number; snapshots: number; gib: number; keep: number; env: string} | {unread: string};
+	{accountId: string; region: string; images: number; snapshots: number; gib: number; keep: number; account: string} | {unread: string};
 
 function holdingsSection(holdings: ImageHoldings | undefined): string[] {
 	if (!holdings) return [];
 	if ('unread' in holdings) return ['## AMIs in the account', '', `Not counted: ${holdings.unread}.`];
-	const {accountId, region, images, snapshots, gib, keep, env} = holdings;
+	const {accountId, region, images, snapshots, gib, keep, account} = holdings;
 	const counted = `${accountId} ${region} holds ${images} AMI(s) made by convox-ami, with ${snapshots} snapshot(s) (${gib} GiB).`;
 	const advice =
 		images > keep
-			? ` That is more than the ${keep} \`convox-ami prune\` keeps: \`convox-ami prune --env ${env} --dry-run\` shows what it would retire (docs/prune.md).`
+			? ` That is more than the ${keep} \`convox-ami prune\` keeps: \`convox-ami prune --env ${account} --dry-run\` shows what it would retire (docs/prune.md).`
 			: '';
 	return ['## AMIs in the account', '', `${counted}${advice}`];
 }

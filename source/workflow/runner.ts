@@ -91,7 +91,7 @@ export class Runner {
 			},
 			config,
 			configDir,
-			envName: this.current.env,
+			accountName: this.current.env,
 			account,
 			region: this.current.options.region,
 			flags,
@@ -125,9 +125,16 @@ export class Runner {
 	}
 
 	async drive(): Promise<RunOutcome> {
-		const {mode, env, kind} = this.current;
+		const {mode, env: account, kind} = this.current;
 		const {interrupts, resumed} = this.options;
-		this.emit({type: 'run', status: resumed ? 'resumed' : 'started', env, mode, kind, ...(resumed ? {message: resumed.message} : {})});
+		this.emit({
+			type: 'run',
+			status: resumed ? 'resumed' : 'started',
+			env: account,
+			mode,
+			kind,
+			...(resumed ? {message: resumed.message} : {}),
+		});
 		for (const record of this.options.run.steps) {
 			const status = this.current.steps.find(step => step.id === record.id)?.status;
 			if (status === 'done' || status === 'skipped') {

@@ -55,7 +55,7 @@ export interface SessionWorld {
 	/** The run's sink, also feeding the config's `notify` targets when it has any. */
 	notifying(sink: EventSink, account: AccountConfig, secrets: RunSecrets, resumeCommand?: string): EventSink;
 	/** The account's AMIs in a region, counted after a release. */
-	imageHoldings(services: Services, where: {accountId: string; region: string; env: string}): Promise<ImageHoldings>;
+	imageHoldings(services: Services, where: {accountId: string; region: string; account: string}): Promise<ImageHoldings>;
 	/** A rack stack's `Version` parameter now; an error saying what to do when it cannot be read. */
 	stackVersion(services: Services, rack: FleetRackRecord, fleet: string, signal: AbortSignal): Promise<string | undefined>;
 	/** How a rack's stack changed since its change set was previewed, in words; undefined when it is as it was. */

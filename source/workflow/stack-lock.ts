@@ -50,8 +50,8 @@ export interface LockTiming {
 const REHEARSAL_LOCK_EXPIRY_SECONDS = 10;
 
 /** The constants, or CONVOX_AMI_LOCK_EXPIRY_SECONDS (the heartbeat a tenth of it). */
-export function lockTiming(env: NodeJS.ProcessEnv, {rehearsal}: {rehearsal: boolean}): LockTiming {
-	const expiry = Number(env.CONVOX_AMI_LOCK_EXPIRY_SECONDS);
+export function lockTiming(environment: NodeJS.ProcessEnv, {rehearsal}: {rehearsal: boolean}): LockTiming {
+	const expiry = Number(environment.CONVOX_AMI_LOCK_EXPIRY_SECONDS);
 	const expirySeconds = Number.isFinite(expiry) && expiry > 0 ? expiry : rehearsal ? REHEARSAL_LOCK_EXPIRY_SECONDS : LOCK_EXPIRY_SECONDS;
 	const heartbeatSeconds = expirySeconds === LOCK_EXPIRY_SECONDS ? LOCK_HEARTBEAT_SECONDS : expirySeconds / 10;
 	return {heartbeatMs: heartbeatSeconds * 1000, expiryMs: expirySeconds * 1000, now: () => Date.now()};

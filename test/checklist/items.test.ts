@@ -14,22 +14,22 @@ const account = accountSchema.parse({
 	checks: [{kind: 'manual', id: 'dashboard', title: 'Dashboard', question: 'Is the dashboard green?', link: 'https://status.example.com/'}],
 });
 
-function setup(env: NodeJS.ProcessEnv, overrides: Partial<typeof account> = {}): ChecklistSetup {
+function setup(environment: NodeJS.ProcessEnv, overrides: Partial<typeof account> = {}): ChecklistSetup {
 	const services = {
 		releases: undefined as never,
 		aws: () => Promise.reject(new Error('not used')),
 		binaries: {packer: 'packer', convox: 'convox', git: 'git'},
-		env,
+		environment,
 		policy: LIVE_POLICY,
 	} satisfies Services;
 	return {
 		account: {...account, ...overrides},
 		services,
-		secrets: createRunSecrets(env),
+		secrets: createRunSecrets(environment),
 		runId: 'dev-20261207-abc',
 		configDir: '.',
 		probeTimeoutMs: 1000,
-		targets: {stackName: 'convox-dev', convoxVersion: 'v', ami: 'ami-x', acceptedStatuses: ['UPDATE_COMPLETE']},
+		targets: {stackName: 'convox-dev', convoxVersion: 'v', amiId: 'ami-x', acceptedStatuses: ['UPDATE_COMPLETE']},
 	};
 }
 

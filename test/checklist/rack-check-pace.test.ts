@@ -20,7 +20,7 @@ describe('the rack check in a fleet (needs `npm run build`: the convox stand-in 
 		const pace = callBudgetFor(ACCOUNT_ID, REGION, 50);
 		const turns = vi.spyOn(pace, 'take');
 		const {ctx} = world.context('verify', {
-			envName: 'pace',
+			accountName: 'pace',
 			region: REGION,
 			account: {stackName: 'convox-pace', rack: 'pace'},
 			sharedPace: true,
@@ -32,11 +32,11 @@ describe('the rack check in a fleet (needs `npm run build`: the convox stand-in 
 			secrets: ctx.secrets,
 			runId: 'pace-run',
 			configDir: ctx.configDir,
-			probeTimeoutMs: probeTimeoutMs(ctx.services.env, ctx.account),
+			probeTimeoutMs: probeTimeoutMs(ctx.services.environment, ctx.account),
 			targets: {
 				stackName: 'convox-pace',
 				convoxVersion: parameter('Version'),
-				ami: parameter('Ami'),
+				amiId: parameter('Ami'),
 				acceptedStatuses: ['UPDATE_COMPLETE', 'CREATE_COMPLETE'],
 			},
 		});

@@ -14,7 +14,7 @@ function runWith(id: string, kind: Run['kind'], mode: Run['mode'], now: string, 
 	const run = createRun({
 		id,
 		kind,
-		env: 'prod',
+		account: 'prod',
 		mode,
 		production: true,
 		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},

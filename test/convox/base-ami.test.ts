@@ -26,7 +26,7 @@ describe('the base AMI of a Convox version', () => {
 	it('2016-era templates: Mappings.RegionConfig, as before', () => {
 		expect(planBaseAmi({template: t2016, version: '20160916121812', region: 'us-east-1', stackValues: {}})).toMatchObject({
 			era: 'region-config',
-			ami: expect.stringMatching(/^ami-/),
+			amiId: expect.stringMatching(/^ami-/),
 			architecture: 'x86_64',
 		});
 	});

@@ -8,9 +8,9 @@ const formation = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures
 describe('the base AMI of a Convox version', () => {
 	it('reads Mappings.RegionConfig for the region from the full and the trimmed template', () => {
 		expect(sourceAmiFor(formation('formation.20160916121812.regenerated.json'), '20160916121812', 'us-east-1')).toEqual({
-			ami: 'ami-6bb2d67c',
+			amiId: 'ami-6bb2d67c',
 		});
-		expect(sourceAmiFor(formation('formation.sample.json'), '20160916121812', 'eu-west-1')).toEqual({ami: 'ami-078df974'});
+		expect(sourceAmiFor(formation('formation.sample.json'), '20160916121812', 'eu-west-1')).toEqual({amiId: 'ami-078df974'});
 	});
 
 	it('names the version and the region when the region has no AMI', () => {

@@ -7,11 +7,11 @@ import {journalImages} from '../../source/images/journal-images';
 import {createRun} from '../../source/workflow/plan';
 import type {Run, StepRecord} from '../../source/core/types';
 
-function run(id: string, env: string, outputs: {build?: object; 'update-stack'?: object}, mode: Run['mode'] = 'live'): Run {
+function run(id: string, account: string, outputs: {build?: object; 'update-stack'?: object}, mode: Run['mode'] = 'live'): Run {
 	const created = createRun({
 		id,
 		kind: 'release',
-		env,
+		account,
 		mode,
 		production: false,
 		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
@@ -54,10 +54,10 @@ describe('journalImages', () => {
 			run('r4', 'dev', {'update-stack': {previousAmi: 'ami-9', previousVersion: '1', stackStatus: 'UPDATE_COMPLETE'}}, 'dry-run'),
 		]);
 		expect(journal.built).toEqual([
-			{imageId: 'ami-1', region: 'us-east-1', env: 'dev', runId: 'r1'},
-			{imageId: 'ami-1eu', region: 'eu-west-1', env: 'dev', runId: 'r1'},
+			{imageId: 'ami-1', region: 'us-east-1', account: 'dev', runId: 'r1'},
+			{imageId: 'ami-1eu', region: 'eu-west-1', account: 'dev', runId: 'r1'},
 		]);
-		expect(journal.rollbackTargets).toEqual([{imageId: 'ami-1', region: 'us-east-1', env: 'dev', runId: 'r2'}]);
+		expect(journal.rollbackTargets).toEqual([{imageId: 'ami-1', region: 'us-east-1', account: 'dev', runId: 'r2'}]);
 	});
 });
 
@@ -72,8 +72,8 @@ describe('imageRows', () => {
 				image('ami-legacy', {ReleaseRun: 'r-legacy'}, '2025-12-01T00:00:00.000Z'),
 			],
 			stacks: [
-				{stackName: 'convox-dev', ami: 'ami-stack'},
-				{stackName: 'convox-gone', ami: undefined},
+				{stackName: 'convox-dev', amiId: 'ami-stack'},
+				{stackName: 'convox-gone', amiId: undefined},
 			],
 			launchTemplates: [{id: 'lt-1', name: 'builder', version: 4, imageId: 'ami-copy'}],
 			launchConfigurations: {
@@ -89,10 +89,10 @@ describe('imageRows', () => {
 			lastLaunched: {'ami-stack': '2026-11-30T12:00:00Z'},
 		};
 		const journal = {
-			built: [{imageId: 'ami-untagged', region: 'us-east-1', env: 'dev', runId: 'r-operator'}],
+			built: [{imageId: 'ami-untagged', region: 'us-east-1', account: 'dev', runId: 'r-operator'}],
 			rollbackTargets: [
-				{imageId: 'ami-untagged', region: 'us-east-1', env: 'dev', runId: 'r-later'},
-				{imageId: 'ami-untagged', region: 'eu-west-1', env: 'dev', runId: 'r-elsewhere'},
+				{imageId: 'ami-untagged', region: 'us-east-1', account: 'dev', runId: 'r-later'},
+				{imageId: 'ami-untagged', region: 'eu-west-1', account: 'dev', runId: 'r-elsewhere'},
 			],
 		};
 		const rows = imageRows([inventory], journal, new Date('2026-12-07T00:00:00.000Z'));
@@ -149,7 +149,7 @@ describe('formatImagesTable', () => {
 				image('ami-unused', {}, '2026-11-01T00:00:00Z'),
 				image('ami-legacy', {}, '2026-10-01T00:00:00Z'),
 			],
-			stacks: [{stackName: 'convox-dev', ami: 'ami-used'}],
+			stacks: [{stackName: 'convox-dev', amiId: 'ami-used'}],
 			launchTemplates: [{id: 'lt-1', name: '', version: 1, imageId: 'ami-used'}],
 			launchConfigurations: {
 				references: [
@@ -163,7 +163,7 @@ describe('formatImagesTable', () => {
 				{instanceId: 'i-2', imageId: 'ami-used', state: 'running'},
 			],
 		};
-		const journal = {built: [], rollbackTargets: [{imageId: 'ami-used', region: 'us-east-1', env: 'prod', runId: 'r2'}]};
+		const journal = {built: [], rollbackTargets: [{imageId: 'ami-used', region: 'us-east-1', account: 'prod', runId: 'r2'}]};
 		const lines = formatImagesTable(imageRows([inventory], journal, new Date('2026-12-07T00:00:00Z'))).split('\n');
 		expect(lines).toEqual([
 			'IMAGE       REGION     ACCOUNT  NAME                   AGE  CONVOX  BASE  RUN  LAST LAUNCHED  IN USE',
@@ -213,7 +213,7 @@ describe('imagePlaces', () => {
 	});
 
 	it('adds the regions where runs of the selected accounts built, unless --region names the one region', () => {
-		const journal = {built: [{imageId: 'ami-1', region: 'ap-southeast-2', env: 'dev', runId: 'r'}], rollbackTargets: []};
+		const journal = {built: [{imageId: 'ami-1', region: 'ap-southeast-2', account: 'dev', runId: 'r'}], rollbackTargets: []};
 		expect(imagePlaces(config, ['dev'], journal).map(place => place.region)).toEqual(['us-east-1', 'ap-southeast-2']);
 		expect(imagePlaces(config, ['prod'], journal).map(place => place.region)).toEqual(['us-east-1']);
 		expect(imagePlaces(config, ['dev', 'dev-eu'], journal, 'us-west-2')).toEqual([

@@ -13,7 +13,7 @@ function waitingRelease() {
 	let run = createRun({
 		id: '20261207-110000-dev-eu-1-abcd',
 		kind: 'release',
-		env: 'dev-eu-1',
+		account: 'dev-eu-1',
 		mode: 'live',
 		production: false,
 		options: {region: 'eu-west-1', dryRun: false, confirm: [], yes: false},

@@ -55,7 +55,7 @@ describe('notifications to Slack and webhooks, over loopback HTTP', () => {
 				{kind: 'slack', webhookEnv: 'SLACK_WEBHOOK_URL'},
 				{kind: 'webhook', url: `${hook.url}/hooks/release`},
 			],
-			env: {SLACK_WEBHOOK_URL: `${slack.url}/services/T000/B000/XXXX`},
+			environment: {SLACK_WEBHOOK_URL: `${slack.url}/services/T000/B000/XXXX`},
 			say,
 		});
 		notifier.send(failure, scrubber);
@@ -79,7 +79,7 @@ describe('notifications to Slack and webhooks, over loopback HTTP', () => {
 				{kind: 'webhook', url: hanging.url},
 				{kind: 'webhook', url: answering.url},
 			],
-			env: {},
+			environment: {},
 			say,
 			deadlineMs: 400,
 		});
@@ -102,7 +102,7 @@ describe('notifications to Slack and webhooks, over loopback HTTP', () => {
 				{kind: 'webhook', url: failing.url},
 				{kind: 'webhook', url: refusing.url},
 			],
-			env: {},
+			environment: {},
 			say,
 			deadlineMs: 30_000,
 			attempts: 3,
@@ -123,7 +123,7 @@ describe('notifications to Slack and webhooks, over loopback HTTP', () => {
 
 	it('a Slack target whose variable is not set is said once, and sends nothing', () => {
 		const {said, say} = collectNotices();
-		const notifier = createNotifier({targets: [{kind: 'slack', webhookEnv: 'SLACK_WEBHOOK_URL'}], env: {}, say});
+		const notifier = createNotifier({targets: [{kind: 'slack', webhookEnv: 'SLACK_WEBHOOK_URL'}], environment: {}, say});
 		notifier.send(failure, scrubber);
 		expect(said).toEqual(['SLACK_WEBHOOK_URL is not set: no Slack notifications for this run.']);
 	});

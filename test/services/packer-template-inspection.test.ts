@@ -46,8 +46,8 @@ describe('inspectTemplate', () => {
 			expect.arrayContaining([
 				{name: 'source_ami', required: false},
 				{name: 'run_id', required: true},
-				{name: 'librato_email', required: false, fromEnv: 'LIBRATO_EMAIL'},
-				{name: 'logspout_token', required: false, fromEnv: 'LOGSPOUT_TOKEN'},
+				{name: 'librato_email', required: false, fromEnvironment: 'LIBRATO_EMAIL'},
+				{name: 'logspout_token', required: false, fromEnvironment: 'LOGSPOUT_TOKEN'},
 			]),
 		);
 		expect(inspection.sensitiveVariables).toEqual(['librato_email', 'librato_token', 'logspout_token']);

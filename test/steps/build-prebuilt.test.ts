@@ -14,7 +14,7 @@ const copiedAmi = (sharing: Partial<ImageInput> = {}): Promise<StepWorld> =>
 /** A fleet rack's build step: its run carries the AMI its account built, copied to its region. */
 const context = (world: StepWorld) =>
 	world.context('build', {
-		envName: 'prod-eu',
+		accountName: 'prod-eu',
 		region: 'eu-west-1',
 		flags: {yes: true},
 		run: {

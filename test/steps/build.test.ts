@@ -149,7 +149,7 @@ function setup({
 		releases: undefined as never,
 		aws: async () => ({ec2, credentials: async () => credentials}) as unknown as AwsClients,
 		binaries: {packer, convox: 'convox', git: 'git'},
-		env: {
+		environment: {
 			PATH: process.env.PATH,
 			HOME: dir,
 			AWS_PROFILE: 'ambient-other-account',
@@ -177,12 +177,12 @@ function setup({
 		run,
 		config,
 		configDir: dir,
-		envName: 'dev',
+		accountName: 'dev',
 		account,
 		region: 'us-east-1',
 		flags: {dryRun: mode === 'dry-run', rehearse: false, yes: false, confirm: [], json: false},
 		services,
-		secrets: createRunSecrets(services.env),
+		secrets: createRunSecrets(services.environment),
 		prompt,
 		paths: {
 			stateDir,

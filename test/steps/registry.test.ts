@@ -7,7 +7,7 @@ import {createRun} from '../../source/workflow/plan';
 
 const options = {region: 'us-east-1', dryRun: false, confirm: [], yes: false};
 const stepsOfRun = (kind: 'release' | 'checklist' | 'rollback') =>
-	createRun({id: 'run-1', kind, env: 'dev', mode: 'live', production: false, options}).steps.map(step => step.id);
+	createRun({id: 'run-1', kind, account: 'dev', mode: 'live', production: false, options}).steps.map(step => step.id);
 
 describe('steps declared once (core/step-declarations.ts)', () => {
 	it('a new run of each kind holds the steps declared for that kind, in the declared order', () => {
@@ -34,7 +34,7 @@ describe('steps declared once (core/step-declarations.ts)', () => {
 		const facts = {
 			config: {region: 'us-east-1', accounts: {prod: account}},
 			configDir: '/srv/ami',
-			envName: 'prod',
+			accountName: 'prod',
 			account,
 			region: 'us-east-1',
 			releasesUrl: 'https://releases.example',

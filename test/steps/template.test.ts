@@ -145,7 +145,7 @@ function setup({
 		secret: () => Promise.reject(new Error('no secret expected')),
 	};
 	const harness = world.context('template', {
-		envName: production ? 'prod' : 'dev',
+		accountName: production ? 'prod' : 'dev',
 		account: {production, ...(varFiles.account ? {varFiles: varFiles.account} : {})},
 		config: {
 			binaries: {packer: packerBinary, git: gitBinary},
@@ -157,7 +157,7 @@ function setup({
 		flags: {dryRun: mode === 'dry-run', rehearse: mode === 'rehearsal', yes},
 		earlier: {'resolve-version': resolved},
 		prompt,
-		env,
+		environment: env,
 	});
 	return {...harness, questions};
 }

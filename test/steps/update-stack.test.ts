@@ -118,7 +118,7 @@ function harness(
 			build: {amiId: AMI, amiIds: {'us-east-1': AMI}},
 		},
 		prompt: scriptedPrompter(answers, questions),
-		env,
+		environment: env,
 		...(policy ? {policy} : {}),
 		...(onEvent ? {onEvent} : {}),
 	});

@@ -30,14 +30,14 @@ describe('resolveTargets', () => {
 		).toEqual({
 			stackName: 'convox',
 			convoxVersion: VERSION,
-			ami: AMI,
+			amiId: AMI,
 			acceptedStatuses: ['UPDATE_COMPLETE'],
 			updatedAt: new Date('2026-11-25T01:00:00Z'),
 		});
 		expect(resolveTargets(stack, {}, 'us-east-1')).toEqual({
 			stackName: 'convox',
 			convoxVersion: '20160101000000',
-			ami: 'ami-old',
+			amiId: 'ami-old',
 			acceptedStatuses: ['UPDATE_COMPLETE', 'CREATE_COMPLETE'],
 		});
 	});

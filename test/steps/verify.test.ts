@@ -94,7 +94,7 @@ function context(setup: Setup = {}) {
 		...(setup.outputs ? {earlier: setup.outputs} : {}),
 		prompt,
 		secrets: {LIBRATO_EMAIL: 'ops@example.com', LIBRATO_TOKEN: 'token-never-shown'},
-		env: {
+		environment: {
 			FAKE_CONVOX_RACK: rackOutput,
 			FAKE_CONVOX_ARGS_LOG: argsLog,
 			LIBRATO_API_URL: librato.url,

@@ -13,7 +13,7 @@ const build = await startPackerBuild({
 	variables: {run_id: 'run-7'},
 	secrets: [],
 	aws: {accessKeyId: 'AKIAORPHANTEST000001', secretAccessKey: 'orphan-secret', region: 'us-east-1'},
-	env: process.env,
+	environment: process.env,
 	logPath,
 	...(process.env.BUILD_ORPHAN_SHARE ? {share: JSON.parse(process.env.BUILD_ORPHAN_SHARE) as StateHandOff} : {}),
 	onEvent: event => {

@@ -8,7 +8,7 @@ const store = new JournalStore(process.argv[2]!);
 let run: Run = createRun({
 	id: 'crash',
 	kind: 'release',
-	env: 'dev',
+	account: 'dev',
 	mode: 'live',
 	production: false,
 	options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},

@@ -90,7 +90,7 @@ export function finishedRun(id: string, outputs: Partial<Record<StepRecord['id']
 	const run = createRun({
 		id,
 		kind: 'release',
-		env: 'dev',
+		account: 'dev',
 		mode: 'live',
 		production: false,
 		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},

@@ -38,7 +38,7 @@ export interface StepContextOptions {
 	/** Top-level config entries as a config file writes them (`binaries`, `template`, `varFiles`, ...). */
 	config?: Record<string, unknown>;
 	/** The account's name in the config and the run; default `dev`. */
-	envName?: string;
+	accountName?: string;
 	/** The run's region (a rack of a fleet may have its own); default the config's, us-east-1. */
 	region?: string;
 	configDir?: string;
@@ -58,7 +58,7 @@ export interface StepContextOptions {
 	/** The build's and checks' secrets in the environment; default the rehearsal's fake ones. */
 	secrets?: Partial<Record<SecretEnvName, string>>;
 	/** Added to the services' environment (the one Packer, convox and the probes get). */
-	env?: NodeJS.ProcessEnv;
+	environment?: NodeJS.ProcessEnv;
 	/** Default the policy of the run's mode: the rehearsal's under `rehearse`, else the live one. */
 	policy?: WorldPolicy;
 	/** As a fleet's rack: CloudFormation calls take turns in the account-region's shared pace. */
@@ -97,7 +97,7 @@ const REGION = 'us-east-1';
 
 const modeOf = (flags: Partial<Flags>): RunMode => (flags.rehearse ? 'rehearsal' : flags.dryRun ? 'dry-run' : 'live');
 
-function freshRun(envName: string, production: boolean, region: string, step: StepId, mode: RunMode, options: StepContextOptions): Run {
+function freshRun(accountName: string, production: boolean, region: string, step: StepId, mode: RunMode, options: StepContextOptions): Run {
 	const now = new Date().toISOString();
 	const flags = options.flags ?? {};
 	const steps = STEP_IDS.map((id): StepRecord => {
@@ -107,9 +107,9 @@ function freshRun(envName: string, production: boolean, region: string, step: St
 	});
 	return {
 		schemaVersion: 1,
-		id: `20261125T010000Z-${envName}`,
+		id: `20261125T010000Z-${accountName}`,
 		kind: 'release',
-		env: envName,
+		env: accountName,
 		mode,
 		production,
 		status: 'running',
@@ -140,7 +140,7 @@ async function startStepWorld(options: StepWorldOptions = {}): Promise<StepWorld
 	const convox = options.convox ? await rehearsalTool(binDir, 'convox') : undefined;
 
 	function context(step: StepId, contextOptions: StepContextOptions = {}): StepHarness {
-		const envName = contextOptions.envName ?? 'dev';
+		const accountName = contextOptions.accountName ?? 'dev';
 		const flags: Flags = {dryRun: false, rehearse: false, yes: false, confirm: [], json: false, ...contextOptions.flags};
 		const mode = modeOf(flags);
 		const config: Config = parseConfig(
@@ -148,14 +148,14 @@ async function startStepWorld(options: StepWorldOptions = {}): Promise<StepWorld
 				region: REGION,
 				...contextOptions.config,
 				binaries: {...(convox ? {convox} : {}), ...(contextOptions.config?.binaries as object | undefined)},
-				accounts: {[envName]: {accountId, stackName: 'convox-dev', rack: 'dev', ...contextOptions.account}},
+				accounts: {[accountName]: {accountId, stackName: 'convox-dev', rack: 'dev', ...contextOptions.account}},
 			},
 			'the step world config',
 		);
-		const account = config.accounts[envName]!;
+		const account = config.accounts[accountName]!;
 		const region = contextOptions.region ?? REGION;
 		const configDir = contextOptions.configDir ?? dir;
-		const env: NodeJS.ProcessEnv = {
+		const environment: NodeJS.ProcessEnv = {
 			PATH: process.env.PATH,
 			HOME: dir,
 			...awsStandInEnv(aws.url),
@@ -164,7 +164,7 @@ async function startStepWorld(options: StepWorldOptions = {}): Promise<StepWorld
 			AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
 			...(releases ? {CONVOX_RELEASES_URL: releases.url} : {}),
 			...(contextOptions.secrets ?? REHEARSAL_SECRETS),
-			...contextOptions.env,
+			...contextOptions.environment,
 		};
 		const services: Services = {
 			...createServices({
@@ -172,13 +172,13 @@ async function startStepWorld(options: StepWorldOptions = {}): Promise<StepWorld
 				configDir,
 				account,
 				region,
-				env,
+				environment,
 				standIn: {endpoint: aws.url, credentials},
 				...(contextOptions.sharedPace ? {sharedPace: true} : {}),
 			}),
 			policy: contextOptions.policy ?? (mode === 'rehearsal' ? REHEARSAL_POLICY : LIVE_POLICY),
 		};
-		let run = contextOptions.continues ?? freshRun(envName, account.production, region, step, mode, contextOptions);
+		let run = contextOptions.continues ?? freshRun(accountName, account.production, region, step, mode, contextOptions);
 		const events: RunEvent[] = [];
 		const controller = new AbortController();
 		const handlers: Array<() => void> = [];
@@ -197,12 +197,12 @@ async function startStepWorld(options: StepWorldOptions = {}): Promise<StepWorld
 			},
 			config,
 			configDir,
-			envName,
+			accountName,
 			account,
 			region,
 			flags,
 			services,
-			secrets: createRunSecrets(services.env),
+			secrets: createRunSecrets(services.environment),
 			prompt: contextOptions.prompt ?? new ScriptedPrompter([]),
 			paths: {
 				stateDir,

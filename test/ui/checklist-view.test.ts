@@ -28,7 +28,7 @@ const newRun = (): Run =>
 	createRun({
 		id: 'r',
 		kind: 'checklist',
-		env: 'dev',
+		account: 'dev',
 		mode: 'live',
 		production: false,
 		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},

@@ -7,7 +7,7 @@ import type {RunEvent} from '../../source/core/types';
 const run = createRun({
 	id: 'r1',
 	kind: 'release',
-	env: 'prod-eu',
+	account: 'prod-eu',
 	mode: 'rehearsal',
 	production: true,
 	options: {region: 'eu-west-1', dryRun: false, confirm: [], yes: true},

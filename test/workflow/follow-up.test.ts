@@ -18,7 +18,7 @@ const config = parseConfig(
 const devOnly = parseConfig({accounts: {dev: {accountId: '111111111111', stackName: 'convox-dev'}}}, 'test');
 
 function released({
-	env = 'dev',
+	env: account = 'dev',
 	mode = 'live',
 	dryRun = false,
 	production = false,
@@ -37,7 +37,7 @@ function released({
 	let run = createRun({
 		id: 'r1',
 		kind: 'release',
-		env,
+		account,
 		mode,
 		production,
 		options: {region: 'us-east-1', dryRun, confirm: [], yes: false},
@@ -52,7 +52,7 @@ function released({
 	});
 	for (const step of ['account', 'template', 'build', 'update-stack', 'verify'] as const)
 		apply({type: 'step', step, status: statuses[step] ?? 'done'});
-	apply({type: 'run', status: runStatus, env, mode, kind: 'release'});
+	apply({type: 'run', status: runStatus, env: account, mode, kind: 'release'});
 	return run;
 }
 
@@ -80,7 +80,7 @@ describe('rollbackTargetOf', () => {
 				createRun({
 					id: 'r0',
 					kind: 'release',
-					env: 'dev',
+					account: 'dev',
 					mode: 'live',
 					production: false,
 					options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},

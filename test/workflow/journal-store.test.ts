@@ -11,7 +11,7 @@ const newRun = (id: string) =>
 	createRun({
 		id,
 		kind: 'release',
-		env: 'dev',
+		account: 'dev',
 		mode: 'live',
 		production: false,
 		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},

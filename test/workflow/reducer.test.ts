@@ -7,7 +7,7 @@ const base = () =>
 	createRun({
 		id: 'r1',
 		kind: 'release',
-		env: 'dev',
+		account: 'dev',
 		mode: 'live',
 		production: false,
 		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
@@ -24,7 +24,7 @@ describe('reduceRun', () => {
 		const checklist = createRun({
 			id: 'c',
 			kind: 'checklist',
-			env: 'dev',
+			account: 'dev',
 			mode: 'live',
 			production: false,
 			options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
@@ -66,7 +66,7 @@ describe('reduceRun', () => {
 		const checklist = createRun({
 			id: 'c',
 			kind: 'checklist',
-			env: 'dev',
+			account: 'dev',
 			mode: 'live',
 			production: false,
 			options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},

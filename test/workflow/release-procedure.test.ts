@@ -8,7 +8,7 @@ const account = {accountId: '222222222222', stackName: 'convox-prod', production
 const facts = {
 	config: {region: 'us-east-1', accounts: {prod: account}},
 	configDir: '/srv/ami',
-	envName: 'prod',
+	accountName: 'prod',
 	account,
 	region: 'us-east-1',
 	releasesUrl: 'https://releases.example',

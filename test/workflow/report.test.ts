@@ -233,7 +233,7 @@ describe('renderReport', () => {
 	});
 
 	it("counts the account's AMIs after a release, suggesting prune beyond the kept number, or says why it could not", () => {
-		const where = {accountId: '111111111111', region: 'us-east-1', env: 'dev', keep: 3};
+		const where = {accountId: '111111111111', region: 'us-east-1', account: 'dev', keep: 3};
 		const many = renderReport(release, {...where, images: 7, snapshots: 9, gib: 72});
 		expect(many).toContain(
 			'111111111111 us-east-1 holds 7 AMI(s) made by convox-ami, with 9 snapshot(s) (72 GiB). That is more than the 3 `convox-ami prune` keeps: `convox-ami prune --env dev --dry-run` shows what it would retire',

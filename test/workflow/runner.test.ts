@@ -31,7 +31,7 @@ async function setup(steps: StepTable, kind: 'release' | 'checklist' = 'checklis
 	const run = createRun({
 		id: 'r1',
 		kind,
-		env: 'dev',
+		account: 'dev',
 		mode: 'live',
 		production: false,
 		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
@@ -48,7 +48,7 @@ async function setup(steps: StepTable, kind: 'release' | 'checklist' = 'checklis
 			configDir: stateDir,
 			account: config.accounts.dev!,
 			flags: {dryRun: false, rehearse: false, yes: false, confirm: [], json: false},
-			services: createServices({config, configDir: stateDir, account: config.accounts.dev!, region: 'us-east-1', env: {}}),
+			services: createServices({config, configDir: stateDir, account: config.accounts.dev!, region: 'us-east-1', environment: {}}),
 			prompt: createUnattendedPrompter({yes: false}),
 			paths: {stateDir, ...runFiles(stateDir, run.id)},
 			interrupts,
@@ -94,7 +94,7 @@ describe('runner', () => {
 				account: step('account', async () => ({})),
 				verify: step('verify', async ctx => {
 					ctx.notice('warn', 'the token tok-123 leaked into a message');
-					ctx.progress('probing', 'hello-world');
+					ctx.progress('start', 'hello-world');
 					return {};
 				}),
 			},
@@ -107,7 +107,7 @@ describe('runner', () => {
 			level: 'warn',
 			message: 'the token *** leaked into a message',
 		});
-		expect(events.find(event => event.type === 'progress')).toMatchObject({step: 'verify', phase: 'probing', activity: 'hello-world'});
+		expect(events.find(event => event.type === 'progress')).toMatchObject({step: 'verify', phase: 'start', activity: 'hello-world'});
 	});
 
 	it.each([

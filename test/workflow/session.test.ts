@@ -21,7 +21,7 @@ async function storeWith(...runs: Array<{id: string; status: 'finished' | 'faile
 		const run = createRun({
 			id,
 			kind: 'release',
-			env: 'dev',
+			account: 'dev',
 			mode: 'live',
 			production: false,
 			options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},

@@ -13,7 +13,11 @@ export async function helloWorldUrl(
 ): Promise<string | ProbeOutcome> {
 	const {services, account} = setup;
 	if (account.helloWorldUrl) return account.helloWorldUrl;
-	const info = await runConvox(services.binaries.convox, ['apps', 'info', 'hello-world'], {rack: account.rack, env: services.env, signal});
+	const info = await runConvox(services.binaries.convox, ['apps', 'info', 'hello-world'], {
+		rack: account.rack,
+		environment: services.environment,
+		signal,
+	});
 	if (info.exitCode !== 0) return fail(`no helloWorldUrl in the config, and ${info.problem}`);
 	const url = parseEndpoints(info.stdout)[0];
 	if (!url) return fail('no helloWorldUrl in the config, and `convox apps info hello-world` shows no endpoint');

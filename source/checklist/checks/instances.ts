@@ -13,12 +13,12 @@ export const instancesCheck: CheckDeclaration = {
 		async probe(signal) {
 			const {ec2} = await services.aws();
 			const instances = await listRackInstances(ec2, targets.stackName, signal);
-			return judgeInstances(instances, targets.stackName, targetAmi(targets));
+			return judgeInstances(instances, targets.stackName, targetAmiId(targets));
 		},
 	}),
 };
 
 /** The AMI the rack's instances should run: the released one, or the stock AMI when the Ami parameter is empty. */
-export function targetAmi(targets: {ami: string; stockAmi?: string}): string {
-	return targets.ami || targets.stockAmi || '';
+export function targetAmiId(targets: {amiId: string; stockAmiId?: string}): string {
+	return targets.amiId || targets.stockAmiId || '';
 }

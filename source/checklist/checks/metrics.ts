@@ -6,7 +6,7 @@ import {DEFAULT_LIBRATO_API_URL, LIBRATO_END_OF_SERVICE, libratoAttempt, librato
 import {fail, type ProbeOutcome} from '../../services/probes/outcome';
 import type {CheckBody, CheckDeclaration} from '../declaration';
 import {evidenceSince, retried, type ChecklistSetup} from '../setup';
-import {targetAmi} from './instances';
+import {targetAmiId} from './instances';
 
 const STANDALONE_METRICS_WINDOW_MS = 15 * 60_000;
 const LIBRATO_METRIC = 'collectd.cpu.percent.user';
@@ -23,9 +23,9 @@ async function cloudWatchAttempt(
 	progress: (detail: string) => void,
 ): Promise<ProbeOutcome> {
 	const {ec2, cloudwatch} = await setup.services.aws();
-	const ami = targetAmi(setup.targets);
-	const instances = (await listRackInstances(ec2, setup.targets.stackName, signal)).filter(instance => instance.ami === ami);
-	if (instances.length === 0) return fail(`no running instance of ${setup.targets.stackName} runs ${ami} yet`, true);
+	const amiId = targetAmiId(setup.targets);
+	const instances = (await listRackInstances(ec2, setup.targets.stackName, signal)).filter(instance => instance.amiId === amiId);
+	if (instances.length === 0) return fail(`no running instance of ${setup.targets.stackName} runs ${amiId} yet`, true);
 	const attempt = await cloudWatchMetricsAttempt({
 		cloudwatch,
 		namespace: metrics.namespace,
@@ -52,7 +52,7 @@ function libratoBody(setup: ChecklistSetup, source: string | undefined): CheckBo
 		kind: 'auto',
 		probe(signal, progress) {
 			const since = evidenceSince(setup, STANDALONE_METRICS_WINDOW_MS);
-			const apiUrl = setup.services.env.LIBRATO_API_URL || DEFAULT_LIBRATO_API_URL;
+			const apiUrl = setup.services.environment.LIBRATO_API_URL || DEFAULT_LIBRATO_API_URL;
 			return retried(setup, signal, progress, remaining =>
 				libratoAttempt({apiUrl, email, token, ...(source ? {source} : {}), since, timeoutMs: remaining, signal}),
 			);

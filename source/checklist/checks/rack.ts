@@ -25,7 +25,7 @@ export const rackCheck: CheckDeclaration = {
 				const convoxRack = async () => {
 					// The rack's API describes its stack for `convox rack`: a CloudFormation call of the account and region like ours.
 					await services.cloudFormationTurn?.();
-					return runConvox(services.binaries.convox, ['rack'], {rack: account.rack, env: services.env, signal});
+					return runConvox(services.binaries.convox, ['rack'], {rack: account.rack, environment: services.environment, signal});
 				};
 				const [convox, stack] = await Promise.all([
 					convoxRack(),

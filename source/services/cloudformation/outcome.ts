@@ -28,13 +28,13 @@ export function judgeOutcome(stack: StackSnapshot, expected: ExpectedRelease, ro
 	if (status !== 'UPDATE_COMPLETE') {
 		return {ok: false, status, message: `The stack ${stack.stackName} ended in ${status}, not UPDATE_COMPLETE. ${cause}`};
 	}
-	const ami = parameterValue(stack, 'Ami');
+	const amiId = parameterValue(stack, 'Ami');
 	const version = parameterValue(stack, 'Version');
-	if (ami !== expected.amiId || version !== expected.convoxVersion) {
+	if (amiId !== expected.amiId || version !== expected.convoxVersion) {
 		return {
 			ok: false,
 			status,
-			message: `The stack ${stack.stackName} is UPDATE_COMPLETE but runs Ami ${ami ?? '(none)'} and Version ${version ?? '(none)'}, not ${expected.amiId} and ${expected.convoxVersion}.`,
+			message: `The stack ${stack.stackName} is UPDATE_COMPLETE but runs Ami ${amiId ?? '(none)'} and Version ${version ?? '(none)'}, not ${expected.amiId} and ${expected.convoxVersion}.`,
 		};
 	}
 	return {ok: true, status};

@@ -41,8 +41,8 @@ const NOT_FOR_PACKER = new Set<string>([...CHECK_SECRETS.map(secret => secret.en
  * `[default]` profile of another account can never be fallen back on. Endpoints stay (the
  * rehearsal and the tests point them at stand-ins).
  */
-export function packerEnvironment(env: NodeJS.ProcessEnv, aws: PackerAws, secrets: Record<string, string>): Record<string, string> {
-	const kept = Object.entries(env).filter(
+export function packerEnvironment(environment: NodeJS.ProcessEnv, aws: PackerAws, secrets: Record<string, string>): Record<string, string> {
+	const kept = Object.entries(environment).filter(
 		(entry): entry is [string, string] => entry[1] !== undefined && !AMBIENT_AWS.test(entry[0]) && !NOT_FOR_PACKER.has(entry[0]),
 	);
 	return {

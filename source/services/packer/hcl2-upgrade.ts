@@ -43,7 +43,7 @@ function withProvisionerCallsKept(value: unknown): unknown {
 export async function upgradeToHcl2(
 	packer: string,
 	jsonTemplate: string,
-	env: NodeJS.ProcessEnv,
+	environment: NodeJS.ProcessEnv,
 	signal: AbortSignal,
 ): Promise<Hcl2Upgrade> {
 	const folder = await mkdtemp(path.join(tmpdir(), 'convox-ami-hcl2-upgrade-'));
@@ -52,7 +52,7 @@ export async function upgradeToHcl2(
 		const copy = path.join(folder, path.basename(jsonTemplate));
 		await writeFile(copy, JSON.stringify(withProvisionerCallsKept(JSON.parse(await readFile(jsonTemplate, 'utf8'))), null, 2));
 		const file = upgradedPath(copy);
-		const {exitCode, output} = await runPackerCommand(packer, ['hcl2_upgrade', `-output-file=${file}`, copy], env, signal);
+		const {exitCode, output} = await runPackerCommand(packer, ['hcl2_upgrade', `-output-file=${file}`, copy], environment, signal);
 		const text = exitCode === 0 ? await readFile(file, 'utf8').catch(() => undefined) : undefined;
 		if (text === undefined)
 			throw new Error(`\`${packer} hcl2_upgrade\` did not convert ${jsonTemplate} (exit ${exitCode}): ${output.trim().slice(0, 600)}`);

@@ -15,7 +15,7 @@ import {shareKeeperFiles} from './keeper-share';
 export interface KeeperConfig {
 	packer: string;
 	args: string[];
-	env: Record<string, string>;
+	environment: Record<string, string>;
 	cwd?: string;
 	/** The run's Packer log: scrubbed, human-readable, appended to. */
 	logPath: string;
@@ -147,7 +147,7 @@ export async function runKeeper(input: Readable): Promise<number> {
 	const output = new PackerOutput(scrub, undefined, line => {
 		if (writable(log)) log.write(`${line}\n`);
 	});
-	const child = spawn(config.packer, args, {cwd: config.cwd, env: config.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true});
+	const child = spawn(config.packer, args, {cwd: config.cwd, env: config.environment, stdio: ['ignore', 'pipe', 'pipe'], detached: true});
 	const started = await new Promise<Error | undefined>(resolve => {
 		child.once('spawn', () => resolve(undefined));
 		child.once('error', resolve);

@@ -1,12 +1,13 @@
 import {parseRecord, type PackerRecord} from './machine-readable';
-import {PhaseTracker, type BuildPhase} from './phases';
+import type {PackerPhase} from '../../core/step-phases';
+import {PhaseTracker} from './phases';
 import type {Scrubber} from './scrubber';
 
 export type PackerLineLevel = 'say' | 'message' | 'error' | 'stderr';
 
 export type PackerOutputEvent =
 	/** One physical line for the screen: unescaped and scrubbed. */
-	{type: 'line'; level: PackerLineLevel; text: string} | {type: 'phase'; phase: BuildPhase; activity: string};
+	{type: 'line'; level: PackerLineLevel; text: string} | {type: 'phase'; phase: PackerPhase; activity: string};
 
 const CANCELLED_MESSAGE = 'Cleanly cancelled builds after being interrupted.';
 const ERRORS_KEPT = 20;

@@ -1,11 +1,10 @@
-export type BuildPhase =
-	'prevalidate' | 'key-pair' | 'launch' | 'wait-instance' | 'connect' | 'provision' | 'stop' | 'create-ami' | 'wait-ami' | 'clean-up';
+import type {PackerPhase} from '../../core/step-phases';
 
 /**
  * Packer's own amazon-ebs (and provisioner) `say` messages, first match wins: `Creating AMI tags`
  * must be seen before `Creating AMI ` or tagging would look like a second AMI creation.
  */
-const PHASE_BY_PREFIX: ReadonlyArray<readonly [string, BuildPhase]> = [
+const PHASE_BY_PREFIX: ReadonlyArray<readonly [string, PackerPhase]> = [
 	['Prevalidating', 'prevalidate'],
 	['Creating temporary keypair', 'key-pair'],
 	['Using existing SSH private key', 'key-pair'],
@@ -68,7 +67,7 @@ function afterPrefix(body: string, prefix: string): string | undefined {
 
 /** Follows an amazon-ebs build through its phases, from Packer's own messages. */
 export class PhaseTracker {
-	phase: BuildPhase | undefined;
+	phase: PackerPhase | undefined;
 	activity: string | undefined;
 	readonly created: BuildResources = {};
 	private readonly removed = new Set<keyof BuildResources>();
@@ -109,8 +108,8 @@ export class PhaseTracker {
 		if (group) this.created.securityGroup = group;
 		const instance = afterPrefix(body, 'Instance ID:');
 		if (instance) this.created.instance = instance;
-		const ami = afterPrefix(body, 'AMI:');
-		if (ami?.startsWith('ami-')) this.created.ami = ami;
+		const amiId = afterPrefix(body, 'AMI:');
+		if (amiId?.startsWith('ami-')) this.created.ami = amiId;
 		if (body.startsWith('Terminating the source')) this.removed.add('instance');
 		if (body.startsWith('Deleting temporary security group')) this.removed.add('securityGroup');
 		if (body.startsWith('Deleting temporary keypair')) this.removed.add('keyPair');

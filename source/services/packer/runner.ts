@@ -44,7 +44,7 @@ export interface PackerInvocation {
 	varFileSecrets?: string[];
 	/** The account's credentials and the run's region, in Packer's environment only. */
 	aws: PackerAws;
-	env: NodeJS.ProcessEnv;
+	environment: NodeJS.ProcessEnv;
 	cwd?: string;
 }
 
@@ -106,9 +106,9 @@ function packerArgs(command: PackerCommand, invocation: Pick<PackerInvocation, '
 	return args;
 }
 
-function environmentOf(invocation: Pick<PackerInvocation, 'env' | 'secrets' | 'aws'>): Record<string, string> {
+function environmentOf(invocation: Pick<PackerInvocation, 'environment' | 'secrets' | 'aws'>): Record<string, string> {
 	return packerEnvironment(
-		invocation.env,
+		invocation.environment,
 		invocation.aws,
 		Object.fromEntries(invocation.secrets.map(secret => [secret.envName, secret.value])),
 	);
@@ -119,8 +119,8 @@ function environmentOf(invocation: Pick<PackerInvocation, 'env' | 'secrets' | 'a
  * built from the same list): the build's secrets and the AWS keys Packer signs with.
  */
 function secretEnvironment(invocation: Pick<PackerInvocation, 'secrets' | 'aws'>): Record<string, string> {
-	const env = environmentOf({...invocation, env: {}});
-	return Object.fromEntries(SECRET_ENV_NAMES.flatMap(name => (env[name] ? [[name, env[name]]] : [])));
+	const environment = environmentOf({...invocation, environment: {}});
+	return Object.fromEntries(SECRET_ENV_NAMES.flatMap(name => (environment[name] ? [[name, environment[name]]] : [])));
 }
 
 /** Every value scrubbed from Packer's output. */
@@ -133,7 +133,7 @@ function shellQuote(arg: string): string {
 }
 
 /** The command line as an operator could read it: what reaches Packer's environment by name, each secret as `***`. */
-export function formatPackerCommand(command: PackerCommand, invocation: Omit<PackerInvocation, 'env' | 'cwd'>): string {
+export function formatPackerCommand(command: PackerCommand, invocation: Omit<PackerInvocation, 'environment' | 'cwd'>): string {
 	const masked = Object.keys(secretEnvironment(invocation)).map(name => `${name}=${MASK}`);
 	const scrub = createScrubber(secretValues(invocation));
 	const args = withVarFile(packerArgs(command, invocation), invocation.secrets.length > 0 ? VAR_FILE_SHOWN : undefined);
@@ -179,7 +179,7 @@ export async function startPackerBuild(options: PackerBuildOptions): Promise<Pac
 	const config: KeeperConfig = {
 		packer: options.packer,
 		args: packerArgs('build', options),
-		env: environmentOf(options),
+		environment: environmentOf(options),
 		...(options.cwd ? {cwd: options.cwd} : {}),
 		logPath: files.log,
 		outPath: files.out,

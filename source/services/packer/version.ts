@@ -20,12 +20,12 @@ export interface PackerCommandResult {
 export async function runPackerCommand(
 	binary: string,
 	args: string[],
-	env: NodeJS.ProcessEnv,
+	environment: NodeJS.ProcessEnv,
 	signal: AbortSignal,
 ): Promise<PackerCommandResult> {
 	const {execa} = await import('execa');
 	const result = await execa(binary, args, {
-		env: {...env, CHECKPOINT_DISABLE: '1'},
+		env: {...environment, CHECKPOINT_DISABLE: '1'},
 		extendEnv: false,
 		reject: false,
 		all: true,
@@ -37,15 +37,15 @@ export async function runPackerCommand(
 }
 
 /** Which Packer `binary` is, and for 1.10 and later which plugins it has. Throws when it cannot tell. */
-export async function packerAtHand(binary: string, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<PackerAtHand> {
-	const answer = await runPackerCommand(binary, ['-machine-readable', 'version'], env, signal);
+export async function packerAtHand(binary: string, environment: NodeJS.ProcessEnv, signal: AbortSignal): Promise<PackerAtHand> {
+	const answer = await runPackerCommand(binary, ['-machine-readable', 'version'], environment, signal);
 	const version = answer.exitCode === 0 ? versionOf(answer.output) : undefined;
 	if (!version)
 		throw new Error(
 			`\`${binary} -machine-readable version\` did not name a version (exit ${answer.exitCode}): ${answer.output.trim().slice(0, 300)}`,
 		);
 	if (!atLeast(version, PLUGINS_UNBUNDLED_IN)) return {binary, version};
-	const listed = await runPackerCommand(binary, ['plugins', 'installed'], env, signal);
+	const listed = await runPackerCommand(binary, ['plugins', 'installed'], environment, signal);
 	if (listed.exitCode !== 0)
 		throw new Error(`\`${binary} plugins installed\` failed (exit ${listed.exitCode}): ${listed.output.trim().slice(0, 300)}`);
 	return {binary, version, plugins: installedPluginsOf(listed.output)};

@@ -9,14 +9,14 @@ import {formatDuration} from '../../core/format-duration';
 export async function probeCommand(
 	command: string,
 	expectExitCode: number,
-	options: {cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; signal?: AbortSignal},
+	options: {cwd: string; environment: NodeJS.ProcessEnv; timeoutMs: number; signal?: AbortSignal},
 ): Promise<ProbeOutcome> {
 	const started = performance.now();
 	const subprocess = execa(command, {
 		shell: true,
 		detached: true,
 		cwd: options.cwd,
-		env: options.env,
+		env: options.environment,
 		reject: false,
 		stdin: 'ignore',
 		all: true,

@@ -12,12 +12,12 @@ export interface ConvoxResult {
 export async function runConvox(
 	binary: string,
 	args: string[],
-	options: {rack?: string; env: NodeJS.ProcessEnv; signal?: AbortSignal; timeoutMs?: number},
+	options: {rack?: string; environment: NodeJS.ProcessEnv; signal?: AbortSignal; timeoutMs?: number},
 ): Promise<ConvoxResult> {
 	const command = [...args, ...(options.rack ? ['--rack', options.rack] : [])];
 	const shown = `convox ${command.join(' ')}`;
 	const result = await execa(binary, command, {
-		env: options.env,
+		env: options.environment,
 		reject: false,
 		stdin: 'ignore',
 		cancelSignal: options.signal,

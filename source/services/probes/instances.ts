@@ -3,7 +3,7 @@ import {fail, pass, type ProbeOutcome} from './outcome';
 
 export interface RackInstance {
 	id: string;
-	ami: string;
+	amiId: string;
 	/** The instance profile it runs with, when it has one. */
 	instanceProfileArn?: string;
 	launchedAt: Date;
@@ -29,7 +29,7 @@ export async function listRackInstances(ec2: EC2Client, stackName: string, signa
 				// EC2 always answers LaunchTime; without one, only what happens from now on would count.
 				instances.push({
 					id: instance.InstanceId ?? '?',
-					ami: instance.ImageId ?? '?',
+					amiId: instance.ImageId ?? '?',
 					launchedAt: instance.LaunchTime ?? new Date(),
 					...(instanceProfileArn ? {instanceProfileArn} : {}),
 				});
@@ -39,15 +39,15 @@ export async function listRackInstances(ec2: EC2Client, stackName: string, signa
 	return instances;
 }
 
-export function judgeInstances(instances: Array<Pick<RackInstance, 'id' | 'ami'>>, stackName: string, ami: string): ProbeOutcome {
+export function judgeInstances(instances: Array<Pick<RackInstance, 'id' | 'amiId'>>, stackName: string, amiId: string): ProbeOutcome {
 	if (instances.length === 0) return fail(`no running instances tagged aws:cloudformation:stack-name=${stackName}`);
-	const onTarget = instances.filter(instance => instance.ami === ami).length;
-	const summary = `${onTarget} of ${instances.length} on ${ami}`;
+	const onTarget = instances.filter(instance => instance.amiId === amiId).length;
+	const summary = `${onTarget} of ${instances.length} on ${amiId}`;
 	if (onTarget === instances.length) return pass(summary);
 	const others = instances
-		.filter(instance => instance.ami !== ami)
+		.filter(instance => instance.amiId !== amiId)
 		.slice(0, 5)
-		.map(instance => `${instance.id} on ${instance.ami}`);
+		.map(instance => `${instance.id} on ${instance.amiId}`);
 	const more = instances.length - onTarget > others.length ? ', …' : '';
 	return fail(`${summary}; ${others.join(', ')}${more}`);
 }

@@ -5,7 +5,7 @@ import type {StackSnapshot} from '../../core/stack';
 
 export interface RackTarget {
 	convoxVersion: string;
-	ami: string;
+	amiId: string;
 	/** Stack statuses that count as settled for this run (UPDATE_COMPLETE after an update). */
 	acceptedStatuses: string[];
 }
@@ -31,14 +31,14 @@ export function judgeStack(stack: StackSnapshot, target: RackTarget): ProbeOutco
 		const settling = stack.status.endsWith('_IN_PROGRESS') && !stack.status.includes('ROLLBACK');
 		return fail(`stack ${name} is ${stack.status}, expected ${target.acceptedStatuses.join(' or ')}`, settling);
 	}
-	const ami = parameterValue(stack, 'Ami');
+	const amiId = parameterValue(stack, 'Ami');
 	const version = parameterValue(stack, 'Version');
 	const wrong = [
-		ami === target.ami ? undefined : `Ami ${ami || '(empty)'} (expected ${target.ami || '(empty)'})`,
+		amiId === target.amiId ? undefined : `Ami ${amiId || '(empty)'} (expected ${target.amiId || '(empty)'})`,
 		version === target.convoxVersion ? undefined : `Version ${version || '(empty)'} (expected ${target.convoxVersion})`,
 	].filter(Boolean);
 	if (wrong.length > 0) return fail(`stack ${name} ${stack.status} but ${wrong.join(', ')}`);
-	return pass(`stack ${name} ${stack.status}, Ami ${ami || '(empty: the stock AMI)'}, Version ${version}`);
+	return pass(`stack ${name} ${stack.status}, Ami ${amiId || '(empty: the stock AMI)'}, Version ${version}`);
 }
 
 /** Both judgements together; on failure every failing part is named, retried only when each may still settle. */

@@ -24,14 +24,14 @@ import {formatDuration} from '../../core/format-duration';
 const CLOCK_MS = 1000;
 const NO_NOTICES: Notice[] = [];
 
-function CompletedStepView({completed: {env, step, notices, checks}}: {completed: CompletedStep}) {
+function CompletedStepView({completed: {account, step, notices, checks}}: {completed: CompletedStep}) {
 	return (
 		<Box flexDirection="column">
 			<Text>
 				<Text color={step.status === 'done' ? 'green' : 'gray'}>{step.status === 'done' ? '✔' : '–'}</Text>{' '}
 				<Text bold>{STEP_TITLES[step.id]}</Text>{' '}
 				<Text color="gray">
-					{env} · {formatDuration(stepDuration(step) ?? 0)}
+					{account} · {formatDuration(stepDuration(step) ?? 0)}
 				</Text>
 			</Text>
 			<Box paddingLeft={2} flexDirection="column">

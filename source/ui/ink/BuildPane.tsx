@@ -50,9 +50,9 @@ export function BuildPane({state, now = Date.now(), maxTail = 8}: {state: BuildV
 						</Text>
 					))
 				: null}
-			{amis.map(([region, ami]) => (
+			{amis.map(([region, amiId]) => (
 				<Text key={region} color="green">
-					AMI {ami} ({region})
+					AMI {amiId} ({region})
 				</Text>
 			))}
 			{state.logPath ? (

@@ -82,10 +82,10 @@ export function fleetReport({fleet, runs, untouched, reportDir, runsDir}: FleetR
 	];
 	for (const rack of fleet.racks) {
 		const run = rack.runId ? runs.get(rack.runId) : undefined;
-		const ami = run ? outputsOf(run, 'build').amiId : undefined;
+		const amiId = run ? outputsOf(run, 'build').amiId : undefined;
 		const link = rack.runId ? `[${rack.runId}](${path.relative(reportDir, path.join(runsDir, `${rack.runId}.report.md`))})` : '-';
 		lines.push(
-			`| ${rack.name} | ${rack.accountId} | ${rack.region} | ${rack.wave + 1} | ${cell(outcomeOf(rack, run, untouched.includes(rack.name)))} | ${typeof ami === 'string' ? ami : '-'} | ${link} |`,
+			`| ${rack.name} | ${rack.accountId} | ${rack.region} | ${rack.wave + 1} | ${cell(outcomeOf(rack, run, untouched.includes(rack.name)))} | ${typeof amiId === 'string' ? amiId : '-'} | ${link} |`,
 		);
 	}
 	if (fleet.waveApprovals?.length) lines.push('', '## Approvals', ...fleet.waveApprovals.flatMap(wave => ['', ...waveApproval(wave)]));

@@ -107,7 +107,7 @@ describe('the real Packer signs with the credentials the endpoint serves', () =>
 			secrets: [],
 			aws: {endpoint: {url: endpoint.url, token: endpoint.token}, region: 'us-east-1'},
 			// Ambient keys Packer must not sign with.
-			env: {...process.env, AWS_ACCESS_KEY_ID: 'AKIAAMBIENT000000000', AWS_SECRET_ACCESS_KEY: 'ambient'},
+			environment: {...process.env, AWS_ACCESS_KEY_ID: 'AKIAAMBIENT000000000', AWS_SECRET_ACCESS_KEY: 'ambient'},
 			cwd,
 			logPath,
 		});

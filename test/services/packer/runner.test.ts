@@ -46,7 +46,12 @@ function invocation(variables: Record<string, string> = {}, template = TEMPLATE)
 		secrets: SECRETS,
 		aws: AWS,
 		// Ambient credentials and a profile that must never reach Packer.
-		env: {...process.env, AWS_PROFILE: 'other-account', AWS_ACCESS_KEY_ID: 'AKIAAMBIENT000000000', AWS_SECRET_ACCESS_KEY: 'ambient'},
+		environment: {
+			...process.env,
+			AWS_PROFILE: 'other-account',
+			AWS_ACCESS_KEY_ID: 'AKIAAMBIENT000000000',
+			AWS_SECRET_ACCESS_KEY: 'ambient',
+		},
 	};
 }
 

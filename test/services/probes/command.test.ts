@@ -2,7 +2,7 @@ import {tmpdir} from 'node:os';
 import {describe, expect, it} from 'vitest';
 import {probeCommand} from '../../../source/services/probes/command';
 
-const options = {cwd: tmpdir(), env: {...process.env, GREETING: 'hello'}, timeoutMs: 5000};
+const options = {cwd: tmpdir(), environment: {...process.env, GREETING: 'hello'}, timeoutMs: 5000};
 
 describe('probeCommand', () => {
 	it('passes on the expected exit code and shows the output', async () => {

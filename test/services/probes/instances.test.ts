@@ -49,9 +49,9 @@ describe('judgeInstances', () => {
 	it('fails when some instances still run the old AMI, naming them', () => {
 		const outcome = judgeInstances(
 			[
-				{id: 'i-1', ami: 'ami-new'},
-				{id: 'i-2', ami: 'ami-old'},
-				{id: 'i-3', ami: 'ami-new'},
+				{id: 'i-1', amiId: 'ami-new'},
+				{id: 'i-2', amiId: 'ami-old'},
+				{id: 'i-3', amiId: 'ami-new'},
 			],
 			'convox-dev',
 			'ami-new',

@@ -14,10 +14,10 @@ const stackFixture = (name: string) => (JSON.parse(readFileSync(shared(`cloudfor
 
 const VERSION = '20160916121812';
 const AMI = 'ami-0a7f3c9e21d4b5e86';
-const target = {convoxVersion: VERSION, ami: AMI, acceptedStatuses: ['UPDATE_COMPLETE']};
+const target = {convoxVersion: VERSION, amiId: AMI, acceptedStatuses: ['UPDATE_COMPLETE']};
 
 function convox(args: string[], env: Record<string, string>, rack?: string) {
-	return runConvox(fakeConvox, args, {rack, env: {...process.env, ...env}});
+	return runConvox(fakeConvox, args, {rack, environment: {...process.env, ...env}});
 }
 
 describe('convox rack', () => {
@@ -61,7 +61,7 @@ describe('convox rack', () => {
 	});
 
 	it('says so when the convox binary is missing', async () => {
-		const result = await runConvox('/nonexistent/convox', ['rack'], {env: process.env});
+		const result = await runConvox('/nonexistent/convox', ['rack'], {environment: process.env});
 		expect(judgeConvoxRack(result, VERSION).detail).toBe(
 			'convox rack: /nonexistent/convox not found (install the Convox CLI on PATH or set binaries.convox in the config)',
 		);

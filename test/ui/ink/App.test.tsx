@@ -25,7 +25,7 @@ const newRun = (production = false) =>
 	createRun({
 		id: 'r1',
 		kind: 'release',
-		env: production ? 'prod' : 'dev',
+		account: production ? 'prod' : 'dev',
 		mode: 'live',
 		production,
 		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},

@@ -29,7 +29,7 @@ async function drive(
 	let run: Run = createRun({
 		id: 'r',
 		kind: 'checklist',
-		env: 'dev',
+		account: 'dev',
 		mode: 'live',
 		production: false,
 		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},

@@ -47,7 +47,7 @@ function rackRun(reporter: FleetSink, rack: string, production: boolean) {
 	let run: Run = createRun({
 		id: `r-${rack}`,
 		kind: 'release',
-		env: rack,
+		account: rack,
 		mode: 'rehearsal',
 		production,
 		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},

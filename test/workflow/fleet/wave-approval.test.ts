@@ -27,11 +27,11 @@ const preview = (changeSetName: string): ChangeSetPreview => ({
 });
 
 /** A rack's run stopped at its preview: update-stack waiting with the change set shown, maybe approved since. */
-function previewedRun(id: string, env: string, outputs: Record<string, unknown>): Run {
+function previewedRun(id: string, account: string, outputs: Record<string, unknown>): Run {
 	const run = createRun({
 		id,
 		kind: 'release',
-		env,
+		account,
 		mode: 'live',
 		production: false,
 		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
