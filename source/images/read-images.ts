@@ -60,7 +60,7 @@ function clientsFor(world: ImageWorld, account: AccountConfig, region: string): 
 /** As the release's account step: credentials of another account than the config says are refused before any read. */
 async function checkAccount(world: ImageWorld, name: string, aws: AwsClients): Promise<void> {
 	const account = world.config.accounts[name]!;
-	const identity = await getCallerIdentity(aws.sts, account.profile ?? process.env.AWS_PROFILE);
+	const identity = await getCallerIdentity(aws.sts, account.profile ?? (world.rehearsal ? undefined : process.env.AWS_PROFILE));
 	if (identity.accountId === account.accountId) return;
 	throw new UsageError(
 		`Wrong AWS account: the credentials${account.profile ? ` of profile ${account.profile}` : ''} belong to ${identity.accountId} (${identity.arn}), but the config says ${name} is ${account.accountId}. Nothing was read.`,

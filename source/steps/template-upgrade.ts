@@ -2,7 +2,7 @@ import {existsSync} from 'node:fs';
 import {writeFile} from 'node:fs/promises';
 import type {LoadedConfig} from '../config/load-config';
 import {metricsOf} from '../config/observability';
-import {EXIT, UsageError, errorText, type ExitCode} from '../core/errors';
+import {EXIT, InterruptedError, UsageError, errorText, type ExitCode} from '../core/errors';
 import {configuredTemplatePath, lineDiff, readTemplate} from '../services/packer-template';
 import {isHcl2Path, readHcl2Template} from '../services/packer-template-hcl2';
 import {inspectTemplate, type TemplateInspection} from '../services/packer-template-inspection';
@@ -15,6 +15,8 @@ export interface TemplateUpgradeRequest {
 	accountName?: string;
 	dryRun: boolean;
 	environment: NodeJS.ProcessEnv;
+	/** Ctrl-C: Packer is stopped, its temporary copy removed, nothing written. */
+	signal: AbortSignal;
 	say(line: string): void;
 	/** Resolves once the operator agrees to write `target`; throws otherwise. */
 	confirmWrite(target: string): Promise<void>;
@@ -69,7 +71,9 @@ export async function upgradeConfigTemplate(request: TemplateUpgradeRequest): Pr
 		throw new UsageError(`The template of the config cannot be read: ${errorText(error)}`, `Fix "template" in ${loaded.path}.`);
 	});
 	const packer = loaded.config.binaries.packer ?? 'packer';
-	const upgrade = await upgradeToHcl2(packer, source, request.environment, new AbortController().signal).catch((error: unknown) => {
+	const upgrade = await upgradeToHcl2(packer, source, request.environment, request.signal).catch((error: unknown) => {
+		if (request.signal.aborted)
+			throw new InterruptedError(`Interrupted: \`${packer} hcl2_upgrade\` was stopped and ${target} was not written.`);
 		throw new UsageError(errorText(error), 'Packer 1.6.2 and later have hcl2_upgrade; name another with "binaries.packer" in the config.');
 	});
 	try {

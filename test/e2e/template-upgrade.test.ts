@@ -1,3 +1,4 @@
+import {existsSync} from 'node:fs';
 import {cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,8 @@ import {readHcl2Template} from '../../source/services/packer-template-hcl2';
 import {inspectTemplate} from '../../source/services/packer-template-inspection';
 import {readTemplate} from '../../source/services/packer-template';
 import {runCli} from '../support/cli-env';
+import {CLI} from '../support/pty';
+import {script} from '../support/tool-scripts';
 
 const shippedFolder = fileURLToPath(new URL('../../packer/', import.meta.url));
 const operatorTemplate = fileURLToPath(new URL('../fixtures/operator-template/packer.json', import.meta.url));
@@ -108,5 +111,28 @@ describe('convox-ami template upgrade, with the real Packer 1.6.6', () => {
 		const unknown = await runCli(['template', 'convert'], {cwd: dir, env});
 		expect(unknown.code).toBe(2);
 		expect(unknown.stderr).toContain('convox-ami template takes one action: upgrade.');
+	}, 60_000);
+
+	it('Ctrl-C while Packer converts: Packer is stopped, its temporary copy removed, nothing written, exit 130', async () => {
+		const {dir, env} = await operatorFolder(true);
+		const started = path.join(dir, 'packer-started');
+		const packer = await script(path.join(dir, 'slow-packer'), `touch '${started}'\nexec sleep 120`);
+		await writeFile(
+			path.join(dir, 'convox-ami.config.json'),
+			JSON.stringify({
+				template: 'packer/packer.json',
+				binaries: {packer},
+				accounts: {dev: {accountId: '111111111111', stackName: 'convox-dev'}},
+			}),
+		);
+		const cli = execa(process.execPath, [CLI, 'template', 'upgrade', '--yes'], {cwd: dir, env, reject: false});
+		await expect.poll(() => existsSync(started), {timeout: 30_000, interval: 100}).toBe(true);
+		cli.kill('SIGINT');
+		const result = await cli;
+		expect(result.exitCode, result.stderr).toBe(130);
+		expect(result.stderr).toContain('hcl2_upgrade` was stopped and');
+		expect(result.stderr).toContain('packer.pkr.hcl was not written.');
+		expect(await packerFiles(dir)).toEqual(['packer.json']);
+		expect(await readdir(path.join(dir, 'tmp')), 'the temporary copy is removed').toEqual([]);
 	}, 60_000);
 });
