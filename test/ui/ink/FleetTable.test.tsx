@@ -1,6 +1,8 @@
 import {render} from 'ink-testing-library';
 import {afterEach, describe, expect, it, vi} from 'vitest';
-import {LiveFleetTable} from '../../../source/ui/ink/FleetTable';
+import {Clock} from '../../../source/ui/ink/clock';
+import {LiveFleetTable, visibleRows} from '../../../source/ui/ink/FleetTable';
+import {ClockContext} from '../../../source/ui/ink/use-clock';
 import type {FleetRow} from '../../../source/ui/fleet-view';
 
 afterEach(() => {
@@ -41,5 +43,41 @@ describe('LiveFleetTable', () => {
 		expect(lines[3]).toMatch(/^prod-ap-5\s+222222222222\s+ap-southeast-2\s+3\s+untouched/);
 		expect(lines[1]!.indexOf('111111111111')).toBe(lines[3]!.indexOf('222222222222'));
 		unmount();
+	});
+
+	it('moves a running rack’s elapsed time every 5 s of the screen’s clock, drawing nothing on the ticks between', async () => {
+		vi.useFakeTimers({now: 1_000_000});
+		const clock = new Clock(1000);
+		const rows: FleetRow[] = [
+			{rack: 'dev-us-1', accountId: '111111111111', region: 'us-east-1', wave: 0, step: 'build', status: 'running', startedAt: 1_000_000},
+		];
+		const {frames, lastFrame, unmount} = render(
+			<ClockContext.Provider value={clock}>
+				<LiveFleetTable rows={rows} />
+			</ClockContext.Provider>,
+		);
+		const drawn = frames.length;
+		await vi.advanceTimersByTimeAsync(4000);
+		expect(clock.getTicks()).toBe(4);
+		expect(frames.length).toBe(drawn);
+		await vi.advanceTimersByTimeAsync(1000);
+		expect(frames.length).toBe(drawn + 1);
+		expect(lastFrame()).toMatch(/dev-us-1\s+111111111111\s+us-east-1\s+1\s+Build AMI\s+running\s+5\.0 s/);
+		unmount();
+	});
+});
+
+describe('the fleet table on a terminal shorter than the fleet', () => {
+	it('shows every row when they fit, or when no row is highlighted (the final table)', () => {
+		expect(visibleRows(20, 3, 40)).toEqual({from: 0, to: 20});
+		expect(visibleRows(100, undefined, 40)).toEqual({from: 0, to: 100});
+		expect(visibleRows(100, 3, undefined)).toEqual({from: 0, to: 100});
+	});
+
+	it('shows the rows around the highlighted one, as many as the terminal holds besides the rest of the screen', () => {
+		expect(visibleRows(100, 0, 40)).toEqual({from: 0, to: 26});
+		expect(visibleRows(100, 50, 40)).toEqual({from: 37, to: 63});
+		expect(visibleRows(100, 99, 40)).toEqual({from: 74, to: 100});
+		expect(visibleRows(100, 50, 10)).toEqual({from: 48, to: 53});
 	});
 });
