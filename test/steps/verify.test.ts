@@ -16,6 +16,7 @@ import {accountSchema, type AccountConfig} from '../../source/config/schema';
 import bundledFormation from '../../source/rehearsal/data/formation.json';
 import {LIVE_POLICY, type Services} from '../../source/core/ports';
 import {verifyStep} from '../../source/steps/verify';
+import {forgetStack} from '../../source/services/cloudformation/stack';
 import {EXIT, StepFailedError, WaitingError} from '../../source/core/errors';
 import {reduceRun} from '../../source/workflow/reducer';
 import {renderReport} from '../../source/workflow/report';
@@ -72,6 +73,8 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+	// One client serves every test: a stack read by one test must not stand for the next test's.
+	forgetStack(cloudformation, 'convox');
 	cfnMock.reset();
 	ec2Mock.reset();
 	await helloWorld.close();
