@@ -48,7 +48,7 @@ export function snapshotOf(stack: Stack): StackSnapshot {
  * accept one: the verify step right after the watch saw the update settle, and the rack check right
  * after it, read the same stack again within a second or two.
  */
-export const JUST_READ_MS = 5_000;
+const JUST_READ_MS = 5_000;
 
 /** The last read of each stack, per client (an account and region): until it is older than JUST_READ_MS or forgotten. */
 const lastReads = new WeakMap<CloudFormationClient, Map<string, {snapshot: StackSnapshot; at: number}>>();

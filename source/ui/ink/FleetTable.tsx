@@ -42,7 +42,7 @@ const RowLine = memo(function RowLine({text, color, bold}: {text: string; color:
  * The rows that fit on a terminal of `height` lines: all of them, or a window that holds the
  * highlighted one, and how many are left out above and below it.
  */
-export function visibleRows(count: number, highlighted: number | undefined, height: number | undefined): {from: number; to: number} {
+function visibleRows(count: number, highlighted: number | undefined, height: number | undefined): {from: number; to: number} {
 	const room = height === undefined ? count : Math.max(FEWEST_ROWS, height - AROUND_TABLE);
 	if (count <= room || highlighted === undefined) return {from: 0, to: count};
 	const from = Math.min(Math.max(0, highlighted - Math.floor(room / 2)), count - room);

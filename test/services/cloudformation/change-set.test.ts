@@ -1,4 +1,9 @@
-import {CloudFormationClient, CreateChangeSetCommand, DescribeChangeSetCommand} from '@aws-sdk/client-cloudformation';
+import {
+	CloudFormationClient,
+	CreateChangeSetCommand,
+	DescribeChangeSetCommand,
+	type DescribeChangeSetCommandOutput,
+} from '@aws-sdk/client-cloudformation';
 import {mockClient} from 'aws-sdk-client-mock';
 import {afterEach, describe, expect, it} from 'vitest';
 import {changeSetNameFor, createChangeSet, findChangeSet, waitForChangeSet} from '../../../source/services/cloudformation/change-set';
@@ -32,7 +37,7 @@ describe('change sets', () => {
 	});
 
 	it('waits until the change set is ready and reads its resource changes across pages', async () => {
-		const firstPage = {
+		const firstPage: Partial<DescribeChangeSetCommandOutput> = {
 			ChangeSetName: 'cs',
 			Status: 'CREATE_COMPLETE',
 			ExecutionStatus: 'AVAILABLE',

@@ -3,7 +3,7 @@ import {afterEach, describe, expect, it, vi} from 'vitest';
 import {rackStackSeed, startAwsStandIn, type AwsStandIn} from '../../../source/rehearsal/aws-stand-in';
 import {cancelUpdate} from '../../../source/services/cloudformation/cancel';
 import {StackWatcher} from '../../../source/services/cloudformation/events';
-import {describeStack, forgetStack, JUST_READ_MS} from '../../../source/services/cloudformation/stack';
+import {describeStack, forgetStack} from '../../../source/services/cloudformation/stack';
 
 let aws: AwsStandIn | undefined;
 afterEach(async () => {
@@ -32,7 +32,7 @@ function frozenClock(): {advance(ms: number): void} {
 }
 
 describe('a stack read just made stands for the next read that takes one', () => {
-	it('reuses the last read within JUST_READ_MS, never for a plain read, and reads again once it is older', async () => {
+	it('reuses the last read within 5 s, never for a plain read, and reads again once it is older', async () => {
 		const {aws, client} = await world();
 		const clock = frozenClock();
 		const read = await describeStack(client, 'rack-1');
@@ -43,7 +43,10 @@ describe('a stack read just made stands for the next read that takes one', () =>
 		await describeStack(client, 'rack-1');
 		expect(describeCalls(aws)).toBe(2);
 
-		clock.advance(JUST_READ_MS + 1);
+		clock.advance(4_000);
+		await describeStack(client, 'rack-1', undefined, {reuse: true});
+		expect(describeCalls(aws)).toBe(2);
+		clock.advance(5_001);
 		await describeStack(client, 'rack-1', undefined, {reuse: true});
 		expect(describeCalls(aws)).toBe(3);
 	});
@@ -94,8 +97,7 @@ describe('a stack read just made stands for the next read that takes one', () =>
 			started: true,
 			onEvent: () => undefined,
 		});
-		const {stack} = await watcher.watch(new AbortController().signal);
-		expect(stack.status).toBe('UPDATE_COMPLETE');
+		expect(await watcher.watch(new AbortController().signal)).toMatchObject({kind: 'settled', stack: {status: 'UPDATE_COMPLETE'}});
 		const watched = describeCalls(aws);
 		frozenClock();
 

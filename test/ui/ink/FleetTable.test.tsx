@@ -1,7 +1,9 @@
+import {EventEmitter} from 'node:events';
+import {render as inkRender} from 'ink';
 import {render} from 'ink-testing-library';
 import {afterEach, describe, expect, it, vi} from 'vitest';
 import {Clock} from '../../../source/ui/ink/clock';
-import {LiveFleetTable, visibleRows} from '../../../source/ui/ink/FleetTable';
+import {LiveFleetTable} from '../../../source/ui/ink/FleetTable';
 import {ClockContext} from '../../../source/ui/ink/use-clock';
 import type {FleetRow} from '../../../source/ui/fleet-view';
 
@@ -68,16 +70,40 @@ describe('LiveFleetTable', () => {
 });
 
 describe('the fleet table on a terminal shorter than the fleet', () => {
-	it('shows every row when they fit, or when no row is highlighted (the final table)', () => {
-		expect(visibleRows(20, 3, 40)).toEqual({from: 0, to: 20});
-		expect(visibleRows(100, undefined, 40)).toEqual({from: 0, to: 100});
-		expect(visibleRows(100, 3, undefined)).toEqual({from: 0, to: 100});
+	/** A terminal of 100 columns and `rows` lines that keeps what Ink writes. */
+	function terminal(rows: number) {
+		const frames: string[] = [];
+		const stdout = Object.assign(new EventEmitter(), {columns: 100, rows, write: (frame: string) => frames.push(frame) > 0});
+		return {stdout: stdout as unknown as NodeJS.WriteStream, lastFrame: () => frames.at(-1) ?? ''};
+	}
+	const fleet: FleetRow[] = Array.from({length: 100}, (_, index) => ({
+		rack: `rack-${index}`,
+		accountId: '111111111111',
+		region: 'us-east-1',
+		wave: 0,
+		status: 'pending',
+	}));
+	const shown = (frame: string) => [...frame.matchAll(/rack-(\d+) /g)].map(match => Number(match[1]));
+
+	it('draws only the rows around the highlighted one, as many as the terminal holds besides the rest of the screen', () => {
+		const {stdout, lastFrame} = terminal(40);
+		const screen = inkRender(<LiveFleetTable rows={fleet} highlighted={50} />, {stdout, patchConsole: false});
+		expect(shown(lastFrame())).toEqual(Array.from({length: 26}, (_, index) => 37 + index));
+		expect(lastFrame()).toContain('… 37 more above');
+		expect(lastFrame()).toContain('… 37 more below');
+		expect(lastFrame()).toMatch(/▸ rack-50 /);
+		screen.unmount();
 	});
 
-	it('shows the rows around the highlighted one, as many as the terminal holds besides the rest of the screen', () => {
-		expect(visibleRows(100, 0, 40)).toEqual({from: 0, to: 26});
-		expect(visibleRows(100, 50, 40)).toEqual({from: 37, to: 63});
-		expect(visibleRows(100, 99, 40)).toEqual({from: 74, to: 100});
-		expect(visibleRows(100, 50, 10)).toEqual({from: 48, to: 53});
+	it('draws every row when they fit, or when no row is highlighted (the final table)', () => {
+		const tall = terminal(200);
+		const all = inkRender(<LiveFleetTable rows={fleet} highlighted={0} />, {stdout: tall.stdout, patchConsole: false});
+		expect(shown(tall.lastFrame())).toHaveLength(100);
+		all.unmount();
+		const short = terminal(40);
+		const final = inkRender(<LiveFleetTable rows={fleet} />, {stdout: short.stdout, patchConsole: false});
+		expect(shown(short.lastFrame())).toHaveLength(100);
+		expect(short.lastFrame()).not.toContain('more above');
+		final.unmount();
 	});
 });
