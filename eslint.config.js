@@ -110,6 +110,25 @@ export default tseslint.config(
 		},
 		rules: {'import-x/no-cycle': ['error', {ignoreExternal: true}]},
 	},
+	{
+		// A fleet's CloudFormation calls wait for their account-region's shared pace, which
+		// createServices puts on the one CloudFormationClient that createAwsClients makes: no other.
+		files: ['bin.ts', 'cli.tsx', 'source/**'],
+		ignores: ['source/services/aws-clients.ts'],
+		rules: {
+			'no-restricted-syntax': [
+				'error',
+				...[
+					"NewExpression[callee.name='CloudFormationClient']",
+					"ImportDeclaration[importKind='value'] > ImportSpecifier[importKind='value'][imported.name='CloudFormationClient']",
+				].map(selector => ({
+					selector,
+					message:
+						'Only source/services/aws-clients.ts makes a CloudFormationClient (the one a fleet paces): take `cloudformation` from services.aws().',
+				})),
+			],
+		},
+	},
 	forbid(['test/**'], [CLI]),
 	prettier,
 );

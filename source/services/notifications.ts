@@ -1,5 +1,3 @@
-import {request as httpRequest} from 'node:http';
-import {request as httpsRequest} from 'node:https';
 import type {NotifyTarget} from '../config/schema';
 import type {RunSecrets} from '../core/secrets';
 import type {Run, RunEvent} from '../core/types';
@@ -58,11 +56,14 @@ function scrubbed(value: unknown, scrub: (text: string) => string): unknown {
 
 const retryable = (status: number) => status === 429 || status >= 500;
 
-/** One POST, its status, or a thrown error; no keep-alive, so a finished run's process is free to exit. */
-function post(url: string, body: string, timeoutMs: number): Promise<number> {
+/**
+ * One POST, its status, or a thrown error; no keep-alive, so a finished run's process is free to exit.
+ * node:http and node:https (TLS) load with the first notification, not before the screen's first frame.
+ */
+async function post(url: string, body: string, timeoutMs: number): Promise<number> {
+	const target = new URL(url);
+	const {request: send} = target.protocol === 'https:' ? await import('node:https') : await import('node:http');
 	return new Promise((resolve, reject) => {
-		const target = new URL(url);
-		const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
 		const request = send(
 			target,
 			{method: 'POST', agent: false, headers: {'content-type': 'application/json', 'content-length': Buffer.byteLength(body)}},

@@ -44,7 +44,7 @@ async function stockAmiOf(ctx: StepContext, version: string): Promise<string | u
 		const lookup = sourceAmiFor(template, version, ctx.region);
 		if ('amiId' in lookup) return lookup.amiId;
 		const {cloudformation} = await ctx.services.aws();
-		const stack = await describeStack(cloudformation, ctx.account.stackName, ctx.signal);
+		const stack = await describeStack(cloudformation, ctx.account.stackName, ctx.signal, {reuse: true});
 		const plan = planBaseAmi({
 			template,
 			version,
@@ -81,7 +81,8 @@ export const verifyStep: Step<'verify'> = {
 		const {cloudformation} = await ctx.services.aws();
 		let stack: StackSnapshot;
 		try {
-			stack = await describeStack(cloudformation, ctx.account.stackName, ctx.signal);
+			// Right after the update's watch saw it settle, that reading stands for this one.
+			stack = await describeStack(cloudformation, ctx.account.stackName, ctx.signal, {reuse: true});
 		} catch (error) {
 			ctx.signal.throwIfAborted();
 			throw new StepFailedError(

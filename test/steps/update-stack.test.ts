@@ -1,11 +1,12 @@
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {CloudFormationClient, DeleteChangeSetCommand} from '@aws-sdk/client-cloudformation';
-import {describe, expect, it} from 'vitest';
+import {describe, expect, it, vi} from 'vitest';
 import {rackStackSeed, type AwsStandInOptions} from '../../source/rehearsal/aws-stand-in';
 import {stacksFromDescribeStacks} from '../../source/rehearsal/aws/state';
 import {REHEARSAL_POLICY, type WorldPolicy} from '../../source/core/ports';
 import {createUpdateStackStep} from '../../source/steps/update-stack';
+import {callBudgetFor, withCallBudget} from '../../source/services/cloudformation/call-budget';
 import {InterruptedError, MissingInputError, StepFailedError, UsageError} from '../../source/core/errors';
 import type {Flags} from '../../source/core/step';
 import type {Prompter} from '../../source/core/prompter';
@@ -491,5 +492,25 @@ describe('update-stack step against the CloudFormation stand-in', () => {
 		expect((error as StepFailedError).message).toMatch(/still UPDATE_IN_PROGRESS .* The update goes on in CloudFormation/);
 		expect((error as StepFailedError).hint).toContain('convox-ami resume');
 		expect(server.aws.state.stack(STACK).status).toBe('UPDATE_IN_PROGRESS');
+	});
+});
+
+describe('update-stack in a fleet', () => {
+	it('sends every CloudFormation call through the client it is handed: the stand-in counts as many calls as the shared pace gave turns', async () => {
+		const server = await startStandIn();
+		const {ctx} = harness(server, {answers: {confirm: [true]}});
+		const {cloudformation} = await ctx.services.aws();
+		const pace = callBudgetFor('update-stack-guard', 'us-east-1', 1000);
+		withCallBudget(cloudformation, pace);
+		const turns = vi.spyOn(pace, 'take');
+
+		expect(await step.run(ctx)).toMatchObject({stackStatus: 'UPDATE_COMPLETE'});
+
+		const calls = server.aws.calls.filter(call => call.service === 'cloudformation');
+		// The change set, its waiter, the stack's reads and events, the execute: all of them paced.
+		expect(new Set(calls.map(call => call.action))).toEqual(
+			new Set(['DescribeStacks', 'GetTemplateSummary', 'CreateChangeSet', 'DescribeChangeSet', 'DescribeStackEvents', 'ExecuteChangeSet']),
+		);
+		expect(turns).toHaveBeenCalledTimes(calls.length);
 	});
 });

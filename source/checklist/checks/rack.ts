@@ -1,4 +1,4 @@
-import {describeStack} from '../../services/cloudformation/stack';
+import {describeStack, forgetStack} from '../../services/cloudformation/stack';
 import {runConvox} from '../../services/probes/convox-cli';
 import {fail} from '../../services/probes/outcome';
 import {judgeConvoxRack, judgeRack, judgeStack} from '../../services/probes/rack';
@@ -29,8 +29,13 @@ export const rackCheck: CheckDeclaration = {
 				};
 				const [convox, stack] = await Promise.all([
 					convoxRack(),
-					describeStack(cloudformation, targets.stackName, signal).then(
-						snapshot => judgeStack(snapshot, targets),
+					// The verify step's read of a moment ago stands for this one, unless it falls short: a retry reads again.
+					describeStack(cloudformation, targets.stackName, signal, {reuse: true}).then(
+						snapshot => {
+							const judged = judgeStack(snapshot, targets);
+							if (judged.status !== 'pass') forgetStack(cloudformation, targets.stackName);
+							return judged;
+						},
 						(error: Error) => fail(`DescribeStacks ${targets.stackName}: ${error.message}`),
 					),
 				]);

@@ -5,10 +5,12 @@ import {
 	DescribeChangeSetCommand,
 	paginateDescribeChangeSet,
 	type CloudFormationClient,
+	type DescribeChangeSetCommandOutput,
 	type Parameter,
 } from '@aws-sdk/client-cloudformation';
 import {createWaiter, WaiterState, type WaiterResult} from '@smithy/core/client';
 import type {ResourceChange} from '../../core/types';
+import {forgetStack} from './stack';
 
 export interface ChangeSetRequest {
 	stackName: string;
@@ -70,33 +72,42 @@ export async function createChangeSet(client: CloudFormationClient, request: Cha
 	return Id ?? request.changeSetName;
 }
 
+/** The change set described by its pages (one, unless it changes many resources). */
+function descriptionOf(pages: DescribeChangeSetCommandOutput[], changeSetName: string): ChangeSetDescription | undefined {
+	const [page] = pages;
+	if (!page) return undefined;
+	const changes: ResourceChange[] = pages.flatMap(({Changes}) =>
+		(Changes ?? []).flatMap(({ResourceChange: resource}) =>
+			resource
+				? [
+						{
+							logicalId: resource.LogicalResourceId ?? '',
+							resourceType: resource.ResourceType ?? '',
+							action: resource.Action ?? '',
+							replacement: resource.Replacement ?? '',
+						},
+					]
+				: [],
+		),
+	);
+	return {
+		name: page.ChangeSetName ?? changeSetName,
+		id: page.ChangeSetId ?? '',
+		stackId: page.StackId ?? '',
+		status: page.Status ?? 'UNKNOWN',
+		executionStatus: page.ExecutionStatus ?? 'UNAVAILABLE',
+		statusReason: page.StatusReason,
+		parameters: (page.Parameters ?? []).map(parameter => ({key: parameter.ParameterKey ?? '', value: parameter.ParameterValue ?? ''})),
+		changes,
+	};
+}
+
 async function describeChangeSet(client: CloudFormationClient, stackName: string, changeSetName: string): Promise<ChangeSetDescription> {
-	let first: ChangeSetDescription | undefined;
-	const changes: ResourceChange[] = [];
-	for await (const page of paginateDescribeChangeSet({client}, {StackName: stackName, ChangeSetName: changeSetName})) {
-		first ??= {
-			name: page.ChangeSetName ?? changeSetName,
-			id: page.ChangeSetId ?? '',
-			stackId: page.StackId ?? '',
-			status: page.Status ?? 'UNKNOWN',
-			executionStatus: page.ExecutionStatus ?? 'UNAVAILABLE',
-			statusReason: page.StatusReason,
-			parameters: (page.Parameters ?? []).map(parameter => ({key: parameter.ParameterKey ?? '', value: parameter.ParameterValue ?? ''})),
-			changes,
-		};
-		for (const change of page.Changes ?? []) {
-			const resource = change.ResourceChange;
-			if (!resource) continue;
-			changes.push({
-				logicalId: resource.LogicalResourceId ?? '',
-				resourceType: resource.ResourceType ?? '',
-				action: resource.Action ?? '',
-				replacement: resource.Replacement ?? '',
-			});
-		}
-	}
-	if (!first) throw new Error(`Change set ${changeSetName} of ${stackName} could not be described.`);
-	return first;
+	const pages: DescribeChangeSetCommandOutput[] = [];
+	for await (const page of paginateDescribeChangeSet({client}, {StackName: stackName, ChangeSetName: changeSetName})) pages.push(page);
+	const description = descriptionOf(pages, changeSetName);
+	if (!description) throw new Error(`Change set ${changeSetName} of ${stackName} could not be described.`);
+	return description;
 }
 
 const isNotFound = (error: unknown): boolean => error instanceof Error && /^ChangeSetNotFound/.test(error.name);
@@ -105,9 +116,15 @@ const isNotFound = (error: unknown): boolean => error instanceof Error && /^Chan
  * The SDK's own waiter retries on ChangeSetNotFound, so a change set deleted under it (by a person, or by
  * CloudFormation when the stack executed another one) would be waited on until the timeout. This one stops.
  */
-async function changeSetSettled(client: CloudFormationClient, input: {StackName: string; ChangeSetName: string}): Promise<WaiterResult> {
+async function changeSetSettled(
+	client: CloudFormationClient,
+	input: {StackName: string; ChangeSetName: string},
+	onSettled: (page: DescribeChangeSetCommandOutput) => void,
+): Promise<WaiterResult> {
 	try {
-		const {Status} = await client.send(new DescribeChangeSetCommand(input));
+		const page = await client.send(new DescribeChangeSetCommand(input));
+		const {Status} = page;
+		if (Status === 'CREATE_COMPLETE' || Status === 'FAILED') onSettled(page);
 		if (Status === 'CREATE_COMPLETE') return {state: WaiterState.SUCCESS};
 		if (Status === 'FAILED') return {state: WaiterState.FAILURE};
 		return {state: WaiterState.RETRY};
@@ -126,10 +143,12 @@ export async function waitForChangeSet(
 	options: WaitOptions = {},
 ): Promise<ChangeSetReadiness> {
 	const maxWaitTime = options.maxWaitTime ?? 600;
+	// The answer that said the change set settled describes it whole when it has one page: no second read.
+	let settled: DescribeChangeSetCommandOutput | undefined;
 	const result = await createWaiter(
 		{client, minDelay: options.minDelay ?? 2, maxDelay: options.maxDelay ?? 10, maxWaitTime, abortSignal: options.abortSignal},
 		{StackName: stackName, ChangeSetName: changeSetName},
-		changeSetSettled,
+		(waiting, input) => changeSetSettled(waiting, input, page => (settled = page)),
 	);
 	if (result.state === WaiterState.FAILURE && result.reason === 'gone') return {kind: 'gone'};
 	if (result.state === WaiterState.ABORTED)
@@ -138,7 +157,9 @@ export async function waitForChangeSet(
 	if (result.state === WaiterState.FAILURE && result.reason instanceof Error) throw result.reason;
 	let changeSet: ChangeSetDescription;
 	try {
-		changeSet = await describeChangeSet(client, stackName, changeSetName);
+		changeSet =
+			(settled?.NextToken ? undefined : settled && descriptionOf([settled], changeSetName)) ??
+			(await describeChangeSet(client, stackName, changeSetName));
 	} catch (error) {
 		if (isNotFound(error)) return {kind: 'gone'};
 		throw error;
@@ -149,6 +170,7 @@ export async function waitForChangeSet(
 }
 
 export async function executeChangeSet(client: CloudFormationClient, stackName: string, changeSetName: string): Promise<void> {
+	forgetStack(client, stackName);
 	await client.send(new ExecuteChangeSetCommand({StackName: stackName, ChangeSetName: changeSetName}));
 }
 

@@ -1,6 +1,6 @@
 import {paginateDescribeStacks, type CloudFormationClient} from '@aws-sdk/client-cloudformation';
 import {isThrottling} from './throttling';
-import {describeStack, isSettled, snapshotOf} from './stack';
+import {describeStack, isSettled, rememberStack, snapshotOf} from './stack';
 import type {StackSnapshot} from '../../core/stack';
 
 export interface PollIntervals {
@@ -227,6 +227,7 @@ export class StackStatusPoller {
 					}
 					return;
 				}
+				rememberStack(client, stackName, stack);
 				const fingerprint = fingerprintOf(stack);
 				readings.set(member, {kind: 'status', stack, changed: fingerprint !== member.fingerprint, due: false});
 				member.fingerprint = fingerprint;

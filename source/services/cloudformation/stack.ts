@@ -43,12 +43,55 @@ export function snapshotOf(stack: Stack): StackSnapshot {
 	};
 }
 
-export async function describeStack(client: CloudFormationClient, stackName: string, abortSignal?: AbortSignal): Promise<StackSnapshot> {
+/**
+ * How long a stack just read (by a watch's round, a step or a check) may stand for the reads that
+ * accept one: the verify step right after the watch saw the update settle, and the rack check right
+ * after it, read the same stack again within a second or two.
+ */
+const JUST_READ_MS = 5_000;
+
+/** The last read of each stack, per client (an account and region): until it is older than JUST_READ_MS or forgotten. */
+const lastReads = new WeakMap<CloudFormationClient, Map<string, {snapshot: StackSnapshot; at: number}>>();
+
+/** Keeps `snapshot` as the last read of `stackName` through `client`. */
+export function rememberStack(client: CloudFormationClient, stackName: string, snapshot: StackSnapshot): void {
+	let reads = lastReads.get(client);
+	if (!reads) lastReads.set(client, (reads = new Map()));
+	reads.set(stackName, {snapshot, at: Date.now()});
+}
+
+/**
+ * What was read of the stack no longer stands: we wrote to it (an executed change set, a cancelled
+ * update), or a reader found it wanting and reads again (a check that retries).
+ */
+export function forgetStack(client: CloudFormationClient, stackName: string): void {
+	lastReads.get(client)?.delete(stackName);
+}
+
+function lastRead(client: CloudFormationClient, stackName: string): StackSnapshot | undefined {
+	const read = lastReads.get(client)?.get(stackName);
+	return read && Date.now() - read.at <= JUST_READ_MS ? read.snapshot : undefined;
+}
+
+/**
+ * The stack as CloudFormation describes it. With `reuse`, a read of it made less than JUST_READ_MS
+ * ago and not forgotten since stands for this one (no call).
+ */
+export async function describeStack(
+	client: CloudFormationClient,
+	stackName: string,
+	abortSignal?: AbortSignal,
+	{reuse = false}: {reuse?: boolean} = {},
+): Promise<StackSnapshot> {
+	const recent = reuse ? lastRead(client, stackName) : undefined;
+	if (recent) return recent;
 	try {
 		const {Stacks} = await client.send(new DescribeStacksCommand({StackName: stackName}), {abortSignal});
 		const stack = Stacks?.[0];
 		if (!stack) throw new StackNotFoundError(stackName);
-		return snapshotOf(stack);
+		const snapshot = snapshotOf(stack);
+		rememberStack(client, stackName, snapshot);
+		return snapshot;
 	} catch (error) {
 		if (error instanceof Error && error.name === 'ValidationError' && /does not exist/.test(error.message))
 			throw new StackNotFoundError(stackName);

@@ -1,4 +1,5 @@
-import {Box, Text} from 'ink';
+import {Box, Text, useStdout} from 'ink';
+import {memo} from 'react';
 import {formatDuration} from '../../core/format-duration';
 import {STEP_TITLES} from '../../core/types';
 import type {FleetRow} from '../fleet-view';
@@ -13,35 +14,75 @@ const COLORS: Record<string, string> = {
 	pending: 'gray',
 };
 const HEADINGS = ['RACK', 'ACCOUNT', 'REGION', 'WAVE', 'STEP', 'STATUS', 'ELAPSED'];
+/**
+ * The elapsed times of running racks move every 5 s, not with every tick of the screen's clock: a
+ * fleet that waits draws a frame every 5 s instead of every second (each frame lays out and draws
+ * the whole table). A rack's own panes, once opened, keep the second.
+ */
+const ELAPSED_STEP_MS = 5000;
+/** Lines of the screen kept for the rest of the fleet's live area (header, notices, key hint). */
+const AROUND_TABLE = 14;
+const FEWEST_ROWS = 5;
 
 function cells(row: FleetRow, now: number): string[] {
 	const elapsed = row.startedAt === undefined ? '' : formatDuration((row.endedAt ?? now) - row.startedAt);
 	return [row.rack, row.accountId, row.region, String(row.wave + 1), row.step ? STEP_TITLES[row.step] : '', row.status, elapsed];
 }
 
+/** One rack's line: drawn again only when its text, colour or highlight changes. */
+const RowLine = memo(function RowLine({text, color, bold}: {text: string; color: string | undefined; bold: boolean}) {
+	return (
+		<Text color={color} bold={bold}>
+			{text}
+		</Text>
+	);
+});
+
+/**
+ * The rows that fit on a terminal of `height` lines: all of them, or a window that holds the
+ * highlighted one, and how many are left out above and below it.
+ */
+function visibleRows(count: number, highlighted: number | undefined, height: number | undefined): {from: number; to: number} {
+	const room = height === undefined ? count : Math.max(FEWEST_ROWS, height - AROUND_TABLE);
+	if (count <= room || highlighted === undefined) return {from: 0, to: count};
+	const from = Math.min(Math.max(0, highlighted - Math.floor(room / 2)), count - room);
+	return {from, to: from + room};
+}
+
 /**
  * Every rack of the fleet on one line: rack, account, region, wave, step, status, elapsed. With
- * `highlighted`, that row is marked (the one Enter opens).
+ * `highlighted`, that row is marked (the one Enter opens), and a fleet taller than the terminal shows
+ * the rows around it: the racks off the screen are not drawn.
  */
-function FleetTable({rows, now, highlighted}: {rows: FleetRow[]; now: number; highlighted?: number}) {
+function FleetTable({rows, now, highlighted, height}: {rows: FleetRow[]; now: number; highlighted?: number; height?: number}) {
 	const table = rows.map(row => cells(row, now));
 	const widths = HEADINGS.map((heading, index) => Math.max(heading.length, ...table.map(line => line[index]!.length)));
 	const line = (values: string[]) => values.map((value, index) => value.padEnd(widths[index]!)).join('  ');
 	const mark = (index?: number) => (highlighted === undefined ? '' : index === highlighted ? '▸ ' : '  ');
+	const {from, to} = visibleRows(rows.length, highlighted, height);
 	return (
 		<Box flexDirection="column" marginTop={1}>
 			<Text bold>{mark() + line(HEADINGS)}</Text>
-			{rows.map((row, index) => (
-				<Text key={row.rack} color={COLORS[row.status]} bold={index === highlighted}>
-					{mark(index) + line(table[index]!)}
-				</Text>
+			{from > 0 ? <Text color="gray">{`  … ${from} more above`}</Text> : null}
+			{rows.slice(from, to).map((row, offset) => (
+				<RowLine
+					key={row.rack}
+					text={mark(from + offset) + line(table[from + offset]!)}
+					color={COLORS[row.status]}
+					bold={from + offset === highlighted}
+				/>
 			))}
+			{to < rows.length ? <Text color="gray">{`  … ${rows.length - to} more below`}</Text> : null}
 		</Box>
 	);
 }
 
-/** The fleet table; its elapsed times follow the screen's clock while a rack runs. */
+/** The fleet table; its elapsed times follow the screen's clock, every 5 s, while a rack runs. */
 export function LiveFleetTable({rows, highlighted}: {rows: FleetRow[]; highlighted?: number}) {
-	const now = useNow(rows.some(row => row.startedAt !== undefined && row.endedAt === undefined));
-	return <FleetTable rows={rows} now={now} highlighted={highlighted} />;
+	const now = useNow(
+		rows.some(row => row.startedAt !== undefined && row.endedAt === undefined),
+		ELAPSED_STEP_MS,
+	);
+	const {stdout} = useStdout();
+	return <FleetTable rows={rows} now={now} highlighted={highlighted} height={stdout.rows} />;
 }

@@ -7,12 +7,14 @@ const still = () => () => undefined;
 
 /**
  * The screen's time, advancing with its clock while `live`; outside a clock (a component rendered
- * on its own) the time it was first rendered.
+ * on its own) the time it was first rendered. With `stepMs` it moves only every `stepMs` (a slower
+ * clock on the same timer): the ticks in between render nothing.
  */
-export function useNow(live = true): number {
+export function useNow(live = true, stepMs?: number): number {
 	const clock = useContext(ClockContext);
 	const [rendered] = useState(Date.now);
-	return useSyncExternalStore(clock && live ? clock.subscribe : still, clock ? clock.getNow : () => rendered);
+	const now = clock ? clock.getNow : () => rendered;
+	return useSyncExternalStore(clock && live ? clock.subscribe : still, stepMs ? () => now() - (now() % stepMs) : now);
 }
 
 /** The clock's ticks so far (0 outside a clock). */

@@ -1,4 +1,9 @@
-import {CloudFormationClient, CreateChangeSetCommand, DescribeChangeSetCommand} from '@aws-sdk/client-cloudformation';
+import {
+	CloudFormationClient,
+	CreateChangeSetCommand,
+	DescribeChangeSetCommand,
+	type DescribeChangeSetCommandOutput,
+} from '@aws-sdk/client-cloudformation';
 import {mockClient} from 'aws-sdk-client-mock';
 import {afterEach, describe, expect, it} from 'vitest';
 import {changeSetNameFor, createChangeSet, findChangeSet, waitForChangeSet} from '../../../source/services/cloudformation/change-set';
@@ -32,28 +37,29 @@ describe('change sets', () => {
 	});
 
 	it('waits until the change set is ready and reads its resource changes across pages', async () => {
+		const firstPage: Partial<DescribeChangeSetCommandOutput> = {
+			ChangeSetName: 'cs',
+			Status: 'CREATE_COMPLETE',
+			ExecutionStatus: 'AVAILABLE',
+			Parameters: [{ParameterKey: 'Ami', ParameterValue: 'ami-1'}],
+			Changes: [
+				{
+					Type: 'Resource',
+					ResourceChange: {
+						Action: 'Modify',
+						LogicalResourceId: 'Instances',
+						ResourceType: 'AWS::AutoScaling::AutoScalingGroup',
+						Replacement: 'False',
+					},
+				},
+			],
+			NextToken: 'page2',
+		};
 		cloudformation
 			.on(DescribeChangeSetCommand)
 			.resolvesOnce({Status: 'CREATE_PENDING'})
-			.resolvesOnce({Status: 'CREATE_COMPLETE'})
-			.resolvesOnce({
-				ChangeSetName: 'cs',
-				Status: 'CREATE_COMPLETE',
-				ExecutionStatus: 'AVAILABLE',
-				Parameters: [{ParameterKey: 'Ami', ParameterValue: 'ami-1'}],
-				Changes: [
-					{
-						Type: 'Resource',
-						ResourceChange: {
-							Action: 'Modify',
-							LogicalResourceId: 'Instances',
-							ResourceType: 'AWS::AutoScaling::AutoScalingGroup',
-							Replacement: 'False',
-						},
-					},
-				],
-				NextToken: 'page2',
-			})
+			.resolvesOnce(firstPage)
+			.resolvesOnce(firstPage)
 			.resolves({
 				ChangeSetName: 'cs',
 				Status: 'CREATE_COMPLETE',
@@ -77,6 +83,41 @@ describe('change sets', () => {
 			{logicalId: 'Instances', resourceType: 'AWS::AutoScaling::AutoScalingGroup', action: 'Modify', replacement: 'False'},
 			{logicalId: 'LaunchConfiguration', resourceType: 'AWS::AutoScaling::LaunchConfiguration', action: 'Modify', replacement: 'True'},
 		]);
+	});
+
+	it('takes a change set of one page from the answer that said it was ready: no second read', async () => {
+		cloudformation
+			.on(DescribeChangeSetCommand)
+			.resolvesOnce({Status: 'CREATE_PENDING'})
+			.resolves({
+				ChangeSetName: 'cs',
+				ChangeSetId: 'arn:cs',
+				Status: 'CREATE_COMPLETE',
+				ExecutionStatus: 'AVAILABLE',
+				Parameters: [{ParameterKey: 'Ami', ParameterValue: 'ami-1'}],
+				Changes: [
+					{
+						Type: 'Resource',
+						ResourceChange: {
+							Action: 'Modify',
+							LogicalResourceId: 'Instances',
+							ResourceType: 'AWS::AutoScaling::AutoScalingGroup',
+							Replacement: 'False',
+						},
+					},
+				],
+			});
+		const result = await waitForChangeSet(client, 'convox', 'cs', fast);
+		expect(result).toMatchObject({
+			kind: 'ready',
+			changeSet: {
+				id: 'arn:cs',
+				executionStatus: 'AVAILABLE',
+				parameters: [{key: 'Ami', value: 'ami-1'}],
+				changes: [{logicalId: 'Instances', resourceType: 'AWS::AutoScaling::AutoScalingGroup', action: 'Modify', replacement: 'False'}],
+			},
+		});
+		expect(cloudformation.commandCalls(DescribeChangeSetCommand)).toHaveLength(2);
 	});
 
 	it.each([

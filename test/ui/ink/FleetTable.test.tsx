@@ -1,6 +1,10 @@
+import {EventEmitter} from 'node:events';
+import {render as inkRender} from 'ink';
 import {render} from 'ink-testing-library';
 import {afterEach, describe, expect, it, vi} from 'vitest';
+import {Clock} from '../../../source/ui/ink/clock';
 import {LiveFleetTable} from '../../../source/ui/ink/FleetTable';
+import {ClockContext} from '../../../source/ui/ink/use-clock';
 import type {FleetRow} from '../../../source/ui/fleet-view';
 
 afterEach(() => {
@@ -41,5 +45,65 @@ describe('LiveFleetTable', () => {
 		expect(lines[3]).toMatch(/^prod-ap-5\s+222222222222\s+ap-southeast-2\s+3\s+untouched/);
 		expect(lines[1]!.indexOf('111111111111')).toBe(lines[3]!.indexOf('222222222222'));
 		unmount();
+	});
+
+	it('moves a running rack’s elapsed time every 5 s of the screen’s clock, drawing nothing on the ticks between', async () => {
+		vi.useFakeTimers({now: 1_000_000});
+		const clock = new Clock(1000);
+		const rows: FleetRow[] = [
+			{rack: 'dev-us-1', accountId: '111111111111', region: 'us-east-1', wave: 0, step: 'build', status: 'running', startedAt: 1_000_000},
+		];
+		const {frames, lastFrame, unmount} = render(
+			<ClockContext.Provider value={clock}>
+				<LiveFleetTable rows={rows} />
+			</ClockContext.Provider>,
+		);
+		const drawn = frames.length;
+		await vi.advanceTimersByTimeAsync(4000);
+		expect(clock.getTicks()).toBe(4);
+		expect(frames.length).toBe(drawn);
+		await vi.advanceTimersByTimeAsync(1000);
+		expect(frames.length).toBe(drawn + 1);
+		expect(lastFrame()).toMatch(/dev-us-1\s+111111111111\s+us-east-1\s+1\s+Build AMI\s+running\s+5\.0 s/);
+		unmount();
+	});
+});
+
+describe('the fleet table on a terminal shorter than the fleet', () => {
+	/** A terminal of 100 columns and `rows` lines that keeps what Ink writes. */
+	function terminal(rows: number) {
+		const frames: string[] = [];
+		const stdout = Object.assign(new EventEmitter(), {columns: 100, rows, write: (frame: string) => frames.push(frame) > 0});
+		return {stdout: stdout as unknown as NodeJS.WriteStream, lastFrame: () => frames.at(-1) ?? ''};
+	}
+	const fleet: FleetRow[] = Array.from({length: 100}, (_, index) => ({
+		rack: `rack-${index}`,
+		accountId: '111111111111',
+		region: 'us-east-1',
+		wave: 0,
+		status: 'pending',
+	}));
+	const shown = (frame: string) => [...frame.matchAll(/rack-(\d+) /g)].map(match => Number(match[1]));
+
+	it('draws only the rows around the highlighted one, as many as the terminal holds besides the rest of the screen', () => {
+		const {stdout, lastFrame} = terminal(40);
+		const screen = inkRender(<LiveFleetTable rows={fleet} highlighted={50} />, {stdout, patchConsole: false});
+		expect(shown(lastFrame())).toEqual(Array.from({length: 26}, (_, index) => 37 + index));
+		expect(lastFrame()).toContain('… 37 more above');
+		expect(lastFrame()).toContain('… 37 more below');
+		expect(lastFrame()).toMatch(/▸ rack-50 /);
+		screen.unmount();
+	});
+
+	it('draws every row when they fit, or when no row is highlighted (the final table)', () => {
+		const tall = terminal(200);
+		const all = inkRender(<LiveFleetTable rows={fleet} highlighted={0} />, {stdout: tall.stdout, patchConsole: false});
+		expect(shown(tall.lastFrame())).toHaveLength(100);
+		all.unmount();
+		const short = terminal(40);
+		const final = inkRender(<LiveFleetTable rows={fleet} />, {stdout: short.stdout, patchConsole: false});
+		expect(shown(short.lastFrame())).toHaveLength(100);
+		expect(short.lastFrame()).not.toContain('more above');
+		final.unmount();
 	});
 });
