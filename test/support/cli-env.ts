@@ -3,7 +3,10 @@ import {mkdir, mkdtemp, stat, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {startAwsStandIn, rackStackSeed, type AwsStandIn, type AwsStandInOptions} from '../../source/rehearsal/aws-stand-in';
+import {libratoStandIn, type LibratoStandInOptions} from '../../source/rehearsal/librato-stand-in';
 import {startReleasesStandIn, type ReleasesStandIn, type ReleasesStandInOptions} from '../../source/rehearsal/releases-stand-in';
+import {awsStandInEnv} from '../../source/rehearsal/stand-in-env';
+import {reply, serve, type Loopback} from './loopback';
 import {CLI} from './pty';
 import {afterAll, beforeAll} from 'vitest';
 
@@ -78,15 +81,7 @@ export async function createCliWorld({
 		PATH: process.env.PATH,
 		HOME: home,
 		LANG: 'C.UTF-8',
-		AWS_ENDPOINT_URL_STS: awsStandIn.url,
-		AWS_ENDPOINT_URL_CLOUDFORMATION: awsStandIn.url,
-		AWS_ENDPOINT_URL_EC2: awsStandIn.url,
-		AWS_ENDPOINT_URL_SSM: awsStandIn.url,
-		AWS_ENDPOINT_URL_SECRETS_MANAGER: awsStandIn.url,
-		AWS_ENDPOINT_URL_IAM: awsStandIn.url,
-		AWS_ENDPOINT_URL_CLOUDWATCH: awsStandIn.url,
-		AWS_ENDPOINT_URL_AUTO_SCALING: awsStandIn.url,
-		AWS_ENDPOINT_URL_RBIN: awsStandIn.url,
+		...awsStandInEnv(awsStandIn.url),
 		AWS_EC2_METADATA_DISABLED: 'true',
 		CONVOX_RELEASES_URL: releasesStandIn.url,
 		CI: 'true',
@@ -102,6 +97,27 @@ export async function createCliWorld({
 		async close() {
 			await awsStandIn.close();
 			await releasesStandIn.close();
+		},
+	};
+}
+
+export interface RackEndpoints {
+	helloWorld: Loopback;
+	librato: Loopback;
+	close(): Promise<void>;
+}
+
+/** What a rack's checks probe besides AWS: a hello-world that answers 200, and Librato (the rehearsal's stand-in). */
+export async function startRackEndpoints(librato: LibratoStandInOptions): Promise<RackEndpoints> {
+	const [helloWorld, libratoApi] = await Promise.all([
+		serve((_request, response) => reply(response, 200, 'Hello, World!\n')),
+		serve(libratoStandIn(librato)),
+	]);
+	return {
+		helloWorld,
+		librato: libratoApi,
+		async close() {
+			await Promise.all([helloWorld.close(), libratoApi.close()]);
 		},
 	};
 }
