@@ -1,7 +1,7 @@
 import {execFile, spawn} from 'node:child_process';
 import {readdir, readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
-import {createCliWorld, startRackEndpoints, type CliResult, type CliWorld} from './cli-env';
+import {createCliWorld, startRackEndpoints, type CliResult, type CliWorld, type CliWorldOptions} from './cli-env';
 import {DUMMY_BUILD_SECRETS} from './dummy-secrets';
 import {CLI} from './pty';
 import {installRehearsalTools} from './tool-scripts';
@@ -20,7 +20,7 @@ export interface LiveWorld extends CliWorld {
  * A CLI world for runs past resolve-version: the rehearsal's Packer replay and convox stand-in as
  * the config's binaries, a copy of packer/ as the template, a hello-world that answers.
  */
-export async function createLiveWorld(options: Parameters<typeof createCliWorld>[0] = {}): Promise<LiveWorld> {
+export async function createLiveWorld(options: CliWorldOptions = {}): Promise<LiveWorld> {
 	const world = await createCliWorld(options);
 	const {binDir, templateDir} = await installRehearsalTools(world.dir);
 	const rack = await startRackEndpoints({source: 'aws.dev.i-0badinput'});

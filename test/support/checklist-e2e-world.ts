@@ -1,7 +1,7 @@
 import {copyFile, mkdir, readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {rackStackSeed} from '../../source/rehearsal/aws-stand-in';
-import {createCliWorld, DEV_KEY, startRackEndpoints, type CliWorld} from './cli-env';
+import {createCliWorld, startRackEndpoints, type AwsKeys, type CliWorld} from './cli-env';
 import {DUMMY_BUILD_SECRETS} from './dummy-secrets';
 import type {Loopback} from './loopback';
 
@@ -18,11 +18,6 @@ export interface Secrets {
 	LIBRATO_EMAIL: string;
 	LIBRATO_TOKEN: string;
 	LOGSPOUT_TOKEN: string;
-}
-
-export interface AwsKeys {
-	accessKeyId: string;
-	secretAccessKey: string;
 }
 
 export interface ChecklistWorldOptions {
@@ -58,7 +53,6 @@ export async function createChecklistWorld({
 	identities = {},
 }: ChecklistWorldOptions = {}): Promise<ChecklistWorld> {
 	const rack = await startRackEndpoints({source: 'aws.dev.i-0a1', account: {email: secrets.LIBRATO_EMAIL, token: secrets.LIBRATO_TOKEN}});
-	const accessKeyId = awsKeys?.accessKeyId ?? DEV_KEY;
 	const base = await createCliWorld({
 		config: {
 			region: 'us-east-1',
@@ -77,17 +71,12 @@ export async function createChecklistWorld({
 			},
 		},
 		aws: {
-			identities: {...identities, [accessKeyId]: {accountId: '111111111111', arn: 'arn:aws:sts::111111111111:assumed-role/Admin/operator'}},
+			identities,
 			images: [{imageId: RACK_AMI, name: 'convox-dev-dev-20261125000000', tags: {Env: 'dev'}}],
 			stacks: [rackStackSeed({stackName: 'convox-dev', ...(released ? {parameters: {Ami: RACK_AMI, Version: RACK_VERSION}} : {})})],
 		},
+		...(awsKeys ? {devKeys: awsKeys} : {}),
 	});
-	if (awsKeys) {
-		await writeFile(
-			path.join(base.home, '.aws', 'credentials'),
-			`[convox-dev]\naws_access_key_id = ${awsKeys.accessKeyId}\naws_secret_access_key = ${awsKeys.secretAccessKey}\n`,
-		);
-	}
 	await mkdir(path.join(base.dir, 'packer'));
 	await copyFile(BUNDLED_TEMPLATE, path.join(base.dir, 'packer', 'packer.json'));
 	const rackOutput = path.join(base.dir, 'convox-rack.stdout.txt');

@@ -24,6 +24,19 @@ export interface CliWorld {
 export const DEV_KEY = 'AKIADEVEXAMPLE000001';
 export const WRONG_KEY = 'AKIAWRONGEXAMPLE0002';
 
+export interface AwsKeys {
+	accessKeyId: string;
+	secretAccessKey: string;
+}
+
+export interface CliWorldOptions {
+	config?: object;
+	aws?: AwsStandInOptions;
+	releases?: ReleasesStandInOptions;
+	/** Keys of the ~/.aws profile convox-dev (the stand-in knows them as dev's account); default DEV_KEY's. */
+	devKeys?: AwsKeys;
+}
+
 /**
  * A folder with a config, a temporary HOME holding ~/.aws profiles, and loopback stand-ins for
  * the release files and for STS/CloudFormation/EC2, reached through AWS_ENDPOINT_URL_*.
@@ -32,7 +45,8 @@ export async function createCliWorld({
 	config,
 	aws,
 	releases,
-}: {config?: object; aws?: AwsStandInOptions; releases?: ReleasesStandInOptions} = {}): Promise<CliWorld> {
+	devKeys = {accessKeyId: DEV_KEY, secretAccessKey: 'devsecretdevsecretdevsecret'},
+}: CliWorldOptions = {}): Promise<CliWorld> {
 	const dir = await mkdtemp(path.join(os.tmpdir(), 'convox-ami-e2e-'));
 	const home = path.join(dir, 'home');
 	await mkdir(path.join(home, '.aws'), {recursive: true});
@@ -44,8 +58,8 @@ export async function createCliWorld({
 		path.join(home, '.aws', 'credentials'),
 		[
 			`[convox-dev]`,
-			`aws_access_key_id = ${DEV_KEY}`,
-			'aws_secret_access_key = devsecretdevsecretdevsecret',
+			`aws_access_key_id = ${devKeys.accessKeyId}`,
+			`aws_secret_access_key = ${devKeys.secretAccessKey}`,
 			`[convox-wrong]`,
 			`aws_access_key_id = ${WRONG_KEY}`,
 			'aws_secret_access_key = wrongsecretwrongsecret',
@@ -54,12 +68,13 @@ export async function createCliWorld({
 	);
 	const awsStandIn = await startAwsStandIn({
 		tickMs: 20,
-		identities: {
-			[DEV_KEY]: {accountId: '111111111111', arn: 'arn:aws:sts::111111111111:assumed-role/Admin/operator'},
-			[WRONG_KEY]: {accountId: '999999999999'},
-		},
 		stacks: [rackStackSeed({stackName: 'convox-dev'})],
 		...aws,
+		identities: {
+			[devKeys.accessKeyId]: {accountId: '111111111111', arn: 'arn:aws:sts::111111111111:assumed-role/Admin/operator'},
+			[WRONG_KEY]: {accountId: '999999999999'},
+			...aws?.identities,
+		},
 	});
 	const releasesStandIn = await startReleasesStandIn(releases);
 	const configPath = path.join(dir, 'convox-ami.config.json');
@@ -154,7 +169,7 @@ export interface SharedCliWorld {
 }
 
 /** One world for the whole file: made before its first case, closed after its last. */
-export function sharedCliWorld(options?: Parameters<typeof createCliWorld>[0]): SharedCliWorld {
+export function sharedCliWorld(options?: CliWorldOptions): SharedCliWorld {
 	let world: CliWorld | undefined;
 	let counter = 0;
 	beforeAll(async () => {
