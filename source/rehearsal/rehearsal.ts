@@ -10,6 +10,7 @@ import {demoFleet} from './demo-fleet';
 import {earlierAmis} from './earlier-amis';
 import {REHEARSAL_SECRETS} from './rehearsal-secrets';
 import {awsStandInEnv} from './stand-in-env';
+import {libratoStandIn} from './librato-stand-in';
 import {rehearsalToolScript} from './tool-script';
 import {recordingHelloWorld, startSumoLogicStandIn} from './sumologic-stand-in';
 import {bundledTemplateFor, startCurrentReleasesStandIn, startReleasesStandIn} from './releases-stand-in';
@@ -122,21 +123,7 @@ export async function startRehearsal(stateDir: string, options: {fleet?: string;
 	const [releases, currentReleases] = await Promise.all([startReleasesStandIn(), startCurrentReleasesStandIn()]);
 	const sumo = await startSumoLogicStandIn({jobStates: ['DONE GATHERING RESULTS']});
 	const helloWorld = await listenOnLoopback(recordingHelloWorld(sumo, {delayMs: 0, drop: logsKnob === 'never'}));
-	const libratoApi = await listenOnLoopback((_request, response) => {
-		const now = Math.floor(Date.now() / 1000);
-		response.setHeader('content-type', 'application/json');
-		response.end(
-			JSON.stringify({
-				name: 'collectd.cpu.percent.user',
-				measurements: {
-					'aws.rehearsal.i-0rehearsal': [
-						{measure_time: now - 30, value: 2.5},
-						{measure_time: now, value: 3.1},
-					],
-				},
-			}),
-		);
-	});
+	const libratoApi = await listenOnLoopback(libratoStandIn({source: 'aws.rehearsal.i-0rehearsal'}));
 	// The tools run through this very CLI.
 	const cli = process.argv[1] ?? '';
 	const [replay, convox] = await Promise.all([rehearsalToolScript(binDir, 'packer', cli), rehearsalToolScript(binDir, 'convox', cli)]);

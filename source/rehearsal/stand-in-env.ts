@@ -9,5 +9,7 @@ export function awsStandInEnv(url: string): NodeJS.ProcessEnv {
 		AWS_ENDPOINT_URL_IAM: url,
 		AWS_ENDPOINT_URL_CLOUDWATCH: url,
 		AWS_ENDPOINT_URL_AUTO_SCALING: url,
+		AWS_ENDPOINT_URL_SECRETS_MANAGER: url,
+		AWS_ENDPOINT_URL_RBIN: url,
 	};
 }

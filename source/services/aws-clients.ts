@@ -1,4 +1,4 @@
-import type {AwsCredentialIdentity} from '@aws-sdk/types';
+import type {AwsCredentialIdentity, AwsCredentialIdentityProvider} from '@aws-sdk/types';
 import type {AwsClients} from '../core/ports';
 
 export interface AwsClientOptions {
@@ -7,7 +7,8 @@ export interface AwsClientOptions {
 	profile?: string;
 	/** Rehearsal: every client talks to this loopback URL with fake credentials; no profile is read. */
 	endpoint?: string;
-	credentials?: AwsCredentialIdentity;
+	/** Keys, or a provider of them (temporary credentials the SDK renews). */
+	credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
 	/** Awaited before each request is sent (the journal reaching the shared state first). */
 	beforeCall?: () => Promise<void>;
 }
@@ -59,8 +60,13 @@ export async function createAwsClients(options: AwsClientOptions): Promise<AwsCl
 		import('@aws-sdk/client-auto-scaling'),
 		import('@aws-sdk/credential-providers'),
 	]);
-	const fixed = options.credentials;
-	const provider = fixed ? async () => fixed : fromNodeProviderChain(options.profile ? {profile: options.profile} : {});
+	const given = options.credentials;
+	const provider =
+		typeof given === 'function'
+			? given
+			: given
+				? async () => given
+				: fromNodeProviderChain(options.profile ? {profile: options.profile} : {});
 	const common = {
 		region: options.region,
 		credentials: provider,

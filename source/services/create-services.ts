@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type {AccountConfig, Config} from '../config/schema';
-import {createAwsClients} from './aws-clients';
+import {createAwsClients, type AwsClientOptions} from './aws-clients';
 import {callBudgetFor, withCallBudget} from './cloudformation/call-budget';
 import {createReleasesService} from './releases';
 import type {StateHandOff} from '../core/state-location';
@@ -12,8 +12,8 @@ export interface ServiceOptions {
 	account: AccountConfig;
 	region: string;
 	environment: NodeJS.ProcessEnv;
-	/** Rehearsal: the loopback stand-in every AWS client talks to, with fake credentials. */
-	standIn?: {endpoint: string; credentials: {accessKeyId: string; secretAccessKey: string}};
+	/** Rehearsal: the loopback stand-in every AWS client talks to, with fake credentials (keys, or a provider of them). */
+	standIn?: {endpoint: string; credentials: NonNullable<AwsClientOptions['credentials']>};
 	/** A fleet's racks: their CloudFormation calls share one pace per account and region. */
 	sharedPace?: boolean;
 	/** Awaited before every AWS call: with a shared state, the journal write that announces a change reaches it before the change is made. */

@@ -2,8 +2,8 @@ import {PROMPT_READY} from '../support/ink-prompt';
 import {readdir, readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
-import {runCli} from '../support/cli-env';
-import {createChecklistWorld, type AwsKeys, type ChecklistWorld, type Secrets} from '../support/checklist-e2e-world';
+import {runCli, type AwsKeys} from '../support/cli-env';
+import {createChecklistWorld, type ChecklistWorld, type Secrets} from '../support/checklist-e2e-world';
 import {runInPty} from '../support/pty';
 
 let world: ChecklistWorld | undefined;

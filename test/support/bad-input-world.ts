@@ -1,13 +1,10 @@
 import {execFile, spawn} from 'node:child_process';
-import {cp, mkdir, readdir, readFile, writeFile} from 'node:fs/promises';
+import {readdir, readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
-import {createCliWorld, type CliResult, type CliWorld} from './cli-env';
+import {createCliWorld, startRackEndpoints, type CliResult, type CliWorld, type CliWorldOptions} from './cli-env';
 import {DUMMY_BUILD_SECRETS} from './dummy-secrets';
-import {serve} from './loopback';
 import {CLI} from './pty';
-import {rehearsalTool} from './tool-scripts';
-
-const REPO = path.resolve(new URL('../..', import.meta.url).pathname);
+import {installRehearsalTools} from './tool-scripts';
 
 export interface LiveWorld extends CliWorld {
 	templateDir: string;
@@ -23,27 +20,16 @@ export interface LiveWorld extends CliWorld {
  * A CLI world for runs past resolve-version: the rehearsal's Packer replay and convox stand-in as
  * the config's binaries, a copy of packer/ as the template, a hello-world that answers.
  */
-export async function createLiveWorld(options: Parameters<typeof createCliWorld>[0] = {}): Promise<LiveWorld> {
+export async function createLiveWorld(options: CliWorldOptions = {}): Promise<LiveWorld> {
 	const world = await createCliWorld(options);
-	const binDir = path.join(world.dir, 'bin');
-	const templateDir = path.join(world.dir, 'packer');
-	await mkdir(binDir, {recursive: true});
-	await cp(path.join(REPO, 'packer'), templateDir, {recursive: true});
-	await Promise.all([rehearsalTool(binDir, 'packer'), rehearsalTool(binDir, 'convox')]);
-	const hello = await serve((_request, response) => response.end('Hello, World!\n'));
-	const librato = await serve((_request, response) => {
-		const now = Math.floor(Date.now() / 1000);
-		response.setHeader('content-type', 'application/json');
-		response.end(
-			JSON.stringify({name: 'collectd.cpu.percent.user', measurements: {'aws.dev.i-0badinput': [{measure_time: now, value: 2.5}]}}),
-		);
-	});
+	const {binDir, templateDir} = await installRehearsalTools(world.dir);
+	const rack = await startRackEndpoints({source: 'aws.dev.i-0badinput'});
 	return {
 		...world,
 		env: {
 			...world.env,
 			...DUMMY_BUILD_SECRETS,
-			LIBRATO_API_URL: librato.url,
+			LIBRATO_API_URL: rack.librato.url,
 			CONVOX_AMI_REHEARSAL_BUILD_SECONDS: '0.5',
 			CONVOX_AMI_PROBE_TIMEOUT: '5',
 		},
@@ -60,7 +46,7 @@ export async function createLiveWorld(options: Parameters<typeof createCliWorld>
 						accountId: '111111111111',
 						stackName: 'convox-dev',
 						rack: 'dev',
-						helloWorldUrl: `${hello.url}/`,
+						helloWorldUrl: `${rack.helloWorld.url}/`,
 						...account,
 					},
 				},
@@ -71,8 +57,7 @@ export async function createLiveWorld(options: Parameters<typeof createCliWorld>
 			return target;
 		},
 		async close() {
-			await Promise.all([hello.close(), librato.close()]);
-			await world.close();
+			await Promise.all([rack.close(), world.close()]);
 		},
 	};
 }

@@ -1,9 +1,9 @@
 import {copyFile, mkdir, readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {rackStackSeed} from '../../source/rehearsal/aws-stand-in';
-import {createCliWorld, DEV_KEY, type CliWorld} from './cli-env';
+import {createCliWorld, startRackEndpoints, type AwsKeys, type CliWorld} from './cli-env';
 import {DUMMY_BUILD_SECRETS} from './dummy-secrets';
-import {serve, type Loopback} from './loopback';
+import type {Loopback} from './loopback';
 
 const FAKE_CONVOX = new URL('../fixtures/bin/convox', import.meta.url).pathname;
 const FAKE_PACKER = new URL('../fixtures/bin/fake-packer.mjs', import.meta.url).pathname;
@@ -18,11 +18,6 @@ export interface Secrets {
 	LIBRATO_EMAIL: string;
 	LIBRATO_TOKEN: string;
 	LOGSPOUT_TOKEN: string;
-}
-
-export interface AwsKeys {
-	accessKeyId: string;
-	secretAccessKey: string;
 }
 
 export interface ChecklistWorldOptions {
@@ -57,33 +52,7 @@ export async function createChecklistWorld({
 	extraEnv = {},
 	identities = {},
 }: ChecklistWorldOptions = {}): Promise<ChecklistWorld> {
-	const helloWorld = await serve((_request, response) => {
-		response.setHeader('content-type', 'text/plain');
-		response.end('Hello, World!\n');
-	});
-	const expectedAuthorization = `Basic ${Buffer.from(`${secrets.LIBRATO_EMAIL}:${secrets.LIBRATO_TOKEN}`).toString('base64')}`;
-	const librato = await serve((request, response) => {
-		// Rounded up: a measurement of this very second is newer than a stack update that just completed.
-		const now = Math.ceil(Date.now() / 1000);
-		const authorized = request.headers.authorization === expectedAuthorization;
-		response.writeHead(authorized ? 200 : 401, {'content-type': 'application/json'});
-		response.end(
-			JSON.stringify(
-				authorized
-					? {
-							name: 'collectd.cpu.percent.user',
-							measurements: {
-								'aws.dev.i-0a1': [
-									{measure_time: now - 60, value: 2.5},
-									{measure_time: now, value: 3.1},
-								],
-							},
-						}
-					: {errors: 'unauthorized'},
-			),
-		);
-	});
-	const accessKeyId = awsKeys?.accessKeyId ?? DEV_KEY;
+	const rack = await startRackEndpoints({source: 'aws.dev.i-0a1', account: {email: secrets.LIBRATO_EMAIL, token: secrets.LIBRATO_TOKEN}});
 	const base = await createCliWorld({
 		config: {
 			region: 'us-east-1',
@@ -95,24 +64,19 @@ export async function createChecklistWorld({
 					accountId: '111111111111',
 					stackName: 'convox-dev',
 					rack: 'dev',
-					helloWorldUrl: `${helloWorld.url}/`,
+					helloWorldUrl: `${rack.helloWorld.url}/`,
 					librato: {source: 'aws.dev.*'},
 					sumologic: {searchUrl: 'https://service.sumologic.com/ui/#/search/_sourceCategory=dev/http'},
 				},
 			},
 		},
 		aws: {
-			identities: {...identities, [accessKeyId]: {accountId: '111111111111', arn: 'arn:aws:sts::111111111111:assumed-role/Admin/operator'}},
+			identities,
 			images: [{imageId: RACK_AMI, name: 'convox-dev-dev-20261125000000', tags: {Env: 'dev'}}],
 			stacks: [rackStackSeed({stackName: 'convox-dev', ...(released ? {parameters: {Ami: RACK_AMI, Version: RACK_VERSION}} : {})})],
 		},
+		...(awsKeys ? {devKeys: awsKeys} : {}),
 	});
-	if (awsKeys) {
-		await writeFile(
-			path.join(base.home, '.aws', 'credentials'),
-			`[convox-dev]\naws_access_key_id = ${awsKeys.accessKeyId}\naws_secret_access_key = ${awsKeys.secretAccessKey}\n`,
-		);
-	}
 	await mkdir(path.join(base.dir, 'packer'));
 	await copyFile(BUNDLED_TEMPLATE, path.join(base.dir, 'packer', 'packer.json'));
 	const rackOutput = path.join(base.dir, 'convox-rack.stdout.txt');
@@ -121,14 +85,14 @@ export async function createChecklistWorld({
 	const convoxArgsLog = path.join(base.dir, 'convox-args.log');
 	return {
 		...base,
-		helloWorld,
-		librato,
+		helloWorld: rack.helloWorld,
+		librato: rack.librato,
 		convoxArgsLog,
 		secrets,
 		env: {
 			...base.env,
 			...secrets,
-			LIBRATO_API_URL: librato.url,
+			LIBRATO_API_URL: rack.librato.url,
 			FAKE_CONVOX_RACK: rackOutput,
 			FAKE_CONVOX_ARGS_LOG: convoxArgsLog,
 			CONVOX_AMI_PROBE_TIMEOUT: '20',
@@ -136,7 +100,7 @@ export async function createChecklistWorld({
 			...extraEnv,
 		},
 		async close() {
-			await Promise.all([base.close(), helloWorld.close(), librato.close()]);
+			await Promise.all([base.close(), rack.close()]);
 		},
 	};
 }

@@ -3,7 +3,10 @@ import {mkdir, mkdtemp, stat, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {startAwsStandIn, rackStackSeed, type AwsStandIn, type AwsStandInOptions} from '../../source/rehearsal/aws-stand-in';
+import {libratoStandIn, type LibratoStandInOptions} from '../../source/rehearsal/librato-stand-in';
 import {startReleasesStandIn, type ReleasesStandIn, type ReleasesStandInOptions} from '../../source/rehearsal/releases-stand-in';
+import {awsStandInEnv} from '../../source/rehearsal/stand-in-env';
+import {reply, serve, type Loopback} from './loopback';
 import {CLI} from './pty';
 import {afterAll, beforeAll} from 'vitest';
 
@@ -21,6 +24,19 @@ export interface CliWorld {
 export const DEV_KEY = 'AKIADEVEXAMPLE000001';
 export const WRONG_KEY = 'AKIAWRONGEXAMPLE0002';
 
+export interface AwsKeys {
+	accessKeyId: string;
+	secretAccessKey: string;
+}
+
+export interface CliWorldOptions {
+	config?: object;
+	aws?: AwsStandInOptions;
+	releases?: ReleasesStandInOptions;
+	/** Keys of the ~/.aws profile convox-dev (the stand-in knows them as dev's account); default DEV_KEY's. */
+	devKeys?: AwsKeys;
+}
+
 /**
  * A folder with a config, a temporary HOME holding ~/.aws profiles, and loopback stand-ins for
  * the release files and for STS/CloudFormation/EC2, reached through AWS_ENDPOINT_URL_*.
@@ -29,7 +45,8 @@ export async function createCliWorld({
 	config,
 	aws,
 	releases,
-}: {config?: object; aws?: AwsStandInOptions; releases?: ReleasesStandInOptions} = {}): Promise<CliWorld> {
+	devKeys = {accessKeyId: DEV_KEY, secretAccessKey: 'devsecretdevsecretdevsecret'},
+}: CliWorldOptions = {}): Promise<CliWorld> {
 	const dir = await mkdtemp(path.join(os.tmpdir(), 'convox-ami-e2e-'));
 	const home = path.join(dir, 'home');
 	await mkdir(path.join(home, '.aws'), {recursive: true});
@@ -41,8 +58,8 @@ export async function createCliWorld({
 		path.join(home, '.aws', 'credentials'),
 		[
 			`[convox-dev]`,
-			`aws_access_key_id = ${DEV_KEY}`,
-			'aws_secret_access_key = devsecretdevsecretdevsecret',
+			`aws_access_key_id = ${devKeys.accessKeyId}`,
+			`aws_secret_access_key = ${devKeys.secretAccessKey}`,
 			`[convox-wrong]`,
 			`aws_access_key_id = ${WRONG_KEY}`,
 			'aws_secret_access_key = wrongsecretwrongsecret',
@@ -51,12 +68,13 @@ export async function createCliWorld({
 	);
 	const awsStandIn = await startAwsStandIn({
 		tickMs: 20,
-		identities: {
-			[DEV_KEY]: {accountId: '111111111111', arn: 'arn:aws:sts::111111111111:assumed-role/Admin/operator'},
-			[WRONG_KEY]: {accountId: '999999999999'},
-		},
 		stacks: [rackStackSeed({stackName: 'convox-dev'})],
 		...aws,
+		identities: {
+			[devKeys.accessKeyId]: {accountId: '111111111111', arn: 'arn:aws:sts::111111111111:assumed-role/Admin/operator'},
+			[WRONG_KEY]: {accountId: '999999999999'},
+			...aws?.identities,
+		},
 	});
 	const releasesStandIn = await startReleasesStandIn(releases);
 	const configPath = path.join(dir, 'convox-ami.config.json');
@@ -78,15 +96,7 @@ export async function createCliWorld({
 		PATH: process.env.PATH,
 		HOME: home,
 		LANG: 'C.UTF-8',
-		AWS_ENDPOINT_URL_STS: awsStandIn.url,
-		AWS_ENDPOINT_URL_CLOUDFORMATION: awsStandIn.url,
-		AWS_ENDPOINT_URL_EC2: awsStandIn.url,
-		AWS_ENDPOINT_URL_SSM: awsStandIn.url,
-		AWS_ENDPOINT_URL_SECRETS_MANAGER: awsStandIn.url,
-		AWS_ENDPOINT_URL_IAM: awsStandIn.url,
-		AWS_ENDPOINT_URL_CLOUDWATCH: awsStandIn.url,
-		AWS_ENDPOINT_URL_AUTO_SCALING: awsStandIn.url,
-		AWS_ENDPOINT_URL_RBIN: awsStandIn.url,
+		...awsStandInEnv(awsStandIn.url),
 		AWS_EC2_METADATA_DISABLED: 'true',
 		CONVOX_RELEASES_URL: releasesStandIn.url,
 		CI: 'true',
@@ -102,6 +112,27 @@ export async function createCliWorld({
 		async close() {
 			await awsStandIn.close();
 			await releasesStandIn.close();
+		},
+	};
+}
+
+export interface RackEndpoints {
+	helloWorld: Loopback;
+	librato: Loopback;
+	close(): Promise<void>;
+}
+
+/** What a rack's checks probe besides AWS: a hello-world that answers 200, and Librato (the rehearsal's stand-in). */
+export async function startRackEndpoints(librato: LibratoStandInOptions): Promise<RackEndpoints> {
+	const [helloWorld, libratoApi] = await Promise.all([
+		serve((_request, response) => reply(response, 200, 'Hello, World!\n')),
+		serve(libratoStandIn(librato)),
+	]);
+	return {
+		helloWorld,
+		librato: libratoApi,
+		async close() {
+			await Promise.all([helloWorld.close(), libratoApi.close()]);
 		},
 	};
 }
@@ -138,7 +169,7 @@ export interface SharedCliWorld {
 }
 
 /** One world for the whole file: made before its first case, closed after its last. */
-export function sharedCliWorld(options?: Parameters<typeof createCliWorld>[0]): SharedCliWorld {
+export function sharedCliWorld(options?: CliWorldOptions): SharedCliWorld {
 	let world: CliWorld | undefined;
 	let counter = 0;
 	beforeAll(async () => {

@@ -1,20 +1,15 @@
-import {cp, mkdir, writeFile} from 'node:fs/promises';
-import path from 'node:path';
+import {writeFile} from 'node:fs/promises';
 import type {AwsStandInOptions, ImageRecord} from '../../source/rehearsal/aws-stand-in';
 import type {ReleasesStandInOptions} from '../../source/rehearsal/releases-stand-in';
 import {resourceChanges} from '../../source/rehearsal/aws/update-plan';
-import {createCliWorld, type CliWorld} from './cli-env';
+import {createCliWorld, startRackEndpoints, type CliWorld} from './cli-env';
 import {DUMMY_BUILD_SECRETS} from './dummy-secrets';
-import {serve} from './loopback';
-import {CLI} from './pty';
-import {rehearsalTool} from './tool-scripts';
+import {installRehearsalTools} from './tool-scripts';
 
 export interface StackWorld extends CliWorld {
 	/** `release --env dev --yes --confirm sumologic`: a whole dev release with nobody to ask. */
 	releaseArgs: string[];
 }
-
-const REPO = path.resolve(path.dirname(CLI), '..');
 
 /**
  * A world for whole releases against the loopback CloudFormation (not --rehearse): Packer is the
@@ -25,27 +20,9 @@ export async function createStackWorld({
 	aws,
 	releases,
 }: {aws?: AwsStandInOptions; releases?: ReleasesStandInOptions} = {}): Promise<StackWorld> {
-	const helloWorld = await serve((_request, response) => response.end('Hello, World!\n'));
-	const librato = await serve((_request, response) => {
-		const now = Math.floor(Date.now() / 1000);
-		response.setHeader('content-type', 'application/json');
-		response.end(
-			JSON.stringify({
-				name: 'collectd.cpu.percent.user',
-				measurements: {
-					'aws.dev.i-0e2e': [
-						{measure_time: now - 30, value: 2.5},
-						{measure_time: now, value: 3.1},
-					],
-				},
-			}),
-		);
-	});
+	const rack = await startRackEndpoints({source: 'aws.dev.i-0e2e'});
 	const base = await createCliWorld({aws: {tickMs: 20, changeSetDelayMs: 0, ...aws}, ...(releases ? {releases} : {})});
-	const binDir = path.join(base.dir, 'bin');
-	await mkdir(binDir);
-	await cp(path.join(REPO, 'packer'), path.join(base.dir, 'packer'), {recursive: true});
-	const [packer, convox] = await Promise.all([rehearsalTool(binDir, 'packer'), rehearsalTool(binDir, 'convox')]);
+	const {packer, convox} = await installRehearsalTools(base.dir);
 	await writeFile(
 		base.configPath,
 		JSON.stringify(
@@ -59,7 +36,7 @@ export async function createStackWorld({
 						accountId: '111111111111',
 						stackName: 'convox-dev',
 						rack: 'dev',
-						helloWorldUrl: `${helloWorld.url}/`,
+						helloWorldUrl: `${rack.helloWorld.url}/`,
 						librato: {source: 'aws.dev.*'},
 					},
 				},
@@ -73,14 +50,14 @@ export async function createStackWorld({
 		env: {
 			...base.env,
 			...DUMMY_BUILD_SECRETS,
-			LIBRATO_API_URL: librato.url,
+			LIBRATO_API_URL: rack.librato.url,
 			CONVOX_AMI_REHEARSAL_BUILD_SECONDS: '1',
 			CONVOX_AMI_PROBE_TIMEOUT: '5',
 			CONVOX_AMI_STACK_POLL_MS: '200',
 		},
 		releaseArgs: ['release', '--env', 'dev', '--yes', '--confirm', 'sumologic'],
 		async close() {
-			await Promise.all([base.close(), helloWorld.close(), librato.close()]);
+			await Promise.all([base.close(), rack.close()]);
 		},
 	};
 }

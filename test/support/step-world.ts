@@ -1,6 +1,7 @@
 import {mkdir, mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
+import type {AwsCredentialIdentity, AwsCredentialIdentityProvider} from '@aws-sdk/types';
 import {afterEach} from 'vitest';
 import {parseConfig} from '../../source/config/load-config';
 import type {Config} from '../../source/config/schema';
@@ -59,6 +60,8 @@ export interface StepContextOptions {
 	secrets?: Partial<Record<SecretEnvName, string>>;
 	/** Added to the services' environment (the one Packer, convox and the probes get). */
 	environment?: NodeJS.ProcessEnv;
+	/** What the services' AWS clients sign with (keys, or a provider that renews or fails); default the world's keys. */
+	credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
 	/** Default the policy of the run's mode: the rehearsal's under `rehearse`, else the live one. */
 	policy?: WorldPolicy;
 	/** As a fleet's rack: CloudFormation calls take turns in the account-region's shared pace. */
@@ -78,6 +81,8 @@ export interface StepHarness {
 	logLines(): string[];
 	/** Ctrl-C: the handler the step registered last, else the abort of its signal. */
 	interrupt(): void;
+	/** The run aborted from elsewhere: its signal, whatever handler the step registered. */
+	abort(): void;
 }
 
 export interface StepWorld {
@@ -173,7 +178,7 @@ async function startStepWorld(options: StepWorldOptions = {}): Promise<StepWorld
 				account,
 				region,
 				environment,
-				standIn: {endpoint: aws.url, credentials},
+				standIn: {endpoint: aws.url, credentials: contextOptions.credentials ?? credentials},
 				...(contextOptions.sharedPace ? {sharedPace: true} : {}),
 			}),
 			policy: contextOptions.policy ?? (mode === 'rehearsal' ? REHEARSAL_POLICY : LIVE_POLICY),
@@ -226,6 +231,7 @@ async function startStepWorld(options: StepWorldOptions = {}): Promise<StepWorld
 			notices: () => events.flatMap(event => (event.type === 'notice' ? [event.message] : [])),
 			logLines: () => events.flatMap(event => (event.type === 'log' ? [event.line] : [])),
 			interrupt,
+			abort: () => controller.abort(),
 		};
 	}
 

@@ -89,6 +89,8 @@ export interface LaunchConfigurationSeed {
 export interface LooseInstanceSeed {
 	name: string;
 	imageId: string;
+	/** Default: a rack instance's tags, with `name` as the stack's. */
+	tags?: Record<string, string>;
 }
 
 export interface ImageCopyRequest {
@@ -328,6 +330,7 @@ export class StandInState {
 			instanceType: 't3.micro',
 			launchTime: new Date().toISOString(),
 			privateIpAddress: `10.0.9.${10 + (this.data.instances.length % 240)}`,
+			...(seed.tags ? {tags: seed.tags} : {}),
 		});
 		this.changed();
 	}
