@@ -68,7 +68,8 @@ export async function driveRun(input: CommandInput, command: SessionCommand): Pr
 				})
 			: undefined;
 		const loaded = rehearsal?.config ?? configured!;
-		if (loaded.config.notify?.length) notifier = createNotifier({targets: loaded.config.notify, environment: process.env, say: frontEnd.say});
+		if (loaded.config.notify?.length)
+			notifier = createNotifier({targets: loaded.config.notify, environment: process.env, say: frontEnd.say});
 		const world = sessionWorld(loaded, {store, rehearsal, notifier});
 		const session = new Session(sessionInput, store, frontEnd, interrupts, world, start.model);
 		const {takenOver} = lock;
