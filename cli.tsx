@@ -1,7 +1,7 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import {Command, CommanderError, Option} from 'commander';
 import {version} from './package.json';
-import type {CliOptions, CommandName} from './source/commands/cli-options';
+import type {CliOptions, CommandName} from './source/core/command-input';
 
 // Only commander is loaded up front: --help and --version answer before Ink, React or the AWS SDK.
 

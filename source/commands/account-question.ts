@@ -1,5 +1,5 @@
 import {readFileSync} from 'node:fs';
-import type {CommandInput} from './cli-options';
+import type {CommandInput} from '../core/command-input';
 import {configPathOf} from '../config/config-file';
 import type {Choice} from '../core/prompter';
 import {ACCOUNT_QUESTION, accountChoices, type AccountSummary} from '../workflow/account-choice';

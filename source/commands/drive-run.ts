@@ -12,7 +12,7 @@ import {acquireStateLock, type StateLock} from '../workflow/state-lock';
 import {wireSignals} from './signals';
 import {createNotifier, type Notifier} from '../services/notifications';
 import type {Outcome} from '../ui/run-store';
-import type {CommandInput} from './cli-options';
+import type {CommandInput} from '../core/command-input';
 import {firstAccountQuestion} from './account-question';
 import {openSharedState, type SharedState} from './open-state';
 import {sessionWorld} from './session-world';

@@ -2,7 +2,7 @@ import type {ExitCode} from '../core/errors';
 import type {ImageWorld} from '../images/read-images';
 import type {Rehearsal} from '../rehearsal/rehearsal';
 import {acquireStateLock, type StateLock} from '../workflow/state-lock';
-import type {CommandInput} from './cli-options';
+import type {CommandInput} from '../core/command-input';
 
 /**
  * Runs `body` in the config's world, or the rehearsal's under --rehearse (whose stand-in keeps its

@@ -2,7 +2,7 @@ import {formatImagesTable, imagesTableCells} from '../images/format-images';
 import {detectOutputMode} from '../ui/output-mode';
 import {imageRows} from '../images/image-usage';
 import {EXIT, type ExitCode} from '../core/errors';
-import type {CommandInput} from './cli-options';
+import type {CommandInput} from '../core/command-input';
 import {readImages} from '../images/read-images';
 import {inImageWorld, warnOnStderr} from './image-world';
 

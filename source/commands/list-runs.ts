@@ -1,7 +1,7 @@
 import {EXIT, type ExitCode} from '../core/errors';
 import {formatFleet, formatRunsTable} from '../workflow/format-runs';
 import {pullUnlessDriven, readRunListing} from '../workflow/run-listing';
-import type {CommandInput} from './cli-options';
+import type {CommandInput} from '../core/command-input';
 import {openSharedState} from './open-state';
 
 const warn = (line: string) => process.stderr.write(`${line}\n`);

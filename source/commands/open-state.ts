@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import {StateMirror} from '../workflow/state-mirror';
-import type {CommandInput} from './cli-options';
+import type {CommandInput} from '../core/command-input';
 
 const REHEARSAL_KEY = {accessKeyId: 'AKIAREHEARSALSTATE00', secretAccessKey: 'rehearsal-state-secret-key'};
 

@@ -3,7 +3,7 @@ import {EXIT, type ExitCode} from '../core/errors';
 import {planFactsReader} from '../steps/plan-facts';
 import {stepRegistry} from '../steps/registry';
 import {procedureDocument, procedureSection} from '../workflow/release-procedure';
-import type {CommandInput} from './cli-options';
+import type {CommandInput} from '../core/command-input';
 
 /** `convox-ami plan`: the procedure a run would follow, as Markdown, for review before a release. */
 export async function printPlan(input: CommandInput): Promise<ExitCode> {

@@ -3,7 +3,7 @@ import {runPrune, type PruneOutput} from '../images/run-prune';
 import {detectOutputMode} from '../ui/output-mode';
 import {createEnquirerPrompter} from '../ui/plain/enquirer-prompter';
 import {createUnattendedPrompter} from '../ui/unattended-prompter';
-import type {CommandInput} from './cli-options';
+import type {CommandInput} from '../core/command-input';
 import {inImageWorld, warnOnStderr} from './image-world';
 
 /** With --json, stdout stays a stream of objects: the words go to stderr, the tables nowhere. */

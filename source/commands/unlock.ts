@@ -1,6 +1,6 @@
 import {EXIT, UsageError, type ExitCode} from '../core/errors';
 import {releaseLockById} from '../workflow/stack-lock';
-import type {CommandInput} from './cli-options';
+import type {CommandInput} from '../core/command-input';
 import {openSharedState} from './open-state';
 
 /** `convox-ami unlock LOCK_ID`: releases by hand the rack lock a refusal named (as `terraform force-unlock`). */

@@ -3,7 +3,7 @@ import {MissingInputError, UsageError, type ExitCode} from '../core/errors';
 import {upgradeConfigTemplate} from '../steps/template-upgrade';
 import {detectOutputMode} from '../ui/output-mode';
 import {createEnquirerPrompter} from '../ui/plain/enquirer-prompter';
-import type {CommandInput} from './cli-options';
+import type {CommandInput} from '../core/command-input';
 
 const ACTIONS = ['upgrade'];
 

@@ -94,7 +94,12 @@ export async function upgradeConfigTemplate(request: TemplateUpgradeRequest): Pr
 		say(`Dry run: ${target} is not written.`);
 		return EXIT.ok;
 	}
+	const stopIfInterrupted = () => {
+		if (request.signal.aborted) throw new InterruptedError(`Interrupted: ${target} was not written.`);
+	};
+	stopIfInterrupted();
 	await request.confirmWrite(target);
+	stopIfInterrupted();
 	try {
 		await writeFile(target, upgrade.text, {flag: 'wx'});
 	} catch (error) {

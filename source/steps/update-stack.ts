@@ -535,10 +535,10 @@ class StackUpdate {
 	}
 }
 
-/** An empty Ami parameter puts the rack on the Convox version's stock AMI. */
 /** The stack's Ami and Version before this run's update. */
 type PreviousValues = {amiId: string; version: string};
 
+/** An empty Ami parameter puts the rack on the Convox version's stock AMI. */
 const shownAmi = (amiId: string) => amiId || '(empty: the stock AMI)';
 
 /** A rollback goes back to the template of its version as published: formation.json, else rack.json. */

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {firstAccountQuestion} from '../../source/commands/account-question';
-import type {CommandInput} from '../../source/commands/cli-options';
+import type {CommandInput} from '../../source/core/command-input';
 
 let dir: string;
 beforeEach(async () => {

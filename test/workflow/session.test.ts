@@ -79,7 +79,7 @@ describe('the session (workflow/session.ts)', () => {
 			loaded,
 			createServices: async (account, region, {sharedPace}) => {
 				created.push({account: account.accountId, region, sharedPace});
-				return {env: {}} as unknown as Services;
+				return {environment: {}} as unknown as Services;
 			},
 		} as Partial<SessionWorld> as SessionWorld;
 		const session = new Session(inputOf(store, 'release'), store, {} as SessionScreen, new InterruptRouter(() => undefined), world, {

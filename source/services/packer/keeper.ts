@@ -94,9 +94,14 @@ export function keeperElsewhere(record: KeeperRecord, now: number): 'running' | 
  * It ignores SIGINT and SIGHUP (Ctrl-C is for Packer's own process group) and ends after Packer.
  */
 export async function runKeeper(input: Readable): Promise<number> {
+	const config = JSON.parse(await readAll(input)) as KeeperConfig;
+	// Packer must never inherit the keeper's own environment (the shell's credentials, no build secrets).
+	if (typeof config.environment !== 'object' || config.environment === null)
+		throw new Error(
+			'The keeper was handed no environment for Packer (a convox-ami of another version started it?): Packer was not started.',
+		);
 	process.on('SIGINT', () => {});
 	process.on('SIGHUP', () => {});
-	const config = JSON.parse(await readAll(input)) as KeeperConfig;
 	const record: KeeperRecord = {
 		keeper: packerProcess(process.pid) ?? {pid: process.pid, startedAt: ''},
 		host: os.hostname(),

@@ -1,4 +1,4 @@
-import type {Flags} from '../core/step';
+import type {Flags} from './step';
 
 /** What commander hands over: the options of every command, before they are checked. */
 export interface CliOptions {
