@@ -1,6 +1,5 @@
 import type {LoadedConfig} from '../config/load-config';
 import {secretReferencesOf} from '../config/secret-references';
-import {StepFailedError, UsageError, errorText} from '../core/errors';
 import type {Rehearsal} from '../rehearsal/rehearsal';
 import {createNotificationComposer} from '../services/notification-messages';
 import {notifyingSink, type Notifier} from '../services/notifications';
@@ -52,23 +51,8 @@ export function sessionWorld(
 			return imageHoldings((await services.aws()).ec2, where);
 		},
 		async stackVersion(services, rack, fleet, signal) {
-			const {cloudformation} = await services.aws();
-			const {describeStack, parameterValue, StackNotFoundError} = await import('../services/cloudformation/stack');
-			try {
-				return parameterValue(await describeStack(cloudformation, rack.stackName, signal), 'Version');
-			} catch (error) {
-				if (error instanceof StackNotFoundError) {
-					throw new UsageError(
-						`The stack ${rack.stackName} of rack ${rack.name} does not exist in account ${rack.accountId} (${rack.region}).`,
-						`Check accounts.${rack.name}.stackName and its region, or take ${rack.name} out of fleets.${fleet}.`,
-					);
-				}
-				signal.throwIfAborted();
-				throw new StepFailedError(
-					`Cannot read the stack ${rack.stackName} of rack ${rack.name}: ${errorText(error)}`,
-					'Check the network and permissions, then run `convox-ami resume`.',
-				);
-			}
+			const {rackStackVersion} = await import('../services/cloudformation/rack-version');
+			return rackStackVersion((await services.aws()).cloudformation, rack, fleet, signal);
 		},
 		async stackChangedSince(services, rack, preview, signal) {
 			const {cloudformation} = await services.aws();
@@ -76,28 +60,10 @@ export function sessionWorld(
 			const {changeSincePreview} = await import('../steps/change-set-approval');
 			return changeSincePreview(preview, await describeStack(cloudformation, rack.stackName, signal));
 		},
-		async copyImage(services, {source, regions, fleetRunId, signal, onProgress}) {
+		async copyImage(services, request) {
 			const aws = await services.aws();
-			const {copyAmiToRegions, AmiCopiesError} = await import('../services/ami-copies');
-			const copiedOf = (copies: Array<{targetRegion: string; amiId: string; adopted: boolean}>) =>
-				copies.map(({targetRegion, amiId, adopted}) => ({region: targetRegion, amiId, adopted}));
-			try {
-				const copies = await copyAmiToRegions(async region => aws.ec2For(region), source, regions, fleetRunId, {
-					signal,
-					concurrency: regions.length,
-					onProgress: progress => {
-						if (progress.phase === 'copying' || progress.phase === 'found') onProgress(progress.message);
-					},
-					...(rehearsal ? REHEARSAL_COPY_POLL : {}),
-				});
-				return {copied: copiedOf(copies), failed: []};
-			} catch (error) {
-				if (!(error instanceof AmiCopiesError)) throw error;
-				return {
-					copied: copiedOf(error.copies),
-					failed: error.failures.map(failure => ({region: failure.targetRegion, error: failure.error.message})),
-				};
-			}
+			const {copyFleetImage} = await import('../services/ami-copies');
+			return copyFleetImage(async region => aws.ec2For(region), request, rehearsal ? REHEARSAL_COPY_POLL : {});
 		},
 	};
 }

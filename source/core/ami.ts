@@ -20,3 +20,18 @@ export type BaseAmiPlan =
 			reason: string;
 			builder?: Builder;
 	  };
+
+/** An AMI copied to a region of its account, or why it was not. */
+export interface ImageCopies {
+	copied: Array<{region: string; amiId: string; adopted: boolean}>;
+	failed: Array<{region: string; error: string}>;
+}
+
+/** A fleet's AMI, copied from its build region to the other regions of its account. */
+export interface ImageCopyRequest {
+	source: {region: string; amiId: string; name: string; description: string};
+	regions: string[];
+	fleetRunId: string;
+	signal: AbortSignal;
+	onProgress(message: string): void;
+}

@@ -2,6 +2,7 @@ import {createHash} from 'node:crypto';
 import {CopyImageCommand, DescribeImagesCommand, paginateDescribeImages, type EC2Client, type Image} from '@aws-sdk/client-ec2';
 import {launchPermissions, waitForImage, type LaunchAccess} from './ec2-images';
 import {errorText} from '../core/errors';
+import type {ImageCopies, ImageCopyRequest} from '../core/ami';
 
 const FLEET_RUN_TAG = 'FleetRun';
 const SOURCE_AMI_TAG = 'SourceAmiId';
@@ -278,4 +279,30 @@ export async function copyAmiToRegions(
 	const done = regions.flatMap(region => copies.get(region) ?? []);
 	if (failures.length > 0) throw new AmiCopiesError(failures, done);
 	return done;
+}
+
+/** A fleet's AMI copied to its other regions, every region at once: what was copied (or found), and what failed with why. */
+export async function copyFleetImage(
+	clientsFor: (region: string) => Promise<EC2Client>,
+	{source, regions, fleetRunId, signal, onProgress}: ImageCopyRequest,
+	poll: Pick<AmiCopyOptions, 'minDelaySeconds' | 'maxDelaySeconds'> = {},
+): Promise<ImageCopies> {
+	const copiedOf = (copies: AmiCopy[]) => copies.map(({targetRegion, amiId, adopted}) => ({region: targetRegion, amiId, adopted}));
+	try {
+		const copies = await copyAmiToRegions(clientsFor, source, regions, fleetRunId, {
+			signal,
+			concurrency: regions.length,
+			onProgress: progress => {
+				if (progress.phase === 'copying' || progress.phase === 'found') onProgress(progress.message);
+			},
+			...poll,
+		});
+		return {copied: copiedOf(copies), failed: []};
+	} catch (error) {
+		if (!(error instanceof AmiCopiesError)) throw error;
+		return {
+			copied: copiedOf(error.copies),
+			failed: error.failures.map(failure => ({region: failure.targetRegion, error: failure.error.message})),
+		};
+	}
 }

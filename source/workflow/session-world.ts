@@ -10,7 +10,7 @@ import type {Flags, StepTable} from '../core/step';
 import type {ChangeSetPreview} from '../core/step-outputs';
 import type {EventSink, Run} from '../core/types';
 import type {FleetRackRecord} from './fleet/fleet-journal';
-import type {ImageCopies, ImageCopyRequest} from './fleet/fleet-world';
+import type {ImageCopies, ImageCopyRequest} from '../core/ami';
 import type {InterruptRouter} from './interrupts';
 import type {JournalStore} from './journal-store';
 import type {ImageHoldings} from './report';

@@ -1,3 +1,4 @@
+import type {ImageCopies, ImageCopyRequest} from '../../core/ami';
 import type {Config} from '../../config/schema';
 import type {ExitCode} from '../../core/errors';
 import type {FleetSink} from '../../core/fleet-events';
@@ -25,20 +26,6 @@ export interface RackDrive {
 
 /** A rack's run: the one it linked, resumed, or a new release of the fleet's version. */
 export type RackRun = {resume: Run} | {rack: string; convoxVersion: string; fleetRunId: string; until?: 'preview'};
-
-/** An AMI copied to a region of its account, or why it was not. */
-export interface ImageCopies {
-	copied: Array<{region: string; amiId: string; adopted: boolean}>;
-	failed: Array<{region: string; error: string}>;
-}
-
-export interface ImageCopyRequest {
-	source: {region: string; amiId: string; name: string; description: string};
-	regions: string[];
-	fleetRunId: string;
-	signal: AbortSignal;
-	onProgress(message: string): void;
-}
 
 /** What the fleet is handed by its command: the outside world, and the runs of its racks. */
 export interface FleetWorld {
