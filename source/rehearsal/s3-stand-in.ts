@@ -4,6 +4,7 @@ import type {IncomingMessage, ServerResponse} from 'node:http';
 import path from 'node:path';
 import {listenOnLoopback} from './loopback-server';
 import {errorText} from '../core/errors';
+import {processIsAlive} from '../core/process-alive';
 
 export interface S3StandInOptions {
 	/** Where the objects live, one file per key under DIR/BUCKET/: two stand-ins on one folder share their buckets. */
@@ -85,18 +86,32 @@ export async function startS3StandIn(options: S3StandInOptions): Promise<S3Stand
 	const keyOf = (relative: string) => relative.split(path.sep).map(decodeURIComponent).join('/');
 	// An If-Match replace reads, compares and renames: another process sharing the folder (a second
 	// rehearsal "machine") must not do the same between those, so the key is claimed by a directory
-	// that only one process can create; a claim left by a killed process is stale after a while.
+	// that only one process can create, holding that process's pid: a claim of a process that is gone
+	// (killed mid-write) is taken at once, one whose pid was not written yet after a while.
 	const claims = path.join(options.dir, '.conditional-writes');
 	mkdirSync(claims, {recursive: true});
 	const slotClaimOf = (slot: string) => path.join(claims, encodeURIComponent(slot));
+	const claimIsStale = (claim: string): boolean => {
+		const holders = readdirSync(claim).map(Number).filter(Number.isInteger);
+		if (holders.length > 0) return !holders.some(processIsAlive);
+		const since = statSync(claim, {throwIfNoEntry: false})?.mtimeMs;
+		return since === undefined || Date.now() - since >= STALE_CLAIM_MS;
+	};
 	function claimSlotAcrossProcesses(slot: string, stale = false): boolean {
 		const claim = slotClaimOf(slot);
 		try {
 			mkdirSync(claim);
+			writeFileSync(path.join(claim, String(process.pid)), '');
 			return true;
-		} catch {
-			const since = statSync(claim, {throwIfNoEntry: false})?.mtimeMs;
-			if (stale || since === undefined || Date.now() - since < STALE_CLAIM_MS) return false;
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+			let staleNow: boolean;
+			try {
+				staleNow = claimIsStale(claim);
+			} catch {
+				return false;
+			}
+			if (stale || !staleNow) return false;
 			rmSync(claim, {recursive: true, force: true});
 			return claimSlotAcrossProcesses(slot, true);
 		}

@@ -1,8 +1,9 @@
 import {mkdir, open, readFile, unlink} from 'node:fs/promises';
-import {readFileSync, unlinkSync} from 'node:fs';
+import {unlinkSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {UsageError, errorText} from '../core/errors';
+import {processIsAlive} from '../core/process-alive';
 
 interface LockOwner {
 	pid: number;
@@ -15,27 +16,6 @@ export interface StateLock {
 	/** Set when a lock left by a process that no longer exists was taken over. */
 	takenOver?: LockOwner;
 	release(): void;
-}
-
-/** A zombie has exited and only waits for its parent to reap it; signal 0 still reaches it. */
-function isZombie(pid: number): boolean {
-	let stat: string;
-	try {
-		stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-	} catch {
-		return false;
-	}
-	// The command name (field 2) is in parentheses and may hold spaces: the state follows it.
-	return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-}
-
-function isAlive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === 'EPERM';
-	}
-	return !isZombie(pid);
 }
 
 async function readOwner(file: string): Promise<LockOwner | undefined> {
@@ -98,7 +78,7 @@ export async function acquireStateLock(stateDir: string, command: string): Promi
 			};
 		}
 		const current = await readOwner(file);
-		if (current && current.host === owner.host && isAlive(current.pid)) {
+		if (current && current.host === owner.host && processIsAlive(current.pid)) {
 			throw new UsageError(
 				`Another convox-ami (pid ${current.pid}, \`${current.command}\`, since ${current.startedAt}) is driving ${stateDir}.`,
 				'Wait for it to finish, or use another --state-dir.',

@@ -1,5 +1,5 @@
 import {request as httpRequest} from 'node:http';
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -157,6 +157,24 @@ describe('the S3 backend over the loopback stand-in (real SDK, path style)', () 
 			child.kill();
 			await child;
 		}
+	});
+
+	test("a claim on a key left by a stand-in process killed mid-write (kill -9) is taken at once; a living process's claim holds", async () => {
+		const first = await backend.put('runs/e.json', 'zero', {ifNoneMatch: '*'});
+		const claim = path.join(path.dirname(bucketDir), '.conditional-writes', encodeURIComponent('team-state/convox/runs/e.json'));
+		const gone = execa(process.execPath, ['-e', '0']);
+		await gone;
+		mkdirSync(claim);
+		writeFileSync(path.join(claim, String(gone.pid)), '');
+		expect(await backend.put('runs/e.json', 'taken over', {ifMatch: first})).toBeTruthy();
+		expect((await backend.get('runs/e.json'))?.text).toBe('taken over');
+
+		const latest = (await backend.get('runs/e.json'))!.etag;
+		mkdirSync(claim);
+		writeFileSync(path.join(claim, String(process.pid)), '');
+		const error = await backend.put('runs/e.json', 'refused', {ifMatch: latest}).catch((caught: unknown) => caught);
+		expect(error).toBeInstanceOf(WriteConflict);
+		expect((await backend.get('runs/e.json'))?.text).toBe('taken over');
 	});
 
 	test('versioning off is advised once; a missing bucket is a clear refusal', async () => {
