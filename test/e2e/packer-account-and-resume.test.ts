@@ -7,22 +7,13 @@ import {DEV_KEY, WRONG_KEY} from '../support/cli-env';
 import {isAlive, runCliUntil, waitUntilGone, type CliEvent, type CliOutcome, type KillWhen} from '../support/fault-cli';
 import {DEV_VAR_FILE, useHcl2Template} from '../support/hcl2-templates';
 import {secretsInCmdline, secretsInFiles} from '../support/secret-scan';
+import {leakScanSecrets} from '../support/dummy-secrets';
 
 const OPERATOR_TEMPLATE = new URL('../fixtures/operator-template/', import.meta.url).pathname;
 const DEV_SECRET_KEY = 'devsecretdevsecretdevsecret';
 const OTHER_SECRET_KEY = 'othersecretothersecret00';
-const SECRETS = {
-	LIBRATO_EMAIL: 'e2e-s3cret-mail@ops.example',
-	LIBRATO_TOKEN: 'e2e-s3cret-token,Vb81',
-	LOGSPOUT_TOKEN: 'e2e-s3cret-logspout',
-};
-const NEEDLES = [
-	...Object.values(SECRETS),
-	SECRETS.LIBRATO_TOKEN.replaceAll(',', '%!(PACKER_COMMA)'),
-	DEV_SECRET_KEY,
-	OTHER_SECRET_KEY,
-	's3cret',
-];
+const {secrets: SECRETS, needles: SCANNED} = leakScanSecrets('e2e');
+const NEEDLES = [...SCANNED, DEV_SECRET_KEY, OTHER_SECRET_KEY];
 const RELEASE = ['release', '--env', 'dev', '--yes', '--json', '--confirm', 'sumologic'];
 const RESUME = ['resume', '--yes', '--json', '--confirm', 'sumologic'];
 

@@ -7,15 +7,11 @@ import {runCliUntil, type CliOutcome, type KillWhen} from '../support/fault-cli'
 import {useHcl2Template, type Hcl2Template} from '../support/hcl2-templates';
 import {secretsInFiles} from '../support/secret-scan';
 import {startSshInstance, type SshInstance} from '../support/ssh-instance';
+import {leakScanSecrets} from '../support/dummy-secrets';
 
 const PROVISION_SCRIPT = new URL('../../packer/scripts/provision.sh', import.meta.url).pathname;
 const FIRST_BOOT_FILES = readdirSync(new URL('../../packer/convox-ami/', import.meta.url).pathname);
-const SECRETS = {
-	LIBRATO_EMAIL: 'ebs-s3cret-mail@ops.example',
-	LIBRATO_TOKEN: 'ebs-s3cret-token,Vb81',
-	LOGSPOUT_TOKEN: 'ebs-s3cret-logspout',
-};
-const NEEDLES = [...Object.values(SECRETS), SECRETS.LIBRATO_TOKEN.replaceAll(',', '%!(PACKER_COMMA)'), 's3cret'];
+const {secrets: SECRETS, needles: NEEDLES} = leakScanSecrets('ebs');
 const release = (world: ChecklistWorld) => [
 	...['release', '--env', 'dev', '--yes', '--json', '--confirm', 'sumologic'],
 	...['--config', world.configPath, '--state-dir', world.stateDir],

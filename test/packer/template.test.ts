@@ -4,7 +4,8 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {execa} from 'execa';
 import {describe, expect, it} from 'vitest';
-import {BUILD_SECRETS, type BuildSecretEnvName} from '../../source/core/secrets';
+import {BUILD_SECRETS} from '../../source/core/secrets';
+import {DUMMY_BUILD_SECRETS} from '../support/dummy-secrets';
 
 const packerDir = fileURLToPath(new URL('../../packer/', import.meta.url));
 const templatePath = path.join(packerDir, 'packer.json');
@@ -19,15 +20,10 @@ const sampleVars = {
 };
 
 /** The secrets reach Packer through its environment, never its command line. */
-const sampleSecrets: Record<BuildSecretEnvName, string> = {
-	LIBRATO_EMAIL: 'ops@example.com',
-	LIBRATO_TOKEN: 'librato-token-sample',
-	LOGSPOUT_TOKEN: 'logspout-token-sample',
-};
 
 const validate = (vars: Record<string, string>) =>
 	execa('packer', ['validate', ...Object.entries(vars).flatMap(([key, value]) => ['-var', `${key}=${value}`]), templatePath], {
-		env: {CHECKPOINT_DISABLE: '1', ...sampleSecrets},
+		env: {CHECKPOINT_DISABLE: '1', ...DUMMY_BUILD_SECRETS},
 		reject: false,
 		all: true,
 	});
