@@ -19,14 +19,13 @@ export function sessionWorld(
 		loaded,
 		steps: stepRegistry,
 		async createServices(account, region, {sharedPace}) {
-			const {createServices} = await import('../services/create-services');
+			const {createServices, awsWorldOf} = await import('../services/create-services');
 			return createServices({
 				config: loaded.config,
 				configDir: loaded.dir,
 				account,
 				region,
-				environment: rehearsal ? rehearsal.environmentFor(account.accountId) : process.env,
-				...(rehearsal ? {standIn: {endpoint: rehearsal.awsEndpoint, credentials: rehearsal.credentialsFor(account.accountId)}} : {}),
+				...awsWorldOf(rehearsal, account.accountId),
 				...(sharedPace ? {sharedPace} : {}),
 				...(store.mirror ? {beforeAwsCall: () => store.journaled(), sharedState: store.mirror.backend.handOff} : {}),
 			});

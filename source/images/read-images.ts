@@ -4,28 +4,19 @@ import type {AwsClients} from '../core/ports';
 import {runModeOf} from '../core/run-mode';
 import type {Flags} from '../core/step';
 import {getCallerIdentity} from '../services/caller-identity';
-import {createServices} from '../services/create-services';
+import {awsWorldOf, createServices, type AccountStandIn} from '../services/create-services';
 import {JournalStore} from '../workflow/journal-store';
 import {imagePlaces, selectedAccounts, type ImagePlace} from './image-places';
 import type {RegionInventory} from './image-usage';
 import {journalImages, type JournalImages} from './journal-images';
 import {readInventory} from './read-inventory';
 
-/** The rehearsal's AWS stand-in, as `images` and `prune` reach it (commands/ start and stop it). */
-export interface AwsStandIn {
-	awsEndpoint: string;
-	/** Fake credentials of an account: the stand-in tells accounts apart by their key id. */
-	credentialsFor(accountId: string): {accessKeyId: string; secretAccessKey: string};
-	/** The environment of an account's services: every endpoint is a stand-in. */
-	environmentFor(accountId: string): NodeJS.ProcessEnv;
-}
-
 /** The config (the rehearsal's, under --rehearse) and, in a rehearsal, its AWS stand-in. */
 export interface ImageWorld {
 	config: Config;
 	configDir: string;
 	configPath: string;
-	rehearsal?: AwsStandIn;
+	rehearsal?: AccountStandIn;
 }
 
 /** Which accounts and regions `images` and `prune` read, and where the journal is. */
@@ -52,8 +43,7 @@ function clientsFor(world: ImageWorld, account: AccountConfig, region: string): 
 		configDir: world.configDir,
 		account,
 		region,
-		environment: rehearsal ? rehearsal.environmentFor(account.accountId) : process.env,
-		...(rehearsal ? {standIn: {endpoint: rehearsal.awsEndpoint, credentials: rehearsal.credentialsFor(account.accountId)}} : {}),
+		...awsWorldOf(rehearsal, account.accountId),
 	}).aws();
 }
 

@@ -21,6 +21,24 @@ export interface ServiceOptions {
 	sharedState?: StateHandOff;
 }
 
+/** The rehearsal's AWS stand-in, as the services of an account reach it. */
+export interface AccountStandIn {
+	awsEndpoint: string;
+	/** Fake credentials of an account: the stand-in tells accounts apart by their key id. */
+	credentialsFor(accountId: string): {accessKeyId: string; secretAccessKey: string};
+	/** The environment of an account's services: every endpoint is a stand-in. */
+	environmentFor(accountId: string): NodeJS.ProcessEnv;
+}
+
+/** Where an account's services find AWS: the rehearsal's stand-in under --rehearse, else this process's environment. */
+export function awsWorldOf(rehearsal: AccountStandIn | undefined, accountId: string): Pick<ServiceOptions, 'environment' | 'standIn'> {
+	if (!rehearsal) return {environment: process.env};
+	return {
+		environment: rehearsal.environmentFor(accountId),
+		standIn: {endpoint: rehearsal.awsEndpoint, credentials: rehearsal.credentialsFor(accountId)},
+	};
+}
+
 /** A binary named with a path resolves from the config's folder; a bare name is looked up on PATH. */
 function binary(name: string | undefined, fallback: string, configDir: string): string {
 	if (!name) return fallback;
