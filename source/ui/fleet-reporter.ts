@@ -71,12 +71,16 @@ export function plainFleetSink(tag: FleetTag, write: (text: string) => void): Fl
 
 /** What the Ink screen offers a fleet: its table, each rack's own panes, its notices. */
 export interface FleetScreen {
-	setFleet(rows: FleetRow[]): void;
+	/** `hold`: only a running rack's step moved, which may wait for a frame drawn anyway. */
+	setFleet(rows: FleetRow[], options?: {hold: boolean}): void;
 	rackPanes(rack: string): EventSink;
 	say(level: 'info' | 'warn', message: string): void;
 }
 
-/** The Ink screen: the fleet table follows the racks' runs and states; steps that fail and the fleet's lines become notices. */
+/**
+ * The Ink screen: the fleet table follows the racks' runs and states (a running rack's step as the
+ * screen's clock allows, its state at once); steps that fail and the fleet's lines become notices.
+ */
 export function inkFleetSink(tag: FleetTag, screen: FleetScreen): FleetSink {
 	let rows: FleetRow[] = (tag.racks ?? []).map(({name, accountId, region, wave, state}) => ({
 		rack: name,
@@ -85,10 +89,10 @@ export function inkFleetSink(tag: FleetTag, screen: FleetScreen): FleetSink {
 		wave,
 		status: state,
 	}));
-	const show = (next: FleetRow[]) => {
+	const show = (next: FleetRow[], hold = false) => {
 		if (next.every((row, index) => row === rows[index])) return;
 		rows = next;
-		screen.setFleet(rows);
+		screen.setFleet(rows, {hold});
 	};
 	screen.setFleet(rows);
 	return {
@@ -96,7 +100,10 @@ export function inkFleetSink(tag: FleetTag, screen: FleetScreen): FleetSink {
 			const panes = screen.rackPanes(rack);
 			return (event, run) => {
 				panes(event, run);
-				show(rows.map(row => (row.rack === rack ? reduceRackRow(row, event) : row)));
+				show(
+					rows.map(row => (row.rack === rack ? reduceRackRow(row, event) : row)),
+					rows.some(row => row.rack === rack && row.status === 'running'),
+				);
 				if (event.type === 'step' && event.status === 'failed')
 					screen.say('warn', `[${rack}] ${STEP_TITLES[event.step]} failed${event.error ? `: ${event.error}` : ''}`);
 			};

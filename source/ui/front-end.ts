@@ -68,7 +68,12 @@ export async function createFrontEnd(
 		return {
 			prompter: mode.canPrompt ? screen.store.prompter({yes}) : createUnattendedPrompter({yes}),
 			sink: (event, run) => screen.store.onEvent(event, run),
-			fleet: tag => inkFleetSink(tag, {setFleet: rows => screen.store.setFleet(rows), rackPanes: rack => screen.racks.sink(rack), say}),
+			fleet: tag =>
+				inkFleetSink(tag, {
+					setFleet: (rows, options) => screen.store.setFleet(rows, options),
+					rackPanes: rack => screen.racks.sink(rack),
+					say,
+				}),
 			say,
 			attach: run => screen.store.attach(runTitle(run), runBadges(run), run),
 			attachFleet: () => undefined,
