@@ -71,15 +71,18 @@ export function plainFleetSink(tag: FleetTag, write: (text: string) => void): Fl
 
 /** What the Ink screen offers a fleet: its table, each rack's own panes, its notices. */
 export interface FleetScreen {
-	/** `hold`: only a running rack's step moved, which may wait for a frame drawn anyway. */
+	/** `hold`: nothing changed that needs the operator (a rack's step or state, not a failure or a wait), which may wait for a frame drawn anyway. */
 	setFleet(rows: FleetRow[], options?: {hold: boolean}): void;
 	rackPanes(rack: string): EventSink;
 	say(level: 'info' | 'warn', message: string): void;
 }
 
+/** Rack states the table shows at once: the operator has something to look at. */
+const URGENT_STATES = new Set(['failed', 'waiting']);
+
 /**
- * The Ink screen: the fleet table follows the racks' runs and states (a running rack's step as the
- * screen's clock allows, its state at once); steps that fail and the fleet's lines become notices.
+ * The Ink screen: the fleet table follows the racks' runs and states (as the screen's clock allows,
+ * a rack that failed or waits at once); steps that fail and the fleet's lines become notices.
  */
 export function inkFleetSink(tag: FleetTag, screen: FleetScreen): FleetSink {
 	let rows: FleetRow[] = (tag.racks ?? []).map(({name, accountId, region, wave, state}) => ({
@@ -89,7 +92,7 @@ export function inkFleetSink(tag: FleetTag, screen: FleetScreen): FleetSink {
 		wave,
 		status: state,
 	}));
-	const show = (next: FleetRow[], hold = false) => {
+	const show = (next: FleetRow[], hold: boolean) => {
 		if (next.every((row, index) => row === rows[index])) return;
 		rows = next;
 		screen.setFleet(rows, {hold});
@@ -102,7 +105,7 @@ export function inkFleetSink(tag: FleetTag, screen: FleetScreen): FleetSink {
 				panes(event, run);
 				show(
 					rows.map(row => (row.rack === rack ? reduceRackRow(row, event) : row)),
-					rows.some(row => row.rack === rack && row.status === 'running'),
+					true,
 				);
 				if (event.type === 'step' && event.status === 'failed')
 					screen.say('warn', `[${rack}] ${STEP_TITLES[event.step]} failed${event.error ? `: ${event.error}` : ''}`);
@@ -110,7 +113,10 @@ export function inkFleetSink(tag: FleetTag, screen: FleetScreen): FleetSink {
 		},
 		emit: event => {
 			const now = Date.now();
-			show(rows.map(row => reduceFleetRow(row, event, now)));
+			show(
+				rows.map(row => reduceFleetRow(row, event, now)),
+				event.type === 'rack-state' && !URGENT_STATES.has(event.state),
+			);
 			if (event.type !== 'rack-state')
 				screen.say(event.type === 'notice' && event.level === 'warn' ? 'warn' : 'info', describeFleetEvent(event, tag.fleet));
 		},

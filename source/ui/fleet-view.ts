@@ -16,7 +16,7 @@ export interface FleetRow {
 /**
  * The fleet table's elapsed times move every 5 s, not with every tick of the screen's clock: a fleet
  * that waits draws a frame every 5 s instead of every second (each frame lays out and draws the
- * whole table). A running rack's step, when it moves, waits for the same frame (`RunStore.setFleet`).
+ * whole table). A rack's step or state, when it moves, waits for the same frame unless it needs the operator (`RunStore.setFleet`).
  */
 export const FLEET_CLOCK_STEP_MS = 5000;
 

@@ -149,7 +149,7 @@ export class RunStore {
 	}
 
 	/**
-	 * A fleet's rows. Rows `hold` marks (a running rack's step moved) cause no frame of their own:
+	 * A fleet's rows. Rows `hold` marks (a rack's step or state moved) cause no frame of their own:
 	 * they are drawn with the next frame drawn anyway, at the latest when the fleet table's elapsed
 	 * times next move (every `holdMs`), in the same frame.
 	 */

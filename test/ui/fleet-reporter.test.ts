@@ -99,8 +99,8 @@ describe('fleet table on the Ink screen', () => {
 		reporter.emit({type: 'rack-state', rack: 'dev', state: 'done', wave: 0});
 		reporter.emit({type: 'rack-state', rack: 'prod-eu', state: 'untouched', wave: 1});
 		expect(tables).toHaveLength(5);
-		// Only the running rack's step may wait for a frame drawn anyway; its states are drawn at once.
-		expect(held).toEqual([false, false, true, false, false]);
+		// Steps and states may wait for a frame drawn anyway; each table is whole all the same.
+		expect(held).toEqual([false, true, true, true, true]);
 		expect(tables[2]![0]).toMatchObject({rack: 'dev', step: 'update-stack', status: 'running'});
 		const last = tables.at(-1)!;
 		expect(last[0]).toMatchObject({
@@ -112,5 +112,11 @@ describe('fleet table on the Ink screen', () => {
 		});
 		expect(last[1]).toMatchObject({rack: 'prod-eu', status: 'untouched'});
 		expect(last[1]!.startedAt).toBeUndefined();
+
+		// A rack that fails or waits for the operator is drawn at once.
+		reporter.emit({type: 'rack-state', rack: 'prod-eu', state: 'failed', wave: 1});
+		reporter.emit({type: 'rack-state', rack: 'dev', state: 'waiting', wave: 0});
+		expect(held.slice(-2)).toEqual([false, false]);
+		expect(tables.at(-1)!.map(row => row.status)).toEqual(['waiting', 'failed']);
 	});
 });

@@ -225,47 +225,48 @@ describe('the fleet screen opens one rack’s panes from the fleet table', () =>
 	});
 });
 
-describe('the fleet table draws a running rack’s step with its clock', () => {
+describe('the fleet table draws racks’ steps and states with its clock', () => {
 	afterEach(() => {
 		vi.useRealTimers();
 	});
 
-	it('a step that moves draws no frame of its own: it comes with the next frame drawn anyway, at the latest when the elapsed times move', async () => {
+	it('a step or a state that moves draws no frame of its own: it comes with the next frame drawn anyway, at the latest when the elapsed times move', async () => {
 		vi.useFakeTimers({now: 1_000_000});
 		const {store, reporter, frames, lastFrame, unmount} = fleetScreen();
 		reporter.emit({type: 'rack-state', rack: 'dev-us-1', state: 'running', wave: 0});
 		await vi.advanceTimersByTimeAsync(1000);
-		expect(row(lastFrame()!, 'dev-us-1')).toMatch(/dev-us-1\s+111111111111\s+us-east-1\s+1\s+running/);
 		const drawn = frames.length;
+		expect(row(lastFrame()!, 'dev-us-1')).toMatch(/dev-us-1\s+111111111111\s+us-east-1\s+1\s+pending/);
 
 		const devUs = rackRun(reporter, 'dev-us-1', false);
 		devUs([{type: 'step', step: 'build', status: 'running'}]);
 		await vi.advanceTimersByTimeAsync(2500);
 		expect(frames.length).toBe(drawn);
-		expect(row(lastFrame()!, 'dev-us-1')).not.toContain('Build AMI');
-		// The elapsed times move at 5 s: the step is drawn in that same frame.
+		// The elapsed times move at 5 s: the state and the step are drawn in that same frame.
 		await vi.advanceTimersByTimeAsync(1500);
 		expect(frames.length).toBe(drawn + 1);
 		expect(row(lastFrame()!, 'dev-us-1')).toMatch(/Build AMI\s+running\s+5\.0 s/);
 
-		// A state that changes is drawn at once, with the step held back before it.
+		// A rack that fails is drawn at once, with what was held back before it.
 		devUs([
 			{type: 'step', step: 'build', status: 'done'},
 			{type: 'step', step: 'update-stack', status: 'running'},
 		]);
+		reporter.emit({type: 'rack-state', rack: 'prod-eu-1', state: 'running', wave: 0});
 		await vi.advanceTimersByTimeAsync(1000);
 		expect(frames.length).toBe(drawn + 1);
-		reporter.emit({type: 'rack-state', rack: 'prod-eu-1', state: 'running', wave: 0});
+		reporter.emit({type: 'rack-state', rack: 'prod-eu-1', state: 'failed', wave: 0});
 		await vi.advanceTimersByTimeAsync(100);
 		expect(frames.length).toBe(drawn + 2);
 		expect(row(lastFrame()!, 'dev-us-1')).toMatch(/Update stack\s+running/);
-		expect(row(lastFrame()!, 'prod-eu-1')).toMatch(/prod-eu-1\s+222222222222\s+eu-west-1\s+1\s+running/);
+		expect(row(lastFrame()!, 'prod-eu-1')).toMatch(/prod-eu-1\s+222222222222\s+eu-west-1\s+1\s+failed/);
 
 		// The outcome draws the final table whole: nothing held back is lost.
-		rackRun(reporter, 'prod-eu-1', true)([{type: 'step', step: 'verify', status: 'running'}]);
-		store.setOutcome({exitCode: 0, message: 'Fleet all: stopped.'});
+		devUs([{type: 'step', step: 'verify', status: 'running'}]);
+		reporter.emit({type: 'rack-state', rack: 'dev-us-1', state: 'done', wave: 0});
+		store.setOutcome({exitCode: 1, message: 'Fleet all: prod-eu-1 failed.'});
 		await vi.advanceTimersByTimeAsync(100);
-		expect(row(lastFrame()!, 'prod-eu-1')).toMatch(/Verify\s+running/);
+		expect(row(lastFrame()!, 'dev-us-1')).toMatch(/Verify\s+done/);
 		unmount();
 	});
 });
