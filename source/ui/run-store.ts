@@ -81,7 +81,6 @@ export class RunStore {
 		title: string,
 		private readonly reducers: Record<string, ViewReducer> = {},
 		private readonly flushMs = 50,
-		private readonly holdMs = FLEET_CLOCK_STEP_MS,
 	) {
 		this.state = {title, badges: [], notices: [], views: {}, completed: []};
 	}
@@ -151,7 +150,7 @@ export class RunStore {
 	/**
 	 * A fleet's rows. Rows `hold` marks (a rack's step or state moved) cause no frame of their own:
 	 * they are drawn with the next frame drawn anyway, at the latest when the fleet table's elapsed
-	 * times next move (every `holdMs`), in the same frame.
+	 * times next move (every `FLEET_CLOCK_STEP_MS`), in the same frame.
 	 */
 	setFleet(fleet: FleetRow[], {hold = false}: {hold?: boolean} = {}): void {
 		if (!hold || this.listeners.size === 0) {
@@ -160,7 +159,7 @@ export class RunStore {
 			return;
 		}
 		const now = Date.now();
-		const due = this.held?.due ?? now - (now % this.holdMs) + this.holdMs;
+		const due = this.held?.due ?? now - (now % FLEET_CLOCK_STEP_MS) + FLEET_CLOCK_STEP_MS;
 		this.held = {fleet, due};
 		this.schedule(due - now);
 	}
