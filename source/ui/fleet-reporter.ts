@@ -71,12 +71,19 @@ export function plainFleetSink(tag: FleetTag, write: (text: string) => void): Fl
 
 /** What the Ink screen offers a fleet: its table, each rack's own panes, its notices. */
 export interface FleetScreen {
-	setFleet(rows: FleetRow[]): void;
+	/** `hold`: nothing changed that needs the operator (a rack's step or state, not a failure or a wait), which may wait for a frame drawn anyway. */
+	setFleet(rows: FleetRow[], options?: {hold: boolean}): void;
 	rackPanes(rack: string): EventSink;
 	say(level: 'info' | 'warn', message: string): void;
 }
 
-/** The Ink screen: the fleet table follows the racks' runs and states; steps that fail and the fleet's lines become notices. */
+/** Rack states the table shows at once: the operator has something to look at. */
+const URGENT_STATES = new Set(['failed', 'waiting']);
+
+/**
+ * The Ink screen: the fleet table follows the racks' runs and states (as the screen's clock allows,
+ * a rack that failed or waits at once); steps that fail and the fleet's lines become notices.
+ */
 export function inkFleetSink(tag: FleetTag, screen: FleetScreen): FleetSink {
 	let rows: FleetRow[] = (tag.racks ?? []).map(({name, accountId, region, wave, state}) => ({
 		rack: name,
@@ -85,10 +92,10 @@ export function inkFleetSink(tag: FleetTag, screen: FleetScreen): FleetSink {
 		wave,
 		status: state,
 	}));
-	const show = (next: FleetRow[]) => {
+	const show = (next: FleetRow[], hold: boolean) => {
 		if (next.every((row, index) => row === rows[index])) return;
 		rows = next;
-		screen.setFleet(rows);
+		screen.setFleet(rows, {hold});
 	};
 	screen.setFleet(rows);
 	return {
@@ -96,14 +103,20 @@ export function inkFleetSink(tag: FleetTag, screen: FleetScreen): FleetSink {
 			const panes = screen.rackPanes(rack);
 			return (event, run) => {
 				panes(event, run);
-				show(rows.map(row => (row.rack === rack ? reduceRackRow(row, event) : row)));
+				show(
+					rows.map(row => (row.rack === rack ? reduceRackRow(row, event) : row)),
+					true,
+				);
 				if (event.type === 'step' && event.status === 'failed')
 					screen.say('warn', `[${rack}] ${STEP_TITLES[event.step]} failed${event.error ? `: ${event.error}` : ''}`);
 			};
 		},
 		emit: event => {
 			const now = Date.now();
-			show(rows.map(row => reduceFleetRow(row, event, now)));
+			show(
+				rows.map(row => reduceFleetRow(row, event, now)),
+				event.type === 'rack-state' && !URGENT_STATES.has(event.state),
+			);
 			if (event.type !== 'rack-state')
 				screen.say(event.type === 'notice' && event.level === 'warn' ? 'warn' : 'info', describeFleetEvent(event, tag.fleet));
 		},

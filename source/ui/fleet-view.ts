@@ -13,6 +13,13 @@ export interface FleetRow {
 	endedAt?: number;
 }
 
+/**
+ * The fleet table's elapsed times move every 5 s, not with every tick of the screen's clock: a fleet
+ * that waits draws a frame every 5 s instead of every second (each frame lays out and draws the
+ * whole table). A rack's step or state, when it moves, waits for the same frame unless it needs the operator (`RunStore.setFleet`).
+ */
+export const FLEET_CLOCK_STEP_MS = 5000;
+
 const ENDED = new Set(['done', 'failed', 'waiting', 'untouched']);
 
 /** A rack's run event moves its row to the step it is at. */

@@ -1,14 +1,11 @@
 import type {FleetSink} from '../core/fleet-events';
 import type {Prompter} from '../core/prompter';
 import type {Run, EventSink} from '../core/types';
-import {inkFleetSink, jsonFleetSink, plainFleetSink, type FleetTag} from './fleet-reporter';
+import type {FleetTag} from './fleet-reporter';
 import {drawFirstFrame, type FirstQuestion} from './first-frame';
 import {runBadges, runTitle} from './format';
 import type {OutputMode} from './output-mode';
 import type {Outcome} from './run-store';
-import {createEnquirerPrompter} from './plain/enquirer-prompter';
-import {createJsonReporter} from './plain/json-reporter';
-import {createPlainReporter} from './plain/plain-reporter';
 import {createUnattendedPrompter} from './unattended-prompter';
 
 export interface FleetIdentity {
@@ -54,7 +51,11 @@ export async function createFrontEnd(
 	if (mode.renderer === 'ink') {
 		const shown = mode.canPrompt ? question : undefined;
 		const firstFrame = drawFirstFrame({stdout: process.stdout, stdin: process.stdin, onInterrupt}, badges, shown);
-		const [{mountInk}, {inkPanes, inkReducers}] = await Promise.all([import('./ink/mount'), import('./ink/panes')]);
+		const [{mountInk}, {inkPanes, inkReducers}, {inkFleetSink}] = await Promise.all([
+			import('./ink/mount'),
+			import('./ink/panes'),
+			import('./fleet-reporter'),
+		]);
 		firstFrame.clear();
 		const screen = mountInk({
 			title: '',
@@ -68,7 +69,12 @@ export async function createFrontEnd(
 		return {
 			prompter: mode.canPrompt ? screen.store.prompter({yes}) : createUnattendedPrompter({yes}),
 			sink: (event, run) => screen.store.onEvent(event, run),
-			fleet: tag => inkFleetSink(tag, {setFleet: rows => screen.store.setFleet(rows), rackPanes: rack => screen.racks.sink(rack), say}),
+			fleet: tag =>
+				inkFleetSink(tag, {
+					setFleet: (rows, options) => screen.store.setFleet(rows, options),
+					rackPanes: rack => screen.racks.sink(rack),
+					say,
+				}),
 			say,
 			attach: run => screen.store.attach(runTitle(run), runBadges(run), run),
 			attachFleet: () => undefined,
@@ -79,6 +85,13 @@ export async function createFrontEnd(
 			},
 		};
 	}
+	// Loaded here, not up front: the first frame is drawn before anything it does not need.
+	const [{createEnquirerPrompter}, {createJsonReporter}, {createPlainReporter}, {jsonFleetSink, plainFleetSink}] = await Promise.all([
+		import('./plain/enquirer-prompter'),
+		import('./plain/json-reporter'),
+		import('./plain/plain-reporter'),
+		import('./fleet-reporter'),
+	]);
 	const stderr = (text: string) => process.stderr.write(text);
 	const stdout = (text: string) => process.stdout.write(text);
 	const enquirer = mode.canPrompt ? createEnquirerPrompter(onInterrupt) : undefined;

@@ -1,7 +1,7 @@
 import {InterruptedError} from '../core/errors';
 import type {Choice, Prompter} from '../core/prompter';
 import type {CheckRecord, Run, RunEvent, StepId, StepRecord} from '../core/types';
-import type {FleetRow} from './fleet-view';
+import {FLEET_CLOCK_STEP_MS, type FleetRow} from './fleet-view';
 
 export type PromptRequest =
 	| {kind: 'select'; message: string; choices: Array<Choice<string>>; noDefault?: boolean}
@@ -72,6 +72,9 @@ export class RunStore {
 	private readonly listeners = new Set<Listener>();
 	private readonly queue: Array<{request: PromptRequest; resolve: (value: string | boolean) => void; reject: (error: Error) => void}> = [];
 	private timer: NodeJS.Timeout | undefined;
+	private timerDue = 0;
+	/** Fleet rows held back from the clock's ticks (see `setFleet`), and when they are due. */
+	private held: {fleet: FleetRow[]; due: number} | undefined;
 	private nextId = 1;
 
 	constructor(
@@ -97,12 +100,40 @@ export class RunStore {
 			this.flush();
 			return;
 		}
-		this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+		this.schedule(this.flushMs);
 	}
 
+	/** One timer: a flush wanted sooner than the one scheduled takes its place. */
+	private schedule(delayMs: number): void {
+		const due = Date.now() + delayMs;
+		if (this.timer && this.timerDue <= due) return;
+		clearTimeout(this.timer);
+		this.timerDue = due;
+		this.timer = setTimeout(() => this.flush(), delayMs);
+	}
+
+	/** Tells the listeners now, fleet rows held back included: a frame drawn anyway shows them. */
 	flush = (): void => {
-		if (this.timer) clearTimeout(this.timer);
+		if (this.held) this.state = {...this.state, fleet: this.held.fleet};
+		this.held = undefined;
+		clearTimeout(this.timer);
 		this.timer = undefined;
+		for (const listener of this.listeners) listener();
+	};
+
+	/**
+	 * The screen clock's tick: what waits for a frame is drawn, fleet rows held back only once they
+	 * are due (a tick with nothing else to draw renders nothing).
+	 */
+	flushOnTick = (): void => {
+		const now = Date.now();
+		if (!this.held || now >= this.held.due) {
+			this.flush();
+			return;
+		}
+		clearTimeout(this.timer);
+		this.timer = undefined;
+		this.schedule(this.held.due - now);
 		for (const listener of this.listeners) listener();
 	};
 
@@ -116,8 +147,21 @@ export class RunStore {
 		this.update({title, badges, run, views: {}, notices: []}, true);
 	}
 
-	setFleet(fleet: FleetRow[]): void {
-		this.update({fleet});
+	/**
+	 * A fleet's rows. Rows `hold` marks (a rack's step or state moved) cause no frame of their own:
+	 * they are drawn with the next frame drawn anyway, at the latest when the fleet table's elapsed
+	 * times next move (every `FLEET_CLOCK_STEP_MS`), in the same frame.
+	 */
+	setFleet(fleet: FleetRow[], {hold = false}: {hold?: boolean} = {}): void {
+		if (!hold || this.listeners.size === 0) {
+			this.held = undefined;
+			this.update({fleet});
+			return;
+		}
+		const now = Date.now();
+		const due = this.held?.due ?? now - (now % FLEET_CLOCK_STEP_MS) + FLEET_CLOCK_STEP_MS;
+		this.held = {fleet, due};
+		this.schedule(due - now);
 	}
 
 	addNotice(notice: Omit<Notice, 'id'>): void {

@@ -15,9 +15,12 @@ const run = createRun({
 const at = '2026-12-02T07:00:00.000Z';
 
 /** The Ink screen's side of a fleet, recording what it is told to show. */
-function screen(said: string[] = [], tables: FleetRow[][] = []): FleetScreen {
+function screen(said: string[] = [], tables: FleetRow[][] = [], held: boolean[] = []): FleetScreen {
 	return {
-		setFleet: rows => tables.push(rows),
+		setFleet: (rows, options) => {
+			tables.push(rows);
+			held.push(options?.hold ?? false);
+		},
 		rackPanes: () => () => undefined,
 		say: (level, message) => said.push(`${level}: ${message}`),
 	};
@@ -83,11 +86,12 @@ describe('fleet reporter', () => {
 describe('fleet table on the Ink screen', () => {
 	it('one row per rack: its step follows its run, its state and clock follow the fleet', () => {
 		const tables: FleetRow[][] = [];
+		const held: boolean[] = [];
 		const racks = [
 			{name: 'dev', accountId: '111111111111', region: 'us-east-1', wave: 0, state: 'pending'},
 			{name: 'prod-eu', accountId: '222222222222', region: 'eu-west-1', wave: 1, state: 'pending'},
 		];
-		const reporter = inkFleetSink({fleet: 'all', fleetRunId: 'f1', racks}, screen([], tables));
+		const reporter = inkFleetSink({fleet: 'all', fleetRunId: 'f1', racks}, screen([], tables, held));
 		expect(tables).toHaveLength(1);
 		reporter.emit({type: 'rack-state', rack: 'dev', state: 'running', wave: 0});
 		reporter.rackSink('dev')({type: 'step', step: 'update-stack', status: 'running', runId: 'r1', at}, run);
@@ -95,6 +99,9 @@ describe('fleet table on the Ink screen', () => {
 		reporter.emit({type: 'rack-state', rack: 'dev', state: 'done', wave: 0});
 		reporter.emit({type: 'rack-state', rack: 'prod-eu', state: 'untouched', wave: 1});
 		expect(tables).toHaveLength(5);
+		// Steps and states may wait for a frame drawn anyway; each table is whole all the same.
+		expect(held).toEqual([false, true, true, true, true]);
+		expect(tables[2]![0]).toMatchObject({rack: 'dev', step: 'update-stack', status: 'running'});
 		const last = tables.at(-1)!;
 		expect(last[0]).toMatchObject({
 			rack: 'dev',
@@ -105,5 +112,11 @@ describe('fleet table on the Ink screen', () => {
 		});
 		expect(last[1]).toMatchObject({rack: 'prod-eu', status: 'untouched'});
 		expect(last[1]!.startedAt).toBeUndefined();
+
+		// A rack that fails or waits for the operator is drawn at once.
+		reporter.emit({type: 'rack-state', rack: 'prod-eu', state: 'failed', wave: 1});
+		reporter.emit({type: 'rack-state', rack: 'dev', state: 'waiting', wave: 0});
+		expect(held.slice(-2)).toEqual([false, false]);
+		expect(tables.at(-1)!.map(row => row.status)).toEqual(['waiting', 'failed']);
 	});
 });

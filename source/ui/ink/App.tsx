@@ -87,7 +87,7 @@ export function App({
 	const [clock] = useState(
 		() =>
 			new Clock(CLOCK_MS, () => {
-				store.flush();
+				store.flushOnTick();
 				racks?.flush();
 			}),
 	);

@@ -2,7 +2,7 @@ import {Box, Text, useStdout} from 'ink';
 import {memo} from 'react';
 import {formatDuration} from '../../core/format-duration';
 import {STEP_TITLES} from '../../core/types';
-import type {FleetRow} from '../fleet-view';
+import {FLEET_CLOCK_STEP_MS, type FleetRow} from '../fleet-view';
 import {useNow} from './use-clock';
 
 const COLORS: Record<string, string> = {
@@ -14,12 +14,6 @@ const COLORS: Record<string, string> = {
 	pending: 'gray',
 };
 const HEADINGS = ['RACK', 'ACCOUNT', 'REGION', 'WAVE', 'STEP', 'STATUS', 'ELAPSED'];
-/**
- * The elapsed times of running racks move every 5 s, not with every tick of the screen's clock: a
- * fleet that waits draws a frame every 5 s instead of every second (each frame lays out and draws
- * the whole table). A rack's own panes, once opened, keep the second.
- */
-const ELAPSED_STEP_MS = 5000;
 /** Lines of the screen kept for the rest of the fleet's live area (header, notices, key hint). */
 const AROUND_TABLE = 14;
 const FEWEST_ROWS = 5;
@@ -77,11 +71,11 @@ function FleetTable({rows, now, highlighted, height}: {rows: FleetRow[]; now: nu
 	);
 }
 
-/** The fleet table; its elapsed times follow the screen's clock, every 5 s, while a rack runs. */
+/** The fleet table; its elapsed times follow the screen's clock, every 5 s, while a rack runs (a rack's own panes, once opened, keep the second). */
 export function LiveFleetTable({rows, highlighted}: {rows: FleetRow[]; highlighted?: number}) {
 	const now = useNow(
 		rows.some(row => row.startedAt !== undefined && row.endedAt === undefined),
-		ELAPSED_STEP_MS,
+		FLEET_CLOCK_STEP_MS,
 	);
 	const {stdout} = useStdout();
 	return <FleetTable rows={rows} now={now} highlighted={highlighted} height={stdout.rows} />;

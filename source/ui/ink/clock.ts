@@ -35,7 +35,11 @@ export class Clock {
 	};
 
 	advance = (): void => {
-		if (!this.timer) return;
+		// Stopped, it keeps the time current for what starts it next (a rack that starts running).
+		if (!this.timer) {
+			this.now = Date.now();
+			return;
+		}
 		this.stop();
 		this.tick();
 		this.start();

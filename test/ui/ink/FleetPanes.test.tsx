@@ -1,5 +1,5 @@
 import {render} from 'ink-testing-library';
-import {describe, expect, it} from 'vitest';
+import {afterEach, describe, expect, it, vi} from 'vitest';
 import type {FleetSink} from '../../../source/core/fleet-events';
 import {inkFleetSink} from '../../../source/ui/fleet-reporter';
 import {App} from '../../../source/ui/ink/App';
@@ -31,7 +31,7 @@ function fleetScreen() {
 	const reporter = inkFleetSink(
 		{fleet: 'all', fleetRunId: 'f1', racks: ROWS},
 		{
-			setFleet: rows => store.setFleet(rows),
+			setFleet: (rows, options) => store.setFleet(rows, options),
 			rackPanes: rack => racks.sink(rack),
 			say: (level, message) => store.addNotice({level, message}),
 		},
@@ -221,6 +221,52 @@ describe('the fleet screen opens one rack’s panes from the fleet table', () =>
 		await tick();
 		expect(lastFrame()).toMatch(/LaunchConfiguration\s+UPDATE_COMPLETE/);
 		expect(lastFrame()).toContain('Esc or Enter back to the fleet table');
+		unmount();
+	});
+});
+
+describe('the fleet table draws racks’ steps and states with its clock', () => {
+	afterEach(() => {
+		vi.useRealTimers();
+	});
+
+	it('a step or a state that moves draws no frame of its own: it comes with the next frame drawn anyway, at the latest when the elapsed times move', async () => {
+		vi.useFakeTimers({now: 1_000_000});
+		const {store, reporter, frames, lastFrame, unmount} = fleetScreen();
+		reporter.emit({type: 'rack-state', rack: 'dev-us-1', state: 'running', wave: 0});
+		await vi.advanceTimersByTimeAsync(1000);
+		const drawn = frames.length;
+		expect(row(lastFrame()!, 'dev-us-1')).toMatch(/dev-us-1\s+111111111111\s+us-east-1\s+1\s+pending/);
+
+		const devUs = rackRun(reporter, 'dev-us-1', false);
+		devUs([{type: 'step', step: 'build', status: 'running'}]);
+		await vi.advanceTimersByTimeAsync(2500);
+		expect(frames.length).toBe(drawn);
+		// The elapsed times move at 5 s: the state and the step are drawn in that same frame.
+		await vi.advanceTimersByTimeAsync(1500);
+		expect(frames.length).toBe(drawn + 1);
+		expect(row(lastFrame()!, 'dev-us-1')).toMatch(/Build AMI\s+running\s+5\.0 s/);
+
+		// A rack that fails is drawn at once, with what was held back before it.
+		devUs([
+			{type: 'step', step: 'build', status: 'done'},
+			{type: 'step', step: 'update-stack', status: 'running'},
+		]);
+		reporter.emit({type: 'rack-state', rack: 'prod-eu-1', state: 'running', wave: 0});
+		await vi.advanceTimersByTimeAsync(1000);
+		expect(frames.length).toBe(drawn + 1);
+		reporter.emit({type: 'rack-state', rack: 'prod-eu-1', state: 'failed', wave: 0});
+		await vi.advanceTimersByTimeAsync(100);
+		expect(frames.length).toBe(drawn + 2);
+		expect(row(lastFrame()!, 'dev-us-1')).toMatch(/Update stack\s+running/);
+		expect(row(lastFrame()!, 'prod-eu-1')).toMatch(/prod-eu-1\s+222222222222\s+eu-west-1\s+1\s+failed/);
+
+		// The outcome draws the final table whole: nothing held back is lost.
+		devUs([{type: 'step', step: 'verify', status: 'running'}]);
+		reporter.emit({type: 'rack-state', rack: 'dev-us-1', state: 'done', wave: 0});
+		store.setOutcome({exitCode: 1, message: 'Fleet all: prod-eu-1 failed.'});
+		await vi.advanceTimersByTimeAsync(100);
+		expect(row(lastFrame()!, 'dev-us-1')).toMatch(/Verify\s+done/);
 		unmount();
 	});
 });
