@@ -18,9 +18,24 @@ const HEADINGS = ['RACK', 'ACCOUNT', 'REGION', 'WAVE', 'STEP', 'STATUS', 'ELAPSE
 const AROUND_TABLE = 14;
 const FEWEST_ROWS = 5;
 
+/** A running rack's time moves with the table's 5 s clock, which may stand before the rack started: under 5 s it says so. */
+function elapsedOf(row: FleetRow, now: number): string {
+	if (row.startedAt === undefined) return '';
+	if (row.endedAt !== undefined) return formatDuration(row.endedAt - row.startedAt);
+	const running = now - row.startedAt;
+	return running < FLEET_CLOCK_STEP_MS ? `< ${formatDuration(FLEET_CLOCK_STEP_MS)}` : formatDuration(running);
+}
+
 function cells(row: FleetRow, now: number): string[] {
-	const elapsed = row.startedAt === undefined ? '' : formatDuration((row.endedAt ?? now) - row.startedAt);
-	return [row.rack, row.accountId, row.region, String(row.wave + 1), row.step ? STEP_TITLES[row.step] : '', row.status, elapsed];
+	return [
+		row.rack,
+		row.accountId,
+		row.region,
+		String(row.wave + 1),
+		row.step ? STEP_TITLES[row.step] : '',
+		row.status,
+		elapsedOf(row, now),
+	];
 }
 
 /** One rack's line: drawn again only when its text, colour or highlight changes. */

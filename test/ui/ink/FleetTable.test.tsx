@@ -59,12 +59,29 @@ describe('LiveFleetTable', () => {
 			</ClockContext.Provider>,
 		);
 		const drawn = frames.length;
+		expect(lastFrame()).toMatch(/Build AMI\s+running\s+< 5\.0 s/);
 		await vi.advanceTimersByTimeAsync(4000);
 		expect(clock.getTicks()).toBe(4);
 		expect(frames.length).toBe(drawn);
 		await vi.advanceTimersByTimeAsync(1000);
 		expect(frames.length).toBe(drawn + 1);
 		expect(lastFrame()).toMatch(/dev-us-1\s+111111111111\s+us-east-1\s+1\s+Build AMI\s+running\s+5\.0 s/);
+		unmount();
+	});
+
+	it('a rack started after the table clock’s last 5 s mark shows under 5 s, never a time of zero or below', () => {
+		vi.useFakeTimers({now: 1_002_500});
+		const clock = new Clock(1000);
+		const rows: FleetRow[] = [
+			{rack: 'dev-us-1', accountId: '111111111111', region: 'us-east-1', wave: 0, step: 'build', status: 'running', startedAt: 1_002_000},
+		];
+		const {lastFrame, unmount} = render(
+			<ClockContext.Provider value={clock}>
+				<LiveFleetTable rows={rows} />
+			</ClockContext.Provider>,
+		);
+		expect(lastFrame()).toMatch(/Build AMI\s+running\s+< 5\.0 s/);
+		expect(lastFrame()).not.toMatch(/running\s+(0 ms|-\d)/);
 		unmount();
 	});
 });
