@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {STEP_DECLARATIONS, STEP_IDS, stepsOfKind} from '../../source/core/step-declarations';
-import type {PlanFacts} from '../../source/core/plan-facts';
+import {PROD_PLAN_FACTS} from '../support/plan-facts';
 import {stepRegistry} from '../../source/steps/registry';
 import {inkPanes} from '../../source/ui/ink/panes';
 import {createRun} from '../../source/workflow/plan';
@@ -30,18 +30,7 @@ describe('steps declared once (core/step-declarations.ts)', () => {
 
 	it("each step writes its own line of plan from the account's facts", async () => {
 		const steps = await stepRegistry();
-		const account = {accountId: '222222222222', stackName: 'convox-prod', production: true, profile: 'prod', checks: []};
-		const facts = {
-			config: {region: 'us-east-1', accounts: {prod: account}},
-			configDir: '/srv/ami',
-			accountName: 'prod',
-			account,
-			region: 'us-east-1',
-			releasesUrl: 'https://releases.example',
-			resolved: {version: '20160916121812', sourceAmi: 'ami-6bb2d67c'},
-			templatePath: '/srv/ami/packer/packer.json',
-			knownSecret: () => false,
-		} as unknown as PlanFacts;
+		const facts = PROD_PLAN_FACTS;
 		expect(steps.account!.plan(facts).summary).toBe(
 			'`aws sts get-caller-identity --profile prod` must show account 222222222222; nothing happens otherwise.',
 		);

@@ -1,7 +1,7 @@
 import {request as httpRequest, type IncomingMessage} from 'node:http';
 import {rackStackSeed, type ImageInput} from '../../source/rehearsal/aws-stand-in';
 import {JournalStore} from '../../source/workflow/journal-store';
-import {createRun} from '../../source/workflow/plan';
+import {newReleaseRun} from './runs';
 import type {Run, StepRecord} from '../../source/core/types';
 import {serve, type Loopback} from './loopback';
 
@@ -87,14 +87,7 @@ export const pruneWorldAws = {
 
 /** A finished release run of dev in us-east-1 whose steps named in `outputs` are done with them. */
 export function finishedRun(id: string, outputs: Partial<Record<StepRecord['id'], object>>): Run {
-	const run = createRun({
-		id,
-		kind: 'release',
-		account: 'dev',
-		mode: 'live',
-		production: false,
-		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
-	});
+	const run = newReleaseRun(id);
 	return {
 		...run,
 		status: 'finished',

@@ -4,25 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {JournalStore, runFiles} from '../../source/workflow/journal-store';
-import {createRun} from '../../source/workflow/plan';
+import {newReleaseRun} from '../support/runs';
 
 const tempDir = () => mkdtemp(path.join(os.tmpdir(), 'convox-ami-journal-'));
-const newRun = (id: string) =>
-	createRun({
-		id,
-		kind: 'release',
-		account: 'dev',
-		mode: 'live',
-		production: false,
-		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
-	});
 
 describe('journal store', () => {
 	it('saves, loads and lists runs newest first with a schema version inside', async () => {
 		const store = new JournalStore(await tempDir());
 		await store.ensureWritable();
-		store.save({...newRun('a'), createdAt: '2026-01-01T00:00:00.000Z'});
-		store.save({...newRun('b'), createdAt: '2026-02-01T00:00:00.000Z'});
+		store.save({...newReleaseRun('a'), createdAt: '2026-01-01T00:00:00.000Z'});
+		store.save({...newReleaseRun('b'), createdAt: '2026-02-01T00:00:00.000Z'});
 		expect((await store.load('a')).schemaVersion).toBe(1);
 		const {entries: runs} = await store.list();
 		expect(runs.map(run => run.id)).toEqual(['b', 'a']);
@@ -42,7 +33,7 @@ describe('journal store', () => {
 			attempts: 1,
 			notes: [],
 		});
-		const old = {...newRun('old'), checks: [check('rack', 'pass'), check('librato', 'pass'), check('sumologic', 'waiting')]};
+		const old = {...newReleaseRun('old'), checks: [check('rack', 'pass'), check('librato', 'pass'), check('sumologic', 'waiting')]};
 		await writeFile(runFiles(dir, 'old').journal, JSON.stringify(old));
 		const loaded = await store.load('old');
 		expect(loaded.checks.map(record => [record.id, record.status])).toEqual([
@@ -55,7 +46,7 @@ describe('journal store', () => {
 	it('records an event in another run through the reducer: its history grows, nothing else changes', async () => {
 		const store = new JournalStore(await tempDir());
 		await store.ensureWritable();
-		const release = newRun('release-1');
+		const release = newReleaseRun('release-1');
 		store.save(release);
 		const after = await store.record('release-1', {type: 'history', message: 'Rollback run rollback-1 started.'});
 		const loaded = await store.load('release-1');
@@ -85,7 +76,7 @@ describe('journal store', () => {
 		const dir = await tempDir();
 		const store = new JournalStore(dir);
 		await store.ensureWritable();
-		await writeFile(runFiles(dir, 'old').journal, JSON.stringify({...newRun('old'), schemaVersion: 0}));
+		await writeFile(runFiles(dir, 'old').journal, JSON.stringify({...newReleaseRun('old'), schemaVersion: 0}));
 		await expect(store.load('old')).rejects.toThrow(/schema version 0/);
 	});
 

@@ -1,21 +1,10 @@
 import {describe, expect, it} from 'vitest';
-import type {PlanFacts} from '../../source/core/plan-facts';
+import {PROD_PLAN_FACTS} from '../support/plan-facts';
 import {stepsOfKind} from '../../source/core/step-declarations';
 import {stepRegistry} from '../../source/steps/registry';
 import {procedureDocument, procedureSection} from '../../source/workflow/release-procedure';
 
-const account = {accountId: '222222222222', stackName: 'convox-prod', production: true, profile: 'prod', checks: []};
-const facts = {
-	config: {region: 'us-east-1', accounts: {prod: account}},
-	configDir: '/srv/ami',
-	accountName: 'prod',
-	account,
-	region: 'us-east-1',
-	releasesUrl: 'https://releases.example',
-	resolved: {version: '20160916121812', sourceAmi: 'ami-6bb2d67c'},
-	templatePath: '/srv/ami/packer/packer.json',
-	knownSecret: () => false,
-} as unknown as PlanFacts;
+const facts = PROD_PLAN_FACTS;
 
 describe("plan's procedure (workflow/release-procedure.ts)", () => {
 	it('numbers the release steps in their declared order, each with its own line and the lines under it', async () => {

@@ -7,7 +7,7 @@ import type {Services} from '../../source/core/ports';
 import type {Flags} from '../../source/core/step';
 import {InterruptRouter} from '../../source/workflow/interrupts';
 import {JournalStore} from '../../source/workflow/journal-store';
-import {createRun} from '../../source/workflow/plan';
+import {newReleaseRun} from '../support/runs';
 import {sessionStart} from '../../source/workflow/run-request';
 import {Session} from '../../source/workflow/session';
 import type {SessionInput, SessionScreen, SessionWorld} from '../../source/workflow/session-world';
@@ -18,15 +18,7 @@ async function storeWith(...runs: Array<{id: string; status: 'finished' | 'faile
 	const store = new JournalStore(await mkdtemp(path.join(os.tmpdir(), 'convox-ami-session-')));
 	await store.ensureWritable();
 	for (const {id, status, createdAt} of runs) {
-		const run = createRun({
-			id,
-			kind: 'release',
-			account: 'dev',
-			mode: 'live',
-			production: false,
-			options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
-		});
-		store.save({...run, status, createdAt});
+		store.save({...newReleaseRun(id), status, createdAt});
 	}
 	return store;
 }

@@ -11,6 +11,16 @@ import {changeSetNameFor, createChangeSet, findChangeSet, waitForChangeSet} from
 const cloudformation = mockClient(CloudFormationClient);
 const client = new CloudFormationClient({region: 'us-east-1', credentials: {accessKeyId: 'AKIDTEST', secretAccessKey: 'secret'}});
 const fast = {minDelay: 0.01, maxDelay: 0.02, maxWaitTime: 5};
+/** The change of a new AMI: the instances' group modified in place. */
+const MODIFY_INSTANCES = {
+	Type: 'Resource',
+	ResourceChange: {
+		Action: 'Modify',
+		LogicalResourceId: 'Instances',
+		ResourceType: 'AWS::AutoScaling::AutoScalingGroup',
+		Replacement: 'False',
+	},
+} as const;
 
 afterEach(() => cloudformation.reset());
 
@@ -42,17 +52,7 @@ describe('change sets', () => {
 			Status: 'CREATE_COMPLETE',
 			ExecutionStatus: 'AVAILABLE',
 			Parameters: [{ParameterKey: 'Ami', ParameterValue: 'ami-1'}],
-			Changes: [
-				{
-					Type: 'Resource',
-					ResourceChange: {
-						Action: 'Modify',
-						LogicalResourceId: 'Instances',
-						ResourceType: 'AWS::AutoScaling::AutoScalingGroup',
-						Replacement: 'False',
-					},
-				},
-			],
+			Changes: [MODIFY_INSTANCES],
 			NextToken: 'page2',
 		};
 		cloudformation
@@ -95,17 +95,7 @@ describe('change sets', () => {
 				Status: 'CREATE_COMPLETE',
 				ExecutionStatus: 'AVAILABLE',
 				Parameters: [{ParameterKey: 'Ami', ParameterValue: 'ami-1'}],
-				Changes: [
-					{
-						Type: 'Resource',
-						ResourceChange: {
-							Action: 'Modify',
-							LogicalResourceId: 'Instances',
-							ResourceType: 'AWS::AutoScaling::AutoScalingGroup',
-							Replacement: 'False',
-						},
-					},
-				],
+				Changes: [MODIFY_INSTANCES],
 			});
 		const result = await waitForChangeSet(client, 'convox', 'cs', fast);
 		expect(result).toMatchObject({

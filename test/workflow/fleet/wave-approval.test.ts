@@ -13,7 +13,7 @@ import {newFleetRun} from '../../../source/workflow/fleet/new-fleet-run';
 import {recheckPreviews} from '../../../source/workflow/fleet/wave-approval';
 import {WaveGates} from '../../../source/workflow/fleet/wave-gates';
 import {JournalStore} from '../../../source/workflow/journal-store';
-import {createRun} from '../../../source/workflow/plan';
+import {newReleaseRun} from '../../support/runs';
 
 const config = twoWaveFleetConfig;
 
@@ -28,14 +28,7 @@ const preview = (changeSetName: string): ChangeSetPreview => ({
 
 /** A rack's run stopped at its preview: update-stack waiting with the change set shown, maybe approved since. */
 function previewedRun(id: string, account: string, outputs: Record<string, unknown>): Run {
-	const run = createRun({
-		id,
-		kind: 'release',
-		account,
-		mode: 'live',
-		production: false,
-		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
-	});
+	const run = newReleaseRun(id, account);
 	return {
 		...run,
 		status: 'waiting',
