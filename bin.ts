@@ -3,7 +3,7 @@ import {quickAnswer, type QuickAnswers} from './source/commands/quick-answer';
 
 // The bin, dist/cli.js: a small entry that answers --version and --help with what commander printed
 // at build time (dist/quick-answers.json, written by scripts/build.mjs), before anything else is
-// loaded. Every other command line is cli.tsx's.
+// loaded. Every other command line is cli.tsx's. Built as CommonJS (scripts/build.mjs): no top-level await.
 
 function builtAnswers(): QuickAnswers | undefined {
 	try {
@@ -15,5 +15,5 @@ function builtAnswers(): QuickAnswers | undefined {
 }
 
 const answer = quickAnswer(process.argv.slice(2), builtAnswers);
-if (answer === undefined) await import('./cli');
+if (answer === undefined) void import('./cli');
 else process.stdout.write(answer);

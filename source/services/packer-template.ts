@@ -14,7 +14,7 @@ export interface PackerTemplate {
 
 /**
  * The `packer/packer.json` shipped with this package. The code runs from source/…, dist/cli.js or
- * dist/chunks/*.js, so walk up to the folder whose package.json is convox-ami's.
+ * dist/chunks/*.mjs, so walk up to the folder whose package.json is convox-ami's.
  */
 export function bundledTemplatePath(from: string = import.meta.url): string {
 	let folder = path.dirname(fileURLToPath(from));

@@ -21,7 +21,8 @@ describe('the build (npm run build first)', () => {
 	it('answers --version and --help from the entry alone, word for word as commander does', () => {
 		// The entry and its answers without a single chunk beside them: nothing else can load.
 		const alone = mkdtempSync(path.join(os.tmpdir(), 'convox-ami-entry-'));
-		for (const file of ['cli.js', 'quick-answers.json']) copyFileSync(path.join(root, 'dist', file), path.join(alone, file));
+		for (const file of ['cli.js', 'package.json', 'quick-answers.json'])
+			copyFileSync(path.join(root, 'dist', file), path.join(alone, file));
 		const entry = path.join(alone, 'cli.js');
 		const quick = (...args: string[]) => execFileSync(process.execPath, [entry, ...args]).toString();
 		// Flags that are not a plain request for help send the same request to commander.
@@ -36,6 +37,6 @@ describe('the build (npm run build first)', () => {
 			expect(quick(command, '--help')).toBe(commander(command, '--help'));
 			expect(quick('help', command)).toBe(commander(command, '--help'));
 		}
-		expect(() => execFileSync(process.execPath, [entry, '--rehearse', '--help'], {stdio: 'pipe'})).toThrow(/program\.js/);
+		expect(() => execFileSync(process.execPath, [entry, '--rehearse', '--help'], {stdio: 'pipe'})).toThrow(/program\.mjs/);
 	}, 120_000);
 });

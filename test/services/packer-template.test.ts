@@ -29,8 +29,8 @@ describe('bundledTemplatePath', () => {
 		await mkdir(path.join(folder, 'pkg', 'dist', 'chunks'), {recursive: true});
 		await mkdir(path.join(folder, 'pkg', 'node_modules', 'other'), {recursive: true});
 		await writeFile(path.join(folder, 'pkg', 'package.json'), JSON.stringify({name: 'convox-ami'}));
-		await writeFile(path.join(folder, 'pkg', 'dist', 'package.json'), JSON.stringify({type: 'module'}));
-		const chunk = pathToFileURL(path.join(folder, 'pkg', 'dist', 'chunks', 'template-ABC.js')).href;
+		await writeFile(path.join(folder, 'pkg', 'dist', 'package.json'), JSON.stringify({type: 'commonjs'}));
+		const chunk = pathToFileURL(path.join(folder, 'pkg', 'dist', 'chunks', 'template-ABC.mjs')).href;
 		expect(bundledTemplatePath(chunk)).toBe(path.join(folder, 'pkg', 'packer', 'packer.json'));
 		expect(bundledTemplatePath(pathToFileURL(path.join(folder, 'pkg', 'dist', 'cli.js')).href)).toBe(
 			path.join(folder, 'pkg', 'packer', 'packer.json'),
