@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest';
 import {PROD_PLAN_FACTS} from '../support/plan-facts';
 import {stepsOfKind} from '../../source/core/step-declarations';
 import {stepRegistry} from '../../source/steps/registry';
-import {procedureDocument, procedureSection} from '../../source/workflow/release-procedure';
+import {planDocument, procedureDocument, procedureSection} from '../../source/workflow/release-procedure';
 
 const facts = PROD_PLAN_FACTS;
 
@@ -35,5 +35,25 @@ describe("plan's procedure (workflow/release-procedure.ts)", () => {
 		expect(procedureDocument(['dev', 'prod'], ['A\n', 'B\n'])).toBe(
 			'# convox-ami release procedure\n\nEach account is its own run; dev → prod, the same Convox version and base AMI in each.\n\nA\n\nB\n',
 		);
+	});
+
+	it('plans the account named, else every account with the production ones last, each with its own facts', async () => {
+		const steps = await stepRegistry();
+		const accounts: Record<string, {production: boolean}> = {
+			prod: {production: true},
+			dev: {production: false},
+			stage: {production: false},
+		};
+		const read: string[] = [];
+		const factsOf = async (accountName: string) => {
+			read.push(accountName);
+			return {facts: {...facts, accountName, account: {...facts.account, production: accounts[accountName]!.production}}};
+		};
+		const headings = (document: string) => document.split('\n').filter(line => line.startsWith('## '));
+		expect(headings(await planDocument({accounts, steps, factsOf}))).toEqual(['## dev', '## stage', '## prod (PRODUCTION)']);
+		expect(read).toEqual(['dev', 'stage', 'prod']);
+		const one = await planDocument({accounts, only: 'stage', steps, factsOf});
+		expect(headings(one)).toEqual(['## stage']);
+		expect(one).not.toContain('Each account is its own run');
 	});
 });
