@@ -3,7 +3,7 @@ import type {CommandInput} from '../core/command-input';
 import {UsageError} from '../core/errors';
 import type {Choice, Prompter} from '../core/prompter';
 
-export const ACCOUNT_QUESTION = 'Which account?';
+const ACCOUNT_QUESTION = 'Which account?';
 
 export interface AccountSummary {
 	accountId: string;
@@ -11,7 +11,7 @@ export interface AccountSummary {
 	production?: boolean;
 }
 
-export function accountChoices(accounts: Record<string, AccountSummary>): Array<Choice<string>> {
+function accountChoices(accounts: Record<string, AccountSummary>): Array<Choice<string>> {
 	return Object.entries(accounts).map(([name, account]) => ({
 		value: name,
 		label: name,

@@ -17,13 +17,13 @@ function noteOf(summary: RunSummary): string {
 }
 
 /** The runs, one aligned row each. */
-export function formatRunsTable(summaries: RunSummary[]): string {
+function formatRunsTable(summaries: RunSummary[]): string {
 	const cell = (summary: RunSummary, key: keyof RunSummary | 'note') => (key === 'note' ? noteOf(summary) : summary[key] || '-');
 	return alignedTable([COLUMNS.map(([, title]) => title), ...summaries.map(summary => COLUMNS.map(([key]) => cell(summary, key)))]);
 }
 
 /** A fleet run, then one line per rack: wave, state and its run. */
-export function formatFleet(summary: FleetSummary): string {
+function formatFleet(summary: FleetSummary): string {
 	const done = summary.racks.filter(rack => rack.state === 'done').length;
 	const head = `FLEET ${summary.id}  ${summary.fleet}  ${summary.status}  ${done}/${summary.racks.length} racks done  Convox ${summary.convoxVersion || '-'}${summary.mode === 'live' ? '' : `  ${summary.mode}`}`;
 	const width = Math.max(...summary.racks.map(rack => rack.rack.length));

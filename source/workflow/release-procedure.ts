@@ -21,7 +21,7 @@ function procedure(steps: StepTable, facts: PlanFacts): string[] {
 }
 
 /** The release procedure for one account as Markdown, with what is known filled in. */
-export function procedureSection({facts, steps, instanceRole}: ProcedureSection): string {
+function procedureSection({facts, steps, instanceRole}: ProcedureSection): string {
 	const {accountName, account} = facts;
 	return [
 		`## ${accountName}${account.production ? ' (PRODUCTION)' : ''}`,
@@ -37,7 +37,7 @@ export function procedureSection({facts, steps, instanceRole}: ProcedureSection)
 }
 
 /** The whole document: the accounts in the order given, each its own run. */
-export function procedureDocument(accountNames: string[], sections: string[]): string {
+function procedureDocument(accountNames: string[], sections: string[]): string {
 	const intro =
 		accountNames.length > 1
 			? `Each account is its own run; ${accountNames.join(' → ')}, the same Convox version and base AMI in each.\n\n`
