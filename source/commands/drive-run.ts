@@ -1,13 +1,15 @@
+import {readFileSync} from 'node:fs';
+import {configPathOf} from '../config/config-file';
+import type {CommandInput} from '../core/command-input';
+import type {ExitCode} from '../core/errors';
+import {modelOfFlags} from '../core/run-mode';
 import {sessionBadges} from '../ui/format';
 import {createFrontEnd} from '../ui/front-end';
 import {detectOutputMode} from '../ui/output-mode';
-import {modelOfFlags} from '../core/run-mode';
-import type {ExitCode} from '../core/errors';
+import {firstAccountQuestion} from '../workflow/account-choice';
 import type {SessionCommand} from '../workflow/session-world';
 import type {StateLock} from '../workflow/state-lock';
 import {wireSignals} from './signals';
-import type {CommandInput} from '../core/command-input';
-import {firstAccountQuestion} from './account-question';
 
 /**
  * release, checklist, rollback and resume: the screen first, so the operator sees it at once; the
@@ -23,7 +25,7 @@ export async function driveRun(input: CommandInput, command: SessionCommand): Pr
 			yes: flags.yes,
 			onInterrupt: signals.onSignal,
 			badges: sessionBadges(modelOfFlags(flags)),
-			question: firstAccountQuestion(input),
+			question: firstAccountQuestion(input, () => readFileSync(configPathOf(input.configPath), 'utf8')),
 		}),
 		import('./drive-session'),
 	]);

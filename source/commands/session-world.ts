@@ -2,19 +2,27 @@ import type {LoadedConfig} from '../config/load-config';
 import {secretReferencesOf} from '../config/secret-references';
 import type {Rehearsal} from '../rehearsal/rehearsal';
 import {createNotificationComposer} from '../services/notification-messages';
-import {notifyingSink, type Notifier} from '../services/notifications';
+import {createNotifier, notifyingSink} from '../services/notifications';
 import {stepRegistry} from '../steps/registry';
 import type {JournalStore} from '../workflow/journal-store';
-import type {SessionWorld} from '../workflow/session-world';
+import type {OpenedWorld, SessionScreen, SessionWorld} from '../workflow/session-world';
 
 /** The rehearsal's CopyImage is done in seconds: poll it accordingly. */
 const REHEARSAL_COPY_POLL = {minDelaySeconds: 0.5, maxDelaySeconds: 2};
 
+/** A session's config, the config file's or the rehearsal's (then its stand-ins are the world's AWS). */
+export const openedWorld = (loaded: LoadedConfig, rehearsal?: Rehearsal): OpenedWorld => ({
+	loaded,
+	sessionWorld: (store, say) => sessionWorld(loaded, {store, rehearsal, say}),
+});
+
 /** The world a session is handed: the steps, and the services of the config's accounts, the rehearsal's stand-ins under --rehearse. */
-export function sessionWorld(
+function sessionWorld(
 	loaded: LoadedConfig,
-	{store, rehearsal, notifier}: {store: JournalStore; rehearsal?: Rehearsal | undefined; notifier?: Notifier | undefined},
+	{store, rehearsal, say}: {store: JournalStore; rehearsal: Rehearsal | undefined; say: SessionScreen['say']},
 ): SessionWorld {
+	const {notify} = loaded.config;
+	const notifier = notify?.length ? createNotifier({targets: notify, environment: process.env, say}) : undefined;
 	return {
 		loaded,
 		steps: stepRegistry,
@@ -64,5 +72,6 @@ export function sessionWorld(
 			const {copyFleetImage} = await import('../services/ami-copies');
 			return copyFleetImage(async region => aws.ec2For(region), request, rehearsal ? REHEARSAL_COPY_POLL : {});
 		},
+		notificationsSettled: async () => notifier?.settled(),
 	};
 }

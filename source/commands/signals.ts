@@ -1,12 +1,10 @@
 import {EXIT} from '../core/errors';
 import {InterruptRouter} from '../workflow/interrupts';
+import type {SessionSignals} from '../workflow/session-world';
 
-export interface SignalWiring {
-	interrupts: InterruptRouter;
+export interface SignalWiring extends SessionSignals {
 	/** What a Ctrl-C keypress in the screen's raw mode calls, as SIGINT would. */
 	onSignal: () => void;
-	/** Unhooks the handlers once the session ends. */
-	release(): void;
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;

@@ -32,3 +32,9 @@ export interface CommandInput {
 	/** `--state s3://BUCKET/PREFIX`: the shared state, with the state dir as its working copy. */
 	state?: string;
 }
+
+/** Where a command that draws no screen writes: `print` its output (stdout), `warn` a line about what it could not read or do (stderr). */
+export interface CommandConsole {
+	print(text: string): void;
+	warn(line: string): void;
+}

@@ -50,3 +50,13 @@ export interface StateBackend {
 	/** A notice about the backend itself (versioning off), once per session; undefined when all is well. */
 	advice(): Promise<string | undefined>;
 }
+
+/** The shared state of a command, opened: its backend, and what to tell the operator about it. */
+export interface SharedBackend {
+	backend: StateBackend;
+	/** Under --rehearse: the folder of the rehearsal's world (its S3 objects and its AWS), shared by every folder that names it. */
+	rehearsalWorld?: string;
+	/** Versioning off, say: shown once as a notice. */
+	advice?: string;
+	close(): Promise<void>;
+}

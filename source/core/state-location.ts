@@ -30,3 +30,10 @@ export function parseStateUrl(url: string): {bucket: string; prefix: string} {
 		throw new UsageError(`--state ${url} is not an S3 location.`, 'Pass --state s3://BUCKET/PREFIX (the prefix may be empty).');
 	return {bucket: match[1]!, prefix: match[2]!.replace(/\/+$/, '')};
 }
+
+/** The loopback S3 stand-in a rehearsal starts for a shared state: where it answers, its fake key, the folder of its world. */
+export interface RehearsalStateStandIn extends Required<Pick<StateHandOff, 'endpoint' | 'credentials'>> {
+	/** The folder of the rehearsal's world (its S3 objects and its AWS), shared by every state dir that names it. */
+	worldDir: string;
+	close(): Promise<void>;
+}

@@ -1,5 +1,6 @@
 import type {EC2Client} from '@aws-sdk/client-ec2';
 import {EXIT, InterruptedError, UsageError, errorText, type ExitCode} from '../core/errors';
+import type {CommandConsole} from '../core/command-input';
 import type {Flags} from '../core/step';
 import type {Prompter} from '../core/prompter';
 import {recycleBinImageRules} from '../services/recycle-bin';
@@ -18,6 +19,19 @@ export interface PruneOutput {
 	warn(line: string): void;
 	emit(event: object): void;
 	show(text: string): void;
+}
+
+/** A prune's output on a command's console. With --json, stdout stays a stream of objects: the words go to stderr, the tables nowhere. */
+export function pruneOutputOn(console: CommandConsole, json: boolean): PruneOutput {
+	const print = (text: string) => console.print(`${text}\n`);
+	return {
+		say: json ? console.warn : print,
+		warn: console.warn,
+		emit: event => {
+			if (json) print(JSON.stringify(event));
+		},
+		show: json ? () => undefined : print,
+	};
 }
 
 export interface PruneRequest {

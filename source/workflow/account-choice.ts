@@ -1,8 +1,9 @@
 import type {LoadedConfig} from '../config/load-config';
+import type {CommandInput} from '../core/command-input';
 import {UsageError} from '../core/errors';
 import type {Choice, Prompter} from '../core/prompter';
 
-export const ACCOUNT_QUESTION = 'Which account?';
+const ACCOUNT_QUESTION = 'Which account?';
 
 export interface AccountSummary {
 	accountId: string;
@@ -10,12 +11,43 @@ export interface AccountSummary {
 	production?: boolean;
 }
 
-export function accountChoices(accounts: Record<string, AccountSummary>): Array<Choice<string>> {
+function accountChoices(accounts: Record<string, AccountSummary>): Array<Choice<string>> {
 	return Object.entries(accounts).map(([name, account]) => ({
 		value: name,
 		label: name,
 		hint: `${account.accountId} · ${account.stackName}${account.production ? ' · PRODUCTION' : ''}`,
 	}));
+}
+
+const isSummary = (account: unknown): account is AccountSummary =>
+	typeof account === 'object' &&
+	account !== null &&
+	typeof (account as AccountSummary).accountId === 'string' &&
+	typeof (account as AccountSummary).stackName === 'string';
+
+/**
+ * The account question a guided release asks first, as the config file (`readConfig` gives its text)
+ * names its accounts, for the first frame to draw before Ink and the config's schema load (the run
+ * asks it again, validated, and only then does it take keys). Undefined when the run may ask or say
+ * something else first: another command, --env, --fleet, a rehearsal (its own config), a shared
+ * state, a config with fleets (the question names them too), or a config that does not read as one.
+ */
+export function firstAccountQuestion(
+	input: CommandInput,
+	readConfig: () => string,
+): {message: string; choices: Array<Choice<string>>} | undefined {
+	const {flags} = input;
+	if (input.name !== 'release' || flags.env || flags.fleet || flags.rehearse || input.state) return undefined;
+	let raw: {accounts?: unknown; fleets?: unknown};
+	try {
+		raw = JSON.parse(readConfig()) as typeof raw;
+	} catch {
+		return undefined;
+	}
+	const accounts = Object.entries(raw.accounts ?? {});
+	const fleets = typeof raw.fleets === 'object' && raw.fleets !== null ? Object.keys(raw.fleets) : [];
+	if (accounts.length === 0 || fleets.length > 0 || !accounts.every(([, account]) => isSummary(account))) return undefined;
+	return {message: ACCOUNT_QUESTION, choices: accountChoices(Object.fromEntries(accounts) as Record<string, AccountSummary>)};
 }
 
 /** The account of a new run: `--env`, the only one when nobody can be asked, else the operator's pick. */

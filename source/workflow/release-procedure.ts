@@ -1,3 +1,4 @@
+import type {AccountConfig} from '../config/schema';
 import {inlineCode} from '../core/markdown';
 import type {PlanFacts} from '../core/plan-facts';
 import type {StepTable} from '../core/step';
@@ -20,7 +21,7 @@ function procedure(steps: StepTable, facts: PlanFacts): string[] {
 }
 
 /** The release procedure for one account as Markdown, with what is known filled in. */
-export function procedureSection({facts, steps, instanceRole}: ProcedureSection): string {
+function procedureSection({facts, steps, instanceRole}: ProcedureSection): string {
 	const {accountName, account} = facts;
 	return [
 		`## ${accountName}${account.production ? ' (PRODUCTION)' : ''}`,
@@ -36,10 +37,31 @@ export function procedureSection({facts, steps, instanceRole}: ProcedureSection)
 }
 
 /** The whole document: the accounts in the order given, each its own run. */
-export function procedureDocument(accountNames: string[], sections: string[]): string {
+function procedureDocument(accountNames: string[], sections: string[]): string {
 	const intro =
 		accountNames.length > 1
 			? `Each account is its own run; ${accountNames.join(' → ')}, the same Convox version and base AMI in each.\n\n`
 			: '';
 	return `# convox-ami release procedure\n\n${intro}${sections.join('\n')}`;
+}
+
+/**
+ * `convox-ami plan`: the procedure for the account named (`only`), else for every account, production
+ * ones last, each section with the facts `factsOf` reads for it.
+ */
+export async function planDocument({
+	accounts,
+	only,
+	steps,
+	factsOf,
+}: {
+	accounts: Readonly<Record<string, Pick<AccountConfig, 'production'>>>;
+	only?: string | undefined;
+	steps: StepTable;
+	factsOf: (accountName: string) => Promise<Omit<ProcedureSection, 'steps'>>;
+}): Promise<string> {
+	const names = only ? [only] : Object.keys(accounts).sort((a, b) => Number(accounts[a]!.production) - Number(accounts[b]!.production));
+	const sections: string[] = [];
+	for (const name of names) sections.push(procedureSection({...(await factsOf(name)), steps}));
+	return procedureDocument(names, sections);
 }

@@ -14,6 +14,7 @@ import type {ImageCopies, ImageCopyRequest} from '../core/ami';
 import type {InterruptRouter} from './interrupts';
 import type {JournalStore} from './journal-store';
 import type {ImageHoldings} from './report';
+import type {SharedState} from './state-mirror';
 
 /** The commands a session drives. */
 export type SessionCommand = 'release' | 'resume' | 'rollback' | 'checklist';
@@ -62,6 +63,39 @@ export interface SessionWorld {
 	stackChangedSince(services: Services, rack: FleetRackRecord, preview: ChangeSetPreview, signal: AbortSignal): Promise<string | undefined>;
 	/** An AMI copied to other regions of its account, found again by its tags when copied before. */
 	copyImage(services: Services, request: ImageCopyRequest): Promise<ImageCopies>;
+	/** Resolves once every notification sent so far was delivered or given up (each within its deadline). */
+	notificationsSettled(): Promise<void>;
+}
+
+/** The front end of a session's command: its screen, told of an interruption, and the last word. */
+export interface SessionFrontEnd extends SessionScreen {
+	/** Questions still open are answered with the interruption. */
+	interrupted(): void;
+	end(outcome: SessionOutcome): Promise<void>;
+}
+
+/** The process's signals as a session sees them: the interruptions they raise, unhooked once it ends. */
+export interface SessionSignals {
+	readonly interrupts: InterruptRouter;
+	release(): void;
+}
+
+/** A config to run a session in, the config file's or the rehearsal's (whose stand-ins `stop` with the session). */
+export interface OpenedWorld {
+	readonly loaded: LoadedConfig;
+	/** The session's world over this config, journaled in `store`; `say` is how its notifications report a target they cannot reach. */
+	sessionWorld(store: JournalStore, say: SessionScreen['say']): SessionWorld;
+	stop?(): Promise<void>;
+}
+
+/** What a session's command hands it to open its state and its world, each loaded when called. */
+export interface SessionOpening {
+	/** The shared state (S3) named by --state or the config, mirrored into the state dir; undefined for the state dir alone. */
+	sharedState(): Promise<SharedState | undefined>;
+	/** The config file, loaded and checked. */
+	loadConfig(): Promise<OpenedWorld>;
+	/** --rehearse: the rehearsal's stand-ins, started in the state dir (`worldDir`: the world a shared state's rehearsal shares). */
+	startRehearsal(options: {fleet?: string; worldDir?: string}): Promise<OpenedWorld>;
 }
 
 /** How a session ended, for the front end's last word. */

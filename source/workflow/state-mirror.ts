@@ -4,7 +4,7 @@ import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {replaceFile} from '../core/atomic-file';
 import {EXIT, OperatorError} from '../core/errors';
-import {WriteConflict, type ListedObject, type StateBackend} from '../core/state-backend';
+import {WriteConflict, type ListedObject, type SharedBackend, type StateBackend} from '../core/state-backend';
 import {mapBounded} from './fleet/bounded';
 
 /** Folders of the state that the backend holds: single runs and fleet runs, with their side files. */
@@ -15,6 +15,9 @@ const CONFLICT_RETRIES = 3;
 const PARALLEL_GETS = 8;
 /** What the last pull or write left in each local copy (the object's ETag, the copy's hash), so a pull fetches only what changed. */
 const PULLED = '.pulled.json';
+
+/** The shared state of a command, opened and mirrored into its state dir. */
+export type SharedState = SharedBackend & {mirror: StateMirror};
 
 type Pulled = Record<string, {etag: string; sha256: string}>;
 

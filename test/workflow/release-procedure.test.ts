@@ -2,14 +2,25 @@ import {describe, expect, it} from 'vitest';
 import {PROD_PLAN_FACTS} from '../support/plan-facts';
 import {stepsOfKind} from '../../source/core/step-declarations';
 import {stepRegistry} from '../../source/steps/registry';
-import {procedureDocument, procedureSection} from '../../source/workflow/release-procedure';
+import {planDocument} from '../../source/workflow/release-procedure';
 
 const facts = PROD_PLAN_FACTS;
+const TITLE = '# convox-ami release procedure\n\n';
+
+/** The plan of the prod account alone, with its instance role's notice when given. */
+async function prodPlan(instanceRole?: string): Promise<string> {
+	return planDocument({
+		accounts: {prod: {production: true}},
+		steps: await stepRegistry(),
+		factsOf: async () => ({facts, ...(instanceRole ? {instanceRole} : {})}),
+	});
+}
 
 describe("plan's procedure (workflow/release-procedure.ts)", () => {
 	it('numbers the release steps in their declared order, each with its own line and the lines under it', async () => {
-		const steps = await stepRegistry();
-		const lines = procedureSection({facts, steps}).split('\n');
+		const document = await prodPlan();
+		expect(document.startsWith(TITLE)).toBe(true);
+		const lines = document.slice(TITLE.length).split('\n');
 		expect(lines.slice(0, 3)).toEqual([
 			'## prod (PRODUCTION)',
 			'',
@@ -27,13 +38,30 @@ describe("plan's procedure (workflow/release-procedure.ts)", () => {
 		expect(lines.some(line => line.startsWith('Instance role'))).toBe(false);
 	});
 
-	it("says the instance role's notice when there is one, and joins the accounts in their order", async () => {
+	it("says the instance role's notice when there is one", async () => {
+		expect(await prodPlan('may publish metrics.')).toContain('\nInstance role: may publish metrics.\n\nIf verification fails');
+	});
+
+	it('plans the account named, else every account with the production ones last, each with its own facts', async () => {
 		const steps = await stepRegistry();
-		const section = procedureSection({facts, steps, instanceRole: 'may publish metrics.'});
-		expect(section).toContain('\nInstance role: may publish metrics.\n\nIf verification fails');
-		expect(procedureDocument(['prod'], [section])).toBe(`# convox-ami release procedure\n\n${section}`);
-		expect(procedureDocument(['dev', 'prod'], ['A\n', 'B\n'])).toBe(
-			'# convox-ami release procedure\n\nEach account is its own run; dev → prod, the same Convox version and base AMI in each.\n\nA\n\nB\n',
+		const accounts: Record<string, {production: boolean}> = {
+			prod: {production: true},
+			dev: {production: false},
+			stage: {production: false},
+		};
+		const read: string[] = [];
+		const factsOf = async (accountName: string) => {
+			read.push(accountName);
+			return {facts: {...facts, accountName, account: {...facts.account, production: accounts[accountName]!.production}}};
+		};
+		const headings = (document: string) => document.split('\n').filter(line => line.startsWith('## '));
+		expect(headings(await planDocument({accounts, steps, factsOf}))).toEqual(['## dev', '## stage', '## prod (PRODUCTION)']);
+		expect(read).toEqual(['dev', 'stage', 'prod']);
+		expect(await planDocument({accounts, steps, factsOf})).toContain(
+			`${TITLE}Each account is its own run; dev → stage → prod, the same Convox version and base AMI in each.\n\n## dev\n`,
 		);
+		const one = await planDocument({accounts, only: 'stage', steps, factsOf});
+		expect(headings(one)).toEqual(['## stage']);
+		expect(one).not.toContain('Each account is its own run');
 	});
 });

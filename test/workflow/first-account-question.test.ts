@@ -1,9 +1,10 @@
+import {readFileSync} from 'node:fs';
 import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {firstAccountQuestion} from '../../source/commands/account-question';
 import type {CommandInput} from '../../source/core/command-input';
+import {firstAccountQuestion as questionOf} from '../../source/workflow/account-choice';
 
 let dir: string;
 beforeEach(async () => {
@@ -32,6 +33,9 @@ async function inputWith(
 		...input,
 	};
 }
+
+/** The question as drive-run.ts asks for it: the config file read at `--config`. */
+const firstAccountQuestion = (input: CommandInput) => questionOf(input, () => readFileSync(input.configPath!, 'utf8'));
 
 describe('firstAccountQuestion', () => {
 	it('is the guided release’s account question, its choices as the run lists them', async () => {

@@ -1,11 +1,10 @@
-import {copyFile, mkdtemp, rm} from 'node:fs/promises';
+import {copyFile, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
-import {listRuns} from '../../source/commands/list-runs';
-import {EXIT} from '../../source/core/errors';
+import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {fleetFiles, FleetStore} from '../../source/workflow/fleet/fleet-journal';
 import {JournalStore} from '../../source/workflow/journal-store';
+import {listRunsIn} from '../../source/workflow/list-runs';
 import {createRun} from '../../source/workflow/plan';
 import {reduceRun} from '../../source/workflow/reducer';
 import type {Run, RunEventInput} from '../../source/core/types';
@@ -30,25 +29,30 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-	vi.restoreAllMocks();
 	await rm(stateDir, {recursive: true, force: true});
 });
 
-/** What `convox-ami runs` prints to stdout, with or without --json. */
-async function printedRuns(json: boolean): Promise<string> {
+/** What `convox-ami runs` prints (stdout) and warns (stderr), with or without --json. */
+async function listed(json: boolean): Promise<{printed: string; warned: string[]}> {
 	let printed = '';
-	vi.spyOn(process.stdout, 'write').mockImplementation(chunk => {
-		printed += String(chunk);
-		return true;
-	});
-	const flags = {dryRun: false, rehearse: false, yes: false, confirm: [], json};
-	const exitCode = await listRuns({name: 'runs', args: [], flags, stateDir});
-	vi.restoreAllMocks();
-	expect(exitCode).toBe(EXIT.ok);
-	return printed;
+	const warned: string[] = [];
+	await listRunsIn(stateDir, undefined, {json, console: {print: text => (printed += text), warn: line => warned.push(line)}});
+	return {printed, warned};
 }
 
+const printedRuns = async (json: boolean) => (await listed(json)).printed;
+
 describe('convox-ami runs', () => {
+	it('says where it found no run; with --json prints nothing, and names a journal it could not read', async () => {
+		expect(await listed(false)).toEqual({printed: `No runs in ${stateDir}.\n`, warned: []});
+		const store = new JournalStore(stateDir);
+		await store.ensureWritable();
+		await writeFile(path.join(stateDir, 'runs', '20261125-012547-prod-ysa4.json'), '{"schemaVersion": 1, "id": ');
+		const {printed, warned} = await listed(true);
+		expect(printed).toBe('');
+		expect(warned).toEqual([expect.stringMatching(/^! .*20261125-012547-prod-ysa4\.json was not read: /)]);
+	});
+
 	it('shows the step reached, the status, the AMI and the version of each run within 100 columns', async () => {
 		const store = new JournalStore(stateDir);
 		await store.ensureWritable();
