@@ -1,14 +1,7 @@
+import type {StateRequest} from '../config/shared-state';
 import type {SharedBackend} from '../core/state-backend';
 import type {RehearsalStateStandIn, StateLocation} from '../core/state-location';
 import {createS3State} from './s3-state';
-
-/** Where a command's state is asked for: `--state`, the config, the region, and whether it rehearses. */
-export interface StateRequest {
-	state?: string | undefined;
-	configPath?: string | undefined;
-	region?: string | undefined;
-	rehearse: boolean;
-}
 
 /**
  * Opens the S3 state named by `--state` or the config (the caller pulls it into the state dir once
