@@ -72,17 +72,19 @@ describe('runSession (workflow/run-session.ts)', () => {
 		const {wired, told} = wiring();
 		const stopped: string[] = [];
 		let lockedAtStart = false;
+		let handed: unknown;
 		const opening: SessionOpening = {
 			sharedState: async () => undefined,
 			loadConfig: refused,
 			startRehearsal: async options => {
 				lockedAtStart = existsSync(path.join(stateDir, 'lock'));
-				expect(options).toEqual({});
+				handed = options;
 				return failingWorld(new UsageError('The rehearsal world broke.'), stopped);
 			},
 		};
 		expect(await runSession(inputOf({rehearse: true}), 'release', wired, opening)).toBe(EXIT.usage);
 		expect(lockedAtStart).toBe(true);
+		expect(handed).toEqual({});
 		expect(stopped).toEqual(['rehearsal']);
 		expect(existsSync(path.join(stateDir, 'lock'))).toBe(false);
 		expect(told.outcomes.map(outcome => outcome.message)).toEqual(['The rehearsal world broke.']);
@@ -115,25 +117,35 @@ describe('runSession (workflow/run-session.ts)', () => {
 			const backend = await createS3State({location, endpoint: s3.url, credentials: {accessKeyId: 'AKIATEST', secretAccessKey: 'test'}});
 			await backend.put('runs/20261125-012547-dev-ysa4.report.md', '# A report kept in the bucket\n');
 			const closed: string[] = [];
+			const mirror = new StateMirror(backend, stateDir);
+			const pull = mirror.pull.bind(mirror);
+			let lockedAtPull = false;
+			mirror.pull = async () => {
+				lockedAtPull = existsSync(path.join(stateDir, 'lock'));
+				return pull();
+			};
 			const shared: SharedState = {
 				backend,
-				mirror: new StateMirror(backend, stateDir),
+				mirror,
 				rehearsalWorld: path.join(root, 'world'),
 				close: async () => void closed.push('state'),
 			};
 			const {wired} = wiring();
 			let pulled: string[] = [];
+			let handed: unknown;
 			const opening: SessionOpening = {
 				sharedState: async () => shared,
 				loadConfig: refused,
 				startRehearsal: async options => {
 					pulled = await readdir(path.join(stateDir, 'runs'));
-					expect(options).toEqual({worldDir: path.join(root, 'world')});
+					handed = options;
 					return failingWorld(new UsageError('Stop here.'), closed);
 				},
 			};
 			expect(await runSession(inputOf({rehearse: true}), 'release', wired, opening)).toBe(EXIT.usage);
+			expect(lockedAtPull).toBe(true);
 			expect(pulled).toContain('20261125-012547-dev-ysa4.report.md');
+			expect(handed).toEqual({worldDir: path.join(root, 'world')});
 			expect(closed).toEqual(['rehearsal', 'state']);
 			expect(existsSync(path.join(stateDir, 'lock'))).toBe(false);
 		});
