@@ -4,6 +4,7 @@ import {EXIT, type ExitCode} from '../core/errors';
 import {planFactsReader} from '../steps/plan-facts';
 import {stepRegistry} from '../steps/registry';
 import {planDocument} from '../workflow/release-procedure';
+import {processConsole} from './console';
 
 /** `convox-ami plan`: the procedure a run would follow, as Markdown, for review before a release. */
 export async function printPlan(input: CommandInput): Promise<ExitCode> {
@@ -15,6 +16,6 @@ export async function printPlan(input: CommandInput): Promise<ExitCode> {
 		...(flags.convoxVersion ? {convoxVersion: flags.convoxVersion} : {}),
 		...(flags.region ? {region: flags.region} : {}),
 	});
-	process.stdout.write(await planDocument({accounts: loaded.config.accounts, only: flags.env, steps: await stepRegistry(), factsOf}));
+	processConsole.print(await planDocument({accounts: loaded.config.accounts, only: flags.env, steps: await stepRegistry(), factsOf}));
 	return EXIT.ok;
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type {CliOptions, CommandInput, CommandName} from '../core/command-input';
-import {EXIT, OperatorError, type ExitCode} from '../core/errors';
+import {EXIT, OperatorError, errorText, type ExitCode} from '../core/errors';
 import {flagsOf} from '../workflow/command-flags';
 import type {Flags} from '../core/step';
 import type {SessionCommand} from '../workflow/session-world';
@@ -19,10 +19,11 @@ const COMMANDS: Record<Exclude<CommandName, SessionCommand>, () => Promise<Comma
 
 const isSessionCommand = (name: CommandName): name is SessionCommand => !Object.hasOwn(COMMANDS, name);
 
-function report(error: OperatorError | Error, json: boolean): void {
+function report(error: unknown, json: boolean): void {
+	const message = errorText(error);
 	const hint = error instanceof OperatorError ? error.hint : undefined;
-	if (json) process.stdout.write(`${JSON.stringify({type: 'error', message: error.message, ...(hint ? {hint} : {})})}\n`);
-	process.stderr.write(`convox-ami: ${error.message}\n${hint ? `${hint}\n` : ''}`);
+	if (json) process.stdout.write(`${JSON.stringify({type: 'error', message, ...(hint ? {hint} : {})})}\n`);
+	process.stderr.write(`convox-ami: ${message}\n${hint ? `${hint}\n` : ''}`);
 }
 
 export async function runCommand(name: CommandName, args: string[], options: CliOptions): Promise<ExitCode> {
@@ -41,7 +42,7 @@ export async function runCommand(name: CommandName, args: string[], options: Cli
 		const {driveRun} = await import('./drive-run');
 		return await driveRun(input, name);
 	} catch (error) {
-		report(error as Error, Boolean(flags?.json ?? options.json));
+		report(error, Boolean(flags?.json ?? options.json));
 		return error instanceof OperatorError ? error.exitCode : EXIT.failed;
 	}
 }

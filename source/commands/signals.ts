@@ -10,8 +10,9 @@ export interface SignalWiring extends SessionSignals {
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
- * The one place the process's signals are handled: the first interrupts the run cleanly, a second
- * (nothing cleaned up any more) runs `beforeExit` and exits with 130 at once.
+ * The one place a session's signals are handled (`template upgrade` aborts on its own): the first
+ * interrupts the run cleanly, a second (nothing cleaned up any more) runs `beforeExit` and exits
+ * with 130 at once.
  */
 export function wireSignals(beforeExit: () => void): SignalWiring {
 	const interrupts = new InterruptRouter(() => {

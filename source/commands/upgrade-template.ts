@@ -4,6 +4,7 @@ import {upgradeConfigTemplate} from '../steps/template-upgrade';
 import {detectOutputMode} from '../ui/output-mode';
 import {createEnquirerPrompter} from '../ui/plain/enquirer-prompter';
 import type {CommandInput} from '../core/command-input';
+import {processConsole} from './console';
 
 const ACTIONS = ['upgrade'];
 
@@ -24,7 +25,7 @@ export async function upgradeTemplate(input: CommandInput): Promise<ExitCode> {
 			dryRun: flags.dryRun,
 			environment: process.env,
 			signal: interrupted.signal,
-			say: line => process.stdout.write(`${line}\n`),
+			say: line => processConsole.print(`${line}\n`),
 			async confirmWrite(target) {
 				if (flags.yes) return;
 				const question = `Write ${target}?`;

@@ -5,7 +5,7 @@ import type {Choice, Prompter} from '../core/prompter';
 
 const ACCOUNT_QUESTION = 'Which account?';
 
-export interface AccountSummary {
+interface AccountSummary {
 	accountId: string;
 	stackName: string;
 	production?: boolean;
