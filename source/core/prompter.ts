@@ -4,6 +4,12 @@ export interface Choice<T extends string> {
 	hint?: string;
 }
 
+/** A question the run will ask first, shown from the first frame on (the account of a guided release). */
+export interface FirstQuestion {
+	message: string;
+	choices: Array<Choice<string>>;
+}
+
 /** Questions a fleet answers for its racks at once (one confirmation per wave). */
 export type QuestionId = 'execute-change-set' | 'production-stack-name';
 

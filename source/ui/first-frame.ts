@@ -1,5 +1,5 @@
 import {styleText} from 'node:util';
-import type {Choice} from '../core/prompter';
+import type {FirstQuestion} from '../core/prompter';
 import {badgeColor} from './format';
 
 /** What the first frame leaves for the next one to clear. */
@@ -26,12 +26,6 @@ function holdKeys(stdin: NodeJS.ReadStream, onInterrupt: () => void): () => void
 		stdin.off('readable', onReadable);
 		stdin.setRawMode(false);
 	};
-}
-
-/** A question the run will ask first, as its prompt box draws it. */
-export interface FirstQuestion {
-	message: string;
-	choices: Array<Choice<string>>;
 }
 
 /**

@@ -1,8 +1,8 @@
 import type {FleetSink} from '../core/fleet-events';
-import type {Prompter} from '../core/prompter';
+import type {FirstQuestion, Prompter} from '../core/prompter';
 import type {Run, EventSink} from '../core/types';
 import type {FleetTag} from './fleet-reporter';
-import {drawFirstFrame, type FirstQuestion} from './first-frame';
+import {drawFirstFrame} from './first-frame';
 import {runBadges, runTitle} from './format';
 import type {OutputMode} from './output-mode';
 import type {Outcome} from './run-store';

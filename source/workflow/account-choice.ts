@@ -1,7 +1,7 @@
 import type {LoadedConfig} from '../config/load-config';
 import type {CommandInput} from '../core/command-input';
 import {UsageError} from '../core/errors';
-import type {Choice, Prompter} from '../core/prompter';
+import type {Choice, FirstQuestion, Prompter} from '../core/prompter';
 
 const ACCOUNT_QUESTION = 'Which account?';
 
@@ -32,10 +32,7 @@ const isSummary = (account: unknown): account is AccountSummary =>
  * something else first: another command, --env, --fleet, a rehearsal (its own config), a shared
  * state, a config with fleets (the question names them too), or a config that does not read as one.
  */
-export function firstAccountQuestion(
-	input: CommandInput,
-	readConfig: () => string,
-): {message: string; choices: Array<Choice<string>>} | undefined {
+export function firstAccountQuestion(input: CommandInput, readConfig: () => string): FirstQuestion | undefined {
 	const {flags} = input;
 	if (input.name !== 'release' || flags.env || flags.fleet || flags.rehearse || input.state) return undefined;
 	let raw: {accounts?: unknown; fleets?: unknown};
