@@ -1,5 +1,13 @@
-import {describe, expect, it} from 'vitest';
+import {mkdtemp, rm} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import type {CommandConsole} from '../../source/core/command-input';
+import {startS3StandIn, type S3StandIn} from '../../source/rehearsal/s3-stand-in';
+import {createS3State} from '../../source/services/s3-state';
 import {unlockByHand} from '../../source/workflow/manual-unlock';
+import {acquireStackLock, lockTiming, type StackLock} from '../../source/workflow/stack-lock';
+import {StateMirror, type SharedState} from '../../source/workflow/state-mirror';
 
 const quiet = {print: () => undefined, warn: () => undefined};
 
@@ -21,5 +29,63 @@ describe('unlockByHand (convox-ami unlock)', () => {
 			hint: expect.stringContaining('--state s3://BUCKET/PREFIX'),
 		});
 		expect(opened).toBe(1);
+	});
+
+	describe('in an S3 state (the loopback stand-in)', () => {
+		const stack = {accountId: '111111111111', region: 'us-east-1', stackName: 'convox-dev'};
+		let root: string;
+		let s3: S3StandIn;
+		let closed: number;
+		let shared: SharedState;
+		let locks: StackLock[];
+		beforeEach(async () => {
+			root = await mkdtemp(path.join(os.tmpdir(), 'convox-ami-manual-unlock-'));
+			s3 = await startS3StandIn({dir: path.join(root, 's3'), buckets: ['team-state'], versioning: {'team-state': 'Enabled'}});
+			const location = {bucket: 'team-state', prefix: 'convox', region: 'us-east-1'};
+			const backend = await createS3State({location, endpoint: s3.url, credentials: {accessKeyId: 'AKIATEST', secretAccessKey: 'test'}});
+			closed = 0;
+			locks = [];
+			shared = {backend, mirror: new StateMirror(backend, path.join(root, 'state')), close: async () => void closed++};
+		});
+		afterEach(async () => {
+			// Their heartbeats stop; a lock released by hand is no longer theirs and stays gone.
+			for (const lock of locks) await lock.release();
+			await s3.close();
+			await rm(root, {recursive: true, force: true});
+		});
+
+		/** A rack lock held by a run, and the id its refusal would print. */
+		async function heldLock(runId: string): Promise<string> {
+			const timing = lockTiming({}, {rehearsal: false});
+			locks.push(await acquireStackLock(shared.backend, stack, {runId, command: 'convox-ami release'}, {timing, onLost: () => undefined}));
+			const {text} = (await shared.backend.get('locks/111111111111.us-east-1.convox-dev.lock'))!;
+			return `111111111111.us-east-1.convox-dev.${(JSON.parse(text) as {id: string}).id}`;
+		}
+
+		it('releases the lock the id names, says whose it was (one JSON line with --json), and closes the state', async () => {
+			const lockId = await heldLock('20261207-000000-dev-abcd');
+			let printed = '';
+			const console: CommandConsole = {print: text => void (printed += text), warn: () => undefined};
+			await unlockByHand(lockId, async () => shared, {json: true, console});
+			expect(JSON.parse(printed)).toMatchObject({type: 'unlocked', lockId, holder: {runId: '20261207-000000-dev-abcd', pid: process.pid}});
+			expect(printed.endsWith('}\n')).toBe(true);
+			expect(await shared.backend.list('locks/')).toEqual([]);
+			expect(closed).toBe(1);
+
+			const again = await heldLock('20261207-000001-dev-efgh');
+			printed = '';
+			await unlockByHand(again, async () => shared, {json: false, console});
+			expect(printed).toContain(`Released the lock ${again} held by `);
+			expect(printed).toContain(` pid ${process.pid} for run 20261207-000001-dev-efgh since `);
+		});
+
+		it("an id that is not the holder's is refused, the lock kept, and the state closed all the same", async () => {
+			await heldLock('20261207-000000-dev-abcd');
+			await expect(
+				unlockByHand('111111111111.us-east-1.convox-dev.00000000', async () => shared, {json: false, console: quiet}),
+			).rejects.toThrow(/now held by someone else/);
+			expect(await shared.backend.list('locks/')).toHaveLength(1);
+			expect(closed).toBe(1);
+		});
 	});
 });
