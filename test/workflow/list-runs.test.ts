@@ -1,12 +1,16 @@
-import {copyFile, mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {copyFile, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import {startS3StandIn} from '../../source/rehearsal/s3-stand-in';
+import {createS3State} from '../../source/services/s3-state';
 import {fleetFiles, FleetStore} from '../../source/workflow/fleet/fleet-journal';
 import {JournalStore} from '../../source/workflow/journal-store';
 import {listRunsIn} from '../../source/workflow/list-runs';
 import {createRun} from '../../source/workflow/plan';
 import {reduceRun} from '../../source/workflow/reducer';
+import {acquireStateLock} from '../../source/workflow/state-lock';
+import {StateMirror, type SharedState} from '../../source/workflow/state-mirror';
 import type {Run, RunEventInput} from '../../source/core/types';
 
 function runWith(id: string, kind: Run['kind'], mode: Run['mode'], now: string, events: RunEventInput[]): Run {
@@ -32,11 +36,11 @@ afterEach(async () => {
 	await rm(stateDir, {recursive: true, force: true});
 });
 
-/** What `convox-ami runs` prints (stdout) and warns (stderr), with or without --json. */
-async function listed(json: boolean): Promise<{printed: string; warned: string[]}> {
+/** What `convox-ami runs` prints (stdout) and warns (stderr), with or without --json, and with a shared state. */
+async function listed(json: boolean, shared?: SharedState): Promise<{printed: string; warned: string[]}> {
 	let printed = '';
 	const warned: string[] = [];
-	await listRunsIn(stateDir, undefined, {json, console: {print: text => (printed += text), warn: line => warned.push(line)}});
+	await listRunsIn(stateDir, shared, {json, console: {print: text => (printed += text), warn: line => warned.push(line)}});
 	return {printed, warned};
 }
 
@@ -51,6 +55,51 @@ describe('convox-ami runs', () => {
 		const {printed, warned} = await listed(true);
 		expect(printed).toBe('');
 		expect(warned).toEqual([expect.stringMatching(/^! .*20261125-012547-prod-ysa4\.json was not read: /)]);
+	});
+
+	it('with a shared state: lists what the bucket holds, says its advice, and closes it; a driven state dir is listed as it is', async () => {
+		const world = await mkdtemp(path.join(tmpdir(), 'convox-ami-list-runs-s3-'));
+		const s3 = await startS3StandIn({dir: path.join(world, 's3'), buckets: ['team-state']});
+		try {
+			const location = {bucket: 'team-state', prefix: 'convox', region: 'us-east-1'};
+			const backend = await createS3State({location, endpoint: s3.url, credentials: {accessKeyId: 'AKIATEST', secretAccessKey: 'test'}});
+			// A run journaled on another machine, in the bucket only.
+			const elsewhere = new JournalStore(path.join(world, 'elsewhere'));
+			await elsewhere.ensureWritable();
+			const id = '20261125-012547-prod-ysa4';
+			elsewhere.save(
+				runWith(id, 'release', 'live', '2026-11-25T01:25:47Z', [
+					{type: 'run', status: 'finished', env: 'prod', mode: 'live', kind: 'release'},
+				]),
+			);
+			await backend.put(`runs/${id}.json`, await readFile(path.join(elsewhere.stateDir, 'runs', `${id}.json`), 'utf8'));
+			let closed = 0;
+			const shared = (): SharedState => ({
+				backend,
+				mirror: new StateMirror(backend, stateDir),
+				advice: 'Versioning is off on team-state.',
+				close: async () => void closed++,
+			});
+
+			const driven = await acquireStateLock(stateDir, 'convox-ami release');
+			const whileDriven = await listed(false, shared());
+			driven.release();
+			expect(whileDriven.printed).toBe(`No runs in s3://team-state/convox.\n`);
+			expect(whileDriven.warned).toEqual([
+				expect.stringMatching(
+					/^! Another convox-ami \(pid \d+, `convox-ami release`, .*\) is driving .* The runs are listed from its working copy\.$/,
+				),
+				'! Versioning is off on team-state.',
+			]);
+
+			const {printed, warned} = await listed(false, shared());
+			expect(printed).toMatch(new RegExp(`^${id} +prod +`, 'm'));
+			expect(warned).toEqual(['! Versioning is off on team-state.']);
+			expect(closed).toBe(2);
+		} finally {
+			await s3.close();
+			await rm(world, {recursive: true, force: true});
+		}
 	});
 
 	it('shows the step reached, the status, the AMI and the version of each run within 100 columns', async () => {
