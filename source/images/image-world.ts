@@ -2,7 +2,7 @@ import type {LoadedConfig} from '../config/load-config';
 import type {ExitCode} from '../core/errors';
 import type {Flags} from '../core/step';
 import type {AccountStandIn} from '../services/create-services';
-import {acquireStateLock, type StateLock} from '../workflow/state-lock';
+import {acquireStateLock, takeOverNotice, type StateLock} from '../workflow/state-lock';
 import type {ImageWorld} from './read-images';
 
 /** A rehearsal as `images` and `prune` use it: its config, its AWS stand-in, stopped once they are done. */
@@ -31,8 +31,8 @@ export async function inImageWorld(request: ImageWorldRequest, body: (world: Ima
 	let rehearsal: ImageRehearsal | undefined;
 	try {
 		if (request.lock || flags.rehearse) lock = await acquireStateLock(stateDir, request.command);
-		if (lock?.takenOver)
-			request.warn(`! Took over the lock left by pid ${lock.takenOver.pid} (\`${lock.takenOver.command}\`), which no longer runs.`);
+		const takeOver = lock && takeOverNotice(stateDir, lock);
+		if (takeOver) request.warn(`! ${takeOver}`);
 		if (!flags.rehearse) {
 			const {loadConfig} = await import('../config/load-config');
 			const loaded = await loadConfig(request.configPath);

@@ -12,7 +12,7 @@ import type {
 	SessionSignals,
 	SessionWorld,
 } from './session-world';
-import {acquireStateLock, type StateLock} from './state-lock';
+import {acquireStateLock, takeOverNotice, type StateLock} from './state-lock';
 import type {SharedState} from './state-mirror';
 
 /** What the command wired before the session loaded: the front end, the signals, and where it keeps the lock a second signal releases. */
@@ -67,13 +67,8 @@ export async function runSession(
 			});
 		world = opened!.sessionWorld(store, frontEnd.say);
 		const session = new Session(sessionInput, store, frontEnd, interrupts, world, start.model);
-		const {takenOver} = held.lock;
-		const outcome = await session.drive(start, [
-			...(shared?.advice ? [shared.advice] : []),
-			...(takenOver
-				? [`Took over the lock of ${input.stateDir} left by pid ${takenOver.pid} (${takenOver.command}), which is no longer running.`]
-				: []),
-		]);
+		const takeOver = takeOverNotice(input.stateDir, held.lock);
+		const outcome = await session.drive(start, [...(shared?.advice ? [shared.advice] : []), ...(takeOver ? [takeOver] : [])]);
 		await end(outcome);
 		return outcome.exitCode;
 	} catch (error) {

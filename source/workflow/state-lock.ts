@@ -18,6 +18,11 @@ export interface StateLock {
 	release(): void;
 }
 
+/** What the operator is told when `lock` was taken over from a process that no longer runs; undefined otherwise. */
+export function takeOverNotice(stateDir: string, {takenOver}: StateLock): string | undefined {
+	return takenOver && `Took over the lock of ${stateDir} left by pid ${takenOver.pid} (${takenOver.command}), which is no longer running.`;
+}
+
 async function readOwner(file: string): Promise<LockOwner | undefined> {
 	try {
 		return JSON.parse(await readFile(file, 'utf8')) as LockOwner;

@@ -3,7 +3,7 @@ import {mkdtemp, readFile, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {acquireStateLock} from '../../source/workflow/state-lock';
+import {acquireStateLock, takeOverNotice} from '../../source/workflow/state-lock';
 
 const tempDir = () => mkdtemp(path.join(os.tmpdir(), 'convox-ami-lock-'));
 
@@ -18,6 +18,7 @@ describe('state lock', () => {
 		first.release();
 		const second = await acquireStateLock(dir, 'convox-ami resume');
 		expect(second.takenOver).toBeUndefined();
+		expect(takeOverNotice(dir, second)).toBeUndefined();
 		second.release();
 	});
 
@@ -42,6 +43,9 @@ describe('state lock', () => {
 		);
 		const lock = await acquireStateLock(dir, 'convox-ami resume');
 		expect(lock.takenOver).toMatchObject({pid: child.pid, command: 'convox-ami release'});
+		expect(takeOverNotice(dir, lock)).toBe(
+			`Took over the lock of ${dir} left by pid ${child.pid} (convox-ami release), which is no longer running.`,
+		);
 		expect(JSON.parse(await readFile(path.join(dir, 'lock'), 'utf8'))).toMatchObject({pid: process.pid});
 		lock.release();
 	});
