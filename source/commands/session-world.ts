@@ -12,7 +12,6 @@ const REHEARSAL_COPY_POLL = {minDelaySeconds: 0.5, maxDelaySeconds: 2};
 
 /** A session's config, the config file's or the rehearsal's (then its stand-ins are the world's AWS). */
 export const openedWorld = (loaded: LoadedConfig, rehearsal?: Rehearsal): OpenedWorld => ({
-	loaded,
 	sessionWorld: (store, say) => sessionWorld(loaded, {store, rehearsal, say}),
 });
 

@@ -82,7 +82,6 @@ export interface SessionSignals {
 
 /** A config to run a session in, the config file's or the rehearsal's (whose stand-ins `stop` with the session). */
 export interface OpenedWorld {
-	readonly loaded: LoadedConfig;
 	/** The session's world over this config, journaled in `store`; `say` is how its notifications report a target they cannot reach. */
 	sessionWorld(store: JournalStore, say: SessionScreen['say']): SessionWorld;
 	stop?(): Promise<void>;

@@ -45,7 +45,6 @@ const refused = (): never => {
 
 /** A world that fails as it is built: the session ends before its first run, as any failure ends it. */
 const failingWorld = (error: Error, stopped: string[]): OpenedWorld => ({
-	loaded: {} as OpenedWorld['loaded'],
 	sessionWorld: () => {
 		throw error;
 	},
