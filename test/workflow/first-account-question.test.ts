@@ -59,4 +59,25 @@ describe('firstAccountQuestion', () => {
 		expect(firstAccountQuestion(await inputWith({accounts: {dev: {accountId: 111111111111}}}))).toBeUndefined();
 		expect(firstAccountQuestion(await inputWith({}, {configPath: path.join(dir, 'missing.json')}))).toBeUndefined();
 	});
+
+	it('reads the config file only for a run that asks the account first', async () => {
+		let reads = 0;
+		const counted = (input: CommandInput) =>
+			questionOf(input, () => {
+				reads++;
+				return JSON.stringify({accounts: ACCOUNTS});
+			});
+		const config = {accounts: ACCOUNTS};
+		for (const input of [
+			await inputWith(config, {name: 'resume'}),
+			await inputWith(config, {}, {env: 'dev'}),
+			await inputWith(config, {}, {fleet: 'all'}),
+			await inputWith(config, {}, {rehearse: true}),
+			await inputWith(config, {state: 's3://bucket/prefix'}),
+		])
+			expect(counted(input)).toBeUndefined();
+		expect(reads).toBe(0);
+		expect(counted(await inputWith(config))?.message).toBe('Which account?');
+		expect(reads).toBe(1);
+	});
 });
