@@ -1,18 +1,9 @@
 import {describe, expect, it} from 'vitest';
-import type {CommandConsole} from '../../source/core/command-input';
 import type {ImagePlace} from '../../source/images/image-places';
 import type {ImageRow} from '../../source/images/image-usage';
 import {printImageListing} from '../../source/images/list-images';
 import {pruneOutputOn} from '../../source/images/run-prune';
-
-/** A console that keeps what went to stdout and to stderr. */
-function recordingConsole(): CommandConsole & {stdout: string; stderr: string} {
-	const streams = {stdout: '', stderr: ''};
-	return Object.assign(streams, {
-		print: (text: string) => void (streams.stdout += text),
-		warn: (line: string) => void (streams.stderr += `${line}\n`),
-	});
-}
+import {recordingConsole} from '../support/recording-console';
 
 const place = {accountId: '111111111111', region: 'eu-west-1'} as ImagePlace;
 const row = {imageId: 'ami-1', region: 'eu-west-1', account: 'dev', name: 'convox-dev-ami-1', ageDays: 3} as ImageRow;

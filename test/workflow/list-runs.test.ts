@@ -11,6 +11,7 @@ import {createRun} from '../../source/workflow/plan';
 import {reduceRun} from '../../source/workflow/reducer';
 import {acquireStateLock} from '../../source/workflow/state-lock';
 import {StateMirror, type SharedState} from '../../source/workflow/state-mirror';
+import {recordingConsole} from '../support/recording-console';
 import type {Run, RunEventInput} from '../../source/core/types';
 
 function runWith(id: string, kind: Run['kind'], mode: Run['mode'], now: string, events: RunEventInput[]): Run {
@@ -38,10 +39,9 @@ afterEach(async () => {
 
 /** What `convox-ami runs` prints (stdout) and warns (stderr), with or without --json, and with a shared state. */
 async function listed(json: boolean, shared?: SharedState): Promise<{printed: string; warned: string[]}> {
-	let printed = '';
-	const warned: string[] = [];
-	await listRunsIn(stateDir, shared, {json, console: {print: text => (printed += text), warn: line => warned.push(line)}});
-	return {printed, warned};
+	const console = recordingConsole();
+	await listRunsIn(stateDir, shared, {json, console});
+	return {printed: console.stdout, warned: console.stderr.split('\n').filter(Boolean)};
 }
 
 const printedRuns = async (json: boolean) => (await listed(json)).printed;

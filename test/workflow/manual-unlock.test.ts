@@ -2,14 +2,12 @@ import {mkdtemp, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import type {CommandConsole} from '../../source/core/command-input';
 import {startS3StandIn, type S3StandIn} from '../../source/rehearsal/s3-stand-in';
 import {createS3State} from '../../source/services/s3-state';
 import {unlockByHand} from '../../source/workflow/manual-unlock';
 import {acquireStackLock, lockTiming, type StackLock} from '../../source/workflow/stack-lock';
 import {StateMirror, type SharedState} from '../../source/workflow/state-mirror';
-
-const quiet = {print: () => undefined, warn: () => undefined};
+import {recordingConsole} from '../support/recording-console';
 
 describe('unlockByHand (convox-ami unlock)', () => {
 	it('refuses without a lock id before opening any state, and without a shared state says where rack locks are', async () => {
@@ -18,12 +16,12 @@ describe('unlockByHand (convox-ami unlock)', () => {
 			opened++;
 			return undefined;
 		};
-		await expect(unlockByHand(undefined, openShared, {json: false, console: quiet})).rejects.toMatchObject({
+		await expect(unlockByHand(undefined, openShared, {json: false, console: recordingConsole()})).rejects.toMatchObject({
 			message: 'unlock needs the lock id that the refusal printed.',
 			hint: 'Run `convox-ami unlock LOCK_ID`.',
 		});
 		expect(opened).toBe(0);
-		const refusal = unlockByHand('111111111111.us-east-1.convox-dev.3f2a9c1b', openShared, {json: false, console: quiet});
+		const refusal = unlockByHand('111111111111.us-east-1.convox-dev.3f2a9c1b', openShared, {json: false, console: recordingConsole()});
 		await expect(refusal).rejects.toMatchObject({
 			message: 'Rack locks are kept in the S3 state; no state is configured here.',
 			hint: expect.stringContaining('--state s3://BUCKET/PREFIX'),
@@ -64,25 +62,28 @@ describe('unlockByHand (convox-ami unlock)', () => {
 
 		it('releases the lock the id names, says whose it was (one JSON line with --json), and closes the state', async () => {
 			const lockId = await heldLock('20261207-000000-dev-abcd');
-			let printed = '';
-			const console: CommandConsole = {print: text => void (printed += text), warn: () => undefined};
-			await unlockByHand(lockId, async () => shared, {json: true, console});
-			expect(JSON.parse(printed)).toMatchObject({type: 'unlocked', lockId, holder: {runId: '20261207-000000-dev-abcd', pid: process.pid}});
-			expect(printed.endsWith('}\n')).toBe(true);
+			const json = recordingConsole();
+			await unlockByHand(lockId, async () => shared, {json: true, console: json});
+			expect(JSON.parse(json.stdout)).toMatchObject({
+				type: 'unlocked',
+				lockId,
+				holder: {runId: '20261207-000000-dev-abcd', pid: process.pid},
+			});
+			expect(json.stdout.endsWith('}\n')).toBe(true);
 			expect(await shared.backend.list('locks/')).toEqual([]);
 			expect(closed).toBe(1);
 
 			const again = await heldLock('20261207-000001-dev-efgh');
-			printed = '';
-			await unlockByHand(again, async () => shared, {json: false, console});
-			expect(printed).toContain(`Released the lock ${again} held by `);
-			expect(printed).toContain(` pid ${process.pid} for run 20261207-000001-dev-efgh since `);
+			const plain = recordingConsole();
+			await unlockByHand(again, async () => shared, {json: false, console: plain});
+			expect(plain.stdout).toContain(`Released the lock ${again} held by `);
+			expect(plain.stdout).toContain(` pid ${process.pid} for run 20261207-000001-dev-efgh since `);
 		});
 
 		it("an id that is not the holder's is refused, the lock kept, and the state closed all the same", async () => {
 			await heldLock('20261207-000000-dev-abcd');
 			await expect(
-				unlockByHand('111111111111.us-east-1.convox-dev.00000000', async () => shared, {json: false, console: quiet}),
+				unlockByHand('111111111111.us-east-1.convox-dev.00000000', async () => shared, {json: false, console: recordingConsole()}),
 			).rejects.toThrow(/now held by someone else/);
 			expect(await shared.backend.list('locks/')).toHaveLength(1);
 			expect(closed).toBe(1);
