@@ -2,8 +2,6 @@ import {copyFile, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {startS3StandIn} from '../../source/rehearsal/s3-stand-in';
-import {createS3State} from '../../source/services/s3-state';
 import {fleetFiles, FleetStore} from '../../source/workflow/fleet/fleet-journal';
 import {JournalStore} from '../../source/workflow/journal-store';
 import {listRunsIn} from '../../source/workflow/list-runs';
@@ -12,6 +10,7 @@ import {reduceRun} from '../../source/workflow/reducer';
 import {acquireStateLock} from '../../source/workflow/state-lock';
 import {StateMirror, type SharedState} from '../../source/workflow/state-mirror';
 import {recordingConsole} from '../support/recording-console';
+import {teamState} from '../support/team-state';
 import type {Run, RunEventInput} from '../../source/core/types';
 
 function runWith(id: string, kind: Run['kind'], mode: Run['mode'], now: string, events: RunEventInput[]): Run {
@@ -59,10 +58,9 @@ describe('convox-ami runs', () => {
 
 	it('with a shared state: lists what the bucket holds, says its advice, and closes it; a driven state dir is listed as it is', async () => {
 		const world = await mkdtemp(path.join(tmpdir(), 'convox-ami-list-runs-s3-'));
-		const s3 = await startS3StandIn({dir: path.join(world, 's3'), buckets: ['team-state']});
+		const s3 = await teamState(path.join(world, 's3'));
 		try {
-			const location = {bucket: 'team-state', prefix: 'convox', region: 'us-east-1'};
-			const backend = await createS3State({location, endpoint: s3.url, credentials: {accessKeyId: 'AKIATEST', secretAccessKey: 'test'}});
+			const {backend} = s3;
 			// A run journaled on another machine, in the bucket only.
 			const elsewhere = new JournalStore(path.join(world, 'elsewhere'));
 			await elsewhere.ensureWritable();
@@ -97,7 +95,7 @@ describe('convox-ami runs', () => {
 			expect(warned).toEqual(['! Versioning is off on team-state.']);
 			expect(closed).toBe(2);
 		} finally {
-			await s3.close();
+			await s3.standIn.close();
 			await rm(world, {recursive: true, force: true});
 		}
 	});

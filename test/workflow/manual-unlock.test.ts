@@ -2,12 +2,11 @@ import {mkdtemp, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {startS3StandIn, type S3StandIn} from '../../source/rehearsal/s3-stand-in';
-import {createS3State} from '../../source/services/s3-state';
 import {unlockByHand} from '../../source/workflow/manual-unlock';
 import {acquireStackLock, lockTiming, type StackLock} from '../../source/workflow/stack-lock';
 import {StateMirror, type SharedState} from '../../source/workflow/state-mirror';
 import {recordingConsole} from '../support/recording-console';
+import {teamState, type TeamState} from '../support/team-state';
 
 describe('unlockByHand (convox-ami unlock)', () => {
 	it('refuses without a lock id before opening any state, and without a shared state says where rack locks are', async () => {
@@ -32,15 +31,14 @@ describe('unlockByHand (convox-ami unlock)', () => {
 	describe('in an S3 state (the loopback stand-in)', () => {
 		const stack = {accountId: '111111111111', region: 'us-east-1', stackName: 'convox-dev'};
 		let root: string;
-		let s3: S3StandIn;
+		let s3: TeamState;
 		let closed: number;
 		let shared: SharedState;
 		let locks: StackLock[];
 		beforeEach(async () => {
 			root = await mkdtemp(path.join(os.tmpdir(), 'convox-ami-manual-unlock-'));
-			s3 = await startS3StandIn({dir: path.join(root, 's3'), buckets: ['team-state'], versioning: {'team-state': 'Enabled'}});
-			const location = {bucket: 'team-state', prefix: 'convox', region: 'us-east-1'};
-			const backend = await createS3State({location, endpoint: s3.url, credentials: {accessKeyId: 'AKIATEST', secretAccessKey: 'test'}});
+			s3 = await teamState(path.join(root, 's3'));
+			const {backend} = s3;
 			closed = 0;
 			locks = [];
 			shared = {backend, mirror: new StateMirror(backend, path.join(root, 'state')), close: async () => void closed++};
@@ -48,7 +46,7 @@ describe('unlockByHand (convox-ami unlock)', () => {
 		afterEach(async () => {
 			// Their heartbeats stop; a lock released by hand is no longer theirs and stays gone.
 			for (const lock of locks) await lock.release();
-			await s3.close();
+			await s3.standIn.close();
 			await rm(root, {recursive: true, force: true});
 		});
 

@@ -5,12 +5,11 @@ import path from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import type {CommandInput} from '../../source/core/command-input';
 import {EXIT, UsageError} from '../../source/core/errors';
-import {startS3StandIn, type S3StandIn} from '../../source/rehearsal/s3-stand-in';
-import {createS3State} from '../../source/services/s3-state';
 import {InterruptRouter} from '../../source/workflow/interrupts';
 import {runSession, type SessionWiring} from '../../source/workflow/run-session';
 import type {OpenedWorld, SessionFrontEnd, SessionOpening, SessionOutcome} from '../../source/workflow/session-world';
 import {StateMirror, type SharedState} from '../../source/workflow/state-mirror';
+import {teamState, type TeamState} from '../support/team-state';
 
 let root: string;
 let stateDir: string;
@@ -105,15 +104,14 @@ describe('runSession (workflow/run-session.ts)', () => {
 	});
 
 	describe('with a shared state', () => {
-		let s3: S3StandIn;
+		let s3: TeamState;
 		beforeEach(async () => {
-			s3 = await startS3StandIn({dir: path.join(root, 's3'), buckets: ['team-state'], versioning: {'team-state': 'Enabled'}});
+			s3 = await teamState(path.join(root, 's3'));
 		});
-		afterEach(async () => s3.close());
+		afterEach(async () => s3.standIn.close());
 
 		it('pulls the bucket into the state dir once it is locked, hands the rehearsal its world, and closes the state at the end', async () => {
-			const location = {bucket: 'team-state', prefix: 'convox', region: 'us-east-1'};
-			const backend = await createS3State({location, endpoint: s3.url, credentials: {accessKeyId: 'AKIATEST', secretAccessKey: 'test'}});
+			const {backend} = s3;
 			await backend.put('runs/20261125-012547-dev-ysa4.report.md', '# A report kept in the bucket\n');
 			const closed: string[] = [];
 			const mirror = new StateMirror(backend, stateDir);

@@ -2,11 +2,10 @@ import {copyFile, mkdtemp, readFile, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
-import {startS3StandIn, type S3StandIn} from '../../../source/rehearsal/s3-stand-in';
-import {createS3State} from '../../../source/services/s3-state';
 import {fleetFiles, FleetStore, linkedRunIds} from '../../../source/workflow/fleet/fleet-journal';
 import {reduceFleet} from '../../../source/workflow/fleet/fleet-reducer';
 import {StateMirror} from '../../../source/workflow/state-mirror';
+import {teamState, type TeamState} from '../../support/team-state';
 
 /** A fleet run as the previous convox-ami journaled it, killed in its second wave. */
 const OLD_FLEET_ID = '20261205-101500-fleet-all-k3x9';
@@ -77,19 +76,15 @@ describe('the fleet journal', () => {
 	});
 
 	describe('with a shared state (the loopback S3 stand-in, real SDK)', () => {
-		let standIn: S3StandIn | undefined;
+		let shared: TeamState | undefined;
 		afterEach(async () => {
-			await standIn?.close();
+			await shared?.standIn.close();
 		});
 
 		it('every save is written through to fleets/ID.json, and the report follows once settled', async () => {
 			const bucketRoot = await tempDir();
-			standIn = await startS3StandIn({dir: bucketRoot, buckets: ['team-state'], versioning: {'team-state': 'Enabled'}});
-			const backend = await createS3State({
-				location: {bucket: 'team-state', prefix: 'convox', region: 'us-east-1'},
-				endpoint: standIn.url,
-				credentials: {accessKeyId: 'AKIATESTSTATE0000001', secretAccessKey: 'test-state-secret'},
-			});
+			shared = await teamState(bucketRoot);
+			const {backend, standIn} = shared;
 			const dir = await stateWithOldFleet();
 			const store = new FleetStore(dir, new StateMirror(backend, dir));
 			const fleet = await store.load(OLD_FLEET_ID);
