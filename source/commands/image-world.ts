@@ -3,7 +3,7 @@ import type {ImageWorldRequest} from '../images/image-world';
 import {processConsole} from './console';
 
 /** Where `images` and `prune` run: the config's world, or the rehearsal's under --rehearse. */
-export const imageWorldOf = (input: CommandInput, command: string, {lock}: {lock: boolean}): ImageWorldRequest => ({
+export const imageWorldRequest = (input: CommandInput, command: string, {lock}: {lock: boolean}): ImageWorldRequest => ({
 	stateDir: input.stateDir,
 	configPath: input.configPath,
 	flags: input.flags,

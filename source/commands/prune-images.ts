@@ -6,12 +6,12 @@ import {detectOutputMode} from '../ui/output-mode';
 import {createEnquirerPrompter} from '../ui/plain/enquirer-prompter';
 import {createUnattendedPrompter} from '../ui/unattended-prompter';
 import {processConsole} from './console';
-import {imageWorldOf} from './image-world';
+import {imageWorldRequest} from './image-world';
 
 /** `convox-ami prune`: the plan, then (confirmed, journaled) the next stage of every retired image. */
 export function pruneImages(input: CommandInput): Promise<ExitCode> {
 	const {flags} = input;
-	return inImageWorld(imageWorldOf(input, 'convox-ami prune', {lock: true}), world =>
+	return inImageWorld(imageWorldRequest(input, 'convox-ami prune', {lock: true}), world =>
 		runPrune({
 			world,
 			stateDir: input.stateDir,
