@@ -69,6 +69,11 @@ describe('the floors of source/ (eslint.config.js)', () => {
 			'rehearsal/ imports core/, convox/ and config/ only',
 		],
 		['source/workflow/thing.ts', importing('startRehearsal', '../rehearsal/rehearsal'), 'it never imports them'],
+		[
+			'source/images/thing.ts',
+			importing('startRehearsal', '../rehearsal/rehearsal'),
+			'images/ import core/, convox/, config/, services/ and workflow/ only',
+		],
 		['source/steps/thing.ts', importing('driveRun', '../commands/drive-run'), 'steps/ import'],
 		['source/commands/thing.ts', importing('something', '../../cli'), 'Nothing imports cli.tsx'],
 		['test/ui/thing.test.ts', importing('something', '../../cli'), 'Nothing imports cli.tsx'],
@@ -93,6 +98,8 @@ describe('the floors of source/ (eslint.config.js)', () => {
 		['source/ui/ink/Widget.tsx', importing('Box', 'ink')],
 		['source/ui/thing.ts', importing('stackProgress', '../convox/stack-progress')],
 		['source/rehearsal/thing.ts', importing('loadConfig', '../config/load-config')],
+		['source/images/thing.ts', importing('acquireStateLock', '../workflow/state-lock')],
+		['source/images/thing.ts', importing('createServices', '../services/create-services')],
 		['source/commands/thing.ts', importing('startRehearsal', '../rehearsal/rehearsal')],
 		['source/commands/thing.ts', importing('stepRegistry', '../steps/registry')],
 	])('allows in %s: %s', async (filePath, code) => {
