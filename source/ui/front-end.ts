@@ -51,7 +51,6 @@ export async function createFrontEnd(
 	if (mode.renderer === 'ink') {
 		const shown = mode.canPrompt ? question : undefined;
 		const firstFrame = drawFirstFrame({stdout: process.stdout, stdin: process.stdin, onInterrupt}, badges, shown);
-		(await import('./ink/tier-up')).tierUpLater();
 		const [{mountInk}, {inkPanes, inkReducers}, {inkFleetSink}] = await Promise.all([
 			import('./ink/mount'),
 			import('./ink/panes'),
