@@ -11,6 +11,10 @@ import {readFile} from 'node:fs/promises';
  * screen that waits redraws the same lines once a second, and that was most of its CPU (the fleet
  * table and its notices: about 50 ms a frame). Here one output cache serves every frame, started
  * afresh once it holds many lines, and the drawing takes a text's width from Ink's text sizes.
+ * Ink also built a cell for every column of every row, and wrote every row's cells back to a string,
+ * each frame: here a row is kept as the texts written into it (column, line), and a row whose texts
+ * are those of a row drawn before takes that row's string from the cache, so a frame in which only
+ * a clock moved builds the cells of the few rows that show it.
  *
  * The build fails if a line to replace moved.
  */
@@ -23,7 +27,85 @@ const FIXES = [
 	{
 		file: /[\\/]node_modules[\\/]ink[\\/]build[\\/]output\.js$/,
 		from: 'class OutputCaches {\n',
-		to: 'class OutputCaches {\n    static shared;\n    static acrossFrames() {\n        const caches = OutputCaches.shared;\n        if (caches && caches.styledChars.size + caches.widths.size + caches.blockWidths.size < 5000) return caches;\n        return (OutputCaches.shared = new OutputCaches());\n    }\n',
+		to: 'class OutputCaches {\n    static shared;\n    static acrossFrames() {\n        const caches = OutputCaches.shared;\n        if (caches && caches.styledChars.size + caches.widths.size + caches.blockWidths.size + caches.rows.size < 5000) return caches;\n        return (OutputCaches.shared = new OutputCaches());\n    }\n',
+	},
+	{
+		file: /[\\/]node_modules[\\/]ink[\\/]build[\\/]output\.js$/,
+		from: '    getStringWidth(text) {\n',
+		to: `    rows = new Map();
+    getRow(width, texts) {
+        const key = JSON.stringify([width, texts]);
+        let cached = this.rows.get(key);
+        if (cached === undefined) {
+            const currentLine = [];
+            for (let x = 0; x < width; x++) {
+                currentLine.push({ type: 'char', value: ' ', fullWidth: false, styles: [] });
+            }
+            for (let index = 0; index < texts.length; index += 2) {
+                let offsetX = texts[index];
+                for (const character of this.getStyledChars(texts[index + 1])) {
+                    currentLine[offsetX] = character;
+                    const characterWidth = Math.max(1, this.getStringWidth(character.value));
+                    for (let cell = 1; cell < characterWidth; cell++) {
+                        currentLine[offsetX + cell] = { type: 'char', value: '', fullWidth: false, styles: character.styles };
+                    }
+                    offsetX += characterWidth;
+                }
+            }
+            cached = styledCharsToString(currentLine.filter(item => item !== undefined)).trimEnd();
+            this.rows.set(key, cached);
+        }
+        return cached;
+    }
+    getStringWidth(text) {
+`,
+	},
+	{
+		file: /[\\/]node_modules[\\/]ink[\\/]build[\\/]output\.js$/,
+		from: `            const row = [];
+            for (let x = 0; x < this.width; x++) {
+                row.push({
+                    type: 'char',
+                    value: ' ',
+                    fullWidth: false,
+                    styles: [],
+                });
+            }
+            output.push(row);`,
+		to: '            output.push([]);',
+	},
+	{
+		file: /[\\/]node_modules[\\/]ink[\\/]build[\\/]output\.js$/,
+		from: `                    const characters = this.caches.getStyledChars(line);
+                    let offsetX = x;
+                    for (const character of characters) {
+                        currentLine[offsetX] = character;
+                        // Determine printed width using string-width to align with measurement
+                        const characterWidth = Math.max(1, this.caches.getStringWidth(character.value));
+                        // For multi-column characters, clear following cells to avoid stray spaces/artifacts
+                        if (characterWidth > 1) {
+                            for (let index = 1; index < characterWidth; index++) {
+                                currentLine[offsetX + index] = {
+                                    type: 'char',
+                                    value: '',
+                                    fullWidth: false,
+                                    styles: character.styles,
+                                };
+                            }
+                        }
+                        offsetX += characterWidth;
+                    }
+                    offsetY++;`,
+		to: '                    currentLine.push(x, line);\n                    offsetY++;',
+	},
+	{
+		file: /[\\/]node_modules[\\/]ink[\\/]build[\\/]output\.js$/,
+		from: `            .map(line => {
+            // See https://github.com/vadimdemedes/ink/pull/564#issuecomment-1637022742
+            const lineWithoutEmptyItems = line.filter(item => item !== undefined);
+            return styledCharsToString(lineWithoutEmptyItems).trimEnd();
+        })`,
+		to: '            .map(texts => this.caches.getRow(this.width, texts))',
 	},
 	{
 		file: /[\\/]node_modules[\\/]ink[\\/]build[\\/]output\.js$/,

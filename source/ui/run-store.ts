@@ -58,6 +58,16 @@ export interface UiState {
 
 const NOTICE_LIMIT = 200;
 
+/**
+ * The Ink screen draws at most one frame per `FRAME_MS` (its `maxFps`). A step's change is drawn
+ * within one frame, not at once: the quick steps' starts and ends share frames, and each change to
+ * the state costs a React render and a layout, drawn or not.
+ */
+export const FRAME_MS = 100;
+
+/** When listeners hear of a change: `now`, within a frame, or within the store's `flushMs`. */
+type Urgency = 'now' | 'frame' | 'later';
+
 /** A pane's pure reducer over the event stream (build, stack, checklist views). */
 export type ViewReducer = (state: unknown, event: RunEvent, run: Run) => unknown;
 
@@ -92,15 +102,15 @@ export class RunStore {
 		return () => this.listeners.delete(listener);
 	};
 
-	private update(patch: Partial<UiState>, immediate = false): void {
+	private update(patch: Partial<UiState>, urgency: Urgency = 'later'): void {
 		this.state = {...this.state, ...patch};
 		// A store nobody watches (a fleet rack whose panes are closed) only keeps its state.
 		if (this.listeners.size === 0) return;
-		if (immediate) {
+		if (urgency === 'now') {
 			this.flush();
 			return;
 		}
-		this.schedule(this.flushMs);
+		this.schedule(urgency === 'frame' ? Math.min(FRAME_MS, this.flushMs) : this.flushMs);
 	}
 
 	/** One timer: a flush wanted sooner than the one scheduled takes its place. */
@@ -139,12 +149,12 @@ export class RunStore {
 
 	/** The header's badges before a run is attached. */
 	setBadges(badges: string[]): void {
-		this.update({badges}, true);
+		this.update({badges}, 'now');
 	}
 
 	/** A new run of the session takes the screen: its own header, panes and notices. */
 	attach(title: string, badges: string[], run: Run): void {
-		this.update({title, badges, run, views: {}, notices: []}, true);
+		this.update({title, badges, run, views: {}, notices: []}, 'now');
 	}
 
 	/**
@@ -202,15 +212,15 @@ export class RunStore {
 				...this.state.notices,
 				{id: this.nextId++, level: 'error' as const, message: event.message, ...(event.step ? {step: event.step} : {})},
 			].slice(-NOTICE_LIMIT);
-		this.update(patch, event.type === 'step' || event.type === 'run');
+		this.update(patch, event.type === 'step' || event.type === 'run' ? 'frame' : 'later');
 	}
 
 	setOutcome(outcome: Outcome): void {
-		this.update({outcome, question: undefined}, true);
+		this.update({outcome, question: undefined}, 'now');
 	}
 
 	showQuestion(question: PromptRequest): void {
-		this.update({question}, true);
+		this.update({question}, 'now');
 	}
 
 	ask(request: PromptRequest): Promise<string | boolean> {
@@ -223,7 +233,7 @@ export class RunStore {
 	private showNext(): void {
 		const next = this.queue[0];
 		if (!next) {
-			this.update({prompt: undefined}, true);
+			this.update({prompt: undefined}, 'now');
 			return;
 		}
 		const id = this.nextId++;
@@ -240,14 +250,14 @@ export class RunStore {
 					},
 				},
 			},
-			true,
+			'now',
 		);
 	}
 
 	/** Ctrl-C stopped the run: every open question is answered with an interruption. */
 	cancelPrompts(): void {
 		for (const pending of this.queue.splice(0)) pending.reject(new InterruptedError('Interrupted at a prompt.'));
-		this.update({prompt: undefined, question: undefined}, true);
+		this.update({prompt: undefined, question: undefined}, 'now');
 	}
 
 	prompter({yes}: {yes: boolean}): Prompter {

@@ -32,7 +32,7 @@ export function BuildPane({state, now = Date.now(), maxTail = 8}: {state: BuildV
 			{tail.length > 0 ? (
 				<Box flexDirection="column" paddingLeft={2}>
 					{tail.map((line, index) => (
-						<Text key={`${state.lineCount}-${index}`} color="gray" wrap="truncate-end">
+						<Text key={index} color="gray" wrap="truncate-end">
 							{line || ' '}
 						</Text>
 					))}

@@ -10,6 +10,16 @@ function statusColor(status: string): string {
 	return 'white';
 }
 
+/** An event's columns. Each event is one line of text: its age moves every second, and a tick lays out one node per event. */
+const AGE_WIDTH = 6;
+const RESOURCE_WIDTH = 24;
+const STATUS_WIDTH = 30;
+
+/** `text` in a column `width` wide, cut with `…` when longer (CloudFormation's ids and statuses are ASCII). */
+function column(text: string, width: number): string {
+	return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
+}
+
 /**
  * The update-stack step's pane: the change set preview until the stack moves (while the operator
  * decides), then the live update: recent events (resource, status, reason, age), counts, elapsed
@@ -33,22 +43,10 @@ export function StackPane({state, now = Date.now()}: {state: StackViewState; now
 				</Text>
 			</Text>
 			{state.recent.map((event, index) => (
-				<Box key={`${event.timestamp}-${event.resource}-${event.status}-${index}`} gap={1}>
-					<Box width={6} flexShrink={0}>
-						<Text color="gray">{formatAge(event.timestamp, now)}</Text>
-					</Box>
-					<Box width={24} flexShrink={0}>
-						<Text wrap="truncate-end">{event.resource}</Text>
-					</Box>
-					<Box width={30} flexShrink={0}>
-						<Text color={statusColor(event.status)} wrap="truncate-end">
-							{event.status}
-						</Text>
-					</Box>
-					<Text color="gray" wrap="truncate-end">
-						{event.reason}
-					</Text>
-				</Box>
+				<Text key={`${event.timestamp}-${event.resource}-${event.status}-${index}`} wrap="truncate-end">
+					<Text color="gray">{formatAge(event.timestamp, now).padEnd(AGE_WIDTH)}</Text> {column(event.resource, RESOURCE_WIDTH)}{' '}
+					<Text color={statusColor(event.status)}>{column(event.status, STATUS_WIDTH)}</Text> <Text color="gray">{event.reason}</Text>
+				</Text>
 			))}
 			{state.rootCause ? (
 				<Text color="red" wrap="wrap">

@@ -15,6 +15,10 @@ const MARKS: Record<string, {mark: string; color: string}> = {
 	waiting: {mark: '…', color: 'yellow'},
 };
 
+/** The title's and the time's columns: each row is one line of text, so a tick lays out one node per step. */
+const TITLE_WIDTH = 16;
+const TIME_WIDTH = 8;
+
 /** Every step of the run with its mark and time; the running one's time moves with the screen's clock. */
 export const StepList = memo(function StepList({steps}: {steps: StepRecord[]}) {
 	const now = useNow(steps.some(step => step.startedAt !== undefined && step.endedAt === undefined));
@@ -24,23 +28,15 @@ export const StepList = memo(function StepList({steps}: {steps: StepRecord[]}) {
 				const took = stepDuration(step, now);
 				const style = MARKS[step.status];
 				return (
-					<Box key={step.id} gap={1}>
-						{step.status === 'running' ? <Spinner /> : <Text color={style?.color}>{style?.mark}</Text>}
-						<Box width={16}>
-							<Text bold={step.status === 'running'} color={step.status === 'pending' ? 'gray' : undefined}>
-								{STEP_TITLES[step.id] ?? step.id}
-							</Text>
-						</Box>
-						<Box width={8} flexShrink={0}>
-							<Text color="gray">{took === undefined ? '' : formatDuration(took)}</Text>
-						</Box>
-						{step.status === 'failed' && step.error ? (
-							<Text color="red" wrap="truncate-end">
-								{step.error.split('\n')[0]}
-							</Text>
-						) : null}
-						{step.status === 'waiting' ? <Text color="yellow">waiting for confirmation</Text> : null}
-					</Box>
+					<Text key={step.id} wrap="truncate-end">
+						{step.status === 'running' ? <Spinner /> : <Text color={style?.color}>{style?.mark}</Text>}{' '}
+						<Text bold={step.status === 'running'} color={step.status === 'pending' ? 'gray' : undefined}>
+							{(STEP_TITLES[step.id] ?? step.id).padEnd(TITLE_WIDTH)}
+						</Text>{' '}
+						<Text color="gray">{(took === undefined ? '' : formatDuration(took)).padEnd(TIME_WIDTH)}</Text>
+						{step.status === 'failed' && step.error ? <Text color="red"> {step.error.split('\n')[0]}</Text> : null}
+						{step.status === 'waiting' ? <Text color="yellow"> waiting for confirmation</Text> : null}
+					</Text>
 				);
 			})}
 		</Box>

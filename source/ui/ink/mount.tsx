@@ -1,6 +1,6 @@
 import {render} from 'ink';
 import {RackStores} from '../rack-stores';
-import {RunStore, type PromptRequest, type ViewReducer} from '../run-store';
+import {FRAME_MS, RunStore, type PromptRequest, type ViewReducer} from '../run-store';
 import {App} from './App';
 import {Frames} from './frames';
 import type {PaneRenderer} from './RunPanes';
@@ -14,8 +14,8 @@ export interface InkScreen {
 }
 
 /**
- * Events reach the screen at most once a second (questions, steps and the outcome at once): with the
- * clock's tick a screen that waits draws about one frame a second, whatever streams in.
+ * Events reach the screen at most once a second (questions and the outcome at once, steps within a
+ * frame): with the clock's tick a screen that waits draws about one frame a second, whatever streams in.
  */
 const EVENT_FLUSH_MS = 1000;
 
@@ -42,7 +42,7 @@ export function mountInk({
 	const frames = new Frames();
 	const instance = render(<App store={store} frames={frames} onInterrupt={onInterrupt} panes={panes} racks={racks} />, {
 		exitOnCtrlC: false,
-		maxFps: 10,
+		maxFps: 1000 / FRAME_MS,
 		patchConsole: false,
 		onRender: frames.onWrite,
 	});

@@ -60,6 +60,24 @@ describe('StackPane', () => {
 		expect(frame).toContain('First failure: Instances UPDATE_FAILED: Received 0 SUCCESS signal(s)');
 	});
 
+	it('keeps each event on one line in its columns: a long resource cut with …, the reason cut at the screen’s edge', () => {
+		const long: RunEvent = {
+			...(events[2] as Extract<RunEvent, {type: 'stack-event'}>),
+			resource: 'InstancesAutoScalingGroupWithALongName',
+			reason: `Received 0 SUCCESS signal(s) ${'and more '.repeat(20)}`,
+		};
+		const state = [events[0]!, long].reduce(reduceStackView, initialStackView(10));
+		const {lastFrame, unmount} = render(<StackPane state={state} now={Date.parse(at(30))} />);
+		const rows = (lastFrame() ?? '').split('\n');
+		unmount();
+		const row = rows.find(line => line.includes('InstancesAutoScaling'))!;
+		expect(row).toMatch(/^10s {4}InstancesAutoScalingGro… UPDATE_FAILED {18}Received 0 SUCCESS signal\(s\) and mor…$/);
+		expect(row.endsWith('…')).toBe(true);
+		expect(row).toHaveLength(100);
+		// The reason takes no second line: the root cause comes next.
+		expect(rows[rows.indexOf(row) + 1]).toMatch(/^First failure: InstancesAutoScalingGroupWithALongName/);
+	});
+
 	it('shows the change set preview until the stack moves', () => {
 		const preview = reduceStackView(undefined, {
 			type: 'change-set',
