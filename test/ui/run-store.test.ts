@@ -1,18 +1,11 @@
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
 import {FRAME_MS, RunStore} from '../../source/ui/run-store';
-import {createRun} from '../../source/workflow/plan';
 import {reduceRun} from '../../source/workflow/reducer';
 import type {Run, RunEvent, RunEventInput} from '../../source/core/types';
+import {newReleaseRun} from '../support/runs';
 
 function feeder(store: RunStore) {
-	let run: Run = createRun({
-		id: 'r1',
-		kind: 'release',
-		account: 'dev',
-		mode: 'live',
-		production: false,
-		options: {region: 'us-east-1', dryRun: false, confirm: [], yes: false},
-	});
+	let run: Run = newReleaseRun('r1');
 	store.attach('release · dev', [], run);
 	return (input: RunEventInput) => {
 		const event = {...input, runId: run.id, at: new Date().toISOString()} as RunEvent;
