@@ -48,6 +48,12 @@ export class MissingInputError extends UsageError {
 	}
 }
 
+/** An error's name (an AWS error's code, such as `AccessDenied`), whatever was thrown: '' when it has none. */
+export function errorName(error: unknown): string {
+	if (typeof error === 'object' && error !== null && 'name' in error && typeof error.name === 'string') return error.name;
+	return '';
+}
+
 /** What an error says, whatever was thrown: its message, or the thrown value as text. */
 export function errorText(error: unknown): string {
 	if (error instanceof Error) return error.message;

@@ -2,7 +2,7 @@ import type {EC2Client} from '@aws-sdk/client-ec2';
 import {findOwnImages} from '../services/own-images';
 import type {ImageHoldings} from '../workflow/report';
 import {DEFAULT_KEEP} from './prune-plan';
-import {errorText} from '../core/errors';
+import {errorName, errorText} from '../core/errors';
 
 /** How many AMIs (and snapshots, GiB) convox-ami made in the client's account and region; a failed read says why instead. */
 export async function imageHoldings(ec2: EC2Client, where: {accountId: string; region: string; account: string}): Promise<ImageHoldings> {
@@ -17,6 +17,6 @@ export async function imageHoldings(ec2: EC2Client, where: {accountId: string; r
 			keep: DEFAULT_KEEP,
 		};
 	} catch (error) {
-		return {unread: `DescribeImages failed (${(error as Error).name}: ${errorText(error)})`};
+		return {unread: `DescribeImages failed (${errorName(error)}: ${errorText(error)})`};
 	}
 }

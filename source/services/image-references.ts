@@ -6,7 +6,7 @@ import {
 	paginateDescribeLaunchTemplateVersions,
 	type EC2Client,
 } from '@aws-sdk/client-ec2';
-import {errorText} from '../core/errors';
+import {errorName, errorText} from '../core/errors';
 
 /** DescribeInstances takes at most 200 values in one filter. */
 const FILTER_VALUES_MAX = 200;
@@ -57,8 +57,8 @@ export async function launchConfigurationImages(autoScaling: AutoScalingClient):
 			}
 		}
 	} catch (error) {
-		if (!(error as Error).name.startsWith('AccessDenied')) throw error;
-		return {refused: `${(error as Error).name}: ${errorText(error)}`};
+		if (!errorName(error).startsWith('AccessDenied')) throw error;
+		return {refused: `${errorName(error)}: ${errorText(error)}`};
 	}
 	return {references};
 }
@@ -107,7 +107,7 @@ export async function stackAmis(cloudformation: CloudFormationClient, stackNames
 				const amiId = Stacks?.[0]?.Parameters?.find(parameter => parameter.ParameterKey === 'Ami')?.ParameterValue ?? '';
 				return {stackName, amiId};
 			} catch (error) {
-				if ((error as Error).name === 'ValidationError' && /does not exist/.test(errorText(error))) return {stackName, amiId: undefined};
+				if (errorName(error) === 'ValidationError' && /does not exist/.test(errorText(error))) return {stackName, amiId: undefined};
 				throw error;
 			}
 		}),

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-iam';
 import {listRackInstances} from './probes/instances';
 import type {AwsClients} from '../core/ports';
+import {errorName} from '../core/errors';
 
 export type InstanceRoleCheck =
 	| {status: 'allowed'; role: string}
@@ -33,14 +34,14 @@ class Unverifiable extends Error {}
 
 const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation']);
 
-const isNoSuchEntity = (error: unknown) => (error as Error).name === 'NoSuchEntityException';
+const isNoSuchEntity = (error: unknown) => errorName(error) === 'NoSuchEntityException';
 
 /** An SDK call whose refusal means the operator's credentials lack `permission`. */
 async function calling<T>(permission: string, call: () => Promise<T>): Promise<T> {
 	try {
 		return await call();
 	} catch (error) {
-		if (ACCESS_DENIED.has((error as Error).name)) {
+		if (ACCESS_DENIED.has(errorName(error))) {
 			throw new Unverifiable(`the operator's credentials may not call ${permission}`);
 		}
 

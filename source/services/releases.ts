@@ -1,5 +1,5 @@
 import pRetry, {AbortError} from 'p-retry';
-import {StepFailedError, UsageError, errorText} from '../core/errors';
+import {errorName, errorText, StepFailedError, UsageError} from '../core/errors';
 import {versionsSchema, type Formation, type ReleasesService} from '../core/releases';
 
 const DEFAULT_RELEASES_URL = 'https://convox.s3.amazonaws.com/release';
@@ -49,7 +49,7 @@ function operatorError(error: unknown, url: string, {timeoutMs, retries}: HttpOp
 		);
 	}
 	const reason =
-		(error as Error).name === 'TimeoutError'
+		errorName(error) === 'TimeoutError'
 			? `no answer within ${timeoutMs / 1000} s`
 			: ((error as Error & {cause?: Error}).cause?.message ?? errorText(error));
 	return new StepFailedError(

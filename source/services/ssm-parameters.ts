@@ -1,5 +1,5 @@
 import {GetParameterCommand, type SSMClient} from '@aws-sdk/client-ssm';
-import {errorText} from '../core/errors';
+import {errorName, errorText} from '../core/errors';
 
 export type ParameterLookup = {kind: 'found'; value: string; version?: number} | {kind: 'not-found'} | {kind: 'denied'; message: string};
 
@@ -10,7 +10,7 @@ export async function getParameter(ssm: SSMClient, name: string, abortSignal?: A
 		if (!Parameter?.Value) return {kind: 'not-found'};
 		return {kind: 'found', value: Parameter.Value, ...(Parameter.Version === undefined ? {} : {version: Parameter.Version})};
 	} catch (error) {
-		const name = (error as Error).name;
+		const name = errorName(error);
 		if (name === 'ParameterNotFound' || name === 'ParameterVersionNotFound') return {kind: 'not-found'};
 		if (name === 'AccessDeniedException' || name === 'AccessDenied' || name === 'UnauthorizedOperation')
 			return {kind: 'denied', message: errorText(error)};

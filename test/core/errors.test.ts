@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {errorText, UsageError} from '../../source/core/errors';
+import {errorName, errorText, UsageError} from '../../source/core/errors';
 
 describe('errorText: what an error says, whatever was thrown', () => {
 	it("is an Error's message, a subclass's included", () => {
@@ -16,5 +16,20 @@ describe('errorText: what an error says, whatever was thrown', () => {
 		expect(errorText(42)).toBe('42');
 		expect(errorText(undefined)).toBe('undefined');
 		expect(errorText({message: 7})).toBe('[object Object]');
+	});
+});
+
+describe('errorName: the name an error carries, whatever was thrown', () => {
+	it("is an Error's name, an AWS error's code-like name included", () => {
+		expect(errorName(new TypeError('x'))).toBe('TypeError');
+		expect(errorName(Object.assign(new Error('denied'), {name: 'AccessDeniedException'}))).toBe('AccessDeniedException');
+		expect(errorName({name: 'ValidationError', message: 'Stack does not exist'})).toBe('ValidationError');
+	});
+
+	it("is '' for a thrown value without a name, so that a comparison or startsWith never throws", () => {
+		expect(errorName('socket hang up')).toBe('');
+		expect(errorName(undefined)).toBe('');
+		expect(errorName(null)).toBe('');
+		expect(errorName({name: 7})).toBe('');
 	});
 });

@@ -6,6 +6,7 @@ import {
 	type MetricDataQuery,
 } from '@aws-sdk/client-cloudwatch';
 import {fail, pass, type ProbeOutcome} from './outcome';
+import {errorName} from '../../core/errors';
 
 /**
  * SEARCH expressions per GetMetricData call. CloudWatch takes 500 queries per call but documents at most
@@ -153,7 +154,7 @@ export async function cloudWatchMetricsAttempt(query: MetricsQuery): Promise<Met
 		reported = await reportedBySearch(query, start, now);
 	} catch (error) {
 		signal?.throwIfAborted();
-		if (!SEARCH_REFUSED.has((error as Error).name)) return {reported: [], missing: ids, outcome: judgeError(error)};
+		if (!SEARCH_REFUSED.has(errorName(error))) return {reported: [], missing: ids, outcome: judgeError(error)};
 		reported = new Set();
 		searchRefused = true;
 	}
