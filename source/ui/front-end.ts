@@ -5,7 +5,7 @@ import type {FleetTag} from './fleet-reporter';
 import {drawFirstFrame} from './first-frame';
 import {runBadges, runTitle} from './format';
 import type {OutputMode} from './output-mode';
-import type {Outcome} from './run-store';
+import type {SessionOutcome} from '../core/session-outcome';
 import {createUnattendedPrompter} from './unattended-prompter';
 
 export interface FleetIdentity {
@@ -26,10 +26,10 @@ export interface FrontEnd {
 	attachFleet(fleet: FleetIdentity): void;
 	/** The run was interrupted: questions still open are answered with the interruption. */
 	interrupted(): void;
-	end(outcome: Outcome): Promise<void>;
+	end(outcome: SessionOutcome): Promise<void>;
 }
 
-function printOutcome(outcome: Outcome, write: (text: string) => void): void {
+function printOutcome(outcome: SessionOutcome, write: (text: string) => void): void {
 	const lines = [
 		outcome.message,
 		outcome.hint,

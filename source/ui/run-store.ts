@@ -1,5 +1,6 @@
 import {InterruptedError} from '../core/errors';
 import type {Choice, Prompter} from '../core/prompter';
+import type {SessionOutcome} from '../core/session-outcome';
 import type {CheckRecord, Run, RunEvent, StepId, StepRecord} from '../core/types';
 import {FLEET_CLOCK_STEP_MS, type FleetRow} from './fleet-view';
 
@@ -20,14 +21,6 @@ export interface Notice {
 	step?: StepId;
 	level: 'info' | 'warn' | 'error';
 	message: string;
-}
-
-export interface Outcome {
-	exitCode: number;
-	message?: string;
-	hint?: string;
-	journal?: string;
-	report?: string;
 }
 
 /** A finished step as the scrollback keeps it, across every run of the session. */
@@ -51,7 +44,7 @@ export interface UiState {
 	prompt?: PendingPrompt;
 	/** A question shown before it is asked (the first frame's), taking no keys: the first prompt or the outcome replaces it. */
 	question?: PromptRequest;
-	outcome?: Outcome;
+	outcome?: SessionOutcome;
 	/** A fleet run: one row per rack. */
 	fleet?: FleetRow[];
 }
@@ -215,7 +208,7 @@ export class RunStore {
 		this.update(patch, event.type === 'step' || event.type === 'run' ? 'frame' : 'later');
 	}
 
-	setOutcome(outcome: Outcome): void {
+	setOutcome(outcome: SessionOutcome): void {
 		this.update({outcome, question: undefined}, 'now');
 	}
 

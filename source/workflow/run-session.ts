@@ -1,17 +1,10 @@
 import type {CommandInput} from '../core/command-input';
 import {EXIT, InterruptedError, OperatorError, errorText, type ExitCode} from '../core/errors';
+import type {SessionOutcome} from '../core/session-outcome';
 import {JournalStore} from './journal-store';
 import {sessionStart} from './run-request';
 import {Session} from './session';
-import type {
-	OpenedWorld,
-	SessionCommand,
-	SessionFrontEnd,
-	SessionOpening,
-	SessionOutcome,
-	SessionSignals,
-	SessionWorld,
-} from './session-world';
+import type {OpenedWorld, SessionCommand, SessionFrontEnd, SessionOpening, SessionSignals, SessionWorld} from './session-world';
 import {acquireStateLock, takeOverNotice, type StateLock} from './state-lock';
 import type {SharedState} from './state-mirror';
 

@@ -1,11 +1,11 @@
 import type {LoadedConfig} from '../config/load-config';
 import type {AccountConfig} from '../config/schema';
-import type {ExitCode} from '../core/errors';
 import type {FleetSink} from '../core/fleet-events';
 import type {Services} from '../core/ports';
 import type {Prompter} from '../core/prompter';
 import type {RunModel} from '../core/run-mode';
 import type {RunSecrets} from '../core/secrets';
+import type {SessionOutcome} from '../core/session-outcome';
 import type {Flags, StepTable} from '../core/step';
 import type {ChangeSetPreview} from '../core/step-outputs';
 import type {EventSink, Run} from '../core/types';
@@ -95,15 +95,6 @@ export interface SessionOpening {
 	loadConfig(): Promise<OpenedWorld>;
 	/** --rehearse: the rehearsal's stand-ins, started in the state dir (`worldDir`: the world a shared state's rehearsal shares). */
 	startRehearsal(options: {fleet?: string; worldDir?: string}): Promise<OpenedWorld>;
-}
-
-/** How a session ended, for the front end's last word. */
-export interface SessionOutcome {
-	exitCode: ExitCode;
-	message?: string;
-	hint?: string;
-	journal?: string;
-	report?: string;
 }
 
 /** What driving one run of a session reads: the session's parts, and its one set of services per account and region. */

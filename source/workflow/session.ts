@@ -8,7 +8,8 @@ import type {InterruptRouter} from './interrupts';
 import {runFiles, type JournalStore} from './journal-store';
 import {nextRequest, rollbackRequest, type SessionStart} from './run-request';
 import type {RunOutcome} from './runner';
-import type {SessionContext, SessionInput, SessionOutcome, SessionScreen, SessionWorld} from './session-world';
+import type {SessionOutcome} from '../core/session-outcome';
+import type {SessionContext, SessionInput, SessionScreen, SessionWorld} from './session-world';
 
 /**
  * The runs one command drives (release, checklist, rollback, resume): a single run and the runs the

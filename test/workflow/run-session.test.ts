@@ -7,7 +7,8 @@ import type {CommandInput} from '../../source/core/command-input';
 import {EXIT, UsageError} from '../../source/core/errors';
 import {InterruptRouter} from '../../source/workflow/interrupts';
 import {runSession, type SessionWiring} from '../../source/workflow/run-session';
-import type {OpenedWorld, SessionFrontEnd, SessionOpening, SessionOutcome} from '../../source/workflow/session-world';
+import type {SessionOutcome} from '../../source/core/session-outcome';
+import type {OpenedWorld, SessionFrontEnd, SessionOpening} from '../../source/workflow/session-world';
 import {StateMirror, type SharedState} from '../../source/workflow/state-mirror';
 import {teamState, type TeamState} from '../support/team-state';
 

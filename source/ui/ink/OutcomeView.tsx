@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import type {Outcome} from '../run-store';
+import type {SessionOutcome} from '../../core/session-outcome';
 
 const HEADLINES: Record<number, {text: string; color: string}> = {
 	0: {text: '✔ Finished', color: 'green'},
@@ -9,7 +9,7 @@ const HEADLINES: Record<number, {text: string; color: string}> = {
 	130: {text: '■ Interrupted', color: 'yellow'},
 };
 
-export function OutcomeView({outcome}: {outcome: Outcome}) {
+export function OutcomeView({outcome}: {outcome: SessionOutcome}) {
 	const headline = HEADLINES[outcome.exitCode] ?? HEADLINES[1]!;
 	return (
 		<Box flexDirection="column" marginTop={1}>
