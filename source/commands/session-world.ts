@@ -26,13 +26,8 @@ function sessionWorld(
 		loaded,
 		steps: stepRegistry,
 		async createServices(account, region, {sharedPace}) {
-			const {createServices, awsWorldOf} = await import('../services/create-services');
-			return createServices({
-				config: loaded.config,
-				configDir: loaded.dir,
-				account,
-				region,
-				...awsWorldOf(rehearsal, account.accountId),
+			const {servicesIn} = await import('../services/create-services');
+			return servicesIn({config: loaded.config, configDir: loaded.dir, rehearsal}, account, region, {
 				...(sharedPace ? {sharedPace} : {}),
 				...(store.mirror ? {beforeAwsCall: () => store.journaled(), sharedState: store.mirror.backend.handOff} : {}),
 			});

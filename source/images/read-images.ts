@@ -4,7 +4,7 @@ import type {AwsClients} from '../core/ports';
 import {runModeOf} from '../core/run-mode';
 import type {Flags} from '../core/step';
 import {getCallerIdentity} from '../services/caller-identity';
-import {awsWorldOf, createServices, type AccountStandIn} from '../services/create-services';
+import {servicesIn, type AccountStandIn} from '../services/create-services';
 import {JournalStore} from '../workflow/journal-store';
 import {imagePlaces, selectedAccounts, type ImagePlace} from './image-places';
 import type {RegionInventory} from './image-usage';
@@ -37,14 +37,7 @@ export interface ImagesRead {
 }
 
 function clientsFor(world: ImageWorld, account: AccountConfig, region: string): Promise<AwsClients> {
-	const {rehearsal} = world;
-	return createServices({
-		config: world.config,
-		configDir: world.configDir,
-		account,
-		region,
-		...awsWorldOf(rehearsal, account.accountId),
-	}).aws();
+	return servicesIn(world, account, region).aws();
 }
 
 /** As the release's account step: credentials of another account than the config says are refused before any read. */

@@ -31,7 +31,7 @@ export interface AccountStandIn {
 }
 
 /** Where an account's services find AWS: the rehearsal's stand-in under --rehearse, else this process's environment. */
-export function awsWorldOf(rehearsal: AccountStandIn | undefined, accountId: string): Pick<ServiceOptions, 'environment' | 'standIn'> {
+function awsWorldOf(rehearsal: AccountStandIn | undefined, accountId: string): Pick<ServiceOptions, 'environment' | 'standIn'> {
 	if (!rehearsal) return {environment: process.env};
 	return {
 		environment: rehearsal.environmentFor(accountId),
@@ -81,4 +81,21 @@ export function createServices({
 		...(sharedState ? {sharedState} : {}),
 		...(pace ? {cloudFormationTurn: () => pace.take()} : {}),
 	};
+}
+
+/** An account's services in a region of a config's world: the rehearsal's stand-in under --rehearse, else this process's AWS. */
+export function servicesIn(
+	world: {config: Config; configDir: string; rehearsal?: AccountStandIn | undefined},
+	account: AccountConfig,
+	region: string,
+	extra: Pick<ServiceOptions, 'sharedPace' | 'beforeAwsCall' | 'sharedState'> = {},
+): Services {
+	return createServices({
+		config: world.config,
+		configDir: world.configDir,
+		account,
+		region,
+		...awsWorldOf(world.rehearsal, account.accountId),
+		...extra,
+	});
 }
