@@ -15,3 +15,8 @@ export function formatAge(timestamp: string, now: number): string {
 	const seconds = Math.max(0, Math.round((now - Date.parse(timestamp)) / 1000));
 	return seconds < 60 ? `${seconds}s` : formatDuration(seconds * 1000);
 }
+
+/** An event's time of day in UTC, as CloudFormation stamps it (`14:03:27`): a row that shows it never changes. */
+export function timeOfDay(timestamp: string): string {
+	return new Date(timestamp).toISOString().slice(11, 19);
+}

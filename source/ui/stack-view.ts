@@ -26,6 +26,8 @@ export interface StackViewState {
 	limit: number;
 	/** The newest events, oldest first, at most `limit`. */
 	recent: StackEventView[];
+	/** How many events came in all: `recent[i]` is number `seen - recent.length + i`, which stays its number as older ones scroll away. */
+	seen: number;
 	/** Latest status per resource (a stack has a bounded number of resources). */
 	resources: Record<string, string>;
 	finished: number;
@@ -39,7 +41,7 @@ export interface StackViewState {
 }
 
 export function initialStackView(limit = 10): StackViewState {
-	return {limit, recent: [], resources: {}, finished: 0, inProgress: 0, failed: 0};
+	return {limit, recent: [], seen: 0, resources: {}, finished: 0, inProgress: 0, failed: 0};
 }
 
 function isStackItself(event: StackEventView, state: StackViewState): boolean {
@@ -64,10 +66,11 @@ export function reduceStackView(previous: StackViewState | undefined, event: Run
 			};
 			const recent = [...state.recent, view].slice(-state.limit);
 			const startedAt = state.startedAt ?? event.timestamp;
-			if (isStackItself(view, state)) return {...state, recent, startedAt, stackStatus: event.status};
+			const seen = state.seen + 1;
+			if (isStackItself(view, state)) return {...state, recent, seen, startedAt, stackStatus: event.status};
 			const resources = {...state.resources, [event.resource]: event.status};
 			const rootCause = isEarlierCause(view, state.rootCause) ? view : state.rootCause;
-			return {...state, recent, startedAt, resources, ...countResources(Object.values(resources)), rootCause};
+			return {...state, recent, seen, startedAt, resources, ...countResources(Object.values(resources)), rootCause};
 		}
 		case 'change-set': {
 			const changed = event.parameters.filter(parameter => parameter.old !== parameter.new);

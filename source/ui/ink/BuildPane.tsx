@@ -1,13 +1,29 @@
 import {Box, Text} from 'ink';
-import {phaseElapsed, tailLines, type BuildViewState} from '../build-view';
+import {memo} from 'react';
+import {phaseElapsed, tailLines, type BuildPhaseView, type BuildViewState} from '../build-view';
 import {formatDuration} from '../../core/format-duration';
+import {useNow} from './use-clock';
+
+/** The phase under way and what Packer does in it: the line that moves with the clock. */
+function CurrentPhase({phase, activity, now}: {phase: BuildPhaseView; activity?: string; now?: number}) {
+	const clock = useNow(now === undefined && phase.since !== undefined);
+	return (
+		<Text wrap="truncate-end">
+			<Text color="cyan" bold>
+				▸ {phase.label} {formatDuration(phaseElapsed(phase, now ?? clock))}
+			</Text>
+			{activity ? <Text color="gray"> {activity}</Text> : null}
+		</Text>
+	);
+}
 
 /**
  * The live build: finished phases with their times on one line, the current phase and activity,
  * the last few Packer lines (each cut to one row), then errors or AMI ids, and the log path.
- * Its height is bounded (about `maxTail` + 6 rows) whatever Packer prints.
+ * Its height is bounded (about `maxTail` + 6 rows) whatever Packer prints. Without `now` the current
+ * phase's time moves with the screen's clock, and only its line draws again on a tick.
  */
-export function BuildPane({state, now = Date.now(), maxTail = 8}: {state: BuildViewState; now?: number; maxTail?: number}) {
+export const BuildPane = memo(function BuildPane({state, now, maxTail = 8}: {state: BuildViewState; now?: number; maxTail?: number}) {
 	const current = state.phases.find(phase => phase.id === state.current);
 	const finished = state.phases.filter(phase => phase !== current && phase.id !== 'start');
 	const tail = tailLines(state).slice(-maxTail);
@@ -16,16 +32,11 @@ export function BuildPane({state, now = Date.now(), maxTail = 8}: {state: BuildV
 		<Box flexDirection="column">
 			{finished.length > 0 ? (
 				<Text color="gray" wrap="truncate-end">
-					{finished.map(phase => `✔ ${phase.label} ${formatDuration(phaseElapsed(phase, now))}`).join('  ')}
+					{finished.map(phase => `✔ ${phase.label} ${formatDuration(phaseElapsed(phase, now ?? Date.now()))}`).join('  ')}
 				</Text>
 			) : null}
 			{current ? (
-				<Text wrap="truncate-end">
-					<Text color="cyan" bold>
-						▸ {current.label} {formatDuration(phaseElapsed(current, now))}
-					</Text>
-					{state.activity ? <Text color="gray"> {state.activity}</Text> : null}
-				</Text>
+				<CurrentPhase phase={current} activity={state.activity} now={now} />
 			) : state.status === 'idle' || state.status === 'running' ? (
 				<Text color="gray">waiting for Packer</Text>
 			) : null}
@@ -62,4 +73,4 @@ export function BuildPane({state, now = Date.now(), maxTail = 8}: {state: BuildV
 			) : null}
 		</Box>
 	);
-}
+});

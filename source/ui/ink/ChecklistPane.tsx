@@ -1,10 +1,12 @@
 import {Box, Text} from 'ink';
+import {memo} from 'react';
 import terminalLink from 'terminal-link';
 import type {CheckStatus} from '../../core/types';
 import type {CheckRecord} from '../../core/types';
 import {checklistCounts, detailParts, itemElapsed, NOTE_LIMIT} from '../checklist-view';
 import {formatDuration} from '../../core/format-duration';
 import {Spinner} from './Spinner';
+import {useNow} from './use-clock';
 
 const MARKS: Record<Exclude<CheckStatus, 'running'>, {mark: string; color: string}> = {
 	pending: {mark: '·', color: 'gray'},
@@ -39,8 +41,8 @@ function Detail({item}: {item: CheckRecord}) {
 	);
 }
 
-function Row({item, now}: {item: CheckRecord; now: number}) {
-	const elapsed = itemElapsed(item, now);
+const Row = memo(function Row({item, now}: {item: CheckRecord; now?: number}) {
+	const elapsed = itemElapsed(item, now ?? Date.now());
 	const tags = [
 		item.kind === 'manual' ? 'manual' : '',
 		item.required ? '' : 'optional',
@@ -71,14 +73,20 @@ function Row({item, now}: {item: CheckRecord; now: number}) {
 			))}
 		</Box>
 	);
+});
+
+/** A check under way: the row that moves with the screen's clock. */
+function MovingRow({item}: {item: CheckRecord}) {
+	return <Row item={item} now={useNow()} />;
 }
 
 /**
  * The verification checklist: every item with its state, evidence and notes, and a tally. The
  * automated items run side by side; the question being asked shows as the item marked `?`.
- * Presentational: answers go through the prompter.
+ * Presentational: answers go through the prompter. Without `now` the times of the checks under way
+ * move with the screen's clock, and only their rows draw again on a tick.
  */
-export function ChecklistPane({checks, now = Date.now()}: {checks: CheckRecord[]; now?: number}) {
+export const ChecklistPane = memo(function ChecklistPane({checks, now}: {checks: CheckRecord[]; now?: number}) {
 	const counts = checklistCounts(checks);
 	const tally = [
 		`${counts.pass} passed`,
@@ -93,9 +101,13 @@ export function ChecklistPane({checks, now = Date.now()}: {checks: CheckRecord[]
 			<Text color="gray">
 				{checks.length} checks: {tally.join(', ')}
 			</Text>
-			{checks.map(item => (
-				<Row key={item.id} item={item} now={now} />
-			))}
+			{checks.map(item =>
+				now === undefined && item.startedAt !== undefined && item.endedAt === undefined ? (
+					<MovingRow key={item.id} item={item} />
+				) : (
+					<Row key={item.id} item={item} now={now} />
+				),
+			)}
 		</Box>
 	);
-}
+});

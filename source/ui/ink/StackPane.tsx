@@ -1,7 +1,9 @@
 import {Box, Text} from 'ink';
-import type {StackViewState} from '../stack-view';
+import {memo} from 'react';
+import type {StackEventView, StackViewState} from '../stack-view';
 import {ChangeSetPreview} from './ChangeSetPreview';
-import {formatAge} from '../../core/format-duration';
+import {useNow} from './use-clock';
+import {formatAge, timeOfDay} from '../../core/format-duration';
 
 function statusColor(status: string): string {
 	if (status.includes('ROLLBACK') || status.endsWith('_FAILED')) return 'red';
@@ -10,8 +12,7 @@ function statusColor(status: string): string {
 	return 'white';
 }
 
-/** An event's columns. Each event is one line of text: its age moves every second, and a tick lays out one node per event. */
-const AGE_WIDTH = 6;
+/** An event's columns after its time of day. Each event is one line of text that never changes: a tick draws none of them again. */
 const RESOURCE_WIDTH = 24;
 const STATUS_WIDTH = 30;
 
@@ -20,33 +21,48 @@ function column(text: string, width: number): string {
 	return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
 }
 
+const EventRow = memo(function EventRow({event}: {event: StackEventView}) {
+	return (
+		<Text wrap="truncate-end">
+			<Text color="gray">{timeOfDay(event.timestamp)}</Text> {column(event.resource, RESOURCE_WIDTH)}{' '}
+			<Text color={statusColor(event.status)}>{column(event.status, STATUS_WIDTH)}</Text> <Text color="gray">{event.reason}</Text>
+		</Text>
+	);
+});
+
+/** The stack's status, the counts and the time since the update began: the line that moves with the clock. */
+function Summary({state, now}: {state: StackViewState; now?: number}) {
+	const clock = useNow(now === undefined && state.startedAt !== undefined);
+	const elapsed = state.startedAt ? formatAge(state.startedAt, now ?? clock) : undefined;
+	return (
+		<Text>
+			{state.stackStatus ? (
+				<Text color={statusColor(state.stackStatus)}>{state.stackStatus}</Text>
+			) : (
+				<Text color="gray">waiting for events</Text>
+			)}
+			<Text color="gray">
+				{' · '}
+				{state.finished} finished, {state.inProgress} in change, {state.failed} failed
+				{elapsed ? ` · ${elapsed} elapsed` : ''}
+			</Text>
+		</Text>
+	);
+}
+
 /**
  * The update-stack step's pane: the change set preview until the stack moves (while the operator
- * decides), then the live update: recent events (resource, status, reason, age), counts, elapsed
- * time, and the root cause once there is one.
+ * decides), then the live update: recent events (time, resource, status, reason), counts, elapsed
+ * time, and the root cause once there is one. Without `now` its elapsed time moves with the
+ * screen's clock.
  */
-export function StackPane({state, now = Date.now()}: {state: StackViewState; now?: number}) {
+export const StackPane = memo(function StackPane({state, now}: {state: StackViewState; now?: number}) {
 	if (state.recent.length === 0 && state.changeSet) return <ChangeSetPreview changeSet={state.changeSet} />;
-	const elapsed = state.startedAt ? formatAge(state.startedAt, now) : undefined;
 	return (
 		<Box flexDirection="column">
-			<Text>
-				{state.stackStatus ? (
-					<Text color={statusColor(state.stackStatus)}>{state.stackStatus}</Text>
-				) : (
-					<Text color="gray">waiting for events</Text>
-				)}
-				<Text color="gray">
-					{' · '}
-					{state.finished} finished, {state.inProgress} in change, {state.failed} failed
-					{elapsed ? ` · ${elapsed} elapsed` : ''}
-				</Text>
-			</Text>
+			<Summary state={state} now={now} />
 			{state.recent.map((event, index) => (
-				<Text key={`${event.timestamp}-${event.resource}-${event.status}-${index}`} wrap="truncate-end">
-					<Text color="gray">{formatAge(event.timestamp, now).padEnd(AGE_WIDTH)}</Text> {column(event.resource, RESOURCE_WIDTH)}{' '}
-					<Text color={statusColor(event.status)}>{column(event.status, STATUS_WIDTH)}</Text> <Text color="gray">{event.reason}</Text>
-				</Text>
+				<EventRow key={state.seen - state.recent.length + index} event={event} />
 			))}
 			{state.rootCause ? (
 				<Text color="red" wrap="wrap">
@@ -55,4 +71,4 @@ export function StackPane({state, now = Date.now()}: {state: StackViewState; now
 			) : null}
 		</Box>
 	);
-}
+});

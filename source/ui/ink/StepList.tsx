@@ -19,26 +19,38 @@ const MARKS: Record<string, {mark: string; color: string}> = {
 const TITLE_WIDTH = 16;
 const TIME_WIDTH = 8;
 
-/** Every step of the run with its mark and time; the running one's time moves with the screen's clock. */
+const StepRow = memo(function StepRow({step, now}: {step: StepRecord; now?: number}) {
+	const took = stepDuration(step, now);
+	const style = MARKS[step.status];
+	return (
+		<Text wrap="truncate-end">
+			{step.status === 'running' ? <Spinner /> : <Text color={style?.color}>{style?.mark}</Text>}{' '}
+			<Text bold={step.status === 'running'} color={step.status === 'pending' ? 'gray' : undefined}>
+				{(STEP_TITLES[step.id] ?? step.id).padEnd(TITLE_WIDTH)}
+			</Text>{' '}
+			<Text color="gray">{(took === undefined ? '' : formatDuration(took)).padEnd(TIME_WIDTH)}</Text>
+			{step.status === 'failed' && step.error ? <Text color="red"> {step.error.split('\n')[0]}</Text> : null}
+			{step.status === 'waiting' ? <Text color="yellow"> waiting for confirmation</Text> : null}
+		</Text>
+	);
+});
+
+/** A step under way: the one row that moves with the screen's clock. */
+function MovingStepRow({step}: {step: StepRecord}) {
+	return <StepRow step={step} now={useNow()} />;
+}
+
+/** Every step of the run with its mark and time; only the running one's row draws again on a tick. */
 export const StepList = memo(function StepList({steps}: {steps: StepRecord[]}) {
-	const now = useNow(steps.some(step => step.startedAt !== undefined && step.endedAt === undefined));
 	return (
 		<Box flexDirection="column">
-			{steps.map(step => {
-				const took = stepDuration(step, now);
-				const style = MARKS[step.status];
-				return (
-					<Text key={step.id} wrap="truncate-end">
-						{step.status === 'running' ? <Spinner /> : <Text color={style?.color}>{style?.mark}</Text>}{' '}
-						<Text bold={step.status === 'running'} color={step.status === 'pending' ? 'gray' : undefined}>
-							{(STEP_TITLES[step.id] ?? step.id).padEnd(TITLE_WIDTH)}
-						</Text>{' '}
-						<Text color="gray">{(took === undefined ? '' : formatDuration(took)).padEnd(TIME_WIDTH)}</Text>
-						{step.status === 'failed' && step.error ? <Text color="red"> {step.error.split('\n')[0]}</Text> : null}
-						{step.status === 'waiting' ? <Text color="yellow"> waiting for confirmation</Text> : null}
-					</Text>
-				);
-			})}
+			{steps.map(step =>
+				step.startedAt !== undefined && step.endedAt === undefined ? (
+					<MovingStepRow key={step.id} step={step} />
+				) : (
+					<StepRow key={step.id} step={step} />
+				),
+			)}
 		</Box>
 	);
 });

@@ -8,7 +8,6 @@ import type {PaneRenderer} from './RunPanes';
 import {BuildPane} from './BuildPane';
 import {ChecklistPane} from './ChecklistPane';
 import {StackPane} from './StackPane';
-import {useNow} from './use-clock';
 import {useRunState} from './use-run-state';
 
 /** Each step's live pane and the reducer that keeps its state. */
@@ -23,17 +22,17 @@ const NO_CHECKS: CheckRecord[] = [];
 
 function LiveBuildPane({store}: {store: RunStore}) {
 	const state = useRunState(store, ({views}) => (views.build as BuildViewState | undefined) ?? NO_BUILD);
-	return <BuildPane state={state} now={useNow(state.current !== undefined)} />;
+	return <BuildPane state={state} />;
 }
 
 function LiveStackPane({store}: {store: RunStore}) {
 	const state = useRunState(store, ({views}) => (views.stack as StackViewState | undefined) ?? NO_STACK);
-	return <StackPane state={state} now={useNow(state.startedAt !== undefined)} />;
+	return <StackPane state={state} />;
 }
 
 function LiveChecklistPane({store}: {store: RunStore}) {
 	const checks = useRunState(store, ({run}) => run?.checks ?? NO_CHECKS);
-	return <ChecklistPane checks={checks} now={useNow(checks.some(check => check.startedAt !== undefined && check.endedAt === undefined))} />;
+	return <ChecklistPane checks={checks} />;
 }
 
 const PANES: Record<PaneId, PaneRenderer> = {

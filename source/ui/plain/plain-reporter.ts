@@ -1,7 +1,7 @@
 import type {Run, RunEvent} from '../../core/types';
 import {STEP_TITLES, type EventSink} from '../../core/types';
 import {runBadges, stepDuration} from '../format';
-import {formatDuration} from '../../core/format-duration';
+import {formatDuration, timeOfDay} from '../../core/format-duration';
 
 const STATUS_MARK: Record<string, string> = {
 	running: '▸',
@@ -42,7 +42,7 @@ function line(event: RunEvent, run: Run, lastPhase: Map<string, string>): string
 			return `  ${event.step} phase: ${event.phase}${event.activity ? ` (${event.activity})` : ''}`;
 		}
 		case 'stack-event':
-			return `  stack ${event.timestamp.slice(11, 19)} ${event.resource} ${event.status}${event.reason ? ` ${event.reason}` : ''}`;
+			return `  stack ${timeOfDay(event.timestamp)} ${event.resource} ${event.status}${event.reason ? ` ${event.reason}` : ''}`;
 		case 'change-set':
 			return [
 				`  change set ${event.changeSetName} for ${event.stackName}:`,

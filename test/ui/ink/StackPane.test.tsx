@@ -49,14 +49,14 @@ const events: RunEvent[] = [
 ];
 
 describe('StackPane', () => {
-	it('shows the live events with their age, the counts, the elapsed time and the root cause', () => {
+	it('shows the live events with their time of day, the counts, the elapsed time and the root cause', () => {
 		const state = events.reduce(reduceStackView, initialStackView(10));
 		const {lastFrame, unmount} = render(<StackPane state={state} now={Date.parse(at(75))} />);
 		const frame = lastFrame() ?? '';
 		unmount();
 		expect(frame).toContain('UPDATE_ROLLBACK_IN_PROGRESS · 1 finished, 0 in change, 1 failed · 1m15s elapsed');
-		expect(frame).toMatch(/1m05s\s+LaunchConfiguration\s+UPDATE_COMPLETE/);
-		expect(frame).toMatch(/55s\s+Instances\s+UPDATE_FAILED\s+Received 0 SUCCESS signal/);
+		expect(frame).toMatch(/01:00:10 LaunchConfiguration\s+UPDATE_COMPLETE/);
+		expect(frame).toMatch(/01:00:20 Instances\s+UPDATE_FAILED\s+Received 0 SUCCESS signal/);
 		expect(frame).toContain('First failure: Instances UPDATE_FAILED: Received 0 SUCCESS signal(s)');
 	});
 
@@ -71,7 +71,7 @@ describe('StackPane', () => {
 		const rows = (lastFrame() ?? '').split('\n');
 		unmount();
 		const row = rows.find(line => line.includes('InstancesAutoScaling'))!;
-		expect(row).toMatch(/^10s {4}InstancesAutoScalingGro… UPDATE_FAILED {18}Received 0 SUCCESS signal\(s\) and mor…$/);
+		expect(row).toMatch(/^01:00:20 InstancesAutoScalingGro… UPDATE_FAILED {18}Received 0 SUCCESS signal\(s\) and m…$/);
 		expect(row.endsWith('…')).toBe(true);
 		expect(row).toHaveLength(100);
 		// The reason takes no second line: the root cause comes next.
@@ -95,8 +95,21 @@ describe('StackPane', () => {
 		before.unmount();
 		const after = render(<StackPane state={reduceStackView(preview, events[0]!)} now={Date.parse(at(1))} />);
 		expect(after.lastFrame()).not.toContain('Ami: ami-old → ami-new');
-		expect(after.lastFrame()).toMatch(/1s\s+convox\s+UPDATE_IN_PROGRESS\s+User Initiated/);
+		expect(after.lastFrame()).toMatch(/01:00:00 convox\s+UPDATE_IN_PROGRESS\s+User Initiated/);
 		after.unmount();
+	});
+
+	it('moves only its summary with the clock: an event’s row reads the same a minute later', () => {
+		const state = events.reduce(reduceStackView, initialStackView(10));
+		const frames = [30, 90].map(second => {
+			const {lastFrame, unmount} = render(<StackPane state={state} now={Date.parse(at(second))} />);
+			const rows = (lastFrame() ?? '').split('\n');
+			unmount();
+			return rows;
+		});
+		expect(frames[0]![0]).toContain('· 30s elapsed');
+		expect(frames[1]![0]).toContain('· 1m30s elapsed');
+		expect(frames[1]!.slice(1)).toEqual(frames[0]!.slice(1));
 	});
 
 	it('says it waits before the first event', () => {
