@@ -3,6 +3,7 @@ import {build} from 'esbuild';
 import {chmod, copyFile, readFile, rm, writeFile} from 'node:fs/promises';
 import {fileURLToPath} from 'node:url';
 import {inkBackports} from './ink-backports.mjs';
+import {stringWidthFastPath} from './string-width-fast-path.mjs';
 import {promisify} from 'node:util';
 import {thirdPartyNotices} from './third-party-notices.mjs';
 
@@ -71,7 +72,7 @@ const {metafile} = await build({
 	// The licence texts go, in full, to dist/THIRD_PARTY_NOTICES.md instead.
 	legalComments: 'none',
 	metafile: true,
-	plugins: [inkBackports, yogaWithoutFetch, zodWithoutLocales],
+	plugins: [inkBackports, stringWidthFastPath, yogaWithoutFetch, zodWithoutLocales],
 	// Less source to parse at every start; names stay, for stack traces.
 	minifyWhitespace: true,
 	minifySyntax: true,
