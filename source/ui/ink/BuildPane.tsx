@@ -2,15 +2,15 @@ import {Box, Text} from 'ink';
 import {memo} from 'react';
 import {phaseElapsed, tailLines, type BuildPhaseView, type BuildViewState} from '../build-view';
 import {formatDuration} from '../../core/format-duration';
-import {useNow} from './use-clock';
+import {useTimeOr} from './use-clock';
 
 /** The phase under way and what Packer does in it: the line that moves with the clock. */
 function CurrentPhase({phase, activity, now}: {phase: BuildPhaseView; activity?: string; now?: number}) {
-	const clock = useNow(now === undefined && phase.since !== undefined);
+	const at = useTimeOr(now, phase.since !== undefined);
 	return (
 		<Text wrap="truncate-end">
 			<Text color="cyan" bold>
-				▸ {phase.label} {formatDuration(phaseElapsed(phase, now ?? clock))}
+				▸ {phase.label} {formatDuration(phaseElapsed(phase, at))}
 			</Text>
 			{activity ? <Text color="gray"> {activity}</Text> : null}
 		</Text>

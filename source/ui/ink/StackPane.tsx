@@ -2,7 +2,7 @@ import {Box, Text} from 'ink';
 import {memo} from 'react';
 import type {StackEventView, StackViewState} from '../stack-view';
 import {ChangeSetPreview} from './ChangeSetPreview';
-import {useNow} from './use-clock';
+import {useTimeOr} from './use-clock';
 import {formatAge, timeOfDay} from '../../core/format-duration';
 
 function statusColor(status: string): string {
@@ -32,8 +32,8 @@ const EventRow = memo(function EventRow({event}: {event: StackEventView}) {
 
 /** The stack's status, the counts and the time since the update began: the line that moves with the clock. */
 function Summary({state, now}: {state: StackViewState; now?: number}) {
-	const clock = useNow(now === undefined && state.startedAt !== undefined);
-	const elapsed = state.startedAt ? formatAge(state.startedAt, now ?? clock) : undefined;
+	const at = useTimeOr(now, state.startedAt !== undefined);
+	const elapsed = state.startedAt ? formatAge(state.startedAt, at) : undefined;
 	return (
 		<Text>
 			{state.stackStatus ? (

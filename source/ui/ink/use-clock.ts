@@ -17,6 +17,12 @@ export function useNow(live = true, stepMs?: number): number {
 	return useSyncExternalStore(clock && live ? clock.subscribe : still, stepMs ? () => now() - (now() % stepMs) : now);
 }
 
+/** `now` when the caller fixes the time (a test, a finished step); else the screen's time, moving while `moving`. */
+export function useTimeOr(now: number | undefined, moving: boolean): number {
+	const clock = useNow(now === undefined && moving);
+	return now ?? clock;
+}
+
 /** The clock's ticks so far (0 outside a clock). */
 export function useTicks(): number {
 	const clock = useContext(ClockContext);

@@ -1,5 +1,7 @@
 import {render} from 'ink-testing-library';
-import {describe, expect, it} from 'vitest';
+import {describe, expect, it, vi} from 'vitest';
+import {Clock} from '../../../source/ui/ink/clock';
+import {ClockContext} from '../../../source/ui/ink/use-clock';
 import {StackPane} from '../../../source/ui/ink/StackPane';
 import {initialStackView, reduceStackView} from '../../../source/ui/stack-view';
 import type {RunEvent} from '../../../source/core/types';
@@ -110,6 +112,25 @@ describe('StackPane', () => {
 		expect(frames[0]![0]).toContain('· 30s elapsed');
 		expect(frames[1]![0]).toContain('· 1m30s elapsed');
 		expect(frames[1]!.slice(1)).toEqual(frames[0]!.slice(1));
+	});
+
+	it('moves its elapsed time with the screen’s clock', async () => {
+		vi.useFakeTimers({now: Date.parse(at(30))});
+		const clock = new Clock(1000);
+		const state = events.reduce(reduceStackView, initialStackView(10));
+		const {lastFrame, unmount} = render(
+			<ClockContext.Provider value={clock}>
+				<StackPane state={state} />
+			</ClockContext.Provider>,
+		);
+		const before = (lastFrame() ?? '').split('\n');
+		await vi.advanceTimersByTimeAsync(60_000);
+		const after = (lastFrame() ?? '').split('\n');
+		unmount();
+		vi.useRealTimers();
+		expect(before[0]).toContain('· 30s elapsed');
+		expect(after[0]).toContain('· 1m30s elapsed');
+		expect(after.slice(1)).toEqual(before.slice(1));
 	});
 
 	it('says it waits before the first event', () => {

@@ -1,6 +1,8 @@
 import {render} from 'ink-testing-library';
-import {describe, expect, it} from 'vitest';
+import {afterEach, describe, expect, it, vi} from 'vitest';
+import {Clock} from '../../../source/ui/ink/clock';
 import {StepList} from '../../../source/ui/ink/StepList';
+import {ClockContext} from '../../../source/ui/ink/use-clock';
 import type {StepRecord} from '../../../source/core/types';
 
 const at = (ms: number) => new Date(Date.UTC(2026, 10, 25, 1, 0, 0, ms)).toISOString();
@@ -30,5 +32,31 @@ describe('StepList', () => {
 		expect(rows[2]).toHaveLength(100);
 		expect(rows[3]).toMatch(/^· Update stack$/);
 		expect(rows).toHaveLength(4);
+	});
+
+	afterEach(() => {
+		vi.useRealTimers();
+	});
+
+	it('moves the running step’s time and spinner with the screen’s clock, the other rows as they were', async () => {
+		vi.useFakeTimers({now: Date.parse(at(5000))});
+		const clock = new Clock(1000);
+		const steps: StepRecord[] = [
+			{id: 'account', status: 'done', attempts: 1, outputs: {}, startedAt: at(0), endedAt: at(278)},
+			{id: 'build', status: 'running', attempts: 1, outputs: {}, startedAt: at(1000)},
+			{id: 'update-stack', status: 'pending', attempts: 0, outputs: {}},
+		];
+		const {lastFrame, unmount} = render(
+			<ClockContext.Provider value={clock}>
+				<StepList steps={steps} />
+			</ClockContext.Provider>,
+		);
+		const before = (lastFrame() ?? '').split('\n');
+		expect(before[1]).toMatch(/^⠋ Build AMI {8}4\.0 s/);
+		await vi.advanceTimersByTimeAsync(3000);
+		const after = (lastFrame() ?? '').split('\n');
+		unmount();
+		expect(after[1]).toMatch(/^⠸ Build AMI {8}7\.0 s/);
+		expect([after[0], after[2]]).toEqual([before[0], before[2]]);
 	});
 });
