@@ -1,11 +1,8 @@
-import {mkdtempSync} from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import {pathToFileURL} from 'node:url';
 import xterm from '@xterm/headless';
-import {build} from 'esbuild';
 import {describe, expect, it} from 'vitest';
 import {inkBackports} from '../../scripts/ink-backports.mjs';
+import {bundledDefault, nodeModule} from '../support/bundled-module';
 
 interface InkOutput {
 	write(x: number, y: number, text: string, options: {transformers: Array<(line: string, index: number) => string>}): void;
@@ -15,22 +12,10 @@ interface InkOutput {
 }
 type OutputClass = new (options: {width: number; height: number}) => InkOutput;
 
-const inkOutput = path.join(new URL('../..', import.meta.url).pathname, 'node_modules', 'ink', 'build', 'output.js');
+const inkOutput = nodeModule('ink/build/output.js');
 
 /** Ink's Output as the build bundles it, with the backports applied. */
-async function backportedOutput(): Promise<OutputClass> {
-	const outfile = path.join(mkdtempSync(path.join(os.tmpdir(), 'convox-ami-ink-output-')), 'output.mjs');
-	await build({
-		entryPoints: [inkOutput],
-		bundle: true,
-		format: 'esm',
-		platform: 'node',
-		outfile,
-		plugins: [inkBackports],
-		logLevel: 'silent',
-	});
-	return ((await import(pathToFileURL(outfile).href)) as {default: OutputClass}).default;
-}
+const backportedOutput = () => bundledDefault<OutputClass>(inkOutput, [inkBackports]);
 
 const red = (text: string) => `\x1b[31m${text}\x1b[39m`;
 const bold = (text: string) => `\x1b[1m${text}\x1b[22m`;

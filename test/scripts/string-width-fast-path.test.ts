@@ -1,28 +1,15 @@
-import {mkdtempSync} from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import {pathToFileURL} from 'node:url';
-import {build} from 'esbuild';
 import {describe, expect, it} from 'vitest';
 import {STANDALONE_BLOCKS, stringWidthFastPath} from '../../scripts/string-width-fast-path.mjs';
+import {bundledDefault, nodeModule} from '../support/bundled-module';
 
 type StringWidth = (text: string, options?: {ambiguousIsNarrow?: boolean}) => number;
 
-const stringWidthEntry = path.join(new URL('../..', import.meta.url).pathname, 'node_modules', 'string-width', 'index.js');
+const stringWidthEntry = nodeModule('string-width/index.js');
 
 /** string-width as the build bundles it, with the fast path, and as it is. */
 async function bothStringWidths(): Promise<{patched: StringWidth; original: StringWidth}> {
-	const outfile = path.join(mkdtempSync(path.join(os.tmpdir(), 'convox-ami-string-width-')), 'string-width.mjs');
-	await build({
-		entryPoints: [stringWidthEntry],
-		bundle: true,
-		format: 'esm',
-		platform: 'node',
-		outfile,
-		plugins: [stringWidthFastPath],
-		logLevel: 'silent',
-	});
-	const patched = ((await import(pathToFileURL(outfile).href)) as {default: StringWidth}).default;
+	const patched = await bundledDefault<StringWidth>(stringWidthEntry, [stringWidthFastPath]);
 	const original = ((await import(pathToFileURL(stringWidthEntry).href)) as {default: StringWidth}).default;
 	return {patched, original};
 }
