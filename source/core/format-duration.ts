@@ -16,7 +16,11 @@ export function formatAge(timestamp: string, now: number): string {
 	return seconds < 60 ? `${seconds}s` : formatDuration(seconds * 1000);
 }
 
-/** An event's time of day in UTC, as CloudFormation stamps it (`14:03:27`): a row that shows it never changes. */
+/**
+ * An event's time of day in UTC, as CloudFormation stamps it (`14:03:27`): a row that shows it never
+ * changes. A timestamp that is not a date shows as it came, cut to the same width.
+ */
 export function timeOfDay(timestamp: string): string {
-	return new Date(timestamp).toISOString().slice(11, 19);
+	const at = new Date(timestamp);
+	return Number.isNaN(at.getTime()) ? timestamp.slice(0, 8) : at.toISOString().slice(11, 19);
 }
