@@ -34,6 +34,8 @@ describe('stack view', () => {
 			'Logs UPDATE_FAILED',
 		]);
 		expect({finished: state.finished, inProgress: state.inProgress, failed: state.failed}).toEqual({finished: 1, inProgress: 1, failed: 1});
+		// Five came, three kept: the first kept is number 2 of the update, the number its row is keyed by.
+		expect(state.seen).toBe(5);
 		expect(state.stackStatus).toBe('UPDATE_IN_PROGRESS');
 		expect(state.startedAt).toBe('2026-11-25T01:00:00.000Z');
 	});
