@@ -4,6 +4,7 @@ import {runSession, type SessionWiring} from '../workflow/run-session';
 import type {SessionCommand} from '../workflow/session-world';
 import {openSharedState} from './open-state';
 import {openedWorld} from './session-world';
+import {startRehearsal} from './start-rehearsal';
 
 /** What drive-run.ts starts behind the screen's first frame: the session, handed where its state, config and rehearsal come from. */
 export function driveSession(input: CommandInput, command: SessionCommand, wiring: SessionWiring): Promise<ExitCode> {
@@ -11,7 +12,7 @@ export function driveSession(input: CommandInput, command: SessionCommand, wirin
 		sharedState: () => openSharedState(input),
 		loadConfig: async () => openedWorld(await (await import('../config/load-config')).loadConfig(input.configPath)),
 		async startRehearsal(options) {
-			const rehearsal = await (await import('../rehearsal/rehearsal')).startRehearsal(input.stateDir, options);
+			const rehearsal = await startRehearsal(input.stateDir, options);
 			return {...openedWorld(rehearsal.config, rehearsal), stop: () => rehearsal.stop()};
 		},
 	});

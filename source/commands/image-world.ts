@@ -1,6 +1,7 @@
 import type {CommandInput} from '../core/command-input';
 import type {ImageWorldRequest} from '../images/image-world';
 import {processConsole} from './console';
+import {startRehearsal} from './start-rehearsal';
 
 /** Where `images` and `prune` run: the config's world, or the rehearsal's under --rehearse. */
 export const imageWorldRequest = (input: CommandInput, command: string, {lock}: {lock: boolean}): ImageWorldRequest => ({
@@ -10,5 +11,5 @@ export const imageWorldRequest = (input: CommandInput, command: string, {lock}: 
 	command,
 	lock,
 	warn: processConsole.warn,
-	startRehearsal: async (stateDir, options) => (await import('../rehearsal/rehearsal')).startRehearsal(stateDir, options),
+	startRehearsal,
 });

@@ -1,4 +1,4 @@
-import type {StateRequest} from '../config/shared-state';
+import {sharedStateLocation, type StateRequest} from '../config/shared-state';
 import type {SharedBackend} from '../core/state-backend';
 import type {RehearsalStateStandIn, StateLocation} from '../core/state-location';
 import {createS3State} from './s3-state';
@@ -12,7 +12,7 @@ export async function openStateBackend(
 	request: StateRequest,
 	standIn: (location: StateLocation) => Promise<RehearsalStateStandIn>,
 ): Promise<SharedBackend | undefined> {
-	const location = await (await import('../config/shared-state')).sharedStateLocation(request);
+	const location = await sharedStateLocation(request);
 	if (!location) return undefined;
 	if (request.rehearse) {
 		const {endpoint, credentials, worldDir, close} = await standIn(location);

@@ -66,12 +66,13 @@ export async function runSession(
 		return outcome.exitCode;
 	} catch (error) {
 		const operatorError = error instanceof OperatorError ? error : interrupts.signal.aborted ? new InterruptedError() : undefined;
-		await end({
+		const outcome: SessionOutcome = {
 			exitCode: operatorError?.exitCode ?? EXIT.failed,
 			message: operatorError?.message ?? errorText(error),
 			...(operatorError?.hint ? {hint: operatorError.hint} : {}),
-		});
-		return operatorError?.exitCode ?? EXIT.failed;
+		};
+		await end(outcome);
+		return outcome.exitCode;
 	} finally {
 		signals.release();
 		await opened?.stop?.();
